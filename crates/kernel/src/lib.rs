@@ -1,0 +1,32 @@
+//! The Plinth kernel: the vocabulary every domain crate shares.
+//!
+//! Typed identifiers ([`typed_id!`]), [`Email`], [`Money`], the [`Clock`] port, cursor
+//! pagination ([`Page`], [`PageRequest`]), request metadata for audit entries ([`RequestMeta`]),
+//! the storage error every repository port returns ([`RepoError`]) and the [`UnitOfWork`] port
+//! that lets a service commit a change and its audit entry together. No I/O happens here.
+
+mod clock;
+mod email;
+mod ids;
+mod money;
+mod page;
+mod repo_error;
+mod request;
+mod uow;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use clock::{Clock, SystemClock};
+pub use email::{Email, EmailError};
+pub use money::{Currency, Money, MoneyError};
+pub use page::{Cursor, Page, PageRequest, PageRequestError};
+pub use repo_error::RepoError;
+pub use request::RequestMeta;
+pub use uow::{Transaction, UnitOfWork};
+
+/// Re-exported so that [`typed_id!`] works in crates that do not depend on `uuid` themselves.
+pub use uuid;
+
+/// Timestamps are UTC everywhere.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
