@@ -1,1 +1,13 @@
-//! placeholder
+//! The audit domain: append-only, hash-chained records of every security-relevant change.
+//!
+//! Services append an [`AuditEvent`] through the [`AuditLog`] port **inside the same
+//! transaction** as the change it records; there is no "log it afterwards".
+
+mod event;
+mod ports;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use event::{AuditAction, AuditEvent, AuditEventId, AuditFilter};
+pub use ports::AuditLog;

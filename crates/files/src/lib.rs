@@ -1,1 +1,17 @@
-//! placeholder
+//! The files domain: file metadata, the blob-store port, and [`FileService`], which streams
+//! uploads (hashing and size-limiting on the way) and downloads.
+
+mod blob;
+mod error;
+mod file;
+mod ports;
+mod service;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use blob::{BlobError, BlobKey, ByteRange, ByteStream};
+pub use error::FileError;
+pub use file::{FileId, FileObject};
+pub use ports::{BlobStore, FileRepository};
+pub use service::{FileLimits, FileService, UploadInput};

@@ -28,5 +28,10 @@ pub use uow::{Transaction, UnitOfWork};
 /// Re-exported so that [`typed_id!`] works in crates that do not depend on `uuid` themselves.
 pub use uuid;
 
+typed_id!(
+    /// Identifies a user account. Lives in the kernel because every domain refers to users.
+    UserId
+);
+
 /// Timestamps are UTC everywhere.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

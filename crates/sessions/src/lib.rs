@@ -1,1 +1,21 @@
-//! placeholder
+//! The sessions domain: sign-up, sign-in, refresh-token rotation, access tokens and
+//! [`AuthService`].
+//!
+//! A *session* is one signed-in device (a refresh-token family). Refresh tokens are random
+//! 256-bit secrets stored only as SHA-256 hashes and spent on use; access tokens are short-lived
+//! JWTs verified without touching the database.
+
+mod error;
+mod ports;
+mod service;
+mod session;
+mod token;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{AuthError, TokenError};
+pub use ports::{SessionRepository, TokenSigner};
+pub use service::{AuthService, RegisterInput, TokenLifetimes, TokenPair};
+pub use session::{RefreshTokenRecord, Session, SessionId};
+pub use token::{AccessClaims, Principal, RefreshToken, RefreshTokenHash};

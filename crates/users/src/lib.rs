@@ -1,1 +1,19 @@
-//! placeholder
+//! The users domain: accounts, roles and permissions, the password policy, and [`UserService`].
+
+mod error;
+mod password;
+mod ports;
+mod role;
+mod service;
+mod user;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::UserError;
+pub use password::{HashError, Password, PasswordError, PasswordHash, PasswordPolicy};
+pub use plinth_kernel::UserId;
+pub use ports::{PasswordHasher, UserRepository};
+pub use role::{Permission, RoleName};
+pub use service::{ProfilePatch, UserService};
+pub use user::{DisplayName, User, UserFilter, UserStatus};

@@ -1,0 +1,176 @@
+//! The audit entry and the actions it can record.
+
+use plinth_kernel::{RequestMeta, Timestamp};
+use serde::Serialize;
+
+plinth_kernel::typed_id!(
+    /// Identifies an audit entry (UUIDv7, so ids sort by time of writing).
+    AuditEventId
+);
+
+/// The stable action names of CONTRACT.md. Stored as their dotted string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub enum AuditAction {
+    /// A new account was created.
+    #[serde(rename = "auth.registered")]
+    Registered,
+    /// A login succeeded.
+    #[serde(rename = "auth.login_succeeded")]
+    LoginSucceeded,
+    /// A login failed (wrong password, unknown email, suspended account).
+    #[serde(rename = "auth.login_failed")]
+    LoginFailed,
+    /// A refresh token was rotated.
+    #[serde(rename = "auth.refreshed")]
+    Refreshed,
+    /// A session was ended by its user.
+    #[serde(rename = "auth.logout")]
+    Logout,
+    /// A user changed their own profile.
+    #[serde(rename = "user.updated")]
+    UserUpdated,
+    /// An administrator changed a user.
+    #[serde(rename = "admin.user_updated")]
+    AdminUserUpdated,
+    /// A user's role changed.
+    #[serde(rename = "admin.role_changed")]
+    RoleChanged,
+    /// A file (or a new version) was stored.
+    #[serde(rename = "file.uploaded")]
+    FileUploaded,
+    /// A file and its versions were deleted.
+    #[serde(rename = "file.deleted")]
+    FileDeleted,
+    /// A plan was created or changed.
+    #[serde(rename = "billing.plan_changed")]
+    PlanChanged,
+}
+
+impl AuditAction {
+    /// Every action, for parsing.
+    pub const ALL: &'static [Self] = &[
+        Self::Registered,
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::Refreshed,
+        Self::Logout,
+        Self::UserUpdated,
+        Self::AdminUserUpdated,
+        Self::RoleChanged,
+        Self::FileUploaded,
+        Self::FileDeleted,
+        Self::PlanChanged,
+    ];
+
+    /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Registered => "auth.registered",
+            Self::LoginSucceeded => "auth.login_succeeded",
+            Self::LoginFailed => "auth.login_failed",
+            Self::Refreshed => "auth.refreshed",
+            Self::Logout => "auth.logout",
+            Self::UserUpdated => "user.updated",
+            Self::AdminUserUpdated => "admin.user_updated",
+            Self::RoleChanged => "admin.role_changed",
+            Self::FileUploaded => "file.uploaded",
+            Self::FileDeleted => "file.deleted",
+            Self::PlanChanged => "billing.plan_changed",
+        }
+    }
+
+    /// Parses a dotted name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One audit entry. `details` must never hold a password, token or secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEvent {
+    /// Entry id.
+    pub id: AuditEventId,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who did it (`None` for anonymous callers such as a failed login for an unknown email).
+    pub actor_id: Option<uuid::Uuid>,
+    /// What was done.
+    pub action: AuditAction,
+    /// The kind of thing acted on (`user`, `session`, `file`, `plan`…).
+    pub target_type: Option<String>,
+    /// The id of the thing acted on.
+    pub target_id: Option<String>,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// Request id.
+    pub request_id: Option<String>,
+    /// Action-specific facts (JSON object), never secrets.
+    pub details: serde_json::Value,
+}
+
+impl AuditEvent {
+    /// A new entry stamped with `at` and the request's metadata; `details` starts as `{}`.
+    #[must_use]
+    pub fn new(action: AuditAction, at: Timestamp, meta: &RequestMeta) -> Self {
+        Self {
+            id: AuditEventId::new(),
+            at,
+            actor_id: None,
+            action,
+            target_type: None,
+            target_id: None,
+            ip: meta.ip.clone(),
+            user_agent: meta.user_agent.clone(),
+            request_id: meta.request_id.clone(),
+            details: serde_json::Value::Object(serde_json::Map::new()),
+        }
+    }
+
+    /// Sets the actor.
+    #[must_use]
+    pub fn actor(mut self, actor: impl Into<uuid::Uuid>) -> Self {
+        self.actor_id = Some(actor.into());
+        self
+    }
+
+    /// Sets the target.
+    #[must_use]
+    pub fn target(mut self, kind: &str, id: impl std::fmt::Display) -> Self {
+        self.target_type = Some(kind.to_owned());
+        self.target_id = Some(id.to_string());
+        self
+    }
+
+    /// Sets the details object.
+    #[must_use]
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// Filters for listing entries; every field narrows the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this actor.
+    pub actor_id: Option<uuid::Uuid>,
+    /// Only this action.
+    pub action: Option<AuditAction>,
+    /// Only this target id.
+    pub target_id: Option<String>,
+    /// At or after.
+    pub from: Option<Timestamp>,
+    /// Before.
+    pub to: Option<Timestamp>,
+}

@@ -1,0 +1,67 @@
+//! Errors of the sessions domain.
+
+use plinth_kernel::{EmailError, RepoError};
+use plinth_users::{HashError, PasswordError, UserError};
+
+/// Access-token problems.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// Malformed, forged, expired, wrong issuer/audience or unknown `kid`.
+    #[error("invalid access token")]
+    Invalid,
+    /// The signing backend failed.
+    #[error("token signing failed: {0}")]
+    Signing(String),
+}
+
+/// What [`crate::AuthService`] can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Wrong email or password (deliberately not saying which).
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    /// Correct password, but an administrator suspended the account.
+    #[error("account is suspended")]
+    AccountSuspended,
+    /// Missing, unknown, spent, expired or revoked refresh token, or a bad access token.
+    #[error("invalid or expired token")]
+    InvalidToken,
+    /// Registration with an email that already has an account.
+    #[error("email is already registered")]
+    EmailTaken,
+    /// Bad email.
+    #[error(transparent)]
+    InvalidEmail(#[from] EmailError),
+    /// Password refused by the policy.
+    #[error(transparent)]
+    WeakPassword(#[from] PasswordError),
+    /// Bad display name.
+    #[error("{0}")]
+    InvalidName(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// Hashing failed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// Signing failed.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// The OS random source failed.
+    #[error("random source failed")]
+    Random,
+}
+
+impl From<UserError> for AuthError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::NotFound => Self::InvalidToken,
+            UserError::EmailTaken => Self::EmailTaken,
+            UserError::InvalidEmail(e) => Self::InvalidEmail(e),
+            UserError::WeakPassword(e) => Self::WeakPassword(e),
+            UserError::InvalidName(m) => Self::InvalidName(m),
+            UserError::Repo(e) => Self::Repo(e),
+            UserError::Hash(e) => Self::Hash(e),
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Ports of the sessions domain.
+
+use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
+
+use crate::{AccessClaims, RefreshTokenHash, RefreshTokenRecord, Session, SessionId, TokenError};
+
+/// Storage of sessions and refresh-token hashes.
+#[async_trait::async_trait]
+pub trait SessionRepository: Send + Sync {
+    /// Inserts a session.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn insert_session(&self, tx: &mut dyn Transaction, session: &Session) -> Result<(), RepoError>;
+
+    /// Finds a session by id.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn session(&self, id: SessionId) -> Result<Option<Session>, RepoError>;
+
+    /// Sessions of a user that are neither revoked nor expired at `now`, newest first.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn live_sessions(&self, user_id: UserId, now: Timestamp) -> Result<Vec<Session>, RepoError>;
+
+    /// Records a refresh at `at` (updates `last_used_at`).
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when the session does not exist.
+    async fn touch_session(&self, tx: &mut dyn Transaction, id: SessionId, at: Timestamp) -> Result<(), RepoError>;
+
+    /// Revokes a session at `at`; revoking an already revoked session keeps the first time and
+    /// is not an error.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when the session does not exist.
+    async fn revoke_session(&self, tx: &mut dyn Transaction, id: SessionId, at: Timestamp) -> Result<(), RepoError>;
+
+    /// Revokes every live session of a user; returns how many were revoked.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn revoke_all(&self, tx: &mut dyn Transaction, user_id: UserId, at: Timestamp) -> Result<u64, RepoError>;
+
+    /// Stores a new refresh-token hash.
+    ///
+    /// # Errors
+    /// [`RepoError::Duplicate`] if the hash exists (a broken random source).
+    async fn insert_refresh(&self, tx: &mut dyn Transaction, token: &RefreshTokenRecord) -> Result<(), RepoError>;
+
+    /// Finds a refresh token by hash.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn refresh_by_hash(&self, hash: &RefreshTokenHash) -> Result<Option<RefreshTokenRecord>, RepoError>;
+
+    /// Atomically marks the token spent at `at` **only if it is not spent yet** (a conditional
+    /// update), returning `true` when this call spent it and `false` when it was already spent
+    /// or does not exist. Two concurrent callers, even on two replicas, can never both get
+    /// `true`.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn spend_refresh(&self, tx: &mut dyn Transaction, hash: &RefreshTokenHash, at: Timestamp) -> Result<bool, RepoError>;
+}
+
+/// Signs and verifies access tokens (JWT). Verification needs no database.
+pub trait TokenSigner: Send + Sync {
+    /// Signs claims with the current key, adding `iss`, `aud` and a `kid` header.
+    ///
+    /// # Errors
+    /// [`TokenError::Signing`] when the backend fails.
+    fn sign(&self, claims: &AccessClaims) -> Result<String, TokenError>;
+
+    /// Verifies signature, `kid`, issuer, audience and expiry (leeway at most 5 s).
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] for anything malformed, forged, expired or from an unknown key.
+    fn verify(&self, token: &str) -> Result<AccessClaims, TokenError>;
+}

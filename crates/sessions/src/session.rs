@@ -1,0 +1,54 @@
+//! Sessions and stored refresh tokens.
+
+use plinth_kernel::{Timestamp, UserId};
+
+use crate::RefreshTokenHash;
+
+plinth_kernel::typed_id!(
+    /// Identifies a session (one signed-in device; a refresh-token family).
+    SessionId
+);
+
+/// One signed-in device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Id (the `sid` claim of access tokens).
+    pub id: SessionId,
+    /// Owner.
+    pub user_id: UserId,
+    /// Sign-in time.
+    pub created_at: Timestamp,
+    /// Last refresh.
+    pub last_used_at: Timestamp,
+    /// Absolute end of the session.
+    pub expires_at: Timestamp,
+    /// Set when logged out or revoked; a revoked session can never refresh again.
+    pub revoked_at: Option<Timestamp>,
+    /// IP at sign-in.
+    pub ip: Option<String>,
+    /// User agent at sign-in.
+    pub user_agent: Option<String>,
+}
+
+impl Session {
+    /// Whether the session may still refresh at `now`.
+    #[must_use]
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// A stored refresh token: only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    /// SHA-256 of the secret (primary key).
+    pub hash: RefreshTokenHash,
+    /// The session (family) it belongs to.
+    pub session_id: SessionId,
+    /// Issue time.
+    pub issued_at: Timestamp,
+    /// Expiry.
+    pub expires_at: Timestamp,
+    /// When it was exchanged for a successor; a token is single-use.
+    pub spent_at: Option<Timestamp>,
+}

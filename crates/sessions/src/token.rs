@@ -1,0 +1,103 @@
+//! Token types: refresh secrets, their hashes, access-token claims and the authenticated caller.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use plinth_kernel::UserId;
+use sha2::{Digest, Sha256};
+
+use crate::SessionId;
+
+/// A refresh-token secret as handed to the client: 32 random bytes (256 bits), base64url.
+/// Never stored; redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RefreshToken(String);
+
+impl RefreshToken {
+    /// A fresh secret from the operating system's CSPRNG.
+    ///
+    /// # Errors
+    /// When the OS random source fails (practically never).
+    pub fn generate() -> Result<Self, getrandom::Error> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)?;
+        Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// Wraps a token presented by a client.
+    #[must_use]
+    pub fn from_client(raw: &str) -> Self {
+        Self(raw.to_owned())
+    }
+
+    /// The secret, for the response body.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Its SHA-256 hash, the only form that is stored.
+    #[must_use]
+    pub fn hash(&self) -> RefreshTokenHash {
+        RefreshTokenHash(hex::encode(Sha256::digest(self.0.as_bytes())))
+    }
+}
+
+impl fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshToken(<redacted>)")
+    }
+}
+
+/// Lower-case hex SHA-256 of a refresh token. Looking a token up by hash is safe against
+/// timing attacks because the attacker does not control the hash.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RefreshTokenHash(pub String);
+
+/// The claims of an access token that the domain cares about. The signer adds and checks
+/// `iss`, `aud` and the `kid` header.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccessClaims {
+    /// User id.
+    pub sub: UserId,
+    /// Session id.
+    pub sid: SessionId,
+    /// Role name.
+    pub role: String,
+    /// Permissions of the role at issue time.
+    pub perms: Vec<String>,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+    /// Unique token id.
+    pub jti: String,
+}
+
+/// The authenticated caller of a request, built from verified access-token claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user.
+    pub user_id: UserId,
+    /// The session the token belongs to.
+    pub session_id: SessionId,
+    /// Role name.
+    pub role: String,
+    /// Permissions.
+    pub perms: Vec<String>,
+}
+
+impl Principal {
+    /// Whether the caller holds `permission`.
+    #[must_use]
+    pub fn can(&self, permission: &str) -> bool {
+        self.perms.iter().any(|p| p == permission)
+    }
+}
+
+impl From<AccessClaims> for Principal {
+    fn from(c: AccessClaims) -> Self {
+        Self { user_id: c.sub, session_id: c.sid, role: c.role, perms: c.perms }
+    }
+}

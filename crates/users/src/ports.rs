@@ -1,0 +1,71 @@
+//! Ports of the users domain.
+
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+
+use crate::{HashError, Password, PasswordHash, User, UserFilter};
+
+/// Storage of user accounts.
+#[async_trait::async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Inserts a new user.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::Duplicate`] with `constraint == "users.email"` when the
+    /// (normalised) email is taken.
+    async fn insert(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError>;
+
+    /// Replaces every mutable field of an existing user (matched by id).
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when no such user exists, and
+    /// [`RepoError::Duplicate`] (`users.email`) when the new email is taken.
+    async fn update(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError>;
+
+    /// Deletes a user.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when no such user exists.
+    async fn delete(&self, tx: &mut dyn Transaction, id: UserId) -> Result<(), RepoError>;
+
+    /// Finds a user by id.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only; absence is `Ok(None)`.
+    async fn by_id(&self, id: UserId) -> Result<Option<User>, RepoError>;
+
+    /// Finds a user by normalised email.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only; absence is `Ok(None)`.
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, RepoError>;
+
+    /// Lists users matching `filter`, oldest first (by id), paginated.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn list(&self, filter: &UserFilter, page: PageRequest) -> Result<Page<User>, RepoError>;
+}
+
+/// Password hashing. Implementations MUST do their CPU work off the async executor and MUST
+/// verify the whole password, however long.
+#[async_trait::async_trait]
+pub trait PasswordHasher: Send + Sync {
+    /// Hashes a password that passed the policy.
+    ///
+    /// # Errors
+    /// [`HashError`] when the hashing backend fails.
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError>;
+
+    /// Checks a candidate against a stored hash in constant time.
+    ///
+    /// # Errors
+    /// [`HashError`] when the stored hash is malformed or the backend fails.
+    async fn verify(&self, candidate: &str, hash: &PasswordHash) -> Result<bool, HashError>;
+
+    /// Spends exactly the time of [`PasswordHasher::verify`] against a fixed dummy hash; used
+    /// when the email is unknown so that timing does not reveal which accounts exist.
+    ///
+    /// # Errors
+    /// [`HashError`] when the backend fails.
+    async fn verify_dummy(&self, candidate: &str) -> Result<(), HashError>;
+}

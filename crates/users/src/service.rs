@@ -1,0 +1,161 @@
+//! UserService: profile reads and changes, admin listing, and the CLI's super-admin bootstrap.
+
+use std::sync::Arc;
+
+use plinth_audit::{AuditAction, AuditEvent, AuditLog};
+use plinth_kernel::{Clock, Email, Page, PageRequest, RepoError, RequestMeta, UnitOfWork, UserId};
+
+use crate::{
+    DisplayName, Password, PasswordHasher, PasswordPolicy, RoleName, User, UserError, UserFilter,
+    UserRepository, UserStatus,
+};
+
+/// Fields a user may change on their own profile. Role, status and verification are not here:
+/// a user cannot change them on themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfilePatch {
+    /// New display name.
+    pub name: Option<String>,
+}
+
+/// Use cases on user accounts.
+#[derive(Clone)]
+pub struct UserService {
+    users: Arc<dyn UserRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    audit: Arc<dyn AuditLog>,
+    uow: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
+    policy: PasswordPolicy,
+}
+
+impl UserService {
+    /// Wires the service to its ports.
+    #[must_use]
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        audit: Arc<dyn AuditLog>,
+        uow: Arc<dyn UnitOfWork>,
+        clock: Arc<dyn Clock>,
+        policy: PasswordPolicy,
+    ) -> Self {
+        Self { users, hasher, audit, uow, clock, policy }
+    }
+
+    /// The user with this id.
+    ///
+    /// # Errors
+    /// [`UserError::NotFound`], or storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn get(&self, id: UserId) -> Result<User, UserError> {
+        self.users.by_id(id).await?.ok_or(UserError::NotFound)
+    }
+
+    /// Applies a profile patch made by the user themselves; audited as `user.updated`.
+    ///
+    /// # Errors
+    /// [`UserError::InvalidName`], [`UserError::NotFound`], or storage failure.
+    #[tracing::instrument(skip(self, meta))]
+    pub async fn update_profile(&self, id: UserId, patch: ProfilePatch, meta: &RequestMeta) -> Result<User, UserError> {
+        let mut user = self.get(id).await?;
+        let mut changed = Vec::new();
+        if let Some(name) = patch.name {
+            let name = DisplayName::parse(&name).map_err(UserError::InvalidName)?;
+            if name != user.name {
+                user.name = name;
+                changed.push("name");
+            }
+        }
+        if changed.is_empty() {
+            return Ok(user);
+        }
+        user.updated_at = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        self.users.update(tx.as_mut(), &user).await.map_err(not_found_or)?;
+        let event = AuditEvent::new(AuditAction::UserUpdated, user.updated_at, meta)
+            .actor(id)
+            .target("user", id)
+            .details(serde_json::json!({ "fields": changed }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Lists users for administrators.
+    ///
+    /// # Errors
+    /// Storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn list(&self, filter: &UserFilter, page: PageRequest) -> Result<Page<User>, UserError> {
+        Ok(self.users.list(filter, page).await?)
+    }
+
+    /// Creates a `super_admin`, or promotes an existing account with this email (keeping its
+    /// password). Used by `plinth admin create`; audited as `admin.role_changed` with no actor.
+    ///
+    /// # Errors
+    /// Invalid email, name or password, or storage failure.
+    #[tracing::instrument(skip(self, password, meta))]
+    pub async fn create_super_admin(
+        &self,
+        email: &str,
+        name: &str,
+        password: String,
+        meta: &RequestMeta,
+    ) -> Result<User, UserError> {
+        let email = Email::parse(email)?;
+        let name = DisplayName::parse(name).map_err(UserError::InvalidName)?;
+        let now = self.clock.now();
+        let existing = self.users.by_email(&email).await?;
+        let password = Password::new(password, &self.policy, &[email.as_str(), name.as_str()])?;
+        let mut tx = self.uow.begin().await?;
+        let user = match existing {
+            Some(mut user) => {
+                user.role = RoleName::super_admin();
+                user.status = UserStatus::Active;
+                user.updated_at = now;
+                self.users.update(tx.as_mut(), &user).await.map_err(not_found_or)?;
+                user
+            }
+            None => {
+                let user = User {
+                    id: UserId::new(),
+                    email,
+                    name,
+                    role: RoleName::super_admin(),
+                    status: UserStatus::Active,
+                    email_verified: true,
+                    avatar_key: None,
+                    password_hash: self.hasher.hash(&password).await?,
+                    created_at: now,
+                    updated_at: now,
+                };
+                self.users.insert(tx.as_mut(), &user).await.map_err(email_taken_or)?;
+                user
+            }
+        };
+        let event = AuditEvent::new(AuditAction::RoleChanged, now, meta)
+            .target("user", user.id)
+            .details(serde_json::json!({ "role": "super_admin", "via": "cli" }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+}
+
+fn not_found_or(e: RepoError) -> UserError {
+    match e {
+        RepoError::NotFound => UserError::NotFound,
+        RepoError::Duplicate { .. } => UserError::EmailTaken,
+        other => UserError::Repo(other),
+    }
+}
+
+/// Maps the email uniqueness violation to [`UserError::EmailTaken`].
+pub(crate) fn email_taken_or(e: RepoError) -> UserError {
+    match e {
+        RepoError::Duplicate { .. } => UserError::EmailTaken,
+        other => UserError::Repo(other),
+    }
+}

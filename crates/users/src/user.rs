@@ -1,0 +1,104 @@
+//! The user account.
+
+use plinth_kernel::{Email, Timestamp, UserId};
+
+use crate::{PasswordHash, RoleName};
+
+/// Whether an account may sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    /// Normal.
+    Active,
+    /// Blocked by an administrator: correct logins answer 403 `account_suspended`.
+    Suspended,
+}
+
+impl UserStatus {
+    /// Stored/serialised name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+        }
+    }
+
+    /// Parses a stored name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "suspended" => Some(Self::Suspended),
+            _ => None,
+        }
+    }
+}
+
+/// A display name: trimmed, 1–100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Parses a name.
+    ///
+    /// # Errors
+    /// A human-readable reason when the name is empty, longer than 100 characters or holds
+    /// control characters.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err("name is required".into());
+        }
+        if s.chars().count() > 100 {
+            return Err("name must be at most 100 characters".into());
+        }
+        if s.chars().any(char::is_control) {
+            return Err("name must not contain control characters".into());
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The name.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Id.
+    pub id: UserId,
+    /// Normalised, unique e-mail address.
+    pub email: Email,
+    /// Display name.
+    pub name: DisplayName,
+    /// Role; its permissions travel in access tokens.
+    pub role: RoleName,
+    /// Active or suspended.
+    pub status: UserStatus,
+    /// Whether the address was confirmed.
+    pub email_verified: bool,
+    /// Storage key of the avatar image, if any.
+    pub avatar_key: Option<String>,
+    /// The bcrypt hash of the password (never serialised, redacted in `Debug`).
+    pub password_hash: PasswordHash,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// Admin list filters; each narrows the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Case-insensitive substring of email or name.
+    pub q: Option<String>,
+    /// Only this role.
+    pub role: Option<RoleName>,
+    /// Only this status.
+    pub status: Option<UserStatus>,
+}
