@@ -1,0 +1,38 @@
+# Plinth tasks. `just --list` shows them all.
+
+set dotenv-load := false
+
+pg_url := env_var_or_default("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+# Start the server on the embedded default (SQLite + data/files).
+run:
+    cargo run
+
+# All tests on SQLite (PostgreSQL suites skip without TEST_DATABASE_URL).
+test:
+    cargo test --workspace
+
+# All tests, PostgreSQL suites included.
+test-pg:
+    TEST_DATABASE_URL={{pg_url}} cargo test --workspace
+
+# Formatting and clippy with warnings denied.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Regenerate the committed OpenAPI document.
+openapi:
+    cargo run --quiet -- openapi > docs/openapi.json
+
+# Run migrations: just migrate up|down|status
+migrate direction="up":
+    cargo run --quiet -- migrate {{direction}}
+
+# The whole CI, as it runs on a fresh machine.
+ci:
+    bash .ci/run
