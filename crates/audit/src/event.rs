@@ -3,6 +3,8 @@
 use plinth_kernel::{RequestMeta, Timestamp};
 use serde::Serialize;
 
+mod canonical;
+
 plinth_kernel::typed_id!(
     /// Identifies an audit entry (UUIDv7, so ids sort by time of writing).
     AuditEventId

@@ -6,7 +6,7 @@
 mod event;
 mod ports;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use event::{AuditAction, AuditEvent, AuditEventId, AuditFilter};

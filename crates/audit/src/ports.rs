@@ -17,5 +17,9 @@ pub trait AuditLog: Send + Sync {
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn list(&self, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>, RepoError>;
+    async fn list(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditEvent>, RepoError>;
 }

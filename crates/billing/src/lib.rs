@@ -6,7 +6,7 @@ mod plan;
 mod ports;
 mod service;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use error::BillingError;

@@ -1,11 +1,16 @@
-//! BillingService.
+//! BillingService: plans (subscriptions and invoices come with issue #5).
+
+mod validate;
+
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
-use plinth_audit::AuditLog;
-use plinth_kernel::{Clock, UnitOfWork};
+use plinth_audit::{AuditAction, AuditEvent, AuditLog};
+use plinth_kernel::{Clock, RepoError, RequestMeta, UnitOfWork, UserId};
 
-use crate::BillingRepository;
+use crate::{BillingError, BillingRepository, NewPlan, Plan, PlanId};
 
 /// Billing use cases.
 #[derive(Clone)]
@@ -25,6 +30,75 @@ impl BillingService {
         uow: Arc<dyn UnitOfWork>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { billing, audit, uow, clock }
+        Self {
+            billing,
+            audit,
+            uow,
+            clock,
+        }
+    }
+
+    /// Creates a plan on behalf of `actor` (an administrator; the permission check is the
+    /// API's job). The plan and a `billing.plan_changed` audit entry commit together.
+    ///
+    /// Rules: `code` 1–64 characters of `a-z 0-9 _ -`; `name` 1–100 characters after
+    /// trimming (stored trimmed); price amount ≥ 0; `trial_days` ≤ 365; feature keys 1–64
+    /// characters of `a-z 0-9 _`.
+    ///
+    /// # Errors
+    /// [`BillingError::Invalid`] with every problem found (field → messages),
+    /// [`BillingError::CodeTaken`] when another plan has the code, [`BillingError::Repo`] on
+    /// storage failure (nothing is kept).
+    #[tracing::instrument(skip(self, plan, meta), fields(code = %plan.code))]
+    pub async fn create_plan(
+        &self,
+        actor: UserId,
+        plan: NewPlan,
+        meta: &RequestMeta,
+    ) -> Result<Plan, BillingError> {
+        let name = validate::validate_new_plan(&plan).map_err(BillingError::Invalid)?;
+        let now = self.clock.now();
+        let plan = Plan {
+            id: PlanId::new(),
+            code: plan.code,
+            name,
+            active: plan.active,
+            price: plan.price,
+            interval: plan.interval,
+            trial_days: plan.trial_days,
+            features: plan.features,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.uow.begin().await?;
+        self.billing
+            .insert_plan(tx.as_mut(), &plan)
+            .await
+            .map_err(|e| match e {
+                RepoError::Duplicate { constraint } if constraint == "plans.code" => {
+                    BillingError::CodeTaken
+                }
+                other => BillingError::Repo(other),
+            })?;
+        let event = AuditEvent::new(AuditAction::PlanChanged, now, meta)
+            .actor(actor)
+            .target("plan", plan.id)
+            .details(serde_json::json!({
+                "code": plan.code,
+                "price": plan.price.amount,
+                "currency": plan.price.currency.code(),
+            }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    /// The plans on offer, cheapest first (then by code).
+    ///
+    /// # Errors
+    /// [`BillingError::Repo`] on storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn list_active_plans(&self) -> Result<Vec<Plan>, BillingError> {
+        Ok(self.billing.plans(true).await?)
     }
 }

@@ -7,7 +7,7 @@ mod file;
 mod ports;
 mod service;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use blob::{BlobError, BlobKey, ByteRange, ByteStream};

@@ -29,7 +29,11 @@ pub trait FileRepository: Send + Sync {
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn list_for_owner(&self, owner: UserId, page: PageRequest) -> Result<Page<FileObject>, RepoError>;
+    async fn list_for_owner(
+        &self,
+        owner: UserId,
+        page: PageRequest,
+    ) -> Result<Page<FileObject>, RepoError>;
 
     /// Total bytes stored by `owner` (for quotas and stats).
     ///

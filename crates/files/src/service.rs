@@ -1,12 +1,22 @@
 //! FileService: streaming upload, listing, download and delete.
+//!
+//! Uploads go blob first, then the metadata row and its audit entry in one transaction; if the
+//! transaction fails the blob is removed again, so a row never exists without its blob.
+
+#[cfg(test)]
+mod tests;
+mod upload;
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
-use plinth_audit::AuditLog;
-use plinth_kernel::{Clock, UnitOfWork};
+use plinth_audit::{AuditAction, AuditEvent, AuditLog};
+use plinth_kernel::{Clock, Page, PageRequest, RepoError, RequestMeta, UnitOfWork, UserId};
 
-use crate::{BlobStore, ByteStream, FileRepository};
+use crate::{
+    BlobError, BlobKey, BlobStore, ByteRange, ByteStream, FileError, FileId, FileObject,
+    FileRepository,
+};
 
 /// Upload limits (from `MAX_UPLOAD_BYTES`, `ALLOWED_FILE_TYPES`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +33,14 @@ pub struct UploadInput {
     pub file_name: String,
     /// The content, streamed.
     pub body: ByteStream,
+}
+
+impl std::fmt::Debug for UploadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadInput")
+            .field("file_name", &self.file_name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// File use cases.
@@ -47,12 +65,194 @@ impl FileService {
         clock: Arc<dyn Clock>,
         limits: FileLimits,
     ) -> Self {
-        Self { files, blobs, audit, uow, clock, limits }
+        Self {
+            files,
+            blobs,
+            audit,
+            uow,
+            clock,
+            limits,
+        }
     }
 
     /// The configured limits.
     #[must_use]
     pub fn limits(&self) -> &FileLimits {
         &self.limits
+    }
+
+    /// Stores a new file owned by `owner`: the name is sanitised, the extension checked, the
+    /// body streamed to the blob store while it is counted, hashed and sniffed, then the row and
+    /// a `file.uploaded` audit entry are committed together.
+    ///
+    /// # Errors
+    /// [`FileError::InvalidUpload`] for a name that sanitises to nothing,
+    /// [`FileError::TypeNotAllowed`] for an extension not in the limits,
+    /// [`FileError::TooLarge`] as soon as the body passes `max_upload_bytes` (the rest of the
+    /// body is not read and nothing is kept), [`FileError::Blob`] / [`FileError::Repo`] when
+    /// storage fails (nothing is kept either).
+    #[tracing::instrument(skip(self, input, meta), fields(file_name = %input.file_name))]
+    pub async fn upload(
+        &self,
+        owner: UserId,
+        input: UploadInput,
+        meta: &RequestMeta,
+    ) -> Result<FileObject, FileError> {
+        let name = upload::sanitise_file_name(&input.file_name)?;
+        let extension = upload::extension_of(&name);
+        if !self.limits.allowed_extensions.contains(&extension) {
+            return Err(FileError::TypeNotAllowed(extension));
+        }
+        let id = FileId::new();
+        let key = BlobKey(format!("files/{owner}/{id}/v1"));
+        let limit = self.limits.max_upload_bytes;
+        let (body, meter) = upload::metered(input.body, limit);
+        let stored = self.blobs.put(&key, body).await;
+        let (size, sha256, head, limit_hit) = {
+            let m = meter.lock().unwrap_or_else(PoisonError::into_inner);
+            (m.bytes, m.sha256_hex(), m.head.clone(), m.limit_hit)
+        };
+        if limit_hit {
+            // The store must have abandoned the upload; make sure nothing is left anyway.
+            self.remove_blob(&key).await;
+            return Err(FileError::TooLarge { limit });
+        }
+        stored?;
+        let now = self.clock.now();
+        let file = FileObject {
+            id,
+            owner_id: owner,
+            content_type: upload::sniff_content_type(&head, &extension),
+            name,
+            size,
+            sha256,
+            version: 1,
+            storage_key: key,
+            created_at: now,
+            updated_at: now,
+        };
+        if let Err(e) = self.record_upload(&file, meta).await {
+            self.remove_blob(&file.storage_key).await;
+            return Err(e);
+        }
+        Ok(file)
+    }
+
+    async fn record_upload(&self, file: &FileObject, meta: &RequestMeta) -> Result<(), FileError> {
+        let mut tx = self.uow.begin().await?;
+        self.files.insert(tx.as_mut(), file).await?;
+        let event = AuditEvent::new(AuditAction::FileUploaded, file.created_at, meta)
+            .actor(file.owner_id)
+            .target("file", file.id)
+            .details(
+                serde_json::json!({ "name": file.name, "size": file.size, "sha256": file.sha256 }),
+            );
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Best-effort blob removal; a failure is logged and left to the orphan reconciler.
+    async fn remove_blob(&self, key: &BlobKey) {
+        if let Err(e) = self.blobs.delete(key).await {
+            tracing::warn!(key = key.as_str(), error = %e, "could not remove blob; the reconciler will");
+        }
+    }
+
+    /// The metadata of a file `viewer` may see (their own).
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when there is no such file or it is someone else's;
+    /// [`FileError::Repo`] on storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn get(&self, viewer: UserId, id: FileId) -> Result<FileObject, FileError> {
+        match self.files.by_id(id).await? {
+            Some(file) if file.owner_id == viewer => Ok(file),
+            _ => Err(FileError::NotFound),
+        }
+    }
+
+    /// `owner`'s files, newest first.
+    ///
+    /// # Errors
+    /// [`FileError::Repo`] on storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn list(
+        &self,
+        owner: UserId,
+        page: PageRequest,
+    ) -> Result<Page<FileObject>, FileError> {
+        Ok(self.files.list_for_owner(owner, page).await?)
+    }
+
+    /// The metadata and the content (or the inclusive `range` of it) of a file `viewer` may
+    /// see. The caller checks the range against [`FileObject::size`] first (HTTP 416 is its
+    /// answer); an `end` past the last byte is clamped to it.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] as for [`FileService::get`]; [`FileError::Blob`] when the
+    /// content cannot be read.
+    #[tracing::instrument(skip(self))]
+    pub async fn open(
+        &self,
+        viewer: UserId,
+        id: FileId,
+        range: Option<ByteRange>,
+    ) -> Result<(FileObject, ByteStream), FileError> {
+        let file = self.get(viewer, id).await?;
+        let range = range.map(|r| ByteRange {
+            start: r.start,
+            end: r.end.min(file.size.saturating_sub(1)),
+        });
+        let stream = self.blobs.get(&file.storage_key, range).await.map_err(|e| {
+            if matches!(e, BlobError::NotFound) {
+                tracing::error!(file_id = %file.id, key = file.storage_key.as_str(), "file row without its blob");
+            }
+            FileError::Blob(e)
+        })?;
+        Ok((file, stream))
+    }
+
+    /// Deletes a file of `owner`: the row and a `file.deleted` audit entry commit together,
+    /// then the blob is removed (a failure there is logged; the reconciler removes orphans).
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when there is no such file or it is someone else's;
+    /// [`FileError::Repo`] on storage failure.
+    #[tracing::instrument(skip(self, meta))]
+    pub async fn delete(
+        &self,
+        owner: UserId,
+        id: FileId,
+        meta: &RequestMeta,
+    ) -> Result<(), FileError> {
+        let file = self.get(owner, id).await?;
+        let mut tx = self.uow.begin().await?;
+        self.files
+            .delete(tx.as_mut(), id)
+            .await
+            .map_err(|e| match e {
+                RepoError::NotFound => FileError::NotFound,
+                other => FileError::Repo(other),
+            })?;
+        let event = AuditEvent::new(AuditAction::FileDeleted, self.clock.now(), meta)
+            .actor(owner)
+            .target("file", id)
+            .details(
+                serde_json::json!({ "name": file.name, "size": file.size, "sha256": file.sha256 }),
+            );
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        self.remove_blob(&file.storage_key).await;
+        Ok(())
+    }
+
+    /// Whether the blob store answers (for `/ready`).
+    ///
+    /// # Errors
+    /// [`FileError::Blob`] (usually [`BlobError::Unavailable`]) when it does not.
+    #[tracing::instrument(skip(self))]
+    pub async fn check_storage(&self) -> Result<(), FileError> {
+        Ok(self.blobs.check().await?)
     }
 }

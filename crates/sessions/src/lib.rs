@@ -11,7 +11,7 @@ mod service;
 mod session;
 mod token;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use error::{AuthError, TokenError};

@@ -11,7 +11,11 @@ pub trait SessionRepository: Send + Sync {
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn insert_session(&self, tx: &mut dyn Transaction, session: &Session) -> Result<(), RepoError>;
+    async fn insert_session(
+        &self,
+        tx: &mut dyn Transaction,
+        session: &Session,
+    ) -> Result<(), RepoError>;
 
     /// Finds a session by id.
     ///
@@ -23,38 +27,64 @@ pub trait SessionRepository: Send + Sync {
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn live_sessions(&self, user_id: UserId, now: Timestamp) -> Result<Vec<Session>, RepoError>;
+    async fn live_sessions(
+        &self,
+        user_id: UserId,
+        now: Timestamp,
+    ) -> Result<Vec<Session>, RepoError>;
 
     /// Records a refresh at `at` (updates `last_used_at`).
     ///
     /// # Errors
     /// MUST return [`RepoError::NotFound`] when the session does not exist.
-    async fn touch_session(&self, tx: &mut dyn Transaction, id: SessionId, at: Timestamp) -> Result<(), RepoError>;
+    async fn touch_session(
+        &self,
+        tx: &mut dyn Transaction,
+        id: SessionId,
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
 
     /// Revokes a session at `at`; revoking an already revoked session keeps the first time and
     /// is not an error.
     ///
     /// # Errors
     /// MUST return [`RepoError::NotFound`] when the session does not exist.
-    async fn revoke_session(&self, tx: &mut dyn Transaction, id: SessionId, at: Timestamp) -> Result<(), RepoError>;
+    async fn revoke_session(
+        &self,
+        tx: &mut dyn Transaction,
+        id: SessionId,
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
 
     /// Revokes every live session of a user; returns how many were revoked.
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn revoke_all(&self, tx: &mut dyn Transaction, user_id: UserId, at: Timestamp) -> Result<u64, RepoError>;
+    async fn revoke_all(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        at: Timestamp,
+    ) -> Result<u64, RepoError>;
 
     /// Stores a new refresh-token hash.
     ///
     /// # Errors
     /// [`RepoError::Duplicate`] if the hash exists (a broken random source).
-    async fn insert_refresh(&self, tx: &mut dyn Transaction, token: &RefreshTokenRecord) -> Result<(), RepoError>;
+    async fn insert_refresh(
+        &self,
+        tx: &mut dyn Transaction,
+        token: &RefreshTokenRecord,
+    ) -> Result<(), RepoError>;
 
     /// Finds a refresh token by hash.
     ///
     /// # Errors
     /// [`RepoError`] on storage failure only.
-    async fn refresh_by_hash(&self, hash: &RefreshTokenHash) -> Result<Option<RefreshTokenRecord>, RepoError>;
+    async fn refresh_by_hash(
+        &self,
+        hash: &RefreshTokenHash,
+    ) -> Result<Option<RefreshTokenRecord>, RepoError>;
 
     /// Atomically marks the token spent at `at` **only if it is not spent yet** (a conditional
     /// update), returning `true` when this call spent it and `false` when it was already spent
@@ -63,7 +93,12 @@ pub trait SessionRepository: Send + Sync {
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn spend_refresh(&self, tx: &mut dyn Transaction, hash: &RefreshTokenHash, at: Timestamp) -> Result<bool, RepoError>;
+    async fn spend_refresh(
+        &self,
+        tx: &mut dyn Transaction,
+        hash: &RefreshTokenHash,
+        at: Timestamp,
+    ) -> Result<bool, RepoError>;
 }
 
 /// Signs and verifies access tokens (JWT). Verification needs no database.

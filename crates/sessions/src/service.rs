@@ -1,12 +1,25 @@
 //! AuthService: register, login, refresh, logout, authenticate.
+//!
+//! Every use case follows one shape: parse and check everything, do the slow work (bcrypt)
+//! **before** a transaction opens, then *begin → writes → audit → commit*, so a change and its
+//! audit entry are stored together or not at all. Tokens are signed after the commit.
 
 use std::sync::Arc;
 
 use plinth_audit::AuditLog;
-use plinth_kernel::{Clock, RequestMeta, UnitOfWork};
+use plinth_kernel::{Clock, RequestMeta, Timestamp, UnitOfWork, UserId};
 use plinth_users::{PasswordHasher, PasswordPolicy, User, UserRepository};
 
-use crate::{AuthError, Principal, RefreshToken, SessionRepository, TokenSigner};
+use crate::{
+    AccessClaims, AuthError, Principal, RefreshToken, RefreshTokenRecord, Session, SessionId,
+    SessionRepository, TokenSigner,
+};
+
+mod login;
+mod refresh;
+mod register;
+#[cfg(test)]
+mod tests;
 
 /// Token lifetimes (from `ACCESS_TOKEN_TTL`, `REFRESH_TOKEN_TTL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +32,10 @@ pub struct TokenLifetimes {
 
 impl Default for TokenLifetimes {
     fn default() -> Self {
-        Self { access: chrono::Duration::minutes(15), refresh: chrono::Duration::days(30) }
+        Self {
+            access: chrono::Duration::minutes(15),
+            refresh: chrono::Duration::days(30),
+        }
     }
 }
 
@@ -76,46 +92,17 @@ impl AuthService {
         policy: PasswordPolicy,
         lifetimes: TokenLifetimes,
     ) -> Self {
-        Self { users, sessions, hasher, signer, audit, uow, clock, policy, lifetimes }
-    }
-
-    /// Creates an account (role `user`) and signs it in; audited as `auth.registered` in the
-    /// same transaction.
-    ///
-    /// # Errors
-    /// [`AuthError::EmailTaken`], invalid email/name/password, or storage failure.
-    pub async fn register(&self, input: RegisterInput, meta: &RequestMeta) -> Result<TokenPair, AuthError> {
-        let _ = (input, meta);
-        unimplemented!("sessions work in progress")
-    }
-
-    /// Signs in with email and password. Unknown email and wrong password fail identically
-    /// (same error, one hash each); both are audited as `auth.login_failed`, success as
-    /// `auth.login_succeeded`.
-    ///
-    /// # Errors
-    /// [`AuthError::InvalidCredentials`], [`AuthError::AccountSuspended`], storage failure.
-    pub async fn login(&self, email: &str, password: &str, meta: &RequestMeta) -> Result<TokenPair, AuthError> {
-        let _ = (email, password, meta);
-        unimplemented!("sessions work in progress")
-    }
-
-    /// Exchanges a refresh token for a new pair; the presented token is spent.
-    ///
-    /// # Errors
-    /// [`AuthError::InvalidToken`] for unknown, spent, expired or revoked tokens.
-    pub async fn refresh(&self, token: &RefreshToken, meta: &RequestMeta) -> Result<TokenPair, AuthError> {
-        let _ = (token, meta);
-        unimplemented!("sessions work in progress")
-    }
-
-    /// Revokes the caller's current session.
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub async fn logout(&self, principal: &Principal, meta: &RequestMeta) -> Result<(), AuthError> {
-        let _ = (principal, meta);
-        unimplemented!("sessions work in progress")
+        Self {
+            users,
+            sessions,
+            hasher,
+            signer,
+            audit,
+            uow,
+            clock,
+            policy,
+            lifetimes,
+        }
     }
 
     /// Verifies an access token without touching the database.
@@ -123,6 +110,75 @@ impl AuthService {
     /// # Errors
     /// [`AuthError::InvalidToken`].
     pub fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
-        self.signer.verify(access_token).map(Principal::from).map_err(|_| AuthError::InvalidToken)
+        self.signer
+            .verify(access_token)
+            .map(Principal::from)
+            .map_err(|_| AuthError::InvalidToken)
+    }
+
+    /// A new session for `user_id` starting at `now` (absolute end: now + refresh lifetime),
+    /// with its first refresh token. Nothing is stored yet.
+    pub(crate) fn new_session(
+        &self,
+        user_id: UserId,
+        now: Timestamp,
+        meta: &RequestMeta,
+    ) -> Result<(Session, RefreshToken, RefreshTokenRecord), AuthError> {
+        let session = Session {
+            id: SessionId::new(),
+            user_id,
+            created_at: now,
+            last_used_at: now,
+            expires_at: now + self.lifetimes.refresh,
+            revoked_at: None,
+            ip: meta.ip.clone(),
+            user_agent: meta.user_agent.clone(),
+        };
+        let (token, record) = Self::new_refresh(&session, now)?;
+        Ok((session, token, record))
+    }
+
+    /// A fresh refresh token for `session`, expiring with the session; only its hash is kept.
+    pub(crate) fn new_refresh(
+        session: &Session,
+        now: Timestamp,
+    ) -> Result<(RefreshToken, RefreshTokenRecord), AuthError> {
+        let token = RefreshToken::generate().map_err(|_| AuthError::Random)?;
+        let record = RefreshTokenRecord {
+            hash: token.hash(),
+            session_id: session.id,
+            issued_at: now,
+            expires_at: session.expires_at,
+            spent_at: None,
+        };
+        Ok((token, record))
+    }
+
+    /// Signs an access token for `user` in `session` with the user's current role and its
+    /// permissions, and assembles the pair.
+    pub(crate) fn issue(
+        &self,
+        user: User,
+        session: SessionId,
+        refresh_token: RefreshToken,
+        now: Timestamp,
+    ) -> Result<TokenPair, AuthError> {
+        let iat = now.timestamp();
+        let claims = AccessClaims {
+            sub: user.id,
+            sid: session,
+            role: user.role.as_str().to_owned(),
+            perms: user.role.permissions(),
+            iat,
+            exp: iat + self.lifetimes.access.num_seconds(),
+            jti: uuid::Uuid::now_v7().to_string(),
+        };
+        let access_token = self.signer.sign(&claims)?;
+        Ok(TokenPair {
+            access_token,
+            refresh_token,
+            expires_in: self.lifetimes.access.num_seconds(),
+            user,
+        })
     }
 }

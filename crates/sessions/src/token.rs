@@ -98,6 +98,11 @@ impl Principal {
 
 impl From<AccessClaims> for Principal {
     fn from(c: AccessClaims) -> Self {
-        Self { user_id: c.sub, session_id: c.sid, role: c.role, perms: c.perms }
+        Self {
+            user_id: c.sub,
+            session_id: c.sid,
+            role: c.role,
+            perms: c.perms,
+        }
     }
 }

@@ -7,7 +7,7 @@ mod role;
 mod service;
 mod user;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use error::UserError;

@@ -1,7 +1,9 @@
 //! Roles and permissions.
 
 /// A permission such as `users:read`. Travels in access tokens as a string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Permission(pub String);
 
@@ -23,7 +25,9 @@ impl Permission {
 }
 
 /// A role name: `user`, `admin`, `super_admin` or a custom role.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct RoleName(pub String);
 
@@ -75,5 +79,40 @@ impl RoleName {
             _ => &[],
         };
         list.iter().map(|p| (*p).to_owned()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_roles_have_the_contract_permissions() {
+        assert!(RoleName::user().permissions().is_empty());
+        let admin = RoleName::admin().permissions();
+        for p in [
+            "users:read",
+            "audit:read",
+            "stats:read",
+            "users:write",
+            "billing:write",
+            "announcements:write",
+        ] {
+            assert!(admin.iter().any(|a| a == p), "admin lacks {p}");
+        }
+        assert!(
+            !admin.iter().any(|a| a == Permission::ROLES_WRITE),
+            "only super_admin manages roles"
+        );
+        let root = RoleName::super_admin().permissions();
+        assert!(
+            admin.iter().all(|p| root.contains(p)),
+            "super_admin has everything admin has"
+        );
+        assert!(root.iter().any(|p| p == Permission::ROLES_WRITE));
+        assert!(
+            RoleName("support".into()).permissions().is_empty(),
+            "custom roles have none until stored"
+        );
     }
 }

@@ -40,7 +40,14 @@ impl UserService {
         clock: Arc<dyn Clock>,
         policy: PasswordPolicy,
     ) -> Self {
-        Self { users, hasher, audit, uow, clock, policy }
+        Self {
+            users,
+            hasher,
+            audit,
+            uow,
+            clock,
+            policy,
+        }
     }
 
     /// The user with this id.
@@ -57,7 +64,12 @@ impl UserService {
     /// # Errors
     /// [`UserError::InvalidName`], [`UserError::NotFound`], or storage failure.
     #[tracing::instrument(skip(self, meta))]
-    pub async fn update_profile(&self, id: UserId, patch: ProfilePatch, meta: &RequestMeta) -> Result<User, UserError> {
+    pub async fn update_profile(
+        &self,
+        id: UserId,
+        patch: ProfilePatch,
+        meta: &RequestMeta,
+    ) -> Result<User, UserError> {
         let mut user = self.get(id).await?;
         let mut changed = Vec::new();
         if let Some(name) = patch.name {
@@ -72,7 +84,10 @@ impl UserService {
         }
         user.updated_at = self.clock.now();
         let mut tx = self.uow.begin().await?;
-        self.users.update(tx.as_mut(), &user).await.map_err(not_found_or)?;
+        self.users
+            .update(tx.as_mut(), &user)
+            .await
+            .map_err(not_found_or)?;
         let event = AuditEvent::new(AuditAction::UserUpdated, user.updated_at, meta)
             .actor(id)
             .target("user", id)
@@ -87,7 +102,11 @@ impl UserService {
     /// # Errors
     /// Storage failure.
     #[tracing::instrument(skip(self))]
-    pub async fn list(&self, filter: &UserFilter, page: PageRequest) -> Result<Page<User>, UserError> {
+    pub async fn list(
+        &self,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, UserError> {
         Ok(self.users.list(filter, page).await?)
     }
 
@@ -109,14 +128,14 @@ impl UserService {
         let now = self.clock.now();
         let existing = self.users.by_email(&email).await?;
         let password = Password::new(password, &self.policy, &[email.as_str(), name.as_str()])?;
-        let mut tx = self.uow.begin().await?;
-        let user = match existing {
+        // Everything, including the hash, is prepared before the transaction opens: bcrypt
+        // must never hold a database transaction.
+        let (user, is_new) = match existing {
             Some(mut user) => {
                 user.role = RoleName::super_admin();
                 user.status = UserStatus::Active;
                 user.updated_at = now;
-                self.users.update(tx.as_mut(), &user).await.map_err(not_found_or)?;
-                user
+                (user, false)
             }
             None => {
                 let user = User {
@@ -131,10 +150,21 @@ impl UserService {
                     created_at: now,
                     updated_at: now,
                 };
-                self.users.insert(tx.as_mut(), &user).await.map_err(email_taken_or)?;
-                user
+                (user, true)
             }
         };
+        let mut tx = self.uow.begin().await?;
+        if is_new {
+            self.users
+                .insert(tx.as_mut(), &user)
+                .await
+                .map_err(email_taken_or)?;
+        } else {
+            self.users
+                .update(tx.as_mut(), &user)
+                .await
+                .map_err(not_found_or)?;
+        }
         let event = AuditEvent::new(AuditAction::RoleChanged, now, meta)
             .target("user", user.id)
             .details(serde_json::json!({ "role": "super_admin", "via": "cli" }));
@@ -143,6 +173,9 @@ impl UserService {
         Ok(user)
     }
 }
+
+#[cfg(test)]
+mod tests;
 
 fn not_found_or(e: RepoError) -> UserError {
     match e {

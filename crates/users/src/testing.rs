@@ -1,1 +1,13 @@
-//! In-memory adapters (feature `testing`). Filled in by the users/sessions work.
+//! In-memory adapters and the port contract suite (feature `testing`).
+//!
+//! [`MemoryUserRepository`] behaves like the SQL adapter (unique email, writes undone when the
+//! [`plinth_kernel::testing::MemoryTransaction`] is dropped uncommitted); [`FakePasswordHasher`]
+//! is a fast, deterministic stand-in for bcrypt that still compares the whole password.
+//! [`contract::user_repository`] is the suite every [`crate::UserRepository`] adapter must pass.
+
+pub mod contract;
+mod hasher;
+mod memory;
+
+pub use hasher::FakePasswordHasher;
+pub use memory::MemoryUserRepository;

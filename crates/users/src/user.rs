@@ -102,3 +102,58 @@ pub struct UserFilter {
     /// Only this status.
     pub status: Option<UserStatus>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_are_trimmed() {
+        assert_eq!(
+            DisplayName::parse("  Ada Lovelace \t").unwrap().as_str(),
+            "Ada Lovelace"
+        );
+    }
+
+    #[test]
+    fn empty_names_are_refused() {
+        for raw in ["", "   ", "\t\n"] {
+            assert_eq!(
+                DisplayName::parse(raw).unwrap_err(),
+                "name is required",
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn length_is_counted_in_characters() {
+        assert!(
+            DisplayName::parse(&"\u{e9}".repeat(100)).is_ok(),
+            "100 two-byte characters fit"
+        );
+        assert_eq!(
+            DisplayName::parse(&"a".repeat(101)).unwrap_err(),
+            "name must be at most 100 characters"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        for raw in ["Ada\nLovelace", "Ada\u{7}", "A\u{0}da"] {
+            assert_eq!(
+                DisplayName::parse(raw).unwrap_err(),
+                "name must not contain control characters",
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in [UserStatus::Active, UserStatus::Suspended] {
+            assert_eq!(UserStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(UserStatus::parse("banned"), None);
+    }
+}

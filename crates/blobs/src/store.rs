@@ -1,0 +1,154 @@
+//! [`ObjectStoreBlobs`]: the [`BlobStore`] port over any [`ObjectStore`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore, WriteMultipart};
+use plinth_files::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
+
+/// Size of each multipart part (S3's minimum for all but the last part is 5 MiB).
+const PART_SIZE: usize = 5 * 1024 * 1024;
+/// Parts uploading at once; with [`PART_SIZE`] this bounds an upload's memory to about
+/// `(PARTS_IN_FLIGHT + 1) × 5 MiB` whatever the file size.
+const PARTS_IN_FLIGHT: usize = 2;
+/// The key `check` looks up; it need not exist.
+const HEALTH_KEY: &str = "plinth-health/check";
+
+/// A [`BlobStore`] backed by an object_store implementation (local folder, memory, S3).
+#[derive(Debug, Clone)]
+pub struct ObjectStoreBlobs {
+    store: Arc<dyn ObjectStore>,
+    local_root: Option<PathBuf>,
+}
+
+impl ObjectStoreBlobs {
+    /// Wraps `store`.
+    #[must_use]
+    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
+        Self {
+            store,
+            local_root: None,
+        }
+    }
+
+    /// For a local-folder store: the folder, which [`BlobStore::check`] then also requires to
+    /// exist (object_store itself reports a vanished folder as merely "not found").
+    #[must_use]
+    pub fn with_local_root(mut self, root: PathBuf) -> Self {
+        self.local_root = Some(root);
+        self
+    }
+}
+
+fn path_of(key: &BlobKey) -> Result<Path, BlobError> {
+    Path::parse(key.as_str()).map_err(|e| BlobError::Internal(Box::new(e)))
+}
+
+/// Maps object_store's errors onto the port's: `NotFound` stays, generic (I/O, network)
+/// failures mean the store is unavailable, anything else is internal.
+fn map_error(e: object_store::Error) -> BlobError {
+    match e {
+        object_store::Error::NotFound { .. } => BlobError::NotFound,
+        e @ object_store::Error::Generic { .. } => BlobError::Unavailable(Box::new(e)),
+        e => BlobError::Internal(Box::new(e)),
+    }
+}
+
+async fn abandon(writer: WriteMultipart, key: &BlobKey) {
+    if let Err(e) = writer.abort().await {
+        tracing::warn!(key = key.as_str(), error = %e, "could not abort a multipart upload");
+    }
+}
+
+#[async_trait::async_trait]
+impl BlobStore for ObjectStoreBlobs {
+    #[tracing::instrument(skip(self, body), fields(key = key.as_str()))]
+    async fn put(&self, key: &BlobKey, mut body: ByteStream) -> Result<u64, BlobError> {
+        let path = path_of(key)?;
+        let upload = self.store.put_multipart(&path).await.map_err(map_error)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let mut size = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    abandon(writer, key).await;
+                    return Err(BlobError::Aborted(e));
+                }
+            };
+            if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                abandon(writer, key).await;
+                return Err(map_error(e));
+            }
+            size += chunk.len() as u64;
+            writer.put(chunk);
+        }
+        writer.finish().await.map_err(map_error)?;
+        Ok(size)
+    }
+
+    #[tracing::instrument(skip(self), fields(key = key.as_str()))]
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<ByteStream, BlobError> {
+        let path = path_of(key)?;
+        let range = match range {
+            None => None,
+            Some(r) if r.start <= r.end => {
+                Some(GetRange::Bounded(r.start..r.end.saturating_add(1)))
+            }
+            Some(r) => {
+                return Err(BlobError::Internal(
+                    format!("empty range {}-{}", r.start, r.end).into(),
+                ));
+            }
+        };
+        let options = GetOptions {
+            range,
+            ..GetOptions::default()
+        };
+        let result = self
+            .store
+            .get_opts(&path, options)
+            .await
+            .map_err(map_error)?;
+        Ok(Box::pin(
+            result.into_stream().map_err(std::io::Error::other),
+        ))
+    }
+
+    #[tracing::instrument(skip(self), fields(key = key.as_str()))]
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        match self.store.delete(&path_of(key)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    #[tracing::instrument(skip(self), fields(key = key.as_str()))]
+    async fn exists(&self, key: &BlobKey) -> Result<bool, BlobError> {
+        match self.store.head(&path_of(key)?).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn check(&self) -> Result<(), BlobError> {
+        if let Some(root) = &self.local_root {
+            match tokio::fs::metadata(root).await {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => {
+                    let msg = format!("storage folder {} is not a directory", root.display());
+                    return Err(BlobError::Unavailable(msg.into()));
+                }
+                Err(e) => return Err(BlobError::Unavailable(Box::new(e))),
+            }
+        }
+        match self.store.head(&Path::from(HEALTH_KEY)).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(BlobError::Unavailable(Box::new(e))),
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The pieces of an upload: file-name sanitising, the metering stream wrapper (size limit,
+//! SHA-256, first bytes for sniffing) and content-type sniffing.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures::Stream;
+use sha2::{Digest, Sha256};
+
+use crate::{ByteStream, FileError};
+
+/// The longest stored file name, in characters.
+pub(crate) const MAX_NAME_CHARS: usize = 255;
+/// How many leading bytes are kept for content sniffing.
+pub(crate) const SNIFF_BYTES: usize = 8 * 1024;
+/// Extensions longer than this are not kept whole when a long name is shortened.
+const MAX_KEPT_EXTENSION_CHARS: usize = 16;
+
+/// Turns a client-supplied file name into a safe display name: only the last path component
+/// (for both `/` and `\`), no control, bidirectional-override or quote characters, trimmed,
+/// at most [`MAX_NAME_CHARS`] characters (keeping the extension when it has to shorten).
+pub(crate) fn sanitise_file_name(raw: &str) -> Result<String, FileError> {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last.chars().filter(|c| !is_unwanted(*c)).collect();
+    let trimmed = cleaned.trim();
+    if trimmed.is_empty() || trimmed == "." || trimmed == ".." {
+        return Err(FileError::InvalidUpload("file name is required".to_owned()));
+    }
+    if trimmed.chars().count() <= MAX_NAME_CHARS {
+        return Ok(trimmed.to_owned());
+    }
+    let (stem, ext) = match trimmed.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty() && ext.chars().count() <= MAX_KEPT_EXTENSION_CHARS =>
+        {
+            (stem, Some(ext))
+        }
+        _ => (trimmed, None),
+    };
+    let ext_chars = ext.map_or(0, |e| e.chars().count() + 1);
+    let stem: String = stem.chars().take(MAX_NAME_CHARS - ext_chars).collect();
+    let stem = stem.trim_end();
+    Ok(match ext {
+        Some(ext) => format!("{stem}.{ext}"),
+        None => stem.to_owned(),
+    })
+}
+
+fn is_unwanted(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '"' | '\'' | '`')
+        // Bidirectional overrides and isolates: they let `evil\u{202E}txt.exe` pose as `.txt`.
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The lower-case text after the last dot of a sanitised name (`""` when there is none).
+pub(crate) fn extension_of(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, ext)| ext.to_lowercase())
+        .unwrap_or_default()
+}
+
+/// What the metering stream saw; shared between the stream (owned by the blob store while it
+/// uploads) and the service.
+pub(crate) struct UploadMeter {
+    /// Bytes seen so far.
+    pub(crate) bytes: u64,
+    /// Running SHA-256 of the bytes seen.
+    hasher: Sha256,
+    /// The first up to [`SNIFF_BYTES`] bytes.
+    pub(crate) head: Vec<u8>,
+    /// Whether the limit was passed (the stream then failed).
+    pub(crate) limit_hit: bool,
+}
+
+impl UploadMeter {
+    /// The lower-case hex SHA-256 of everything seen.
+    pub(crate) fn sha256_hex(&self) -> String {
+        hex::encode(self.hasher.clone().finalize())
+    }
+}
+
+/// Shared handle on an [`UploadMeter`].
+pub(crate) type SharedMeter = Arc<Mutex<UploadMeter>>;
+
+/// Wraps `body` so that it counts, hashes and keeps the head of what passes through, and fails
+/// with an I/O error as soon as more than `limit` bytes have been seen. After an error it ends,
+/// so nothing more is pulled from the client.
+pub(crate) fn metered(body: ByteStream, limit: u64) -> (ByteStream, SharedMeter) {
+    let meter = Arc::new(Mutex::new(UploadMeter {
+        bytes: 0,
+        hasher: Sha256::new(),
+        head: Vec::new(),
+        limit_hit: false,
+    }));
+    let stream = MeteredStream {
+        inner: body,
+        meter: Arc::clone(&meter),
+        limit,
+        done: false,
+    };
+    (Box::pin(stream), meter)
+}
+
+struct MeteredStream {
+    inner: ByteStream,
+    meter: SharedMeter,
+    limit: u64,
+    done: bool,
+}
+
+impl Stream for MeteredStream {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let item = match self.inner.as_mut().poll_next(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(None) => {
+                self.done = true;
+                return Poll::Ready(None);
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.done = true;
+                return Poll::Ready(Some(Err(e)));
+            }
+            Poll::Ready(Some(Ok(chunk))) => chunk,
+        };
+        let limit = self.limit;
+        let mut meter = self.meter.lock().unwrap_or_else(PoisonError::into_inner);
+        meter.bytes = meter.bytes.saturating_add(item.len() as u64);
+        if meter.bytes > limit {
+            meter.limit_hit = true;
+            drop(meter);
+            self.done = true;
+            return Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!("upload is larger than the limit of {limit} bytes"),
+            ))));
+        }
+        meter.hasher.update(&item);
+        let room = SNIFF_BYTES.saturating_sub(meter.head.len());
+        if room > 0 {
+            let take = room.min(item.len());
+            meter.head.extend_from_slice(&item[..take]);
+        }
+        drop(meter);
+        Poll::Ready(Some(Ok(item)))
+    }
+}
+
+/// The MIME type of content starting with `head`: what `infer` recognises; else `text/plain`
+/// (`text/csv` for a `.csv` name) when the bytes are UTF-8 text without NUL bytes; else
+/// `application/octet-stream`.
+pub(crate) fn sniff_content_type(head: &[u8], extension: &str) -> String {
+    if let Some(kind) = infer::get(head) {
+        return kind.mime_type().to_owned();
+    }
+    if looks_like_text(head) {
+        return if extension == "csv" {
+            "text/csv"
+        } else {
+            "text/plain"
+        }
+        .to_owned();
+    }
+    "application/octet-stream".to_owned()
+}
+
+/// UTF-8 without NUL bytes; a multi-byte character cut off by the end of the sniffed window
+/// does not count against it.
+fn looks_like_text(head: &[u8]) -> bool {
+    if head.contains(&0) {
+        return false;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && head.len() >= SNIFF_BYTES,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+
+    use super::*;
+
+    #[test]
+    fn keeps_only_the_last_path_component() {
+        assert_eq!(
+            sanitise_file_name("../../etc/passwd.txt").unwrap(),
+            "passwd.txt"
+        );
+        assert_eq!(
+            sanitise_file_name(r"C:\Users\bob\report.pdf").unwrap(),
+            "report.pdf"
+        );
+        assert_eq!(sanitise_file_name(r"a/b\c/d\e.png").unwrap(), "e.png");
+    }
+
+    #[test]
+    fn drops_controls_quotes_and_bidi_overrides_and_trims() {
+        assert_eq!(
+            sanitise_file_name("  \"my\u{0}\nfile'\u{202E}.txt\"  ").unwrap(),
+            "myfile.txt"
+        );
+    }
+
+    #[test]
+    fn refuses_names_that_end_up_empty() {
+        for raw in ["", "   ", "dir/", "a\\", "\"\"", "\u{1}\u{2}", "..", "x/."] {
+            assert!(
+                matches!(sanitise_file_name(raw), Err(FileError::InvalidUpload(m)) if m == "file name is required"),
+                "{raw:?} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn shortens_long_names_to_255_characters_keeping_the_extension() {
+        let name = sanitise_file_name(&format!("{}.txt", "é".repeat(400))).unwrap();
+        assert_eq!(name.chars().count(), 255);
+        assert!(name.ends_with("é.txt"));
+        let no_ext = sanitise_file_name(&"x".repeat(300)).unwrap();
+        assert_eq!(no_ext.chars().count(), 255);
+    }
+
+    #[test]
+    fn extension_is_lower_case_text_after_the_last_dot() {
+        assert_eq!(extension_of("Photo.Final.JPG"), "jpg");
+        assert_eq!(extension_of("README"), "");
+        assert_eq!(extension_of("archive.tar.gz"), "gz");
+    }
+
+    #[test]
+    fn sniffs_from_bytes_not_names() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert_eq!(sniff_content_type(png, "txt"), "image/png");
+        assert_eq!(sniff_content_type(b"%PDF-1.7\n", "txt"), "application/pdf");
+        assert_eq!(
+            sniff_content_type("héllo\n".as_bytes(), "txt"),
+            "text/plain"
+        );
+        assert_eq!(sniff_content_type(b"a,b\n1,2\n", "csv"), "text/csv");
+        assert_eq!(
+            sniff_content_type(b"\xff\xfe\x00\x01binary", "txt"),
+            "application/octet-stream"
+        );
+        assert_eq!(
+            sniff_content_type(b"text\0with nul", "txt"),
+            "application/octet-stream"
+        );
+    }
+
+    #[test]
+    fn a_character_cut_at_the_sniff_window_is_still_text() {
+        let mut head = "a".repeat(SNIFF_BYTES - 1).into_bytes();
+        head.push("é".as_bytes()[0]);
+        assert_eq!(sniff_content_type(&head, "txt"), "text/plain");
+    }
+
+    #[tokio::test]
+    async fn meter_counts_hashes_keeps_head_and_stops_after_the_limit() {
+        let chunks: Vec<Result<Bytes, std::io::Error>> =
+            (0..5).map(|_| Ok(Bytes::from(vec![7u8; 4096]))).collect();
+        let (mut stream, meter) = metered(Box::pin(futures::stream::iter(chunks)), 10_000);
+        assert!(stream.next().await.unwrap().is_ok());
+        assert!(stream.next().await.unwrap().is_ok());
+        let err = stream.next().await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+        assert!(
+            stream.next().await.is_none(),
+            "nothing is pulled after the limit"
+        );
+        let m = meter.lock().unwrap();
+        assert!(m.limit_hit);
+        assert_eq!(m.bytes, 3 * 4096);
+        assert_eq!(m.head.len(), SNIFF_BYTES);
+        assert_eq!(m.sha256_hex(), hex::encode(Sha256::digest(vec![7u8; 8192])));
+    }
+}

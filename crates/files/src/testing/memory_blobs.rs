@@ -1,0 +1,102 @@
+//! [`MemoryBlobStore`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+
+use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
+
+/// Size of the chunks [`MemoryBlobStore::get`] streams.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Blobs in a map, for tests and examples. An upload is buffered and becomes visible only
+/// when its stream ended without error.
+#[derive(Clone, Default)]
+pub struct MemoryBlobStore {
+    blobs: Arc<Mutex<HashMap<String, Bytes>>>,
+}
+
+impl MemoryBlobStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The keys stored, sorted; for assertions in tests.
+    #[must_use]
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.blobs().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// The bytes under `key`, if any; for assertions in tests.
+    #[must_use]
+    pub fn bytes(&self, key: &BlobKey) -> Option<Bytes> {
+        self.blobs().get(key.as_str()).cloned()
+    }
+
+    fn blobs(&self) -> MutexGuard<'_, HashMap<String, Bytes>> {
+        self.blobs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait::async_trait]
+impl BlobStore for MemoryBlobStore {
+    async fn put(&self, key: &BlobKey, mut body: ByteStream) -> Result<u64, BlobError> {
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = body.next().await {
+            buf.extend_from_slice(&chunk.map_err(BlobError::Aborted)?);
+        }
+        let size = buf.len() as u64;
+        self.blobs().insert(key.0.clone(), buf.freeze());
+        Ok(size)
+    }
+
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<ByteStream, BlobError> {
+        let all = self
+            .blobs()
+            .get(key.as_str())
+            .cloned()
+            .ok_or(BlobError::NotFound)?;
+        let bytes = match range {
+            None => all,
+            Some(r) => {
+                let len = all.len() as u64;
+                if r.start > r.end || r.start >= len {
+                    return Err(BlobError::Internal(
+                        format!(
+                            "range {}-{} is outside a blob of {len} bytes",
+                            r.start, r.end
+                        )
+                        .into(),
+                    ));
+                }
+                let end = r.end.min(len - 1);
+                #[allow(clippy::cast_possible_truncation)] // bounded by `len`, a usize
+                all.slice(r.start as usize..=end as usize)
+            }
+        };
+        let chunks: Vec<Result<Bytes, std::io::Error>> = (0..bytes.len())
+            .step_by(READ_CHUNK)
+            .map(|i| Ok(bytes.slice(i..bytes.len().min(i + READ_CHUNK))))
+            .collect();
+        Ok(Box::pin(futures::stream::iter(chunks)))
+    }
+
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        self.blobs().remove(key.as_str());
+        Ok(())
+    }
+
+    async fn exists(&self, key: &BlobKey) -> Result<bool, BlobError> {
+        Ok(self.blobs().contains_key(key.as_str()))
+    }
+
+    async fn check(&self) -> Result<(), BlobError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,206 @@
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::*;
+
+const ISSUER: &str = "https://plinth.example";
+const AUDIENCE: &str = "plinth-api";
+
+fn keys(kid: &str, secret: &str) -> JwtKeys {
+    JwtKeys {
+        current: (kid.into(), SecretString::from(secret)),
+        previous: vec![],
+    }
+}
+
+fn signer(kid: &str, secret: &str) -> JwtSigner {
+    JwtSigner::new(keys(kid, secret), ISSUER.into(), AUDIENCE.into())
+}
+
+fn claims_expiring_in(seconds: i64) -> AccessClaims {
+    let now = chrono::Utc::now().timestamp();
+    AccessClaims {
+        sub: UserId::new(),
+        sid: SessionId::new(),
+        role: "admin".into(),
+        perms: vec!["users:read".into(), "audit:read".into()],
+        iat: now - 900 + seconds,
+        exp: now + seconds,
+        jti: uuid::Uuid::now_v7().to_string(),
+    }
+}
+
+fn payload(token: &str) -> serde_json::Value {
+    let part = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+fn invalid(signer: &JwtSigner, token: &str) -> bool {
+    matches!(signer.verify(token), Err(TokenError::Invalid))
+}
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef-current";
+
+#[test]
+fn round_trips_and_carries_every_contract_claim() {
+    let s = signer("k1", SECRET);
+    let claims = claims_expiring_in(900);
+    let token = s.sign(&claims).unwrap();
+    assert_eq!(s.verify(&token).unwrap(), claims);
+
+    let header = jsonwebtoken::decode_header(&token).unwrap();
+    assert_eq!(
+        header.kid.as_deref(),
+        Some("k1"),
+        "the header carries the kid"
+    );
+    assert_eq!(header.alg, Algorithm::HS256);
+
+    let body = payload(&token);
+    for claim in [
+        "iss", "aud", "sub", "sid", "role", "perms", "iat", "exp", "jti",
+    ] {
+        assert!(
+            body.get(claim).is_some(),
+            "claim {claim} missing from {body}"
+        );
+    }
+    assert_eq!(body["iss"], ISSUER);
+    assert_eq!(body["aud"], AUDIENCE);
+    assert_eq!(body["sub"], claims.sub.to_string());
+    assert_eq!(
+        body["perms"],
+        serde_json::json!(["users:read", "audit:read"])
+    );
+}
+
+#[test]
+fn a_tampered_payload_is_invalid() {
+    let s = signer("k1", SECRET);
+    let token = s.sign(&claims_expiring_in(900)).unwrap();
+    let mut body = payload(&token);
+    body["role"] = "super_admin".into();
+    body["perms"] = serde_json::json!(["roles:write"]);
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(body.to_string()),
+        parts[2]
+    );
+    assert!(invalid(&s, &forged));
+    assert!(invalid(&s, &format!("{token}x")), "a tampered signature");
+    assert!(invalid(&s, "not.a.jwt"));
+    assert!(invalid(&s, ""));
+}
+
+#[test]
+fn a_token_signed_with_another_key_is_invalid() {
+    let token = signer("k1", "another-secret-that-is-long-enough-xx")
+        .sign(&claims_expiring_in(900))
+        .unwrap();
+    assert!(invalid(&signer("k1", SECRET), &token));
+}
+
+#[test]
+fn wrong_issuer_or_audience_is_invalid() {
+    let token = signer("k1", SECRET).sign(&claims_expiring_in(900)).unwrap();
+    let other_issuer = JwtSigner::new(
+        keys("k1", SECRET),
+        "https://evil.example".into(),
+        AUDIENCE.into(),
+    );
+    assert!(invalid(&other_issuer, &token));
+    let other_audience = JwtSigner::new(keys("k1", SECRET), ISSUER.into(), "another-app".into());
+    assert!(invalid(&other_audience, &token));
+}
+
+#[test]
+fn expiry_is_checked_with_at_most_five_seconds_of_leeway() {
+    let s = signer("k1", SECRET);
+    assert!(
+        invalid(&s, &s.sign(&claims_expiring_in(-10)).unwrap()),
+        "expired 10 s ago"
+    );
+    assert!(
+        s.verify(&s.sign(&claims_expiring_in(-2)).unwrap()).is_ok(),
+        "2 s of clock skew is tolerated"
+    );
+}
+
+#[test]
+fn unknown_or_missing_kid_is_invalid() {
+    let token = signer("k1", SECRET).sign(&claims_expiring_in(900)).unwrap();
+    assert!(
+        invalid(&signer("k2", SECRET), &token),
+        "same key bytes, unknown kid"
+    );
+
+    let wire = {
+        let c = claims_expiring_in(900);
+        serde_json::json!({
+            "iss": ISSUER, "aud": AUDIENCE, "sub": c.sub, "sid": c.sid, "role": c.role,
+            "perms": c.perms, "iat": c.iat, "exp": c.exp, "jti": c.jti
+        })
+    };
+    let key = EncodingKey::from_secret(SECRET.as_bytes());
+    let no_kid = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &wire, &key).unwrap();
+    assert!(invalid(&signer("k1", SECRET), &no_kid), "no kid header");
+    let mut hs512 = Header::new(Algorithm::HS512);
+    hs512.kid = Some("k1".into());
+    let other_alg = jsonwebtoken::encode(&hs512, &wire, &key).unwrap();
+    assert!(
+        invalid(&signer("k1", SECRET), &other_alg),
+        "only HS256 is accepted"
+    );
+    let mut missing_iat = wire.clone();
+    missing_iat.as_object_mut().unwrap().remove("iat");
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some("k1".into());
+    let token = jsonwebtoken::encode(&header, &missing_iat, &key).unwrap();
+    assert!(invalid(&signer("k1", SECRET), &token), "iat is required");
+}
+
+#[test]
+fn tokens_signed_with_a_previous_key_verify_after_rotation() {
+    let old = signer("k1", SECRET);
+    let old_token = old.sign(&claims_expiring_in(900)).unwrap();
+    let rotated = JwtSigner::new(
+        JwtKeys {
+            current: (
+                "k2".into(),
+                SecretString::from("a-brand-new-secret-of-at-least-32-bytes"),
+            ),
+            previous: vec![("k1".into(), SecretString::from(SECRET))],
+        },
+        ISSUER.into(),
+        AUDIENCE.into(),
+    );
+    assert!(
+        rotated.verify(&old_token).is_ok(),
+        "the previous key still verifies"
+    );
+    let new_token = rotated.sign(&claims_expiring_in(900)).unwrap();
+    assert_eq!(
+        jsonwebtoken::decode_header(&new_token)
+            .unwrap()
+            .kid
+            .as_deref(),
+        Some("k2"),
+        "new tokens use the current key"
+    );
+    assert!(
+        invalid(&old, &new_token),
+        "a signer that does not know k2 refuses it"
+    );
+}
+
+#[test]
+fn debug_shows_no_key_material() {
+    let s = signer("k1", SECRET);
+    let k = keys("k1", SECRET);
+    for text in [format!("{s:?}"), format!("{k:?}")] {
+        assert!(!text.contains(SECRET), "{text}");
+        assert!(text.contains("k1"), "{text}");
+    }
+}

@@ -1,0 +1,117 @@
+//! AuthService tests with the in-memory adapters and a manual clock.
+
+use std::sync::Arc;
+
+use plinth_audit::testing::MemoryAuditLog;
+use plinth_audit::{AuditAction, AuditEvent, AuditFilter, AuditLog};
+use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
+use plinth_kernel::{Clock, Email, PageRequest, RequestMeta};
+use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
+use plinth_users::{PasswordPolicy, User, UserRepository};
+
+use super::{AuthService, RegisterInput, TokenLifetimes, TokenPair};
+use crate::testing::{FakeTokenSigner, MemorySessionRepository};
+
+mod login;
+mod refresh;
+mod register;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Harness {
+    auth: AuthService,
+    users: Arc<MemoryUserRepository>,
+    sessions: Arc<MemorySessionRepository>,
+    audit: Arc<MemoryAuditLog>,
+    hasher: FakePasswordHasher,
+    uow: Arc<MemoryUnitOfWork>,
+    clock: ManualClock,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let audit = Arc::new(MemoryAuditLog::new());
+        Self::with_audit(audit.clone(), audit)
+    }
+
+    /// A harness whose service appends to `log`; `memory` is what the test reads back.
+    fn with_audit(log: Arc<dyn AuditLog>, memory: Arc<MemoryAuditLog>) -> Self {
+        let users = Arc::new(MemoryUserRepository::new());
+        let sessions = Arc::new(MemorySessionRepository::new());
+        let hasher = FakePasswordHasher::new();
+        let uow = Arc::new(MemoryUnitOfWork::new());
+        let clock = ManualClock::default();
+        let auth = AuthService::new(
+            users.clone(),
+            sessions.clone(),
+            Arc::new(hasher.clone()),
+            Arc::new(FakeTokenSigner::with_clock(Arc::new(clock.clone()))),
+            log,
+            uow.clone(),
+            Arc::new(clock.clone()),
+            PasswordPolicy::default(),
+            TokenLifetimes::default(),
+        );
+        Self {
+            auth,
+            users,
+            sessions,
+            audit: memory,
+            hasher,
+            uow,
+            clock,
+        }
+    }
+
+    async fn register(&self, email: &str) -> TokenPair {
+        self.auth.register(input(email), &meta()).await.unwrap()
+    }
+
+    async fn user(&self, email: &str) -> Option<User> {
+        self.users
+            .by_email(&Email::parse(email).unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn save(&self, user: &User) {
+        let mut tx = plinth_kernel::UnitOfWork::begin(&*self.uow).await.unwrap();
+        self.users.update(tx.as_mut(), user).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    async fn audited(&self, action: AuditAction) -> Vec<AuditEvent> {
+        let filter = AuditFilter {
+            action: Some(action),
+            ..AuditFilter::default()
+        };
+        self.audit
+            .list(&filter, PageRequest::first(100))
+            .await
+            .unwrap()
+            .items
+    }
+}
+
+fn input(email: &str) -> RegisterInput {
+    RegisterInput {
+        email: email.into(),
+        password: PASSWORD.into(),
+        name: "Ada Lovelace".into(),
+    }
+}
+
+fn meta() -> RequestMeta {
+    RequestMeta {
+        ip: Some("198.51.100.23".into()),
+        user_agent: Some("Mozilla/5.0 (tests)".into()),
+        request_id: Some("req-7f3a".into()),
+    }
+}
+
+/// Asserts the entry carries the request metadata of [`meta`].
+fn assert_meta(e: &AuditEvent) {
+    assert_eq!(e.ip.as_deref(), Some("198.51.100.23"));
+    assert_eq!(e.user_agent.as_deref(), Some("Mozilla/5.0 (tests)"));
+    assert_eq!(e.request_id.as_deref(), Some("req-7f3a"));
+}

@@ -1,0 +1,100 @@
+//! The contract every [`SessionRepository`] adapter must satisfy.
+//!
+//! Run [`session_repository`] from an adapter's tests with an existing user; it panics with a
+//! message on the first broken promise. It tolerates a store holding other sessions, even of the
+//! same user (it only asserts about the rows it wrote). Timestamps are truncated to
+//! microseconds, the precision PostgreSQL keeps.
+
+// A test suite: panicking with a message is how it reports a failure.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod refresh_rows;
+mod session_rows;
+
+use std::sync::Arc;
+
+use chrono::{Duration, SubsecRound};
+use plinth_kernel::{Timestamp, UnitOfWork, UserId};
+
+use crate::{RefreshToken, RefreshTokenRecord, Session, SessionId, SessionRepository};
+
+/// Runs every check of the contract against `repo`, whose writes join transactions from `uow`.
+/// `user_id` must be an existing user (sessions reference users).
+///
+/// # Panics
+/// On the first broken promise, naming it.
+pub async fn session_repository(
+    repo: Arc<dyn SessionRepository>,
+    uow: Arc<dyn UnitOfWork>,
+    user_id: UserId,
+) {
+    session_rows::insert_and_get_session(&*repo, &*uow, user_id).await;
+    session_rows::touch_updates_last_used(&*repo, &*uow, user_id).await;
+    session_rows::revoke_keeps_the_first_time(&*repo, &*uow, user_id).await;
+    session_rows::live_sessions_and_revoke_all(&*repo, &*uow, user_id).await;
+    refresh_rows::refresh_tokens_store_and_spend_once(&*repo, &*uow, user_id).await;
+    refresh_rows::concurrent_spends_have_one_winner(Arc::clone(&repo), Arc::clone(&uow), user_id)
+        .await;
+    refresh_rows::dropped_transaction_rolls_back(&*repo, &*uow, user_id).await;
+}
+
+fn now() -> Timestamp {
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
+fn session(user_id: UserId, created_at: Timestamp) -> Session {
+    Session {
+        id: SessionId::new(),
+        user_id,
+        created_at,
+        last_used_at: created_at,
+        expires_at: created_at + Duration::days(30),
+        revoked_at: None,
+        ip: Some("2001:db8::7".into()),
+        user_agent: Some("Contract/1.0 (\u{fc}nicode)".into()),
+    }
+}
+
+fn record(session: &Session) -> (RefreshToken, RefreshTokenRecord) {
+    let token = RefreshToken::generate().expect("random source");
+    let record = RefreshTokenRecord {
+        hash: token.hash(),
+        session_id: session.id,
+        issued_at: session.created_at,
+        expires_at: session.expires_at,
+        spent_at: None,
+    };
+    (token, record)
+}
+
+async fn insert(
+    repo: &dyn SessionRepository,
+    uow: &dyn UnitOfWork,
+    sessions: &[&Session],
+    records: &[&RefreshTokenRecord],
+) {
+    let mut tx = uow.begin().await.expect("begin");
+    for s in sessions {
+        repo.insert_session(tx.as_mut(), s)
+            .await
+            .expect("insert_session");
+    }
+    for r in records {
+        repo.insert_refresh(tx.as_mut(), r)
+            .await
+            .expect("insert_refresh");
+    }
+    tx.commit().await.expect("commit");
+}
+
+async fn get(repo: &dyn SessionRepository, id: SessionId) -> Option<Session> {
+    repo.session(id).await.expect("session")
+}
+
+async fn revoke_everything(repo: &dyn SessionRepository, uow: &dyn UnitOfWork, user_id: UserId) {
+    let mut tx = uow.begin().await.expect("begin");
+    repo.revoke_all(tx.as_mut(), user_id, now())
+        .await
+        .expect("revoke_all");
+    tx.commit().await.expect("commit");
+}

@@ -1,0 +1,162 @@
+//! Session rows: insert, read, touch, revoke, live listing.
+
+use chrono::Duration;
+use plinth_kernel::{RepoError, UnitOfWork, UserId};
+
+use super::{get, insert, now, revoke_everything, session};
+use crate::{Session, SessionId, SessionRepository};
+
+pub(super) async fn insert_and_get_session(
+    repo: &dyn SessionRepository,
+    uow: &dyn UnitOfWork,
+    user_id: UserId,
+) {
+    let mut s = session(user_id, now());
+    insert(repo, uow, &[&s], &[]).await;
+    assert_eq!(
+        get(repo, s.id).await,
+        Some(s.clone()),
+        "a session reads back with every field"
+    );
+    assert_eq!(
+        get(repo, SessionId::new()).await,
+        None,
+        "unknown session is None"
+    );
+    s.id = SessionId::new();
+    s.ip = None;
+    s.user_agent = None;
+    insert(repo, uow, &[&s], &[]).await;
+    assert_eq!(
+        get(repo, s.id).await,
+        Some(s),
+        "absent ip and user agent stay absent"
+    );
+}
+
+pub(super) async fn touch_updates_last_used(
+    repo: &dyn SessionRepository,
+    uow: &dyn UnitOfWork,
+    user_id: UserId,
+) {
+    let s = session(user_id, now());
+    insert(repo, uow, &[&s], &[]).await;
+    let later = s.created_at + Duration::minutes(7);
+    let mut tx = uow.begin().await.expect("begin");
+    repo.touch_session(tx.as_mut(), s.id, later)
+        .await
+        .expect("touch");
+    tx.commit().await.expect("commit");
+    let expected = Session {
+        last_used_at: later,
+        ..s
+    };
+    assert_eq!(
+        get(repo, expected.id).await,
+        Some(expected),
+        "touch sets last_used_at and nothing else"
+    );
+    let mut tx = uow.begin().await.expect("begin");
+    let missing = repo
+        .touch_session(tx.as_mut(), SessionId::new(), later)
+        .await;
+    assert!(
+        matches!(missing, Err(RepoError::NotFound)),
+        "touching an unknown session is NotFound, got {missing:?}"
+    );
+}
+
+pub(super) async fn revoke_keeps_the_first_time(
+    repo: &dyn SessionRepository,
+    uow: &dyn UnitOfWork,
+    user_id: UserId,
+) {
+    let s = session(user_id, now());
+    insert(repo, uow, &[&s], &[]).await;
+    let first = s.created_at + Duration::minutes(1);
+    for at in [first, first + Duration::minutes(1)] {
+        let mut tx = uow.begin().await.expect("begin");
+        repo.revoke_session(tx.as_mut(), s.id, at)
+            .await
+            .expect("revoking, even twice, is not an error");
+        tx.commit().await.expect("commit");
+    }
+    let got = get(repo, s.id).await.expect("still there");
+    assert_eq!(
+        got.revoked_at,
+        Some(first),
+        "the first revocation time is kept"
+    );
+    assert!(!got.is_live(first), "a revoked session is not live");
+    let mut tx = uow.begin().await.expect("begin");
+    let missing = repo
+        .revoke_session(tx.as_mut(), SessionId::new(), first)
+        .await;
+    assert!(
+        matches!(missing, Err(RepoError::NotFound)),
+        "revoking an unknown session is NotFound, got {missing:?}"
+    );
+}
+
+pub(super) async fn live_sessions_and_revoke_all(
+    repo: &dyn SessionRepository,
+    uow: &dyn UnitOfWork,
+    user_id: UserId,
+) {
+    // Start from a user with no live session, whatever earlier runs left behind.
+    revoke_everything(repo, uow, user_id).await;
+    let t = now();
+
+    let older = session(user_id, t - Duration::minutes(2));
+    let newer = session(user_id, t - Duration::minutes(1));
+    let revoked = Session {
+        revoked_at: Some(t - Duration::seconds(30)),
+        ..session(user_id, t - Duration::minutes(3))
+    };
+    let expired = Session {
+        expires_at: t - Duration::seconds(1),
+        ..session(user_id, t - Duration::days(31))
+    };
+    insert(repo, uow, &[&older, &newer, &revoked, &expired], &[]).await;
+
+    let live = repo.live_sessions(user_id, t).await.expect("live_sessions");
+    let ids: Vec<SessionId> = live.iter().map(|s| s.id).collect();
+    assert_eq!(
+        ids,
+        vec![newer.id, older.id],
+        "live sessions exclude revoked and expired ones, newest first"
+    );
+    assert_eq!(live[0], newer, "live sessions carry every field");
+    assert!(
+        repo.live_sessions(UserId::new(), t)
+            .await
+            .expect("live_sessions")
+            .is_empty(),
+        "another user has none"
+    );
+
+    let at = t + Duration::seconds(5);
+    let mut tx = uow.begin().await.expect("begin");
+    let count = repo
+        .revoke_all(tx.as_mut(), user_id, at)
+        .await
+        .expect("revoke_all");
+    tx.commit().await.expect("commit");
+    assert_eq!(count, 2, "revoke_all counts the live sessions it revoked");
+    assert!(
+        repo.live_sessions(user_id, at)
+            .await
+            .expect("live_sessions")
+            .is_empty(),
+        "none left"
+    );
+    assert_eq!(
+        get(repo, newer.id).await.expect("kept").revoked_at,
+        Some(at)
+    );
+    assert_eq!(
+        get(repo, revoked.id).await.expect("kept").revoked_at,
+        revoked.revoked_at,
+        "earlier revocation kept"
+    );
+}

@@ -1,0 +1,238 @@
+//! [`MemorySessionRepository`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use plinth_kernel::testing::MemoryTransaction;
+use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
+
+use crate::{RefreshTokenHash, RefreshTokenRecord, Session, SessionId, SessionRepository};
+
+#[derive(Default)]
+struct State {
+    sessions: BTreeMap<SessionId, Session>,
+    refresh: HashMap<String, RefreshTokenRecord>,
+}
+
+type Shared = Arc<Mutex<State>>;
+
+fn lock(state: &Shared) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A [`SessionRepository`] kept in memory. Clones share the same sessions and tokens.
+#[derive(Clone, Default)]
+pub struct MemorySessionRepository {
+    state: Shared,
+}
+
+impl MemorySessionRepository {
+    /// An empty repository.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replaces a session on rollback with its value before the write.
+    fn restore_on_rollback(&self, tx: &mut MemoryTransaction, previous: Session) {
+        let state = Arc::clone(&self.state);
+        tx.on_rollback(move || {
+            lock(&state).sessions.insert(previous.id, previous);
+        });
+    }
+
+    /// Applies `change` to an existing session, registering the undo.
+    fn change_session(
+        &self,
+        tx: &mut dyn Transaction,
+        id: SessionId,
+        change: impl FnOnce(&mut Session),
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let previous = {
+            let mut state = lock(&self.state);
+            let session = state.sessions.get_mut(&id).ok_or(RepoError::NotFound)?;
+            let previous = session.clone();
+            change(session);
+            previous
+        };
+        self.restore_on_rollback(tx, previous);
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionRepository for MemorySessionRepository {
+    async fn insert_session(
+        &self,
+        tx: &mut dyn Transaction,
+        session: &Session,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        {
+            let mut state = lock(&self.state);
+            if state.sessions.contains_key(&session.id) {
+                return Err(RepoError::Duplicate {
+                    constraint: "sessions.id".into(),
+                });
+            }
+            state.sessions.insert(session.id, session.clone());
+        }
+        let (state, id) = (Arc::clone(&self.state), session.id);
+        tx.on_rollback(move || {
+            lock(&state).sessions.remove(&id);
+        });
+        Ok(())
+    }
+
+    async fn session(&self, id: SessionId) -> Result<Option<Session>, RepoError> {
+        Ok(lock(&self.state).sessions.get(&id).cloned())
+    }
+
+    async fn live_sessions(
+        &self,
+        user_id: UserId,
+        now: Timestamp,
+    ) -> Result<Vec<Session>, RepoError> {
+        let mut live: Vec<Session> = lock(&self.state)
+            .sessions
+            .values()
+            .filter(|s| s.user_id == user_id && s.is_live(now))
+            .cloned()
+            .collect();
+        live.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        Ok(live)
+    }
+
+    async fn touch_session(
+        &self,
+        tx: &mut dyn Transaction,
+        id: SessionId,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        self.change_session(tx, id, |s| s.last_used_at = at)
+    }
+
+    async fn revoke_session(
+        &self,
+        tx: &mut dyn Transaction,
+        id: SessionId,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        self.change_session(tx, id, |s| {
+            s.revoked_at.get_or_insert(at);
+        })
+    }
+
+    async fn revoke_all(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        at: Timestamp,
+    ) -> Result<u64, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let revoked: Vec<Session> = {
+            let mut state = lock(&self.state);
+            state
+                .sessions
+                .values_mut()
+                .filter(|s| s.user_id == user_id && s.is_live(at))
+                .map(|s| {
+                    let previous = s.clone();
+                    s.revoked_at = Some(at);
+                    previous
+                })
+                .collect()
+        };
+        let count = revoked.len() as u64;
+        for previous in revoked {
+            self.restore_on_rollback(tx, previous);
+        }
+        Ok(count)
+    }
+
+    async fn insert_refresh(
+        &self,
+        tx: &mut dyn Transaction,
+        token: &RefreshTokenRecord,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        {
+            let mut state = lock(&self.state);
+            if state.refresh.contains_key(&token.hash.0) {
+                return Err(RepoError::Duplicate {
+                    constraint: "refresh_tokens.hash".into(),
+                });
+            }
+            if !state.sessions.contains_key(&token.session_id) {
+                return Err(RepoError::internal(
+                    "refresh token for an unknown session (foreign key)",
+                ));
+            }
+            state.refresh.insert(token.hash.0.clone(), token.clone());
+        }
+        let (state, key) = (Arc::clone(&self.state), token.hash.0.clone());
+        tx.on_rollback(move || {
+            lock(&state).refresh.remove(&key);
+        });
+        Ok(())
+    }
+
+    async fn refresh_by_hash(
+        &self,
+        hash: &RefreshTokenHash,
+    ) -> Result<Option<RefreshTokenRecord>, RepoError> {
+        Ok(lock(&self.state).refresh.get(&hash.0).cloned())
+    }
+
+    async fn spend_refresh(
+        &self,
+        tx: &mut dyn Transaction,
+        hash: &RefreshTokenHash,
+        at: Timestamp,
+    ) -> Result<bool, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        // Check and set under one lock: the in-memory equivalent of
+        // `UPDATE … SET spent_at = ? WHERE hash = ? AND spent_at IS NULL`.
+        let spent = {
+            let mut state = lock(&self.state);
+            match state.refresh.get_mut(&hash.0) {
+                Some(record) if record.spent_at.is_none() => {
+                    record.spent_at = Some(at);
+                    true
+                }
+                _ => false,
+            }
+        };
+        if spent {
+            let (state, key) = (Arc::clone(&self.state), hash.0.clone());
+            tx.on_rollback(move || {
+                if let Some(record) = lock(&state).refresh.get_mut(&key) {
+                    record.spent_at = None;
+                }
+            });
+        }
+        Ok(spent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use plinth_kernel::UserId;
+    use plinth_kernel::testing::MemoryUnitOfWork;
+
+    use super::MemorySessionRepository;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn memory_repository_passes_the_contract() {
+        let repo = Arc::new(MemorySessionRepository::new());
+        super::super::contract::session_repository(
+            repo,
+            Arc::new(MemoryUnitOfWork::new()),
+            UserId::new(),
+        )
+        .await;
+    }
+}

@@ -1,0 +1,151 @@
+//! [`MemoryUserRepository`].
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use plinth_kernel::testing::MemoryTransaction;
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+
+use crate::{User, UserFilter, UserRepository};
+
+type Users = Arc<Mutex<BTreeMap<UserId, User>>>;
+
+/// A [`UserRepository`] kept in memory, ordered by id. Clones share the same users.
+#[derive(Clone, Default)]
+pub struct MemoryUserRepository {
+    users: Users,
+}
+
+impl MemoryUserRepository {
+    /// An empty repository.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<UserId, User>> {
+        lock(&self.users)
+    }
+}
+
+fn lock(users: &Users) -> MutexGuard<'_, BTreeMap<UserId, User>> {
+    users.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn email_taken() -> RepoError {
+    RepoError::Duplicate {
+        constraint: "users.email".into(),
+    }
+}
+
+/// Whether `user` passes every condition of `filter`.
+fn matches(filter: &UserFilter, user: &User) -> bool {
+    let q_ok = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .is_none_or(|q| {
+            let q = q.to_lowercase();
+            user.email.as_str().contains(&q) || user.name.as_str().to_lowercase().contains(&q)
+        });
+    q_ok && filter.role.as_ref().is_none_or(|r| &user.role == r)
+        && filter.status.is_none_or(|s| user.status == s)
+}
+
+#[async_trait::async_trait]
+impl UserRepository for MemoryUserRepository {
+    async fn insert(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        {
+            let mut users = self.lock();
+            if users.contains_key(&user.id) {
+                return Err(RepoError::Duplicate {
+                    constraint: "users.id".into(),
+                });
+            }
+            if users.values().any(|u| u.email == user.email) {
+                return Err(email_taken());
+            }
+            users.insert(user.id, user.clone());
+        }
+        let (users, id) = (Arc::clone(&self.users), user.id);
+        tx.on_rollback(move || {
+            lock(&users).remove(&id);
+        });
+        Ok(())
+    }
+
+    async fn update(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let previous = {
+            let mut users = self.lock();
+            if !users.contains_key(&user.id) {
+                return Err(RepoError::NotFound);
+            }
+            if users
+                .values()
+                .any(|u| u.id != user.id && u.email == user.email)
+            {
+                return Err(email_taken());
+            }
+            users.insert(user.id, user.clone())
+        };
+        let users = Arc::clone(&self.users);
+        if let Some(previous) = previous {
+            tx.on_rollback(move || {
+                lock(&users).insert(previous.id, previous);
+            });
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, tx: &mut dyn Transaction, id: UserId) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let removed = self.lock().remove(&id).ok_or(RepoError::NotFound)?;
+        let users = Arc::clone(&self.users);
+        tx.on_rollback(move || {
+            lock(&users).insert(removed.id, removed);
+        });
+        Ok(())
+    }
+
+    async fn by_id(&self, id: UserId) -> Result<Option<User>, RepoError> {
+        Ok(self.lock().get(&id).cloned())
+    }
+
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, RepoError> {
+        Ok(self.lock().values().find(|u| &u.email == email).cloned())
+    }
+
+    async fn list(&self, filter: &UserFilter, page: PageRequest) -> Result<Page<User>, RepoError> {
+        let after = page.cursor().map(|c| UserId::from_uuid(c.last_id()));
+        let rows: Vec<User> = self
+            .lock()
+            .values()
+            .filter(|u| after.is_none_or(|a| u.id > a))
+            .filter(|u| matches(filter, u))
+            .take(page.limit() as usize + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_rows(rows, page, |u| u.id.as_uuid()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use plinth_kernel::testing::MemoryUnitOfWork;
+
+    use super::MemoryUserRepository;
+
+    #[tokio::test]
+    async fn memory_repository_passes_the_contract() {
+        super::super::contract::user_repository(
+            Arc::new(MemoryUserRepository::new()),
+            Arc::new(MemoryUnitOfWork::new()),
+        )
+        .await;
+    }
+}
