@@ -1,1 +1,61 @@
-//! migrations
+//! Plinth's database migrations: the only place DDL lives.
+//!
+//! Built on SeaORM's migration template: every migration is a module named
+//! `mYYYYMMDD_NNNNNN_name` listed in [`Migrator::migrations`], in order. A migration never
+//! imports the current entities (they change; a migration must not), and every migration has a
+//! working `down`.
+//!
+//! The schema is portable between SQLite, PostgreSQL and PostgreSQL-compatible distributed
+//! databases (CockroachDB): UUID primary keys (the application generates UUIDv7s), no
+//! sequences, no enums, no partial indexes, no PostgreSQL-only types. Timestamps are
+//! `timestamp with time zone` (text in RFC 3339 form on SQLite), JSON is `json` (text on
+//! SQLite), and every constraint and index has an explicit name so that error messages and the
+//! store's error mapping can rely on it.
+//!
+//! The `plinth migrate up|down|status` subcommand is the command-line front end; it goes
+//! through `plinth_store::Database`, which also serialises concurrent migrators on PostgreSQL
+//! with an advisory lock.
+
+pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_users;
+mod m20261121_000002_sessions;
+mod m20261121_000003_audit;
+mod m20261121_000004_files;
+mod m20261121_000005_billing;
+
+/// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_users::Migration),
+            Box::new(m20261121_000002_sessions::Migration),
+            Box::new(m20261121_000003_audit::Migration),
+            Box::new(m20261121_000004_files::Migration),
+            Box::new(m20261121_000005_billing::Migration),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_listed_in_name_order_without_duplicates() {
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+        assert_eq!(names.len(), 5);
+        assert!(names.iter().all(|n| n.starts_with("m20261121_00000")));
+    }
+}

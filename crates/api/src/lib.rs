@@ -1,1 +1,25 @@
-//! placeholder
+//! The Plinth HTTP API: actix-web routes, extractors, middleware, [`ApiError`] and the OpenAPI
+//! document.
+//!
+//! [`serve`] starts the server on a bound listener; [`openapi_json`] prints the very document
+//! served at `/api/v1/openapi.json`, because both come from the same route registration
+//! (`routes::configure`). Every error, including unknown routes and malformed bodies, is an
+//! RFC 9457 problem (`application/problem+json`) carrying the request's `X-Request-Id`.
+
+mod dto;
+mod error;
+mod extract;
+mod openapi;
+mod problem;
+mod request_id;
+mod routes;
+mod server;
+mod state;
+
+pub use error::{ApiError, FieldErrors};
+pub use extract::{AuthUser, ClientMeta, require_permission};
+pub use openapi::openapi_json;
+pub use problem::{PROBLEM_JSON, Problem};
+pub use request_id::{REQUEST_ID_HEADER, RequestId};
+pub use server::serve;
+pub use state::{AppState, HttpSettings, ReadinessCheck};

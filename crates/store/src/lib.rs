@@ -1,1 +1,29 @@
-//! placeholder
+//! The SeaORM adapter: one repository per domain port, on SQLite or PostgreSQL (or a
+//! PostgreSQL-compatible distributed database), plus the [`UnitOfWork`](plinth_kernel::UnitOfWork)
+//! that lets a service commit a change and its audit entry together.
+//!
+//! Start from [`Database::connect`], run [`Database::migrate_up`], then hand
+//! [`Database::unit_of_work`] and the repositories ([`Database::users`], …) to the services.
+//!
+//! Errors follow the ports' contract: a unique violation is [`RepoError::Duplicate`] naming
+//! the constraint (`users.email`, `plans.code`, `refresh_tokens.hash`); a connection, pool or
+//! timeout failure is [`RepoError::Unavailable`]; anything else is [`RepoError::Internal`].
+//!
+//! [`RepoError::Duplicate`]: plinth_kernel::RepoError::Duplicate
+//! [`RepoError::Unavailable`]: plinth_kernel::RepoError::Unavailable
+//! [`RepoError::Internal`]: plinth_kernel::RepoError::Internal
+
+mod database;
+pub mod entities;
+mod error;
+mod repos;
+mod uow;
+
+pub use database::{
+    ACQUIRE_TIMEOUT, Database, MIGRATION_LOCK_KEY, PING_TIMEOUT, SQLITE_BUSY_TIMEOUT,
+};
+pub use error::StoreError;
+pub use repos::{
+    SeaAuditLog, SeaBillingRepository, SeaFileRepository, SeaSessionRepository, SeaUserRepository,
+};
+pub use uow::{SeaTransaction, SeaUnitOfWork, db_tx};

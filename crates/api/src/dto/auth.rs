@@ -1,0 +1,131 @@
+//! Sign-up, sign-in and token bodies. None of them implements `Debug`: they hold passwords
+//! and tokens.
+
+use plinth_sessions::{RegisterInput, TokenPair};
+use validator::Validate;
+
+use super::user::UserBody;
+
+/// `POST /auth/register`.
+#[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "ada@example.com",
+    "password": "correct horse battery staple",
+    "name": "Ada Lovelace"
+}))]
+pub(crate) struct RegisterRequest {
+    /// Email address (normalised to lower case).
+    #[validate(length(
+        min = 1,
+        max = 254,
+        message = "email must be between 1 and 254 characters"
+    ))]
+    pub email: String,
+    /// At least `PASSWORD_MIN_LENGTH` characters (12 by default), not a common password.
+    #[validate(length(
+        min = 1,
+        max = 1024,
+        message = "password must be between 1 and 1024 characters"
+    ))]
+    #[schema(format = Password)]
+    pub password: String,
+    /// Display name, 1–100 characters.
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "name must be between 1 and 100 characters"
+    ))]
+    pub name: String,
+}
+
+impl RegisterRequest {
+    /// The domain input (parsed and checked by the service).
+    pub(crate) fn into_domain(self) -> RegisterInput {
+        RegisterInput {
+            email: self.email,
+            password: self.password,
+            name: self.name,
+        }
+    }
+}
+
+/// `POST /auth/login`.
+#[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "email": "ada@example.com", "password": "correct horse battery staple" }))]
+pub(crate) struct LoginRequest {
+    /// Email address.
+    #[validate(length(
+        min = 1,
+        max = 254,
+        message = "email must be between 1 and 254 characters"
+    ))]
+    pub email: String,
+    /// Password.
+    #[validate(length(
+        min = 1,
+        max = 1024,
+        message = "password must be between 1 and 1024 characters"
+    ))]
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+/// `POST /auth/refresh`.
+#[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "refresh_token": "q3xv1e9JmVbT2z0bq0pR8o4n4b1wH6yS7tU5kL2aZ0c" }))]
+pub(crate) struct RefreshRequest {
+    /// The refresh token of the last pair; it is spent by this call.
+    #[validate(length(
+        min = 1,
+        max = 512,
+        message = "refresh_token must be between 1 and 512 characters"
+    ))]
+    pub refresh_token: String,
+}
+
+/// Tokens for a signed-in session, and the user.
+#[derive(Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = TokenPair, example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+    "refresh_token": "q3xv1e9JmVbT2z0bq0pR8o4n4b1wH6yS7tU5kL2aZ0c",
+    "token_type": "Bearer",
+    "expires_in": 900,
+    "user": {
+        "id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a",
+        "email": "ada@example.com",
+        "name": "Ada Lovelace",
+        "role": "user",
+        "status": "active",
+        "email_verified": false,
+        "avatar_url": null,
+        "created_at": "2026-01-15T09:30:00Z",
+        "updated_at": "2026-01-15T09:30:00Z"
+    }
+}))]
+pub(crate) struct TokenPairBody {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Single-use secret for `POST /auth/refresh`.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Access-token lifetime in seconds.
+    pub expires_in: i64,
+    /// The signed-in user.
+    pub user: UserBody,
+}
+
+impl From<TokenPair> for TokenPairBody {
+    fn from(p: TokenPair) -> Self {
+        Self {
+            access_token: p.access_token,
+            refresh_token: p.refresh_token.expose().to_owned(),
+            token_type: "Bearer".to_owned(),
+            expires_in: p.expires_in,
+            user: p.user.into(),
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! File bodies.
+
+use chrono::{DateTime, Utc};
+use plinth_files::FileObject;
+use uuid::Uuid;
+
+/// A stored file's metadata (of its current version).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = File, example = json!({
+    "id": "0190f5c4-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+    "name": "report.pdf",
+    "content_type": "application/pdf",
+    "size": 48213,
+    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "version": 1,
+    "owner_id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a",
+    "created_at": "2026-01-15T09:31:00Z",
+    "updated_at": "2026-01-15T09:31:00Z"
+}))]
+pub(crate) struct FileBody {
+    /// UUIDv7.
+    pub id: Uuid,
+    /// Sanitised file name.
+    pub name: String,
+    /// MIME type sniffed from the content (not taken from the client).
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Lower-case hex SHA-256 of the content (also the download's `ETag`).
+    pub sha256: String,
+    /// Version number, starting at 1.
+    pub version: i32,
+    /// The owner.
+    pub owner_id: Uuid,
+    /// First upload (RFC 3339, UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last new version (RFC 3339, UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<FileObject> for FileBody {
+    fn from(f: FileObject) -> Self {
+        Self {
+            id: f.id.as_uuid(),
+            name: f.name,
+            content_type: f.content_type,
+            size: f.size,
+            sha256: f.sha256,
+            version: f.version,
+            owner_id: f.owner_id.as_uuid(),
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+        }
+    }
+}
+
+/// A page of files.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = FilePage)]
+pub(crate) struct FilePageBody {
+    /// The files, newest first.
+    pub items: Vec<FileBody>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(example = json!(null))]
+    pub next_cursor: Option<String>,
+}
+
+/// The `multipart/form-data` upload: one part named `file` carrying a file name.
+#[derive(utoipa::ToSchema)]
+#[schema(as = FileUpload)]
+#[allow(dead_code)] // documents the request body; the handler streams the parts itself
+pub(crate) struct FileUploadForm {
+    /// The file content; its part must carry a `filename`. The type is sniffed from the bytes
+    /// and must be one of `ALLOWED_FILE_TYPES`.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    pub file: Vec<u8>,
+}
+
+/// The raw bytes of a file (documentation only: downloads are streamed).
+#[derive(utoipa::ToSchema)]
+#[schema(as = FileContent, value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub(crate) struct FileContentBody(Vec<u8>);

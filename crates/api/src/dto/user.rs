@@ -1,0 +1,171 @@
+//! User bodies.
+
+use chrono::{DateTime, Utc};
+use plinth_kernel::PageRequest;
+use plinth_users::{ProfilePatch, RoleName, User, UserFilter, UserStatus};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::ApiError;
+
+/// Whether an account may sign in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum AccountStatus {
+    /// Normal.
+    Active,
+    /// Blocked by an administrator.
+    Suspended,
+}
+
+impl From<UserStatus> for AccountStatus {
+    fn from(s: UserStatus) -> Self {
+        match s {
+            UserStatus::Active => Self::Active,
+            UserStatus::Suspended => Self::Suspended,
+        }
+    }
+}
+
+impl From<AccountStatus> for UserStatus {
+    fn from(s: AccountStatus) -> Self {
+        match s {
+            AccountStatus::Active => Self::Active,
+            AccountStatus::Suspended => Self::Suspended,
+        }
+    }
+}
+
+/// A user account as clients see it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = User, example = json!({
+    "id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a",
+    "email": "ada@example.com",
+    "name": "Ada Lovelace",
+    "role": "user",
+    "status": "active",
+    "email_verified": false,
+    "avatar_url": null,
+    "created_at": "2026-01-15T09:30:00Z",
+    "updated_at": "2026-01-15T09:30:00Z"
+}))]
+pub(crate) struct UserBody {
+    /// UUIDv7.
+    pub id: Uuid,
+    /// Normalised (lower-case) email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// `user`, `admin`, `super_admin` or a custom role.
+    pub role: String,
+    /// `active` or `suspended`.
+    pub status: AccountStatus,
+    /// Whether the address was confirmed.
+    pub email_verified: bool,
+    /// URL of the avatar image, if any.
+    pub avatar_url: Option<String>,
+    /// Creation time (RFC 3339, UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (RFC 3339, UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserBody {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            email: u.email.as_str().to_owned(),
+            name: u.name.as_str().to_owned(),
+            role: u.role.as_str().to_owned(),
+            status: u.status.into(),
+            email_verified: u.email_verified,
+            // Avatars arrive with `PUT /me/avatar`; until then there is no URL to give.
+            avatar_url: None,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+/// `PATCH /me`: only the fields a user may change on themselves. Anything else (such as
+/// `role`, `status`, `email_verified`) is refused with 422.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "name": "Ada King" }))]
+pub(crate) struct UpdateMeRequest {
+    /// New display name, 1–100 characters.
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "name must be between 1 and 100 characters"
+    ))]
+    pub name: Option<String>,
+}
+
+impl UpdateMeRequest {
+    /// The domain patch.
+    pub(crate) fn into_domain(self) -> ProfilePatch {
+        ProfilePatch { name: self.name }
+    }
+}
+
+/// A page of users.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = UserPage)]
+pub(crate) struct UserPageBody {
+    /// The users, oldest first.
+    pub items: Vec<UserBody>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(example = json!(null))]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /admin/users` filters.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UserListQuery {
+    /// Case-insensitive substring of email or name (at most 200 characters).
+    pub q: Option<String>,
+    /// Only this role.
+    #[param(example = "admin")]
+    pub role: Option<String>,
+    /// Only this status.
+    #[param(inline)]
+    pub status: Option<AccountStatus>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl UserListQuery {
+    /// The domain filter and page; bad values are a 400.
+    pub(crate) fn try_into_domain(self) -> Result<(UserFilter, PageRequest), ApiError> {
+        let page = PageRequest::new(self.limit, self.cursor.as_deref())?;
+        let q = self
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty());
+        if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(ApiError::BadRequest(
+                "q must be at most 200 characters.".to_owned(),
+            ));
+        }
+        let role = self
+            .role
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .map(RoleName);
+        Ok((
+            UserFilter {
+                q,
+                role,
+                status: self.status.map(Into::into),
+            },
+            page,
+        ))
+    }
+}

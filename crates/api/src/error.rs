@@ -1,0 +1,245 @@
+//! [`ApiError`]: every failure a handler can answer with, rendered as an RFC 9457 problem.
+//!
+//! Domain errors convert with `From`, so handlers use `?`. A 500 or 503 keeps its cause chain
+//! for the log (written by the request-id middleware together with the request id) and says
+//! nothing of it in the body.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_RANGE, WWW_AUTHENTICATE};
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::problem::{Problem, ProblemMarker, problem_response};
+
+mod domain;
+
+/// Field name → messages, as in a problem's `errors` member.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// A boxed error kept as the hidden cause of a 500 or 503.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An HTTP error answer. Its `Display` is for logs; the client sees the [`Problem`].
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 `bad_request`: malformed JSON, wrong content type, bad query syntax.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 401 `unauthenticated`, with `WWW-Authenticate: Bearer`.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    /// 403 `forbidden`: signed in but lacking the permission.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 403 `account_suspended`: correct credentials for a suspended account.
+    #[error("account suspended")]
+    AccountSuspended,
+    /// 404 `not_found`: no such resource, or one the caller may not know exists.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 409 `email_taken`.
+    #[error("email is already registered")]
+    EmailTaken,
+    /// 409 `conflict`: another uniqueness or state conflict.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 413 `payload_too_large`.
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    /// 415 `unsupported_media_type`: a file type that is not allowed.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// 416 `range_not_satisfiable`, with `Content-Range: bytes */<size>`.
+    #[error("range not satisfiable (size {size})")]
+    RangeNotSatisfiable {
+        /// The full size of the resource.
+        size: u64,
+    },
+    /// 422 `validation_failed` with per-field messages.
+    #[error("validation failed: {errors:?}")]
+    Validation {
+        /// Summary for humans.
+        detail: String,
+        /// Field name → messages.
+        errors: FieldErrors,
+    },
+    /// 503 `unavailable`: the database or the blob store is down.
+    #[error("a dependency is unavailable")]
+    Unavailable(#[source] BoxError),
+    /// 500 `internal`: a bug. The cause is logged, never sent.
+    #[error("internal error")]
+    Internal(#[source] BoxError),
+}
+
+impl ApiError {
+    /// A 422 naming one field.
+    #[must_use]
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(field.to_owned(), vec![message.into()]);
+        Self::Validation {
+            detail: "One or more fields are invalid.".to_owned(),
+            errors,
+        }
+    }
+
+    /// A 500 hiding `e`.
+    pub fn internal(e: impl Into<BoxError>) -> Self {
+        Self::Internal(e.into())
+    }
+
+    /// The stable snake_case code of the problem.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::AccountSuspended => "account_suspended",
+            Self::NotFound(_) => "not_found",
+            Self::EmailTaken => "email_taken",
+            Self::Conflict(_) => "conflict",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
+            Self::Validation { .. } => "validation_failed",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "Bad request",
+            Self::Unauthenticated(_) => "Unauthenticated",
+            Self::Forbidden(_) => "Forbidden",
+            Self::AccountSuspended => "Account suspended",
+            Self::NotFound(_) => "Not found",
+            Self::EmailTaken => "Email taken",
+            Self::Conflict(_) => "Conflict",
+            Self::PayloadTooLarge(_) => "Payload too large",
+            Self::UnsupportedMediaType(_) => "Unsupported media type",
+            Self::RangeNotSatisfiable { .. } => "Range not satisfiable",
+            Self::Validation { .. } => "Validation failed",
+            Self::Unavailable(_) => "Service unavailable",
+            Self::Internal(_) => "Internal server error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::BadRequest(d)
+            | Self::Unauthenticated(d)
+            | Self::Forbidden(d)
+            | Self::NotFound(d)
+            | Self::Conflict(d)
+            | Self::PayloadTooLarge(d)
+            | Self::UnsupportedMediaType(d) => d.clone(),
+            Self::AccountSuspended => {
+                "This account is suspended; contact an administrator.".to_owned()
+            }
+            Self::EmailTaken => "An account with this email already exists.".to_owned(),
+            Self::RangeNotSatisfiable { size } => {
+                format!("The requested range is outside the {size} bytes of this file.")
+            }
+            Self::Validation { detail, .. } => detail.clone(),
+            Self::Unavailable(_) => {
+                "A dependency (database or storage) is unavailable; try again later.".to_owned()
+            }
+            Self::Internal(_) => {
+                "Something went wrong on our side; quote the request id if you report it."
+                    .to_owned()
+            }
+        }
+    }
+
+    /// The problem document sent to the client (request id filled in by the middleware).
+    #[must_use]
+    pub fn to_problem(&self) -> Problem {
+        let mut problem =
+            Problem::new(self.status_code(), self.code(), self.title(), self.detail());
+        if let Self::Validation { errors, .. } = self {
+            problem.errors = Some(errors.clone());
+        }
+        problem
+    }
+}
+
+/// `error: cause: cause…` for the log.
+pub(crate) fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let _ = write!(out, ": {s}");
+        source = s.source();
+    }
+    out
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) | Self::AccountSuspended => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::EmailTaken | Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status_code());
+        match self {
+            Self::Unauthenticated(_) => {
+                builder.insert_header((WWW_AUTHENTICATE, r#"Bearer realm="plinth""#));
+            }
+            Self::RangeNotSatisfiable { size } => {
+                builder.insert_header((CONTENT_RANGE, format!("bytes */{size}")));
+            }
+            Self::Unavailable(_) => {
+                builder.insert_header(("Retry-After", "5"));
+            }
+            _ => {}
+        }
+        let cause = match self {
+            Self::Internal(_) | Self::Unavailable(_) => Some(cause_chain(self)),
+            _ => None,
+        };
+        problem_response(
+            builder,
+            ProblemMarker {
+                problem: self.to_problem(),
+                cause,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_keep_their_cause_for_the_log_only() {
+        let err = ApiError::internal(std::io::Error::other("disk on fire at /var/lib/secret"));
+        assert!(cause_chain(&err).contains("disk on fire"));
+        let problem = err.to_problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.to_body().contains("disk on fire"));
+    }
+
+    #[test]
+    fn validation_lists_fields() {
+        let p = ApiError::field("name", "too long").to_problem();
+        assert_eq!(p.code, "validation_failed");
+        assert_eq!(p.errors.unwrap()["name"], vec!["too long".to_owned()]);
+    }
+}

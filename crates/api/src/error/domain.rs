@@ -1,0 +1,227 @@
+//! How each domain error becomes an HTTP problem.
+
+use std::borrow::Cow;
+
+use plinth_billing::BillingError;
+use plinth_files::{BlobError, FileError};
+use plinth_kernel::{PageRequestError, RepoError};
+use plinth_sessions::AuthError;
+use plinth_users::UserError;
+use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
+
+use super::{ApiError, FieldErrors};
+
+impl From<RepoError> for ApiError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::Duplicate { .. } => {
+                Self::Conflict("This conflicts with an existing resource.".to_owned())
+            }
+            RepoError::NotFound => Self::NotFound("There is no such resource.".to_owned()),
+            e @ RepoError::Unavailable(_) => Self::Unavailable(Box::new(e)),
+            e @ RepoError::Internal(_) => Self::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<BlobError> for ApiError {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::Aborted(_) => {
+                Self::BadRequest("The upload was interrupted before it completed.".to_owned())
+            }
+            e @ BlobError::Unavailable(_) => Self::Unavailable(Box::new(e)),
+            // Metadata without its bytes is corruption, not a client mistake.
+            e @ (BlobError::NotFound | BlobError::Internal(_)) => Self::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidCredentials => {
+                Self::Unauthenticated("Invalid email or password.".to_owned())
+            }
+            AuthError::AccountSuspended => Self::AccountSuspended,
+            AuthError::InvalidToken => {
+                Self::Unauthenticated("The token is invalid, expired or revoked.".to_owned())
+            }
+            AuthError::EmailTaken => Self::EmailTaken,
+            AuthError::InvalidEmail(e) => Self::field("email", e.to_string()),
+            AuthError::WeakPassword(e) => Self::field("password", e.to_string()),
+            AuthError::InvalidName(m) => Self::field("name", m),
+            AuthError::Repo(e) => e.into(),
+            e @ (AuthError::Hash(_) | AuthError::Token(_) | AuthError::Random) => {
+                Self::Internal(Box::new(e))
+            }
+        }
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::NotFound => Self::NotFound("There is no such user.".to_owned()),
+            UserError::EmailTaken => Self::EmailTaken,
+            UserError::InvalidEmail(e) => Self::field("email", e.to_string()),
+            UserError::WeakPassword(e) => Self::field("password", e.to_string()),
+            UserError::InvalidName(m) => Self::field("name", m),
+            UserError::Repo(e) => e.into(),
+            e @ UserError::Hash(_) => Self::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<FileError> for ApiError {
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::NotFound => Self::NotFound("There is no such file.".to_owned()),
+            FileError::TooLarge { limit } => Self::PayloadTooLarge(format!(
+                "The file is larger than the limit of {limit} bytes."
+            )),
+            FileError::TypeNotAllowed(t) => {
+                Self::UnsupportedMediaType(format!("Files of type {t:?} are not allowed."))
+            }
+            FileError::InvalidUpload(m) => Self::field("file", m),
+            FileError::Repo(e) => e.into(),
+            FileError::Blob(e) => e.into(),
+        }
+    }
+}
+
+impl From<BillingError> for ApiError {
+    fn from(e: BillingError) -> Self {
+        match e {
+            BillingError::NotFound => Self::NotFound("There is no such plan.".to_owned()),
+            BillingError::CodeTaken => {
+                Self::Conflict("A plan with this code already exists.".to_owned())
+            }
+            BillingError::Invalid(errors) => Self::Validation {
+                detail: "One or more fields are invalid.".to_owned(),
+                errors: errors.into_iter().collect(),
+            },
+            BillingError::Money(e) => Self::field("price", e.to_string()),
+            BillingError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<PageRequestError> for ApiError {
+    fn from(e: PageRequestError) -> Self {
+        Self::BadRequest(match e {
+            PageRequestError::BadLimit => "limit must be between 1 and 100.".to_owned(),
+            PageRequestError::BadCursor => {
+                "cursor is not valid; use the next_cursor of a previous page.".to_owned()
+            }
+        })
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        let mut errors = FieldErrors::new();
+        flatten(&e, "", &mut errors);
+        Self::Validation {
+            detail: "One or more fields are invalid.".to_owned(),
+            errors,
+        }
+    }
+}
+
+/// Flattens nested validator errors into `a.b` / `a[0].b` field names.
+fn flatten(e: &ValidationErrors, prefix: &str, out: &mut FieldErrors) {
+    for (field, kind) in e.errors() {
+        let name = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                out.entry(name)
+                    .or_default()
+                    .extend(list.iter().map(message));
+            }
+            ValidationErrorsKind::Struct(inner) => flatten(inner, &name, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    flatten(inner, &format!("{name}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// The human message of one validator failure.
+fn message(e: &ValidationError) -> String {
+    if let Some(m) = &e.message {
+        return m.to_string();
+    }
+    let param = |k: &str| e.params.get(k).map(ToString::to_string);
+    match (e.code.as_ref(), param("min"), param("max")) {
+        ("length", Some(min), Some(max)) => format!("must be between {min} and {max} characters"),
+        ("length", Some(min), None) => format!("must be at least {min} characters"),
+        ("length", None, Some(max)) => format!("must be at most {max} characters"),
+        ("range", Some(min), Some(max)) => format!("must be between {min} and {max}"),
+        ("required", ..) => "is required".to_owned(),
+        (code, ..) => format!("is invalid ({})", Cow::<str>::Borrowed(code)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::ResponseError;
+
+    use super::*;
+
+    #[test]
+    fn every_storage_failure_has_its_status() {
+        let unavailable: ApiError = RepoError::Unavailable("db down".into()).into();
+        assert_eq!(unavailable.status_code().as_u16(), 503);
+        let internal: ApiError = RepoError::internal("bug").into();
+        assert_eq!(internal.status_code().as_u16(), 500);
+        let blob: ApiError = BlobError::Unavailable("s3 down".into()).into();
+        assert_eq!(blob.status_code().as_u16(), 503);
+        let dup: ApiError = RepoError::Duplicate {
+            constraint: "x".into(),
+        }
+        .into();
+        assert_eq!(dup.code(), "conflict");
+    }
+
+    #[test]
+    fn auth_errors_map_to_contract_codes() {
+        assert_eq!(
+            ApiError::from(AuthError::InvalidCredentials).code(),
+            "unauthenticated"
+        );
+        assert_eq!(
+            ApiError::from(AuthError::AccountSuspended).code(),
+            "account_suspended"
+        );
+        assert_eq!(ApiError::from(AuthError::EmailTaken).code(), "email_taken");
+        assert_eq!(
+            ApiError::from(AuthError::InvalidName("bad".into())).code(),
+            "validation_failed"
+        );
+        assert_eq!(ApiError::from(AuthError::Random).code(), "internal");
+    }
+
+    #[test]
+    fn file_errors_map_to_contract_codes() {
+        assert_eq!(
+            ApiError::from(FileError::TooLarge { limit: 1 }).code(),
+            "payload_too_large"
+        );
+        assert_eq!(
+            ApiError::from(FileError::TypeNotAllowed("exe".into())).code(),
+            "unsupported_media_type"
+        );
+        assert_eq!(ApiError::from(FileError::NotFound).code(), "not_found");
+        assert_eq!(
+            ApiError::from(PageRequestError::BadLimit).code(),
+            "bad_request"
+        );
+    }
+}

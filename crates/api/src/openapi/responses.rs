@@ -1,0 +1,133 @@
+//! Reusable error responses for `#[utoipa::path(responses(...))]`: each type documents one
+//! problem+json answer with its status, code and an example.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type,
+};
+
+use crate::problem::{PROBLEM_JSON, PROBLEM_TYPE_BASE};
+
+fn problem(
+    status: u16,
+    code: &str,
+    title: &str,
+    detail: &str,
+    description: &str,
+) -> BTreeMap<String, RefOr<Response>> {
+    let example = serde_json::json!({
+        "type": format!("{PROBLEM_TYPE_BASE}{code}"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a",
+    });
+    let example = if code == "validation_failed" {
+        let mut e = example;
+        e["errors"] = serde_json::json!({ "name": ["name must be between 1 and 100 characters"] });
+        e
+    } else {
+        example
+    };
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .example(Some(example))
+        .build();
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, content);
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    if status == 401 {
+        response = response.header(
+            "WWW-Authenticate",
+            HeaderBuilder::new()
+                .schema(string())
+                .description(Some("`Bearer realm=\"plinth\"`"))
+                .build(),
+        );
+    }
+    if status == 416 {
+        response = response.header(
+            "Content-Range",
+            HeaderBuilder::new()
+                .schema(string())
+                .description(Some("`bytes */<size>`"))
+                .build(),
+        );
+    }
+    if status == 503 {
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                .description(Some("Seconds to wait before retrying."))
+                .build(),
+        );
+    }
+    BTreeMap::from([(status.to_string(), RefOr::T(response.build()))])
+}
+
+macro_rules! problem_responses {
+    ($($(#[$doc:meta])* $name:ident = ($status:literal, $code:literal, $title:literal, $detail:literal, $description:literal);)*) => {
+        $(
+            $(#[$doc])*
+            pub(crate) struct $name;
+
+            impl utoipa::IntoResponses for $name {
+                fn responses() -> BTreeMap<String, RefOr<Response>> {
+                    problem($status, $code, $title, $detail, $description)
+                }
+            }
+        )*
+    };
+}
+
+problem_responses! {
+    /// 400 `bad_request`.
+    BadRequest = (400, "bad_request", "Bad request", "The body is not valid JSON.",
+        "`bad_request`: malformed JSON, wrong `Content-Type` for the body, or bad query parameters.");
+    /// 401 `unauthenticated`.
+    Unauthenticated = (401, "unauthenticated", "Unauthenticated", "Sign in and send `Authorization: Bearer <access_token>`.",
+        "`unauthenticated`: missing, malformed, expired or forged credentials.");
+    /// 401 for a failed sign-in.
+    BadCredentials = (401, "unauthenticated", "Unauthenticated", "Invalid email or password.",
+        "`unauthenticated`: the email or password is wrong (deliberately not saying which).");
+    /// 401 for a spent, unknown or revoked refresh token.
+    BadRefreshToken = (401, "unauthenticated", "Unauthenticated", "The token is invalid, expired or revoked.",
+        "`unauthenticated`: the refresh token is unknown, spent, expired or its session was revoked.");
+    /// 403 `forbidden`.
+    Forbidden = (403, "forbidden", "Forbidden", "This needs the `users:read` permission.",
+        "`forbidden`: signed in, but without the permission this operation needs.");
+    /// 403 `account_suspended`.
+    AccountSuspended = (403, "account_suspended", "Account suspended", "This account is suspended; contact an administrator.",
+        "`account_suspended`: the credentials are right but an administrator suspended the account.");
+    /// 404 `not_found`.
+    NotFound = (404, "not_found", "Not found", "There is no such file.",
+        "`not_found`: no such resource, or one the caller may not know exists (never a 403).");
+    /// 409 `email_taken`.
+    EmailTaken = (409, "email_taken", "Email taken", "An account with this email already exists.",
+        "`email_taken`: the email belongs to another account.");
+    /// 409 `conflict`.
+    Conflict = (409, "conflict", "Conflict", "A plan with this code already exists.",
+        "`conflict`: a uniqueness or state conflict.");
+    /// 413 `payload_too_large`.
+    PayloadTooLarge = (413, "payload_too_large", "Payload too large", "The file is larger than the limit of 10485760 bytes.",
+        "`payload_too_large`: the body is over the configured limit; nothing was kept.");
+    /// 415 `unsupported_media_type`.
+    UnsupportedMediaType = (415, "unsupported_media_type", "Unsupported media type", "Files of type \"exe\" are not allowed.",
+        "`unsupported_media_type`: the file's sniffed type is not in `ALLOWED_FILE_TYPES`.");
+    /// 416 `range_not_satisfiable`.
+    RangeNotSatisfiable = (416, "range_not_satisfiable", "Range not satisfiable", "The requested range is outside the 5 bytes of this file.",
+        "`range_not_satisfiable`: the `Range` starts past the end of the file.");
+    /// 422 `validation_failed`.
+    Validation = (422, "validation_failed", "Validation failed", "One or more fields are invalid.",
+        "`validation_failed`: well-formed but invalid or unknown fields; `errors` names each field.");
+    /// 500 `internal`.
+    Internal = (500, "internal", "Internal server error", "Something went wrong on our side; quote the request id if you report it.",
+        "`internal`: a bug; the body reveals nothing of it, the log has the cause under the request id.");
+    /// 503 `unavailable`.
+    Unavailable = (503, "unavailable", "Service unavailable", "A dependency (database or storage) is unavailable; try again later.",
+        "`unavailable`: the database or the blob store is down; retry later.");
+}

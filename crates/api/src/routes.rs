@@ -1,0 +1,45 @@
+//! The route tree. [`configure`] is the single registration used both by the server and by
+//! the OpenAPI document, so the two cannot drift apart. Every handler is registered with
+//! `.service(...)` and a route macro, which is what `utoipa-actix-web` collects.
+
+use actix_web::HttpResponse;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::ApiError;
+
+mod admin;
+mod auth;
+mod billing;
+mod files;
+mod me;
+mod service;
+
+/// The serialised OpenAPI document, served as is by `GET /api/v1/openapi.json`.
+pub(crate) struct OpenApiDocument(pub String);
+
+/// Registers every documented route.
+pub(crate) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(service::health)
+        .service(service::ready)
+        .service(service::docs)
+        .service(
+            scope("/api/v1")
+                .service(service::openapi_document)
+                .service(scope("/auth").configure(auth::configure))
+                .service(scope("/me").configure(me::configure))
+                .service(scope("/files").configure(files::configure))
+                .service(scope("/billing").configure(billing::configure))
+                .service(scope("/admin").configure(admin::configure)),
+        );
+}
+
+/// The default service: `404 not_found` for any method and path no route matches.
+pub(crate) async fn unknown_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(
+        "No route matches this method and path.".to_owned(),
+    ))
+}
+
+/// `Cache-Control: no-store`, for answers carrying tokens or personal data.
+pub(crate) const NO_STORE: (&str, &str) = ("Cache-Control", "no-store");

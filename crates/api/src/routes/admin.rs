@@ -1,0 +1,79 @@
+//! `/api/v1/admin`: operations guarded by a permission.
+
+use actix_web::{HttpResponse, get, post, web};
+use plinth_users::Permission;
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate as _;
+
+use super::NO_STORE;
+use crate::dto::billing::{NewPlanRequest, PlanBody};
+use crate::dto::user::{UserBody, UserListQuery, UserPageBody};
+use crate::openapi::responses::{
+    BadRequest, Conflict, Forbidden, Internal, PayloadTooLarge, Unauthenticated, Unavailable,
+    Validation,
+};
+use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
+
+pub(super) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_users).service(create_plan);
+}
+
+/// Lists user accounts (permission `users:read`).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_list_users",
+    summary = "List users",
+    description = "Every account, oldest first, filtered by `q` (email or name), `role` and `status`. \
+        Needs the `users:read` permission.",
+    security(("bearer" = [])),
+    params(UserListQuery),
+    responses(
+        (status = 200, description = "A page of users.", body = UserPageBody),
+        BadRequest, Unauthenticated, Forbidden, Internal, Unavailable
+    )
+)]
+#[get("/users")]
+pub(crate) async fn list_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<UserListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    require_permission(&user.0, Permission::USERS_READ)?;
+    let (filter, page) = query.into_inner().try_into_domain()?;
+    let page = state.users.list(&filter, page).await?;
+    let body = UserPageBody {
+        items: page.items.into_iter().map(UserBody::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    };
+    Ok(HttpResponse::Ok().insert_header(NO_STORE).json(body))
+}
+
+/// Creates a plan (permission `billing:write`).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_create_plan",
+    summary = "Create a plan",
+    description = "Adds a plan to the catalogue. Needs the `billing:write` permission. The `code` is unique.",
+    security(("bearer" = [])),
+    request_body = NewPlanRequest,
+    responses(
+        (status = 201, description = "The new plan.", body = PlanBody),
+        BadRequest, Unauthenticated, Forbidden, Conflict, PayloadTooLarge, Validation, Internal, Unavailable
+    )
+)]
+#[post("/plans")]
+pub(crate) async fn create_plan(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    body: web::Json<NewPlanRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require_permission(&user.0, Permission::BILLING_WRITE)?;
+    let body = body.into_inner();
+    body.validate()?;
+    let plan = state
+        .billing
+        .create_plan(user.0.user_id, body.try_into_domain()?, &meta.0)
+        .await?;
+    Ok(HttpResponse::Created().json(PlanBody::from(plan)))
+}

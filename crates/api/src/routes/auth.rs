@@ -1,0 +1,128 @@
+//! `/api/v1/auth`: register, login, refresh, logout.
+
+use actix_web::{HttpResponse, post, web};
+use plinth_sessions::RefreshToken;
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate as _;
+
+use super::NO_STORE;
+use crate::dto::auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenPairBody};
+use crate::openapi::responses::{
+    AccountSuspended, BadCredentials, BadRefreshToken, BadRequest, EmailTaken, Internal,
+    PayloadTooLarge, Unauthenticated, Unavailable, Validation,
+};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
+
+pub(super) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(refresh)
+        .service(logout);
+}
+
+/// Creates an account (role `user`) and signs it in.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "register",
+    summary = "Create an account",
+    description = "Creates an account with role `user` and signs it in. The email is normalised; the password must \
+        have at least `PASSWORD_MIN_LENGTH` characters and not be a common one.",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "The account exists and is signed in.", body = TokenPairBody),
+        BadRequest, EmailTaken, PayloadTooLarge, Validation, Internal, Unavailable
+    )
+)]
+#[post("/register")]
+pub(crate) async fn register(
+    state: web::Data<AppState>,
+    meta: ClientMeta,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    body.validate()?;
+    let pair = state.auth.register(body.into_domain(), &meta.0).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(NO_STORE)
+        .json(TokenPairBody::from(pair)))
+}
+
+/// Signs in with email and password.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "login",
+    summary = "Sign in",
+    description = "Exchanges email and password for a `TokenPair`. A wrong password and an unknown email fail \
+        identically.",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in.", body = TokenPairBody),
+        BadRequest, BadCredentials, AccountSuspended, PayloadTooLarge, Validation, Internal, Unavailable
+    )
+)]
+#[post("/login")]
+pub(crate) async fn login(
+    state: web::Data<AppState>,
+    meta: ClientMeta,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    body.validate()?;
+    let pair = state
+        .auth
+        .login(&body.email, &body.password, &meta.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(TokenPairBody::from(pair)))
+}
+
+/// Rotates a refresh token.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "refresh",
+    summary = "Rotate the refresh token",
+    description = "Spends the presented refresh token and returns a new `TokenPair`. A spent token cannot be \
+        used again.",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair; the presented refresh token is spent.", body = TokenPairBody),
+        BadRequest, BadRefreshToken, PayloadTooLarge, Validation, Internal, Unavailable
+    )
+)]
+#[post("/refresh")]
+pub(crate) async fn refresh(
+    state: web::Data<AppState>,
+    meta: ClientMeta,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    body.validate()?;
+    let token = RefreshToken::from_client(&body.refresh_token);
+    let pair = state.auth.refresh(&token, &meta.0).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(TokenPairBody::from(pair)))
+}
+
+/// Ends the current session.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "logout",
+    summary = "Sign out",
+    description = "Revokes the session of the access token used: its refresh token stops working.",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The session is revoked."),
+        Unauthenticated, Internal, Unavailable
+    )
+)]
+#[post("/logout")]
+pub(crate) async fn logout(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+) -> Result<HttpResponse, ApiError> {
+    state.auth.logout(&user.0, &meta.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

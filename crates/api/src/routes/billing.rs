@@ -1,0 +1,31 @@
+//! `/api/v1/billing`: the public plan catalogue.
+
+use actix_web::{HttpResponse, get, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::dto::billing::{PlanBody, PlanListBody};
+use crate::openapi::responses::{Internal, Unavailable};
+use crate::{ApiError, AppState};
+
+pub(super) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_plans);
+}
+
+/// Active plans with prices and features; no sign-in needed.
+#[utoipa::path(
+    tag = "billing",
+    operation_id = "list_plans",
+    summary = "List plans",
+    description = "Every active plan with its price and features, cheapest first. Public.",
+    responses(
+        (status = 200, description = "The active plans.", body = PlanListBody),
+        Internal, Unavailable
+    )
+)]
+#[get("/plans")]
+pub(crate) async fn list_plans(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let plans = state.billing.list_active_plans().await?;
+    Ok(HttpResponse::Ok().json(PlanListBody {
+        items: plans.into_iter().map(PlanBody::from).collect(),
+    }))
+}

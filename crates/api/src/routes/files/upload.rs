@@ -1,0 +1,134 @@
+//! The multipart upload bridge.
+//!
+//! actix-multipart's `Field` is `!Send`, while [`FileService::upload`] takes a `Send`
+//! [`ByteStream`]. The handler forwards the field's chunks into a bounded channel (a few
+//! chunks of back-pressure, never the whole file) whose receiving end is the service's body,
+//! and drives both halves concurrently on the worker's thread.
+
+use std::io;
+
+use actix_multipart::{Field, Multipart, MultipartError};
+use actix_web::HttpRequest;
+use actix_web::error::PayloadError;
+use actix_web::http::header::CONTENT_LENGTH;
+use bytes::Bytes;
+use futures::StreamExt as _;
+use futures::future::{Either, select};
+use plinth_files::{ByteStream, FileObject, UploadInput};
+use plinth_kernel::{RequestMeta, UserId};
+use tokio::sync::mpsc;
+
+use crate::{ApiError, AppState};
+
+/// Room for the multipart boundaries and part headers around the file itself.
+pub(super) const MULTIPART_OVERHEAD: u64 = 16 * 1024;
+
+/// Chunks buffered between the request and the blob store.
+const CHANNEL_CHUNKS: usize = 8;
+
+/// Reads the multipart body and streams its `file` part to the file service.
+pub(super) async fn receive(
+    state: &AppState,
+    owner: UserId,
+    meta: &RequestMeta,
+    req: &HttpRequest,
+    mut multipart: Multipart,
+) -> Result<FileObject, ApiError> {
+    let limit = state.http.max_upload_bytes;
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit.saturating_add(MULTIPART_OVERHEAD)) {
+        return Err(too_large(limit));
+    }
+    let mut skipped: u64 = 0;
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        if field.name() == Some("file") {
+            let file_name = file_name(&field)
+                .ok_or_else(|| ApiError::field("file", "the `file` part must carry a filename"))?;
+            return stream_to_service(state, owner, meta, file_name, field).await;
+        }
+        // Other parts are not used; read past them, but not without bound.
+        while let Some(chunk) = field.next().await {
+            skipped += chunk.map_err(multipart_error)?.len() as u64;
+            if skipped > MULTIPART_OVERHEAD {
+                return Err(ApiError::PayloadTooLarge(
+                    "Parts other than `file` are larger than allowed.".to_owned(),
+                ));
+            }
+        }
+    }
+    Err(ApiError::field("file", "a part named `file` is required"))
+}
+
+/// The client's file name: `filename*` (UTF-8) if present, else `filename`.
+fn file_name(field: &Field) -> Option<String> {
+    let cd = field.content_disposition()?;
+    let extended = cd
+        .get_filename_ext()
+        .filter(|ext| matches!(ext.charset, actix_web::http::header::Charset::Ext(ref c) if c.eq_ignore_ascii_case("utf-8")))
+        .and_then(|ext| String::from_utf8(ext.value.clone()).ok());
+    extended
+        .or_else(|| cd.get_filename().map(str::to_owned))
+        .filter(|n| !n.trim().is_empty())
+}
+
+async fn stream_to_service(
+    state: &AppState,
+    owner: UserId,
+    meta: &RequestMeta,
+    file_name: String,
+    field: Field,
+) -> Result<FileObject, ApiError> {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_CHUNKS);
+    let body: ByteStream = Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }));
+    let upload = state
+        .files
+        .upload(owner, UploadInput { file_name, body }, meta);
+    let forward = forward(field, tx);
+    futures::pin_mut!(upload, forward);
+    let result = match select(upload, forward).await {
+        // The service finished first (stored, or refused mid-stream): stop reading.
+        Either::Left((result, _)) => result,
+        // The request body ended (or failed, which the service sees as an error item).
+        Either::Right(((), upload)) => upload.await,
+    };
+    Ok(result?)
+}
+
+/// Copies the field's chunks into the channel until the body ends, the service stops
+/// listening, or the body fails (the failure is passed on so the service discards the upload).
+async fn forward(mut field: Field, tx: mpsc::Sender<Result<Bytes, io::Error>>) {
+    while let Some(chunk) = field.next().await {
+        let item = chunk.map_err(|e| io::Error::other(format!("upload body failed: {e}")));
+        let failed = item.is_err();
+        if tx.send(item).await.is_err() || failed {
+            return;
+        }
+    }
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "The file is larger than the limit of {limit} bytes."
+    ))
+}
+
+fn multipart_error(e: MultipartError) -> ApiError {
+    match e {
+        MultipartError::Payload(PayloadError::Overflow) => {
+            ApiError::PayloadTooLarge("The upload is larger than allowed.".to_owned())
+        }
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible => ApiError::BadRequest(
+            "The body must be `multipart/form-data` with a part named `file`.".to_owned(),
+        ),
+        other => ApiError::BadRequest(format!("The multipart body is malformed: {other}.")),
+    }
+}

@@ -1,0 +1,117 @@
+//! `/health`, `/ready`, `/docs` and `/api/v1/openapi.json`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use actix_web::http::header::{CONTENT_TYPE, LOCATION};
+use actix_web::{HttpResponse, get, web};
+
+use super::{NO_STORE, OpenApiDocument};
+use crate::AppState;
+use crate::dto::service::{CheckStatus, Health, Readiness};
+
+/// How long one readiness check may take before it counts as failed.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Liveness: answers as long as the process serves HTTP.
+#[utoipa::path(
+    tag = "service",
+    operation_id = "health",
+    summary = "Liveness",
+    description = "Answers `ok` and the running version as long as the process serves HTTP. Touches no dependency.",
+    responses((status = 200, description = "The process is alive.", body = Health))
+)]
+#[get("/health")]
+pub(crate) async fn health(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok".to_owned(),
+        version: state.http.version.clone(),
+    })
+}
+
+/// Readiness: every dependency check, concurrently, each bounded by two seconds.
+#[utoipa::path(
+    tag = "service",
+    operation_id = "ready",
+    summary = "Readiness",
+    description = "Runs every dependency check (database, storage) concurrently, each bounded by 2 s. \
+        200 when all pass; 503 naming the failing one otherwise.",
+    responses(
+        (status = 200, description = "Every dependency answered.", body = Readiness),
+        (status = 503, description = "At least one dependency failed or timed out.", body = Readiness,
+            example = json!({
+                "status": "error",
+                "checks": {
+                    "database": { "status": "ok" },
+                    "storage": { "status": "error", "error": "storage is not reachable" }
+                }
+            }))
+    )
+)]
+#[get("/ready")]
+pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let runs = state.readiness.iter().map(|(name, check)| async move {
+        let status = match tokio::time::timeout(CHECK_TIMEOUT, check.check()).await {
+            Ok(Ok(())) => CheckStatus {
+                status: "ok".to_owned(),
+                error: None,
+            },
+            Ok(Err(message)) => CheckStatus {
+                status: "error".to_owned(),
+                error: Some(message),
+            },
+            Err(_) => CheckStatus {
+                status: "error".to_owned(),
+                error: Some("timed out after 2 s".to_owned()),
+            },
+        };
+        (name.clone(), status)
+    });
+    let checks: BTreeMap<String, CheckStatus> =
+        futures::future::join_all(runs).await.into_iter().collect();
+    let failed = checks.values().any(|c| c.status != "ok");
+    for (name, check) in checks.iter().filter(|(_, c)| c.status != "ok") {
+        tracing::warn!(check = %name, error = check.error.as_deref().unwrap_or(""), "readiness check failed");
+    }
+    let body = Readiness {
+        status: if failed { "error" } else { "ok" }.to_owned(),
+        checks,
+    };
+    let mut res = if failed {
+        HttpResponse::ServiceUnavailable()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header(NO_STORE).json(body)
+}
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(
+    tag = "service",
+    operation_id = "openapi",
+    summary = "This OpenAPI document",
+    description = "The OpenAPI 3.1 document, identical to what `plinth openapi` prints.",
+    responses((status = 200, description = "The document.", body = Object, content_type = "application/json"))
+)]
+#[get("/openapi.json")]
+pub(crate) async fn openapi_document(document: web::Data<OpenApiDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/json"))
+        .body(document.0.clone())
+}
+
+/// Interactive documentation (Swagger UI, served from the binary: no internet needed).
+#[utoipa::path(
+    tag = "service",
+    operation_id = "docs",
+    summary = "Interactive API documentation",
+    description = "Redirects to `/docs/`, a Swagger UI bundled in the binary (works with no internet access) \
+        that reads `/api/v1/openapi.json`.",
+    responses((status = 308, description = "Go to `/docs/`.", headers(("Location" = String, description = "`/docs/`"))))
+)]
+#[get("/docs")]
+pub(crate) async fn docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((LOCATION, "/docs/"))
+        .finish()
+}

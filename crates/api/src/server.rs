@@ -1,0 +1,198 @@
+//! [`serve`]: the actix-web server with its middleware, extractor configuration and routes.
+
+use std::collections::HashSet;
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::{Method, header};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpServer, web};
+use utoipa_actix_web::AppExt as _;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::routes::OpenApiDocument;
+use crate::{ApiError, AppState, HttpSettings, openapi_json, request_id};
+
+/// Starts serving `state` on `listener`. The returned [`Server`] must be awaited (or
+/// spawned); it stops gracefully on SIGTERM, giving in-flight requests
+/// `state.http.shutdown_grace` to finish. Workers default to the number of CPU cores.
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let grace = state.http.shutdown_grace;
+    let grace_secs = grace.as_secs() + u64::from(grace.subsec_nanos() > 0);
+    let document = web::Data::new(OpenApiDocument(openapi_json()));
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || build_app(state.clone(), document.clone()))
+        .shutdown_timeout(grace_secs)
+        .listen(listener)?
+        .run();
+    Ok(server)
+}
+
+/// One worker's application: routes from [`crate::routes::configure`] (the same registration
+/// the OpenAPI document is built from), Swagger UI, the problem+json extractor errors, CORS,
+/// and the request-id middleware outermost.
+fn build_app(
+    state: web::Data<AppState>,
+    document: web::Data<OpenApiDocument>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let cors = cors(&state.http);
+    let json = json_config(&state.http);
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    app.app_data(state)
+        .app_data(document)
+        .app_data(json)
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/api/v1/openapi.json")))
+        .default_service(web::to(crate::routes::unknown_route))
+        .wrap(cors)
+        .wrap(from_fn(request_id::middleware))
+}
+
+fn json_config(settings: &HttpSettings) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(settings.max_json_bytes)
+        .content_type_required(true)
+        .content_type(|mime| {
+            mime.type_() == mime::APPLICATION
+                && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+        })
+        .error_handler(json_error)
+}
+
+/// Maps JSON body failures: syntax → 400, wrong or missing content type → 400, well-formed
+/// but wrong fields → 422 naming the field when serde tells it, too large → 413.
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match err {
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge(format!(
+            "The JSON body is larger than the limit of {limit} bytes."
+        )),
+        JsonPayloadError::ContentType => ApiError::BadRequest(
+            "The body must be JSON, sent with `Content-Type: application/json`.".to_owned(),
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let (field, message) = serde_field(&e.to_string());
+            ApiError::field(&field, message)
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!(
+            "The body is not valid JSON (line {}, column {}).",
+            e.line(),
+            e.column()
+        )),
+        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::PayloadTooLarge("The JSON body is larger than the limit.".to_owned())
+        }
+        other => ApiError::BadRequest(format!("The body could not be read: {other}.")),
+    };
+    api.into()
+}
+
+/// The field named by a serde data error, and a message without serde's position suffix.
+pub(crate) fn serde_field(raw: &str) -> (String, String) {
+    let message = raw.split(" at line ").next().unwrap_or(raw).to_owned();
+    let quoted = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    if let Some(field) = quoted("missing field `") {
+        return (field, "is required".to_owned());
+    }
+    if let Some(field) = quoted("unknown field `") {
+        return (field, "is not an accepted field".to_owned());
+    }
+    ("body".to_owned(), message)
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("Invalid query parameters: {err}.")).into()
+}
+
+/// Path parameters are ids: one that does not parse names nothing, so it is a 404.
+fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound("There is no such resource.".to_owned()).into()
+}
+
+fn cors(settings: &HttpSettings) -> Cors {
+    let any = settings.cors_origins.iter().any(|o| o.trim() == "*");
+    let origins: HashSet<String> = settings
+        .cors_origins
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let cors = if any {
+        Cors::default().allow_any_origin()
+    } else {
+        Cors::default().allowed_origin_fn(move |origin, _| {
+            origin
+                .to_str()
+                .is_ok_and(|o| origins.contains(o.trim_end_matches('/')))
+        })
+    };
+    cors.allowed_methods([
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+    ])
+    .allowed_headers([
+        header::AUTHORIZATION,
+        header::CONTENT_TYPE,
+        header::IF_MATCH,
+        header::IF_NONE_MATCH,
+        header::RANGE,
+        header::HeaderName::from_static(request_id::REQUEST_ID_HEADER),
+        header::HeaderName::from_static("idempotency-key"),
+    ])
+    .expose_headers([
+        header::CONTENT_DISPOSITION,
+        header::CONTENT_RANGE,
+        header::ETAG,
+        header::LOCATION,
+        header::WWW_AUTHENTICATE,
+        header::HeaderName::from_static(request_id::REQUEST_ID_HEADER),
+    ])
+    .max_age(3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_name_the_field() {
+        assert_eq!(
+            serde_field("missing field `email` at line 1 column 2").0,
+            "email"
+        );
+        assert_eq!(
+            serde_field("unknown field `role`, expected `name` at line 1 column 9").0,
+            "role"
+        );
+        let (field, msg) =
+            serde_field("invalid type: integer `5`, expected a string at line 1 column 3");
+        assert_eq!(field, "body");
+        assert_eq!(msg, "invalid type: integer `5`, expected a string");
+    }
+}

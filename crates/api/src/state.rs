@@ -1,0 +1,78 @@
+//! What the handlers share: the domain services, readiness checks and HTTP settings.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use plinth_billing::BillingService;
+use plinth_files::FileService;
+use plinth_sessions::AuthService;
+use plinth_users::UserService;
+
+/// Everything a request handler may use. Built once by the composition root and shared by
+/// every worker.
+#[derive(Clone)]
+pub struct AppState {
+    /// Sign-up, sign-in, refresh, logout and access-token verification.
+    pub auth: AuthService,
+    /// Profiles and the admin user list.
+    pub users: UserService,
+    /// Uploads, downloads and deletes.
+    pub files: FileService,
+    /// Plans.
+    pub billing: BillingService,
+    /// Named dependency checks run by `GET /ready` (for example `database`, `storage`).
+    pub readiness: Vec<(String, Arc<dyn ReadinessCheck>)>,
+    /// Limits and network settings.
+    pub http: HttpSettings,
+}
+
+/// One dependency that `GET /ready` probes. A check that takes longer than two seconds
+/// counts as failed.
+#[async_trait::async_trait]
+pub trait ReadinessCheck: Send + Sync {
+    /// `Ok(())` when the dependency answers; otherwise a short message without secrets
+    /// (it is shown to anyone who calls `/ready`).
+    async fn check(&self) -> Result<(), String>;
+}
+
+/// The blob store behind the file service is a readiness check of its own.
+#[async_trait::async_trait]
+impl ReadinessCheck for FileService {
+    async fn check(&self) -> Result<(), String> {
+        self.check_storage().await.map_err(|e| {
+            tracing::warn!(error = ?e, "storage readiness check failed");
+            "storage is not reachable".to_owned()
+        })
+    }
+}
+
+/// HTTP-level settings (from `MAX_UPLOAD_BYTES`, `TRUSTED_PROXIES`, `CORS_ORIGINS`,
+/// `SHUTDOWN_GRACE`…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Largest JSON request body in bytes (413 above it).
+    pub max_json_bytes: usize,
+    /// Largest accepted upload in bytes (413 above it).
+    pub max_upload_bytes: u64,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins allowed by CORS (`*` allows any).
+    pub cors_origins: Vec<String>,
+    /// How long in-flight requests may finish after a graceful stop.
+    pub shutdown_grace: Duration,
+    /// The version reported by `GET /health`.
+    pub version: String,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            max_json_bytes: 256 * 1024,
+            max_upload_bytes: 10 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
+            cors_origins: vec!["http://localhost:3000".to_owned()],
+            shutdown_grace: Duration::from_secs(30),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}

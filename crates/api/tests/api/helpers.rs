@@ -1,0 +1,260 @@
+//! `spawn_app()`: a served API over fresh in-memory adapters, and client helpers.
+
+use std::collections::BTreeSet;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use plinth_api::{AppState, HttpSettings, ReadinessCheck};
+use plinth_audit::AuditLog;
+use plinth_audit::testing::MemoryAuditLog;
+use plinth_billing::BillingService;
+use plinth_billing::testing::MemoryBillingRepository;
+use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
+use plinth_files::{FileLimits, FileService};
+use plinth_kernel::testing::MemoryUnitOfWork;
+use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
+use plinth_sessions::testing::{FakeTokenSigner, MemorySessionRepository};
+use plinth_sessions::{AuthService, TokenLifetimes};
+use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
+use plinth_users::{PasswordPolicy, UserService};
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{Value, json};
+
+/// A password the default policy accepts.
+pub const PASSWORD: &str = "plinth-Granite-Otter-Lantern-42";
+
+/// What a test may change about the app.
+pub struct Options {
+    pub audit: Option<Arc<dyn AuditLog>>,
+    pub readiness: Vec<(String, Arc<dyn ReadinessCheck>)>,
+    pub max_upload_bytes: u64,
+    pub max_json_bytes: usize,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub cors_origins: Vec<String>,
+    /// Adds the file service's own blob-store check as `storage`.
+    pub storage_check: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            audit: None,
+            readiness: Vec::new(),
+            max_upload_bytes: 64 * 1024,
+            max_json_bytes: 16 * 1024,
+            trusted_proxies: Vec::new(),
+            cors_origins: vec!["http://localhost:3000".to_owned()],
+            storage_check: false,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub users: UserService,
+    pub blobs: MemoryBlobStore,
+    pub file_rows: MemoryFileRepository,
+    /// The audit log, unless the test supplied its own.
+    pub audit_log: MemoryAuditLog,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let uow: Arc<dyn UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let audit_log = MemoryAuditLog::new();
+    let audit: Arc<dyn AuditLog> = options.audit.unwrap_or_else(|| Arc::new(audit_log.clone()));
+    let user_repo = Arc::new(MemoryUserRepository::new());
+    let hasher = Arc::new(FakePasswordHasher::new());
+    let policy = PasswordPolicy::default();
+    let auth = AuthService::new(
+        user_repo.clone(),
+        Arc::new(MemorySessionRepository::new()),
+        hasher.clone(),
+        Arc::new(FakeTokenSigner::new()),
+        audit.clone(),
+        uow.clone(),
+        clock.clone(),
+        policy,
+        TokenLifetimes::default(),
+    );
+    let users = UserService::new(
+        user_repo,
+        hasher,
+        audit.clone(),
+        uow.clone(),
+        clock.clone(),
+        policy,
+    );
+    let blobs = MemoryBlobStore::new();
+    let file_rows = MemoryFileRepository::new();
+    let allowed: BTreeSet<String> = ["txt", "png", "pdf", "csv"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let files = FileService::new(
+        Arc::new(file_rows.clone()),
+        Arc::new(blobs.clone()),
+        audit.clone(),
+        uow.clone(),
+        clock.clone(),
+        FileLimits {
+            max_upload_bytes: options.max_upload_bytes,
+            allowed_extensions: allowed,
+        },
+    );
+    let billing = BillingService::new(Arc::new(MemoryBillingRepository::new()), audit, uow, clock);
+    let mut readiness = options.readiness;
+    if options.storage_check {
+        readiness.push(("storage".to_owned(), Arc::new(files.clone())));
+    }
+    let state = AppState {
+        auth,
+        users: users.clone(),
+        files,
+        billing,
+        readiness,
+        http: HttpSettings {
+            max_json_bytes: options.max_json_bytes,
+            max_upload_bytes: options.max_upload_bytes,
+            version: "9.9.9-test".to_owned(),
+            trusted_proxies: options.trusted_proxies,
+            cors_origins: options.cors_origins,
+            ..HttpSettings::default()
+        },
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let server = plinth_api::serve(listener, state).unwrap();
+    tokio::spawn(server);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        users,
+        blobs,
+        file_rows,
+        audit_log,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Registers an account and returns its `TokenPair`.
+    pub async fn register(&self, email: &str) -> Value {
+        let res = self
+            .post_json(
+                "/api/v1/auth/register",
+                &json!({ "email": email, "password": PASSWORD, "name": "Test User" }),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 201, "register {email}");
+        res.json().await.unwrap()
+    }
+
+    /// Registers an account and returns its access token.
+    pub async fn token(&self, email: &str) -> String {
+        self.register(email).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates a super admin with the CLI use case and signs it in over HTTP.
+    pub async fn admin_token(&self) -> String {
+        self.users
+            .create_super_admin(
+                "root@example.com",
+                "Root",
+                PASSWORD.to_owned(),
+                &RequestMeta::cli(),
+            )
+            .await
+            .unwrap();
+        let res = self
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({ "email": "root@example.com", "password": PASSWORD }),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let pair: Value = res.json().await.unwrap();
+        pair["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new()
+            .text("note", "ignored")
+            .part("file", part);
+        self.client
+            .post(self.url("/api/v1/files"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts a problem+json answer: status, code, content type, and `request_id` equal to the
+/// `X-Request-Id` header. Returns the body.
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status of {}", res.url());
+    let content_type = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let header_id = res
+        .headers()
+        .get("x-request-id")
+        .expect("X-Request-Id header")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["request_id"], header_id.as_str());
+    assert!(body["type"].as_str().unwrap().ends_with(code) || body["type"] == "about:blank");
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    body
+}

@@ -1,0 +1,11 @@
+//! HTTP tests of the whole API: `plinth_api::serve` on 127.0.0.1:0 over the in-memory adapters,
+//! driven with reqwest as a client would.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod admin;
+mod auth;
+mod files;
+mod helpers;
+mod meta;
+mod problems;
+mod service;

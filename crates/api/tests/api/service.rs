@@ -1,0 +1,269 @@
+//! Service surface: health, readiness, the OpenAPI document, Swagger UI, request ids, 404s.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use plinth_api::ReadinessCheck;
+use serde_json::Value;
+
+use crate::helpers::{Options, assert_problem, spawn_app, spawn_app_with};
+
+struct Check(Result<(), &'static str>);
+
+#[async_trait::async_trait]
+impl ReadinessCheck for Check {
+    async fn check(&self) -> Result<(), String> {
+        self.0.map_err(str::to_owned)
+    }
+}
+
+struct Hangs;
+
+#[async_trait::async_trait]
+impl ReadinessCheck for Hangs {
+    async fn check(&self) -> Result<(), String> {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        Ok(())
+    }
+}
+
+fn checks(list: Vec<(&str, Arc<dyn ReadinessCheck>)>) -> Vec<(String, Arc<dyn ReadinessCheck>)> {
+    list.into_iter().map(|(n, c)| (n.to_owned(), c)).collect()
+}
+
+#[tokio::test]
+async fn health_reports_ok_and_the_version() {
+    let app = spawn_app().await;
+    let res = app.get("/health", None).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("x-request-id"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({ "status": "ok", "version": "9.9.9-test" })
+    );
+}
+
+#[tokio::test]
+async fn ready_is_200_when_every_check_passes() {
+    let app = spawn_app_with(Options {
+        // `storage` is the file service's real check against its (in-memory) blob store.
+        readiness: checks(vec![("database", Arc::new(Check(Ok(()))))]),
+        storage_check: true,
+        ..Options::default()
+    })
+    .await;
+    let res = app.get("/ready", None).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({ "status": "ok", "checks": { "database": { "status": "ok" }, "storage": { "status": "ok" } } })
+    );
+}
+
+#[tokio::test]
+async fn ready_is_503_naming_the_failing_and_the_hanging_check() {
+    let app = spawn_app_with(Options {
+        readiness: checks(vec![
+            ("database", Arc::new(Check(Ok(())))),
+            ("storage", Arc::new(Check(Err("bucket unreachable")))),
+            ("search", Arc::new(Hangs)),
+        ]),
+        ..Options::default()
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let res = app.get("/ready", None).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "checks must be bounded"
+    );
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "error");
+    assert_eq!(
+        body["checks"]["database"],
+        serde_json::json!({ "status": "ok" })
+    );
+    assert_eq!(
+        body["checks"]["storage"],
+        serde_json::json!({ "status": "error", "error": "bucket unreachable" })
+    );
+    assert_eq!(body["checks"]["search"]["status"], "error");
+}
+
+#[tokio::test]
+async fn served_document_is_openapi_json_and_lists_every_operation() {
+    let app = spawn_app().await;
+    let res = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(res.status(), 200);
+    let served = res.text().await.unwrap();
+    assert_eq!(served, plinth_api::openapi_json());
+
+    let doc: Value = serde_json::from_str(&served).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(doc["info"]["title"], "Plinth");
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+    let scheme = &doc["components"]["securitySchemes"]["bearer"];
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+    assert_eq!(scheme["bearerFormat"], "JWT");
+    let expected = [
+        ("get", "/health"),
+        ("get", "/ready"),
+        ("get", "/docs"),
+        ("get", "/api/v1/openapi.json"),
+        ("post", "/api/v1/auth/register"),
+        ("post", "/api/v1/auth/login"),
+        ("post", "/api/v1/auth/refresh"),
+        ("post", "/api/v1/auth/logout"),
+        ("get", "/api/v1/me"),
+        ("patch", "/api/v1/me"),
+        ("post", "/api/v1/files"),
+        ("get", "/api/v1/files"),
+        ("get", "/api/v1/files/{id}"),
+        ("get", "/api/v1/files/{id}/content"),
+        ("delete", "/api/v1/files/{id}"),
+        ("get", "/api/v1/billing/plans"),
+        ("post", "/api/v1/admin/plans"),
+        ("get", "/api/v1/admin/users"),
+    ];
+    for (method, path) in expected {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is missing");
+        assert!(
+            op["operationId"].is_string(),
+            "{method} {path} has no operationId"
+        );
+        assert!(op["summary"].is_string(), "{method} {path} has no summary");
+    }
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                    if path != "/ready" {
+                        assert_eq!(
+                            schema, "#/components/schemas/Problem",
+                            "{method} {path} {status}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(
+        operations,
+        expected.len(),
+        "an operation is undocumented in this test or missing"
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/me"]["get"]["security"][0]["bearer"],
+        serde_json::json!([])
+    );
+    let upload =
+        &doc["paths"]["/api/v1/files"]["post"]["requestBody"]["content"]["multipart/form-data"];
+    assert_eq!(upload["schema"]["$ref"], "#/components/schemas/FileUpload");
+    assert_eq!(
+        doc["components"]["schemas"]["FileUpload"]["properties"]["file"]["format"],
+        "binary"
+    );
+    for schema in [
+        "User",
+        "TokenPair",
+        "File",
+        "Plan",
+        "Money",
+        "Problem",
+        "UserPage",
+        "FilePage",
+        "PlanList",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema} missing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn docs_are_served_from_the_binary() {
+    let app = spawn_app().await;
+    let res = app.get("/docs", None).await;
+    assert_eq!(res.status(), 308);
+    assert_eq!(res.headers()["location"], "/docs/");
+    let res = app.get("/docs/", None).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(res.text().await.unwrap().to_lowercase().contains("swagger"));
+    let init = app
+        .get("/docs/swagger-initializer.js", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/api/v1/openapi.json"));
+}
+
+#[tokio::test]
+async fn a_valid_request_id_is_echoed_and_others_are_replaced() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/health"))
+        .header("X-Request-Id", "client-id_1.2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "client-id_1.2");
+
+    for bad in ["has space", &"a".repeat(129), ""] {
+        let res = app
+            .client
+            .get(app.url("/health"))
+            .header("X-Request-Id", bad)
+            .send()
+            .await
+            .unwrap();
+        let id = res.headers()["x-request-id"].to_str().unwrap();
+        assert_ne!(id, bad);
+        assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 7);
+    }
+    let res = app.get("/health", None).await;
+    let id = res.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 7);
+}
+
+#[tokio::test]
+async fn unknown_routes_are_problem_404s_carrying_the_request_id() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/nope"))
+        .header("X-Request-Id", "trace-404")
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(res, 404, "not_found").await;
+    assert_eq!(body["request_id"], "trace-404");
+    assert_problem(
+        app.get("/definitely/not/here", None).await,
+        404,
+        "not_found",
+    )
+    .await;
+    // A known path with a method nobody serves.
+    let res = app.client.put(app.url("/api/v1/me")).send().await.unwrap();
+    assert_problem(res, 404, "not_found").await;
+    // A miss inside the Swagger UI assets.
+    assert_problem(app.get("/docs/missing.js", None).await, 404, "not_found").await;
+}

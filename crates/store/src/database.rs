@@ -1,0 +1,183 @@
+//! [`Database`]: the connection pool, migrations, health check, and the repositories built on it.
+
+mod migrations;
+
+pub use migrations::MIGRATION_LOCK_KEY;
+mod url;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use plinth_audit::AuditLog;
+use plinth_billing::BillingRepository;
+use plinth_files::FileRepository;
+use plinth_kernel::UnitOfWork;
+use plinth_sessions::SessionRepository;
+use plinth_users::UserRepository;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+use self::url::DatabaseUrl;
+use crate::{
+    SeaAuditLog, SeaBillingRepository, SeaFileRepository, SeaSessionRepository, SeaUnitOfWork,
+    SeaUserRepository, StoreError,
+};
+
+/// How long [`Database::ping`] waits for `SELECT 1`.
+pub const PING_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a SQLite statement waits for another connection's write lock before failing.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long establishing a connection, or waiting for a free one in the pool, may take.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The database: a SeaORM connection pool on SQLite or PostgreSQL, plus the adapters built
+/// on it. Cloning is cheap (the pool is shared).
+///
+/// SQLite connections are opened with:
+/// - `mode=rwc` unless the URL sets a mode: the file (and its folder) is created when missing;
+/// - `foreign_keys=ON`, so `ON DELETE CASCADE` works as on PostgreSQL;
+/// - `journal_mode=WAL`, so readers never block the writer;
+/// - `busy_timeout` of [`SQLITE_BUSY_TIMEOUT`], so concurrent writers queue instead of failing;
+/// - `synchronous=FULL`: every commit is fsynced to the WAL before it is acknowledged, so an
+///   acknowledged write survives not only `kill -9` (which WAL with `NORMAL` would already
+///   survive) but also a power loss or kernel crash. Plinth stores accounts, sessions, audit
+///   entries and money; the cost of one fsync per commit is worth that guarantee.
+#[derive(Clone)]
+pub struct Database {
+    conn: DatabaseConnection,
+    url: DatabaseUrl,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("url", &self.url.redacted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Connects to `url` (`sqlite://path/file.db[?…]` or `postgres://user[:password]@host/db`)
+    /// with at most `pool_max` pooled connections (at least 1). For SQLite the file and its
+    /// parent folder are created when missing. At least one connection is opened, so an
+    /// unreachable database fails here.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidUrl`], [`StoreError::CreateDir`] or [`StoreError::Connect`]; no
+    /// message ever contains the password.
+    pub async fn connect(url: &str, pool_max: u32) -> Result<Self, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        if let Some(dir) = &url.sqlite_dir {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|source| StoreError::CreateDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+        }
+        let conn = open(&url, pool_max.max(1)).await?;
+        Ok(Self { conn, url })
+    }
+
+    /// The SeaORM connection pool, for callers that need a raw statement (tests, tooling).
+    #[must_use]
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Which SQL dialect this database speaks.
+    #[must_use]
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// The URL with any password replaced by `***`.
+    #[must_use]
+    pub fn redacted_url(&self) -> &str {
+        &self.url.redacted
+    }
+
+    /// Runs `SELECT 1`, waiting at most [`PING_TIMEOUT`] (for `/ready`).
+    ///
+    /// # Errors
+    /// [`StoreError::Timeout`] or [`StoreError::Query`].
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let select = Statement::from_string(self.backend(), "SELECT 1");
+        match tokio::time::timeout(PING_TIMEOUT, self.conn.query_one_raw(select)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(StoreError::Query(e)),
+            Err(_) => Err(StoreError::Timeout(PING_TIMEOUT)),
+        }
+    }
+
+    /// Closes every pooled connection (all clones of this `Database` stop working).
+    ///
+    /// # Errors
+    /// [`StoreError::Query`] when the driver reports a failure while closing.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        self.conn.close_by_ref().await.map_err(StoreError::Query)
+    }
+
+    /// The unit of work whose transactions every repository below accepts.
+    #[must_use]
+    pub fn unit_of_work(&self) -> Arc<dyn UnitOfWork> {
+        Arc::new(SeaUnitOfWork::new(self.conn.clone()))
+    }
+
+    /// The user repository.
+    #[must_use]
+    pub fn users(&self) -> Arc<dyn UserRepository> {
+        Arc::new(SeaUserRepository::new(self.conn.clone()))
+    }
+
+    /// The session and refresh-token repository.
+    #[must_use]
+    pub fn sessions(&self) -> Arc<dyn SessionRepository> {
+        Arc::new(SeaSessionRepository::new(self.conn.clone()))
+    }
+
+    /// The audit log.
+    #[must_use]
+    pub fn audit(&self) -> Arc<dyn AuditLog> {
+        Arc::new(SeaAuditLog::new(self.conn.clone()))
+    }
+
+    /// The file-metadata repository.
+    #[must_use]
+    pub fn files(&self) -> Arc<dyn FileRepository> {
+        Arc::new(SeaFileRepository::new(self.conn.clone()))
+    }
+
+    /// The billing repository.
+    #[must_use]
+    pub fn billing(&self) -> Arc<dyn BillingRepository> {
+        Arc::new(SeaBillingRepository::new(self.conn.clone()))
+    }
+}
+
+/// Opens a pool on `url` with at most `max` connections.
+async fn open(url: &DatabaseUrl, max: u32) -> Result<DatabaseConnection, StoreError> {
+    let mut opts = ConnectOptions::new(url.url.clone());
+    opts.max_connections(max)
+        .min_connections(0)
+        .connect_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .sqlx_logging(false);
+    if url.sqlite {
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
+    } else {
+        opts.set_application_name("plinth");
+    }
+    sea_orm::Database::connect(opts)
+        .await
+        .map_err(|e| StoreError::Connect {
+            url: url.redacted.clone(),
+            reason: url.scrub(&e.to_string()),
+        })
+}

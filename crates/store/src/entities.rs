@@ -1,0 +1,9 @@
+//! SeaORM entities: one module per table, mirroring the migrations in `migration/` (which
+//! never import these). Domain types are converted to and from these rows in `repos`.
+
+pub mod audit_events;
+pub mod files;
+pub mod plans;
+pub mod refresh_tokens;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,57 @@
+//! One repository per port. Writes run in the caller's transaction ([`crate::db_tx`]); reads
+//! use the pool and see committed data only. Rows that cannot be turned back into domain
+//! values (an unknown status, a bad currency) are reported as [`RepoError::Internal`], never
+//! a panic.
+
+mod audit;
+mod billing;
+mod files;
+mod sessions;
+mod users;
+
+pub use audit::SeaAuditLog;
+pub use billing::SeaBillingRepository;
+pub use files::SeaFileRepository;
+pub use sessions::SeaSessionRepository;
+pub use users::SeaUserRepository;
+
+use plinth_kernel::{PageRequest, RepoError};
+
+/// The escape character of our `LIKE` patterns (a backslash would need dialect-specific quoting).
+pub(crate) const LIKE_ESCAPE: char = '!';
+
+/// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and the escape character escaped.
+pub(crate) fn contains_pattern(needle: &str) -> String {
+    let mut out = String::with_capacity(needle.len() + 2);
+    out.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | LIKE_ESCAPE) {
+            out.push(LIKE_ESCAPE);
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A row that does not convert back into a domain value.
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> RepoError {
+    RepoError::internal(format!("corrupt row: {what}"))
+}
+
+/// How many rows to fetch for a page: one more than asked, so that
+/// [`plinth_kernel::Page::from_rows`] knows whether another page follows.
+pub(crate) fn fetch_limit(page: PageRequest) -> u64 {
+    u64::from(page.limit()) + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(contains_pattern("ab"), "%ab%");
+        assert_eq!(contains_pattern("50%_off!"), "%50!%!_off!!%");
+    }
+}

@@ -1,0 +1,46 @@
+//! Every port contract suite against PostgreSQL when `TEST_DATABASE_URL` is set: a fresh
+//! `plinth_test_<uuid>` database per test, dropped afterwards. Skipped (with one line) otherwise.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{create_user, postgres};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_repository_contract() {
+    let Some(t) = postgres().await else { return };
+    plinth_users::testing::contract::user_repository(t.db.users(), t.db.unit_of_work()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_repository_contract() {
+    let Some(t) = postgres().await else { return };
+    let user = create_user(&t.db).await;
+    plinth_sessions::testing::contract::session_repository(
+        t.db.sessions(),
+        t.db.unit_of_work(),
+        user,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_log_contract() {
+    let Some(t) = postgres().await else { return };
+    plinth_audit::testing::contract::audit_log(t.db.audit(), t.db.unit_of_work()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_repository_contract() {
+    let Some(t) = postgres().await else { return };
+    let owners = [create_user(&t.db).await, create_user(&t.db).await];
+    plinth_files::testing::contract::file_repository(t.db.files(), t.db.unit_of_work(), owners)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn billing_repository_contract() {
+    let Some(t) = postgres().await else { return };
+    plinth_billing::testing::contract::billing_repository(t.db.billing(), t.db.unit_of_work())
+        .await;
+}

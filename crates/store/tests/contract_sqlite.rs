@@ -1,0 +1,45 @@
+//! Every port contract suite against SQLite: a fresh database file per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{create_user, sqlite};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_repository_contract() {
+    let t = sqlite().await;
+    plinth_users::testing::contract::user_repository(t.db.users(), t.db.unit_of_work()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_repository_contract() {
+    let t = sqlite().await;
+    let user = create_user(&t.db).await;
+    plinth_sessions::testing::contract::session_repository(
+        t.db.sessions(),
+        t.db.unit_of_work(),
+        user,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_log_contract() {
+    let t = sqlite().await;
+    plinth_audit::testing::contract::audit_log(t.db.audit(), t.db.unit_of_work()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_repository_contract() {
+    let t = sqlite().await;
+    let owners = [create_user(&t.db).await, create_user(&t.db).await];
+    plinth_files::testing::contract::file_repository(t.db.files(), t.db.unit_of_work(), owners)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn billing_repository_contract() {
+    let t = sqlite().await;
+    plinth_billing::testing::contract::billing_repository(t.db.billing(), t.db.unit_of_work())
+        .await;
+}
