@@ -24,6 +24,8 @@ mod m20261121_000002_sessions;
 mod m20261121_000003_audit;
 mod m20261121_000004_files;
 mod m20261121_000005_billing;
+mod m20261122_000006_file_versions;
+mod m20261122_000007_file_download_count;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_audit::Migration),
             Box::new(m20261121_000004_files::Migration),
             Box::new(m20261121_000005_billing::Migration),
+            Box::new(m20261122_000006_file_versions::Migration),
+            Box::new(m20261122_000007_file_download_count::Migration),
         ]
     }
 }
@@ -55,7 +59,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 5);
-        assert!(names.iter().all(|n| n.starts_with("m20261121_00000")));
+        assert_eq!(names.len(), 7);
+        assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_RANGE, WWW_AUTHENTICATE};
+use actix_web::http::header::{ALLOW, CONTENT_RANGE, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::problem::{Problem, ProblemMarker, problem_response};
@@ -39,6 +39,12 @@ pub enum ApiError {
     /// 404 `not_found`: no such resource, or one the caller may not know exists.
     #[error("not found: {0}")]
     NotFound(String),
+    /// 405 `method_not_allowed`, with `Allow` listing the methods the route accepts.
+    #[error("method not allowed (allowed: {allow})")]
+    MethodNotAllowed {
+        /// The `Allow` header value, such as `GET, PATCH` (empty when nothing is allowed).
+        allow: String,
+    },
     /// 409 `email_taken`.
     #[error("email is already registered")]
     EmailTaken,
@@ -99,6 +105,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::AccountSuspended => "account_suspended",
             Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::EmailTaken => "email_taken",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge(_) => "payload_too_large",
@@ -117,6 +124,7 @@ impl ApiError {
             Self::Forbidden(_) => "Forbidden",
             Self::AccountSuspended => "Account suspended",
             Self::NotFound(_) => "Not found",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::EmailTaken => "Email taken",
             Self::Conflict(_) => "Conflict",
             Self::PayloadTooLarge(_) => "Payload too large",
@@ -141,6 +149,12 @@ impl ApiError {
                 "This account is suspended; contact an administrator.".to_owned()
             }
             Self::EmailTaken => "An account with this email already exists.".to_owned(),
+            Self::MethodNotAllowed { allow } if allow.is_empty() => {
+                "This method is not allowed on any route.".to_owned()
+            }
+            Self::MethodNotAllowed { allow } => {
+                format!("This route does not accept this method; it accepts {allow}.")
+            }
             Self::RangeNotSatisfiable { size } => {
                 format!("The requested range is outside the {size} bytes of this file.")
             }
@@ -185,6 +199,7 @@ impl ResponseError for ApiError {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::AccountSuspended => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -206,6 +221,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 builder.insert_header(("Retry-After", "5"));
+            }
+            Self::MethodNotAllowed { allow } => {
+                builder.insert_header((ALLOW, allow.as_str()));
             }
             _ => {}
         }

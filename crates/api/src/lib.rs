@@ -9,10 +9,13 @@
 mod dto;
 mod error;
 mod extract;
+pub mod metrics;
 mod openapi;
 mod problem;
+mod rate_limit;
 mod request_id;
 mod routes;
+mod security_headers;
 mod server;
 mod state;
 
@@ -20,6 +23,7 @@ pub use error::{ApiError, FieldErrors};
 pub use extract::{AuthUser, ClientMeta, require_permission};
 pub use openapi::openapi_json;
 pub use problem::{PROBLEM_JSON, Problem};
+pub use rate_limit::{RateLimit, RateLimitParseError};
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use server::serve;
 pub use state::{AppState, HttpSettings, ReadinessCheck};

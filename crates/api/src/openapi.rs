@@ -1,8 +1,9 @@
 //! The OpenAPI 3.1 document, built from the very route registration `serve` uses.
 
 use actix_web::App;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as OpenApiDoc, RefOr};
+use utoipa::openapi::{Header, OpenApi as OpenApiDoc, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt as _;
 
@@ -64,7 +65,9 @@ pub(crate) fn document() -> OpenApiDoc {
         .configure(crate::routes::configure)
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    add_request_id_headers(&mut api);
+    let request_id = request_id_header();
+    add_request_id_headers(&mut api, &request_id);
+    add_rate_limited(&mut api, request_id);
     api
 }
 
@@ -78,24 +81,34 @@ pub fn openapi_json() -> String {
     })
 }
 
-/// Every response of every operation carries `X-Request-Id`.
-fn add_request_id_headers(api: &mut OpenApiDoc) {
-    let header = utoipa::openapi::HeaderBuilder::new()
+/// The `X-Request-Id` response header.
+fn request_id_header() -> Header {
+    utoipa::openapi::HeaderBuilder::new()
         .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))
         .description(Some(
             "The request id (echoed when the request sent a valid one, else generated).",
         ))
-        .build();
+        .build()
+}
+
+/// Every operation of `item`.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+        &mut item.head,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Every response of every operation carries `X-Request-Id`.
+fn add_request_id_headers(api: &mut OpenApiDoc, header: &Header) {
     for item in api.paths.paths.values_mut() {
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-            &mut item.head,
-        ];
-        for op in ops.into_iter().flatten() {
+        for op in operations(item) {
             for response in op.responses.responses.values_mut() {
                 if let RefOr::T(response) = response {
                     response
@@ -103,6 +116,29 @@ fn add_request_id_headers(api: &mut OpenApiDoc) {
                         .insert("X-Request-Id".to_owned(), header.clone());
                 }
             }
+        }
+    }
+}
+
+/// Paths that are never rate limited.
+const UNLIMITED: [&str; 3] = ["/health", "/ready", "/metrics"];
+
+/// Every rate-limited operation may answer the shared 429 response.
+fn add_rate_limited(api: &mut OpenApiDoc, request_id: Header) {
+    let components = api.components.get_or_insert_with(Default::default);
+    components.responses.insert(
+        responses::RATE_LIMITED.to_owned(),
+        RefOr::T(responses::rate_limited(request_id)),
+    );
+    let reference = format!("#/components/responses/{}", responses::RATE_LIMITED);
+    for (path, item) in &mut api.paths.paths {
+        if UNLIMITED.contains(&path.as_str()) {
+            continue;
+        }
+        for op in operations(item) {
+            op.responses
+                .responses
+                .insert("429".to_owned(), RefOr::Ref(Ref::new(reference.clone())));
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The request-id middleware: every response carries `X-Request-Id` (a valid incoming one is
 //! echoed, otherwise a UUIDv7 is generated), every problem body carries it as `request_id`,
 //! and every error response that did not come from [`crate::ApiError`] (unknown route,
-//! framework errors, Swagger UI misses) is turned into a problem too.
+//! framework errors, Swagger UI misses) is turned into a problem too. It also stamps the
+//! security headers ([`crate::security_headers`]) on every answer.
 
 use std::future::{Ready, ready};
 use std::time::Instant;
@@ -10,10 +11,11 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use tracing::Instrument as _;
 
 use crate::problem::{PROBLEM_JSON, Problem, ProblemMarker};
+use crate::{AppState, security_headers};
 
 /// The header carrying the request id, in both directions.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -63,6 +65,10 @@ pub(crate) async fn middleware(
         .filter(|s| is_valid(s))
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
+    let path = req.path().to_owned();
+    let hsts = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.http.hsts);
     let span = tracing::info_span!("http_request", request_id = %id, method = %req.method(), path = %req.path());
     let started = Instant::now();
     let res = match next.call(req).instrument(span.clone()).await {
@@ -78,11 +84,14 @@ pub(crate) async fn middleware(
             return Err(TaggedError {
                 inner: e,
                 request_id: id,
+                path,
+                hsts,
             }
             .into());
         }
     };
-    let res = finish(res, &id, &span);
+    let mut res = finish(res, &id, &span);
+    security_headers::apply(res.headers_mut(), &path, hsts);
     let status = res.status().as_u16();
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     tracing::info!(parent: &span, status, latency_ms, "request completed");
@@ -143,6 +152,9 @@ fn needs_problem(res: &HttpResponse) -> bool {
 struct TaggedError {
     inner: actix_web::Error,
     request_id: String,
+    /// The request path and HSTS setting, for the security headers.
+    path: String,
+    hsts: bool,
 }
 
 impl std::fmt::Display for TaggedError {
@@ -165,7 +177,9 @@ impl actix_web::ResponseError for TaggedError {
         if let Ok(value) = HeaderValue::from_str(&self.request_id) {
             res.insert_header((HeaderName::from_static(REQUEST_ID_HEADER), value));
         }
-        res.body(problem.to_body())
+        let mut res = res.body(problem.to_body());
+        security_headers::apply(res.headers_mut(), &self.path, self.hsts);
+        res
     }
 }
 

@@ -2,13 +2,18 @@
 //! the OpenAPI document, so the two cannot drift apart. Every handler is registered with
 //! `.service(...)` and a route macro, which is what `utoipa-actix-web` collects.
 
-use actix_web::HttpResponse;
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::ApiError;
 
+pub(crate) use allowed::RouteTable;
+use allowed::allow_header;
+
 mod admin;
+mod allowed;
 mod auth;
 mod billing;
 mod files;
@@ -22,6 +27,7 @@ pub(crate) struct OpenApiDocument(pub String);
 pub(crate) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(service::health)
         .service(service::ready)
+        .service(service::metrics)
         .service(service::docs)
         .service(
             scope("/api/v1")
@@ -34,11 +40,23 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
         );
 }
 
-/// The default service: `404 not_found` for any method and path no route matches.
-pub(crate) async fn unknown_route() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(
-        "No route matches this method and path.".to_owned(),
-    ))
+/// The default service: `405 method_not_allowed` with `Allow` when the path is a route that
+/// does not accept this method (and for `TRACE` anywhere), otherwise `404 not_found`.
+pub(crate) async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let allowed = req
+        .app_data::<web::Data<RouteTable>>()
+        .and_then(|table| table.allowed(req.path()));
+    match allowed {
+        Some(methods) => Err(ApiError::MethodNotAllowed {
+            allow: allow_header(&methods),
+        }),
+        None if req.method() == Method::TRACE => Err(ApiError::MethodNotAllowed {
+            allow: String::new(),
+        }),
+        None => Err(ApiError::NotFound(
+            "No route matches this method and path.".to_owned(),
+        )),
+    }
 }
 
 /// `Cache-Control: no-store`, for answers carrying tokens or personal data.

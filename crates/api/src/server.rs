@@ -13,8 +13,9 @@ use actix_web::{App, HttpRequest, HttpServer, web};
 use utoipa_actix_web::AppExt as _;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::routes::OpenApiDocument;
-use crate::{ApiError, AppState, HttpSettings, openapi_json, request_id};
+use crate::rate_limit::{self, Limiters};
+use crate::routes::{OpenApiDocument, RouteTable};
+use crate::{ApiError, AppState, HttpSettings, metrics, openapi_json, request_id};
 
 /// Starts serving `state` on `listener`. The returned [`Server`] must be awaited (or
 /// spawned); it stops gracefully on SIGTERM, giving in-flight requests
@@ -26,20 +27,34 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
     let grace = state.http.shutdown_grace;
     let grace_secs = grace.as_secs() + u64::from(grace.subsec_nanos() > 0);
     let document = web::Data::new(OpenApiDocument(openapi_json()));
+    let edge = Edge {
+        routes: web::Data::new(RouteTable::from_document(&crate::openapi::document())),
+        limiters: Limiters::from_settings(&state.http).map(web::Data::new),
+    };
     let state = web::Data::new(state);
-    let server = HttpServer::new(move || build_app(state.clone(), document.clone()))
+    let server = HttpServer::new(move || build_app(state.clone(), document.clone(), edge.clone()))
         .shutdown_timeout(grace_secs)
         .listen(listener)?
         .run();
     Ok(server)
 }
 
+/// What every worker shares beyond the state: the method table of the routes (for 405) and
+/// the rate limiters (one budget per client across workers).
+#[derive(Clone)]
+struct Edge {
+    routes: web::Data<RouteTable>,
+    limiters: Option<web::Data<Limiters>>,
+}
+
 /// One worker's application: routes from [`crate::routes::configure`] (the same registration
-/// the OpenAPI document is built from), Swagger UI, the problem+json extractor errors, CORS,
-/// and the request-id middleware outermost.
+/// the OpenAPI document is built from), Swagger UI, the problem+json extractor errors, and
+/// the middleware, from the outside in: request id and security headers, metrics, CORS, rate
+/// limits.
 fn build_app(
     state: web::Data<AppState>,
     document: web::Data<OpenApiDocument>,
+    edge: Edge,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -55,14 +70,21 @@ fn build_app(
         .into_utoipa_app()
         .configure(crate::routes::configure)
         .split_for_parts();
+    let app = match edge.limiters {
+        Some(limiters) => app.app_data(limiters),
+        None => app,
+    };
     app.app_data(state)
         .app_data(document)
+        .app_data(edge.routes)
         .app_data(json)
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/api/v1/openapi.json")))
         .default_service(web::to(crate::routes::unknown_route))
+        .wrap(from_fn(rate_limit::middleware))
         .wrap(cors)
+        .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id::middleware))
 }
 

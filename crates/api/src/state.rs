@@ -8,6 +8,8 @@ use plinth_files::FileService;
 use plinth_sessions::AuthService;
 use plinth_users::UserService;
 
+use crate::RateLimit;
+
 /// Everything a request handler may use. Built once by the composition root and shared by
 /// every worker.
 #[derive(Clone)]
@@ -47,7 +49,7 @@ impl ReadinessCheck for FileService {
 }
 
 /// HTTP-level settings (from `MAX_UPLOAD_BYTES`, `TRUSTED_PROXIES`, `CORS_ORIGINS`,
-/// `SHUTDOWN_GRACE`…).
+/// `SHUTDOWN_GRACE`, `RATE_LIMIT_*`…).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpSettings {
     /// Largest JSON request body in bytes (413 above it).
@@ -62,6 +64,15 @@ pub struct HttpSettings {
     pub shutdown_grace: Duration,
     /// The version reported by `GET /health`.
     pub version: String,
+    /// Send `Strict-Transport-Security` (only behind HTTPS, e.g. in production).
+    pub hsts: bool,
+    /// Whether the per-client-IP rate limits apply (`RATE_LIMIT_ENABLED`).
+    pub rate_limit_enabled: bool,
+    /// The per-IP budget of `/api/v1/auth/*` (`RATE_LIMIT_AUTH`).
+    pub rate_limit_auth: RateLimit,
+    /// The per-IP budget of every other route except `/health`, `/ready` and `/metrics`
+    /// (`RATE_LIMIT_API`).
+    pub rate_limit_api: RateLimit,
 }
 
 impl Default for HttpSettings {
@@ -73,6 +84,10 @@ impl Default for HttpSettings {
             cors_origins: vec!["http://localhost:3000".to_owned()],
             shutdown_grace: Duration::from_secs(30),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            hsts: false,
+            rate_limit_enabled: true,
+            rate_limit_auth: RateLimit::per_minute(10),
+            rate_limit_api: RateLimit::per_minute(600),
         }
     }
 }

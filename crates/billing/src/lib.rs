@@ -1,7 +1,9 @@
-//! The billing domain: plans with prices and features, and [`BillingService`].
+//! The billing domain: plans with prices and features, [`BillingService`], and the
+//! invoice money maths ([`invoice`]).
 //! Money is integer minor units ([`plinth_kernel::Money`]); no float anywhere.
 
 mod error;
+pub mod invoice;
 mod plan;
 mod ports;
 mod service;
@@ -10,6 +12,10 @@ mod service;
 pub mod testing;
 
 pub use error::BillingError;
+pub use invoice::{
+    Invoice, InvoiceError, InvoiceLine, InvoiceNumber, InvoiceStatus, InvoiceTotals, LineInput,
+    TransitionError,
+};
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanId};
 pub use ports::BillingRepository;
 pub use service::BillingService;

@@ -2,16 +2,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
-use object_store::prefix::PrefixStore;
-use object_store::{ObjectStore, RetryConfig};
 use plinth_files::BlobStore;
 
 use crate::ObjectStoreBlobs;
+use crate::s3::{S3Options, s3_store};
 
 /// The accepted `STORAGE_URL` forms, quoted in every error.
 const ACCEPTED: &str =
@@ -58,8 +55,9 @@ pub enum BlobConfigError {
 ///   folder, created when missing;
 /// - `s3://bucket[/prefix]`: S3 or an S3-compatible store configured by the standard variables
 ///   `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-///   `AWS_ALLOW_HTTP` (and the other `AWS_*` ones object_store knows). Nothing is contacted
-///   here; [`BlobStore::check`] does that.
+///   `AWS_ALLOW_HTTP` (and the other `AWS_*` ones object_store knows), through [`s3_store`]
+///   with [`S3Options::from_env`] set. Nothing is contacted here; [`BlobStore::check`] does
+///   that.
 ///
 /// # Errors
 /// [`BlobConfigError`] naming the accepted forms for anything else, or when the folder cannot
@@ -120,33 +118,9 @@ fn open_local(rest: &str) -> Result<Arc<dyn BlobStore>, BlobConfigError> {
 
 fn open_s3(rest: &str) -> Result<Arc<dyn BlobStore>, BlobConfigError> {
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-    let bucket_ok = !bucket.is_empty()
-        && bucket.len() <= 63
-        && bucket
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if !bucket_ok {
-        return Err(BlobConfigError::BadBucket);
-    }
-    // Fail within about half a minute when the store is unreachable instead of object_store's
-    // default of three minutes, so `/ready` and requests answer 503 in reasonable time.
-    let retry = RetryConfig {
-        max_retries: 4,
-        retry_timeout: Duration::from_secs(30),
-        ..RetryConfig::default()
-    };
-    let s3 = AmazonS3Builder::from_env()
-        .with_bucket_name(bucket)
-        .with_retry(retry)
-        .build()
-        .map_err(BlobConfigError::Store)?;
-    let prefix = prefix.trim_matches('/');
-    let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
-        Arc::new(s3)
-    } else {
-        let prefix =
-            object_store::path::Path::parse(prefix).map_err(|_| BlobConfigError::BadPrefix)?;
-        Arc::new(PrefixStore::new(s3, prefix))
-    };
-    Ok(Arc::new(ObjectStoreBlobs::new(store)))
+    s3_store(S3Options {
+        prefix: prefix.to_owned(),
+        from_env: true,
+        ..S3Options::new(bucket)
+    })
 }

@@ -13,8 +13,8 @@ const PART_SIZE: usize = 5 * 1024 * 1024;
 /// Parts uploading at once; with [`PART_SIZE`] this bounds an upload's memory to about
 /// `(PARTS_IN_FLIGHT + 1) × 5 MiB` whatever the file size.
 const PARTS_IN_FLIGHT: usize = 2;
-/// The key `check` looks up; it need not exist.
-const HEALTH_KEY: &str = "plinth-health/check";
+/// The folder `check` lists; it need not exist.
+const HEALTH_PREFIX: &str = "plinth-health";
 
 /// A [`BlobStore`] backed by an object_store implementation (local folder, memory, S3).
 #[derive(Debug, Clone)]
@@ -56,9 +56,46 @@ fn map_error(e: object_store::Error) -> BlobError {
     }
 }
 
-async fn abandon(writer: WriteMultipart, key: &BlobKey) {
+async fn abandon(writer: WriteMultipart, key: &str) {
     if let Err(e) = writer.abort().await {
-        tracing::warn!(key = key.as_str(), error = %e, "could not abort a multipart upload");
+        tracing::warn!(key, error = %e, "could not abort a multipart upload");
+    }
+}
+
+/// Owns an unfinished multipart upload and aborts it when dropped: when `put` is cancelled
+/// midway (the client went away and the request future was dropped), S3 would otherwise keep
+/// the parts already sent, unseen and billed, until a lifecycle rule removes them.
+struct UploadGuard {
+    writer: Option<WriteMultipart>,
+    key: String,
+}
+
+impl UploadGuard {
+    /// Aborts the upload now.
+    async fn abandon(mut self) {
+        if let Some(writer) = self.writer.take() {
+            abandon(writer, &self.key).await;
+        }
+    }
+}
+
+impl Drop for UploadGuard {
+    fn drop(&mut self) {
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        let key = std::mem::take(&mut self.key);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { abandon(writer, &key).await });
+            }
+            Err(_) => {
+                tracing::warn!(
+                    key,
+                    "multipart upload dropped outside a runtime; not aborted"
+                );
+            }
+        }
     }
 }
 
@@ -68,23 +105,36 @@ impl BlobStore for ObjectStoreBlobs {
     async fn put(&self, key: &BlobKey, mut body: ByteStream) -> Result<u64, BlobError> {
         let path = path_of(key)?;
         let upload = self.store.put_multipart(&path).await.map_err(map_error)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let mut guard = UploadGuard {
+            writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)),
+            key: key.as_str().to_owned(),
+        };
+        let Some(writer) = guard.writer.as_mut() else {
+            return Err(BlobError::Internal(
+                "multipart upload already closed".into(),
+            ));
+        };
         let mut size = 0u64;
         while let Some(chunk) = body.next().await {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(e) => {
-                    abandon(writer, key).await;
+                    guard.abandon().await;
                     return Err(BlobError::Aborted(e));
                 }
             };
             if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
-                abandon(writer, key).await;
+                guard.abandon().await;
                 return Err(map_error(e));
             }
             size += chunk.len() as u64;
             writer.put(chunk);
         }
+        let Some(writer) = guard.writer.take() else {
+            return Err(BlobError::Internal(
+                "multipart upload already closed".into(),
+            ));
+        };
         writer.finish().await.map_err(map_error)?;
         Ok(size)
     }
@@ -146,8 +196,14 @@ impl BlobStore for ObjectStoreBlobs {
                 Err(e) => return Err(BlobError::Unavailable(Box::new(e))),
             }
         }
-        match self.store.head(&Path::from(HEALTH_KEY)).await {
-            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        // A listing, not a HEAD: S3 answers a HEAD in a missing bucket with a bare 404 that
+        // reads like a missing key, while a listing there fails.
+        match self
+            .store
+            .list_with_delimiter(Some(&Path::from(HEALTH_PREFIX)))
+            .await
+        {
+            Ok(_) => Ok(()),
             Err(e) => Err(BlobError::Unavailable(Box::new(e))),
         }
     }

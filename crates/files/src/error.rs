@@ -19,6 +19,16 @@ pub enum FileError {
     /// The extension is not in `ALLOWED_FILE_TYPES`.
     #[error("file type {0:?} is not allowed")]
     TypeNotAllowed(String),
+    /// The content disagrees with the extension: `infer` recognised it as a type whose usual
+    /// extensions do not include `extension` (a PNG named `x.pdf`), a signed type's content was
+    /// not recognised, or a text type is not UTF-8 without NUL bytes. Nothing was kept.
+    #[error("file content ({detected}) does not match its extension {extension:?}")]
+    TypeMismatch {
+        /// The declared (lower-case) extension.
+        extension: String,
+        /// The MIME type the content was detected as.
+        detected: String,
+    },
     /// The upload had no usable file name or no content part.
     #[error("{0}")]
     InvalidUpload(String),

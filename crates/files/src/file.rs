@@ -32,4 +32,64 @@ pub struct FileObject {
     pub created_at: Timestamp,
     /// Last new version.
     pub updated_at: Timestamp,
+    /// How many times the current version of the file was downloaded (whole or a range);
+    /// counted per file, across its versions.
+    pub download_count: u64,
+}
+
+/// One stored version of a file (the current one included): what was uploaded, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileVersion {
+    /// The file.
+    pub file_id: FileId,
+    /// Version number, starting at 1.
+    pub version: i32,
+    /// Sanitised display name the version was uploaded under.
+    pub name: String,
+    /// MIME type sniffed from the content.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Lower-case hex SHA-256 of the content.
+    pub sha256: String,
+    /// Where the bytes are.
+    pub storage_key: BlobKey,
+    /// When it was uploaded.
+    pub created_at: Timestamp,
+}
+
+impl FileVersion {
+    /// The version row of `file`'s current version.
+    #[must_use]
+    pub fn of_current(file: &FileObject) -> Self {
+        Self {
+            file_id: file.id,
+            version: file.version,
+            name: file.name.clone(),
+            content_type: file.content_type.clone(),
+            size: file.size,
+            sha256: file.sha256.clone(),
+            storage_key: file.storage_key.clone(),
+            created_at: file.updated_at,
+        }
+    }
+
+    /// `file` as it was at this version (its id, owner and creation time, this version's
+    /// content, `updated_at` = when this version was uploaded).
+    #[must_use]
+    pub fn as_file(&self, file: &FileObject) -> FileObject {
+        FileObject {
+            id: file.id,
+            owner_id: file.owner_id,
+            name: self.name.clone(),
+            content_type: self.content_type.clone(),
+            size: self.size,
+            sha256: self.sha256.clone(),
+            version: self.version,
+            storage_key: self.storage_key.clone(),
+            created_at: file.created_at,
+            updated_at: self.created_at,
+            download_count: file.download_count,
+        }
+    }
 }

@@ -12,6 +12,6 @@ pub mod testing;
 
 pub use blob::{BlobError, BlobKey, ByteRange, ByteStream};
 pub use error::FileError;
-pub use file::{FileId, FileObject};
+pub use file::{FileId, FileObject, FileVersion};
 pub use ports::{BlobStore, FileRepository};
 pub use service::{FileLimits, FileService, UploadInput};

@@ -2,7 +2,7 @@
 
 use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
 
-use crate::{BlobError, BlobKey, ByteRange, ByteStream, FileId, FileObject};
+use crate::{BlobError, BlobKey, ByteRange, ByteStream, FileId, FileObject, FileVersion};
 
 /// Storage of file metadata.
 #[async_trait::async_trait]
@@ -13,7 +13,7 @@ pub trait FileRepository: Send + Sync {
     /// [`RepoError`] on storage failure.
     async fn insert(&self, tx: &mut dyn Transaction, file: &FileObject) -> Result<(), RepoError>;
 
-    /// Deletes a file's metadata.
+    /// Deletes a file's metadata, its version rows included.
     ///
     /// # Errors
     /// MUST return [`RepoError::NotFound`] when there is no such file.
@@ -40,6 +40,48 @@ pub trait FileRepository: Send + Sync {
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError>;
+
+    /// Records a version of a file (the file's row must exist).
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::Duplicate`] when the file already has that version number.
+    async fn insert_version(
+        &self,
+        tx: &mut dyn Transaction,
+        version: &FileVersion,
+    ) -> Result<(), RepoError>;
+
+    /// Every recorded version of a file, newest first (empty for an unknown file).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn versions(&self, id: FileId) -> Result<Vec<FileVersion>, RepoError>;
+
+    /// One recorded version of a file.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn version(&self, id: FileId, version: i32) -> Result<Option<FileVersion>, RepoError>;
+
+    /// Makes `file` (same id) the current state of its row: name, content type, size, SHA-256,
+    /// version, storage key and `updated_at` are replaced (`download_count` is kept), but only while the stored row is
+    /// still at `previous_version` (an optimistic check against concurrent new versions).
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when there is no such file at `previous_version`.
+    async fn update_current(
+        &self,
+        tx: &mut dyn Transaction,
+        file: &FileObject,
+        previous_version: i32,
+    ) -> Result<(), RepoError>;
+
+    /// Adds one to a file's `download_count`, atomically (`download_count + 1` in one
+    /// statement, so concurrent downloads are all counted), outside any transaction.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when there is no such file.
+    async fn record_download(&self, id: FileId) -> Result<(), RepoError>;
 }
 
 /// Where file contents live (local folder, memory, S3).

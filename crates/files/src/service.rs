@@ -3,9 +3,12 @@
 //! Uploads go blob first, then the metadata row and its audit entry in one transaction; if the
 //! transaction fails the blob is removed again, so a row never exists without its blob.
 
+mod locks;
+mod sniff;
 #[cfg(test)]
 mod tests;
 mod upload;
+mod versions;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, PoisonError};
@@ -15,7 +18,7 @@ use plinth_kernel::{Clock, Page, PageRequest, RepoError, RequestMeta, UnitOfWork
 
 use crate::{
     BlobError, BlobKey, BlobStore, ByteRange, ByteStream, FileError, FileId, FileObject,
-    FileRepository,
+    FileRepository, FileVersion,
 };
 
 /// Upload limits (from `MAX_UPLOAD_BYTES`, `ALLOWED_FILE_TYPES`).
@@ -52,6 +55,17 @@ pub struct FileService {
     pub(crate) uow: Arc<dyn UnitOfWork>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) limits: FileLimits,
+    /// Serialises new versions of one file within this process.
+    pub(crate) locks: locks::FileLocks,
+}
+
+/// Content streamed to the blob store and checked on the way.
+pub(crate) struct StoredContent {
+    pub(crate) name: String,
+    pub(crate) content_type: String,
+    pub(crate) size: u64,
+    pub(crate) sha256: String,
+    pub(crate) key: BlobKey,
 }
 
 impl FileService {
@@ -72,6 +86,7 @@ impl FileService {
             uow,
             clock,
             limits,
+            locks: locks::FileLocks::default(),
         }
     }
 
@@ -82,15 +97,16 @@ impl FileService {
     }
 
     /// Stores a new file owned by `owner`: the name is sanitised, the extension checked, the
-    /// body streamed to the blob store while it is counted, hashed and sniffed, then the row and
-    /// a `file.uploaded` audit entry are committed together.
+    /// body streamed to the blob store while it is counted, hashed and sniffed, then the row,
+    /// its version-1 row and a `file.uploaded` audit entry are committed together.
     ///
     /// # Errors
     /// [`FileError::InvalidUpload`] for a name that sanitises to nothing,
     /// [`FileError::TypeNotAllowed`] for an extension not in the limits,
-    /// [`FileError::TooLarge`] as soon as the body passes `max_upload_bytes` (the rest of the
-    /// body is not read and nothing is kept), [`FileError::Blob`] / [`FileError::Repo`] when
-    /// storage fails (nothing is kept either).
+    /// [`FileError::TooLarge`] as soon as the body passes `max_upload_bytes` and
+    /// [`FileError::TypeMismatch`] as soon as the content disagrees with the extension (the
+    /// rest of the body is not read and nothing is kept), [`FileError::Blob`] /
+    /// [`FileError::Repo`] when storage fails (nothing is kept either).
     #[tracing::instrument(skip(self, input, meta), fields(file_name = %input.file_name))]
     pub async fn upload(
         &self,
@@ -98,38 +114,21 @@ impl FileService {
         input: UploadInput,
         meta: &RequestMeta,
     ) -> Result<FileObject, FileError> {
-        let name = upload::sanitise_file_name(&input.file_name)?;
-        let extension = upload::extension_of(&name);
-        if !self.limits.allowed_extensions.contains(&extension) {
-            return Err(FileError::TypeNotAllowed(extension));
-        }
         let id = FileId::new();
-        let key = BlobKey(format!("files/{owner}/{id}/v1"));
-        let limit = self.limits.max_upload_bytes;
-        let (body, meter) = upload::metered(input.body, limit);
-        let stored = self.blobs.put(&key, body).await;
-        let (size, sha256, head, limit_hit) = {
-            let m = meter.lock().unwrap_or_else(PoisonError::into_inner);
-            (m.bytes, m.sha256_hex(), m.head.clone(), m.limit_hit)
-        };
-        if limit_hit {
-            // The store must have abandoned the upload; make sure nothing is left anyway.
-            self.remove_blob(&key).await;
-            return Err(FileError::TooLarge { limit });
-        }
-        stored?;
+        let stored = self.store_content(owner, id, 1, input).await?;
         let now = self.clock.now();
         let file = FileObject {
             id,
             owner_id: owner,
-            content_type: upload::sniff_content_type(&head, &extension),
-            name,
-            size,
-            sha256,
+            name: stored.name,
+            content_type: stored.content_type,
+            size: stored.size,
+            sha256: stored.sha256,
             version: 1,
-            storage_key: key,
+            storage_key: stored.key,
             created_at: now,
             updated_at: now,
+            download_count: 0,
         };
         if let Err(e) = self.record_upload(&file, meta).await {
             self.remove_blob(&file.storage_key).await;
@@ -138,16 +137,68 @@ impl FileService {
         Ok(file)
     }
 
+    /// Checks the name, then streams `input` to `files/<owner>/<id>/v<version>`, refusing
+    /// (and removing) it mid-stream when it is too large or its content does not match.
+    pub(crate) async fn store_content(
+        &self,
+        owner: UserId,
+        id: FileId,
+        version: i32,
+        input: UploadInput,
+    ) -> Result<StoredContent, FileError> {
+        let name = upload::sanitise_file_name(&input.file_name)?;
+        let extension = upload::extension_of(&name);
+        if !self.limits.allowed_extensions.contains(&extension) {
+            return Err(FileError::TypeNotAllowed(extension));
+        }
+        let key = BlobKey(format!("files/{owner}/{id}/v{version}"));
+        let limit = self.limits.max_upload_bytes;
+        let (body, meter) = upload::metered(input.body, limit, &extension);
+        let stored = self.blobs.put(&key, body).await;
+        let (size, sha256, head, limit_hit, mismatch) = {
+            let mut m = meter.lock().unwrap_or_else(PoisonError::into_inner);
+            (
+                m.bytes,
+                m.sha256_hex(),
+                std::mem::take(&mut m.head),
+                m.limit_hit,
+                m.mismatch.take(),
+            )
+        };
+        if limit_hit {
+            // The store must have abandoned the upload; make sure nothing is left anyway.
+            self.remove_blob(&key).await;
+            return Err(FileError::TooLarge { limit });
+        }
+        if let Some((extension, detected)) = mismatch {
+            self.remove_blob(&key).await;
+            return Err(FileError::TypeMismatch {
+                extension,
+                detected,
+            });
+        }
+        stored?;
+        Ok(StoredContent {
+            content_type: upload::sniff_content_type(&head, &extension),
+            name,
+            size,
+            sha256,
+            key,
+        })
+    }
+
     async fn record_upload(&self, file: &FileObject, meta: &RequestMeta) -> Result<(), FileError> {
         let mut tx = self.uow.begin().await?;
         self.files.insert(tx.as_mut(), file).await?;
-        let event = AuditEvent::new(AuditAction::FileUploaded, file.created_at, meta)
-            .actor(file.owner_id)
-            .target("file", file.id)
-            .details(
-                serde_json::json!({ "name": file.name, "size": file.size, "sha256": file.sha256 }),
-            );
-        self.audit.append(tx.as_mut(), &event).await?;
+        self.files
+            .insert_version(tx.as_mut(), &FileVersion::of_current(file))
+            .await?;
+        self.audit
+            .append(
+                tx.as_mut(),
+                &uploaded_event(file.owner_id, file, file.created_at, meta),
+            )
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -186,7 +237,7 @@ impl FileService {
     }
 
     /// The metadata and the content (or the inclusive `range` of it) of a file `viewer` may
-    /// see. The caller checks the range against [`FileObject::size`] first (HTTP 416 is its
+    /// see; counted as one download of the file. The caller checks the range against [`FileObject::size`] first (HTTP 416 is its
     /// answer); an `end` past the last byte is clamped to it.
     ///
     /// # Errors
@@ -200,6 +251,17 @@ impl FileService {
         range: Option<ByteRange>,
     ) -> Result<(FileObject, ByteStream), FileError> {
         let file = self.get(viewer, id).await?;
+        let opened = self.open_blob(file, range).await?;
+        self.count_download(id).await;
+        Ok(opened)
+    }
+
+    /// Streams the content (or `range`) of `file` as it is (any version).
+    pub(crate) async fn open_blob(
+        &self,
+        file: FileObject,
+        range: Option<ByteRange>,
+    ) -> Result<(FileObject, ByteStream), FileError> {
         let range = range.map(|r| ByteRange {
             start: r.start,
             end: r.end.min(file.size.saturating_sub(1)),
@@ -213,8 +275,9 @@ impl FileService {
         Ok((file, stream))
     }
 
-    /// Deletes a file of `owner`: the row and a `file.deleted` audit entry commit together,
-    /// then the blob is removed (a failure there is logged; the reconciler removes orphans).
+    /// Deletes a file of `owner`: the row, its version rows and a `file.deleted` audit entry
+    /// commit together, then the blob of every version is removed (a failure there is logged;
+    /// the reconciler removes orphans).
     ///
     /// # Errors
     /// [`FileError::NotFound`] when there is no such file or it is someone else's;
@@ -227,6 +290,16 @@ impl FileService {
         meta: &RequestMeta,
     ) -> Result<(), FileError> {
         let file = self.get(owner, id).await?;
+        let mut keys: Vec<BlobKey> = self
+            .files
+            .versions(id)
+            .await?
+            .into_iter()
+            .map(|v| v.storage_key)
+            .collect();
+        if !keys.contains(&file.storage_key) {
+            keys.push(file.storage_key.clone());
+        }
         let mut tx = self.uow.begin().await?;
         self.files
             .delete(tx.as_mut(), id)
@@ -243,7 +316,9 @@ impl FileService {
             );
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
-        self.remove_blob(&file.storage_key).await;
+        for key in &keys {
+            self.remove_blob(key).await;
+        }
         Ok(())
     }
 
@@ -255,4 +330,22 @@ impl FileService {
     pub async fn check_storage(&self) -> Result<(), FileError> {
         Ok(self.blobs.check().await?)
     }
+}
+
+/// The `file.uploaded` entry of `file` (a new file or a new version of one).
+fn uploaded_event(
+    actor: UserId,
+    file: &FileObject,
+    at: plinth_kernel::Timestamp,
+    meta: &RequestMeta,
+) -> AuditEvent {
+    AuditEvent::new(AuditAction::FileUploaded, at, meta)
+        .actor(actor)
+        .target("file", file.id)
+        .details(serde_json::json!({
+            "name": file.name,
+            "size": file.size,
+            "sha256": file.sha256,
+            "version": file.version,
+        }))
 }

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 5;
+const MIGRATIONS: usize = 7;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -52,7 +52,9 @@ async fn up_down_up(t: TestDb) {
             "m20261121_000002_sessions",
             "m20261121_000003_audit",
             "m20261121_000004_files",
-            "m20261121_000005_billing"
+            "m20261121_000005_billing",
+            "m20261122_000006_file_versions",
+            "m20261122_000007_file_download_count"
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -71,6 +73,7 @@ async fn up_down_up(t: TestDb) {
         "refresh_tokens",
         "audit_events",
         "files",
+        "file_versions",
         "plans",
     ] {
         assert!(
@@ -110,6 +113,7 @@ async fn up_down_up(t: TestDb) {
         "refresh_tokens",
         "audit_events",
         "files",
+        "file_versions",
         "plans",
     ] {
         assert!(

@@ -65,6 +65,25 @@ pub(crate) struct FilePageBody {
     pub next_cursor: Option<String>,
 }
 
+/// Every version of a file, newest first.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = FileVersionList)]
+pub(crate) struct FileVersionsBody {
+    /// One `File` per version, newest first: each as the file was at that version (its
+    /// `version`, `name`, `content_type`, `size` and `sha256`; `updated_at` is when that
+    /// version was uploaded).
+    pub items: Vec<FileBody>,
+}
+
+/// Which version of a file to download.
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ContentQuery {
+    /// A version number from `GET /files/{id}/versions`; the current version when absent.
+    #[param(minimum = 1, example = 1)]
+    pub version: Option<i32>,
+}
+
 /// The `multipart/form-data` upload: one part named `file` carrying a file name.
 #[derive(utoipa::ToSchema)]
 #[schema(as = FileUpload)]

@@ -83,6 +83,12 @@ impl From<FileError> for ApiError {
             FileError::TypeNotAllowed(t) => {
                 Self::UnsupportedMediaType(format!("Files of type {t:?} are not allowed."))
             }
+            FileError::TypeMismatch {
+                extension,
+                detected,
+            } => Self::UnsupportedMediaType(format!(
+                "The content ({detected}) does not match the file type {extension:?}."
+            )),
             FileError::InvalidUpload(m) => Self::field("file", m),
             FileError::Repo(e) => e.into(),
             FileError::Blob(e) => e.into(),

@@ -131,3 +131,41 @@ problem_responses! {
     Unavailable = (503, "unavailable", "Service unavailable", "A dependency (database or storage) is unavailable; try again later.",
         "`unavailable`: the database or the blob store is down; retry later.");
 }
+
+/// The name of the shared 429 response under `components.responses`.
+pub(crate) const RATE_LIMITED: &str = "RateLimited";
+
+/// 429 `rate_limited`, shared by every rate-limited operation, with `Retry-After`, the
+/// `RateLimit-*` headers and `X-Request-Id`.
+pub(crate) fn rate_limited(request_id: utoipa::openapi::Header) -> Response {
+    let example = serde_json::json!({
+        "type": format!("{PROBLEM_TYPE_BASE}rate_limited"),
+        "title": "Too many requests",
+        "status": 429,
+        "detail": "Too many requests from this address; try again in 6 s.",
+        "code": "rate_limited",
+        "request_id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a",
+    });
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .example(Some(example))
+        .build();
+    let integer = |description: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::Integer))
+            .description(Some(description))
+            .build()
+    };
+    ResponseBuilder::new()
+        .description(
+            "`rate_limited`: this client address spent its budget (`RATE_LIMIT_AUTH` for `/api/v1/auth/*`, \
+             `RATE_LIMIT_API` for the rest); wait `Retry-After` seconds.",
+        )
+        .content(PROBLEM_JSON, content)
+        .header("Retry-After", integer("Seconds to wait before retrying."))
+        .header("RateLimit-Limit", integer("Requests allowed per period."))
+        .header("RateLimit-Remaining", integer("Requests left now (0)."))
+        .header("RateLimit-Reset", integer("Seconds until a request is allowed again."))
+        .header("X-Request-Id", request_id)
+        .build()
+}

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use plinth_files::{ByteRange, FileId};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::dto::file::{FileBody, FileContentBody, FilePageBody, FileUploadForm};
+use crate::dto::file::{ContentQuery, FileBody, FileContentBody, FilePageBody, FileUploadForm};
 use crate::dto::page::PageQuery;
 use crate::openapi::responses::{
     BadRequest, Internal, NotFound, PayloadTooLarge, RangeNotSatisfiable, Unauthenticated,
@@ -20,6 +20,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 mod download;
 mod upload;
+mod versions;
 
 use download::{RangeRequest, content_disposition, etag_matches, requested_range};
 
@@ -28,6 +29,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(list_files)
         .service(get_file)
         .service(download_file)
+        .service(versions::upload_version)
+        .service(versions::list_versions)
         .service(delete_file);
 }
 
@@ -37,8 +40,10 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
     operation_id = "upload_file",
     summary = "Upload a file",
     description = "A `multipart/form-data` body with one part named `file` that carries a `filename`. The \
-        content is streamed to storage and hashed on the way; its type is sniffed from the bytes and must be \
-        allowed. Over `MAX_UPLOAD_BYTES` the upload stops with 413 and nothing is kept.",
+        content is streamed to storage and hashed on the way. Its extension must be in `ALLOWED_FILE_TYPES` \
+        and its sniffed content must agree with it (a PNG named `x.pdf`, an executable named `x.txt`, text \
+        that is not UTF-8 or has NUL bytes: 415). Over `MAX_UPLOAD_BYTES` the upload stops with 413. On any \
+        refusal the rest of the body is not read and nothing is kept.",
     security(("bearer" = [])),
     request_body(content = FileUploadForm, content_type = "multipart/form-data"),
     responses(
@@ -55,7 +60,7 @@ pub(crate) async fn upload_file(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let file = upload::receive(&state, user.0.user_id, &meta.0, &req, multipart).await?;
+    let file = upload::receive(&state, user.0.user_id, &meta.0, &req, multipart, None).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/files/{}", file.id)))
         .json(FileBody::from(file)))
@@ -114,12 +119,14 @@ pub(crate) async fn get_file(
     tag = "files",
     operation_id = "download_file",
     summary = "Download a file",
-    description = "Streams the content with its sniffed `Content-Type`, `ETag: \"<sha256>\"` and an attachment \
-        `Content-Disposition`. `If-None-Match` with the ETag answers 304; one `Range: bytes=a-b`, `a-` or `-n` \
-        answers 206 (or 416 when it starts past the end).",
+    description = "Streams the content of the current version (or of `?version=N`) with its sniffed \
+        `Content-Type`, `ETag: \"<sha256>\"` and an attachment `Content-Disposition`. `If-None-Match` with the \
+        ETag answers 304; one `Range: bytes=a-b`, `a-` or `-n` answers 206 (or 416 when it starts past the end). \
+        An unknown version is a 404.",
     security(("bearer" = [])),
     params(
         ("id" = uuid::Uuid, Path, description = "File id"),
+        ContentQuery,
         ("If-None-Match" = Option<String>, Header, description = "An ETag seen before; 304 when it still matches."),
         ("Range" = Option<String>, Header, description = "One byte range: `bytes=0-99`, `bytes=100-` or `bytes=-100`."),
         ("If-Range" = Option<String>, Header, description = "Honour `Range` only while the ETag still matches.")
@@ -142,11 +149,15 @@ pub(crate) async fn download_file(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<FileId>,
+    query: web::Query<ContentQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let viewer = user.0.user_id;
     let id = id.into_inner();
-    let file = state.files.get(viewer, id).await?;
+    let file = match query.version {
+        None => state.files.get(viewer, id).await?,
+        Some(version) => state.files.get_version(viewer, id, version).await?,
+    };
     let etag = format!("\"{}\"", file.sha256);
     let headers = req.headers();
     if etag_matches(headers, &file.sha256) {
@@ -162,7 +173,11 @@ pub(crate) async fn download_file(
             return Err(ApiError::RangeNotSatisfiable { size: file.size });
         }
     };
-    let (file, stream) = state.files.open(viewer, id, range).await?;
+    // The version just resolved, even if a newer one lands meanwhile: size and ETag match.
+    let (file, stream) = state
+        .files
+        .open_version(viewer, id, file.version, range)
+        .await?;
     let content_type = HeaderValue::from_str(&file.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let mut res = match range {

@@ -1,4 +1,4 @@
-//! `/health`, `/ready`, `/docs` and `/api/v1/openapi.json`.
+//! `/health`, `/ready`, `/metrics`, `/docs` and `/api/v1/openapi.json`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -114,4 +114,24 @@ pub(crate) async fn docs() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((LOCATION, "/docs/"))
         .finish()
+}
+
+/// Prometheus metrics.
+#[utoipa::path(
+    tag = "service",
+    operation_id = "metrics",
+    summary = "Prometheus metrics",
+    description = "The Prometheus text exposition: `http_requests_total` and `http_request_duration_seconds` \
+        by `method`, `route` (the route template, or `unmatched`) and `status`, plus the gauges the server \
+        sets. Never rate limited; restrict access to it at your proxy if it should not be public.",
+    responses((status = 200, description = "The exposition.", body = String,
+        content_type = "text/plain; version=0.0.4",
+        example = "# TYPE http_requests_total counter\nhttp_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"} 3\n"))
+)]
+#[get("/metrics")]
+pub(crate) async fn metrics() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, crate::metrics::CONTENT_TYPE))
+        .insert_header(NO_STORE)
+        .body(crate::metrics::render())
 }

@@ -1,9 +1,12 @@
 //! Upload → list → get → download (ETag, 304, 206, 416) → delete, isolation between users,
-//! size and type limits.
+//! size and type limits; content checks in `types`, versions in `versions`.
 
 use serde_json::Value;
 
 use crate::helpers::{assert_problem, spawn_app};
+
+mod types;
+mod versions;
 
 const CONTENT: &[u8] = b"hello, plinth!\n";
 

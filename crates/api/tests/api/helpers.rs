@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use plinth_api::{AppState, HttpSettings, ReadinessCheck};
+use plinth_api::{AppState, HttpSettings, RateLimit, ReadinessCheck};
 use plinth_audit::AuditLog;
 use plinth_audit::testing::MemoryAuditLog;
 use plinth_billing::BillingService;
@@ -33,6 +33,11 @@ pub struct Options {
     pub cors_origins: Vec<String>,
     /// Adds the file service's own blob-store check as `storage`.
     pub storage_check: bool,
+    /// `(auth, api)` per-IP rate limits; `None` (the default) turns rate limiting off so
+    /// tests may call the auth routes as often as they like.
+    pub rate_limits: Option<(RateLimit, RateLimit)>,
+    /// Send `Strict-Transport-Security`.
+    pub hsts: bool,
 }
 
 impl Default for Options {
@@ -45,6 +50,8 @@ impl Default for Options {
             trusted_proxies: Vec::new(),
             cors_origins: vec!["http://localhost:3000".to_owned()],
             storage_check: false,
+            rate_limits: None,
+            hsts: false,
         }
     }
 }
@@ -112,6 +119,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if options.storage_check {
         readiness.push(("storage".to_owned(), Arc::new(files.clone())));
     }
+    let defaults = HttpSettings::default();
     let state = AppState {
         auth,
         users: users.clone(),
@@ -124,7 +132,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             version: "9.9.9-test".to_owned(),
             trusted_proxies: options.trusted_proxies,
             cors_origins: options.cors_origins,
-            ..HttpSettings::default()
+            hsts: options.hsts,
+            rate_limit_enabled: options.rate_limits.is_some(),
+            rate_limit_auth: options
+                .rate_limits
+                .map_or(defaults.rate_limit_auth, |l| l.0),
+            rate_limit_api: options.rate_limits.map_or(defaults.rate_limit_api, |l| l.1),
+            ..defaults
         },
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

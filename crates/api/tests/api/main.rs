@@ -4,8 +4,11 @@
 
 mod admin;
 mod auth;
+mod edge;
 mod files;
 mod helpers;
 mod meta;
+mod metrics;
 mod problems;
+mod rate_limit;
 mod service;

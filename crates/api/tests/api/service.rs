@@ -113,6 +113,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
     let expected = [
         ("get", "/health"),
         ("get", "/ready"),
+        ("get", "/metrics"),
         ("get", "/docs"),
         ("get", "/api/v1/openapi.json"),
         ("post", "/api/v1/auth/register"),
@@ -125,6 +126,8 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/api/v1/files"),
         ("get", "/api/v1/files/{id}"),
         ("get", "/api/v1/files/{id}/content"),
+        ("put", "/api/v1/files/{id}/content"),
+        ("get", "/api/v1/files/{id}/versions"),
         ("delete", "/api/v1/files/{id}"),
         ("get", "/api/v1/billing/plans"),
         ("post", "/api/v1/admin/plans"),
@@ -144,6 +147,14 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         for (method, op) in item.as_object().unwrap() {
             operations += 1;
             for (status, response) in op["responses"].as_object().unwrap() {
+                // A shared response (`$ref` to `components.responses`) is checked through it.
+                let response = match response["$ref"].as_str() {
+                    Some(r) => {
+                        let name = r.strip_prefix("#/components/responses/").unwrap();
+                        &doc["components"]["responses"][name]
+                    }
+                    None => response,
+                };
                 if status.starts_with('4') || status.starts_with('5') {
                     let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
                     if path != "/ready" {
@@ -155,6 +166,22 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
                 }
             }
         }
+    }
+    // Every operation but the never-limited probes documents the shared 429.
+    for (method, path) in expected {
+        let limited = !["/health", "/ready", "/metrics"].contains(&path);
+        let r429 = &doc["paths"][path][method]["responses"]["429"];
+        assert_eq!(r429.is_object(), limited, "{method} {path} 429");
+    }
+    let r429 = &doc["components"]["responses"]["RateLimited"];
+    for header in [
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+        "X-Request-Id",
+    ] {
+        assert!(r429["headers"][header].is_object(), "429 lacks {header}");
     }
     assert_eq!(
         operations,
@@ -261,8 +288,13 @@ async fn unknown_routes_are_problem_404s_carrying_the_request_id() {
         "not_found",
     )
     .await;
-    // A known path with a method nobody serves.
-    let res = app.client.put(app.url("/api/v1/me")).send().await.unwrap();
+    // A method nobody serves on an unknown path.
+    let res = app
+        .client
+        .put(app.url("/api/v1/nope"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(res, 404, "not_found").await;
     // A miss inside the Swagger UI assets.
     assert_problem(app.get("/docs/missing.js", None).await, 404, "not_found").await;

@@ -15,6 +15,9 @@ use sha2::{Digest, Sha256};
 use super::*;
 use crate::testing::{MemoryBlobStore, MemoryFileRepository};
 
+mod types;
+mod versions;
+
 const PNG_HEADER: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
@@ -37,7 +40,7 @@ fn fixture_with(limit: u64, audit: Arc<dyn AuditLog>) -> Fixture {
     );
     let limits = FileLimits {
         max_upload_bytes: limit,
-        allowed_extensions: ["png", "txt", "csv", "pdf"]
+        allowed_extensions: ["png", "txt", "csv", "pdf", "docx", "zip"]
             .into_iter()
             .map(String::from)
             .collect::<BTreeSet<_>>(),
@@ -140,7 +143,7 @@ async fn upload_records_size_hash_sniffed_type_and_an_audit_entry() {
     assert_eq!(e.request_id.as_deref(), Some("req-1"));
     assert_eq!(
         e.details,
-        serde_json::json!({ "name": "avatar.png", "size": file.size, "sha256": file.sha256 })
+        serde_json::json!({ "name": "avatar.png", "size": file.size, "sha256": file.sha256, "version": 1 })
     );
 }
 
@@ -164,12 +167,15 @@ async fn text_is_sniffed_as_text_and_content_beats_the_extension() {
         .await
         .unwrap();
     assert_eq!(csv.content_type, "text/csv");
-    let disguised = f
+    let html = f
         .service
-        .upload(owner, input("image.txt", &[PNG_HEADER]), &meta())
+        .upload(owner, input("page.txt", &[b"<html><script>"]), &meta())
         .await
         .unwrap();
-    assert_eq!(disguised.content_type, "image/png");
+    assert_eq!(
+        html.content_type, "text/plain",
+        "text under a text name is served as text"
+    );
 }
 
 #[tokio::test]

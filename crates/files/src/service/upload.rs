@@ -9,6 +9,7 @@ use bytes::Bytes;
 use futures::Stream;
 use sha2::{Digest, Sha256};
 
+use crate::service::sniff::{self, Utf8Check};
 use crate::{ByteStream, FileError};
 
 /// The longest stored file name, in characters.
@@ -73,6 +74,9 @@ pub(crate) struct UploadMeter {
     pub(crate) head: Vec<u8>,
     /// Whether the limit was passed (the stream then failed).
     pub(crate) limit_hit: bool,
+    /// Why the content was refused (the stream then failed): the extension and the MIME type
+    /// the content was detected as.
+    pub(crate) mismatch: Option<(String, String)>,
 }
 
 impl UploadMeter {
@@ -86,19 +90,25 @@ impl UploadMeter {
 pub(crate) type SharedMeter = Arc<Mutex<UploadMeter>>;
 
 /// Wraps `body` so that it counts, hashes and keeps the head of what passes through, and fails
-/// with an I/O error as soon as more than `limit` bytes have been seen. After an error it ends,
-/// so nothing more is pulled from the client.
-pub(crate) fn metered(body: ByteStream, limit: u64) -> (ByteStream, SharedMeter) {
+/// with an I/O error as soon as more than `limit` bytes have been seen, or as soon as the
+/// content disagrees with `extension` (checked on the first [`SNIFF_BYTES`] bytes, or all of
+/// them if fewer; text extensions also on every byte). After an error it ends, so nothing more
+/// is pulled from the client.
+pub(crate) fn metered(body: ByteStream, limit: u64, extension: &str) -> (ByteStream, SharedMeter) {
     let meter = Arc::new(Mutex::new(UploadMeter {
         bytes: 0,
         hasher: Sha256::new(),
         head: Vec::new(),
         limit_hit: false,
+        mismatch: None,
     }));
     let stream = MeteredStream {
         inner: body,
         meter: Arc::clone(&meter),
         limit,
+        extension: extension.to_owned(),
+        head_checked: false,
+        text: sniff::is_text_extension(extension).then(Utf8Check::default),
         done: false,
     };
     (Box::pin(stream), meter)
@@ -108,7 +118,52 @@ struct MeteredStream {
     inner: ByteStream,
     meter: SharedMeter,
     limit: u64,
+    extension: String,
+    head_checked: bool,
+    /// Set for text extensions.
+    text: Option<Utf8Check>,
     done: bool,
+}
+
+impl MeteredStream {
+    /// Records a type mismatch and ends the stream with an error.
+    fn refuse(&mut self, meter: &mut UploadMeter, detected: String) -> Option<std::io::Error> {
+        self.done = true;
+        let message = format!(
+            "content detected as {detected} does not match the extension {:?}",
+            self.extension
+        );
+        meter.mismatch = Some((self.extension.clone(), detected));
+        Some(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            message,
+        ))
+    }
+
+    /// Runs the head check once, when `complete` (enough bytes, or the end of the body).
+    fn check_head(&mut self, meter: &mut UploadMeter, complete: bool) -> Option<std::io::Error> {
+        if self.head_checked || !complete {
+            return None;
+        }
+        self.head_checked = true;
+        match sniff::check_head(&meter.head, &self.extension) {
+            Ok(()) => None,
+            Err(detected) => self.refuse(meter, detected),
+        }
+    }
+
+    /// At the end of the body: the head check if not yet done, and a whole last character.
+    fn finish(&mut self) -> Option<std::io::Error> {
+        let meter = Arc::clone(&self.meter);
+        let mut meter = meter.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(e) = self.check_head(&mut meter, true) {
+            return Some(e);
+        }
+        if self.text.as_ref().is_some_and(|t| !t.finish()) {
+            return self.refuse(&mut meter, "application/octet-stream".to_owned());
+        }
+        None
+    }
 }
 
 impl Stream for MeteredStream {
@@ -122,7 +177,7 @@ impl Stream for MeteredStream {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(None) => {
                 self.done = true;
-                return Poll::Ready(None);
+                return Poll::Ready(self.finish().map(Err));
             }
             Poll::Ready(Some(Err(e))) => {
                 self.done = true;
@@ -131,7 +186,8 @@ impl Stream for MeteredStream {
             Poll::Ready(Some(Ok(chunk))) => chunk,
         };
         let limit = self.limit;
-        let mut meter = self.meter.lock().unwrap_or_else(PoisonError::into_inner);
+        let shared = Arc::clone(&self.meter);
+        let mut meter = shared.lock().unwrap_or_else(PoisonError::into_inner);
         meter.bytes = meter.bytes.saturating_add(item.len() as u64);
         if meter.bytes > limit {
             meter.limit_hit = true;
@@ -148,27 +204,47 @@ impl Stream for MeteredStream {
             let take = room.min(item.len());
             meter.head.extend_from_slice(&item[..take]);
         }
+        let complete = meter.head.len() >= SNIFF_BYTES;
+        if let Some(e) = self.check_head(&mut meter, complete) {
+            return Poll::Ready(Some(Err(e)));
+        }
+        if self.text.as_mut().is_some_and(|t| !t.feed(&item)) {
+            let detected = infer::get(&meter.head)
+                .map_or("application/octet-stream", |k| k.mime_type())
+                .to_owned();
+            let e = self.refuse(&mut meter, detected);
+            return Poll::Ready(e.map(Err));
+        }
         drop(meter);
         Poll::Ready(Some(Ok(item)))
     }
 }
 
-/// The MIME type of content starting with `head`: what `infer` recognises; else `text/plain`
-/// (`text/csv` for a `.csv` name) when the bytes are UTF-8 text without NUL bytes; else
-/// `application/octet-stream`.
+/// The MIME type of content starting with `head`: for a text extension whose content is
+/// text, the text type of that extension (so an HTML-looking `.txt` stays `text/plain`); else
+/// what `infer` recognises; else `text/plain` when the bytes are UTF-8 text without NUL bytes;
+/// else `application/octet-stream`.
 pub(crate) fn sniff_content_type(head: &[u8], extension: &str) -> String {
+    if sniff::is_text_extension(extension) && looks_like_text(head) {
+        return text_type(extension).to_owned();
+    }
     if let Some(kind) = infer::get(head) {
         return kind.mime_type().to_owned();
     }
     if looks_like_text(head) {
-        return if extension == "csv" {
-            "text/csv"
-        } else {
-            "text/plain"
-        }
-        .to_owned();
+        return "text/plain".to_owned();
     }
     "application/octet-stream".to_owned()
+}
+
+fn text_type(extension: &str) -> &'static str {
+    match extension {
+        "csv" => "text/csv",
+        "tsv" => "text/tab-separated-values",
+        "md" => "text/markdown",
+        "json" => "application/json",
+        _ => "text/plain",
+    }
 }
 
 /// UTF-8 without NUL bytes; a multi-byte character cut off by the end of the sniffed window
@@ -239,8 +315,13 @@ mod tests {
     #[test]
     fn sniffs_from_bytes_not_names() {
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-        assert_eq!(sniff_content_type(png, "txt"), "image/png");
-        assert_eq!(sniff_content_type(b"%PDF-1.7\n", "txt"), "application/pdf");
+        assert_eq!(sniff_content_type(png, "png"), "image/png");
+        assert_eq!(sniff_content_type(b"%PDF-1.7\n", "pdf"), "application/pdf");
+        assert_eq!(
+            sniff_content_type(b"<html><script>x</script>", "txt"),
+            "text/plain",
+            "text under a text extension is served as that text type"
+        );
         assert_eq!(
             sniff_content_type("héllo\n".as_bytes(), "txt"),
             "text/plain"
@@ -267,7 +348,7 @@ mod tests {
     async fn meter_counts_hashes_keeps_head_and_stops_after_the_limit() {
         let chunks: Vec<Result<Bytes, std::io::Error>> =
             (0..5).map(|_| Ok(Bytes::from(vec![7u8; 4096]))).collect();
-        let (mut stream, meter) = metered(Box::pin(futures::stream::iter(chunks)), 10_000);
+        let (mut stream, meter) = metered(Box::pin(futures::stream::iter(chunks)), 10_000, "bin");
         assert!(stream.next().await.unwrap().is_ok());
         assert!(stream.next().await.unwrap().is_ok());
         let err = stream.next().await.unwrap().unwrap_err();

@@ -6,12 +6,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
 
-use crate::{FileId, FileObject, FileRepository};
+use crate::{FileId, FileObject, FileRepository, FileVersion};
 
 /// File metadata in a map, for tests and examples.
 #[derive(Clone, Default)]
 pub struct MemoryFileRepository {
     rows: Arc<Mutex<HashMap<FileId, FileObject>>>,
+    versions: Arc<Mutex<HashMap<(FileId, i32), FileVersion>>>,
 }
 
 impl MemoryFileRepository {
@@ -27,8 +28,18 @@ impl MemoryFileRepository {
         self.rows().values().cloned().collect()
     }
 
+    /// Every recorded version row (any file), in no particular order; for assertions in tests.
+    #[must_use]
+    pub fn all_versions(&self) -> Vec<FileVersion> {
+        self.version_rows().values().cloned().collect()
+    }
+
     fn rows(&self) -> MutexGuard<'_, HashMap<FileId, FileObject>> {
         self.rows.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn version_rows(&self) -> MutexGuard<'_, HashMap<(FileId, i32), FileVersion>> {
+        self.versions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -58,11 +69,22 @@ impl FileRepository for MemoryFileRepository {
     async fn delete(&self, tx: &mut dyn Transaction, id: FileId) -> Result<(), RepoError> {
         let tx = MemoryTransaction::from_dyn(tx)?;
         let removed = self.rows().remove(&id).ok_or(RepoError::NotFound)?;
+        let removed_versions: Vec<FileVersion> = {
+            let mut versions = self.version_rows();
+            let keys: Vec<(FileId, i32)> =
+                versions.keys().filter(|(f, _)| *f == id).copied().collect();
+            keys.iter().filter_map(|k| versions.remove(k)).collect()
+        };
         let rows = Arc::clone(&self.rows);
+        let versions = Arc::clone(&self.versions);
         tx.on_rollback(move || {
             rows.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(removed.id, removed);
+            let mut versions = versions.lock().unwrap_or_else(PoisonError::into_inner);
+            for v in removed_versions {
+                versions.insert((v.file_id, v.version), v);
+            }
         });
         Ok(())
     }
@@ -95,5 +117,88 @@ impl FileRepository for MemoryFileRepository {
             .filter(|f| f.owner_id == owner)
             .map(|f| f.size)
             .sum())
+    }
+
+    async fn insert_version(
+        &self,
+        tx: &mut dyn Transaction,
+        version: &FileVersion,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        if !self.rows().contains_key(&version.file_id) {
+            return Err(RepoError::internal("file_versions.file_id: no such file"));
+        }
+        let key = (version.file_id, version.version);
+        {
+            let mut versions = self.version_rows();
+            if versions.contains_key(&key) {
+                return Err(RepoError::Duplicate {
+                    constraint: "pk_file_versions".to_owned(),
+                });
+            }
+            versions.insert(key, version.clone());
+        }
+        let versions = Arc::clone(&self.versions);
+        tx.on_rollback(move || {
+            versions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&key);
+        });
+        Ok(())
+    }
+
+    async fn versions(&self, id: FileId) -> Result<Vec<FileVersion>, RepoError> {
+        let mut rows: Vec<FileVersion> = self
+            .version_rows()
+            .values()
+            .filter(|v| v.file_id == id)
+            .cloned()
+            .collect();
+        rows.sort_by_key(|v| std::cmp::Reverse(v.version));
+        Ok(rows)
+    }
+
+    async fn version(&self, id: FileId, version: i32) -> Result<Option<FileVersion>, RepoError> {
+        Ok(self.version_rows().get(&(id, version)).cloned())
+    }
+
+    async fn update_current(
+        &self,
+        tx: &mut dyn Transaction,
+        file: &FileObject,
+        previous_version: i32,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let before = {
+            let mut rows = self.rows();
+            let row = rows
+                .get_mut(&file.id)
+                .filter(|r| r.version == previous_version)
+                .ok_or(RepoError::NotFound)?;
+            let before = row.clone();
+            *row = FileObject {
+                id: before.id,
+                owner_id: before.owner_id,
+                created_at: before.created_at,
+                download_count: before.download_count,
+                ..file.clone()
+            };
+            before
+        };
+        let rows = Arc::clone(&self.rows);
+        tx.on_rollback(move || {
+            rows.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(before.id, before);
+        });
+        Ok(())
+    }
+
+    async fn record_download(&self, id: FileId) -> Result<(), RepoError> {
+        let mut rows = self.rows();
+        let row = rows.get_mut(&id).ok_or(RepoError::NotFound)?;
+        row.download_count = row.download_count.saturating_add(1);
+        Ok(())
     }
 }

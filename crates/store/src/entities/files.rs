@@ -17,6 +17,7 @@ pub struct Model {
     pub storage_key: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub download_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,15 +1,15 @@
 //! [`SeaFileRepository`]: `files` rows ↔ [`FileObject`].
 
-use plinth_files::{BlobKey, FileId, FileObject, FileRepository};
+use plinth_files::{BlobKey, FileId, FileObject, FileRepository, FileVersion};
 use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
 use super::{corrupt, fetch_limit};
-use crate::entities::files;
+use crate::entities::{file_versions, files};
 use crate::error::repo_err;
 use crate::uow::db_tx;
 
@@ -40,14 +40,41 @@ fn to_domain(row: files::Model) -> Result<FileObject, RepoError> {
         storage_key: BlobKey(row.storage_key),
         created_at: row.created_at,
         updated_at: row.updated_at,
+        download_count: u64::try_from(row.download_count).map_err(|_| {
+            corrupt(format_args!(
+                "files.download_count {} of {}",
+                row.download_count, row.id
+            ))
+        })?,
     })
+}
+
+fn version_to_domain(row: file_versions::Model) -> Result<FileVersion, RepoError> {
+    Ok(FileVersion {
+        file_id: FileId::from_uuid(row.file_id),
+        version: row.version,
+        name: row.name,
+        content_type: row.content_type,
+        size: u64::try_from(row.size).map_err(|_| {
+            corrupt(format_args!(
+                "file_versions.size {} of {} v{}",
+                row.size, row.file_id, row.version
+            ))
+        })?,
+        sha256: row.sha256,
+        storage_key: BlobKey(row.storage_key),
+        created_at: row.created_at,
+    })
+}
+
+fn db_size(size: u64) -> Result<i64, RepoError> {
+    i64::try_from(size).map_err(|_| RepoError::internal("file size does not fit in 63 bits"))
 }
 
 #[async_trait::async_trait]
 impl FileRepository for SeaFileRepository {
     async fn insert(&self, tx: &mut dyn Transaction, file: &FileObject) -> Result<(), RepoError> {
-        let size = i64::try_from(file.size)
-            .map_err(|_| RepoError::internal("file size does not fit in 63 bits"))?;
+        let size = db_size(file.size)?;
         let row = files::ActiveModel {
             id: Set(file.id.as_uuid()),
             owner_id: Set(file.owner_id.as_uuid()),
@@ -59,6 +86,8 @@ impl FileRepository for SeaFileRepository {
             storage_key: Set(file.storage_key.0.clone()),
             created_at: Set(file.created_at),
             updated_at: Set(file.updated_at),
+            download_count: Set(i64::try_from(file.download_count)
+                .map_err(|_| RepoError::internal("download count does not fit in 63 bits"))?),
         };
         files::Entity::insert(row)
             .exec_without_returning(db_tx(tx)?)
@@ -68,8 +97,14 @@ impl FileRepository for SeaFileRepository {
     }
 
     async fn delete(&self, tx: &mut dyn Transaction, id: FileId) -> Result<(), RepoError> {
+        let conn = db_tx(tx)?;
+        file_versions::Entity::delete_many()
+            .filter(file_versions::Column::FileId.eq(id.as_uuid()))
+            .exec(conn)
+            .await
+            .map_err(repo_err)?;
         let result = files::Entity::delete_by_id(id.as_uuid())
-            .exec(db_tx(tx)?)
+            .exec(conn)
             .await
             .map_err(repo_err)?;
         if result.rows_affected == 0 {
@@ -125,5 +160,97 @@ impl FileRepository for SeaFileRepository {
         let total = total.unwrap_or(0);
         u64::try_from(total)
             .map_err(|_| corrupt(format_args!("negative total size {total} for {owner}")))
+    }
+
+    async fn insert_version(
+        &self,
+        tx: &mut dyn Transaction,
+        version: &FileVersion,
+    ) -> Result<(), RepoError> {
+        let row = file_versions::ActiveModel {
+            file_id: Set(version.file_id.as_uuid()),
+            version: Set(version.version),
+            storage_key: Set(version.storage_key.0.clone()),
+            size: Set(db_size(version.size)?),
+            sha256: Set(version.sha256.clone()),
+            content_type: Set(version.content_type.clone()),
+            name: Set(version.name.clone()),
+            created_at: Set(version.created_at),
+        };
+        file_versions::Entity::insert(row)
+            .exec_without_returning(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        Ok(())
+    }
+
+    async fn versions(&self, id: FileId) -> Result<Vec<FileVersion>, RepoError> {
+        file_versions::Entity::find()
+            .filter(file_versions::Column::FileId.eq(id.as_uuid()))
+            .order_by_desc(file_versions::Column::Version)
+            .all(&self.conn)
+            .await
+            .map_err(repo_err)?
+            .into_iter()
+            .map(version_to_domain)
+            .collect()
+    }
+
+    async fn version(&self, id: FileId, version: i32) -> Result<Option<FileVersion>, RepoError> {
+        file_versions::Entity::find_by_id((id.as_uuid(), version))
+            .one(&self.conn)
+            .await
+            .map_err(repo_err)?
+            .map(version_to_domain)
+            .transpose()
+    }
+
+    async fn update_current(
+        &self,
+        tx: &mut dyn Transaction,
+        file: &FileObject,
+        previous_version: i32,
+    ) -> Result<(), RepoError> {
+        let result = files::Entity::update_many()
+            .col_expr(files::Column::Name, Expr::value(file.name.clone()))
+            .col_expr(
+                files::Column::ContentType,
+                Expr::value(file.content_type.clone()),
+            )
+            .col_expr(files::Column::Size, Expr::value(db_size(file.size)?))
+            .col_expr(files::Column::Sha256, Expr::value(file.sha256.clone()))
+            .col_expr(files::Column::Version, Expr::value(file.version))
+            .col_expr(
+                files::Column::StorageKey,
+                Expr::value(file.storage_key.0.clone()),
+            )
+            .col_expr(files::Column::UpdatedAt, Expr::value(file.updated_at))
+            .filter(files::Column::Id.eq(file.id.as_uuid()))
+            .filter(files::Column::Version.eq(previous_version))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        if result.rows_affected == 0 {
+            Err(RepoError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn record_download(&self, id: FileId) -> Result<(), RepoError> {
+        let result = files::Entity::update_many()
+            .col_expr(
+                files::Column::DownloadCount,
+                Expr::col(files::Column::DownloadCount).add(1),
+            )
+            .filter(files::Column::Id.eq(id.as_uuid()))
+            .exec(&self.conn)
+            .await
+            .map_err(repo_err)?;
+        if result.rows_affected == 0 {
+            Err(RepoError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 }

@@ -14,7 +14,7 @@ use actix_web::http::header::CONTENT_LENGTH;
 use bytes::Bytes;
 use futures::StreamExt as _;
 use futures::future::{Either, select};
-use plinth_files::{ByteStream, FileObject, UploadInput};
+use plinth_files::{ByteStream, FileId, FileObject, UploadInput};
 use plinth_kernel::{RequestMeta, UserId};
 use tokio::sync::mpsc;
 
@@ -26,13 +26,15 @@ pub(super) const MULTIPART_OVERHEAD: u64 = 16 * 1024;
 /// Chunks buffered between the request and the blob store.
 const CHANNEL_CHUNKS: usize = 8;
 
-/// Reads the multipart body and streams its `file` part to the file service.
+/// Reads the multipart body and streams its `file` part to the file service: a new file, or
+/// (with `version_of`) a new version of that file.
 pub(super) async fn receive(
     state: &AppState,
     owner: UserId,
     meta: &RequestMeta,
     req: &HttpRequest,
     mut multipart: Multipart,
+    version_of: Option<FileId>,
 ) -> Result<FileObject, ApiError> {
     let limit = state.http.max_upload_bytes;
     let declared = req
@@ -49,7 +51,7 @@ pub(super) async fn receive(
         if field.name() == Some("file") {
             let file_name = file_name(&field)
                 .ok_or_else(|| ApiError::field("file", "the `file` part must carry a filename"))?;
-            return stream_to_service(state, owner, meta, file_name, field).await;
+            return stream_to_service(state, owner, meta, file_name, field, version_of).await;
         }
         // Other parts are not used; read past them, but not without bound.
         while let Some(chunk) = field.next().await {
@@ -82,14 +84,19 @@ async fn stream_to_service(
     meta: &RequestMeta,
     file_name: String,
     field: Field,
+    version_of: Option<FileId>,
 ) -> Result<FileObject, ApiError> {
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_CHUNKS);
     let body: ByteStream = Box::pin(futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     }));
-    let upload = state
-        .files
-        .upload(owner, UploadInput { file_name, body }, meta);
+    let input = UploadInput { file_name, body };
+    let upload = async move {
+        match version_of {
+            None => state.files.upload(owner, input, meta).await,
+            Some(id) => state.files.upload_version(owner, id, input, meta).await,
+        }
+    };
     let forward = forward(field, tx);
     futures::pin_mut!(upload, forward);
     let result = match select(upload, forward).await {

@@ -10,8 +10,10 @@ use crate::{BlobKey, FileId, FileObject, FileRepository};
 
 /// Runs every [`FileRepository`] promise against `repo`: insert/`by_id` round trip of every
 /// field, `list_for_owner` newest first with pagination and only that owner's files,
-/// `bytes_used`, delete (and `NotFound` for a missing file), and rollback of a dropped
-/// transaction. `owners` are two distinct existing users.
+/// `bytes_used`, delete (and `NotFound` for a missing file), rollback of a dropped
+/// transaction, and versions (`insert_version`, `versions` newest first, `version`,
+/// `update_current` with its optimistic check, versions removed with their file). `owners`
+/// are two distinct existing users.
 ///
 /// # Panics
 /// On the first broken promise.
@@ -144,6 +146,8 @@ pub async fn file_repository(
     );
     assert_eq!(repo.bytes_used(alice).await.unwrap(), alice_before + 1_234);
 
+    super::file_versions::versions(&*repo, &*uow, bob).await;
+
     // Leave nothing behind.
     let mut tx = uow.begin().await.unwrap();
     for id in [first.id, third.id, bobs.id] {
@@ -170,6 +174,7 @@ fn sample(owner: UserId, name: &str, size: u64) -> FileObject {
         updated_at: created_at
             + chrono::Duration::seconds(42)
             + chrono::Duration::microseconds(123_456),
+        download_count: size % 7,
     }
 }
 

@@ -1,0 +1,194 @@
+//! Prometheus metrics for `GET /metrics`: `http_requests_total` and
+//! `http_request_duration_seconds`, labelled by method, route template (never the raw path;
+//! `unmatched` when no route matched) and status; plus [`gauge`], a hook for the embedding
+//! program (database pool use, queue depths…). One registry per process.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use prometheus::{Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+
+/// The route label of a request no route matched.
+pub(crate) const UNMATCHED: &str = "unmatched";
+
+const LABELS: [&str; 3] = ["method", "route", "status"];
+
+struct Metrics {
+    registry: Registry,
+    http: Option<HttpMetrics>,
+    gauges: Mutex<HashMap<String, prometheus::Gauge>>,
+}
+
+struct HttpMetrics {
+    requests: IntCounterVec,
+    duration: HistogramVec,
+}
+
+impl HttpMetrics {
+    fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests answered."),
+            &LABELS,
+        )?;
+        let duration = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time from receiving a request to its response head, in seconds.",
+            ),
+            &LABELS,
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(duration.clone()))?;
+        Ok(Self { requests, duration })
+    }
+}
+
+fn metrics() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(|| {
+        let registry = Registry::new();
+        let http = HttpMetrics::register(&registry)
+            .inspect_err(|e| tracing::error!(error = %e, "HTTP metrics could not be registered"))
+            .ok();
+        Metrics {
+            registry,
+            http,
+            gauges: Mutex::new(HashMap::new()),
+        }
+    })
+}
+
+/// A gauge shown by `GET /metrics`, set by whoever holds it (cheap to clone; every clone is
+/// the same gauge).
+#[derive(Debug, Clone)]
+pub struct Gauge(prometheus::Gauge);
+
+impl Gauge {
+    /// Sets the value.
+    pub fn set(&self, value: f64) {
+        self.0.set(value);
+    }
+
+    /// Adds `delta` (which may be negative).
+    pub fn add(&self, delta: f64) {
+        self.0.add(delta);
+    }
+
+    /// The current value.
+    #[must_use]
+    pub fn get(&self) -> f64 {
+        self.0.get()
+    }
+}
+
+/// Why a gauge could not be registered.
+#[derive(Debug, thiserror::Error)]
+#[error("gauge {name:?} could not be registered: {reason}")]
+pub struct MetricsError {
+    name: String,
+    reason: String,
+}
+
+/// The gauge called `name` (for example `db_pool_connections_in_use`), registered with `help`
+/// the first time; later calls with the same name return the same gauge.
+///
+/// # Errors
+/// When `name` is not a valid Prometheus metric name or is already used by another metric.
+pub fn gauge(name: &str, help: &str) -> Result<Gauge, MetricsError> {
+    let err = |reason: String| MetricsError {
+        name: name.to_owned(),
+        reason,
+    };
+    let metrics = metrics();
+    let mut gauges = metrics
+        .gauges
+        .lock()
+        .map_err(|_| err("the gauge table is poisoned".to_owned()))?;
+    if let Some(existing) = gauges.get(name) {
+        return Ok(Gauge(existing.clone()));
+    }
+    let gauge = prometheus::Gauge::new(name, help).map_err(|e| err(e.to_string()))?;
+    metrics
+        .registry
+        .register(Box::new(gauge.clone()))
+        .map_err(|e| err(e.to_string()))?;
+    gauges.insert(name.to_owned(), gauge.clone());
+    Ok(Gauge(gauge))
+}
+
+/// The exposition in the Prometheus text format.
+pub(crate) fn render() -> String {
+    let mut out = Vec::new();
+    if let Err(e) = prometheus::TextEncoder::new().encode(&metrics().registry.gather(), &mut out) {
+        tracing::error!(error = %e, "metrics could not be encoded");
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The content type of [`render`]'s output.
+pub(crate) const CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
+
+/// Counts and times every request (wrap it inside the request-id middleware).
+pub(crate) async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let method = method_label(req.method());
+    let started = Instant::now();
+    let result = next.call(req).await;
+    let (route, status) = match &result {
+        Ok(res) => (res.request().match_pattern(), res.status()),
+        Err(e) => (None, e.as_response_error().status_code()),
+    };
+    record(
+        method,
+        route.as_deref().unwrap_or(UNMATCHED),
+        status,
+        started.elapsed().as_secs_f64(),
+    );
+    result
+}
+
+fn record(method: &str, route: &str, status: StatusCode, seconds: f64) {
+    let Some(http) = &metrics().http else { return };
+    let status = status.as_str();
+    let labels = [method, route, status];
+    http.requests.with_label_values(&labels).inc();
+    http.duration.with_label_values(&labels).observe(seconds);
+}
+
+/// Standard methods by name; anything else as `other`, so clients cannot grow the label set.
+fn method_label(method: &Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "TRACE" => "TRACE",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gauges_are_shared_by_name_and_exposed() {
+        let g = gauge("plinth_test_gauge", "A test gauge.").unwrap();
+        g.set(3.0);
+        gauge("plinth_test_gauge", "again").unwrap().add(1.5);
+        assert!((g.get() - 4.5).abs() < f64::EPSILON);
+        assert!(render().contains("plinth_test_gauge 4.5"));
+        assert!(gauge("not a name", "bad").is_err());
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+    }
+}

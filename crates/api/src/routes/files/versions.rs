@@ -1,0 +1,82 @@
+//! `PUT /files/{id}/content` (a new version) and `GET /files/{id}/versions`.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, get, put, web};
+use plinth_files::FileId;
+
+use super::upload;
+use crate::dto::file::{FileBody, FileUploadForm, FileVersionsBody};
+use crate::openapi::responses::{
+    BadRequest, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
+    UnsupportedMediaType, Validation,
+};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
+
+/// Uploads new content for a file as its next version, streamed.
+#[utoipa::path(
+    tag = "files",
+    operation_id = "upload_file_version",
+    summary = "Upload a new version of a file",
+    description = "The owner only. A `multipart/form-data` body with one part named `file` that carries a \
+        `filename`, checked and streamed exactly as for `POST /files` (type, size, sniffed content). The \
+        new content becomes the current version: `version` + 1, and `name`, `content_type`, `size`, \
+        `sha256` and `updated_at` follow it; earlier versions stay listed and downloadable \
+        (`GET /files/{id}/content?version=N`). On any refusal the file is unchanged and nothing is kept.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "File id")),
+    request_body(content = FileUploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The file at its new version.", body = FileBody),
+        BadRequest, Unauthenticated, NotFound, PayloadTooLarge, UnsupportedMediaType, Validation, Internal,
+        Unavailable
+    )
+)]
+#[put("/{id}/content")]
+pub(crate) async fn upload_version(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<FileId>,
+    req: HttpRequest,
+    multipart: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let file = upload::receive(
+        &state,
+        user.0.user_id,
+        &meta.0,
+        &req,
+        multipart,
+        Some(id.into_inner()),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(FileBody::from(file)))
+}
+
+/// Every version of a file, newest first.
+#[utoipa::path(
+    tag = "files",
+    operation_id = "list_file_versions",
+    summary = "List a file's versions",
+    description = "One `File` per stored version, newest first (the current one included); each shows the \
+        file as it was at that version, `updated_at` being when that version was uploaded.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "File id")),
+    responses(
+        (status = 200, description = "The versions.", body = FileVersionsBody),
+        Unauthenticated, NotFound, Internal, Unavailable
+    )
+)]
+#[get("/{id}/versions")]
+pub(crate) async fn list_versions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<FileId>,
+) -> Result<HttpResponse, ApiError> {
+    let versions = state
+        .files
+        .versions(user.0.user_id, id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(FileVersionsBody {
+        items: versions.into_iter().map(FileBody::from).collect(),
+    }))
+}

@@ -1,0 +1,146 @@
+//! The version part of the [`crate::FileRepository`] contract.
+
+use chrono::SubsecRound;
+use plinth_kernel::{RepoError, UnitOfWork, UserId};
+
+use crate::{BlobKey, FileId, FileObject, FileRepository, FileVersion};
+
+/// `insert_version`/`versions`/`version` round trips (newest first, every field), `Duplicate`
+/// for a repeated number, `record_download` (atomic under concurrency), `update_current`
+/// (optimistic on the previous version, keeps the count; `NotFound` when stale or missing),
+/// rollback of both, and delete taking the versions along.
+pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owner: UserId) {
+    let created = chrono::Utc::now().trunc_subsecs(6) - chrono::Duration::hours(1);
+    let id = FileId::new();
+    let v1 = version(id, owner, 1, "draft.txt", 12, created);
+    let file = v1.as_file(&FileObject {
+        id,
+        owner_id: owner,
+        name: String::new(),
+        content_type: String::new(),
+        size: 0,
+        sha256: String::new(),
+        version: 0,
+        storage_key: BlobKey(String::new()),
+        created_at: created,
+        updated_at: created,
+        download_count: 0,
+    });
+    let mut tx = uow.begin().await.unwrap();
+    repo.insert(tx.as_mut(), &file).await.unwrap();
+    repo.insert_version(tx.as_mut(), &v1).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(repo.versions(id).await.unwrap(), vec![v1.clone()]);
+    assert_eq!(repo.version(id, 1).await.unwrap().as_ref(), Some(&v1));
+    assert_eq!(repo.version(id, 2).await.unwrap(), None);
+    assert!(repo.versions(FileId::new()).await.unwrap().is_empty());
+
+    let mut tx = uow.begin().await.unwrap();
+    let dup = repo.insert_version(tx.as_mut(), &v1).await;
+    assert!(
+        matches!(dup, Err(RepoError::Duplicate { .. })),
+        "the same version number twice: {dup:?}"
+    );
+    drop(tx);
+
+    // Downloads are counted atomically, also when many land at once.
+    let counted: Vec<_> = (0..20).map(|_| repo.record_download(id)).collect();
+    for r in futures::future::join_all(counted).await {
+        r.unwrap();
+    }
+    assert_eq!(repo.by_id(id).await.unwrap().unwrap().download_count, 20);
+    let missing = repo.record_download(FileId::new()).await;
+    assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
+    let file = FileObject {
+        download_count: 20,
+        ..file
+    };
+
+    // A second version becomes current (the download count stays); the first stays listed.
+    let v2 = version(
+        id,
+        owner,
+        2,
+        "final.csv",
+        6_000_000_000,
+        created + chrono::Duration::minutes(7),
+    );
+    let current = v2.as_file(&file);
+    let mut tx = uow.begin().await.unwrap();
+    repo.insert_version(tx.as_mut(), &v2).await.unwrap();
+    repo.update_current(tx.as_mut(), &current, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let stored = repo.by_id(id).await.unwrap().unwrap();
+    assert_eq!(stored, current, "update_current replaces the current state");
+    assert_eq!(stored.created_at, created, "created_at is kept");
+    assert_eq!(
+        repo.versions(id).await.unwrap(),
+        vec![v2.clone(), v1.clone()],
+        "newest first, every field"
+    );
+    assert_eq!(repo.version(id, 1).await.unwrap(), Some(v1.clone()));
+
+    // Optimistic check: a stale previous version or an unknown file is NotFound.
+    let mut tx = uow.begin().await.unwrap();
+    let stale = repo.update_current(tx.as_mut(), &current, 1).await;
+    assert!(
+        matches!(stale, Err(RepoError::NotFound)),
+        "stale: {stale:?}"
+    );
+    let mut ghost = current.clone();
+    ghost.id = FileId::new();
+    let missing = repo.update_current(tx.as_mut(), &ghost, 2).await;
+    assert!(
+        matches!(missing, Err(RepoError::NotFound)),
+        "missing: {missing:?}"
+    );
+    drop(tx);
+
+    // Rollback of a new version and of a delete.
+    {
+        let v3 = version(id, owner, 3, "third.txt", 3, created);
+        let mut tx = uow.begin().await.unwrap();
+        repo.insert_version(tx.as_mut(), &v3).await.unwrap();
+        repo.update_current(tx.as_mut(), &v3.as_file(&file), 2)
+            .await
+            .unwrap();
+    }
+    assert_eq!(repo.by_id(id).await.unwrap().as_ref(), Some(&current));
+    assert_eq!(repo.versions(id).await.unwrap().len(), 2, "v3 rolled back");
+    {
+        let mut tx = uow.begin().await.unwrap();
+        repo.delete(tx.as_mut(), id).await.unwrap();
+    }
+    assert_eq!(
+        repo.versions(id).await.unwrap(),
+        vec![v2, v1],
+        "a rolled-back delete keeps the versions"
+    );
+
+    // Delete takes every version along.
+    let mut tx = uow.begin().await.unwrap();
+    repo.delete(tx.as_mut(), id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(repo.versions(id).await.unwrap().is_empty());
+    assert_eq!(repo.version(id, 1).await.unwrap(), None);
+}
+
+fn version(
+    file_id: FileId,
+    owner: UserId,
+    n: i32,
+    name: &str,
+    size: u64,
+    created_at: plinth_kernel::Timestamp,
+) -> FileVersion {
+    FileVersion {
+        file_id,
+        version: n,
+        name: name.to_owned(),
+        content_type: format!("text/x-v{n}"),
+        size,
+        sha256: format!("{n:064x}"),
+        storage_key: BlobKey(format!("files/{owner}/{file_id}/v{n}")),
+        created_at: created_at + chrono::Duration::microseconds(i64::from(n) * 1_001),
+    }
+}
