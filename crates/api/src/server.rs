@@ -34,6 +34,9 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
     let state = web::Data::new(state);
     let server = HttpServer::new(move || build_app(state.clone(), document.clone(), edge.clone()))
         .shutdown_timeout(grace_secs)
+        // The caller owns signal handling (SIGINT and SIGTERM both drain in-flight requests);
+        // actix's own handlers would make SIGINT a fast stop.
+        .disable_signals()
         .listen(listener)?
         .run();
     Ok(server)

@@ -1,0 +1,266 @@
+//! Turns the merged layers into typed [`Settings`], checking every rule once.
+
+use std::time::Duration;
+
+use figment::{Figment, Profile, Provider};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::reader::Reader;
+use super::sources::{ENV_KEYS, shipped_secrets};
+use super::{
+    AuthSettings, BillingSettings, DatabaseSettings, Environment, LogSettings, MailSettings,
+    RateLimitSettings, ServerSettings, Settings, SettingsError, StorageSettings, parse,
+};
+
+/// The shortest accepted `JWT_SECRET`, in bytes.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+pub(super) fn from_figment(
+    environment: Environment,
+    figment: &Figment,
+) -> Result<Settings, SettingsError> {
+    let r = Reader::new(figment);
+    reject_unknown_keys(figment, &r)?;
+    let host = r.parsed("HOST", |s| {
+        let s = s.trim();
+        if s.is_empty() {
+            Err("must not be empty".to_owned())
+        } else {
+            Ok(s.to_owned())
+        }
+    })?;
+    let server = ServerSettings {
+        host,
+        port: r.number("PORT", 0, u64::from(u16::MAX))?,
+        public_url: r.parsed("PUBLIC_URL", public_url)?,
+        cors_origins: cors_origins(&r)?,
+        trusted_proxies: trusted_proxies(&r)?,
+        shutdown_grace: r.duration("SHUTDOWN_GRACE", Duration::ZERO)?,
+    };
+    let database = DatabaseSettings {
+        url: database_url(&r)?,
+        pool_max: r.number("DATABASE_POOL_MAX", 1, 10_000)?,
+    };
+    let auth = AuthSettings {
+        jwt_secret: jwt_secret(environment, &r)?,
+        access_token_ttl: r.duration("ACCESS_TOKEN_TTL", Duration::from_secs(1))?,
+        refresh_token_ttl: r.duration("REFRESH_TOKEN_TTL", Duration::from_secs(1))?,
+        refresh_reuse_grace: r.duration("REFRESH_REUSE_GRACE", Duration::ZERO)?,
+        bcrypt_cost: r.number("BCRYPT_COST", 4, 31)?,
+        password_min_length: r.number("PASSWORD_MIN_LENGTH", 1, 128)?,
+        lockout_threshold: r.number("LOCKOUT_THRESHOLD", 1, 1_000)?,
+        lockout_base: r.duration("LOCKOUT_BASE", Duration::from_secs(1))?,
+    };
+    let storage = StorageSettings {
+        url: r.parsed("STORAGE_URL", storage_url)?,
+        max_upload_bytes: r.number("MAX_UPLOAD_BYTES", 1, u64::MAX)?,
+        allowed_file_types: file_types(&r)?,
+    };
+    let mail = MailSettings {
+        smtp_url: smtp_url(&r)?,
+    };
+    let billing = BillingSettings {
+        stripe_webhook_secret: stripe_secret(&r)?,
+    };
+    let rate_limit = RateLimitSettings {
+        enabled: r.boolean("RATE_LIMIT_ENABLED")?,
+        auth: r.parsed("RATE_LIMIT_AUTH", parse::rate_limit)?,
+        api: r.parsed("RATE_LIMIT_API", parse::rate_limit)?,
+    };
+    let log = LogSettings {
+        format: r.parsed("LOG_FORMAT", |s| s.parse())?,
+        filter: r.parsed("RUST_LOG", |s| {
+            tracing_subscriber::EnvFilter::try_new(s)
+                .map(|_| s.trim().to_owned())
+                .map_err(|e| format!("not a tracing filter: {e}"))
+        })?,
+    };
+    Ok(Settings {
+        environment,
+        server,
+        database,
+        auth,
+        storage,
+        mail,
+        billing,
+        rate_limit,
+        log,
+    })
+}
+
+/// A key no layer should hold is most likely a typo: say so instead of ignoring it.
+fn reject_unknown_keys(figment: &Figment, r: &Reader<'_>) -> Result<(), SettingsError> {
+    let data = figment
+        .data()
+        .map_err(|e| SettingsError::Source(e.to_string().replace('\n', " ")))?;
+    let profiles = [Profile::Default, Profile::Global];
+    for (key, value) in profiles.iter().filter_map(|p| data.get(p)).flatten() {
+        if !ENV_KEYS.contains(&key.as_str()) {
+            return Err(SettingsError::UnknownKey {
+                key: key.clone(),
+                origin: r.origin(value),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn public_url(s: &str) -> Result<String, String> {
+    let url = url::Url::parse(s.trim()).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err("expected an http:// or https:// URL".to_owned());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query or fragment".to_owned());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn database_url(r: &Reader<'_>) -> Result<SecretString, SettingsError> {
+    let url = r.secret("DATABASE_URL")?.ok_or(SettingsError::Missing {
+        key: "DATABASE_URL",
+    })?;
+    let parsed = url::Url::parse(url.expose_secret().trim()).map_err(|e| {
+        r.invalid(
+            "DATABASE_URL",
+            true,
+            format!("not a URL ({e}); expected sqlite://… or postgres://…"),
+        )
+    })?;
+    match parsed.scheme() {
+        "sqlite" => Ok(url),
+        "postgres" | "postgresql" if parsed.has_host() => Ok(url),
+        "postgres" | "postgresql" => {
+            Err(r.invalid("DATABASE_URL", true, "a postgres:// URL needs a host"))
+        }
+        _ => Err(r.invalid("DATABASE_URL", true, "expected sqlite://… or postgres://…")),
+    }
+}
+
+fn storage_url(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let url = url::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    let ok = match url.scheme() {
+        "memory" => s == "memory://",
+        "file" => s.len() > "file://".len(),
+        "s3" => url.host_str().is_some_and(|h| !h.is_empty()),
+        _ => {
+            return Err(
+                "expected file:///abs/path, file://relative, memory:// or s3://bucket[/prefix]"
+                    .to_owned(),
+            );
+        }
+    };
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "a {}:// URL needs a folder or bucket (memory:// takes nothing)",
+            url.scheme()
+        ))
+    }
+}
+
+fn jwt_secret(environment: Environment, r: &Reader<'_>) -> Result<SecretString, SettingsError> {
+    let production = environment == Environment::Production;
+    let Some(secret) = r.secret("JWT_SECRET")? else {
+        if production {
+            return Err(SettingsError::WeakSecret(
+                "JWT_SECRET is not set (use at least 32 random bytes, e.g. `openssl rand -base64 48`)",
+            ));
+        }
+        return Err(SettingsError::Missing { key: "JWT_SECRET" });
+    };
+    if secret.expose_secret().len() < MIN_JWT_SECRET_BYTES {
+        if production {
+            return Err(SettingsError::WeakSecret(
+                "JWT_SECRET is shorter than 32 bytes (use e.g. `openssl rand -base64 48`)",
+            ));
+        }
+        return Err(r.invalid("JWT_SECRET", true, "must be at least 32 bytes"));
+    }
+    if production
+        && shipped_secrets()
+            .iter()
+            .any(|s| s == secret.expose_secret())
+    {
+        return Err(SettingsError::WeakSecret(
+            "JWT_SECRET is a value published in Plinth's config/ files; generate your own (e.g. `openssl rand -base64 48`)",
+        ));
+    }
+    Ok(secret)
+}
+
+fn cors_origins(r: &Reader<'_>) -> Result<Vec<String>, SettingsError> {
+    r.list("CORS_ORIGINS")?
+        .into_iter()
+        .map(|origin| {
+            if origin == "*" {
+                return Ok(origin);
+            }
+            match url::Url::parse(&origin) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => {
+                    Ok(origin.trim_end_matches('/').to_owned())
+                }
+                _ => Err(r.invalid(
+                    "CORS_ORIGINS",
+                    false,
+                    format!("`{origin}` is not an origin such as https://app.example.com"),
+                )),
+            }
+        })
+        .collect()
+}
+
+fn trusted_proxies(r: &Reader<'_>) -> Result<Vec<ipnet::IpNet>, SettingsError> {
+    r.list("TRUSTED_PROXIES")?
+        .iter()
+        .map(|item| {
+            parse::network(item).map_err(|reason| r.invalid("TRUSTED_PROXIES", false, reason))
+        })
+        .collect()
+}
+
+fn file_types(r: &Reader<'_>) -> Result<Vec<String>, SettingsError> {
+    r.list("ALLOWED_FILE_TYPES")?
+        .into_iter()
+        .map(|ext| {
+            let ext = ext.trim_start_matches('.').to_ascii_lowercase();
+            if !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric()) {
+                Ok(ext)
+            } else {
+                Err(r.invalid(
+                    "ALLOWED_FILE_TYPES",
+                    false,
+                    format!("`{ext}` is not a file extension such as pdf"),
+                ))
+            }
+        })
+        .collect()
+}
+
+fn smtp_url(r: &Reader<'_>) -> Result<Option<SecretString>, SettingsError> {
+    let Some(url) = r.secret("SMTP_URL")? else {
+        return Ok(None);
+    };
+    match url::Url::parse(url.expose_secret().trim()) {
+        Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.has_host() => Ok(Some(url)),
+        Ok(_) => Err(r.invalid(
+            "SMTP_URL",
+            true,
+            "expected smtp://user:pass@host:port or smtps://…",
+        )),
+        Err(e) => Err(r.invalid("SMTP_URL", true, format!("not a URL ({e})"))),
+    }
+}
+
+fn stripe_secret(r: &Reader<'_>) -> Result<Option<SecretString>, SettingsError> {
+    match r.secret("STRIPE_WEBHOOK_SECRET")? {
+        Some(s) if !s.expose_secret().starts_with("whsec_") => Err(r.invalid(
+            "STRIPE_WEBHOOK_SECRET",
+            true,
+            "expected a Stripe webhook signing secret (whsec_…)",
+        )),
+        other => Ok(other),
+    }
+}

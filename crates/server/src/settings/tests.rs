@@ -1,0 +1,393 @@
+//! Unit tests for loading and validating settings. No test touches the process environment:
+//! variables are passed through `Settings::load_with`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+
+use super::*;
+
+const STRONG: &str = "0123456789abcdef0123456789abcdef-production";
+
+/// The repository's config folder.
+fn repo_config() -> String {
+    format!("{}/../../config", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Loads with exactly these variables (plus the repository config folder unless given).
+fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+    let mut map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    map.entry("PLINTH_CONFIG_DIR".to_owned())
+        .or_insert_with(repo_config);
+    Settings::load_with(|k| map.get(k).cloned())
+}
+
+fn err(vars: &[(&str, &str)]) -> String {
+    match load(vars) {
+        Ok(s) => panic!("expected an error, got {s:?}"),
+        Err(e) => {
+            let line = e.to_string();
+            assert!(!line.contains('\n'), "not one line: {line}");
+            line
+        }
+    }
+}
+
+#[test]
+fn defaults_match_the_contract_table() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.environment, Environment::Development);
+    assert_eq!((s.server.host.as_str(), s.server.port), ("127.0.0.1", 8080));
+    assert_eq!(s.bind_address(), "127.0.0.1:8080");
+    assert_eq!(s.server.public_url, "http://127.0.0.1:8080");
+    assert_eq!(
+        s.database.url.expose_secret(),
+        "sqlite://data/plinth.db?mode=rwc"
+    );
+    assert_eq!(s.database.pool_max, 10);
+    assert_eq!(s.auth.access_token_ttl, Duration::from_secs(15 * 60));
+    assert_eq!(s.auth.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+    assert_eq!(s.auth.refresh_reuse_grace, Duration::from_secs(10));
+    assert_eq!(s.auth.bcrypt_cost, 12);
+    assert_eq!(s.auth.password_min_length, 12);
+    assert_eq!(
+        (s.auth.lockout_threshold, s.auth.lockout_base),
+        (5, Duration::from_secs(60))
+    );
+    assert_eq!(s.storage.url, "file://data/files");
+    assert_eq!(s.storage.max_upload_bytes, 10_485_760);
+    assert_eq!(
+        s.storage.allowed_file_types.join(","),
+        "jpg,jpeg,png,gif,webp,pdf,txt,csv,zip,doc,docx"
+    );
+    assert_eq!(s.server.cors_origins, ["http://localhost:3000"]);
+    assert!(s.server.trusted_proxies.is_empty());
+    assert_eq!(s.server.shutdown_grace, Duration::from_secs(30));
+    assert!(s.mail.smtp_url.is_none());
+    assert!(s.billing.stripe_webhook_secret.is_none());
+    assert!(s.rate_limit.enabled);
+    assert_eq!(
+        s.rate_limit.auth,
+        RateLimit::new(10, Duration::from_secs(60))
+    );
+    assert_eq!(
+        s.rate_limit.api,
+        RateLimit::new(600, Duration::from_secs(60))
+    );
+    assert_eq!(
+        (s.log.format, s.log.filter.as_str()),
+        (LogFormat::Pretty, "info")
+    );
+    assert!(s.auth.jwt_secret.expose_secret().len() >= 32);
+}
+
+#[test]
+fn builtin_files_equal_the_repository_files() {
+    for (name, text) in SHIPPED_CONFIG {
+        let on_disk = std::fs::read_to_string(format!("{}/{name}", repo_config())).unwrap();
+        assert_eq!(on_disk, text, "{name}");
+    }
+    // With no folder at all the built-in layers give the same result as the repository folder
+    // (the tests run in crates/server, which has no config/ folder).
+    let cwd_free = Settings::load_with(|k| (k == "APP_ENV").then(|| "test".to_owned()));
+    let from_folder = load(&[("APP_ENV", "test")]).unwrap();
+    let builtin = Settings::builtin(Environment::Test).unwrap();
+    assert_eq!(
+        format!("{:?}", cwd_free.unwrap()),
+        format!("{from_folder:?}")
+    );
+    assert_eq!(format!("{builtin:?}"), format!("{from_folder:?}"));
+}
+
+#[test]
+fn test_environment_is_fast_and_has_its_own_secret() {
+    let test = load(&[("APP_ENV", "test")]).unwrap();
+    let dev = load(&[("APP_ENV", "development")]).unwrap();
+    assert_eq!(test.environment, Environment::Test);
+    assert_eq!(test.auth.bcrypt_cost, 4);
+    assert_ne!(
+        test.auth.jwt_secret.expose_secret(),
+        dev.auth.jwt_secret.expose_secret()
+    );
+}
+
+#[test]
+fn every_variable_overrides_its_key() {
+    let cases: &[(&str, &str)] = &[
+        ("HOST", "0.0.0.0"),
+        ("PORT", "9090"),
+        ("PUBLIC_URL", "https://api.example.com/"),
+        ("DATABASE_URL", "postgres://plinth:pw@db:5432/plinth"),
+        ("DATABASE_POOL_MAX", "3"),
+        ("JWT_SECRET", STRONG),
+        ("ACCESS_TOKEN_TTL", "5m"),
+        ("REFRESH_TOKEN_TTL", "7d"),
+        ("BCRYPT_COST", "10"),
+        ("STORAGE_URL", "s3://bucket/prefix"),
+        ("MAX_UPLOAD_BYTES", "1024"),
+        ("ALLOWED_FILE_TYPES", " PDF, .png ,"),
+        ("CORS_ORIGINS", "https://a.example,https://b.example"),
+        ("SMTP_URL", "smtps://u:p@mail.example:465"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_abc"),
+        ("REFRESH_REUSE_GRACE", "1h30m"),
+        ("PASSWORD_MIN_LENGTH", "16"),
+        ("LOCKOUT_THRESHOLD", "3"),
+        ("LOCKOUT_BASE", "30s"),
+        ("RATE_LIMIT_ENABLED", "false"),
+        ("RATE_LIMIT_AUTH", "5/s"),
+        ("RATE_LIMIT_API", "100/h"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1"),
+        ("SHUTDOWN_GRACE", "2s"),
+        ("LOG_FORMAT", "json"),
+        ("RUST_LOG", "plinth=debug,warn"),
+    ];
+    assert_eq!(
+        cases.len(),
+        ENV_KEYS.len(),
+        "every documented variable is covered"
+    );
+    let s = load(cases).unwrap();
+    assert_eq!(s.bind_address(), "0.0.0.0:9090");
+    assert_eq!(s.server.public_url, "https://api.example.com");
+    assert_eq!(
+        s.database.url.expose_secret(),
+        "postgres://plinth:pw@db:5432/plinth"
+    );
+    assert_eq!(s.database.pool_max, 3);
+    assert_eq!(s.auth.jwt_secret.expose_secret(), STRONG);
+    assert_eq!(s.auth.access_token_ttl, Duration::from_secs(300));
+    assert_eq!(s.auth.refresh_token_ttl, Duration::from_secs(7 * 86_400));
+    assert_eq!(s.auth.bcrypt_cost, 10);
+    assert_eq!(s.storage.url, "s3://bucket/prefix");
+    assert_eq!(s.storage.max_upload_bytes, 1024);
+    assert_eq!(s.storage.allowed_file_types, ["pdf", "png"]);
+    assert_eq!(
+        s.server.cors_origins,
+        ["https://a.example", "https://b.example"]
+    );
+    assert_eq!(
+        s.mail.smtp_url.unwrap().expose_secret(),
+        "smtps://u:p@mail.example:465"
+    );
+    assert_eq!(
+        s.billing.stripe_webhook_secret.unwrap().expose_secret(),
+        "whsec_abc"
+    );
+    assert_eq!(s.auth.refresh_reuse_grace, Duration::from_secs(5400));
+    assert_eq!(s.auth.password_min_length, 16);
+    assert_eq!(
+        (s.auth.lockout_threshold, s.auth.lockout_base),
+        (3, Duration::from_secs(30))
+    );
+    assert!(!s.rate_limit.enabled);
+    assert_eq!(s.rate_limit.auth, RateLimit::new(5, Duration::from_secs(1)));
+    assert_eq!(
+        s.rate_limit.api,
+        RateLimit::new(100, Duration::from_secs(3600))
+    );
+    let nets: Vec<String> = s
+        .server
+        .trusted_proxies
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(nets, ["10.0.0.0/8", "192.168.1.1/32"]);
+    assert_eq!(s.server.shutdown_grace, Duration::from_secs(2));
+    assert_eq!(
+        (s.log.format, s.log.filter.as_str()),
+        (LogFormat::Json, "plinth=debug,warn")
+    );
+}
+
+#[test]
+fn layers_apply_default_then_environment_file_then_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("default.toml"),
+        "PORT = 9000\nLOG_FORMAT = \"json\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("test.toml"),
+        "PORT = 9100\nJWT_SECRET = \"a-test-secret-that-is-32-bytes-long!\"\n",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let dir_vars = [("PLINTH_CONFIG_DIR", path), ("APP_ENV", "test")];
+    let file_only = load(&dir_vars).unwrap();
+    assert_eq!(
+        file_only.server.port, 9100,
+        "{{APP_ENV}}.toml beats default.toml"
+    );
+    assert_eq!(
+        file_only.log.format,
+        LogFormat::Json,
+        "default.toml beats the built-in default"
+    );
+    assert_eq!(
+        file_only.database.pool_max, 10,
+        "keys no file sets keep the built-in default"
+    );
+    let with_env = load(&[dir_vars[0], dir_vars[1], ("PORT", "9200")]).unwrap();
+    assert_eq!(with_env.server.port, 9200, "the variable beats every file");
+    let dev = load(&[("PLINTH_CONFIG_DIR", path), ("JWT_SECRET", STRONG)]).unwrap();
+    assert_eq!(
+        dev.server.port, 9000,
+        "no development.toml in the folder: default.toml applies"
+    );
+}
+
+#[test]
+fn empty_list_variables_mean_empty_lists() {
+    let s = load(&[
+        ("ALLOWED_FILE_TYPES", ""),
+        ("CORS_ORIGINS", ""),
+        ("TRUSTED_PROXIES", ""),
+    ])
+    .unwrap();
+    assert!(s.storage.allowed_file_types.is_empty());
+    assert!(s.server.cors_origins.is_empty());
+    assert!(s.server.trusted_proxies.is_empty());
+}
+
+#[test]
+fn unknown_app_env_lists_the_valid_ones() {
+    let line = err(&[("APP_ENV", "staging")]);
+    assert!(
+        line.contains("staging") && line.contains("development, test, production"),
+        "{line}"
+    );
+}
+
+#[test]
+fn missing_config_dir_is_an_error() {
+    let line = err(&[("PLINTH_CONFIG_DIR", "/nonexistent/plinth-config")]);
+    assert!(line.contains("PLINTH_CONFIG_DIR"), "{line}");
+}
+
+#[test]
+fn unknown_keys_in_a_file_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("default.toml"), "PROT = 8080\n").unwrap();
+    let line = err(&[("PLINTH_CONFIG_DIR", dir.path().to_str().unwrap())]);
+    assert!(
+        line.contains("PROT") && line.contains("default.toml"),
+        "{line}"
+    );
+}
+
+#[test]
+fn unparsable_values_name_the_setting_and_its_origin() {
+    for (key, value, hint) in [
+        ("DATABASE_URL", "mysql://x", "sqlite"),
+        ("DATABASE_URL", "not a url", "sqlite"),
+        ("STORAGE_URL", "ftp://x", "s3://"),
+        ("STORAGE_URL", "nope", "URL"),
+        ("PUBLIC_URL", "localhost:8080", "http"),
+        ("ACCESS_TOKEN_TTL", "15 minutes", "duration"),
+        ("SHUTDOWN_GRACE", "-1s", "duration"),
+        ("PORT", "80a", "whole number"),
+        ("PORT", "70000", "whole number"),
+        ("MAX_UPLOAD_BYTES", "10MB", "whole number"),
+        ("DATABASE_POOL_MAX", "0", "whole number"),
+        ("TRUSTED_PROXIES", "10.0.0.0/33", "CIDR"),
+        ("RATE_LIMIT_AUTH", "ten", "rate"),
+        ("RATE_LIMIT_ENABLED", "maybe", "true or false"),
+        ("LOG_FORMAT", "xml", "json"),
+        ("CORS_ORIGINS", "example.com", "origin"),
+        ("SMTP_URL", "http://x", "smtp"),
+        ("STRIPE_WEBHOOK_SECRET", "sk_live_x", "whsec_"),
+    ] {
+        let line = err(&[(key, value)]);
+        assert!(line.contains(key), "{key}: {line}");
+        assert!(line.contains(hint), "{key}: {line}");
+        assert!(line.contains("environment variable"), "{key}: {line}");
+    }
+}
+
+#[test]
+fn bcrypt_cost_must_be_between_4_and_31() {
+    for bad in ["3", "32", "0"] {
+        let line = err(&[("BCRYPT_COST", bad)]);
+        assert!(
+            line.contains("BCRYPT_COST") && line.contains("4 to 31"),
+            "{line}"
+        );
+    }
+    for good in ["4", "31"] {
+        assert_eq!(
+            load(&[("BCRYPT_COST", good)])
+                .unwrap()
+                .auth
+                .bcrypt_cost
+                .to_string(),
+            good
+        );
+    }
+}
+
+#[test]
+fn production_refuses_a_missing_short_or_shipped_jwt_secret() {
+    let prod = ("APP_ENV", "production");
+    let line = err(&[prod]);
+    assert!(
+        line.contains("production") && line.contains("JWT_SECRET is not set"),
+        "{line}"
+    );
+    let line = err(&[prod, ("JWT_SECRET", "")]);
+    assert!(line.contains("JWT_SECRET is not set"), "{line}");
+    let line = err(&[prod, ("JWT_SECRET", "short-secret")]);
+    assert!(
+        line.contains("shorter than 32 bytes") && !line.contains("short-secret"),
+        "{line}"
+    );
+    let shipped = shipped_secrets();
+    assert_eq!(
+        shipped.len(),
+        2,
+        "development and test ship one secret each"
+    );
+    for secret in &shipped {
+        let line = err(&[prod, ("JWT_SECRET", secret)]);
+        assert!(
+            line.contains("published") && !line.contains(secret.as_str()),
+            "{line}"
+        );
+    }
+    let ok = load(&[prod, ("JWT_SECRET", STRONG)]).unwrap();
+    assert_eq!(ok.environment, Environment::Production);
+    assert_eq!(ok.log.format, LogFormat::Json);
+}
+
+#[test]
+fn short_secrets_are_refused_everywhere() {
+    let line = err(&[("JWT_SECRET", "too-short")]);
+    assert!(
+        line.contains("JWT_SECRET") && line.contains("32 bytes") && !line.contains("too-short"),
+        "{line}"
+    );
+}
+
+#[test]
+fn debug_and_errors_never_show_secrets() {
+    let s = load(&[
+        ("DATABASE_URL", "postgres://plinth:db-pass-123@db/plinth"),
+        ("SMTP_URL", "smtp://mailer:smtp-pass-456@mail:25"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_stripe789"),
+        ("JWT_SECRET", STRONG),
+    ])
+    .unwrap();
+    let debug = format!("{s:?}");
+    for secret in ["db-pass-123", "smtp-pass-456", "stripe789", STRONG] {
+        assert!(!debug.contains(secret), "{secret} leaked in {debug}");
+    }
+    assert!(debug.contains("postgres://plinth:***@db/plinth"), "{debug}");
+    let line = err(&[("DATABASE_URL", "mysql://root:db-pass-123@db/x")]);
+    assert!(!line.contains("db-pass-123"), "{line}");
+    let line = err(&[("SMTP_URL", "http://mailer:smtp-pass-456@mail")]);
+    assert!(!line.contains("smtp-pass-456"), "{line}");
+}

@@ -1,0 +1,184 @@
+//! The composition root: the one place that picks adapters for the ports and wires the
+//! services, then binds the socket and starts the HTTP server.
+
+mod readiness;
+mod services;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use plinth_api::{AppState, HttpSettings, ReadinessCheck};
+use plinth_files::BlobStore;
+use plinth_store::Database;
+use secrecy::ExposeSecret;
+
+use crate::settings::Settings;
+
+pub use readiness::{DatabaseReadiness, StorageReadiness};
+pub use services::{
+    Services, TOKEN_AUDIENCE, jwt_key_id, password_hasher, token_signer, user_service,
+};
+
+/// Why the application could not start. Messages never contain a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Connecting to or migrating the database failed.
+    #[error(transparent)]
+    Database(#[from] plinth_store::StoreError),
+    /// `STORAGE_URL` could not be turned into a blob store.
+    #[error(transparent)]
+    Storage(#[from] plinth_blobs::BlobConfigError),
+    /// A setting could not be converted for a service (for example a lifetime too long for
+    /// the token clock).
+    #[error("invalid setting: {0}")]
+    Setting(String),
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// `HOST:PORT`.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The HTTP server refused the listener.
+    #[error("cannot start the HTTP server: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A built application: the database is migrated, the socket is bound and the server is ready
+/// to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    database: Database,
+}
+
+impl Application {
+    /// Connects the database and applies pending migrations, opens the blob store, wires the
+    /// services and binds `HOST:PORT` (port 0 picks a free port; see [`Application::port`]).
+    ///
+    /// # Errors
+    /// [`StartupError`] naming what failed: database unreachable, migration failure, bad
+    /// storage URL, port in use…
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let database = Database::connect(
+            settings.database.url.expose_secret(),
+            settings.database.pool_max,
+        )
+        .await?;
+        database.migrate_up().await?;
+        let blobs = plinth_blobs::open_store(&settings.storage.url)?;
+        let state = app_state(&settings, &database, blobs)?;
+        let address = settings.bind_address();
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address, source })?;
+        let server = plinth_api::serve(listener, state).map_err(StartupError::Serve)?;
+        tracing::info!(
+            address = %local,
+            environment = %settings.environment,
+            database = database.redacted_url(),
+            storage = %settings.storage.url,
+            version = env!("CARGO_PKG_VERSION"),
+            "plinth is listening"
+        );
+        Ok(Self {
+            port: local.port(),
+            server,
+            database,
+        })
+    }
+
+    /// The bound port (the real one when `PORT` was 0).
+    #[must_use]
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database the application uses (tests inspect it).
+    #[must_use]
+    pub const fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// A handle to stop the server from elsewhere (`stop(true)` is graceful).
+    #[must_use]
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops accepting connections, lets in-flight
+    /// requests finish for up to `SHUTDOWN_GRACE`, closes the pool and returns.
+    ///
+    /// # Errors
+    /// An I/O error from the server or from installing the signal handlers.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let signals = tokio::spawn(async move {
+            let which = tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = terminate.recv() => "SIGTERM",
+            };
+            tracing::info!(signal = which, "shutting down: draining in-flight requests");
+            handle.stop(true).await;
+        });
+        self.server.await?;
+        signals.abort();
+        tracing::info!("plinth stopped");
+        if let Err(e) = self.database.close().await {
+            tracing::warn!(error = %e, "closing the database pool failed");
+        }
+        Ok(())
+    }
+}
+
+/// Everything the HTTP layer needs, wired from `settings`, `database` and `blobs`.
+///
+/// # Errors
+/// [`StartupError::Setting`] when a setting cannot be represented for a service.
+pub fn app_state(
+    settings: &Settings,
+    database: &Database,
+    blobs: Arc<dyn BlobStore>,
+) -> Result<AppState, StartupError> {
+    let services = Services::new(settings, database, Arc::clone(&blobs))?;
+    let readiness: Vec<(String, Arc<dyn ReadinessCheck>)> = vec![
+        (
+            "database".to_owned(),
+            Arc::new(DatabaseReadiness(database.clone())),
+        ),
+        ("storage".to_owned(), Arc::new(StorageReadiness(blobs))),
+    ];
+    Ok(AppState {
+        auth: services.auth,
+        users: services.users,
+        files: services.files,
+        billing: services.billing,
+        readiness,
+        http: http_settings(settings),
+    })
+}
+
+/// The HTTP layer's view of the settings. The JSON body limit keeps the API's default.
+#[must_use]
+pub fn http_settings(settings: &Settings) -> HttpSettings {
+    HttpSettings {
+        max_upload_bytes: settings.storage.max_upload_bytes,
+        trusted_proxies: settings.server.trusted_proxies.clone(),
+        cors_origins: settings.server.cors_origins.clone(),
+        shutdown_grace: settings.server.shutdown_grace,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        rate_limit_enabled: settings.rate_limit.enabled,
+        rate_limit_auth: settings.rate_limit.auth,
+        rate_limit_api: settings.rate_limit.api,
+        hsts: settings.environment == crate::settings::Environment::Production,
+        ..HttpSettings::default()
+    }
+}

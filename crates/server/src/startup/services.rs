@@ -1,0 +1,151 @@
+//! Wiring the domain services to their adapters.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use plinth_billing::BillingService;
+use plinth_files::{BlobStore, FileLimits, FileService};
+use plinth_kernel::{Clock, SystemClock};
+use plinth_security::{BcryptHasher, JwtKeys, JwtSigner};
+use plinth_sessions::{AuthService, TokenLifetimes, TokenSigner};
+use plinth_store::Database;
+use plinth_users::{PasswordHasher, PasswordPolicy, UserService};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use super::StartupError;
+use crate::settings::Settings;
+
+/// The audience every access token is issued for and checked against.
+pub const TOKEN_AUDIENCE: &str = "plinth";
+
+/// The domain services, wired to the store, the blob store, bcrypt, JWT and the system clock.
+#[derive(Clone)]
+pub struct Services {
+    /// Sign-up, sign-in, refresh, logout.
+    pub auth: AuthService,
+    /// Profiles, admin listing, the super-admin bootstrap.
+    pub users: UserService,
+    /// Uploads and downloads.
+    pub files: FileService,
+    /// Plans.
+    pub billing: BillingService,
+}
+
+impl Services {
+    /// Wires every service.
+    ///
+    /// # Errors
+    /// [`StartupError::Setting`] when a token lifetime is too long to represent.
+    pub fn new(
+        settings: &Settings,
+        database: &Database,
+        blobs: Arc<dyn BlobStore>,
+    ) -> Result<Self, StartupError> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let hasher = password_hasher(settings);
+        let policy = password_policy(settings);
+        let lifetimes = TokenLifetimes {
+            access: chrono_duration("ACCESS_TOKEN_TTL", settings.auth.access_token_ttl)?,
+            refresh: chrono_duration("REFRESH_TOKEN_TTL", settings.auth.refresh_token_ttl)?,
+        };
+        let uow = database.unit_of_work();
+        let audit = database.audit();
+        let auth = AuthService::new(
+            database.users(),
+            database.sessions(),
+            Arc::clone(&hasher),
+            token_signer(settings),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+            policy,
+            lifetimes,
+        );
+        let users = user_service(settings, database);
+        let limits = FileLimits {
+            max_upload_bytes: settings.storage.max_upload_bytes,
+            allowed_extensions: settings
+                .storage
+                .allowed_file_types
+                .iter()
+                .cloned()
+                .collect::<BTreeSet<_>>(),
+        };
+        let files = FileService::new(
+            database.files(),
+            blobs,
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+            limits,
+        );
+        let billing = BillingService::new(database.billing(), audit, uow, clock);
+        Ok(Self {
+            auth,
+            users,
+            files,
+            billing,
+        })
+    }
+}
+
+/// [`UserService`] alone (what `plinth admin create` needs: no blob store, no signer).
+#[must_use]
+pub fn user_service(settings: &Settings, database: &Database) -> UserService {
+    UserService::new(
+        database.users(),
+        password_hasher(settings),
+        database.audit(),
+        database.unit_of_work(),
+        Arc::new(SystemClock),
+        password_policy(settings),
+    )
+}
+
+/// bcrypt with `BCRYPT_COST`.
+#[must_use]
+pub fn password_hasher(settings: &Settings) -> Arc<dyn PasswordHasher> {
+    Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost))
+}
+
+/// HS256 JWTs keyed by `JWT_SECRET`, issued by `PUBLIC_URL` for the audience
+/// [`TOKEN_AUDIENCE`], with the key id from [`jwt_key_id`].
+#[must_use]
+pub fn token_signer(settings: &Settings) -> Arc<dyn TokenSigner> {
+    let secret = &settings.auth.jwt_secret;
+    let keys = JwtKeys {
+        current: (jwt_key_id(secret), secret.clone()),
+        previous: Vec::new(),
+    };
+    Arc::new(JwtSigner::new(
+        keys,
+        settings.server.public_url.clone(),
+        TOKEN_AUDIENCE.to_owned(),
+    ))
+}
+
+/// The `kid` of the key derived from `secret`: the first 8 hex digits of
+/// SHA-256(`"plinth-jwt-kid:" + secret`). Changing `JWT_SECRET` changes the `kid`, so tokens
+/// signed with the old secret are refused as "unknown key" rather than as a bad signature. The
+/// truncated hash tells nothing useful about a secret of 32 random bytes, and a weak secret is
+/// already exposed to offline guessing by any token's signature.
+#[must_use]
+pub fn jwt_key_id(secret: &SecretString) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"plinth-jwt-kid:")
+        .chain_update(secret.expose_secret())
+        .finalize();
+    hex::encode(&digest[..4])
+}
+
+fn password_policy(settings: &Settings) -> PasswordPolicy {
+    PasswordPolicy {
+        min_length: settings.auth.password_min_length,
+    }
+}
+
+fn chrono_duration(key: &str, d: Duration) -> Result<chrono::Duration, StartupError> {
+    chrono::Duration::from_std(d).map_err(|_| StartupError::Setting(format!("{key} is too long")))
+}

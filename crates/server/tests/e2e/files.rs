@@ -1,0 +1,111 @@
+//! upload → list → download → delete, through HTTP and into the storage folder.
+
+use std::path::Path;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{spawn_app, text_content, upload};
+
+/// Regular files under `dir`, recursively.
+fn files_under(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .map(|e| e.unwrap().path())
+        .map(|p| if p.is_dir() { files_under(&p) } else { 1 })
+        .sum()
+}
+
+#[tokio::test]
+async fn upload_list_download_delete() {
+    let app = spawn_app().await;
+    let (_, owner) = app.register_user().await;
+    let token = owner["access_token"].as_str().unwrap();
+    let content = text_content(300 * 1024);
+
+    let file = upload(
+        &app.client,
+        &app.address,
+        token,
+        "notes.txt",
+        content.clone(),
+    )
+    .await;
+    let id = file["id"].as_str().unwrap().to_owned();
+    assert_eq!(file["name"], "notes.txt");
+    assert_eq!(file["size"], content.len());
+    assert_eq!(file["version"], 1);
+    assert_eq!(file["owner_id"], owner["user"]["id"]);
+    assert_eq!(file["sha256"].as_str().unwrap().len(), 64);
+    assert!(
+        files_under(&app.storage_dir) >= 1,
+        "the bytes are in the storage folder"
+    );
+
+    let list: Value = app
+        .get_auth("/api/v1/files", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], id.as_str());
+    assert!(list["next_cursor"].is_null());
+
+    let res = app
+        .get_auth(&format!("/api/v1/files/{id}/content"), token)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().contains_key("etag"));
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        content.as_slice(),
+        "downloaded bytes are identical"
+    );
+
+    // Another user cannot see it at all.
+    let (_, stranger) = app.register_user().await;
+    let stranger_token = stranger["access_token"].as_str().unwrap();
+    let res = app
+        .get_auth(&format!("/api/v1/files/{id}/content"), stranger_token)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let list: Value = app
+        .get_auth("/api/v1/files", stranger_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["items"].as_array().unwrap().is_empty());
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/files/{id}")))
+        .bearer_auth(stranger_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The owner deletes it: gone from the API and from the storage folder.
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/files/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app.get_auth(&format!("/api/v1/files/{id}"), token).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let list: Value = app
+        .get_auth("/api/v1/files", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["items"].as_array().unwrap().is_empty());
+    assert_eq!(files_under(&app.storage_dir), 0, "the blob is deleted");
+}

@@ -1,0 +1,297 @@
+//! `spawn_app()`, the per-test database, and helpers for driving the API and the binary.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use plinth_server::settings::ENV_KEYS;
+use plinth_server::{Application, Environment, Settings};
+use plinth_store::Database;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+/// The `User-Agent` every test client sends (audit entries record it).
+pub const USER_AGENT: &str = "plinth-e2e/1.0";
+
+/// A password the policy accepts.
+pub const PASSWORD: &str = "correct horse battery staple 42";
+
+/// The repository's config folder, for the binary.
+pub fn config_dir() -> String {
+    format!("{}/../../config", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// A fresh, empty database: a SQLite file in `dir`, or a new PostgreSQL database on the
+/// `TEST_DATABASE_URL` server.
+pub async fn fresh_database_url(dir: &Path) -> String {
+    let Some(admin) = admin_url() else {
+        eprintln!("e2e backend: sqlite");
+        return format!("sqlite://{}?mode=rwc", dir.join("plinth.db").display());
+    };
+    let name = format!("plinth_test_{}", uuid::Uuid::now_v7().simple());
+    let conn = sea_orm::Database::connect(&admin)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    conn.execute_raw(Statement::from_string(
+        DbBackend::Postgres,
+        format!("CREATE DATABASE {name}"),
+    ))
+    .await
+    .expect("create the test database");
+    conn.close().await.unwrap();
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    eprintln!("e2e backend: postgres (database {name})");
+    url.to_string()
+}
+
+/// A unique email.
+pub fn unique_email() -> String {
+    format!("user-{}@example.com", uuid::Uuid::now_v7().simple())
+}
+
+/// A client that sends [`USER_AGENT`] and does not follow redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// A server running in this process.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The client to use.
+    pub client: reqwest::Client,
+    /// The app's database, to check what was stored.
+    pub database: Database,
+    /// Its URL (for running the binary against the same database).
+    pub database_url: String,
+    /// The storage folder.
+    pub storage_dir: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts the app on a free port with the `test` settings, a fresh database and a fresh
+/// storage folder.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database_url(dir.path()).await;
+    let storage_dir = dir.path().join("files");
+    let mut settings = Settings::builtin(Environment::Test).unwrap();
+    settings.server.host = "127.0.0.1".to_owned();
+    settings.server.port = 0;
+    settings.database.url = SecretString::from(database_url.clone());
+    settings.storage.url = format!("file://{}", storage_dir.display());
+    settings.server.shutdown_grace = Duration::from_secs(1);
+    if std::env::var_os("TEST_LOG").is_some() {
+        plinth_server::telemetry::init(&settings.log, plinth_server::telemetry::LogTarget::Stderr)
+            .unwrap();
+    }
+    let app = Application::build(settings).await.expect("build the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let database = app.database().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: client(),
+        database,
+        database_url,
+        storage_dir,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// `address + path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POSTs JSON, with an optional bearer token and request id.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+        request_id: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(id) = request_id {
+            req = req.header("x-request-id", id);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// GETs with a bearer token.
+    pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers a new account and returns `(email, token pair)`.
+    pub async fn register_user(&self) -> (String, Value) {
+        let email = unique_email();
+        let res = self
+            .post_json(
+                "/api/v1/auth/register",
+                &json!({ "email": email, "password": PASSWORD, "name": "Test User" }),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        (email, res.json().await.unwrap())
+    }
+
+    /// Logs in and returns the token pair.
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        let res = self
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({ "email": email, "password": password }),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {email}");
+        res.json().await.unwrap()
+    }
+}
+
+/// Uploads `bytes` as `name` and returns the `File` body.
+pub async fn upload(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Value {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str("text/plain")
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let res = client
+        .post(format!("{base}/api/v1/files"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json().await.unwrap()
+}
+
+/// Some text content of `len` bytes that is not all one byte.
+pub fn text_content(len: usize) -> Vec<u8> {
+    let line = format!(
+        "plinth e2e {} the quick brown fox jumps over the lazy dog\n",
+        uuid::Uuid::now_v7()
+    );
+    line.bytes().cycle().take(len).collect()
+}
+
+/// The built `plinth` binary with a clean environment: none of the settings variables leak
+/// in from the test process, the config folder is the repository's and `APP_ENV=test`.
+pub fn plinth(cwd: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plinth"));
+    for key in ENV_KEYS {
+        cmd.env_remove(key);
+    }
+    cmd.env("APP_ENV", "test")
+        .env("PLINTH_CONFIG_DIR", config_dir())
+        .env("RUST_LOG", "warn")
+        .current_dir(cwd);
+    cmd
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `plinth serve` child process, killed when dropped.
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary serving `database_url` and `storage_dir` on a free port and waits until
+/// `/health` answers.
+pub async fn start_binary(cwd: &Path, database_url: &str, storage_dir: &Path) -> Server {
+    let port = free_port();
+    let child = plinth(cwd)
+        .arg("serve")
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", database_url)
+        .env("STORAGE_URL", format!("file://{}", storage_dir.display()))
+        .env("SHUTDOWN_GRACE", "5s")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut server = Server {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+    };
+    wait_healthy(&mut server).await;
+    server
+}
+
+async fn wait_healthy(server: &mut Server) {
+    let client = client();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            panic!("plinth exited before serving: {status}");
+        }
+        if let Ok(res) = client
+            .get(format!("{}/health", server.address))
+            .send()
+            .await
+            && res.status() == StatusCode::OK
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "plinth did not answer /health within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

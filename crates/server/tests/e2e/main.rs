@@ -1,0 +1,15 @@
+//! End-to-end tests of the `plinth` server: in-process through `spawn_app()` (port 0, a fresh
+//! database and storage folder per test) and, for what only a real process can show
+//! (durability after `kill -9`, signals, exit codes), through the built binary.
+//!
+//! Every test runs against SQLite, or against a fresh PostgreSQL database per test when
+//! `TEST_DATABASE_URL` is set (`CREATE DATABASE plinth_test_<uuid>` on that server).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod files;
+mod process;
+mod service;

@@ -1,0 +1,303 @@
+//! The real binary: durability across `kill -9`, graceful SIGTERM, and refusing bad
+//! configuration with one line on stderr.
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{
+    PASSWORD, client, fresh_database_url, plinth, start_binary, text_content, unique_email, upload,
+};
+
+/// Asserts a failed start: non-zero exit, exactly one line on stderr containing every needle,
+/// nothing on stdout.
+fn assert_refused(out: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "expected failure, stderr: {stderr}");
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "exactly one line: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+    }
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[tokio::test]
+async fn kill_9_loses_no_user_and_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database_url(dir.path()).await;
+    let storage = dir.path().join("files");
+    let http = client();
+
+    let mut first = start_binary(dir.path(), &database_url, &storage).await;
+    let email = unique_email();
+    let res = http
+        .post(format!("{}/api/v1/auth/register", first.address))
+        .json(&json!({ "email": email, "password": PASSWORD, "name": "Durable" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let pair: serde_json::Value = res.json().await.unwrap();
+    let content = text_content(64 * 1024);
+    let file = upload(
+        &http,
+        &first.address,
+        pair["access_token"].as_str().unwrap(),
+        "durable.txt",
+        content.clone(),
+    )
+    .await;
+    let id = file["id"].as_str().unwrap().to_owned();
+
+    first.child.kill().unwrap(); // SIGKILL on Unix: no chance to flush anything
+    let status = first.child.wait().unwrap();
+    assert!(!status.success(), "killed, not exited: {status}");
+    drop(first);
+
+    let second = start_binary(dir.path(), &database_url, &storage).await;
+    let res = http
+        .post(format!("{}/api/v1/auth/login", second.address))
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "the user survived");
+    let pair: serde_json::Value = res.json().await.unwrap();
+    let res = http
+        .get(format!("{}/api/v1/files/{id}/content", second.address))
+        .bearer_auth(pair["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "the file survived");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), content.as_slice());
+}
+
+/// Sends `signal` while an upload is still streaming: the upload must complete (201) and the
+/// process must then exit 0.
+async fn signal_drains_in_flight_requests(signal: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database_url(dir.path()).await;
+    let mut server = start_binary(dir.path(), &database_url, &dir.path().join("files")).await;
+    let http = client();
+    let res = http
+        .post(format!("{}/api/v1/auth/register", server.address))
+        .json(&json!({ "email": unique_email(), "password": PASSWORD, "name": "Drain" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let token = res.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Ten 4 KiB chunks, 150 ms apart: the request is in flight for about 1.5 s.
+    let chunks = futures::stream::unfold(0u32, |i| async move {
+        if i == 10 {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        Some((Ok::<_, std::io::Error>(vec![b'a'; 4096]), i + 1))
+    });
+    let part = reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(chunks))
+        .file_name("slow.txt")
+        .mime_str("text/plain")
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let upload = http
+        .post(format!("{}/api/v1/files", server.address))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send();
+    let upload = tokio::spawn(upload);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+
+    let pid = server.child.id().to_string();
+    let kill = Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(kill.success());
+    let res = upload
+        .await
+        .unwrap()
+        .expect("the in-flight upload got an answer");
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "in-flight request drained"
+    );
+    let file: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(file["size"], 40 * 1024);
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "plinth did not stop within 30 s of {signal}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0), "graceful stop exits 0: {status}");
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_exits_0() {
+    signal_drains_in_flight_requests("-TERM").await;
+}
+
+#[tokio::test]
+async fn sigint_drains_and_exits_0() {
+    signal_drains_in_flight_requests("-INT").await;
+}
+
+fn run_refused(env: &[(&str, &str)]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = plinth(dir.path());
+    cmd.arg("serve")
+        .env("PORT", "0")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/db.sqlite?mode=rwc", dir.path().display()),
+        )
+        .env(
+            "STORAGE_URL",
+            format!("file://{}/files", dir.path().display()),
+        )
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn production_refuses_to_start_without_a_strong_jwt_secret() {
+    let prod = ("APP_ENV", "production");
+    assert_refused(
+        &run_refused(&[prod]),
+        &["production", "JWT_SECRET is not set"],
+    );
+    assert_refused(
+        &run_refused(&[prod, ("JWT_SECRET", "tooshort")]),
+        &["JWT_SECRET", "shorter than 32 bytes"],
+    );
+    for secret in plinth_server::settings::shipped_secrets() {
+        let out = run_refused(&[prod, ("JWT_SECRET", &secret)]);
+        assert_refused(&out, &["JWT_SECRET", "published"]);
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains(&secret),
+            "the secret is not echoed"
+        );
+    }
+}
+
+#[test]
+fn unknown_app_env_is_refused() {
+    assert_refused(
+        &run_refused(&[("APP_ENV", "staging")]),
+        &["APP_ENV", "staging", "development, test, production"],
+    );
+}
+
+#[test]
+fn unparsable_urls_and_an_unreachable_database_are_refused() {
+    assert_refused(
+        &run_refused(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]),
+        &["DATABASE_URL"],
+    );
+    let out = run_refused(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+    assert_refused(
+        &run_refused(&[("STORAGE_URL", "ftp://files")]),
+        &["STORAGE_URL"],
+    );
+    assert_refused(&run_refused(&[("PUBLIC_URL", "nope")]), &["PUBLIC_URL"]);
+    assert_refused(
+        &run_refused(&[(
+            "DATABASE_URL",
+            "postgres://plinth:hunter2@127.0.0.1:1/plinth",
+        )]),
+        &["database"],
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = plinth(dir.path())
+        .args(["migrate", "sideways"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = plinth(dir.path())
+        .args(["admin", "create", "--email", "a@example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "--name is required");
+}
+
+#[tokio::test]
+async fn migrate_status_lists_each_migration_and_up_down_change_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(dir.path()).await;
+    let status = |dir: &std::path::Path| {
+        let out = plinth(dir)
+            .args(["migrate", "status"])
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let before = status(dir.path());
+    assert!(!before.is_empty());
+    assert!(
+        before.lines().all(|l| l.starts_with("pending m")),
+        "{before}"
+    );
+    let out = plinth(dir.path())
+        .args(["migrate", "up"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = status(dir.path());
+    assert_eq!(after.lines().count(), before.lines().count());
+    assert!(after.lines().all(|l| l.starts_with("applied m")), "{after}");
+    let out = plinth(dir.path())
+        .args(["migrate", "down"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = status(dir.path());
+    assert!(
+        last.lines().last().unwrap().starts_with("pending"),
+        "{last}"
+    );
+    assert_eq!(
+        last.lines().filter(|l| l.starts_with("applied")).count(),
+        after.lines().count() - 1
+    );
+}
