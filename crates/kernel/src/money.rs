@@ -11,12 +11,54 @@ pub struct Currency {
 
 /// ISO 4217 codes and their exponents (minor units). Extend as needed.
 const CURRENCIES: &[(&str, u8)] = &[
-    ("AED", 2), ("ARS", 2), ("AUD", 2), ("BHD", 3), ("BRL", 2), ("CAD", 2), ("CHF", 2), ("CLP", 0),
-    ("CNY", 2), ("COP", 2), ("CZK", 2), ("DKK", 2), ("EGP", 2), ("EUR", 2), ("GBP", 2), ("HKD", 2),
-    ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("ISK", 0), ("JOD", 3), ("JPY", 0), ("KRW", 0),
-    ("KWD", 3), ("MXN", 2), ("MYR", 2), ("NGN", 2), ("NOK", 2), ("NZD", 2), ("OMR", 3), ("PHP", 2),
-    ("PKR", 2), ("PLN", 2), ("QAR", 2), ("RON", 2), ("RUB", 2), ("SAR", 2), ("SEK", 2), ("SGD", 2),
-    ("THB", 2), ("TND", 3), ("TRY", 2), ("TWD", 2), ("UAH", 2), ("USD", 2), ("VND", 0), ("ZAR", 2),
+    ("AED", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("BHD", 3),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EGP", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NGN", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("QAR", 2),
+    ("RON", 2),
+    ("RUB", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("USD", 2),
+    ("VND", 0),
+    ("ZAR", 2),
 ];
 
 /// Why an amount or currency was refused.
@@ -44,7 +86,10 @@ impl Currency {
             .find(|(c, _)| *c == code)
             .map(|(c, e)| {
                 let b = c.as_bytes();
-                Self { code: [b[0], b[1], b[2]], exponent: *e }
+                Self {
+                    code: [b[0], b[1], b[2]],
+                    exponent: *e,
+                }
             })
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_owned()))
     }
@@ -107,7 +152,10 @@ impl Money {
     /// Zero in `currency`.
     #[must_use]
     pub const fn zero(currency: Currency) -> Self {
-        Self { amount: 0, currency }
+        Self {
+            amount: 0,
+            currency,
+        }
     }
 
     /// Adds two amounts of the same currency.
@@ -116,11 +164,17 @@ impl Money {
     /// [`MoneyError::CurrencyMismatch`] or [`MoneyError::Overflow`].
     pub fn checked_add(self, other: Self) -> Result<Self, MoneyError> {
         if self.currency != other.currency {
-            return Err(MoneyError::CurrencyMismatch(self.currency.to_string(), other.currency.to_string()));
+            return Err(MoneyError::CurrencyMismatch(
+                self.currency.to_string(),
+                other.currency.to_string(),
+            ));
         }
         self.amount
             .checked_add(other.amount)
-            .map(|amount| Self { amount, currency: self.currency })
+            .map(|amount| Self {
+                amount,
+                currency: self.currency,
+            })
             .ok_or(MoneyError::Overflow)
     }
 }
@@ -134,7 +188,14 @@ impl fmt::Display for Money {
             return write!(f, "{sign}{abs} {}", self.currency);
         }
         let div = 10u64.pow(exp);
-        write!(f, "{sign}{}.{:0width$} {}", abs / div, abs % div, self.currency, width = exp as usize)
+        write!(
+            f,
+            "{sign}{}.{:0width$} {}",
+            abs / div,
+            abs % div,
+            self.currency,
+            width = exp as usize
+        )
     }
 }
 
@@ -156,22 +217,37 @@ mod tests {
         let usd = Currency::parse("USD").unwrap();
         assert_eq!(Money::new(1999, usd).to_string(), "19.99 USD");
         assert_eq!(Money::new(-5, usd).to_string(), "-0.05 USD");
-        assert_eq!(Money::new(500, Currency::parse("JPY").unwrap()).to_string(), "500 JPY");
-        assert_eq!(Money::new(1234, Currency::parse("KWD").unwrap()).to_string(), "1.234 KWD");
+        assert_eq!(
+            Money::new(500, Currency::parse("JPY").unwrap()).to_string(),
+            "500 JPY"
+        );
+        assert_eq!(
+            Money::new(1234, Currency::parse("KWD").unwrap()).to_string(),
+            "1.234 KWD"
+        );
     }
 
     #[test]
     fn refuses_mixed_currencies_and_overflow() {
         let usd = Money::new(1, Currency::parse("USD").unwrap());
         let eur = Money::new(1, Currency::parse("EUR").unwrap());
-        assert!(matches!(usd.checked_add(eur), Err(MoneyError::CurrencyMismatch(..))));
-        assert_eq!(Money::new(i64::MAX, usd.currency).checked_add(usd), Err(MoneyError::Overflow));
+        assert!(matches!(
+            usd.checked_add(eur),
+            Err(MoneyError::CurrencyMismatch(..))
+        ));
+        assert_eq!(
+            Money::new(i64::MAX, usd.currency).checked_add(usd),
+            Err(MoneyError::Overflow)
+        );
         assert_eq!(usd.checked_add(usd).unwrap().amount, 2);
     }
 
     #[test]
     fn serialises_as_contract_shape() {
         let m = Money::new(1999, Currency::parse("USD").unwrap());
-        assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"amount":1999,"currency":"USD"}"#);
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"amount":1999,"currency":"USD"}"#
+        );
     }
 }

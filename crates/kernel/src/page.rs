@@ -37,8 +37,12 @@ impl Cursor {
     /// # Errors
     /// [`PageRequestError::BadCursor`] for anything else.
     pub fn decode(s: &str) -> Result<Self, PageRequestError> {
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| PageRequestError::BadCursor)?;
-        uuid::Uuid::from_slice(&bytes).map(Self).map_err(|_| PageRequestError::BadCursor)
+        let bytes = URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| PageRequestError::BadCursor)?;
+        uuid::Uuid::from_slice(&bytes)
+            .map(Self)
+            .map_err(|_| PageRequestError::BadCursor)
     }
 }
 
@@ -70,14 +74,20 @@ impl PageRequest {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(PageRequestError::BadLimit);
         }
-        let cursor = cursor.filter(|c| !c.is_empty()).map(Cursor::decode).transpose()?;
+        let cursor = cursor
+            .filter(|c| !c.is_empty())
+            .map(Cursor::decode)
+            .transpose()?;
         Ok(Self { limit, cursor })
     }
 
     /// The first page of `limit` items.
     #[must_use]
     pub fn first(limit: u32) -> Self {
-        Self { limit: limit.clamp(1, MAX_LIMIT), cursor: None }
+        Self {
+            limit: limit.clamp(1, MAX_LIMIT),
+            cursor: None,
+        }
     }
 
     /// How many items at most.
@@ -95,7 +105,10 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { limit: DEFAULT_LIMIT, cursor: None }
+        Self {
+            limit: DEFAULT_LIMIT,
+            cursor: None,
+        }
     }
 }
 
@@ -121,12 +134,18 @@ impl<T> Page<T> {
         } else {
             None
         };
-        Self { items: rows, next_cursor }
+        Self {
+            items: rows,
+            next_cursor,
+        }
     }
 
     /// Converts the items, keeping the cursor.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 }
 
@@ -137,8 +156,14 @@ mod tests {
     #[test]
     fn limit_bounds_and_default() {
         assert_eq!(PageRequest::new(None, None).unwrap().limit(), 20);
-        assert_eq!(PageRequest::new(Some(0), None), Err(PageRequestError::BadLimit));
-        assert_eq!(PageRequest::new(Some(101), None), Err(PageRequestError::BadLimit));
+        assert_eq!(
+            PageRequest::new(Some(0), None),
+            Err(PageRequestError::BadLimit)
+        );
+        assert_eq!(
+            PageRequest::new(Some(101), None),
+            Err(PageRequestError::BadLimit)
+        );
         assert_eq!(PageRequest::new(Some(100), None).unwrap().limit(), 100);
     }
 
@@ -146,8 +171,18 @@ mod tests {
     fn cursor_round_trips_and_rejects_garbage() {
         let id = uuid::Uuid::now_v7();
         let c = Cursor::after(id).encode();
-        assert_eq!(PageRequest::new(None, Some(&c)).unwrap().cursor().unwrap().last_id(), id);
-        assert_eq!(PageRequest::new(None, Some("not a cursor!")), Err(PageRequestError::BadCursor));
+        assert_eq!(
+            PageRequest::new(None, Some(&c))
+                .unwrap()
+                .cursor()
+                .unwrap()
+                .last_id(),
+            id
+        );
+        assert_eq!(
+            PageRequest::new(None, Some("not a cursor!")),
+            Err(PageRequestError::BadCursor)
+        );
     }
 
     #[test]

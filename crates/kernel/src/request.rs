@@ -16,6 +16,10 @@ impl RequestMeta {
     /// Metadata for changes made from the command line.
     #[must_use]
     pub fn cli() -> Self {
-        Self { ip: None, user_agent: Some("plinth-cli".to_owned()), request_id: None }
+        Self {
+            ip: None,
+            user_agent: Some("plinth-cli".to_owned()),
+            request_id: None,
+        }
     }
 }

@@ -31,7 +31,11 @@ impl MemoryUnitOfWork {
 impl UnitOfWork for MemoryUnitOfWork {
     async fn begin(&self) -> Result<Box<dyn Transaction>, RepoError> {
         let guard = Arc::clone(&self.lock).lock_owned().await;
-        Ok(Box::new(MemoryTransaction { _guard: guard, undo: Vec::new(), committed: false }))
+        Ok(Box::new(MemoryTransaction {
+            _guard: guard,
+            undo: Vec::new(),
+            committed: false,
+        }))
     }
 }
 
@@ -48,9 +52,9 @@ impl MemoryTransaction {
     /// # Errors
     /// [`RepoError::Internal`] when the transaction came from another adapter.
     pub fn from_dyn(tx: &mut dyn Transaction) -> Result<&mut Self, RepoError> {
-        tx.as_any_mut()
-            .downcast_mut::<Self>()
-            .ok_or_else(|| RepoError::internal("an in-memory repository was given a foreign transaction"))
+        tx.as_any_mut().downcast_mut::<Self>().ok_or_else(|| {
+            RepoError::internal("an in-memory repository was given a foreign transaction")
+        })
     }
 
     /// Registers how to undo a write just made; run in reverse order on rollback.
@@ -92,7 +96,9 @@ impl ManualClock {
     /// A clock showing `at`.
     #[must_use]
     pub fn new(at: Timestamp) -> Self {
-        Self { now: Arc::new(Mutex::new(at)) }
+        Self {
+            now: Arc::new(Mutex::new(at)),
+        }
     }
 
     /// Moves the clock forward (or back, with a negative duration).
@@ -138,7 +144,9 @@ mod tests {
         assert_eq!(*log.lock().unwrap(), vec![2, 1, 0]);
         let mut tx = uow.begin().await.unwrap();
         let l2 = Arc::clone(&log);
-        MemoryTransaction::from_dyn(tx.as_mut()).unwrap().on_rollback(move || l2.lock().unwrap().push(9));
+        MemoryTransaction::from_dyn(tx.as_mut())
+            .unwrap()
+            .on_rollback(move || l2.lock().unwrap().push(9));
         tx.commit().await.unwrap();
         assert_eq!(log.lock().unwrap().len(), 3);
     }
