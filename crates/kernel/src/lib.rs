@@ -14,7 +14,7 @@ mod repo_error;
 mod request;
 mod uow;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use clock::{Clock, SystemClock};

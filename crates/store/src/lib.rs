@@ -19,6 +19,9 @@ mod error;
 mod repos;
 mod uow;
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
 pub use database::{
     ACQUIRE_TIMEOUT, Database, MIGRATION_LOCK_KEY, PING_TIMEOUT, SQLITE_BUSY_TIMEOUT,
 };

@@ -64,7 +64,11 @@ async fn connection_errors_never_show_the_password() {
     assert!(matches!(err, StoreError::InvalidUrl { .. }));
     assert!(!format!("{err} {err:?}").contains("hunter2-Secret"));
     let t = sqlite().await;
-    assert!(!format!("{:?}", t.db).is_empty());
+    let debug = format!("{:?}", t.db);
+    assert!(
+        debug.starts_with("Database") && debug.contains("sqlite://") && debug.contains("plinth.db"),
+        "Debug names the database: {debug}"
+    );
 }
 
 async fn closed_database_is_unavailable(t: TestDb) {

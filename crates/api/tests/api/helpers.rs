@@ -60,6 +60,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub users: UserService,
+    /// The user rows, to check what was (not) stored.
+    pub user_rows: MemoryUserRepository,
     pub blobs: MemoryBlobStore,
     pub file_rows: MemoryFileRepository,
     /// The audit log, unless the test supplied its own.
@@ -75,7 +77,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let audit_log = MemoryAuditLog::new();
     let audit: Arc<dyn AuditLog> = options.audit.unwrap_or_else(|| Arc::new(audit_log.clone()));
-    let user_repo = Arc::new(MemoryUserRepository::new());
+    let user_rows = MemoryUserRepository::new();
+    let user_repo = Arc::new(user_rows.clone());
     let hasher = Arc::new(FakePasswordHasher::new());
     let policy = PasswordPolicy::default();
     let auth = AuthService::new(
@@ -153,6 +156,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         address,
         client,
         users,
+        user_rows,
         blobs,
         file_rows,
         audit_log,

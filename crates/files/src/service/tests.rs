@@ -498,5 +498,14 @@ async fn a_client_stream_error_fails_the_upload_and_leaves_nothing() {
 
 #[tokio::test]
 async fn check_storage_answers_when_the_store_does() {
-    assert!(fixture(1).service.check_storage().await.is_ok());
+    let f = fixture(1);
+    assert!(f.service.check_storage().await.is_ok());
+    f.blobs.set_unavailable(true);
+    let err = f.service.check_storage().await.unwrap_err();
+    assert!(
+        matches!(err, FileError::Blob(BlobError::Unavailable(_))),
+        "{err:?}"
+    );
+    f.blobs.set_unavailable(false);
+    assert!(f.service.check_storage().await.is_ok());
 }

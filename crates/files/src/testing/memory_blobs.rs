@@ -1,6 +1,7 @@
 //! [`MemoryBlobStore`].
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::{Bytes, BytesMut};
@@ -16,6 +17,8 @@ const READ_CHUNK: usize = 64 * 1024;
 #[derive(Clone, Default)]
 pub struct MemoryBlobStore {
     blobs: Arc<Mutex<HashMap<String, Bytes>>>,
+    /// Set by [`MemoryBlobStore::set_unavailable`]: `check` then fails as an unreachable store.
+    unavailable: Arc<AtomicBool>,
 }
 
 impl MemoryBlobStore {
@@ -37,6 +40,12 @@ impl MemoryBlobStore {
     #[must_use]
     pub fn bytes(&self, key: &BlobKey) -> Option<Bytes> {
         self.blobs().get(key.as_str()).cloned()
+    }
+
+    /// Makes [`BlobStore::check`] fail with [`BlobError::Unavailable`] (or succeed again), as
+    /// a store that went down would; for readiness tests.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.unavailable.store(unavailable, Ordering::SeqCst);
     }
 
     fn blobs(&self) -> MutexGuard<'_, HashMap<String, Bytes>> {
@@ -97,6 +106,11 @@ impl BlobStore for MemoryBlobStore {
     }
 
     async fn check(&self) -> Result<(), BlobError> {
+        if self.unavailable.load(Ordering::SeqCst) {
+            return Err(BlobError::Unavailable(
+                "memory blob store set unavailable".into(),
+            ));
+        }
         Ok(())
     }
 }

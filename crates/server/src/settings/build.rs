@@ -14,6 +14,8 @@ use super::{
 
 /// The shortest accepted `JWT_SECRET`, in bytes.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
+/// Fewest different bytes a production `JWT_SECRET` may hold: refuses `aaaa…` and the like.
+pub const MIN_JWT_SECRET_DISTINCT_BYTES: usize = 10;
 
 pub(super) fn from_figment(
     environment: Environment,
@@ -179,6 +181,11 @@ fn jwt_secret(environment: Environment, r: &Reader<'_>) -> Result<SecretString, 
         }
         return Err(r.invalid("JWT_SECRET", true, "must be at least 32 bytes"));
     }
+    if production && distinct_bytes(secret.expose_secret()) < MIN_JWT_SECRET_DISTINCT_BYTES {
+        return Err(SettingsError::WeakSecret(
+            "JWT_SECRET has too little variety to be random; generate one (e.g. `openssl rand -base64 48`)",
+        ));
+    }
     if production
         && shipped_secrets()
             .iter()
@@ -189,6 +196,14 @@ fn jwt_secret(environment: Environment, r: &Reader<'_>) -> Result<SecretString, 
         ));
     }
     Ok(secret)
+}
+
+/// How many different bytes `secret` holds (a random 32-byte secret has about 30).
+fn distinct_bytes(secret: &str) -> usize {
+    secret
+        .bytes()
+        .collect::<std::collections::BTreeSet<u8>>()
+        .len()
 }
 
 fn cors_origins(r: &Reader<'_>) -> Result<Vec<String>, SettingsError> {

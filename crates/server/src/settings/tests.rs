@@ -8,7 +8,18 @@ use secrecy::ExposeSecret;
 
 use super::*;
 
-const STRONG: &str = "0123456789abcdef0123456789abcdef-production";
+/// A strong secret made for this test run, so that no value written in the repository is
+/// ever accepted by production.
+fn strong() -> &'static str {
+    static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SECRET.get_or_init(|| {
+        format!(
+            "{}{}",
+            uuid::Uuid::now_v7().simple(),
+            uuid::Uuid::now_v7().simple()
+        )
+    })
+}
 
 /// The repository's config folder.
 fn repo_config() -> String {
@@ -123,7 +134,7 @@ fn every_variable_overrides_its_key() {
         ("PUBLIC_URL", "https://api.example.com/"),
         ("DATABASE_URL", "postgres://plinth:pw@db:5432/plinth"),
         ("DATABASE_POOL_MAX", "3"),
-        ("JWT_SECRET", STRONG),
+        ("JWT_SECRET", strong()),
         ("ACCESS_TOKEN_TTL", "5m"),
         ("REFRESH_TOKEN_TTL", "7d"),
         ("BCRYPT_COST", "10"),
@@ -158,7 +169,7 @@ fn every_variable_overrides_its_key() {
         "postgres://plinth:pw@db:5432/plinth"
     );
     assert_eq!(s.database.pool_max, 3);
-    assert_eq!(s.auth.jwt_secret.expose_secret(), STRONG);
+    assert_eq!(s.auth.jwt_secret.expose_secret(), strong());
     assert_eq!(s.auth.access_token_ttl, Duration::from_secs(300));
     assert_eq!(s.auth.refresh_token_ttl, Duration::from_secs(7 * 86_400));
     assert_eq!(s.auth.bcrypt_cost, 10);
@@ -234,7 +245,7 @@ fn layers_apply_default_then_environment_file_then_variables() {
     );
     let with_env = load(&[dir_vars[0], dir_vars[1], ("PORT", "9200")]).unwrap();
     assert_eq!(with_env.server.port, 9200, "the variable beats every file");
-    let dev = load(&[("PLINTH_CONFIG_DIR", path), ("JWT_SECRET", STRONG)]).unwrap();
+    let dev = load(&[("PLINTH_CONFIG_DIR", path), ("JWT_SECRET", strong())]).unwrap();
     assert_eq!(
         dev.server.port, 9000,
         "no development.toml in the folder: default.toml applies"
@@ -358,7 +369,9 @@ fn production_refuses_a_missing_short_or_shipped_jwt_secret() {
             "{line}"
         );
     }
-    let ok = load(&[prod, ("JWT_SECRET", STRONG)]).unwrap();
+    let line = err(&[prod, ("JWT_SECRET", &"x".repeat(48))]);
+    assert!(line.contains("too little variety"), "{line}");
+    let ok = load(&[prod, ("JWT_SECRET", strong())]).unwrap();
     assert_eq!(ok.environment, Environment::Production);
     assert_eq!(ok.log.format, LogFormat::Json);
 }
@@ -378,11 +391,11 @@ fn debug_and_errors_never_show_secrets() {
         ("DATABASE_URL", "postgres://plinth:db-pass-123@db/plinth"),
         ("SMTP_URL", "smtp://mailer:smtp-pass-456@mail:25"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_stripe789"),
-        ("JWT_SECRET", STRONG),
+        ("JWT_SECRET", strong()),
     ])
     .unwrap();
     let debug = format!("{s:?}");
-    for secret in ["db-pass-123", "smtp-pass-456", "stripe789", STRONG] {
+    for secret in ["db-pass-123", "smtp-pass-456", "stripe789", strong()] {
         assert!(!debug.contains(secret), "{secret} leaked in {debug}");
     }
     assert!(debug.contains("postgres://plinth:***@db/plinth"), "{debug}");

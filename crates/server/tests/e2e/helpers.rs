@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use plinth_server::settings::ENV_KEYS;
 use plinth_server::{Application, Environment, Settings};
 use plinth_store::Database;
+use plinth_store::testing::{ScratchPostgres, postgres_server};
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -24,34 +24,22 @@ pub fn config_dir() -> String {
     format!("{}/../../config", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn admin_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-}
-
 /// A fresh, empty database: a SQLite file in `dir`, or a new PostgreSQL database on the
-/// `TEST_DATABASE_URL` server.
-pub async fn fresh_database_url(dir: &Path) -> String {
-    let Some(admin) = admin_url() else {
+/// `TEST_DATABASE_URL` server. Returns its URL and the guard that drops the PostgreSQL
+/// database when the test is over.
+pub async fn fresh_database_url(dir: &Path) -> (String, Option<ScratchPostgres>) {
+    let Some(server) = postgres_server() else {
         eprintln!("e2e backend: sqlite");
-        return format!("sqlite://{}?mode=rwc", dir.join("plinth.db").display());
+        return (
+            format!("sqlite://{}?mode=rwc", dir.join("plinth.db").display()),
+            None,
+        );
     };
-    let name = format!("plinth_test_{}", uuid::Uuid::now_v7().simple());
-    let conn = sea_orm::Database::connect(&admin)
+    let scratch = ScratchPostgres::create(&server)
         .await
-        .expect("connect to TEST_DATABASE_URL");
-    conn.execute_raw(Statement::from_string(
-        DbBackend::Postgres,
-        format!("CREATE DATABASE {name}"),
-    ))
-    .await
-    .expect("create the test database");
-    conn.close().await.unwrap();
-    let mut url = url::Url::parse(&admin).unwrap();
-    url.set_path(&format!("/{name}"));
-    eprintln!("e2e backend: postgres (database {name})");
-    url.to_string()
+        .expect("create a test database on TEST_DATABASE_URL");
+    eprintln!("e2e backend: postgres (database {})", scratch.name());
+    (scratch.url().to_owned(), Some(scratch))
 }
 
 /// A unique email.
@@ -82,13 +70,14 @@ pub struct TestApp {
     /// The storage folder.
     pub storage_dir: PathBuf,
     _dir: tempfile::TempDir,
+    _scratch: Option<ScratchPostgres>,
 }
 
 /// Starts the app on a free port with the `test` settings, a fresh database and a fresh
 /// storage folder.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = fresh_database_url(dir.path()).await;
+    let (database_url, scratch) = fresh_database_url(dir.path()).await;
     let storage_dir = dir.path().join("files");
     let mut settings = Settings::builtin(Environment::Test).unwrap();
     settings.server.host = "127.0.0.1".to_owned();
@@ -111,6 +100,7 @@ pub async fn spawn_app() -> TestApp {
         database_url,
         storage_dir,
         _dir: dir,
+        _scratch: scratch,
     }
 }
 

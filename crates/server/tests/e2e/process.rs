@@ -31,7 +31,7 @@ fn assert_refused(out: &Output, needles: &[&str]) {
 #[tokio::test]
 async fn kill_9_loses_no_user_and_no_file() {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = fresh_database_url(dir.path()).await;
+    let (database_url, _db) = fresh_database_url(dir.path()).await;
     let storage = dir.path().join("files");
     let http = client();
 
@@ -84,7 +84,7 @@ async fn kill_9_loses_no_user_and_no_file() {
 /// process must then exit 0.
 async fn signal_drains_in_flight_requests(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = fresh_database_url(dir.path()).await;
+    let (database_url, _db) = fresh_database_url(dir.path()).await;
     let mut server = start_binary(dir.path(), &database_url, &dir.path().join("files")).await;
     let http = client();
     let res = http
@@ -248,7 +248,7 @@ fn usage_errors_exit_2() {
 #[tokio::test]
 async fn migrate_status_lists_each_migration_and_up_down_change_it() {
     let dir = tempfile::tempdir().unwrap();
-    let url = fresh_database_url(dir.path()).await;
+    let (url, _db) = fresh_database_url(dir.path()).await;
     let status = |dir: &std::path::Path| {
         let out = plinth(dir)
             .args(["migrate", "status"])

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use plinth_kernel::{Email, UserId};
 use plinth_store::Database;
+use plinth_store::testing::{ScratchPostgres, postgres_server};
 use plinth_users::{DisplayName, PasswordHash, RoleName, User, UserStatus};
-use sea_orm::ConnectionTrait;
 
 /// A database that exists for one test only.
 pub struct TestDb {
@@ -17,15 +17,15 @@ pub struct TestDb {
     /// Which backend, for messages.
     pub label: &'static str,
     dir: Option<tempfile::TempDir>,
-    /// `(server URL, database name)` to drop at the end (PostgreSQL only).
-    pg: Option<(String, String)>,
+    /// The PostgreSQL database, dropped at the end of the test.
+    pg: Option<ScratchPostgres>,
 }
 
 impl TestDb {
     /// Another pool on the same database (as a second replica would open).
     pub async fn second_connection(&self) -> Database {
         let url = match (&self.pg, &self.dir) {
-            (Some((server, name)), _) => with_database(server, name),
+            (Some(pg), _) => pg.url().to_owned(),
             (None, Some(dir)) => sqlite_url(dir),
             _ => unreachable!("a test database is SQLite or PostgreSQL"),
         };
@@ -33,43 +33,8 @@ impl TestDb {
     }
 }
 
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((server, name)) = self.pg.take() {
-            drop_database(server, name);
-        }
-    }
-}
-
-/// Drops a PostgreSQL test database, terminating its connections. Runs on its own thread and
-/// runtime because it may be called while an async test is panicking.
-fn drop_database(server: String, name: String) {
-    let _ = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            if let Ok(admin) = Database::connect(&server, 1).await {
-                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                if let Err(e) = admin.connection().execute_unprepared(&sql).await {
-                    eprintln!("could not drop test database {name}: {e}");
-                }
-                let _ = admin.close().await;
-            }
-        });
-    })
-    .join();
-}
-
 fn sqlite_url(dir: &tempfile::TempDir) -> String {
     format!("sqlite://{}/plinth.db", dir.path().display())
-}
-
-fn with_database(server: &str, name: &str) -> String {
-    let mut url = url::Url::parse(server).expect("TEST_DATABASE_URL is a URL");
-    url.set_path(&format!("/{name}"));
-    url.to_string()
 }
 
 /// A fresh, empty (unmigrated) SQLite database.
@@ -96,32 +61,22 @@ pub async fn sqlite() -> TestDb {
 /// A fresh, empty (unmigrated) PostgreSQL database, or `None` (after saying so) when
 /// `TEST_DATABASE_URL` is not set.
 pub async fn fresh_postgres() -> Option<TestDb> {
-    let Ok(server) = std::env::var("TEST_DATABASE_URL") else {
+    let Some(server) = postgres_server() else {
         println!("TEST_DATABASE_URL not set: PostgreSQL contract test skipped");
         return None;
     };
-    let name = format!("plinth_test_{}", uuid::Uuid::now_v7().simple());
-    let admin = Database::connect(&server, 1)
+    let scratch = ScratchPostgres::create(&server)
         .await
-        .expect("connect to TEST_DATABASE_URL");
-    admin
-        .connection()
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .expect("create a test database on TEST_DATABASE_URL");
+    let db = Database::connect(scratch.url(), 5)
         .await
-        .expect("create test database");
-    admin.close().await.expect("close admin connection");
-    match Database::connect(&with_database(&server, &name), 5).await {
-        Ok(db) => Some(TestDb {
-            db,
-            label: "postgres",
-            dir: None,
-            pg: Some((server, name)),
-        }),
-        Err(e) => {
-            drop_database(server, name);
-            panic!("cannot connect to the new test database: {e}");
-        }
-    }
+        .expect("connect to the new test database");
+    Some(TestDb {
+        db,
+        label: "postgres",
+        dir: None,
+        pg: Some(scratch),
+    })
 }
 
 /// A fresh, migrated PostgreSQL database, or `None` when `TEST_DATABASE_URL` is not set.
