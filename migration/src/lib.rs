@@ -26,6 +26,7 @@ mod m20261121_000004_files;
 mod m20261121_000005_billing;
 mod m20261122_000006_file_versions;
 mod m20261122_000007_file_download_count;
+mod m20261122_000008_file_shares;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_billing::Migration),
             Box::new(m20261122_000006_file_versions::Migration),
             Box::new(m20261122_000007_file_download_count::Migration),
+            Box::new(m20261122_000008_file_shares::Migration),
         ]
     }
 }
@@ -59,7 +61,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 7);
+        assert_eq!(names.len(), 8);
         assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

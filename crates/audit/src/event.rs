@@ -44,6 +44,9 @@ pub enum AuditAction {
     /// A file and its versions were deleted.
     #[serde(rename = "file.deleted")]
     FileDeleted,
+    /// A file was shared (or a share changed or ended).
+    #[serde(rename = "file.shared")]
+    FileShared,
     /// A plan was created or changed.
     #[serde(rename = "billing.plan_changed")]
     PlanChanged,
@@ -62,6 +65,7 @@ impl AuditAction {
         Self::RoleChanged,
         Self::FileUploaded,
         Self::FileDeleted,
+        Self::FileShared,
         Self::PlanChanged,
     ];
 
@@ -79,6 +83,7 @@ impl AuditAction {
             Self::RoleChanged => "admin.role_changed",
             Self::FileUploaded => "file.uploaded",
             Self::FileDeleted => "file.deleted",
+            Self::FileShared => "file.shared",
             Self::PlanChanged => "billing.plan_changed",
         }
     }

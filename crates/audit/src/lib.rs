@@ -3,11 +3,13 @@
 //! Services append an [`AuditEvent`] through the [`AuditLog`] port **inside the same
 //! transaction** as the change it records; there is no "log it afterwards".
 
+mod chain;
 mod event;
 mod ports;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use chain::{ChainReport, ChainVerifier, GENESIS_HASH, chain_hash, verify_chain};
 pub use event::{AuditAction, AuditEvent, AuditEventId, AuditFilter};
 pub use ports::AuditLog;

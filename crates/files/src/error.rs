@@ -32,6 +32,29 @@ pub enum FileError {
     /// The upload had no usable file name or no content part.
     #[error("{0}")]
     InvalidUpload(String),
+    /// The caller can see the file but may not do this to it (a share that does not allow
+    /// it, or an owner-only action such as deleting or sharing); the text says what is missing.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The file is not shared with that person.
+    #[error("share not found")]
+    ShareNotFound,
+    /// A share that cannot be made (for example to the owner's own address).
+    #[error("{0}")]
+    InvalidShare(String),
+    /// A signed-URL lifetime outside `1..=max` seconds.
+    #[error("expires_in must be between 1 and {max} seconds")]
+    InvalidExpiry {
+        /// The longest lifetime allowed.
+        max: u64,
+    },
+    /// No URL signer is configured, so signed URLs cannot be made or checked.
+    #[error("signed URLs are not configured")]
+    SigningUnavailable,
+    /// A signed URL whose signature does not match (tampered, or signed by an unknown key) or
+    /// that has expired.
+    #[error("the signed URL is invalid or has expired")]
+    BadSignature,
     /// Metadata storage failed.
     #[error(transparent)]
     Repo(#[from] RepoError),

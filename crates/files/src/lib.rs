@@ -6,6 +6,8 @@ mod error;
 mod file;
 mod ports;
 mod service;
+mod share;
+mod signing;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -15,3 +17,7 @@ pub use error::FileError;
 pub use file::{FileId, FileObject, FileVersion};
 pub use ports::{BlobStore, FileRepository};
 pub use service::{FileLimits, FileService, UploadInput};
+pub use share::{FileShare, SharePermission, Viewer};
+pub use signing::{
+    MAX_SIGNED_URL_SECONDS, SignedParams, SignedUrl, UrlSignature, UrlSigner, signed_payload,
+};

@@ -1,8 +1,10 @@
 //! Ports of the files domain.
 
-use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 
-use crate::{BlobError, BlobKey, ByteRange, ByteStream, FileId, FileObject, FileVersion};
+use crate::{
+    BlobError, BlobKey, ByteRange, ByteStream, FileId, FileObject, FileShare, FileVersion,
+};
 
 /// Storage of file metadata.
 #[async_trait::async_trait]
@@ -82,6 +84,53 @@ pub trait FileRepository: Send + Sync {
     /// # Errors
     /// MUST return [`RepoError::NotFound`] when there is no such file.
     async fn record_download(&self, id: FileId) -> Result<(), RepoError>;
+
+    /// Shares a file with `share.grantee_email`, or, when it is already shared with that
+    /// address, replaces the permission (keeping the first `created_at`). Deleting the file
+    /// deletes its shares.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure (the file's row must exist).
+    async fn upsert_share(
+        &self,
+        tx: &mut dyn Transaction,
+        share: &FileShare,
+    ) -> Result<(), RepoError>;
+
+    /// Removes the share of file `id` with `grantee`.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when there is no such share.
+    async fn delete_share(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+        grantee: &Email,
+    ) -> Result<(), RepoError>;
+
+    /// The share of file `id` with `grantee`, if any.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn share_of(&self, id: FileId, grantee: &Email) -> Result<Option<FileShare>, RepoError>;
+
+    /// Every share of file `id`, oldest first.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError>;
+
+    /// Files owned by `owner` or shared with `email` (with any permission), newest first (by
+    /// id), paginated like [`FileRepository::list_for_owner`].
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn list_visible(
+        &self,
+        owner: UserId,
+        email: &Email,
+        page: PageRequest,
+    ) -> Result<Page<FileObject>, RepoError>;
 }
 
 /// Where file contents live (local folder, memory, S3).

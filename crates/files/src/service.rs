@@ -3,7 +3,10 @@
 //! Uploads go blob first, then the metadata row and its audit entry in one transaction; if the
 //! transaction fails the blob is removed again, so a row never exists without its blob.
 
+mod access;
 mod locks;
+mod shares;
+mod signed;
 mod sniff;
 #[cfg(test)]
 mod tests;
@@ -57,6 +60,8 @@ pub struct FileService {
     pub(crate) limits: FileLimits,
     /// Serialises new versions of one file within this process.
     pub(crate) locks: locks::FileLocks,
+    /// Signed URLs, once [`FileService::with_url_signer`] configured them.
+    pub(crate) signing: Option<signed::Signing>,
 }
 
 /// Content streamed to the blob store and checked on the way.
@@ -87,6 +92,7 @@ impl FileService {
             clock,
             limits,
             locks: locks::FileLocks::default(),
+            signing: None,
         }
     }
 

@@ -1,12 +1,17 @@
 //! Security adapters: bcrypt password hashing ([`BcryptHasher`], a
-//! [`plinth_users::PasswordHasher`]) and JWT access tokens ([`JwtSigner`], a
-//! [`plinth_sessions::TokenSigner`]).
+//! [`plinth_users::PasswordHasher`]), JWT access tokens ([`JwtSigner`], a
+//! [`plinth_sessions::TokenSigner`]) and AES-256-GCM sealing of secrets at rest ([`SecretBox`], a
+//! [`plinth_sessions::SecretSealer`]).
 //!
-//! These are the only places that touch `bcrypt` and `jsonwebtoken`; the domain crates see the
+//! These are the only places that touch `bcrypt`, `jsonwebtoken` and `aes-gcm`; the domain crates see the
 //! ports alone.
 
 mod jwt;
 mod password;
+mod secret_box;
+mod url_signer;
 
 pub use jwt::{JwtKeys, JwtSigner};
 pub use password::{BcryptHasher, PREHASH_KEY};
+pub use secret_box::{MIN_SECRET_BYTES, SecretBox, SecretBoxError};
+pub use url_signer::{HmacUrlSigner, UrlSignerError};

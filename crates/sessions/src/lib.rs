@@ -6,6 +6,10 @@
 //! JWTs verified without touching the database.
 
 mod error;
+pub mod lockout;
+mod mail;
+pub mod mfa;
+mod one_time;
 mod ports;
 mod service;
 mod session;
@@ -15,6 +19,14 @@ mod token;
 pub mod testing;
 
 pub use error::{AuthError, TokenError};
+pub use lockout::{AccountLocked, LockoutPolicy, LockoutState};
+pub use mail::{MailError, Mailer, OutgoingMail};
+pub use mfa::{
+    RecoveryCode, RecoveryCodeHash, RecoveryCodeSet, SealError, SecretSealer, TotpError, TotpSecret,
+};
+pub use one_time::{
+    OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
+};
 pub use ports::{SessionRepository, TokenSigner};
 pub use service::{AuthService, RegisterInput, TokenLifetimes, TokenPair};
 pub use session::{RefreshTokenRecord, Session, SessionId};

@@ -4,11 +4,16 @@
 //! [`plinth_kernel::testing::MemoryTransaction`] is dropped uncommitted, `spend_refresh` atomic);
 //! [`FakeTokenSigner`] issues opaque tokens it remembers, so tests need no keys.
 //! [`contract::session_repository`] is the suite every [`crate::SessionRepository`] adapter must
-//! pass.
+//! pass. [`MemoryMailer`] records outgoing mail (tests read the last link), [`FailingMailer`]
+//! refuses it, and [`FakeSealer`] stands in for the encrypting `SecretSealer`.
 
 pub mod contract;
+mod mailer;
 mod memory;
+mod sealer;
 mod signer;
 
+pub use mailer::{FailingMailer, MemoryMailer};
 pub use memory::MemorySessionRepository;
+pub use sealer::FakeSealer;
 pub use signer::FakeTokenSigner;

@@ -2,6 +2,7 @@
 //! never import these). Domain types are converted to and from these rows in `repos`.
 
 pub mod audit_events;
+pub mod file_shares;
 pub mod file_versions;
 pub mod files;
 pub mod plans;

@@ -90,6 +90,16 @@ impl From<FileError> for ApiError {
                 "The content ({detected}) does not match the file type {extension:?}."
             )),
             FileError::InvalidUpload(m) => Self::field("file", m),
+            FileError::Forbidden(m) => Self::Forbidden(m),
+            FileError::ShareNotFound => {
+                Self::NotFound("The file is not shared with that user.".to_owned())
+            }
+            FileError::InvalidShare(m) => Self::field("email", m),
+            e @ FileError::InvalidExpiry { .. } => Self::field("expires_in", e.to_string()),
+            e @ FileError::SigningUnavailable => Self::Unavailable(Box::new(e)),
+            FileError::BadSignature => {
+                Self::Forbidden("The signed URL is invalid or has expired.".to_owned())
+            }
             FileError::Repo(e) => e.into(),
             FileError::Blob(e) => e.into(),
         }

@@ -3,7 +3,10 @@
 use plinth_kernel::{RepoError, RequestMeta, UserId};
 
 use super::{FileService, uploaded_event};
-use crate::{ByteRange, ByteStream, FileError, FileId, FileObject, FileVersion, UploadInput};
+use crate::{
+    ByteRange, ByteStream, FileError, FileId, FileObject, FileVersion, SharePermission,
+    UploadInput, Viewer,
+};
 
 impl FileService {
     /// Stores new content for file `id` as its next version (owner only for now): checked and
@@ -23,9 +26,51 @@ impl FileService {
         input: UploadInput,
         meta: &RequestMeta,
     ) -> Result<FileObject, FileError> {
-        self.get(actor, id).await?;
+        self.new_version(actor, None, id, input, meta).await
+    }
+
+    /// [`FileService::upload_version`] for the owner or a sharee whose share allows `edit`
+    /// (the new version's blob still lives under the owner; the audit actor is `viewer`).
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when `viewer` cannot see the file, [`FileError::Forbidden`] when
+    /// their share does not allow `edit`; the upload errors of [`FileService::upload`].
+    #[tracing::instrument(skip(self, viewer, input, meta), fields(viewer = %viewer.id, file_name = %input.file_name))]
+    pub async fn upload_version_for(
+        &self,
+        viewer: &Viewer,
+        id: FileId,
+        input: UploadInput,
+        meta: &RequestMeta,
+    ) -> Result<FileObject, FileError> {
+        self.new_version(viewer.id, Some(viewer), id, input, meta)
+            .await
+    }
+
+    /// The file, when `actor` (or `viewer`, with an `edit` share) may add versions to it.
+    async fn editable(
+        &self,
+        actor: UserId,
+        viewer: Option<&Viewer>,
+        id: FileId,
+    ) -> Result<FileObject, FileError> {
+        match viewer {
+            Some(viewer) => self.authorize(viewer, id, SharePermission::Edit).await,
+            None => self.get(actor, id).await,
+        }
+    }
+
+    async fn new_version(
+        &self,
+        actor: UserId,
+        viewer: Option<&Viewer>,
+        id: FileId,
+        input: UploadInput,
+        meta: &RequestMeta,
+    ) -> Result<FileObject, FileError> {
+        self.editable(actor, viewer, id).await?;
         let _lock = self.locks.lock(id).await;
-        let current = self.get(actor, id).await?;
+        let current = self.editable(actor, viewer, id).await?;
         let next = current
             .version
             .checked_add(1)
@@ -98,6 +143,12 @@ impl FileService {
     #[tracing::instrument(skip(self))]
     pub async fn versions(&self, viewer: UserId, id: FileId) -> Result<Vec<FileObject>, FileError> {
         let file = self.get(viewer, id).await?;
+        self.versions_of(file).await
+    }
+
+    /// Every version of `file`, newest first.
+    pub(crate) async fn versions_of(&self, file: FileObject) -> Result<Vec<FileObject>, FileError> {
+        let id = file.id;
         let mut rows = self.files.versions(id).await?;
         if !rows.iter().any(|v| v.version == file.version) {
             rows.push(FileVersion::of_current(&file));
@@ -130,6 +181,16 @@ impl FileService {
         version: i32,
     ) -> Result<(FileObject, bool), FileError> {
         let file = self.get(viewer, id).await?;
+        self.at_version(file, version).await
+    }
+
+    /// `file` at `version`, and whether that is its current version.
+    pub(crate) async fn at_version(
+        &self,
+        file: FileObject,
+        version: i32,
+    ) -> Result<(FileObject, bool), FileError> {
+        let id = file.id;
         if version == file.version {
             return Ok((file, true));
         }

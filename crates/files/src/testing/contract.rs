@@ -17,6 +17,7 @@
 
 mod blob_store;
 mod file_repository;
+mod file_shares;
 mod file_versions;
 
 pub use blob_store::blob_store;

@@ -4,15 +4,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
-use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 
-use crate::{FileId, FileObject, FileRepository, FileVersion};
+use crate::{FileId, FileObject, FileRepository, FileShare, FileVersion};
+
+type ShareMap = HashMap<(FileId, Email), FileShare>;
 
 /// File metadata in a map, for tests and examples.
 #[derive(Clone, Default)]
 pub struct MemoryFileRepository {
     rows: Arc<Mutex<HashMap<FileId, FileObject>>>,
     versions: Arc<Mutex<HashMap<(FileId, i32), FileVersion>>>,
+    shares: Arc<Mutex<ShareMap>>,
 }
 
 impl MemoryFileRepository {
@@ -36,6 +39,10 @@ impl MemoryFileRepository {
 
     fn rows(&self) -> MutexGuard<'_, HashMap<FileId, FileObject>> {
         self.rows.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn share_rows(&self) -> MutexGuard<'_, ShareMap> {
+        self.shares.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn version_rows(&self) -> MutexGuard<'_, HashMap<(FileId, i32), FileVersion>> {
@@ -75,9 +82,20 @@ impl FileRepository for MemoryFileRepository {
                 versions.keys().filter(|(f, _)| *f == id).copied().collect();
             keys.iter().filter_map(|k| versions.remove(k)).collect()
         };
+        let removed_shares: Vec<FileShare> = {
+            let mut shares = self.share_rows();
+            let keys: Vec<(FileId, Email)> =
+                shares.keys().filter(|(f, _)| *f == id).cloned().collect();
+            keys.iter().filter_map(|k| shares.remove(k)).collect()
+        };
         let rows = Arc::clone(&self.rows);
         let versions = Arc::clone(&self.versions);
+        let shares = Arc::clone(&self.shares);
         tx.on_rollback(move || {
+            let mut shares = shares.lock().unwrap_or_else(PoisonError::into_inner);
+            for s in removed_shares {
+                shares.insert((s.file_id, s.grantee_email.clone()), s);
+            }
             rows.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .insert(removed.id, removed);
@@ -200,5 +218,101 @@ impl FileRepository for MemoryFileRepository {
         let row = rows.get_mut(&id).ok_or(RepoError::NotFound)?;
         row.download_count = row.download_count.saturating_add(1);
         Ok(())
+    }
+
+    async fn upsert_share(
+        &self,
+        tx: &mut dyn Transaction,
+        share: &FileShare,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        if !self.rows().contains_key(&share.file_id) {
+            return Err(RepoError::internal("file_shares.file_id: no such file"));
+        }
+        let key = (share.file_id, share.grantee_email.clone());
+        let before = {
+            let mut shares = self.share_rows();
+            let before = shares.get(&key).cloned();
+            let created_at = before.as_ref().map_or(share.created_at, |b| b.created_at);
+            shares.insert(
+                key.clone(),
+                FileShare {
+                    created_at,
+                    ..share.clone()
+                },
+            );
+            before
+        };
+        let shares = Arc::clone(&self.shares);
+        tx.on_rollback(move || {
+            let mut shares = shares.lock().unwrap_or_else(PoisonError::into_inner);
+            match before {
+                Some(b) => shares.insert(key, b),
+                None => shares.remove(&key),
+            };
+        });
+        Ok(())
+    }
+
+    async fn delete_share(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+        grantee: &Email,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let removed = self
+            .share_rows()
+            .remove(&(id, grantee.clone()))
+            .ok_or(RepoError::NotFound)?;
+        let shares = Arc::clone(&self.shares);
+        tx.on_rollback(move || {
+            shares
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert((removed.file_id, removed.grantee_email.clone()), removed);
+        });
+        Ok(())
+    }
+
+    async fn share_of(&self, id: FileId, grantee: &Email) -> Result<Option<FileShare>, RepoError> {
+        Ok(self.share_rows().get(&(id, grantee.clone())).cloned())
+    }
+
+    async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError> {
+        let mut rows: Vec<FileShare> = self
+            .share_rows()
+            .values()
+            .filter(|s| s.file_id == id)
+            .cloned()
+            .collect();
+        rows.sort_by(|a, b| {
+            (a.created_at, &a.grantee_email).cmp(&(b.created_at, &b.grantee_email))
+        });
+        Ok(rows)
+    }
+
+    async fn list_visible(
+        &self,
+        owner: UserId,
+        email: &Email,
+        page: PageRequest,
+    ) -> Result<Page<FileObject>, RepoError> {
+        let shared: std::collections::HashSet<FileId> = self
+            .share_rows()
+            .values()
+            .filter(|s| &s.grantee_email == email)
+            .map(|s| s.file_id)
+            .collect();
+        let mut rows: Vec<FileObject> = self
+            .rows()
+            .values()
+            .filter(|f| f.owner_id == owner || shared.contains(&f.id))
+            .filter(|f| page.cursor().is_none_or(|c| f.id.as_uuid() < c.last_id()))
+            .cloned()
+            .collect();
+        rows.sort_by_key(|f| std::cmp::Reverse(f.id));
+        rows.truncate(page.limit() as usize + 1);
+        Ok(Page::from_rows(rows, page, |f| f.id.as_uuid()))
     }
 }

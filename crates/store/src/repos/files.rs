@@ -1,7 +1,9 @@
 //! [`SeaFileRepository`]: `files` rows ↔ [`FileObject`].
 
-use plinth_files::{BlobKey, FileId, FileObject, FileRepository, FileVersion};
-use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
+mod shares;
+
+use plinth_files::{BlobKey, FileId, FileObject, FileRepository, FileShare, FileVersion};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -98,6 +100,7 @@ impl FileRepository for SeaFileRepository {
 
     async fn delete(&self, tx: &mut dyn Transaction, id: FileId) -> Result<(), RepoError> {
         let conn = db_tx(tx)?;
+        shares::delete_all(conn, id).await?;
         file_versions::Entity::delete_many()
             .filter(file_versions::Column::FileId.eq(id.as_uuid()))
             .exec(conn)
@@ -252,5 +255,39 @@ impl FileRepository for SeaFileRepository {
         } else {
             Ok(())
         }
+    }
+
+    async fn upsert_share(
+        &self,
+        tx: &mut dyn Transaction,
+        share: &FileShare,
+    ) -> Result<(), RepoError> {
+        shares::upsert(tx, share).await
+    }
+
+    async fn delete_share(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+        grantee: &Email,
+    ) -> Result<(), RepoError> {
+        shares::delete(tx, id, grantee).await
+    }
+
+    async fn share_of(&self, id: FileId, grantee: &Email) -> Result<Option<FileShare>, RepoError> {
+        shares::one(&self.conn, id, grantee).await
+    }
+
+    async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError> {
+        shares::all(&self.conn, id).await
+    }
+
+    async fn list_visible(
+        &self,
+        owner: UserId,
+        email: &Email,
+        page: PageRequest,
+    ) -> Result<Page<FileObject>, RepoError> {
+        shares::visible(&self.conn, owner, email, page).await
     }
 }

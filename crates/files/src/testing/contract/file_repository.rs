@@ -147,6 +147,7 @@ pub async fn file_repository(
     assert_eq!(repo.bytes_used(alice).await.unwrap(), alice_before + 1_234);
 
     super::file_versions::versions(&*repo, &*uow, bob).await;
+    super::file_shares::shares(&*repo, &*uow, [alice, bob]).await;
 
     // Leave nothing behind.
     let mut tx = uow.begin().await.unwrap();

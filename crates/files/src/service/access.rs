@@ -1,0 +1,76 @@
+//! Who may do what to a file: its owner everything, a sharee what their share allows, anyone
+//! else nothing (and they are told the file does not exist).
+
+use crate::{FileError, FileId, FileObject, SharePermission, Viewer};
+
+use super::FileService;
+
+/// How a viewer relates to a file they can see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// They own it.
+    Owner,
+    /// It is shared with them.
+    Shared(SharePermission),
+}
+
+impl FileService {
+    /// The file and how `viewer` relates to it.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when there is no such file or it is neither theirs nor shared
+    /// with them.
+    pub(crate) async fn access(
+        &self,
+        viewer: &Viewer,
+        id: FileId,
+    ) -> Result<(FileObject, Access), FileError> {
+        let file = self.files.by_id(id).await?.ok_or(FileError::NotFound)?;
+        if file.owner_id == viewer.id {
+            return Ok((file, Access::Owner));
+        }
+        match self.files.share_of(id, &viewer.email).await? {
+            Some(share) => Ok((file, Access::Shared(share.permission))),
+            None => Err(FileError::NotFound),
+        }
+    }
+
+    /// The file, when `viewer` owns it or holds a share allowing `needed`.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] as for [`FileService::access`], [`FileError::Forbidden`] when
+    /// their share is weaker than `needed`.
+    pub(crate) async fn authorize(
+        &self,
+        viewer: &Viewer,
+        id: FileId,
+        needed: SharePermission,
+    ) -> Result<FileObject, FileError> {
+        match self.access(viewer, id).await? {
+            (file, Access::Owner) => Ok(file),
+            (file, Access::Shared(held)) if held.allows(needed) => Ok(file),
+            (_, Access::Shared(held)) => Err(FileError::Forbidden(format!(
+                "This file is shared with you with the `{held}` permission; this needs `{needed}`."
+            ))),
+        }
+    }
+
+    /// The file, when `viewer` owns it.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] as for [`FileService::access`], [`FileError::Forbidden`] for a
+    /// sharee (`what` names the owner-only action).
+    pub(crate) async fn owned(
+        &self,
+        viewer: &Viewer,
+        id: FileId,
+        what: &str,
+    ) -> Result<FileObject, FileError> {
+        match self.access(viewer, id).await? {
+            (file, Access::Owner) => Ok(file),
+            (_, Access::Shared(_)) => Err(FileError::Forbidden(format!(
+                "Only the file's owner can {what}."
+            ))),
+        }
+    }
+}

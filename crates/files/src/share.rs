@@ -1,0 +1,90 @@
+//! Shares: a file's owner lets another person (by e-mail address) see, download or edit it.
+
+use plinth_kernel::{Email, Timestamp, UserId};
+
+use crate::FileId;
+
+/// What a share allows; each level includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SharePermission {
+    /// The metadata (`GET /files/{id}`, the versions list).
+    View,
+    /// The metadata and the bytes.
+    Download,
+    /// The metadata, the bytes and new versions.
+    Edit,
+}
+
+impl SharePermission {
+    /// Every permission, weakest first.
+    pub const ALL: &'static [Self] = &[Self::View, Self::Download, Self::Edit];
+
+    /// The name used in the API and in storage: `view`, `download` or `edit`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::View => "view",
+            Self::Download => "download",
+            Self::Edit => "edit",
+        }
+    }
+
+    /// Parses [`SharePermission::as_str`]'s names.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|p| p.as_str() == s)
+    }
+
+    /// Whether this permission includes `needed`.
+    #[must_use]
+    pub fn allows(self, needed: Self) -> bool {
+        self >= needed
+    }
+}
+
+impl std::fmt::Display for SharePermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One share of a file, keyed by the grantee's normalised address (whether or not an account
+/// with that address exists: a share to an address that registers later starts working then).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileShare {
+    /// The shared file.
+    pub file_id: FileId,
+    /// Who it is shared with (normalised).
+    pub grantee_email: Email,
+    /// What they may do.
+    pub permission: SharePermission,
+    /// When it was first shared with them (a new permission keeps it).
+    pub created_at: Timestamp,
+}
+
+/// The signed-in caller, as the access checks need them: their id (ownership) and their
+/// normalised address (shares).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// The user's id.
+    pub id: UserId,
+    /// The user's normalised e-mail address.
+    pub email: Email,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_are_ordered_and_round_trip() {
+        for p in SharePermission::ALL {
+            assert_eq!(SharePermission::parse(p.as_str()), Some(*p));
+        }
+        assert_eq!(SharePermission::parse("owner"), None);
+        assert!(SharePermission::Edit.allows(SharePermission::Download));
+        assert!(SharePermission::Download.allows(SharePermission::View));
+        assert!(!SharePermission::View.allows(SharePermission::Download));
+        assert!(!SharePermission::Download.allows(SharePermission::Edit));
+    }
+}

@@ -1,0 +1,77 @@
+//! Signed download URLs: the [`UrlSigner`] port and the values around it.
+
+use plinth_kernel::Timestamp;
+
+use crate::FileId;
+
+/// Longest lifetime of a signed URL: 7 days, in seconds.
+pub const MAX_SIGNED_URL_SECONDS: u64 = 7 * 24 * 60 * 60;
+
+/// A signature and the id of the key that made it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UrlSignature {
+    /// Key id (public; tells the verifier which key to use after a rotation).
+    pub kid: String,
+    /// Lower-case hex MAC.
+    pub signature: String,
+}
+
+impl std::fmt::Debug for UrlSignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UrlSignature")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Signs and verifies the payload of signed URLs with a current key and, for rotation, any
+/// number of previous keys (verification only).
+pub trait UrlSigner: Send + Sync {
+    /// Signs `payload` with the current key.
+    fn sign(&self, payload: &[u8]) -> UrlSignature;
+
+    /// Whether `signature` is a valid signature of `payload` under the key `kid` (current or
+    /// previous); compared in constant time. An unknown `kid` or malformed hex is `false`.
+    fn verify(&self, payload: &[u8], kid: &str, signature: &str) -> bool;
+}
+
+/// A signed download link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedUrl {
+    /// The absolute URL (`{PUBLIC_URL}/api/v1/files/{id}/content/signed?v=…&exp=…&kid=…&sig=…`).
+    pub url: String,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// The parameters of a signed URL as received.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedParams {
+    /// The file (from the path).
+    pub file_id: FileId,
+    /// The version the link downloads (`v`).
+    pub version: i32,
+    /// Expiry as Unix seconds (`exp`).
+    pub expires: i64,
+    /// Key id (`kid`).
+    pub kid: String,
+    /// Hex signature (`sig`).
+    pub signature: String,
+}
+
+impl std::fmt::Debug for SignedParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedParams")
+            .field("file_id", &self.file_id)
+            .field("version", &self.version)
+            .field("expires", &self.expires)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The signed payload: `"<file_id>|<version>|<exp>"`.
+#[must_use]
+pub fn signed_payload(file_id: FileId, version: i32, expires: i64) -> String {
+    format!("{file_id}|{version}|{expires}")
+}

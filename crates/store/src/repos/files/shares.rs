@@ -1,0 +1,140 @@
+//! The share methods of [`super::SeaFileRepository`]: `file_shares` rows ↔ [`FileShare`].
+
+use plinth_files::{FileId, FileObject, FileShare, SharePermission};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::to_domain;
+use crate::entities::{file_shares, files};
+use crate::error::repo_err;
+use crate::repos::{corrupt, fetch_limit};
+use crate::uow::db_tx;
+
+fn share_to_domain(row: file_shares::Model) -> Result<FileShare, RepoError> {
+    Ok(FileShare {
+        file_id: FileId::from_uuid(row.file_id),
+        grantee_email: Email::parse(&row.grantee_email)
+            .map_err(|_| corrupt(format_args!("file_shares.grantee_email of {}", row.file_id)))?,
+        permission: SharePermission::parse(&row.permission).ok_or_else(|| {
+            corrupt(format_args!(
+                "file_shares.permission {:?} of {}",
+                row.permission, row.file_id
+            ))
+        })?,
+        created_at: row.created_at,
+    })
+}
+
+pub(super) async fn upsert(tx: &mut dyn Transaction, share: &FileShare) -> Result<(), RepoError> {
+    let row = file_shares::ActiveModel {
+        file_id: Set(share.file_id.as_uuid()),
+        grantee_email: Set(share.grantee_email.as_str().to_owned()),
+        permission: Set(share.permission.as_str().to_owned()),
+        created_at: Set(share.created_at),
+    };
+    file_shares::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                file_shares::Column::FileId,
+                file_shares::Column::GranteeEmail,
+            ])
+            .update_column(file_shares::Column::Permission)
+            .to_owned(),
+        )
+        .exec_without_returning(db_tx(tx)?)
+        .await
+        .map_err(repo_err)?;
+    Ok(())
+}
+
+pub(super) async fn delete(
+    tx: &mut dyn Transaction,
+    id: FileId,
+    grantee: &Email,
+) -> Result<(), RepoError> {
+    let result = file_shares::Entity::delete_by_id((id.as_uuid(), grantee.as_str().to_owned()))
+        .exec(db_tx(tx)?)
+        .await
+        .map_err(repo_err)?;
+    if result.rows_affected == 0 {
+        Err(RepoError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+pub(super) async fn delete_all<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    id: FileId,
+) -> Result<(), RepoError> {
+    file_shares::Entity::delete_many()
+        .filter(file_shares::Column::FileId.eq(id.as_uuid()))
+        .exec(conn)
+        .await
+        .map_err(repo_err)?;
+    Ok(())
+}
+
+pub(super) async fn one(
+    conn: &DatabaseConnection,
+    id: FileId,
+    grantee: &Email,
+) -> Result<Option<FileShare>, RepoError> {
+    file_shares::Entity::find_by_id((id.as_uuid(), grantee.as_str().to_owned()))
+        .one(conn)
+        .await
+        .map_err(repo_err)?
+        .map(share_to_domain)
+        .transpose()
+}
+
+pub(super) async fn all(
+    conn: &DatabaseConnection,
+    id: FileId,
+) -> Result<Vec<FileShare>, RepoError> {
+    file_shares::Entity::find()
+        .filter(file_shares::Column::FileId.eq(id.as_uuid()))
+        .order_by_asc(file_shares::Column::CreatedAt)
+        .order_by_asc(file_shares::Column::GranteeEmail)
+        .all(conn)
+        .await
+        .map_err(repo_err)?
+        .into_iter()
+        .map(share_to_domain)
+        .collect()
+}
+
+pub(super) async fn visible(
+    conn: &DatabaseConnection,
+    owner: UserId,
+    email: &Email,
+    page: PageRequest,
+) -> Result<Page<FileObject>, RepoError> {
+    let shared = Query::select()
+        .column(file_shares::Column::FileId)
+        .from(file_shares::Entity)
+        .and_where(file_shares::Column::GranteeEmail.eq(email.as_str()))
+        .to_owned();
+    let mut query = files::Entity::find().filter(
+        Condition::any()
+            .add(files::Column::OwnerId.eq(owner.as_uuid()))
+            .add(files::Column::Id.in_subquery(shared)),
+    );
+    if let Some(cursor) = page.cursor() {
+        query = query.filter(files::Column::Id.lt(cursor.last_id()));
+    }
+    let rows = query
+        .order_by_desc(files::Column::Id)
+        .limit(fetch_limit(page))
+        .all(conn)
+        .await
+        .map_err(repo_err)?
+        .into_iter()
+        .map(to_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(rows, page, |f| f.id.as_uuid()))
+}
