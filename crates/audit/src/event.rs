@@ -26,6 +26,9 @@ pub enum AuditAction {
     /// A refresh token was rotated.
     #[serde(rename = "auth.refreshed")]
     Refreshed,
+    /// A spent refresh token was presented after the reuse grace: its session was revoked.
+    #[serde(rename = "auth.refresh_reuse_detected")]
+    RefreshReuseDetected,
     /// A session was ended by its user.
     #[serde(rename = "auth.logout")]
     Logout,
@@ -59,6 +62,7 @@ impl AuditAction {
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::Refreshed,
+        Self::RefreshReuseDetected,
         Self::Logout,
         Self::UserUpdated,
         Self::AdminUserUpdated,
@@ -77,6 +81,7 @@ impl AuditAction {
             Self::LoginSucceeded => "auth.login_succeeded",
             Self::LoginFailed => "auth.login_failed",
             Self::Refreshed => "auth.refreshed",
+            Self::RefreshReuseDetected => "auth.refresh_reuse_detected",
             Self::Logout => "auth.logout",
             Self::UserUpdated => "user.updated",
             Self::AdminUserUpdated => "admin.user_updated",

@@ -26,6 +26,9 @@ pub enum AuthError {
     /// Missing, unknown, spent, expired or revoked refresh token, or a bad access token.
     #[error("invalid or expired token")]
     InvalidToken,
+    /// No such session among the caller's (another user's session is reported the same way).
+    #[error("session not found")]
+    SessionNotFound,
     /// Registration with an email that already has an account.
     #[error("email is already registered")]
     EmailTaken,

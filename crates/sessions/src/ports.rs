@@ -86,10 +86,10 @@ pub trait SessionRepository: Send + Sync {
         hash: &RefreshTokenHash,
     ) -> Result<Option<RefreshTokenRecord>, RepoError>;
 
-    /// Atomically marks the token spent at `at` **only if it is not spent yet** (a conditional
-    /// update), returning `true` when this call spent it and `false` when it was already spent
-    /// or does not exist. Two concurrent callers, even on two replicas, can never both get
-    /// `true`.
+    /// Atomically marks the token spent at `at` and replaced by `successor` **only if it is
+    /// not spent yet** (a conditional update), returning `true` when this call spent it and
+    /// `false` when it was already spent or does not exist. Two concurrent callers, even on two
+    /// replicas, can never both get `true`.
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
@@ -98,6 +98,7 @@ pub trait SessionRepository: Send + Sync {
         tx: &mut dyn Transaction,
         hash: &RefreshTokenHash,
         at: Timestamp,
+        successor: &RefreshTokenHash,
     ) -> Result<bool, RepoError>;
 }
 

@@ -12,12 +12,13 @@ use plinth_users::{PasswordHasher, PasswordPolicy, User, UserRepository};
 
 use crate::{
     AccessClaims, AuthError, Principal, RefreshToken, RefreshTokenRecord, Session, SessionId,
-    SessionRepository, TokenSigner,
+    SessionRepository, SuccessorKey, TokenSigner,
 };
 
 mod login;
 mod refresh;
 mod register;
+mod sessions;
 #[cfg(test)]
 mod tests;
 
@@ -35,6 +36,27 @@ impl Default for TokenLifetimes {
         Self {
             access: chrono::Duration::minutes(15),
             refresh: chrono::Duration::days(30),
+        }
+    }
+}
+
+/// How a spent refresh token presented again is treated (`REFRESH_REUSE_GRACE`).
+#[derive(Debug, Clone)]
+pub struct RefreshReuse {
+    /// Within this time after the spend, the same successor is returned again (parallel tabs);
+    /// after it, the presentation is treated as theft and the whole session is revoked.
+    pub grace: chrono::Duration,
+    /// Key successors are derived from; every replica must hold the same one. `None` only if
+    /// the OS random source failed at start-up: successors are then random and a replay is
+    /// simply refused.
+    pub key: Option<SuccessorKey>,
+}
+
+impl Default for RefreshReuse {
+    fn default() -> Self {
+        Self {
+            grace: chrono::Duration::seconds(10),
+            key: SuccessorKey::random().ok(),
         }
     }
 }
@@ -75,6 +97,7 @@ pub struct AuthService {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: PasswordPolicy,
     pub(crate) lifetimes: TokenLifetimes,
+    pub(crate) reuse: RefreshReuse,
 }
 
 impl AuthService {
@@ -102,7 +125,15 @@ impl AuthService {
             clock,
             policy,
             lifetimes,
+            reuse: RefreshReuse::default(),
         }
+    }
+
+    /// The same service with another refresh-reuse policy (grace window and successor key).
+    #[must_use]
+    pub fn with_refresh_reuse(mut self, reuse: RefreshReuse) -> Self {
+        self.reuse = reuse;
+        self
     }
 
     /// Verifies an access token without touching the database.
@@ -150,8 +181,32 @@ impl AuthService {
             issued_at: now,
             expires_at: session.expires_at,
             spent_at: None,
+            replaced_by: None,
         };
         Ok((token, record))
+    }
+
+    /// The successor of `token` in `session`: derived with the reuse key (so a replay within
+    /// the grace window finds the same one), or random when there is no key.
+    pub(crate) fn successor(
+        &self,
+        token: &RefreshToken,
+        session: &Session,
+        now: Timestamp,
+    ) -> Result<(RefreshToken, RefreshTokenRecord), AuthError> {
+        let successor = match &self.reuse.key {
+            Some(key) => token.successor(key),
+            None => RefreshToken::generate().map_err(|_| AuthError::Random)?,
+        };
+        let record = RefreshTokenRecord {
+            hash: successor.hash(),
+            session_id: session.id,
+            issued_at: now,
+            expires_at: session.expires_at,
+            spent_at: None,
+            replaced_by: None,
+        };
+        Ok((successor, record))
     }
 
     /// Signs an access token for `user` in `session` with the user's current role and its

@@ -51,4 +51,6 @@ pub struct RefreshTokenRecord {
     pub expires_at: Timestamp,
     /// When it was exchanged for a successor; a token is single-use.
     pub spent_at: Option<Timestamp>,
+    /// The hash of the successor it was exchanged for (set together with `spent_at`).
+    pub replaced_by: Option<RefreshTokenHash>,
 }

@@ -37,6 +37,22 @@ impl RefreshToken {
         &self.0
     }
 
+    /// The token that replaces this one when it is spent: `HMAC-SHA256(key, self)`, base64url.
+    /// Deterministic, so a client that presents the same spent token again within
+    /// `REFRESH_REUSE_GRACE` (two tabs refreshing at once) gets the **same** successor back
+    /// without the successor's secret ever being stored; keyed, so that holding an old token
+    /// does not let anyone compute the ones after it.
+    #[must_use]
+    pub fn successor(&self, key: &SuccessorKey) -> Self {
+        use hmac::Mac;
+        let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(&key.0) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        mac.update(b"plinth refresh successor v1\0");
+        mac.update(self.0.as_bytes());
+        Self(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+
     /// Its SHA-256 hash, the only form that is stored.
     #[must_use]
     pub fn hash(&self) -> RefreshTokenHash {
@@ -47,6 +63,36 @@ impl RefreshToken {
 impl fmt::Debug for RefreshToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RefreshToken(<redacted>)")
+    }
+}
+
+/// The server-side key from which successors of refresh tokens are derived (see
+/// [`RefreshToken::successor`]). Every replica must hold the same one; redacted in `Debug`.
+#[derive(Clone)]
+pub struct SuccessorKey([u8; 32]);
+
+impl SuccessorKey {
+    /// A key from 32 bytes (derive them from a configured secret).
+    #[must_use]
+    pub const fn new(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// A random key: fine for one process (tests, a single replica), but replicas must share
+    /// a configured one.
+    ///
+    /// # Errors
+    /// When the OS random source fails.
+    pub fn random() -> Result<Self, getrandom::Error> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)?;
+        Ok(Self(bytes))
+    }
+}
+
+impl fmt::Debug for SuccessorKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SuccessorKey(<redacted>)")
     }
 }
 

@@ -125,6 +125,7 @@ async fn deleting_a_user_cascades(t: TestDb) {
         issued_at: now,
         expires_at: session.expires_at,
         spent_at: None,
+        replaced_by: None,
     };
     let uow = t.db.unit_of_work();
     let mut tx = uow.begin().await.unwrap();

@@ -129,3 +129,54 @@ impl From<TokenPair> for TokenPairBody {
         }
     }
 }
+
+/// One signed-in device of the caller.
+#[derive(Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Session, example = json!({
+    "id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6b",
+    "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+    "ip": "203.0.113.7",
+    "created_at": "2026-01-15T09:30:00Z",
+    "last_used_at": "2026-01-15T10:05:00Z",
+    "expires_at": "2026-02-14T09:30:00Z",
+    "current": true
+}))]
+pub(crate) struct SessionBody {
+    /// Session id (the `sid` claim of its access tokens).
+    pub id: uuid::Uuid,
+    /// User agent at sign-in.
+    pub user_agent: Option<String>,
+    /// Client IP at sign-in.
+    pub ip: Option<String>,
+    /// Sign-in time.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Last refresh.
+    pub last_used_at: chrono::DateTime<chrono::Utc>,
+    /// Absolute end of the session.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Whether this is the session of the access token used for the request.
+    pub current: bool,
+}
+
+impl SessionBody {
+    /// The body of `s`, marked current when it is `current`.
+    pub(crate) fn new(s: plinth_sessions::Session, current: plinth_sessions::SessionId) -> Self {
+        Self {
+            id: s.id.as_uuid(),
+            user_agent: s.user_agent,
+            ip: s.ip,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            expires_at: s.expires_at,
+            current: s.id == current,
+        }
+    }
+}
+
+/// The caller's live sessions, newest first.
+#[derive(Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = SessionList)]
+pub(crate) struct SessionListBody {
+    /// Live sessions (neither revoked nor expired).
+    pub items: Vec<SessionBody>,
+}

@@ -47,6 +47,7 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidToken => {
                 Self::Unauthenticated("The token is invalid, expired or revoked.".to_owned())
             }
+            AuthError::SessionNotFound => Self::NotFound("There is no such session.".to_owned()),
             AuthError::EmailTaken => Self::EmailTaken,
             AuthError::InvalidEmail(e) => Self::field("email", e.to_string()),
             AuthError::WeakPassword(e) => Self::field("password", e.to_string()),

@@ -1,4 +1,4 @@
-//! `/api/v1/auth`: register, login, refresh, logout.
+//! `/api/v1/auth`: register, login, refresh, logout; the caller's sessions in `sessions`.
 
 use actix_web::{HttpResponse, post, web};
 use plinth_sessions::RefreshToken;
@@ -13,11 +13,16 @@ use crate::openapi::responses::{
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
+mod sessions;
+
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(register)
         .service(login)
         .service(refresh)
-        .service(logout);
+        .service(logout)
+        .service(sessions::logout_all)
+        .service(sessions::list_sessions)
+        .service(sessions::revoke_session);
 }
 
 /// Creates an account (role `user`) and signs it in.
@@ -82,8 +87,9 @@ pub(crate) async fn login(
     tag = "auth",
     operation_id = "refresh",
     summary = "Rotate the refresh token",
-    description = "Spends the presented refresh token and returns a new `TokenPair`. A spent token cannot be \
-        used again.",
+    description = "Spends the presented refresh token and returns a new `TokenPair`. Presenting a spent token \
+        again within `REFRESH_REUSE_GRACE` (default 10 s) returns the same successor (parallel tabs); after that \
+        it is taken as theft: the whole session is revoked and the answer is 401.",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair; the presented refresh token is spent.", body = TokenPairBody),

@@ -156,7 +156,7 @@ async fn wrong_password_and_unknown_email_fail_alike_with_401() {
 }
 
 #[tokio::test]
-async fn refresh_rotates_and_a_spent_token_is_refused() {
+async fn refresh_rotates_and_a_replay_never_yields_a_spent_successor() {
     let app = spawn_app().await;
     let pair = app.register("rot@example.com").await;
     let first = pair["refresh_token"].as_str().unwrap();
@@ -185,6 +185,7 @@ async fn refresh_rotates_and_a_spent_token_is_refused() {
         .await;
     assert_eq!(res.status(), 200);
 
+    // `first` is replayed within the grace, but its successor `second` is spent already.
     let res = app
         .post_json(
             "/api/v1/auth/refresh",

@@ -14,7 +14,7 @@ use plinth_files::{FileLimits, FileService};
 use plinth_kernel::testing::MemoryUnitOfWork;
 use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
 use plinth_sessions::testing::{FakeTokenSigner, MemorySessionRepository};
-use plinth_sessions::{AuthService, TokenLifetimes};
+use plinth_sessions::{AuthService, RefreshReuse, TokenLifetimes};
 use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
 use plinth_users::{PasswordPolicy, UserService};
 use reqwest::header::CONTENT_TYPE;
@@ -38,6 +38,8 @@ pub struct Options {
     pub rate_limits: Option<(RateLimit, RateLimit)>,
     /// Send `Strict-Transport-Security`.
     pub hsts: bool,
+    /// `REFRESH_REUSE_GRACE` (default 10 s).
+    pub refresh_reuse_grace: Option<chrono::Duration>,
 }
 
 impl Default for Options {
@@ -52,6 +54,7 @@ impl Default for Options {
             storage_check: false,
             rate_limits: None,
             hsts: false,
+            refresh_reuse_grace: None,
         }
     }
 }
@@ -92,6 +95,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         policy,
         TokenLifetimes::default(),
     );
+    let auth = match options.refresh_reuse_grace {
+        Some(grace) => auth.with_refresh_reuse(RefreshReuse {
+            grace,
+            ..RefreshReuse::default()
+        }),
+        None => auth,
+    };
     let users = UserService::new(
         user_repo,
         hasher,

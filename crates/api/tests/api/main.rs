@@ -12,3 +12,4 @@ mod metrics;
 mod problems;
 mod rate_limit;
 mod service;
+mod sessions;

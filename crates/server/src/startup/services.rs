@@ -8,7 +8,7 @@ use plinth_billing::BillingService;
 use plinth_files::{BlobStore, FileLimits, FileService};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, JwtKeys, JwtSigner};
-use plinth_sessions::{AuthService, TokenLifetimes, TokenSigner};
+use plinth_sessions::{AuthService, RefreshReuse, SuccessorKey, TokenLifetimes, TokenSigner};
 use plinth_store::Database;
 use plinth_users::{PasswordHasher, PasswordPolicy, UserService};
 use secrecy::{ExposeSecret, SecretString};
@@ -62,7 +62,8 @@ impl Services {
             Arc::clone(&clock),
             policy,
             lifetimes,
-        );
+        )
+        .with_refresh_reuse(refresh_reuse(settings)?);
         let users = user_service(settings, database);
         let limits = FileLimits {
             max_upload_bytes: settings.storage.max_upload_bytes,
@@ -124,6 +125,25 @@ pub fn token_signer(settings: &Settings) -> Arc<dyn TokenSigner> {
         settings.server.public_url.clone(),
         TOKEN_AUDIENCE.to_owned(),
     ))
+}
+
+/// `REFRESH_REUSE_GRACE`, and the key refresh-token successors are derived from:
+/// SHA-256(`"plinth-refresh-successor-key:" + JWT_SECRET`), so every replica derives the same
+/// successor and the key is not the JWT key itself.
+///
+/// # Errors
+/// [`StartupError`] when the grace does not fit a `chrono::Duration`.
+pub fn refresh_reuse(settings: &Settings) -> Result<RefreshReuse, StartupError> {
+    let digest: [u8; 32] = Sha256::new()
+        .chain_update(b"plinth-refresh-successor-key:")
+        .chain_update(settings.auth.jwt_secret.expose_secret())
+        .finalize()
+        .into();
+    Ok(RefreshReuse {
+        grace: chrono::Duration::from_std(settings.auth.refresh_reuse_grace)
+            .map_err(|_| StartupError::Setting("REFRESH_REUSE_GRACE is too long".to_owned()))?,
+        key: Some(SuccessorKey::new(digest)),
+    })
 }
 
 /// The `kid` of the key derived from `secret`: the first 8 hex digits of

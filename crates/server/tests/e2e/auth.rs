@@ -82,8 +82,7 @@ async fn account_lifecycle_and_its_audit_trail() {
     let entry = audit_entry(&app, AuditAction::LoginSucceeded, "e2e-login-ok").await;
     assert_eq!(entry.actor_id.map(|a| a.to_string()), Some(user_id.clone()));
 
-    // Refresh: the new pair works, the spent refresh token does not (outside the grace window
-    // it would also revoke the family; here it must at least not yield a fresh, different pair).
+    // Refresh: the spent token replayed within the grace yields the same successor.
     let res = app
         .post_json(
             "/api/v1/auth/refresh",
@@ -95,6 +94,17 @@ async fn account_lifecycle_and_its_audit_trail() {
     assert_eq!(res.status(), StatusCode::OK);
     let refreshed: Value = res.json().await.unwrap();
     assert_ne!(refreshed["refresh_token"], pair["refresh_token"]);
+    let res = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            &json!({ "refresh_token": pair["refresh_token"] }),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let replayed: Value = res.json().await.unwrap();
+    assert_eq!(replayed["refresh_token"], refreshed["refresh_token"]);
     let access = refreshed["access_token"].as_str().unwrap().to_owned();
 
     // Me.
@@ -146,4 +156,36 @@ async fn account_lifecycle_and_its_audit_trail() {
     // No credentials, no profile.
     let res = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Two replicas' worth of contention on the real database: sixteen parallel refreshes of one
+/// token all succeed with one and the same successor, and the token was spent exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_refreshes_share_one_successor_on_the_database() {
+    let app = spawn_app().await;
+    let (_, pair) = app.register_user().await;
+    let token = pair["refresh_token"].as_str().unwrap().to_owned();
+    let body = json!({ "refresh_token": token });
+    let answers = futures::future::join_all(
+        (0..16).map(|_| app.post_json("/api/v1/auth/refresh", &body, None, None)),
+    )
+    .await;
+    let mut successors = std::collections::BTreeSet::new();
+    for res in answers {
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        successors.insert(body["refresh_token"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(successors.len(), 1, "{successors:?}");
+    let filter = AuditFilter {
+        action: Some(AuditAction::Refreshed),
+        ..AuditFilter::default()
+    };
+    let spent = app
+        .database
+        .audit()
+        .list(&filter, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(spent.items.len(), 1, "spent once");
 }

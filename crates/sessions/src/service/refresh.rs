@@ -9,12 +9,17 @@ use crate::{AuthError, Principal, RefreshToken, RefreshTokenRecord};
 
 impl AuthService {
     /// Exchanges a refresh token for a new pair. The presented token is spent (single use) and
-    /// a successor in the same session is issued; the access token carries the user's current
+    /// its successor in the same session is issued; the access token carries the user's current
     /// role and permissions. Audited as `auth.refreshed` in the same transaction.
     ///
+    /// A token that is already spent is a *replay*: within the reuse grace of its spend it
+    /// yields the same successor again (two tabs refreshing at once get one successor between
+    /// them); after the grace it is taken as theft, the whole session (the token family) is
+    /// revoked and `auth.refresh_reuse_detected` is appended, in one transaction.
+    ///
     /// # Errors
-    /// [`AuthError::InvalidToken`] for an unknown, spent or expired token, a revoked or expired
-    /// session, or a deleted or suspended user; storage or signing failure.
+    /// [`AuthError::InvalidToken`] for an unknown, replayed-too-late or expired token, a revoked
+    /// or expired session, or a deleted or suspended user; storage or signing failure.
     #[tracing::instrument(skip(self, token, meta))]
     pub async fn refresh(
         &self,
@@ -29,38 +34,32 @@ impl AuthService {
             .await?
             .ok_or(AuthError::InvalidToken)?;
         if record.spent_at.is_some() {
-            return Err(self.spent_token_presented(&record));
+            return self.replay(token, &record, meta).await;
         }
         if record.expires_at <= now {
             return Err(AuthError::InvalidToken);
         }
-        let session = self
-            .sessions
-            .session(record.session_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
-        if !session.is_live(now) {
-            return Err(AuthError::InvalidToken);
-        }
-        let user = self
-            .users
-            .by_id(session.user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
-        if user.status != UserStatus::Active {
-            return Err(AuthError::InvalidToken);
-        }
-        let (successor, successor_record) = Self::new_refresh(&session, now)?;
+        let (session, user) = self.live_session_and_user(&record, now).await?;
+        let (successor, successor_record) = self.successor(token, &session, now)?;
         let event = AuditEvent::new(AuditAction::Refreshed, now, meta)
             .actor(user.id)
             .target("session", session.id);
 
         let mut tx = self.uow.begin().await?;
         // The conditional spend is what makes a token single-use, even across replicas: of two
-        // concurrent refreshes with the same token only one gets `true`.
-        if !self.sessions.spend_refresh(tx.as_mut(), &hash, now).await? {
+        // concurrent refreshes with the same token only one gets `true`; the others replay.
+        if !self
+            .sessions
+            .spend_refresh(tx.as_mut(), &hash, now, &successor_record.hash)
+            .await?
+        {
             drop(tx);
-            return Err(self.spent_token_presented(&record));
+            let spent = self
+                .sessions
+                .refresh_by_hash(&hash)
+                .await?
+                .ok_or(AuthError::InvalidToken)?;
+            return self.replay(token, &spent, meta).await;
         }
         self.sessions
             .touch_session(tx.as_mut(), session.id, now)
@@ -78,15 +77,88 @@ impl AuthService {
         self.issue(user, session.id, successor, now)
     }
 
-    /// What happens when an already spent refresh token is presented again.
-    ///
-    /// Extension point for issue #3: within `REFRESH_REUSE_GRACE` of the spend this will return
-    /// the same successor again (parallel tabs); after it, it will revoke the whole session
-    /// family and append `auth.refresh_reuse_detected`. Until then a spent token is simply
-    /// refused, and nothing else changes.
-    fn spent_token_presented(&self, record: &RefreshTokenRecord) -> AuthError {
-        tracing::warn!(session_id = %record.session_id, "spent refresh token presented again");
-        AuthError::InvalidToken
+    /// A spent token presented again (see [`AuthService::refresh`]).
+    async fn replay(
+        &self,
+        token: &RefreshToken,
+        record: &RefreshTokenRecord,
+        meta: &RequestMeta,
+    ) -> Result<TokenPair, AuthError> {
+        let now = self.clock.now();
+        let Some(spent_at) = record.spent_at else {
+            return Err(AuthError::InvalidToken);
+        };
+        if now - spent_at > self.reuse.grace {
+            self.revoke_family(record, meta).await?;
+            return Err(AuthError::InvalidToken);
+        }
+        // Within the grace: the same successor, if this token's key still derives it and it
+        // is itself unspent (a successor already rotated again is not handed out twice).
+        let Some(key) = &self.reuse.key else {
+            return Err(AuthError::InvalidToken);
+        };
+        let successor = token.successor(key);
+        if record.replaced_by.as_ref() != Some(&successor.hash()) {
+            return Err(AuthError::InvalidToken);
+        }
+        let successor_record = self
+            .sessions
+            .refresh_by_hash(&successor.hash())
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if successor_record.spent_at.is_some() || successor_record.expires_at <= now {
+            return Err(AuthError::InvalidToken);
+        }
+        let (session, user) = self.live_session_and_user(&successor_record, now).await?;
+        self.issue(user, session.id, successor, now)
+    }
+
+    /// Revokes the session a replayed token belongs to and records why, in one transaction.
+    async fn revoke_family(
+        &self,
+        record: &RefreshTokenRecord,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let now = self.clock.now();
+        let Some(session) = self.sessions.session(record.session_id).await? else {
+            return Ok(());
+        };
+        tracing::warn!(session_id = %session.id, user_id = %session.user_id, "refresh token reuse detected: session revoked");
+        let event = AuditEvent::new(AuditAction::RefreshReuseDetected, now, meta)
+            .actor(session.user_id)
+            .target("session", session.id);
+        let mut tx = self.uow.begin().await?;
+        self.sessions
+            .revoke_session(tx.as_mut(), session.id, now)
+            .await?;
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The live session of `record` and its active user, or `InvalidToken`.
+    async fn live_session_and_user(
+        &self,
+        record: &RefreshTokenRecord,
+        now: plinth_kernel::Timestamp,
+    ) -> Result<(crate::Session, plinth_users::User), AuthError> {
+        let session = self
+            .sessions
+            .session(record.session_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if !session.is_live(now) {
+            return Err(AuthError::InvalidToken);
+        }
+        let user = self
+            .users
+            .by_id(session.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if user.status != UserStatus::Active {
+            return Err(AuthError::InvalidToken);
+        }
+        Ok((session, user))
     }
 
     /// Revokes the caller's current session; audited as `auth.logout` in the same transaction.

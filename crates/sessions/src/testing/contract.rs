@@ -63,6 +63,7 @@ fn record(session: &Session) -> (RefreshToken, RefreshTokenRecord) {
         issued_at: session.created_at,
         expires_at: session.expires_at,
         spent_at: None,
+        replaced_by: None,
     };
     (token, record)
 }

@@ -190,6 +190,7 @@ impl SessionRepository for MemorySessionRepository {
         tx: &mut dyn Transaction,
         hash: &RefreshTokenHash,
         at: Timestamp,
+        successor: &RefreshTokenHash,
     ) -> Result<bool, RepoError> {
         let tx = MemoryTransaction::from_dyn(tx)?;
         // Check and set under one lock: the in-memory equivalent of
@@ -199,6 +200,7 @@ impl SessionRepository for MemorySessionRepository {
             match state.refresh.get_mut(&hash.0) {
                 Some(record) if record.spent_at.is_none() => {
                     record.spent_at = Some(at);
+                    record.replaced_by = Some(successor.clone());
                     true
                 }
                 _ => false,
@@ -209,6 +211,7 @@ impl SessionRepository for MemorySessionRepository {
             tx.on_rollback(move || {
                 if let Some(record) = lock(&state).refresh.get_mut(&key) {
                     record.spent_at = None;
+                    record.replaced_by = None;
                 }
             });
         }

@@ -47,6 +47,7 @@ fn refresh_to_domain(row: refresh_tokens::Model) -> RefreshTokenRecord {
         issued_at: row.issued_at,
         expires_at: row.expires_at,
         spent_at: row.spent_at,
+        replaced_by: row.replaced_by.map(RefreshTokenHash),
     }
 }
 
@@ -169,6 +170,7 @@ impl SessionRepository for SeaSessionRepository {
             issued_at: Set(token.issued_at),
             expires_at: Set(token.expires_at),
             spent_at: Set(token.spent_at),
+            replaced_by: Set(token.replaced_by.as_ref().map(|h| h.0.clone())),
         };
         refresh_tokens::Entity::insert(row)
             .exec_without_returning(db_tx(tx)?)
@@ -188,7 +190,7 @@ impl SessionRepository for SeaSessionRepository {
         Ok(row.map(refresh_to_domain))
     }
 
-    /// `UPDATE refresh_tokens SET spent_at = ? WHERE hash = ? AND spent_at IS NULL`: the
+    /// `UPDATE refresh_tokens SET spent_at = ?, replaced_by = ? WHERE hash = ? AND spent_at IS NULL`: the
     /// database decides which of two concurrent callers wins (the loser's update matches no
     /// row once the winner's is visible: row lock on PostgreSQL, write lock on SQLite).
     async fn spend_refresh(
@@ -196,9 +198,14 @@ impl SessionRepository for SeaSessionRepository {
         tx: &mut dyn Transaction,
         hash: &RefreshTokenHash,
         at: Timestamp,
+        successor: &RefreshTokenHash,
     ) -> Result<bool, RepoError> {
         let result = refresh_tokens::Entity::update_many()
             .col_expr(refresh_tokens::Column::SpentAt, Expr::val(at))
+            .col_expr(
+                refresh_tokens::Column::ReplacedBy,
+                Expr::val(successor.0.as_str()),
+            )
             .filter(refresh_tokens::Column::Hash.eq(hash.0.as_str()))
             .filter(refresh_tokens::Column::SpentAt.is_null())
             .exec(db_tx(tx)?)

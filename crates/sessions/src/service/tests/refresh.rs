@@ -34,14 +34,18 @@ async fn register_login_refresh_rotates_and_logout_ends_the_session() {
         "the session was touched"
     );
 
-    let reused = h
-        .auth
-        .refresh(&login.refresh_token, &meta())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(reused, AuthError::InvalidToken),
-        "a spent token is refused: {reused:?}"
+    h.clock.advance(Duration::seconds(5));
+    let replayed = h.auth.refresh(&login.refresh_token, &meta()).await.unwrap();
+    assert_eq!(
+        replayed.refresh_token, rotated.refresh_token,
+        "within the reuse grace a spent token yields the same successor"
+    );
+    assert_eq!(
+        h.auth
+            .authenticate(&replayed.access_token)
+            .unwrap()
+            .session_id,
+        session_id
     );
 
     let refreshed = h.audited(AuditAction::Refreshed).await;
@@ -183,22 +187,137 @@ async fn refresh_uses_the_current_role_and_refuses_suspended_or_deleted_users() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_refreshes_with_one_token_yield_one_pair() {
+async fn concurrent_refreshes_with_one_token_yield_one_successor() {
     let h = Harness::new();
     let pair = h.register("ada@example.com").await;
-    let attempts = (0..4).map(|_| {
-        let (auth, token) = (h.auth.clone(), pair.refresh_token.clone());
-        tokio::spawn(async move { auth.refresh(&token, &meta()).await })
-    });
-    let mut ok = 0;
-    for attempt in attempts.collect::<Vec<_>>() {
-        match attempt.await.unwrap() {
-            Ok(_) => ok += 1,
-            Err(e) => assert!(matches!(e, AuthError::InvalidToken), "got {e:?}"),
-        }
+    let attempts: Vec<_> = (0..16)
+        .map(|_| {
+            let (auth, token) = (h.auth.clone(), pair.refresh_token.clone());
+            tokio::spawn(async move { auth.refresh(&token, &meta()).await })
+        })
+        .collect();
+    let mut successors = std::collections::BTreeSet::new();
+    for attempt in attempts {
+        let pair = attempt
+            .await
+            .unwrap()
+            .expect("every parallel refresh succeeds");
+        successors.insert(pair.refresh_token.expose().to_owned());
     }
+    assert_eq!(successors.len(), 1, "one successor for all: {successors:?}");
     assert_eq!(
-        ok, 1,
-        "a refresh token is single-use even under concurrency"
+        h.audited(AuditAction::Refreshed).await.len(),
+        1,
+        "the token was spent once"
     );
+}
+
+#[tokio::test]
+async fn a_replay_after_the_grace_revokes_the_whole_session() {
+    let h = Harness::new();
+    let pair = h.register("ada@example.com").await;
+    let session_id = h.auth.authenticate(&pair.access_token).unwrap().session_id;
+    let rotated = h.auth.refresh(&pair.refresh_token, &meta()).await.unwrap();
+
+    h.clock.advance(Duration::seconds(11));
+    let err = h
+        .auth
+        .refresh(&pair.refresh_token, &meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::InvalidToken), "got {err:?}");
+    let session = h.sessions.session(session_id).await.unwrap().unwrap();
+    assert_eq!(
+        session.revoked_at,
+        Some(h.clock.now()),
+        "the family is revoked"
+    );
+    let err = h
+        .auth
+        .refresh(&rotated.refresh_token, &meta())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AuthError::InvalidToken),
+        "the thief's successor is dead too: {err:?}"
+    );
+    let detected = h.audited(AuditAction::RefreshReuseDetected).await;
+    assert_eq!(detected.len(), 1);
+    assert_eq!(detected[0].target_id, Some(session_id.to_string()));
+    assert_eq!(detected[0].actor_id, Some(session.user_id.as_uuid()));
+    assert_meta(&detected[0]);
+}
+
+#[tokio::test]
+async fn a_replay_within_the_grace_never_hands_out_a_successor_that_was_spent() {
+    let h = Harness::new();
+    let pair = h.register("ada@example.com").await;
+    let session_id = h.auth.authenticate(&pair.access_token).unwrap().session_id;
+    let first = h.auth.refresh(&pair.refresh_token, &meta()).await.unwrap();
+    let second = h.auth.refresh(&first.refresh_token, &meta()).await.unwrap();
+    let err = h
+        .auth
+        .refresh(&pair.refresh_token, &meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::InvalidToken), "got {err:?}");
+    assert!(
+        h.sessions
+            .session(session_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_none(),
+        "within the grace nothing is revoked"
+    );
+    assert!(h.auth.refresh(&second.refresh_token, &meta()).await.is_ok());
+}
+
+#[tokio::test]
+async fn sessions_are_listed_revoked_one_by_one_or_all_at_once() {
+    let h = Harness::new();
+    let first = h.register("ada@example.com").await;
+    h.clock.advance(Duration::seconds(1));
+    let second = h
+        .auth
+        .login("ada@example.com", PASSWORD, &meta())
+        .await
+        .unwrap();
+    let me = h.auth.authenticate(&second.access_token).unwrap();
+    let listed = h.auth.sessions(&me).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].id, me.session_id, "newest first");
+
+    let other = h.register("bob@example.com").await;
+    let bob = h.auth.authenticate(&other.access_token).unwrap();
+    let err = h
+        .auth
+        .revoke_own_session(&bob, me.session_id, &meta())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::SessionNotFound), "got {err:?}");
+    assert!(
+        h.auth.refresh(&second.refresh_token, &meta()).await.is_ok(),
+        "untouched"
+    );
+
+    let first_sid = h.auth.authenticate(&first.access_token).unwrap().session_id;
+    h.auth
+        .revoke_own_session(&me, first_sid, &meta())
+        .await
+        .unwrap();
+    assert!(h.auth.refresh(&first.refresh_token, &meta()).await.is_err());
+    assert_eq!(h.auth.sessions(&me).await.unwrap().len(), 1);
+
+    let revoked = h.auth.logout_all(&me, &meta()).await.unwrap();
+    assert_eq!(revoked, 1);
+    assert!(h.auth.sessions(&me).await.unwrap().is_empty());
+    assert_eq!(
+        h.auth.sessions(&bob).await.unwrap().len(),
+        1,
+        "bob keeps his"
+    );
+    let logouts = h.audited(AuditAction::Logout).await;
+    assert_eq!(logouts.len(), 2);
 }

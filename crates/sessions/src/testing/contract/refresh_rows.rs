@@ -41,21 +41,21 @@ pub(super) async fn refresh_tokens_store_and_spend_once(
     let at = s.created_at + Duration::minutes(3);
     let mut tx = uow.begin().await.expect("begin");
     assert!(
-        repo.spend_refresh(tx.as_mut(), &r.hash, at)
+        repo.spend_refresh(tx.as_mut(), &r.hash, at, &successor_hash())
             .await
             .expect("spend"),
         "the first spend wins"
     );
     assert!(
         !repo
-            .spend_refresh(tx.as_mut(), &r.hash, at)
+            .spend_refresh(tx.as_mut(), &r.hash, at, &successor_hash())
             .await
             .expect("spend"),
         "a second spend loses"
     );
     assert!(
         !repo
-            .spend_refresh(tx.as_mut(), &stranger.hash(), at)
+            .spend_refresh(tx.as_mut(), &stranger.hash(), at, &successor_hash())
             .await
             .expect("spend"),
         "an unknown hash is not spent"
@@ -64,7 +64,7 @@ pub(super) async fn refresh_tokens_store_and_spend_once(
     let mut tx = uow.begin().await.expect("begin");
     assert!(
         !repo
-            .spend_refresh(tx.as_mut(), &r.hash, at)
+            .spend_refresh(tx.as_mut(), &r.hash, at, &successor_hash())
             .await
             .expect("spend"),
         "still spent after commit"
@@ -79,9 +79,10 @@ pub(super) async fn refresh_tokens_store_and_spend_once(
         stored,
         RefreshTokenRecord {
             spent_at: Some(at),
+            replaced_by: Some(successor_hash()),
             ..r
         },
-        "spent_at is recorded"
+        "spent_at and the successor are recorded"
     );
 }
 
@@ -98,7 +99,9 @@ pub(super) async fn concurrent_spends_have_one_winner(
             let (repo, uow, hash) = (Arc::clone(&repo), Arc::clone(&uow), r.hash.clone());
             tokio::spawn(async move {
                 let mut tx = uow.begin().await?;
-                let won = repo.spend_refresh(tx.as_mut(), &hash, now()).await?;
+                let won = repo
+                    .spend_refresh(tx.as_mut(), &hash, now(), &successor_hash())
+                    .await?;
                 tx.commit().await?;
                 Ok::<bool, RepoError>(won)
             })
@@ -141,7 +144,7 @@ pub(super) async fn dropped_transaction_rolls_back(
             .await
             .expect("insert_refresh");
         assert!(
-            repo.spend_refresh(tx.as_mut(), &kept_record.hash, later)
+            repo.spend_refresh(tx.as_mut(), &kept_record.hash, later, &successor_hash())
                 .await
                 .expect("spend")
         );
@@ -181,7 +184,7 @@ pub(super) async fn dropped_transaction_rolls_back(
     );
     let mut tx = uow.begin().await.expect("begin");
     assert!(
-        repo.spend_refresh(tx.as_mut(), &kept_record.hash, later)
+        repo.spend_refresh(tx.as_mut(), &kept_record.hash, later, &successor_hash())
             .await
             .expect("spend"),
         "so it can be spent again"
@@ -202,4 +205,9 @@ pub(super) async fn dropped_transaction_rolls_back(
         None,
         "revoke_all in a dropped transaction is undone"
     );
+}
+
+/// The successor hash the contract's spends record.
+fn successor_hash() -> crate::RefreshTokenHash {
+    crate::RefreshTokenHash("5".repeat(64))
 }
