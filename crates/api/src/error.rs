@@ -36,6 +36,12 @@ pub enum ApiError {
     /// 403 `account_suspended`: correct credentials for a suspended account.
     #[error("account suspended")]
     AccountSuspended,
+    /// 423 `account_locked`: too many failed logins; `Retry-After` says for how long.
+    #[error("account locked for {retry_after} s")]
+    AccountLocked {
+        /// Seconds until the lock ends (at least 1).
+        retry_after: u64,
+    },
     /// 404 `not_found`: no such resource, or one the caller may not know exists.
     #[error("not found: {0}")]
     NotFound(String),
@@ -104,6 +110,7 @@ impl ApiError {
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
             Self::AccountSuspended => "account_suspended",
+            Self::AccountLocked { .. } => "account_locked",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::EmailTaken => "email_taken",
@@ -123,6 +130,7 @@ impl ApiError {
             Self::Unauthenticated(_) => "Unauthenticated",
             Self::Forbidden(_) => "Forbidden",
             Self::AccountSuspended => "Account suspended",
+            Self::AccountLocked { .. } => "Account locked",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::EmailTaken => "Email taken",
@@ -148,6 +156,9 @@ impl ApiError {
             Self::AccountSuspended => {
                 "This account is suspended; contact an administrator.".to_owned()
             }
+            Self::AccountLocked { retry_after } => format!(
+                "Too many failed sign-ins: this account is locked for {retry_after} more seconds."
+            ),
             Self::EmailTaken => "An account with this email already exists.".to_owned(),
             Self::MethodNotAllowed { allow } if allow.is_empty() => {
                 "This method is not allowed on any route.".to_owned()
@@ -199,6 +210,7 @@ impl ResponseError for ApiError {
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::AccountSuspended => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::AccountLocked { .. } => StatusCode::LOCKED,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -221,6 +233,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 builder.insert_header(("Retry-After", "5"));
+            }
+            Self::AccountLocked { retry_after } => {
+                builder.insert_header(("Retry-After", retry_after.to_string()));
             }
             Self::MethodNotAllowed { allow } => {
                 builder.insert_header((ALLOW, allow.as_str()));

@@ -26,6 +26,9 @@ pub enum AuditAction {
     /// A refresh token was rotated.
     #[serde(rename = "auth.refreshed")]
     Refreshed,
+    /// Too many failed logins locked an account temporarily.
+    #[serde(rename = "auth.locked")]
+    Locked,
     /// A spent refresh token was presented after the reuse grace: its session was revoked.
     #[serde(rename = "auth.refresh_reuse_detected")]
     RefreshReuseDetected,
@@ -61,6 +64,7 @@ impl AuditAction {
         Self::Registered,
         Self::LoginSucceeded,
         Self::LoginFailed,
+        Self::Locked,
         Self::Refreshed,
         Self::RefreshReuseDetected,
         Self::Logout,
@@ -80,6 +84,7 @@ impl AuditAction {
             Self::Registered => "auth.registered",
             Self::LoginSucceeded => "auth.login_succeeded",
             Self::LoginFailed => "auth.login_failed",
+            Self::Locked => "auth.locked",
             Self::Refreshed => "auth.refreshed",
             Self::RefreshReuseDetected => "auth.refresh_reuse_detected",
             Self::Logout => "auth.logout",

@@ -23,6 +23,9 @@ pub enum AuthError {
     /// Correct password, but an administrator suspended the account.
     #[error("account is suspended")]
     AccountSuspended,
+    /// Too many failed logins: the account is locked until the given time.
+    #[error(transparent)]
+    Locked(#[from] crate::AccountLocked),
     /// Missing, unknown, spent, expired or revoked refresh token, or a bad access token.
     #[error("invalid or expired token")]
     InvalidToken,

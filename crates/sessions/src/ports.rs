@@ -2,7 +2,10 @@
 
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
-use crate::{AccessClaims, RefreshTokenHash, RefreshTokenRecord, Session, SessionId, TokenError};
+use crate::{
+    AccessClaims, LockoutState, RefreshTokenHash, RefreshTokenRecord, Session, SessionId,
+    TokenError,
+};
 
 /// Storage of sessions and refresh-token hashes.
 #[async_trait::async_trait]
@@ -100,6 +103,35 @@ pub trait SessionRepository: Send + Sync {
         at: Timestamp,
         successor: &RefreshTokenHash,
     ) -> Result<bool, RepoError>;
+
+    /// The failed-login streak of a user; the default (no failures) when there is none.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn lockout(&self, user_id: UserId) -> Result<LockoutState, RepoError>;
+
+    /// Reads a user's failed-login streak **and holds it** until `tx` ends, so that failures
+    /// counted concurrently (on several replicas) are applied one after the other and none is
+    /// lost.
+    ///
+    /// # Errors
+    /// MAY return [`RepoError::NotFound`] when the user does not exist; storage failure.
+    async fn lockout_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<LockoutState, RepoError>;
+
+    /// Stores a user's failed-login streak.
+    ///
+    /// # Errors
+    /// MAY return [`RepoError::NotFound`] when the user does not exist; storage failure.
+    async fn save_lockout(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        state: &LockoutState,
+    ) -> Result<(), RepoError>;
 }
 
 /// Signs and verifies access tokens (JWT). Verification needs no database.

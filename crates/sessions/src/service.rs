@@ -11,8 +11,8 @@ use plinth_kernel::{Clock, RequestMeta, Timestamp, UnitOfWork, UserId};
 use plinth_users::{PasswordHasher, PasswordPolicy, User, UserRepository};
 
 use crate::{
-    AccessClaims, AuthError, Principal, RefreshToken, RefreshTokenRecord, Session, SessionId,
-    SessionRepository, SuccessorKey, TokenSigner,
+    AccessClaims, AuthError, LockoutPolicy, Principal, RefreshToken, RefreshTokenRecord, Session,
+    SessionId, SessionRepository, SuccessorKey, TokenSigner,
 };
 
 mod login;
@@ -98,6 +98,7 @@ pub struct AuthService {
     pub(crate) policy: PasswordPolicy,
     pub(crate) lifetimes: TokenLifetimes,
     pub(crate) reuse: RefreshReuse,
+    pub(crate) lockout: LockoutPolicy,
 }
 
 impl AuthService {
@@ -126,7 +127,15 @@ impl AuthService {
             policy,
             lifetimes,
             reuse: RefreshReuse::default(),
+            lockout: LockoutPolicy::default(),
         }
+    }
+
+    /// The same service with another lockout policy (`LOCKOUT_THRESHOLD`, `LOCKOUT_BASE`).
+    #[must_use]
+    pub fn with_lockout(mut self, policy: LockoutPolicy) -> Self {
+        self.lockout = policy;
+        self
     }
 
     /// The same service with another refresh-reuse policy (grace window and successor key).

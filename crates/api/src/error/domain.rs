@@ -44,6 +44,9 @@ impl From<AuthError> for ApiError {
                 Self::Unauthenticated("Invalid email or password.".to_owned())
             }
             AuthError::AccountSuspended => Self::AccountSuspended,
+            AuthError::Locked(locked) => Self::AccountLocked {
+                retry_after: locked.retry_after_secs(chrono::Utc::now()),
+            },
             AuthError::InvalidToken => {
                 Self::Unauthenticated("The token is invalid, expired or revoked.".to_owned())
             }

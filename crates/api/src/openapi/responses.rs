@@ -57,7 +57,7 @@ fn problem(
                 .build(),
         );
     }
-    if status == 503 {
+    if status == 503 || status == 423 {
         response = response.header(
             "Retry-After",
             HeaderBuilder::new()
@@ -103,6 +103,9 @@ problem_responses! {
     /// 403 `account_suspended`.
     AccountSuspended = (403, "account_suspended", "Account suspended", "This account is suspended; contact an administrator.",
         "`account_suspended`: the credentials are right but an administrator suspended the account.");
+    /// 423 `account_locked`.
+    AccountLocked = (423, "account_locked", "Account locked", "Too many failed sign-ins: this account is locked for 60 more seconds.",
+        "`account_locked`: too many failed sign-ins; the lock is temporary and `Retry-After` says when to try again.");
     /// 404 `not_found`.
     NotFound = (404, "not_found", "Not found", "There is no such file.",
         "`not_found`: no such resource, or one the caller may not know exists (never a 403).");

@@ -8,8 +8,8 @@ use validator::Validate as _;
 use super::NO_STORE;
 use crate::dto::auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenPairBody};
 use crate::openapi::responses::{
-    AccountSuspended, BadCredentials, BadRefreshToken, BadRequest, EmailTaken, Internal,
-    PayloadTooLarge, Unauthenticated, Unavailable, Validation,
+    AccountLocked, AccountSuspended, BadCredentials, BadRefreshToken, BadRequest, EmailTaken,
+    Internal, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
@@ -58,11 +58,12 @@ pub(crate) async fn register(
     operation_id = "login",
     summary = "Sign in",
     description = "Exchanges email and password for a `TokenPair`. A wrong password and an unknown email fail \
-        identically.",
+        identically. After `LOCKOUT_THRESHOLD` wrong passwords the account is locked for `LOCKOUT_BASE`, doubling \
+        per further failure up to an hour (423 with `Retry-After`); other accounts are unaffected.",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = TokenPairBody),
-        BadRequest, BadCredentials, AccountSuspended, PayloadTooLarge, Validation, Internal, Unavailable
+        BadRequest, BadCredentials, AccountSuspended, AccountLocked, PayloadTooLarge, Validation, Internal, Unavailable
     )
 )]
 #[post("/login")]

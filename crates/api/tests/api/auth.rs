@@ -264,3 +264,34 @@ async fn missing_or_bad_credentials_are_401_with_www_authenticate() {
         .unwrap();
     assert_problem(res, 401, "unauthenticated").await;
 }
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_with_423_and_retry_after() {
+    let app = spawn_app().await;
+    app.register("locked@example.com").await;
+    app.register("free@example.com").await;
+    let wrong = json!({ "email": "locked@example.com", "password": "wrong wrong wrong wrong" });
+    for _ in 0..4 {
+        let res = app.post_json("/api/v1/auth/login", &wrong, None).await;
+        assert_problem(res, 401, "unauthenticated").await;
+    }
+    let res = app.post_json("/api/v1/auth/login", &wrong, None).await;
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((55..=60).contains(&retry), "{retry}");
+    assert_problem(res, 423, "account_locked").await;
+    let right = json!({ "email": "locked@example.com", "password": PASSWORD });
+    let res = app.post_json("/api/v1/auth/login", &right, None).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 423, "account_locked").await;
+    let other = json!({ "email": "free@example.com", "password": PASSWORD });
+    assert_eq!(
+        app.post_json("/api/v1/auth/login", &other, None)
+            .await
+            .status(),
+        200
+    );
+}

@@ -8,7 +8,9 @@ use plinth_billing::BillingService;
 use plinth_files::{BlobStore, FileLimits, FileService};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, JwtKeys, JwtSigner};
-use plinth_sessions::{AuthService, RefreshReuse, SuccessorKey, TokenLifetimes, TokenSigner};
+use plinth_sessions::{
+    AuthService, LockoutPolicy, RefreshReuse, SuccessorKey, TokenLifetimes, TokenSigner,
+};
 use plinth_store::Database;
 use plinth_users::{PasswordHasher, PasswordPolicy, UserService};
 use secrecy::{ExposeSecret, SecretString};
@@ -63,7 +65,12 @@ impl Services {
             policy,
             lifetimes,
         )
-        .with_refresh_reuse(refresh_reuse(settings)?);
+        .with_refresh_reuse(refresh_reuse(settings)?)
+        .with_lockout(LockoutPolicy {
+            threshold: settings.auth.lockout_threshold,
+            base: chrono::Duration::from_std(settings.auth.lockout_base)
+                .map_err(|_| StartupError::Setting("LOCKOUT_BASE is too long".to_owned()))?,
+        });
         let users = user_service(settings, database);
         let limits = FileLimits {
             max_upload_bytes: settings.storage.max_upload_bytes,

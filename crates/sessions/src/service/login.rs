@@ -5,7 +5,7 @@ use plinth_kernel::{Email, RequestMeta, Timestamp};
 use plinth_users::{User, UserStatus};
 
 use super::{AuthService, TokenPair};
-use crate::AuthError;
+use crate::{AuthError, LockoutState};
 
 /// Why a login failed, as recorded in the audit entry's `details.reason`. Never the password,
 /// never what was typed as the email.
@@ -14,6 +14,7 @@ enum FailureReason {
     UnknownEmail,
     WrongPassword,
     Suspended,
+    Locked,
 }
 
 impl FailureReason {
@@ -22,6 +23,7 @@ impl FailureReason {
             Self::UnknownEmail => "unknown_email",
             Self::WrongPassword => "wrong_password",
             Self::Suspended => "suspended",
+            Self::Locked => "locked",
         }
     }
 }
@@ -32,9 +34,15 @@ impl AuthService {
     /// `auth.login_failed`, success as `auth.login_succeeded` in the same transaction as the new
     /// session. A suspended account is only reported after a correct password.
     ///
+    /// Lockout: each wrong password of an existing account counts (in the database, so every
+    /// replica agrees); at `LOCKOUT_THRESHOLD` the account is locked for `LOCKOUT_BASE`,
+    /// doubling per further failure up to an hour, and `auth.locked` is appended. While locked,
+    /// attempts are refused without checking the password and without being counted, so a
+    /// stranger cannot stretch the lock. A successful login clears the streak.
+    ///
     /// # Errors
-    /// [`AuthError::InvalidCredentials`], [`AuthError::AccountSuspended`], or storage, hashing
-    /// or signing failure.
+    /// [`AuthError::InvalidCredentials`], [`AuthError::Locked`],
+    /// [`AuthError::AccountSuspended`], or storage, hashing or signing failure.
     #[tracing::instrument(skip(self, email, password, meta))]
     pub async fn login(
         &self,
@@ -53,10 +61,14 @@ impl AuthService {
                 .await?;
             return Err(AuthError::InvalidCredentials);
         };
-        if !self.hasher.verify(password, &user.password_hash).await? {
-            self.record_failure(Some(&user), FailureReason::WrongPassword, meta)
+        let streak = self.sessions.lockout(user.id).await?;
+        if let Err(locked) = streak.check(&self.lockout, self.clock.now()) {
+            self.record_failure(Some(&user), FailureReason::Locked, meta)
                 .await?;
-            return Err(AuthError::InvalidCredentials);
+            return Err(AuthError::Locked(locked));
+        }
+        if !self.hasher.verify(password, &user.password_hash).await? {
+            return Err(self.count_wrong_password(&user, meta).await?);
         }
         if user.status == UserStatus::Suspended {
             self.record_failure(Some(&user), FailureReason::Suspended, meta)
@@ -70,12 +82,55 @@ impl AuthService {
             .actor(user.id)
             .target("session", session.id);
         let mut tx = self.uow.begin().await?;
+        if streak != LockoutState::default() {
+            self.sessions
+                .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
+                .await?;
+        }
         self.sessions.insert_session(tx.as_mut(), &session).await?;
         self.sessions.insert_refresh(tx.as_mut(), &record).await?;
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
 
         self.issue(user, session.id, refresh_token, now)
+    }
+
+    /// Counts a wrong password for `user` and appends `auth.login_failed` (and `auth.locked`
+    /// when this failure starts a lock), all in one transaction. Returns the error to answer:
+    /// [`AuthError::Locked`] when the account is now locked, else
+    /// [`AuthError::InvalidCredentials`].
+    async fn count_wrong_password(
+        &self,
+        user: &User,
+        meta: &RequestMeta,
+    ) -> Result<AuthError, AuthError> {
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        let mut streak = self
+            .sessions
+            .lockout_for_update(tx.as_mut(), user.id)
+            .await?;
+        let locked = streak.record_failure(&self.lockout, now);
+        self.sessions
+            .save_lockout(tx.as_mut(), user.id, &streak)
+            .await?;
+        let failed = AuditEvent::new(AuditAction::LoginFailed, now, meta)
+            .details(serde_json::json!({ "reason": FailureReason::WrongPassword.as_str() }))
+            .actor(user.id)
+            .target("user", user.id);
+        self.audit.append(tx.as_mut(), &failed).await?;
+        if let Some(locked) = locked {
+            let event = AuditEvent::new(AuditAction::Locked, now, meta)
+                .actor(user.id)
+                .target("user", user.id)
+                .details(serde_json::json!({
+                    "failed_attempts": streak.failed_attempts,
+                    "locked_until": locked.until,
+                }));
+            self.audit.append(tx.as_mut(), &event).await?;
+        }
+        tx.commit().await?;
+        Ok(locked.map_or(AuthError::InvalidCredentials, AuthError::Locked))
     }
 
     /// Appends `auth.login_failed` in a transaction of its own.

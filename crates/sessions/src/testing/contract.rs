@@ -8,6 +8,7 @@
 // A test suite: panicking with a message is how it reports a failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod lockout_rows;
 mod refresh_rows;
 mod session_rows;
 
@@ -36,6 +37,9 @@ pub async fn session_repository(
     refresh_rows::concurrent_spends_have_one_winner(Arc::clone(&repo), Arc::clone(&uow), user_id)
         .await;
     refresh_rows::dropped_transaction_rolls_back(&*repo, &*uow, user_id).await;
+    lockout_rows::lockout_is_stored_and_rolled_back(&*repo, &*uow, user_id).await;
+    lockout_rows::concurrent_failures_are_all_counted(Arc::clone(&repo), Arc::clone(&uow), user_id)
+        .await;
 }
 
 fn now() -> Timestamp {

@@ -6,12 +6,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
-use crate::{RefreshTokenHash, RefreshTokenRecord, Session, SessionId, SessionRepository};
+use crate::{
+    LockoutState, RefreshTokenHash, RefreshTokenRecord, Session, SessionId, SessionRepository,
+};
 
 #[derive(Default)]
 struct State {
     sessions: BTreeMap<SessionId, Session>,
     refresh: HashMap<String, RefreshTokenRecord>,
+    lockouts: HashMap<UserId, LockoutState>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -216,6 +219,43 @@ impl SessionRepository for MemorySessionRepository {
             });
         }
         Ok(spent)
+    }
+
+    async fn lockout(&self, user_id: UserId) -> Result<LockoutState, RepoError> {
+        Ok(lock(&self.state)
+            .lockouts
+            .get(&user_id)
+            .copied()
+            .unwrap_or_default())
+    }
+
+    /// The memory unit of work already runs one transaction at a time.
+    async fn lockout_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<LockoutState, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        self.lockout(user_id).await
+    }
+
+    async fn save_lockout(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        new: &LockoutState,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let previous = lock(&self.state).lockouts.insert(user_id, *new);
+        let state = Arc::clone(&self.state);
+        tx.on_rollback(move || {
+            let mut state = lock(&state);
+            match previous {
+                Some(previous) => state.lockouts.insert(user_id, previous),
+                None => state.lockouts.remove(&user_id),
+            };
+        });
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{
-    RefreshTokenHash, RefreshTokenRecord, Session, SessionId, SessionRepository,
+    LockoutState, RefreshTokenHash, RefreshTokenRecord, Session, SessionId, SessionRepository,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -10,6 +10,8 @@ use sea_orm::{
 };
 
 use crate::entities::{refresh_tokens, sessions};
+
+mod lockout;
 use crate::error::repo_err;
 use crate::uow::db_tx;
 
@@ -212,5 +214,28 @@ impl SessionRepository for SeaSessionRepository {
             .await
             .map_err(repo_err)?;
         Ok(result.rows_affected == 1)
+    }
+
+    async fn lockout(&self, user_id: UserId) -> Result<LockoutState, RepoError> {
+        Ok(lockout::read(&self.conn, user_id)
+            .await?
+            .unwrap_or_default())
+    }
+
+    async fn lockout_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<LockoutState, RepoError> {
+        lockout::read_for_update(tx, user_id).await
+    }
+
+    async fn save_lockout(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        state: &LockoutState,
+    ) -> Result<(), RepoError> {
+        lockout::save(tx, user_id, state).await
     }
 }

@@ -193,3 +193,120 @@ async fn an_admin_gets_its_permissions_in_the_access_token() {
     assert!(principal.can("users:read"));
     assert!(!principal.can("roles:write"));
 }
+
+mod lockout {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::LockoutPolicy;
+
+    async fn wrong(h: &Harness, email: &str) -> AuthError {
+        h.auth
+            .login(email, "not the password at all", &meta())
+            .await
+            .unwrap_err()
+    }
+
+    #[tokio::test]
+    async fn five_failures_lock_for_a_minute_doubling_up_to_an_hour() {
+        let h = Harness::new();
+        h.register("ada@example.com").await;
+        h.register("bob@example.com").await;
+        for _ in 0..4 {
+            assert!(matches!(
+                wrong(&h, "ada@example.com").await,
+                AuthError::InvalidCredentials
+            ));
+        }
+        let AuthError::Locked(locked) = wrong(&h, "ada@example.com").await else {
+            panic!("the fifth failure locks");
+        };
+        assert_eq!(locked.until, h.clock.now() + Duration::minutes(1));
+        assert_eq!(locked.retry_after_secs(h.clock.now()), 60);
+        let locks = h.audited(AuditAction::Locked).await;
+        assert_eq!(locks.len(), 1);
+        assert_eq!(locks[0].details["failed_attempts"], 5);
+        assert_meta(&locks[0]);
+
+        // While locked even the right password is refused, unchecked and uncounted.
+        let verifications = h.hasher.verifications();
+        let err = h
+            .auth
+            .login("ada@example.com", PASSWORD, &meta())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::Locked(_)), "{err:?}");
+        assert_eq!(
+            h.hasher.verifications(),
+            verifications,
+            "no hash while locked"
+        );
+        let failed = h.audited(AuditAction::LoginFailed).await;
+        assert_eq!(
+            failed[0].details["reason"], "locked",
+            "refusals are audited"
+        );
+        assert!(
+            h.auth
+                .login("bob@example.com", PASSWORD, &meta())
+                .await
+                .is_ok(),
+            "other accounts are unaffected"
+        );
+
+        // After the minute one more failure locks for two, and so on up to an hour.
+        h.clock.advance(Duration::seconds(61));
+        let AuthError::Locked(locked) = wrong(&h, "ada@example.com").await else {
+            panic!("the sixth failure locks again");
+        };
+        assert_eq!(locked.until - h.clock.now(), Duration::minutes(2));
+        for _ in 0..10 {
+            h.clock.advance(Duration::hours(1) + Duration::seconds(1));
+            wrong(&h, "ada@example.com").await;
+        }
+        let AuthError::Locked(locked) = wrong(&h, "ada@example.com").await else {
+            panic!("still locked");
+        };
+        assert!(
+            locked.until - h.clock.now() <= Duration::hours(1),
+            "capped at an hour"
+        );
+
+        // It always ends, and a correct login clears the streak.
+        h.clock.advance(Duration::hours(1) + Duration::seconds(1));
+        h.auth
+            .login("ada@example.com", PASSWORD, &meta())
+            .await
+            .expect("the lock ended");
+        for _ in 0..4 {
+            assert!(matches!(
+                wrong(&h, "ada@example.com").await,
+                AuthError::InvalidCredentials
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_emails_are_never_locked_and_a_zero_threshold_disables_lockout() {
+        let h = Harness::new();
+        for _ in 0..10 {
+            assert!(matches!(
+                wrong(&h, "ghost@example.com").await,
+                AuthError::InvalidCredentials
+            ));
+        }
+        let h = Harness::new();
+        let auth = h.auth.clone().with_lockout(LockoutPolicy {
+            threshold: 0,
+            base: Duration::minutes(1),
+        });
+        h.register("ada@example.com").await;
+        for _ in 0..10 {
+            let err = auth
+                .login("ada@example.com", "nope nope nope nope", &meta())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, AuthError::InvalidCredentials), "{err:?}");
+        }
+    }
+}
