@@ -6,6 +6,8 @@ use sha2::Digest;
 
 use crate::helpers::{assert_problem, spawn_app};
 
+mod shares;
+mod signed;
 mod types;
 mod versions;
 
