@@ -238,6 +238,23 @@ async fn an_address_without_an_account_is_shared_with_and_works_once_it_register
     )
     .await;
     assert_problem(res, 404, "not_found").await;
+
+    // A pending share looks like any other, and is ended by its (encoded) address.
+    let pending: Value = share(app, owner, id, "pending@example.com", "view")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let existing: Value = share(app, owner, id, "stranger@example.com", "view")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&pending), keys(&existing));
+    let path = format!("/api/v1/files/{id}/shares/pending%40example.com");
+    assert_eq!(delete(app, owner, &path).await.status(), 204);
+    assert_problem(delete(app, owner, &path).await, 404, "not_found").await;
 }
 
 #[tokio::test]
