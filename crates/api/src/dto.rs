@@ -6,4 +6,5 @@ pub(crate) mod billing;
 pub(crate) mod file;
 pub(crate) mod page;
 pub(crate) mod service;
+pub(crate) mod share;
 pub(crate) mod user;

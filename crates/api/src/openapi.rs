@@ -29,7 +29,7 @@ pub(crate) const BEARER: &str = "bearer";
         (name = "service", description = "Liveness, readiness and this document."),
         (name = "auth", description = "Sign-up, sign-in, refresh-token rotation and sign-out."),
         (name = "me", description = "The signed-in user's own account."),
-        (name = "files", description = "Streamed uploads and downloads of the caller's files."),
+        (name = "files", description = "Streamed uploads and downloads, versions, sharing by e-mail address and signed download URLs."),
         (name = "billing", description = "Public plan catalogue."),
         (name = "admin", description = "Administration; each operation needs a permission."),
     ),

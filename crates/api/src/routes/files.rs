@@ -1,37 +1,56 @@
-//! `/api/v1/files`: streamed upload, list, metadata, download (ETag, Range) and delete.
-//! Another user's file is always a 404.
+//! `/api/v1/files`: streamed upload, list, metadata, download (ETag, Range), delete, shares
+//! and signed links. The owner may do everything; a user the file is shared with what their
+//! share allows (403 beyond it); anyone else is told the file does not exist (404).
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{
-    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_RANGE, CONTENT_TYPE, ETAG,
-    HeaderValue, LOCATION, X_CONTENT_TYPE_OPTIONS,
-};
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use plinth_files::{ByteRange, FileId};
+use plinth_files::{FileId, Viewer};
+use plinth_users::UserError;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::file::{ContentQuery, FileBody, FileContentBody, FilePageBody, FileUploadForm};
 use crate::dto::page::PageQuery;
 use crate::openapi::responses::{
-    BadRequest, Internal, NotFound, PayloadTooLarge, RangeNotSatisfiable, Unauthenticated,
-    Unavailable, UnsupportedMediaType, Validation,
+    BadRequest, FileForbidden, Internal, NotFound, PayloadTooLarge, RangeNotSatisfiable,
+    Unauthenticated, Unavailable, UnsupportedMediaType, Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 mod download;
+mod shares;
+mod signed;
 mod upload;
 mod versions;
-
-use download::{RangeRequest, content_disposition, etag_matches, requested_range};
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(upload_file)
         .service(list_files)
         .service(get_file)
         .service(download_file)
+        .service(signed::download_signed)
         .service(versions::upload_version)
         .service(versions::list_versions)
-        .service(delete_file);
+        .service(delete_file)
+        .service(shares::share_file)
+        .service(shares::list_shares)
+        .service(shares::unshare_file)
+        .service(signed::create_signed_url);
+}
+
+/// The caller as the file service's access checks need them: their id (ownership) and their
+/// address (shares). An account deleted since the token was issued is a 401.
+async fn viewer(state: &AppState, user: &AuthUser) -> Result<Viewer, ApiError> {
+    match state.users.get(user.0.user_id).await {
+        Ok(account) => Ok(Viewer {
+            id: account.id,
+            email: account.email,
+        }),
+        Err(UserError::NotFound) => Err(ApiError::Unauthenticated(
+            "The account this token was issued to no longer exists.".to_owned(),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Uploads a file, streamed: never held whole in memory.
@@ -66,15 +85,17 @@ pub(crate) async fn upload_file(
         .json(FileBody::from(file)))
 }
 
-/// The caller's files, newest first.
+/// The caller's files and those shared with them, newest first.
 #[utoipa::path(
     tag = "files",
     operation_id = "list_files",
-    summary = "List my files",
+    summary = "List my files and files shared with me",
+    description = "The caller's own files and every file shared with their address (any permission), \
+        newest first. `owner_id` tells them apart.",
     security(("bearer" = [])),
     params(PageQuery),
     responses(
-        (status = 200, description = "A page of the caller's files.", body = FilePageBody),
+        (status = 200, description = "A page of the caller's own and shared files.", body = FilePageBody),
         BadRequest, Unauthenticated, Internal, Unavailable
     )
 )]
@@ -85,7 +106,8 @@ pub(crate) async fn list_files(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.try_into_domain()?;
-    let page = state.files.list(user.0.user_id, page).await?;
+    let viewer = viewer(&state, &user).await?;
+    let page = state.files.list_for(&viewer, page).await?;
     Ok(HttpResponse::Ok().json(FilePageBody {
         items: page.items.into_iter().map(FileBody::from).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
@@ -97,6 +119,7 @@ pub(crate) async fn list_files(
     tag = "files",
     operation_id = "get_file",
     summary = "Get a file's metadata",
+    description = "The owner or anyone the file is shared with (any permission); anyone else gets 404.",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "File id")),
     responses(
@@ -110,7 +133,8 @@ pub(crate) async fn get_file(
     user: AuthUser,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = state.files.get(user.0.user_id, id.into_inner()).await?;
+    let viewer = viewer(&state, &user).await?;
+    let file = state.files.get_for(&viewer, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(FileBody::from(file)))
 }
 
@@ -122,7 +146,8 @@ pub(crate) async fn get_file(
     description = "Streams the content of the current version (or of `?version=N`) with its sniffed \
         `Content-Type`, `ETag: \"<sha256>\"` and an attachment `Content-Disposition`. `If-None-Match` with the \
         ETag answers 304; one `Range: bytes=a-b`, `a-` or `-n` answers 206 (or 416 when it starts past the end). \
-        An unknown version is a 404.",
+        An unknown version is a 404. The owner, or a user the file is shared with for `download` or `edit` \
+        (a `view` share: 403).",
     security(("bearer" = [])),
     params(
         ("id" = uuid::Uuid, Path, description = "File id"),
@@ -141,7 +166,7 @@ pub(crate) async fn get_file(
         (status = 206, description = "The requested range.", body = FileContentBody, content_type = "application/octet-stream",
             headers(("Content-Range" = String, description = "`bytes <first>-<last>/<size>`"), ("ETag" = String))),
         (status = 304, description = "The copy the client holds is current.", headers(("ETag" = String))),
-        Unauthenticated, NotFound, RangeNotSatisfiable, Internal, Unavailable
+        Unauthenticated, FileForbidden, NotFound, RangeNotSatisfiable, Internal, Unavailable
     )
 )]
 #[get("/{id}/content")]
@@ -152,51 +177,18 @@ pub(crate) async fn download_file(
     query: web::Query<ContentQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = user.0.user_id;
+    let viewer = viewer(&state, &user).await?;
     let id = id.into_inner();
-    let file = match query.version {
-        None => state.files.get(viewer, id).await?,
-        Some(version) => state.files.get_version(viewer, id, version).await?,
-    };
-    let etag = format!("\"{}\"", file.sha256);
-    let headers = req.headers();
-    if etag_matches(headers, &file.sha256) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((ETAG, etag))
-            .insert_header((CACHE_CONTROL, "private, no-cache"))
-            .finish());
-    }
-    let range = match requested_range(headers, file.size, &file.sha256) {
-        RangeRequest::Full => None,
-        RangeRequest::Partial(range) => Some(range),
-        RangeRequest::Unsatisfiable => {
-            return Err(ApiError::RangeNotSatisfiable { size: file.size });
-        }
-    };
-    // The version just resolved, even if a newer one lands meanwhile: size and ETag match.
-    let (file, stream) = state
+    let file = state
         .files
-        .open_version(viewer, id, file.version, range)
+        .downloadable_for(&viewer, id, query.version)
         .await?;
-    let content_type = HeaderValue::from_str(&file.content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let mut res = match range {
-        Some(ByteRange { start, end }) => {
-            let mut res = HttpResponse::PartialContent();
-            res.insert_header((CONTENT_RANGE, format!("bytes {start}-{end}/{}", file.size)));
-            res
-        }
-        None => HttpResponse::Ok(),
-    };
-    let length = range.map_or(file.size, |r| r.end - r.start + 1);
-    Ok(res
-        .insert_header((CONTENT_TYPE, content_type))
-        .insert_header((ETAG, format!("\"{}\"", file.sha256)))
-        .insert_header((ACCEPT_RANGES, "bytes"))
-        .insert_header((CONTENT_DISPOSITION, content_disposition(&file.name)))
-        .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((CACHE_CONTROL, "private, no-cache"))
-        .body(actix_web::body::SizedStream::new(length, stream)))
+    // The version just resolved, even if a newer one lands meanwhile: size and ETag match.
+    let version = file.version;
+    download::stream_file(&req, &file, |range| {
+        state.files.open_version_for(&viewer, id, version, range)
+    })
+    .await
 }
 
 /// Deletes a file and all its versions.
@@ -204,11 +196,12 @@ pub(crate) async fn download_file(
     tag = "files",
     operation_id = "delete_file",
     summary = "Delete a file",
+    description = "The owner only (a user the file is shared with: 403). Its versions and shares go with it.",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "File id")),
     responses(
         (status = 204, description = "The file is gone."),
-        Unauthenticated, NotFound, Internal, Unavailable
+        Unauthenticated, FileForbidden, NotFound, Internal, Unavailable
     )
 )]
 #[delete("/{id}")]
@@ -218,9 +211,10 @@ pub(crate) async fn delete_file(
     meta: ClientMeta,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
+    let viewer = viewer(&state, &user).await?;
     state
         .files
-        .delete(user.0.user_id, id.into_inner(), &meta.0)
+        .delete_for(&viewer, id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,6 +6,9 @@ use sha2::Digest;
 
 use crate::helpers::{assert_problem, spawn_app};
 
+mod matrix;
+mod shares;
+mod signed;
 mod types;
 mod versions;
 

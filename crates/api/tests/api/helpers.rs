@@ -13,12 +13,17 @@ use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{FileLimits, FileService};
 use plinth_kernel::testing::MemoryUnitOfWork;
 use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
+use plinth_security::HmacUrlSigner;
 use plinth_sessions::testing::{FakeTokenSigner, MemorySessionRepository};
 use plinth_sessions::{AuthService, RefreshReuse, TokenLifetimes};
 use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
 use plinth_users::{PasswordPolicy, UserService};
 use reqwest::header::CONTENT_TYPE;
+use secrecy::SecretString;
 use serde_json::{Value, json};
+
+/// The secret the test app's URL signer derives its key from.
+pub const URL_SIGNING_SECRET: &str = "plinth-api-tests-url-signing-secret-0123456789";
 
 /// A password the default policy accepts.
 pub const PASSWORD: &str = "plinth-Granite-Otter-Lantern-42";
@@ -40,6 +45,8 @@ pub struct Options {
     pub hsts: bool,
     /// `REFRESH_REUSE_GRACE` (default 10 s).
     pub refresh_reuse_grace: Option<chrono::Duration>,
+    /// The file service's clock (signed-URL expiry); the system clock when `None`.
+    pub file_clock: Option<Arc<dyn Clock>>,
 }
 
 impl Default for Options {
@@ -55,6 +62,7 @@ impl Default for Options {
             rate_limits: None,
             hsts: false,
             refresh_reuse_grace: None,
+            file_clock: None,
         }
     }
 }
@@ -116,17 +124,21 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .into_iter()
         .map(str::to_owned)
         .collect();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let signer = HmacUrlSigner::new(&SecretString::from(URL_SIGNING_SECRET)).unwrap();
     let files = FileService::new(
         Arc::new(file_rows.clone()),
         Arc::new(blobs.clone()),
         audit.clone(),
         uow.clone(),
-        clock.clone(),
+        options.file_clock.unwrap_or_else(|| clock.clone()),
         FileLimits {
             max_upload_bytes: options.max_upload_bytes,
             allowed_extensions: allowed,
         },
-    );
+    )
+    .with_url_signer(Arc::new(signer), &address);
     let billing = BillingService::new(Arc::new(MemoryBillingRepository::new()), audit, uow, clock);
     let mut readiness = options.readiness;
     if options.storage_check {
@@ -154,8 +166,6 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             ..defaults
         },
     };
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
     let server = plinth_api::serve(listener, state).unwrap();
     tokio::spawn(server);
     let client = reqwest::Client::builder()

@@ -132,6 +132,11 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("put", "/api/v1/files/{id}/content"),
         ("get", "/api/v1/files/{id}/versions"),
         ("delete", "/api/v1/files/{id}"),
+        ("post", "/api/v1/files/{id}/shares"),
+        ("get", "/api/v1/files/{id}/shares"),
+        ("delete", "/api/v1/files/{id}/shares/{user_id}"),
+        ("post", "/api/v1/files/{id}/signed-url"),
+        ("get", "/api/v1/files/{id}/content/signed"),
         ("get", "/api/v1/billing/plans"),
         ("post", "/api/v1/admin/plans"),
         ("get", "/api/v1/admin/users"),
@@ -195,6 +200,12 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         doc["paths"]["/api/v1/me"]["get"]["security"][0]["bearer"],
         serde_json::json!([])
     );
+    let signed = &doc["paths"]["/api/v1/files/{id}/content/signed"]["get"];
+    assert!(
+        signed["security"].is_null(),
+        "signed links need no credentials"
+    );
+    assert!(signed["responses"]["403"].is_object() && signed["responses"]["206"].is_object());
     let upload =
         &doc["paths"]["/api/v1/files"]["post"]["requestBody"]["content"]["multipart/form-data"];
     assert_eq!(upload["schema"]["$ref"], "#/components/schemas/FileUpload");

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_billing::BillingService;
-use plinth_files::{BlobStore, FileLimits, FileService};
+use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
-use plinth_security::{BcryptHasher, JwtKeys, JwtSigner};
+use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner};
 use plinth_sessions::{
     AuthService, LockoutPolicy, RefreshReuse, SuccessorKey, TokenLifetimes, TokenSigner,
 };
@@ -29,7 +29,7 @@ pub struct Services {
     pub auth: AuthService,
     /// Profiles, admin listing, the super-admin bootstrap.
     pub users: UserService,
-    /// Uploads and downloads.
+    /// Uploads, downloads, shares and signed URLs.
     pub files: FileService,
     /// Plans.
     pub billing: BillingService,
@@ -39,7 +39,8 @@ impl Services {
     /// Wires every service.
     ///
     /// # Errors
-    /// [`StartupError::Setting`] when a token lifetime is too long to represent.
+    /// [`StartupError::Setting`] when a token lifetime is too long to represent or
+    /// `JWT_SECRET` is too short to derive the URL-signing key from.
     pub fn new(
         settings: &Settings,
         database: &Database,
@@ -88,7 +89,8 @@ impl Services {
             Arc::clone(&uow),
             Arc::clone(&clock),
             limits,
-        );
+        )
+        .with_url_signer(url_signer(settings)?, &settings.server.public_url);
         let billing = BillingService::new(database.billing(), audit, uow, clock);
         Ok(Self {
             auth,
@@ -165,6 +167,18 @@ pub fn jwt_key_id(secret: &SecretString) -> String {
         .chain_update(secret.expose_secret())
         .finalize();
     hex::encode(&digest[..4])
+}
+
+/// HMAC-SHA256 signer of download links. Its key is derived from `JWT_SECRET` with HKDF under a
+/// label of its own (see [`HmacUrlSigner`]), so it differs from the JWT key; changing
+/// `JWT_SECRET` invalidates every outstanding link.
+///
+/// # Errors
+/// [`StartupError::Setting`] when `JWT_SECRET` is shorter than 32 bytes.
+fn url_signer(settings: &Settings) -> Result<Arc<dyn UrlSigner>, StartupError> {
+    let signer = HmacUrlSigner::new(&settings.auth.jwt_secret)
+        .map_err(|e| StartupError::Setting(format!("JWT_SECRET: {e}")))?;
+    Ok(Arc::new(signer))
 }
 
 fn password_policy(settings: &Settings) -> PasswordPolicy {

@@ -1,13 +1,70 @@
-//! Download helpers: conditional requests, byte ranges and `Content-Disposition`.
+//! Download helpers: conditional requests, byte ranges, `Content-Disposition`, and the
+//! streamed answer shared by the authenticated and the signed download.
 
 use std::fmt::Write as _;
+use std::future::Future;
 
-use actix_web::http::header::{HeaderMap, IF_NONE_MATCH, IF_RANGE, RANGE};
-use plinth_files::ByteRange;
+use actix_web::http::header::{
+    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_RANGE, CONTENT_TYPE, ETAG,
+    HeaderMap, HeaderValue, IF_NONE_MATCH, IF_RANGE, RANGE, X_CONTENT_TYPE_OPTIONS,
+};
+use actix_web::{HttpRequest, HttpResponse};
+use plinth_files::{ByteRange, ByteStream, FileError, FileObject};
+
+use crate::ApiError;
+
+/// Answers a download of `file` (already authorised, at the version to send): 304 when
+/// `If-None-Match` names its ETag, 416 for a range past its end; otherwise `open` streams the
+/// content of that version (or the range) and the answer is 200 or 206.
+pub(super) async fn stream_file<F, Fut>(
+    req: &HttpRequest,
+    file: &FileObject,
+    open: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(Option<ByteRange>) -> Fut,
+    Fut: Future<Output = Result<(FileObject, ByteStream), FileError>>,
+{
+    let etag = format!("\"{}\"", file.sha256);
+    let headers = req.headers();
+    if etag_matches(headers, &file.sha256) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((ETAG, etag))
+            .insert_header((CACHE_CONTROL, "private, no-cache"))
+            .finish());
+    }
+    let range = match requested_range(headers, file.size, &file.sha256) {
+        RangeRequest::Full => None,
+        RangeRequest::Partial(range) => Some(range),
+        RangeRequest::Unsatisfiable => {
+            return Err(ApiError::RangeNotSatisfiable { size: file.size });
+        }
+    };
+    let (file, stream) = open(range).await?;
+    let content_type = HeaderValue::from_str(&file.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let mut res = match range {
+        Some(ByteRange { start, end }) => {
+            let mut res = HttpResponse::PartialContent();
+            res.insert_header((CONTENT_RANGE, format!("bytes {start}-{end}/{}", file.size)));
+            res
+        }
+        None => HttpResponse::Ok(),
+    };
+    let length = range.map_or(file.size, |r| r.end - r.start + 1);
+    Ok(res
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((ETAG, format!("\"{}\"", file.sha256)))
+        .insert_header((ACCEPT_RANGES, "bytes"))
+        .insert_header((CONTENT_DISPOSITION, content_disposition(&file.name)))
+        .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((CACHE_CONTROL, "private, no-cache"))
+        .body(actix_web::body::SizedStream::new(length, stream)))
+}
 
 /// What the `Range` header asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum RangeRequest {
+enum RangeRequest {
     /// No (usable) range: send everything with 200.
     Full,
     /// One satisfiable range: 206.
@@ -17,7 +74,7 @@ pub(super) enum RangeRequest {
 }
 
 /// Whether `If-None-Match` names the current ETag (`"<sha256>"`, weak or strong, or `*`).
-pub(super) fn etag_matches(headers: &HeaderMap, sha256: &str) -> bool {
+fn etag_matches(headers: &HeaderMap, sha256: &str) -> bool {
     headers
         .get_all(IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
@@ -28,7 +85,7 @@ pub(super) fn etag_matches(headers: &HeaderMap, sha256: &str) -> bool {
 
 /// The range to serve for a file of `size` bytes. Per RFC 9110 a malformed `Range`, a
 /// multi-range request or a stale `If-Range` is ignored (the whole file is sent).
-pub(super) fn requested_range(headers: &HeaderMap, size: u64, sha256: &str) -> RangeRequest {
+fn requested_range(headers: &HeaderMap, size: u64, sha256: &str) -> RangeRequest {
     let Some(raw) = headers.get(RANGE).and_then(|v| v.to_str().ok()) else {
         return RangeRequest::Full;
     };
@@ -92,7 +149,7 @@ fn parse_range(raw: &str, size: u64) -> RangeRequest {
 }
 
 /// `attachment; filename="<ascii-safe>"; filename*=UTF-8''<percent-encoded>` (RFC 6266).
-pub(super) fn content_disposition(name: &str) -> String {
+fn content_disposition(name: &str) -> String {
     let ascii: String = name
         .chars()
         .map(|c| {

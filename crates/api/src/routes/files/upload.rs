@@ -14,7 +14,7 @@ use actix_web::http::header::CONTENT_LENGTH;
 use bytes::Bytes;
 use futures::StreamExt as _;
 use futures::future::{Either, select};
-use plinth_files::{ByteStream, FileId, FileObject, UploadInput};
+use plinth_files::{ByteStream, FileId, FileObject, UploadInput, Viewer};
 use plinth_kernel::{RequestMeta, UserId};
 use tokio::sync::mpsc;
 
@@ -27,14 +27,15 @@ pub(super) const MULTIPART_OVERHEAD: u64 = 16 * 1024;
 const CHANNEL_CHUNKS: usize = 8;
 
 /// Reads the multipart body and streams its `file` part to the file service: a new file, or
-/// (with `version_of`) a new version of that file.
+/// (with `version_of`) a new version of that file, added by that viewer (its owner or an
+/// `edit` sharee).
 pub(super) async fn receive(
     state: &AppState,
     owner: UserId,
     meta: &RequestMeta,
     req: &HttpRequest,
     mut multipart: Multipart,
-    version_of: Option<FileId>,
+    version_of: Option<(Viewer, FileId)>,
 ) -> Result<FileObject, ApiError> {
     let limit = state.http.max_upload_bytes;
     let declared = req
@@ -84,7 +85,7 @@ async fn stream_to_service(
     meta: &RequestMeta,
     file_name: String,
     field: Field,
-    version_of: Option<FileId>,
+    version_of: Option<(Viewer, FileId)>,
 ) -> Result<FileObject, ApiError> {
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_CHUNKS);
     let body: ByteStream = Box::pin(futures::stream::unfold(rx, |mut rx| async move {
@@ -94,7 +95,12 @@ async fn stream_to_service(
     let upload = async move {
         match version_of {
             None => state.files.upload(owner, input, meta).await,
-            Some(id) => state.files.upload_version(owner, id, input, meta).await,
+            Some((viewer, id)) => {
+                state
+                    .files
+                    .upload_version_for(&viewer, id, input, meta)
+                    .await
+            }
         }
     };
     let forward = forward(field, tx);

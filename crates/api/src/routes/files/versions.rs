@@ -7,7 +7,7 @@ use plinth_files::FileId;
 use super::upload;
 use crate::dto::file::{FileBody, FileUploadForm, FileVersionsBody};
 use crate::openapi::responses::{
-    BadRequest, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
+    BadRequest, FileForbidden, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
     UnsupportedMediaType, Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
@@ -17,7 +17,8 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
     tag = "files",
     operation_id = "upload_file_version",
     summary = "Upload a new version of a file",
-    description = "The owner only. A `multipart/form-data` body with one part named `file` that carries a \
+    description = "The owner or a user the file is shared with for `edit` (a `view` or `download` share: \
+        403). A `multipart/form-data` body with one part named `file` that carries a \
         `filename`, checked and streamed exactly as for `POST /files` (type, size, sniffed content). The \
         new content becomes the current version: `version` + 1, and `name`, `content_type`, `size`, \
         `sha256` and `updated_at` follow it; earlier versions stay listed and downloadable \
@@ -27,8 +28,8 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
     request_body(content = FileUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The file at its new version.", body = FileBody),
-        BadRequest, Unauthenticated, NotFound, PayloadTooLarge, UnsupportedMediaType, Validation, Internal,
-        Unavailable
+        BadRequest, Unauthenticated, FileForbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, Validation,
+        Internal, Unavailable
     )
 )]
 #[put("/{id}/content")]
@@ -40,13 +41,14 @@ pub(crate) async fn upload_version(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
+    let viewer = super::viewer(&state, &user).await?;
     let file = upload::receive(
         &state,
-        user.0.user_id,
+        viewer.id,
         &meta.0,
         &req,
         multipart,
-        Some(id.into_inner()),
+        Some((viewer, id.into_inner())),
     )
     .await?;
     Ok(HttpResponse::Ok().json(FileBody::from(file)))
@@ -58,7 +60,8 @@ pub(crate) async fn upload_version(
     operation_id = "list_file_versions",
     summary = "List a file's versions",
     description = "One `File` per stored version, newest first (the current one included); each shows the \
-        file as it was at that version, `updated_at` being when that version was uploaded.",
+        file as it was at that version, `updated_at` being when that version was uploaded. The owner or \
+        anyone the file is shared with (any permission).",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "File id")),
     responses(
@@ -72,10 +75,8 @@ pub(crate) async fn list_versions(
     user: AuthUser,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let versions = state
-        .files
-        .versions(user.0.user_id, id.into_inner())
-        .await?;
+    let viewer = super::viewer(&state, &user).await?;
+    let versions = state.files.versions_for(&viewer, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(FileVersionsBody {
         items: versions.into_iter().map(FileBody::from).collect(),
     }))

@@ -1,0 +1,127 @@
+//! `POST /files/{id}/shares`, `GET /files/{id}/shares` and
+//! `DELETE /files/{id}/shares/{user_id}`: the owner shares a file by e-mail address.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use plinth_files::{FileError, FileId};
+use plinth_kernel::{Email, UserId};
+use plinth_users::UserError;
+
+use super::viewer;
+use crate::dto::share::{ShareBody, ShareListBody, ShareRequest};
+use crate::openapi::responses::{
+    BadRequest, FileForbidden, Internal, NotFound, Unauthenticated, Unavailable, Validation,
+};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
+
+/// Shares a file with an address, or changes the permission of an existing share.
+#[utoipa::path(
+    tag = "files",
+    operation_id = "share_file",
+    summary = "Share a file",
+    description = "The owner only (a user the file is shared with: 403). Shares the file with `email` for \
+        `view` (metadata and versions list), `download` (also the bytes and signed URLs) or `edit` (also new \
+        versions). Posting again for the same address replaces the permission (the answer is 201 again, with \
+        the first `created_at`). The address need not belong to an account: the share starts working when \
+        one is registered with it. The answer is therefore the same whether or not an account exists, so \
+        this does not reveal who has one. The owner's own address is a 422. Recorded as `file.shared`.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "File id")),
+    request_body(content = ShareRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The share as it now stands.", body = ShareBody),
+        BadRequest, Unauthenticated, FileForbidden, NotFound, Validation, Internal, Unavailable
+    )
+)]
+#[post("/{id}/shares")]
+pub(crate) async fn share_file(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<FileId>,
+    body: web::Json<ShareRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = viewer(&state, &user).await?;
+    let id = id.into_inner();
+    // Who the file is and whether the caller owns it come before the body's content.
+    state.files.shares_for(&viewer, id).await?;
+    let (email, permission) = body.into_inner().try_into_domain()?;
+    let share = state
+        .files
+        .share(&viewer, id, email, permission, &meta.0)
+        .await?;
+    Ok(HttpResponse::Created().json(ShareBody::from(share)))
+}
+
+/// Every share of a file.
+#[utoipa::path(
+    tag = "files",
+    operation_id = "list_file_shares",
+    summary = "List a file's shares",
+    description = "The owner only (a user the file is shared with: 403); oldest first.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "File id")),
+    responses(
+        (status = 200, description = "The shares.", body = ShareListBody),
+        Unauthenticated, FileForbidden, NotFound, Internal, Unavailable
+    )
+)]
+#[get("/{id}/shares")]
+pub(crate) async fn list_shares(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<FileId>,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = viewer(&state, &user).await?;
+    let shares = state.files.shares_for(&viewer, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(ShareListBody {
+        items: shares.into_iter().map(ShareBody::from).collect(),
+    }))
+}
+
+/// Ends a share.
+#[utoipa::path(
+    tag = "files",
+    operation_id = "unshare_file",
+    summary = "Stop sharing a file with someone",
+    description = "The owner only (a user the file is shared with: 403). `user_id` is the grantee's user id; \
+        the grantee's e-mail address is accepted in its place (the only way to end a share with an address \
+        that has no account yet). Their access ends at once. Not shared with them (or no such user): 404. \
+        Recorded as `file.shared` with `permission: null`.",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "File id"),
+        ("user_id" = String, Path, description = "The grantee's user id (or their e-mail address)")
+    ),
+    responses(
+        (status = 204, description = "The share is gone."),
+        Unauthenticated, FileForbidden, NotFound, Internal, Unavailable
+    )
+)]
+#[delete("/{id}/shares/{user_id}")]
+pub(crate) async fn unshare_file(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    path: web::Path<(FileId, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = viewer(&state, &user).await?;
+    let (id, grantee) = path.into_inner();
+    // Ownership first, so a stranger learns nothing about the grantee.
+    state.files.shares_for(&viewer, id).await?;
+    let grantee = grantee_email(&state, &grantee).await?;
+    state.files.unshare(&viewer, id, &grantee, &meta.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The address a `{user_id}` segment names: the user's, or the segment itself when it is an
+/// address. Anything else is "not shared with them".
+async fn grantee_email(state: &AppState, segment: &str) -> Result<Email, ApiError> {
+    if let Ok(uuid) = uuid::Uuid::parse_str(segment) {
+        return match state.users.get(UserId::from_uuid(uuid)).await {
+            Ok(user) => Ok(user.email),
+            Err(UserError::NotFound) => Err(FileError::ShareNotFound.into()),
+            Err(e) => Err(e.into()),
+        };
+    }
+    Email::parse(segment).map_err(|_| FileError::ShareNotFound.into())
+}
