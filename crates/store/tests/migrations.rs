@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 8;
+const MIGRATIONS: usize = 9;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -55,7 +55,8 @@ async fn up_down_up(t: TestDb) {
             "m20261121_000005_billing",
             "m20261122_000006_file_versions",
             "m20261122_000007_file_download_count",
-            "m20261122_000008_file_shares"
+            "m20261122_000008_file_shares",
+            "m20261129_000009_audit_chain"
         ]),
         "{}: oldest first: {status:?}",
         t.label
