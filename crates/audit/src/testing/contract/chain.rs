@@ -123,6 +123,11 @@ async fn rolled_back_append_leaves_no_gap(log: &dyn AuditLog, uow: &dyn UnitOfWo
     );
     assert_eq!(chain.len(), before + 1);
     assert_eq!(chain.last().map(|e| e.event.id), Some(kept.id));
+    assert_eq!(
+        chain.last().map(|e| e.seq),
+        Some(before as u64 + 1),
+        "the seq a rolled-back append took is reused: no gap"
+    );
     assert!(
         verify(log).await.ok,
         "a rolled-back append does not break the chain"
