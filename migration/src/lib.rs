@@ -27,6 +27,7 @@ mod m20261121_000005_billing;
 mod m20261122_000006_file_versions;
 mod m20261122_000007_file_download_count;
 mod m20261122_000008_file_shares;
+mod m20261129_000009_audit_chain;
 mod m20261129_000010_refresh_successor;
 mod m20261129_000011_login_lockout;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_file_versions::Migration),
             Box::new(m20261122_000007_file_download_count::Migration),
             Box::new(m20261122_000008_file_shares::Migration),
+            Box::new(m20261129_000009_audit_chain::Migration),
             Box::new(m20261129_000010_refresh_successor::Migration),
             Box::new(m20261129_000011_login_lockout::Migration),
         ]
@@ -65,7 +67,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 10);
+        assert_eq!(names.len(), 11);
         assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use plinth_audit::AuditLog;
 use plinth_billing::BillingService;
 use plinth_files::FileService;
 use plinth_sessions::AuthService;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub files: FileService,
     /// Plans.
     pub billing: BillingService,
+    /// The audit trail, read and verified by `GET /admin/audit` and `/admin/audit/verify`.
+    pub audit: Arc<dyn AuditLog>,
     /// Named dependency checks run by `GET /ready` (for example `database`, `storage`).
     pub readiness: Vec<(String, Arc<dyn ReadinessCheck>)>,
     /// Limits and network settings.

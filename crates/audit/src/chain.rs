@@ -14,6 +14,10 @@ use sha2::{Digest, Sha256};
 
 use crate::{AuditEvent, AuditEventId};
 
+mod stored;
+
+pub use stored::{ChainedEvent, StoredChainVerifier, VERIFY_PAGE_SIZE, verify_log};
+
 /// Domain-separation tag at the start of every chain hash input.
 const DOMAIN_TAG: &[u8] = b"plinth.audit.chain.v1";
 

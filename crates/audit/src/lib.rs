@@ -10,6 +10,9 @@ mod ports;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use chain::{ChainReport, ChainVerifier, GENESIS_HASH, chain_hash, verify_chain};
+pub use chain::{
+    ChainReport, ChainVerifier, ChainedEvent, GENESIS_HASH, StoredChainVerifier, VERIFY_PAGE_SIZE,
+    chain_hash, verify_chain, verify_log,
+};
 pub use event::{AuditAction, AuditEvent, AuditEventId, AuditFilter};
 pub use ports::AuditLog;

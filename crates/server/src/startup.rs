@@ -161,6 +161,7 @@ pub fn app_state(
         users: services.users,
         files: services.files,
         billing: services.billing,
+        audit: database.audit(),
         readiness,
         http: http_settings(settings),
     })

@@ -9,7 +9,7 @@ mod files;
 mod sessions;
 mod users;
 
-pub use audit::SeaAuditLog;
+pub use audit::{AUDIT_CHAIN_LOCK_KEY, SeaAuditLog};
 pub use billing::SeaBillingRepository;
 pub use files::SeaFileRepository;
 pub use sessions::SeaSessionRepository;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{create_user, postgres};
+use common::{SqlAuditTamper, create_user, postgres};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_repository_contract() {
@@ -27,7 +27,8 @@ async fn session_repository_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_log_contract() {
     let Some(t) = postgres().await else { return };
-    plinth_audit::testing::contract::audit_log(t.db.audit(), t.db.unit_of_work()).await;
+    let tamper = SqlAuditTamper(t.db.connection().clone());
+    plinth_audit::testing::contract::audit_log(t.db.audit(), t.db.unit_of_work(), &tamper).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 10;
+const MIGRATIONS: usize = 11;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -56,6 +56,7 @@ async fn up_down_up(t: TestDb) {
             "m20261122_000006_file_versions",
             "m20261122_000007_file_download_count",
             "m20261122_000008_file_shares",
+            "m20261129_000009_audit_chain",
             "m20261129_000010_refresh_successor",
             "m20261129_000011_login_lockout"
         ]),

@@ -14,8 +14,13 @@ use crate::openapi::responses::{
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
 
+mod audit;
+
 pub(super) fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_users).service(create_plan);
+    cfg.service(list_users)
+        .service(create_plan)
+        .service(audit::list_audit)
+        .service(audit::verify_audit);
 }
 
 /// Lists user accounts (permission `users:read`).

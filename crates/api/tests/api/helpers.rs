@@ -139,7 +139,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         },
     )
     .with_url_signer(Arc::new(signer), &address);
-    let billing = BillingService::new(Arc::new(MemoryBillingRepository::new()), audit, uow, clock);
+    let billing = BillingService::new(
+        Arc::new(MemoryBillingRepository::new()),
+        audit.clone(),
+        uow,
+        clock,
+    );
     let mut readiness = options.readiness;
     if options.storage_check {
         readiness.push(("storage".to_owned(), Arc::new(files.clone())));
@@ -150,6 +155,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         users: users.clone(),
         files,
         billing,
+        audit,
         readiness,
         http: HttpSettings {
             max_json_bytes: options.max_json_bytes,

@@ -211,6 +211,14 @@ impl AuditLog for BuggyAuditLog {
     ) -> Result<Page<AuditEvent>, RepoError> {
         Err(RepoError::internal(SECRET_CAUSE))
     }
+
+    async fn chain_page(
+        &self,
+        _after_seq: Option<u64>,
+        _limit: u32,
+    ) -> Result<Vec<plinth_audit::ChainedEvent>, RepoError> {
+        Err(RepoError::internal(SECRET_CAUSE))
+    }
 }
 
 /// Everything logged by any test in this binary, once the capture is installed.

@@ -4,6 +4,10 @@
 //! promise. It tolerates a log that already holds entries (each run uses fresh actor and target
 //! ids) and never asserts global counts. Timestamps are truncated to microseconds, the
 //! precision PostgreSQL keeps; an adapter must store at least that much.
+//!
+//! The hash-chain checks ([`chain`]) need the log's chain to be intact when the suite starts,
+//! and run last: they edit and delete entries through an [`AuditTamper`] (raw storage access,
+//! bypassing the port) and leave the chain broken, so give the suite a log of its own.
 
 // A test suite: panicking with a message is how it reports a failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -14,17 +18,32 @@ use std::sync::Arc;
 use chrono::{Duration, SubsecRound};
 use plinth_kernel::{PageRequest, RequestMeta, Timestamp, UnitOfWork};
 
-use crate::{AuditAction, AuditEvent, AuditFilter, AuditLog};
+use crate::{AuditAction, AuditEvent, AuditEventId, AuditFilter, AuditLog};
 
-/// Runs every check of the contract against `log`, whose writes join transactions from `uow`.
+mod chain;
+
+/// Direct access to an adapter's storage, bypassing the port, as an attacker with database
+/// access would have: used by the contract to prove that tampering is detected. SQL adapters
+/// implement it with raw `UPDATE` / `DELETE` statements.
+#[async_trait::async_trait]
+pub trait AuditTamper: Send + Sync {
+    /// Overwrites the stored `details` of entry `id`, leaving its hashes as they are.
+    async fn set_details(&self, id: AuditEventId, details: serde_json::Value);
+    /// Deletes the stored entry `id`.
+    async fn delete(&self, id: AuditEventId);
+}
+
+/// Runs every check of the contract against `log`, whose writes join transactions from `uow`;
+/// `tamper` edits the same storage behind the port's back.
 ///
 /// # Panics
 /// On the first broken promise, naming it.
-pub async fn audit_log(log: Arc<dyn AuditLog>, uow: Arc<dyn UnitOfWork>) {
+pub async fn audit_log(log: Arc<dyn AuditLog>, uow: Arc<dyn UnitOfWork>, tamper: &dyn AuditTamper) {
     append_commit_round_trips_every_field(&*log, &*uow).await;
     dropped_transaction_is_not_visible(&*log, &*uow).await;
     filters_narrow_newest_first(&*log, &*uow).await;
     pagination_covers_every_row_once(&*log, &*uow).await;
+    chain::checks(&log, &uow, tamper).await;
 }
 
 fn now_micros() -> Timestamp {

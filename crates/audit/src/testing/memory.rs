@@ -5,12 +5,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Page, PageRequest, RepoError, Transaction};
 
-use crate::{AuditEvent, AuditEventId, AuditFilter, AuditLog};
+use super::contract::AuditTamper;
 
-/// An [`AuditLog`] kept in memory. Cheap to clone: clones share the same entries.
+use crate::{AuditEvent, AuditEventId, AuditFilter, AuditLog, ChainedEvent};
+
+/// An [`AuditLog`] kept in memory, chained like the SQL adapter (appends are serialised by
+/// [`plinth_kernel::testing::MemoryUnitOfWork`]). Cheap to clone: clones share the same entries.
 #[derive(Clone, Default)]
 pub struct MemoryAuditLog {
-    events: Arc<Mutex<Vec<AuditEvent>>>,
+    events: Arc<Mutex<Vec<ChainedEvent>>>,
 }
 
 impl MemoryAuditLog {
@@ -20,8 +23,27 @@ impl MemoryAuditLog {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<AuditEvent>> {
+    fn lock(&self) -> MutexGuard<'_, Vec<ChainedEvent>> {
         self.events.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Replaces the stored `details` of entry `id` behind the chain's back, as someone editing
+    /// storage directly would (for tamper-detection tests). Returns whether the entry exists.
+    pub fn tamper_details(&self, id: AuditEventId, details: serde_json::Value) -> bool {
+        self.lock()
+            .iter_mut()
+            .find(|e| e.event.id == id)
+            .map(|e| e.event.details = details)
+            .is_some()
+    }
+
+    /// Removes entry `id` behind the chain's back (for tamper-detection tests). Returns whether
+    /// it existed.
+    pub fn tamper_delete(&self, id: AuditEventId) -> bool {
+        let mut events = self.lock();
+        let before = events.len();
+        events.retain(|e| e.event.id != id);
+        events.len() != before
     }
 }
 
@@ -43,12 +65,15 @@ impl AuditLog for MemoryAuditLog {
         let tx = MemoryTransaction::from_dyn(tx)?;
         {
             let mut events = self.lock();
-            if events.iter().any(|e| e.id == event.id) {
+            if events.iter().any(|e| e.event.id == event.id) {
                 return Err(RepoError::Duplicate {
                     constraint: "audit_events.id".into(),
                 });
             }
-            events.push(event.clone());
+            let (seq, prev) = events
+                .last()
+                .map_or((1, None), |head| (head.seq + 1, head.hash.clone()));
+            events.push(ChainedEvent::link(seq, prev.as_deref(), event.clone()));
         }
         let events = Arc::clone(&self.events);
         let id: AuditEventId = event.id;
@@ -56,7 +81,7 @@ impl AuditLog for MemoryAuditLog {
             events
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .retain(|e| e.id != id);
+                .retain(|e| e.event.id != id);
         });
         Ok(())
     }
@@ -69,6 +94,7 @@ impl AuditLog for MemoryAuditLog {
         let mut rows: Vec<AuditEvent> = self
             .lock()
             .iter()
+            .map(|e| &e.event)
             .filter(|e| matches(filter, e))
             .filter(|e| page.cursor().is_none_or(|c| e.id.as_uuid() < c.last_id()))
             .cloned()
@@ -76,6 +102,31 @@ impl AuditLog for MemoryAuditLog {
         rows.sort_by_key(|e| std::cmp::Reverse(e.id));
         rows.truncate(page.limit() as usize + 1);
         Ok(Page::from_rows(rows, page, |e| e.id.as_uuid()))
+    }
+
+    async fn chain_page(
+        &self,
+        after_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<ChainedEvent>, RepoError> {
+        Ok(self
+            .lock()
+            .iter()
+            .filter(|e| after_seq.is_none_or(|after| e.seq > after))
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl AuditTamper for MemoryAuditLog {
+    async fn set_details(&self, id: AuditEventId, details: serde_json::Value) {
+        assert!(self.tamper_details(id, details), "no audit entry {id}");
+    }
+
+    async fn delete(&self, id: AuditEventId) {
+        assert!(self.tamper_delete(id), "no audit entry {id}");
     }
 }
 
@@ -115,6 +166,14 @@ impl AuditLog for FailingAuditLog {
             next_cursor: None,
         })
     }
+
+    async fn chain_page(
+        &self,
+        _after_seq: Option<u64>,
+        _limit: u32,
+    ) -> Result<Vec<ChainedEvent>, RepoError> {
+        Ok(Vec::new())
+    }
 }
 
 #[cfg(test)]
@@ -129,9 +188,11 @@ mod tests {
 
     #[tokio::test]
     async fn memory_log_passes_the_contract() {
+        let log = MemoryAuditLog::new();
         super::super::contract::audit_log(
-            Arc::new(MemoryAuditLog::new()),
+            Arc::new(log.clone()),
             Arc::new(MemoryUnitOfWork::new()),
+            &log,
         )
         .await;
     }

@@ -66,6 +66,26 @@ async fn cli_created_super_admin_can_list_users_and_a_normal_user_cannot() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["code"], "forbidden");
+
+    // The audit trail written by the CLI and the API, read back and verified on the real store.
+    let user_id = user_pair["user"]["id"].as_str().unwrap();
+    let res = app
+        .get_auth(
+            &format!("/api/v1/admin/audit?actor_id={user_id}"),
+            admin_token,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = res.json().await.unwrap();
+    assert_eq!(page["items"][0]["action"], "auth.registered", "{page}");
+    let res = app
+        .get_auth("/api/v1/admin/audit/verify", admin_token)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(report["checked"].as_u64().unwrap() >= 3, "{report}");
+    assert_eq!(report["first_bad"], Value::Null);
 }
 
 #[tokio::test]

@@ -17,10 +17,13 @@ pub struct Model {
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
     pub details: Json,
-    /// Reserved for the hash chain (issue #3); `NULL` until then.
+    /// The predecessor's hash (the genesis hash for the first chained entry); `NULL` only on
+    /// legacy entries written before the chain existed.
     pub prev_hash: Option<String>,
-    /// Reserved for the hash chain (issue #3); `NULL` until then.
+    /// The chain hash of this entry; `NULL` only on legacy entries.
     pub hash: Option<String>,
+    /// Position in the chain, 1, 2, 3… with no gap (unique).
+    pub seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,16 +1,27 @@
-//! [`SeaAuditLog`]: `audit_events` rows ↔ [`AuditEvent`].
+//! [`SeaAuditLog`]: `audit_events` rows ↔ [`AuditEvent`], hash-chained by `seq`.
+//!
+//! An append reads the chain head (the row with the highest `seq`) and inserts the next row
+//! inside the caller's transaction. Two transactions must never read the same head: on
+//! PostgreSQL the append first takes a transaction-scoped advisory lock
+//! ([`AUDIT_CHAIN_LOCK_KEY`], released at commit or rollback), so appenders queue; SQLite
+//! transactions begin `IMMEDIATE` and are serialised already. The unique index on `seq` is
+//! the backstop: a fork would fail with a duplicate instead of being stored.
 
-use plinth_audit::{AuditAction, AuditEvent, AuditEventId, AuditFilter, AuditLog};
+use plinth_audit::{AuditAction, AuditEvent, AuditEventId, AuditFilter, AuditLog, ChainedEvent};
 use plinth_kernel::{Page, PageRequest, RepoError, Transaction};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::{corrupt, fetch_limit};
 use crate::entities::audit_events;
 use crate::error::repo_err;
 use crate::uow::db_tx;
+
+/// The key of the PostgreSQL advisory lock that serialises audit appends (`"plinthau"` in
+/// ASCII).
+pub const AUDIT_CHAIN_LOCK_KEY: i64 = 0x706c_696e_7468_6175;
 
 /// The [`AuditLog`] on SQL. Append-only: this adapter has no update or delete.
 #[derive(Clone)]
@@ -26,30 +37,67 @@ impl SeaAuditLog {
     }
 }
 
-fn to_domain(row: audit_events::Model) -> Result<AuditEvent, RepoError> {
+fn to_domain(row: audit_events::Model) -> Result<ChainedEvent, RepoError> {
     let action = AuditAction::parse(&row.action).ok_or_else(|| {
         corrupt(format_args!(
             "audit_events.action {:?} of {}",
             row.action, row.id
         ))
     })?;
-    Ok(AuditEvent {
-        id: AuditEventId::from_uuid(row.id),
-        at: row.at,
-        actor_id: row.actor_id,
-        action,
-        target_type: row.target_type,
-        target_id: row.target_id,
-        ip: row.ip,
-        user_agent: row.user_agent,
-        request_id: row.request_id,
-        details: row.details,
+    let seq = u64::try_from(row.seq)
+        .map_err(|_| corrupt(format_args!("audit_events.seq {} of {}", row.seq, row.id)))?;
+    Ok(ChainedEvent {
+        seq,
+        event: AuditEvent {
+            id: AuditEventId::from_uuid(row.id),
+            at: row.at,
+            actor_id: row.actor_id,
+            action,
+            target_type: row.target_type,
+            target_id: row.target_id,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            request_id: row.request_id,
+            details: row.details,
+        },
+        prev_hash: row.prev_hash,
+        hash: row.hash,
     })
+}
+
+/// Waits for the audit-chain lock on PostgreSQL (a no-op on SQLite, whose write transactions
+/// are already serialised). Held until `db` commits or rolls back.
+async fn lock_chain(db: &impl ConnectionTrait) -> Result<(), RepoError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let stmt = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [AUDIT_CHAIN_LOCK_KEY.into()],
+        );
+        db.execute_raw(stmt).await.map_err(repo_err)?;
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
 impl AuditLog for SeaAuditLog {
     async fn append(&self, tx: &mut dyn Transaction, event: &AuditEvent) -> Result<(), RepoError> {
+        let db = db_tx(tx)?;
+        lock_chain(db).await?;
+        let head: Option<(i64, Option<String>)> = audit_events::Entity::find()
+            .select_only()
+            .column(audit_events::Column::Seq)
+            .column(audit_events::Column::Hash)
+            .order_by_desc(audit_events::Column::Seq)
+            .limit(1)
+            .into_tuple()
+            .one(db)
+            .await
+            .map_err(repo_err)?;
+        let (seq, prev) = head.map_or((1, None), |(seq, hash)| (seq + 1, hash));
+        let seq =
+            u64::try_from(seq).map_err(|_| corrupt(format_args!("audit_events.seq {seq}")))?;
+        let linked = ChainedEvent::link(seq, prev.as_deref(), event.clone());
         let row = audit_events::ActiveModel {
             id: Set(event.id.as_uuid()),
             at: Set(event.at),
@@ -61,11 +109,12 @@ impl AuditLog for SeaAuditLog {
             user_agent: Set(event.user_agent.clone()),
             request_id: Set(event.request_id.clone()),
             details: Set(event.details.clone()),
-            prev_hash: Set(None),
-            hash: Set(None),
+            prev_hash: Set(linked.prev_hash),
+            hash: Set(linked.hash),
+            seq: Set(i64::try_from(seq).map_err(RepoError::internal)?),
         };
         audit_events::Entity::insert(row)
-            .exec_without_returning(db_tx(tx)?)
+            .exec_without_returning(db)
             .await
             .map_err(repo_err)?;
         Ok(())
@@ -102,8 +151,29 @@ impl AuditLog for SeaAuditLog {
             .await
             .map_err(repo_err)?
             .into_iter()
-            .map(to_domain)
+            .map(|row| to_domain(row).map(|e| e.event))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(rows, page, |e| e.id.as_uuid()))
+    }
+
+    async fn chain_page(
+        &self,
+        after_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<ChainedEvent>, RepoError> {
+        let mut query = audit_events::Entity::find();
+        if let Some(after) = after_seq {
+            let after = i64::try_from(after).map_err(RepoError::internal)?;
+            query = query.filter(audit_events::Column::Seq.gt(after));
+        }
+        query
+            .order_by_asc(audit_events::Column::Seq)
+            .limit(u64::from(limit))
+            .all(&self.conn)
+            .await
+            .map_err(repo_err)?
+            .into_iter()
+            .map(to_domain)
+            .collect()
     }
 }

@@ -125,3 +125,41 @@ pub fn sample_user() -> User {
 pub fn uow(db: &Database) -> Arc<dyn plinth_kernel::UnitOfWork> {
     db.unit_of_work()
 }
+
+/// Edits `audit_events` with raw statements, bypassing the adapter (and its chain), as someone
+/// with database access would.
+pub struct SqlAuditTamper(pub sea_orm::DatabaseConnection);
+
+#[async_trait::async_trait]
+impl plinth_audit::testing::contract::AuditTamper for SqlAuditTamper {
+    async fn set_details(&self, id: plinth_audit::AuditEventId, details: serde_json::Value) {
+        use sea_orm::ConnectionTrait;
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+        let update = Query::update()
+            .table(Alias::new("audit_events"))
+            .value(Alias::new("details"), details)
+            .and_where(Expr::col(Alias::new("id")).eq(id.as_uuid()))
+            .to_owned();
+        let done = self
+            .0
+            .execute_raw(self.0.get_database_backend().build(&update))
+            .await
+            .expect("raw UPDATE of audit_events");
+        assert_eq!(done.rows_affected(), 1, "no audit entry {id}");
+    }
+
+    async fn delete(&self, id: plinth_audit::AuditEventId) {
+        use sea_orm::ConnectionTrait;
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+        let delete = Query::delete()
+            .from_table(Alias::new("audit_events"))
+            .and_where(Expr::col(Alias::new("id")).eq(id.as_uuid()))
+            .to_owned();
+        let done = self
+            .0
+            .execute_raw(self.0.get_database_backend().build(&delete))
+            .await
+            .expect("raw DELETE of audit_events");
+        assert_eq!(done.rows_affected(), 1, "no audit entry {id}");
+    }
+}

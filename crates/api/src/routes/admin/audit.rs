@@ -1,0 +1,70 @@
+//! `/api/v1/admin/audit`: reading and verifying the audit trail (permission `audit:read`).
+
+use actix_web::{HttpResponse, get, web};
+use plinth_users::Permission;
+
+use crate::dto::audit::{AuditEntryBody, AuditListQuery, AuditPageBody, ChainReportBody};
+use crate::openapi::responses::{BadRequest, Forbidden, Internal, Unauthenticated, Unavailable};
+use crate::routes::NO_STORE;
+use crate::{ApiError, AppState, AuthUser, require_permission};
+
+/// Lists audit entries (permission `audit:read`).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_list_audit",
+    summary = "List audit entries",
+    description = "The audit trail, newest first, filtered by `actor_id`, `action`, `target_id` and the \
+        time range `from` (inclusive) – `to` (exclusive). Needs the `audit:read` permission.",
+    security(("bearer" = [])),
+    params(AuditListQuery),
+    responses(
+        (status = 200, description = "A page of audit entries.", body = AuditPageBody),
+        BadRequest, Unauthenticated, Forbidden, Internal, Unavailable
+    )
+)]
+#[get("/audit")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list_audit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<AuditListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    require_permission(&user.0, Permission::AUDIT_READ)?;
+    let (filter, page) = query.into_inner().try_into_domain()?;
+    let page = state.audit.list(&filter, page).await?;
+    let body = AuditPageBody {
+        items: page.items.into_iter().map(AuditEntryBody::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    };
+    Ok(HttpResponse::Ok().insert_header(NO_STORE).json(body))
+}
+
+/// Verifies the audit hash chain (permission `audit:read`).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_verify_audit",
+    summary = "Verify the audit trail",
+    description = "Re-computes the hash chain over every audit entry in the order written and reports \
+        the first entry that was edited, or that follows a deleted one. Entries cut off the end of the \
+        log are not detectable this way. Needs the `audit:read` permission.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The result of the check.", body = ChainReportBody),
+        Unauthenticated, Forbidden, Internal, Unavailable
+    )
+)]
+#[get("/audit/verify")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn verify_audit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    require_permission(&user.0, Permission::AUDIT_READ)?;
+    let report = state.audit.verify().await?;
+    if !report.ok {
+        tracing::warn!(first_bad = ?report.first_bad, checked = report.checked, "the audit chain is broken");
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(ChainReportBody::from(report)))
+}
