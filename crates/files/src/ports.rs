@@ -3,7 +3,7 @@
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 
 use crate::{
-    BlobError, BlobKey, ByteRange, ByteStream, FileId, FileObject, FileShare, FileVersion,
+    BlobError, BlobKey, ByteRange, ByteStream, FileId, FileObject, FileShare, FileVersion, Viewer,
 };
 
 /// Storage of file metadata.
@@ -120,15 +120,15 @@ pub trait FileRepository: Send + Sync {
     /// [`RepoError`] on storage failure.
     async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError>;
 
-    /// Files owned by `owner` or shared with `email` (with any permission), newest first (by
-    /// id), paginated like [`FileRepository::list_for_owner`].
+    /// Files owned by `viewer` or shared with them (with any permission, among the shares
+    /// [`Viewer::honours`]), newest first (by id), paginated like
+    /// [`FileRepository::list_for_owner`].
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn list_visible(
         &self,
-        owner: UserId,
-        email: &Email,
+        viewer: &Viewer,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError>;
 }

@@ -62,14 +62,41 @@ pub struct FileShare {
     pub created_at: Timestamp,
 }
 
-/// The signed-in caller, as the access checks need them: their id (ownership) and their
-/// normalised address (shares).
+/// The signed-in caller, as the access checks need them: their id (ownership), their
+/// normalised address (shares) and from when shares to that address count for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     /// The user's id.
     pub id: UserId,
     /// The user's normalised e-mail address.
     pub email: Email,
+    /// Only shares made at or after this time count for this viewer; `None`: every share.
+    /// An account whose address is not verified gets its creation time here, so whoever
+    /// registers an address first cannot take the files that were shared with it before the
+    /// account existed; once the address is verified every share counts.
+    pub shares_since: Option<Timestamp>,
+}
+
+impl Viewer {
+    /// A viewer for an account: every share counts once `email_verified`, else only those
+    /// made since `created_at`.
+    #[must_use]
+    pub fn new(id: UserId, email: Email, email_verified: bool, created_at: Timestamp) -> Self {
+        Self {
+            id,
+            email,
+            shares_since: (!email_verified).then_some(created_at),
+        }
+    }
+
+    /// Whether `share` counts for this viewer.
+    #[must_use]
+    pub fn honours(&self, share: &FileShare) -> bool {
+        share.grantee_email == self.email
+            && self
+                .shares_since
+                .is_none_or(|since| share.created_at >= since)
+    }
 }
 
 #[cfg(test)]

@@ -42,10 +42,12 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 /// address (shares). An account deleted since the token was issued is a 401.
 async fn viewer(state: &AppState, user: &AuthUser) -> Result<Viewer, ApiError> {
     match state.users.get(user.0.user_id).await {
-        Ok(account) => Ok(Viewer {
-            id: account.id,
-            email: account.email,
-        }),
+        Ok(account) => Ok(Viewer::new(
+            account.id,
+            account.email,
+            account.email_verified,
+            account.created_at,
+        )),
         Err(UserError::NotFound) => Err(ApiError::Unauthenticated(
             "The account this token was issued to no longer exists.".to_owned(),
         )),

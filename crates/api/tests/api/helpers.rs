@@ -73,6 +73,8 @@ pub struct TestApp {
     pub users: UserService,
     /// The user rows, to check what was (not) stored.
     pub user_rows: MemoryUserRepository,
+    /// The unit of work every adapter joins, for direct writes in tests.
+    pub uow: Arc<dyn UnitOfWork>,
     pub blobs: MemoryBlobStore,
     pub file_rows: MemoryFileRepository,
     /// The audit log, unless the test supplied its own.
@@ -85,6 +87,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let uow: Arc<dyn UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
+    let uow_handle = Arc::clone(&uow);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let audit_log = MemoryAuditLog::new();
     let audit: Arc<dyn AuditLog> = options.audit.unwrap_or_else(|| Arc::new(audit_log.clone()));
@@ -183,6 +186,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         client,
         users,
         user_rows,
+        uow: uow_handle,
         blobs,
         file_rows,
         audit_log,

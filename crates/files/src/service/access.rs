@@ -30,8 +30,8 @@ impl FileService {
             return Ok((file, Access::Owner));
         }
         match self.files.share_of(id, &viewer.email).await? {
-            Some(share) => Ok((file, Access::Shared(share.permission))),
-            None => Err(FileError::NotFound),
+            Some(share) if viewer.honours(&share) => Ok((file, Access::Shared(share.permission))),
+            _ => Err(FileError::NotFound),
         }
     }
 

@@ -30,10 +30,7 @@ impl FileService {
         viewer: &Viewer,
         page: PageRequest,
     ) -> Result<Page<FileObject>, FileError> {
-        Ok(self
-            .files
-            .list_visible(viewer.id, &viewer.email, page)
-            .await?)
+        Ok(self.files.list_visible(viewer, page).await?)
     }
 
     /// Every version of a file `viewer` can see (any permission), newest first.

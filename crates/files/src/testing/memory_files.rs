@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 
-use crate::{FileId, FileObject, FileRepository, FileShare, FileVersion};
+use crate::{FileId, FileObject, FileRepository, FileShare, FileVersion, Viewer};
 
 type ShareMap = HashMap<(FileId, Email), FileShare>;
 
@@ -294,14 +294,14 @@ impl FileRepository for MemoryFileRepository {
 
     async fn list_visible(
         &self,
-        owner: UserId,
-        email: &Email,
+        viewer: &Viewer,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError> {
+        let owner = viewer.id;
         let shared: std::collections::HashSet<FileId> = self
             .share_rows()
             .values()
-            .filter(|s| &s.grantee_email == email)
+            .filter(|s| viewer.honours(s))
             .map(|s| s.file_id)
             .collect();
         let mut rows: Vec<FileObject> = self

@@ -2,7 +2,7 @@
 
 mod shares;
 
-use plinth_files::{BlobKey, FileId, FileObject, FileRepository, FileShare, FileVersion};
+use plinth_files::{BlobKey, FileId, FileObject, FileRepository, FileShare, FileVersion, Viewer};
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -284,10 +284,9 @@ impl FileRepository for SeaFileRepository {
 
     async fn list_visible(
         &self,
-        owner: UserId,
-        email: &Email,
+        viewer: &Viewer,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError> {
-        shares::visible(&self.conn, owner, email, page).await
+        shares::visible(&self.conn, viewer, page).await
     }
 }

@@ -21,8 +21,9 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
     description = "The owner only (a user the file is shared with: 403). Shares the file with `email` for \
         `view` (metadata and versions list), `download` (also the bytes and signed URLs) or `edit` (also new \
         versions). Posting again for the same address replaces the permission (the answer is 201 again, with \
-        the first `created_at`). The address need not belong to an account: the share starts working when \
-        one is registered with it. The answer is therefore the same whether or not an account exists, so \
+        the first `created_at`). The address need not belong to an account. A share counts for an account \
+        whose address is verified, or that already existed when the share was made: whoever registers an \
+        address later cannot take what was shared with it before until they prove the address is theirs. The answer is therefore the same whether or not an account exists, so \
         this does not reveal who has one. The owner's own address is a 422. Recorded as `file.shared`.",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "File id")),

@@ -211,19 +211,33 @@ async fn sharing_again_replaces_the_permission_and_unsharing_revokes() {
 }
 
 #[tokio::test]
-async fn an_address_without_an_account_is_shared_with_and_works_once_it_registers() {
+async fn an_address_without_an_account_is_shared_with_and_works_once_it_is_verified() {
     let s = shared_file().await;
     let (app, id) = (&s.app, s.id.as_str());
     let owner = s.token(Role::Owner);
     let res = share(app, owner, id, "later@example.com", "download").await;
     assert_eq!(res.status(), 201, "same answer as for an existing account");
     let later = app.token("later@example.com").await;
-    assert_eq!(
-        app.get(&format!("/api/v1/files/{id}/content"), Some(&later))
-            .await
-            .status(),
-        200
-    );
+    // Whoever registers the address first must not get what was shared with it before.
+    let content = format!("/api/v1/files/{id}/content");
+    assert_problem(app.get(&content, Some(&later)).await, 404, "not_found").await;
+    let list: Value = app
+        .get("/api/v1/files", Some(&later))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
+    // Once the address is proven theirs, the share counts.
+    verify_email(app, "later@example.com").await;
+    assert_eq!(app.get(&content, Some(&later)).await.status(), 200);
+    let list: Value = app
+        .get("/api/v1/files", Some(&later))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["id"], id);
     let res = delete(
         app,
         owner,
@@ -293,4 +307,15 @@ async fn bad_share_requests_are_422() {
     assert_problem(res, 422, "validation_failed").await;
     let res = share(app, s.token(Role::Stranger), id, "not-an-address", "view").await;
     assert_problem(res, 404, "not_found").await;
+}
+
+/// Marks the account's address as verified, as the verification link would.
+async fn verify_email(app: &crate::helpers::TestApp, email: &str) {
+    use plinth_users::UserRepository;
+    let email = plinth_kernel::Email::parse(email).unwrap();
+    let mut user = app.user_rows.by_email(&email).await.unwrap().unwrap();
+    user.email_verified = true;
+    let mut tx = app.uow.begin().await.unwrap();
+    app.user_rows.update(tx.as_mut(), &user).await.unwrap();
+    tx.commit().await.unwrap();
 }

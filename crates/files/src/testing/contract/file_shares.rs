@@ -3,7 +3,7 @@
 use chrono::SubsecRound;
 use plinth_kernel::{Email, PageRequest, RepoError, UnitOfWork, UserId};
 
-use crate::{BlobKey, FileId, FileObject, FileRepository, FileShare, SharePermission};
+use crate::{BlobKey, FileId, FileObject, FileRepository, FileShare, SharePermission, Viewer};
 
 fn file(owner: UserId, name: &str) -> FileObject {
     let id = FileId::new();
@@ -93,7 +93,10 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
     upsert(repo, uow, &to_bob_too).await;
     let carol_id = UserId::new();
     let page = repo
-        .list_visible(carol_id, &carol, PageRequest::new(Some(10), None).unwrap())
+        .list_visible(
+            &viewer(carol_id, &carol, None),
+            PageRequest::new(Some(10), None).unwrap(),
+        )
         .await
         .unwrap();
     let mut expected = vec![shared.id, bobs.id];
@@ -103,16 +106,46 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
         expected,
         "a sharee sees exactly the files shared with them, newest first"
     );
+    let since_after = repo
+        .list_visible(
+            &viewer(
+                carol_id,
+                &carol,
+                Some(created + chrono::Duration::seconds(1)),
+            ),
+            PageRequest::new(Some(10), None).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        since_after.items.is_empty(),
+        "shares made before `shares_since` do not count: {:?}",
+        since_after.items
+    );
+    let since_then = repo
+        .list_visible(
+            &viewer(carol_id, &carol, Some(created)),
+            PageRequest::new(Some(10), None).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        since_then.items.len(),
+        2,
+        "shares made at `shares_since` count"
+    );
     let first_page = repo
-        .list_visible(carol_id, &carol, PageRequest::new(Some(1), None).unwrap())
+        .list_visible(
+            &viewer(carol_id, &carol, None),
+            PageRequest::new(Some(1), None).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(first_page.items.len(), 1);
     let cursor = first_page.next_cursor.expect("a second page");
     let second = repo
         .list_visible(
-            carol_id,
-            &carol,
+            &viewer(carol_id, &carol, None),
             PageRequest::new(Some(1), Some(&cursor.encode())).unwrap(),
         )
         .await
@@ -120,8 +153,7 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
     assert_eq!(second.items[0].id, expected[1]);
     let alices = repo
         .list_visible(
-            alice,
-            &fresh_email(),
+            &viewer(alice, &fresh_email(), None),
             PageRequest::new(Some(100), None).unwrap(),
         )
         .await
@@ -184,8 +216,19 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
     tx.commit().await.unwrap();
     assert_eq!(repo.share_of(bobs.id, &carol).await.unwrap(), None);
     let left = repo
-        .list_visible(carol_id, &carol, PageRequest::new(Some(10), None).unwrap())
+        .list_visible(
+            &viewer(carol_id, &carol, None),
+            PageRequest::new(Some(10), None).unwrap(),
+        )
         .await
         .unwrap();
     assert!(left.items.is_empty());
+}
+
+fn viewer(id: UserId, email: &Email, shares_since: Option<plinth_kernel::Timestamp>) -> Viewer {
+    Viewer {
+        id,
+        email: email.clone(),
+        shares_since,
+    }
 }

@@ -1,7 +1,7 @@
 //! The share methods of [`super::SeaFileRepository`]: `file_shares` rows ↔ [`FileShare`].
 
-use plinth_files::{FileId, FileObject, FileShare, SharePermission};
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_files::{FileId, FileObject, FileShare, SharePermission, Viewer};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
@@ -110,15 +110,18 @@ pub(super) async fn all(
 
 pub(super) async fn visible(
     conn: &DatabaseConnection,
-    owner: UserId,
-    email: &Email,
+    viewer: &Viewer,
     page: PageRequest,
 ) -> Result<Page<FileObject>, RepoError> {
-    let shared = Query::select()
+    let owner = viewer.id;
+    let mut shared = Query::select()
         .column(file_shares::Column::FileId)
         .from(file_shares::Entity)
-        .and_where(file_shares::Column::GranteeEmail.eq(email.as_str()))
+        .and_where(file_shares::Column::GranteeEmail.eq(viewer.email.as_str()))
         .to_owned();
+    if let Some(since) = viewer.shares_since {
+        shared.and_where(file_shares::Column::CreatedAt.gte(since));
+    }
     let mut query = files::Entity::find().filter(
         Condition::any()
             .add(files::Column::OwnerId.eq(owner.as_uuid()))
