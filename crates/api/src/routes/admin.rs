@@ -15,9 +15,13 @@ use crate::openapi::responses::{
 use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
 
 mod audit;
+mod users;
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::delete_user)
         .service(create_plan)
         .service(audit::list_audit)
         .service(audit::verify_audit);

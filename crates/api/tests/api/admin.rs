@@ -2,6 +2,8 @@
 
 use serde_json::{Value, json};
 
+mod users;
+
 use crate::helpers::{assert_problem, spawn_app};
 
 fn pro_plan() -> Value {
