@@ -246,3 +246,54 @@ async fn deleting_removes_the_account_and_its_sessions_and_audits_without_the_em
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_list_filters_by_role_and_status_and_pages_with_a_cursor() {
+    let app = spawn_app().await;
+    let root = app.admin_token().await;
+    let first = app.sign_in_as("first@example.com", RoleName::admin()).await;
+    let second = app
+        .sign_in_as("second@example.com", RoleName::admin())
+        .await;
+    let ada = app.sign_in_as("ada@example.com", RoleName::user()).await;
+    let res = app
+        .patch_json(
+            &user_path(&ada.id),
+            &json!({ "status": "suspended" }),
+            &root,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let list = |query: &'static str| {
+        let (app, root) = (&app, &root);
+        async move {
+            let res = app
+                .get(&format!("/api/v1/admin/users{query}"), Some(root))
+                .await;
+            assert_eq!(res.status(), 200, "{query}");
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&list("?status=suspended").await), vec![ada.id.clone()]);
+    let page = list("?role=admin&limit=1").await;
+    assert_eq!(ids(&page), vec![first.id.clone()]);
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let res = app
+        .get(
+            &format!("/api/v1/admin/users?role=admin&limit=1&cursor={cursor}"),
+            Some(&root),
+        )
+        .await;
+    let page: Value = res.json().await.unwrap();
+    assert_eq!(ids(&page), vec![second.id.clone()]);
+    assert_eq!(page["next_cursor"], Value::Null);
+    assert!(ids(&list("?role=user&status=active").await).is_empty());
+}
