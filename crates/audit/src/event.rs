@@ -38,6 +38,9 @@ pub enum AuditAction {
     /// A user changed their own profile.
     #[serde(rename = "user.updated")]
     UserUpdated,
+    /// An account was deleted (by an administrator or by its user).
+    #[serde(rename = "user.deleted")]
+    UserDeleted,
     /// An administrator changed a user.
     #[serde(rename = "admin.user_updated")]
     AdminUserUpdated,
@@ -69,6 +72,7 @@ impl AuditAction {
         Self::RefreshReuseDetected,
         Self::Logout,
         Self::UserUpdated,
+        Self::UserDeleted,
         Self::AdminUserUpdated,
         Self::RoleChanged,
         Self::FileUploaded,
@@ -89,6 +93,7 @@ impl AuditAction {
             Self::RefreshReuseDetected => "auth.refresh_reuse_detected",
             Self::Logout => "auth.logout",
             Self::UserUpdated => "user.updated",
+            Self::UserDeleted => "user.deleted",
             Self::AdminUserUpdated => "admin.user_updated",
             Self::RoleChanged => "admin.role_changed",
             Self::FileUploaded => "file.uploaded",

@@ -9,6 +9,16 @@ plinth_kernel::typed_id!(
     FileId
 );
 
+/// How many files are stored and how large their current versions are, for the admin
+/// statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileTotals {
+    /// Number of files.
+    pub count: u64,
+    /// Sum of the current versions' sizes in bytes.
+    pub bytes: u64,
+}
+
 /// The metadata of the current version of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileObject {

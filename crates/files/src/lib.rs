@@ -14,7 +14,7 @@ pub mod testing;
 
 pub use blob::{BlobError, BlobKey, ByteRange, ByteStream};
 pub use error::FileError;
-pub use file::{FileId, FileObject, FileVersion};
+pub use file::{FileId, FileObject, FileTotals, FileVersion};
 pub use ports::{BlobStore, FileRepository};
 pub use service::{FileLimits, FileService, UploadInput};
 pub use share::{FileShare, SharePermission, Viewer};

@@ -3,7 +3,8 @@
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 
 use crate::{
-    BlobError, BlobKey, ByteRange, ByteStream, FileId, FileObject, FileShare, FileVersion, Viewer,
+    BlobError, BlobKey, ByteRange, ByteStream, FileId, FileObject, FileShare, FileTotals,
+    FileVersion, Viewer,
 };
 
 /// Storage of file metadata.
@@ -42,6 +43,13 @@ pub trait FileRepository: Send + Sync {
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError>;
+
+    /// How many files there are, of every owner, and the sum of their current sizes (older
+    /// versions not counted).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn totals(&self) -> Result<FileTotals, RepoError>;
 
     /// Records a version of a file (the file's row must exist).
     ///

@@ -8,6 +8,7 @@ mod locks;
 mod shares;
 mod signed;
 mod sniff;
+mod stats;
 #[cfg(test)]
 mod tests;
 mod upload;

@@ -5,6 +5,7 @@
 //! 256-bit secrets stored only as SHA-256 hashes and spent on use; access tokens are short-lived
 //! JWTs verified without touching the database.
 
+pub mod admin;
 mod error;
 pub mod lockout;
 mod mail;
@@ -18,6 +19,7 @@ mod token;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use admin::{AdminError, AdminUserPatch};
 pub use error::{AuthError, TokenError};
 pub use lockout::{AccountLocked, LockoutPolicy, LockoutState};
 pub use mail::{MailError, Mailer, OutgoingMail};

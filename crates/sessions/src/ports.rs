@@ -36,6 +36,12 @@ pub trait SessionRepository: Send + Sync {
         now: Timestamp,
     ) -> Result<Vec<Session>, RepoError>;
 
+    /// How many sessions, of every user, are neither revoked nor expired at `now`.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn count_live(&self, now: Timestamp) -> Result<u64, RepoError>;
+
     /// Records a refresh at `at` (updates `last_used_at`).
     ///
     /// # Errors

@@ -15,6 +15,7 @@ use crate::{
     SessionId, SessionRepository, SuccessorKey, TokenSigner,
 };
 
+mod admin;
 mod login;
 mod refresh;
 mod register;

@@ -16,4 +16,4 @@ pub use plinth_kernel::UserId;
 pub use ports::{PasswordHasher, UserRepository};
 pub use role::{Permission, RoleName};
 pub use service::{ProfilePatch, UserService};
-pub use user::{DisplayName, User, UserFilter, UserStatus};
+pub use user::{DisplayName, User, UserCounts, UserFilter, UserStatus};

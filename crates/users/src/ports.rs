@@ -1,8 +1,8 @@
 //! Ports of the users domain.
 
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
-use crate::{HashError, Password, PasswordHash, User, UserFilter};
+use crate::{HashError, Password, PasswordHash, User, UserCounts, UserFilter};
 
 /// Storage of user accounts.
 #[async_trait::async_trait]
@@ -44,6 +44,12 @@ pub trait UserRepository: Send + Sync {
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn list(&self, filter: &UserFilter, page: PageRequest) -> Result<Page<User>, RepoError>;
+
+    /// Counts every account, the active ones, and those created at or after `since`.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn count(&self, since: Timestamp) -> Result<UserCounts, RepoError>;
 }
 
 /// Password hashing. Implementations MUST do their CPU work off the async executor and MUST

@@ -54,6 +54,23 @@ impl RoleName {
         &self.0
     }
 
+    /// The rank used by administrative checks: `user` and custom roles 0, `admin` 1,
+    /// `super_admin` 2. A caller may only act on users of strictly lower rank.
+    #[must_use]
+    pub fn rank(&self) -> u8 {
+        match self.0.as_str() {
+            "super_admin" => 2,
+            "admin" => 1,
+            _ => 0,
+        }
+    }
+
+    /// Whether this is `user`, `admin` or `super_admin`.
+    #[must_use]
+    pub fn is_built_in(&self) -> bool {
+        matches!(self.0.as_str(), "user" | "admin" | "super_admin")
+    }
+
     /// Permissions of the built-in roles (custom roles: none until issue #3 stores them).
     #[must_use]
     pub fn permissions(&self) -> Vec<String> {
@@ -110,6 +127,10 @@ mod tests {
             "super_admin has everything admin has"
         );
         assert!(root.iter().any(|p| p == Permission::ROLES_WRITE));
+        assert!(RoleName::user().rank() < RoleName::admin().rank());
+        assert!(RoleName::admin().rank() < RoleName::super_admin().rank());
+        assert_eq!(RoleName("support".into()).rank(), 0);
+        assert!(!RoleName("support".into()).is_built_in());
         assert!(
             RoleName("support".into()).permissions().is_empty(),
             "custom roles have none until stored"

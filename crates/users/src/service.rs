@@ -6,8 +6,8 @@ use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{Clock, Email, Page, PageRequest, RepoError, RequestMeta, UnitOfWork, UserId};
 
 use crate::{
-    DisplayName, Password, PasswordHasher, PasswordPolicy, RoleName, User, UserError, UserFilter,
-    UserRepository, UserStatus,
+    DisplayName, Password, PasswordHasher, PasswordPolicy, RoleName, User, UserCounts, UserError,
+    UserFilter, UserRepository, UserStatus,
 };
 
 /// Fields a user may change on their own profile. Role, status and verification are not here:
@@ -108,6 +108,15 @@ impl UserService {
         page: PageRequest,
     ) -> Result<Page<User>, UserError> {
         Ok(self.users.list(filter, page).await?)
+    }
+
+    /// Counts every account, the active ones, and those created within `window` of now.
+    ///
+    /// # Errors
+    /// Storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn counts(&self, window: chrono::Duration) -> Result<UserCounts, UserError> {
+        Ok(self.users.count(self.clock.now() - window).await?)
     }
 
     /// Creates a `super_admin`, or promotes an existing account with this email (keeping its

@@ -103,6 +103,17 @@ pub struct UserFilter {
     pub status: Option<UserStatus>,
 }
 
+/// Account counts for the admin statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserCounts {
+    /// Every account.
+    pub total: u64,
+    /// Accounts whose status is `active`.
+    pub active: u64,
+    /// Accounts created at or after the `since` time asked for.
+    pub created_since: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use plinth_billing::BillingError;
 use plinth_files::{BlobError, FileError};
 use plinth_kernel::{PageRequestError, RepoError};
-use plinth_sessions::AuthError;
+use plinth_sessions::{AdminError, AuthError};
 use plinth_users::UserError;
 use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
@@ -59,6 +59,18 @@ impl From<AuthError> for ApiError {
             e @ (AuthError::Hash(_) | AuthError::Token(_) | AuthError::Random) => {
                 Self::Internal(Box::new(e))
             }
+        }
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::NotFound => Self::NotFound("There is no such user.".to_owned()),
+            AdminError::Forbidden(m) => Self::Forbidden(m),
+            AdminError::InvalidRole(m) => Self::field("role", m),
+            AdminError::InvalidName(m) => Self::field("name", m),
+            AdminError::Repo(e) => e.into(),
         }
     }
 }

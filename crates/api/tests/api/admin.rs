@@ -2,6 +2,9 @@
 
 use serde_json::{Value, json};
 
+mod stats;
+mod users;
+
 use crate::helpers::{assert_problem, spawn_app};
 
 fn pro_plan() -> Value {

@@ -22,6 +22,8 @@ use reqwest::header::CONTENT_TYPE;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+mod roles;
+
 /// The secret the test app's URL signer derives its key from.
 pub const URL_SIGNING_SECRET: &str = "plinth-api-tests-url-signing-secret-0123456789";
 

@@ -12,5 +12,6 @@ mod meta;
 mod metrics;
 mod problems;
 mod rate_limit;
+mod role_matrix;
 mod service;
 mod sessions;

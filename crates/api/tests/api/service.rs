@@ -140,6 +140,10 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/api/v1/billing/plans"),
         ("post", "/api/v1/admin/plans"),
         ("get", "/api/v1/admin/users"),
+        ("get", "/api/v1/admin/users/{id}"),
+        ("patch", "/api/v1/admin/users/{id}"),
+        ("delete", "/api/v1/admin/users/{id}"),
+        ("get", "/api/v1/admin/stats"),
         ("get", "/api/v1/admin/audit"),
         ("get", "/api/v1/admin/audit/verify"),
     ];

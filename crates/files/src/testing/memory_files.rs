@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 
-use crate::{FileId, FileObject, FileRepository, FileShare, FileVersion, Viewer};
+use crate::{FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion, Viewer};
 
 type ShareMap = HashMap<(FileId, Email), FileShare>;
 
@@ -135,6 +135,14 @@ impl FileRepository for MemoryFileRepository {
             .filter(|f| f.owner_id == owner)
             .map(|f| f.size)
             .sum())
+    }
+
+    async fn totals(&self) -> Result<FileTotals, RepoError> {
+        let rows = self.rows();
+        Ok(FileTotals {
+            count: rows.len() as u64,
+            bytes: rows.values().map(|f| f.size).sum(),
+        })
     }
 
     async fn insert_version(

@@ -9,6 +9,7 @@
 mod helpers;
 
 mod admin;
+mod admin_users;
 mod auth;
 mod files;
 mod process;

@@ -17,6 +17,15 @@ impl AuthService {
         Ok(self.sessions.live_sessions(principal.user_id, now).await?)
     }
 
+    /// How many sessions, of every user, are live now (for the admin statistics).
+    ///
+    /// # Errors
+    /// Storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn live_session_count(&self) -> Result<u64, AuthError> {
+        Ok(self.sessions.count_live(self.clock.now()).await?)
+    }
+
     /// Ends one of the caller's sessions (its refresh tokens stop working at once); audited as
     /// `auth.logout` with the session as target. Ending an already ended session of one's own
     /// succeeds.

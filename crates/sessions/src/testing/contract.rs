@@ -33,6 +33,7 @@ pub async fn session_repository(
     session_rows::touch_updates_last_used(&*repo, &*uow, user_id).await;
     session_rows::revoke_keeps_the_first_time(&*repo, &*uow, user_id).await;
     session_rows::live_sessions_and_revoke_all(&*repo, &*uow, user_id).await;
+    session_rows::count_live_counts_only_live_sessions(&*repo, &*uow, user_id).await;
     refresh_rows::refresh_tokens_store_and_spend_once(&*repo, &*uow, user_id).await;
     refresh_rows::concurrent_spends_have_one_winner(Arc::clone(&repo), Arc::clone(&uow), user_id)
         .await;

@@ -107,6 +107,14 @@ impl SessionRepository for MemorySessionRepository {
         Ok(live)
     }
 
+    async fn count_live(&self, now: Timestamp) -> Result<u64, RepoError> {
+        Ok(lock(&self.state)
+            .sessions
+            .values()
+            .filter(|s| s.is_live(now))
+            .count() as u64)
+    }
+
     async fn touch_session(
         &self,
         tx: &mut dyn Transaction,

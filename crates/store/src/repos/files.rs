@@ -2,7 +2,9 @@
 
 mod shares;
 
-use plinth_files::{BlobKey, FileId, FileObject, FileRepository, FileShare, FileVersion, Viewer};
+use plinth_files::{
+    BlobKey, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion, Viewer,
+};
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -163,6 +165,28 @@ impl FileRepository for SeaFileRepository {
         let total = total.unwrap_or(0);
         u64::try_from(total)
             .map_err(|_| corrupt(format_args!("negative total size {total} for {owner}")))
+    }
+
+    async fn totals(&self) -> Result<FileTotals, RepoError> {
+        // SUM(bigint) is numeric on PostgreSQL and decimal on CockroachDB: cast it back.
+        let row: Option<(i64, i64)> = files::Entity::find()
+            .select_only()
+            .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "count")
+            .column_as(
+                Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
+                "bytes",
+            )
+            .into_tuple()
+            .one(&self.conn)
+            .await
+            .map_err(repo_err)?;
+        let (count, bytes) = row.unwrap_or((0, 0));
+        let non_negative =
+            |n: i64| u64::try_from(n).map_err(|_| corrupt(format_args!("negative file total {n}")));
+        Ok(FileTotals {
+            count: non_negative(count)?,
+            bytes: non_negative(bytes)?,
+        })
     }
 
     async fn insert_version(

@@ -6,7 +6,8 @@ use plinth_sessions::{
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 
 use crate::entities::{refresh_tokens, sessions};
@@ -108,6 +109,15 @@ impl SessionRepository for SeaSessionRepository {
             .await
             .map_err(repo_err)?;
         Ok(rows.into_iter().map(session_to_domain).collect())
+    }
+
+    async fn count_live(&self, now: Timestamp) -> Result<u64, RepoError> {
+        sessions::Entity::find()
+            .filter(sessions::Column::RevokedAt.is_null())
+            .filter(sessions::Column::ExpiresAt.gt(now))
+            .count(&self.conn)
+            .await
+            .map_err(repo_err)
     }
 
     async fn touch_session(

@@ -1,13 +1,13 @@
 //! [`SeaUserRepository`]: `users` rows ↔ [`User`].
 
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 use plinth_users::{
-    DisplayName, PasswordHash, RoleName, User, UserFilter, UserRepository, UserStatus,
+    DisplayName, PasswordHash, RoleName, User, UserCounts, UserFilter, UserRepository, UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{LIKE_ESCAPE, contains_pattern, corrupt, fetch_limit};
@@ -153,5 +153,23 @@ impl UserRepository for SeaUserRepository {
             .map(to_domain)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_rows(rows, page, |u| u.id.as_uuid()))
+    }
+
+    async fn count(&self, since: Timestamp) -> Result<UserCounts, RepoError> {
+        let count =
+            |condition: Condition| users::Entity::find().filter(condition).count(&self.conn);
+        let total = count(Condition::all()).await.map_err(repo_err)?;
+        let active =
+            count(Condition::all().add(users::Column::Status.eq(UserStatus::Active.as_str())))
+                .await
+                .map_err(repo_err)?;
+        let created_since = count(Condition::all().add(users::Column::CreatedAt.gte(since)))
+            .await
+            .map_err(repo_err)?;
+        Ok(UserCounts {
+            total,
+            active,
+            created_since,
+        })
     }
 }

@@ -8,6 +8,7 @@
 // A test suite: panicking with a message is how it reports a failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod counting;
 mod listing;
 mod writes;
 
@@ -30,6 +31,7 @@ pub async fn user_repository(repo: Arc<dyn UserRepository>, uow: Arc<dyn UnitOfW
     writes::delete_removes(&*repo, &*uow).await;
     listing::list_filters_and_paginates_oldest_first(&*repo, &*uow).await;
     writes::dropped_transaction_rolls_back(&*repo, &*uow).await;
+    counting::count_tallies_total_active_and_recent(&*repo, &*uow).await;
 }
 
 fn unique() -> String {

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
-use crate::{User, UserFilter, UserRepository};
+use crate::{User, UserCounts, UserFilter, UserRepository, UserStatus};
 
 type Users = Arc<Mutex<BTreeMap<UserId, User>>>;
 
@@ -129,6 +129,17 @@ impl UserRepository for MemoryUserRepository {
             .cloned()
             .collect();
         Ok(Page::from_rows(rows, page, |u| u.id.as_uuid()))
+    }
+
+    async fn count(&self, since: Timestamp) -> Result<UserCounts, RepoError> {
+        let users = self.lock();
+        let tally =
+            |keep: &dyn Fn(&User) -> bool| users.values().filter(|u| keep(u)).count() as u64;
+        Ok(UserCounts {
+            total: users.len() as u64,
+            active: tally(&|u| u.status == UserStatus::Active),
+            created_since: tally(&|u| u.created_at >= since),
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use crate::{BlobKey, FileId, FileObject, FileRepository};
 
 /// Runs every [`FileRepository`] promise against `repo`: insert/`by_id` round trip of every
 /// field, `list_for_owner` newest first with pagination and only that owner's files,
-/// `bytes_used`, delete (and `NotFound` for a missing file), rollback of a dropped
+/// `bytes_used`, `totals`, delete (and `NotFound` for a missing file), rollback of a dropped
 /// transaction, and versions (`insert_version`, `versions` newest first, `version`,
 /// `update_current` with its optimistic check, versions removed with their file). `owners`
 /// are two distinct existing users.
@@ -26,6 +26,7 @@ pub async fn file_repository(
     assert_ne!(alice, bob, "the suite needs two distinct owners");
     let alice_before = repo.bytes_used(alice).await.unwrap();
     let bob_before = repo.bytes_used(bob).await.unwrap();
+    let totals_before = repo.totals().await.unwrap();
 
     // Round trip of every field.
     let first = sample(alice, "first.pdf", 1_234);
@@ -51,6 +52,15 @@ pub async fn file_repository(
     assert_eq!(
         repo.by_id(second.id).await.unwrap().unwrap().size,
         5_000_000_000
+    );
+    let totals = repo.totals().await.unwrap();
+    assert_eq!(
+        (
+            totals.count - totals_before.count,
+            totals.bytes - totals_before.bytes
+        ),
+        (4, 1_234 + 5_000_000_000 + 77),
+        "totals count every owner's files and sum their sizes"
     );
 
     // Newest first, paginated, one owner only.

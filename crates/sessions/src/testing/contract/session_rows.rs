@@ -160,3 +160,29 @@ pub(super) async fn live_sessions_and_revoke_all(
         "earlier revocation kept"
     );
 }
+
+/// `count_live` moves by exactly the live sessions inserted (the store may hold others).
+pub(super) async fn count_live_counts_only_live_sessions(
+    repo: &dyn SessionRepository,
+    uow: &dyn UnitOfWork,
+    user_id: UserId,
+) {
+    let t = now();
+    let before = repo.count_live(t).await.expect("count_live");
+    let live = session(user_id, t - Duration::minutes(1));
+    let revoked = Session {
+        revoked_at: Some(t - Duration::seconds(30)),
+        ..session(user_id, t - Duration::minutes(3))
+    };
+    let expired = Session {
+        expires_at: t - Duration::seconds(1),
+        ..session(user_id, t - Duration::days(31))
+    };
+    insert(repo, uow, &[&live, &revoked, &expired], &[]).await;
+    let after = repo.count_live(t).await.expect("count_live");
+    assert_eq!(
+        after - before,
+        1,
+        "count_live skips revoked and expired sessions"
+    );
+}

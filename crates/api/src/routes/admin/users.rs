@@ -1,0 +1,144 @@
+//! `/api/v1/admin/users/{id}`: one account read, changed or deleted by an administrator.
+
+use actix_web::{HttpResponse, delete, get, patch, web};
+use plinth_sessions::AdminUserPatch;
+use plinth_users::{Permission, RoleName, UserId, UserStatus};
+
+use crate::dto::user::UserBody;
+use crate::openapi::responses::{
+    BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
+    Validation,
+};
+use crate::routes::NO_STORE;
+use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
+
+/// `PATCH /admin/users/{id}`: every field is optional; unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = AdminUserPatch, example = json!({ "role": "admin", "status": "suspended" }))]
+pub(crate) struct AdminUserPatchRequest {
+    /// `user`, `admin` or `super_admin` (custom roles cannot be assigned yet).
+    pub role: Option<String>,
+    /// `active` or `suspended`; suspending ends every session of the account.
+    pub status: Option<String>,
+    /// New display name, 1–100 characters.
+    pub name: Option<String>,
+}
+
+impl AdminUserPatchRequest {
+    /// The domain patch; an unknown status is a 422.
+    fn try_into_domain(self) -> Result<AdminUserPatch, ApiError> {
+        let status = self
+            .status
+            .map(|s| {
+                UserStatus::parse(s.trim()).ok_or_else(|| {
+                    ApiError::field("status", "status must be `active` or `suspended`")
+                })
+            })
+            .transpose()?;
+        Ok(AdminUserPatch {
+            role: self.role.map(|r| RoleName(r.trim().to_owned())),
+            status,
+            name: self.name,
+        })
+    }
+}
+
+/// Reads one account (permission `users:read`).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_get_user",
+    summary = "Get a user",
+    description = "One account by id. Needs the `users:read` permission.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user.", body = UserBody),
+        Unauthenticated, Forbidden, NotFound, Internal, Unavailable
+    )
+)]
+#[get("/users/{id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn get_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    require_permission(&user.0, Permission::USERS_READ)?;
+    let found = state.users.get(id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(UserBody::from(found)))
+}
+
+/// Changes an account's role, status or name (permission `users:write`).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_update_user",
+    summary = "Change a user",
+    description = "Changes `role`, `status` and/or `name`. The account's role must rank strictly \
+        below the caller's (`user` < `admin` < `super_admin`); a role granted must rank strictly \
+        below the caller's too, except that a `super_admin` may grant any built-in role, and its \
+        permissions must all be held by the caller. Nobody changes their own role or status. \
+        Suspending ends every session of the account at once. Audited as `admin.user_updated` \
+        (and `admin.role_changed`). Needs the `users:write` permission.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
+    request_body = AdminUserPatchRequest,
+    responses(
+        (status = 200, description = "The changed user.", body = UserBody),
+        BadRequest, Unauthenticated, Forbidden, NotFound, PayloadTooLarge, Validation, Internal,
+        Unavailable
+    )
+)]
+#[patch("/users/{id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn update_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<UserId>,
+    body: web::Json<AdminUserPatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require_permission(&user.0, Permission::USERS_WRITE)?;
+    let patch = body.into_inner().try_into_domain()?;
+    let changed = state
+        .auth
+        .admin_update_user(&user.0, id.into_inner(), patch, &meta.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(UserBody::from(changed)))
+}
+
+/// Deletes an account (permission `users:write`).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_delete_user",
+    summary = "Delete a user",
+    description = "Deletes the account and ends its sessions; its files' metadata goes with it \
+        (database cascade). The account's role must rank strictly below the caller's. Deleting \
+        yourself here is a 403: use `DELETE /api/v1/me`. Audited as `user.deleted`, referring to \
+        the account by id only. Needs the `users:write` permission.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
+    responses(
+        (status = 204, description = "The user is deleted."),
+        Unauthenticated, Forbidden, NotFound, Internal, Unavailable
+    )
+)]
+#[delete("/users/{id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn delete_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    require_permission(&user.0, Permission::USERS_WRITE)?;
+    state
+        .auth
+        .admin_delete_user(&user.0, id.into_inner(), &meta.0)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

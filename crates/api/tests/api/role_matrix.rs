@@ -1,0 +1,120 @@
+//! Every operation under `/api/v1/admin` in the OpenAPI document × the built-in roles and an
+//! anonymous caller: 401 without credentials, 403 without the operation's permission, and
+//! neither with it. The operations are read from `plinth_api::openapi_json()`, so a new admin
+//! route fails this test until its permission is listed in [`PERMISSIONS`].
+
+use plinth_users::RoleName;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// `(method, path, permission)` of every admin operation.
+const PERMISSIONS: &[(&str, &str, &str)] = &[
+    ("get", "/api/v1/admin/users", "users:read"),
+    ("get", "/api/v1/admin/users/{id}", "users:read"),
+    ("patch", "/api/v1/admin/users/{id}", "users:write"),
+    ("delete", "/api/v1/admin/users/{id}", "users:write"),
+    ("get", "/api/v1/admin/audit", "audit:read"),
+    ("get", "/api/v1/admin/audit/verify", "audit:read"),
+    ("get", "/api/v1/admin/stats", "stats:read"),
+    ("post", "/api/v1/admin/plans", "billing:write"),
+];
+
+/// A well-formed body, so that a refusal cannot come from body parsing instead of the check.
+fn body_for(method: &str, path: &str) -> Option<Value> {
+    match (method, path) {
+        ("post", "/api/v1/admin/plans") => Some(json!({
+            "code": "matrix",
+            "name": "Matrix",
+            "active": true,
+            "price": { "amount": 500, "currency": "USD" },
+            "interval": "month",
+            "trial_days": 0,
+            "features": {}
+        })),
+        ("patch", _) => Some(json!({ "name": "Renamed By Matrix" })),
+        _ => None,
+    }
+}
+
+/// `(method, path)` of every operation under `/api/v1/admin` in the document.
+fn admin_operations() -> Vec<(String, String)> {
+    let doc: Value = serde_json::from_str(&plinth_api::openapi_json()).unwrap();
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/admin") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                ops.push((method.clone(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> u16 {
+    // An id nobody has: operations on one resource answer 404 once the caller is allowed.
+    let url = app.url(&path.replace("{id}", "01939e4a-0000-7000-8000-00000000beef"));
+    let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let mut req = app.client.request(method.clone(), url);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body_for(method.as_str().to_lowercase().as_str(), path) {
+        req = req.json(&body);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn every_admin_operation_answers_each_role_as_its_permissions_say() {
+    let ops = admin_operations();
+    assert!(ops.len() >= PERMISSIONS.len(), "{ops:?}");
+    let app = spawn_app().await;
+    let callers: Vec<(&str, Option<String>, Vec<String>)> = vec![
+        ("anonymous", None, Vec::new()),
+        (
+            "user",
+            Some(app.token("user@example.com").await),
+            RoleName::user().permissions(),
+        ),
+        (
+            "admin",
+            Some(app.admin_role_token("admin@example.com").await),
+            RoleName::admin().permissions(),
+        ),
+        (
+            "super_admin",
+            Some(app.admin_token().await),
+            RoleName::super_admin().permissions(),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (method, path) in &ops {
+        let Some((_, _, permission)) = PERMISSIONS
+            .iter()
+            .find(|(m, p, _)| m == method && p == path)
+        else {
+            failures.push(format!(
+                "{method} {path}: not in PERMISSIONS; list its permission"
+            ));
+            continue;
+        };
+        for (role, token, perms) in &callers {
+            let status = call(&app, method, path, token.as_deref()).await;
+            let expected_ok = match (token, perms.iter().any(|p| p == permission)) {
+                (None, _) => status == 401,
+                (Some(_), false) => status == 403,
+                (Some(_), true) => status != 401 && status != 403 && status < 500,
+            };
+            if !expected_ok {
+                failures.push(format!(
+                    "{method} {path} as {role} (needs {permission}): got {status}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

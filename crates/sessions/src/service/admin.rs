@@ -1,0 +1,143 @@
+//! Administrators changing and deleting other accounts (permission `users:write`, checked by
+//! the caller of these methods; the rank rules are checked here).
+
+use plinth_audit::{AuditAction, AuditEvent};
+use plinth_kernel::{RepoError, RequestMeta, UserId};
+use plinth_users::{DisplayName, RoleName, User, UserStatus};
+
+use super::AuthService;
+use crate::admin::{may_act_on, may_assign};
+use crate::{AdminError, AdminUserPatch, Principal};
+
+fn not_found_or(e: RepoError) -> AdminError {
+    match e {
+        RepoError::NotFound => AdminError::NotFound,
+        other => AdminError::Repo(other),
+    }
+}
+
+impl AuthService {
+    /// Applies an administrator's patch to an account. The target's role must rank strictly
+    /// below the caller's, a new role must be one the caller may grant (see
+    /// [`crate::admin::may_assign`]), and nobody changes their own role or status (their own
+    /// name they may). Suspending ends every session of the account. Audited as
+    /// `admin.user_updated`, plus `admin.role_changed` (`from`, `to`) when the role changes, in
+    /// the same transaction as the change.
+    ///
+    /// # Errors
+    /// [`AdminError::NotFound`], [`AdminError::Forbidden`], [`AdminError::InvalidRole`],
+    /// [`AdminError::InvalidName`], or storage failure.
+    #[tracing::instrument(skip(self, principal, patch, meta), fields(actor = %principal.user_id))]
+    pub async fn admin_update_user(
+        &self,
+        principal: &Principal,
+        id: UserId,
+        patch: AdminUserPatch,
+        meta: &RequestMeta,
+    ) -> Result<User, AdminError> {
+        let mut user = self.users.by_id(id).await?.ok_or(AdminError::NotFound)?;
+        let caller = RoleName(principal.role.clone());
+        if id == principal.user_id {
+            if patch.role.is_some() || patch.status.is_some() {
+                return Err(AdminError::Forbidden(
+                    "You cannot change your own role or status.".to_owned(),
+                ));
+            }
+        } else {
+            may_act_on(&caller, &user.role)?;
+        }
+        let name = patch
+            .name
+            .as_deref()
+            .map(DisplayName::parse)
+            .transpose()
+            .map_err(AdminError::InvalidName)?;
+        if let Some(role) = &patch.role {
+            may_assign(&caller, &principal.perms, role)?;
+        }
+        let previous_role = user.role.clone();
+        let mut changed = Vec::new();
+        if let Some(name) = name.filter(|n| *n != user.name) {
+            user.name = name;
+            changed.push("name");
+        }
+        if let Some(role) = patch.role.filter(|r| *r != user.role) {
+            user.role = role;
+            changed.push("role");
+        }
+        let suspending = patch.status == Some(UserStatus::Suspended);
+        if let Some(status) = patch.status.filter(|s| *s != user.status) {
+            user.status = status;
+            changed.push("status");
+        }
+        if changed.is_empty() {
+            return Ok(user);
+        }
+        let now = self.clock.now();
+        user.updated_at = now;
+        let mut tx = self.uow.begin().await?;
+        self.users
+            .update(tx.as_mut(), &user)
+            .await
+            .map_err(not_found_or)?;
+        let revoked = if suspending {
+            self.sessions.revoke_all(tx.as_mut(), id, now).await?
+        } else {
+            0
+        };
+        let event = AuditEvent::new(AuditAction::AdminUserUpdated, now, meta)
+            .actor(principal.user_id)
+            .target("user", id)
+            .details(serde_json::json!({ "fields": changed, "revoked_sessions": revoked }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        if previous_role != user.role {
+            let event = AuditEvent::new(AuditAction::RoleChanged, now, meta)
+                .actor(principal.user_id)
+                .target("user", id)
+                .details(serde_json::json!({
+                    "from": previous_role.as_str(),
+                    "to": user.role.as_str(),
+                }));
+            self.audit.append(tx.as_mut(), &event).await?;
+        }
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Deletes another account and ends its sessions; the same rank rule as
+    /// [`AuthService::admin_update_user`] applies and nobody deletes themselves this way
+    /// (`DELETE /me` is for that). Audited as `user.deleted` with the administrator as actor
+    /// and only the account's id as reference (never its email).
+    ///
+    /// # Errors
+    /// [`AdminError::NotFound`], [`AdminError::Forbidden`], or storage failure.
+    #[tracing::instrument(skip(self, principal, meta), fields(actor = %principal.user_id))]
+    pub async fn admin_delete_user(
+        &self,
+        principal: &Principal,
+        id: UserId,
+        meta: &RequestMeta,
+    ) -> Result<(), AdminError> {
+        let user = self.users.by_id(id).await?.ok_or(AdminError::NotFound)?;
+        if id == principal.user_id {
+            return Err(AdminError::Forbidden(
+                "You cannot delete your own account here; use `DELETE /api/v1/me`.".to_owned(),
+            ));
+        }
+        may_act_on(&RoleName(principal.role.clone()), &user.role)?;
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        let revoked = self.sessions.revoke_all(tx.as_mut(), id, now).await?;
+        self.users
+            .delete(tx.as_mut(), id)
+            .await
+            .map_err(not_found_or)?;
+        let event = AuditEvent::new(AuditAction::UserDeleted, now, meta)
+            .actor(principal.user_id)
+            .target("user", id)
+            .details(serde_json::json!({ "by": "admin", "revoked_sessions": revoked }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
