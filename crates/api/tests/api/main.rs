@@ -12,5 +12,6 @@ mod meta;
 mod metrics;
 mod problems;
 mod rate_limit;
+mod recovery;
 mod service;
 mod sessions;
