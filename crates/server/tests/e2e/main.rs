@@ -12,4 +12,5 @@ mod admin;
 mod auth;
 mod files;
 mod process;
+mod recovery;
 mod service;
