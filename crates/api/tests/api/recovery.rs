@@ -34,6 +34,26 @@ async fn forgot(app: &TestApp, email: &str) -> (u16, String) {
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
+/// Waits (up to 5 s) until `count()` reaches `n`: reset mails go out in the background.
+async fn wait_for(n: usize, count: impl Fn() -> usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while count() < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {n} mails",
+            count()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// `forgot` for a real account under the cap: waits for its mail.
+async fn forgot_and_wait(app: &TestApp, email: &str) {
+    let before = app.mailer.count();
+    assert_eq!(forgot(app, email).await.0, 202);
+    wait_for(before + 1, || app.mailer.count()).await;
+}
+
 async fn reset(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
     app.post_json(
         "/api/v1/auth/password/reset",
@@ -77,7 +97,7 @@ async fn forgot_answers_the_same_for_unknown_and_known_emails() {
 async fn a_reset_token_works_once_and_ends_every_session() {
     let app = spawn_app().await;
     let pair = app.register("ada@example.com").await;
-    forgot(&app, "ada@example.com").await;
+    forgot_and_wait(&app, "ada@example.com").await;
     let token = mailed_token(&app, "ada@example.com", "/reset-password");
 
     let res = reset(&app, &token, NEW_PASSWORD).await;
@@ -120,7 +140,7 @@ async fn a_reset_lifts_a_login_lockout() {
     }
     let locked = login(&app, "ada@example.com", PASSWORD).await;
     assert_problem(locked, 423, "account_locked").await;
-    forgot(&app, "ada@example.com").await;
+    forgot_and_wait(&app, "ada@example.com").await;
     let token = mailed_token(&app, "ada@example.com", "/reset-password");
     assert_eq!(reset(&app, &token, NEW_PASSWORD).await.status(), 204);
     assert_eq!(
@@ -140,7 +160,7 @@ async fn bad_tokens_and_weak_passwords_are_422_on_their_field() {
     )
     .await;
     assert!(body["errors"]["token"].is_array(), "{body}");
-    forgot(&app, "ada@example.com").await;
+    forgot_and_wait(&app, "ada@example.com").await;
     let token = mailed_token(&app, "ada@example.com", "/reset-password");
     let body = assert_problem(reset(&app, &token, "short").await, 422, "validation_failed").await;
     assert!(body["errors"]["new_password"].is_array(), "{body}");
@@ -297,6 +317,13 @@ async fn a_mail_failure_is_logged_without_the_token_and_still_answers_202() {
     .await;
     app.register("grace@example.com").await;
     assert_eq!(forgot(&app, "grace@example.com").await.0, 202);
+    wait_for(2, || mailer.0.lock().unwrap().len()).await;
+    let logged = || {
+        String::from_utf8_lossy(&logs.lock().unwrap())
+            .matches("mail could not be sent")
+            .count()
+    };
+    wait_for(2, logged).await;
     let sent = mailer.0.lock().unwrap().clone();
     assert_eq!(sent.len(), 2, "verification and reset");
     let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();

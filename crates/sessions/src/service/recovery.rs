@@ -68,9 +68,10 @@ impl AuthService {
     }
 
     /// Starts a password reset: for an existing account under the mail cap, stores a reset
-    /// token (30 minutes, single use, hashed) and mails its link. Answers the same way for an
-    /// unknown or malformed email, an account over the cap, and a mail failure, so a caller
-    /// learns nothing about which accounts exist.
+    /// token (30 minutes, single use, hashed) and mails its link **in a background task** (the
+    /// call returns before the mail server answers). Answers the same way for an unknown or
+    /// malformed email, an account over the cap, and a mail failure, so a caller learns nothing
+    /// about which accounts exist.
     ///
     /// # Errors
     /// Storage failure only.
@@ -195,7 +196,14 @@ impl AuthService {
         let mut tx = self.uow.begin().await?;
         self.sessions.insert_one_time(tx.as_mut(), &record).await?;
         tx.commit().await?;
-        self.deliver(user, purpose, &token).await;
+        if purpose == OneTimePurpose::PasswordReset {
+            // Anyone may ask for a reset: hand the mail over in the background, so the answer
+            // does not wait for the mail server, whose delay would tell a real account apart.
+            let (auth, user) = (self.clone(), user.clone());
+            tokio::spawn(async move { auth.deliver(&user, purpose, &token).await });
+        } else {
+            self.deliver(user, purpose, &token).await;
+        }
         Ok(())
     }
 

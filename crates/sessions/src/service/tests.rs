@@ -69,6 +69,19 @@ impl Harness {
         }
     }
 
+    /// Lets background mail tasks (password reset) run: the test runtime has one thread.
+    async fn settle(&self) {
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// `forgot_password`, then lets its background mail go out.
+    async fn forgot(&self, email: &str) {
+        self.auth.forgot_password(email).await.unwrap();
+        self.settle().await;
+    }
+
     /// The token of the last mail to `email` whose link is under `path`.
     fn mailed_token(&self, email: &str, path: &str) -> String {
         let to = Email::parse(email).unwrap();
