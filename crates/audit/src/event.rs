@@ -35,6 +35,15 @@ pub enum AuditAction {
     /// A session was ended by its user.
     #[serde(rename = "auth.logout")]
     Logout,
+    /// A signed-in user changed their password (other sessions were ended).
+    #[serde(rename = "auth.password_changed")]
+    PasswordChanged,
+    /// A password was set through an emailed reset link (every session was ended).
+    #[serde(rename = "auth.password_reset")]
+    PasswordReset,
+    /// An email address was confirmed through an emailed verification link.
+    #[serde(rename = "auth.email_verified")]
+    EmailVerified,
     /// A user changed their own profile.
     #[serde(rename = "user.updated")]
     UserUpdated,
@@ -71,6 +80,9 @@ impl AuditAction {
         Self::Refreshed,
         Self::RefreshReuseDetected,
         Self::Logout,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::EmailVerified,
         Self::UserUpdated,
         Self::UserDeleted,
         Self::AdminUserUpdated,
@@ -92,6 +104,9 @@ impl AuditAction {
             Self::Refreshed => "auth.refreshed",
             Self::RefreshReuseDetected => "auth.refresh_reuse_detected",
             Self::Logout => "auth.logout",
+            Self::PasswordChanged => "auth.password_changed",
+            Self::PasswordReset => "auth.password_reset",
+            Self::EmailVerified => "auth.email_verified",
             Self::UserUpdated => "user.updated",
             Self::UserDeleted => "user.deleted",
             Self::AdminUserUpdated => "admin.user_updated",

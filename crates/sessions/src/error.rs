@@ -41,6 +41,16 @@ pub enum AuthError {
     /// Password refused by the policy.
     #[error(transparent)]
     WeakPassword(#[from] PasswordError),
+    /// The new password of a change or reset refused by the policy (field `new_password`).
+    #[error("new password: {0}")]
+    WeakNewPassword(PasswordError),
+    /// A password change whose current password is wrong.
+    #[error("current password is wrong")]
+    WrongCurrentPassword,
+    /// A reset or verification token that is unknown, for another purpose, expired or already
+    /// used (deliberately not saying which).
+    #[error("invalid, expired or already used link")]
+    InvalidOneTimeToken,
     /// Bad display name.
     #[error("{0}")]
     InvalidName(String),

@@ -30,6 +30,8 @@ pub use one_time::{
     OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
 };
 pub use ports::{SessionRepository, TokenSigner};
-pub use service::{AuthService, RefreshReuse, RegisterInput, TokenLifetimes, TokenPair};
+pub use service::{
+    AuthService, RecoveryMail, RefreshReuse, RegisterInput, TokenLifetimes, TokenPair,
+};
 pub use session::{RefreshTokenRecord, Session, SessionId};
 pub use token::{AccessClaims, Principal, RefreshToken, RefreshTokenHash, SuccessorKey};

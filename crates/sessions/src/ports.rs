@@ -3,8 +3,8 @@
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    AccessClaims, LockoutState, RefreshTokenHash, RefreshTokenRecord, Session, SessionId,
-    TokenError,
+    AccessClaims, LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
+    RefreshTokenHash, RefreshTokenRecord, Session, SessionId, TokenError,
 };
 
 /// Storage of sessions and refresh-token hashes.
@@ -138,6 +138,52 @@ pub trait SessionRepository: Send + Sync {
         user_id: UserId,
         state: &LockoutState,
     ) -> Result<(), RepoError>;
+
+    /// Stores a one-time token (password reset, email verification) by its hash.
+    ///
+    /// # Errors
+    /// [`RepoError::Duplicate`] if the hash exists (a broken random source); MAY fail when the
+    /// user does not exist; storage failure.
+    async fn insert_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        record: &OneTimeTokenRecord,
+    ) -> Result<(), RepoError>;
+
+    /// Finds a one-time token by hash, used or not.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn one_time_by_hash(
+        &self,
+        hash: &OneTimeTokenHash,
+    ) -> Result<Option<OneTimeTokenRecord>, RepoError>;
+
+    /// Atomically marks the token used at `at` **only if it is not used yet** (a conditional
+    /// update), returning `true` when this call used it and `false` when it was already used
+    /// or does not exist. Two concurrent callers, even on two replicas, can never both get
+    /// `true`.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn consume_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        hash: &OneTimeTokenHash,
+        at: Timestamp,
+    ) -> Result<bool, RepoError>;
+
+    /// How many one-time tokens for `purpose` were issued to `user_id` at or after `since`
+    /// (used or not): the basis of the per-account mail cap.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn one_time_issued_since(
+        &self,
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        since: Timestamp,
+    ) -> Result<u64, RepoError>;
 }
 
 /// Signs and verifies access tokens (JWT). Verification needs no database.

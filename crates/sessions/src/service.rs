@@ -17,11 +17,15 @@ use crate::{
 
 mod admin;
 mod login;
+mod recovery;
+mod recovery_mail;
 mod refresh;
 mod register;
 mod sessions;
 #[cfg(test)]
 mod tests;
+
+pub use recovery_mail::RecoveryMail;
 
 /// Token lifetimes (from `ACCESS_TOKEN_TTL`, `REFRESH_TOKEN_TTL`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +104,7 @@ pub struct AuthService {
     pub(crate) lifetimes: TokenLifetimes,
     pub(crate) reuse: RefreshReuse,
     pub(crate) lockout: LockoutPolicy,
+    pub(crate) mail: Option<RecoveryMail>,
 }
 
 impl AuthService {
@@ -129,7 +134,16 @@ impl AuthService {
             lifetimes,
             reuse: RefreshReuse::default(),
             lockout: LockoutPolicy::default(),
+            mail: None,
         }
+    }
+
+    /// The same service sending recovery and verification mail through `mail`. Without it,
+    /// tokens are still issued but no mail leaves (a warning is logged instead).
+    #[must_use]
+    pub fn with_mail(mut self, mail: RecoveryMail) -> Self {
+        self.mail = Some(mail);
+        self
     }
 
     /// The same service with another lockout policy (`LOCKOUT_THRESHOLD`, `LOCKOUT_BASE`).

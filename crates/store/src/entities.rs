@@ -5,6 +5,7 @@ pub mod audit_events;
 pub mod file_shares;
 pub mod file_versions;
 pub mod files;
+pub mod one_time_tokens;
 pub mod plans;
 pub mod refresh_tokens;
 pub mod sessions;

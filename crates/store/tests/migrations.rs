@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 11;
+const MIGRATIONS: usize = 12;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -58,7 +58,8 @@ async fn up_down_up(t: TestDb) {
             "m20261122_000008_file_shares",
             "m20261129_000009_audit_chain",
             "m20261129_000010_refresh_successor",
-            "m20261129_000011_login_lockout"
+            "m20261129_000011_login_lockout",
+            "m20261129_000012_one_time_tokens"
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -79,6 +80,7 @@ async fn up_down_up(t: TestDb) {
         "files",
         "file_versions",
         "plans",
+        "one_time_tokens",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -119,6 +121,7 @@ async fn up_down_up(t: TestDb) {
         "files",
         "file_versions",
         "plans",
+        "one_time_tokens",
     ] {
         assert!(
             !table_exists(db, table).await,

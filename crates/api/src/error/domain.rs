@@ -54,6 +54,14 @@ impl From<AuthError> for ApiError {
             AuthError::EmailTaken => Self::EmailTaken,
             AuthError::InvalidEmail(e) => Self::field("email", e.to_string()),
             AuthError::WeakPassword(e) => Self::field("password", e.to_string()),
+            AuthError::WeakNewPassword(e) => Self::field("new_password", e.to_string()),
+            AuthError::WrongCurrentPassword => {
+                Self::field("current_password", "The current password is wrong.")
+            }
+            AuthError::InvalidOneTimeToken => Self::field(
+                "token",
+                "This link is invalid, has expired or was already used; ask for a new one.",
+            ),
             AuthError::InvalidName(m) => Self::field("name", m),
             AuthError::Repo(e) => e.into(),
             e @ (AuthError::Hash(_) | AuthError::Token(_) | AuthError::Random) => {

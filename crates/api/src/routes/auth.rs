@@ -13,6 +13,7 @@ use crate::openapi::responses::{
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
+mod recovery;
 mod sessions;
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
@@ -22,7 +23,12 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(logout)
         .service(sessions::logout_all)
         .service(sessions::list_sessions)
-        .service(sessions::revoke_session);
+        .service(sessions::revoke_session)
+        .service(recovery::change_password)
+        .service(recovery::forgot_password)
+        .service(recovery::reset_password)
+        .service(recovery::verify_email)
+        .service(recovery::resend_verification);
 }
 
 /// Creates an account (role `user`) and signs it in.

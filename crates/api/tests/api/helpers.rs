@@ -14,8 +14,8 @@ use plinth_files::{FileLimits, FileService};
 use plinth_kernel::testing::MemoryUnitOfWork;
 use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
 use plinth_security::HmacUrlSigner;
-use plinth_sessions::testing::{FakeTokenSigner, MemorySessionRepository};
-use plinth_sessions::{AuthService, RefreshReuse, TokenLifetimes};
+use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
+use plinth_sessions::{AuthService, Mailer, RecoveryMail, RefreshReuse, TokenLifetimes};
 use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
 use plinth_users::{PasswordPolicy, UserService};
 use reqwest::header::CONTENT_TYPE;
@@ -49,6 +49,8 @@ pub struct Options {
     pub refresh_reuse_grace: Option<chrono::Duration>,
     /// The file service's clock (signed-URL expiry); the system clock when `None`.
     pub file_clock: Option<Arc<dyn Clock>>,
+    /// Where recovery mail goes; [`TestApp::mailer`] when `None`.
+    pub mailer: Option<Arc<dyn Mailer>>,
 }
 
 impl Default for Options {
@@ -65,6 +67,7 @@ impl Default for Options {
             hsts: false,
             refresh_reuse_grace: None,
             file_clock: None,
+            mailer: None,
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct TestApp {
     pub file_rows: MemoryFileRepository,
     /// The audit log, unless the test supplied its own.
     pub audit_log: MemoryAuditLog,
+    /// Recovery and verification mail, unless the test supplied its own mailer.
+    pub mailer: Arc<MemoryMailer>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -108,6 +113,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         policy,
         TokenLifetimes::default(),
     );
+    let mailer = Arc::new(MemoryMailer::new());
+    let auth = auth.with_mail(RecoveryMail::new(
+        options
+            .mailer
+            .unwrap_or_else(|| Arc::clone(&mailer) as Arc<dyn Mailer>),
+        "https://app.example",
+    ));
     let auth = match options.refresh_reuse_grace {
         Some(grace) => auth.with_refresh_reuse(RefreshReuse {
             grace,
@@ -192,6 +204,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         blobs,
         file_rows,
         audit_log,
+        mailer,
     }
 }
 

@@ -12,6 +12,7 @@ mod meta;
 mod metrics;
 mod problems;
 mod rate_limit;
+mod recovery;
 mod role_matrix;
 mod service;
 mod sessions;

@@ -1,6 +1,7 @@
 //! Wiring the domain services to their adapters.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +10,8 @@ use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner};
 use plinth_sessions::{
-    AuthService, LockoutPolicy, RefreshReuse, SuccessorKey, TokenLifetimes, TokenSigner,
+    AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse, SuccessorKey, TokenLifetimes,
+    TokenSigner,
 };
 use plinth_store::Database;
 use plinth_users::{PasswordHasher, PasswordPolicy, UserService};
@@ -39,8 +41,9 @@ impl Services {
     /// Wires every service.
     ///
     /// # Errors
-    /// [`StartupError::Setting`] when a token lifetime is too long to represent or
-    /// `JWT_SECRET` is too short to derive the URL-signing key from.
+    /// [`StartupError::Setting`] when a token lifetime is too long to represent,
+    /// `JWT_SECRET` is too short to derive the URL-signing key from, or `SMTP_URL` cannot be
+    /// used.
     pub fn new(
         settings: &Settings,
         database: &Database,
@@ -71,7 +74,11 @@ impl Services {
             threshold: settings.auth.lockout_threshold,
             base: chrono::Duration::from_std(settings.auth.lockout_base)
                 .map_err(|_| StartupError::Setting("LOCKOUT_BASE is too long".to_owned()))?,
-        });
+        })
+        .with_mail(RecoveryMail::new(
+            mailer(settings)?,
+            settings.server.public_url.clone(),
+        ));
         let users = user_service(settings, database);
         let limits = FileLimits {
             max_upload_bytes: settings.storage.max_upload_bytes,
@@ -181,6 +188,31 @@ fn url_signer(settings: &Settings) -> Result<Arc<dyn UrlSigner>, StartupError> {
     Ok(Arc::new(signer))
 }
 
+/// `SMTP_URL` when set, else the development outbox (see [`outbox_dir`]); the sender is
+/// `no-reply@` the domain of `PUBLIC_URL`, or [`plinth_mail::DEFAULT_FROM`] when it has none.
+fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, StartupError> {
+    let from = url::Url::parse(&settings.server.public_url)
+        .ok()
+        .and_then(|u| u.domain().map(|d| format!("Plinth <no-reply@{d}>")))
+        .unwrap_or_else(|| plinth_mail::DEFAULT_FROM.to_owned());
+    let smtp_url = settings.mail.smtp_url.as_ref().map(|u| u.expose_secret());
+    let outbox = outbox_dir(&settings.storage.url);
+    let build = |from: &str| plinth_mail::mailer_from_settings(smtp_url, &outbox, from);
+    // A domain the mail library refuses as a sender falls back to the default one.
+    build(&from)
+        .or_else(|_| build(plinth_mail::DEFAULT_FROM))
+        .map_err(|e| StartupError::Setting(e.to_string()))
+}
+
+/// The outbox folder: `outbox` beside the local storage folder of a `file://` `STORAGE_URL`
+/// (so the default `file://data/files` gives `data/outbox/`), else `data/outbox/`.
+fn outbox_dir(storage_url: &str) -> PathBuf {
+    storage_url
+        .strip_prefix("file://")
+        .and_then(|path| PathBuf::from(path).parent().map(|p| p.join("outbox")))
+        .unwrap_or_else(|| PathBuf::from("data/outbox"))
+}
+
 fn password_policy(settings: &Settings) -> PasswordPolicy {
     PasswordPolicy {
         min_length: settings.auth.password_min_length,
@@ -189,4 +221,28 @@ fn password_policy(settings: &Settings) -> PasswordPolicy {
 
 fn chrono_duration(key: &str, d: Duration) -> Result<chrono::Duration, StartupError> {
     chrono::Duration::from_std(d).map_err(|_| StartupError::Setting(format!("{key} is too long")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::outbox_dir;
+
+    #[test]
+    fn the_outbox_sits_beside_local_storage() {
+        assert_eq!(
+            outbox_dir("file://data/files"),
+            PathBuf::from("data/outbox")
+        );
+        assert_eq!(
+            outbox_dir("file:///srv/plinth/files"),
+            PathBuf::from("/srv/plinth/outbox")
+        );
+        assert_eq!(
+            outbox_dir("s3://bucket/prefix"),
+            PathBuf::from("data/outbox")
+        );
+        assert_eq!(outbox_dir("memory://"), PathBuf::from("data/outbox"));
+    }
 }

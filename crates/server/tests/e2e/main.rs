@@ -13,4 +13,5 @@ mod admin_users;
 mod auth;
 mod files;
 mod process;
+mod recovery;
 mod service;

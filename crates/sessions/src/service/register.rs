@@ -5,11 +5,13 @@ use plinth_kernel::{Email, RepoError, RequestMeta, UserId};
 use plinth_users::{DisplayName, Password, RoleName, User, UserStatus};
 
 use super::{AuthService, RegisterInput, TokenPair};
-use crate::AuthError;
+use crate::{AuthError, OneTimePurpose};
 
 impl AuthService {
     /// Creates an account (role `user`, active, email not verified) and signs it in; audited as
-    /// `auth.registered` in the same transaction as the account and its first session.
+    /// `auth.registered` in the same transaction as the account, its first session and an email
+    /// verification token, whose link is mailed after the commit (a mail failure is logged and
+    /// does not fail the registration).
     ///
     /// # Errors
     /// [`AuthError::EmailTaken`], [`AuthError::InvalidEmail`], [`AuthError::InvalidName`],
@@ -45,6 +47,8 @@ impl AuthService {
             updated_at: now,
         };
         let (session, refresh_token, record) = self.new_session(user.id, now, meta)?;
+        let (verification, verification_record) =
+            Self::new_one_time(user.id, OneTimePurpose::EmailVerification, now)?;
         let event = AuditEvent::new(AuditAction::Registered, now, meta)
             .actor(user.id)
             .target("user", user.id)
@@ -60,9 +64,14 @@ impl AuthService {
             })?;
         self.sessions.insert_session(tx.as_mut(), &session).await?;
         self.sessions.insert_refresh(tx.as_mut(), &record).await?;
+        self.sessions
+            .insert_one_time(tx.as_mut(), &verification_record)
+            .await?;
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
 
+        self.deliver(&user, OneTimePurpose::EmailVerification, &verification)
+            .await;
         self.issue(user, session.id, refresh_token, now)
     }
 }

@@ -9,12 +9,14 @@ use plinth_kernel::{Clock, Email, PageRequest, RequestMeta};
 use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
 use plinth_users::{PasswordPolicy, User, UserRepository};
 
-use super::{AuthService, RegisterInput, TokenLifetimes, TokenPair};
-use crate::testing::{FakeTokenSigner, MemorySessionRepository};
+use super::{AuthService, RecoveryMail, RegisterInput, TokenLifetimes, TokenPair};
+use crate::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 
 mod login;
+mod password;
 mod refresh;
 mod register;
+mod verification;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -26,6 +28,7 @@ struct Harness {
     hasher: FakePasswordHasher,
     uow: Arc<MemoryUnitOfWork>,
     clock: ManualClock,
+    mailer: Arc<MemoryMailer>,
 }
 
 impl Harness {
@@ -41,6 +44,7 @@ impl Harness {
         let hasher = FakePasswordHasher::new();
         let uow = Arc::new(MemoryUnitOfWork::new());
         let clock = ManualClock::default();
+        let mailer = Arc::new(MemoryMailer::new());
         let auth = AuthService::new(
             users.clone(),
             sessions.clone(),
@@ -51,7 +55,8 @@ impl Harness {
             Arc::new(clock.clone()),
             PasswordPolicy::default(),
             TokenLifetimes::default(),
-        );
+        )
+        .with_mail(RecoveryMail::new(mailer.clone(), "https://app.example/"));
         Self {
             auth,
             users,
@@ -60,7 +65,50 @@ impl Harness {
             hasher,
             uow,
             clock,
+            mailer,
         }
+    }
+
+    /// Lets background mail tasks (password reset) run: the test runtime has one thread.
+    async fn settle(&self) {
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// `forgot_password`, then lets its background mail go out.
+    async fn forgot(&self, email: &str) {
+        self.auth.forgot_password(email).await.unwrap();
+        self.settle().await;
+    }
+
+    /// The token of the last mail to `email` whose link is under `path`.
+    fn mailed_token(&self, email: &str, path: &str) -> String {
+        let to = Email::parse(email).unwrap();
+        let mail = self
+            .mailer
+            .sent()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to && m.link.as_deref().is_some_and(|l| l.contains(path)))
+            .expect("a mail with such a link");
+        let link = mail.link.unwrap();
+        assert!(
+            link.starts_with(&format!("https://app.example{path}?token=")),
+            "{link}"
+        );
+        assert!(mail.text_body.contains(&link), "the body carries the link");
+        link.split_once("?token=").unwrap().1.to_owned()
+    }
+
+    /// How many mails went to `email` with a link under `path`.
+    fn mails_to(&self, email: &str, path: &str) -> usize {
+        let to = Email::parse(email).unwrap();
+        self.mailer
+            .sent()
+            .iter()
+            .filter(|m| m.to == to && m.link.as_deref().is_some_and(|l| l.contains(path)))
+            .count()
     }
 
     async fn register(&self, email: &str) -> TokenPair {

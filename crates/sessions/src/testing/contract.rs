@@ -9,6 +9,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod lockout_rows;
+mod one_time_rows;
 mod refresh_rows;
 mod session_rows;
 
@@ -41,6 +42,15 @@ pub async fn session_repository(
     lockout_rows::lockout_is_stored_and_rolled_back(&*repo, &*uow, user_id).await;
     lockout_rows::concurrent_failures_are_all_counted(Arc::clone(&repo), Arc::clone(&uow), user_id)
         .await;
+    one_time_rows::one_time_tokens_store_and_consume_once(&*repo, &*uow, user_id).await;
+    one_time_rows::one_time_writes_roll_back(&*repo, &*uow, user_id).await;
+    one_time_rows::concurrent_consumes_have_one_winner(
+        Arc::clone(&repo),
+        Arc::clone(&uow),
+        user_id,
+    )
+    .await;
+    one_time_rows::issued_since_counts_per_purpose(&*repo, &*uow, user_id).await;
 }
 
 fn now() -> Timestamp {

@@ -7,7 +7,8 @@ use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    LockoutState, RefreshTokenHash, RefreshTokenRecord, Session, SessionId, SessionRepository,
+    LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord, RefreshTokenHash,
+    RefreshTokenRecord, Session, SessionId, SessionRepository,
 };
 
 #[derive(Default)]
@@ -15,6 +16,7 @@ struct State {
     sessions: BTreeMap<SessionId, Session>,
     refresh: HashMap<String, RefreshTokenRecord>,
     lockouts: HashMap<UserId, LockoutState>,
+    one_time: HashMap<String, OneTimeTokenRecord>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -264,6 +266,77 @@ impl SessionRepository for MemorySessionRepository {
             };
         });
         Ok(())
+    }
+
+    async fn insert_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        record: &OneTimeTokenRecord,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        {
+            let mut state = lock(&self.state);
+            if state.one_time.contains_key(&record.hash.0) {
+                return Err(RepoError::Duplicate {
+                    constraint: "one_time_tokens.hash".into(),
+                });
+            }
+            state.one_time.insert(record.hash.0.clone(), record.clone());
+        }
+        let (state, key) = (Arc::clone(&self.state), record.hash.0.clone());
+        tx.on_rollback(move || {
+            lock(&state).one_time.remove(&key);
+        });
+        Ok(())
+    }
+
+    async fn one_time_by_hash(
+        &self,
+        hash: &OneTimeTokenHash,
+    ) -> Result<Option<OneTimeTokenRecord>, RepoError> {
+        Ok(lock(&self.state).one_time.get(&hash.0).cloned())
+    }
+
+    async fn consume_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        hash: &OneTimeTokenHash,
+        at: Timestamp,
+    ) -> Result<bool, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        // Check and set under one lock, like `UPDATE … WHERE used_at IS NULL`.
+        let used = {
+            let mut state = lock(&self.state);
+            match state.one_time.get_mut(&hash.0) {
+                Some(record) if record.used_at.is_none() => {
+                    record.used_at = Some(at);
+                    true
+                }
+                _ => false,
+            }
+        };
+        if used {
+            let (state, key) = (Arc::clone(&self.state), hash.0.clone());
+            tx.on_rollback(move || {
+                if let Some(record) = lock(&state).one_time.get_mut(&key) {
+                    record.used_at = None;
+                }
+            });
+        }
+        Ok(used)
+    }
+
+    async fn one_time_issued_since(
+        &self,
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        since: Timestamp,
+    ) -> Result<u64, RepoError> {
+        Ok(lock(&self.state)
+            .one_time
+            .values()
+            .filter(|r| r.user_id == user_id && r.purpose == purpose && r.created_at >= since)
+            .count() as u64)
     }
 }
 

@@ -2,7 +2,8 @@
 
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{
-    LockoutState, RefreshTokenHash, RefreshTokenRecord, Session, SessionId, SessionRepository,
+    LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord, RefreshTokenHash,
+    RefreshTokenRecord, Session, SessionId, SessionRepository,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -13,6 +14,7 @@ use sea_orm::{
 use crate::entities::{refresh_tokens, sessions};
 
 mod lockout;
+mod one_time;
 use crate::error::repo_err;
 use crate::uow::db_tx;
 
@@ -247,5 +249,38 @@ impl SessionRepository for SeaSessionRepository {
         state: &LockoutState,
     ) -> Result<(), RepoError> {
         lockout::save(tx, user_id, state).await
+    }
+
+    async fn insert_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        record: &OneTimeTokenRecord,
+    ) -> Result<(), RepoError> {
+        one_time::insert(tx, record).await
+    }
+
+    async fn one_time_by_hash(
+        &self,
+        hash: &OneTimeTokenHash,
+    ) -> Result<Option<OneTimeTokenRecord>, RepoError> {
+        one_time::by_hash(&self.conn, hash).await
+    }
+
+    async fn consume_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        hash: &OneTimeTokenHash,
+        at: Timestamp,
+    ) -> Result<bool, RepoError> {
+        one_time::consume(tx, hash, at).await
+    }
+
+    async fn one_time_issued_since(
+        &self,
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        since: Timestamp,
+    ) -> Result<u64, RepoError> {
+        one_time::issued_since(&self.conn, user_id, purpose, since).await
     }
 }

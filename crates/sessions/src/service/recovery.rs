@@ -1,0 +1,249 @@
+//! Password change and recovery, and email verification.
+//!
+//! Every token-bearing mail is sent after the transaction storing its token commits; see
+//! `recovery_mail`. Bad reset and verification tokens (unknown, for another purpose, expired,
+//! already used) all fail with [`AuthError::InvalidOneTimeToken`].
+
+use plinth_audit::{AuditAction, AuditEvent};
+use plinth_kernel::{Email, RequestMeta, UserId};
+use plinth_users::{Password, User};
+
+use super::AuthService;
+use crate::{AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal};
+
+impl AuthService {
+    /// Changes the caller's password after checking the current one, and ends every **other**
+    /// session of the caller (the current one stays signed in); audited as
+    /// `auth.password_changed` in the same transaction.
+    ///
+    /// # Errors
+    /// [`AuthError::WrongCurrentPassword`], [`AuthError::WeakNewPassword`],
+    /// [`AuthError::InvalidToken`] when the account no longer exists, or storage or hashing
+    /// failure.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current_password: &str,
+        new_password: String,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let mut user = self
+            .users
+            .by_id(principal.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if !self
+            .hasher
+            .verify(current_password, &user.password_hash)
+            .await?
+        {
+            return Err(AuthError::WrongCurrentPassword);
+        }
+        user.password_hash = self.hash_new_password(&user, new_password).await?;
+
+        let now = self.clock.now();
+        user.updated_at = now;
+        let others: Vec<_> = self
+            .sessions
+            .live_sessions(user.id, now)
+            .await?
+            .into_iter()
+            .filter(|s| s.id != principal.session_id)
+            .collect();
+        let mut tx = self.uow.begin().await?;
+        self.users.update(tx.as_mut(), &user).await?;
+        for session in &others {
+            self.sessions
+                .revoke_session(tx.as_mut(), session.id, now)
+                .await?;
+        }
+        let event = AuditEvent::new(AuditAction::PasswordChanged, now, meta)
+            .actor(user.id)
+            .target("user", user.id)
+            .details(serde_json::json!({ "revoked_sessions": others.len() }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts a password reset: for an existing account under the mail cap, stores a reset
+    /// token (30 minutes, single use, hashed) and mails its link **in a background task** (the
+    /// call returns before the mail server answers). Answers the same way for an unknown or
+    /// malformed email, an account over the cap, and a mail failure, so a caller learns nothing
+    /// about which accounts exist.
+    ///
+    /// # Errors
+    /// Storage failure only.
+    #[tracing::instrument(skip_all)]
+    pub async fn forgot_password(&self, email: &str) -> Result<(), AuthError> {
+        let user = match Email::parse(email) {
+            Ok(email) => self.users.by_email(&email).await?,
+            Err(_) => None,
+        };
+        let Some(user) = user else {
+            // Comparable work for an unknown account: the cap query and a token.
+            let now = self.clock.now();
+            self.under_mail_cap(UserId::new(), OneTimePurpose::PasswordReset, now)
+                .await?;
+            Self::new_one_time(UserId::new(), OneTimePurpose::PasswordReset, now)?;
+            return Ok(());
+        };
+        self.issue_and_mail(&user, OneTimePurpose::PasswordReset)
+            .await
+    }
+
+    /// Sets a new password with a token from a reset mail: the token is spent, every session
+    /// of the account ends, a login lockout is cleared; audited as `auth.password_reset` in the
+    /// same transaction. A refused password leaves the token usable.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidOneTimeToken`], [`AuthError::WeakNewPassword`], or storage or
+    /// hashing failure.
+    #[tracing::instrument(skip_all)]
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new_password: String,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let (record, mut user) = self
+            .redeemable(token, OneTimePurpose::PasswordReset)
+            .await?;
+        user.password_hash = self.hash_new_password(&user, new_password).await?;
+
+        let now = self.clock.now();
+        user.updated_at = now;
+        let mut tx = self.uow.begin().await?;
+        if !self
+            .sessions
+            .consume_one_time(tx.as_mut(), &record.hash, now)
+            .await?
+        {
+            return Err(AuthError::InvalidOneTimeToken);
+        }
+        self.users.update(tx.as_mut(), &user).await?;
+        let revoked = self.sessions.revoke_all(tx.as_mut(), user.id, now).await?;
+        self.sessions
+            .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
+            .await?;
+        let event = AuditEvent::new(AuditAction::PasswordReset, now, meta)
+            .actor(user.id)
+            .target("user", user.id)
+            .details(serde_json::json!({ "revoked_sessions": revoked }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Confirms the account's email with a token from a verification mail (spent on use);
+    /// audited as `auth.email_verified` in the same transaction.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidOneTimeToken`], or storage failure.
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_email(&self, token: &str, meta: &RequestMeta) -> Result<(), AuthError> {
+        let (record, mut user) = self
+            .redeemable(token, OneTimePurpose::EmailVerification)
+            .await?;
+        let now = self.clock.now();
+        user.email_verified = true;
+        user.updated_at = now;
+        let mut tx = self.uow.begin().await?;
+        if !self
+            .sessions
+            .consume_one_time(tx.as_mut(), &record.hash, now)
+            .await?
+        {
+            return Err(AuthError::InvalidOneTimeToken);
+        }
+        self.users.update(tx.as_mut(), &user).await?;
+        let event = AuditEvent::new(AuditAction::EmailVerified, now, meta)
+            .actor(user.id)
+            .target("user", user.id);
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Mails the caller a new verification link, unless the email is already verified or the
+    /// account is over the mail cap (both answered the same way).
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidToken`] when the account no longer exists; storage failure.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    pub async fn resend_verification(&self, principal: &Principal) -> Result<(), AuthError> {
+        let user = self
+            .users
+            .by_id(principal.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if user.email_verified {
+            return Ok(());
+        }
+        self.issue_and_mail(&user, OneTimePurpose::EmailVerification)
+            .await
+    }
+
+    /// Under the cap: stores a `purpose` token for `user`, then (after the commit) mails it.
+    async fn issue_and_mail(&self, user: &User, purpose: OneTimePurpose) -> Result<(), AuthError> {
+        let now = self.clock.now();
+        if !self.under_mail_cap(user.id, purpose, now).await? {
+            tracing::info!(%purpose, user_id = %user.id, "mail cap reached; nothing sent");
+            return Ok(());
+        }
+        let (token, record) = Self::new_one_time(user.id, purpose, now)?;
+        let mut tx = self.uow.begin().await?;
+        self.sessions.insert_one_time(tx.as_mut(), &record).await?;
+        tx.commit().await?;
+        if purpose == OneTimePurpose::PasswordReset {
+            // Anyone may ask for a reset: hand the mail over in the background, so the answer
+            // does not wait for the mail server, whose delay would tell a real account apart.
+            let (auth, user) = (self.clone(), user.clone());
+            tokio::spawn(async move { auth.deliver(&user, purpose, &token).await });
+        } else {
+            self.deliver(user, purpose, &token).await;
+        }
+        Ok(())
+    }
+
+    /// The stored record of a presented token and its user, if the token may be spent now for
+    /// `purpose`.
+    async fn redeemable(
+        &self,
+        token: &str,
+        purpose: OneTimePurpose,
+    ) -> Result<(OneTimeTokenRecord, User), AuthError> {
+        let hash = OneTimeToken::from_client(token).hash();
+        let record = self
+            .sessions
+            .one_time_by_hash(&hash)
+            .await?
+            .ok_or(AuthError::InvalidOneTimeToken)?;
+        record
+            .check(purpose, self.clock.now())
+            .map_err(|_| AuthError::InvalidOneTimeToken)?;
+        let user = self
+            .users
+            .by_id(record.user_id)
+            .await?
+            .ok_or(AuthError::InvalidOneTimeToken)?;
+        Ok((record, user))
+    }
+
+    /// Checks `raw` against the policy (with the user's email and name as context) and hashes
+    /// it, before any transaction opens.
+    async fn hash_new_password(
+        &self,
+        user: &User,
+        raw: String,
+    ) -> Result<plinth_users::PasswordHash, AuthError> {
+        let password = Password::new(
+            raw,
+            &self.policy,
+            &[user.email.as_str(), user.name.as_str()],
+        )
+        .map_err(AuthError::WeakNewPassword)?;
+        Ok(self.hasher.hash(&password).await?)
+    }
+}

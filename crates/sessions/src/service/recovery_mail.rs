@@ -1,0 +1,116 @@
+//! Issuing one-time tokens and mailing their links, for the recovery use cases.
+//!
+//! Mail is always sent **after** the transaction that stored the token commits, and a mail
+//! failure never fails the request: it is logged at `warn` with the purpose and the error only
+//! (never the token, the link or the body).
+
+use std::sync::Arc;
+
+use plinth_kernel::{Timestamp, UserId};
+use plinth_users::User;
+
+use super::AuthService;
+use crate::{AuthError, Mailer, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, OutgoingMail};
+
+/// How recovery and verification mail is sent.
+#[derive(Clone)]
+pub struct RecoveryMail {
+    /// Where messages go (SMTP, the development outbox, or a test mailbox).
+    pub mailer: Arc<dyn Mailer>,
+    /// `PUBLIC_URL`: the base of the links in the messages.
+    pub public_url: String,
+    /// At most this many tokens (so mails) per account and purpose in any rolling hour; further
+    /// requests still answer as usual but send nothing.
+    pub hourly_cap: u64,
+}
+
+impl RecoveryMail {
+    /// Mail through `mailer` with links under `public_url`, at most 3 per account, purpose and
+    /// hour.
+    #[must_use]
+    pub fn new(mailer: Arc<dyn Mailer>, public_url: impl Into<String>) -> Self {
+        Self {
+            mailer,
+            public_url: public_url.into(),
+            hourly_cap: 3,
+        }
+    }
+}
+
+impl AuthService {
+    /// The per-account cap (3 per hour without a configured mailer).
+    fn hourly_cap(&self) -> u64 {
+        self.mail.as_ref().map_or(3, |m| m.hourly_cap)
+    }
+
+    /// Whether `user_id` may receive another `purpose` token now (counted from stored tokens
+    /// issued in the last hour).
+    pub(super) async fn under_mail_cap(
+        &self,
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        now: Timestamp,
+    ) -> Result<bool, AuthError> {
+        let issued = self
+            .sessions
+            .one_time_issued_since(user_id, purpose, now - chrono::Duration::hours(1))
+            .await?;
+        Ok(issued < self.hourly_cap())
+    }
+
+    /// A fresh token for `user_id` and `purpose` with the purpose's default lifetime.
+    pub(super) fn new_one_time(
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        now: Timestamp,
+    ) -> Result<(OneTimeToken, OneTimeTokenRecord), AuthError> {
+        OneTimeTokenRecord::issue(user_id, purpose, now, purpose.default_ttl())
+            .map_err(|_| AuthError::Random)
+    }
+
+    /// Mails `token`'s link to `user`. Never fails: a missing mailer or a delivery failure is
+    /// logged without the token.
+    pub(super) async fn deliver(&self, user: &User, purpose: OneTimePurpose, token: &OneTimeToken) {
+        let Some(mail) = &self.mail else {
+            tracing::warn!(%purpose, user_id = %user.id, "no mailer configured; mail not sent");
+            return;
+        };
+        let link = purpose.link(&mail.public_url, token);
+        let ttl = purpose.default_ttl();
+        let (subject, text_body) = match purpose {
+            OneTimePurpose::PasswordReset => (
+                "Reset your password",
+                format!(
+                    "Hello {name},\n\nSomeone (hopefully you) asked to reset the password of this \
+                     account. Open this link within {minutes} minutes to choose a new one:\n\n\
+                     {link}\n\nIf it was not you, ignore this message: your password stays as it \
+                     is.\n",
+                    name = user.name.as_str(),
+                    minutes = ttl.num_minutes(),
+                ),
+            ),
+            OneTimePurpose::EmailVerification => (
+                "Confirm your email address",
+                format!(
+                    "Hello {name},\n\nOpen this link within {hours} hours to confirm your email \
+                     address:\n\n{link}\n\nIf you did not create an account, ignore this \
+                     message.\n",
+                    name = user.name.as_str(),
+                    hours = ttl.num_hours(),
+                ),
+            ),
+        };
+        let message = OutgoingMail {
+            to: user.email.clone(),
+            subject: subject.to_owned(),
+            text_body,
+            link: Some(link),
+        };
+        match mail.mailer.send(&message).await {
+            Ok(()) => tracing::info!(%purpose, user_id = %user.id, "mail handed over"),
+            Err(error) => {
+                tracing::warn!(%purpose, user_id = %user.id, %error, "mail could not be sent");
+            }
+        }
+    }
+}
