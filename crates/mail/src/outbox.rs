@@ -18,6 +18,8 @@ pub struct OutboxMailer {
     dir: PathBuf,
     from: String,
     clock: Arc<dyn Clock>,
+    /// Whether the log line names the message's link (development only: links carry tokens).
+    log_links: bool,
 }
 
 impl std::fmt::Debug for OutboxMailer {
@@ -40,7 +42,16 @@ impl OutboxMailer {
             dir: dir.into(),
             from: from.to_string(),
             clock: Arc::new(SystemClock),
+            log_links: true,
         })
+    }
+
+    /// The same mailer without the link in its log line (production: a link carries a
+    /// one-time token, and secrets never reach the log). The file still holds it.
+    #[must_use]
+    pub fn without_logged_links(mut self) -> Self {
+        self.log_links = false;
+        self
     }
 
     /// The same mailer reading the time (for file names and `Date`) from `clock`.
@@ -116,7 +127,11 @@ impl Mailer for OutboxMailer {
         tracing::info!(
             to = %message.to,
             subject = %message.subject,
-            link = message.link.as_deref().unwrap_or("-"),
+            link = if self.log_links {
+                message.link.as_deref().unwrap_or("-")
+            } else {
+                "(not logged; see the file)"
+            },
             file = %path.display(),
             "mail written to the outbox"
         );

@@ -22,8 +22,21 @@ impl Write for Captured {
     }
 }
 
+/// Held while a test captures: one capture at a time in this binary, because tracing's global
+/// level hint is recomputed whenever a scoped subscriber comes or goes, and two tests doing so
+/// at once on different threads could make one of them miss its own events.
+pub struct Capturing {
+    _default: tracing::subscriber::DefaultGuard,
+    _serial: std::sync::MutexGuard<'static, ()>,
+}
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
 /// Records every event at any level until the guard drops (current-thread runtimes only).
-pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+pub fn capture() -> (Captured, Capturing) {
+    let serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -31,5 +44,9 @@ pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
+    let guard = Capturing {
+        _default: tracing::subscriber::set_default(subscriber),
+        _serial: serial,
+    };
+    (captured, guard)
 }

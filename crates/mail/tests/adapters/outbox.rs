@@ -156,17 +156,34 @@ async fn an_unwritable_folder_is_a_delivery_error() {
 #[test]
 fn settings_pick_the_outbox_without_smtp_url_and_check_the_sender() {
     let tmp = tempfile::tempdir().unwrap();
-    assert!(mailer_from_settings(None, tmp.path(), plinth_mail::DEFAULT_FROM).is_ok());
+    assert!(mailer_from_settings(None, tmp.path(), plinth_mail::DEFAULT_FROM, true).is_ok());
     assert!(
         mailer_from_settings(
             Some("smtp://mail.example.com"),
             tmp.path(),
-            plinth_mail::DEFAULT_FROM
+            plinth_mail::DEFAULT_FROM,
+            false
         )
         .is_ok()
     );
     assert_eq!(
-        mailer_from_settings(None, tmp.path(), "not a mailbox").err(),
+        mailer_from_settings(None, tmp.path(), "not a mailbox", true).err(),
         Some(SmtpConfigError::InvalidFrom)
     );
+}
+
+#[tokio::test]
+async fn without_logged_links_the_log_never_names_the_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mailer = OutboxMailer::new(tmp.path(), "Plinth <no-reply@localhost>")
+        .unwrap()
+        .without_logged_links();
+    let link = "http://127.0.0.1:8080/reset-password?token=PRODUCTION-SECRET";
+    let (logs, _guard) = logs::capture();
+    mailer.send(&reset_mail(link)).await.unwrap();
+    let logged = logs.text();
+    assert!(logged.contains("mail written to the outbox"), "{logged}");
+    assert!(!logged.contains("PRODUCTION-SECRET"), "{logged}");
+    let text = std::fs::read_to_string(&files(tmp.path())[0]).unwrap();
+    assert!(text.contains(link), "the file still holds the link");
 }

@@ -197,7 +197,12 @@ fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, StartupError> {
         .unwrap_or_else(|| plinth_mail::DEFAULT_FROM.to_owned());
     let smtp_url = settings.mail.smtp_url.as_ref().map(|u| u.expose_secret());
     let outbox = outbox_dir(&settings.storage.url);
-    let build = |from: &str| plinth_mail::mailer_from_settings(smtp_url, &outbox, from);
+    let production = settings.environment == crate::Environment::Production;
+    if production && smtp_url.is_none() {
+        tracing::warn!(outbox = %outbox.display(), "SMTP_URL is not set: mail is only written to the outbox folder");
+    }
+    let build =
+        |from: &str| plinth_mail::mailer_from_settings(smtp_url, &outbox, from, !production);
     // A domain the mail library refuses as a sender falls back to the default one.
     build(&from)
         .or_else(|_| build(plinth_mail::DEFAULT_FROM))
