@@ -57,6 +57,9 @@ pub enum ApiError {
     /// 409 `conflict`: another uniqueness or state conflict.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 412 `precondition_failed`: `If-Match` did not match the stored version.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
     /// 413 `payload_too_large`.
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
@@ -115,6 +118,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::EmailTaken => "email_taken",
             Self::Conflict(_) => "conflict",
+            Self::PreconditionFailed(_) => "precondition_failed",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
@@ -135,6 +139,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::EmailTaken => "Email taken",
             Self::Conflict(_) => "Conflict",
+            Self::PreconditionFailed(_) => "Precondition failed",
             Self::PayloadTooLarge(_) => "Payload too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::RangeNotSatisfiable { .. } => "Range not satisfiable",
@@ -151,6 +156,7 @@ impl ApiError {
             | Self::Forbidden(d)
             | Self::NotFound(d)
             | Self::Conflict(d)
+            | Self::PreconditionFailed(d)
             | Self::PayloadTooLarge(d)
             | Self::UnsupportedMediaType(d) => d.clone(),
             Self::AccountSuspended => {
@@ -213,6 +219,7 @@ impl ResponseError for ApiError {
             Self::AccountLocked { .. } => StatusCode::LOCKED,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,

@@ -9,4 +9,5 @@ pub mod one_time_tokens;
 pub mod plans;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod user_data;
 pub mod users;

@@ -22,6 +22,18 @@ pub enum UserError {
     /// Bad display name (message for the user).
     #[error("{0}")]
     InvalidName(String),
+    /// The app-data document is not JSON (message for the user).
+    #[error("the document is not valid JSON: {0}")]
+    InvalidDocument(String),
+    /// The app-data document is larger than [`crate::MAX_APP_DATA_BYTES`].
+    #[error("the document is larger than {limit} bytes")]
+    DocumentTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// `If-Match` named a version that is not the stored one.
+    #[error("the document changed since the version given in If-Match")]
+    VersionMismatch,
     /// Storage failed.
     #[error(transparent)]
     Repo(#[from] RepoError),

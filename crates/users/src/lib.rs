@@ -1,5 +1,6 @@
 //! The users domain: accounts, roles and permissions, the password policy, and [`UserService`].
 
+mod app_data;
 mod error;
 mod password;
 mod ports;
@@ -10,6 +11,7 @@ mod user;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use app_data::{AppData, MAX_APP_DATA_BYTES, etag_of};
 pub use error::UserError;
 pub use password::{HashError, Password, PasswordError, PasswordHash, PasswordPolicy};
 pub use plinth_kernel::UserId;

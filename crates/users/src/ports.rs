@@ -2,7 +2,7 @@
 
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
-use crate::{HashError, Password, PasswordHash, User, UserCounts, UserFilter};
+use crate::{AppData, HashError, Password, PasswordHash, User, UserCounts, UserFilter};
 
 /// Storage of user accounts.
 #[async_trait::async_trait]
@@ -20,6 +20,25 @@ pub trait UserRepository: Send + Sync {
     /// MUST return [`RepoError::NotFound`] when no such user exists, and
     /// [`RepoError::Duplicate`] (`users.email`) when the new email is taken.
     async fn update(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError>;
+
+    /// The user's app-data document, if one was ever stored.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError>;
+
+    /// Stores `data` for its user **only if** the stored document's entity tag is still
+    /// `expected` (`None`: no document is stored yet), as one conditional write; returns `false`
+    /// (and changes nothing) when another writer got there first.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure (the user must exist).
+    async fn put_app_data(
+        &self,
+        tx: &mut dyn Transaction,
+        data: &AppData,
+        expected: Option<&str>,
+    ) -> Result<bool, RepoError>;
 
     /// Deletes a user.
     ///

@@ -183,6 +183,7 @@ impl UserService {
     }
 }
 
+mod app_data;
 #[cfg(test)]
 mod tests;
 

@@ -91,6 +91,16 @@ impl From<UserError> for ApiError {
             UserError::InvalidEmail(e) => Self::field("email", e.to_string()),
             UserError::WeakPassword(e) => Self::field("password", e.to_string()),
             UserError::InvalidName(m) => Self::field("name", m),
+            UserError::InvalidDocument(m) => {
+                Self::BadRequest(format!("The body is not valid JSON: {m}"))
+            }
+            UserError::DocumentTooLarge { limit } => Self::PayloadTooLarge(format!(
+                "The document is larger than the limit of {limit} bytes."
+            )),
+            UserError::VersionMismatch => Self::PreconditionFailed(
+                "The document changed since the version given in If-Match; read it again."
+                    .to_owned(),
+            ),
             UserError::Repo(e) => e.into(),
             e @ UserError::Hash(_) => Self::Internal(Box::new(e)),
         }

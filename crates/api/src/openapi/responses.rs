@@ -121,6 +121,9 @@ problem_responses! {
     /// 409 `conflict`.
     Conflict = (409, "conflict", "Conflict", "A plan with this code already exists.",
         "`conflict`: a uniqueness or state conflict.");
+    /// 412 `precondition_failed`.
+    PreconditionFailed = (412, "precondition_failed", "Precondition failed", "The document changed since the version given in If-Match; read it again.",
+        "`precondition_failed`: `If-Match` names a version that is no longer the stored one; nothing was written.");
     /// 413 `payload_too_large`.
     PayloadTooLarge = (413, "payload_too_large", "Payload too large", "The file is larger than the limit of 10485760 bytes.",
         "`payload_too_large`: the body is over the configured limit; nothing was kept.");

@@ -11,8 +11,13 @@ use crate::openapi::responses::{
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
+mod data;
+
 pub(super) fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_me).service(update_me);
+    cfg.service(get_me)
+        .service(update_me)
+        .service(data::get_my_data)
+        .service(data::put_my_data);
 }
 
 /// The caller's account.

@@ -130,6 +130,8 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("post", "/api/v1/auth/email/resend"),
         ("get", "/api/v1/me"),
         ("patch", "/api/v1/me"),
+        ("get", "/api/v1/me/data"),
+        ("put", "/api/v1/me/data"),
         ("post", "/api/v1/files"),
         ("get", "/api/v1/files"),
         ("get", "/api/v1/files/{id}"),

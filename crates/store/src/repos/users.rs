@@ -2,7 +2,8 @@
 
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 use plinth_users::{
-    DisplayName, PasswordHash, RoleName, User, UserCounts, UserFilter, UserRepository, UserStatus,
+    AppData, DisplayName, PasswordHash, RoleName, User, UserCounts, UserFilter, UserRepository,
+    UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -14,6 +15,8 @@ use super::{LIKE_ESCAPE, contains_pattern, corrupt, fetch_limit};
 use crate::entities::users;
 use crate::error::repo_err;
 use crate::uow::db_tx;
+
+mod app_data;
 
 /// The [`UserRepository`] on SQL.
 #[derive(Clone)]
@@ -87,6 +90,19 @@ impl UserRepository for SeaUserRepository {
         } else {
             Ok(())
         }
+    }
+
+    async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError> {
+        app_data::read(&self.conn, id).await
+    }
+
+    async fn put_app_data(
+        &self,
+        tx: &mut dyn Transaction,
+        data: &AppData,
+        expected: Option<&str>,
+    ) -> Result<bool, RepoError> {
+        app_data::write(tx, data, expected).await
     }
 
     async fn delete(&self, tx: &mut dyn Transaction, id: UserId) -> Result<(), RepoError> {

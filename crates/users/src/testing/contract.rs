@@ -9,6 +9,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod counting;
+mod documents;
 mod listing;
 mod writes;
 
@@ -32,6 +33,7 @@ pub async fn user_repository(repo: Arc<dyn UserRepository>, uow: Arc<dyn UnitOfW
     listing::list_filters_and_paginates_oldest_first(&*repo, &*uow).await;
     writes::dropped_transaction_rolls_back(&*repo, &*uow).await;
     counting::count_tallies_total_active_and_recent(&*repo, &*uow).await;
+    documents::app_data_is_written_only_over_the_expected_version(&*repo, &*uow).await;
 }
 
 fn unique() -> String {

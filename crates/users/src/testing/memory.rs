@@ -1,12 +1,12 @@
 //! [`MemoryUserRepository`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
-use crate::{User, UserCounts, UserFilter, UserRepository, UserStatus};
+use crate::{AppData, User, UserCounts, UserFilter, UserRepository, UserStatus};
 
 type Users = Arc<Mutex<BTreeMap<UserId, User>>>;
 
@@ -14,6 +14,7 @@ type Users = Arc<Mutex<BTreeMap<UserId, User>>>;
 #[derive(Clone, Default)]
 pub struct MemoryUserRepository {
     users: Users,
+    documents: Arc<Mutex<HashMap<UserId, AppData>>>,
 }
 
 impl MemoryUserRepository {
@@ -98,6 +99,43 @@ impl UserRepository for MemoryUserRepository {
             });
         }
         Ok(())
+    }
+
+    async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError> {
+        let documents = self
+            .documents
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(documents.get(&id).cloned())
+    }
+
+    async fn put_app_data(
+        &self,
+        tx: &mut dyn Transaction,
+        data: &AppData,
+        expected: Option<&str>,
+    ) -> Result<bool, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let previous = {
+            let mut documents = self
+                .documents
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let current = documents.get(&data.user_id).map(|d| d.etag.as_str());
+            if current != expected {
+                return Ok(false);
+            }
+            documents.insert(data.user_id, data.clone())
+        };
+        let (documents, id) = (Arc::clone(&self.documents), data.user_id);
+        tx.on_rollback(move || {
+            let mut documents = documents.lock().unwrap_or_else(PoisonError::into_inner);
+            match previous {
+                Some(previous) => documents.insert(id, previous),
+                None => documents.remove(&id),
+            };
+        });
+        Ok(true)
     }
 
     async fn delete(&self, tx: &mut dyn Transaction, id: UserId) -> Result<(), RepoError> {
