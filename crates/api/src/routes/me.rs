@@ -12,12 +12,14 @@ use crate::openapi::responses::{
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 mod data;
+mod export;
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_me)
         .service(update_me)
         .service(data::get_my_data)
-        .service(data::put_my_data);
+        .service(data::put_my_data)
+        .service(export::export_me);
 }
 
 /// The caller's account.

@@ -121,3 +121,61 @@ async fn bad_documents_are_refused_and_change_nothing() {
         json!("y".repeat(1024 * 1024 - 2))
     );
 }
+
+#[tokio::test]
+async fn export_holds_everything_about_the_caller_and_nothing_secret() {
+    let app = spawn_app().await;
+    let pair = app.register("export@example.com").await;
+    let token = pair["access_token"].as_str().unwrap().to_owned();
+    let stranger = app.token("stranger@example.com").await;
+    assert_eq!(put(&app, &token, r#"{ "k": 1 }"#, None).await.status(), 200);
+    for i in 0..3 {
+        let res = app
+            .upload(&token, &format!("n{i}.txt"), b"hello".to_vec())
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    assert_eq!(
+        app.upload(&stranger, "theirs.txt", b"x".to_vec())
+            .await
+            .status(),
+        201
+    );
+
+    let res = app.get("/api/v1/me/export", Some(&token)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let text = res.text().await.unwrap();
+    let export: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(export["user"]["email"], "export@example.com");
+    assert_eq!(export["app_data"], json!({ "k": 1 }));
+    assert_eq!(
+        export["files"].as_array().unwrap().len(),
+        3,
+        "own files only"
+    );
+    assert_eq!(export["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(export["sessions"][0]["current"], true);
+    let actions: Vec<&str> = export["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"auth.registered"), "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == "file.uploaded").count(), 3);
+    for secret in [
+        pair["refresh_token"].as_str().unwrap(),
+        pair["access_token"].as_str().unwrap(),
+        "password",
+        "theirs.txt",
+    ] {
+        assert!(!text.contains(secret), "{secret} in the export");
+    }
+    assert_problem(
+        app.get("/api/v1/me/export", None).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+}

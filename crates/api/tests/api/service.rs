@@ -132,6 +132,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("patch", "/api/v1/me"),
         ("get", "/api/v1/me/data"),
         ("put", "/api/v1/me/data"),
+        ("get", "/api/v1/me/export"),
         ("post", "/api/v1/files"),
         ("get", "/api/v1/files"),
         ("get", "/api/v1/files/{id}"),
