@@ -158,7 +158,12 @@ impl FileService {
         if !self.limits.allowed_extensions.contains(&extension) {
             return Err(FileError::TypeNotAllowed(extension));
         }
-        let key = BlobKey(format!("files/{owner}/{id}/v{version}"));
+        // Unique per write, not just per version: two replicas writing version n of one file at
+        // once each store their own blob, and the one whose row loses removes its own.
+        let key = BlobKey(format!(
+            "files/{owner}/{id}/v{version}-{}",
+            uuid::Uuid::now_v7().simple()
+        ));
         let limit = self.limits.max_upload_bytes;
         let (body, meter) = upload::metered(input.body, limit, &extension);
         let stored = self.blobs.put(&key, body).await;

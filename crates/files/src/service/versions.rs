@@ -93,13 +93,12 @@ impl FileService {
             .await
         {
             Ok(()) => Ok(file),
-            // Another process made this version meanwhile: its row points at this key, so the
-            // blob is not ours to remove.
-            Err(e @ FileError::Repo(RepoError::Duplicate { .. })) => {
-                tracing::error!(file_id = %id, version = next, "concurrent new versions of one file");
-                Err(e)
-            }
+            // Another process made this version meanwhile; its row points at its own key, so
+            // this blob is ours alone and goes like any other failed write.
             Err(e) => {
+                if matches!(e, FileError::Repo(RepoError::Duplicate { .. })) {
+                    tracing::warn!(file_id = %id, version = next, "concurrent new versions of one file");
+                }
                 self.remove_blob(&file.storage_key).await;
                 Err(e)
             }

@@ -33,10 +33,14 @@ async fn a_new_version_becomes_current_and_the_old_one_stays_readable() {
     assert_eq!(v2.content_type, "text/csv");
     assert_eq!(v2.size, 8);
     assert_eq!(v2.sha256, hex::encode(Sha256::digest(b"a,b\n1,2\n")));
-    assert_eq!(
-        v2.storage_key.as_str(),
-        format!("files/{owner}/{}/v2", v1.id)
+    assert!(
+        v2.storage_key
+            .as_str()
+            .starts_with(&format!("files/{owner}/{}/v2-", v1.id)),
+        "{}",
+        v2.storage_key.as_str()
     );
+    assert_ne!(v2.storage_key, v1.storage_key);
     assert_eq!(v2.created_at, v1.created_at);
     assert_eq!(v2.updated_at, f.clock.now());
     assert_eq!(f.service.get(owner, v1.id).await.unwrap(), v2);
