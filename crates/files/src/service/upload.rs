@@ -54,6 +54,10 @@ fn is_unwanted(c: char) -> bool {
         || matches!(c, '"' | '\'' | '`')
         // Bidirectional overrides and isolates: they let `evil\u{202E}txt.exe` pose as `.txt`.
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        // Other invisible format characters (Arabic letter mark, zero-width space and joiners,
+        // word joiner and invisible operators, byte-order mark, soft hyphen, Mongolian vowel
+        // separator): a name must look like what it is.
+        || matches!(c, '\u{061C}' | '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
 /// The lower-case text after the last dot of a sanitised name (`""` when there is none).
@@ -283,6 +287,15 @@ mod tests {
         assert_eq!(
             sanitise_file_name("  \"my\u{0}\nfile'\u{202E}.txt\"  ").unwrap(),
             "myfile.txt"
+        );
+    }
+
+    #[test]
+    fn drops_invisible_format_characters() {
+        assert_eq!(
+            sanitise_file_name("in\u{200B}voice\u{FEFF}\u{061C}.p\u{200D}df\u{2060}\u{00AD}")
+                .unwrap(),
+            "invoice.pdf"
         );
     }
 
