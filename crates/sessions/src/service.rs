@@ -189,25 +189,26 @@ impl AuthService {
             ip: meta.ip.clone(),
             user_agent: meta.user_agent.clone(),
         };
-        let (token, record) = Self::new_refresh(&session, now)?;
+        let token = RefreshToken::generate().map_err(|_| AuthError::Random)?;
+        let record = Self::refresh_record(&token, &session, now);
         Ok((session, token, record))
     }
 
-    /// A fresh refresh token for `session`, expiring with the session; only its hash is kept.
-    pub(crate) fn new_refresh(
+    /// The stored form of `token`, issued in `session` at `now` and expiring with the session:
+    /// only its hash is kept.
+    fn refresh_record(
+        token: &RefreshToken,
         session: &Session,
         now: Timestamp,
-    ) -> Result<(RefreshToken, RefreshTokenRecord), AuthError> {
-        let token = RefreshToken::generate().map_err(|_| AuthError::Random)?;
-        let record = RefreshTokenRecord {
+    ) -> RefreshTokenRecord {
+        RefreshTokenRecord {
             hash: token.hash(),
             session_id: session.id,
             issued_at: now,
             expires_at: session.expires_at,
             spent_at: None,
             replaced_by: None,
-        };
-        Ok((token, record))
+        }
     }
 
     /// The successor of `token` in `session`: derived with the reuse key (so a replay within
@@ -222,14 +223,7 @@ impl AuthService {
             Some(key) => token.successor(key),
             None => RefreshToken::generate().map_err(|_| AuthError::Random)?,
         };
-        let record = RefreshTokenRecord {
-            hash: successor.hash(),
-            session_id: session.id,
-            issued_at: now,
-            expires_at: session.expires_at,
-            spent_at: None,
-            replaced_by: None,
-        };
+        let record = Self::refresh_record(&successor, session, now);
         Ok((successor, record))
     }
 
