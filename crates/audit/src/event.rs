@@ -44,6 +44,15 @@ pub enum AuditAction {
     /// An email address was confirmed through an emailed verification link.
     #[serde(rename = "auth.email_verified")]
     EmailVerified,
+    /// TOTP was activated: from now on sign-in needs a second step.
+    #[serde(rename = "auth.mfa_enabled")]
+    MfaEnabled,
+    /// A wrong TOTP or recovery code was presented.
+    #[serde(rename = "auth.mfa_failed")]
+    MfaFailed,
+    /// TOTP was removed by its user (password and code confirmed).
+    #[serde(rename = "auth.mfa_disabled")]
+    MfaDisabled,
     /// A user changed their own profile.
     #[serde(rename = "user.updated")]
     UserUpdated,
@@ -83,6 +92,9 @@ impl AuditAction {
         Self::PasswordChanged,
         Self::PasswordReset,
         Self::EmailVerified,
+        Self::MfaEnabled,
+        Self::MfaFailed,
+        Self::MfaDisabled,
         Self::UserUpdated,
         Self::UserDeleted,
         Self::AdminUserUpdated,
@@ -107,6 +119,9 @@ impl AuditAction {
             Self::PasswordChanged => "auth.password_changed",
             Self::PasswordReset => "auth.password_reset",
             Self::EmailVerified => "auth.email_verified",
+            Self::MfaEnabled => "auth.mfa_enabled",
+            Self::MfaFailed => "auth.mfa_failed",
+            Self::MfaDisabled => "auth.mfa_disabled",
             Self::UserUpdated => "user.updated",
             Self::UserDeleted => "user.deleted",
             Self::AdminUserUpdated => "admin.user_updated",

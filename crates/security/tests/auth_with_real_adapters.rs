@@ -58,7 +58,9 @@ async fn a_long_passphrase_signs_in_with_bcrypt_and_jwt() {
     let pair = auth
         .login("ada@example.com", &password, &meta)
         .await
-        .unwrap();
+        .unwrap()
+        .tokens()
+        .expect("no second factor");
     let principal = auth.authenticate(&pair.access_token).unwrap();
     assert_eq!(principal.user_id, registered.user.id);
     assert!(

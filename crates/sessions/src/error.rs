@@ -51,6 +51,27 @@ pub enum AuthError {
     /// used (deliberately not saying which).
     #[error("invalid, expired or already used link")]
     InvalidOneTimeToken,
+    /// A confirmation with the wrong account password (field `password`).
+    #[error("password is wrong")]
+    WrongPassword,
+    /// TOTP is already active: remove it before enrolling again.
+    #[error("two-factor authentication is already enabled")]
+    MfaAlreadyEnabled,
+    /// No TOTP enrolment to activate or remove.
+    #[error("two-factor authentication is not set up")]
+    MfaNotEnrolled,
+    /// A wrong or already used code while activating or removing TOTP (field `code`).
+    #[error("the code is wrong or was already used")]
+    InvalidMfaCode,
+    /// A wrong or already used code at the second step of a sign-in.
+    #[error("the code is wrong or was already used")]
+    MfaCodeRejected,
+    /// No secret sealer is configured, so TOTP cannot be offered.
+    #[error("two-factor authentication is not available")]
+    MfaUnavailable,
+    /// A TOTP secret could not be generated, sealed or opened.
+    #[error(transparent)]
+    Totp(#[from] crate::TotpError),
     /// Bad display name.
     #[error("{0}")]
     InvalidName(String),

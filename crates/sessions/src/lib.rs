@@ -24,14 +24,16 @@ pub use error::{AuthError, TokenError};
 pub use lockout::{AccountLocked, LockoutPolicy, LockoutState};
 pub use mail::{MailError, Mailer, OutgoingMail};
 pub use mfa::{
-    RecoveryCode, RecoveryCodeHash, RecoveryCodeSet, SealError, SecretSealer, TotpError, TotpSecret,
+    RecoveryCode, RecoveryCodeHash, RecoveryCodeSet, SealError, SecretSealer, TotpError,
+    TotpFactor, TotpSecret, totp_step,
 };
 pub use one_time::{
     OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
 };
 pub use ports::{SessionRepository, TokenSigner};
 pub use service::{
-    AuthService, RecoveryMail, RefreshReuse, RegisterInput, TokenLifetimes, TokenPair,
+    AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,
+    TokenLifetimes, TokenPair, TotpEnrollment,
 };
 pub use session::{RefreshTokenRecord, Session, SessionId};
 pub use token::{AccessClaims, Principal, RefreshToken, RefreshTokenHash, SuccessorKey};

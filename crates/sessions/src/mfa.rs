@@ -9,10 +9,12 @@
 //! login.
 
 mod base32;
+mod factor;
 mod recovery;
 mod sealer;
 mod totp;
 
+pub use factor::TotpFactor;
 pub use recovery::{RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeHash, RecoveryCodeSet};
 pub use sealer::{SealError, SecretSealer};
 pub use totp::{TOTP_DIGITS, TOTP_ISSUER, TOTP_PERIOD_SECS, TotpError, TotpSecret, totp_step};

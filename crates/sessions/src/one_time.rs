@@ -19,6 +19,8 @@ pub enum OneTimePurpose {
     PasswordReset,
     /// `POST /auth/email/verify`.
     EmailVerification,
+    /// `POST /auth/mfa/challenge`: the second step of a sign-in (never mailed).
+    MfaChallenge,
 }
 
 impl OneTimePurpose {
@@ -28,32 +30,41 @@ impl OneTimePurpose {
         match self {
             Self::PasswordReset => "password_reset",
             Self::EmailVerification => "email_verification",
+            Self::MfaChallenge => "mfa_challenge",
         }
     }
 
     /// Parses a stored name.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::PasswordReset, Self::EmailVerification]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        [
+            Self::PasswordReset,
+            Self::EmailVerification,
+            Self::MfaChallenge,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 
-    /// A sensible lifetime: 30 minutes for a reset, 48 hours for a verification.
+    /// A sensible lifetime: 30 minutes for a reset, 48 hours for a verification, 5 minutes for
+    /// the second step of a sign-in.
     #[must_use]
     pub fn default_ttl(self) -> chrono::Duration {
         match self {
             Self::PasswordReset => chrono::Duration::minutes(30),
             Self::EmailVerification => chrono::Duration::hours(48),
+            Self::MfaChallenge => chrono::Duration::minutes(5),
         }
     }
 
-    /// The page path of the emailed link under `PUBLIC_URL`.
+    /// The page path of the emailed link under `PUBLIC_URL` (an MFA challenge is never mailed:
+    /// it points at the sign-in page).
     #[must_use]
     pub const fn link_path(self) -> &'static str {
         match self {
             Self::PasswordReset => "/reset-password",
             Self::EmailVerification => "/verify-email",
+            Self::MfaChallenge => "/login",
         }
     }
 

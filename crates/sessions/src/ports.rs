@@ -4,7 +4,7 @@ use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
     AccessClaims, LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
-    RefreshTokenHash, RefreshTokenRecord, Session, SessionId, TokenError,
+    RefreshTokenHash, RefreshTokenRecord, Session, SessionId, TokenError, TotpFactor,
 };
 
 /// Storage of sessions and refresh-token hashes.
@@ -184,6 +184,44 @@ pub trait SessionRepository: Send + Sync {
         purpose: OneTimePurpose,
         since: Timestamp,
     ) -> Result<u64, RepoError>;
+
+    /// The user's TOTP factor, pending or active.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn totp_factor(&self, user_id: UserId) -> Result<Option<TotpFactor>, RepoError>;
+
+    /// Like [`SessionRepository::totp_factor`], but also locks the row for the rest of `tx`, so
+    /// two sign-ins presenting the same code (or recovery code) on two replicas queue and the
+    /// second sees the first one's `last_step` or spent code.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn totp_factor_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<Option<TotpFactor>, RepoError>;
+
+    /// Inserts or replaces the user's factor.
+    ///
+    /// # Errors
+    /// MAY fail when the user does not exist; storage failure.
+    async fn put_totp_factor(
+        &self,
+        tx: &mut dyn Transaction,
+        factor: &TotpFactor,
+    ) -> Result<(), RepoError>;
+
+    /// Removes the user's factor; `false` when there was none.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn delete_totp_factor(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<bool, RepoError>;
 }
 
 /// Signs and verifies access tokens (JWT). Verification needs no database.

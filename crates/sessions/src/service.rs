@@ -11,12 +11,13 @@ use plinth_kernel::{Clock, RequestMeta, Timestamp, UnitOfWork, UserId};
 use plinth_users::{PasswordHasher, PasswordPolicy, User, UserRepository};
 
 use crate::{
-    AccessClaims, AuthError, LockoutPolicy, Principal, RefreshToken, RefreshTokenRecord, Session,
-    SessionId, SessionRepository, SuccessorKey, TokenSigner,
+    AccessClaims, AuthError, LockoutPolicy, Principal, RefreshToken, RefreshTokenRecord,
+    SecretSealer, Session, SessionId, SessionRepository, SuccessorKey, TokenSigner,
 };
 
 mod admin;
 mod login;
+mod mfa;
 mod recovery;
 mod recovery_mail;
 mod refresh;
@@ -25,6 +26,7 @@ mod sessions;
 #[cfg(test)]
 mod tests;
 
+pub use mfa::{LoginOutcome, MfaChallenge, TotpEnrollment};
 pub use recovery_mail::RecoveryMail;
 
 /// Token lifetimes (from `ACCESS_TOKEN_TTL`, `REFRESH_TOKEN_TTL`).
@@ -105,6 +107,7 @@ pub struct AuthService {
     pub(crate) reuse: RefreshReuse,
     pub(crate) lockout: LockoutPolicy,
     pub(crate) mail: Option<RecoveryMail>,
+    pub(crate) sealer: Option<Arc<dyn SecretSealer>>,
 }
 
 impl AuthService {
@@ -135,7 +138,16 @@ impl AuthService {
             reuse: RefreshReuse::default(),
             lockout: LockoutPolicy::default(),
             mail: None,
+            sealer: None,
         }
+    }
+
+    /// The same service able to offer TOTP, keeping secrets sealed by `sealer`. Without it,
+    /// the MFA use cases fail with [`AuthError::MfaUnavailable`].
+    #[must_use]
+    pub fn with_sealer(mut self, sealer: Arc<dyn SecretSealer>) -> Self {
+        self.sealer = Some(sealer);
+        self
     }
 
     /// The same service sending recovery and verification mail through `mail`. Without it,

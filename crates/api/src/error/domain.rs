@@ -63,10 +63,27 @@ impl From<AuthError> for ApiError {
                 "This link is invalid, has expired or was already used; ask for a new one.",
             ),
             AuthError::InvalidName(m) => Self::field("name", m),
-            AuthError::Repo(e) => e.into(),
-            e @ (AuthError::Hash(_) | AuthError::Token(_) | AuthError::Random) => {
-                Self::Internal(Box::new(e))
+            AuthError::WrongPassword => Self::field("password", "The password is wrong."),
+            AuthError::MfaAlreadyEnabled => Self::Conflict(
+                "Two-factor authentication is already on; remove it before enrolling again."
+                    .to_owned(),
+            ),
+            AuthError::MfaNotEnrolled => Self::Conflict(
+                "Two-factor authentication is not set up; start with POST /auth/mfa/totp/enroll."
+                    .to_owned(),
+            ),
+            AuthError::InvalidMfaCode => {
+                Self::field("code", "The code is wrong or was already used.")
             }
+            AuthError::MfaCodeRejected => {
+                Self::Unauthenticated("The code is wrong or was already used.".to_owned())
+            }
+            AuthError::Repo(e) => e.into(),
+            e @ (AuthError::Hash(_)
+            | AuthError::Token(_)
+            | AuthError::Random
+            | AuthError::Totp(_)
+            | AuthError::MfaUnavailable) => Self::Internal(Box::new(e)),
         }
     }
 }

@@ -97,6 +97,9 @@ problem_responses! {
     /// 401 for a spent, unknown or revoked refresh token.
     BadRefreshToken = (401, "unauthenticated", "Unauthenticated", "The token is invalid, expired or revoked.",
         "`unauthenticated`: the refresh token is unknown, spent, expired or its session was revoked.");
+    /// 401 for a wrong second-factor code or a bad challenge token.
+    BadMfaCode = (401, "unauthenticated", "Unauthenticated", "The code is wrong or was already used.",
+        "`unauthenticated`: the TOTP or recovery code is wrong or already used, or the `mfa_token` is unknown, spent or expired.");
     /// 403 `forbidden`.
     Forbidden = (403, "forbidden", "Forbidden", "This needs the `users:read` permission.",
         "`forbidden`: signed in, but without the permission this operation needs.");

@@ -7,12 +7,15 @@ use validator::Validate as _;
 
 use super::NO_STORE;
 use crate::dto::auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenPairBody};
+use crate::dto::mfa::{LoginResultBody, MfaRequiredBody};
 use crate::openapi::responses::{
     AccountLocked, AccountSuspended, BadCredentials, BadRefreshToken, BadRequest, EmailTaken,
     Internal, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
+use plinth_sessions::LoginOutcome;
 
+mod mfa;
 mod recovery;
 mod sessions;
 
@@ -28,7 +31,11 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(recovery::forgot_password)
         .service(recovery::reset_password)
         .service(recovery::verify_email)
-        .service(recovery::resend_verification);
+        .service(recovery::resend_verification)
+        .service(mfa::enroll_totp)
+        .service(mfa::activate_totp)
+        .service(mfa::disable_totp)
+        .service(mfa::mfa_challenge);
 }
 
 /// Creates an account (role `user`) and signs it in.
@@ -80,13 +87,17 @@ pub(crate) async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
-    let pair = state
+    let body = match state
         .auth
         .login(&body.email, &body.password, &meta.0)
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(NO_STORE)
-        .json(TokenPairBody::from(pair)))
+        .await?
+    {
+        LoginOutcome::Tokens(pair) => LoginResultBody::Tokens(TokenPairBody::from(*pair)),
+        LoginOutcome::MfaRequired(challenge) => {
+            LoginResultBody::MfaRequired(MfaRequiredBody::from(challenge))
+        }
+    };
+    Ok(HttpResponse::Ok().insert_header(NO_STORE).json(body))
 }
 
 /// Rotates a refresh token.

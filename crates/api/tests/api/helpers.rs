@@ -13,7 +13,7 @@ use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{FileLimits, FileService};
 use plinth_kernel::testing::MemoryUnitOfWork;
 use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
-use plinth_security::HmacUrlSigner;
+use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 use plinth_sessions::{AuthService, Mailer, RecoveryMail, RefreshReuse, TokenLifetimes};
 use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
@@ -26,6 +26,8 @@ mod roles;
 
 /// The secret the test app's URL signer derives its key from.
 pub const URL_SIGNING_SECRET: &str = "plinth-api-tests-url-signing-secret-0123456789";
+/// The key TOTP secrets are sealed with in these tests.
+const SEALING_SECRET: &str = "plinth-api-tests-totp-sealing-secret-0123456789";
 
 /// A password the default policy accepts.
 pub const PASSWORD: &str = "plinth-Granite-Otter-Lantern-42";
@@ -120,6 +122,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             .unwrap_or_else(|| Arc::clone(&mailer) as Arc<dyn Mailer>),
         "https://app.example",
     ));
+    let sealer = SecretBox::new(&SecretString::from(SEALING_SECRET)).unwrap();
+    let auth = auth.with_sealer(Arc::new(sealer));
     let auth = match options.refresh_reuse_grace {
         Some(grace) => auth.with_refresh_reuse(RefreshReuse {
             grace,

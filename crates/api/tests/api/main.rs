@@ -11,6 +11,7 @@ mod helpers;
 mod me_data;
 mod meta;
 mod metrics;
+mod mfa;
 mod problems;
 mod rate_limit;
 mod recovery;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use plinth_billing::BillingService;
 use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
-use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner};
+use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox};
 use plinth_sessions::{
     AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse, SuccessorKey, TokenLifetimes,
     TokenSigner,
@@ -78,7 +78,8 @@ impl Services {
         .with_mail(RecoveryMail::new(
             mailer(settings)?,
             settings.server.public_url.clone(),
-        ));
+        ))
+        .with_sealer(secret_sealer(settings)?);
         let users = user_service(settings, database);
         let limits = FileLimits {
             max_upload_bytes: settings.storage.max_upload_bytes,
@@ -106,6 +107,16 @@ impl Services {
             billing,
         })
     }
+}
+
+/// AES-256-GCM sealing of TOTP secrets at rest, keyed by HKDF from `JWT_SECRET` (a key of its
+/// own: knowing one derived key tells nothing about the other or about `JWT_SECRET`).
+fn secret_sealer(
+    settings: &Settings,
+) -> Result<Arc<dyn plinth_sessions::SecretSealer>, StartupError> {
+    let sealer = SecretBox::new(&settings.auth.jwt_secret)
+        .map_err(|e| StartupError::Setting(format!("JWT_SECRET: {e}")))?;
+    Ok(Arc::new(sealer))
 }
 
 /// [`UserService`] alone (what `plinth admin create` needs: no blob store, no signer).

@@ -4,7 +4,8 @@ use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{Email, RequestMeta, Timestamp};
 use plinth_users::{User, UserStatus};
 
-use super::{AuthService, TokenPair};
+use super::AuthService;
+use super::mfa::LoginOutcome;
 use crate::{AuthError, LockoutState};
 
 /// Why a login failed, as recorded in the audit entry's `details.reason`. Never the password,
@@ -40,6 +41,10 @@ impl AuthService {
     /// attempts are refused without checking the password and without being counted, so a
     /// stranger cannot stretch the lock. A successful login clears the streak.
     ///
+    /// For an account with active TOTP, a correct password yields
+    /// [`LoginOutcome::MfaRequired`] (no session yet, the streak is not cleared); the sign-in
+    /// completes at [`AuthService::complete_mfa`].
+    ///
     /// # Errors
     /// [`AuthError::InvalidCredentials`], [`AuthError::Locked`],
     /// [`AuthError::AccountSuspended`], or storage, hashing or signing failure.
@@ -49,7 +54,7 @@ impl AuthService {
         email: &str,
         password: &str,
         meta: &RequestMeta,
-    ) -> Result<TokenPair, AuthError> {
+    ) -> Result<LoginOutcome, AuthError> {
         let user = match Email::parse(email) {
             Ok(email) => self.users.by_email(&email).await?,
             Err(_) => None,
@@ -68,12 +73,19 @@ impl AuthService {
             return Err(AuthError::Locked(locked));
         }
         if !self.hasher.verify(password, &user.password_hash).await? {
-            return Err(self.count_wrong_password(&user, meta).await?);
+            let failed = AuditEvent::new(AuditAction::LoginFailed, self.clock.now(), meta)
+                .details(serde_json::json!({ "reason": FailureReason::WrongPassword.as_str() }))
+                .actor(user.id)
+                .target("user", user.id);
+            return Err(self.count_failed_attempt(&user, failed, meta).await?);
         }
         if user.status == UserStatus::Suspended {
             self.record_failure(Some(&user), FailureReason::Suspended, meta)
                 .await?;
             return Err(AuthError::AccountSuspended);
+        }
+        if let Some(challenge) = self.mfa_challenge_for(&user).await? {
+            return Ok(LoginOutcome::MfaRequired(challenge));
         }
 
         let now = self.clock.now();
@@ -92,16 +104,18 @@ impl AuthService {
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
 
-        self.issue(user, session.id, refresh_token, now)
+        let pair = self.issue(user, session.id, refresh_token, now)?;
+        Ok(LoginOutcome::Tokens(Box::new(pair)))
     }
 
-    /// Counts a wrong password for `user` and appends `auth.login_failed` (and `auth.locked`
-    /// when this failure starts a lock), all in one transaction. Returns the error to answer:
-    /// [`AuthError::Locked`] when the account is now locked, else
-    /// [`AuthError::InvalidCredentials`].
-    async fn count_wrong_password(
+    /// Counts a failed attempt (wrong password or wrong second-factor code) for `user` and
+    /// appends `failed` (and `auth.locked` when this failure starts a lock), all in one
+    /// transaction. Returns the error to answer: [`AuthError::Locked`] when the account is now
+    /// locked, else [`AuthError::InvalidCredentials`].
+    pub(super) async fn count_failed_attempt(
         &self,
         user: &User,
+        failed: AuditEvent,
         meta: &RequestMeta,
     ) -> Result<AuthError, AuthError> {
         let now = self.clock.now();
@@ -114,10 +128,6 @@ impl AuthService {
         self.sessions
             .save_lockout(tx.as_mut(), user.id, &streak)
             .await?;
-        let failed = AuditEvent::new(AuditAction::LoginFailed, now, meta)
-            .details(serde_json::json!({ "reason": FailureReason::WrongPassword.as_str() }))
-            .actor(user.id)
-            .target("user", user.id);
         self.audit.append(tx.as_mut(), &failed).await?;
         if let Some(locked) = locked {
             let event = AuditEvent::new(AuditAction::Locked, now, meta)

@@ -78,6 +78,10 @@ impl AuthService {
         let link = purpose.link(&mail.public_url, token);
         let ttl = purpose.default_ttl();
         let (subject, text_body) = match purpose {
+            OneTimePurpose::MfaChallenge => {
+                tracing::error!(user_id = %user.id, "an MFA challenge is never mailed");
+                return;
+            }
             OneTimePurpose::PasswordReset => (
                 "Reset your password",
                 format!(

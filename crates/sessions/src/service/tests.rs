@@ -10,9 +10,10 @@ use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
 use plinth_users::{PasswordPolicy, User, UserRepository};
 
 use super::{AuthService, RecoveryMail, RegisterInput, TokenLifetimes, TokenPair};
-use crate::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
+use crate::testing::{FakeSealer, FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 
 mod login;
+mod mfa;
 mod password;
 mod refresh;
 mod register;
@@ -56,7 +57,8 @@ impl Harness {
             PasswordPolicy::default(),
             TokenLifetimes::default(),
         )
-        .with_mail(RecoveryMail::new(mailer.clone(), "https://app.example/"));
+        .with_mail(RecoveryMail::new(mailer.clone(), "https://app.example/"))
+        .with_sealer(Arc::new(FakeSealer::new()));
         Self {
             auth,
             users,
@@ -120,6 +122,15 @@ impl Harness {
             .by_email(&Email::parse(email).unwrap())
             .await
             .unwrap()
+    }
+
+    /// The stored TOTP factor of `user_id`, as its `Debug` text.
+    async fn sessions_factor(&self, user_id: plinth_kernel::UserId) -> String {
+        let factor = crate::SessionRepository::totp_factor(&*self.sessions, user_id)
+            .await
+            .unwrap()
+            .expect("a stored factor");
+        format!("{factor:?}")
     }
 
     async fn save(&self, user: &User) {

@@ -12,6 +12,7 @@ mod lockout_rows;
 mod one_time_rows;
 mod refresh_rows;
 mod session_rows;
+mod totp_rows;
 
 use std::sync::Arc;
 
@@ -51,6 +52,9 @@ pub async fn session_repository(
     )
     .await;
     one_time_rows::issued_since_counts_per_purpose(&*repo, &*uow, user_id).await;
+    totp_rows::totp_factor_is_stored_replaced_and_deleted(&*repo, &*uow, user_id).await;
+    totp_rows::concurrent_redemptions_have_one_winner(Arc::clone(&repo), Arc::clone(&uow), user_id)
+        .await;
 }
 
 fn now() -> Timestamp {

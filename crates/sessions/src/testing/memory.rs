@@ -8,7 +8,7 @@ use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
     LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord, RefreshTokenHash,
-    RefreshTokenRecord, Session, SessionId, SessionRepository,
+    RefreshTokenRecord, Session, SessionId, SessionRepository, TotpFactor,
 };
 
 #[derive(Default)]
@@ -17,6 +17,7 @@ struct State {
     refresh: HashMap<String, RefreshTokenRecord>,
     lockouts: HashMap<UserId, LockoutState>,
     one_time: HashMap<String, OneTimeTokenRecord>,
+    totp: HashMap<UserId, TotpFactor>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -43,6 +44,23 @@ impl MemorySessionRepository {
         let state = Arc::clone(&self.state);
         tx.on_rollback(move || {
             lock(&state).sessions.insert(previous.id, previous);
+        });
+    }
+
+    /// Puts back the factor `user_id` had before a write, on rollback.
+    fn restore_totp_on_rollback(
+        &self,
+        tx: &mut MemoryTransaction,
+        user_id: UserId,
+        previous: Option<TotpFactor>,
+    ) {
+        let state = Arc::clone(&self.state);
+        tx.on_rollback(move || {
+            let mut state = lock(&state);
+            match previous {
+                Some(previous) => state.totp.insert(user_id, previous),
+                None => state.totp.remove(&user_id),
+            };
         });
     }
 
@@ -337,6 +355,44 @@ impl SessionRepository for MemorySessionRepository {
             .values()
             .filter(|r| r.user_id == user_id && r.purpose == purpose && r.created_at >= since)
             .count() as u64)
+    }
+
+    async fn totp_factor(&self, user_id: UserId) -> Result<Option<TotpFactor>, RepoError> {
+        Ok(lock(&self.state).totp.get(&user_id).cloned())
+    }
+
+    /// The memory unit of work already runs one transaction at a time.
+    async fn totp_factor_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<Option<TotpFactor>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        self.totp_factor(user_id).await
+    }
+
+    async fn put_totp_factor(
+        &self,
+        tx: &mut dyn Transaction,
+        factor: &TotpFactor,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let user_id = factor.user_id;
+        let previous = lock(&self.state).totp.insert(user_id, factor.clone());
+        self.restore_totp_on_rollback(tx, user_id, previous);
+        Ok(())
+    }
+
+    async fn delete_totp_factor(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<bool, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let previous = lock(&self.state).totp.remove(&user_id);
+        let existed = previous.is_some();
+        self.restore_totp_on_rollback(tx, user_id, previous);
+        Ok(existed)
     }
 }
 

@@ -3,7 +3,7 @@
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{
     LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord, RefreshTokenHash,
-    RefreshTokenRecord, Session, SessionId, SessionRepository,
+    RefreshTokenRecord, Session, SessionId, SessionRepository, TotpFactor,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -15,6 +15,7 @@ use crate::entities::{refresh_tokens, sessions};
 
 mod lockout;
 mod one_time;
+mod totp;
 use crate::error::repo_err;
 use crate::uow::db_tx;
 
@@ -282,5 +283,33 @@ impl SessionRepository for SeaSessionRepository {
         since: Timestamp,
     ) -> Result<u64, RepoError> {
         one_time::issued_since(&self.conn, user_id, purpose, since).await
+    }
+
+    async fn totp_factor(&self, user_id: UserId) -> Result<Option<TotpFactor>, RepoError> {
+        totp::read(&self.conn, user_id).await
+    }
+
+    async fn totp_factor_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<Option<TotpFactor>, RepoError> {
+        totp::read_for_update(tx, user_id).await
+    }
+
+    async fn put_totp_factor(
+        &self,
+        tx: &mut dyn Transaction,
+        factor: &TotpFactor,
+    ) -> Result<(), RepoError> {
+        totp::put(tx, factor).await
+    }
+
+    async fn delete_totp_factor(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<bool, RepoError> {
+        totp::delete(tx, user_id).await
     }
 }

@@ -11,6 +11,8 @@ async fn login_with_the_right_password_opens_a_new_session() {
         .auth
         .login("ada@example.com", PASSWORD, &meta())
         .await
+        .unwrap()
+        .tokens()
         .unwrap();
     assert_eq!(pair.user.id, registered.user.id);
     let principal = h.auth.authenticate(&pair.access_token).unwrap();
@@ -44,6 +46,8 @@ async fn login_email_is_case_and_space_insensitive() {
         .auth
         .login("  ADA@Example.Com ", PASSWORD, &meta())
         .await
+        .unwrap()
+        .tokens()
         .unwrap();
     assert_eq!(pair.user.id, registered.user.id);
 }
@@ -187,6 +191,8 @@ async fn an_admin_gets_its_permissions_in_the_access_token() {
         .auth
         .login("ada@example.com", PASSWORD, &meta())
         .await
+        .unwrap()
+        .tokens()
         .unwrap();
     let principal = h.auth.authenticate(&pair.access_token).unwrap();
     assert_eq!(principal.role, "admin");
@@ -277,7 +283,9 @@ mod lockout {
         h.auth
             .login("ada@example.com", PASSWORD, &meta())
             .await
-            .expect("the lock ended");
+            .expect("the lock ended")
+            .tokens()
+            .expect("no second factor");
         for _ in 0..4 {
             assert!(matches!(
                 wrong(&h, "ada@example.com").await,

@@ -38,7 +38,9 @@ async fn reset_sets_the_password_once_and_is_audited() {
     h.auth
         .login("ada@example.com", NEW_PASSWORD, &meta())
         .await
-        .expect("the new password works");
+        .expect("the new password works")
+        .tokens()
+        .expect("no second factor");
     assert!(matches!(
         h.auth.login("ada@example.com", PASSWORD, &meta()).await,
         Err(AuthError::InvalidCredentials)
@@ -96,6 +98,8 @@ async fn reset_ends_every_session_and_clears_the_lockout() {
     h.auth
         .login("ada@example.com", PASSWORD, &meta())
         .await
+        .unwrap()
+        .tokens()
         .unwrap();
     let mut tx = plinth_kernel::UnitOfWork::begin(&*h.uow).await.unwrap();
     let locked = LockoutState {
@@ -128,7 +132,9 @@ async fn reset_ends_every_session_and_clears_the_lockout() {
     h.auth
         .login("ada@example.com", NEW_PASSWORD, &meta())
         .await
-        .expect("not locked any more");
+        .expect("not locked any more")
+        .tokens()
+        .expect("no second factor");
 }
 
 #[tokio::test]
@@ -169,6 +175,8 @@ async fn change_checks_the_current_password_and_ends_other_sessions_only() {
         .auth
         .login("ada@example.com", PASSWORD, &meta())
         .await
+        .unwrap()
+        .tokens()
         .unwrap();
     let principal = h.auth.authenticate(&current.access_token).unwrap();
 
@@ -212,6 +220,8 @@ async fn change_checks_the_current_password_and_ends_other_sessions_only() {
     h.auth
         .login("ada@example.com", NEW_PASSWORD, &meta())
         .await
+        .unwrap()
+        .tokens()
         .unwrap();
     let events = h.audited(AuditAction::PasswordChanged).await;
     assert_eq!(events.len(), 1);

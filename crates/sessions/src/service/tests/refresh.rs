@@ -12,6 +12,8 @@ async fn register_login_refresh_rotates_and_logout_ends_the_session() {
         .auth
         .login("ada@example.com", PASSWORD, &meta())
         .await
+        .unwrap()
+        .tokens()
         .unwrap();
     let session_id = h.auth.authenticate(&login.access_token).unwrap().session_id;
 
@@ -80,6 +82,8 @@ async fn logout_leaves_other_sessions_alone() {
         .auth
         .login("ada@example.com", PASSWORD, &meta())
         .await
+        .unwrap()
+        .tokens()
         .unwrap();
     let principal = h.auth.authenticate(&second.access_token).unwrap();
     h.auth.logout(&principal, &meta()).await.unwrap();
@@ -283,6 +287,8 @@ async fn sessions_are_listed_revoked_one_by_one_or_all_at_once() {
         .auth
         .login("ada@example.com", PASSWORD, &meta())
         .await
+        .unwrap()
+        .tokens()
         .unwrap();
     let me = h.auth.authenticate(&second.access_token).unwrap();
     let listed = h.auth.sessions(&me).await.unwrap();

@@ -1,0 +1,352 @@
+//! TOTP enrolment, activation, removal, and the second step of a sign-in.
+//!
+//! A factor is stored sealed ([`crate::SecretSealer`]) with the step last accepted, so a code
+//! works once; recovery codes are stored hashed and each works once. Every check of a code runs
+//! while the factor's row is locked, so two replicas given the same code cannot both accept it.
+//! Wrong codes at sign-in count towards the same lockout as wrong passwords.
+
+use plinth_audit::{AuditAction, AuditEvent};
+use plinth_kernel::{RequestMeta, Timestamp};
+use plinth_users::{User, UserStatus};
+
+use super::{AuthService, TokenPair};
+use crate::{
+    AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal,
+    RecoveryCode, RecoveryCodeSet, SecretSealer, TotpFactor, TotpSecret,
+};
+
+/// What enrolment hands out, once: the secret for an authenticator app.
+#[derive(Debug, Clone)]
+pub struct TotpEnrollment {
+    /// The shared secret (base32 via [`TotpSecret::to_base32`]).
+    pub secret: TotpSecret,
+    /// `otpauth://totp/…` for a QR code.
+    pub otpauth_url: String,
+}
+
+/// The first step of a sign-in to an account with MFA: a short-lived token to present with a
+/// code at `POST /auth/mfa/challenge`.
+#[derive(Debug, Clone)]
+pub struct MfaChallenge {
+    /// Single-use, stored hashed.
+    pub mfa_token: OneTimeToken,
+    /// Seconds until it stops working.
+    pub expires_in: i64,
+}
+
+/// What a correct email and password yield.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    /// Signed in.
+    Tokens(Box<TokenPair>),
+    /// The account has TOTP: present a code with the challenge token.
+    MfaRequired(MfaChallenge),
+}
+
+impl LoginOutcome {
+    /// The token pair, when no second step is needed.
+    #[must_use]
+    pub fn tokens(self) -> Option<TokenPair> {
+        match self {
+            Self::Tokens(pair) => Some(*pair),
+            Self::MfaRequired(_) => None,
+        }
+    }
+}
+
+/// Which kind of code passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodeKind {
+    Totp,
+    RecoveryCode,
+}
+
+impl CodeKind {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Self::Totp => "totp",
+            Self::RecoveryCode => "recovery_code",
+        }
+    }
+}
+
+/// Checks `code` against `factor` (a fresh TOTP code, else an unused recovery code) and
+/// records its use in `factor`. `None` when it is wrong or already used.
+fn accept_code(
+    factor: &mut TotpFactor,
+    secret: &TotpSecret,
+    code: &str,
+    now: Timestamp,
+) -> Option<CodeKind> {
+    if let Some(step) = secret.verify_fresh(code, now, factor.last_step) {
+        factor.last_step = Some(step);
+        return Some(CodeKind::Totp);
+    }
+    factor.recovery.redeem(code).map(|_| CodeKind::RecoveryCode)
+}
+
+impl AuthService {
+    fn sealer(&self) -> Result<&dyn SecretSealer, AuthError> {
+        self.sealer.as_deref().ok_or(AuthError::MfaUnavailable)
+    }
+
+    /// Starts (or restarts) TOTP enrolment: a new secret is stored sealed, pending, and
+    /// returned once. Sign-in is unchanged until [`AuthService::activate_totp`].
+    ///
+    /// # Errors
+    /// [`AuthError::MfaAlreadyEnabled`] when an active factor exists,
+    /// [`AuthError::InvalidToken`] when the account no longer exists,
+    /// [`AuthError::MfaUnavailable`] without a sealer, or storage failure.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    pub async fn enroll_totp(&self, principal: &Principal) -> Result<TotpEnrollment, AuthError> {
+        let sealer = self.sealer()?;
+        let user = self
+            .users
+            .by_id(principal.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        let secret = TotpSecret::generate()?;
+        let factor = TotpFactor {
+            user_id: user.id,
+            sealed_secret: secret.seal(sealer, user.id)?,
+            created_at: self.clock.now(),
+            activated_at: None,
+            last_step: None,
+            recovery: RecoveryCodeSet::default(),
+        };
+        let mut tx = self.uow.begin().await?;
+        let existing = self
+            .sessions
+            .totp_factor_for_update(tx.as_mut(), user.id)
+            .await?;
+        if existing.as_ref().is_some_and(TotpFactor::is_active) {
+            return Err(AuthError::MfaAlreadyEnabled);
+        }
+        self.sessions.put_totp_factor(tx.as_mut(), &factor).await?;
+        tx.commit().await?;
+        Ok(TotpEnrollment {
+            otpauth_url: secret.otpauth_url(&user.email),
+            secret,
+        })
+    }
+
+    /// Activates the pending factor with a first code from the authenticator and returns ten
+    /// recovery codes, shown once (only their hashes are kept). Audited as `auth.mfa_enabled`.
+    ///
+    /// # Errors
+    /// [`AuthError::MfaNotEnrolled`] without a pending enrolment,
+    /// [`AuthError::MfaAlreadyEnabled`] when already active, [`AuthError::InvalidMfaCode`]
+    /// for a wrong code, or storage or sealing failure.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    pub async fn activate_totp(
+        &self,
+        principal: &Principal,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<Vec<RecoveryCode>, AuthError> {
+        let sealer = self.sealer()?;
+        let user_id = principal.user_id;
+        let now = self.clock.now();
+        let (codes, recovery) = RecoveryCodeSet::generate().map_err(|_| AuthError::Random)?;
+        let mut tx = self.uow.begin().await?;
+        let mut factor = self
+            .sessions
+            .totp_factor_for_update(tx.as_mut(), user_id)
+            .await?
+            .ok_or(AuthError::MfaNotEnrolled)?;
+        if factor.is_active() {
+            return Err(AuthError::MfaAlreadyEnabled);
+        }
+        let secret = TotpSecret::open(sealer, &factor.sealed_secret, user_id)?;
+        let step = secret
+            .verify_fresh(code, now, factor.last_step)
+            .ok_or(AuthError::InvalidMfaCode)?;
+        factor.activated_at = Some(now);
+        factor.last_step = Some(step);
+        factor.recovery = recovery;
+        self.sessions.put_totp_factor(tx.as_mut(), &factor).await?;
+        let event = AuditEvent::new(AuditAction::MfaEnabled, now, meta)
+            .actor(user_id)
+            .target("user", user_id)
+            .details(serde_json::json!({ "method": "totp" }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(codes)
+    }
+
+    /// Removes TOTP after checking the password and a code (TOTP or recovery). Audited as
+    /// `auth.mfa_disabled`; a wrong code as `auth.mfa_failed`.
+    ///
+    /// # Errors
+    /// [`AuthError::WrongPassword`], [`AuthError::MfaNotEnrolled`] when MFA is not on,
+    /// [`AuthError::InvalidMfaCode`], or storage, hashing or sealing failure.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    pub async fn disable_totp(
+        &self,
+        principal: &Principal,
+        password: &str,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let sealer = self.sealer()?;
+        let user = self
+            .users
+            .by_id(principal.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        if !self.hasher.verify(password, &user.password_hash).await? {
+            return Err(AuthError::WrongPassword);
+        }
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        let mut factor = self
+            .sessions
+            .totp_factor_for_update(tx.as_mut(), user.id)
+            .await?
+            .filter(TotpFactor::is_active)
+            .ok_or(AuthError::MfaNotEnrolled)?;
+        let secret = TotpSecret::open(sealer, &factor.sealed_secret, user.id)?;
+        let Some(kind) = accept_code(&mut factor, &secret, code, now) else {
+            drop(tx);
+            self.append_alone(mfa_failed(&user, now, meta, "disable"))
+                .await?;
+            return Err(AuthError::InvalidMfaCode);
+        };
+        self.sessions
+            .delete_totp_factor(tx.as_mut(), user.id)
+            .await?;
+        let event = AuditEvent::new(AuditAction::MfaDisabled, now, meta)
+            .actor(user.id)
+            .target("user", user.id)
+            .details(serde_json::json!({ "confirmed_with": kind.as_str() }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether `user` must pass a second step; if so, stores and returns the challenge.
+    pub(super) async fn mfa_challenge_for(
+        &self,
+        user: &User,
+    ) -> Result<Option<MfaChallenge>, AuthError> {
+        let active = self
+            .sessions
+            .totp_factor(user.id)
+            .await?
+            .is_some_and(|factor| factor.is_active());
+        if !active {
+            return Ok(None);
+        }
+        let purpose = OneTimePurpose::MfaChallenge;
+        let ttl = purpose.default_ttl();
+        let (mfa_token, record) =
+            OneTimeTokenRecord::issue(user.id, purpose, self.clock.now(), ttl)
+                .map_err(|_| AuthError::Random)?;
+        let mut tx = self.uow.begin().await?;
+        self.sessions.insert_one_time(tx.as_mut(), &record).await?;
+        tx.commit().await?;
+        Ok(Some(MfaChallenge {
+            mfa_token,
+            expires_in: ttl.num_seconds(),
+        }))
+    }
+
+    /// The second step of a sign-in: the challenge token from `login` and a TOTP code or an
+    /// unused recovery code. On success the token is spent, a session starts and
+    /// `auth.login_succeeded` is appended (with the kind of code); a wrong code appends
+    /// `auth.mfa_failed` and counts towards the lockout like a wrong password.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidToken`] for an unknown, expired or spent challenge token,
+    /// [`AuthError::MfaCodeRejected`], [`AuthError::Locked`], [`AuthError::AccountSuspended`],
+    /// or storage, sealing or signing failure.
+    #[tracing::instrument(skip_all)]
+    pub async fn complete_mfa(
+        &self,
+        mfa_token: &str,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<TokenPair, AuthError> {
+        let sealer = self.sealer()?;
+        let hash = OneTimeToken::from_client(mfa_token).hash();
+        let now = self.clock.now();
+        let record = self
+            .sessions
+            .one_time_by_hash(&hash)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        record
+            .check(OneTimePurpose::MfaChallenge, now)
+            .map_err(|_| AuthError::InvalidToken)?;
+        let user = self
+            .users
+            .by_id(record.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        let streak = self.sessions.lockout(user.id).await?;
+        streak.check(&self.lockout, now)?;
+
+        let mut tx = self.uow.begin().await?;
+        let mut factor = self
+            .sessions
+            .totp_factor_for_update(tx.as_mut(), user.id)
+            .await?
+            .filter(TotpFactor::is_active)
+            .ok_or(AuthError::InvalidToken)?;
+        let secret = TotpSecret::open(sealer, &factor.sealed_secret, user.id)?;
+        let Some(kind) = accept_code(&mut factor, &secret, code, now) else {
+            drop(tx);
+            let failed = mfa_failed(&user, now, meta, "login");
+            return match self.count_failed_attempt(&user, failed, meta).await? {
+                AuthError::InvalidCredentials => Err(AuthError::MfaCodeRejected),
+                other => Err(other),
+            };
+        };
+        if !self
+            .sessions
+            .consume_one_time(tx.as_mut(), &hash, now)
+            .await?
+        {
+            return Err(AuthError::InvalidToken);
+        }
+        if user.status == UserStatus::Suspended {
+            return Err(AuthError::AccountSuspended);
+        }
+        self.sessions.put_totp_factor(tx.as_mut(), &factor).await?;
+        if streak != LockoutState::default() {
+            self.sessions
+                .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
+                .await?;
+        }
+        let (session, refresh_token, refresh) = self.new_session(user.id, now, meta)?;
+        self.sessions.insert_session(tx.as_mut(), &session).await?;
+        self.sessions.insert_refresh(tx.as_mut(), &refresh).await?;
+        let mut details = serde_json::json!({ "mfa": kind.as_str() });
+        if kind == CodeKind::RecoveryCode {
+            details["recovery_codes_left"] = factor.recovery.remaining().into();
+        }
+        let event = AuditEvent::new(AuditAction::LoginSucceeded, now, meta)
+            .actor(user.id)
+            .target("session", session.id)
+            .details(details);
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        self.issue(user, session.id, refresh_token, now)
+    }
+
+    /// Appends `event` in a transaction of its own.
+    async fn append_alone(&self, event: AuditEvent) -> Result<(), AuthError> {
+        let mut tx = self.uow.begin().await?;
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// `auth.mfa_failed` for `user` during `during` (`login` or `disable`).
+fn mfa_failed(user: &User, now: Timestamp, meta: &RequestMeta, during: &str) -> AuditEvent {
+    AuditEvent::new(AuditAction::MfaFailed, now, meta)
+        .actor(user.id)
+        .target("user", user.id)
+        .details(serde_json::json!({ "during": during }))
+}
