@@ -112,6 +112,9 @@ pub struct AuthSettings {
     pub lockout_threshold: u32,
     /// `LOCKOUT_BASE`: first lock length, doubling per further failure up to 1 h.
     pub lockout_base: Duration,
+    /// `REVOCATION_SYNC_INTERVAL` (100 ms – 60 s): how often each replica reloads access-token
+    /// revocations, so the longest a revoked access token keeps working.
+    pub revocation_sync_interval: Duration,
 }
 
 /// File storage.

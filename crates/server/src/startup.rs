@@ -52,6 +52,7 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Database,
+    revocation_sync: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -70,6 +71,8 @@ impl Application {
         database.migrate_up().await?;
         let blobs = plinth_blobs::open_store(&settings.storage.url)?;
         let state = app_state(&settings, &database, blobs)?;
+        let revocation_sync =
+            spawn_revocation_sync(state.auth.clone(), settings.auth.revocation_sync_interval);
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -91,6 +94,7 @@ impl Application {
             port: local.port(),
             server,
             database,
+            revocation_sync,
         })
     }
 
@@ -131,12 +135,35 @@ impl Application {
         });
         self.server.await?;
         signals.abort();
+        self.revocation_sync.abort();
         tracing::info!("plinth stopped");
         if let Err(e) = self.database.close().await {
             tracing::warn!(error = %e, "closing the database pool failed");
         }
         Ok(())
     }
+}
+
+/// Reloads access-token revocations now and then every `interval`, for as long as the server
+/// runs: the bound on how long a revoked access token keeps working on this replica. A failed
+/// reload is logged and the previous list stays in force until the next one.
+fn spawn_revocation_sync(
+    auth: plinth_sessions::AuthService,
+    interval: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match auth.sync_revocations().await {
+                Ok(held) => tracing::trace!(held, "access-token revocations reloaded"),
+                Err(error) => {
+                    tracing::warn!(%error, "reloading access-token revocations failed");
+                }
+            }
+        }
+    })
 }
 
 /// Everything the HTTP layer needs, wired from `settings`, `database` and `blobs`.

@@ -12,6 +12,7 @@ mod mail;
 pub mod mfa;
 mod one_time;
 mod ports;
+mod revocation;
 mod service;
 mod session;
 mod token;
@@ -31,6 +32,7 @@ pub use one_time::{
     OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
 };
 pub use ports::{SessionRepository, TokenSigner};
+pub use revocation::{RevocationList, TokenRevocation};
 pub use service::{
     AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,
     TokenLifetimes, TokenPair, TotpEnrollment,

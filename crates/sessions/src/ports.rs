@@ -4,7 +4,8 @@ use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
     AccessClaims, LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
-    RefreshTokenHash, RefreshTokenRecord, Session, SessionId, TokenError, TotpFactor,
+    RefreshTokenHash, RefreshTokenRecord, Session, SessionId, TokenError, TokenRevocation,
+    TotpFactor,
 };
 
 /// Storage of sessions and refresh-token hashes.
@@ -54,7 +55,7 @@ pub trait SessionRepository: Send + Sync {
     ) -> Result<(), RepoError>;
 
     /// Revokes a session at `at`; revoking an already revoked session keeps the first time and
-    /// is not an error.
+    /// is not an error. Also records a [`TokenRevocation`] of the session, in `tx`.
     ///
     /// # Errors
     /// MUST return [`RepoError::NotFound`] when the session does not exist.
@@ -65,7 +66,8 @@ pub trait SessionRepository: Send + Sync {
         at: Timestamp,
     ) -> Result<(), RepoError>;
 
-    /// Revokes every live session of a user; returns how many were revoked.
+    /// Revokes every live session of a user; returns how many were revoked. Also records a
+    /// user-wide [`TokenRevocation`] at `at`, in `tx` (even when no session was live).
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
@@ -222,6 +224,35 @@ pub trait SessionRepository: Send + Sync {
         tx: &mut dyn Transaction,
         user_id: UserId,
     ) -> Result<bool, RepoError>;
+
+    /// Records that every access token of `user_id` issued up to `at` must stop working (role
+    /// change). [`SessionRepository::revoke_session`] and [`SessionRepository::revoke_all`]
+    /// record their own revocations; this is for changes that end no session.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn revoke_user_tokens(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
+
+    /// Every revocation made after `since` (sessions revoked by
+    /// [`SessionRepository::revoke_session`], users by [`SessionRepository::revoke_all`] and
+    /// [`SessionRepository::revoke_user_tokens`]), oldest first, including those of users
+    /// deleted since.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn revocations_since(&self, since: Timestamp) -> Result<Vec<TokenRevocation>, RepoError>;
+
+    /// Forgets revocations made before `before` (older than any live access token); returns
+    /// how many.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn prune_revocations(&self, before: Timestamp) -> Result<u64, RepoError>;
 }
 
 /// Signs and verifies access tokens (JWT). Verification needs no database.

@@ -12,7 +12,7 @@ use plinth_users::{PasswordHasher, PasswordPolicy, User, UserRepository};
 
 use crate::{
     AccessClaims, AuthError, LockoutPolicy, Principal, RefreshToken, RefreshTokenRecord,
-    SecretSealer, Session, SessionId, SessionRepository, SuccessorKey, TokenSigner,
+    RevocationList, SecretSealer, Session, SessionId, SessionRepository, SuccessorKey, TokenSigner,
 };
 
 mod admin;
@@ -108,6 +108,7 @@ pub struct AuthService {
     pub(crate) lockout: LockoutPolicy,
     pub(crate) mail: Option<RecoveryMail>,
     pub(crate) sealer: Option<Arc<dyn SecretSealer>>,
+    pub(crate) revocations: Arc<RevocationList>,
 }
 
 impl AuthService {
@@ -139,6 +140,7 @@ impl AuthService {
             lockout: LockoutPolicy::default(),
             mail: None,
             sealer: None,
+            revocations: Arc::new(RevocationList::new()),
         }
     }
 
@@ -172,15 +174,37 @@ impl AuthService {
         self
     }
 
-    /// Verifies an access token without touching the database.
+    /// Verifies an access token without touching the database: signature, `kid`, issuer,
+    /// audience, expiry, and the in-memory revocation list (see
+    /// [`AuthService::sync_revocations`]).
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`].
     pub fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
-        self.signer
+        let claims = self
+            .signer
             .verify(access_token)
-            .map(Principal::from)
-            .map_err(|_| AuthError::InvalidToken)
+            .map_err(|_| AuthError::InvalidToken)?;
+        if self.revocations.is_revoked(&claims) {
+            return Err(AuthError::InvalidToken);
+        }
+        Ok(Principal::from(claims))
+    }
+
+    /// Reloads the revocations of the last access-token lifetime (one query) into the list
+    /// [`AuthService::authenticate`] checks, and forgets older ones in storage. Run it every
+    /// `REVOCATION_SYNC_INTERVAL` on every replica: a revoked access token stops working
+    /// everywhere within that interval. Returns how many revocations are held.
+    ///
+    /// # Errors
+    /// [`AuthError::Repo`] on storage failure (the previous list stays in force).
+    pub async fn sync_revocations(&self) -> Result<usize, AuthError> {
+        // A token lives at most `access` (plus the verifier's few seconds of leeway).
+        let horizon = self.clock.now() - self.lifetimes.access - chrono::Duration::seconds(30);
+        let revocations = self.sessions.revocations_since(horizon).await?;
+        self.revocations.replace(&revocations);
+        self.sessions.prune_revocations(horizon).await?;
+        Ok(revocations.len())
     }
 
     /// A new session for `user_id` starting at `now` (absolute end: now + refresh lifetime),

@@ -9,6 +9,7 @@ pub mod one_time_tokens;
 pub mod plans;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod token_revocations;
 pub mod totp_factors;
 pub mod user_data;
 pub mod users;

@@ -88,6 +88,8 @@ pub struct TestApp {
     pub audit_log: MemoryAuditLog,
     /// Recovery and verification mail, unless the test supplied its own mailer.
     pub mailer: Arc<MemoryMailer>,
+    /// The auth service the server uses (to reload revocations as a replica's timer would).
+    pub auth: AuthService,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -172,7 +174,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
     let defaults = HttpSettings::default();
     let state = AppState {
-        auth,
+        auth: auth.clone(),
         users: users.clone(),
         files,
         billing,
@@ -200,6 +202,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .build()
         .unwrap();
     TestApp {
+        auth,
         address,
         client,
         users,

@@ -52,6 +52,7 @@ pub(super) fn from_figment(
         password_min_length: r.number("PASSWORD_MIN_LENGTH", 1, 128)?,
         lockout_threshold: r.number("LOCKOUT_THRESHOLD", 1, 1_000)?,
         lockout_base: r.duration("LOCKOUT_BASE", Duration::from_secs(1))?,
+        revocation_sync_interval: revocation_sync_interval(&r)?,
     };
     let storage = StorageSettings {
         url: r.parsed("STORAGE_URL", storage_url)?,
@@ -161,6 +162,22 @@ fn storage_url(s: &str) -> Result<String, String> {
             url.scheme()
         ))
     }
+}
+
+/// The longest accepted `REVOCATION_SYNC_INTERVAL`: the promised bound on how long a revoked
+/// access token keeps working.
+pub const MAX_REVOCATION_SYNC_INTERVAL: Duration = Duration::from_secs(60);
+
+fn revocation_sync_interval(r: &Reader<'_>) -> Result<Duration, SettingsError> {
+    let interval = r.duration("REVOCATION_SYNC_INTERVAL", Duration::from_millis(100))?;
+    if interval > MAX_REVOCATION_SYNC_INTERVAL {
+        return Err(r.invalid(
+            "REVOCATION_SYNC_INTERVAL",
+            false,
+            "must be at most 60s (a revoked access token works until the next sync)",
+        ));
+    }
+    Ok(interval)
 }
 
 fn jwt_secret(environment: Environment, r: &Reader<'_>) -> Result<SecretString, SettingsError> {

@@ -69,6 +69,7 @@ fn defaults_match_the_contract_table() {
         (s.auth.lockout_threshold, s.auth.lockout_base),
         (5, Duration::from_secs(60))
     );
+    assert_eq!(s.auth.revocation_sync_interval, Duration::from_secs(10));
     assert_eq!(s.storage.url, "file://data/files");
     assert_eq!(s.storage.max_upload_bytes, 10_485_760);
     assert_eq!(
@@ -148,6 +149,7 @@ fn every_variable_overrides_its_key() {
         ("PASSWORD_MIN_LENGTH", "16"),
         ("LOCKOUT_THRESHOLD", "3"),
         ("LOCKOUT_BASE", "30s"),
+        ("REVOCATION_SYNC_INTERVAL", "250ms"),
         ("RATE_LIMIT_ENABLED", "false"),
         ("RATE_LIMIT_AUTH", "5/s"),
         ("RATE_LIMIT_API", "100/h"),
@@ -194,6 +196,7 @@ fn every_variable_overrides_its_key() {
         (s.auth.lockout_threshold, s.auth.lockout_base),
         (3, Duration::from_secs(30))
     );
+    assert_eq!(s.auth.revocation_sync_interval, Duration::from_millis(250));
     assert!(!s.rate_limit.enabled);
     assert_eq!(s.rate_limit.auth, RateLimit::new(5, Duration::from_secs(1)));
     assert_eq!(
@@ -301,6 +304,12 @@ fn unparsable_values_name_the_setting_and_its_origin() {
         ("PUBLIC_URL", "localhost:8080", "http"),
         ("ACCESS_TOKEN_TTL", "15 minutes", "duration"),
         ("SHUTDOWN_GRACE", "-1s", "duration"),
+        ("REVOCATION_SYNC_INTERVAL", "2m", "at most 60s"),
+        (
+            "REVOCATION_SYNC_INTERVAL",
+            "10ms",
+            "REVOCATION_SYNC_INTERVAL",
+        ),
         ("PORT", "80a", "whole number"),
         ("PORT", "70000", "whole number"),
         ("MAX_UPLOAD_BYTES", "10MB", "whole number"),

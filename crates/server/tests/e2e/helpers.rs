@@ -242,8 +242,19 @@ impl Drop for Server {
 /// Starts the binary serving `database_url` and `storage_dir` on a free port and waits until
 /// `/health` answers.
 pub async fn start_binary(cwd: &Path, database_url: &str, storage_dir: &Path) -> Server {
+    start_binary_with(cwd, database_url, storage_dir, &[]).await
+}
+
+/// [`start_binary`] with extra environment variables.
+pub async fn start_binary_with(
+    cwd: &Path,
+    database_url: &str,
+    storage_dir: &Path,
+    env: &[(&str, &str)],
+) -> Server {
     let port = free_port();
     let child = plinth(cwd)
+        .envs(env.iter().copied())
         .arg("serve")
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())

@@ -14,4 +14,5 @@ mod auth;
 mod files;
 mod process;
 mod recovery;
+mod revocation;
 mod service;

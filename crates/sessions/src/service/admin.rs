@@ -83,6 +83,12 @@ impl AuthService {
         let revoked = if suspending {
             self.sessions.revoke_all(tx.as_mut(), id, now).await?
         } else {
+            if previous_role != user.role {
+                // The old role's permissions travel in live access tokens: end them.
+                self.sessions
+                    .revoke_user_tokens(tx.as_mut(), id, now)
+                    .await?;
+            }
             0
         };
         let event = AuditEvent::new(AuditAction::AdminUserUpdated, now, meta)

@@ -17,6 +17,7 @@ mod mfa;
 mod password;
 mod refresh;
 mod register;
+mod revocation;
 mod verification;
 
 const PASSWORD: &str = "correct horse battery staple";

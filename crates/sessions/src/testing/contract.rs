@@ -11,6 +11,7 @@
 mod lockout_rows;
 mod one_time_rows;
 mod refresh_rows;
+mod revocation_rows;
 mod session_rows;
 mod totp_rows;
 
@@ -52,6 +53,7 @@ pub async fn session_repository(
     )
     .await;
     one_time_rows::issued_since_counts_per_purpose(&*repo, &*uow, user_id).await;
+    revocation_rows::revocations_are_recorded_with_the_revoking_write(&*repo, &*uow, user_id).await;
     totp_rows::totp_factor_is_stored_replaced_and_deleted(&*repo, &*uow, user_id).await;
     totp_rows::concurrent_redemptions_have_one_winner(Arc::clone(&repo), Arc::clone(&uow), user_id)
         .await;

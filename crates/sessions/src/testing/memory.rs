@@ -8,7 +8,7 @@ use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
     LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord, RefreshTokenHash,
-    RefreshTokenRecord, Session, SessionId, SessionRepository, TotpFactor,
+    RefreshTokenRecord, Session, SessionId, SessionRepository, TokenRevocation, TotpFactor,
 };
 
 #[derive(Default)]
@@ -18,6 +18,7 @@ struct State {
     lockouts: HashMap<UserId, LockoutState>,
     one_time: HashMap<String, OneTimeTokenRecord>,
     totp: HashMap<UserId, TotpFactor>,
+    revocations: Vec<TokenRevocation>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -61,6 +62,18 @@ impl MemorySessionRepository {
                 Some(previous) => state.totp.insert(user_id, previous),
                 None => state.totp.remove(&user_id),
             };
+        });
+    }
+
+    /// Appends a revocation, removed again on rollback.
+    fn record_revocation(&self, tx: &mut MemoryTransaction, revocation: TokenRevocation) {
+        lock(&self.state).revocations.push(revocation);
+        let state = Arc::clone(&self.state);
+        tx.on_rollback(move || {
+            let mut state = lock(&state);
+            if let Some(i) = state.revocations.iter().rposition(|r| *r == revocation) {
+                state.revocations.remove(i);
+            }
         });
     }
 
@@ -150,9 +163,22 @@ impl SessionRepository for MemorySessionRepository {
         id: SessionId,
         at: Timestamp,
     ) -> Result<(), RepoError> {
+        let mut user_id = None;
         self.change_session(tx, id, |s| {
             s.revoked_at.get_or_insert(at);
-        })
+            user_id = Some(s.user_id);
+        })?;
+        if let Some(user_id) = user_id {
+            self.record_revocation(
+                MemoryTransaction::from_dyn(tx)?,
+                TokenRevocation {
+                    user_id,
+                    session_id: Some(id),
+                    at,
+                },
+            );
+        }
+        Ok(())
     }
 
     async fn revoke_all(
@@ -179,6 +205,14 @@ impl SessionRepository for MemorySessionRepository {
         for previous in revoked {
             self.restore_on_rollback(tx, previous);
         }
+        self.record_revocation(
+            tx,
+            TokenRevocation {
+                user_id,
+                session_id: None,
+                at,
+            },
+        );
         Ok(count)
     }
 
@@ -355,6 +389,42 @@ impl SessionRepository for MemorySessionRepository {
             .values()
             .filter(|r| r.user_id == user_id && r.purpose == purpose && r.created_at >= since)
             .count() as u64)
+    }
+
+    async fn revoke_user_tokens(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        self.record_revocation(
+            tx,
+            TokenRevocation {
+                user_id,
+                session_id: None,
+                at,
+            },
+        );
+        Ok(())
+    }
+
+    async fn revocations_since(&self, since: Timestamp) -> Result<Vec<TokenRevocation>, RepoError> {
+        let mut found: Vec<TokenRevocation> = lock(&self.state)
+            .revocations
+            .iter()
+            .filter(|r| r.at > since)
+            .copied()
+            .collect();
+        found.sort_by_key(|r| r.at);
+        Ok(found)
+    }
+
+    async fn prune_revocations(&self, before: Timestamp) -> Result<u64, RepoError> {
+        let mut state = lock(&self.state);
+        let len = state.revocations.len();
+        state.revocations.retain(|r| r.at >= before);
+        Ok((len - state.revocations.len()) as u64)
     }
 
     async fn totp_factor(&self, user_id: UserId) -> Result<Option<TotpFactor>, RepoError> {

@@ -3,7 +3,7 @@
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{
     LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord, RefreshTokenHash,
-    RefreshTokenRecord, Session, SessionId, SessionRepository, TotpFactor,
+    RefreshTokenRecord, Session, SessionId, SessionRepository, TokenRevocation, TotpFactor,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -15,6 +15,7 @@ use crate::entities::{refresh_tokens, sessions};
 
 mod lockout;
 mod one_time;
+mod revocations;
 mod totp;
 use crate::error::repo_err;
 use crate::uow::db_tx;
@@ -148,13 +149,25 @@ impl SessionRepository for SeaSessionRepository {
         // the session truly does not exist).
         let first_revocation =
             Func::coalesce([Expr::col(sessions::Column::RevokedAt), Expr::val(at)]);
+        let conn = db_tx(tx)?;
         let result = sessions::Entity::update_many()
             .col_expr(sessions::Column::RevokedAt, first_revocation.into())
             .filter(sessions::Column::Id.eq(id.as_uuid()))
-            .exec(db_tx(tx)?)
+            .exec(conn)
             .await
             .map_err(repo_err)?;
-        found(result.rows_affected)
+        found(result.rows_affected)?;
+        let session = sessions::Entity::find_by_id(id.as_uuid())
+            .one(conn)
+            .await
+            .map_err(repo_err)?
+            .ok_or(RepoError::NotFound)?;
+        let revocation = TokenRevocation {
+            user_id: UserId::from_uuid(session.user_id),
+            session_id: Some(id),
+            at,
+        };
+        revocations::record(tx, &revocation).await
     }
 
     async fn revoke_all(
@@ -171,6 +184,7 @@ impl SessionRepository for SeaSessionRepository {
             .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
+        self.revoke_user_tokens(tx, user_id, at).await?;
         Ok(result.rows_affected)
     }
 
@@ -283,6 +297,28 @@ impl SessionRepository for SeaSessionRepository {
         since: Timestamp,
     ) -> Result<u64, RepoError> {
         one_time::issued_since(&self.conn, user_id, purpose, since).await
+    }
+
+    async fn revoke_user_tokens(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        let revocation = TokenRevocation {
+            user_id,
+            session_id: None,
+            at,
+        };
+        revocations::record(tx, &revocation).await
+    }
+
+    async fn revocations_since(&self, since: Timestamp) -> Result<Vec<TokenRevocation>, RepoError> {
+        revocations::since(&self.conn, since).await
+    }
+
+    async fn prune_revocations(&self, before: Timestamp) -> Result<u64, RepoError> {
+        revocations::prune(&self.conn, before).await
     }
 
     async fn totp_factor(&self, user_id: UserId) -> Result<Option<TotpFactor>, RepoError> {

@@ -297,3 +297,45 @@ async fn the_list_filters_by_role_and_status_and_pages_with_a_cursor() {
     assert_eq!(page["next_cursor"], Value::Null);
     assert!(ids(&list("?role=user&status=active").await).is_empty());
 }
+
+#[tokio::test]
+async fn a_role_change_ends_the_old_roles_access_tokens_at_the_next_revocation_sync() {
+    let app = spawn_app().await;
+    let root = app.admin_token().await;
+    let boss = app.sign_in_as("boss@example.com", RoleName::admin()).await;
+    assert_eq!(
+        app.get("/api/v1/admin/users", Some(&boss.access))
+            .await
+            .status(),
+        200
+    );
+    let res = app
+        .patch_json(&user_path(&boss.id), &json!({ "role": "user" }), &root)
+        .await;
+    assert_eq!(res.status(), 200);
+    app.auth.sync_revocations().await.unwrap();
+    assert_problem(
+        app.get("/api/v1/admin/users", Some(&boss.access)).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/me", Some(&root)).await.status(),
+        200,
+        "other users' tokens are untouched"
+    );
+    // A second later, the refreshed token carries the new role.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let res = refresh(&app, &boss.refresh).await;
+    assert_eq!(res.status(), 200);
+    let pair: Value = res.json().await.unwrap();
+    let fresh = pair["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/api/v1/me", Some(fresh)).await.status(), 200);
+    assert_problem(
+        app.get("/api/v1/admin/users", Some(fresh)).await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
