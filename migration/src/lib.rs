@@ -34,6 +34,7 @@ mod m20261129_000012_one_time_tokens;
 mod m20261129_000013_user_data;
 mod m20261129_000017_totp_factors;
 mod m20261129_000018_token_revocations;
+mod m20261129_000019_file_versions_storage_key;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_user_data::Migration),
             Box::new(m20261129_000017_totp_factors::Migration),
             Box::new(m20261129_000018_token_revocations::Migration),
+            Box::new(m20261129_000019_file_versions_storage_key::Migration),
         ]
     }
 }
@@ -75,7 +77,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 15);
+        assert_eq!(names.len(), 16);
         assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, WriteMultipart};
-use plinth_files::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
+use plinth_files::{BlobEntry, BlobError, BlobKey, BlobListing, BlobStore, ByteRange, ByteStream};
+use plinth_kernel::Timestamp;
 
 /// Size of each multipart part (S3's minimum for all but the last part is 5 MiB).
 const PART_SIZE: usize = 5 * 1024 * 1024;
@@ -40,6 +41,37 @@ impl ObjectStoreBlobs {
         self.local_root = Some(root);
         self
     }
+}
+
+/// Whether a local file name is object_store's staging file of an unfinished upload:
+/// `<name>#<digits>` (complete blobs never end so: their names are server-chosen).
+fn is_staging_file(name: &str) -> bool {
+    name.rsplit_once('#')
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Deletes staging files under `dir` last written before `before`; how many went.
+fn sweep_staging(dir: &std::path::Path, before: Timestamp) -> Result<u64, BlobError> {
+    let io = |e: std::io::Error| BlobError::Unavailable(Box::new(e));
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let kind = entry.file_type().map_err(io)?;
+        if kind.is_dir() {
+            removed += sweep_staging(&entry.path(), before)?;
+        } else if kind.is_file() && entry.file_name().to_str().is_some_and(is_staging_file) {
+            let modified: Timestamp = entry.metadata().map_err(io)?.modified().map_err(io)?.into();
+            if modified < before {
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    // Finished or swept by another replica meanwhile.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io(e)),
+                }
+            }
+        }
+    }
+    Ok(removed)
 }
 
 fn path_of(key: &BlobKey) -> Result<Path, BlobError> {
@@ -182,6 +214,28 @@ impl BlobStore for ObjectStoreBlobs {
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(map_error(e)),
         }
+    }
+
+    fn list(&self, prefix: &str) -> BlobListing {
+        let prefix = Path::from(prefix.trim_end_matches('/'));
+        Box::pin(self.store.list(Some(&prefix)).map(|meta| {
+            let meta = meta.map_err(map_error)?;
+            Ok(BlobEntry {
+                key: BlobKey(meta.location.to_string()),
+                size: meta.size,
+                last_modified: meta.last_modified,
+            })
+        }))
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn sweep_partial_uploads(&self, before: Timestamp) -> Result<u64, BlobError> {
+        let Some(root) = self.local_root.clone() else {
+            return Ok(0);
+        };
+        tokio::task::spawn_blocking(move || sweep_staging(&root, before))
+            .await
+            .map_err(|e| BlobError::Internal(Box::new(e)))?
     }
 
     #[tracing::instrument(skip(self))]

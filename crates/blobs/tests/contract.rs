@@ -222,3 +222,40 @@ fn malformed_urls_are_refused_with_the_accepted_forms() {
             .contains("\"ftp\"")
     );
 }
+
+#[tokio::test]
+async fn a_crashed_uploads_staging_file_is_hidden_from_the_listing_and_swept_once_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = local_store(dir.path());
+    let done = BlobKey("files/u1/f1/v1-done".into());
+    store
+        .put(
+            &done,
+            Box::pin(futures::stream::iter([Ok(Bytes::from("ok"))])),
+        )
+        .await
+        .unwrap();
+    // What object_store leaves when the process dies mid-upload: `<key>#<n>` beside it.
+    let staging = dir.path().join("files/u1/f2/v1-crashed#3");
+    std::fs::create_dir_all(staging.parent().unwrap()).unwrap();
+    std::fs::write(&staging, b"half an upload").unwrap();
+
+    let listed: Vec<String> = store
+        .list("files/")
+        .map(|e| e.unwrap().key.0)
+        .collect()
+        .await;
+    assert_eq!(listed, vec!["files/u1/f1/v1-done".to_owned()]);
+
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    assert_eq!(
+        store.sweep_partial_uploads(an_hour_ago).await.unwrap(),
+        0,
+        "a staging file being written right now is left alone"
+    );
+    assert!(staging.exists());
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(5);
+    assert_eq!(store.sweep_partial_uploads(soon).await.unwrap(), 1);
+    assert!(!staging.exists());
+    assert!(store.exists(&done).await.unwrap(), "complete blobs stay");
+}

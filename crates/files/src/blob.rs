@@ -20,6 +20,20 @@ impl BlobKey {
     }
 }
 
+/// A stored blob, as [`crate::BlobStore::list`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobEntry {
+    /// Its key.
+    pub key: BlobKey,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was last written.
+    pub last_modified: plinth_kernel::Timestamp,
+}
+
+/// The blobs under a prefix, streamed (a store may hold millions).
+pub type BlobListing = Pin<Box<dyn Stream<Item = Result<BlobEntry, BlobError>> + Send>>;
+
 /// An inclusive byte range `start..=end` (HTTP `Range` semantics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteRange {

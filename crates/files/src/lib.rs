@@ -12,11 +12,11 @@ mod signing;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use blob::{BlobError, BlobKey, ByteRange, ByteStream};
+pub use blob::{BlobEntry, BlobError, BlobKey, BlobListing, ByteRange, ByteStream};
 pub use error::FileError;
 pub use file::{FileId, FileObject, FileTotals, FileVersion};
 pub use ports::{BlobStore, FileRepository};
-pub use service::{FileLimits, FileService, UploadInput};
+pub use service::{FileLimits, FileService, ReconcileReport, UploadInput};
 pub use share::{FileShare, SharePermission, Viewer};
 pub use signing::{
     MAX_SIGNED_URL_SECONDS, SignedParams, SignedUrl, UrlSignature, UrlSigner, signed_payload,

@@ -1,10 +1,10 @@
 //! Ports of the files domain.
 
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    BlobError, BlobKey, ByteRange, ByteStream, FileId, FileObject, FileShare, FileTotals,
-    FileVersion, Viewer,
+    BlobError, BlobKey, BlobListing, ByteRange, ByteStream, FileId, FileObject, FileShare,
+    FileTotals, FileVersion, Viewer,
 };
 
 /// Storage of file metadata.
@@ -128,6 +128,13 @@ pub trait FileRepository: Send + Sync {
     /// [`RepoError`] on storage failure.
     async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError>;
 
+    /// Which of `keys` are the storage key of some file version (the others belong to no
+    /// file: an upload whose row was never written, or a deleted file or account).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn known_storage_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError>;
+
     /// Files owned by `viewer` or shared with them (with any permission, among the shares
     /// [`Viewer::honours`]), newest first (by id), paginated like
     /// [`FileRepository::list_for_owner`].
@@ -169,6 +176,18 @@ pub trait BlobStore: Send + Sync {
     /// # Errors
     /// [`BlobError::Unavailable`], [`BlobError::Internal`].
     async fn exists(&self, key: &BlobKey) -> Result<bool, BlobError>;
+
+    /// Every complete blob whose key starts with `prefix` (a folder such as `files/`), in no
+    /// particular order.
+    fn list(&self, prefix: &str) -> BlobListing;
+
+    /// Removes uploads that never completed and were last written before `before` (a local
+    /// folder's staging files left by a crash; S3 keeps unfinished multipart uploads out of
+    /// sight and bills them until a bucket lifecycle rule aborts them). Returns how many went.
+    ///
+    /// # Errors
+    /// [`BlobError::Unavailable`], [`BlobError::Internal`].
+    async fn sweep_partial_uploads(&self, before: Timestamp) -> Result<u64, BlobError>;
 
     /// A cheap round trip proving the store answers (for `/ready`).
     ///

@@ -5,6 +5,7 @@
 
 mod access;
 mod locks;
+mod reconcile;
 mod shares;
 mod signed;
 mod sniff;
@@ -13,6 +14,8 @@ mod stats;
 mod tests;
 mod upload;
 mod versions;
+
+pub use reconcile::ReconcileReport;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, PoisonError};

@@ -1,7 +1,9 @@
 //! The command line: `plinth [serve]`, `plinth migrate up|down|status`, `plinth openapi`,
-//! `plinth admin create --email E --name N` (password on one line of standard input).
+//! `plinth admin create --email E --name N` (password on one line of standard input),
+//! `plinth files reconcile [--min-age 1h]`.
 
 mod admin;
+mod files;
 mod migrate;
 
 use std::io::{IsTerminal, Write};
@@ -44,6 +46,29 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// File storage maintenance.
+    Files {
+        /// Which files action.
+        #[command(subcommand)]
+        action: FilesAction,
+    },
+}
+
+/// `plinth files …`.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum FilesAction {
+    /// Delete stored blobs that no file version names (left by a crash mid-upload or
+    /// mid-delete, or by a deleted account) and unfinished uploads, once older than
+    /// `--min-age`; print what was done as JSON. Safe while servers run.
+    Reconcile {
+        /// Leave anything written more recently than this alone (e.g. `1h`, `30m`, `0s`).
+        #[arg(long, default_value = "1h", value_parser = min_age)]
+        min_age: std::time::Duration,
+    },
+}
+
+fn min_age(s: &str) -> Result<std::time::Duration, String> {
+    crate::settings::parse::duration(s)
 }
 
 /// `plinth migrate …`.
@@ -99,6 +124,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let password = admin::read_password(std::io::stdin().lock())?;
             runtime()?.block_on(admin::create(&settings, &email, &name, password))
+        }
+        Command::Files {
+            action: FilesAction::Reconcile { min_age },
+        } => {
+            let settings = Settings::load()?;
+            telemetry::init(&settings.log, LogTarget::Stderr)?;
+            runtime()?.block_on(files::reconcile(&settings, min_age))
         }
     }
 }

@@ -126,6 +126,9 @@ pub struct StorageSettings {
     pub max_upload_bytes: u64,
     /// `ALLOWED_FILE_TYPES`: lower-case extensions without the dot.
     pub allowed_file_types: Vec<String>,
+    /// `RECONCILE_INTERVAL`: how often the server removes blobs that belong to no file
+    /// (`0` turns the periodic run off; `plinth files reconcile` still works).
+    pub reconcile_interval: Duration,
 }
 
 /// Outgoing mail.

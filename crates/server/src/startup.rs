@@ -53,6 +53,7 @@ pub struct Application {
     server: Server,
     database: Database,
     revocation_sync: tokio::task::JoinHandle<()>,
+    reconciler: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -73,6 +74,7 @@ impl Application {
         let state = app_state(&settings, &database, blobs)?;
         let revocation_sync =
             spawn_revocation_sync(state.auth.clone(), settings.auth.revocation_sync_interval);
+        let reconciler = spawn_reconciler(state.files.clone(), settings.storage.reconcile_interval);
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -95,6 +97,7 @@ impl Application {
             server,
             database,
             revocation_sync,
+            reconciler,
         })
     }
 
@@ -136,6 +139,9 @@ impl Application {
         self.server.await?;
         signals.abort();
         self.revocation_sync.abort();
+        if let Some(reconciler) = self.reconciler {
+            reconciler.abort();
+        }
         tracing::info!("plinth stopped");
         if let Err(e) = self.database.close().await {
             tracing::warn!(error = %e, "closing the database pool failed");
@@ -164,6 +170,32 @@ fn spawn_revocation_sync(
             }
         }
     })
+}
+
+/// How old a blob must be before the periodic reconciler may remove it: far longer than the
+/// moment between an upload's blob and its row.
+const RECONCILE_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
+
+/// Removes blobs that belong to no file every `interval` (the first run one interval after
+/// start); `None` when `interval` is zero. A failed run is logged and retried next time.
+fn spawn_reconciler(
+    files: plinth_files::FileService,
+    interval: std::time::Duration,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if interval.is_zero() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            if let Err(error) = files.reconcile(RECONCILE_MIN_AGE).await {
+                tracing::warn!(%error, "reconciling file storage failed");
+            }
+        }
+    }))
 }
 
 /// Everything the HTTP layer needs, wired from `settings`, `database` and `blobs`.

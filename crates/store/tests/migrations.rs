@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 15;
+const MIGRATIONS: usize = 16;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -63,6 +63,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000013_user_data",
             "m20261129_000017_totp_factors",
             "m20261129_000018_token_revocations",
+            "m20261129_000019_file_versions_storage_key",
         ]),
         "{}: oldest first: {status:?}",
         t.label

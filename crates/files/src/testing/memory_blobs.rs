@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 
-use crate::{BlobError, BlobKey, BlobStore, ByteRange, ByteStream};
+use plinth_kernel::Timestamp;
+
+use crate::{BlobEntry, BlobError, BlobKey, BlobListing, BlobStore, ByteRange, ByteStream};
 
 /// Size of the chunks [`MemoryBlobStore::get`] streams.
 const READ_CHUNK: usize = 64 * 1024;
@@ -16,7 +18,7 @@ const READ_CHUNK: usize = 64 * 1024;
 /// when its stream ended without error.
 #[derive(Clone, Default)]
 pub struct MemoryBlobStore {
-    blobs: Arc<Mutex<HashMap<String, Bytes>>>,
+    blobs: Arc<Mutex<HashMap<String, (Bytes, Timestamp)>>>,
     /// Set by [`MemoryBlobStore::set_unavailable`]: `check` then fails as an unreachable store.
     unavailable: Arc<AtomicBool>,
 }
@@ -39,7 +41,7 @@ impl MemoryBlobStore {
     /// The bytes under `key`, if any; for assertions in tests.
     #[must_use]
     pub fn bytes(&self, key: &BlobKey) -> Option<Bytes> {
-        self.blobs().get(key.as_str()).cloned()
+        self.blobs().get(key.as_str()).map(|(b, _)| b.clone())
     }
 
     /// Makes [`BlobStore::check`] fail with [`BlobError::Unavailable`] (or succeed again), as
@@ -48,7 +50,7 @@ impl MemoryBlobStore {
         self.unavailable.store(unavailable, Ordering::SeqCst);
     }
 
-    fn blobs(&self) -> MutexGuard<'_, HashMap<String, Bytes>> {
+    fn blobs(&self) -> MutexGuard<'_, HashMap<String, (Bytes, Timestamp)>> {
         self.blobs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -61,7 +63,8 @@ impl BlobStore for MemoryBlobStore {
             buf.extend_from_slice(&chunk.map_err(BlobError::Aborted)?);
         }
         let size = buf.len() as u64;
-        self.blobs().insert(key.0.clone(), buf.freeze());
+        self.blobs()
+            .insert(key.0.clone(), (buf.freeze(), chrono::Utc::now()));
         Ok(size)
     }
 
@@ -69,7 +72,7 @@ impl BlobStore for MemoryBlobStore {
         let all = self
             .blobs()
             .get(key.as_str())
-            .cloned()
+            .map(|(b, _)| b.clone())
             .ok_or(BlobError::NotFound)?;
         let bytes = match range {
             None => all,
@@ -103,6 +106,27 @@ impl BlobStore for MemoryBlobStore {
 
     async fn exists(&self, key: &BlobKey) -> Result<bool, BlobError> {
         Ok(self.blobs().contains_key(key.as_str()))
+    }
+
+    fn list(&self, prefix: &str) -> BlobListing {
+        let entries: Vec<Result<BlobEntry, BlobError>> = self
+            .blobs()
+            .iter()
+            .filter(|(key, _)| key.starts_with(prefix))
+            .map(|(key, (bytes, at))| {
+                Ok(BlobEntry {
+                    key: BlobKey(key.clone()),
+                    size: bytes.len() as u64,
+                    last_modified: *at,
+                })
+            })
+            .collect();
+        Box::pin(futures::stream::iter(entries))
+    }
+
+    /// Uploads are buffered here and stored whole, so none is ever left half-done.
+    async fn sweep_partial_uploads(&self, _before: Timestamp) -> Result<u64, BlobError> {
+        Ok(0)
     }
 
     async fn check(&self) -> Result<(), BlobError> {

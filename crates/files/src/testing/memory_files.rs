@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 
-use crate::{FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion, Viewer};
+use crate::{
+    BlobKey, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion, Viewer,
+};
 
 type ShareMap = HashMap<(FileId, Email), FileShare>;
 
@@ -285,6 +287,15 @@ impl FileRepository for MemoryFileRepository {
 
     async fn share_of(&self, id: FileId, grantee: &Email) -> Result<Option<FileShare>, RepoError> {
         Ok(self.share_rows().get(&(id, grantee.clone())).cloned())
+    }
+
+    async fn known_storage_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError> {
+        let versions = self.version_rows();
+        Ok(keys
+            .iter()
+            .filter(|key| versions.values().any(|v| &v.storage_key == *key))
+            .cloned()
+            .collect())
     }
 
     async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError> {

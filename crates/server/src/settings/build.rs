@@ -58,6 +58,7 @@ pub(super) fn from_figment(
         url: r.parsed("STORAGE_URL", storage_url)?,
         max_upload_bytes: r.number("MAX_UPLOAD_BYTES", 1, u64::MAX)?,
         allowed_file_types: file_types(&r)?,
+        reconcile_interval: r.duration("RECONCILE_INTERVAL", Duration::ZERO)?,
     };
     let mail = MailSettings {
         smtp_url: smtp_url(&r)?,

@@ -301,3 +301,105 @@ async fn migrate_status_lists_each_migration_and_up_down_change_it() {
         after.lines().count() - 1
     );
 }
+
+#[tokio::test]
+async fn kill_9_mid_upload_leaves_no_file_and_the_reconciler_removes_the_partial_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, db) = fresh_database_url(dir.path()).await;
+    let storage = dir.path().join("files");
+    let mut server = start_binary(dir.path(), &database_url, &storage).await;
+    let http = client();
+    let res = http
+        .post(format!("{}/api/v1/auth/register", server.address))
+        .json(&json!({ "email": unique_email(), "password": PASSWORD, "name": "Crash" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let token = res.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // 6 MiB at once (more than one 5 MiB part reaches the disk), then a trickle that never ends.
+    let chunks = futures::stream::unfold(0u32, |i| async move {
+        if i > 0 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let size = if i == 0 { 6 * 1024 * 1024 } else { 1024 };
+        Some((Ok::<_, std::io::Error>(vec![b'a'; size]), i + 1))
+    });
+    let part = reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(chunks))
+        .file_name("crash.txt")
+        .mime_str("text/plain")
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let upload = tokio::spawn(
+        http.post(format!("{}/api/v1/files", server.address))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while files_under(&storage).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the upload never reached the disk"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.child.kill().unwrap(); // SIGKILL: no cleanup runs
+    server.child.wait().unwrap();
+    upload.abort();
+    drop(server);
+
+    let left = files_under(&storage);
+    assert!(!left.is_empty(), "the crash left a partial upload behind");
+    let rows = plinth_store::Database::connect(&database_url, 1)
+        .await
+        .unwrap()
+        .files()
+        .totals()
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.count, 0,
+        "no file row for an upload that never finished"
+    );
+
+    let out = plinth(dir.path())
+        .args(["files", "reconcile", "--min-age", "0s"])
+        .env("DATABASE_URL", &database_url)
+        .env("STORAGE_URL", format!("file://{}", storage.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["partial_uploads_removed"], 1, "{report}");
+    assert_eq!(files_under(&storage), Vec::<std::path::PathBuf>::new());
+    drop(db);
+}
+
+/// Every regular file under `dir`, recursively (none when it does not exist).
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}

@@ -302,6 +302,21 @@ impl FileRepository for SeaFileRepository {
         shares::one(&self.conn, id, grantee).await
     }
 
+    async fn known_storage_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = file_versions::Entity::find()
+            .select_only()
+            .column(file_versions::Column::StorageKey)
+            .filter(file_versions::Column::StorageKey.is_in(keys.iter().map(|k| k.0.clone())))
+            .into_tuple::<String>()
+            .all(&self.conn)
+            .await
+            .map_err(repo_err)?;
+        Ok(rows.into_iter().map(BlobKey).collect())
+    }
+
     async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError> {
         shares::all(&self.conn, id).await
     }

@@ -152,6 +152,46 @@ pub async fn blob_store(store: Arc<dyn BlobStore>) {
         .await
         .expect("check succeeds on a healthy store");
 
+    // Listing under a prefix: every complete blob with its size and a recent write time,
+    // nothing from a failed upload, nothing outside the prefix.
+    let started = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let mut listed: Vec<crate::BlobEntry> = store
+        .list(&format!("{base}/"))
+        .map(|entry| entry.expect("listing"))
+        .collect()
+        .await;
+    listed.sort_by(|a, b| a.key.0.cmp(&b.key.0));
+    let names: Vec<(&str, u64)> = listed
+        .iter()
+        .map(|e| {
+            (
+                e.key.as_str().trim_start_matches(&format!("{base}/")),
+                e.size,
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("big", data.len() as u64),
+            ("empty", 0),
+            ("three-chunks", 16)
+        ],
+        "list shows the complete blobs under the prefix"
+    );
+    assert!(listed.iter().all(|e| e.last_modified > started));
+    let elsewhere = store.list("contract-none/").count().await;
+    assert_eq!(elsewhere, 0, "nothing under an unused prefix");
+    store
+        .sweep_partial_uploads(chrono::Utc::now() + chrono::Duration::minutes(1))
+        .await
+        .expect("sweeping succeeds");
+    assert_eq!(
+        read(&*store, &k, None).await,
+        b"hello blob world",
+        "sweeping never touches complete blobs"
+    );
+
     for k in [k, empty, big] {
         store.delete(&k).await.unwrap();
     }

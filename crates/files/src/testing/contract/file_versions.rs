@@ -13,6 +13,7 @@ pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, ow
     let created = chrono::Utc::now().trunc_subsecs(6) - chrono::Duration::hours(1);
     let id = FileId::new();
     let v1 = version(id, owner, 1, "draft.txt", 12, created);
+    let v1_key = v1.storage_key.clone();
     let file = v1.as_file(&FileObject {
         id,
         owner_id: owner,
@@ -79,6 +80,22 @@ pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, ow
         "newest first, every field"
     );
     assert_eq!(repo.version(id, 1).await.unwrap(), Some(v1.clone()));
+    let stranger = BlobKey(format!("files/{owner}/{id}/v9-nobody"));
+    let mut known = repo
+        .known_storage_keys(&[
+            stranger.clone(),
+            v2.storage_key.clone(),
+            v1.storage_key.clone(),
+        ])
+        .await
+        .unwrap();
+    known.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        known,
+        vec![v1.storage_key.clone(), v2.storage_key.clone()],
+        "every version's key is known, old ones too; a stranger is not"
+    );
+    assert!(repo.known_storage_keys(&[]).await.unwrap().is_empty());
 
     // Optimistic check: a stale previous version or an unknown file is NotFound.
     let mut tx = uow.begin().await.unwrap();
@@ -123,6 +140,13 @@ pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, ow
     tx.commit().await.unwrap();
     assert!(repo.versions(id).await.unwrap().is_empty());
     assert_eq!(repo.version(id, 1).await.unwrap(), None);
+    assert!(
+        repo.known_storage_keys(std::slice::from_ref(&v1_key))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a deleted file's keys are no longer known"
+    );
 }
 
 fn version(

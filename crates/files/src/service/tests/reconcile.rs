@@ -1,0 +1,71 @@
+//! The reconciler removes blobs no file names, and nothing else.
+
+use super::*;
+
+#[tokio::test]
+async fn blobs_of_no_file_go_and_files_and_recent_blobs_stay() {
+    let f = fixture(1024);
+    let owner = UserId::new();
+    let kept = f
+        .service
+        .upload(owner, input("kept.txt", &[b"keep me"]), &meta())
+        .await
+        .unwrap();
+    let deleted = f
+        .service
+        .upload(owner, input("deleted.txt", &[b"delete me"]), &meta())
+        .await
+        .unwrap();
+    // An upload whose row never got written, and a deletion whose blob removal never ran.
+    let orphan = BlobKey(format!("files/{owner}/{}/v1-crashed", FileId::new()));
+    f.blobs.put(&orphan, body(&[b"half done"])).await.unwrap();
+    let deleted_key = deleted.storage_key.clone();
+    let mut tx = plinth_kernel::UnitOfWork::begin(&MemoryUnitOfWork::new())
+        .await
+        .unwrap();
+    FileRepository::delete(&f.files, tx.as_mut(), deleted.id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Outside `files/`: not the reconciler's business.
+    let other = BlobKey("avatars/someone.png".into());
+    f.blobs.put(&other, body(&[b"png"])).await.unwrap();
+
+    // Everything was written "just now": all of it is too recent to judge.
+    f.clock.set(chrono::Utc::now());
+    let report = f
+        .service
+        .reconcile(chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(report.scanned, 3);
+    assert_eq!(report.too_recent, 3);
+    assert_eq!(report.orphans_removed, 0);
+    assert!(f.blobs.bytes(&orphan).is_some());
+
+    f.clock.set(chrono::Utc::now() + chrono::Duration::hours(2));
+    let report = f
+        .service
+        .reconcile(chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(report.orphans_removed, 2, "{report:?}");
+    assert!(
+        f.blobs.bytes(&orphan).is_none(),
+        "the crashed upload's blob"
+    );
+    assert!(
+        f.blobs.bytes(&deleted_key).is_none(),
+        "the deleted file's blob"
+    );
+    assert!(f.blobs.bytes(&other).is_some(), "outside files/");
+    let (_, body) = f.service.open(owner, kept.id, None).await.unwrap();
+    assert_eq!(read_all(body).await, b"keep me", "a live file is untouched");
+
+    let again = f
+        .service
+        .reconcile(chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(again.orphans_removed, 0, "a second run has nothing to do");
+}
