@@ -151,6 +151,18 @@ impl From<BillingError> for ApiError {
                 detail: "One or more fields are invalid.".to_owned(),
                 errors: errors.into_iter().collect(),
             },
+            BillingError::InvoiceNotFound => {
+                Self::NotFound("There is no such invoice.".to_owned())
+            }
+            BillingError::Transition(e) => Self::Conflict(format!("{e}.")),
+            BillingError::CustomerGone => Self::Conflict(
+                "The customer's account no longer exists, so the invoice cannot be issued."
+                    .to_owned(),
+            ),
+            BillingError::NumbersExhausted(year) => {
+                Self::Conflict(format!("Every invoice number of {year} is used."))
+            }
+            e @ BillingError::Render(_) => Self::Internal(Box::new(e)),
             BillingError::Money(e) => Self::field("price", e.to_string()),
             BillingError::Repo(e) => e.into(),
         }
