@@ -151,9 +151,7 @@ impl From<BillingError> for ApiError {
                 detail: "One or more fields are invalid.".to_owned(),
                 errors: errors.into_iter().collect(),
             },
-            BillingError::InvoiceNotFound => {
-                Self::NotFound("There is no such invoice.".to_owned())
-            }
+            BillingError::InvoiceNotFound => Self::NotFound("There is no such invoice.".to_owned()),
             BillingError::Transition(e) => Self::Conflict(format!("{e}.")),
             BillingError::CustomerGone => Self::Conflict(
                 "The customer's account no longer exists, so the invoice cannot be issued."
