@@ -243,3 +243,50 @@ async fn postgres_rolled_back_finalisation_gives_its_number_back() {
 async fn sqlite_rolled_back_finalisation_gives_its_number_back() {
     a_rolled_back_finalisation_gives_its_number_back(sqlite().await).await;
 }
+
+async fn concurrent_transitions_of_one_invoice_have_one_winner(t: TestDb) {
+    let user = create_user(&t.db).await;
+    let s = service(&t, t.db.audit());
+    for _ in 0..5 {
+        let id = draft(&s, user).await;
+        s.finalize_invoice(user, id, &RequestMeta::default())
+            .await
+            .unwrap();
+        let meta = RequestMeta::default();
+        let (paid, void) = tokio::join!(
+            s.mark_invoice_paid(user, id, &meta),
+            s.void_invoice(user, id, &meta),
+        );
+        assert!(
+            paid.is_ok() != void.is_ok(),
+            "{}: exactly one of pay and void wins: {paid:?} / {void:?}",
+            t.label
+        );
+        let loser = paid.err().or(void.err()).unwrap();
+        assert!(
+            matches!(loser, plinth_billing::BillingError::Transition(_)),
+            "{}: the loser is a 409 transition error: {loser:?}",
+            t.label
+        );
+        let stored = s.invoice(id).await.unwrap();
+        assert_eq!(
+            stored.paid_at.is_some(),
+            stored.status() == InvoiceStatus::Paid
+        );
+        assert_eq!(
+            stored.voided_at.is_some(),
+            stored.status() == InvoiceStatus::Void
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_transitions_have_one_winner() {
+    let Some(t) = postgres().await else { return };
+    concurrent_transitions_of_one_invoice_have_one_winner(t).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_transitions_have_one_winner() {
+    concurrent_transitions_of_one_invoice_have_one_winner(sqlite().await).await;
+}
