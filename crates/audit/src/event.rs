@@ -77,6 +77,21 @@ pub enum AuditAction {
     /// A plan was created or changed.
     #[serde(rename = "billing.plan_changed")]
     PlanChanged,
+    /// A draft invoice was created.
+    #[serde(rename = "billing.invoice_created")]
+    InvoiceCreated,
+    /// An invoice was finalised: numbered, its amounts frozen.
+    #[serde(rename = "billing.invoice_finalized")]
+    InvoiceFinalized,
+    /// An invoice was paid.
+    #[serde(rename = "billing.invoice_paid")]
+    InvoicePaid,
+    /// An open invoice was voided.
+    #[serde(rename = "billing.invoice_voided")]
+    InvoiceVoided,
+    /// An open invoice was given up on as a debt.
+    #[serde(rename = "billing.invoice_uncollectible")]
+    InvoiceUncollectible,
 }
 
 impl AuditAction {
@@ -103,6 +118,11 @@ impl AuditAction {
         Self::FileDeleted,
         Self::FileShared,
         Self::PlanChanged,
+        Self::InvoiceCreated,
+        Self::InvoiceFinalized,
+        Self::InvoicePaid,
+        Self::InvoiceVoided,
+        Self::InvoiceUncollectible,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -130,6 +150,11 @@ impl AuditAction {
             Self::FileDeleted => "file.deleted",
             Self::FileShared => "file.shared",
             Self::PlanChanged => "billing.plan_changed",
+            Self::InvoiceCreated => "billing.invoice_created",
+            Self::InvoiceFinalized => "billing.invoice_finalized",
+            Self::InvoicePaid => "billing.invoice_paid",
+            Self::InvoiceVoided => "billing.invoice_voided",
+            Self::InvoiceUncollectible => "billing.invoice_uncollectible",
         }
     }
 

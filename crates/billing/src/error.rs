@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use plinth_kernel::{MoneyError, RepoError};
 
+use crate::{RenderError, TransitionError};
+
 /// What [`crate::BillingService`] can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum BillingError {
@@ -14,8 +16,23 @@ pub enum BillingError {
     #[error("a plan with this code already exists")]
     CodeTaken,
     /// Invalid fields: field name → messages.
-    #[error("invalid plan")]
+    #[error("invalid input")]
     Invalid(BTreeMap<String, Vec<String>>),
+    /// No such invoice, or one the caller may not see (HTTP 404).
+    #[error("invoice not found")]
+    InvoiceNotFound,
+    /// A move the invoice state machine does not allow (HTTP 409).
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The customer's account is gone, so the invoice cannot be issued to it (HTTP 409).
+    #[error("the customer's account no longer exists")]
+    CustomerGone,
+    /// Every number of the year's sequence is used (HTTP 409).
+    #[error("no invoice numbers left for {0}")]
+    NumbersExhausted(i32),
+    /// The printable document could not be produced (HTTP 500).
+    #[error(transparent)]
+    Render(#[from] RenderError),
     /// Money rule broken.
     #[error(transparent)]
     Money(#[from] MoneyError),

@@ -35,7 +35,10 @@ mod error;
 mod line;
 pub mod math;
 mod number;
+mod ports;
 mod rate;
+mod record;
+mod restore;
 mod status;
 mod totals;
 
@@ -47,7 +50,10 @@ use plinth_kernel::{Currency, Money};
 pub use error::InvoiceError;
 pub use line::{InvoiceLine, LineInput, MAX_DESCRIPTION_CHARS};
 pub use number::{InvoiceNumber, InvoiceNumberError, MAX_SEQUENCE};
+pub use ports::{CustomerDirectory, InvoiceRenderer, InvoiceRepository, RenderError};
 pub use rate::{bps_to_percent, percent_to_bps};
+pub use record::{CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord};
+pub use restore::{InvoiceParts, RestoreError};
 pub use status::{InvoiceStatus, TransitionError};
 pub use totals::InvoiceTotals;
 

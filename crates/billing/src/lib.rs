@@ -13,9 +13,10 @@ pub mod testing;
 
 pub use error::BillingError;
 pub use invoice::{
-    Invoice, InvoiceError, InvoiceLine, InvoiceNumber, InvoiceStatus, InvoiceTotals, LineInput,
-    TransitionError,
+    CustomerDirectory, CustomerSnapshot, Invoice, InvoiceError, InvoiceFilter, InvoiceId,
+    InvoiceLine, InvoiceNumber, InvoiceRecord, InvoiceRenderer, InvoiceRepository, InvoiceStatus,
+    InvoiceTotals, LineInput, RenderError, TransitionError,
 };
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanId};
 pub use ports::BillingRepository;
-pub use service::BillingService;
+pub use service::{BillingService, Invoicing, NewInvoice, NewInvoiceLine};

@@ -1,5 +1,6 @@
-//! BillingService: plans (subscriptions and invoices come with issue #5).
+//! BillingService: plans and invoices.
 
+mod invoices;
 mod validate;
 
 #[cfg(test)]
@@ -12,6 +13,8 @@ use plinth_kernel::{Clock, RepoError, RequestMeta, UnitOfWork, UserId};
 
 use crate::{BillingError, BillingRepository, NewPlan, Plan, PlanId};
 
+pub use invoices::{Invoicing, NewInvoice, NewInvoiceLine};
+
 /// Billing use cases.
 #[derive(Clone)]
 pub struct BillingService {
@@ -19,6 +22,7 @@ pub struct BillingService {
     pub(crate) audit: Arc<dyn AuditLog>,
     pub(crate) uow: Arc<dyn UnitOfWork>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) invoicing: Option<Invoicing>,
 }
 
 impl BillingService {
@@ -35,6 +39,7 @@ impl BillingService {
             audit,
             uow,
             clock,
+            invoicing: None,
         }
     }
 

@@ -5,8 +5,11 @@
 //! apply at once and are undone if the transaction is dropped without commit.
 
 pub mod contract;
+pub mod invoice_contract;
+mod invoices;
 mod memory;
 
+pub use invoices::{MemoryCustomerDirectory, MemoryInvoiceRepository, TextInvoiceRenderer};
 pub use memory::MemoryBillingRepository;
 
 #[cfg(test)]
@@ -22,6 +25,16 @@ mod tests {
         contract::billing_repository(
             Arc::new(MemoryBillingRepository::new()),
             Arc::new(MemoryUnitOfWork::new()),
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn memory_invoice_repository_passes_the_contract() {
+        invoice_contract::invoice_repository(
+            Arc::new(MemoryInvoiceRepository::new()),
+            Arc::new(MemoryUnitOfWork::new()),
+            [plinth_kernel::UserId::new(), plinth_kernel::UserId::new()],
         )
         .await;
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_audit::AuditLog;
-use plinth_billing::BillingRepository;
+use plinth_billing::{BillingRepository, CustomerDirectory, InvoiceRepository};
 use plinth_files::FileRepository;
 use plinth_kernel::UnitOfWork;
 use plinth_sessions::SessionRepository;
@@ -20,8 +20,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, St
 
 use self::url::DatabaseUrl;
 use crate::{
-    SeaAuditLog, SeaBillingRepository, SeaFileRepository, SeaSessionRepository, SeaUnitOfWork,
-    SeaUserRepository, StoreError,
+    SeaAuditLog, SeaBillingRepository, SeaCustomerDirectory, SeaFileRepository,
+    SeaInvoiceRepository, SeaSessionRepository, SeaUnitOfWork, SeaUserRepository, StoreError,
 };
 
 /// How long [`Database::ping`] waits for `SELECT 1`.
@@ -153,6 +153,18 @@ impl Database {
     #[must_use]
     pub fn billing(&self) -> Arc<dyn BillingRepository> {
         Arc::new(SeaBillingRepository::new(self.conn.clone()))
+    }
+
+    /// The invoice repository (invoices, lines, number counters).
+    #[must_use]
+    pub fn invoices(&self) -> Arc<dyn InvoiceRepository> {
+        Arc::new(SeaInvoiceRepository::new(self.conn.clone()))
+    }
+
+    /// Customer names and emails, read from the accounts.
+    #[must_use]
+    pub fn customers(&self) -> Arc<dyn CustomerDirectory> {
+        Arc::new(SeaCustomerDirectory::new(self.conn.clone()))
     }
 }
 

@@ -5,6 +5,8 @@ pub mod audit_events;
 pub mod file_shares;
 pub mod file_versions;
 pub mod files;
+pub mod invoice_lines;
+pub mod invoices;
 pub mod one_time_tokens;
 pub mod plans;
 pub mod refresh_tokens;

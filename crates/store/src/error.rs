@@ -84,6 +84,7 @@ fn constraint_name(pg: &str) -> String {
     match pg {
         "uq_users_email" => "users.email".to_owned(),
         "uq_plans_code" => "plans.code".to_owned(),
+        "uq_invoices_number" => "invoices.number".to_owned(),
         "refresh_tokens_pkey" => "refresh_tokens.hash".to_owned(),
         other => match other.strip_suffix("_pkey") {
             Some(table) => format!("{table}.id"),

@@ -27,7 +27,7 @@ pub use database::{
 };
 pub use error::StoreError;
 pub use repos::{
-    AUDIT_CHAIN_LOCK_KEY, SeaAuditLog, SeaBillingRepository, SeaFileRepository,
-    SeaSessionRepository, SeaUserRepository,
+    AUDIT_CHAIN_LOCK_KEY, SeaAuditLog, SeaBillingRepository, SeaCustomerDirectory,
+    SeaFileRepository, SeaInvoiceRepository, SeaSessionRepository, SeaUserRepository,
 };
 pub use uow::{SeaTransaction, SeaUnitOfWork, db_tx};

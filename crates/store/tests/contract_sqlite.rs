@@ -44,3 +44,15 @@ async fn billing_repository_contract() {
     plinth_billing::testing::contract::billing_repository(t.db.billing(), t.db.unit_of_work())
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoice_repository_contract() {
+    let t = sqlite().await;
+    let users = [create_user(&t.db).await, create_user(&t.db).await];
+    plinth_billing::testing::invoice_contract::invoice_repository(
+        t.db.invoices(),
+        t.db.unit_of_work(),
+        users,
+    )
+    .await;
+}

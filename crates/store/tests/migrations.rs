@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 16;
+const MIGRATIONS: usize = 17;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -61,6 +61,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000011_login_lockout",
             "m20261129_000012_one_time_tokens",
             "m20261129_000013_user_data",
+            "m20261129_000014_invoices",
             "m20261129_000017_totp_factors",
             "m20261129_000018_token_revocations",
             "m20261129_000019_file_versions_storage_key",
@@ -85,6 +86,9 @@ async fn up_down_up(t: TestDb) {
         "file_versions",
         "plans",
         "one_time_tokens",
+        "invoices",
+        "invoice_lines",
+        "invoice_counters",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -126,6 +130,9 @@ async fn up_down_up(t: TestDb) {
         "file_versions",
         "plans",
         "one_time_tokens",
+        "invoices",
+        "invoice_lines",
+        "invoice_counters",
     ] {
         assert!(
             !table_exists(db, table).await,

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use plinth_billing::BillingError;
+use plinth_billing::{BillingError, InvoiceStatus, TransitionError};
 use plinth_files::{BlobError, FileError};
 use plinth_kernel::{PageRequestError, RepoError};
 use plinth_sessions::{AdminError, AuthError};
@@ -168,6 +168,27 @@ impl From<BillingError> for ApiError {
                 detail: "One or more fields are invalid.".to_owned(),
                 errors: errors.into_iter().collect(),
             },
+            BillingError::InvoiceNotFound => Self::NotFound("There is no such invoice.".to_owned()),
+            BillingError::Transition(TransitionError { from, to }) => {
+                let only = match to {
+                    InvoiceStatus::Open => "Only a draft invoice can be finalised",
+                    InvoiceStatus::Paid => "Only an open invoice can be marked paid",
+                    InvoiceStatus::Void => "Only an open invoice can be voided",
+                    InvoiceStatus::Uncollectible => {
+                        "Only an open invoice can be marked uncollectible"
+                    }
+                    InvoiceStatus::Draft => "No invoice goes back to draft",
+                };
+                Self::Conflict(format!("{only}; this one is {from}."))
+            }
+            BillingError::CustomerGone => Self::Conflict(
+                "The customer's account no longer exists, so the invoice cannot be issued."
+                    .to_owned(),
+            ),
+            BillingError::NumbersExhausted(year) => {
+                Self::Conflict(format!("Every invoice number of {year} is used."))
+            }
+            e @ BillingError::Render(_) => Self::Internal(Box::new(e)),
             BillingError::Money(e) => Self::field("price", e.to_string()),
             BillingError::Repo(e) => e.into(),
         }

@@ -15,6 +15,7 @@ use crate::openapi::responses::{
 use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
 
 mod audit;
+mod invoices;
 mod stats;
 mod users;
 
@@ -26,7 +27,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(stats::stats)
         .service(create_plan)
         .service(audit::list_audit)
-        .service(audit::verify_audit);
+        .service(audit::verify_audit)
+        .configure(invoices::configure);
 }
 
 /// Lists user accounts (permission `users:read`).

@@ -1,4 +1,4 @@
-//! `/api/v1/billing`: the public plan catalogue.
+//! `/api/v1/billing`: the public plan catalogue and the caller's invoices.
 
 use actix_web::{HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -7,8 +7,13 @@ use crate::dto::billing::{PlanBody, PlanListBody};
 use crate::openapi::responses::{Internal, Unavailable};
 use crate::{ApiError, AppState};
 
+mod invoices;
+
 pub(super) fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_plans);
+    cfg.service(list_plans)
+        .service(invoices::list_my_invoices)
+        .service(invoices::get_my_invoice)
+        .service(invoices::get_my_invoice_pdf);
 }
 
 /// Active plans with prices and features; no sign-in needed.

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use plinth_api::{AppState, HttpSettings, RateLimit, ReadinessCheck};
 use plinth_audit::AuditLog;
 use plinth_audit::testing::MemoryAuditLog;
-use plinth_billing::BillingService;
-use plinth_billing::testing::MemoryBillingRepository;
+use plinth_billing::testing::{MemoryBillingRepository, MemoryInvoiceRepository};
+use plinth_billing::{BillingService, CustomerDirectory, CustomerSnapshot, Invoicing};
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{FileLimits, FileService};
 use plinth_kernel::testing::MemoryUnitOfWork;
@@ -92,6 +92,23 @@ pub struct TestApp {
     pub auth: AuthService,
 }
 
+/// The test app's accounts as invoice customers.
+struct UsersAsCustomers(MemoryUserRepository);
+
+#[async_trait::async_trait]
+impl CustomerDirectory for UsersAsCustomers {
+    async fn customer(
+        &self,
+        user: plinth_kernel::UserId,
+    ) -> Result<Option<CustomerSnapshot>, plinth_kernel::RepoError> {
+        use plinth_users::UserRepository as _;
+        Ok(self.0.by_id(user).await?.map(|u| CustomerSnapshot {
+            email: u.email.as_str().to_owned(),
+            name: u.name.as_str().to_owned(),
+        }))
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
@@ -167,7 +184,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         audit.clone(),
         uow,
         clock,
-    );
+    )
+    .with_invoicing(Invoicing {
+        invoices: Arc::new(MemoryInvoiceRepository::new()),
+        customers: Arc::new(UsersAsCustomers(user_rows.clone())),
+        renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
+    });
     let mut readiness = options.readiness;
     if options.storage_check {
         readiness.push(("storage".to_owned(), Arc::new(files.clone())));

@@ -8,6 +8,7 @@ mod auth;
 mod edge;
 mod files;
 mod helpers;
+mod invoices;
 mod me_data;
 mod meta;
 mod metrics;

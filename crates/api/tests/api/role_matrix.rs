@@ -18,6 +18,21 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/admin/audit/verify", "audit:read"),
     ("get", "/api/v1/admin/stats", "stats:read"),
     ("post", "/api/v1/admin/plans", "billing:write"),
+    ("post", "/api/v1/admin/invoices", "billing:write"),
+    ("get", "/api/v1/admin/invoices", "billing:write"),
+    ("get", "/api/v1/admin/invoices/{id}", "billing:write"),
+    ("get", "/api/v1/admin/invoices/{id}/pdf", "billing:write"),
+    (
+        "post",
+        "/api/v1/admin/invoices/{id}/finalize",
+        "billing:write",
+    ),
+    ("post", "/api/v1/admin/invoices/{id}/void", "billing:write"),
+    (
+        "post",
+        "/api/v1/admin/invoices/{id}/mark-paid",
+        "billing:write",
+    ),
 ];
 
 /// A well-formed body, so that a refusal cannot come from body parsing instead of the check.
@@ -31,6 +46,11 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             "interval": "month",
             "trial_days": 0,
             "features": {}
+        })),
+        ("post", "/api/v1/admin/invoices") => Some(json!({
+            "user_id": "01939e4a-0000-7000-8000-00000000beef",
+            "currency": "USD",
+            "lines": [{ "description": "Matrix", "quantity": 1, "unit_amount": 100 }]
         })),
         ("patch", _) => Some(json!({ "name": "Renamed By Matrix" })),
         _ => None,

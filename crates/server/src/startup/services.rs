@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_billing::BillingService;
+use plinth_billing::{BillingService, Invoicing};
 use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox};
@@ -99,7 +99,12 @@ impl Services {
             limits,
         )
         .with_url_signer(url_signer(settings)?, &settings.server.public_url);
-        let billing = BillingService::new(database.billing(), audit, uow, clock);
+        let billing =
+            BillingService::new(database.billing(), audit, uow, clock).with_invoicing(Invoicing {
+                invoices: database.invoices(),
+                customers: database.customers(),
+                renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
+            });
         Ok(Self {
             auth,
             users,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::helpers::{PASSWORD, TestApp, plinth, spawn_app, unique_email, upload};
 
 /// Creates a super admin with `plinth admin create` and returns its access token.
-async fn super_admin(app: &TestApp) -> String {
+pub async fn super_admin(app: &TestApp) -> String {
     let email = unique_email();
     let dir = tempfile::tempdir().unwrap();
     let mut child = plinth(dir.path())

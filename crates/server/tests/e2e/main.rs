@@ -12,6 +12,7 @@ mod admin;
 mod admin_users;
 mod auth;
 mod files;
+mod invoices;
 mod process;
 mod recovery;
 mod revocation;

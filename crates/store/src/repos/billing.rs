@@ -1,4 +1,8 @@
-//! [`SeaBillingRepository`]: `plans` rows ↔ [`Plan`].
+//! [`SeaBillingRepository`]: `plans` rows ↔ [`Plan`]; invoices in [`invoices`].
+
+mod invoices;
+
+pub use invoices::{SeaCustomerDirectory, SeaInvoiceRepository};
 
 use std::collections::BTreeMap;
 

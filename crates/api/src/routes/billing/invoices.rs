@@ -1,0 +1,116 @@
+//! `/api/v1/billing/invoices`: the caller's own issued invoices and their PDFs.
+
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use actix_web::{HttpResponse, get, web};
+use plinth_billing::InvoiceId;
+
+use crate::dto::invoice::{InvoiceBody, InvoicePageBody, InvoicePdfBody};
+use crate::dto::page::PageQuery;
+use crate::openapi::responses::{BadRequest, Internal, NotFound, Unauthenticated, Unavailable};
+use crate::routes::NO_STORE;
+use crate::{ApiError, AppState, AuthUser};
+
+/// The caller's invoices (drafts are not issued yet and never listed).
+#[utoipa::path(
+    tag = "billing",
+    operation_id = "list_my_invoices",
+    summary = "List my invoices",
+    description = "The caller's issued invoices (`open`, `paid`, `void`, `uncollectible`), newest first, \
+        paginated with `limit` and `cursor`. Drafts are not shown until they are finalised.",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of invoices.", body = InvoicePageBody),
+        BadRequest, Unauthenticated, Internal, Unavailable
+    )
+)]
+#[get("/invoices")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list_my_invoices(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.try_into_domain()?;
+    let page = state
+        .billing
+        .customer_invoices(user.0.user_id, page)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(InvoicePageBody {
+            items: page.items.into_iter().map(InvoiceBody::from).collect(),
+            next_cursor: page.next_cursor.map(|c| c.encode()),
+        }))
+}
+
+/// One of the caller's invoices.
+#[utoipa::path(
+    tag = "billing",
+    operation_id = "get_my_invoice",
+    summary = "Get one of my invoices",
+    description = "An issued invoice of the caller. Another user's invoice, a draft and an unknown id \
+        are all 404.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Invoice id")),
+    responses(
+        (status = 200, description = "The invoice.", body = InvoiceBody),
+        Unauthenticated, NotFound, Internal, Unavailable
+    )
+)]
+#[get("/invoices/{id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn get_my_invoice(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<InvoiceId>,
+) -> Result<HttpResponse, ApiError> {
+    let record = state
+        .billing
+        .customer_invoice(user.0.user_id, id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(InvoiceBody::from(record)))
+}
+
+/// One of the caller's invoices as an A4 PDF.
+#[utoipa::path(
+    tag = "billing",
+    operation_id = "get_my_invoice_pdf",
+    summary = "Download one of my invoices as PDF",
+    description = "The invoice as a branded A4 PDF (number, dates, parties, lines, totals). Only issued \
+        invoices exist for their customer, so a draft is a 404 like another user's invoice.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Invoice id")),
+    responses(
+        (status = 200, description = "The PDF.", body = InvoicePdfBody, content_type = "application/pdf",
+            headers(("Content-Disposition" = String, description = "`inline; filename=\"INV-2026-000042.pdf\"`"))),
+        Unauthenticated, NotFound, Internal, Unavailable
+    )
+)]
+#[get("/invoices/{id}/pdf")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn get_my_invoice_pdf(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<InvoiceId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let record = state.billing.customer_invoice(user.0.user_id, id).await?;
+    // Issued invoices always have a number; the id is a fallback that cannot need quoting.
+    let name = record
+        .invoice
+        .number()
+        .map_or_else(|| id.to_string(), |n| n.to_string());
+    let (content_type, bytes) = state.billing.render(record).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("inline; filename=\"{name}.pdf\""),
+        ))
+        .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(bytes))
+}

@@ -1,0 +1,352 @@
+//! Invoices over HTTP: admin drafts and transitions, the customer's view and PDF.
+
+use plinth_audit::{AuditAction, AuditFilter, AuditLog};
+use plinth_kernel::PageRequest;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, spawn_app};
+
+fn draft_for(user_id: &str) -> Value {
+    json!({
+        "user_id": user_id,
+        "currency": "USD",
+        "lines": [
+            { "description": "Pro plan, March", "quantity": 1, "unit_amount": 14900 },
+            { "description": "Extra seats", "quantity": 3, "unit_amount": 1999 }
+        ],
+        "discount_percent": 10,
+        "tax_rate_bps": 825,
+        "due_in_days": 14
+    })
+}
+
+/// A customer (id, token) and an admin token.
+async fn parties(app: &TestApp) -> (String, String, String) {
+    let pair = app.register("customer@example.com").await;
+    let id = pair["user"]["id"].as_str().unwrap().to_owned();
+    let token = pair["access_token"].as_str().unwrap().to_owned();
+    (id, token, app.admin_token().await)
+}
+
+async fn create(app: &TestApp, admin: &str, body: &Value) -> Value {
+    let res = app
+        .post_json("/api/v1/admin/invoices", body, Some(admin))
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+async fn transition(app: &TestApp, admin: &str, id: &str, action: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/admin/invoices/{id}/{action}"),
+        &json!({}),
+        Some(admin),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_draft_is_finalised_paid_and_shown_to_its_customer() {
+    let app = spawn_app().await;
+    let (customer_id, customer, admin) = parties(&app).await;
+
+    let draft = create(&app, &admin, &draft_for(&customer_id)).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["number"], Value::Null);
+    assert_eq!(draft["customer"], Value::Null);
+    assert_eq!(draft["currency"], "USD");
+    // 14 900 + 5 997 = 20 897; 10 % = 2 090 (half-even); tax 1 106 + 445.
+    assert_eq!(
+        [
+            &draft["subtotal"],
+            &draft["discount"],
+            &draft["tax"],
+            &draft["total"]
+        ],
+        [&json!(20_897), &json!(2_090), &json!(1_551), &json!(20_358)]
+    );
+    assert_eq!(draft["lines"][1]["amount"], 5_997);
+    assert_eq!(draft["lines"][1]["discount"], 600);
+
+    // Not issued yet: the customer sees nothing.
+    let mine: Value = app
+        .get("/api/v1/billing/invoices", Some(&customer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"], json!([]));
+    let path = format!("/api/v1/billing/invoices/{id}");
+    assert_problem(app.get(&path, Some(&customer)).await, 404, "not_found").await;
+
+    // Paying a draft is a conflict.
+    let body = assert_problem(
+        transition(&app, &admin, &id, "mark-paid").await,
+        409,
+        "conflict",
+    )
+    .await;
+    assert_eq!(
+        body["detail"],
+        "Only an open invoice can be marked paid; this one is draft."
+    );
+
+    let res = transition(&app, &admin, &id, "finalize").await;
+    assert_eq!(res.status(), 200);
+    let open: Value = res.json().await.unwrap();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(open["number"], format!("INV-{year}-000001"));
+    assert_eq!(open["status"], "open");
+    assert_eq!(open["total"], 20_358, "totals are frozen as priced");
+    assert_eq!(open["customer"]["email"], "customer@example.com");
+    assert!(open["issued_at"].is_string() && open["due_at"].is_string());
+
+    let mine: Value = app
+        .get("/api/v1/billing/invoices", Some(&customer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["items"][0]["number"], open["number"]);
+    assert_eq!(mine["next_cursor"], Value::Null);
+    let got: Value = app.get(&path, Some(&customer)).await.json().await.unwrap();
+    assert_eq!(got, open);
+
+    let pdf = app.get(&format!("{path}/pdf"), Some(&customer)).await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(
+        pdf.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("INV-{year}-000001.pdf"))
+    );
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let number = format!("INV-{year}-000001");
+    assert!(bytes.windows(number.len()).any(|w| w == number.as_bytes()));
+
+    let res = transition(&app, &admin, &id, "mark-paid").await;
+    assert_eq!(res.status(), 200);
+    let paid: Value = res.json().await.unwrap();
+    assert_eq!(paid["status"], "paid");
+    assert!(paid["paid_at"].is_string());
+    for action in ["void", "finalize", "mark-paid"] {
+        let body =
+            assert_problem(transition(&app, &admin, &id, action).await, 409, "conflict").await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .ends_with("this one is paid."),
+            "{body}"
+        );
+    }
+    let after: Value = app.get(&path, Some(&customer)).await.json().await.unwrap();
+    assert_eq!(after, paid, "refused transitions change nothing");
+
+    let actions: Vec<AuditAction> = app
+        .audit_log
+        .list(&AuditFilter::default(), PageRequest::first(100))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.action)
+        .filter(|a| a.as_str().starts_with("billing.invoice"))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            AuditAction::InvoicePaid,
+            AuditAction::InvoiceFinalized,
+            AuditAction::InvoiceCreated
+        ]
+    );
+}
+
+#[tokio::test]
+async fn void_then_numbers_keep_counting_and_others_see_404() {
+    let app = spawn_app().await;
+    let (customer_id, customer, admin) = parties(&app).await;
+    let stranger = app.token("stranger@example.com").await;
+
+    let first = create(&app, &admin, &draft_for(&customer_id)).await;
+    let first = first["id"].as_str().unwrap();
+    assert_eq!(
+        transition(&app, &admin, first, "finalize").await.status(),
+        200
+    );
+    let res = transition(&app, &admin, first, "void").await;
+    assert_eq!(res.status(), 200);
+    let void: Value = res.json().await.unwrap();
+    assert_eq!(void["status"], "void");
+    assert!(void["voided_at"].is_string());
+
+    let second = create(&app, &admin, &draft_for(&customer_id)).await;
+    let second = second["id"].as_str().unwrap();
+    let open: Value = transition(&app, &admin, second, "finalize")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(open["number"].as_str().unwrap().ends_with("-000002"));
+
+    for path in [
+        format!("/api/v1/billing/invoices/{second}"),
+        format!("/api/v1/billing/invoices/{second}/pdf"),
+    ] {
+        assert_problem(app.get(&path, Some(&stranger)).await, 404, "not_found").await;
+        assert_eq!(app.get(&path, Some(&customer)).await.status(), 200);
+        assert_problem(app.get(&path, None).await, 401, "unauthenticated").await;
+    }
+    let theirs: Value = app
+        .get("/api/v1/billing/invoices", Some(&stranger))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["items"], json!([]));
+
+    let unknown = "01939e4a-0000-7000-8000-00000000beef";
+    for action in ["finalize", "void", "mark-paid"] {
+        assert_problem(
+            transition(&app, &admin, unknown, action).await,
+            404,
+            "not_found",
+        )
+        .await;
+    }
+    assert_problem(
+        transition(&app, &customer, second, "void").await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    // The admin list filters by status and user, newest first, paginated.
+    let open_only: Value = app
+        .get("/api/v1/admin/invoices?status=open", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open_only["items"].as_array().unwrap().len(), 1);
+    assert_eq!(open_only["items"][0]["id"], second);
+    let page: Value = app
+        .get(
+            &format!("/api/v1/admin/invoices?user_id={customer_id}&limit=1"),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], second);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let next: Value = app
+        .get(
+            &format!("/api/v1/admin/invoices?user_id={customer_id}&limit=1&cursor={cursor}"),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["items"][0]["id"], first);
+    assert_eq!(next["next_cursor"], Value::Null);
+
+    // Admins may preview a draft; it says DRAFT.
+    let draft = create(&app, &admin, &draft_for(&customer_id)).await;
+    let pdf = app
+        .get(
+            &format!(
+                "/api/v1/admin/invoices/{}/pdf",
+                draft["id"].as_str().unwrap()
+            ),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(pdf.status(), 200);
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.windows(5).any(|w| w == b"DRAFT"));
+}
+
+#[tokio::test]
+async fn bad_drafts_are_422_naming_each_field_and_store_nothing() {
+    let app = spawn_app().await;
+    let (customer_id, _, admin) = parties(&app).await;
+
+    let mut body = draft_for("01939e4a-0000-7000-8000-00000000beef");
+    body["lines"] = json!([
+        { "description": "  ", "quantity": 0, "unit_amount": -1 },
+        { "description": "x".repeat(501), "quantity": 1, "unit_amount": 5 }
+    ]);
+    body["tax_rate_bps"] = json!(10_001);
+    let problem = assert_problem(
+        app.post_json("/api/v1/admin/invoices", &body, Some(&admin))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            "lines[0].description",
+            "lines[0].quantity",
+            "lines[0].unit_amount",
+            "lines[1].description",
+            "tax_rate_bps",
+            "user_id"
+        ]
+    );
+
+    for (patch, field) in [
+        (json!({ "currency": "usd" }), "currency"),
+        (json!({ "currency": "XYZ" }), "currency"),
+        (json!({ "discount_percent": 101 }), "discount_percent"),
+        (json!({ "discount_bps": 500 }), "discount_bps"),
+        (json!({ "lines": [] }), "lines"),
+        (json!({ "due_in_days": 400 }), "due_in_days"),
+    ] {
+        let mut body = draft_for(&customer_id);
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let problem = assert_problem(
+            app.post_json("/api/v1/admin/invoices", &body, Some(&admin))
+                .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert!(problem["errors"][field].is_array(), "{field}: {problem}");
+    }
+    let all: Value = app
+        .get("/api/v1/admin/invoices", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["items"], json!([]), "nothing was stored");
+    // Floats are not money.
+    let mut body = draft_for(&customer_id);
+    body["lines"][0]["unit_amount"] = json!(149.0);
+    let res = app
+        .post_json("/api/v1/admin/invoices", &body, Some(&admin))
+        .await;
+    assert!(
+        res.status() == 400 || res.status() == 422,
+        "{}",
+        res.status()
+    );
+}

@@ -1,0 +1,102 @@
+//! Ports of invoicing: storage ([`InvoiceRepository`]), who the customers are
+//! ([`CustomerDirectory`]) and the printable document ([`InvoiceRenderer`]).
+
+use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
+
+use crate::invoice::{CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord, InvoiceStatus};
+
+/// Storage of invoices, their lines and the per-year number counters.
+#[async_trait::async_trait]
+pub trait InvoiceRepository: Send + Sync {
+    /// Inserts an invoice with its lines.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::Duplicate`] with `constraint == "invoices.id"` when the id
+    /// exists, and with `"invoices.number"` when the number is taken.
+    async fn insert_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: &InvoiceRecord,
+    ) -> Result<(), RepoError>;
+
+    /// Writes the invoice's status, number, customer, dates and `updated_at` — only if it is
+    /// still in status `from` (a compare-and-set, so two concurrent transitions cannot both
+    /// succeed). Lines and amounts are never rewritten: they are fixed at insertion.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when no invoice with this id is in status `from`,
+    /// and [`RepoError::Duplicate`] with `constraint == "invoices.number"` when the number is
+    /// taken.
+    async fn update_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: &InvoiceRecord,
+        from: InvoiceStatus,
+    ) -> Result<(), RepoError>;
+
+    /// Takes the next number of `year`'s sequence (1 for the first) by incrementing the
+    /// year's counter inside `tx`: the counter row stays locked until `tx` ends, a rollback
+    /// gives the number back, so numbers are gapless and never handed out twice, even across
+    /// replicas.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn next_invoice_number(
+        &self,
+        tx: &mut dyn Transaction,
+        year: i32,
+    ) -> Result<u32, RepoError>;
+
+    /// Finds an invoice with its lines.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn invoice(&self, id: InvoiceId) -> Result<Option<InvoiceRecord>, RepoError>;
+
+    /// Invoices matching `filter`, newest first (by id), one page at a time.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn invoices(
+        &self,
+        filter: &InvoiceFilter,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, RepoError>;
+
+    /// One customer's invoices other than drafts, newest first: what the customer sees.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn issued_invoices_of(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, RepoError>;
+}
+
+/// Who an account is, for the customer block of an invoice.
+#[async_trait::async_trait]
+pub trait CustomerDirectory: Send + Sync {
+    /// The account's email and name, or `None` when there is no such account.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError>;
+}
+
+/// Turns an invoice into a printable document.
+pub trait InvoiceRenderer: Send + Sync {
+    /// The document's media type, e.g. `application/pdf`.
+    fn content_type(&self) -> &'static str;
+
+    /// Renders `invoice` (a draft is marked as such on the page).
+    ///
+    /// # Errors
+    /// [`RenderError`] when the document cannot be produced.
+    fn render(&self, invoice: &InvoiceRecord) -> Result<Vec<u8>, RenderError>;
+}
+
+/// A document could not be rendered (HTTP 500).
+#[derive(Debug, thiserror::Error)]
+#[error("invoice rendering failed: {0}")]
+pub struct RenderError(pub String);

@@ -1,0 +1,417 @@
+//! Invoice use cases: drafts, finalisation with gapless numbering, payment, voiding, and the
+//! customer's view. Every change commits together with its audit entry.
+
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use chrono::Datelike as _;
+use plinth_audit::{AuditAction, AuditEvent};
+use plinth_kernel::{Currency, Page, PageRequest, RepoError, RequestMeta, Timestamp, UserId};
+
+use crate::invoice::{
+    CustomerDirectory, InvoiceFilter, InvoiceId, InvoiceNumber, InvoiceRecord, InvoiceRenderer,
+    InvoiceRepository, InvoiceStatus, TransitionError,
+};
+use crate::{BillingError, BillingService};
+
+/// The ports invoicing needs besides the plan repository.
+#[derive(Clone)]
+pub struct Invoicing {
+    /// Invoices, lines and number counters.
+    pub invoices: Arc<dyn InvoiceRepository>,
+    /// Customer names and emails, for the snapshot taken at finalisation.
+    pub customers: Arc<dyn CustomerDirectory>,
+    /// The printable document.
+    pub renderer: Arc<dyn InvoiceRenderer>,
+}
+
+/// A draft invoice to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvoice {
+    /// The customer's account.
+    pub user_id: UserId,
+    /// The one currency of every amount.
+    pub currency: Currency,
+    /// 1–[`validate::MAX_LINES`] lines.
+    pub lines: Vec<NewInvoiceLine>,
+    /// Discount, 0–10 000 basis points of the subtotal.
+    pub discount_bps: u32,
+    /// Tax rate, 0–10 000 basis points.
+    pub tax_rate_bps: u32,
+    /// Days from finalisation until payment is due, 0–365.
+    pub due_in_days: u32,
+}
+
+/// A line of a [`NewInvoice`]: `quantity × unit_amount` minor units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvoiceLine {
+    /// 1–500 characters after trimming.
+    pub description: String,
+    /// At least 1.
+    pub quantity: i64,
+    /// At least 0, in minor units of the invoice's currency.
+    pub unit_amount: i64,
+}
+
+impl BillingService {
+    /// Connects the invoicing ports; without them every invoice use case fails with an
+    /// internal error.
+    #[must_use]
+    pub fn with_invoicing(mut self, invoicing: Invoicing) -> Self {
+        self.invoicing = Some(invoicing);
+        self
+    }
+
+    fn invoicing(&self) -> Result<&Invoicing, BillingError> {
+        self.invoicing.as_ref().ok_or_else(|| {
+            BillingError::Repo(RepoError::internal(
+                "BillingService was built without invoicing ports",
+            ))
+        })
+    }
+
+    /// Creates a draft invoice for `new.user_id` on behalf of `actor` (an administrator;
+    /// the permission check is the API's job). The draft and a `billing.invoice_created`
+    /// audit entry commit together. Nothing is stored when any field is invalid.
+    ///
+    /// # Errors
+    /// [`BillingError::Invalid`] with every problem found (`user_id`, `lines`,
+    /// `lines[i].description|quantity|unit_amount`, `discount_bps`, `tax_rate_bps`,
+    /// `due_in_days`), [`BillingError::Repo`] on storage failure.
+    #[tracing::instrument(skip(self, new, meta), fields(user_id = %new.user_id))]
+    pub async fn create_invoice(
+        &self,
+        actor: UserId,
+        new: NewInvoice,
+        meta: &RequestMeta,
+    ) -> Result<InvoiceRecord, BillingError> {
+        let ports = self.invoicing()?;
+        let customer_exists = ports.customers.customer(new.user_id).await?.is_some();
+        let invoice = validate::draft(&new, customer_exists).map_err(BillingError::Invalid)?;
+        let now = self.clock.now();
+        let record = InvoiceRecord {
+            id: InvoiceId::new(),
+            user_id: new.user_id,
+            invoice,
+            due_in_days: new.due_in_days,
+            customer: None,
+            due_at: None,
+            issued_at: None,
+            paid_at: None,
+            voided_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.uow.begin().await?;
+        ports.invoices.insert_invoice(tx.as_mut(), &record).await?;
+        let event = invoice_event(AuditAction::InvoiceCreated, &record, now, meta).actor(actor);
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// `draft → open`: takes the next number of the current year from the counter inside the
+    /// same transaction as the invoice update and a `billing.invoice_finalized` audit entry
+    /// (a failure anywhere gives the number back), snapshots the customer's email and name,
+    /// and sets `issued_at` and `due_at = issued_at + due_in_days`. Lines and amounts were
+    /// fixed when the draft was created and never change again.
+    ///
+    /// # Errors
+    /// [`BillingError::InvoiceNotFound`], [`BillingError::Transition`] unless the invoice
+    /// is a draft (also when another request changed it meanwhile),
+    /// [`BillingError::CustomerGone`], [`BillingError::NumbersExhausted`],
+    /// [`BillingError::Repo`].
+    #[tracing::instrument(skip(self, meta))]
+    pub async fn finalize_invoice(
+        &self,
+        actor: UserId,
+        id: InvoiceId,
+        meta: &RequestMeta,
+    ) -> Result<InvoiceRecord, BillingError> {
+        let ports = self.invoicing()?;
+        let mut record = self.stored_invoice(id).await?;
+        record.status().transition(InvoiceStatus::Open)?;
+        let customer = ports
+            .customers
+            .customer(record.user_id)
+            .await?
+            .ok_or(BillingError::CustomerGone)?;
+        let now = self.clock.now();
+        let year = now.year();
+        let mut tx = self.uow.begin().await?;
+        let seq = ports
+            .invoices
+            .next_invoice_number(tx.as_mut(), year)
+            .await?;
+        let number =
+            InvoiceNumber::new(year, seq).map_err(|_| BillingError::NumbersExhausted(year))?;
+        record.invoice.finalize(number)?;
+        record.customer = Some(customer);
+        record.issued_at = Some(now);
+        record.due_at = Some(now + chrono::Duration::days(i64::from(record.due_in_days)));
+        record.updated_at = now;
+        if let Err(e) = ports
+            .invoices
+            .update_invoice(tx.as_mut(), &record, InvoiceStatus::Draft)
+            .await
+        {
+            drop(tx);
+            return Err(self.changed_meanwhile(e, id, InvoiceStatus::Open).await);
+        }
+        let event = invoice_event(AuditAction::InvoiceFinalized, &record, now, meta).actor(actor);
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// `open → paid` (sets `paid_at`), audited as `billing.invoice_paid`.
+    ///
+    /// # Errors
+    /// As [`Self::finalize_invoice`], with [`BillingError::Transition`] unless it is open.
+    pub async fn mark_invoice_paid(
+        &self,
+        actor: UserId,
+        id: InvoiceId,
+        meta: &RequestMeta,
+    ) -> Result<InvoiceRecord, BillingError> {
+        self.close_invoice(actor, id, InvoiceStatus::Paid, meta)
+            .await
+    }
+
+    /// `open → void` (sets `voided_at`), audited as `billing.invoice_voided`.
+    ///
+    /// # Errors
+    /// As [`Self::mark_invoice_paid`].
+    pub async fn void_invoice(
+        &self,
+        actor: UserId,
+        id: InvoiceId,
+        meta: &RequestMeta,
+    ) -> Result<InvoiceRecord, BillingError> {
+        self.close_invoice(actor, id, InvoiceStatus::Void, meta)
+            .await
+    }
+
+    /// `open → uncollectible`, audited as `billing.invoice_uncollectible` (for the overdue
+    /// job; `actor` is `None` when the system does it).
+    ///
+    /// # Errors
+    /// As [`Self::mark_invoice_paid`].
+    pub async fn mark_invoice_uncollectible(
+        &self,
+        actor: Option<UserId>,
+        id: InvoiceId,
+        meta: &RequestMeta,
+    ) -> Result<InvoiceRecord, BillingError> {
+        let ports = self.invoicing()?;
+        let mut record = self.stored_invoice(id).await?;
+        record.invoice.mark_uncollectible()?;
+        self.save_transition(
+            ports,
+            &mut record,
+            actor,
+            AuditAction::InvoiceUncollectible,
+            meta,
+        )
+        .await?;
+        Ok(record)
+    }
+
+    #[tracing::instrument(skip(self, meta))]
+    async fn close_invoice(
+        &self,
+        actor: UserId,
+        id: InvoiceId,
+        to: InvoiceStatus,
+        meta: &RequestMeta,
+    ) -> Result<InvoiceRecord, BillingError> {
+        let ports = self.invoicing()?;
+        let mut record = self.stored_invoice(id).await?;
+        let now = self.clock.now();
+        let action = match to {
+            InvoiceStatus::Paid => {
+                record.invoice.mark_paid()?;
+                record.paid_at = Some(now);
+                AuditAction::InvoicePaid
+            }
+            InvoiceStatus::Void => {
+                record.invoice.void()?;
+                record.voided_at = Some(now);
+                AuditAction::InvoiceVoided
+            }
+            other => {
+                return Err(TransitionError {
+                    from: record.status(),
+                    to: other,
+                }
+                .into());
+            }
+        };
+        self.save_transition(ports, &mut record, Some(actor), action, meta)
+            .await?;
+        Ok(record)
+    }
+
+    /// Writes a transition out of `open` with its audit entry.
+    async fn save_transition(
+        &self,
+        ports: &Invoicing,
+        record: &mut InvoiceRecord,
+        actor: Option<UserId>,
+        action: AuditAction,
+        meta: &RequestMeta,
+    ) -> Result<(), BillingError> {
+        let now = self.clock.now();
+        record.updated_at = now;
+        let mut tx = self.uow.begin().await?;
+        if let Err(e) = ports
+            .invoices
+            .update_invoice(tx.as_mut(), record, InvoiceStatus::Open)
+            .await
+        {
+            drop(tx);
+            return Err(self.changed_meanwhile(e, record.id, record.status()).await);
+        }
+        let mut event = invoice_event(action, record, now, meta);
+        if let Some(actor) = actor {
+            event = event.actor(actor);
+        }
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A compare-and-set that found the invoice no longer in the expected status: another
+    /// request moved it first. Reports the move from where it is now.
+    async fn changed_meanwhile(
+        &self,
+        e: RepoError,
+        id: InvoiceId,
+        to: InvoiceStatus,
+    ) -> BillingError {
+        if !matches!(e, RepoError::NotFound) {
+            return e.into();
+        }
+        match self.stored_invoice(id).await {
+            Ok(now) => TransitionError {
+                from: now.status(),
+                to,
+            }
+            .into(),
+            Err(e) => e,
+        }
+    }
+
+    async fn stored_invoice(&self, id: InvoiceId) -> Result<InvoiceRecord, BillingError> {
+        self.invoicing()?
+            .invoices
+            .invoice(id)
+            .await?
+            .ok_or(BillingError::InvoiceNotFound)
+    }
+
+    /// Any invoice, drafts included (for administrators).
+    ///
+    /// # Errors
+    /// [`BillingError::InvoiceNotFound`], [`BillingError::Repo`].
+    pub async fn invoice(&self, id: InvoiceId) -> Result<InvoiceRecord, BillingError> {
+        self.stored_invoice(id).await
+    }
+
+    /// Invoices matching `filter`, newest first (for administrators).
+    ///
+    /// # Errors
+    /// [`BillingError::Repo`].
+    pub async fn list_invoices(
+        &self,
+        filter: &InvoiceFilter,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, BillingError> {
+        Ok(self.invoicing()?.invoices.invoices(filter, page).await?)
+    }
+
+    /// `user`'s own invoice. Drafts are not issued yet, and so are as invisible to the
+    /// customer as other people's invoices.
+    ///
+    /// # Errors
+    /// [`BillingError::InvoiceNotFound`] for a draft, another user's or an unknown invoice.
+    pub async fn customer_invoice(
+        &self,
+        user: UserId,
+        id: InvoiceId,
+    ) -> Result<InvoiceRecord, BillingError> {
+        let record = self.stored_invoice(id).await?;
+        if record.user_id != user || record.status() == InvoiceStatus::Draft {
+            return Err(BillingError::InvoiceNotFound);
+        }
+        Ok(record)
+    }
+
+    /// `user`'s issued invoices (every status but draft), newest first.
+    ///
+    /// # Errors
+    /// [`BillingError::Repo`].
+    pub async fn customer_invoices(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, BillingError> {
+        Ok(self
+            .invoicing()?
+            .invoices
+            .issued_invoices_of(user, page)
+            .await?)
+    }
+
+    /// `user`'s invoice as a printable document: `(content type, bytes)`.
+    ///
+    /// # Errors
+    /// As [`Self::customer_invoice`]; [`BillingError::Render`].
+    pub async fn customer_invoice_document(
+        &self,
+        user: UserId,
+        id: InvoiceId,
+    ) -> Result<(&'static str, Vec<u8>), BillingError> {
+        let record = self.customer_invoice(user, id).await?;
+        self.render(record).await
+    }
+
+    /// Renders any invoice (a draft is marked DRAFT): `(content type, bytes)`.
+    ///
+    /// # Errors
+    /// [`BillingError::Render`], [`BillingError::Repo`].
+    pub async fn render(
+        &self,
+        record: InvoiceRecord,
+    ) -> Result<(&'static str, Vec<u8>), BillingError> {
+        let renderer = Arc::clone(&self.invoicing()?.renderer);
+        let content_type = renderer.content_type();
+        let bytes = tokio::task::spawn_blocking(move || renderer.render(&record))
+            .await
+            .map_err(|e| BillingError::Repo(RepoError::internal(e)))??;
+        Ok((content_type, bytes))
+    }
+}
+
+/// The audit entry of an invoice change: target, number, status and total.
+fn invoice_event(
+    action: AuditAction,
+    record: &InvoiceRecord,
+    at: Timestamp,
+    meta: &RequestMeta,
+) -> AuditEvent {
+    let inv = &record.invoice;
+    AuditEvent::new(action, at, meta)
+        .target("invoice", record.id)
+        .details(serde_json::json!({
+            "user_id": record.user_id,
+            "number": inv.number().map(|n| n.to_string()),
+            "status": inv.status().as_str(),
+            "total": inv.totals().total,
+            "currency": inv.currency().code(),
+        }))
+}

@@ -1,0 +1,305 @@
+//! The [`InvoiceRepository`] contract suite, run unchanged against every adapter. It uses
+//! fresh ids and a year of its own for the counters, and filters lists by its own users, so
+//! storage may already hold other invoices.
+
+// This function is a test body: a failed expectation is meant to panic.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
+
+use std::sync::Arc;
+
+use chrono::SubsecRound;
+use plinth_kernel::{Currency, Money, PageRequest, RepoError, Timestamp, UnitOfWork, UserId};
+
+use crate::invoice::{
+    CustomerSnapshot, Invoice, InvoiceFilter, InvoiceId, InvoiceNumber, InvoiceRecord,
+    InvoiceRepository, InvoiceStatus, LineInput,
+};
+
+/// Runs every [`InvoiceRepository`] promise against `repo`: insert/get round trip of every
+/// field and line (KWD, JPY), `Duplicate` on `invoices.id` and `invoices.number`, counters
+/// that start at 1, count up and give back a rolled-back number, the status compare-and-set
+/// of `update_invoice` (`NotFound` when the status moved) which never rewrites lines or
+/// amounts, lists newest first with filters and cursors, drafts hidden from
+/// `issued_invoices_of`, and rollback of inserts and updates. `users` are two accounts (a
+/// SQL adapter may require them to exist).
+///
+/// # Panics
+/// On the first broken promise.
+pub async fn invoice_repository(
+    repo: Arc<dyn InvoiceRepository>,
+    uow: Arc<dyn UnitOfWork>,
+    users: [UserId; 2],
+) {
+    let [alice, bob] = users;
+    let now = chrono::Utc::now().trunc_subsecs(6);
+
+    // Round trip of a draft with every field, in currencies of 3 and 0 decimals.
+    let kwd = draft(alice, "KWD", &[(3, 1_234), (1, 5)], 1250, 825, now);
+    let jpy = draft(alice, "JPY", &[(1, 1_500)], 0, 1000, now);
+    for r in [&kwd, &jpy] {
+        insert(&*repo, &*uow, r).await;
+        assert_eq!(
+            repo.invoice(r.id).await.unwrap().as_ref(),
+            Some(r),
+            "invoice() returns every field and line"
+        );
+    }
+    assert_eq!(repo.invoice(InvoiceId::new()).await.unwrap(), None);
+    let mut tx = uow.begin().await.unwrap();
+    match repo.insert_invoice(tx.as_mut(), &kwd).await {
+        Err(RepoError::Duplicate { constraint }) => assert_eq!(constraint, "invoices.id"),
+        other => panic!("a second insert of an id must be Duplicate(invoices.id): {other:?}"),
+    }
+    drop(tx);
+
+    // Counters: 1, 2, a rolled-back 3 given back, then 3.
+    let year = 2000 + i32::try_from(uuid::Uuid::now_v7().as_u128() % 7000).unwrap();
+    let mut numbers = Vec::new();
+    for _ in 0..2 {
+        let mut tx = uow.begin().await.unwrap();
+        numbers.push(repo.next_invoice_number(tx.as_mut(), year).await.unwrap());
+        tx.commit().await.unwrap();
+    }
+    {
+        let mut tx = uow.begin().await.unwrap();
+        assert_eq!(
+            repo.next_invoice_number(tx.as_mut(), year).await.unwrap(),
+            3
+        );
+    }
+    let mut tx = uow.begin().await.unwrap();
+    numbers.push(repo.next_invoice_number(tx.as_mut(), year).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(
+        numbers,
+        vec![1, 2, 3],
+        "gapless, and a rollback gives the number back"
+    );
+    let mut tx = uow.begin().await.unwrap();
+    assert_eq!(
+        repo.next_invoice_number(tx.as_mut(), year + 1)
+            .await
+            .unwrap(),
+        1,
+        "each year has its own sequence"
+    );
+    drop(tx);
+
+    // Finalise through the compare-and-set.
+    let number = InvoiceNumber::new(year, 1).unwrap();
+    let open = finalized(&kwd, number, now);
+    let mut tx = uow.begin().await.unwrap();
+    repo.update_invoice(tx.as_mut(), &open, InvoiceStatus::Draft)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(repo.invoice(kwd.id).await.unwrap().as_ref(), Some(&open));
+    let mut tx = uow.begin().await.unwrap();
+    let again = repo
+        .update_invoice(tx.as_mut(), &open, InvoiceStatus::Draft)
+        .await;
+    assert!(
+        matches!(again, Err(RepoError::NotFound)),
+        "update from a status the invoice has left: {again:?}"
+    );
+    drop(tx);
+
+    // Lines and amounts are never rewritten by an update.
+    let mut tampered = open.clone();
+    let mut other = Invoice::draft(open.invoice.currency());
+    other
+        .add_line(LineInput {
+            description: "not stored".into(),
+            quantity: 1,
+            unit_amount: Money::new(1, open.invoice.currency()),
+        })
+        .unwrap();
+    other.finalize(number).unwrap();
+    other.mark_paid().unwrap();
+    tampered.invoice = other;
+    tampered.paid_at = Some(now + chrono::Duration::days(2));
+    let mut tx = uow.begin().await.unwrap();
+    repo.update_invoice(tx.as_mut(), &tampered, InvoiceStatus::Open)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let paid = repo.invoice(kwd.id).await.unwrap().unwrap();
+    assert_eq!(paid.status(), InvoiceStatus::Paid);
+    assert_eq!(paid.paid_at, tampered.paid_at);
+    assert_eq!(
+        paid.invoice.lines(),
+        open.invoice.lines(),
+        "lines are fixed"
+    );
+    assert_eq!(
+        paid.invoice.totals(),
+        open.invoice.totals(),
+        "amounts are fixed"
+    );
+
+    // A number is unique.
+    let clash = finalized(&jpy, number, now);
+    let mut tx = uow.begin().await.unwrap();
+    match repo
+        .update_invoice(tx.as_mut(), &clash, InvoiceStatus::Draft)
+        .await
+    {
+        Err(RepoError::Duplicate { constraint }) => assert_eq!(constraint, "invoices.number"),
+        other => panic!("a taken number must be Duplicate(invoices.number): {other:?}"),
+    }
+    drop(tx);
+    assert_eq!(repo.invoice(jpy.id).await.unwrap().as_ref(), Some(&jpy));
+
+    // Lists: newest first, filters, cursors; the customer never sees drafts.
+    let mut bobs = Vec::new();
+    for i in 0..3 {
+        let d = draft(bob, "EUR", &[(1, 100 * (i + 1))], 0, 0, now);
+        insert(&*repo, &*uow, &d).await;
+        bobs.push(d);
+    }
+    let bob_open = finalized(&bobs[1], InvoiceNumber::new(year, 2).unwrap(), now);
+    let mut tx = uow.begin().await.unwrap();
+    repo.update_invoice(tx.as_mut(), &bob_open, InvoiceStatus::Draft)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let ids =
+        |p: &plinth_kernel::Page<InvoiceRecord>| p.items.iter().map(|r| r.id).collect::<Vec<_>>();
+    let by_bob = InvoiceFilter {
+        user_id: Some(bob),
+        status: None,
+    };
+    let first = repo.invoices(&by_bob, PageRequest::first(2)).await.unwrap();
+    assert_eq!(ids(&first), vec![bobs[2].id, bobs[1].id], "newest first");
+    let cursor = first.next_cursor.expect("a second page").encode();
+    let second = repo
+        .invoices(&by_bob, PageRequest::new(Some(2), Some(&cursor)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(ids(&second), vec![bobs[0].id]);
+    assert_eq!(second.next_cursor, None, "the last page has no cursor");
+    assert_eq!(
+        second.items[0], bobs[0],
+        "listed invoices carry every field"
+    );
+    let open_of_bob = repo
+        .invoices(
+            &InvoiceFilter {
+                user_id: Some(bob),
+                status: Some(InvoiceStatus::Open),
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids(&open_of_bob), vec![bobs[1].id]);
+    let paid_any = repo
+        .invoices(
+            &InvoiceFilter {
+                user_id: None,
+                status: Some(InvoiceStatus::Paid),
+            },
+            PageRequest::first(100),
+        )
+        .await
+        .unwrap();
+    assert!(paid_any.items.iter().any(|r| r.id == kwd.id));
+    assert!(
+        paid_any
+            .items
+            .iter()
+            .all(|r| r.status() == InvoiceStatus::Paid)
+    );
+    let issued = repo
+        .issued_invoices_of(bob, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(ids(&issued), vec![bobs[1].id], "drafts are not issued");
+    assert_eq!(issued.items[0], bob_open);
+    let alices = repo
+        .issued_invoices_of(alice, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(ids(&alices), vec![kwd.id], "only the user's own");
+
+    // Rollback of an insert and of an update.
+    let ghost = draft(alice, "USD", &[(1, 1)], 0, 0, now);
+    {
+        let mut tx = uow.begin().await.unwrap();
+        repo.insert_invoice(tx.as_mut(), &ghost).await.unwrap();
+        let voided = InvoiceRecord {
+            voided_at: Some(now),
+            invoice: {
+                let mut i = bob_open.invoice.clone();
+                i.void().unwrap();
+                i
+            },
+            ..bob_open.clone()
+        };
+        repo.update_invoice(tx.as_mut(), &voided, InvoiceStatus::Open)
+            .await
+            .unwrap();
+    }
+    assert_eq!(repo.invoice(ghost.id).await.unwrap(), None, "insert undone");
+    assert_eq!(
+        repo.invoice(bob_open.id).await.unwrap().as_ref(),
+        Some(&bob_open),
+        "update undone"
+    );
+}
+
+/// A priced draft of `user` (timestamps at microsecond precision, as SQL keeps them).
+fn draft(
+    user: UserId,
+    currency: &str,
+    lines: &[(i64, i64)],
+    discount_bps: u32,
+    tax_rate_bps: u32,
+    now: Timestamp,
+) -> InvoiceRecord {
+    let currency = Currency::parse(currency).unwrap();
+    let mut invoice = Invoice::draft(currency);
+    for (i, (quantity, unit)) in lines.iter().enumerate() {
+        invoice
+            .add_line(LineInput {
+                description: format!("Line {i}: «service» ✓"),
+                quantity: *quantity,
+                unit_amount: Money::new(*unit, currency),
+            })
+            .unwrap();
+    }
+    invoice.set_discount_bps(discount_bps).unwrap();
+    invoice.set_tax_rate_bps(tax_rate_bps).unwrap();
+    InvoiceRecord {
+        id: InvoiceId::new(),
+        user_id: user,
+        invoice,
+        due_in_days: 14,
+        customer: None,
+        due_at: None,
+        issued_at: None,
+        paid_at: None,
+        voided_at: None,
+        created_at: now - chrono::Duration::days(1),
+        updated_at: now - chrono::Duration::microseconds(1_500_001),
+    }
+}
+
+fn finalized(draft: &InvoiceRecord, number: InvoiceNumber, now: Timestamp) -> InvoiceRecord {
+    let mut r = draft.clone();
+    r.invoice.finalize(number).unwrap();
+    r.customer = Some(CustomerSnapshot {
+        email: "ada@example.com".into(),
+        name: "Ada Lovelace".into(),
+    });
+    r.issued_at = Some(now);
+    r.due_at = Some(now + chrono::Duration::days(14));
+    r.updated_at = now;
+    r
+}
+
+async fn insert(repo: &dyn InvoiceRepository, uow: &dyn UnitOfWork, r: &InvoiceRecord) {
+    let mut tx = uow.begin().await.unwrap();
+    repo.insert_invoice(tx.as_mut(), r).await.unwrap();
+    tx.commit().await.unwrap();
+}

@@ -1,0 +1,266 @@
+//! [`MemoryInvoiceRepository`], [`MemoryCustomerDirectory`] and [`TextInvoiceRenderer`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use plinth_kernel::testing::MemoryTransaction;
+use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
+
+use crate::invoice::{
+    CustomerDirectory, CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord, InvoiceRenderer,
+    InvoiceRepository, InvoiceStatus, RenderError,
+};
+
+#[derive(Default)]
+struct State {
+    invoices: HashMap<InvoiceId, InvoiceRecord>,
+    counters: HashMap<i32, u32>,
+}
+
+/// Invoices and counters in maps, with the SQL tables' promises: unique numbers, the
+/// status compare-and-set, frozen amounts, rollback of everything a dropped transaction wrote.
+#[derive(Clone, Default)]
+pub struct MemoryInvoiceRepository {
+    state: Arc<Mutex<State>>,
+}
+
+impl MemoryInvoiceRepository {
+    /// An empty repository.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers an undo step that puts `id` back as it was (`None`: removes it).
+    fn undo_invoice(&self, tx: &mut MemoryTransaction, id: InvoiceId, old: Option<InvoiceRecord>) {
+        let state = Arc::clone(&self.state);
+        tx.on_rollback(move || {
+            let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+            match old {
+                Some(old) => s.invoices.insert(id, old),
+                None => s.invoices.remove(&id),
+            };
+        });
+    }
+}
+
+fn number_taken(state: &State, record: &InvoiceRecord) -> bool {
+    record.invoice.number().is_some_and(|n| {
+        state
+            .invoices
+            .values()
+            .any(|r| r.id != record.id && r.invoice.number() == Some(n))
+    })
+}
+
+fn duplicate(constraint: &str) -> RepoError {
+    RepoError::Duplicate {
+        constraint: constraint.to_owned(),
+    }
+}
+
+/// Newest first, after the cursor, one more than the page for `Page::from_rows`.
+fn page_of(mut rows: Vec<InvoiceRecord>, page: PageRequest) -> Page<InvoiceRecord> {
+    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+    if let Some(cursor) = page.cursor() {
+        rows.retain(|r| r.id.as_uuid() < cursor.last_id());
+    }
+    rows.truncate(page.limit() as usize + 1);
+    Page::from_rows(rows, page, |r| r.id.as_uuid())
+}
+
+#[async_trait::async_trait]
+impl InvoiceRepository for MemoryInvoiceRepository {
+    async fn insert_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: &InvoiceRecord,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        {
+            let mut state = self.lock();
+            if state.invoices.contains_key(&invoice.id) {
+                return Err(duplicate("invoices.id"));
+            }
+            if number_taken(&state, invoice) {
+                return Err(duplicate("invoices.number"));
+            }
+            state.invoices.insert(invoice.id, invoice.clone());
+        }
+        self.undo_invoice(tx, invoice.id, None);
+        Ok(())
+    }
+
+    async fn update_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: &InvoiceRecord,
+        from: InvoiceStatus,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let previous = {
+            let mut state = self.lock();
+            let previous = state
+                .invoices
+                .get(&invoice.id)
+                .filter(|r| r.status() == from)
+                .cloned()
+                .ok_or(RepoError::NotFound)?;
+            if number_taken(&state, invoice) {
+                return Err(duplicate("invoices.number"));
+            }
+            // Lines, rates and amounts are fixed at insertion, as in the SQL adapter.
+            let mut parts = previous.invoice.to_parts();
+            parts.status = invoice.invoice.status();
+            parts.number = invoice.invoice.number();
+            let updated = InvoiceRecord {
+                invoice: crate::Invoice::restore(parts).map_err(RepoError::internal)?,
+                user_id: previous.user_id,
+                due_in_days: previous.due_in_days,
+                created_at: previous.created_at,
+                ..invoice.clone()
+            };
+            state.invoices.insert(invoice.id, updated);
+            previous
+        };
+        self.undo_invoice(tx, invoice.id, Some(previous));
+        Ok(())
+    }
+
+    async fn next_invoice_number(
+        &self,
+        tx: &mut dyn Transaction,
+        year: i32,
+    ) -> Result<u32, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let (previous, next) = {
+            let mut state = self.lock();
+            let previous = state.counters.get(&year).copied();
+            let next = previous
+                .unwrap_or(0)
+                .checked_add(1)
+                .ok_or_else(|| RepoError::internal("invoice counter overflow"))?;
+            state.counters.insert(year, next);
+            (previous, next)
+        };
+        let state = Arc::clone(&self.state);
+        tx.on_rollback(move || {
+            let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+            match previous {
+                Some(p) => s.counters.insert(year, p),
+                None => s.counters.remove(&year),
+            };
+        });
+        Ok(next)
+    }
+
+    async fn invoice(&self, id: InvoiceId) -> Result<Option<InvoiceRecord>, RepoError> {
+        Ok(self.lock().invoices.get(&id).cloned())
+    }
+
+    async fn invoices(
+        &self,
+        filter: &InvoiceFilter,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, RepoError> {
+        let rows = self
+            .lock()
+            .invoices
+            .values()
+            .filter(|r| filter.user_id.is_none_or(|u| r.user_id == u))
+            .filter(|r| filter.status.is_none_or(|s| r.status() == s))
+            .cloned()
+            .collect();
+        Ok(page_of(rows, page))
+    }
+
+    async fn issued_invoices_of(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, RepoError> {
+        let rows = self
+            .lock()
+            .invoices
+            .values()
+            .filter(|r| r.user_id == user && r.status() != InvoiceStatus::Draft)
+            .cloned()
+            .collect();
+        Ok(page_of(rows, page))
+    }
+}
+
+/// Customers in a map.
+#[derive(Clone, Default)]
+pub struct MemoryCustomerDirectory {
+    customers: Arc<Mutex<HashMap<UserId, CustomerSnapshot>>>,
+}
+
+impl MemoryCustomerDirectory {
+    /// An empty directory.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a customer.
+    pub fn insert(&self, user: UserId, email: &str, name: &str) {
+        self.customers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                user,
+                CustomerSnapshot {
+                    email: email.to_owned(),
+                    name: name.to_owned(),
+                },
+            );
+    }
+
+    /// Removes a customer, as deleting the account would.
+    pub fn remove(&self, user: UserId) {
+        self.customers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&user);
+    }
+}
+
+#[async_trait::async_trait]
+impl CustomerDirectory for MemoryCustomerDirectory {
+    async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError> {
+        Ok(self
+            .customers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&user)
+            .cloned())
+    }
+}
+
+/// Renders an invoice as a few lines of plain text (`text/plain`), for tests.
+#[derive(Clone, Copy, Default)]
+pub struct TextInvoiceRenderer;
+
+impl InvoiceRenderer for TextInvoiceRenderer {
+    fn content_type(&self) -> &'static str {
+        "text/plain; charset=utf-8"
+    }
+
+    fn render(&self, invoice: &InvoiceRecord) -> Result<Vec<u8>, RenderError> {
+        let number = invoice
+            .invoice
+            .number()
+            .map_or_else(|| "DRAFT".to_owned(), |n| n.to_string());
+        Ok(format!(
+            "Invoice {number}\nStatus {}\nTotal {}\n",
+            invoice.status(),
+            invoice.invoice.total()
+        )
+        .into_bytes())
+    }
+}

@@ -1,0 +1,338 @@
+//! [`SeaInvoiceRepository`]: `invoices` + `invoice_lines` rows ↔ [`InvoiceRecord`], the
+//! `invoice_counters` sequence, and [`SeaCustomerDirectory`] over `users`.
+
+use std::collections::HashMap;
+
+use plinth_billing::invoice::InvoiceParts;
+use plinth_billing::{
+    CustomerDirectory, CustomerSnapshot, Invoice, InvoiceFilter, InvoiceId, InvoiceLine,
+    InvoiceNumber, InvoiceRecord, InvoiceRepository, InvoiceStatus, InvoiceTotals,
+};
+use plinth_kernel::{Currency, Page, PageRequest, RepoError, Transaction, UserId};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+
+use crate::entities::{invoice_lines, invoices, users};
+use crate::error::repo_err;
+use crate::repos::{corrupt, fetch_limit};
+use crate::uow::db_tx;
+
+/// The [`InvoiceRepository`] on SQL.
+#[derive(Clone)]
+pub struct SeaInvoiceRepository {
+    conn: DatabaseConnection,
+}
+
+impl SeaInvoiceRepository {
+    /// A repository reading through `conn`.
+    #[must_use]
+    pub fn new(conn: DatabaseConnection) -> Self {
+        Self { conn }
+    }
+
+    /// The rows' lines, grouped by invoice and in position order, turned into records.
+    async fn with_lines(
+        &self,
+        rows: Vec<invoices::Model>,
+    ) -> Result<Vec<InvoiceRecord>, RepoError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut lines: HashMap<uuid::Uuid, Vec<invoice_lines::Model>> = HashMap::new();
+        for line in invoice_lines::Entity::find()
+            .filter(invoice_lines::Column::InvoiceId.is_in(ids))
+            .order_by_asc(invoice_lines::Column::InvoiceId)
+            .order_by_asc(invoice_lines::Column::Position)
+            .all(&self.conn)
+            .await
+            .map_err(repo_err)?
+        {
+            lines.entry(line.invoice_id).or_default().push(line);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let own = lines.remove(&row.id).unwrap_or_default();
+                to_domain(row, own)
+            })
+            .collect()
+    }
+
+    async fn page(
+        &self,
+        mut query: sea_orm::Select<invoices::Entity>,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, RepoError> {
+        if let Some(cursor) = page.cursor() {
+            query = query.filter(invoices::Column::Id.lt(cursor.last_id()));
+        }
+        let rows = query
+            .order_by_desc(invoices::Column::Id)
+            .limit(fetch_limit(page))
+            .all(&self.conn)
+            .await
+            .map_err(repo_err)?;
+        let records = self.with_lines(rows).await?;
+        Ok(Page::from_rows(records, page, |r| r.id.as_uuid()))
+    }
+}
+
+fn to_i32(n: u32, what: &str) -> Result<i32, RepoError> {
+    i32::try_from(n).map_err(|_| RepoError::internal(format!("{what} out of range")))
+}
+
+/// The columns `update_invoice` may write: status, number, customer, dates, `updated_at`.
+fn state_columns(r: &InvoiceRecord) -> Result<invoices::ActiveModel, RepoError> {
+    let customer = r
+        .customer
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(RepoError::internal)?;
+    Ok(invoices::ActiveModel {
+        status: Set(r.status().as_str().to_owned()),
+        number: Set(r.invoice.number().map(|n| n.to_string())),
+        customer: Set(customer),
+        due_at: Set(r.due_at),
+        issued_at: Set(r.issued_at),
+        paid_at: Set(r.paid_at),
+        voided_at: Set(r.voided_at),
+        updated_at: Set(r.updated_at),
+        ..Default::default()
+    })
+}
+
+fn to_domain(
+    row: invoices::Model,
+    lines: Vec<invoice_lines::Model>,
+) -> Result<InvoiceRecord, RepoError> {
+    let id = row.id;
+    let currency = Currency::parse(&row.currency)
+        .map_err(|e| corrupt(format_args!("invoices.currency of {id}: {e}")))?;
+    let status = InvoiceStatus::parse(&row.status)
+        .ok_or_else(|| corrupt(format_args!("invoices.status {:?} of {id}", row.status)))?;
+    let number = row
+        .number
+        .as_deref()
+        .map(InvoiceNumber::parse)
+        .transpose()
+        .map_err(|e| corrupt(format_args!("invoices.number of {id}: {e}")))?;
+    let customer = row
+        .customer
+        .map(serde_json::from_value::<CustomerSnapshot>)
+        .transpose()
+        .map_err(|e| corrupt(format_args!("invoices.customer of {id}: {e}")))?;
+    let unsigned = |n: i32, what: &str| {
+        u32::try_from(n).map_err(|_| corrupt(format_args!("invoices.{what} {n} of {id}")))
+    };
+    let invoice = Invoice::restore(InvoiceParts {
+        currency,
+        status,
+        number,
+        discount_bps: unsigned(row.discount_bps, "discount_bps")?,
+        tax_rate_bps: unsigned(row.tax_rate_bps, "tax_rate_bps")?,
+        lines: lines
+            .into_iter()
+            .map(|l| InvoiceLine {
+                description: l.description,
+                quantity: l.quantity,
+                unit_amount: l.unit_amount,
+                amount: l.amount,
+                discount: l.discount,
+                tax: l.tax,
+                total: l.total,
+            })
+            .collect(),
+        totals: InvoiceTotals {
+            subtotal: row.subtotal,
+            discount: row.discount,
+            tax: row.tax,
+            total: row.total,
+        },
+    })
+    .map_err(|e| corrupt(format_args!("invoice {id}: {e}")))?;
+    Ok(InvoiceRecord {
+        id: InvoiceId::from_uuid(id),
+        user_id: UserId::from_uuid(row.user_id),
+        invoice,
+        due_in_days: unsigned(row.due_in_days, "due_in_days")?,
+        customer,
+        due_at: row.due_at,
+        issued_at: row.issued_at,
+        paid_at: row.paid_at,
+        voided_at: row.voided_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+#[async_trait::async_trait]
+impl InvoiceRepository for SeaInvoiceRepository {
+    async fn insert_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        r: &InvoiceRecord,
+    ) -> Result<(), RepoError> {
+        let inv = &r.invoice;
+        let totals = inv.totals();
+        let mut row = state_columns(r)?;
+        row.id = Set(r.id.as_uuid());
+        row.user_id = Set(r.user_id.as_uuid());
+        row.currency = Set(inv.currency().code().to_owned());
+        row.discount_bps = Set(to_i32(inv.discount_bps(), "discount_bps")?);
+        row.tax_rate_bps = Set(to_i32(inv.tax_rate_bps(), "tax_rate_bps")?);
+        row.subtotal = Set(totals.subtotal);
+        row.discount = Set(totals.discount);
+        row.tax = Set(totals.tax);
+        row.total = Set(totals.total);
+        row.due_in_days = Set(to_i32(r.due_in_days, "due_in_days")?);
+        row.created_at = Set(r.created_at);
+        let lines = inv
+            .lines()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                Ok(invoice_lines::ActiveModel {
+                    invoice_id: Set(r.id.as_uuid()),
+                    position: Set(
+                        i32::try_from(i).map_err(|_| RepoError::internal("too many lines"))?
+                    ),
+                    description: Set(l.description.clone()),
+                    quantity: Set(l.quantity),
+                    unit_amount: Set(l.unit_amount),
+                    amount: Set(l.amount),
+                    discount: Set(l.discount),
+                    tax: Set(l.tax),
+                    total: Set(l.total),
+                })
+            })
+            .collect::<Result<Vec<_>, RepoError>>()?;
+        let db = db_tx(tx)?;
+        invoices::Entity::insert(row)
+            .exec_without_returning(db)
+            .await
+            .map_err(repo_err)?;
+        if !lines.is_empty() {
+            invoice_lines::Entity::insert_many(lines)
+                .exec_without_returning(db)
+                .await
+                .map_err(repo_err)?;
+        }
+        Ok(())
+    }
+
+    async fn update_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        r: &InvoiceRecord,
+        from: InvoiceStatus,
+    ) -> Result<(), RepoError> {
+        let result = invoices::Entity::update_many()
+            .set(state_columns(r)?)
+            .filter(invoices::Column::Id.eq(r.id.as_uuid()))
+            .filter(invoices::Column::Status.eq(from.as_str()))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        if result.rows_affected == 0 {
+            Err(RepoError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn next_invoice_number(
+        &self,
+        tx: &mut dyn Transaction,
+        year: i32,
+    ) -> Result<u32, RepoError> {
+        let db = db_tx(tx)?;
+        let backend = db.get_database_backend();
+        let placeholder = if backend == DbBackend::Postgres {
+            "$1"
+        } else {
+            "?"
+        };
+        // One statement, atomic on both backends: the first number of a year creates the
+        // row; later ones increment it and keep it locked until the transaction ends.
+        let sql = format!(
+            "INSERT INTO invoice_counters (\"year\", last_number) VALUES ({placeholder}, 1) \
+             ON CONFLICT (\"year\") DO UPDATE SET last_number = invoice_counters.last_number + 1 \
+             RETURNING last_number"
+        );
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, [year.into()]))
+            .await
+            .map_err(repo_err)?
+            .ok_or_else(|| RepoError::internal("the counter upsert returned no row"))?;
+        let last: i64 = row.try_get("", "last_number").map_err(repo_err)?;
+        u32::try_from(last).map_err(|_| corrupt(format_args!("invoice_counters {year}: {last}")))
+    }
+
+    async fn invoice(&self, id: InvoiceId) -> Result<Option<InvoiceRecord>, RepoError> {
+        let Some(row) = invoices::Entity::find_by_id(id.as_uuid())
+            .one(&self.conn)
+            .await
+            .map_err(repo_err)?
+        else {
+            return Ok(None);
+        };
+        Ok(self.with_lines(vec![row]).await?.pop())
+    }
+
+    async fn invoices(
+        &self,
+        filter: &InvoiceFilter,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, RepoError> {
+        let mut query = invoices::Entity::find();
+        if let Some(user) = filter.user_id {
+            query = query.filter(invoices::Column::UserId.eq(user.as_uuid()));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(invoices::Column::Status.eq(status.as_str()));
+        }
+        self.page(query, page).await
+    }
+
+    async fn issued_invoices_of(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, RepoError> {
+        let query = invoices::Entity::find()
+            .filter(invoices::Column::UserId.eq(user.as_uuid()))
+            .filter(invoices::Column::Status.ne(InvoiceStatus::Draft.as_str()));
+        self.page(query, page).await
+    }
+}
+
+/// The [`CustomerDirectory`] over the `users` table.
+#[derive(Clone)]
+pub struct SeaCustomerDirectory {
+    conn: DatabaseConnection,
+}
+
+impl SeaCustomerDirectory {
+    /// A directory reading through `conn`.
+    #[must_use]
+    pub fn new(conn: DatabaseConnection) -> Self {
+        Self { conn }
+    }
+}
+
+#[async_trait::async_trait]
+impl CustomerDirectory for SeaCustomerDirectory {
+    async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError> {
+        Ok(users::Entity::find_by_id(user.as_uuid())
+            .one(&self.conn)
+            .await
+            .map_err(repo_err)?
+            .map(|u| CustomerSnapshot {
+                email: u.email,
+                name: u.name,
+            }))
+    }
+}

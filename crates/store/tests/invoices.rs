@@ -1,0 +1,292 @@
+//! Invoices on real databases: the database itself refuses to change a finalised invoice
+//! (triggers, SQLite and PostgreSQL), parallel finalisations take consecutive numbers, and a
+//! rolled-back finalisation gives its number back.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{TestDb, create_user, postgres, sqlite};
+use plinth_audit::AuditLog;
+use plinth_audit::testing::FailingAuditLog;
+use plinth_billing::testing::TextInvoiceRenderer;
+use plinth_billing::{
+    BillingService, InvoiceId, InvoiceStatus, Invoicing, NewInvoice, NewInvoiceLine,
+};
+use plinth_kernel::{Currency, RequestMeta, SystemClock, UserId};
+use sea_orm::{ConnectionTrait, Statement};
+
+fn service(t: &TestDb, audit: Arc<dyn AuditLog>) -> BillingService {
+    BillingService::new(
+        t.db.billing(),
+        audit,
+        t.db.unit_of_work(),
+        Arc::new(SystemClock),
+    )
+    .with_invoicing(Invoicing {
+        invoices: t.db.invoices(),
+        customers: t.db.customers(),
+        renderer: Arc::new(TextInvoiceRenderer),
+    })
+}
+
+fn new_invoice(user: UserId) -> NewInvoice {
+    NewInvoice {
+        user_id: user,
+        currency: Currency::parse("EUR").unwrap(),
+        lines: vec![
+            NewInvoiceLine {
+                description: "Consulting".into(),
+                quantity: 3,
+                unit_amount: 12_000,
+            },
+            NewInvoiceLine {
+                description: "Travel".into(),
+                quantity: 1,
+                unit_amount: 4_550,
+            },
+        ],
+        discount_bps: 500,
+        tax_rate_bps: 2000,
+        due_in_days: 30,
+    }
+}
+
+async fn draft(s: &BillingService, user: UserId) -> InvoiceId {
+    s.create_invoice(user, new_invoice(user), &RequestMeta::default())
+        .await
+        .unwrap()
+        .id
+}
+
+/// Runs `sql` with `id` substituted; `Ok` when the database accepted it.
+async fn raw(t: &TestDb, sql: &str, id: InvoiceId) -> Result<u64, sea_orm::DbErr> {
+    let conn = t.db.connection();
+    let sql = sql.replace("{id}", &quoted_id(t, id));
+    conn.execute_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .map(|r| r.rows_affected())
+}
+
+/// How a UUID literal is spelled in SQL: text on PostgreSQL, the stored blob on SQLite.
+fn quoted_id(t: &TestDb, id: InvoiceId) -> String {
+    if t.label == "postgres" {
+        format!("'{}'", id.as_uuid())
+    } else {
+        format!("x'{}'", id.as_uuid().simple())
+    }
+}
+
+async fn the_database_freezes_finalised_invoices(t: TestDb) {
+    let user = create_user(&t.db).await;
+    let s = service(&t, t.db.audit());
+    let open = draft(&s, user).await;
+    let still_draft = draft(&s, user).await;
+    s.finalize_invoice(user, open, &RequestMeta::default())
+        .await
+        .unwrap();
+
+    // A draft's amounts and lines may still change…
+    assert_eq!(
+        raw(
+            &t,
+            "UPDATE invoices SET total = total + 1, tax = tax + 1 WHERE id = {id}",
+            still_draft
+        )
+        .await
+        .unwrap(),
+        1,
+        "{}: a draft is editable",
+        t.label
+    );
+    raw(
+        &t,
+        "UPDATE invoice_lines SET tax = tax + 1 WHERE invoice_id = {id} AND position = 0",
+        still_draft,
+    )
+    .await
+    .unwrap();
+
+    // …a finalised invoice's never do, whoever asks.
+    for sql in [
+        "UPDATE invoices SET total = total + 1 WHERE id = {id}",
+        "UPDATE invoices SET subtotal = 0, discount = 0, tax = 0, total = 0 WHERE id = {id}",
+        "UPDATE invoices SET currency = 'USD' WHERE id = {id}",
+        "UPDATE invoices SET number = NULL WHERE id = {id}",
+        "UPDATE invoices SET tax_rate_bps = 0 WHERE id = {id}",
+        "UPDATE invoice_lines SET amount = amount + 1 WHERE invoice_id = {id}",
+        "DELETE FROM invoice_lines WHERE invoice_id = {id}",
+        "DELETE FROM invoices WHERE id = {id}",
+        "INSERT INTO invoice_lines (invoice_id, position, description, quantity, unit_amount, \
+         amount, discount, tax, total) VALUES ({id}, 9, 'late', 1, 1, 1, 0, 0, 1)",
+    ] {
+        let result = raw(&t, sql, open).await;
+        assert!(
+            result.is_err(),
+            "{}: the database accepted {sql:?} on a finalised invoice",
+            t.label
+        );
+    }
+    // Status moves and payment dates are still allowed (that is how it gets paid).
+    s.mark_invoice_paid(user, open, &RequestMeta::default())
+        .await
+        .unwrap();
+    let stored = s.invoice(open).await.unwrap();
+    assert_eq!(stored.status(), InvoiceStatus::Paid);
+    assert_eq!(stored.invoice.totals().total, 46_226, "{}", t.label);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_freezes_finalised_invoices() {
+    the_database_freezes_finalised_invoices(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_freezes_finalised_invoices() {
+    let Some(t) = postgres().await else { return };
+    the_database_freezes_finalised_invoices(t).await;
+}
+
+async fn parallel_finalisations_take_consecutive_numbers(t: TestDb, n: usize) {
+    let user = create_user(&t.db).await;
+    let s = service(&t, t.db.audit());
+    let mut drafts = Vec::new();
+    for _ in 0..n {
+        drafts.push(draft(&s, user).await);
+    }
+    let tasks: Vec<_> = drafts
+        .iter()
+        .map(|id| {
+            let s = s.clone();
+            let id = *id;
+            tokio::spawn(async move { s.finalize_invoice(user, id, &RequestMeta::default()).await })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        let record = task.await.unwrap().unwrap();
+        numbers.push(record.invoice.number().unwrap());
+    }
+    numbers.sort();
+    let year = numbers[0].year();
+    let seqs: Vec<u32> = numbers.iter().map(|n| n.seq()).collect();
+    assert_eq!(
+        seqs,
+        (1..=u32::try_from(n).unwrap()).collect::<Vec<_>>(),
+        "{}: {n} parallel finalisations must take 1..={n} with no gap or duplicate",
+        t.label
+    );
+    assert!(numbers.iter().all(|x| x.year() == year));
+    // Every invoice holds the number it was given.
+    for id in drafts {
+        let stored = s.invoice(id).await.unwrap();
+        assert_eq!(stored.status(), InvoiceStatus::Open);
+        assert!(numbers.contains(&stored.invoice.number().unwrap()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_parallel_finalisations_take_consecutive_numbers() {
+    let Some(t) = postgres().await else { return };
+    parallel_finalisations_take_consecutive_numbers(t, 20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_parallel_finalisations_take_consecutive_numbers() {
+    parallel_finalisations_take_consecutive_numbers(sqlite().await, 8).await;
+}
+
+async fn a_rolled_back_finalisation_gives_its_number_back(t: TestDb) {
+    let user = create_user(&t.db).await;
+    let good = service(&t, t.db.audit());
+    let failing = service(&t, Arc::new(FailingAuditLog));
+    let first = draft(&good, user).await;
+    let second = draft(&good, user).await;
+    // The audit entry fails after the number was taken: everything rolls back.
+    assert!(
+        failing
+            .finalize_invoice(user, first, &RequestMeta::default())
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        good.invoice(first).await.unwrap().status(),
+        InvoiceStatus::Draft,
+        "{}",
+        t.label
+    );
+    let open = good
+        .finalize_invoice(user, second, &RequestMeta::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        open.invoice.number().unwrap().seq(),
+        1,
+        "{}: the rolled-back number is given again",
+        t.label
+    );
+    let open = good
+        .finalize_invoice(user, first, &RequestMeta::default())
+        .await
+        .unwrap();
+    assert_eq!(open.invoice.number().unwrap().seq(), 2, "{}", t.label);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_rolled_back_finalisation_gives_its_number_back() {
+    let Some(t) = postgres().await else { return };
+    a_rolled_back_finalisation_gives_its_number_back(t).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_rolled_back_finalisation_gives_its_number_back() {
+    a_rolled_back_finalisation_gives_its_number_back(sqlite().await).await;
+}
+
+async fn concurrent_transitions_of_one_invoice_have_one_winner(t: TestDb) {
+    let user = create_user(&t.db).await;
+    let s = service(&t, t.db.audit());
+    for _ in 0..5 {
+        let id = draft(&s, user).await;
+        s.finalize_invoice(user, id, &RequestMeta::default())
+            .await
+            .unwrap();
+        let meta = RequestMeta::default();
+        let (paid, void) = tokio::join!(
+            s.mark_invoice_paid(user, id, &meta),
+            s.void_invoice(user, id, &meta),
+        );
+        assert!(
+            paid.is_ok() != void.is_ok(),
+            "{}: exactly one of pay and void wins: {paid:?} / {void:?}",
+            t.label
+        );
+        let loser = paid.err().or(void.err()).unwrap();
+        assert!(
+            matches!(loser, plinth_billing::BillingError::Transition(_)),
+            "{}: the loser is a 409 transition error: {loser:?}",
+            t.label
+        );
+        let stored = s.invoice(id).await.unwrap();
+        assert_eq!(
+            stored.paid_at.is_some(),
+            stored.status() == InvoiceStatus::Paid
+        );
+        assert_eq!(
+            stored.voided_at.is_some(),
+            stored.status() == InvoiceStatus::Void
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_transitions_have_one_winner() {
+    let Some(t) = postgres().await else { return };
+    concurrent_transitions_of_one_invoice_have_one_winner(t).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_transitions_have_one_winner() {
+    concurrent_transitions_of_one_invoice_have_one_winner(sqlite().await).await;
+}
