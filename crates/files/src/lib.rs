@@ -16,7 +16,7 @@ pub use blob::{BlobEntry, BlobError, BlobKey, BlobListing, ByteRange, ByteStream
 pub use error::FileError;
 pub use file::{FileId, FileObject, FileTotals, FileVersion};
 pub use ports::{BlobStore, FileRepository};
-pub use service::{FileLimits, FileService, ReconcileReport, UploadInput};
+pub use service::{ErasedFiles, FileLimits, FileService, ReconcileReport, UploadInput};
 pub use share::{FileShare, SharePermission, Viewer};
 pub use signing::{
     MAX_SIGNED_URL_SECONDS, SignedParams, SignedUrl, UrlSignature, UrlSigner, signed_payload,

@@ -116,6 +116,16 @@ pub trait FileRepository: Send + Sync {
         grantee: &Email,
     ) -> Result<(), RepoError>;
 
+    /// Ends every share with `grantee` (an account being erased); returns how many.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn delete_shares_to(
+        &self,
+        tx: &mut dyn Transaction,
+        grantee: &Email,
+    ) -> Result<u64, RepoError>;
+
     /// The share of file `id` with `grantee`, if any.
     ///
     /// # Errors

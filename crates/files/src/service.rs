@@ -4,6 +4,7 @@
 //! transaction fails the blob is removed again, so a row never exists without its blob.
 
 mod access;
+mod erase;
 mod locks;
 mod reconcile;
 mod shares;
@@ -15,6 +16,7 @@ mod tests;
 mod upload;
 mod versions;
 
+pub use erase::ErasedFiles;
 pub use reconcile::ReconcileReport;
 
 use std::collections::BTreeSet;

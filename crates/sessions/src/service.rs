@@ -16,6 +16,7 @@ use crate::{
 };
 
 mod admin;
+mod erase;
 mod login;
 mod mfa;
 mod recovery;

@@ -169,3 +169,18 @@ impl UserListQuery {
         ))
     }
 }
+
+/// `DELETE /me`. Not `Debug`: it holds a password.
+#[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "password": "correct horse battery staple" }))]
+pub(crate) struct DeleteMeRequest {
+    /// The account's password, to confirm.
+    #[validate(length(
+        min = 1,
+        max = 1024,
+        message = "password must be between 1 and 1024 characters"
+    ))]
+    #[schema(format = Password)]
+    pub password: String,
+}

@@ -103,7 +103,7 @@ mod tests {
         );
         assert_eq!(
             table.allowed("/api/v1/me"),
-            Some(vec![Method::GET, Method::PATCH])
+            Some(vec![Method::GET, Method::DELETE, Method::PATCH])
         );
         let file = table.allowed("/api/v1/files/0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a");
         assert!(file.is_some_and(|m| m.contains(&Method::GET)));

@@ -1,11 +1,11 @@
 //! `/api/v1/me`: the signed-in user's own account.
 
-use actix_web::{HttpResponse, get, patch, web};
+use actix_web::{HttpResponse, delete, get, patch, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate as _;
 
 use super::NO_STORE;
-use crate::dto::user::{UpdateMeRequest, UserBody};
+use crate::dto::user::{DeleteMeRequest, UpdateMeRequest, UserBody};
 use crate::openapi::responses::{
     BadRequest, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
 };
@@ -17,6 +17,7 @@ mod export;
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_me)
         .service(update_me)
+        .service(delete_me)
         .service(data::get_my_data)
         .service(data::put_my_data)
         .service(export::export_me);
@@ -74,4 +75,45 @@ pub(crate) async fn update_me(
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(UserBody::from(me)))
+}
+
+/// Erases the caller's account.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "delete_me",
+    summary = "Delete my account",
+    description = "After checking `password`: deletes every file the caller owns (all versions and their stored \
+        bytes), ends every share with the caller's address, ends every session (access tokens stop working within \
+        `REVOCATION_SYNC_INTERVAL`) and deletes the account with its app data and TOTP. Audit entries stay, with \
+        the account's id as a pseudonymous actor (`user.deleted`, `by: self`); no email or name is kept there. \
+        A wrong password is a 422 with `errors.password` and changes nothing.",
+    security(("bearer" = [])),
+    request_body = DeleteMeRequest,
+    responses(
+        (status = 204, description = "The account and its files are gone."),
+        BadRequest, Unauthenticated, PayloadTooLarge, Validation, Internal, Unavailable
+    )
+)]
+#[delete("")]
+pub(crate) async fn delete_me(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    body: web::Json<DeleteMeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    body.validate()?;
+    let account = state.auth.confirm_password(&user.0, &body.password).await?;
+    let erased = state
+        .files
+        .erase_account_files(account.id, &account.email, &meta.0)
+        .await?;
+    state.auth.delete_own_account(&user.0, &meta.0).await?;
+    tracing::info!(
+        user_id = %account.id,
+        files = erased.files,
+        shares = erased.shares,
+        "account erased by its user"
+    );
+    Ok(HttpResponse::NoContent().finish())
 }

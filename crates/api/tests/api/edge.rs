@@ -155,12 +155,12 @@ async fn a_known_route_with_another_method_is_405_with_allow() {
     for (method, path, allow) in [
         ("DELETE", "/api/v1/auth/login", "POST"),
         ("GET", "/api/v1/auth/register", "POST"),
-        ("PUT", "/api/v1/me", "GET, PATCH"),
+        ("PUT", "/api/v1/me", "GET, DELETE, PATCH"),
         ("DELETE", "/api/v1/billing/plans", "GET"),
         ("POST", "/health", "GET"),
         ("PATCH", "/api/v1/admin/users", "GET"),
         ("TRACE", "/health", "GET"),
-        ("TRACE", "/api/v1/me", "GET, PATCH"),
+        ("TRACE", "/api/v1/me", "GET, DELETE, PATCH"),
     ] {
         let res = send(&app, method, path).await;
         assert_eq!(header(&res, "allow"), Some(allow), "{method} {path}");

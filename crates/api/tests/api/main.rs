@@ -10,6 +10,7 @@ mod files;
 mod helpers;
 mod invoices;
 mod me_data;
+mod me_delete;
 mod meta;
 mod metrics;
 mod mfa;

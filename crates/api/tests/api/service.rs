@@ -134,6 +134,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("post", "/api/v1/auth/mfa/challenge"),
         ("get", "/api/v1/me"),
         ("patch", "/api/v1/me"),
+        ("delete", "/api/v1/me"),
         ("get", "/api/v1/me/data"),
         ("put", "/api/v1/me/data"),
         ("get", "/api/v1/me/export"),

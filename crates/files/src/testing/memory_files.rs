@@ -289,6 +289,32 @@ impl FileRepository for MemoryFileRepository {
         Ok(self.share_rows().get(&(id, grantee.clone())).cloned())
     }
 
+    async fn delete_shares_to(
+        &self,
+        tx: &mut dyn Transaction,
+        grantee: &Email,
+    ) -> Result<u64, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let removed: Vec<FileShare> = {
+            let mut shares = self.share_rows();
+            let keys: Vec<_> = shares
+                .keys()
+                .filter(|(_, email)| email == grantee)
+                .cloned()
+                .collect();
+            keys.iter().filter_map(|k| shares.remove(k)).collect()
+        };
+        let count = removed.len() as u64;
+        let shares = Arc::clone(&self.shares);
+        tx.on_rollback(move || {
+            let mut shares = shares.lock().unwrap_or_else(PoisonError::into_inner);
+            for share in removed {
+                shares.insert((share.file_id, share.grantee_email.clone()), share);
+            }
+        });
+        Ok(count)
+    }
+
     async fn known_storage_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError> {
         let versions = self.version_rows();
         Ok(keys

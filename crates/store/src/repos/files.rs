@@ -298,6 +298,14 @@ impl FileRepository for SeaFileRepository {
         shares::delete(tx, id, grantee).await
     }
 
+    async fn delete_shares_to(
+        &self,
+        tx: &mut dyn Transaction,
+        grantee: &Email,
+    ) -> Result<u64, RepoError> {
+        shares::delete_to(tx, grantee).await
+    }
+
     async fn share_of(&self, id: FileId, grantee: &Email) -> Result<Option<FileShare>, RepoError> {
         shares::one(&self.conn, id, grantee).await
     }

@@ -208,6 +208,34 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
     assert_eq!(repo.share_of(shared.id, &carol).await.unwrap(), None);
     assert!(repo.shares(shared.id).await.unwrap().is_empty());
 
+    // Erasing a grantee ends every share with them, and only theirs; rolled back, nothing.
+    for (f, who) in [(&shared, &dave), (&private, &dave), (&bobs, &carol)] {
+        upsert(
+            repo,
+            uow,
+            &FileShare {
+                file_id: f.id,
+                grantee_email: who.clone(),
+                permission: SharePermission::View,
+                created_at: created,
+            },
+        )
+        .await;
+    }
+    let mut tx = uow.begin().await.unwrap();
+    assert_eq!(repo.delete_shares_to(tx.as_mut(), &dave).await.unwrap(), 2);
+    drop(tx);
+    assert!(repo.share_of(private.id, &dave).await.unwrap().is_some());
+    let mut tx = uow.begin().await.unwrap();
+    assert_eq!(repo.delete_shares_to(tx.as_mut(), &dave).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    assert_eq!(repo.share_of(shared.id, &dave).await.unwrap(), None);
+    assert_eq!(repo.share_of(private.id, &dave).await.unwrap(), None);
+    assert!(
+        repo.share_of(bobs.id, &carol).await.unwrap().is_some(),
+        "another grantee's share stays"
+    );
+
     // Deleting a file deletes its shares.
     let mut tx = uow.begin().await.unwrap();
     for id in [shared.id, private.id, bobs.id] {

@@ -67,6 +67,15 @@ pub(super) async fn delete(
     }
 }
 
+pub(super) async fn delete_to(tx: &mut dyn Transaction, grantee: &Email) -> Result<u64, RepoError> {
+    let result = file_shares::Entity::delete_many()
+        .filter(file_shares::Column::GranteeEmail.eq(grantee.as_str()))
+        .exec(db_tx(tx)?)
+        .await
+        .map_err(repo_err)?;
+    Ok(result.rows_affected)
+}
+
 pub(super) async fn delete_all<C: sea_orm::ConnectionTrait>(
     conn: &C,
     id: FileId,
