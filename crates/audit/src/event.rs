@@ -68,6 +68,9 @@ pub enum AuditAction {
     /// A plan was created or changed.
     #[serde(rename = "billing.plan_changed")]
     PlanChanged,
+    /// A subscription was created, changed, cancelled, renewed or ended.
+    #[serde(rename = "billing.subscription_changed")]
+    SubscriptionChanged,
 }
 
 impl AuditAction {
@@ -91,6 +94,7 @@ impl AuditAction {
         Self::FileDeleted,
         Self::FileShared,
         Self::PlanChanged,
+        Self::SubscriptionChanged,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -115,6 +119,7 @@ impl AuditAction {
             Self::FileDeleted => "file.deleted",
             Self::FileShared => "file.shared",
             Self::PlanChanged => "billing.plan_changed",
+            Self::SubscriptionChanged => "billing.subscription_changed",
         }
     }
 

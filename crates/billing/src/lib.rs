@@ -7,6 +7,7 @@ pub mod invoice;
 mod plan;
 mod ports;
 mod service;
+pub mod subscription;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -18,4 +19,8 @@ pub use invoice::{
 };
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanId};
 pub use ports::BillingRepository;
-pub use service::BillingService;
+pub use service::{BillingService, RenewalReport, STORAGE_BYTES, SubscribeOutcome};
+pub use subscription::{
+    BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,
+    Subscription, SubscriptionError, SubscriptionId, SubscriptionRepository, SubscriptionStatus,
+};

@@ -1,16 +1,25 @@
 //! BillingService: plans (subscriptions and invoices come with issue #5).
 
+mod entitlements;
+mod subscriptions;
 mod validate;
 
 #[cfg(test)]
+mod subscription_tests;
+#[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{Clock, RepoError, RequestMeta, UnitOfWork, UserId};
 
-use crate::{BillingError, BillingRepository, NewPlan, Plan, PlanId};
+use crate::subscription::{NoInvoices, PeriodInvoicer, SubscriptionRepository};
+use crate::{BillingError, BillingRepository, FeatureValue, NewPlan, Plan, PlanId};
+
+pub use entitlements::STORAGE_BYTES;
+pub use subscriptions::{RenewalReport, SubscribeOutcome};
 
 /// Billing use cases.
 #[derive(Clone)]
@@ -19,6 +28,12 @@ pub struct BillingService {
     pub(crate) audit: Arc<dyn AuditLog>,
     pub(crate) uow: Arc<dyn UnitOfWork>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Subscriptions; set with [`BillingService::with_subscriptions`].
+    pub(crate) subscriptions: Option<Arc<dyn SubscriptionRepository>>,
+    /// Invoices each paid period; [`NoInvoices`] until [`BillingService::with_invoicer`].
+    pub(crate) invoicer: Arc<dyn PeriodInvoicer>,
+    /// Entitlements of a user without a subscription (and the base under a plan's features).
+    pub(crate) default_features: BTreeMap<String, FeatureValue>,
 }
 
 impl BillingService {
@@ -35,6 +50,9 @@ impl BillingService {
             audit,
             uow,
             clock,
+            subscriptions: None,
+            invoicer: Arc::new(NoInvoices),
+            default_features: BTreeMap::new(),
         }
     }
 

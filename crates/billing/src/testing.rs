@@ -6,8 +6,11 @@
 
 pub mod contract;
 mod memory;
+mod memory_subscriptions;
+pub mod subscription_contract;
 
 pub use memory::MemoryBillingRepository;
+pub use memory_subscriptions::MemorySubscriptionRepository;
 
 #[cfg(test)]
 mod tests {
@@ -22,6 +25,21 @@ mod tests {
         contract::billing_repository(
             Arc::new(MemoryBillingRepository::new()),
             Arc::new(MemoryUnitOfWork::new()),
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn memory_subscription_repository_passes_the_contract() {
+        subscription_contract::subscription_repository(
+            Arc::new(MemorySubscriptionRepository::new()),
+            Arc::new(MemoryBillingRepository::new()),
+            Arc::new(MemoryUnitOfWork::new()),
+            [
+                plinth_kernel::UserId::new(),
+                plinth_kernel::UserId::new(),
+                plinth_kernel::UserId::new(),
+            ],
         )
         .await;
     }

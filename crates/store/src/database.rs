@@ -154,6 +154,12 @@ impl Database {
     pub fn billing(&self) -> Arc<dyn BillingRepository> {
         Arc::new(SeaBillingRepository::new(self.conn.clone()))
     }
+
+    /// The subscription repository.
+    #[must_use]
+    pub fn subscriptions(&self) -> Arc<dyn plinth_billing::SubscriptionRepository> {
+        Arc::new(crate::SeaSubscriptionRepository::new(self.conn.clone()))
+    }
 }
 
 /// Opens a pool on `url` with at most `max` connections.

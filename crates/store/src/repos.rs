@@ -10,7 +10,7 @@ mod sessions;
 mod users;
 
 pub use audit::{AUDIT_CHAIN_LOCK_KEY, SeaAuditLog};
-pub use billing::SeaBillingRepository;
+pub use billing::{SeaBillingRepository, SeaSubscriptionRepository};
 pub use files::SeaFileRepository;
 pub use sessions::SeaSessionRepository;
 pub use users::SeaUserRepository;

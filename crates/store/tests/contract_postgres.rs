@@ -45,3 +45,20 @@ async fn billing_repository_contract() {
     plinth_billing::testing::contract::billing_repository(t.db.billing(), t.db.unit_of_work())
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscription_repository_contract() {
+    let Some(t) = postgres().await else { return };
+    let users = [
+        create_user(&t.db).await,
+        create_user(&t.db).await,
+        create_user(&t.db).await,
+    ];
+    plinth_billing::testing::subscription_contract::subscription_repository(
+        t.db.subscriptions(),
+        t.db.billing(),
+        t.db.unit_of_work(),
+        users,
+    )
+    .await;
+}

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 13;
+const MIGRATIONS: usize = 14;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -60,7 +60,8 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000010_refresh_successor",
             "m20261129_000011_login_lockout",
             "m20261129_000012_one_time_tokens",
-            "m20261129_000013_user_data"
+            "m20261129_000013_user_data",
+            "m20261129_000015_subscriptions"
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -82,6 +83,10 @@ async fn up_down_up(t: TestDb) {
         "file_versions",
         "plans",
         "one_time_tokens",
+        "subscriptions",
+        "subscription_renewals",
+        "billing_pending_items",
+        "plan_prices",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -123,6 +128,10 @@ async fn up_down_up(t: TestDb) {
         "file_versions",
         "plans",
         "one_time_tokens",
+        "subscriptions",
+        "subscription_renewals",
+        "billing_pending_items",
+        "plan_prices",
     ] {
         assert!(
             !table_exists(db, table).await,

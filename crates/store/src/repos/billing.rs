@@ -1,5 +1,9 @@
 //! [`SeaBillingRepository`]: `plans` rows ↔ [`Plan`].
 
+mod subscriptions;
+
+pub use subscriptions::SeaSubscriptionRepository;
+
 use std::collections::BTreeMap;
 
 use plinth_billing::{BillingRepository, FeatureValue, Interval, Plan, PlanId};
