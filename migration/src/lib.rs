@@ -33,6 +33,7 @@ mod m20261129_000011_login_lockout;
 mod m20261129_000012_one_time_tokens;
 mod m20261129_000013_user_data;
 mod m20261129_000015_subscriptions;
+mod m20261129_000016_idempotency;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_one_time_tokens::Migration),
             Box::new(m20261129_000013_user_data::Migration),
             Box::new(m20261129_000015_subscriptions::Migration),
+            Box::new(m20261129_000016_idempotency::Migration),
         ]
     }
 }
@@ -73,7 +75,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 15);
         assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

@@ -9,4 +9,5 @@ pub(crate) mod page;
 pub(crate) mod recovery;
 pub(crate) mod service;
 pub(crate) mod share;
+pub(crate) mod subscription;
 pub(crate) mod user;

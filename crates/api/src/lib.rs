@@ -9,6 +9,8 @@
 mod dto;
 mod error;
 mod extract;
+mod feature;
+mod idempotency;
 pub mod metrics;
 mod openapi;
 mod problem;
@@ -21,6 +23,8 @@ mod state;
 
 pub use error::{ApiError, FieldErrors};
 pub use extract::{AuthUser, ClientMeta, require_permission};
+pub use feature::require_feature;
+pub use idempotency::{IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER};
 pub use openapi::openapi_json;
 pub use problem::{PROBLEM_JSON, Problem};
 pub use rate_limit::{RateLimit, RateLimitParseError};

@@ -123,6 +123,9 @@ pub struct StorageSettings {
     pub max_upload_bytes: u64,
     /// `ALLOWED_FILE_TYPES`: lower-case extensions without the dot.
     pub allowed_file_types: Vec<String>,
+    /// `DEFAULT_STORAGE_BYTES`: the `storage_bytes` entitlement (per-user quota over every
+    /// stored version) of users without a plan, and of plans that do not set one.
+    pub default_storage_bytes: u64,
 }
 
 /// Outgoing mail.

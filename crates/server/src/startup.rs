@@ -1,6 +1,7 @@
 //! The composition root: the one place that picks adapters for the ports and wires the
 //! services, then binds the socket and starts the HTTP server.
 
+pub mod jobs;
 mod readiness;
 mod services;
 
@@ -52,6 +53,7 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Database,
+    billing: plinth_billing::BillingService,
 }
 
 impl Application {
@@ -70,6 +72,7 @@ impl Application {
         database.migrate_up().await?;
         let blobs = plinth_blobs::open_store(&settings.storage.url)?;
         let state = app_state(&settings, &database, blobs)?;
+        let billing = state.billing.clone();
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -91,6 +94,7 @@ impl Application {
             port: local.port(),
             server,
             database,
+            billing,
         })
     }
 
@@ -119,6 +123,7 @@ impl Application {
     /// An I/O error from the server or from installing the signal handlers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
+        let jobs = jobs::spawn(self.billing.clone(), self.database.idempotency());
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let signals = tokio::spawn(async move {
@@ -131,6 +136,7 @@ impl Application {
         });
         self.server.await?;
         signals.abort();
+        jobs.abort();
         tracing::info!("plinth stopped");
         if let Err(e) = self.database.close().await {
             tracing::warn!(error = %e, "closing the database pool failed");
@@ -161,6 +167,7 @@ pub fn app_state(
         users: services.users,
         files: services.files,
         billing: services.billing,
+        idempotency: database.idempotency(),
         audit: database.audit(),
         readiness,
         http: http_settings(settings),

@@ -155,6 +155,12 @@ impl Database {
         Arc::new(SeaBillingRepository::new(self.conn.clone()))
     }
 
+    /// The idempotency-key store.
+    #[must_use]
+    pub fn idempotency(&self) -> Arc<dyn plinth_kernel::IdempotencyStore> {
+        Arc::new(crate::SeaIdempotencyStore::new(self.conn.clone()))
+    }
+
     /// The subscription repository.
     #[must_use]
     pub fn subscriptions(&self) -> Arc<dyn plinth_billing::SubscriptionRepository> {

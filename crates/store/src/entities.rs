@@ -6,6 +6,7 @@ pub mod billing_pending_items;
 pub mod file_shares;
 pub mod file_versions;
 pub mod files;
+pub mod idempotency_keys;
 pub mod one_time_tokens;
 pub mod plan_prices;
 pub mod plans;

@@ -28,6 +28,6 @@ pub use database::{
 pub use error::StoreError;
 pub use repos::{
     AUDIT_CHAIN_LOCK_KEY, SeaAuditLog, SeaBillingRepository, SeaFileRepository,
-    SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
+    SeaIdempotencyStore, SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
 };
 pub use uow::{SeaTransaction, SeaUnitOfWork, db_tx};

@@ -62,3 +62,9 @@ async fn subscription_repository_contract() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn idempotency_store_contract() {
+    let Some(t) = postgres().await else { return };
+    plinth_kernel::testing::idempotency::idempotency_store(t.db.idempotency(), 16).await;
+}

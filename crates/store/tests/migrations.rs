@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 14;
+const MIGRATIONS: usize = 15;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -61,7 +61,8 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000011_login_lockout",
             "m20261129_000012_one_time_tokens",
             "m20261129_000013_user_data",
-            "m20261129_000015_subscriptions"
+            "m20261129_000015_subscriptions",
+            "m20261129_000016_idempotency"
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -87,6 +88,7 @@ async fn up_down_up(t: TestDb) {
         "subscription_renewals",
         "billing_pending_items",
         "plan_prices",
+        "idempotency_keys",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -132,6 +134,7 @@ async fn up_down_up(t: TestDb) {
         "subscription_renewals",
         "billing_pending_items",
         "plan_prices",
+        "idempotency_keys",
     ] {
         assert!(
             !table_exists(db, table).await,

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use plinth_billing::BillingError;
+use plinth_billing::{BillingError, SubscriptionError};
 use plinth_files::{BlobError, FileError};
 use plinth_kernel::{PageRequestError, RepoError};
 use plinth_sessions::{AdminError, AuthError};
@@ -153,6 +153,25 @@ impl From<BillingError> for ApiError {
             },
             BillingError::Money(e) => Self::field("price", e.to_string()),
             BillingError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<SubscriptionError> for ApiError {
+    fn from(e: SubscriptionError) -> Self {
+        match e {
+            SubscriptionError::NotFound => Self::NotFound("You have no subscription.".to_owned()),
+            SubscriptionError::PlanUnavailable(_) => {
+                Self::field("plan_id", "There is no active plan with this id.")
+            }
+            e @ SubscriptionError::CurrencyMismatch { .. } => Self::field("plan_id", e.to_string()),
+            SubscriptionError::Conflict => Self::Conflict(
+                "Your subscription changed at the same time; read it and try again.".to_owned(),
+            ),
+            SubscriptionError::Repo(e) => e.into(),
+            e @ (SubscriptionError::PeriodOutOfRange | SubscriptionError::Money(_)) => {
+                Self::Internal(Box::new(e))
+            }
         }
     }
 }

@@ -1,4 +1,6 @@
-//! `/api/v1/billing`: the public plan catalogue.
+//! `/api/v1/billing`: the public plan catalogue, the caller's subscription and entitlements.
+
+mod subscription;
 
 use actix_web::{HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -8,7 +10,11 @@ use crate::openapi::responses::{Internal, Unavailable};
 use crate::{ApiError, AppState};
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_plans);
+    cfg.service(list_plans)
+        .service(subscription::get_subscription)
+        .service(subscription::subscribe)
+        .service(subscription::cancel_subscription)
+        .service(subscription::get_entitlements);
 }
 
 /// Active plans with prices and features; no sign-in needed.

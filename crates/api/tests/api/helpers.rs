@@ -8,10 +8,11 @@ use plinth_api::{AppState, HttpSettings, RateLimit, ReadinessCheck};
 use plinth_audit::AuditLog;
 use plinth_audit::testing::MemoryAuditLog;
 use plinth_billing::BillingService;
-use plinth_billing::testing::MemoryBillingRepository;
+use plinth_billing::FeatureValue;
+use plinth_billing::testing::{MemoryBillingRepository, MemorySubscriptionRepository};
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{FileLimits, FileService};
-use plinth_kernel::testing::MemoryUnitOfWork;
+use plinth_kernel::testing::{MemoryIdempotencyStore, MemoryUnitOfWork};
 use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
 use plinth_security::HmacUrlSigner;
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
@@ -51,6 +52,8 @@ pub struct Options {
     pub file_clock: Option<Arc<dyn Clock>>,
     /// Where recovery mail goes; [`TestApp::mailer`] when `None`.
     pub mailer: Option<Arc<dyn Mailer>>,
+    /// `DEFAULT_STORAGE_BYTES` (default 1 MiB).
+    pub default_storage_bytes: i64,
 }
 
 impl Default for Options {
@@ -68,6 +71,7 @@ impl Default for Options {
             refresh_reuse_grace: None,
             file_clock: None,
             mailer: None,
+            default_storage_bytes: 1024 * 1024,
         }
     }
 }
@@ -86,6 +90,14 @@ pub struct TestApp {
     pub audit_log: MemoryAuditLog,
     /// Recovery and verification mail, unless the test supplied its own mailer.
     pub mailer: Arc<MemoryMailer>,
+    /// The billing service the app uses (to run renewals in tests).
+    pub billing: BillingService,
+    /// The subscription rows, to check what was (not) stored.
+    pub subscriptions: MemorySubscriptionRepository,
+    /// The idempotency keys.
+    pub idempotency: MemoryIdempotencyStore,
+    /// The state the server runs with.
+    pub state: AppState,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -156,12 +168,19 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         },
     )
     .with_url_signer(Arc::new(signer), &address);
+    let subscriptions = MemorySubscriptionRepository::new();
+    let idempotency = MemoryIdempotencyStore::new();
     let billing = BillingService::new(
         Arc::new(MemoryBillingRepository::new()),
         audit.clone(),
         uow,
         clock,
-    );
+    )
+    .with_subscriptions(Arc::new(subscriptions.clone()))
+    .with_default_features(std::collections::BTreeMap::from([(
+        "storage_bytes".to_owned(),
+        FeatureValue::Limit(options.default_storage_bytes),
+    )]));
     let mut readiness = options.readiness;
     if options.storage_check {
         readiness.push(("storage".to_owned(), Arc::new(files.clone())));
@@ -171,7 +190,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         auth,
         users: users.clone(),
         files,
-        billing,
+        billing: billing.clone(),
+        idempotency: Arc::new(idempotency.clone()),
         audit,
         readiness,
         http: HttpSettings {
@@ -189,6 +209,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             ..defaults
         },
     };
+    let state_handle = state.clone();
     let server = plinth_api::serve(listener, state).unwrap();
     tokio::spawn(server);
     let client = reqwest::Client::builder()
@@ -205,6 +226,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         file_rows,
         audit_log,
         mailer,
+        billing,
+        subscriptions,
+        idempotency,
+        state: state_handle,
     }
 }
 

@@ -23,6 +23,7 @@ pub const ENV_KEYS: &[&str] = &[
     "STORAGE_URL",
     "MAX_UPLOAD_BYTES",
     "ALLOWED_FILE_TYPES",
+    "DEFAULT_STORAGE_BYTES",
     "CORS_ORIGINS",
     "SMTP_URL",
     "STRIPE_WEBHOOK_SECRET",

@@ -1,11 +1,11 @@
 //! Wiring the domain services to their adapters.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_billing::BillingService;
+use plinth_billing::{BillingService, FeatureValue, STORAGE_BYTES};
 use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner};
@@ -98,7 +98,9 @@ impl Services {
             limits,
         )
         .with_url_signer(url_signer(settings)?, &settings.server.public_url);
-        let billing = BillingService::new(database.billing(), audit, uow, clock);
+        let billing = BillingService::new(database.billing(), audit, uow, clock)
+            .with_subscriptions(database.subscriptions())
+            .with_default_features(default_features(settings));
         Ok(Self {
             auth,
             users,
@@ -106,6 +108,13 @@ impl Services {
             billing,
         })
     }
+}
+
+/// The entitlements of users without a plan: `storage_bytes` = `DEFAULT_STORAGE_BYTES`.
+#[must_use]
+pub fn default_features(settings: &Settings) -> BTreeMap<String, FeatureValue> {
+    let bytes = i64::try_from(settings.storage.default_storage_bytes).unwrap_or(i64::MAX);
+    BTreeMap::from([(STORAGE_BYTES.to_owned(), FeatureValue::Limit(bytes))])
 }
 
 /// [`UserService`] alone (what `plinth admin create` needs: no blob store, no signer).
