@@ -123,6 +123,10 @@ impl From<FileError> for ApiError {
             } => Self::UnsupportedMediaType(format!(
                 "The content ({detected}) does not match the file type {extension:?}."
             )),
+            FileError::QuotaExceeded { limit, used, size } => Self::QuotaExceeded(format!(
+                "This upload of {size} bytes would take your stored files (every version counts; \
+                 {used} bytes now) over your plan's storage_bytes of {limit}."
+            )),
             FileError::InvalidUpload(m) => Self::field("file", m),
             FileError::Forbidden(m) => Self::Forbidden(m),
             FileError::ShareNotFound => {

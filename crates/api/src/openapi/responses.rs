@@ -128,10 +128,6 @@ problem_responses! {
     /// 413 `payload_too_large`.
     PayloadTooLarge = (413, "payload_too_large", "Payload too large", "The file is larger than the limit of 10485760 bytes.",
         "`payload_too_large`: the body is over the configured limit; nothing was kept.");
-    /// 413 `quota_exceeded`.
-    #[allow(dead_code)] // documented on the upload routes in the next change
-    QuotaExceeded = (413, "quota_exceeded", "Storage quota exceeded", "This upload of 2048 bytes would take your stored files to 10737420288 bytes, over your plan's storage_bytes of 10737418240.",
-        "`quota_exceeded`: the upload would take the owner's stored bytes (every version of every file) past the `storage_bytes` entitlement; nothing was kept.");
     /// 403 `feature_required`, for routes guarded by `require_feature`.
     #[allow(dead_code)] // no built-in route is plan-gated yet
     FeatureRequired = (403, "feature_required", "Feature required", "Your plan does not include `api_access`; upgrade to use this.",
@@ -280,6 +276,33 @@ impl utoipa::IntoResponses for IdempotentConflict {
                     "A plan with this code already exists.",
                 ),
                 IN_PROGRESS,
+            ],
+        )
+    }
+}
+
+/// 413 of an upload: `payload_too_large` (over `MAX_UPLOAD_BYTES`) or `quota_exceeded` (over
+/// the owner's `storage_bytes`).
+pub(crate) struct UploadTooLarge;
+
+impl utoipa::IntoResponses for UploadTooLarge {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(
+            413,
+            "`payload_too_large`: the file is over `MAX_UPLOAD_BYTES`; or `quota_exceeded`: storing it would take \
+             the owner's stored bytes (every version of every file) past their `storage_bytes` entitlement \
+             (`GET /billing/entitlements`). Nothing was kept.",
+            &[
+                (
+                    "payload_too_large",
+                    "Payload too large",
+                    "The file is larger than the limit of 10485760 bytes.",
+                ),
+                (
+                    "quota_exceeded",
+                    "Storage quota exceeded",
+                    "This upload of 2048 bytes would take your stored files (every version counts; 1073741000 bytes now) over your plan's storage_bytes of 1073741824.",
+                ),
             ],
         )
     }

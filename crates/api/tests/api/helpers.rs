@@ -52,7 +52,7 @@ pub struct Options {
     pub file_clock: Option<Arc<dyn Clock>>,
     /// Where recovery mail goes; [`TestApp::mailer`] when `None`.
     pub mailer: Option<Arc<dyn Mailer>>,
-    /// `DEFAULT_STORAGE_BYTES` (default 1 MiB).
+    /// `DEFAULT_STORAGE_BYTES` (default 1 GiB).
     pub default_storage_bytes: i64,
 }
 
@@ -71,7 +71,7 @@ impl Default for Options {
             refresh_reuse_grace: None,
             file_clock: None,
             mailer: None,
-            default_storage_bytes: 1024 * 1024,
+            default_storage_bytes: 1 << 30,
         }
     }
 }
@@ -156,6 +156,19 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let signer = HmacUrlSigner::new(&SecretString::from(URL_SIGNING_SECRET)).unwrap();
+    let subscriptions = MemorySubscriptionRepository::new();
+    let idempotency = MemoryIdempotencyStore::new();
+    let billing = BillingService::new(
+        Arc::new(MemoryBillingRepository::new()),
+        audit.clone(),
+        uow.clone(),
+        clock.clone(),
+    )
+    .with_subscriptions(Arc::new(subscriptions.clone()))
+    .with_default_features(std::collections::BTreeMap::from([(
+        "storage_bytes".to_owned(),
+        FeatureValue::Limit(options.default_storage_bytes),
+    )]));
     let files = FileService::new(
         Arc::new(file_rows.clone()),
         Arc::new(blobs.clone()),
@@ -167,20 +180,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             allowed_extensions: allowed,
         },
     )
-    .with_url_signer(Arc::new(signer), &address);
-    let subscriptions = MemorySubscriptionRepository::new();
-    let idempotency = MemoryIdempotencyStore::new();
-    let billing = BillingService::new(
-        Arc::new(MemoryBillingRepository::new()),
-        audit.clone(),
-        uow,
-        clock,
-    )
-    .with_subscriptions(Arc::new(subscriptions.clone()))
-    .with_default_features(std::collections::BTreeMap::from([(
-        "storage_bytes".to_owned(),
-        FeatureValue::Limit(options.default_storage_bytes),
-    )]));
+    .with_url_signer(Arc::new(signer), &address)
+    .with_quota(Arc::new(plinth_api::BillingStorageQuota(billing.clone())));
     let mut readiness = options.readiness;
     if options.storage_check {
         readiness.push(("storage".to_owned(), Arc::new(files.clone())));

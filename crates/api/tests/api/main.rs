@@ -13,6 +13,7 @@ mod me_data;
 mod meta;
 mod metrics;
 mod problems;
+mod quota;
 mod rate_limit;
 mod recovery;
 mod role_matrix;

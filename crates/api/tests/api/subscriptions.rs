@@ -172,7 +172,7 @@ async fn subscribe_upgrade_downgrade_and_cancel() {
     let res = app.get("/api/v1/billing/entitlements", Some(&token)).await;
     assert_eq!(
         res.json::<Value>().await.unwrap(),
-        json!({ "features": { "storage_bytes": 1_048_576 } })
+        json!({ "features": { "storage_bytes": 1_073_741_824 } })
     );
 }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use plinth_api::BillingStorageQuota;
 use plinth_billing::{BillingService, FeatureValue, STORAGE_BYTES};
 use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
@@ -89,6 +90,14 @@ impl Services {
                 .cloned()
                 .collect::<BTreeSet<_>>(),
         };
+        let billing = BillingService::new(
+            database.billing(),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        )
+        .with_subscriptions(database.subscriptions())
+        .with_default_features(default_features(settings));
         let files = FileService::new(
             database.files(),
             blobs,
@@ -97,10 +106,8 @@ impl Services {
             Arc::clone(&clock),
             limits,
         )
-        .with_url_signer(url_signer(settings)?, &settings.server.public_url);
-        let billing = BillingService::new(database.billing(), audit, uow, clock)
-            .with_subscriptions(database.subscriptions())
-            .with_default_features(default_features(settings));
+        .with_url_signer(url_signer(settings)?, &settings.server.public_url)
+        .with_quota(Arc::new(BillingStorageQuota(billing.clone())));
         Ok(Self {
             auth,
             users,
