@@ -6,6 +6,7 @@ pub(crate) mod auth;
 pub(crate) mod billing;
 pub(crate) mod file;
 pub(crate) mod page;
+pub(crate) mod plan_changes;
 pub(crate) mod recovery;
 pub(crate) mod service;
 pub(crate) mod share;

@@ -19,8 +19,9 @@ pub use invoice::{
 };
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanId};
 pub use ports::BillingRepository;
-pub use service::{BillingService, RenewalReport, STORAGE_BYTES, SubscribeOutcome};
+pub use service::{BillingService, PlanChanges, RenewalReport, STORAGE_BYTES, SubscribeOutcome};
 pub use subscription::{
     BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,
-    Subscription, SubscriptionError, SubscriptionId, SubscriptionRepository, SubscriptionStatus,
+    PlanPrice, Subscription, SubscriptionError, SubscriptionId, SubscriptionRepository,
+    SubscriptionStatus,
 };

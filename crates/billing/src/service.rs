@@ -1,6 +1,7 @@
 //! BillingService: plans (subscriptions and invoices come with issue #5).
 
 mod entitlements;
+mod plan_prices;
 mod subscriptions;
 mod validate;
 
@@ -19,6 +20,7 @@ use crate::subscription::{NoInvoices, PeriodInvoicer, SubscriptionRepository};
 use crate::{BillingError, BillingRepository, FeatureValue, NewPlan, Plan, PlanId};
 
 pub use entitlements::STORAGE_BYTES;
+pub use plan_prices::PlanChanges;
 pub use subscriptions::{RenewalReport, SubscribeOutcome};
 
 /// Billing use cases.

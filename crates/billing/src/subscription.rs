@@ -126,6 +126,22 @@ pub struct Subscription {
     pub updated_at: Timestamp,
 }
 
+/// One price a plan has had. Version 1 is the price the plan was created with; each price
+/// (or interval) change adds the next version. Subscriptions keep the price they chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanPrice {
+    /// The plan.
+    pub plan_id: PlanId,
+    /// 1, 2, …
+    pub version: u32,
+    /// The price from this version on.
+    pub price: Money,
+    /// Its interval.
+    pub interval: Interval,
+    /// When it took effect.
+    pub created_at: Timestamp,
+}
+
 /// An amount to appear on the subscriber's next invoice (a proration charge, or a credit when
 /// negative). Integer minor units.
 #[derive(Debug, Clone, PartialEq, Eq)]

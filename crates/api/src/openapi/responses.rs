@@ -119,7 +119,6 @@ problem_responses! {
     EmailTaken = (409, "email_taken", "Email taken", "An account with this email already exists.",
         "`email_taken`: the email belongs to another account.");
     /// 409 `conflict`.
-    #[allow(dead_code)] // for operations with plain conflicts (idempotent ones use IdempotentConflict)
     Conflict = (409, "conflict", "Conflict", "A plan with this code already exists.",
         "`conflict`: a uniqueness or state conflict.");
     /// 412 `precondition_failed`.

@@ -16,6 +16,7 @@ use crate::openapi::responses::{
 use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
 
 mod audit;
+mod plans;
 mod stats;
 mod users;
 
@@ -26,6 +27,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(users::delete_user)
         .service(stats::stats)
         .service(create_plan)
+        .service(plans::update_plan)
         .service(audit::list_audit)
         .service(audit::verify_audit);
 }

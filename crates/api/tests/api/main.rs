@@ -12,6 +12,7 @@ mod idempotency;
 mod me_data;
 mod meta;
 mod metrics;
+mod plan_prices;
 mod problems;
 mod quota;
 mod rate_limit;

@@ -18,6 +18,7 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/admin/audit/verify", "audit:read"),
     ("get", "/api/v1/admin/stats", "stats:read"),
     ("post", "/api/v1/admin/plans", "billing:write"),
+    ("patch", "/api/v1/admin/plans/{id}", "billing:write"),
 ];
 
 /// A well-formed body, so that a refusal cannot come from body parsing instead of the check.

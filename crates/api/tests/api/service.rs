@@ -151,6 +151,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("delete", "/api/v1/billing/subscription"),
         ("get", "/api/v1/billing/entitlements"),
         ("post", "/api/v1/admin/plans"),
+        ("patch", "/api/v1/admin/plans/{id}"),
         ("get", "/api/v1/admin/users"),
         ("get", "/api/v1/admin/users/{id}"),
         ("patch", "/api/v1/admin/users/{id}"),

@@ -14,7 +14,7 @@ use plinth_kernel::{
 use super::*;
 use crate::subscription::{
     BillingPeriod, InvoiceOutcome, PeriodInvoicer, PeriodReason, Subscription, SubscriptionError,
-    SubscriptionStatus,
+    SubscriptionRepository as _, SubscriptionStatus,
 };
 use crate::testing::{MemoryBillingRepository, MemorySubscriptionRepository};
 use crate::{FeatureValue, Interval};
@@ -415,4 +415,93 @@ async fn a_failed_audit_keeps_nothing() {
         .unwrap_err();
     assert!(matches!(err, SubscriptionError::Repo(_)), "{err:?}");
     assert!(f.subs.all_of(user).is_empty());
+}
+
+#[tokio::test]
+async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions() {
+    let f = fixture();
+    let basic = f.plan("basic", 1_000, 0).await;
+    let user = UserId::new();
+    f.subscribe(user, &basic).await;
+    let admin = UserId::new();
+    let changed = f
+        .service
+        .update_plan(
+            admin,
+            basic.id,
+            crate::PlanChanges {
+                price: Some(Money::new(1_500, Currency::parse("USD").unwrap())),
+                name: Some("  Basic 2027 ".into()),
+                ..crate::PlanChanges::default()
+            },
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed.price.amount, 1_500);
+    assert_eq!(changed.name, "Basic 2027");
+    assert_eq!(changed.code, "basic", "unnamed fields are kept");
+    let mut tx = f.uow.begin().await.unwrap();
+    let versions = f.subs.plan_prices(tx.as_mut(), basic.id).await.unwrap();
+    drop(tx);
+    let amounts: Vec<(u32, i64)> = versions
+        .iter()
+        .map(|v| (v.version, v.price.amount))
+        .collect();
+    assert_eq!(amounts, vec![(1, 1_000), (2, 1_500)]);
+    assert_eq!(
+        f.service.subscription(user).await.unwrap().price.amount,
+        1_000
+    );
+    let (newcomer, _) = f.subscribe(UserId::new(), &changed).await;
+    assert_eq!(newcomer.price.amount, 1_500);
+
+    // A change without a new price adds no version; bad input changes nothing.
+    f.service
+        .update_plan(
+            admin,
+            basic.id,
+            crate::PlanChanges {
+                active: Some(false),
+                ..crate::PlanChanges::default()
+            },
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    let err = f
+        .service
+        .update_plan(
+            admin,
+            basic.id,
+            crate::PlanChanges {
+                price: Some(Money::new(-1, Currency::parse("USD").unwrap())),
+                ..crate::PlanChanges::default()
+            },
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, crate::BillingError::Invalid(_)), "{err:?}");
+    let mut tx = f.uow.begin().await.unwrap();
+    assert_eq!(
+        f.subs
+            .plan_prices(tx.as_mut(), basic.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    drop(tx);
+    assert!(matches!(
+        f.service
+            .update_plan(
+                admin,
+                PlanId::new(),
+                crate::PlanChanges::default(),
+                &RequestMeta::default()
+            )
+            .await,
+        Err(crate::BillingError::NotFound)
+    ));
 }

@@ -3,7 +3,7 @@
 
 use plinth_kernel::{Money, RepoError, Timestamp, Transaction, UserId};
 
-use super::{PendingItem, PendingItemId, Subscription, SubscriptionId};
+use super::{PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId};
 use crate::Plan;
 
 /// Storage of subscriptions, their renewals and their pending invoice items.
@@ -103,6 +103,27 @@ pub trait SubscriptionRepository: Send + Sync {
         tx: &mut dyn Transaction,
         subscription: SubscriptionId,
     ) -> Result<Vec<PendingItem>, RepoError>;
+
+    /// Records a price version of a plan.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::Duplicate`] with `constraint == "plan_prices.version"` when the
+    /// plan already has this version.
+    async fn insert_plan_price(
+        &self,
+        tx: &mut dyn Transaction,
+        price: &PlanPrice,
+    ) -> Result<(), RepoError>;
+
+    /// Every price version of `plan`, oldest first, as `tx` sees them.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn plan_prices(
+        &self,
+        tx: &mut dyn Transaction,
+        plan: crate::PlanId,
+    ) -> Result<Vec<PlanPrice>, RepoError>;
 
     /// Marks items as taken by an invoice at `at`.
     ///

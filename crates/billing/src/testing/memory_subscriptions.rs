@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
+use crate::PlanId;
 use crate::subscription::{
-    PendingItem, PendingItemId, Subscription, SubscriptionId, SubscriptionRepository,
+    PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId, SubscriptionRepository,
     SubscriptionStatus,
 };
 
@@ -16,6 +17,7 @@ struct State {
     subscriptions: HashMap<SubscriptionId, Subscription>,
     renewals: HashSet<(SubscriptionId, Timestamp)>,
     items: Vec<PendingItem>,
+    prices: Vec<PlanPrice>,
 }
 
 /// Subscriptions, renewals and pending items in memory, for tests and examples; enforces one
@@ -244,6 +246,49 @@ impl SubscriptionRepository for MemorySubscriptionRepository {
             .collect();
         items.sort_by_key(|i| (i.created_at, i.id));
         Ok(items)
+    }
+
+    async fn insert_plan_price(
+        &self,
+        tx: &mut dyn Transaction,
+        price: &PlanPrice,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        {
+            let mut state = self.lock();
+            let taken = state
+                .prices
+                .iter()
+                .any(|p| p.plan_id == price.plan_id && p.version == price.version);
+            if taken {
+                return Err(RepoError::Duplicate {
+                    constraint: "plan_prices.version".to_owned(),
+                });
+            }
+            state.prices.push(price.clone());
+        }
+        let key = (price.plan_id, price.version);
+        Self::undo_with(tx, &self.state, move |s| {
+            s.prices.retain(|p| (p.plan_id, p.version) != key);
+        });
+        Ok(())
+    }
+
+    async fn plan_prices(
+        &self,
+        tx: &mut dyn Transaction,
+        plan: PlanId,
+    ) -> Result<Vec<PlanPrice>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        let mut prices: Vec<PlanPrice> = self
+            .lock()
+            .prices
+            .iter()
+            .filter(|p| p.plan_id == plan)
+            .cloned()
+            .collect();
+        prices.sort_by_key(|p| p.version);
+        Ok(prices)
     }
 
     async fn mark_items_invoiced(

@@ -12,7 +12,7 @@ use chrono::{Duration, SubsecRound};
 use plinth_kernel::{Currency, Money, RepoError, Timestamp, UnitOfWork, UserId};
 
 use crate::subscription::{
-    PendingItem, PendingItemId, Subscription, SubscriptionId, SubscriptionRepository,
+    PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId, SubscriptionRepository,
     SubscriptionStatus,
 };
 use crate::{BillingRepository, Interval, Plan, PlanId};
@@ -236,6 +236,43 @@ pub async fn subscription_repository(
         vec![charge.clone()],
         "an invoiced item is no longer pending"
     );
+    drop(tx);
+
+    // Plan price versions.
+    let v1 = PlanPrice {
+        plan_id: basic.id,
+        version: 1,
+        price: basic.price,
+        interval: Interval::Month,
+        created_at: now,
+    };
+    let v2 = PlanPrice {
+        version: 2,
+        price: Money::new(1_500, usd),
+        interval: Interval::Year,
+        created_at: now + Duration::days(1),
+        ..v1.clone()
+    };
+    let mut tx = uow.begin().await.unwrap();
+    repo.insert_plan_price(tx.as_mut(), &v2).await.unwrap();
+    repo.insert_plan_price(tx.as_mut(), &v1).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = uow.begin().await.unwrap();
+    assert_eq!(
+        repo.plan_prices(tx.as_mut(), basic.id).await.unwrap(),
+        vec![v1.clone(), v2.clone()],
+        "versions oldest first, every field"
+    );
+    assert!(
+        repo.plan_prices(tx.as_mut(), pro.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    match repo.insert_plan_price(tx.as_mut(), &v2).await {
+        Err(RepoError::Duplicate { constraint }) => assert_eq!(constraint, "plan_prices.version"),
+        other => panic!("a repeated version must be Duplicate, got {other:?}"),
+    }
     drop(tx);
 
     // Rollback.
