@@ -15,3 +15,4 @@ mod files;
 mod process;
 mod recovery;
 mod service;
+mod subscriptions;
