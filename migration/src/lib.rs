@@ -33,6 +33,8 @@ mod m20261129_000011_login_lockout;
 mod m20261129_000012_one_time_tokens;
 mod m20261129_000013_user_data;
 mod m20261129_000014_invoices;
+mod m20261129_000015_subscriptions;
+mod m20261129_000016_idempotency;
 mod m20261129_000017_totp_factors;
 mod m20261129_000018_token_revocations;
 mod m20261129_000019_file_versions_storage_key;
@@ -58,6 +60,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_one_time_tokens::Migration),
             Box::new(m20261129_000013_user_data::Migration),
             Box::new(m20261129_000014_invoices::Migration),
+            Box::new(m20261129_000015_subscriptions::Migration),
+            Box::new(m20261129_000016_idempotency::Migration),
             Box::new(m20261129_000017_totp_factors::Migration),
             Box::new(m20261129_000018_token_revocations::Migration),
             Box::new(m20261129_000019_file_versions_storage_key::Migration),
@@ -79,7 +83,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 17);
+        assert_eq!(names.len(), 19);
         assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

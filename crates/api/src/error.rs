@@ -63,6 +63,18 @@ pub enum ApiError {
     /// 413 `payload_too_large`.
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
+    /// 413 `quota_exceeded`: the upload would take the owner past their `storage_bytes`.
+    #[error("quota exceeded: {0}")]
+    QuotaExceeded(String),
+    /// 403 `feature_required`: the caller's plan does not include the feature.
+    #[error("feature required: {0}")]
+    FeatureRequired(String),
+    /// 422 `idempotency_key_reused`: the `Idempotency-Key` was used with another request.
+    #[error("idempotency key reused with a different request")]
+    IdempotencyKeyReused,
+    /// 409 `idempotency_in_progress`: the first request with this `Idempotency-Key` is running.
+    #[error("a request with this idempotency key is still in progress")]
+    IdempotencyInProgress,
     /// 415 `unsupported_media_type`: a file type that is not allowed.
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
@@ -120,6 +132,10 @@ impl ApiError {
             Self::Conflict(_) => "conflict",
             Self::PreconditionFailed(_) => "precondition_failed",
             Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::QuotaExceeded(_) => "quota_exceeded",
+            Self::FeatureRequired(_) => "feature_required",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::IdempotencyInProgress => "idempotency_in_progress",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Self::Validation { .. } => "validation_failed",
@@ -141,6 +157,10 @@ impl ApiError {
             Self::Conflict(_) => "Conflict",
             Self::PreconditionFailed(_) => "Precondition failed",
             Self::PayloadTooLarge(_) => "Payload too large",
+            Self::QuotaExceeded(_) => "Storage quota exceeded",
+            Self::FeatureRequired(_) => "Feature required",
+            Self::IdempotencyKeyReused => "Idempotency key reused",
+            Self::IdempotencyInProgress => "Idempotent request in progress",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::RangeNotSatisfiable { .. } => "Range not satisfiable",
             Self::Validation { .. } => "Validation failed",
@@ -158,7 +178,21 @@ impl ApiError {
             | Self::Conflict(d)
             | Self::PreconditionFailed(d)
             | Self::PayloadTooLarge(d)
+            | Self::QuotaExceeded(d)
             | Self::UnsupportedMediaType(d) => d.clone(),
+            Self::FeatureRequired(feature) => {
+                format!("Your plan does not include `{feature}`; upgrade to use this.")
+            }
+            Self::IdempotencyKeyReused => {
+                "This Idempotency-Key was already used with a different request; \
+                use a new key for a new request."
+                    .to_owned()
+            }
+            Self::IdempotencyInProgress => {
+                "The first request with this Idempotency-Key is still being \
+                processed; retry shortly to get its response."
+                    .to_owned()
+            }
             Self::AccountSuspended => {
                 "This account is suspended; contact an administrator.".to_owned()
             }
@@ -214,16 +248,21 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) | Self::AccountSuspended => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::AccountSuspended | Self::FeatureRequired(_) => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::AccountLocked { .. } => StatusCode::LOCKED,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge(_) | Self::QuotaExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
-            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation { .. } | Self::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::IdempotencyInProgress => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

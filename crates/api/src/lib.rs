@@ -9,9 +9,12 @@
 mod dto;
 mod error;
 mod extract;
+mod feature;
+mod idempotency;
 pub mod metrics;
 mod openapi;
 mod problem;
+mod quota;
 mod rate_limit;
 mod request_id;
 mod routes;
@@ -21,8 +24,11 @@ mod state;
 
 pub use error::{ApiError, FieldErrors};
 pub use extract::{AuthUser, ClientMeta, require_permission};
+pub use feature::require_feature;
+pub use idempotency::{IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER};
 pub use openapi::openapi_json;
 pub use problem::{PROBLEM_JSON, Problem};
+pub use quota::BillingStorageQuota;
 pub use rate_limit::{RateLimit, RateLimitParseError};
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use server::serve;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use plinth_audit::AuditLog;
 use plinth_billing::BillingService;
 use plinth_files::FileService;
+use plinth_kernel::IdempotencyStore;
 use plinth_sessions::AuthService;
 use plinth_users::UserService;
 
@@ -21,8 +22,10 @@ pub struct AppState {
     pub users: UserService,
     /// Uploads, downloads and deletes.
     pub files: FileService,
-    /// Plans.
+    /// Plans, subscriptions and entitlements.
     pub billing: BillingService,
+    /// Stored responses of `Idempotency-Key` requests (see the `idempotency` middleware).
+    pub idempotency: Arc<dyn IdempotencyStore>,
     /// The audit trail, read and verified by `GET /admin/audit` and `/admin/audit/verify`.
     pub audit: Arc<dyn AuditLog>,
     /// Named dependency checks run by `GET /ready` (for example `database`, `storage`).

@@ -7,6 +7,7 @@ pub mod invoice;
 mod plan;
 mod ports;
 mod service;
+pub mod subscription;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -19,4 +20,12 @@ pub use invoice::{
 };
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanId};
 pub use ports::BillingRepository;
-pub use service::{BillingService, Invoicing, NewInvoice, NewInvoiceLine};
+pub use service::{
+    BillingService, Invoicing, NewInvoice, NewInvoiceLine, PlanChanges, RenewalReport,
+    STORAGE_BYTES, SubscribeOutcome,
+};
+pub use subscription::{
+    BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,
+    PlanPrice, Subscription, SubscriptionError, SubscriptionId, SubscriptionRepository,
+    SubscriptionStatus,
+};

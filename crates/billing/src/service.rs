@@ -1,17 +1,28 @@
 //! BillingService: plans and invoices.
 
+mod entitlements;
 mod invoices;
+mod plan_prices;
+mod subscriptions;
 mod validate;
 
 #[cfg(test)]
+mod subscription_tests;
+#[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{Clock, RepoError, RequestMeta, UnitOfWork, UserId};
 
-use crate::{BillingError, BillingRepository, NewPlan, Plan, PlanId};
+use crate::subscription::{NoInvoices, PeriodInvoicer, SubscriptionRepository};
+use crate::{BillingError, BillingRepository, FeatureValue, NewPlan, Plan, PlanId};
+
+pub use entitlements::STORAGE_BYTES;
+pub use plan_prices::PlanChanges;
+pub use subscriptions::{RenewalReport, SubscribeOutcome};
 
 pub use invoices::{Invoicing, NewInvoice, NewInvoiceLine};
 
@@ -23,6 +34,12 @@ pub struct BillingService {
     pub(crate) uow: Arc<dyn UnitOfWork>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) invoicing: Option<Invoicing>,
+    /// Subscriptions; set with [`BillingService::with_subscriptions`].
+    pub(crate) subscriptions: Option<Arc<dyn SubscriptionRepository>>,
+    /// Invoices each paid period; [`NoInvoices`] until [`BillingService::with_invoicer`].
+    pub(crate) invoicer: Arc<dyn PeriodInvoicer>,
+    /// Entitlements of a user without a subscription (and the base under a plan's features).
+    pub(crate) default_features: BTreeMap<String, FeatureValue>,
 }
 
 impl BillingService {
@@ -40,6 +57,9 @@ impl BillingService {
             uow,
             clock,
             invoicing: None,
+            subscriptions: None,
+            invoicer: Arc::new(NoInvoices),
+            default_features: BTreeMap::new(),
         }
     }
 

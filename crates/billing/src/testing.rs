@@ -8,9 +8,12 @@ pub mod contract;
 pub mod invoice_contract;
 mod invoices;
 mod memory;
+mod memory_subscriptions;
+pub mod subscription_contract;
 
 pub use invoices::{MemoryCustomerDirectory, MemoryInvoiceRepository, TextInvoiceRenderer};
 pub use memory::MemoryBillingRepository;
+pub use memory_subscriptions::MemorySubscriptionRepository;
 
 #[cfg(test)]
 mod tests {
@@ -35,6 +38,21 @@ mod tests {
             Arc::new(MemoryInvoiceRepository::new()),
             Arc::new(MemoryUnitOfWork::new()),
             [plinth_kernel::UserId::new(), plinth_kernel::UserId::new()],
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn memory_subscription_repository_passes_the_contract() {
+        subscription_contract::subscription_repository(
+            Arc::new(MemorySubscriptionRepository::new()),
+            Arc::new(MemoryBillingRepository::new()),
+            Arc::new(MemoryUnitOfWork::new()),
+            [
+                plinth_kernel::UserId::new(),
+                plinth_kernel::UserId::new(),
+                plinth_kernel::UserId::new(),
+            ],
         )
         .await;
     }

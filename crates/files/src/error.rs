@@ -29,6 +29,18 @@ pub enum FileError {
         /// The MIME type the content was detected as.
         detected: String,
     },
+    /// Storing the upload would take the owner past their storage quota; nothing was kept.
+    #[error(
+        "storing {size} more bytes would exceed the storage quota of {limit} bytes ({used} used)"
+    )]
+    QuotaExceeded {
+        /// The owner's quota.
+        limit: u64,
+        /// Bytes the owner already stores (every version of every file).
+        used: u64,
+        /// The size of the refused upload (as far as it was read).
+        size: u64,
+    },
     /// The upload had no usable file name or no content part.
     #[error("{0}")]
     InvalidUpload(String),

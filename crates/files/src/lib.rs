@@ -5,6 +5,7 @@ mod blob;
 mod error;
 mod file;
 mod ports;
+mod quota;
 mod service;
 mod share;
 mod signing;
@@ -16,6 +17,7 @@ pub use blob::{BlobEntry, BlobError, BlobKey, BlobListing, ByteRange, ByteStream
 pub use error::FileError;
 pub use file::{FileId, FileObject, FileTotals, FileVersion};
 pub use ports::{BlobStore, FileRepository};
+pub use quota::StorageQuota;
 pub use service::{ErasedFiles, FileLimits, FileService, ReconcileReport, UploadInput};
 pub use share::{FileShare, SharePermission, Viewer};
 pub use signing::{

@@ -44,6 +44,23 @@ pub trait FileRepository: Send + Sync {
     /// [`RepoError`] on storage failure.
     async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError>;
 
+    /// Bytes of every version of every file `owner` owns (what the storage quota counts).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError>;
+
+    /// [`Self::stored_bytes`] inside `tx`, holding a per-owner lock until `tx` ends, so that
+    /// two uploads of one owner cannot both pass a quota check made with it.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn lock_stored_bytes(
+        &self,
+        tx: &mut dyn Transaction,
+        owner: UserId,
+    ) -> Result<u64, RepoError>;
+
     /// How many files there are, of every owner, and the sum of their current sizes (older
     /// versions not counted).
     ///

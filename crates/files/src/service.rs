@@ -6,6 +6,7 @@
 mod access;
 mod erase;
 mod locks;
+mod quota;
 mod reconcile;
 mod shares;
 mod signed;
@@ -27,7 +28,7 @@ use plinth_kernel::{Clock, Page, PageRequest, RepoError, RequestMeta, UnitOfWork
 
 use crate::{
     BlobError, BlobKey, BlobStore, ByteRange, ByteStream, FileError, FileId, FileObject,
-    FileRepository, FileVersion,
+    FileRepository, FileVersion, StorageQuota,
 };
 
 /// Upload limits (from `MAX_UPLOAD_BYTES`, `ALLOWED_FILE_TYPES`).
@@ -68,6 +69,8 @@ pub struct FileService {
     pub(crate) locks: locks::FileLocks,
     /// Signed URLs, once [`FileService::with_url_signer`] configured them.
     pub(crate) signing: Option<signed::Signing>,
+    /// The per-owner storage quota, once [`FileService::with_quota`] set it.
+    pub(crate) quota: Option<Arc<dyn StorageQuota>>,
 }
 
 /// Content streamed to the blob store and checked on the way.
@@ -77,6 +80,8 @@ pub(crate) struct StoredContent {
     pub(crate) size: u64,
     pub(crate) sha256: String,
     pub(crate) key: BlobKey,
+    /// The owner's quota when the upload started (`None`: unlimited).
+    pub(crate) quota: Option<u64>,
 }
 
 impl FileService {
@@ -99,6 +104,7 @@ impl FileService {
             limits,
             locks: locks::FileLocks::default(),
             signing: None,
+            quota: None,
         }
     }
 
@@ -128,6 +134,7 @@ impl FileService {
     ) -> Result<FileObject, FileError> {
         let id = FileId::new();
         let stored = self.store_content(owner, id, 1, input).await?;
+        let quota = stored.quota;
         let now = self.clock.now();
         let file = FileObject {
             id,
@@ -142,7 +149,7 @@ impl FileService {
             updated_at: now,
             download_count: 0,
         };
-        if let Err(e) = self.record_upload(&file, meta).await {
+        if let Err(e) = self.record_upload(&file, quota, meta).await {
             self.remove_blob(&file.storage_key).await;
             return Err(e);
         }
@@ -170,7 +177,11 @@ impl FileService {
             uuid::Uuid::now_v7().simple()
         ));
         let limit = self.limits.max_upload_bytes;
-        let (body, meter) = upload::metered(input.body, limit, &extension);
+        let quota = self.quota_of(owner).await?;
+        // Stop reading as soon as the quota is passed, not only at the end.
+        let room = quota.map(|(limit, used)| limit.saturating_sub(used));
+        let stream_limit = room.map_or(limit, |room| room.min(limit));
+        let (body, meter) = upload::metered(input.body, stream_limit, &extension);
         let stored = self.blobs.put(&key, body).await;
         let (size, sha256, head, limit_hit, mismatch) = {
             let mut m = meter.lock().unwrap_or_else(PoisonError::into_inner);
@@ -185,7 +196,14 @@ impl FileService {
         if limit_hit {
             // The store must have abandoned the upload; make sure nothing is left anyway.
             self.remove_blob(&key).await;
-            return Err(FileError::TooLarge { limit });
+            return Err(match quota {
+                Some((quota, used)) if stream_limit < limit => FileError::QuotaExceeded {
+                    limit: quota,
+                    used,
+                    size,
+                },
+                _ => FileError::TooLarge { limit },
+            });
         }
         if let Some((extension, detected)) = mismatch {
             self.remove_blob(&key).await;
@@ -201,11 +219,19 @@ impl FileService {
             size,
             sha256,
             key,
+            quota: quota.map(|(limit, _)| limit),
         })
     }
 
-    async fn record_upload(&self, file: &FileObject, meta: &RequestMeta) -> Result<(), FileError> {
+    async fn record_upload(
+        &self,
+        file: &FileObject,
+        quota: Option<u64>,
+        meta: &RequestMeta,
+    ) -> Result<(), FileError> {
         let mut tx = self.uow.begin().await?;
+        self.check_quota(tx.as_mut(), file.owner_id, quota, file.size)
+            .await?;
         self.files.insert(tx.as_mut(), file).await?;
         self.files
             .insert_version(tx.as_mut(), &FileVersion::of_current(file))

@@ -7,6 +7,7 @@
 
 mod clock;
 mod email;
+pub mod idempotency;
 mod ids;
 mod money;
 mod page;
@@ -19,6 +20,7 @@ pub mod testing;
 
 pub use clock::{Clock, SystemClock};
 pub use email::{Email, EmailError};
+pub use idempotency::{ClaimOutcome, IdempotencyClaim, IdempotencyStore, StoredResponse};
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Cursor, Page, PageRequest, PageRequestError};
 pub use repo_error::RepoError;

@@ -11,6 +11,10 @@ use tokio::sync::OwnedMutexGuard;
 
 use crate::{Clock, RepoError, Timestamp, Transaction, UnitOfWork};
 
+pub mod idempotency;
+
+pub use idempotency::MemoryIdempotencyStore;
+
 type Undo = Box<dyn FnOnce() + Send>;
 
 /// Starts [`MemoryTransaction`]s, one at a time.

@@ -129,6 +129,9 @@ pub struct StorageSettings {
     /// `RECONCILE_INTERVAL`: how often the server removes blobs that belong to no file
     /// (`0` turns the periodic run off; `plinth files reconcile` still works).
     pub reconcile_interval: Duration,
+    /// `DEFAULT_STORAGE_BYTES`: the `storage_bytes` entitlement (per-user quota over every
+    /// stored version) of users without a plan, and of plans that do not set one.
+    pub default_storage_bytes: u64,
 }
 
 /// Outgoing mail.

@@ -1,6 +1,7 @@
 //! The composition root: the one place that picks adapters for the ports and wires the
 //! services, then binds the socket and starts the HTTP server.
 
+pub mod jobs;
 mod readiness;
 mod services;
 
@@ -54,6 +55,7 @@ pub struct Application {
     database: Database,
     revocation_sync: tokio::task::JoinHandle<()>,
     reconciler: Option<tokio::task::JoinHandle<()>>,
+    billing: plinth_billing::BillingService,
 }
 
 impl Application {
@@ -75,6 +77,7 @@ impl Application {
         let revocation_sync =
             spawn_revocation_sync(state.auth.clone(), settings.auth.revocation_sync_interval);
         let reconciler = spawn_reconciler(state.files.clone(), settings.storage.reconcile_interval);
+        let billing = state.billing.clone();
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -98,6 +101,7 @@ impl Application {
             database,
             revocation_sync,
             reconciler,
+            billing,
         })
     }
 
@@ -126,6 +130,7 @@ impl Application {
     /// An I/O error from the server or from installing the signal handlers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
+        let jobs = jobs::spawn(self.billing.clone(), self.database.idempotency());
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let signals = tokio::spawn(async move {
@@ -142,6 +147,7 @@ impl Application {
         if let Some(reconciler) = self.reconciler {
             reconciler.abort();
         }
+        jobs.abort();
         tracing::info!("plinth stopped");
         if let Err(e) = self.database.close().await {
             tracing::warn!(error = %e, "closing the database pool failed");
@@ -220,6 +226,7 @@ pub fn app_state(
         users: services.users,
         files: services.files,
         billing: services.billing,
+        idempotency: database.idempotency(),
         audit: database.audit(),
         readiness,
         http: http_settings(settings),

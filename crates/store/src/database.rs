@@ -166,6 +166,18 @@ impl Database {
     pub fn customers(&self) -> Arc<dyn CustomerDirectory> {
         Arc::new(SeaCustomerDirectory::new(self.conn.clone()))
     }
+
+    /// The idempotency-key store.
+    #[must_use]
+    pub fn idempotency(&self) -> Arc<dyn plinth_kernel::IdempotencyStore> {
+        Arc::new(crate::SeaIdempotencyStore::new(self.conn.clone()))
+    }
+
+    /// The subscription repository.
+    #[must_use]
+    pub fn subscriptions(&self) -> Arc<dyn plinth_billing::SubscriptionRepository> {
+        Arc::new(crate::SeaSubscriptionRepository::new(self.conn.clone()))
+    }
 }
 
 /// Opens a pool on `url` with at most `max` connections.

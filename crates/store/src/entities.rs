@@ -2,15 +2,20 @@
 //! never import these). Domain types are converted to and from these rows in `repos`.
 
 pub mod audit_events;
+pub mod billing_pending_items;
 pub mod file_shares;
 pub mod file_versions;
 pub mod files;
+pub mod idempotency_keys;
 pub mod invoice_lines;
 pub mod invoices;
 pub mod one_time_tokens;
+pub mod plan_prices;
 pub mod plans;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod subscription_renewals;
+pub mod subscriptions;
 pub mod token_revocations;
 pub mod totp_factors;
 pub mod user_data;

@@ -6,12 +6,16 @@
 mod audit;
 mod billing;
 mod files;
+mod idempotency;
 mod sessions;
 mod users;
 
 pub use audit::{AUDIT_CHAIN_LOCK_KEY, SeaAuditLog};
-pub use billing::{SeaBillingRepository, SeaCustomerDirectory, SeaInvoiceRepository};
+pub use billing::{
+    SeaBillingRepository, SeaCustomerDirectory, SeaInvoiceRepository, SeaSubscriptionRepository,
+};
 pub use files::SeaFileRepository;
+pub use idempotency::SeaIdempotencyStore;
 pub use sessions::SeaSessionRepository;
 pub use users::SeaUserRepository;
 

@@ -56,3 +56,26 @@ async fn invoice_repository_contract() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscription_repository_contract() {
+    let t = sqlite().await;
+    let users = [
+        create_user(&t.db).await,
+        create_user(&t.db).await,
+        create_user(&t.db).await,
+    ];
+    plinth_billing::testing::subscription_contract::subscription_repository(
+        t.db.subscriptions(),
+        t.db.billing(),
+        t.db.unit_of_work(),
+        users,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn idempotency_store_contract() {
+    let t = sqlite().await;
+    plinth_kernel::testing::idempotency::idempotency_store(t.db.idempotency(), 16).await;
+}

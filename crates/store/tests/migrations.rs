@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 17;
+const MIGRATIONS: usize = 19;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -62,6 +62,8 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000012_one_time_tokens",
             "m20261129_000013_user_data",
             "m20261129_000014_invoices",
+            "m20261129_000015_subscriptions",
+            "m20261129_000016_idempotency",
             "m20261129_000017_totp_factors",
             "m20261129_000018_token_revocations",
             "m20261129_000019_file_versions_storage_key",
@@ -89,6 +91,11 @@ async fn up_down_up(t: TestDb) {
         "invoices",
         "invoice_lines",
         "invoice_counters",
+        "subscriptions",
+        "subscription_renewals",
+        "billing_pending_items",
+        "plan_prices",
+        "idempotency_keys",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -133,6 +140,11 @@ async fn up_down_up(t: TestDb) {
         "invoices",
         "invoice_lines",
         "invoice_counters",
+        "subscriptions",
+        "subscription_renewals",
+        "billing_pending_items",
+        "plan_prices",
+        "idempotency_keys",
     ] {
         assert!(
             !table_exists(db, table).await,

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use plinth_billing::{BillingError, InvoiceStatus, TransitionError};
+use plinth_billing::{BillingError, InvoiceStatus, SubscriptionError, TransitionError};
 use plinth_files::{BlobError, FileError};
 use plinth_kernel::{PageRequestError, RepoError};
 use plinth_sessions::{AdminError, AuthError};
@@ -140,6 +140,10 @@ impl From<FileError> for ApiError {
             } => Self::UnsupportedMediaType(format!(
                 "The content ({detected}) does not match the file type {extension:?}."
             )),
+            FileError::QuotaExceeded { limit, used, size } => Self::QuotaExceeded(format!(
+                "This upload of {size} bytes would take your stored files (every version counts; \
+                 {used} bytes now) over your plan's storage_bytes of {limit}."
+            )),
             FileError::InvalidUpload(m) => Self::field("file", m),
             FileError::Forbidden(m) => Self::Forbidden(m),
             FileError::ShareNotFound => {
@@ -191,6 +195,25 @@ impl From<BillingError> for ApiError {
             e @ BillingError::Render(_) => Self::Internal(Box::new(e)),
             BillingError::Money(e) => Self::field("price", e.to_string()),
             BillingError::Repo(e) => e.into(),
+        }
+    }
+}
+
+impl From<SubscriptionError> for ApiError {
+    fn from(e: SubscriptionError) -> Self {
+        match e {
+            SubscriptionError::NotFound => Self::NotFound("You have no subscription.".to_owned()),
+            SubscriptionError::PlanUnavailable(_) => {
+                Self::field("plan_id", "There is no active plan with this id.")
+            }
+            e @ SubscriptionError::CurrencyMismatch { .. } => Self::field("plan_id", e.to_string()),
+            SubscriptionError::Conflict => Self::Conflict(
+                "Your subscription changed at the same time; read it and try again.".to_owned(),
+            ),
+            SubscriptionError::Repo(e) => e.into(),
+            e @ (SubscriptionError::PeriodOutOfRange | SubscriptionError::Money(_)) => {
+                Self::Internal(Box::new(e))
+            }
         }
     }
 }

@@ -130,6 +130,16 @@ problem_responses! {
     /// 413 `payload_too_large`.
     PayloadTooLarge = (413, "payload_too_large", "Payload too large", "The file is larger than the limit of 10485760 bytes.",
         "`payload_too_large`: the body is over the configured limit; nothing was kept.");
+    /// 403 `feature_required`, for routes guarded by `require_feature`.
+    #[allow(dead_code)] // no built-in route is plan-gated yet
+    FeatureRequired = (403, "feature_required", "Feature required", "Your plan does not include `api_access`; upgrade to use this.",
+        "`feature_required`: the caller's plan (or the defaults, without one) does not include the feature this operation needs.");
+    /// 404 `not_found` for a caller without a subscription.
+    NoSubscription = (404, "not_found", "Not found", "You have no subscription.",
+        "`not_found`: the caller has no live subscription.");
+    /// 409 `idempotency_in_progress`.
+    IdempotencyInProgress = (409, "idempotency_in_progress", "Idempotent request in progress", "The first request with this Idempotency-Key is still being processed; retry shortly to get its response.",
+        "`idempotency_in_progress`: a request with the same `Idempotency-Key` is still running; retry later to receive its stored response.");
     /// 415 `unsupported_media_type`.
     UnsupportedMediaType = (415, "unsupported_media_type", "Unsupported media type", "Files of type \"exe\" are not allowed.",
         "`unsupported_media_type`: the file's sniffed type is not in `ALLOWED_FILE_TYPES`.");
@@ -183,4 +193,119 @@ pub(crate) fn rate_limited(request_id: utoipa::openapi::Header) -> Response {
         .header("RateLimit-Reset", integer("Seconds until a request is allowed again."))
         .header("X-Request-Id", request_id)
         .build()
+}
+
+/// One response documenting several problem codes sharing a status, each as a named example.
+fn problems(
+    status: u16,
+    description: &str,
+    cases: &[(&str, &str, &str)],
+) -> BTreeMap<String, RefOr<Response>> {
+    let examples = cases.iter().map(|(code, title, detail)| {
+        let value = serde_json::json!({
+            "type": format!("{PROBLEM_TYPE_BASE}{code}"),
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
+            "request_id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a",
+        });
+        (
+            (*code).to_owned(),
+            utoipa::openapi::example::ExampleBuilder::new()
+                .summary(*title)
+                .value(Some(value))
+                .build(),
+        )
+    });
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .examples_from_iter(examples)
+        .build();
+    let response = ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, content)
+        .build();
+    BTreeMap::from([(status.to_string(), RefOr::T(response))])
+}
+
+const IN_PROGRESS: (&str, &str, &str) = (
+    "idempotency_in_progress",
+    "Idempotent request in progress",
+    "The first request with this Idempotency-Key is still being processed; retry shortly to get its response.",
+);
+const KEY_REUSED: (&str, &str, &str) = (
+    "idempotency_key_reused",
+    "Idempotency key reused",
+    "This Idempotency-Key was already used with a different request; use a new key for a new request.",
+);
+
+/// 422 of an idempotent operation: `validation_failed` or `idempotency_key_reused`.
+pub(crate) struct IdempotentValidation;
+
+impl utoipa::IntoResponses for IdempotentValidation {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(
+            422,
+            "`validation_failed`: well-formed but invalid or unknown fields (`errors` names each field); \
+             or `idempotency_key_reused`: the `Idempotency-Key` was used in the last 24 h with a different request.",
+            &[
+                (
+                    "validation_failed",
+                    "Validation failed",
+                    "One or more fields are invalid.",
+                ),
+                KEY_REUSED,
+            ],
+        )
+    }
+}
+
+/// 409 of an idempotent operation with its own conflicts: `conflict` or
+/// `idempotency_in_progress`.
+pub(crate) struct IdempotentConflict;
+
+impl utoipa::IntoResponses for IdempotentConflict {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(
+            409,
+            "`conflict`: a uniqueness or state conflict; or `idempotency_in_progress`: a request with the \
+             same `Idempotency-Key` is still running (retry later to receive its stored response).",
+            &[
+                (
+                    "conflict",
+                    "Conflict",
+                    "A plan with this code already exists.",
+                ),
+                IN_PROGRESS,
+            ],
+        )
+    }
+}
+
+/// 413 of an upload: `payload_too_large` (over `MAX_UPLOAD_BYTES`) or `quota_exceeded` (over
+/// the owner's `storage_bytes`).
+pub(crate) struct UploadTooLarge;
+
+impl utoipa::IntoResponses for UploadTooLarge {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(
+            413,
+            "`payload_too_large`: the file is over `MAX_UPLOAD_BYTES`; or `quota_exceeded`: storing it would take \
+             the owner's stored bytes (every version of every file) past their `storage_bytes` entitlement \
+             (`GET /billing/entitlements`). Nothing was kept.",
+            &[
+                (
+                    "payload_too_large",
+                    "Payload too large",
+                    "The file is larger than the limit of 10485760 bytes.",
+                ),
+                (
+                    "quota_exceeded",
+                    "Storage quota exceeded",
+                    "This upload of 2048 bytes would take your stored files (every version counts; 1073741000 bytes now) over your plan's storage_bytes of 1073741824.",
+                ),
+            ],
+        )
+    }
 }

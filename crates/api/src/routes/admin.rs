@@ -8,14 +8,16 @@ use validator::Validate as _;
 use super::NO_STORE;
 use crate::dto::billing::{NewPlanRequest, PlanBody};
 use crate::dto::user::{UserBody, UserListQuery, UserPageBody};
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, Internal, PayloadTooLarge, Unauthenticated, Unavailable,
-    Validation,
+    BadRequest, Forbidden, IdempotentConflict, IdempotentValidation, Internal, PayloadTooLarge,
+    Unauthenticated, Unavailable,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
 
 mod audit;
 mod invoices;
+mod plans;
 mod stats;
 mod users;
 
@@ -26,6 +28,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(users::delete_user)
         .service(stats::stats)
         .service(create_plan)
+        .service(plans::update_plan)
         .service(audit::list_audit)
         .service(audit::verify_audit)
         .configure(invoices::configure);
@@ -66,15 +69,20 @@ pub(crate) async fn list_users(
     tag = "admin",
     operation_id = "admin_create_plan",
     summary = "Create a plan",
-    description = "Adds a plan to the catalogue. Needs the `billing:write` permission. The `code` is unique.",
+    description = "Adds a plan to the catalogue. Needs the `billing:write` permission. The `code` is unique. \
+        Honours `Idempotency-Key`.",
     security(("bearer" = [])),
+    params(IdempotencyKeyHeader),
     request_body = NewPlanRequest,
     responses(
         (status = 201, description = "The new plan.", body = PlanBody),
-        BadRequest, Unauthenticated, Forbidden, Conflict, PayloadTooLarge, Validation, Internal, Unavailable
+        BadRequest, Unauthenticated, Forbidden, IdempotentConflict, PayloadTooLarge, IdempotentValidation, Internal, Unavailable
     )
 )]
-#[post("/plans")]
+#[post(
+    "/plans",
+    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+)]
 pub(crate) async fn create_plan(
     state: web::Data<AppState>,
     user: AuthUser,

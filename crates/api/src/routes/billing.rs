@@ -1,4 +1,7 @@
-//! `/api/v1/billing`: the public plan catalogue and the caller's invoices.
+//! `/api/v1/billing`: the public plan catalogue, the caller's subscription, entitlements and
+//! invoices.
+
+mod subscription;
 
 use actix_web::{HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -13,7 +16,11 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_plans)
         .service(invoices::list_my_invoices)
         .service(invoices::get_my_invoice)
-        .service(invoices::get_my_invoice_pdf);
+        .service(invoices::get_my_invoice_pdf)
+        .service(subscription::get_subscription)
+        .service(subscription::subscribe)
+        .service(subscription::cancel_subscription)
+        .service(subscription::get_entitlements);
 }
 
 /// Active plans with prices and features; no sign-in needed.

@@ -12,8 +12,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::dto::file::{ContentQuery, FileBody, FileContentBody, FilePageBody, FileUploadForm};
 use crate::dto::page::PageQuery;
 use crate::openapi::responses::{
-    BadRequest, FileForbidden, Internal, NotFound, PayloadTooLarge, RangeNotSatisfiable,
-    Unauthenticated, Unavailable, UnsupportedMediaType, Validation,
+    BadRequest, FileForbidden, Internal, NotFound, RangeNotSatisfiable, Unauthenticated,
+    Unavailable, UnsupportedMediaType, UploadTooLarge, Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
@@ -63,14 +63,16 @@ async fn viewer(state: &AppState, user: &AuthUser) -> Result<Viewer, ApiError> {
     description = "A `multipart/form-data` body with one part named `file` that carries a `filename`. The \
         content is streamed to storage and hashed on the way. Its extension must be in `ALLOWED_FILE_TYPES` \
         and its sniffed content must agree with it (a PNG named `x.pdf`, an executable named `x.txt`, text \
-        that is not UTF-8 or has NUL bytes: 415). Over `MAX_UPLOAD_BYTES` the upload stops with 413. On any \
-        refusal the rest of the body is not read and nothing is kept.",
+        that is not UTF-8 or has NUL bytes: 415). Over `MAX_UPLOAD_BYTES` the upload stops with 413 \
+        `payload_too_large`; past the owner's storage quota (the `storage_bytes` entitlement, counting every \
+        version of every file they own) with 413 `quota_exceeded`. On any refusal the rest of the body is not \
+        read and nothing is kept.",
     security(("bearer" = [])),
     request_body(content = FileUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "The stored file.", body = FileBody,
             headers(("Location" = String, description = "`/api/v1/files/{id}`"))),
-        BadRequest, Unauthenticated, PayloadTooLarge, UnsupportedMediaType, Validation, Internal, Unavailable
+        BadRequest, Unauthenticated, UploadTooLarge, UnsupportedMediaType, Validation, Internal, Unavailable
     )
 )]
 #[post("")]

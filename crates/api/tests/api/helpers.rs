@@ -7,11 +7,15 @@ use std::sync::Arc;
 use plinth_api::{AppState, HttpSettings, RateLimit, ReadinessCheck};
 use plinth_audit::AuditLog;
 use plinth_audit::testing::MemoryAuditLog;
-use plinth_billing::testing::{MemoryBillingRepository, MemoryInvoiceRepository};
-use plinth_billing::{BillingService, CustomerDirectory, CustomerSnapshot, Invoicing};
+use plinth_billing::testing::{
+    MemoryBillingRepository, MemoryInvoiceRepository, MemorySubscriptionRepository,
+};
+use plinth_billing::{
+    BillingService, CustomerDirectory, CustomerSnapshot, FeatureValue, Invoicing,
+};
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{FileLimits, FileService};
-use plinth_kernel::testing::MemoryUnitOfWork;
+use plinth_kernel::testing::{MemoryIdempotencyStore, MemoryUnitOfWork};
 use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
 use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
@@ -53,6 +57,8 @@ pub struct Options {
     pub file_clock: Option<Arc<dyn Clock>>,
     /// Where recovery mail goes; [`TestApp::mailer`] when `None`.
     pub mailer: Option<Arc<dyn Mailer>>,
+    /// `DEFAULT_STORAGE_BYTES` (default 1 GiB).
+    pub default_storage_bytes: i64,
 }
 
 impl Default for Options {
@@ -70,6 +76,7 @@ impl Default for Options {
             refresh_reuse_grace: None,
             file_clock: None,
             mailer: None,
+            default_storage_bytes: 1 << 30,
         }
     }
 }
@@ -90,6 +97,14 @@ pub struct TestApp {
     pub mailer: Arc<MemoryMailer>,
     /// The auth service the server uses (to reload revocations as a replica's timer would).
     pub auth: AuthService,
+    /// The billing service the app uses (to run renewals in tests).
+    pub billing: BillingService,
+    /// The subscription rows, to check what was (not) stored.
+    pub subscriptions: MemorySubscriptionRepository,
+    /// The idempotency keys.
+    pub idempotency: MemoryIdempotencyStore,
+    /// The state the server runs with.
+    pub state: AppState,
 }
 
 /// The test app's accounts as invoice customers.
@@ -167,6 +182,24 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let signer = HmacUrlSigner::new(&SecretString::from(URL_SIGNING_SECRET)).unwrap();
+    let subscriptions = MemorySubscriptionRepository::new();
+    let idempotency = MemoryIdempotencyStore::new();
+    let billing = BillingService::new(
+        Arc::new(MemoryBillingRepository::new()),
+        audit.clone(),
+        uow.clone(),
+        clock.clone(),
+    )
+    .with_subscriptions(Arc::new(subscriptions.clone()))
+    .with_invoicing(Invoicing {
+        invoices: Arc::new(MemoryInvoiceRepository::new()),
+        customers: Arc::new(UsersAsCustomers(user_rows.clone())),
+        renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
+    })
+    .with_default_features(std::collections::BTreeMap::from([(
+        "storage_bytes".to_owned(),
+        FeatureValue::Limit(options.default_storage_bytes),
+    )]));
     let files = FileService::new(
         Arc::new(file_rows.clone()),
         Arc::new(blobs.clone()),
@@ -178,18 +211,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             allowed_extensions: allowed,
         },
     )
-    .with_url_signer(Arc::new(signer), &address);
-    let billing = BillingService::new(
-        Arc::new(MemoryBillingRepository::new()),
-        audit.clone(),
-        uow,
-        clock,
-    )
-    .with_invoicing(Invoicing {
-        invoices: Arc::new(MemoryInvoiceRepository::new()),
-        customers: Arc::new(UsersAsCustomers(user_rows.clone())),
-        renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
-    });
+    .with_url_signer(Arc::new(signer), &address)
+    .with_quota(Arc::new(plinth_api::BillingStorageQuota(billing.clone())));
     let mut readiness = options.readiness;
     if options.storage_check {
         readiness.push(("storage".to_owned(), Arc::new(files.clone())));
@@ -199,7 +222,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         auth: auth.clone(),
         users: users.clone(),
         files,
-        billing,
+        billing: billing.clone(),
+        idempotency: Arc::new(idempotency.clone()),
         audit,
         readiness,
         http: HttpSettings {
@@ -217,6 +241,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             ..defaults
         },
     };
+    let state_handle = state.clone();
     let server = plinth_api::serve(listener, state).unwrap();
     tokio::spawn(server);
     let client = reqwest::Client::builder()
@@ -234,6 +259,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         file_rows,
         audit_log,
         mailer,
+        billing,
+        subscriptions,
+        idempotency,
+        state: state_handle,
     }
 }
 

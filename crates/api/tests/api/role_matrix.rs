@@ -33,6 +33,7 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
         "/api/v1/admin/invoices/{id}/mark-paid",
         "billing:write",
     ),
+    ("patch", "/api/v1/admin/plans/{id}", "billing:write"),
 ];
 
 /// A well-formed body, so that a refusal cannot come from body parsing instead of the check.

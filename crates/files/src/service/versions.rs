@@ -78,6 +78,7 @@ impl FileService {
         let stored = self
             .store_content(current.owner_id, id, next, input)
             .await?;
+        let quota = stored.quota;
         let file = FileObject {
             name: stored.name,
             content_type: stored.content_type,
@@ -89,7 +90,7 @@ impl FileService {
             ..current.clone()
         };
         match self
-            .record_version(actor, &file, current.version, meta)
+            .record_version(actor, &file, current.version, quota, meta)
             .await
         {
             Ok(()) => Ok(file),
@@ -110,9 +111,12 @@ impl FileService {
         actor: UserId,
         file: &FileObject,
         previous: i32,
+        quota: Option<u64>,
         meta: &RequestMeta,
     ) -> Result<(), FileError> {
         let mut tx = self.uow.begin().await?;
+        self.check_quota(tx.as_mut(), file.owner_id, quota, file.size)
+            .await?;
         self.files
             .insert_version(tx.as_mut(), &FileVersion::of_current(file))
             .await?;

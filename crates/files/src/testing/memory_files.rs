@@ -139,6 +139,31 @@ impl FileRepository for MemoryFileRepository {
             .sum())
     }
 
+    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError> {
+        let owned: Vec<FileId> = self
+            .rows()
+            .values()
+            .filter(|f| f.owner_id == owner)
+            .map(|f| f.id)
+            .collect();
+        Ok(self
+            .version_rows()
+            .values()
+            .filter(|v| owned.contains(&v.file_id))
+            .map(|v| v.size)
+            .sum())
+    }
+
+    async fn lock_stored_bytes(
+        &self,
+        tx: &mut dyn Transaction,
+        owner: UserId,
+    ) -> Result<u64, RepoError> {
+        // The memory unit of work's single lock already serialises transactions.
+        MemoryTransaction::from_dyn(tx)?;
+        self.stored_bytes(owner).await
+    }
+
     async fn totals(&self) -> Result<FileTotals, RepoError> {
         let rows = self.rows();
         Ok(FileTotals {

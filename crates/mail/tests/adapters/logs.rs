@@ -1,7 +1,13 @@
 //! Captures this thread's tracing output as text.
+//!
+//! One global subscriber is installed for the whole test binary, writing each event to the
+//! buffer of the thread that emitted it (if that thread is capturing). A global subscriber, not
+//! a scoped one per test: with scoped subscribers coming and going on other threads, tracing's
+//! cached per-callsite interest and global level hint could make a test miss its own events.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 
 #[derive(Clone, Default)]
 pub struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -12,9 +18,20 @@ impl Captured {
     }
 }
 
-impl Write for Captured {
+thread_local! {
+    static SINK: RefCell<Option<Captured>> = const { RefCell::new(None) };
+}
+
+/// Writes to the current thread's capture buffer, or nowhere.
+struct ThreadSink;
+
+impl Write for ThreadSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        SINK.with(|sink| {
+            if let Some(captured) = sink.borrow().as_ref() {
+                captured.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -22,31 +39,29 @@ impl Write for Captured {
     }
 }
 
-/// Held while a test captures: one capture at a time in this binary, because tracing's global
-/// level hint is recomputed whenever a scoped subscriber comes or goes, and two tests doing so
-/// at once on different threads could make one of them miss its own events.
-pub struct Capturing {
-    _default: tracing::subscriber::DefaultGuard,
-    _serial: std::sync::MutexGuard<'static, ()>,
+/// Capturing lasts until this drops.
+pub struct Capturing;
+
+impl Drop for Capturing {
+    fn drop(&mut self) {
+        SINK.with(|sink| *sink.borrow_mut() = None);
+    }
 }
 
-static SERIAL: Mutex<()> = Mutex::new(());
+static INIT: Once = Once::new();
 
-/// Records every event at any level until the guard drops (current-thread runtimes only).
+/// Records every event this thread emits, at any level, until the guard drops
+/// (current-thread runtimes only).
 pub fn capture() -> (Captured, Capturing) {
-    let serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    INIT.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(|| ThreadSink)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+    });
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let guard = Capturing {
-        _default: tracing::subscriber::set_default(subscriber),
-        _serial: serial,
-    };
-    (captured, guard)
+    SINK.with(|sink| *sink.borrow_mut() = Some(captured.clone()));
+    (captured, Capturing)
 }

@@ -59,6 +59,7 @@ pub(super) fn from_figment(
         max_upload_bytes: r.number("MAX_UPLOAD_BYTES", 1, u64::MAX)?,
         allowed_file_types: file_types(&r)?,
         reconcile_interval: r.duration("RECONCILE_INTERVAL", Duration::ZERO)?,
+        default_storage_bytes: r.number("DEFAULT_STORAGE_BYTES", 0, i64::MAX.unsigned_abs())?,
     };
     let mail = MailSettings {
         smtp_url: smtp_url(&r)?,

@@ -73,6 +73,7 @@ fn defaults_match_the_contract_table() {
     assert_eq!(s.storage.url, "file://data/files");
     assert_eq!(s.storage.max_upload_bytes, 10_485_760);
     assert_eq!(s.storage.reconcile_interval, Duration::from_secs(3600));
+    assert_eq!(s.storage.default_storage_bytes, 1_073_741_824);
     assert_eq!(
         s.storage.allowed_file_types.join(","),
         "jpg,jpeg,png,gif,webp,pdf,txt,csv,zip,doc,docx"
@@ -144,6 +145,7 @@ fn every_variable_overrides_its_key() {
         ("MAX_UPLOAD_BYTES", "1024"),
         ("ALLOWED_FILE_TYPES", " PDF, .png ,"),
         ("RECONCILE_INTERVAL", "15m"),
+        ("DEFAULT_STORAGE_BYTES", "5000"),
         ("CORS_ORIGINS", "https://a.example,https://b.example"),
         ("SMTP_URL", "smtps://u:p@mail.example:465"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_abc"),
@@ -181,6 +183,7 @@ fn every_variable_overrides_its_key() {
     assert_eq!(s.storage.max_upload_bytes, 1024);
     assert_eq!(s.storage.allowed_file_types, ["pdf", "png"]);
     assert_eq!(s.storage.reconcile_interval, Duration::from_secs(900));
+    assert_eq!(s.storage.default_storage_bytes, 5000);
     assert_eq!(
         s.server.cors_origins,
         ["https://a.example", "https://b.example"]

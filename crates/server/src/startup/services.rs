@@ -1,11 +1,12 @@
 //! Wiring the domain services to their adapters.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_billing::{BillingService, Invoicing};
+use plinth_api::BillingStorageQuota;
+use plinth_billing::{BillingService, FeatureValue, Invoicing, STORAGE_BYTES};
 use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox};
@@ -90,6 +91,19 @@ impl Services {
                 .cloned()
                 .collect::<BTreeSet<_>>(),
         };
+        let billing = BillingService::new(
+            database.billing(),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        )
+        .with_subscriptions(database.subscriptions())
+        .with_invoicing(Invoicing {
+            invoices: database.invoices(),
+            customers: database.customers(),
+            renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
+        })
+        .with_default_features(default_features(settings));
         let files = FileService::new(
             database.files(),
             blobs,
@@ -98,13 +112,8 @@ impl Services {
             Arc::clone(&clock),
             limits,
         )
-        .with_url_signer(url_signer(settings)?, &settings.server.public_url);
-        let billing =
-            BillingService::new(database.billing(), audit, uow, clock).with_invoicing(Invoicing {
-                invoices: database.invoices(),
-                customers: database.customers(),
-                renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
-            });
+        .with_url_signer(url_signer(settings)?, &settings.server.public_url)
+        .with_quota(Arc::new(BillingStorageQuota(billing.clone())));
         Ok(Self {
             auth,
             users,
@@ -122,6 +131,13 @@ fn secret_sealer(
     let sealer = SecretBox::new(&settings.auth.jwt_secret)
         .map_err(|e| StartupError::Setting(format!("JWT_SECRET: {e}")))?;
     Ok(Arc::new(sealer))
+}
+
+/// The entitlements of users without a plan: `storage_bytes` = `DEFAULT_STORAGE_BYTES`.
+#[must_use]
+pub fn default_features(settings: &Settings) -> BTreeMap<String, FeatureValue> {
+    let bytes = i64::try_from(settings.storage.default_storage_bytes).unwrap_or(i64::MAX);
+    BTreeMap::from([(STORAGE_BYTES.to_owned(), FeatureValue::Limit(bytes))])
 }
 
 /// [`UserService`] alone (what `plinth admin create` needs: no blob store, no signer).

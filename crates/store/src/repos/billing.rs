@@ -4,6 +4,10 @@ mod invoices;
 
 pub use invoices::{SeaCustomerDirectory, SeaInvoiceRepository};
 
+mod subscriptions;
+
+pub use subscriptions::SeaSubscriptionRepository;
+
 use std::collections::BTreeMap;
 
 use plinth_billing::{BillingRepository, FeatureValue, Interval, Plan, PlanId};

@@ -6,14 +6,14 @@ use plinth_files::{
     BlobKey, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion, Viewer,
 };
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::{corrupt, fetch_limit};
-use crate::entities::{file_versions, files};
+use crate::entities::{file_versions, files, users};
 use crate::error::repo_err;
 use crate::uow::db_tx;
 
@@ -165,6 +165,31 @@ impl FileRepository for SeaFileRepository {
         let total = total.unwrap_or(0);
         u64::try_from(total)
             .map_err(|_| corrupt(format_args!("negative total size {total} for {owner}")))
+    }
+
+    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError> {
+        stored_bytes(&self.conn, owner).await
+    }
+
+    async fn lock_stored_bytes(
+        &self,
+        tx: &mut dyn Transaction,
+        owner: UserId,
+    ) -> Result<u64, RepoError> {
+        let conn = db_tx(tx)?;
+        // Touching the owner's row takes its row lock on PostgreSQL until the transaction
+        // ends, serialising quota checks of one owner (SQLite transactions are IMMEDIATE and
+        // already serialised).
+        users::Entity::update_many()
+            .col_expr(
+                users::Column::UpdatedAt,
+                Expr::col(users::Column::UpdatedAt),
+            )
+            .filter(users::Column::Id.eq(owner.as_uuid()))
+            .exec(conn)
+            .await
+            .map_err(repo_err)?;
+        stored_bytes(conn, owner).await
     }
 
     async fn totals(&self) -> Result<FileTotals, RepoError> {
@@ -336,4 +361,28 @@ impl FileRepository for SeaFileRepository {
     ) -> Result<Page<FileObject>, RepoError> {
         shares::visible(&self.conn, viewer, page).await
     }
+}
+
+/// Bytes of every version of every file of `owner`.
+async fn stored_bytes(conn: &impl ConnectionTrait, owner: UserId) -> Result<u64, RepoError> {
+    let owned = Query::select()
+        .column(files::Column::Id)
+        .from(files::Entity)
+        .and_where(files::Column::OwnerId.eq(owner.as_uuid()))
+        .to_owned();
+    // SUM(bigint) is numeric on PostgreSQL and decimal on CockroachDB: cast it back.
+    let total: Option<i64> = file_versions::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
+            "total",
+        )
+        .filter(file_versions::Column::FileId.in_subquery(owned))
+        .into_tuple()
+        .one(conn)
+        .await
+        .map_err(repo_err)?;
+    let total = total.unwrap_or(0);
+    u64::try_from(total)
+        .map_err(|_| corrupt(format_args!("negative stored bytes {total} for {owner}")))
 }

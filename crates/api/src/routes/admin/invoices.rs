@@ -11,9 +11,10 @@ use validator::Validate as _;
 use crate::dto::invoice::{
     InvoiceBody, InvoiceListQuery, InvoicePageBody, InvoicePdfBody, NewInvoiceRequest,
 };
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, Internal, NotFound, PayloadTooLarge, Unauthenticated,
-    Unavailable, Validation,
+    BadRequest, Forbidden, IdempotencyInProgress, IdempotentConflict, IdempotentValidation,
+    Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
 };
 use crate::routes::NO_STORE;
 use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
@@ -40,13 +41,17 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         Every invalid field is reported at once (422, nothing stored); an unknown user is a 422 on \
         `user_id`. Audited as `billing.invoice_created`. Needs `billing:write`.",
     security(("bearer" = [])),
+    params(IdempotencyKeyHeader),
     request_body = NewInvoiceRequest,
     responses(
         (status = 201, description = "The draft.", body = InvoiceBody),
-        BadRequest, Unauthenticated, Forbidden, PayloadTooLarge, Validation, Internal, Unavailable
+        BadRequest, Unauthenticated, Forbidden, IdempotencyInProgress, PayloadTooLarge, IdempotentValidation, Internal, Unavailable
     )
 )]
-#[post("/invoices")]
+#[post(
+    "/invoices",
+    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+)]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn create_invoice(
     state: web::Data<AppState>,
@@ -175,13 +180,16 @@ pub(crate) async fn get_invoice_pdf(
         email and name, sets `issued_at` and `due_at`. Any other status is a 409 and changes nothing. \
         Audited as `billing.invoice_finalized`. Needs `billing:write`.",
     security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Invoice id")),
+    params(("id" = uuid::Uuid, Path, description = "Invoice id"), IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The open invoice.", body = InvoiceBody),
-        Unauthenticated, Forbidden, NotFound, Conflict, Internal, Unavailable
+        Unauthenticated, Forbidden, NotFound, IdempotentConflict, IdempotentValidation, Internal, Unavailable
     )
 )]
-#[post("/invoices/{id}/finalize")]
+#[post(
+    "/invoices/{id}/finalize",
+    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+)]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn finalize_invoice(
     state: web::Data<AppState>,
@@ -208,13 +216,16 @@ pub(crate) async fn finalize_invoice(
         Any other status is a 409 and changes nothing. Audited as `billing.invoice_voided`. \
         Needs `billing:write`.",
     security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Invoice id")),
+    params(("id" = uuid::Uuid, Path, description = "Invoice id"), IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The void invoice.", body = InvoiceBody),
-        Unauthenticated, Forbidden, NotFound, Conflict, Internal, Unavailable
+        Unauthenticated, Forbidden, NotFound, IdempotentConflict, IdempotentValidation, Internal, Unavailable
     )
 )]
-#[post("/invoices/{id}/void")]
+#[post(
+    "/invoices/{id}/void",
+    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+)]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn void_invoice(
     state: web::Data<AppState>,
@@ -240,13 +251,16 @@ pub(crate) async fn void_invoice(
     description = "`open → paid` with `paid_at` now (payment received outside Plinth). Any other status \
         is a 409 and changes nothing. Audited as `billing.invoice_paid`. Needs `billing:write`.",
     security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Invoice id")),
+    params(("id" = uuid::Uuid, Path, description = "Invoice id"), IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The paid invoice.", body = InvoiceBody),
-        Unauthenticated, Forbidden, NotFound, Conflict, Internal, Unavailable
+        Unauthenticated, Forbidden, NotFound, IdempotentConflict, IdempotentValidation, Internal, Unavailable
     )
 )]
-#[post("/invoices/{id}/mark-paid")]
+#[post(
+    "/invoices/{id}/mark-paid",
+    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+)]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn mark_invoice_paid(
     state: web::Data<AppState>,

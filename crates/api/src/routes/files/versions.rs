@@ -7,8 +7,8 @@ use plinth_files::FileId;
 use super::upload;
 use crate::dto::file::{FileBody, FileUploadForm, FileVersionsBody};
 use crate::openapi::responses::{
-    BadRequest, FileForbidden, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
-    UnsupportedMediaType, Validation,
+    BadRequest, FileForbidden, Internal, NotFound, Unauthenticated, Unavailable,
+    UnsupportedMediaType, UploadTooLarge, Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
@@ -19,7 +19,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
     summary = "Upload a new version of a file",
     description = "The owner or a user the file is shared with for `edit` (a `view` or `download` share: \
         403). A `multipart/form-data` body with one part named `file` that carries a \
-        `filename`, checked and streamed exactly as for `POST /files` (type, size, sniffed content). The \
+        `filename`, checked and streamed exactly as for `POST /files` (type, size, sniffed content, storage quota). The \
         new content becomes the current version: `version` + 1, and `name`, `content_type`, `size`, \
         `sha256` and `updated_at` follow it; earlier versions stay listed and downloadable \
         (`GET /files/{id}/content?version=N`). On any refusal the file is unchanged and nothing is kept.",
@@ -28,7 +28,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
     request_body(content = FileUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The file at its new version.", body = FileBody),
-        BadRequest, Unauthenticated, FileForbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, Validation,
+        BadRequest, Unauthenticated, FileForbidden, NotFound, UploadTooLarge, UnsupportedMediaType, Validation,
         Internal, Unavailable
     )
 )]

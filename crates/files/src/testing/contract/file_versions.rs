@@ -8,9 +8,11 @@ use crate::{BlobKey, FileId, FileObject, FileRepository, FileVersion};
 /// `insert_version`/`versions`/`version` round trips (newest first, every field), `Duplicate`
 /// for a repeated number, `record_download` (atomic under concurrency), `update_current`
 /// (optimistic on the previous version, keeps the count; `NotFound` when stale or missing),
-/// rollback of both, and delete taking the versions along.
+/// rollback of both, delete taking the versions along, and `stored_bytes` /
+/// `lock_stored_bytes` summing every version of the owner's files.
 pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owner: UserId) {
     let created = chrono::Utc::now().trunc_subsecs(6) - chrono::Duration::hours(1);
+    let stored_before = repo.stored_bytes(owner).await.unwrap();
     let id = FileId::new();
     let v1 = version(id, owner, 1, "draft.txt", 12, created);
     let v1_key = v1.storage_key.clone();
@@ -96,6 +98,17 @@ pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, ow
         "every version's key is known, old ones too; a stranger is not"
     );
     assert!(repo.known_storage_keys(&[]).await.unwrap().is_empty());
+    assert_eq!(
+        repo.stored_bytes(owner).await.unwrap(),
+        stored_before + 12 + 6_000_000_000,
+        "stored_bytes counts every version"
+    );
+    let mut tx = uow.begin().await.unwrap();
+    assert_eq!(
+        repo.lock_stored_bytes(tx.as_mut(), owner).await.unwrap(),
+        stored_before + 12 + 6_000_000_000
+    );
+    drop(tx);
 
     // Optimistic check: a stale previous version or an unknown file is NotFound.
     let mut tx = uow.begin().await.unwrap();

@@ -1,0 +1,19 @@
+//! [`BillingStorageQuota`]: the file service's storage quota read from billing entitlements.
+
+use plinth_billing::{BillingService, SubscriptionError};
+use plinth_files::StorageQuota;
+use plinth_kernel::{RepoError, UserId};
+
+/// The `storage_bytes` entitlement of the owner (their plan's, or the configured default).
+#[derive(Clone)]
+pub struct BillingStorageQuota(pub BillingService);
+
+#[async_trait::async_trait]
+impl StorageQuota for BillingStorageQuota {
+    async fn storage_limit(&self, owner: UserId) -> Result<Option<u64>, RepoError> {
+        self.0.storage_limit(owner).await.map_err(|e| match e {
+            SubscriptionError::Repo(e) => e,
+            other => RepoError::internal(other.to_string()),
+        })
+    }
+}

@@ -1,0 +1,138 @@
+//! `/api/v1/billing/subscription` and `/api/v1/billing/entitlements`: the caller's own
+//! subscription and what it entitles them to.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use plinth_billing::{PlanId, SubscribeOutcome};
+
+use crate::dto::subscription::{EntitlementsBody, SubscribeRequest, SubscriptionBody};
+use crate::idempotency::IdempotencyKeyHeader;
+use crate::openapi::responses::{
+    BadRequest, IdempotencyInProgress, IdempotentValidation, Internal, NoSubscription,
+    PayloadTooLarge, Unauthenticated, Unavailable,
+};
+use crate::routes::NO_STORE;
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
+
+/// The caller's live subscription.
+#[utoipa::path(
+    tag = "billing",
+    operation_id = "get_subscription",
+    summary = "Get my subscription",
+    description = "The caller's live subscription (any status but `canceled`), or 404 when they have none.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The subscription.", body = SubscriptionBody),
+        Unauthenticated, NoSubscription, Internal, Unavailable
+    )
+)]
+#[get("/subscription")]
+pub(crate) async fn get_subscription(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let subscription = state.billing.subscription(user.0.user_id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(SubscriptionBody::from(subscription)))
+}
+
+/// Subscribes, or changes the plan of the caller's subscription.
+#[utoipa::path(
+    tag = "billing",
+    operation_id = "subscribe",
+    summary = "Subscribe or change plan",
+    description = "Without a live subscription: subscribes to the plan (201). A plan with `trial_days` \
+        starts `trialing` until `trial_end`; otherwise the subscription is `active` for one interval \
+        (calendar month or year) from now. \n\n\
+        With one (200): the same plan clears a scheduled downgrade or cancellation; a dearer plan with \
+        the same interval applies at once, and the remaining fraction of the paid period × the price \
+        difference (integer minor units, rounded half-even) is charged on the next invoice; any other \
+        change (cheaper, or another interval) is scheduled for the end of the period (`scheduled_plan_id`). \
+        A plan change also clears `cancel_at_period_end`.\n\n\
+        Honours `Idempotency-Key`: a retry with the same key and body gets the first answer again.",
+    security(("bearer" = [])),
+    params(IdempotencyKeyHeader),
+    request_body(content = SubscribeRequest, description = "The plan to subscribe to."),
+    responses(
+        (status = 201, description = "Subscribed.", body = SubscriptionBody),
+        (status = 200, description = "The existing subscription, changed (or already on that plan).", body = SubscriptionBody),
+        BadRequest, Unauthenticated, IdempotencyInProgress, PayloadTooLarge, IdempotentValidation, Internal, Unavailable
+    )
+)]
+#[post(
+    "/subscription",
+    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+)]
+pub(crate) async fn subscribe(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    body: web::Json<SubscribeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let plan_id = PlanId::from_uuid(body.into_inner().plan_id);
+    let (subscription, outcome) = state
+        .billing
+        .subscribe(user.0.user_id, plan_id, &meta.0)
+        .await?;
+    let mut response = match outcome {
+        SubscribeOutcome::Created => HttpResponse::Created(),
+        SubscribeOutcome::Changed => HttpResponse::Ok(),
+    };
+    Ok(response
+        .insert_header(NO_STORE)
+        .json(SubscriptionBody::from(subscription)))
+}
+
+/// Cancels the caller's subscription at the end of its period.
+#[utoipa::path(
+    tag = "billing",
+    operation_id = "cancel_subscription",
+    summary = "Cancel my subscription",
+    description = "Sets `cancel_at_period_end`: the subscription stays usable until `current_period_end`, \
+        then ends instead of renewing (a scheduled plan change is dropped). Cancelling again changes nothing. \
+        Subscribing again to the same plan before the end undoes it.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The subscription, ending at the period end.", body = SubscriptionBody),
+        Unauthenticated, NoSubscription, Internal, Unavailable
+    )
+)]
+#[delete("/subscription")]
+pub(crate) async fn cancel_subscription(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+) -> Result<HttpResponse, ApiError> {
+    let subscription = state
+        .billing
+        .cancel_subscription(user.0.user_id, &meta.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(SubscriptionBody::from(subscription)))
+}
+
+/// What the caller's plan (or the defaults) allow.
+#[utoipa::path(
+    tag = "billing",
+    operation_id = "get_entitlements",
+    summary = "Get my entitlements",
+    description = "The features and limits the caller may use now: the configured defaults (such as \
+        `storage_bytes` from `DEFAULT_STORAGE_BYTES`), overridden by the features of the plan of a \
+        `trialing` or `active` subscription. A `past_due`, `unpaid` or ended subscription grants only the defaults.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Feature key → on/off or integer limit.", body = EntitlementsBody),
+        Unauthenticated, Internal, Unavailable
+    )
+)]
+#[get("/entitlements")]
+pub(crate) async fn get_entitlements(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let features = state.billing.entitlements(user.0.user_id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(EntitlementsBody::from(features)))
+}

@@ -1,0 +1,60 @@
+//! Entitlements: the features and limits a user may use right now.
+
+use std::collections::BTreeMap;
+
+use plinth_kernel::UserId;
+
+use super::BillingService;
+use crate::FeatureValue;
+use crate::subscription::SubscriptionError;
+
+/// The feature key of the per-user storage quota, in bytes.
+pub const STORAGE_BYTES: &str = "storage_bytes";
+
+impl BillingService {
+    /// Sets the entitlements of users without a `trialing` or `active` subscription; they are
+    /// also the base a plan's own features override (for example a default `storage_bytes`
+    /// for plans that do not name one).
+    #[must_use]
+    pub fn with_default_features(mut self, features: BTreeMap<String, FeatureValue>) -> Self {
+        self.default_features = features;
+        self
+    }
+
+    /// `user`'s features: the defaults, overridden by the features of the plan of their
+    /// `trialing` or `active` subscription (a `past_due`, `unpaid` or `canceled` one grants
+    /// nothing beyond the defaults).
+    ///
+    /// # Errors
+    /// [`SubscriptionError::Repo`] on storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn entitlements(
+        &self,
+        user: UserId,
+    ) -> Result<BTreeMap<String, FeatureValue>, SubscriptionError> {
+        let mut features = self.default_features.clone();
+        let Some(subscription) = self.subscriptions()?.live_subscription(user).await? else {
+            return Ok(features);
+        };
+        if !subscription.status.grants_features() {
+            return Ok(features);
+        }
+        if let Some(plan) = self.billing.plan(subscription.plan_id).await? {
+            features.extend(plan.features);
+        }
+        Ok(features)
+    }
+
+    /// `user`'s `storage_bytes` limit: `None` when neither their plan nor the defaults set
+    /// one (unlimited); a negative limit counts as 0.
+    ///
+    /// # Errors
+    /// As [`BillingService::entitlements`].
+    pub async fn storage_limit(&self, user: UserId) -> Result<Option<u64>, SubscriptionError> {
+        Ok(match self.entitlements(user).await?.get(STORAGE_BYTES) {
+            Some(FeatureValue::Limit(n)) => Some(u64::try_from(*n).unwrap_or(0)),
+            Some(FeatureValue::Flag(true)) | None => None,
+            Some(FeatureValue::Flag(false)) => Some(0),
+        })
+    }
+}

@@ -1,0 +1,208 @@
+//! Ports of the subscription use cases: where subscriptions live, and the hook that turns a
+//! billing period into an invoice.
+
+use plinth_kernel::{Money, RepoError, Timestamp, Transaction, UserId};
+
+use super::{PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId};
+use crate::Plan;
+
+/// Storage of subscriptions, their renewals and their pending invoice items.
+///
+/// Reads that take a transaction see that transaction's writes; the `lock_*` methods also
+/// serialise concurrent writers of the same subscription (a row lock on SQL) until the
+/// transaction ends.
+#[async_trait::async_trait]
+pub trait SubscriptionRepository: Send + Sync {
+    /// Inserts a subscription.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::Duplicate`] with `constraint == "subscriptions.live_user_id"`
+    /// when it is live and the user already has a live subscription.
+    async fn insert_subscription(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: &Subscription,
+    ) -> Result<(), RepoError>;
+
+    /// Replaces every mutable field of a subscription (all but id, user and `created_at`).
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when there is no such subscription.
+    async fn update_subscription(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: &Subscription,
+    ) -> Result<(), RepoError>;
+
+    /// The user's live subscription (any status but `canceled`), committed data only.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn live_subscription(&self, user: UserId) -> Result<Option<Subscription>, RepoError>;
+
+    /// [`Self::live_subscription`] inside `tx`, locking it against concurrent writers.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn lock_live_subscription(
+        &self,
+        tx: &mut dyn Transaction,
+        user: UserId,
+    ) -> Result<Option<Subscription>, RepoError>;
+
+    /// A subscription by id inside `tx`, locked against concurrent writers.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn lock_subscription(
+        &self,
+        tx: &mut dyn Transaction,
+        id: SubscriptionId,
+    ) -> Result<Option<Subscription>, RepoError>;
+
+    /// Up to `limit` `trialing` or `active` subscriptions whose period ended at or before
+    /// `now`, earliest end first.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn due_for_renewal(
+        &self,
+        now: Timestamp,
+        limit: u64,
+    ) -> Result<Vec<SubscriptionId>, RepoError>;
+
+    /// Records that the period of `subscription` starting at `period_start` was handled.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::Duplicate`] with `constraint == "subscription_renewals.period"`
+    /// when that period was already recorded (a second renewal run).
+    async fn record_renewal(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+        period_start: Timestamp,
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
+
+    /// Stores a pending invoice item.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn insert_pending_item(
+        &self,
+        tx: &mut dyn Transaction,
+        item: &PendingItem,
+    ) -> Result<(), RepoError>;
+
+    /// The items of `subscription` no invoice has taken yet, oldest first.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn pending_items(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+    ) -> Result<Vec<PendingItem>, RepoError>;
+
+    /// Records a price version of a plan.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::Duplicate`] with `constraint == "plan_prices.version"` when the
+    /// plan already has this version.
+    async fn insert_plan_price(
+        &self,
+        tx: &mut dyn Transaction,
+        price: &PlanPrice,
+    ) -> Result<(), RepoError>;
+
+    /// Every price version of `plan`, oldest first, as `tx` sees them.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn plan_prices(
+        &self,
+        tx: &mut dyn Transaction,
+        plan: crate::PlanId,
+    ) -> Result<Vec<PlanPrice>, RepoError>;
+
+    /// Marks items as taken by an invoice at `at`.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn mark_items_invoiced(
+        &self,
+        tx: &mut dyn Transaction,
+        items: &[PendingItemId],
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
+}
+
+/// Why a period is being invoiced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodReason {
+    /// The first paid period of a new subscription without a trial.
+    Subscribed,
+    /// A renewal (including the first paid period after a trial).
+    Renewed,
+}
+
+/// A paid period to invoice: the subscription as it is for that period, its plan, the price
+/// and the pending items (proration charges and credits) waiting for the next invoice.
+#[derive(Debug, Clone)]
+pub struct BillingPeriod {
+    /// The subscription, already moved to this period.
+    pub subscription: Subscription,
+    /// Its plan.
+    pub plan: Plan,
+    /// Period start.
+    pub start: Timestamp,
+    /// Period end.
+    pub end: Timestamp,
+    /// The price of the period (the subscription's price).
+    pub price: Money,
+    /// Pending items of the subscription not yet invoiced.
+    pub items: Vec<PendingItem>,
+    /// Why.
+    pub reason: PeriodReason,
+}
+
+/// What the invoicer did with a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceOutcome {
+    /// An invoice was created carrying the period's price and every item of
+    /// [`BillingPeriod::items`]; they are marked invoiced in the same transaction.
+    Invoiced,
+    /// Nothing was invoiced; the items stay pending for the next invoice.
+    NotInvoiced,
+}
+
+/// Turns a billing period into an invoice, inside the transaction that starts the period (so
+/// the period, its invoice and the audit entry commit together, and a failed invoice rolls the
+/// renewal back for the next run to retry).
+#[async_trait::async_trait]
+pub trait PeriodInvoicer: Send + Sync {
+    /// Invoices `period` in `tx`.
+    ///
+    /// # Errors
+    /// Any [`RepoError`]; the whole renewal (or subscription) is then rolled back.
+    async fn invoice_period(
+        &self,
+        tx: &mut dyn Transaction,
+        period: &BillingPeriod,
+    ) -> Result<InvoiceOutcome, RepoError>;
+}
+
+/// The default invoicer until invoices are wired in: invoices nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoInvoices;
+
+#[async_trait::async_trait]
+impl PeriodInvoicer for NoInvoices {
+    async fn invoice_period(
+        &self,
+        _tx: &mut dyn Transaction,
+        _period: &BillingPeriod,
+    ) -> Result<InvoiceOutcome, RepoError> {
+        Ok(InvoiceOutcome::NotInvoiced)
+    }
+}

@@ -1,0 +1,183 @@
+//! Subscriptions on real databases: the service over the SQL adapters, concurrent subscribes
+//! and renewals of one user or subscription, and what is left in the tables.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use common::{TestDb, create_user, postgres, sqlite};
+use plinth_audit::{AuditAction, AuditFilter};
+use plinth_billing::{BillingService, Interval, NewPlan, SubscriptionStatus};
+use plinth_kernel::testing::ManualClock;
+use plinth_kernel::{Currency, Money, PageRequest, RequestMeta, UserId};
+
+fn service(t: &TestDb, clock: &ManualClock) -> BillingService {
+    BillingService::new(
+        t.db.billing(),
+        t.db.audit(),
+        t.db.unit_of_work(),
+        Arc::new(clock.clone()),
+    )
+    .with_subscriptions(t.db.subscriptions())
+}
+
+fn clock() -> ManualClock {
+    ManualClock::new(
+        chrono::DateTime::parse_from_rfc3339("2026-01-31T12:00:00Z")
+            .unwrap()
+            .to_utc(),
+    )
+}
+
+async fn plan(billing: &BillingService, amount: i64) -> plinth_billing::Plan {
+    billing
+        .create_plan(
+            UserId::new(),
+            NewPlan {
+                code: format!("p-{}", uuid::Uuid::now_v7().simple()),
+                name: "Plan".into(),
+                active: true,
+                price: Money::new(amount, Currency::parse("EUR").unwrap()),
+                interval: Interval::Month,
+                trial_days: 0,
+                features: BTreeMap::new(),
+            },
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap()
+}
+
+async fn changes_of(t: &TestDb, user: UserId) -> usize {
+    t.db.audit()
+        .list(
+            &AuditFilter {
+                action: Some(AuditAction::SubscriptionChanged),
+                actor_id: Some(user.as_uuid()),
+                ..AuditFilter::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap()
+        .items
+        .len()
+}
+
+/// Eight concurrent subscribes of one user: exactly one subscription row, one `subscribed`
+/// audit entry, and every call succeeds (the losers see the winner's subscription).
+async fn concurrent_subscribes_make_one_subscription(t: TestDb) {
+    let clock = clock();
+    let billing = service(&t, &clock);
+    let basic = plan(&billing, 900).await;
+    let user = create_user(&t.db).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let billing = billing.clone();
+        tasks.push(tokio::spawn(async move {
+            billing
+                .subscribe(user, basic.id, &RequestMeta::default())
+                .await
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        let (sub, _) = task
+            .await
+            .unwrap()
+            .expect("every concurrent subscribe succeeds");
+        ids.push(sub.id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{}: all calls see one subscription", t.label);
+    let rows = subscription_rows(&t.db, user).await;
+    assert_eq!(rows, 1, "{}: one row", t.label);
+    assert_eq!(
+        changes_of(&t, user).await,
+        1,
+        "{}: one audit entry",
+        t.label
+    );
+}
+
+/// Two renewal runs at once (two replicas) renew each period once, and month-end anchoring
+/// survives the round trip through SQL.
+async fn concurrent_renewals_renew_once(t: TestDb) {
+    let clock = clock();
+    let billing = service(&t, &clock);
+    let replica = t.second_connection().await;
+    let other_replica = BillingService::new(
+        replica.billing(),
+        replica.audit(),
+        replica.unit_of_work(),
+        Arc::new(clock.clone()),
+    )
+    .with_subscriptions(replica.subscriptions());
+    let basic = plan(&billing, 900).await;
+    let user = create_user(&t.db).await;
+    let (sub, _) = billing
+        .subscribe(user, basic.id, &RequestMeta::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        sub.current_period_end.to_rfc3339(),
+        "2026-02-28T12:00:00+00:00"
+    );
+    let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let (a, b) = tokio::join!(billing.renew_due(at), other_replica.renew_due(at));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.renewed + b.renewed, 1, "{}: {a:?} {b:?}", t.label);
+    assert_eq!(a.failed + b.failed, 0);
+    let sub = billing.subscription(user).await.unwrap();
+    assert_eq!(sub.status, SubscriptionStatus::Active);
+    assert_eq!(
+        sub.current_period_start.to_rfc3339(),
+        "2026-02-28T12:00:00+00:00"
+    );
+    assert_eq!(
+        sub.current_period_end.to_rfc3339(),
+        "2026-03-31T12:00:00+00:00",
+        "{}: back to the anchor's day",
+        t.label
+    );
+    let renewals = billing.renew_due(at).await.unwrap();
+    assert_eq!(renewals.renewed, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_subscribes_make_one_subscription() {
+    concurrent_subscribes_make_one_subscription(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_subscribes_make_one_subscription() {
+    let Some(t) = postgres().await else { return };
+    concurrent_subscribes_make_one_subscription(t).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_renewals_renew_once() {
+    concurrent_renewals_renew_once(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_renewals_renew_once() {
+    let Some(t) = postgres().await else { return };
+    concurrent_renewals_renew_once(t).await;
+}
+
+/// The user's subscription rows, straight from the table.
+async fn subscription_rows(db: &plinth_store::Database, user: UserId) -> usize {
+    use plinth_store::entities::subscriptions;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    subscriptions::Entity::find()
+        .filter(subscriptions::Column::UserId.eq(user.as_uuid()))
+        .all(db.connection())
+        .await
+        .unwrap()
+        .len()
+}
