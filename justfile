@@ -45,6 +45,10 @@ restore dir:
 backup-check:
     .ci/backup-check
 
+# Contract conformance: OpenAPI lint, schemathesis, /docs in headless Chromium (what CI runs).
+conformance:
+    .ci/conformance
+
 # The whole CI, as it runs on a fresh machine.
 ci:
     bash .ci/run

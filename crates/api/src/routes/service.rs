@@ -19,7 +19,8 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
     operation_id = "health",
     summary = "Liveness",
     description = "Answers `ok` and the running version as long as the process serves HTTP. Touches no dependency.",
-    responses((status = 200, description = "The process is alive.", body = Health))
+    responses((status = 200, description = "The process is alive.", body = Health,
+        example = json!({ "status": "ok", "version": "0.1.0" })))
 )]
 #[get("/health")]
 pub(crate) async fn health(state: web::Data<AppState>) -> HttpResponse {
@@ -91,7 +92,8 @@ pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
     operation_id = "openapi",
     summary = "This OpenAPI document",
     description = "The OpenAPI 3.1 document, identical to what `plinth openapi` prints.",
-    responses((status = 200, description = "The document.", body = Object, content_type = "application/json"))
+    responses((status = 200, description = "The document.", body = Object, content_type = "application/json",
+        example = json!({ "openapi": "3.1.0", "info": { "title": "Plinth", "version": "0.1.0" }, "paths": {} })))
 )]
 #[get("/openapi.json")]
 pub(crate) async fn openapi_document(document: web::Data<OpenApiDocument>) -> HttpResponse {

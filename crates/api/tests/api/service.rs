@@ -215,9 +215,17 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         serde_json::json!([])
     );
     let signed = &doc["paths"]["/api/v1/files/{id}/content/signed"]["get"];
-    assert!(
-        signed["security"].is_null(),
-        "signed links need no credentials"
+    assert_eq!(
+        signed["security"],
+        serde_json::json!([]),
+        "signed links need no credentials, and say so"
+    );
+    assert_eq!(doc["servers"][0]["url"], "/");
+    // Query parameters that do not parse are a documented 400.
+    let download = &doc["paths"]["/api/v1/files/{id}/content"]["get"];
+    assert_eq!(
+        download["responses"]["400"]["content"]["application/problem+json"]["example"]["code"],
+        "bad_request"
     );
     assert!(signed["responses"]["403"].is_object() && signed["responses"]["206"].is_object());
     let upload =
