@@ -1,6 +1,7 @@
 //! The composition root: the one place that picks adapters for the ports and wires the
 //! services, then binds the socket and starts the HTTP server.
 
+mod observed;
 mod readiness;
 mod services;
 
@@ -15,6 +16,7 @@ use secrecy::ExposeSecret;
 
 use crate::settings::Settings;
 
+pub use observed::{CountingAuditLog, CountingMailer, spawn_gauges};
 pub use readiness::{DatabaseReadiness, StorageReadiness};
 pub use services::{
     Services, TOKEN_AUDIENCE, jwt_key_id, password_hasher, token_signer, user_service,
@@ -52,6 +54,17 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Database,
+    /// Refreshes the pool and bcrypt gauges of `/metrics` while the application lives.
+    _gauges: AbortOnDrop,
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Application {
@@ -90,6 +103,7 @@ impl Application {
         Ok(Self {
             port: local.port(),
             server,
+            _gauges: AbortOnDrop(spawn_gauges(database.clone())),
             database,
         })
     }

@@ -124,8 +124,10 @@ pub(crate) async fn docs() -> HttpResponse {
     operation_id = "metrics",
     summary = "Prometheus metrics",
     description = "The Prometheus text exposition: `http_requests_total` and `http_request_duration_seconds` \
-        by `method`, `route` (the route template, or `unmatched`) and `status`, plus the gauges the server \
-        sets. Never rate limited; restrict access to it at your proxy if it should not be public.",
+        by `method`, `route` (the route template, or `unmatched`) and `status`; `db_pool_connections_in_use`, \
+        `db_pool_connections_open`, `db_pool_connections_max`; `password_hash_queue_depth` and \
+        `password_hash_running` (bcrypt on the blocking pool); `audit_append_failures_total` and \
+        `mail_send_failures_total`. Never rate limited; restrict access to it at your proxy if it should not be public.",
     responses((status = 200, description = "The exposition.", body = String,
         content_type = "text/plain; version=0.0.4",
         example = "# TYPE http_requests_total counter\nhttp_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"} 3\n"))
