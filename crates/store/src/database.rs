@@ -25,11 +25,13 @@ use crate::{
 };
 
 /// How long [`Database::ping`] waits for `SELECT 1`.
-pub const PING_TIMEOUT: Duration = Duration::from_secs(2);
+pub const PING_TIMEOUT: Duration = Duration::from_millis(1500);
 /// How long a SQLite statement waits for another connection's write lock before failing.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long establishing a connection, or waiting for a free one in the pool, may take.
-pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long establishing a connection, or waiting for a free one in the pool, may take. When
+/// the database is unreachable (a network partition: packets vanish, nothing is refused), a
+/// request needing it answers 503 after this long instead of hanging.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The database: a SeaORM connection pool on SQLite or PostgreSQL, plus the adapters built
 /// on it. Cloning is cheap (the pool is shared).

@@ -76,8 +76,8 @@ async fn ready_is_503_naming_the_failing_and_the_hanging_check() {
     let started = std::time::Instant::now();
     let res = app.get("/ready", None).await;
     assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "checks must be bounded"
+        started.elapsed() < Duration::from_secs(2),
+        "a hanging check must not hold /ready past two seconds"
     );
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()["content-type"], "application/json");

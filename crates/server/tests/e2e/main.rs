@@ -13,6 +13,7 @@ mod admin_users;
 mod auth;
 mod files;
 mod logs;
+mod outage;
 mod process;
 mod recovery;
 mod service;
