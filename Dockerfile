@@ -5,16 +5,23 @@ COPY . .
 RUN cargo build --release --locked --bin plinth
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+# ca-certificates for TLS to PostgreSQL/S3/SMTP; curl only for the health check below.
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /app --create-home plinth
+    && useradd --system --uid 10001 --home-dir /app --create-home plinth \
+    && mkdir -p /app/data && chown plinth:plinth /app/data
 WORKDIR /app
 COPY --from=build /src/target/release/plinth /usr/local/bin/plinth
 COPY config ./config
 USER plinth
 ENV HOST=0.0.0.0 PORT=8080
 EXPOSE 8080
-# SIGTERM drains in-flight requests (SHUTDOWN_GRACE) and exits 0.
+# The default SQLite database and local files live here; mount a volume to keep them.
+VOLUME ["/app/data"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+    CMD curl -fsS "http://127.0.0.1:${PORT}/health" >/dev/null || exit 1
+# SIGTERM drains in-flight requests (SHUTDOWN_GRACE, 30 s by default) and exits 0: run with a
+# stop timeout above it (`docker run --stop-timeout 40`, compose `stop_grace_period: 40s`).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/plinth"]
 CMD ["serve"]

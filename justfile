@@ -33,6 +33,22 @@ openapi:
 migrate direction="up":
     cargo run --quiet -- migrate {{direction}}
 
+# Back up the database (online) and a local storage folder into DIR (see docs/operations.md).
+backup dir:
+    scripts/backup {{dir}}
+
+# Restore a backup made by `just backup` into DATABASE_URL / STORAGE_URL (stop plinth first).
+restore dir:
+    scripts/restore {{dir}}
+
+# Prove backup and restore on SQLite and PostgreSQL (what CI runs).
+backup-check:
+    .ci/backup-check
+
+# Contract conformance: OpenAPI lint, schemathesis, /docs in headless Chromium (what CI runs).
+conformance:
+    .ci/conformance
+
 # The whole CI, as it runs on a fresh machine.
 ci:
     bash .ci/run

@@ -27,9 +27,17 @@ impl FromRequest for AuthUser {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).map(Self))
+        let result = authenticate(req).inspect(|principal| {
+            req.extensions_mut()
+                .insert(LoggedUser(principal.user_id.to_string()));
+        });
+        ready(result.map(Self))
     }
 }
+
+/// The id of the authenticated caller, left in the request extensions for the request log.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedUser(pub String);
 
 fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let state = req

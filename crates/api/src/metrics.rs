@@ -1,7 +1,7 @@
 //! Prometheus metrics for `GET /metrics`: `http_requests_total` and
 //! `http_request_duration_seconds`, labelled by method, route template (never the raw path;
-//! `unmatched` when no route matched) and status; plus [`gauge`], a hook for the embedding
-//! program (database pool use, queue depths…). One registry per process.
+//! `unmatched` when no route matched) and status; plus [`gauge`] and [`counter`], hooks for the
+//! embedding program (database pool use, queue depths, failures…). One registry per process.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -22,6 +22,7 @@ struct Metrics {
     registry: Registry,
     http: Option<HttpMetrics>,
     gauges: Mutex<HashMap<String, prometheus::Gauge>>,
+    counters: Mutex<HashMap<String, prometheus::IntCounter>>,
 }
 
 struct HttpMetrics {
@@ -59,6 +60,7 @@ fn metrics() -> &'static Metrics {
             registry,
             http,
             gauges: Mutex::new(HashMap::new()),
+            counters: Mutex::new(HashMap::new()),
         }
     })
 }
@@ -121,8 +123,53 @@ pub fn gauge(name: &str, help: &str) -> Result<Gauge, MetricsError> {
     Ok(Gauge(gauge))
 }
 
+/// A counter shown by `GET /metrics` (only ever goes up; cheap to clone; every clone is the
+/// same counter).
+#[derive(Debug, Clone)]
+pub struct Counter(prometheus::IntCounter);
+
+impl Counter {
+    /// Adds one.
+    pub fn inc(&self) {
+        self.0.inc();
+    }
+
+    /// The current value.
+    #[must_use]
+    pub fn get(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// The counter called `name` (for example `audit_append_failures_total`), registered with
+/// `help` the first time; later calls with the same name return the same counter.
+///
+/// # Errors
+/// When `name` is not a valid Prometheus metric name or is already used by another metric.
+pub fn counter(name: &str, help: &str) -> Result<Counter, MetricsError> {
+    let err = |reason: String| MetricsError {
+        name: name.to_owned(),
+        reason,
+    };
+    let metrics = metrics();
+    let mut counters = metrics
+        .counters
+        .lock()
+        .map_err(|_| err("the counter table is poisoned".to_owned()))?;
+    if let Some(existing) = counters.get(name) {
+        return Ok(Counter(existing.clone()));
+    }
+    let counter = prometheus::IntCounter::new(name, help).map_err(|e| err(e.to_string()))?;
+    metrics
+        .registry
+        .register(Box::new(counter.clone()))
+        .map_err(|e| err(e.to_string()))?;
+    counters.insert(name.to_owned(), counter.clone());
+    Ok(Counter(counter))
+}
+
 /// The exposition in the Prometheus text format.
-pub(crate) fn render() -> String {
+pub fn render() -> String {
     let mut out = Vec::new();
     if let Err(e) = prometheus::TextEncoder::new().encode(&metrics().registry.gather(), &mut out) {
         tracing::error!(error = %e, "metrics could not be encoded");
@@ -190,5 +237,13 @@ mod tests {
         assert!(render().contains("plinth_test_gauge 4.5"));
         assert!(gauge("not a name", "bad").is_err());
         assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+        let c = counter("plinth_test_failures_total", "A test counter.").unwrap();
+        c.inc();
+        counter("plinth_test_failures_total", "again")
+            .unwrap()
+            .inc();
+        assert_eq!(c.get(), 2);
+        assert!(render().contains("plinth_test_failures_total 2"));
+        assert!(counter("plinth_test_gauge", "taken by a gauge").is_err());
     }
 }

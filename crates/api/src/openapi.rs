@@ -65,6 +65,9 @@ pub(crate) fn document() -> OpenApiDoc {
         .configure(crate::routes::configure)
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    add_bad_query(&mut api);
+    mark_public_operations(&mut api);
+    api.servers = Some(vec![utoipa::openapi::Server::new("/")]);
     let request_id = request_id_header();
     add_request_id_headers(&mut api, &request_id);
     add_rate_limited(&mut api, request_id);
@@ -114,6 +117,41 @@ fn add_request_id_headers(api: &mut OpenApiDoc, header: &Header) {
                     response
                         .headers
                         .insert("X-Request-Id".to_owned(), header.clone());
+                }
+            }
+        }
+    }
+}
+
+/// An operation without a security requirement states it needs none (`security: []`), so
+/// clients and linters can tell "public" from "forgot to say".
+fn mark_public_operations(api: &mut OpenApiDoc) {
+    for item in api.paths.paths.values_mut() {
+        for op in operations(item) {
+            op.security.get_or_insert_with(Vec::new);
+        }
+    }
+}
+
+/// Every operation taking query parameters may answer 400 `bad_request` when they do not parse
+/// (a number out of range, a repeated field…), as the query extractor does.
+fn add_bad_query(api: &mut OpenApiDoc) {
+    use utoipa::IntoResponses as _;
+    use utoipa::openapi::path::ParameterIn;
+    let bad_request = responses::BadRequest::responses();
+    for item in api.paths.paths.values_mut() {
+        for op in operations(item) {
+            let has_query = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+            if has_query {
+                for (status, response) in &bad_request {
+                    op.responses
+                        .responses
+                        .entry(status.clone())
+                        .or_insert_with(|| response.clone());
                 }
             }
         }

@@ -14,6 +14,7 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use tracing::Instrument as _;
 
+use crate::extract::LoggedUser;
 use crate::problem::{PROBLEM_JSON, Problem, ProblemMarker};
 use crate::{AppState, security_headers};
 
@@ -90,11 +91,21 @@ pub(crate) async fn middleware(
             .into());
         }
     };
+    // The route template (never the raw path, which may carry ids) and the signed-in user.
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| crate::metrics::UNMATCHED.to_owned());
+    let user_id = res
+        .request()
+        .extensions()
+        .get::<LoggedUser>()
+        .map(|u| u.0.clone());
     let mut res = finish(res, &id, &span);
     security_headers::apply(res.headers_mut(), &path, hsts);
     let status = res.status().as_u16();
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    tracing::info!(parent: &span, status, latency_ms, "request completed");
+    tracing::info!(parent: &span, status, latency_ms, route = %route, user_id = user_id.as_deref(), "request completed");
     Ok(res)
 }
 

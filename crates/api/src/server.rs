@@ -17,6 +17,9 @@ use crate::rate_limit::{self, Limiters};
 use crate::routes::{OpenApiDocument, RouteTable};
 use crate::{ApiError, AppState, HttpSettings, metrics, openapi_json, request_id};
 
+/// How long a client may take to send a request's head (line and headers).
+pub(crate) const REQUEST_HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Starts serving `state` on `listener`. The returned [`Server`] must be awaited (or
 /// spawned); it stops gracefully on SIGTERM, giving in-flight requests
 /// `state.http.shutdown_grace` to finish. Workers default to the number of CPU cores.
@@ -33,6 +36,8 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
     };
     let state = web::Data::new(state);
     let server = HttpServer::new(move || build_app(state.clone(), document.clone(), edge.clone()))
+        // A client has this long to send its request head (slow-loris defence: 408, closed).
+        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
         .shutdown_timeout(grace_secs)
         // The caller owns signal handling (SIGINT and SIGTERM both drain in-flight requests);
         // actix's own handlers would make SIGINT a fast stop.

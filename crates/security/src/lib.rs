@@ -12,6 +12,6 @@ mod secret_box;
 mod url_signer;
 
 pub use jwt::{JwtKeys, JwtSigner};
-pub use password::{BcryptHasher, PREHASH_KEY};
+pub use password::{BcryptHasher, HashingLoad, PREHASH_KEY, hashing_load};
 pub use secret_box::{MIN_SECRET_BYTES, SecretBox, SecretBoxError};
 pub use url_signer::{HmacUrlSigner, UrlSignerError};

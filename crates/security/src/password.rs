@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -96,13 +97,50 @@ fn bcrypt_verify(candidate: &str, hash: &str) -> Result<bool, HashError> {
     })
 }
 
-/// Runs CPU-heavy work on the blocking pool.
+static QUEUED: AtomicUsize = AtomicUsize::new(0);
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// How many password hashes (and verifications) are waiting for a blocking-pool thread and how
+/// many are running, across the whole process: the bcrypt queue depth `/metrics` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingLoad {
+    /// Submitted, not started yet.
+    pub queued: usize,
+    /// On a blocking-pool thread now.
+    pub running: usize,
+}
+
+/// The current [`HashingLoad`].
+#[must_use]
+pub fn hashing_load() -> HashingLoad {
+    HashingLoad {
+        queued: QUEUED.load(Ordering::Relaxed),
+        running: RUNNING.load(Ordering::Relaxed),
+    }
+}
+
+/// Decrements `RUNNING` when the work ends, even by a panic.
+struct Running;
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Runs CPU-heavy work on the blocking pool, counted in [`hashing_load`].
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
 ) -> Result<T, HashError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| HashError("password hashing task did not complete".into()))?
+    QUEUED.fetch_add(1, Ordering::Relaxed);
+    tokio::task::spawn_blocking(move || {
+        QUEUED.fetch_sub(1, Ordering::Relaxed);
+        RUNNING.fetch_add(1, Ordering::Relaxed);
+        let _running = Running;
+        work()
+    })
+    .await
+    .map_err(|_| HashError("password hashing task did not complete".into()))?
 }
 
 #[async_trait::async_trait]

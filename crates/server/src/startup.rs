@@ -2,6 +2,7 @@
 //! services, then binds the socket and starts the HTTP server.
 
 pub mod jobs;
+mod observed;
 mod readiness;
 mod services;
 
@@ -16,6 +17,7 @@ use secrecy::ExposeSecret;
 
 use crate::settings::Settings;
 
+pub use observed::{CountingAuditLog, CountingMailer, spawn_gauges};
 pub use readiness::{DatabaseReadiness, StorageReadiness};
 pub use services::{
     Services, TOKEN_AUDIENCE, jwt_key_id, password_hasher, token_signer, user_service,
@@ -56,6 +58,17 @@ pub struct Application {
     revocation_sync: tokio::task::JoinHandle<()>,
     reconciler: Option<tokio::task::JoinHandle<()>>,
     billing: plinth_billing::BillingService,
+    /// Refreshes the pool and bcrypt gauges of `/metrics` while the application lives.
+    _gauges: AbortOnDrop,
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Application {
@@ -98,6 +111,7 @@ impl Application {
         Ok(Self {
             port: local.port(),
             server,
+            _gauges: AbortOnDrop(spawn_gauges(database.clone())),
             database,
             revocation_sync,
             reconciler,

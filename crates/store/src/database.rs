@@ -25,11 +25,13 @@ use crate::{
 };
 
 /// How long [`Database::ping`] waits for `SELECT 1`.
-pub const PING_TIMEOUT: Duration = Duration::from_secs(2);
+pub const PING_TIMEOUT: Duration = Duration::from_millis(1500);
 /// How long a SQLite statement waits for another connection's write lock before failing.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long establishing a connection, or waiting for a free one in the pool, may take.
-pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long establishing a connection, or waiting for a free one in the pool, may take. When
+/// the database is unreachable (a network partition: packets vanish, nothing is refused), a
+/// request needing it answers 503 after this long instead of hanging.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The database: a SeaORM connection pool on SQLite or PostgreSQL, plus the adapters built
 /// on it. Cloning is cheap (the pool is shared).
@@ -47,6 +49,18 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Database {
     conn: DatabaseConnection,
     url: DatabaseUrl,
+    pool_max: u32,
+}
+
+/// A snapshot of the connection pool: see [`Database::pool_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open (idle or in use).
+    pub open: u32,
+    /// Connections lent out to a query or transaction right now.
+    pub in_use: u32,
+    /// The most the pool opens (`DATABASE_POOL_MAX`).
+    pub max: u32,
 }
 
 impl fmt::Debug for Database {
@@ -76,8 +90,13 @@ impl Database {
                     source,
                 })?;
         }
-        let conn = open(&url, pool_max.max(1)).await?;
-        Ok(Self { conn, url })
+        let pool_max = pool_max.max(1);
+        let conn = open(&url, pool_max).await?;
+        Ok(Self {
+            conn,
+            url,
+            pool_max,
+        })
     }
 
     /// The SeaORM connection pool, for callers that need a raw statement (tests, tooling).
@@ -108,6 +127,24 @@ impl Database {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(StoreError::Query(e)),
             Err(_) => Err(StoreError::Timeout(PING_TIMEOUT)),
+        }
+    }
+
+    /// How the connection pool is used right now (for `/metrics`).
+    #[must_use]
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle) = if self.url.sqlite {
+            let pool = self.conn.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        } else {
+            let pool = self.conn.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+        PoolStats {
+            open: size,
+            in_use: size - idle,
+            max: self.pool_max,
         }
     }
 

@@ -21,6 +21,7 @@ pub(crate) struct RegisterRequest {
         max = 254,
         message = "email must be between 1 and 254 characters"
     ))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     /// At least `PASSWORD_MIN_LENGTH` characters (12 by default), not a common password.
     #[validate(length(
@@ -28,7 +29,7 @@ pub(crate) struct RegisterRequest {
         max = 1024,
         message = "password must be between 1 and 1024 characters"
     ))]
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub password: String,
     /// Display name, 1–100 characters.
     #[validate(length(
@@ -36,6 +37,7 @@ pub(crate) struct RegisterRequest {
         max = 100,
         message = "name must be between 1 and 100 characters"
     ))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 
@@ -61,6 +63,7 @@ pub(crate) struct LoginRequest {
         max = 254,
         message = "email must be between 1 and 254 characters"
     ))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     /// Password.
     #[validate(length(
@@ -68,7 +71,7 @@ pub(crate) struct LoginRequest {
         max = 1024,
         message = "password must be between 1 and 1024 characters"
     ))]
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -83,6 +86,7 @@ pub(crate) struct RefreshRequest {
         max = 512,
         message = "refresh_token must be between 1 and 512 characters"
     ))]
+    #[schema(min_length = 1, max_length = 512)]
     pub refresh_token: String,
 }
 

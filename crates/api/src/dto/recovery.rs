@@ -17,7 +17,7 @@ pub(crate) struct ChangePasswordRequest {
         max = 1024,
         message = "current_password must be between 1 and 1024 characters"
     ))]
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub current_password: String,
     /// At least `PASSWORD_MIN_LENGTH` characters (12 by default), not a common password.
     #[validate(length(
@@ -25,7 +25,7 @@ pub(crate) struct ChangePasswordRequest {
         max = 1024,
         message = "new_password must be between 1 and 1024 characters"
     ))]
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub new_password: String,
 }
 
@@ -40,6 +40,7 @@ pub(crate) struct ForgotPasswordRequest {
         max = 254,
         message = "email must be between 1 and 254 characters"
     ))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
 }
 
@@ -57,6 +58,7 @@ pub(crate) struct ResetPasswordRequest {
         max = 256,
         message = "token must be between 1 and 256 characters"
     ))]
+    #[schema(min_length = 1, max_length = 256)]
     pub token: String,
     /// At least `PASSWORD_MIN_LENGTH` characters (12 by default), not a common password.
     #[validate(length(
@@ -64,7 +66,7 @@ pub(crate) struct ResetPasswordRequest {
         max = 1024,
         message = "new_password must be between 1 and 1024 characters"
     ))]
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub new_password: String,
 }
 
@@ -79,6 +81,7 @@ pub(crate) struct VerifyEmailRequest {
         max = 256,
         message = "token must be between 1 and 256 characters"
     ))]
+    #[schema(min_length = 1, max_length = 256)]
     pub token: String,
 }
 

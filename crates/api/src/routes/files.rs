@@ -161,13 +161,13 @@ pub(crate) async fn get_file(
         ("If-Range" = Option<String>, Header, description = "Honour `Range` only while the ETag still matches.")
     ),
     responses(
-        (status = 200, description = "The whole content.", body = FileContentBody, content_type = "application/octet-stream",
+        (status = 200, description = "The whole content.", body = FileContentBody, content_type = "*/*",
             headers(
                 ("ETag" = String, description = "`\"<sha256>\"`"),
                 ("Content-Disposition" = String, description = "`attachment; filename=\"…\"; filename*=UTF-8''…`"),
                 ("Accept-Ranges" = String, description = "`bytes`")
             )),
-        (status = 206, description = "The requested range.", body = FileContentBody, content_type = "application/octet-stream",
+        (status = 206, description = "The requested range.", body = FileContentBody, content_type = "*/*",
             headers(("Content-Range" = String, description = "`bytes <first>-<last>/<size>`"), ("ETag" = String))),
         (status = 304, description = "The copy the client holds is current.", headers(("ETag" = String))),
         Unauthenticated, FileForbidden, NotFound, RangeNotSatisfiable, Internal, Unavailable

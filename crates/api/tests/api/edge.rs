@@ -202,3 +202,51 @@ async fn trace_is_refused_everywhere_and_unknown_paths_stay_404() {
     assert!(!doc.contains("\"405\""));
     assert!(!doc.contains("method_not_allowed"));
 }
+
+#[tokio::test]
+async fn oversized_headers_are_refused_and_the_server_keeps_serving() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut head = b"GET /health HTTP/1.1\r\nHost: plinth\r\nX-Padding: ".to_vec();
+    head.extend(std::iter::repeat_n(b'a', 200 * 1024));
+    head.extend(b"\r\n\r\n");
+    // The server may stop reading (and reset) before all of it is written.
+    let _ = stream.write_all(&head).await;
+    let mut answer = vec![0; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer[..read]);
+    assert!(text.starts_with("HTTP/1.1 431"), "a 200 KiB head: {text}");
+    assert_eq!(app.get("/health", None).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_request_head_that_never_ends_is_timed_out() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: plinth\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the server held a half-sent request for 15 s");
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+}

@@ -58,7 +58,8 @@ impl Services {
             refresh: chrono_duration("REFRESH_TOKEN_TTL", settings.auth.refresh_token_ttl)?,
         };
         let uow = database.unit_of_work();
-        let audit = database.audit();
+        let audit: Arc<dyn plinth_audit::AuditLog> =
+            Arc::new(super::observed::CountingAuditLog::new(database.audit()));
         let auth = AuthService::new(
             database.users(),
             database.sessions(),
@@ -77,7 +78,7 @@ impl Services {
                 .map_err(|_| StartupError::Setting("LOCKOUT_BASE is too long".to_owned()))?,
         })
         .with_mail(RecoveryMail::new(
-            mailer(settings)?,
+            Arc::new(super::observed::CountingMailer::new(mailer(settings)?)),
             settings.server.public_url.clone(),
         ))
         .with_sealer(secret_sealer(settings)?);

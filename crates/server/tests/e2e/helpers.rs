@@ -242,27 +242,31 @@ impl Drop for Server {
 /// Starts the binary serving `database_url` and `storage_dir` on a free port and waits until
 /// `/health` answers.
 pub async fn start_binary(cwd: &Path, database_url: &str, storage_dir: &Path) -> Server {
-    start_binary_with(cwd, database_url, storage_dir, &[]).await
+    start_binary_with(cwd, database_url, storage_dir, &[], Stdio::null()).await
 }
 
-/// [`start_binary`] with extra environment variables.
+/// [`start_binary`] with extra environment variables (applied last) and `stdout` (the log).
 pub async fn start_binary_with(
     cwd: &Path,
     database_url: &str,
     storage_dir: &Path,
     env: &[(&str, &str)],
+    stdout: Stdio,
 ) -> Server {
     let port = free_port();
-    let child = plinth(cwd)
-        .envs(env.iter().copied())
-        .arg("serve")
+    let mut cmd = plinth(cwd);
+    cmd.arg("serve")
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
         .env("DATABASE_URL", database_url)
         .env("STORAGE_URL", format!("file://{}", storage_dir.display()))
-        .env("SHUTDOWN_GRACE", "5s")
+        .env("SHUTDOWN_GRACE", "5s");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let child = cmd
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();

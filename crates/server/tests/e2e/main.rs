@@ -13,6 +13,8 @@ mod admin_users;
 mod auth;
 mod files;
 mod invoices;
+mod logs;
+mod outage;
 mod process;
 mod recovery;
 mod revocation;

@@ -8,7 +8,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    PASSWORD, client, fresh_database_url, plinth, start_binary, text_content, unique_email, upload,
+    PASSWORD, client, fresh_database_url, plinth, start_binary, start_binary_with, text_content,
+    unique_email, upload,
 };
 
 /// Asserts a failed start: non-zero exit, exactly one line on stderr containing every needle,
@@ -123,6 +124,7 @@ async fn signal_drains_in_flight_requests(signal: &str) {
     let pid = server.child.id().to_string();
     let kill = Command::new("kill").args([signal, &pid]).status().unwrap();
     assert!(kill.success());
+    let signalled = Instant::now();
     let res = upload
         .await
         .unwrap()
@@ -135,14 +137,15 @@ async fn signal_drains_in_flight_requests(signal: &str) {
     let file: serde_json::Value = res.json().await.unwrap();
     assert_eq!(file["size"], 40 * 1024);
 
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // start_binary sets SHUTDOWN_GRACE=5s; allow 2 s for closing the pool and exiting.
+    let deadline = signalled + Duration::from_secs(7);
     let status = loop {
         if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
         assert!(
             Instant::now() < deadline,
-            "plinth did not stop within 30 s of {signal}"
+            "plinth did not stop within SHUTDOWN_GRACE (5 s) + 2 s of {signal}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
@@ -157,6 +160,77 @@ async fn sigterm_drains_and_exits_0() {
 #[tokio::test]
 async fn sigint_drains_and_exits_0() {
     signal_drains_in_flight_requests("-INT").await;
+}
+
+/// A request slower than `SHUTDOWN_GRACE` does not hold the process: it exits 0 once the grace
+/// period is over, and the request is cut.
+#[tokio::test]
+async fn a_request_outliving_the_grace_period_does_not_hold_the_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _db) = fresh_database_url(dir.path()).await;
+    let mut server = start_binary_with(
+        dir.path(),
+        &database_url,
+        &dir.path().join("files"),
+        &[("SHUTDOWN_GRACE", "1s")],
+        Stdio::null(),
+    )
+    .await;
+    let http = client();
+    let res = http
+        .post(format!("{}/api/v1/auth/register", server.address))
+        .json(&json!({ "email": unique_email(), "password": PASSWORD, "name": "Slow" }))
+        .send()
+        .await
+        .unwrap();
+    let token = res.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Twenty chunks, 500 ms apart: about 10 s in flight, far past the 1 s grace.
+    let chunks = futures::stream::unfold(0u32, |i| async move {
+        if i == 20 {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Some((Ok::<_, std::io::Error>(vec![b'a'; 1024]), i + 1))
+    });
+    let part = reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(chunks))
+        .file_name("slow.txt")
+        .mime_str("text/plain")
+        .unwrap();
+    let upload = http
+        .post(format!("{}/api/v1/files", server.address))
+        .bearer_auth(&token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send();
+    let upload = tokio::spawn(upload);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(4),
+            "plinth was still running 4 s after SIGTERM with SHUTDOWN_GRACE=1s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0), "{status}");
+    let cut = upload.await.unwrap();
+    assert!(
+        cut.is_err() || cut.is_ok_and(|res| res.status() != StatusCode::CREATED),
+        "the slow upload cannot have completed"
+    );
 }
 
 fn run_refused(env: &[(&str, &str)]) -> Output {

@@ -15,6 +15,7 @@ async fn a_logout_on_one_replica_ends_the_access_token_on_another_within_the_syn
         &a.database_url,
         &a.storage_dir,
         &[("REVOCATION_SYNC_INTERVAL", "1s")],
+        std::process::Stdio::null(),
     )
     .await;
     let (_, pair) = a.register_user().await;

@@ -1,4 +1,4 @@
-//! `/health`, `/ready` and the OpenAPI document.
+//! `/health`, `/ready`, `/metrics` and the OpenAPI document.
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -56,4 +56,42 @@ async fn served_openapi_document_equals_plinth_openapi_output() {
     let doc: Value = serde_json::from_str(&printed).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["paths"]["/api/v1/auth/register"].is_object());
+}
+
+/// The value of the unlabelled series `name` in a Prometheus exposition.
+fn sample(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_show_the_pool_the_bcrypt_queue_and_failure_counters() {
+    let app = spawn_app().await;
+    app.register_user().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let text = loop {
+        let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.unwrap();
+        // The gauges are refreshed every second.
+        if sample(&text, "db_pool_connections_open").is_some_and(|open| open >= 1.0) {
+            break text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no pool gauges within 5 s: {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let max = sample(&text, "db_pool_connections_max").unwrap();
+    let in_use = sample(&text, "db_pool_connections_in_use").unwrap();
+    assert!(max >= 1.0 && (0.0..=max).contains(&in_use), "{text}");
+    for series in [
+        "password_hash_queue_depth",
+        "password_hash_running",
+        "audit_append_failures_total",
+        "mail_send_failures_total",
+    ] {
+        assert!(sample(&text, series).is_some(), "{series} missing: {text}");
+    }
 }

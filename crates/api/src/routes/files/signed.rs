@@ -63,13 +63,13 @@ pub(crate) async fn create_signed_url(
         ("If-Range" = Option<String>, Header, description = "Honour `Range` only while the ETag still matches.")
     ),
     responses(
-        (status = 200, description = "The whole content.", body = FileContentBody, content_type = "application/octet-stream",
+        (status = 200, description = "The whole content.", body = FileContentBody, content_type = "*/*",
             headers(
                 ("ETag" = String, description = "`\"<sha256>\"`"),
                 ("Content-Disposition" = String, description = "`attachment; filename=\"…\"; filename*=UTF-8''…`"),
                 ("Accept-Ranges" = String, description = "`bytes`")
             )),
-        (status = 206, description = "The requested range.", body = FileContentBody, content_type = "application/octet-stream",
+        (status = 206, description = "The requested range.", body = FileContentBody, content_type = "*/*",
             headers(("Content-Range" = String, description = "`bytes <first>-<last>/<size>`"), ("ETag" = String))),
         (status = 304, description = "The copy the client holds is current.", headers(("ETag" = String))),
         BadSignature, NotFound, RangeNotSatisfiable, Internal, Unavailable
@@ -79,12 +79,13 @@ pub(crate) async fn create_signed_url(
 pub(crate) async fn download_signed(
     state: web::Data<AppState>,
     id: web::Path<FileId>,
-    query: web::Query<SignedQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = query
-        .into_inner()
-        .into_domain(id.into_inner())
+    // Parsed here rather than by the `Query` extractor, whose failures are 400s: a link whose
+    // parameters do not parse (missing, repeated, mistyped) is a bad link, 403 like any other.
+    let params = web::Query::<SignedQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|query| query.into_inner().into_domain(id.into_inner()))
         .ok_or(FileError::BadSignature)?;
     let file = state.files.signed_file(&params).await?;
     download::stream_file(&req, &file, |range| state.files.open_signed(&params, range)).await
