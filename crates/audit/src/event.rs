@@ -92,6 +92,9 @@ pub enum AuditAction {
     /// An open invoice was given up on as a debt.
     #[serde(rename = "billing.invoice_uncollectible")]
     InvoiceUncollectible,
+    /// A payment provider's webhook event was received and processed (once per event id).
+    #[serde(rename = "billing.webhook_received")]
+    WebhookReceived,
 }
 
 impl AuditAction {
@@ -123,6 +126,7 @@ impl AuditAction {
         Self::InvoicePaid,
         Self::InvoiceVoided,
         Self::InvoiceUncollectible,
+        Self::WebhookReceived,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -155,6 +159,7 @@ impl AuditAction {
             Self::InvoicePaid => "billing.invoice_paid",
             Self::InvoiceVoided => "billing.invoice_voided",
             Self::InvoiceUncollectible => "billing.invoice_uncollectible",
+            Self::WebhookReceived => "billing.webhook_received",
         }
     }
 

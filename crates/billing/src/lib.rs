@@ -4,6 +4,7 @@
 
 mod error;
 pub mod invoice;
+pub mod payment;
 mod plan;
 mod ports;
 mod service;
@@ -15,8 +16,10 @@ pub use error::BillingError;
 pub use invoice::{
     CustomerDirectory, CustomerSnapshot, Invoice, InvoiceError, InvoiceFilter, InvoiceId,
     InvoiceLine, InvoiceNumber, InvoiceRecord, InvoiceRenderer, InvoiceRepository, InvoiceStatus,
-    InvoiceTotals, LineInput, RenderError, TransitionError,
+    InvoiceTotals, LineInput, RenderError, RevenueBucket, TransitionError,
 };
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanId};
 pub use ports::BillingRepository;
-pub use service::{BillingService, Invoicing, NewInvoice, NewInvoiceLine};
+pub use service::{
+    BillingService, Invoicing, JobReport, NewInvoice, NewInvoiceLine, Payments, Revenue,
+};

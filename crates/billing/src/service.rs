@@ -1,6 +1,7 @@
 //! BillingService: plans and invoices.
 
 mod invoices;
+mod payments;
 mod validate;
 
 #[cfg(test)]
@@ -14,6 +15,7 @@ use plinth_kernel::{Clock, RepoError, RequestMeta, UnitOfWork, UserId};
 use crate::{BillingError, BillingRepository, NewPlan, Plan, PlanId};
 
 pub use invoices::{Invoicing, NewInvoice, NewInvoiceLine};
+pub use payments::{JobReport, Payments, Revenue};
 
 /// Billing use cases.
 #[derive(Clone)]
@@ -23,6 +25,8 @@ pub struct BillingService {
     pub(crate) uow: Arc<dyn UnitOfWork>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) invoicing: Option<Invoicing>,
+    pub(crate) payments: Option<Payments>,
+    pub(crate) uncollectible_after: chrono::Duration,
 }
 
 impl BillingService {
@@ -40,6 +44,8 @@ impl BillingService {
             uow,
             clock,
             invoicing: None,
+            payments: None,
+            uncollectible_after: chrono::Duration::days(30),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod one_time_tokens;
 pub mod plans;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod stripe_events;
 pub mod token_revocations;
 pub mod totp_factors;
 pub mod user_data;

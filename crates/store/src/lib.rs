@@ -28,6 +28,7 @@ pub use database::{
 pub use error::StoreError;
 pub use repos::{
     AUDIT_CHAIN_LOCK_KEY, SeaAuditLog, SeaBillingRepository, SeaCustomerDirectory,
-    SeaFileRepository, SeaInvoiceRepository, SeaSessionRepository, SeaUserRepository,
+    SeaFileRepository, SeaInvoiceRepository, SeaPaymentEventInbox, SeaSessionRepository,
+    SeaUserRepository,
 };
 pub use uow::{SeaTransaction, SeaUnitOfWork, db_tx};

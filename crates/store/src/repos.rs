@@ -10,7 +10,9 @@ mod sessions;
 mod users;
 
 pub use audit::{AUDIT_CHAIN_LOCK_KEY, SeaAuditLog};
-pub use billing::{SeaBillingRepository, SeaCustomerDirectory, SeaInvoiceRepository};
+pub use billing::{
+    SeaBillingRepository, SeaCustomerDirectory, SeaInvoiceRepository, SeaPaymentEventInbox,
+};
 pub use files::SeaFileRepository;
 pub use sessions::SeaSessionRepository;
 pub use users::SeaUserRepository;

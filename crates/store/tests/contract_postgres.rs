@@ -57,3 +57,25 @@ async fn invoice_repository_contract() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoice_revenue_contract() {
+    let Some(t) = postgres().await else { return };
+    let user = create_user(&t.db).await;
+    plinth_billing::testing::payment_contract::invoice_revenue(
+        t.db.invoices(),
+        t.db.unit_of_work(),
+        user,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_event_inbox_contract() {
+    let Some(t) = postgres().await else { return };
+    plinth_billing::testing::payment_contract::payment_event_inbox(
+        t.db.payment_events(),
+        t.db.unit_of_work(),
+    )
+    .await;
+}
