@@ -54,6 +54,7 @@ pub struct Application {
     database: Database,
     revocation_sync: tokio::task::JoinHandle<()>,
     reconciler: Option<tokio::task::JoinHandle<()>>,
+    billing_jobs: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -75,6 +76,8 @@ impl Application {
         let revocation_sync =
             spawn_revocation_sync(state.auth.clone(), settings.auth.revocation_sync_interval);
         let reconciler = spawn_reconciler(state.files.clone(), settings.storage.reconcile_interval);
+        let billing_jobs =
+            spawn_billing_jobs(state.billing.clone(), settings.billing.jobs_interval);
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -98,6 +101,7 @@ impl Application {
             database,
             revocation_sync,
             reconciler,
+            billing_jobs,
         })
     }
 
@@ -139,6 +143,9 @@ impl Application {
         self.server.await?;
         signals.abort();
         self.revocation_sync.abort();
+        if let Some(jobs) = self.billing_jobs {
+            jobs.abort();
+        }
         if let Some(reconciler) = self.reconciler {
             reconciler.abort();
         }
@@ -193,6 +200,29 @@ fn spawn_reconciler(
             ticks.tick().await;
             if let Err(error) = files.reconcile(RECONCILE_MIN_AGE).await {
                 tracing::warn!(%error, "reconciling file storage failed");
+            }
+        }
+    }))
+}
+
+/// Runs [`plinth_billing::BillingService::run_jobs`] every `interval` (none when zero; the
+/// first run one interval after start). Every replica may run it: each move is a
+/// compare-and-set from `open`, so replicas never double-apply.
+fn spawn_billing_jobs(
+    billing: plinth_billing::BillingService,
+    interval: std::time::Duration,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if interval.is_zero() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            if let Err(error) = billing.run_jobs(chrono::Utc::now()).await {
+                tracing::warn!(%error, "billing jobs failed");
             }
         }
     }))

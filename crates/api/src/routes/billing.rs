@@ -1,4 +1,4 @@
-//! `/api/v1/billing`: the public plan catalogue and the caller's invoices.
+//! `/api/v1/billing`: the public plan catalogue, the caller's invoices and Stripe's webhook.
 
 use actix_web::{HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -8,12 +8,14 @@ use crate::openapi::responses::{Internal, Unavailable};
 use crate::{ApiError, AppState};
 
 mod invoices;
+mod webhooks;
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_plans)
         .service(invoices::list_my_invoices)
         .service(invoices::get_my_invoice)
-        .service(invoices::get_my_invoice_pdf);
+        .service(invoices::get_my_invoice_pdf)
+        .service(webhooks::stripe_webhook);
 }
 
 /// Active plans with prices and features; no sign-in needed.

@@ -41,7 +41,7 @@ pub struct Revenue {
 }
 
 /// What one [`BillingService::run_jobs`] pass did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct JobReport {
     /// Open invoices past `due_at` + grace that this pass made `uncollectible`.
     pub uncollectible: u64,

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_billing::{BillingService, Invoicing};
+use plinth_billing::payment::WebhookVerifier;
+use plinth_billing::{BillingService, Invoicing, Payments};
 use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox};
@@ -99,12 +100,29 @@ impl Services {
             limits,
         )
         .with_url_signer(url_signer(settings)?, &settings.server.public_url);
-        let billing =
-            BillingService::new(database.billing(), audit, uow, clock).with_invoicing(Invoicing {
+        let uncollectible_after = chrono::Duration::from_std(settings.billing.uncollectible_after)
+            .map_err(|_| {
+                StartupError::Setting("BILLING_UNCOLLECTIBLE_AFTER is too long".to_owned())
+            })?;
+        let verifier = settings
+            .billing
+            .stripe_webhook_secret
+            .clone()
+            .map(|secret| {
+                Arc::new(plinth_security::StripeSignatureVerifier::new(secret))
+                    as Arc<dyn WebhookVerifier>
+            });
+        let billing = BillingService::new(database.billing(), audit, uow, clock)
+            .with_invoicing(Invoicing {
                 invoices: database.invoices(),
                 customers: database.customers(),
                 renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
-            });
+            })
+            .with_payments(Payments {
+                inbox: database.payment_events(),
+                verifier,
+            })
+            .with_uncollectible_after(uncollectible_after);
         Ok(Self {
             auth,
             users,

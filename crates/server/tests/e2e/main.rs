@@ -17,3 +17,4 @@ mod process;
 mod recovery;
 mod revocation;
 mod service;
+mod stripe_webhook;
