@@ -145,6 +145,39 @@ async fn a_signed_payment_event_pays_the_invoice_once() {
     );
     assert_eq!(count(&f.audit, AuditAction::InvoicePaid).await, 1);
     assert_eq!(count(&f.audit, AuditAction::WebhookReceived).await, 2);
+    let paid = paid_events(&f.audit).await;
+    assert_eq!(paid[0].details["method"], "stripe");
+    assert_eq!(paid[0].details["stripe_event_id"], "evt_1");
+    assert_eq!(paid[0].actor_id, None);
+}
+
+async fn paid_events(audit: &MemoryAuditLog) -> Vec<plinth_audit::AuditEvent> {
+    audit
+        .list(
+            &AuditFilter {
+                action: Some(AuditAction::InvoicePaid),
+                ..AuditFilter::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap()
+        .items
+}
+
+#[tokio::test]
+async fn mark_paid_goes_through_the_manual_gateway() {
+    let f = fixture(true);
+    let id = open_invoice(&f, "USD", 14).await;
+    let admin = UserId::new();
+    f.service
+        .mark_invoice_paid(admin, id, &RequestMeta::default())
+        .await
+        .unwrap();
+    let paid = paid_events(&f.audit).await;
+    assert_eq!(paid.len(), 1);
+    assert_eq!(paid[0].details["method"], "manual");
+    assert_eq!(paid[0].actor_id, Some(admin.as_uuid()));
 }
 
 #[tokio::test]
