@@ -10,6 +10,6 @@ mod ports;
 
 pub use event::{EventOutcome, INVOICE_METADATA_KEY, ProviderEvent};
 pub use ports::{
-    InboxEntry, ManualGateway, PaymentEventInbox, PaymentGateway, PaymentMethod, SignatureError,
-    WebhookVerifier,
+    GatewayError, InboxEntry, ManualGateway, PaymentEventInbox, PaymentGateway, PaymentMethod,
+    PaymentRequest, PaymentStart, SignatureError, WebhookVerifier,
 };

@@ -1,8 +1,8 @@
 //! Ports of payments.
 
-use plinth_kernel::{RepoError, Timestamp, Transaction};
+use plinth_kernel::{Money, RepoError, Timestamp, Transaction, UserId};
 
-use crate::InvoiceId;
+use crate::{CustomerSnapshot, InvoiceId};
 
 /// How an invoice was paid, as recorded in its `billing.invoice_paid` audit entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,21 +24,71 @@ impl PaymentMethod {
     }
 }
 
+/// The payment of one open invoice, as a gateway is asked to collect it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRequest {
+    /// The invoice paid (the provider's metadata carries it back in the webhook).
+    pub invoice_id: InvoiceId,
+    /// The customer's account.
+    pub user_id: UserId,
+    /// The invoice's total.
+    pub amount: Money,
+    /// The customer's email and name, when known.
+    pub customer: Option<CustomerSnapshot>,
+}
+
+/// What starting a payment produced.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PaymentStart {
+    /// The provider's payment id (Stripe `pi_…`); `None` for the manual gateway.
+    pub provider_payment_id: Option<String>,
+    /// The provider's customer id (Stripe `cus_…`), when one was created or reused.
+    pub provider_customer_id: Option<String>,
+    /// The secret the client-side SDK confirms the payment with (Stripe `client_secret`).
+    pub client_secret: Option<String>,
+}
+
+/// Why a gateway could not start a payment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayError {
+    /// The provider could not be reached, timed out or failed (5xx): retrying with the same
+    /// request is safe (same idempotency key).
+    #[error("payment provider unavailable: {0}")]
+    Unavailable(String),
+    /// The provider refused the request (4xx), with its message.
+    #[error("payment provider refused the request: {0}")]
+    Refused(String),
+}
+
 /// Collects the money of an invoice. The manual gateway ([`ManualGateway`]) takes nothing:
-/// the administrator says the money arrived. A card gateway (Stripe) starts a payment whose
-/// success arrives later through its webhook.
+/// the administrator says the money arrived. A card gateway (Stripe, `plinth-stripe`) starts a
+/// payment whose success arrives later through its webhook.
+#[async_trait::async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// The method recorded when this gateway settles an invoice.
     fn method(&self) -> PaymentMethod;
+
+    /// Starts collecting `request`. Calling it again for the same invoice MUST NOT charge
+    /// twice (a provider call carries a key fixed per invoice).
+    ///
+    /// # Errors
+    /// [`GatewayError`].
+    async fn start_payment(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError>;
 }
 
 /// The gateway of admin `mark-paid`: the payment happened outside Plinth.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ManualGateway;
 
+#[async_trait::async_trait]
 impl PaymentGateway for ManualGateway {
     fn method(&self) -> PaymentMethod {
         PaymentMethod::Manual
+    }
+
+    /// Nothing to start: the money arrives outside Plinth.
+    async fn start_payment(&self, _request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
+        Ok(PaymentStart::default())
     }
 }
 
