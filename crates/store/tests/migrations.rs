@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 17;
+const MIGRATIONS: usize = 18;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -65,6 +65,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000017_totp_factors",
             "m20261129_000018_token_revocations",
             "m20261129_000019_file_versions_storage_key",
+            "m20261129_000020_payments",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -89,6 +90,7 @@ async fn up_down_up(t: TestDb) {
         "invoices",
         "invoice_lines",
         "invoice_counters",
+        "stripe_events",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -133,6 +135,7 @@ async fn up_down_up(t: TestDb) {
         "invoices",
         "invoice_lines",
         "invoice_counters",
+        "stripe_events",
     ] {
         assert!(
             !table_exists(db, table).await,
