@@ -38,6 +38,7 @@ mod m20261129_000016_idempotency;
 mod m20261129_000017_totp_factors;
 mod m20261129_000018_token_revocations;
 mod m20261129_000019_file_versions_storage_key;
+mod m20261129_000020_payments;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000017_totp_factors::Migration),
             Box::new(m20261129_000018_token_revocations::Migration),
             Box::new(m20261129_000019_file_versions_storage_key::Migration),
+            Box::new(m20261129_000020_payments::Migration),
         ]
     }
 }
@@ -83,7 +85,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 19);
+        assert_eq!(names.len(), 20);
         assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

@@ -30,7 +30,7 @@ pub(crate) const BEARER: &str = "bearer";
         (name = "auth", description = "Sign-up, sign-in, refresh-token rotation and sign-out."),
         (name = "me", description = "The signed-in user's own account."),
         (name = "files", description = "Streamed uploads and downloads, versions, sharing by e-mail address and signed download URLs."),
-        (name = "billing", description = "Public plan catalogue."),
+        (name = "billing", description = "Public plan catalogue, the caller's invoices, and the Stripe webhook."),
         (name = "admin", description = "Administration; each operation needs a permission."),
     ),
     components(schemas(Problem)),

@@ -95,6 +95,9 @@ pub enum AuditAction {
     /// A subscription was created, changed, cancelled, renewed or ended.
     #[serde(rename = "billing.subscription_changed")]
     SubscriptionChanged,
+    /// A payment provider's webhook event was received and processed (once per event id).
+    #[serde(rename = "billing.webhook_received")]
+    WebhookReceived,
 }
 
 impl AuditAction {
@@ -127,6 +130,7 @@ impl AuditAction {
         Self::InvoiceVoided,
         Self::InvoiceUncollectible,
         Self::SubscriptionChanged,
+        Self::WebhookReceived,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -160,6 +164,7 @@ impl AuditAction {
             Self::InvoiceVoided => "billing.invoice_voided",
             Self::InvoiceUncollectible => "billing.invoice_uncollectible",
             Self::SubscriptionChanged => "billing.subscription_changed",
+            Self::WebhookReceived => "billing.webhook_received",
         }
     }
 

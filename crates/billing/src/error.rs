@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use plinth_kernel::{MoneyError, RepoError};
 
+use crate::payment::SignatureError;
 use crate::{RenderError, TransitionError};
 
 /// What [`crate::BillingService`] can fail with.
@@ -36,6 +37,15 @@ pub enum BillingError {
     /// Money rule broken.
     #[error(transparent)]
     Money(#[from] MoneyError),
+    /// The Stripe webhook is not configured (`STRIPE_WEBHOOK_SECRET` unset; HTTP 503).
+    #[error("the Stripe webhook is not configured")]
+    WebhookNotConfigured,
+    /// A webhook whose signature was refused (HTTP 400); nothing was recorded.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// A correctly signed webhook body that is not an event (HTTP 400).
+    #[error("malformed webhook event: {0}")]
+    BadEvent(String),
     /// Storage failed.
     #[error(transparent)]
     Repo(#[from] RepoError),

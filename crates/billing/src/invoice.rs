@@ -50,7 +50,9 @@ use plinth_kernel::{Currency, Money};
 pub use error::InvoiceError;
 pub use line::{InvoiceLine, LineInput, MAX_DESCRIPTION_CHARS};
 pub use number::{InvoiceNumber, InvoiceNumberError, MAX_SEQUENCE};
-pub use ports::{CustomerDirectory, InvoiceRenderer, InvoiceRepository, RenderError};
+pub use ports::{
+    CustomerDirectory, InvoiceRenderer, InvoiceRepository, RenderError, RevenueBucket,
+};
 pub use rate::{bps_to_percent, percent_to_bps};
 pub use record::{CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord};
 pub use restore::{InvoiceParts, RestoreError};

@@ -4,6 +4,7 @@
 
 mod error;
 pub mod invoice;
+pub mod payment;
 mod plan;
 mod ports;
 mod service;
@@ -16,13 +17,13 @@ pub use error::BillingError;
 pub use invoice::{
     CustomerDirectory, CustomerSnapshot, Invoice, InvoiceError, InvoiceFilter, InvoiceId,
     InvoiceLine, InvoiceNumber, InvoiceRecord, InvoiceRenderer, InvoiceRepository, InvoiceStatus,
-    InvoiceTotals, LineInput, RenderError, TransitionError,
+    InvoiceTotals, LineInput, RenderError, RevenueBucket, TransitionError,
 };
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanId};
 pub use ports::BillingRepository;
 pub use service::{
-    BillingService, Invoicing, NewInvoice, NewInvoiceLine, PlanChanges, RenewalReport,
-    STORAGE_BYTES, SubscribeOutcome,
+    BillingService, Invoicing, JobReport, NewInvoice, NewInvoiceLine, Payments, PlanChanges,
+    RenewalReport, Revenue, STORAGE_BYTES, SubscribeOutcome,
 };
 pub use subscription::{
     BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,

@@ -2,6 +2,7 @@
 
 mod entitlements;
 mod invoices;
+mod payments;
 mod plan_prices;
 mod subscriptions;
 mod validate;
@@ -25,6 +26,7 @@ pub use plan_prices::PlanChanges;
 pub use subscriptions::{RenewalReport, SubscribeOutcome};
 
 pub use invoices::{Invoicing, NewInvoice, NewInvoiceLine};
+pub use payments::{JobReport, Payments, Revenue};
 
 /// Billing use cases.
 #[derive(Clone)]
@@ -40,6 +42,8 @@ pub struct BillingService {
     pub(crate) invoicer: Arc<dyn PeriodInvoicer>,
     /// Entitlements of a user without a subscription (and the base under a plan's features).
     pub(crate) default_features: BTreeMap<String, FeatureValue>,
+    pub(crate) payments: Option<Payments>,
+    pub(crate) uncollectible_after: chrono::Duration,
 }
 
 impl BillingService {
@@ -60,6 +64,8 @@ impl BillingService {
             subscriptions: None,
             invoicer: Arc::new(NoInvoices),
             default_features: BTreeMap::new(),
+            payments: None,
+            uncollectible_after: chrono::Duration::days(30),
         }
     }
 

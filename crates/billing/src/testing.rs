@@ -9,11 +9,14 @@ pub mod invoice_contract;
 mod invoices;
 mod memory;
 mod memory_subscriptions;
+pub mod payment_contract;
+mod payments;
 pub mod subscription_contract;
 
 pub use invoices::{MemoryCustomerDirectory, MemoryInvoiceRepository, TextInvoiceRenderer};
 pub use memory::MemoryBillingRepository;
 pub use memory_subscriptions::MemorySubscriptionRepository;
+pub use payments::{FakeWebhookVerifier, MemoryPaymentEventInbox};
 
 #[cfg(test)]
 mod tests {
@@ -53,6 +56,25 @@ mod tests {
                 plinth_kernel::UserId::new(),
                 plinth_kernel::UserId::new(),
             ],
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn memory_invoice_repository_passes_the_revenue_contract() {
+        payment_contract::invoice_revenue(
+            Arc::new(MemoryInvoiceRepository::new()),
+            Arc::new(MemoryUnitOfWork::new()),
+            plinth_kernel::UserId::new(),
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn memory_payment_event_inbox_passes_the_contract() {
+        payment_contract::payment_event_inbox(
+            Arc::new(MemoryPaymentEventInbox::new()),
+            Arc::new(MemoryUnitOfWork::new()),
         )
         .await;
     }

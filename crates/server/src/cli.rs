@@ -1,8 +1,9 @@
 //! The command line: `plinth [serve]`, `plinth migrate up|down|status`, `plinth openapi`,
 //! `plinth admin create --email E --name N` (password on one line of standard input),
-//! `plinth files reconcile [--min-age 1h]`.
+//! `plinth files reconcile [--min-age 1h]`, `plinth billing run-jobs`.
 
 mod admin;
+mod billing;
 mod files;
 mod migrate;
 
@@ -46,6 +47,12 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Billing maintenance.
+    Billing {
+        /// Which billing action.
+        #[command(subcommand)]
+        action: BillingAction,
+    },
     /// File storage maintenance.
     Files {
         /// Which files action.
@@ -69,6 +76,15 @@ pub enum FilesAction {
 
 fn min_age(s: &str) -> Result<std::time::Duration, String> {
     crate::settings::parse::duration(s)
+}
+
+/// `plinth billing …`.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum BillingAction {
+    /// Run the scheduled billing jobs once: open invoices more than
+    /// BILLING_UNCOLLECTIBLE_AFTER past their due date become uncollectible. Prints what was
+    /// done as JSON. Idempotent, and safe while servers run.
+    RunJobs,
 }
 
 /// `plinth migrate …`.
@@ -124,6 +140,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let password = admin::read_password(std::io::stdin().lock())?;
             runtime()?.block_on(admin::create(&settings, &email, &name, password))
+        }
+        Command::Billing {
+            action: BillingAction::RunJobs,
+        } => {
+            let settings = Settings::load()?;
+            telemetry::init(&settings.log, LogTarget::Stderr)?;
+            runtime()?.block_on(billing::run_jobs(&settings))
         }
         Command::Files {
             action: FilesAction::Reconcile { min_age },

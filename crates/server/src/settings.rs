@@ -146,6 +146,12 @@ pub struct MailSettings {
 pub struct BillingSettings {
     /// `STRIPE_WEBHOOK_SECRET`; `None` makes the webhook route answer 503.
     pub stripe_webhook_secret: Option<SecretString>,
+    /// `BILLING_UNCOLLECTIBLE_AFTER`: how long after `due_at` an open invoice becomes
+    /// `uncollectible` (default 30 days).
+    pub uncollectible_after: Duration,
+    /// `BILLING_JOBS_INTERVAL`: how often each server runs the billing jobs (`0` turns the
+    /// periodic run off; `plinth billing run-jobs` runs them by hand).
+    pub jobs_interval: Duration,
 }
 
 /// Per-client-IP rate limits.

@@ -58,6 +58,7 @@ pub struct Application {
     revocation_sync: tokio::task::JoinHandle<()>,
     reconciler: Option<tokio::task::JoinHandle<()>>,
     billing: plinth_billing::BillingService,
+    billing_jobs: Option<tokio::task::JoinHandle<()>>,
     /// Refreshes the pool and bcrypt gauges of `/metrics` while the application lives.
     _gauges: AbortOnDrop,
 }
@@ -91,6 +92,8 @@ impl Application {
             spawn_revocation_sync(state.auth.clone(), settings.auth.revocation_sync_interval);
         let reconciler = spawn_reconciler(state.files.clone(), settings.storage.reconcile_interval);
         let billing = state.billing.clone();
+        let billing_jobs =
+            spawn_billing_jobs(state.billing.clone(), settings.billing.jobs_interval);
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -116,6 +119,7 @@ impl Application {
             revocation_sync,
             reconciler,
             billing,
+            billing_jobs,
         })
     }
 
@@ -158,6 +162,9 @@ impl Application {
         self.server.await?;
         signals.abort();
         self.revocation_sync.abort();
+        if let Some(jobs) = self.billing_jobs {
+            jobs.abort();
+        }
         if let Some(reconciler) = self.reconciler {
             reconciler.abort();
         }
@@ -213,6 +220,29 @@ fn spawn_reconciler(
             ticks.tick().await;
             if let Err(error) = files.reconcile(RECONCILE_MIN_AGE).await {
                 tracing::warn!(%error, "reconciling file storage failed");
+            }
+        }
+    }))
+}
+
+/// Runs [`plinth_billing::BillingService::run_jobs`] every `interval` (none when zero; the
+/// first run one interval after start). Every replica may run it: each move is a
+/// compare-and-set from `open`, so replicas never double-apply.
+fn spawn_billing_jobs(
+    billing: plinth_billing::BillingService,
+    interval: std::time::Duration,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if interval.is_zero() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            if let Err(error) = billing.run_jobs(chrono::Utc::now()).await {
+                tracing::warn!(%error, "billing jobs failed");
             }
         }
     }))

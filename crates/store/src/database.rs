@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_audit::AuditLog;
+use plinth_billing::payment::PaymentEventInbox;
 use plinth_billing::{BillingRepository, CustomerDirectory, InvoiceRepository};
 use plinth_files::FileRepository;
 use plinth_kernel::UnitOfWork;
@@ -21,7 +22,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, St
 use self::url::DatabaseUrl;
 use crate::{
     SeaAuditLog, SeaBillingRepository, SeaCustomerDirectory, SeaFileRepository,
-    SeaInvoiceRepository, SeaSessionRepository, SeaUnitOfWork, SeaUserRepository, StoreError,
+    SeaInvoiceRepository, SeaPaymentEventInbox, SeaSessionRepository, SeaUnitOfWork,
+    SeaUserRepository, StoreError,
 };
 
 /// How long [`Database::ping`] waits for `SELECT 1`.
@@ -196,6 +198,12 @@ impl Database {
     #[must_use]
     pub fn invoices(&self) -> Arc<dyn InvoiceRepository> {
         Arc::new(SeaInvoiceRepository::new(self.conn.clone()))
+    }
+
+    /// The inbox of Stripe webhook events.
+    #[must_use]
+    pub fn payment_events(&self) -> Arc<dyn PaymentEventInbox> {
+        Arc::new(SeaPaymentEventInbox::new(self.conn.clone()))
     }
 
     /// Customer names and emails, read from the accounts.

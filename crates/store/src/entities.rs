@@ -14,6 +14,7 @@ pub mod plan_prices;
 pub mod plans;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod stripe_events;
 pub mod subscription_renewals;
 pub mod subscriptions;
 pub mod token_revocations;

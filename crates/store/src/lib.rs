@@ -28,7 +28,7 @@ pub use database::{
 pub use error::StoreError;
 pub use repos::{
     AUDIT_CHAIN_LOCK_KEY, SeaAuditLog, SeaBillingRepository, SeaCustomerDirectory,
-    SeaFileRepository, SeaIdempotencyStore, SeaInvoiceRepository, SeaSessionRepository,
-    SeaSubscriptionRepository, SeaUserRepository,
+    SeaFileRepository, SeaIdempotencyStore, SeaInvoiceRepository, SeaPaymentEventInbox,
+    SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
 };
 pub use uow::{SeaTransaction, SeaUnitOfWork, db_tx};

@@ -12,7 +12,8 @@ mod users;
 
 pub use audit::{AUDIT_CHAIN_LOCK_KEY, SeaAuditLog};
 pub use billing::{
-    SeaBillingRepository, SeaCustomerDirectory, SeaInvoiceRepository, SeaSubscriptionRepository,
+    SeaBillingRepository, SeaCustomerDirectory, SeaInvoiceRepository, SeaPaymentEventInbox,
+    SeaSubscriptionRepository,
 };
 pub use files::SeaFileRepository;
 pub use idempotency::SeaIdempotencyStore;

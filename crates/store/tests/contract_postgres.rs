@@ -80,3 +80,25 @@ async fn idempotency_store_contract() {
     let Some(t) = postgres().await else { return };
     plinth_kernel::testing::idempotency::idempotency_store(t.db.idempotency(), 16).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoice_revenue_contract() {
+    let Some(t) = postgres().await else { return };
+    let user = create_user(&t.db).await;
+    plinth_billing::testing::payment_contract::invoice_revenue(
+        t.db.invoices(),
+        t.db.unit_of_work(),
+        user,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payment_event_inbox_contract() {
+    let Some(t) = postgres().await else { return };
+    plinth_billing::testing::payment_contract::payment_event_inbox(
+        t.db.payment_events(),
+        t.db.unit_of_work(),
+    )
+    .await;
+}

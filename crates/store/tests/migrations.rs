@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 19;
+const MIGRATIONS: usize = 20;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -67,6 +67,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000017_totp_factors",
             "m20261129_000018_token_revocations",
             "m20261129_000019_file_versions_storage_key",
+            "m20261129_000020_payments",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -96,6 +97,7 @@ async fn up_down_up(t: TestDb) {
         "billing_pending_items",
         "plan_prices",
         "idempotency_keys",
+        "stripe_events",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -145,6 +147,7 @@ async fn up_down_up(t: TestDb) {
         "billing_pending_items",
         "plan_prices",
         "idempotency_keys",
+        "stripe_events",
     ] {
         assert!(
             !table_exists(db, table).await,

@@ -194,6 +194,13 @@ impl From<BillingError> for ApiError {
             }
             e @ BillingError::Render(_) => Self::Internal(Box::new(e)),
             BillingError::Money(e) => Self::field("price", e.to_string()),
+            e @ BillingError::WebhookNotConfigured => Self::Unavailable(Box::new(e)),
+            BillingError::Signature(e) => {
+                Self::BadRequest(format!("The Stripe-Signature header was refused: {e}."))
+            }
+            BillingError::BadEvent(_) => {
+                Self::BadRequest("The body is not a Stripe event (id and type).".to_owned())
+            }
             BillingError::Repo(e) => e.into(),
         }
     }

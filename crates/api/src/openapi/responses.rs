@@ -149,6 +149,12 @@ problem_responses! {
     /// 422 `validation_failed`.
     Validation = (422, "validation_failed", "Validation failed", "One or more fields are invalid.",
         "`validation_failed`: well-formed but invalid or unknown fields; `errors` names each field.");
+    /// 400 `bad_request` for a Stripe webhook whose signature is refused.
+    BadWebhookSignature = (400, "bad_request", "Bad request", "The Stripe-Signature header was refused: no signature matches the body.",
+        "`bad_request`: the `Stripe-Signature` header is missing or malformed, no `v1` signature matches the raw body under `STRIPE_WEBHOOK_SECRET`, or its `t` is more than 300 s from now; or the signed body is not an event. Nothing was recorded.");
+    /// 503 `unavailable` for the Stripe webhook when it is not configured.
+    WebhookUnavailable = (503, "unavailable", "Service unavailable", "A dependency (database or storage) is unavailable; try again later.",
+        "`unavailable`: `STRIPE_WEBHOOK_SECRET` is not set on this server (Stripe retries later), or the database is down.");
     /// 500 `internal`.
     Internal = (500, "internal", "Internal server error", "Something went wrong on our side; quote the request id if you report it.",
         "`internal`: a bug; the body reveals nothing of it, the log has the cause under the request id.");

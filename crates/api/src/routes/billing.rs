@@ -1,5 +1,5 @@
 //! `/api/v1/billing`: the public plan catalogue, the caller's subscription, entitlements and
-//! invoices.
+//! invoices, and Stripe's webhook.
 
 mod subscription;
 
@@ -11,6 +11,7 @@ use crate::openapi::responses::{Internal, Unavailable};
 use crate::{ApiError, AppState};
 
 mod invoices;
+mod webhooks;
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_plans)
@@ -20,7 +21,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(subscription::get_subscription)
         .service(subscription::subscribe)
         .service(subscription::cancel_subscription)
-        .service(subscription::get_entitlements);
+        .service(subscription::get_entitlements)
+        .service(webhooks::stripe_webhook);
 }
 
 /// Active plans with prices and features; no sign-in needed.

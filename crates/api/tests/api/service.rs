@@ -159,6 +159,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/api/v1/billing/invoices"),
         ("get", "/api/v1/billing/invoices/{id}"),
         ("get", "/api/v1/billing/invoices/{id}/pdf"),
+        ("post", "/api/v1/billing/webhooks/stripe"),
         ("post", "/api/v1/admin/invoices"),
         ("get", "/api/v1/admin/invoices"),
         ("get", "/api/v1/admin/invoices/{id}"),
@@ -183,6 +184,20 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
             "{method} {path} has no operationId"
         );
         assert!(op["summary"].is_string(), "{method} {path} has no summary");
+    }
+    // Stripe's webhook: no bearer security, the signature header and the raw JSON body.
+    let webhook = &doc["paths"]["/api/v1/billing/webhooks/stripe"]["post"];
+    assert!(
+        webhook
+            .get("security")
+            .is_none_or(|s| s == &serde_json::json!([])),
+        "no bearer security: {webhook}"
+    );
+    assert_eq!(webhook["parameters"][0]["name"], "Stripe-Signature");
+    assert_eq!(webhook["parameters"][0]["in"], "header");
+    assert!(webhook["requestBody"]["content"]["application/json"].is_object());
+    for status in ["200", "400", "413", "500", "503"] {
+        assert!(webhook["responses"][status].is_object(), "webhook {status}");
     }
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {

@@ -1,9 +1,20 @@
 //! Ports of invoicing: storage ([`InvoiceRepository`]), who the customers are
 //! ([`CustomerDirectory`]) and the printable document ([`InvoiceRenderer`]).
 
-use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Money, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::invoice::{CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord, InvoiceStatus};
+
+/// Which invoices [`InvoiceRepository::totals_by_currency`] adds up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevenueBucket {
+    /// `paid` with `paid_at` at or after the instant.
+    PaidSince(Timestamp),
+    /// `open` with `due_at` at or after the instant (not overdue yet).
+    OpenDueFrom(Timestamp),
+    /// `open` with `due_at` before the instant (overdue).
+    OpenDueBefore(Timestamp),
+}
 
 /// Storage of invoices, their lines and the per-year number counters.
 #[async_trait::async_trait]
@@ -72,6 +83,24 @@ pub trait InvoiceRepository: Send + Sync {
         user: UserId,
         page: PageRequest,
     ) -> Result<Page<InvoiceRecord>, RepoError>;
+
+    /// The sum of `total` of the invoices in `bucket`, one [`Money`] per currency that has
+    /// any, ordered by currency code. Integer addition in the database, no float.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn totals_by_currency(&self, bucket: RevenueBucket) -> Result<Vec<Money>, RepoError>;
+
+    /// Up to `limit` ids of `open` invoices whose `due_at` is before `before`, oldest due
+    /// first (for the overdue job).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn open_due_before(
+        &self,
+        before: Timestamp,
+        limit: u64,
+    ) -> Result<Vec<InvoiceId>, RepoError>;
 }
 
 /// Who an account is, for the customer block of an invoice.

@@ -16,6 +16,7 @@ use crate::invoice::{
     CustomerDirectory, InvoiceFilter, InvoiceId, InvoiceNumber, InvoiceRecord, InvoiceRenderer,
     InvoiceRepository, InvoiceStatus, TransitionError,
 };
+use crate::payment::{ManualGateway, PaymentGateway as _};
 use crate::{BillingError, BillingService};
 
 /// The ports invoicing needs besides the plan repository.
@@ -66,7 +67,7 @@ impl BillingService {
         self
     }
 
-    fn invoicing(&self) -> Result<&Invoicing, BillingError> {
+    pub(super) fn invoicing(&self) -> Result<&Invoicing, BillingError> {
         self.invoicing.as_ref().ok_or_else(|| {
             BillingError::Repo(RepoError::internal(
                 "BillingService was built without invoicing ports",
@@ -277,6 +278,13 @@ impl BillingService {
             return Err(self.changed_meanwhile(e, record.id, record.status()).await);
         }
         let mut event = invoice_event(action, record, now, meta);
+        if action == AuditAction::InvoicePaid
+            && let Some(details) = event.details.as_object_mut()
+        {
+            // Admin `mark-paid` is the manual gateway: the money arrived outside Plinth.
+            let method = ManualGateway.method();
+            details.insert("method".into(), method.as_str().into());
+        }
         if let Some(actor) = actor {
             event = event.actor(actor);
         }
@@ -398,7 +406,7 @@ impl BillingService {
 }
 
 /// The audit entry of an invoice change: target, number, status and total.
-fn invoice_event(
+pub(super) fn invoice_event(
     action: AuditAction,
     record: &InvoiceRecord,
     at: Timestamp,

@@ -1,14 +1,16 @@
 //! [`MemoryInvoiceRepository`], [`MemoryCustomerDirectory`] and [`TextInvoiceRenderer`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
-use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{
+    Currency, Money, Page, PageRequest, RepoError, Timestamp, Transaction, UserId,
+};
 
 use crate::invoice::{
     CustomerDirectory, CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord, InvoiceRenderer,
-    InvoiceRepository, InvoiceStatus, RenderError,
+    InvoiceRepository, InvoiceStatus, RenderError, RevenueBucket,
 };
 
 #[derive(Default)]
@@ -191,6 +193,59 @@ impl InvoiceRepository for MemoryInvoiceRepository {
             .cloned()
             .collect();
         Ok(page_of(rows, page))
+    }
+
+    async fn totals_by_currency(&self, bucket: RevenueBucket) -> Result<Vec<Money>, RepoError> {
+        let mut sums: BTreeMap<String, (Currency, i64)> = BTreeMap::new();
+        let state = self.lock();
+        for r in state.invoices.values() {
+            let status = r.status();
+            let counts = match bucket {
+                RevenueBucket::PaidSince(since) => {
+                    status == InvoiceStatus::Paid && r.paid_at.is_some_and(|at| at >= since)
+                }
+                RevenueBucket::OpenDueFrom(now) => {
+                    status == InvoiceStatus::Open && r.due_at.is_some_and(|at| at >= now)
+                }
+                RevenueBucket::OpenDueBefore(now) => {
+                    status == InvoiceStatus::Open && r.due_at.is_some_and(|at| at < now)
+                }
+            };
+            if counts {
+                let currency = r.invoice.currency();
+                let entry = sums
+                    .entry(currency.code().to_owned())
+                    .or_insert((currency, 0));
+                entry.1 = entry
+                    .1
+                    .checked_add(r.invoice.totals().total)
+                    .ok_or_else(|| RepoError::internal("revenue overflows i64"))?;
+            }
+        }
+        Ok(sums
+            .into_values()
+            .map(|(currency, amount)| Money::new(amount, currency))
+            .collect())
+    }
+
+    async fn open_due_before(
+        &self,
+        before: Timestamp,
+        limit: u64,
+    ) -> Result<Vec<InvoiceId>, RepoError> {
+        let mut due: Vec<(Timestamp, InvoiceId)> = self
+            .lock()
+            .invoices
+            .values()
+            .filter(|r| r.status() == InvoiceStatus::Open)
+            .filter_map(|r| r.due_at.filter(|at| *at < before).map(|at| (at, r.id)))
+            .collect();
+        due.sort();
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(_, id)| id)
+            .collect())
     }
 }
 

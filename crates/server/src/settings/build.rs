@@ -66,6 +66,8 @@ pub(super) fn from_figment(
     };
     let billing = BillingSettings {
         stripe_webhook_secret: stripe_secret(&r)?,
+        uncollectible_after: r.duration("BILLING_UNCOLLECTIBLE_AFTER", Duration::ZERO)?,
+        jobs_interval: r.duration("BILLING_JOBS_INTERVAL", Duration::ZERO)?,
     };
     let rate_limit = RateLimitSettings {
         enabled: r.boolean("RATE_LIMIT_ENABLED")?,

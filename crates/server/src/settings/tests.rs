@@ -83,6 +83,11 @@ fn defaults_match_the_contract_table() {
     assert_eq!(s.server.shutdown_grace, Duration::from_secs(30));
     assert!(s.mail.smtp_url.is_none());
     assert!(s.billing.stripe_webhook_secret.is_none());
+    assert_eq!(
+        s.billing.uncollectible_after,
+        Duration::from_secs(30 * 86_400)
+    );
+    assert_eq!(s.billing.jobs_interval, Duration::from_secs(3600));
     assert!(s.rate_limit.enabled);
     assert_eq!(
         s.rate_limit.auth,
@@ -149,6 +154,8 @@ fn every_variable_overrides_its_key() {
         ("CORS_ORIGINS", "https://a.example,https://b.example"),
         ("SMTP_URL", "smtps://u:p@mail.example:465"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_abc"),
+        ("BILLING_UNCOLLECTIBLE_AFTER", "45d"),
+        ("BILLING_JOBS_INTERVAL", "10m"),
         ("REFRESH_REUSE_GRACE", "1h30m"),
         ("PASSWORD_MIN_LENGTH", "16"),
         ("LOCKOUT_THRESHOLD", "3"),
@@ -196,6 +203,11 @@ fn every_variable_overrides_its_key() {
         s.billing.stripe_webhook_secret.unwrap().expose_secret(),
         "whsec_abc"
     );
+    assert_eq!(
+        s.billing.uncollectible_after,
+        Duration::from_secs(45 * 86_400)
+    );
+    assert_eq!(s.billing.jobs_interval, Duration::from_secs(600));
     assert_eq!(s.auth.refresh_reuse_grace, Duration::from_secs(5400));
     assert_eq!(s.auth.password_min_length, 16);
     assert_eq!(

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_api::BillingStorageQuota;
-use plinth_billing::{BillingService, FeatureValue, Invoicing, STORAGE_BYTES};
+use plinth_billing::payment::WebhookVerifier;
+use plinth_billing::{BillingService, FeatureValue, Invoicing, Payments, STORAGE_BYTES};
 use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox};
@@ -92,6 +93,18 @@ impl Services {
                 .cloned()
                 .collect::<BTreeSet<_>>(),
         };
+        let uncollectible_after = chrono::Duration::from_std(settings.billing.uncollectible_after)
+            .map_err(|_| {
+                StartupError::Setting("BILLING_UNCOLLECTIBLE_AFTER is too long".to_owned())
+            })?;
+        let verifier = settings
+            .billing
+            .stripe_webhook_secret
+            .clone()
+            .map(|secret| {
+                Arc::new(plinth_security::StripeSignatureVerifier::new(secret))
+                    as Arc<dyn WebhookVerifier>
+            });
         let billing = BillingService::new(
             database.billing(),
             Arc::clone(&audit),
@@ -104,6 +117,11 @@ impl Services {
             customers: database.customers(),
             renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
         })
+        .with_payments(Payments {
+            inbox: database.payment_events(),
+            verifier,
+        })
+        .with_uncollectible_after(uncollectible_after)
         .with_default_features(default_features(settings));
         let files = FileService::new(
             database.files(),

@@ -76,6 +76,11 @@ pub struct TestApp {
 /// Starts the app on a free port with the `test` settings, a fresh database and a fresh
 /// storage folder.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with settings changed by `configure` before the app is built.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, scratch) = fresh_database_url(dir.path()).await;
     let storage_dir = dir.path().join("files");
@@ -85,6 +90,7 @@ pub async fn spawn_app() -> TestApp {
     settings.database.url = SecretString::from(database_url.clone());
     settings.storage.url = format!("file://{}", storage_dir.display());
     settings.server.shutdown_grace = Duration::from_secs(1);
+    configure(&mut settings);
     if std::env::var_os("TEST_LOG").is_some() {
         plinth_server::telemetry::init(&settings.log, plinth_server::telemetry::LogTarget::Stderr)
             .unwrap();

@@ -19,4 +19,5 @@ mod process;
 mod recovery;
 mod revocation;
 mod service;
+mod stripe_webhook;
 mod subscriptions;

@@ -1,8 +1,10 @@
 //! [`SeaBillingRepository`]: `plans` rows ↔ [`Plan`]; invoices in [`invoices`].
 
 mod invoices;
+mod stripe_events;
 
 pub use invoices::{SeaCustomerDirectory, SeaInvoiceRepository};
+pub use stripe_events::SeaPaymentEventInbox;
 
 mod subscriptions;
 

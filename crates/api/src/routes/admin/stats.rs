@@ -1,8 +1,10 @@
-//! `/api/v1/admin/stats`: counts of users, sessions and files (permission `stats:read`).
+//! `/api/v1/admin/stats`: counts of users, sessions and files, and revenue (permission
+//! `stats:read`).
 
 use actix_web::{HttpResponse, get, web};
 use plinth_users::Permission;
 
+use crate::dto::billing::MoneyBody;
 use crate::openapi::responses::{Forbidden, Internal, Unauthenticated, Unavailable};
 use crate::routes::NO_STORE;
 use crate::{ApiError, AppState, AuthUser, require_permission};
@@ -37,12 +39,30 @@ pub(crate) struct FileStatsBody {
     pub bytes: u64,
 }
 
-/// `GET /admin/stats`. Revenue is not reported until billing tracks payments.
+/// Invoice totals per currency: each list has one `Money` per currency that has any, ordered
+/// by currency code, in integer minor units (never summed across currencies).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = RevenueStats)]
+pub(crate) struct RevenueStatsBody {
+    /// Invoices paid since 00:00 UTC on the first day of the current month.
+    pub paid_this_month: Vec<MoneyBody>,
+    /// Open invoices not yet past their `due_at`.
+    pub outstanding: Vec<MoneyBody>,
+    /// Open invoices past their `due_at`.
+    pub overdue: Vec<MoneyBody>,
+}
+
+/// `GET /admin/stats`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = AdminStats, example = json!({
     "users": { "total": 120, "active": 117, "new_7d": 9 },
     "sessions": { "active": 64 },
-    "files": { "count": 310, "bytes": 73_400_320 }
+    "files": { "count": 310, "bytes": 73_400_320 },
+    "revenue": {
+        "paid_this_month": [{ "amount": 1_249_900, "currency": "EUR" }, { "amount": 89_700, "currency": "USD" }],
+        "outstanding": [{ "amount": 44_700, "currency": "USD" }],
+        "overdue": [{ "amount": 15_000, "currency": "JPY" }]
+    }
 }))]
 pub(crate) struct StatsBody {
     /// Accounts.
@@ -51,6 +71,8 @@ pub(crate) struct StatsBody {
     pub sessions: SessionStatsBody,
     /// Files.
     pub files: FileStatsBody,
+    /// Invoice money: paid this month, outstanding and overdue, per currency.
+    pub revenue: RevenueStatsBody,
 }
 
 /// Reads the service statistics (permission `stats:read`).
@@ -59,8 +81,9 @@ pub(crate) struct StatsBody {
     operation_id = "admin_stats",
     summary = "Service statistics",
     description = "Counts of accounts (total, active, created in the last 7 days), live sessions, \
-        and files with their total size. Revenue is not tracked yet and not reported. Needs the \
-        `stats:read` permission.",
+        and files with their total size, and revenue per currency in minor units: invoices paid \
+        this month (UTC), outstanding (open, not yet due) and overdue (open past `due_at`). \
+        Needs the `stats:read` permission.",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The statistics.", body = StatsBody),
@@ -77,6 +100,8 @@ pub(crate) async fn stats(
     let users = state.users.counts(chrono::Duration::days(7)).await?;
     let sessions = state.auth.live_session_count().await?;
     let files = state.files.totals().await?;
+    let revenue = state.billing.revenue(chrono::Utc::now()).await?;
+    let money = |list: Vec<plinth_kernel::Money>| list.into_iter().map(MoneyBody::from).collect();
     let body = StatsBody {
         users: UserStatsBody {
             total: users.total,
@@ -87,6 +112,11 @@ pub(crate) async fn stats(
         files: FileStatsBody {
             count: files.count,
             bytes: files.bytes,
+        },
+        revenue: RevenueStatsBody {
+            paid_this_month: money(revenue.paid_this_month),
+            outstanding: money(revenue.outstanding),
+            overdue: money(revenue.overdue),
         },
     };
     Ok(HttpResponse::Ok().insert_header(NO_STORE).json(body))

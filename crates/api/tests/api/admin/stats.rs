@@ -27,7 +27,10 @@ async fn stats_count_users_sessions_and_files() {
     );
     assert_eq!(body["sessions"], json!({ "active": 5 }));
     assert_eq!(body["files"], json!({ "count": 1, "bytes": 5 }));
-    assert!(body.get("revenue").is_none(), "revenue is not tracked yet");
+    assert_eq!(
+        body["revenue"],
+        json!({ "paid_this_month": [], "outstanding": [], "overdue": [] })
+    );
 
     let res = app
         .patch_json(
@@ -61,4 +64,82 @@ async fn stats_count_users_sessions_and_files() {
         "forbidden",
     )
     .await;
+}
+
+/// A finalised invoice of `user` in `currency` for `amount`, due in `due_in_days`: its id.
+async fn issue(
+    app: &TestApp,
+    root: &str,
+    user: &str,
+    currency: &str,
+    amount: i64,
+    due_in_days: u32,
+) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/admin/invoices",
+            &json!({
+                "user_id": user, "currency": currency, "due_in_days": due_in_days,
+                "lines": [{ "description": "Service", "quantity": 1, "unit_amount": amount }]
+            }),
+            Some(root),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/invoices/{id}/finalize"),
+            &json!({}),
+            Some(root),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    id
+}
+
+#[tokio::test]
+async fn revenue_reports_paid_outstanding_and_overdue_per_currency() {
+    let app = spawn_app().await;
+    let ada = app.sign_in_as("ada@example.com", RoleName::user()).await;
+    let root = app.admin_token().await;
+    let user = ada.id.clone();
+    let paid = issue(&app, &root, &user, "USD", 14_900, 14).await;
+    issue(&app, &root, &user, "USD", 2_500, 14).await;
+    issue(&app, &root, &user, "EUR", 1_000, 30).await;
+    // Due at finalisation: overdue from then on.
+    issue(&app, &root, &user, "JPY", 5_000, 0).await;
+    let draft = app
+        .post_json(
+            "/api/v1/admin/invoices",
+            &json!({ "user_id": user, "currency": "USD",
+                "lines": [{ "description": "Draft", "quantity": 1, "unit_amount": 777 }] }),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(draft.status(), 201, "drafts never count");
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/invoices/{paid}/mark-paid"),
+            &json!({}),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    let body = stats(&app, &root).await;
+    assert_eq!(
+        body["revenue"],
+        json!({
+            "paid_this_month": [{ "amount": 14_900, "currency": "USD" }],
+            "outstanding": [
+                { "amount": 1_000, "currency": "EUR" },
+                { "amount": 2_500, "currency": "USD" }
+            ],
+            "overdue": [{ "amount": 5_000, "currency": "JPY" }]
+        })
+    );
 }

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use plinth_billing::invoice::InvoiceParts;
 use plinth_billing::{
     CustomerDirectory, CustomerSnapshot, Invoice, InvoiceFilter, InvoiceId, InvoiceLine,
-    InvoiceNumber, InvoiceRecord, InvoiceRepository, InvoiceStatus, InvoiceTotals,
+    InvoiceNumber, InvoiceRecord, InvoiceRepository, InvoiceStatus, InvoiceTotals, RevenueBucket,
 };
-use plinth_kernel::{Currency, Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{
+    Currency, Money, Page, PageRequest, RepoError, Timestamp, Transaction, UserId,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -18,6 +20,8 @@ use crate::entities::{invoice_lines, invoices, users};
 use crate::error::repo_err;
 use crate::repos::{corrupt, fetch_limit};
 use crate::uow::db_tx;
+
+mod revenue;
 
 /// The [`InvoiceRepository`] on SQL.
 #[derive(Clone)]
@@ -306,6 +310,18 @@ impl InvoiceRepository for SeaInvoiceRepository {
             .filter(invoices::Column::UserId.eq(user.as_uuid()))
             .filter(invoices::Column::Status.ne(InvoiceStatus::Draft.as_str()));
         self.page(query, page).await
+    }
+
+    async fn totals_by_currency(&self, bucket: RevenueBucket) -> Result<Vec<Money>, RepoError> {
+        revenue::totals_by_currency(&self.conn, bucket).await
+    }
+
+    async fn open_due_before(
+        &self,
+        before: Timestamp,
+        limit: u64,
+    ) -> Result<Vec<InvoiceId>, RepoError> {
+        revenue::open_due_before(&self.conn, before, limit).await
     }
 }
 

@@ -1,0 +1,127 @@
+//! A payment provider's webhook event, reduced to what billing acts on.
+
+use crate::InvoiceId;
+
+/// The metadata key under which a payment (Stripe invoice or payment intent) carries the id
+/// of the Plinth invoice it pays.
+pub const INVOICE_METADATA_KEY: &str = "plinth_invoice_id";
+
+/// The parts of a webhook event billing reads: `id`, `type` and
+/// `data.object.metadata.plinth_invoice_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEvent {
+    /// The provider's event id (`evt_…`), unique per event and repeated on redelivery.
+    pub id: String,
+    /// The event type, e.g. `invoice.paid`.
+    pub kind: String,
+    /// The raw metadata value naming our invoice, when present.
+    pub invoice_ref: Option<String>,
+}
+
+impl ProviderEvent {
+    /// Parses an event from its JSON body.
+    ///
+    /// # Errors
+    /// A message naming what is missing when the body is not a JSON object with a non-empty
+    /// string `id` (at most 255 bytes) and `type`.
+    pub fn parse(body: &[u8]) -> Result<Self, String> {
+        let value: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty() && s.len() <= 255)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("the event has no valid `{key}`"))
+        };
+        let id = text("id")?;
+        let kind = text("type")?;
+        let invoice_ref = value
+            .pointer("/data/object/metadata")
+            .and_then(|m| m.get(INVOICE_METADATA_KEY))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        Ok(Self {
+            id,
+            kind,
+            invoice_ref,
+        })
+    }
+
+    /// Whether this event type says money arrived (`invoice.paid`,
+    /// `payment_intent.succeeded`).
+    #[must_use]
+    pub fn is_payment(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "invoice.paid" | "payment_intent.succeeded"
+        )
+    }
+
+    /// The invoice named in the metadata, when it is a valid id.
+    #[must_use]
+    pub fn invoice_id(&self) -> Option<InvoiceId> {
+        self.invoice_ref
+            .as_deref()
+            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+            .map(InvoiceId::from)
+    }
+}
+
+/// What receiving an event did; stored in the inbox as `outcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// The invoice went from `open` to `paid`.
+    Applied,
+    /// The invoice was not open any more (already paid, void…): nothing changed.
+    AlreadySettled,
+    /// A payment event naming no invoice of ours (no or unknown metadata id): recorded only.
+    Ignored,
+    /// An event type billing does not act on (yet): recorded only.
+    Unhandled,
+    /// The event id was already in the inbox: nothing was done again.
+    Duplicate,
+}
+
+impl EventOutcome {
+    /// Stored name: `applied`, `already_settled`, `ignored`, `unhandled`, `duplicate`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::AlreadySettled => "already_settled",
+            Self::Ignored => "ignored",
+            Self::Unhandled => "unhandled",
+            Self::Duplicate => "duplicate",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_id_type_and_the_invoice_metadata() {
+        let id = InvoiceId::new();
+        let body = serde_json::json!({
+            "id": "evt_1", "type": "invoice.paid",
+            "data": { "object": { "metadata": { "plinth_invoice_id": id.to_string() } } }
+        });
+        let event = ProviderEvent::parse(body.to_string().as_bytes()).unwrap();
+        assert_eq!(event.id, "evt_1");
+        assert!(event.is_payment());
+        assert_eq!(event.invoice_id(), Some(id));
+    }
+
+    #[test]
+    fn refuses_bodies_without_id_or_type() {
+        assert!(ProviderEvent::parse(b"not json").is_err());
+        assert!(ProviderEvent::parse(br#"{"type":"invoice.paid"}"#).is_err());
+        assert!(ProviderEvent::parse(br#"{"id":"","type":"x"}"#).is_err());
+        let other = ProviderEvent::parse(br#"{"id":"evt","type":"customer.created"}"#).unwrap();
+        assert!(!other.is_payment());
+        assert_eq!(other.invoice_id(), None);
+    }
+}

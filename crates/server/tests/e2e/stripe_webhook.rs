@@ -1,0 +1,353 @@
+//! The Stripe webhook through the real stack (SQLite, or PostgreSQL when `TEST_DATABASE_URL`
+//! is set): a signed `invoice.paid` pays the invoice once, however often and however
+//! concurrently it is delivered; refused signatures change nothing; revenue in
+//! `/admin/stats` follows; without `STRIPE_WEBHOOK_SECRET` the route is 503.
+
+use plinth_security::StripeSignatureVerifier;
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use crate::admin_users::super_admin;
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+const SECRET: &str = "whsec_e2e_0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e";
+const WEBHOOK: &str = "/api/v1/billing/webhooks/stripe";
+
+async fn app_with_secret() -> TestApp {
+    spawn_app_with(|s| s.billing.stripe_webhook_secret = Some(SecretString::from(SECRET))).await
+}
+
+fn signer(secret: &str) -> StripeSignatureVerifier {
+    StripeSignatureVerifier::new(SecretString::from(secret))
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// An open USD invoice of a new customer: (id, total).
+async fn open_invoice(app: &TestApp, admin: &str) -> (String, i64) {
+    let (_, pair) = app.register_user().await;
+    let customer = pair["user"]["id"].as_str().unwrap();
+    let res = app
+        .post_json(
+            "/api/v1/admin/invoices",
+            &json!({
+                "user_id": customer, "currency": "USD", "due_in_days": 14,
+                "lines": [{ "description": "Pro plan", "quantity": 1, "unit_amount": 14_900 }]
+            }),
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/invoices/{id}/finalize"),
+            &json!({}),
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let total = res.json::<Value>().await.unwrap()["total"]
+        .as_i64()
+        .unwrap();
+    (id, total)
+}
+
+fn event(event_id: &str, kind: &str, invoice: &str) -> String {
+    json!({
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "data": { "object": { "id": "in_123", "metadata": { "plinth_invoice_id": invoice } } }
+    })
+    .to_string()
+}
+
+async fn deliver(app: &TestApp, body: &str, signature: Option<&str>) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url(WEBHOOK))
+        .header("Content-Type", "application/json; charset=utf-8")
+        .body(body.to_owned());
+    if let Some(sig) = signature {
+        req = req.header("Stripe-Signature", sig);
+    }
+    req.send().await.unwrap()
+}
+
+async fn status_of(app: &TestApp, admin: &str, id: &str) -> String {
+    let res = app
+        .get_auth(&format!("/api/v1/admin/invoices/{id}"), admin)
+        .await;
+    res.json::<Value>().await.unwrap()["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn audit_count(app: &TestApp, admin: &str, action: &str, target: &str) -> usize {
+    let res = app
+        .get_auth(
+            &format!("/api/v1/admin/audit?action={action}&target_id={target}&limit=100"),
+            admin,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Value>().await.unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+async fn outcome(res: reqwest::Response) -> String {
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Value>().await.unwrap()["outcome"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_signed_invoice_paid_event_pays_once_and_refused_ones_change_nothing() {
+    let app = app_with_secret().await;
+    let admin = super_admin(&app).await;
+    let (id, total) = open_invoice(&app, &admin).await;
+    let body = event("evt_e2e_paid", "invoice.paid", &id);
+    let inbox = app.database.payment_events();
+
+    // Refused: tampered body, wrong secret, old timestamp, missing or garbled header.
+    let good = signer(SECRET).sign(now(), body.as_bytes());
+    let tampered = body.replace("evt_e2e_paid", "evt_e2e_pai0");
+    let refused = [
+        (tampered.clone(), Some(good.clone())),
+        (
+            body.clone(),
+            Some(signer("whsec_wrong").sign(now(), body.as_bytes())),
+        ),
+        (
+            body.clone(),
+            Some(signer(SECRET).sign(now() - 301, body.as_bytes())),
+        ),
+        (body.clone(), None),
+        (body.clone(), Some("t=abc".to_owned())),
+    ];
+    for (b, sig) in &refused {
+        let res = deliver(&app, b, sig.as_deref()).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{sig:?}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["code"], "bad_request");
+        assert!(!problem.to_string().contains(SECRET));
+    }
+    assert_eq!(status_of(&app, &admin, &id).await, "open");
+    assert!(inbox.entry("evt_e2e_paid").await.unwrap().is_none());
+    assert!(inbox.entry("evt_e2e_pai0").await.unwrap().is_none());
+
+    // Several v1 (a rolled secret), one of them right: accepted and applied.
+    let old = signer("whsec_old_secret").sign(now(), body.as_bytes());
+    let old_v1 = old.split_once(",v1=").unwrap().1;
+    let header = format!("{good},v1={old_v1}");
+    assert_eq!(
+        outcome(deliver(&app, &body, Some(&header)).await).await,
+        "applied"
+    );
+    assert_eq!(status_of(&app, &admin, &id).await, "paid");
+    let entry = inbox.entry("evt_e2e_paid").await.unwrap().unwrap();
+    assert_eq!(entry.outcome.as_deref(), Some("applied"));
+    assert!(entry.processed_at.is_some());
+
+    // Redelivered: acknowledged, not applied again.
+    let again = signer(SECRET).sign(now(), body.as_bytes());
+    assert_eq!(
+        outcome(deliver(&app, &body, Some(&again)).await).await,
+        "duplicate"
+    );
+    assert_eq!(
+        audit_count(&app, &admin, "billing.invoice_paid", &id).await,
+        1
+    );
+    assert_eq!(
+        audit_count(&app, &admin, "billing.webhook_received", "evt_e2e_paid").await,
+        1
+    );
+
+    // Revenue: paid this month, nothing outstanding; another open invoice is outstanding.
+    let (_, other_total) = open_invoice(&app, &admin).await;
+    let stats: Value = app
+        .get_auth("/api/v1/admin/stats", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        stats["revenue"],
+        json!({
+            "paid_this_month": [{ "amount": total, "currency": "USD" }],
+            "outstanding": [{ "amount": other_total, "currency": "USD" }],
+            "overdue": []
+        })
+    );
+
+    // A payment naming no invoice of ours, and a subscription event: recorded, 200.
+    let unknown = event(
+        "evt_e2e_unknown",
+        "payment_intent.succeeded",
+        &uuid::Uuid::now_v7().to_string(),
+    );
+    let sig = signer(SECRET).sign(now(), unknown.as_bytes());
+    assert_eq!(
+        outcome(deliver(&app, &unknown, Some(&sig)).await).await,
+        "ignored"
+    );
+    let sub = event("evt_e2e_sub", "customer.subscription.updated", &id);
+    let sig = signer(SECRET).sign(now(), sub.as_bytes());
+    assert_eq!(
+        outcome(deliver(&app, &sub, Some(&sig)).await).await,
+        "unhandled"
+    );
+    assert_eq!(
+        inbox
+            .entry("evt_e2e_sub")
+            .await
+            .unwrap()
+            .unwrap()
+            .outcome
+            .as_deref(),
+        Some("unhandled")
+    );
+}
+
+#[tokio::test]
+async fn concurrent_deliveries_of_one_event_apply_it_once() {
+    let app = app_with_secret().await;
+    let admin = super_admin(&app).await;
+    let (id, _) = open_invoice(&app, &admin).await;
+    let body = event("evt_e2e_concurrent", "invoice.paid", &id);
+    let sig = signer(SECRET).sign(now(), body.as_bytes());
+    let deliveries = (0..8).map(|_| async {
+        let res = deliver(&app, &body, Some(&sig)).await;
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (status, text)
+    });
+    let results = futures::future::join_all(deliveries).await;
+    let mut outcomes: Vec<String> = results
+        .iter()
+        .map(|(status, text)| {
+            assert_eq!(*status, StatusCode::OK, "{text}");
+            serde_json::from_str::<Value>(text).unwrap()["outcome"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    outcomes.sort();
+    assert_eq!(outcomes[0], "applied");
+    assert!(
+        outcomes[1..].iter().all(|o| o == "duplicate"),
+        "{outcomes:?}"
+    );
+    assert_eq!(status_of(&app, &admin, &id).await, "paid");
+    assert_eq!(
+        audit_count(&app, &admin, "billing.invoice_paid", &id).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn without_a_webhook_secret_the_route_is_unavailable() {
+    let app = spawn_app().await;
+    let body = event(
+        "evt_e2e_off",
+        "invoice.paid",
+        &uuid::Uuid::now_v7().to_string(),
+    );
+    let sig = signer(SECRET).sign(now(), body.as_bytes());
+    let res = deliver(&app, &body, Some(&sig)).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "unavailable");
+    assert!(
+        app.database
+            .payment_events()
+            .entry("evt_e2e_off")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn billing_run_jobs_makes_invoices_past_the_grace_uncollectible_once() {
+    let app = spawn_app().await;
+    let admin = super_admin(&app).await;
+    let (_, pair) = app.register_user().await;
+    let customer = pair["user"]["id"].as_str().unwrap();
+    // Due at finalisation, so past a grace of 0 s at once; the 14-day one is not.
+    let mut ids = Vec::new();
+    for due in [0, 14] {
+        let res = app
+            .post_json(
+                "/api/v1/admin/invoices",
+                &json!({
+                    "user_id": customer, "currency": "EUR", "due_in_days": due,
+                    "lines": [{ "description": "Support", "quantity": 1, "unit_amount": 900 }]
+                }),
+                Some(&admin),
+                None,
+            )
+            .await;
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .post_json(
+                &format!("/api/v1/admin/invoices/{id}/finalize"),
+                &json!({}),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        ids.push(id);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        crate::helpers::plinth(dir.path())
+            .args(["billing", "run-jobs"])
+            .env("DATABASE_URL", &app.database_url)
+            .env(
+                "STORAGE_URL",
+                format!("file://{}", app.storage_dir.display()),
+            )
+            .env("BILLING_UNCOLLECTIBLE_AFTER", "0s")
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let report: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(report, json!({ "uncollectible": 1 }));
+    assert_eq!(status_of(&app, &admin, &ids[0]).await, "uncollectible");
+    assert_eq!(status_of(&app, &admin, &ids[1]).await, "open");
+    let second = run();
+    assert!(second.status.success());
+    let report: Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(report, json!({ "uncollectible": 0 }), "idempotent");
+    assert_eq!(
+        audit_count(&app, &admin, "billing.invoice_uncollectible", &ids[0]).await,
+        1
+    );
+}
