@@ -49,6 +49,8 @@ pub enum StoreError {
 /// Maps a SeaORM error to the port error:
 /// - unique violations → [`RepoError::Duplicate`] naming the constraint the ports document
 ///   (`users.email`, `plans.code`, `refresh_tokens.hash`, otherwise `table.column`);
+/// - foreign-key violations (a row naming a parent that does not exist, such as an account
+///   deleted a moment ago whose access token still works) → [`RepoError::NotFound`];
 /// - connection, pool-acquisition, I/O, timeout, lock-contention and serialization failures
 ///   (which a retry may cure) → [`RepoError::Unavailable`];
 /// - everything else → [`RepoError::Internal`].
@@ -58,6 +60,9 @@ pub(crate) fn repo_err(e: DbErr) -> RepoError {
             .and_then(|d| d.constraint().map(constraint_name))
             .unwrap_or_else(|| sqlite_constraint(&message));
         return RepoError::Duplicate { constraint };
+    }
+    if let Some(SqlErr::ForeignKeyConstraintViolation(_)) = e.sql_err() {
+        return RepoError::NotFound;
     }
     if is_unavailable(&e) {
         RepoError::Unavailable(Box::new(e))

@@ -163,7 +163,11 @@ async fn deleting_a_user_cascades(t: TestDb) {
     };
     let mut tx = uow.begin().await.unwrap();
     let refused = t.db.sessions().insert_session(tx.as_mut(), &orphan).await;
-    assert!(refused.is_err(), "{}: foreign keys are enforced", t.label);
+    assert!(
+        matches!(refused, Err(RepoError::NotFound)),
+        "{}: foreign keys are enforced, and a missing parent is NotFound (a 404, not a 500): {refused:?}",
+        t.label
+    );
     drop(tx);
 
     let mut tx = uow.begin().await.unwrap();

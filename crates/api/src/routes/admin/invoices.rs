@@ -183,7 +183,7 @@ pub(crate) async fn get_invoice_pdf(
     params(("id" = uuid::Uuid, Path, description = "Invoice id"), IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The open invoice.", body = InvoiceBody),
-        Unauthenticated, Forbidden, NotFound, IdempotentConflict, IdempotentValidation, Internal, Unavailable
+        BadRequest, Unauthenticated, Forbidden, NotFound, IdempotentConflict, IdempotentValidation, Internal, Unavailable
     )
 )]
 #[post(
@@ -219,7 +219,7 @@ pub(crate) async fn finalize_invoice(
     params(("id" = uuid::Uuid, Path, description = "Invoice id"), IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The void invoice.", body = InvoiceBody),
-        Unauthenticated, Forbidden, NotFound, IdempotentConflict, IdempotentValidation, Internal, Unavailable
+        BadRequest, Unauthenticated, Forbidden, NotFound, IdempotentConflict, IdempotentValidation, Internal, Unavailable
     )
 )]
 #[post(
@@ -254,7 +254,7 @@ pub(crate) async fn void_invoice(
     params(("id" = uuid::Uuid, Path, description = "Invoice id"), IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The paid invoice.", body = InvoiceBody),
-        Unauthenticated, Forbidden, NotFound, IdempotentConflict, IdempotentValidation, Internal, Unavailable
+        BadRequest, Unauthenticated, Forbidden, NotFound, IdempotentConflict, IdempotentValidation, Internal, Unavailable
     )
 )]
 #[post(

@@ -7,7 +7,8 @@ use plinth_users::{AppData, MAX_APP_DATA_BYTES};
 
 use super::super::NO_STORE;
 use crate::openapi::responses::{
-    BadRequest, Internal, PayloadTooLarge, PreconditionFailed, Unauthenticated, Unavailable,
+    BadRequest, Internal, NotFound, PayloadTooLarge, PreconditionFailed, Unauthenticated,
+    Unavailable,
 };
 use crate::{ApiError, AppState, AuthUser};
 
@@ -48,7 +49,7 @@ pub(crate) async fn get_my_data(
     responses(
         (status = 200, description = "The stored document.", body = serde_json::Value, content_type = "application/json",
             headers(("ETag" = String, description = "`\"<sha256 of the document>\"`"))),
-        BadRequest, Unauthenticated, PreconditionFailed, PayloadTooLarge, Internal, Unavailable
+        BadRequest, Unauthenticated, NotFound, PreconditionFailed, PayloadTooLarge, Internal, Unavailable
     )
 )]
 #[put("/data")]

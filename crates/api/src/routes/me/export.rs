@@ -11,7 +11,7 @@ use crate::dto::audit::AuditEntryBody;
 use crate::dto::auth::SessionBody;
 use crate::dto::file::FileBody;
 use crate::dto::user::UserBody;
-use crate::openapi::responses::{Internal, Unauthenticated, Unavailable};
+use crate::openapi::responses::{Internal, NotFound, Unauthenticated, Unavailable};
 use crate::{ApiError, AppState, AuthUser};
 
 /// Everything Plinth stores about one user.
@@ -43,7 +43,7 @@ pub(crate) struct ExportBody {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The export.", body = ExportBody),
-        Unauthenticated, Internal, Unavailable
+        Unauthenticated, NotFound, Internal, Unavailable
     )
 )]
 #[get("/export")]
