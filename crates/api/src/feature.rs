@@ -7,9 +7,8 @@ use crate::{ApiError, AppState};
 /// Fails with 403 `feature_required` unless the caller's entitlements (see
 /// `GET /billing/entitlements`) switch `feature` on, or give it a limit above 0.
 ///
-/// ```ignore
-/// require_feature(&state, &user.0, "api_access").await?;
-/// ```
+/// In a handler: `require_feature(&state, &user.0, "api_access").await?;` (tested in
+/// `tests/api/subscriptions.rs`).
 ///
 /// Document the refusal on the route with `crate::openapi::responses::FeatureRequired`.
 ///
