@@ -98,6 +98,9 @@ impl fmt::Debug for DatabaseSettings {
 pub struct AuthSettings {
     /// `JWT_SECRET`: HMAC key for access tokens (≥ 32 bytes).
     pub jwt_secret: SecretString,
+    /// `JWT_PREVIOUS_SECRET`: the secret before a rotation, still accepted for verifying
+    /// access tokens, opening TOTP secrets and checking signed URLs (never for signing).
+    pub jwt_previous_secret: Option<SecretString>,
     /// `ACCESS_TOKEN_TTL`.
     pub access_token_ttl: Duration,
     /// `REFRESH_TOKEN_TTL`.

@@ -45,6 +45,7 @@ pub(super) fn from_figment(
     };
     let auth = AuthSettings {
         jwt_secret: jwt_secret(environment, &r)?,
+        jwt_previous_secret: jwt_previous_secret(environment, &r)?,
         access_token_ttl: r.duration("ACCESS_TOKEN_TTL", Duration::from_secs(1))?,
         refresh_token_ttl: r.duration("REFRESH_TOKEN_TTL", Duration::from_secs(1))?,
         refresh_reuse_grace: r.duration("REFRESH_REUSE_GRACE", Duration::ZERO)?,
@@ -217,6 +218,31 @@ fn jwt_secret(environment: Environment, r: &Reader<'_>) -> Result<SecretString, 
         ));
     }
     Ok(secret)
+}
+
+/// `JWT_PREVIOUS_SECRET`: held for verification only during a rotation, so it must be as strong
+/// as `JWT_SECRET` (a weak or published previous key would let anyone forge tokens).
+fn jwt_previous_secret(
+    environment: Environment,
+    r: &Reader<'_>,
+) -> Result<Option<SecretString>, SettingsError> {
+    const KEY: &str = "JWT_PREVIOUS_SECRET";
+    let Some(secret) = r.secret(KEY)? else {
+        return Ok(None);
+    };
+    let value = secret.expose_secret();
+    if value.len() < MIN_JWT_SECRET_BYTES {
+        return Err(r.invalid(KEY, true, "must be at least 32 bytes"));
+    }
+    if environment == Environment::Production {
+        if distinct_bytes(value) < MIN_JWT_SECRET_DISTINCT_BYTES {
+            return Err(r.invalid(KEY, true, "has too little variety to be random"));
+        }
+        if shipped_secrets().iter().any(|s| s == value) {
+            return Err(r.invalid(KEY, true, "is a value published in Plinth's config/ files"));
+        }
+    }
+    Ok(Some(secret))
 }
 
 /// How many different bytes `secret` holds (a random 32-byte secret has about 30).

@@ -17,6 +17,7 @@ pub const ENV_KEYS: &[&str] = &[
     "DATABASE_URL",
     "DATABASE_POOL_MAX",
     "JWT_SECRET",
+    "JWT_PREVIOUS_SECRET",
     "ACCESS_TOKEN_TTL",
     "REFRESH_TOKEN_TTL",
     "BCRYPT_COST",

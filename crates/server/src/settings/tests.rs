@@ -153,6 +153,10 @@ fn every_variable_overrides_its_key() {
         ("DEFAULT_STORAGE_BYTES", "5000"),
         ("CORS_ORIGINS", "https://a.example,https://b.example"),
         ("SMTP_URL", "smtps://u:p@mail.example:465"),
+        (
+            "JWT_PREVIOUS_SECRET",
+            "previous-secret-of-plinth-0123456789abcdef",
+        ),
         ("STRIPE_WEBHOOK_SECRET", "whsec_abc"),
         ("BILLING_UNCOLLECTIBLE_AFTER", "45d"),
         ("BILLING_JOBS_INTERVAL", "10m"),
@@ -183,6 +187,13 @@ fn every_variable_overrides_its_key() {
     );
     assert_eq!(s.database.pool_max, 3);
     assert_eq!(s.auth.jwt_secret.expose_secret(), strong());
+    assert_eq!(
+        s.auth
+            .jwt_previous_secret
+            .as_ref()
+            .map(|p| p.expose_secret().to_owned()),
+        Some("previous-secret-of-plinth-0123456789abcdef".to_owned())
+    );
     assert_eq!(s.auth.access_token_ttl, Duration::from_secs(300));
     assert_eq!(s.auth.refresh_token_ttl, Duration::from_secs(7 * 86_400));
     assert_eq!(s.auth.bcrypt_cost, 10);

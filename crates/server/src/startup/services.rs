@@ -142,12 +142,17 @@ impl Services {
     }
 }
 
+/// `JWT_PREVIOUS_SECRET`, when set: still accepted while a rotation settles.
+fn previous_secrets(settings: &Settings) -> Vec<SecretString> {
+    settings.auth.jwt_previous_secret.iter().cloned().collect()
+}
+
 /// AES-256-GCM sealing of TOTP secrets at rest, keyed by HKDF from `JWT_SECRET` (a key of its
 /// own: knowing one derived key tells nothing about the other or about `JWT_SECRET`).
 fn secret_sealer(
     settings: &Settings,
 ) -> Result<Arc<dyn plinth_sessions::SecretSealer>, StartupError> {
-    let sealer = SecretBox::new(&settings.auth.jwt_secret)
+    let sealer = SecretBox::with_previous(&settings.auth.jwt_secret, &previous_secrets(settings))
         .map_err(|e| StartupError::Setting(format!("JWT_SECRET: {e}")))?;
     Ok(Arc::new(sealer))
 }
@@ -178,14 +183,17 @@ pub fn password_hasher(settings: &Settings) -> Arc<dyn PasswordHasher> {
     Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost))
 }
 
-/// HS256 JWTs keyed by `JWT_SECRET`, issued by `PUBLIC_URL` for the audience
+/// HS256 JWTs keyed by `JWT_SECRET` (tokens signed under `JWT_PREVIOUS_SECRET` still verify), issued by `PUBLIC_URL` for the audience
 /// [`TOKEN_AUDIENCE`], with the key id from [`jwt_key_id`].
 #[must_use]
 pub fn token_signer(settings: &Settings) -> Arc<dyn TokenSigner> {
     let secret = &settings.auth.jwt_secret;
     let keys = JwtKeys {
         current: (jwt_key_id(secret), secret.clone()),
-        previous: Vec::new(),
+        previous: previous_secrets(settings)
+            .into_iter()
+            .map(|previous| (jwt_key_id(&previous), previous))
+            .collect(),
     };
     Arc::new(JwtSigner::new(
         keys,
@@ -234,8 +242,9 @@ pub fn jwt_key_id(secret: &SecretString) -> String {
 /// # Errors
 /// [`StartupError::Setting`] when `JWT_SECRET` is shorter than 32 bytes.
 fn url_signer(settings: &Settings) -> Result<Arc<dyn UrlSigner>, StartupError> {
-    let signer = HmacUrlSigner::new(&settings.auth.jwt_secret)
-        .map_err(|e| StartupError::Setting(format!("JWT_SECRET: {e}")))?;
+    let signer =
+        HmacUrlSigner::with_previous(&settings.auth.jwt_secret, &previous_secrets(settings))
+            .map_err(|e| StartupError::Setting(format!("JWT_SECRET: {e}")))?;
     Ok(Arc::new(signer))
 }
 
@@ -300,5 +309,78 @@ mod tests {
             PathBuf::from("data/outbox")
         );
         assert_eq!(outbox_dir("memory://"), PathBuf::from("data/outbox"));
+    }
+}
+
+#[cfg(test)]
+mod rotation_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use plinth_sessions::{AccessClaims, SessionId};
+
+    use super::*;
+    use crate::Environment;
+
+    const OLD: &str = "old-secret-of-this-deployment-0123456789";
+    const NEW: &str = "new-secret-of-this-deployment-9876543210";
+
+    fn settings(current: &str, previous: Option<&str>) -> Settings {
+        let mut s = Settings::builtin(Environment::Test).unwrap();
+        s.auth.jwt_secret = SecretString::from(current);
+        s.auth.jwt_previous_secret = previous.map(SecretString::from);
+        s
+    }
+
+    #[test]
+    fn the_previous_secret_keeps_tokens_totp_secrets_and_links_working_but_never_signs() {
+        let old = settings(OLD, None);
+        let rotated = settings(NEW, Some(OLD));
+        let forgotten = settings(NEW, None);
+
+        let now = chrono::Utc::now().timestamp();
+        let claims = AccessClaims {
+            sub: plinth_kernel::UserId::new(),
+            sid: SessionId::new(),
+            role: "user".into(),
+            perms: Vec::new(),
+            iat: now,
+            exp: now + 900,
+            jti: "rotation".into(),
+        };
+        let token = token_signer(&old).sign(&claims).unwrap();
+        assert!(token_signer(&rotated).verify(&token).is_ok());
+        assert!(token_signer(&forgotten).verify(&token).is_err());
+        let fresh = token_signer(&rotated).sign(&claims).unwrap();
+        assert!(
+            token_signer(&old).verify(&fresh).is_err(),
+            "new tokens are signed with the new secret"
+        );
+
+        let sealed = secret_sealer(&old).unwrap().seal(b"totp", b"user").unwrap();
+        assert_eq!(
+            secret_sealer(&rotated)
+                .unwrap()
+                .open(&sealed, b"user")
+                .unwrap(),
+            b"totp"
+        );
+        assert!(
+            secret_sealer(&forgotten)
+                .unwrap()
+                .open(&sealed, b"user")
+                .is_err()
+        );
+
+        let link = url_signer(&old).unwrap().sign(b"file:1:exp");
+        assert!(
+            url_signer(&rotated)
+                .unwrap()
+                .verify(b"file:1:exp", &link.kid, &link.signature)
+        );
+        assert!(
+            !url_signer(&forgotten)
+                .unwrap()
+                .verify(b"file:1:exp", &link.kid, &link.signature)
+        );
     }
 }
