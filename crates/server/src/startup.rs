@@ -1,6 +1,7 @@
 //! The composition root: the one place that picks adapters for the ports and wires the
 //! services, then binds the socket and starts the HTTP server.
 
+mod background;
 pub mod jobs;
 mod observed;
 mod readiness;
@@ -16,6 +17,7 @@ use plinth_store::Database;
 use secrecy::ExposeSecret;
 
 use crate::settings::Settings;
+use background::{AbortOnDrop, FirstRun, every};
 
 pub use observed::{CountingAuditLog, CountingMailer, spawn_gauges};
 pub use readiness::{DatabaseReadiness, StorageReadiness};
@@ -55,21 +57,10 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Database,
-    revocation_sync: tokio::task::JoinHandle<()>,
-    reconciler: Option<tokio::task::JoinHandle<()>>,
     billing: plinth_billing::BillingService,
-    billing_jobs: Option<tokio::task::JoinHandle<()>>,
-    /// Refreshes the pool and bcrypt gauges of `/metrics` while the application lives.
-    _gauges: AbortOnDrop,
-}
-
-/// Aborts a background task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    /// Revocation sync, reconciler, billing jobs and the `/metrics` gauges, for as long as the
+    /// application lives.
+    background: Vec<AbortOnDrop>,
 }
 
 impl Application {
@@ -88,12 +79,8 @@ impl Application {
         database.migrate_up().await?;
         let blobs = plinth_blobs::open_store(&settings.storage.url)?;
         let state = app_state(&settings, &database, blobs)?;
-        let revocation_sync =
-            spawn_revocation_sync(state.auth.clone(), settings.auth.revocation_sync_interval);
-        let reconciler = spawn_reconciler(state.files.clone(), settings.storage.reconcile_interval);
         let billing = state.billing.clone();
-        let billing_jobs =
-            spawn_billing_jobs(state.billing.clone(), settings.billing.jobs_interval);
+        let background = spawn_background(&settings, &state, &database);
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -114,12 +101,9 @@ impl Application {
         Ok(Self {
             port: local.port(),
             server,
-            _gauges: AbortOnDrop(spawn_gauges(database.clone())),
             database,
-            revocation_sync,
-            reconciler,
             billing,
-            billing_jobs,
+            background,
         })
     }
 
@@ -161,14 +145,8 @@ impl Application {
         });
         self.server.await?;
         signals.abort();
-        self.revocation_sync.abort();
-        if let Some(jobs) = self.billing_jobs {
-            jobs.abort();
-        }
-        if let Some(reconciler) = self.reconciler {
-            reconciler.abort();
-        }
-        jobs.abort();
+        drop(jobs);
+        drop(self.background);
         tracing::info!("plinth stopped");
         if let Err(e) = self.database.close().await {
             tracing::warn!(error = %e, "closing the database pool failed");
@@ -177,75 +155,73 @@ impl Application {
     }
 }
 
-/// Reloads access-token revocations now and then every `interval`, for as long as the server
-/// runs: the bound on how long a revoked access token keeps working on this replica. A failed
-/// reload is logged and the previous list stays in force until the next one.
-fn spawn_revocation_sync(
-    auth: plinth_sessions::AuthService,
-    interval: std::time::Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            match auth.sync_revocations().await {
-                Ok(held) => tracing::trace!(held, "access-token revocations reloaded"),
-                Err(error) => {
-                    tracing::warn!(%error, "reloading access-token revocations failed");
-                }
-            }
-        }
-    })
-}
-
 /// How old a blob must be before the periodic reconciler may remove it: far longer than the
 /// moment between an upload's blob and its row.
 const RECONCILE_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
 
-/// Removes blobs that belong to no file every `interval` (the first run one interval after
-/// start); `None` when `interval` is zero. A failed run is logged and retried next time.
-fn spawn_reconciler(
-    files: plinth_files::FileService,
-    interval: std::time::Duration,
-) -> Option<tokio::task::JoinHandle<()>> {
-    if interval.is_zero() {
-        return None;
-    }
-    Some(tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticks.tick().await;
-        loop {
-            ticks.tick().await;
-            if let Err(error) = files.reconcile(RECONCILE_MIN_AGE).await {
-                tracing::warn!(%error, "reconciling file storage failed");
+/// The loops every replica runs while it serves; each logs its own failures and tries again
+/// next time.
+/// - access-token revocations, reloaded at once and every `REVOCATION_SYNC_INTERVAL`: the
+///   bound on how long a revoked access token keeps working on this replica (a failed reload
+///   keeps the previous list in force);
+/// - the storage reconciler, every `RECONCILE_INTERVAL` (none when zero), first one interval
+///   after start;
+/// - [`plinth_billing::BillingService::run_jobs`], every `BILLING_JOBS_INTERVAL` (none when
+///   zero), first one interval after start; each move is a compare-and-set from `open`, so
+///   replicas never double-apply;
+/// - the pool and bcrypt gauges of `/metrics`.
+fn spawn_background(
+    settings: &Settings,
+    state: &AppState,
+    database: &Database,
+) -> Vec<AbortOnDrop> {
+    let auth = state.auth.clone();
+    let revocations = every(
+        settings.auth.revocation_sync_interval,
+        FirstRun::Now,
+        move || {
+            let auth = auth.clone();
+            async move {
+                match auth.sync_revocations().await {
+                    Ok(held) => tracing::trace!(held, "access-token revocations reloaded"),
+                    Err(error) => {
+                        tracing::warn!(%error, "reloading access-token revocations failed");
+                    }
+                }
             }
-        }
-    }))
-}
-
-/// Runs [`plinth_billing::BillingService::run_jobs`] every `interval` (none when zero; the
-/// first run one interval after start). Every replica may run it: each move is a
-/// compare-and-set from `open`, so replicas never double-apply.
-fn spawn_billing_jobs(
-    billing: plinth_billing::BillingService,
-    interval: std::time::Duration,
-) -> Option<tokio::task::JoinHandle<()>> {
-    if interval.is_zero() {
-        return None;
-    }
-    Some(tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticks.tick().await;
-        loop {
-            ticks.tick().await;
-            if let Err(error) = billing.run_jobs(chrono::Utc::now()).await {
-                tracing::warn!(%error, "billing jobs failed");
+        },
+    );
+    let files = state.files.clone();
+    let reconciler = every(
+        settings.storage.reconcile_interval,
+        FirstRun::AfterOneInterval,
+        move || {
+            let files = files.clone();
+            async move {
+                if let Err(error) = files.reconcile(RECONCILE_MIN_AGE).await {
+                    tracing::warn!(%error, "reconciling file storage failed");
+                }
             }
-        }
-    }))
+        },
+    );
+    let billing = state.billing.clone();
+    let billing_jobs = every(
+        settings.billing.jobs_interval,
+        FirstRun::AfterOneInterval,
+        move || {
+            let billing = billing.clone();
+            async move {
+                if let Err(error) = billing.run_jobs(chrono::Utc::now()).await {
+                    tracing::warn!(%error, "billing jobs failed");
+                }
+            }
+        },
+    );
+    let gauges = Some(AbortOnDrop(spawn_gauges(database.clone())));
+    [revocations, reconciler, billing_jobs, gauges]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Everything the HTTP layer needs, wired from `settings`, `database` and `blobs`.

@@ -8,22 +8,20 @@ use std::time::Duration;
 use plinth_billing::BillingService;
 use plinth_kernel::IdempotencyStore;
 
+use super::background::{AbortOnDrop, FirstRun, every};
+
 /// How often the jobs run.
 pub const JOB_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Runs the jobs every [`JOB_INTERVAL`] until the returned task is aborted.
+/// Runs the jobs at once and then every [`JOB_INTERVAL`] until the guard drops.
 #[must_use]
-pub fn spawn(
+pub(crate) fn spawn(
     billing: BillingService,
     idempotency: Arc<dyn IdempotencyStore>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(JOB_INTERVAL);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            run_once(&billing, idempotency.as_ref()).await;
-        }
+) -> Option<AbortOnDrop> {
+    every(JOB_INTERVAL, FirstRun::Now, move || {
+        let (billing, idempotency) = (billing.clone(), Arc::clone(&idempotency));
+        async move { run_once(&billing, idempotency.as_ref()).await }
     })
 }
 
