@@ -189,14 +189,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         let sealer = self.sealer()?;
-        let user = self
-            .users
-            .by_id(principal.user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
-        if !self.hasher.verify(password, &user.password_hash).await? {
-            return Err(AuthError::WrongPassword);
-        }
+        let user = self.confirm_password(principal, password).await?;
         let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
         let mut factor = self
