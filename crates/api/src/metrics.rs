@@ -134,6 +134,11 @@ impl Counter {
         self.0.inc();
     }
 
+    /// Adds `n`.
+    pub fn inc_by(&self, n: u64) {
+        self.0.inc_by(n);
+    }
+
     /// The current value.
     #[must_use]
     pub fn get(&self) -> u64 {

@@ -7,6 +7,7 @@ mod url;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use plinth_audit::AuditLog;
@@ -52,6 +53,22 @@ pub struct Database {
     conn: DatabaseConnection,
     url: DatabaseUrl,
     pool_max: u32,
+    queries: Arc<QueryCounters>,
+}
+
+/// Statements run through this pool since it was opened: see [`Database::query_counts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueryCounts {
+    /// Statements executed (inside and outside transactions; `BEGIN`/`COMMIT` not counted).
+    pub run: u64,
+    /// Of those, statements that returned an error.
+    pub failed: u64,
+}
+
+#[derive(Debug, Default)]
+struct QueryCounters {
+    run: AtomicU64,
+    failed: AtomicU64,
 }
 
 /// A snapshot of the connection pool: see [`Database::pool_stats`].
@@ -93,12 +110,32 @@ impl Database {
                 })?;
         }
         let pool_max = pool_max.max(1);
-        let conn = open(&url, pool_max).await?;
+        let mut conn = open(&url, pool_max).await?;
+        let queries = Arc::new(QueryCounters::default());
+        let counters = Arc::clone(&queries);
+        conn.set_metric_callback(move |info| {
+            counters.run.fetch_add(1, Ordering::Relaxed);
+            if info.failed {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+            }
+        });
         Ok(Self {
             conn,
             url,
             pool_max,
+            queries,
         })
+    }
+
+    /// How many statements this pool (and every repository built on it) has run: the source
+    /// of `db_queries_total` in `/metrics`, and how tests and benchmarks check the number of
+    /// queries a request costs.
+    #[must_use]
+    pub fn query_counts(&self) -> QueryCounts {
+        QueryCounts {
+            run: self.queries.run.load(Ordering::Relaxed),
+            failed: self.queries.failed.load(Ordering::Relaxed),
+        }
     }
 
     /// The SeaORM connection pool, for callers that need a raw statement (tests, tooling).

@@ -23,7 +23,8 @@ mod uow;
 pub mod testing;
 
 pub use database::{
-    ACQUIRE_TIMEOUT, Database, MIGRATION_LOCK_KEY, PING_TIMEOUT, PoolStats, SQLITE_BUSY_TIMEOUT,
+    ACQUIRE_TIMEOUT, Database, MIGRATION_LOCK_KEY, PING_TIMEOUT, PoolStats, QueryCounts,
+    SQLITE_BUSY_TIMEOUT,
 };
 pub use error::StoreError;
 pub use repos::{

@@ -107,8 +107,9 @@ impl Mailer for CountingMailer {
     }
 }
 
-/// Refreshes the pool and bcrypt gauges every second until the returned task is aborted (or
-/// the runtime ends).
+/// Refreshes the pool and bcrypt gauges, and advances `db_queries_total` /
+/// `db_query_failures_total` by what the pool ran since the last tick, every second until the
+/// returned task is aborted (or the runtime ends).
 pub fn spawn_gauges(database: Database) -> tokio::task::JoinHandle<()> {
     let gauges = [
         (
@@ -133,10 +134,27 @@ pub fn spawn_gauges(database: Database) -> tokio::task::JoinHandle<()> {
         ),
     ]
     .map(|(name, help)| gauge_or_log(name, help));
+    let queries = counter_or_log(
+        "db_queries_total",
+        "SQL statements executed (BEGIN and COMMIT not counted).",
+    );
+    let query_failures = counter_or_log(
+        "db_query_failures_total",
+        "SQL statements that returned an error.",
+    );
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(REFRESH);
+        let mut reported = plinth_store::QueryCounts::default();
         loop {
             tick.tick().await;
+            let counts = database.query_counts();
+            if let Some(queries) = &queries {
+                queries.inc_by(counts.run.saturating_sub(reported.run));
+            }
+            if let Some(failures) = &query_failures {
+                failures.inc_by(counts.failed.saturating_sub(reported.failed));
+            }
+            reported = counts;
             let pool = database.pool_stats();
             let load = plinth_security::hashing_load();
             let values = [

@@ -16,6 +16,7 @@ mod invoices;
 mod logs;
 mod outage;
 mod process;
+mod queries;
 mod recovery;
 mod revocation;
 mod service;
