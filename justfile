@@ -29,6 +29,11 @@ fmt:
 openapi:
     cargo run --quiet -- openapi > docs/openapi.json
 
+# Benchmarks on a release build, SQLite and PostgreSQL: writes docs/benchmarks.md.
+# `just bench --help` lists the options (e.g. --loco DIR for the comparison with Loco).
+bench *args:
+    scripts/bench {{args}}
+
 # Run migrations: just migrate up|down|status
 migrate direction="up":
     cargo run --quiet -- migrate {{direction}}
