@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine as _;
@@ -9,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use plinth_users::{HashError, Password, PasswordHash, PasswordHasher};
 use sha2::Sha256;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 /// The fixed HMAC-SHA256 key under which passwords are pre-hashed before bcrypt. It is not a
 /// secret: it separates this use of SHA-256 from any other (so a leaked unsalted hash from
@@ -27,7 +28,7 @@ const DUMMY_PASSWORD: &str = "plinth dummy password for timing equalisation";
 /// length into 44 printable ASCII bytes that depend on every byte of it, so two passwords that
 /// share their first 72 bytes still hash differently, and nothing is silently truncated. Hashes
 /// are standard `$2b$` strings. All bcrypt work runs on tokio's blocking pool, never on the
-/// async executor. Clones share the lazily computed dummy hash used by
+/// async executor, and never more of it at once than there are cores. Clones share the lazily computed dummy hash used by
 /// [`PasswordHasher::verify_dummy`].
 #[derive(Clone)]
 pub struct BcryptHasher {
@@ -100,7 +101,7 @@ fn bcrypt_verify(candidate: &str, hash: &str) -> Result<bool, HashError> {
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
 
-/// How many password hashes (and verifications) are waiting for a blocking-pool thread and how
+/// How many password hashes (and verifications) are waiting for a core (one runs per core at most) and how
 /// many are running, across the whole process: the bcrypt queue depth `/metrics` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashingLoad {
@@ -128,13 +129,40 @@ impl Drop for Running {
     }
 }
 
-/// Runs CPU-heavy work on the blocking pool, counted in [`hashing_load`].
+/// Decrements `QUEUED` once the work starts, or when the caller gives up waiting.
+struct Queued;
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        QUEUED.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// At most one hash per core runs at a time: more would not finish sooner (bcrypt is pure CPU)
+/// but would crowd out the async workers, so every other request (`/health` included) would
+/// wait behind a login storm. The rest wait here, asynchronously, counted in `queued`.
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+    })
+}
+
+/// Runs CPU-heavy work on the blocking pool, one job per core at most, counted in
+/// [`hashing_load`].
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
 ) -> Result<T, HashError> {
     QUEUED.fetch_add(1, Ordering::Relaxed);
+    let queued = Queued;
+    let permit = permits()
+        .acquire()
+        .await
+        .map_err(|_| HashError("password hashing is shut down".into()))?;
     tokio::task::spawn_blocking(move || {
-        QUEUED.fetch_sub(1, Ordering::Relaxed);
+        // Declared first, dropped last: the count falls before the next job may start.
+        let _permit = permit;
+        drop(queued);
         RUNNING.fetch_add(1, Ordering::Relaxed);
         let _running = Running;
         work()

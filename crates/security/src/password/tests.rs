@@ -138,3 +138,37 @@ fn the_prehash_is_44_printable_bytes_and_debug_shows_no_state() {
         "BcryptHasher { cost: 12, .. }"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_hashes_run_at_once_than_there_are_cores() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let h = BcryptHasher::new(8);
+    let stored = hash_of(&h, "correct horse battery staple").await;
+    let jobs: Vec<_> = (0..cores * 4)
+        .map(|_| {
+            let (h, stored) = (h.clone(), stored.clone());
+            tokio::spawn(async move { h.verify("correct horse battery staple", &stored).await })
+        })
+        .collect();
+    let (mut most_running, mut saw_queue) = (0, false);
+    while !jobs.iter().all(tokio::task::JoinHandle::is_finished) {
+        let load = hashing_load();
+        most_running = most_running.max(load.running);
+        saw_queue |= load.queued > 0;
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    for job in jobs {
+        assert!(job.await.unwrap().unwrap());
+    }
+    // Other tests in this binary hash too, but never more than the permits allow either.
+    assert!(
+        most_running <= cores,
+        "{most_running} hashes ran at once on {cores} cores"
+    );
+    assert!(
+        saw_queue,
+        "{} hashes on {cores} cores never queued",
+        cores * 4
+    );
+    assert_eq!(hashing_load().queued, 0);
+}

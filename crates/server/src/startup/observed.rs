@@ -126,7 +126,7 @@ pub fn spawn_gauges(database: Database) -> tokio::task::JoinHandle<()> {
         ),
         (
             "password_hash_queue_depth",
-            "Password hashes waiting for a blocking-pool thread.",
+            "Password hashes waiting for a core (at most one runs per core).",
         ),
         (
             "password_hash_running",
