@@ -101,8 +101,9 @@ fn bcrypt_verify(candidate: &str, hash: &str) -> Result<bool, HashError> {
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
 
-/// How many password hashes (and verifications) are waiting for a core (one runs per core at most) and how
-/// many are running, across the whole process: the bcrypt queue depth `/metrics` shows.
+/// How many password hashes (and verifications) are waiting for a core (one runs per core at
+/// most) and how many are running, across the whole process: the bcrypt queue depth `/metrics`
+/// shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashingLoad {
     /// Submitted, not started yet.
