@@ -179,9 +179,14 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
     for (method, path) in expected {
         let op = &doc["paths"][path][method];
         assert!(op.is_object(), "{method} {path} is missing");
+        let id = op["operationId"].as_str();
+        assert!(id.is_some(), "{method} {path} has no operationId");
+        // One casing for every operation, so generated clients read alike.
         assert!(
-            op["operationId"].is_string(),
-            "{method} {path} has no operationId"
+            id.is_some_and(|id| id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')),
+            "{method} {path}: operationId {id:?} is not snake_case"
         );
         assert!(op["summary"].is_string(), "{method} {path} has no summary");
     }

@@ -22,7 +22,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
 /// Starts TOTP enrolment.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "enrollTotp",
+    operation_id = "enroll_totp",
     summary = "Start TOTP enrolment",
     description = "Creates a new TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s) and returns it once, as base32 and \
         as an `otpauth://` URL for a QR code. It is stored encrypted and is not used at sign-in until \
@@ -48,7 +48,7 @@ pub(crate) async fn enroll_totp(
 /// Activates TOTP with a first code.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "activateTotp",
+    operation_id = "activate_totp",
     summary = "Activate TOTP",
     description = "Confirms the enrolment with a code from the authenticator and returns ten single-use recovery \
         codes, shown once (only their hashes are kept). From now on `POST /auth/login` answers `mfa_required` and \
@@ -82,7 +82,7 @@ pub(crate) async fn activate_totp(
 /// Removes TOTP.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "disableTotp",
+    operation_id = "disable_totp",
     summary = "Remove TOTP",
     description = "Turns TOTP off after checking the account password and a TOTP or unused recovery code; sign-in \
         takes a password alone again. Audited as `auth.mfa_disabled` (a wrong code as `auth.mfa_failed`). A wrong \
@@ -113,7 +113,7 @@ pub(crate) async fn disable_totp(
 /// Completes a sign-in with a second factor.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "mfaChallenge",
+    operation_id = "mfa_challenge",
     summary = "Complete a sign-in with a TOTP or recovery code",
     description = "Takes the `mfa_token` that `POST /auth/login` returned for an account with TOTP (valid 5 minutes, \
         single use) and a current TOTP code or an unused recovery code, and answers the session's `TokenPair`. \

@@ -29,7 +29,7 @@ fn accepted() -> HttpResponse {
 /// Changes the caller's password.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "changePassword",
+    operation_id = "change_password",
     summary = "Change my password",
     description = "Checks `current_password`, sets `new_password` (same policy as sign-up) and ends every other \
         session of the caller; the current one stays signed in. A wrong current password is a 422 with \
@@ -61,7 +61,7 @@ pub(crate) async fn change_password(
 /// Asks for a password-reset mail.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "forgotPassword",
+    operation_id = "forgot_password",
     summary = "Ask for a password-reset link",
     description = "If an account has this email, mails it a link `{PUBLIC_URL}/reset-password?token=…`, valid for \
         30 minutes and usable once. The answer is the same 202 whether or not the account exists, and also when \
@@ -86,7 +86,7 @@ pub(crate) async fn forgot_password(
 /// Sets a new password with a reset token.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "resetPassword",
+    operation_id = "reset_password",
     summary = "Reset the password with an emailed token",
     description = "Takes the `token` of a reset link and a new password (same policy as sign-up). The token is \
         spent, every session of the account is revoked and a sign-in lockout is lifted. An unknown, expired, \
@@ -116,7 +116,7 @@ pub(crate) async fn reset_password(
 /// Confirms the email address with a verification token.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "verifyEmail",
+    operation_id = "verify_email",
     summary = "Verify my email address",
     description = "Takes the `token` of a verification link (`{PUBLIC_URL}/verify-email?token=…`, sent on sign-up \
         and by `resendVerification`, valid 48 hours, usable once) and sets `email_verified`. An unknown, expired, \
@@ -142,7 +142,7 @@ pub(crate) async fn verify_email(
 /// Asks for a new verification mail.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "resendVerification",
+    operation_id = "resend_verification",
     summary = "Send the verification mail again",
     description = "Mails the caller a new verification link. Answers 202 and sends nothing when the email is \
         already verified or 3 verification mails went out in the last hour.",

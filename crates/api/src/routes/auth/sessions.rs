@@ -11,7 +11,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
 /// Lists the caller's sessions.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "listSessions",
+    operation_id = "list_sessions",
     summary = "List my sessions",
     description = "The caller's live sessions (one per signed-in device), newest first, with the user agent and \
         IP they signed in from; `current` marks the one of the access token used.",
@@ -42,7 +42,7 @@ pub(crate) async fn list_sessions(
 /// Ends one of the caller's sessions.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "revokeSession",
+    operation_id = "revoke_session",
     summary = "End one of my sessions",
     description = "Revokes the session: its refresh token stops working at once. Another user's session is a 404.",
     security(("bearer" = [])),
@@ -69,7 +69,7 @@ pub(crate) async fn revoke_session(
 /// Ends every session of the caller.
 #[utoipa::path(
     tag = "auth",
-    operation_id = "logoutAll",
+    operation_id = "logout_all",
     summary = "Sign out everywhere",
     description = "Revokes every session of the caller, this one included: every refresh token stops working.",
     security(("bearer" = [])),
