@@ -57,6 +57,7 @@ impl Services {
         let lifetimes = TokenLifetimes {
             access: chrono_duration("ACCESS_TOKEN_TTL", settings.auth.access_token_ttl)?,
             refresh: chrono_duration("REFRESH_TOKEN_TTL", settings.auth.refresh_token_ttl)?,
+            idle: chrono_duration("SESSION_IDLE_TIMEOUT", settings.auth.session_idle_timeout)?,
         };
         let uow = database.unit_of_work();
         let audit: Arc<dyn plinth_audit::AuditLog> =

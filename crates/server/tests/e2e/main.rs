@@ -12,6 +12,7 @@ mod admin;
 mod admin_users;
 mod auth;
 mod files;
+mod idle;
 mod invoices;
 mod logs;
 mod outage;
