@@ -10,6 +10,7 @@ mod helpers;
 
 mod admin;
 mod admin_users;
+mod announcements;
 mod auth;
 mod files;
 mod idle;
