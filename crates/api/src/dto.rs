@@ -1,6 +1,7 @@
 //! HTTP body types, separate from the domain types: responses convert with `From`, requests
 //! with `try_into_domain()` / `into_domain()`. All JSON is snake_case.
 
+pub(crate) mod announcement;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod billing;

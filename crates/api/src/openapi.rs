@@ -31,6 +31,7 @@ pub(crate) const BEARER: &str = "bearer";
         (name = "me", description = "The signed-in user's own account."),
         (name = "files", description = "Streamed uploads and downloads, versions, sharing by e-mail address and signed download URLs."),
         (name = "billing", description = "Public plan catalogue, the caller's invoices, and the Stripe webhook."),
+        (name = "announcements", description = "Announcements administrators broadcast to every signed-in user."),
         (name = "admin", description = "Administration; each operation needs a permission."),
     ),
     components(schemas(Problem)),

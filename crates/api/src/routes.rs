@@ -14,6 +14,7 @@ use allowed::allow_header;
 
 mod admin;
 mod allowed;
+mod announcements;
 mod auth;
 mod billing;
 mod files;
@@ -36,6 +37,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
                 .service(scope("/me").configure(me::configure))
                 .service(scope("/files").configure(files::configure))
                 .service(scope("/billing").configure(billing::configure))
+                .service(scope("/announcements").configure(announcements::configure))
                 .service(scope("/admin").configure(admin::configure)),
         );
 }

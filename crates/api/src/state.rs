@@ -8,7 +8,7 @@ use plinth_billing::BillingService;
 use plinth_files::FileService;
 use plinth_kernel::IdempotencyStore;
 use plinth_sessions::AuthService;
-use plinth_users::UserService;
+use plinth_users::{AnnouncementService, UserService};
 
 use crate::RateLimit;
 
@@ -20,6 +20,8 @@ pub struct AppState {
     pub auth: AuthService,
     /// Profiles and the admin user list.
     pub users: UserService,
+    /// Announcements: posted and listed by administrators, the current ones read by everyone.
+    pub announcements: AnnouncementService,
     /// Uploads, downloads and deletes.
     pub files: FileService,
     /// Plans, subscriptions and entitlements.

@@ -65,6 +65,9 @@ pub enum AuditAction {
     /// A user's role changed.
     #[serde(rename = "admin.role_changed")]
     RoleChanged,
+    /// An administrator posted an announcement.
+    #[serde(rename = "admin.announcement_created")]
+    AnnouncementCreated,
     /// A file (or a new version) was stored.
     #[serde(rename = "file.uploaded")]
     FileUploaded,
@@ -120,6 +123,7 @@ impl AuditAction {
         Self::UserDeleted,
         Self::AdminUserUpdated,
         Self::RoleChanged,
+        Self::AnnouncementCreated,
         Self::FileUploaded,
         Self::FileDeleted,
         Self::FileShared,
@@ -154,6 +158,7 @@ impl AuditAction {
             Self::UserDeleted => "user.deleted",
             Self::AdminUserUpdated => "admin.user_updated",
             Self::RoleChanged => "admin.role_changed",
+            Self::AnnouncementCreated => "admin.announcement_created",
             Self::FileUploaded => "file.uploaded",
             Self::FileDeleted => "file.deleted",
             Self::FileShared => "file.shared",

@@ -105,6 +105,9 @@ pub struct AuthSettings {
     pub access_token_ttl: Duration,
     /// `REFRESH_TOKEN_TTL`.
     pub refresh_token_ttl: Duration,
+    /// `SESSION_IDLE_TIMEOUT`: a session not refreshed for this long ends (longer than
+    /// `ACCESS_TOKEN_TTL`, at most `REFRESH_TOKEN_TTL`).
+    pub session_idle_timeout: Duration,
     /// `REFRESH_REUSE_GRACE`: window in which a just-spent refresh token yields the same successor.
     pub refresh_reuse_grace: Duration,
     /// `BCRYPT_COST` (4–31).

@@ -244,6 +244,7 @@ pub fn app_state(
     Ok(AppState {
         auth: services.auth,
         users: services.users,
+        announcements: services.announcements,
         files: services.files,
         billing: services.billing,
         idempotency: database.idempotency(),

@@ -27,7 +27,9 @@ pub trait SessionRepository: Send + Sync {
     /// [`RepoError`] on storage failure only.
     async fn session(&self, id: SessionId) -> Result<Option<Session>, RepoError>;
 
-    /// Sessions of a user that are neither revoked nor expired at `now`, newest first.
+    /// Sessions of a user that are neither revoked nor expired at `now`, newest first; with
+    /// `used_after`, only those whose `last_used_at` is strictly later (the inactivity
+    /// timeout, see [`Session::used_after`]).
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
@@ -35,13 +37,19 @@ pub trait SessionRepository: Send + Sync {
         &self,
         user_id: UserId,
         now: Timestamp,
+        used_after: Option<Timestamp>,
     ) -> Result<Vec<Session>, RepoError>;
 
-    /// How many sessions, of every user, are neither revoked nor expired at `now`.
+    /// How many sessions, of every user, are neither revoked nor expired at `now` (and, with
+    /// `used_after`, were used strictly after it).
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn count_live(&self, now: Timestamp) -> Result<u64, RepoError>;
+    async fn count_live(
+        &self,
+        now: Timestamp,
+        used_after: Option<Timestamp>,
+    ) -> Result<u64, RepoError>;
 
     /// Records a refresh at `at` (updates `last_used_at`).
     ///

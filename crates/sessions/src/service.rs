@@ -30,13 +30,17 @@ mod tests;
 pub use mfa::{LoginOutcome, MfaChallenge, TotpEnrollment};
 pub use recovery_mail::RecoveryMail;
 
-/// Token lifetimes (from `ACCESS_TOKEN_TTL`, `REFRESH_TOKEN_TTL`).
+/// Token lifetimes (from `ACCESS_TOKEN_TTL`, `REFRESH_TOKEN_TTL`, `SESSION_IDLE_TIMEOUT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenLifetimes {
     /// Access-token lifetime.
     pub access: chrono::Duration,
     /// Refresh-token and absolute session lifetime.
     pub refresh: chrono::Duration,
+    /// Inactivity timeout: a session not refreshed (or, never refreshed, not signed in to) for
+    /// this long can no longer refresh and is no longer listed. Meant to be longer than
+    /// `access` and at most `refresh` (the settings enforce both).
+    pub idle: chrono::Duration,
 }
 
 impl Default for TokenLifetimes {
@@ -44,6 +48,7 @@ impl Default for TokenLifetimes {
         Self {
             access: chrono::Duration::minutes(15),
             refresh: chrono::Duration::days(30),
+            idle: chrono::Duration::days(7),
         }
     }
 }
@@ -206,6 +211,11 @@ impl AuthService {
         self.revocations.replace(&revocations);
         self.sessions.prune_revocations(horizon).await?;
         Ok(revocations.len())
+    }
+
+    /// The inactivity cut-off at `now`: a live session must have been used strictly after it.
+    pub(crate) fn idle_cutoff(&self, now: Timestamp) -> Timestamp {
+        now - self.lifetimes.idle
     }
 
     /// A new session for `user_id` starting at `now` (absolute end: now + refresh lifetime),

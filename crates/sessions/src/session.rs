@@ -18,7 +18,8 @@ pub struct Session {
     pub user_id: UserId,
     /// Sign-in time.
     pub created_at: Timestamp,
-    /// Last refresh.
+    /// Last refresh (the sign-in time until the first one): where the inactivity timeout
+    /// counts from.
     pub last_used_at: Timestamp,
     /// Absolute end of the session.
     pub expires_at: Timestamp,
@@ -35,6 +36,14 @@ impl Session {
     #[must_use]
     pub fn is_live(&self, now: Timestamp) -> bool {
         self.revoked_at.is_none() && now < self.expires_at
+    }
+
+    /// Whether the session was used (refreshed, or signed in) strictly after `used_after`;
+    /// `None` asks nothing about use. With `used_after = now - idle timeout` this is the
+    /// inactivity rule: a session idle for the whole timeout can no longer refresh.
+    #[must_use]
+    pub fn used_after(&self, used_after: Option<Timestamp>) -> bool {
+        used_after.is_none_or(|t| self.last_used_at > t)
     }
 }
 

@@ -207,6 +207,12 @@ impl Database {
         Arc::new(SeaUserRepository::new(self.conn.clone()))
     }
 
+    /// The announcement repository.
+    #[must_use]
+    pub fn announcements(&self) -> Arc<dyn plinth_users::AnnouncementRepository> {
+        Arc::new(crate::SeaAnnouncementRepository::new(self.conn.clone()))
+    }
+
     /// The session and refresh-token repository.
     #[must_use]
     pub fn sessions(&self) -> Arc<dyn SessionRepository> {

@@ -1,6 +1,7 @@
 //! SeaORM entities: one module per table, mirroring the migrations in `migration/` (which
 //! never import these). Domain types are converted to and from these rows in `repos`.
 
+pub mod announcements;
 pub mod audit_events;
 pub mod billing_pending_items;
 pub mod file_shares;

@@ -28,8 +28,8 @@ pub use database::{
 };
 pub use error::StoreError;
 pub use repos::{
-    AUDIT_CHAIN_LOCK_KEY, SeaAuditLog, SeaBillingRepository, SeaCustomerDirectory,
-    SeaFileRepository, SeaIdempotencyStore, SeaInvoiceRepository, SeaPaymentEventInbox,
-    SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
+    AUDIT_CHAIN_LOCK_KEY, SeaAnnouncementRepository, SeaAuditLog, SeaBillingRepository,
+    SeaCustomerDirectory, SeaFileRepository, SeaIdempotencyStore, SeaInvoiceRepository,
+    SeaPaymentEventInbox, SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
 };
 pub use uow::{SeaTransaction, SeaUnitOfWork, db_tx};

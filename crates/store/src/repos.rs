@@ -3,6 +3,7 @@
 //! values (an unknown status, a bad currency) are reported as [`RepoError::Internal`], never
 //! a panic.
 
+mod announcements;
 mod audit;
 mod billing;
 mod files;
@@ -10,6 +11,7 @@ mod idempotency;
 mod sessions;
 mod users;
 
+pub use announcements::SeaAnnouncementRepository;
 pub use audit::{AUDIT_CHAIN_LOCK_KEY, SeaAuditLog};
 pub use billing::{
     SeaBillingRepository, SeaCustomerDirectory, SeaInvoiceRepository, SeaPaymentEventInbox,

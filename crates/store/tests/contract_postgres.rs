@@ -13,6 +13,18 @@ async fn user_repository_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announcement_repository_contract() {
+    let Some(t) = postgres().await else { return };
+    let author = create_user(&t.db).await;
+    plinth_users::testing::announcement_contract::announcement_repository(
+        t.db.announcements(),
+        t.db.unit_of_work(),
+        author,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_repository_contract() {
     let Some(t) = postgres().await else { return };
     let user = create_user(&t.db).await;

@@ -12,6 +12,18 @@ async fn user_repository_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announcement_repository_contract() {
+    let t = sqlite().await;
+    let author = create_user(&t.db).await;
+    plinth_users::testing::announcement_contract::announcement_repository(
+        t.db.announcements(),
+        t.db.unit_of_work(),
+        author,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_repository_contract() {
     let t = sqlite().await;
     let user = create_user(&t.db).await;

@@ -1,5 +1,7 @@
-//! The users domain: accounts, roles and permissions, the password policy, and [`UserService`].
+//! The users domain: accounts, roles and permissions, the password policy, [`UserService`], and
+//! the announcements administrators broadcast to them ([`AnnouncementService`]).
 
+mod announcement;
 mod app_data;
 mod error;
 mod password;
@@ -11,11 +13,15 @@ mod user;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use announcement::{
+    Announcement, AnnouncementError, AnnouncementId, AnnouncementInput, MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
+};
 pub use app_data::{AppData, MAX_APP_DATA_BYTES, etag_of};
 pub use error::UserError;
 pub use password::{HashError, Password, PasswordError, PasswordHash, PasswordPolicy};
 pub use plinth_kernel::UserId;
-pub use ports::{PasswordHasher, UserRepository};
+pub use ports::{AnnouncementRepository, PasswordHasher, UserRepository};
 pub use role::{Permission, RoleName};
-pub use service::{ProfilePatch, UserService};
+pub use service::{AnnouncementService, ProfilePatch, UserService};
 pub use user::{DisplayName, User, UserCounts, UserFilter, UserStatus};

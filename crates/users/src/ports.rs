@@ -2,7 +2,9 @@
 
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
-use crate::{AppData, HashError, Password, PasswordHash, User, UserCounts, UserFilter};
+use crate::{
+    Announcement, AppData, HashError, Password, PasswordHash, User, UserCounts, UserFilter,
+};
 
 /// Storage of user accounts.
 #[async_trait::async_trait]
@@ -93,4 +95,35 @@ pub trait PasswordHasher: Send + Sync {
     /// # Errors
     /// [`HashError`] when the backend fails.
     async fn verify_dummy(&self, candidate: &str) -> Result<(), HashError>;
+}
+
+/// Storage of announcements.
+#[async_trait::async_trait]
+pub trait AnnouncementRepository: Send + Sync {
+    /// Stores a new announcement.
+    ///
+    /// # Errors
+    /// [`RepoError::Duplicate`] if the id exists; storage failure.
+    async fn insert(
+        &self,
+        tx: &mut dyn Transaction,
+        announcement: &Announcement,
+    ) -> Result<(), RepoError>;
+
+    /// Every announcement, newest first (by id), paginated.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn list(&self, page: PageRequest) -> Result<Page<Announcement>, RepoError>;
+
+    /// The announcements shown at `now` (see [`Announcement::is_active`]), newest first (by
+    /// id), paginated.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn active(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Announcement>, RepoError>;
 }

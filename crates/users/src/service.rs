@@ -5,6 +5,8 @@ use std::sync::Arc;
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{Clock, Email, Page, PageRequest, RepoError, RequestMeta, UnitOfWork, UserId};
 
+pub use announcements::AnnouncementService;
+
 use crate::{
     DisplayName, Password, PasswordHasher, PasswordPolicy, RoleName, User, UserCounts, UserError,
     UserFilter, UserRepository, UserStatus,
@@ -183,6 +185,7 @@ impl UserService {
     }
 }
 
+mod announcements;
 mod app_data;
 #[cfg(test)]
 mod tests;

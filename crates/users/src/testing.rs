@@ -3,11 +3,16 @@
 //! [`MemoryUserRepository`] behaves like the SQL adapter (unique email, writes undone when the
 //! [`plinth_kernel::testing::MemoryTransaction`] is dropped uncommitted); [`FakePasswordHasher`]
 //! is a fast, deterministic stand-in for bcrypt that still compares the whole password.
-//! [`contract::user_repository`] is the suite every [`crate::UserRepository`] adapter must pass.
+//! [`contract::user_repository`] is the suite every [`crate::UserRepository`] adapter must pass;
+//! [`announcement_contract::announcement_repository`] the one of every
+//! [`crate::AnnouncementRepository`], which [`MemoryAnnouncementRepository`] passes too.
 
+pub mod announcement_contract;
+mod announcements;
 pub mod contract;
 mod hasher;
 mod memory;
 
+pub use announcements::MemoryAnnouncementRepository;
 pub use hasher::FakePasswordHasher;
 pub use memory::MemoryUserRepository;

@@ -154,9 +154,10 @@ pub(crate) struct SessionBody {
     pub ip: Option<String>,
     /// Sign-in time.
     pub created_at: chrono::DateTime<chrono::Utc>,
-    /// Last refresh.
+    /// Last refresh (the sign-in time until the first one); the session ends once unused for
+    /// `SESSION_IDLE_TIMEOUT` after it.
     pub last_used_at: chrono::DateTime<chrono::Utc>,
-    /// Absolute end of the session.
+    /// Absolute end of the session, however active it is.
     pub expires_at: chrono::DateTime<chrono::Utc>,
     /// Whether this is the session of the access token used for the request.
     pub current: bool,
@@ -181,6 +182,6 @@ impl SessionBody {
 #[derive(Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = SessionList)]
 pub(crate) struct SessionListBody {
-    /// Live sessions (neither revoked nor expired).
+    /// Live sessions (neither revoked, nor expired, nor idle).
     pub items: Vec<SessionBody>,
 }

@@ -6,7 +6,7 @@ use plinth_billing::{BillingError, InvoiceStatus, SubscriptionError, TransitionE
 use plinth_files::{BlobError, FileError};
 use plinth_kernel::{PageRequestError, RepoError};
 use plinth_sessions::{AdminError, AuthError};
-use plinth_users::UserError;
+use plinth_users::{AnnouncementError, UserError};
 use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use super::{ApiError, FieldErrors};
@@ -120,6 +120,24 @@ impl From<UserError> for ApiError {
             ),
             UserError::Repo(e) => e.into(),
             e @ UserError::Hash(_) => Self::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<AnnouncementError> for ApiError {
+    fn from(e: AnnouncementError) -> Self {
+        match e {
+            AnnouncementError::Invalid(errors) => {
+                let mut fields = FieldErrors::new();
+                for (field, message) in errors {
+                    fields.entry(field.to_owned()).or_default().push(message);
+                }
+                Self::Validation {
+                    detail: "One or more fields are invalid.".to_owned(),
+                    errors: fields,
+                }
+            }
+            AnnouncementError::Repo(e) => e.into(),
         }
     }
 }

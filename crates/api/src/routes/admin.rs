@@ -15,6 +15,7 @@ use crate::openapi::responses::{
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
 
+mod announcements;
 mod audit;
 mod invoices;
 mod plans;
@@ -31,6 +32,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(plans::update_plan)
         .service(audit::list_audit)
         .service(audit::verify_audit)
+        .service(announcements::create_announcement)
+        .service(announcements::list_announcements)
         .configure(invoices::configure);
 }
 

@@ -107,7 +107,9 @@ pub(crate) async fn login(
     summary = "Rotate the refresh token",
     description = "Spends the presented refresh token and returns a new `TokenPair`. Presenting a spent token \
         again within `REFRESH_REUSE_GRACE` (default 10 s) returns the same successor (parallel tabs); after that \
-        it is taken as theft: the whole session is revoked and the answer is 401.",
+        it is taken as theft: the whole session is revoked and the answer is 401. A session not refreshed for \
+        `SESSION_IDLE_TIMEOUT` (default 7 days; counted from sign-in until its first refresh) or past its \
+        absolute end answers 401 like an expired token.",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair; the presented refresh token is spent.", body = TokenPairBody),

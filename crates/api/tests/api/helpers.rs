@@ -20,8 +20,10 @@ use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
 use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 use plinth_sessions::{AuthService, Mailer, RecoveryMail, RefreshReuse, TokenLifetimes};
-use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
-use plinth_users::{PasswordPolicy, UserService};
+use plinth_users::testing::{
+    FakePasswordHasher, MemoryAnnouncementRepository, MemoryUserRepository,
+};
+use plinth_users::{AnnouncementService, PasswordPolicy, UserService};
 use reqwest::header::CONTENT_TYPE;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -87,6 +89,8 @@ pub struct TestApp {
     pub users: UserService,
     /// The user rows, to check what was (not) stored.
     pub user_rows: MemoryUserRepository,
+    /// The announcement rows, to check what was (not) stored or to store one directly.
+    pub announcements: MemoryAnnouncementRepository,
     /// The unit of work every adapter joins, for direct writes in tests.
     pub uow: Arc<dyn UnitOfWork>,
     pub blobs: MemoryBlobStore,
@@ -173,6 +177,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         clock.clone(),
         policy,
     );
+    let announcements = MemoryAnnouncementRepository::new();
+    let announcement_service = AnnouncementService::new(
+        Arc::new(announcements.clone()),
+        audit.clone(),
+        uow.clone(),
+        clock.clone(),
+    );
     let blobs = MemoryBlobStore::new();
     let file_rows = MemoryFileRepository::new();
     let allowed: BTreeSet<String> = ["txt", "png", "pdf", "csv"]
@@ -221,6 +232,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let state = AppState {
         auth: auth.clone(),
         users: users.clone(),
+        announcements: announcement_service,
         files,
         billing: billing.clone(),
         idempotency: Arc::new(idempotency.clone()),
@@ -254,6 +266,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         client,
         users,
         user_rows,
+        announcements,
         uow: uow_handle,
         blobs,
         file_rows,

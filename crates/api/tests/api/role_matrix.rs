@@ -1,7 +1,8 @@
 //! Every operation under `/api/v1/admin` in the OpenAPI document × the built-in roles and an
 //! anonymous caller: 401 without credentials, 403 without the operation's permission, and
 //! neither with it. The operations are read from `plinth_api::openapi_json()`, so a new admin
-//! route fails this test until its permission is listed in [`PERMISSIONS`].
+//! route fails this test until its permission is listed in [`PERMISSIONS`]. Operations for any
+//! signed-in user ([`SIGNED_IN`]) answer 401 anonymously and 200 to every role.
 
 use plinth_users::RoleName;
 use serde_json::{Value, json};
@@ -34,7 +35,13 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
         "billing:write",
     ),
     ("patch", "/api/v1/admin/plans/{id}", "billing:write"),
+    ("post", "/api/v1/admin/announcements", "announcements:write"),
+    ("get", "/api/v1/admin/announcements", "announcements:write"),
 ];
+
+/// `(method, path)` of operations outside `/api/v1/admin` that any signed-in caller may use,
+/// whatever their role: 401 without credentials, never 401 or 403 with them.
+const SIGNED_IN: &[(&str, &str)] = &[("get", "/api/v1/announcements")];
 
 /// A well-formed body, so that a refusal cannot come from body parsing instead of the check.
 fn body_for(method: &str, path: &str) -> Option<Value> {
@@ -52,6 +59,10 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             "user_id": "01939e4a-0000-7000-8000-00000000beef",
             "currency": "USD",
             "lines": [{ "description": "Matrix", "quantity": 1, "unit_amount": 100 }]
+        })),
+        ("post", "/api/v1/admin/announcements") => Some(json!({
+            "title": "Matrix",
+            "body": "Posted by the role matrix."
         })),
         ("patch", _) => Some(json!({ "name": "Renamed By Matrix" })),
         _ => None,
@@ -133,6 +144,20 @@ async fn every_admin_operation_answers_each_role_as_its_permissions_say() {
             if !expected_ok {
                 failures.push(format!(
                     "{method} {path} as {role} (needs {permission}): got {status}"
+                ));
+            }
+        }
+    }
+    for (method, path) in SIGNED_IN {
+        for (role, token, _) in &callers {
+            let status = call(&app, method, path, token.as_deref()).await;
+            let ok = match token {
+                None => status == 401,
+                Some(_) => status == 200,
+            };
+            if !ok {
+                failures.push(format!(
+                    "{method} {path} as {role} (signed in): got {status}"
                 ));
             }
         }

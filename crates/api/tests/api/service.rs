@@ -175,6 +175,9 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/api/v1/admin/stats"),
         ("get", "/api/v1/admin/audit"),
         ("get", "/api/v1/admin/audit/verify"),
+        ("post", "/api/v1/admin/announcements"),
+        ("get", "/api/v1/admin/announcements"),
+        ("get", "/api/v1/announcements"),
     ];
     for (method, path) in expected {
         let op = &doc["paths"][path][method];

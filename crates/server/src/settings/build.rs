@@ -43,11 +43,14 @@ pub(super) fn from_figment(
         url: database_url(&r)?,
         pool_max: r.number("DATABASE_POOL_MAX", 1, 10_000)?,
     };
+    let access_token_ttl = r.duration("ACCESS_TOKEN_TTL", Duration::from_secs(1))?;
+    let refresh_token_ttl = r.duration("REFRESH_TOKEN_TTL", Duration::from_secs(1))?;
     let auth = AuthSettings {
         jwt_secret: jwt_secret(environment, &r)?,
         jwt_previous_secret: jwt_previous_secret(environment, &r)?,
-        access_token_ttl: r.duration("ACCESS_TOKEN_TTL", Duration::from_secs(1))?,
-        refresh_token_ttl: r.duration("REFRESH_TOKEN_TTL", Duration::from_secs(1))?,
+        access_token_ttl,
+        refresh_token_ttl,
+        session_idle_timeout: session_idle_timeout(&r, access_token_ttl, refresh_token_ttl)?,
         refresh_reuse_grace: r.duration("REFRESH_REUSE_GRACE", Duration::ZERO)?,
         bcrypt_cost: r.number("BCRYPT_COST", 4, 31)?,
         password_min_length: r.number("PASSWORD_MIN_LENGTH", 1, 128)?,
@@ -183,6 +186,41 @@ fn revocation_sync_interval(r: &Reader<'_>) -> Result<Duration, SettingsError> {
         ));
     }
     Ok(interval)
+}
+
+/// `SESSION_IDLE_TIMEOUT`: longer than `ACCESS_TOKEN_TTL` (a client refreshes only when its
+/// access token runs out, so a shorter timeout would end sessions in active use) and at most
+/// `REFRESH_TOKEN_TTL` (a session never outlives its absolute end anyway).
+fn session_idle_timeout(
+    r: &Reader<'_>,
+    access: Duration,
+    refresh: Duration,
+) -> Result<Duration, SettingsError> {
+    const KEY: &str = "SESSION_IDLE_TIMEOUT";
+    let idle = r.duration(KEY, Duration::from_secs(1))?;
+    let shown = |key: &'static str| r.text(key).ok().flatten().unwrap_or_default();
+    if idle > refresh {
+        return Err(r.invalid(
+            KEY,
+            false,
+            format!(
+                "must be at most REFRESH_TOKEN_TTL ({}), the absolute lifetime of a session",
+                shown("REFRESH_TOKEN_TTL")
+            ),
+        ));
+    }
+    if idle <= access {
+        return Err(r.invalid(
+            KEY,
+            false,
+            format!(
+                "must be longer than ACCESS_TOKEN_TTL ({}): clients refresh when their access token \
+                 expires, so a shorter timeout would end sessions in active use",
+                shown("ACCESS_TOKEN_TTL")
+            ),
+        ));
+    }
+    Ok(idle)
 }
 
 fn jwt_secret(environment: Environment, r: &Reader<'_>) -> Result<SecretString, SettingsError> {

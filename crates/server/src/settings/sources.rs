@@ -20,6 +20,7 @@ pub const ENV_KEYS: &[&str] = &[
     "JWT_PREVIOUS_SECRET",
     "ACCESS_TOKEN_TTL",
     "REFRESH_TOKEN_TTL",
+    "SESSION_IDLE_TIMEOUT",
     "BCRYPT_COST",
     "STORAGE_URL",
     "MAX_UPLOAD_BYTES",

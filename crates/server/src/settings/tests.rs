@@ -62,6 +62,7 @@ fn defaults_match_the_contract_table() {
     assert_eq!(s.database.pool_max, 10);
     assert_eq!(s.auth.access_token_ttl, Duration::from_secs(15 * 60));
     assert_eq!(s.auth.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+    assert_eq!(s.auth.session_idle_timeout, Duration::from_secs(7 * 86_400));
     assert_eq!(s.auth.refresh_reuse_grace, Duration::from_secs(10));
     assert_eq!(s.auth.bcrypt_cost, 12);
     assert_eq!(s.auth.password_min_length, 12);
@@ -145,6 +146,7 @@ fn every_variable_overrides_its_key() {
         ("JWT_SECRET", strong()),
         ("ACCESS_TOKEN_TTL", "5m"),
         ("REFRESH_TOKEN_TTL", "7d"),
+        ("SESSION_IDLE_TIMEOUT", "3d12h"),
         ("BCRYPT_COST", "10"),
         ("STORAGE_URL", "s3://bucket/prefix"),
         ("MAX_UPLOAD_BYTES", "1024"),
@@ -196,6 +198,7 @@ fn every_variable_overrides_its_key() {
     );
     assert_eq!(s.auth.access_token_ttl, Duration::from_secs(300));
     assert_eq!(s.auth.refresh_token_ttl, Duration::from_secs(7 * 86_400));
+    assert_eq!(s.auth.session_idle_timeout, Duration::from_secs(84 * 3600));
     assert_eq!(s.auth.bcrypt_cost, 10);
     assert_eq!(s.storage.url, "s3://bucket/prefix");
     assert_eq!(s.storage.max_upload_bytes, 1024);
@@ -356,6 +359,39 @@ fn unparsable_values_name_the_setting_and_its_origin() {
         assert!(line.contains(hint), "{key}: {line}");
         assert!(line.contains("environment variable"), "{key}: {line}");
     }
+}
+
+#[test]
+fn session_idle_timeout_must_exceed_the_access_lifetime_and_not_the_absolute_one() {
+    let line = err(&[("REFRESH_TOKEN_TTL", "1d")]);
+    assert!(
+        line.contains("SESSION_IDLE_TIMEOUT")
+            && line.contains("\"7d\"")
+            && line.contains("at most REFRESH_TOKEN_TTL (1d)")
+            && line.contains("default.toml"),
+        "the default 7d no longer fits a 1-day session: {line}"
+    );
+    let line = err(&[("SESSION_IDLE_TIMEOUT", "31d")]);
+    assert!(
+        line.contains("at most REFRESH_TOKEN_TTL (30d)") && line.contains("environment variable"),
+        "{line}"
+    );
+    let line = err(&[("ACCESS_TOKEN_TTL", "1h"), ("SESSION_IDLE_TIMEOUT", "1h")]);
+    assert!(
+        line.contains("SESSION_IDLE_TIMEOUT") && line.contains("longer than ACCESS_TOKEN_TTL (1h)"),
+        "{line}"
+    );
+    let line = err(&[("SESSION_IDLE_TIMEOUT", "7 days")]);
+    assert!(line.contains("SESSION_IDLE_TIMEOUT"), "{line}");
+    let s = load(&[
+        ("REFRESH_TOKEN_TTL", "1d"),
+        ("SESSION_IDLE_TIMEOUT", "1d"),
+        ("ACCESS_TOKEN_TTL", "5m"),
+    ])
+    .unwrap();
+    assert_eq!(s.auth.session_idle_timeout, Duration::from_secs(86_400));
+    let s = load(&[("SESSION_IDLE_TIMEOUT", "16m")]).unwrap();
+    assert_eq!(s.auth.session_idle_timeout, Duration::from_secs(960));
 }
 
 #[test]

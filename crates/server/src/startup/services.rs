@@ -16,7 +16,7 @@ use plinth_sessions::{
     TokenSigner,
 };
 use plinth_store::Database;
-use plinth_users::{PasswordHasher, PasswordPolicy, UserService};
+use plinth_users::{AnnouncementService, PasswordHasher, PasswordPolicy, UserService};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
@@ -33,6 +33,8 @@ pub struct Services {
     pub auth: AuthService,
     /// Profiles, admin listing, the super-admin bootstrap.
     pub users: UserService,
+    /// Announcements.
+    pub announcements: AnnouncementService,
     /// Uploads, downloads, shares and signed URLs.
     pub files: FileService,
     /// Plans.
@@ -57,6 +59,7 @@ impl Services {
         let lifetimes = TokenLifetimes {
             access: chrono_duration("ACCESS_TOKEN_TTL", settings.auth.access_token_ttl)?,
             refresh: chrono_duration("REFRESH_TOKEN_TTL", settings.auth.refresh_token_ttl)?,
+            idle: chrono_duration("SESSION_IDLE_TIMEOUT", settings.auth.session_idle_timeout)?,
         };
         let uow = database.unit_of_work();
         let audit: Arc<dyn plinth_audit::AuditLog> =
@@ -84,6 +87,12 @@ impl Services {
         ))
         .with_sealer(secret_sealer(settings)?);
         let users = user_service(settings, database);
+        let announcements = AnnouncementService::new(
+            database.announcements(),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
         let limits = FileLimits {
             max_upload_bytes: settings.storage.max_upload_bytes,
             allowed_extensions: settings
@@ -136,6 +145,7 @@ impl Services {
         Ok(Self {
             auth,
             users,
+            announcements,
             files,
             billing,
         })

@@ -10,8 +10,10 @@ mod helpers;
 
 mod admin;
 mod admin_users;
+mod announcements;
 mod auth;
 mod files;
+mod idle;
 mod invoices;
 mod logs;
 mod outage;

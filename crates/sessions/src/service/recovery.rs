@@ -46,7 +46,9 @@ impl AuthService {
         user.updated_at = now;
         let others: Vec<_> = self
             .sessions
-            .live_sessions(user.id, now)
+            // Idle sessions too: raising the inactivity timeout later must not revive a
+            // session that a password change was meant to end.
+            .live_sessions(user.id, now, None)
             .await?
             .into_iter()
             .filter(|s| s.id != principal.session_id)

@@ -19,7 +19,9 @@ impl AuthService {
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`] for an unknown, replayed-too-late or expired token, a revoked
-    /// or expired session, or a deleted or suspended user; storage or signing failure.
+    /// or expired session, a session unused for the inactivity timeout
+    /// ([`crate::TokenLifetimes::idle`]), or a deleted or suspended user; storage or signing
+    /// failure.
     #[tracing::instrument(skip(self, token, meta))]
     pub async fn refresh(
         &self,
@@ -147,7 +149,9 @@ impl AuthService {
             .session(record.session_id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        if !session.is_live(now) {
+        // Past its absolute end, revoked, or idle for the whole inactivity timeout: refused
+        // like an expired token (nothing to audit, the session simply ended).
+        if !session.is_live(now) || !session.used_after(Some(self.idle_cutoff(now))) {
             return Err(AuthError::InvalidToken);
         }
         let user = self

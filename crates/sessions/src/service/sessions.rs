@@ -7,23 +7,32 @@ use super::AuthService;
 use crate::{AuthError, Principal, Session, SessionId};
 
 impl AuthService {
-    /// The caller's live sessions (neither revoked nor expired), newest first.
+    /// The caller's live sessions (neither revoked, nor past their absolute end, nor idle for
+    /// the inactivity timeout), newest first.
     ///
     /// # Errors
     /// Storage failure.
     #[tracing::instrument(skip(self, principal), fields(user_id = %principal.user_id))]
     pub async fn sessions(&self, principal: &Principal) -> Result<Vec<Session>, AuthError> {
         let now = self.clock.now();
-        Ok(self.sessions.live_sessions(principal.user_id, now).await?)
+        Ok(self
+            .sessions
+            .live_sessions(principal.user_id, now, Some(self.idle_cutoff(now)))
+            .await?)
     }
 
-    /// How many sessions, of every user, are live now (for the admin statistics).
+    /// How many sessions, of every user, are live now, idle ones excluded (for the admin
+    /// statistics).
     ///
     /// # Errors
     /// Storage failure.
     #[tracing::instrument(skip(self))]
     pub async fn live_session_count(&self) -> Result<u64, AuthError> {
-        Ok(self.sessions.count_live(self.clock.now()).await?)
+        let now = self.clock.now();
+        Ok(self
+            .sessions
+            .count_live(now, Some(self.idle_cutoff(now)))
+            .await?)
     }
 
     /// Ends one of the caller's sessions (its refresh tokens stop working at once); audited as

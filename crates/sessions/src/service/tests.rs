@@ -12,6 +12,7 @@ use plinth_users::{PasswordPolicy, User, UserRepository};
 use super::{AuthService, RecoveryMail, RegisterInput, TokenLifetimes, TokenPair};
 use crate::testing::{FakeSealer, FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 
+mod idle;
 mod login;
 mod mfa;
 mod password;

@@ -129,22 +129,27 @@ impl SessionRepository for MemorySessionRepository {
         &self,
         user_id: UserId,
         now: Timestamp,
+        used_after: Option<Timestamp>,
     ) -> Result<Vec<Session>, RepoError> {
         let mut live: Vec<Session> = lock(&self.state)
             .sessions
             .values()
-            .filter(|s| s.user_id == user_id && s.is_live(now))
+            .filter(|s| s.user_id == user_id && s.is_live(now) && s.used_after(used_after))
             .cloned()
             .collect();
         live.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
         Ok(live)
     }
 
-    async fn count_live(&self, now: Timestamp) -> Result<u64, RepoError> {
+    async fn count_live(
+        &self,
+        now: Timestamp,
+        used_after: Option<Timestamp>,
+    ) -> Result<u64, RepoError> {
         Ok(lock(&self.state)
             .sessions
             .values()
-            .filter(|s| s.is_live(now))
+            .filter(|s| s.is_live(now) && s.used_after(used_after))
             .count() as u64)
     }
 

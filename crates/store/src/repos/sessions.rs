@@ -7,8 +7,8 @@ use plinth_sessions::{
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 
 use crate::entities::{refresh_tokens, sessions};
@@ -58,6 +58,18 @@ fn refresh_to_domain(row: refresh_tokens::Model) -> RefreshTokenRecord {
     }
 }
 
+/// Not revoked, not past the absolute end at `now`, and (with `used_after`) used after it:
+/// the SQL form of `Session::is_live` and `Session::used_after`.
+fn live_condition(now: Timestamp, used_after: Option<Timestamp>) -> Condition {
+    let live = Condition::all()
+        .add(sessions::Column::RevokedAt.is_null())
+        .add(sessions::Column::ExpiresAt.gt(now));
+    match used_after {
+        Some(t) => live.add(sessions::Column::LastUsedAt.gt(t)),
+        None => live,
+    }
+}
+
 fn found(rows_affected: u64) -> Result<(), RepoError> {
     if rows_affected == 0 {
         Err(RepoError::NotFound)
@@ -102,11 +114,11 @@ impl SessionRepository for SeaSessionRepository {
         &self,
         user_id: UserId,
         now: Timestamp,
+        used_after: Option<Timestamp>,
     ) -> Result<Vec<Session>, RepoError> {
         let rows = sessions::Entity::find()
             .filter(sessions::Column::UserId.eq(user_id.as_uuid()))
-            .filter(sessions::Column::RevokedAt.is_null())
-            .filter(sessions::Column::ExpiresAt.gt(now))
+            .filter(live_condition(now, used_after))
             .order_by_desc(sessions::Column::CreatedAt)
             .order_by_desc(sessions::Column::Id)
             .all(&self.conn)
@@ -115,10 +127,13 @@ impl SessionRepository for SeaSessionRepository {
         Ok(rows.into_iter().map(session_to_domain).collect())
     }
 
-    async fn count_live(&self, now: Timestamp) -> Result<u64, RepoError> {
+    async fn count_live(
+        &self,
+        now: Timestamp,
+        used_after: Option<Timestamp>,
+    ) -> Result<u64, RepoError> {
         sessions::Entity::find()
-            .filter(sessions::Column::RevokedAt.is_null())
-            .filter(sessions::Column::ExpiresAt.gt(now))
+            .filter(live_condition(now, used_after))
             .count(&self.conn)
             .await
             .map_err(repo_err)

@@ -14,7 +14,9 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
     operation_id = "list_sessions",
     summary = "List my sessions",
     description = "The caller's live sessions (one per signed-in device), newest first, with the user agent and \
-        IP they signed in from; `current` marks the one of the access token used.",
+        IP they signed in from; `current` marks the one of the access token used. A session ends, and is no \
+        longer listed, when revoked, at its absolute end (`expires_at`, `REFRESH_TOKEN_TTL` after sign-in) or \
+        once unused for `SESSION_IDLE_TIMEOUT` (default 7 days) since `last_used_at`.",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The live sessions.", body = SessionListBody),

@@ -24,7 +24,7 @@ async fn login_with_the_right_password_opens_a_new_session() {
     );
     assert_eq!(
         h.sessions
-            .live_sessions(pair.user.id, h.clock.now())
+            .live_sessions(pair.user.id, h.clock.now(), None)
             .await
             .unwrap()
             .len(),
@@ -129,7 +129,7 @@ async fn wrong_password_and_unknown_email_fail_the_same_way_and_are_audited() {
     assert!(h.audited(AuditAction::LoginSucceeded).await.is_empty());
     assert_eq!(
         h.sessions
-            .live_sessions(user.id, h.clock.now())
+            .live_sessions(user.id, h.clock.now(), None)
             .await
             .unwrap()
             .len(),
@@ -172,7 +172,7 @@ async fn a_suspended_account_is_refused_only_after_the_right_password() {
     assert_eq!(failed[0].actor_id, Some(user.id.as_uuid()));
     assert_eq!(
         h.sessions
-            .live_sessions(user.id, h.clock.now())
+            .live_sessions(user.id, h.clock.now(), None)
             .await
             .unwrap()
             .len(),

@@ -119,7 +119,13 @@ async fn reset_ends_every_session_and_clears_the_lockout() {
         .await
         .unwrap();
     let now = h.clock.now();
-    assert!(h.sessions.live_sessions(id, now).await.unwrap().is_empty());
+    assert!(
+        h.sessions
+            .live_sessions(id, now, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         h.sessions.lockout(id).await.unwrap(),
         LockoutState::default()
@@ -204,7 +210,7 @@ async fn change_checks_the_current_password_and_ends_other_sessions_only() {
         .unwrap();
     let live = h
         .sessions
-        .live_sessions(first.user.id, h.clock.now())
+        .live_sessions(first.user.id, h.clock.now(), None)
         .await
         .unwrap();
     assert_eq!(live.len(), 1);

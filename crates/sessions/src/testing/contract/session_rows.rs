@@ -1,7 +1,7 @@
 //! Session rows: insert, read, touch, revoke, live listing.
 
 use chrono::Duration;
-use plinth_kernel::{RepoError, UnitOfWork, UserId};
+use plinth_kernel::{RepoError, Timestamp, UnitOfWork, UserId};
 
 use super::{get, insert, now, revoke_everything, session};
 use crate::{Session, SessionId, SessionRepository};
@@ -117,18 +117,54 @@ pub(super) async fn live_sessions_and_revoke_all(
         expires_at: t - Duration::seconds(1),
         ..session(user_id, t - Duration::days(31))
     };
-    insert(repo, uow, &[&older, &newer, &revoked, &expired], &[]).await;
+    // Signed in ten days ago, refreshed two days ago: idle for two days.
+    let idle = Session {
+        last_used_at: t - Duration::days(2),
+        ..session(user_id, t - Duration::days(10))
+    };
+    insert(repo, uow, &[&older, &newer, &revoked, &expired, &idle], &[]).await;
 
-    let live = repo.live_sessions(user_id, t).await.expect("live_sessions");
+    let live = repo
+        .live_sessions(user_id, t, None)
+        .await
+        .expect("live_sessions");
     let ids: Vec<SessionId> = live.iter().map(|s| s.id).collect();
     assert_eq!(
         ids,
-        vec![newer.id, older.id],
+        vec![newer.id, older.id, idle.id],
         "live sessions exclude revoked and expired ones, newest first"
     );
     assert_eq!(live[0], newer, "live sessions carry every field");
+    let used = |after: Timestamp| async move {
+        repo.live_sessions(user_id, t, Some(after))
+            .await
+            .expect("live_sessions")
+            .into_iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        used(t - Duration::days(1)).await,
+        vec![newer.id, older.id],
+        "used_after leaves out a session last used before it"
+    );
+    assert_eq!(
+        used(idle.last_used_at).await,
+        vec![newer.id, older.id],
+        "used_after is strict: last used exactly then is idle"
+    );
+    assert_eq!(
+        used(idle.last_used_at - Duration::seconds(1)).await,
+        vec![newer.id, older.id, idle.id],
+        "last_used_at counts, not created_at"
+    );
+    assert_eq!(
+        used(t - Duration::seconds(90)).await,
+        vec![newer.id],
+        "a never refreshed session counts from its sign-in"
+    );
     assert!(
-        repo.live_sessions(UserId::new(), t)
+        repo.live_sessions(UserId::new(), t, None)
             .await
             .expect("live_sessions")
             .is_empty(),
@@ -142,9 +178,17 @@ pub(super) async fn live_sessions_and_revoke_all(
         .await
         .expect("revoke_all");
     tx.commit().await.expect("commit");
-    assert_eq!(count, 2, "revoke_all counts the live sessions it revoked");
+    assert_eq!(
+        count, 3,
+        "revoke_all counts the live sessions it revoked, idle ones included"
+    );
+    assert_eq!(
+        get(repo, idle.id).await.expect("kept").revoked_at,
+        Some(at),
+        "revoke_all ends idle sessions too"
+    );
     assert!(
-        repo.live_sessions(user_id, at)
+        repo.live_sessions(user_id, at, None)
             .await
             .expect("live_sessions")
             .is_empty(),
@@ -168,8 +212,14 @@ pub(super) async fn count_live_counts_only_live_sessions(
     user_id: UserId,
 ) {
     let t = now();
-    let before = repo.count_live(t).await.expect("count_live");
+    let used_after = Some(t - Duration::days(1));
+    let before = repo.count_live(t, None).await.expect("count_live");
+    let before_used = repo.count_live(t, used_after).await.expect("count_live");
     let live = session(user_id, t - Duration::minutes(1));
+    let idle = Session {
+        last_used_at: t - Duration::days(2),
+        ..session(user_id, t - Duration::days(3))
+    };
     let revoked = Session {
         revoked_at: Some(t - Duration::seconds(30)),
         ..session(user_id, t - Duration::minutes(3))
@@ -178,11 +228,17 @@ pub(super) async fn count_live_counts_only_live_sessions(
         expires_at: t - Duration::seconds(1),
         ..session(user_id, t - Duration::days(31))
     };
-    insert(repo, uow, &[&live, &revoked, &expired], &[]).await;
-    let after = repo.count_live(t).await.expect("count_live");
+    insert(repo, uow, &[&live, &revoked, &expired, &idle], &[]).await;
+    let after = repo.count_live(t, None).await.expect("count_live");
     assert_eq!(
         after - before,
-        1,
+        2,
         "count_live skips revoked and expired sessions"
+    );
+    let after_used = repo.count_live(t, used_after).await.expect("count_live");
+    assert_eq!(
+        after_used - before_used,
+        1,
+        "with used_after, count_live also skips idle sessions"
     );
 }
