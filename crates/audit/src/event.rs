@@ -65,6 +65,9 @@ pub enum AuditAction {
     /// A user's role changed.
     #[serde(rename = "admin.role_changed")]
     RoleChanged,
+    /// A custom role was created.
+    #[serde(rename = "admin.role_created")]
+    RoleCreated,
     /// A file (or a new version) was stored.
     #[serde(rename = "file.uploaded")]
     FileUploaded,
@@ -120,6 +123,7 @@ impl AuditAction {
         Self::UserDeleted,
         Self::AdminUserUpdated,
         Self::RoleChanged,
+        Self::RoleCreated,
         Self::FileUploaded,
         Self::FileDeleted,
         Self::FileShared,
@@ -154,6 +158,7 @@ impl AuditAction {
             Self::UserDeleted => "user.deleted",
             Self::AdminUserUpdated => "admin.user_updated",
             Self::RoleChanged => "admin.role_changed",
+            Self::RoleCreated => "admin.role_created",
             Self::FileUploaded => "file.uploaded",
             Self::FileDeleted => "file.deleted",
             Self::FileShared => "file.shared",

@@ -29,6 +29,6 @@ pub use error::StoreError;
 pub use repos::{
     AUDIT_CHAIN_LOCK_KEY, SeaAuditLog, SeaBillingRepository, SeaCustomerDirectory,
     SeaFileRepository, SeaIdempotencyStore, SeaInvoiceRepository, SeaPaymentEventInbox,
-    SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
+    SeaRoleRepository, SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
 };
 pub use uow::{SeaTransaction, SeaUnitOfWork, db_tx};

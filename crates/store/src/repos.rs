@@ -7,6 +7,7 @@ mod audit;
 mod billing;
 mod files;
 mod idempotency;
+mod roles;
 mod sessions;
 mod users;
 
@@ -17,6 +18,7 @@ pub use billing::{
 };
 pub use files::SeaFileRepository;
 pub use idempotency::SeaIdempotencyStore;
+pub use roles::SeaRoleRepository;
 pub use sessions::SeaSessionRepository;
 pub use users::SeaUserRepository;
 

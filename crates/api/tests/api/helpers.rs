@@ -20,7 +20,7 @@ use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
 use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 use plinth_sessions::{AuthService, Mailer, RecoveryMail, RefreshReuse, TokenLifetimes};
-use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
+use plinth_users::testing::{FakePasswordHasher, MemoryRoleRepository, MemoryUserRepository};
 use plinth_users::{PasswordPolicy, UserService};
 use reqwest::header::CONTENT_TYPE;
 use secrecy::SecretString;
@@ -134,12 +134,14 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let audit_log = MemoryAuditLog::new();
     let audit: Arc<dyn AuditLog> = options.audit.unwrap_or_else(|| Arc::new(audit_log.clone()));
-    let user_rows = MemoryUserRepository::new();
+    let roles = MemoryRoleRepository::new();
+    let user_rows = MemoryUserRepository::with_roles(roles.clone());
     let user_repo = Arc::new(user_rows.clone());
     let hasher = Arc::new(FakePasswordHasher::new());
     let policy = PasswordPolicy::default();
     let auth = AuthService::new(
         user_repo.clone(),
+        Arc::new(roles.clone()),
         Arc::new(MemorySessionRepository::new()),
         hasher.clone(),
         Arc::new(FakeTokenSigner::new()),
