@@ -18,6 +18,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
 mod audit;
 mod invoices;
 mod plans;
+mod roles;
 mod stats;
 mod users;
 
@@ -31,6 +32,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(plans::update_plan)
         .service(audit::list_audit)
         .service(audit::verify_audit)
+        .service(roles::list_roles)
+        .service(roles::create_role)
         .configure(invoices::configure);
 }
 

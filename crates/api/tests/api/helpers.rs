@@ -87,6 +87,8 @@ pub struct TestApp {
     pub users: UserService,
     /// The user rows, to check what was (not) stored.
     pub user_rows: MemoryUserRepository,
+    /// The roles, to check what was (not) stored.
+    pub roles: MemoryRoleRepository,
     /// The unit of work every adapter joins, for direct writes in tests.
     pub uow: Arc<dyn UnitOfWork>,
     pub blobs: MemoryBlobStore,
@@ -256,6 +258,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         client,
         users,
         user_rows,
+        roles,
         uow: uow_handle,
         blobs,
         file_rows,

@@ -1,9 +1,10 @@
-//! Every operation under `/api/v1/admin` in the OpenAPI document × the built-in roles and an
-//! anonymous caller: 401 without credentials, 403 without the operation's
+//! Every operation under `/api/v1/admin` in the OpenAPI document × the built-in roles, a custom
+//! role and an anonymous caller: 401 without credentials, 403 without the operation's
 //! permission, and neither with it. The operations are read from `plinth_api::openapi_json()`,
 //! so a new admin route fails this test until its permission is listed in [`PERMISSIONS`]. The
 //! roles' permissions are written out here as the contract states them, not read from the code.
 
+use plinth_users::RoleName;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
@@ -34,6 +35,8 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
         "billing:write",
     ),
     ("patch", "/api/v1/admin/plans/{id}", "billing:write"),
+    ("get", "/api/v1/admin/roles", "roles:write"),
+    ("post", "/api/v1/admin/roles", "roles:write"),
 ];
 
 /// What the contract gives `admin`: every `*:read`, `users:write`, `billing:write`,
@@ -58,6 +61,9 @@ const SUPER_ADMIN: &[&str] = &[
     "roles:write",
 ];
 
+/// The custom role of this test.
+const AUDITOR: &[&str] = &["audit:read"];
+
 /// A well-formed body, so that a refusal cannot come from body parsing instead of the check.
 fn body_for(method: &str, path: &str) -> Option<Value> {
     match (method, path) {
@@ -75,6 +81,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             "currency": "USD",
             "lines": [{ "description": "Matrix", "quantity": 1, "unit_amount": 100 }]
         })),
+        ("post", "/api/v1/admin/roles") => Some(json!({ "name": "matrix", "permissions": [] })),
         ("patch", _) => Some(json!({ "name": "Renamed By Matrix" })),
         _ => None,
     }
@@ -117,6 +124,18 @@ async fn every_admin_operation_answers_each_role_as_its_permissions_say() {
     assert!(ops.len() >= PERMISSIONS.len(), "{ops:?}");
     let app = spawn_app().await;
     let root = app.admin_token().await;
+    let res = app
+        .post_json(
+            "/api/v1/admin/roles",
+            &json!({ "name": "auditor", "permissions": AUDITOR }),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let auditor = app
+        .sign_in_as("auditor@example.com", RoleName("auditor".into()))
+        .await
+        .access;
     let callers: Vec<(&str, Option<String>, &[&str])> = vec![
         ("anonymous", None, &[]),
         ("user", Some(app.token("user@example.com").await), &[]),
@@ -126,6 +145,7 @@ async fn every_admin_operation_answers_each_role_as_its_permissions_say() {
             ADMIN,
         ),
         ("super_admin", Some(root), SUPER_ADMIN),
+        ("auditor (custom)", Some(auditor), AUDITOR),
     ];
     let mut failures = Vec::new();
     for (method, path) in &ops {

@@ -175,6 +175,8 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/api/v1/admin/stats"),
         ("get", "/api/v1/admin/audit"),
         ("get", "/api/v1/admin/audit/verify"),
+        ("get", "/api/v1/admin/roles"),
+        ("post", "/api/v1/admin/roles"),
     ];
     for (method, path) in expected {
         let op = &doc["paths"][path][method];

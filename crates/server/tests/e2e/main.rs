@@ -18,6 +18,7 @@ mod outage;
 mod process;
 mod recovery;
 mod revocation;
+mod roles;
 mod service;
 mod stripe_webhook;
 mod subscriptions;
