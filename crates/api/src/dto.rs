@@ -11,6 +11,7 @@ pub(crate) mod mfa;
 pub(crate) mod page;
 pub(crate) mod plan_changes;
 pub(crate) mod recovery;
+pub(crate) mod role;
 pub(crate) mod service;
 pub(crate) mod share;
 pub(crate) mod subscription;

@@ -68,6 +68,9 @@ pub enum AuditAction {
     /// An administrator posted an announcement.
     #[serde(rename = "admin.announcement_created")]
     AnnouncementCreated,
+    /// A custom role was created.
+    #[serde(rename = "admin.role_created")]
+    RoleCreated,
     /// A file (or a new version) was stored.
     #[serde(rename = "file.uploaded")]
     FileUploaded,
@@ -124,6 +127,7 @@ impl AuditAction {
         Self::AdminUserUpdated,
         Self::RoleChanged,
         Self::AnnouncementCreated,
+        Self::RoleCreated,
         Self::FileUploaded,
         Self::FileDeleted,
         Self::FileShared,
@@ -159,6 +163,7 @@ impl AuditAction {
             Self::AdminUserUpdated => "admin.user_updated",
             Self::RoleChanged => "admin.role_changed",
             Self::AnnouncementCreated => "admin.announcement_created",
+            Self::RoleCreated => "admin.role_created",
             Self::FileUploaded => "file.uploaded",
             Self::FileDeleted => "file.deleted",
             Self::FileShared => "file.shared",

@@ -10,7 +10,7 @@ use plinth_security::{BcryptHasher, JwtKeys, JwtSigner};
 use plinth_sessions::testing::MemorySessionRepository;
 use plinth_sessions::{AuthError, AuthService, RegisterInput, TokenLifetimes};
 use plinth_users::PasswordPolicy;
-use plinth_users::testing::MemoryUserRepository;
+use plinth_users::testing::{MemoryRoleRepository, MemoryUserRepository};
 use secrecy::SecretString;
 
 fn service() -> AuthService {
@@ -21,8 +21,10 @@ fn service() -> AuthService {
         ),
         previous: vec![],
     };
+    let roles = MemoryRoleRepository::new();
     AuthService::new(
-        Arc::new(MemoryUserRepository::new()),
+        Arc::new(MemoryUserRepository::with_roles(roles.clone())),
+        Arc::new(roles),
         Arc::new(MemorySessionRepository::new()),
         Arc::new(BcryptHasher::new(4)),
         Arc::new(JwtSigner::new(

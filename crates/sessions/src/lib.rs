@@ -20,7 +20,7 @@ mod token;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use admin::{AdminError, AdminUserPatch};
+pub use admin::{AdminError, AdminUserPatch, NewRole};
 pub use error::{AuthError, TokenError};
 pub use lockout::{AccountLocked, LockoutPolicy, LockoutState};
 pub use mail::{MailError, Mailer, OutgoingMail};

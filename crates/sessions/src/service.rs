@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use plinth_audit::AuditLog;
 use plinth_kernel::{Clock, RequestMeta, Timestamp, UnitOfWork, UserId};
-use plinth_users::{PasswordHasher, PasswordPolicy, User, UserRepository};
+use plinth_users::{
+    PasswordHasher, PasswordPolicy, RoleName, RoleRepository, User, UserRepository,
+};
 
 use crate::{
     AccessClaims, AuthError, LockoutPolicy, Principal, RefreshToken, RefreshTokenRecord,
@@ -23,6 +25,7 @@ mod recovery;
 mod recovery_mail;
 mod refresh;
 mod register;
+mod roles;
 mod sessions;
 #[cfg(test)]
 mod tests;
@@ -102,6 +105,7 @@ pub struct TokenPair {
 #[derive(Clone)]
 pub struct AuthService {
     pub(crate) users: Arc<dyn UserRepository>,
+    pub(crate) roles: Arc<dyn RoleRepository>,
     pub(crate) sessions: Arc<dyn SessionRepository>,
     pub(crate) hasher: Arc<dyn PasswordHasher>,
     pub(crate) signer: Arc<dyn TokenSigner>,
@@ -123,6 +127,7 @@ impl AuthService {
     #[must_use]
     pub fn new(
         users: Arc<dyn UserRepository>,
+        roles: Arc<dyn RoleRepository>,
         sessions: Arc<dyn SessionRepository>,
         hasher: Arc<dyn PasswordHasher>,
         signer: Arc<dyn TokenSigner>,
@@ -134,6 +139,7 @@ impl AuthService {
     ) -> Self {
         Self {
             users,
+            roles,
             sessions,
             hasher,
             signer,
@@ -274,11 +280,31 @@ impl AuthService {
         Ok((successor, record))
     }
 
-    /// Signs an access token for `user` in `session` with the user's current role and its
-    /// permissions, and assembles the pair.
+    /// The permissions of `role` as stored now, for the access token about to be minted (read
+    /// before the transaction that issues the session). A role that is not stored grants
+    /// nothing (a user's role always is: storage refuses anything else).
+    ///
+    /// # Errors
+    /// [`AuthError::Repo`] on storage failure.
+    pub(crate) async fn permissions_of(&self, role: &RoleName) -> Result<Vec<String>, AuthError> {
+        match self.roles.by_name(role).await? {
+            Some(role) => Ok(role.permission_list()),
+            None => {
+                tracing::warn!(
+                    role = role.as_str(),
+                    "a user holds a role that is not stored"
+                );
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// Signs an access token for `user` in `session` with the user's current role and `perms`
+    /// (its permissions, from [`AuthService::permissions_of`]), and assembles the pair.
     pub(crate) fn issue(
         &self,
         user: User,
+        perms: Vec<String>,
         session: SessionId,
         refresh_token: RefreshToken,
         now: Timestamp,
@@ -288,7 +314,7 @@ impl AuthService {
             sub: user.id,
             sid: session,
             role: user.role.as_str().to_owned(),
-            perms: user.role.permissions(),
+            perms,
             iat,
             exp: iat + self.lifetimes.access.num_seconds(),
             jti: uuid::Uuid::now_v7().to_string(),

@@ -16,15 +16,15 @@ use plinth_billing::{BillingRepository, CustomerDirectory, InvoiceRepository};
 use plinth_files::FileRepository;
 use plinth_kernel::UnitOfWork;
 use plinth_sessions::SessionRepository;
-use plinth_users::UserRepository;
+use plinth_users::{RoleRepository, UserRepository};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use self::url::DatabaseUrl;
 use crate::{
     SeaAuditLog, SeaBillingRepository, SeaCustomerDirectory, SeaFileRepository,
-    SeaInvoiceRepository, SeaPaymentEventInbox, SeaSessionRepository, SeaUnitOfWork,
-    SeaUserRepository, StoreError,
+    SeaInvoiceRepository, SeaPaymentEventInbox, SeaRoleRepository, SeaSessionRepository,
+    SeaUnitOfWork, SeaUserRepository, StoreError,
 };
 
 /// How long [`Database::ping`] waits for `SELECT 1`.
@@ -211,6 +211,12 @@ impl Database {
     #[must_use]
     pub fn announcements(&self) -> Arc<dyn plinth_users::AnnouncementRepository> {
         Arc::new(crate::SeaAnnouncementRepository::new(self.conn.clone()))
+    }
+
+    /// The roles and their permissions.
+    #[must_use]
+    pub fn roles(&self) -> Arc<dyn RoleRepository> {
+        Arc::new(SeaRoleRepository::new(self.conn.clone()))
     }
 
     /// The session and refresh-token repository.

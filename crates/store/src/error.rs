@@ -50,7 +50,8 @@ pub enum StoreError {
 /// - unique violations → [`RepoError::Duplicate`] naming the constraint the ports document
 ///   (`users.email`, `plans.code`, `refresh_tokens.hash`, otherwise `table.column`);
 /// - foreign-key violations (a row naming a parent that does not exist, such as an account
-///   deleted a moment ago whose access token still works) → [`RepoError::NotFound`];
+///   deleted a moment ago whose access token still works, or a user naming no stored role —
+///   on SQLite a trigger's `FOREIGN KEY constraint failed` abort) → [`RepoError::NotFound`];
 /// - connection, pool-acquisition, I/O, timeout, lock-contention and serialization failures
 ///   (which a retry may cure) → [`RepoError::Unavailable`];
 /// - everything else → [`RepoError::Internal`].
@@ -64,11 +65,23 @@ pub(crate) fn repo_err(e: DbErr) -> RepoError {
     if let Some(SqlErr::ForeignKeyConstraintViolation(_)) = e.sql_err() {
         return RepoError::NotFound;
     }
+    if database_error(&e).is_some_and(is_sqlite_trigger_foreign_key) {
+        return RepoError::NotFound;
+    }
     if is_unavailable(&e) {
         RepoError::Unavailable(Box::new(e))
     } else {
         RepoError::Internal(Box::new(e))
     }
+}
+
+/// SQLite's triggers standing in for a foreign key it cannot add to an existing table
+/// (`users.role`, see the `roles` migration): `RAISE(ABORT, 'FOREIGN KEY constraint failed: …')`,
+/// reported as `SQLITE_CONSTRAINT_TRIGGER` (1811).
+fn is_sqlite_trigger_foreign_key(d: &(dyn sqlx::error::DatabaseError + 'static)) -> bool {
+    d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        && d.code().as_deref() == Some("1811")
+        && d.message().starts_with("FOREIGN KEY constraint failed")
 }
 
 /// The driver's database error inside a SeaORM error, if any.
@@ -88,6 +101,7 @@ fn database_error(e: &DbErr) -> Option<&(dyn sqlx::error::DatabaseError + 'stati
 fn constraint_name(pg: &str) -> String {
     match pg {
         "uq_users_email" => "users.email".to_owned(),
+        "roles_pkey" => "roles.name".to_owned(),
         "uq_plans_code" => "plans.code".to_owned(),
         "uq_invoices_number" => "invoices.number".to_owned(),
         "refresh_tokens_pkey" => "refresh_tokens.hash".to_owned(),

@@ -30,6 +30,7 @@ pub use error::StoreError;
 pub use repos::{
     AUDIT_CHAIN_LOCK_KEY, SeaAnnouncementRepository, SeaAuditLog, SeaBillingRepository,
     SeaCustomerDirectory, SeaFileRepository, SeaIdempotencyStore, SeaInvoiceRepository,
-    SeaPaymentEventInbox, SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
+    SeaPaymentEventInbox, SeaRoleRepository, SeaSessionRepository, SeaSubscriptionRepository,
+    SeaUserRepository,
 };
 pub use uow::{SeaTransaction, SeaUnitOfWork, db_tx};

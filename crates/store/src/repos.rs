@@ -8,6 +8,7 @@ mod audit;
 mod billing;
 mod files;
 mod idempotency;
+mod roles;
 mod sessions;
 mod users;
 
@@ -19,6 +20,7 @@ pub use billing::{
 };
 pub use files::SeaFileRepository;
 pub use idempotency::SeaIdempotencyStore;
+pub use roles::SeaRoleRepository;
 pub use sessions::SeaSessionRepository;
 pub use users::SeaUserRepository;
 

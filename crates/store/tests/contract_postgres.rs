@@ -25,6 +25,17 @@ async fn announcement_repository_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_repository_contract() {
+    let Some(t) = postgres().await else { return };
+    plinth_users::testing::contract::role_repository(
+        t.db.roles(),
+        t.db.users(),
+        t.db.unit_of_work(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_repository_contract() {
     let Some(t) = postgres().await else { return };
     let user = create_user(&t.db).await;

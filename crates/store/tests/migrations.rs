@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 21;
+const MIGRATIONS: usize = 22;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -69,6 +69,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000019_file_versions_storage_key",
             "m20261129_000020_payments",
             "m20261129_000021_announcements",
+            "m20261129_000022_roles",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -100,6 +101,9 @@ async fn up_down_up(t: TestDb) {
         "idempotency_keys",
         "stripe_events",
         "announcements",
+        "roles",
+        "permissions",
+        "role_permissions",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -151,6 +155,9 @@ async fn up_down_up(t: TestDb) {
         "idempotency_keys",
         "stripe_events",
         "announcements",
+        "roles",
+        "permissions",
+        "role_permissions",
     ] {
         assert!(
             !table_exists(db, table).await,

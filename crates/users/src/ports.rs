@@ -3,7 +3,8 @@
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    Announcement, AppData, HashError, Password, PasswordHash, User, UserCounts, UserFilter,
+    Announcement, AppData, HashError, Password, PasswordHash, Role, RoleName, User, UserCounts,
+    UserFilter,
 };
 
 /// Storage of user accounts.
@@ -71,6 +72,39 @@ pub trait UserRepository: Send + Sync {
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn count(&self, since: Timestamp) -> Result<UserCounts, RepoError>;
+}
+
+/// Storage of roles and their permissions (`roles`, `permissions`, `role_permissions`). The
+/// built-in roles are always present; a user's role MUST name a stored role (adapters enforce
+/// it: an insert or update of a user naming an unknown role fails with
+/// [`RepoError::NotFound`] and stores nothing, when the adapter knows the roles).
+#[async_trait::async_trait]
+pub trait RoleRepository: Send + Sync {
+    /// Stores a new role with its permissions.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::Duplicate`] with `constraint == "roles.name"` when the name is
+    /// taken (built-in names included), and [`RepoError::NotFound`] when a permission is not
+    /// one of [`RoleRepository::permissions`]; nothing is stored then.
+    async fn insert(&self, tx: &mut dyn Transaction, role: &Role) -> Result<(), RepoError>;
+
+    /// The role named `name`, with its permissions.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only; absence is `Ok(None)`.
+    async fn by_name(&self, name: &RoleName) -> Result<Option<Role>, RepoError>;
+
+    /// Every role, highest rank first, then by name.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn list(&self) -> Result<Vec<Role>, RepoError>;
+
+    /// Every permission a role may hold, sorted.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn permissions(&self) -> Result<Vec<String>, RepoError>;
 }
 
 /// Password hashing. Implementations MUST do their CPU work off the async executor and MUST

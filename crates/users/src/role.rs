@@ -1,4 +1,9 @@
-//! Roles and permissions.
+//! Roles and permissions. The roles themselves are stored ([`crate::RoleRepository`]): the
+//! three built-in ones are seeded by a migration, custom ones are created by administrators.
+
+use std::collections::BTreeSet;
+
+use plinth_kernel::Timestamp;
 
 /// A permission such as `users:read`. Travels in access tokens as a string.
 #[derive(
@@ -22,6 +27,17 @@ impl Permission {
     pub const BILLING_WRITE: &'static str = "billing:write";
     /// Broadcast announcements.
     pub const ANNOUNCEMENTS_WRITE: &'static str = "announcements:write";
+
+    /// Every permission of the contract, as seeded in the `permissions` table.
+    pub const ALL: &'static [&'static str] = &[
+        Self::ANNOUNCEMENTS_WRITE,
+        Self::AUDIT_READ,
+        Self::BILLING_WRITE,
+        Self::ROLES_WRITE,
+        Self::STATS_READ,
+        Self::USERS_READ,
+        Self::USERS_WRITE,
+    ];
 }
 
 /// A role name: `user`, `admin`, `super_admin` or a custom role.
@@ -30,6 +46,9 @@ impl Permission {
 )]
 #[serde(transparent)]
 pub struct RoleName(pub String);
+
+/// Shortest and longest name of a custom role.
+const NAME_LENGTH: std::ops::RangeInclusive<usize> = 2..=32;
 
 impl RoleName {
     /// The default role: no admin permission.
@@ -48,21 +67,33 @@ impl RoleName {
         Self("super_admin".into())
     }
 
+    /// Parses the name of a new role: 2–32 characters, lower-case ASCII letters, digits, `_`
+    /// and `-`, starting with a letter (so a name never looks like another one in a different
+    /// case, and is safe in URLs and logs).
+    ///
+    /// # Errors
+    /// A message for the caller saying what is wrong.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim();
+        let well_formed = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if NAME_LENGTH.contains(&name.len()) && well_formed {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(format!(
+                "name must be {}–{} characters of `a-z`, `0-9`, `_` or `-`, starting with a letter",
+                NAME_LENGTH.start(),
+                NAME_LENGTH.end()
+            ))
+        }
+    }
+
     /// The name.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    /// The rank used by administrative checks: `user` and custom roles 0, `admin` 1,
-    /// `super_admin` 2. A caller may only act on users of strictly lower rank.
-    #[must_use]
-    pub fn rank(&self) -> u8 {
-        match self.0.as_str() {
-            "super_admin" => 2,
-            "admin" => 1,
-            _ => 0,
-        }
     }
 
     /// Whether this is `user`, `admin` or `super_admin`.
@@ -70,43 +101,108 @@ impl RoleName {
     pub fn is_built_in(&self) -> bool {
         matches!(self.0.as_str(), "user" | "admin" | "super_admin")
     }
+}
 
-    /// Permissions of the built-in roles (custom roles: none until issue #3 stores them).
+/// A stored role: its permissions, and its rank for the administrative rules (a caller acts
+/// only on accounts of strictly lower rank).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// Unique name.
+    pub name: RoleName,
+    /// `user` 0, `admin` 1, `super_admin` 2; custom roles 0.
+    pub rank: i32,
+    /// One of the three roles of the contract (seeded, never created through the API).
+    pub built_in: bool,
+    /// What holders of the role may do; copied into their access tokens when minted.
+    pub permissions: BTreeSet<String>,
+    /// When it was stored.
+    pub created_at: Timestamp,
+}
+
+/// The rank of every custom role: that of `user`, below `admin` and `super_admin`.
+pub const CUSTOM_ROLE_RANK: i32 = 0;
+
+impl Role {
+    /// A new custom role (rank [`CUSTOM_ROLE_RANK`]).
     #[must_use]
-    pub fn permissions(&self) -> Vec<String> {
-        let admin = [
-            Permission::USERS_READ,
-            Permission::AUDIT_READ,
-            Permission::STATS_READ,
-            Permission::USERS_WRITE,
-            Permission::BILLING_WRITE,
-            Permission::ANNOUNCEMENTS_WRITE,
-        ];
-        let list: &[&str] = match self.0.as_str() {
-            "super_admin" => &[
-                Permission::USERS_READ,
-                Permission::AUDIT_READ,
-                Permission::STATS_READ,
-                Permission::USERS_WRITE,
-                Permission::BILLING_WRITE,
-                Permission::ANNOUNCEMENTS_WRITE,
-                Permission::ROLES_WRITE,
-            ],
-            "admin" => &admin,
-            _ => &[],
-        };
-        list.iter().map(|p| (*p).to_owned()).collect()
+    pub fn custom(name: RoleName, permissions: BTreeSet<String>, created_at: Timestamp) -> Self {
+        Self {
+            name,
+            rank: CUSTOM_ROLE_RANK,
+            built_in: false,
+            permissions,
+            created_at,
+        }
     }
+
+    /// Whether holders of the role have `permission`.
+    #[must_use]
+    pub fn grants(&self, permission: &str) -> bool {
+        self.permissions.contains(permission)
+    }
+
+    /// The permissions as they travel in an access token (sorted).
+    #[must_use]
+    pub fn permission_list(&self) -> Vec<String> {
+        self.permissions.iter().cloned().collect()
+    }
+}
+
+/// The three built-in roles exactly as the contract defines them (the migration seeds the same
+/// rows; the store's contract test compares them): `user` has none of the admin permissions,
+/// `admin` every `*:read` plus `users:write`, `billing:write` and `announcements:write`, and
+/// `super_admin` everything, `roles:write` included.
+#[must_use]
+pub fn built_in_roles(created_at: Timestamp) -> Vec<Role> {
+    let set = |perms: &[&str]| perms.iter().map(|p| (*p).to_owned()).collect();
+    let admin = [
+        Permission::USERS_READ,
+        Permission::AUDIT_READ,
+        Permission::STATS_READ,
+        Permission::USERS_WRITE,
+        Permission::BILLING_WRITE,
+        Permission::ANNOUNCEMENTS_WRITE,
+    ];
+    vec![
+        Role {
+            name: RoleName::user(),
+            rank: 0,
+            built_in: true,
+            permissions: BTreeSet::new(),
+            created_at,
+        },
+        Role {
+            name: RoleName::admin(),
+            rank: 1,
+            built_in: true,
+            permissions: set(&admin),
+            created_at,
+        },
+        Role {
+            name: RoleName::super_admin(),
+            rank: 2,
+            built_in: true,
+            permissions: set(Permission::ALL),
+            created_at,
+        },
+    ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn role(name: &str) -> Role {
+        built_in_roles(chrono::Utc::now())
+            .into_iter()
+            .find(|r| r.name.as_str() == name)
+            .unwrap_or_else(|| panic!("{name} is built in"))
+    }
+
     #[test]
     fn built_in_roles_have_the_contract_permissions() {
-        assert!(RoleName::user().permissions().is_empty());
-        let admin = RoleName::admin().permissions();
+        assert!(role("user").permissions.is_empty());
+        let admin = role("admin");
         for p in [
             "users:read",
             "audit:read",
@@ -115,25 +211,49 @@ mod tests {
             "billing:write",
             "announcements:write",
         ] {
-            assert!(admin.iter().any(|a| a == p), "admin lacks {p}");
+            assert!(admin.grants(p), "admin lacks {p}");
         }
         assert!(
-            !admin.iter().any(|a| a == Permission::ROLES_WRITE),
+            !admin.grants(Permission::ROLES_WRITE),
             "only super_admin manages roles"
         );
-        let root = RoleName::super_admin().permissions();
+        let root = role("super_admin");
+        assert!(admin.permissions.is_subset(&root.permissions));
+        assert_eq!(root.permissions.len(), Permission::ALL.len());
+        assert!(root.grants(Permission::ROLES_WRITE));
+        assert!(role("user").rank < admin.rank && admin.rank < root.rank);
         assert!(
-            admin.iter().all(|p| root.contains(p)),
-            "super_admin has everything admin has"
+            built_in_roles(chrono::Utc::now())
+                .iter()
+                .all(|r| r.built_in)
         );
-        assert!(root.iter().any(|p| p == Permission::ROLES_WRITE));
-        assert!(RoleName::user().rank() < RoleName::admin().rank());
-        assert!(RoleName::admin().rank() < RoleName::super_admin().rank());
-        assert_eq!(RoleName("support".into()).rank(), 0);
-        assert!(!RoleName("support".into()).is_built_in());
-        assert!(
-            RoleName("support".into()).permissions().is_empty(),
-            "custom roles have none until stored"
+    }
+
+    #[test]
+    fn custom_role_names_are_lower_case_words() {
+        assert_eq!(
+            RoleName::parse("  auditor ").map(|n| n.0),
+            Ok("auditor".into())
         );
+        assert!(RoleName::parse("support-tier_2").is_ok());
+        for bad in [
+            "",
+            "a",
+            "Auditor",
+            "2fast",
+            "_x",
+            "has space",
+            "ünïcode",
+            &"x".repeat(33),
+        ] {
+            assert!(RoleName::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        let custom = Role::custom(
+            RoleName("auditor".into()),
+            BTreeSet::new(),
+            chrono::Utc::now(),
+        );
+        assert_eq!(custom.rank, CUSTOM_ROLE_RANK);
+        assert!(!custom.built_in && !custom.name.is_built_in());
     }
 }

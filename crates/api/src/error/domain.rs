@@ -94,7 +94,11 @@ impl From<AdminError> for ApiError {
             AdminError::NotFound => Self::NotFound("There is no such user.".to_owned()),
             AdminError::Forbidden(m) => Self::Forbidden(m),
             AdminError::InvalidRole(m) => Self::field("role", m),
-            AdminError::InvalidName(m) => Self::field("name", m),
+            AdminError::InvalidName(m) | AdminError::InvalidRoleName(m) => Self::field("name", m),
+            AdminError::UnknownPermissions(m) => Self::field("permissions", m),
+            AdminError::RoleTaken(name) => {
+                Self::Conflict(format!("A role named `{name}` exists already."))
+            }
             AdminError::Repo(e) => e.into(),
         }
     }

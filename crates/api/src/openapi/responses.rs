@@ -124,6 +124,12 @@ problem_responses! {
     /// 409 `conflict`.
     Conflict = (409, "conflict", "Conflict", "A plan with this code already exists.",
         "`conflict`: a uniqueness or state conflict.");
+    /// 409 `conflict` for a role name that is taken.
+    RoleConflict = (409, "conflict", "Conflict", "A role named `auditor` exists already.",
+        "`conflict`: a role of that name exists (the built-in `user`, `admin` and `super_admin` included); nothing was stored.");
+    /// 403 `forbidden` for role management.
+    RoleForbidden = (403, "forbidden", "Forbidden", "You cannot grant permissions you do not hold: `roles:write`.",
+        "`forbidden`: the caller lacks `roles:write`, would grant a permission its token does not carry, or does not rank above the new role.");
     /// 412 `precondition_failed`.
     PreconditionFailed = (412, "precondition_failed", "Precondition failed", "The document changed since the version given in If-Match; read it again.",
         "`precondition_failed`: `If-Match` names a version that is no longer the stored one; nothing was written.");

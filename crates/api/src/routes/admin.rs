@@ -19,6 +19,7 @@ mod announcements;
 mod audit;
 mod invoices;
 mod plans;
+mod roles;
 mod stats;
 mod users;
 
@@ -34,6 +35,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(audit::verify_audit)
         .service(announcements::create_announcement)
         .service(announcements::list_announcements)
+        .service(roles::list_roles)
+        .service(roles::create_role)
         .configure(invoices::configure);
 }
 

@@ -21,7 +21,7 @@ use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 use plinth_sessions::{AuthService, Mailer, RecoveryMail, RefreshReuse, TokenLifetimes};
 use plinth_users::testing::{
-    FakePasswordHasher, MemoryAnnouncementRepository, MemoryUserRepository,
+    FakePasswordHasher, MemoryAnnouncementRepository, MemoryRoleRepository, MemoryUserRepository,
 };
 use plinth_users::{AnnouncementService, PasswordPolicy, UserService};
 use reqwest::header::CONTENT_TYPE;
@@ -91,6 +91,8 @@ pub struct TestApp {
     pub user_rows: MemoryUserRepository,
     /// The announcement rows, to check what was (not) stored or to store one directly.
     pub announcements: MemoryAnnouncementRepository,
+    /// The roles, to check what was (not) stored.
+    pub roles: MemoryRoleRepository,
     /// The unit of work every adapter joins, for direct writes in tests.
     pub uow: Arc<dyn UnitOfWork>,
     pub blobs: MemoryBlobStore,
@@ -138,12 +140,14 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let audit_log = MemoryAuditLog::new();
     let audit: Arc<dyn AuditLog> = options.audit.unwrap_or_else(|| Arc::new(audit_log.clone()));
-    let user_rows = MemoryUserRepository::new();
+    let roles = MemoryRoleRepository::new();
+    let user_rows = MemoryUserRepository::with_roles(roles.clone());
     let user_repo = Arc::new(user_rows.clone());
     let hasher = Arc::new(FakePasswordHasher::new());
     let policy = PasswordPolicy::default();
     let auth = AuthService::new(
         user_repo.clone(),
+        Arc::new(roles.clone()),
         Arc::new(MemorySessionRepository::new()),
         hasher.clone(),
         Arc::new(FakeTokenSigner::new()),
@@ -267,6 +271,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         users,
         user_rows,
         announcements,
+        roles,
         uow: uow_handle,
         blobs,
         file_rows,

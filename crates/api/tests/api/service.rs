@@ -178,6 +178,8 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("post", "/api/v1/admin/announcements"),
         ("get", "/api/v1/admin/announcements"),
         ("get", "/api/v1/announcements"),
+        ("get", "/api/v1/admin/roles"),
+        ("post", "/api/v1/admin/roles"),
     ];
     for (method, path) in expected {
         let op = &doc["paths"][path][method];

@@ -66,6 +66,7 @@ impl Services {
             Arc::new(super::observed::CountingAuditLog::new(database.audit()));
         let auth = AuthService::new(
             database.users(),
+            database.roles(),
             database.sessions(),
             Arc::clone(&hasher),
             token_signer(settings),

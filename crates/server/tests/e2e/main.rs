@@ -21,6 +21,7 @@ mod process;
 mod queries;
 mod recovery;
 mod revocation;
+mod roles;
 mod service;
 mod stripe_webhook;
 mod subscriptions;

@@ -3,7 +3,7 @@
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RepoError, RequestMeta, UserId};
-use plinth_users::{DisplayName, RoleName, User, UserStatus};
+use plinth_users::{DisplayName, User, UserStatus};
 
 use super::AuthService;
 use crate::admin::{may_act_on, may_assign};
@@ -18,8 +18,8 @@ fn not_found_or(e: RepoError) -> AdminError {
 
 impl AuthService {
     /// Applies an administrator's patch to an account. The target's role must rank strictly
-    /// below the caller's, a new role must be one the caller may grant (see
-    /// [`crate::admin::may_assign`]), and nobody changes their own role or status (their own
+    /// below the caller's (ranks are read from the stored roles), a new role must be a stored
+    /// role the caller may grant (see [`crate::admin::may_assign`]), and nobody changes their own role or status (their own
     /// name they may). Suspending ends every session of the account. Audited as
     /// `admin.user_updated`, plus `admin.role_changed` (`from`, `to`) when the role changes, in
     /// the same transaction as the change.
@@ -36,7 +36,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<User, AdminError> {
         let mut user = self.users.by_id(id).await?.ok_or(AdminError::NotFound)?;
-        let caller = RoleName(principal.role.clone());
+        let caller = self.caller_role(principal).await?;
         if id == principal.user_id {
             if patch.role.is_some() || patch.status.is_some() {
                 return Err(AdminError::Forbidden(
@@ -44,7 +44,7 @@ impl AuthService {
                 ));
             }
         } else {
-            may_act_on(&caller, &user.role)?;
+            may_act_on(&caller, &self.role_or_unranked(&user.role).await?)?;
         }
         let name = patch
             .name
@@ -52,8 +52,14 @@ impl AuthService {
             .map(DisplayName::parse)
             .transpose()
             .map_err(AdminError::InvalidName)?;
-        if let Some(role) = &patch.role {
-            may_assign(&caller, &principal.perms, role)?;
+        if let Some(name) = &patch.role {
+            let role = self.roles.by_name(name).await?.ok_or_else(|| {
+                AdminError::InvalidRole(format!(
+                    "there is no role named `{}`; `GET /api/v1/admin/roles` lists them",
+                    name.as_str()
+                ))
+            })?;
+            may_assign(&caller, &principal.perms, &role)?;
         }
         let previous_role = user.role.clone();
         let mut changed = Vec::new();
@@ -130,7 +136,8 @@ impl AuthService {
                 "You cannot delete your own account here; use `DELETE /api/v1/me`.".to_owned(),
             ));
         }
-        may_act_on(&RoleName(principal.role.clone()), &user.role)?;
+        let caller = self.caller_role(principal).await?;
+        may_act_on(&caller, &self.role_or_unranked(&user.role).await?)?;
         let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
         let revoked = self.sessions.revoke_all(tx.as_mut(), id, now).await?;

@@ -88,6 +88,7 @@ impl AuthService {
             return Ok(LoginOutcome::MfaRequired(challenge));
         }
 
+        let perms = self.permissions_of(&user.role).await?;
         let now = self.clock.now();
         let (session, refresh_token, record) = self.new_session(user.id, now, meta)?;
         let event = AuditEvent::new(AuditAction::LoginSucceeded, now, meta)
@@ -104,7 +105,7 @@ impl AuthService {
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
 
-        let pair = self.issue(user, session.id, refresh_token, now)?;
+        let pair = self.issue(user, perms, session.id, refresh_token, now)?;
         Ok(LoginOutcome::Tokens(Box::new(pair)))
     }
 

@@ -278,6 +278,7 @@ impl AuthService {
             .ok_or(AuthError::InvalidToken)?;
         let streak = self.sessions.lockout(user.id).await?;
         streak.check(&self.lockout, now)?;
+        let perms = self.permissions_of(&user.role).await?;
 
         let mut tx = self.uow.begin().await?;
         let mut factor = self
@@ -324,7 +325,7 @@ impl AuthService {
             .details(details);
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
-        self.issue(user, session.id, refresh_token, now)
+        self.issue(user, perms, session.id, refresh_token, now)
     }
 
     /// Appends `event` in a transaction of its own.

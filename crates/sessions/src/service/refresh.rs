@@ -42,6 +42,7 @@ impl AuthService {
             return Err(AuthError::InvalidToken);
         }
         let (session, user) = self.live_session_and_user(&record, now).await?;
+        let perms = self.permissions_of(&user.role).await?;
         let (successor, successor_record) = self.successor(token, &session, now)?;
         let event = AuditEvent::new(AuditAction::Refreshed, now, meta)
             .actor(user.id)
@@ -76,7 +77,7 @@ impl AuthService {
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
 
-        self.issue(user, session.id, successor, now)
+        self.issue(user, perms, session.id, successor, now)
     }
 
     /// A spent token presented again (see [`AuthService::refresh`]).
@@ -112,7 +113,8 @@ impl AuthService {
             return Err(AuthError::InvalidToken);
         }
         let (session, user) = self.live_session_and_user(&successor_record, now).await?;
-        self.issue(user, session.id, successor, now)
+        let perms = self.permissions_of(&user.role).await?;
+        self.issue(user, perms, session.id, successor, now)
     }
 
     /// Revokes the session a replayed token belongs to and records why, in one transaction.

@@ -46,6 +46,7 @@ impl AuthService {
             created_at: now,
             updated_at: now,
         };
+        let perms = self.permissions_of(&user.role).await?;
         let (session, refresh_token, record) = self.new_session(user.id, now, meta)?;
         let (verification, verification_record) =
             Self::new_one_time(user.id, OneTimePurpose::EmailVerification, now)?;
@@ -72,6 +73,6 @@ impl AuthService {
 
         self.deliver(&user, OneTimePurpose::EmailVerification, &verification)
             .await;
-        self.issue(user, session.id, refresh_token, now)
+        self.issue(user, perms, session.id, refresh_token, now)
     }
 }

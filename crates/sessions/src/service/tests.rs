@@ -6,7 +6,7 @@ use plinth_audit::testing::MemoryAuditLog;
 use plinth_audit::{AuditAction, AuditEvent, AuditFilter, AuditLog};
 use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
 use plinth_kernel::{Clock, Email, PageRequest, RequestMeta};
-use plinth_users::testing::{FakePasswordHasher, MemoryUserRepository};
+use plinth_users::testing::{FakePasswordHasher, MemoryRoleRepository, MemoryUserRepository};
 use plinth_users::{PasswordPolicy, User, UserRepository};
 
 use super::{AuthService, RecoveryMail, RegisterInput, TokenLifetimes, TokenPair};
@@ -19,6 +19,7 @@ mod password;
 mod refresh;
 mod register;
 mod revocation;
+mod roles;
 mod verification;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -26,6 +27,7 @@ const PASSWORD: &str = "correct horse battery staple";
 struct Harness {
     auth: AuthService,
     users: Arc<MemoryUserRepository>,
+    roles: MemoryRoleRepository,
     sessions: Arc<MemorySessionRepository>,
     audit: Arc<MemoryAuditLog>,
     hasher: FakePasswordHasher,
@@ -42,7 +44,8 @@ impl Harness {
 
     /// A harness whose service appends to `log`; `memory` is what the test reads back.
     fn with_audit(log: Arc<dyn AuditLog>, memory: Arc<MemoryAuditLog>) -> Self {
-        let users = Arc::new(MemoryUserRepository::new());
+        let roles = MemoryRoleRepository::new();
+        let users = Arc::new(MemoryUserRepository::with_roles(roles.clone()));
         let sessions = Arc::new(MemorySessionRepository::new());
         let hasher = FakePasswordHasher::new();
         let uow = Arc::new(MemoryUnitOfWork::new());
@@ -50,6 +53,7 @@ impl Harness {
         let mailer = Arc::new(MemoryMailer::new());
         let auth = AuthService::new(
             users.clone(),
+            Arc::new(roles.clone()),
             sessions.clone(),
             Arc::new(hasher.clone()),
             Arc::new(FakeTokenSigner::with_clock(Arc::new(clock.clone()))),
@@ -64,6 +68,7 @@ impl Harness {
         Self {
             auth,
             users,
+            roles,
             sessions,
             audit: memory,
             hasher,

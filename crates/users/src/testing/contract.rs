@@ -11,7 +11,10 @@
 mod counting;
 mod documents;
 mod listing;
+mod roles;
 mod writes;
+
+pub use roles::role_repository;
 
 use std::sync::Arc;
 

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
+use super::MemoryRoleRepository;
 use crate::{AppData, User, UserCounts, UserFilter, UserRepository, UserStatus};
 
 type Users = Arc<Mutex<BTreeMap<UserId, User>>>;
@@ -15,13 +16,31 @@ type Users = Arc<Mutex<BTreeMap<UserId, User>>>;
 pub struct MemoryUserRepository {
     users: Users,
     documents: Arc<Mutex<HashMap<UserId, AppData>>>,
+    roles: Option<MemoryRoleRepository>,
 }
 
 impl MemoryUserRepository {
-    /// An empty repository.
+    /// An empty repository that accepts any role name.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty repository that, like the SQL one, refuses to store a user whose role is not
+    /// in `roles` ([`RepoError::NotFound`]).
+    #[must_use]
+    pub fn with_roles(roles: MemoryRoleRepository) -> Self {
+        Self {
+            roles: Some(roles),
+            ..Self::default()
+        }
+    }
+
+    fn check_role(&self, user: &User) -> Result<(), RepoError> {
+        match &self.roles {
+            Some(roles) if !roles.contains(&user.role) => Err(RepoError::NotFound),
+            _ => Ok(()),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<UserId, User>> {
@@ -58,6 +77,7 @@ fn matches(filter: &UserFilter, user: &User) -> bool {
 impl UserRepository for MemoryUserRepository {
     async fn insert(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError> {
         let tx = MemoryTransaction::from_dyn(tx)?;
+        self.check_role(user)?;
         {
             let mut users = self.lock();
             if users.contains_key(&user.id) {
@@ -84,6 +104,7 @@ impl UserRepository for MemoryUserRepository {
             if !users.contains_key(&user.id) {
                 return Err(RepoError::NotFound);
             }
+            self.check_role(user)?;
             if users
                 .values()
                 .any(|u| u.id != user.id && u.email == user.email)

@@ -15,9 +15,9 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
 /// `PATCH /admin/users/{id}`: every field is optional; unknown fields are refused.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(as = AdminUserPatch, example = json!({ "role": "admin", "status": "suspended" }))]
+#[schema(as = AdminUserPatch, example = json!({ "role": "auditor", "status": "active" }))]
 pub(crate) struct AdminUserPatchRequest {
-    /// `user`, `admin` or `super_admin` (custom roles cannot be assigned yet).
+    /// The name of a stored role: `user`, `admin`, `super_admin` or a custom role.
     pub role: Option<String>,
     /// `active` or `suspended`; suspending ends every session of the account.
     pub status: Option<String>,
@@ -77,9 +77,12 @@ pub(crate) async fn get_user(
     operation_id = "admin_update_user",
     summary = "Change a user",
     description = "Changes `role`, `status` and/or `name`. The account's role must rank strictly \
-        below the caller's (`user` < `admin` < `super_admin`); a role granted must rank strictly \
-        below the caller's too, except that a `super_admin` may grant any built-in role, and its \
-        permissions must all be held by the caller. Nobody changes their own role or status. \
+        below the caller's (`user` and custom roles 0 < `admin` 1 < `super_admin` 2); a role \
+        granted must exist (422 otherwise; `GET /api/v1/admin/roles` lists them) and rank \
+        strictly below the caller's too, except that a `super_admin` may grant any built-in \
+        role, and its permissions must all be held by the caller. A new role takes effect in \
+        the account's next access token; its current ones are revoked. Nobody changes their \
+        own role or status. \
         Suspending ends every session of the account at once. Audited as `admin.user_updated` \
         (and `admin.role_changed`). Needs the `users:write` permission.",
     security(("bearer" = [])),

@@ -1,4 +1,4 @@
-//! Accounts of a given built-in role, and the PATCH/DELETE client helpers of the admin tests.
+//! Accounts of a given role, and the PATCH/DELETE client helpers of the admin tests.
 
 use plinth_kernel::UnitOfWork;
 use plinth_kernel::testing::MemoryUnitOfWork;
@@ -15,8 +15,8 @@ pub struct SignedIn {
 }
 
 impl TestApp {
-    /// Registers `email`, gives it `role` straight in the user rows (not through the API under
-    /// test) and signs it in again, so that the access token carries the role's permissions.
+    /// Registers `email`, gives it `role` (built-in, or custom and created already) straight in
+    /// the user rows (not through the API under test) and signs it in again, so that the access token carries the role's permissions.
     pub async fn sign_in_as(&self, email: &str, role: RoleName) -> SignedIn {
         let pair = self.register(email).await;
         let id = pair["user"]["id"].as_str().unwrap().to_owned();

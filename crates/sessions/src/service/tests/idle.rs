@@ -105,6 +105,7 @@ async fn a_shorter_timeout_applies_from_the_last_refresh() {
     };
     let auth = AuthService::new(
         h.users.clone(),
+        Arc::new(h.roles.clone()),
         h.sessions.clone(),
         Arc::new(h.hasher.clone()),
         Arc::new(FakeTokenSigner::with_clock(Arc::new(h.clock.clone()))),

@@ -1,0 +1,86 @@
+//! The `roles` migration on a database with accounts: a role someone already holds that is not
+//! built in becomes a custom role without permissions (what it granted before), so the new
+//! reference from `users.role` holds from the start; down and up again keep every account.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
+use migration::{Migrator, MigratorTrait};
+use plinth_kernel::RepoError;
+use plinth_users::{RoleName, User};
+
+async fn store(t: &TestDb, user: &User) {
+    let uow = t.db.unit_of_work();
+    let mut tx = uow.begin().await.unwrap();
+    t.db.users().insert(tx.as_mut(), user).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn roles_held_before_are_kept(t: TestDb) {
+    let db = &t.db;
+    Migrator::up(db.connection(), Some(20))
+        .await
+        .expect("the migrations before roles");
+    let mut support = sample_user();
+    support.role = RoleName("support".into());
+    let mut admin = sample_user();
+    admin.role = RoleName::admin();
+    store(&t, &support).await;
+    store(&t, &admin).await;
+
+    db.migrate_up().await.expect("roles up");
+    let role = db
+        .roles()
+        .by_name(&support.role)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{}: the held role is stored", t.label));
+    assert_eq!(
+        (role.rank, role.built_in, role.permissions.len()),
+        (0, false, 0),
+        "{}: as a custom role granting nothing",
+        t.label
+    );
+    assert_eq!(db.roles().list().await.unwrap().len(), 4, "{}", t.label);
+    assert_eq!(
+        db.users().by_id(support.id).await.unwrap().map(|u| u.role),
+        Some(support.role.clone()),
+        "{}",
+        t.label
+    );
+
+    let mut ghost = admin.clone();
+    ghost.role = RoleName("ghost".into());
+    let uow = db.unit_of_work();
+    let mut tx = uow.begin().await.unwrap();
+    let refused = db.users().update(tx.as_mut(), &ghost).await;
+    assert!(
+        matches!(refused, Err(RepoError::NotFound)),
+        "{}: existing rows are covered too: {refused:?}",
+        t.label
+    );
+    drop(tx);
+
+    db.migrate_down().await.expect("roles down");
+    assert!(db.users().by_id(admin.id).await.unwrap().is_some());
+    db.migrate_up().await.expect("roles up again");
+    assert!(
+        db.roles().by_name(&support.role).await.unwrap().is_some(),
+        "{}",
+        t.label
+    );
+}
+
+#[tokio::test]
+async fn sqlite_roles_held_before_are_kept() {
+    roles_held_before_are_kept(fresh_sqlite().await).await;
+}
+
+#[tokio::test]
+async fn postgres_roles_held_before_are_kept() {
+    let Some(t) = fresh_postgres().await else {
+        return;
+    };
+    roles_held_before_are_kept(t).await;
+}
