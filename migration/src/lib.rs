@@ -39,6 +39,7 @@ mod m20261129_000017_totp_factors;
 mod m20261129_000018_token_revocations;
 mod m20261129_000019_file_versions_storage_key;
 mod m20261129_000020_payments;
+mod m20261129_000021_subscription_invoices;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000018_token_revocations::Migration),
             Box::new(m20261129_000019_file_versions_storage_key::Migration),
             Box::new(m20261129_000020_payments::Migration),
+            Box::new(m20261129_000021_subscription_invoices::Migration),
         ]
     }
 }
@@ -85,7 +87,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 20);
+        assert_eq!(names.len(), 21);
         assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

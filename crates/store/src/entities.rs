@@ -15,6 +15,7 @@ pub mod plans;
 pub mod refresh_tokens;
 pub mod sessions;
 pub mod stripe_events;
+pub mod subscription_invoices;
 pub mod subscription_renewals;
 pub mod subscriptions;
 pub mod token_revocations;

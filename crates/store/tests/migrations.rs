@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 20;
+const MIGRATIONS: usize = 21;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -68,6 +68,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000018_token_revocations",
             "m20261129_000019_file_versions_storage_key",
             "m20261129_000020_payments",
+            "m20261129_000021_subscription_invoices",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -98,6 +99,7 @@ async fn up_down_up(t: TestDb) {
         "plan_prices",
         "idempotency_keys",
         "stripe_events",
+        "subscription_invoices",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -148,6 +150,7 @@ async fn up_down_up(t: TestDb) {
         "plan_prices",
         "idempotency_keys",
         "stripe_events",
+        "subscription_invoices",
     ] {
         assert!(
             !table_exists(db, table).await,

@@ -17,6 +17,7 @@ mod logs;
 mod outage;
 mod process;
 mod recovery;
+mod renewals;
 mod revocation;
 mod service;
 mod stripe_webhook;
