@@ -329,3 +329,58 @@ async fn subscription_rows(db: &plinth_store::Database, user: UserId) -> usize {
         .unwrap()
         .len()
 }
+
+/// Settling invoices on one replica while another renews the same subscriptions: every void
+/// and every renewal succeeds. (Both take the subscription's row lock before the audit
+/// chain's lock, which rules out a deadlock; the reverse order did not deadlock in a few runs
+/// of this test either, so it guards the outcome, not the order.)
+async fn settling_while_renewing_never_deadlocks(t: TestDb) {
+    let clock = clock();
+    let billing = service(&t, &clock);
+    let replica = t.second_connection().await;
+    let other = service_on(&replica, &clock);
+    let basic = plan(&billing, 900).await;
+    let mut firsts = Vec::new();
+    for _ in 0..6 {
+        let user = create_user(&t.db).await;
+        billing
+            .subscribe(user, basic.id, &RequestMeta::default())
+            .await
+            .unwrap();
+        firsts.push(invoices_of(&billing, user).await[0].id);
+    }
+    // Period ended 28 Feb, first invoices due 2 Mar: renewals due, nothing overdue.
+    let at = at("2026-03-01T00:00:00Z");
+    clock.set(at);
+    let voids = futures::future::join_all(firsts.iter().map(|id| {
+        let billing = billing.clone();
+        let id = *id;
+        async move {
+            billing
+                .void_invoice(UserId::new(), id, &RequestMeta::default())
+                .await
+        }
+    }));
+    let (voids, jobs) = tokio::join!(voids, other.run_jobs(at));
+    for v in voids {
+        v.unwrap_or_else(|e| panic!("{}: void failed: {e:?}", t.label));
+    }
+    let jobs = jobs.unwrap();
+    assert_eq!(
+        (jobs.renewed, jobs.renewals_failed),
+        (6, 0),
+        "{}: {jobs:?}",
+        t.label
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_settling_while_renewing_never_deadlocks() {
+    settling_while_renewing_never_deadlocks(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_settling_while_renewing_never_deadlocks() {
+    let Some(t) = postgres().await else { return };
+    settling_while_renewing_never_deadlocks(t).await;
+}

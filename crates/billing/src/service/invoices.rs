@@ -292,6 +292,11 @@ impl BillingService {
             drop(tx);
             return Err(self.changed_meanwhile(e, record.id, record.status()).await);
         }
+        // Row locks before the audit chain's lock (see `lock_billed_subscription`).
+        let billed = self
+            .lock_billed_subscription(tx.as_mut(), record.id)
+            .await
+            .map_err(super::standing::billing_error)?;
         let mut event = invoice_event(action, record, now, meta);
         if action == AuditAction::InvoicePaid
             && let Some(details) = event.details.as_object_mut()
@@ -305,7 +310,7 @@ impl BillingService {
         }
         self.audit.append(tx.as_mut(), &event).await?;
         let followed = self
-            .follow_invoice(tx.as_mut(), record, now, meta)
+            .follow_invoice(tx.as_mut(), record, billed, now, meta)
             .await
             .map_err(super::standing::billing_error)?;
         tx.commit().await?;

@@ -200,13 +200,18 @@ impl BillingService {
             Err(RepoError::NotFound) => return Ok(EventOutcome::AlreadySettled),
             Err(e) => return Err(e.into()),
         }
+        // Row locks before the audit chain's lock (see `lock_billed_subscription`).
+        let billed = self
+            .lock_billed_subscription(tx, record.id)
+            .await
+            .map_err(billing_error)?;
         let mut audit = invoice_event(AuditAction::InvoicePaid, &record, now, meta);
         if let Some(details) = audit.details.as_object_mut() {
             details.insert("method".into(), method.as_str().into());
             details.insert("stripe_event_id".into(), event.id.clone().into());
         }
         self.audit.append(tx, &audit).await?;
-        self.follow_invoice(tx, &record, now, meta)
+        self.follow_invoice(tx, &record, billed, now, meta)
             .await
             .map_err(billing_error)?;
         Ok(EventOutcome::Applied)

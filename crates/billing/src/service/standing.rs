@@ -19,7 +19,7 @@ use plinth_kernel::{RepoError, RequestMeta, Timestamp, Transaction};
 
 use super::BillingService;
 use crate::BillingError;
-use crate::invoice::{InvoiceRecord, InvoiceStatus};
+use crate::invoice::{InvoiceId, InvoiceRecord, InvoiceStatus};
 use crate::payment::{EventOutcome, ProviderEvent};
 use crate::subscription::{Subscription, SubscriptionError, SubscriptionId, SubscriptionStatus};
 
@@ -66,26 +66,43 @@ impl BillingService {
         Ok(next)
     }
 
+    /// The subscription whose period `invoice` bills, locked in `tx`, if there is one.
+    ///
+    /// Call it right after moving the invoice and **before** any audit append of `tx`: on
+    /// PostgreSQL an append holds the audit chain's lock until commit, and renewals take the
+    /// subscription's row lock first and the chain's last, so taking them the other way round
+    /// could deadlock.
+    pub(super) async fn lock_billed_subscription(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: InvoiceId,
+    ) -> Result<Option<Subscription>, SubscriptionError> {
+        let Some(repo) = self.subscriptions.as_deref() else {
+            return Ok(None);
+        };
+        let Some(id) = repo.subscription_of_invoice(tx, invoice).await? else {
+            return Ok(None);
+        };
+        Ok(repo.lock_subscription(tx, id).await?)
+    }
+
     /// Follows invoice `record`, just moved in `tx` to `paid`, `void` or `uncollectible`, to
-    /// the subscription whose period it bills (if any): `uncollectible` makes it `unpaid`;
-    /// `paid`/`void` makes a `past_due` one `active` unless another of its invoices is still
-    /// overdue. Returns the status it moved to.
+    /// `billed`, the subscription whose period it bills (from
+    /// [`Self::lock_billed_subscription`]): `uncollectible` makes it `unpaid`; `paid`/`void`
+    /// makes a `past_due` one `active` unless another of its invoices is still overdue.
+    /// Returns the status it moved to.
     pub(super) async fn follow_invoice(
         &self,
         tx: &mut dyn Transaction,
         record: &InvoiceRecord,
+        billed: Option<Subscription>,
         now: Timestamp,
         meta: &RequestMeta,
     ) -> Result<Option<SubscriptionStatus>, SubscriptionError> {
-        let Some(repo) = self.subscriptions.as_deref() else {
+        let (Some(repo), Some(current)) = (self.subscriptions.as_deref(), billed) else {
             return Ok(None);
         };
-        let Some(id) = repo.subscription_of_invoice(tx, record.id).await? else {
-            return Ok(None);
-        };
-        let Some(current) = repo.lock_subscription(tx, id).await? else {
-            return Ok(None);
-        };
+        let id = current.id;
         let to = match record.status() {
             InvoiceStatus::Uncollectible
                 if current.status.is_live() && current.status != SubscriptionStatus::Unpaid =>
