@@ -40,7 +40,8 @@ mod m20261129_000018_token_revocations;
 mod m20261129_000019_file_versions_storage_key;
 mod m20261129_000020_payments;
 mod m20261129_000021_announcements;
-mod m20261129_000022_roles;
+mod m20261129_000022_subscription_invoices;
+mod m20261129_000023_roles;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -70,7 +71,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000019_file_versions_storage_key::Migration),
             Box::new(m20261129_000020_payments::Migration),
             Box::new(m20261129_000021_announcements::Migration),
-            Box::new(m20261129_000022_roles::Migration),
+            Box::new(m20261129_000022_subscription_invoices::Migration),
+            Box::new(m20261129_000023_roles::Migration),
         ]
     }
 }
@@ -89,7 +91,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 22);
+        assert_eq!(names.len(), 23);
         assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

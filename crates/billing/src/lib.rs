@@ -27,6 +27,6 @@ pub use service::{
 };
 pub use subscription::{
     BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,
-    PlanPrice, Subscription, SubscriptionError, SubscriptionId, SubscriptionRepository,
-    SubscriptionStatus,
+    PlanPrice, Subscription, SubscriptionError, SubscriptionId, SubscriptionInvoicer,
+    SubscriptionRepository, SubscriptionStatus,
 };

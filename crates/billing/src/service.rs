@@ -4,9 +4,12 @@ mod entitlements;
 mod invoices;
 mod payments;
 mod plan_prices;
+mod standing;
 mod subscriptions;
 mod validate;
 
+#[cfg(test)]
+mod cycle_tests;
 #[cfg(test)]
 mod subscription_tests;
 #[cfg(test)]
@@ -25,6 +28,7 @@ pub use entitlements::STORAGE_BYTES;
 pub use plan_prices::PlanChanges;
 pub use subscriptions::{RenewalReport, SubscribeOutcome};
 
+pub(crate) use invoices::invoice_event;
 pub use invoices::{Invoicing, NewInvoice, NewInvoiceLine};
 pub use payments::{JobReport, Payments, Revenue};
 

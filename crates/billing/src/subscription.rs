@@ -9,6 +9,7 @@
 //! 31 January renews on 28 (or 29) February, then 31 March, never drifting to the 28th.
 
 mod error;
+mod invoicer;
 mod ports;
 mod proration;
 
@@ -16,6 +17,7 @@ use chrono::{Datelike, Months};
 use plinth_kernel::{Money, Timestamp, UserId};
 
 pub use error::SubscriptionError;
+pub use invoicer::{PERIOD_INVOICE_DUE_DAYS, SubscriptionInvoicer};
 pub use ports::{
     BillingPeriod, InvoiceOutcome, NoInvoices, PeriodInvoicer, PeriodReason, SubscriptionRepository,
 };
@@ -42,11 +44,11 @@ pub enum SubscriptionStatus {
     Trialing,
     /// Paid up.
     Active,
-    /// An invoice is overdue.
+    /// A period invoice is overdue (the plan's features stay on during the grace).
     PastDue,
     /// Ended (at the end of a period after a cancellation).
     Canceled,
-    /// An invoice was written off.
+    /// A period invoice was written off (`uncollectible`); default entitlements only.
     Unpaid,
 }
 
@@ -84,10 +86,12 @@ impl SubscriptionStatus {
         !matches!(self, Self::Canceled)
     }
 
-    /// Whether it grants the plan's features (`trialing` or `active`).
+    /// Whether it grants the plan's features: `trialing`, `active`, and `past_due` (the grace
+    /// while an overdue invoice may still be paid). `unpaid` (an invoice was written off)
+    /// and `canceled` fall back to the default entitlements.
     #[must_use]
     pub const fn grants_features(self) -> bool {
-        matches!(self, Self::Trialing | Self::Active)
+        matches!(self, Self::Trialing | Self::Active | Self::PastDue)
     }
 }
 
@@ -243,7 +247,12 @@ mod tests {
             assert_eq!(s.is_live(), s != SubscriptionStatus::Canceled);
         }
         assert!(SubscriptionStatus::Trialing.grants_features());
-        assert!(!SubscriptionStatus::PastDue.grants_features());
+        assert!(
+            SubscriptionStatus::PastDue.grants_features(),
+            "the grace period"
+        );
+        assert!(!SubscriptionStatus::Unpaid.grants_features());
+        assert!(!SubscriptionStatus::Canceled.grants_features());
         assert_eq!(SubscriptionStatus::parse("cancelled"), None);
     }
 }

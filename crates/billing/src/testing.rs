@@ -11,6 +11,7 @@ mod memory;
 mod memory_subscriptions;
 pub mod payment_contract;
 mod payments;
+pub mod period_invoice_contract;
 pub mod subscription_contract;
 
 pub use invoices::{MemoryCustomerDirectory, MemoryInvoiceRepository, TextInvoiceRenderer};
@@ -56,6 +57,19 @@ mod tests {
                 plinth_kernel::UserId::new(),
                 plinth_kernel::UserId::new(),
             ],
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn memory_subscription_repository_passes_the_period_invoice_contract() {
+        let invoices = MemoryInvoiceRepository::new();
+        period_invoice_contract::period_invoices(
+            Arc::new(MemorySubscriptionRepository::new().with_invoices(invoices.clone())),
+            Arc::new(invoices),
+            Arc::new(MemoryBillingRepository::new()),
+            Arc::new(MemoryUnitOfWork::new()),
+            [plinth_kernel::UserId::new(), plinth_kernel::UserId::new()],
         )
         .await;
     }

@@ -82,8 +82,10 @@ fn min_age(s: &str) -> Result<std::time::Duration, String> {
 #[derive(Debug, Clone, Copy, Subcommand)]
 pub enum BillingAction {
     /// Run the scheduled billing jobs once: open invoices more than
-    /// BILLING_UNCOLLECTIBLE_AFTER past their due date become uncollectible. Prints what was
-    /// done as JSON. Idempotent, and safe while servers run.
+    /// BILLING_UNCOLLECTIBLE_AFTER past their due date become uncollectible (and their
+    /// subscriptions unpaid), subscriptions with an overdue invoice become past_due, and due
+    /// subscription periods are renewed and invoiced. Prints what was done as JSON.
+    /// Idempotent, and safe while servers run.
     RunJobs,
 }
 

@@ -155,8 +155,9 @@ pub struct BillingSettings {
     /// `BILLING_UNCOLLECTIBLE_AFTER`: how long after `due_at` an open invoice becomes
     /// `uncollectible` (default 30 days).
     pub uncollectible_after: Duration,
-    /// `BILLING_JOBS_INTERVAL`: how often each server runs the billing jobs (`0` turns the
-    /// periodic run off; `plinth billing run-jobs` runs them by hand).
+    /// `BILLING_JOBS_INTERVAL`: how often each server runs the billing jobs — overdue
+    /// invoices, `past_due`/`unpaid`, renewals and their invoices (default 1 minute; `0`
+    /// turns the periodic run off and `plinth billing run-jobs` runs them by hand).
     pub jobs_interval: Duration,
 }
 

@@ -57,7 +57,6 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Database,
-    billing: plinth_billing::BillingService,
     /// Revocation sync, reconciler, billing jobs and the `/metrics` gauges, for as long as the
     /// application lives.
     background: Vec<AbortOnDrop>,
@@ -79,7 +78,6 @@ impl Application {
         database.migrate_up().await?;
         let blobs = plinth_blobs::open_store(&settings.storage.url)?;
         let state = app_state(&settings, &database, blobs)?;
-        let billing = state.billing.clone();
         let background = spawn_background(&settings, &state, &database);
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
@@ -102,7 +100,6 @@ impl Application {
             port: local.port(),
             server,
             database,
-            billing,
             background,
         })
     }
@@ -132,7 +129,7 @@ impl Application {
     /// An I/O error from the server or from installing the signal handlers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
-        let jobs = jobs::spawn(self.billing.clone(), self.database.idempotency());
+        let jobs = jobs::spawn(self.database.idempotency());
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let signals = tokio::spawn(async move {
@@ -166,9 +163,10 @@ const RECONCILE_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
 ///   keeps the previous list in force);
 /// - the storage reconciler, every `RECONCILE_INTERVAL` (none when zero), first one interval
 ///   after start;
-/// - [`plinth_billing::BillingService::run_jobs`], every `BILLING_JOBS_INTERVAL` (none when
-///   zero), first one interval after start; each move is a compare-and-set from `open`, so
-///   replicas never double-apply;
+/// - [`plinth_billing::BillingService::run_jobs`] (overdue invoices, `past_due`/`unpaid`,
+///   renewals and their invoices), at once and every `BILLING_JOBS_INTERVAL` (none when
+///   zero); invoice moves are compare-and-sets, subscription moves re-check under the row
+///   lock and a period is renewed and invoiced once, so replicas never double-apply;
 /// - the pool and bcrypt gauges of `/metrics`.
 fn spawn_background(
     settings: &Settings,
@@ -205,18 +203,14 @@ fn spawn_background(
         },
     );
     let billing = state.billing.clone();
-    let billing_jobs = every(
-        settings.billing.jobs_interval,
-        FirstRun::AfterOneInterval,
-        move || {
-            let billing = billing.clone();
-            async move {
-                if let Err(error) = billing.run_jobs(chrono::Utc::now()).await {
-                    tracing::warn!(%error, "billing jobs failed");
-                }
+    let billing_jobs = every(settings.billing.jobs_interval, FirstRun::Now, move || {
+        let billing = billing.clone();
+        async move {
+            if let Err(error) = billing.run_jobs(chrono::Utc::now()).await {
+                tracing::warn!(%error, "billing jobs failed");
             }
-        },
-    );
+        }
+    });
     let gauges = Some(AbortOnDrop(spawn_gauges(database.clone())));
     [revocations, reconciler, billing_jobs, gauges]
         .into_iter()

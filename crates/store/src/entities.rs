@@ -19,6 +19,7 @@ pub mod role_permissions;
 pub mod roles;
 pub mod sessions;
 pub mod stripe_events;
+pub mod subscription_invoices;
 pub mod subscription_renewals;
 pub mod subscriptions;
 pub mod token_revocations;

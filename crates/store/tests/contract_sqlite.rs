@@ -97,6 +97,20 @@ async fn subscription_repository_contract() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn period_invoice_contract() {
+    let t = sqlite().await;
+    let users = [create_user(&t.db).await, create_user(&t.db).await];
+    plinth_billing::testing::period_invoice_contract::period_invoices(
+        t.db.subscriptions(),
+        t.db.invoices(),
+        t.db.billing(),
+        t.db.unit_of_work(),
+        users,
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn idempotency_store_contract() {
     let t = sqlite().await;

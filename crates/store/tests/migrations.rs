@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 22;
+const MIGRATIONS: usize = 23;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -69,7 +69,8 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000019_file_versions_storage_key",
             "m20261129_000020_payments",
             "m20261129_000021_announcements",
-            "m20261129_000022_roles",
+            "m20261129_000022_subscription_invoices",
+            "m20261129_000023_roles",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -104,6 +105,7 @@ async fn up_down_up(t: TestDb) {
         "roles",
         "permissions",
         "role_permissions",
+        "subscription_invoices",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -158,6 +160,7 @@ async fn up_down_up(t: TestDb) {
         "roles",
         "permissions",
         "role_permissions",
+        "subscription_invoices",
     ] {
         assert!(
             !table_exists(db, table).await,

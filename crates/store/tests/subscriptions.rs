@@ -9,18 +9,38 @@ use std::sync::Arc;
 
 use common::{TestDb, create_user, postgres, sqlite};
 use plinth_audit::{AuditAction, AuditFilter};
-use plinth_billing::{BillingService, Interval, NewPlan, SubscriptionStatus};
+use plinth_billing::testing::TextInvoiceRenderer;
+use plinth_billing::{
+    BillingService, Interval, InvoiceStatus, Invoicing, NewPlan, SubscriptionInvoicer,
+    SubscriptionStatus,
+};
 use plinth_kernel::testing::ManualClock;
 use plinth_kernel::{Currency, Money, PageRequest, RequestMeta, UserId};
 
 fn service(t: &TestDb, clock: &ManualClock) -> BillingService {
+    service_on(&t.db, clock)
+}
+
+/// The service as a replica wires it: subscriptions, invoices and the period invoicer.
+fn service_on(db: &plinth_store::Database, clock: &ManualClock) -> BillingService {
     BillingService::new(
-        t.db.billing(),
-        t.db.audit(),
-        t.db.unit_of_work(),
+        db.billing(),
+        db.audit(),
+        db.unit_of_work(),
         Arc::new(clock.clone()),
     )
-    .with_subscriptions(t.db.subscriptions())
+    .with_subscriptions(db.subscriptions())
+    .with_invoicing(Invoicing {
+        invoices: db.invoices(),
+        customers: db.customers(),
+        renderer: Arc::new(TextInvoiceRenderer),
+    })
+    .with_invoicer(Arc::new(SubscriptionInvoicer::new(
+        db.invoices(),
+        db.customers(),
+        db.subscriptions(),
+        db.audit(),
+    )))
 }
 
 fn clock() -> ManualClock {
@@ -108,13 +128,7 @@ async fn concurrent_renewals_renew_once(t: TestDb) {
     let clock = clock();
     let billing = service(&t, &clock);
     let replica = t.second_connection().await;
-    let other_replica = BillingService::new(
-        replica.billing(),
-        replica.audit(),
-        replica.unit_of_work(),
-        Arc::new(clock.clone()),
-    )
-    .with_subscriptions(replica.subscriptions());
+    let other_replica = service_on(&replica, &clock);
     let basic = plan(&billing, 900).await;
     let user = create_user(&t.db).await;
     let (sub, _) = billing
@@ -146,6 +160,140 @@ async fn concurrent_renewals_renew_once(t: TestDb) {
     );
     let renewals = billing.renew_due(at).await.unwrap();
     assert_eq!(renewals.renewed, 0);
+    let invoices = invoices_of(&billing, user).await;
+    let numbers: Vec<String> = invoices
+        .iter()
+        .map(|i| i.invoice.number().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        numbers,
+        ["INV-2026-000002", "INV-2026-000001"],
+        "{}: the subscription's and the renewal's invoice, once",
+        t.label
+    );
+    assert_eq!(invoices[0].invoice.totals().total, 900);
+    assert!(
+        invoices[0].customer.is_some(),
+        "{}: the customer snapshot",
+        t.label
+    );
+    assert_eq!(invoices[0].status(), InvoiceStatus::Open);
+    assert_eq!(count(&t, AuditAction::InvoiceFinalized).await, 2);
+}
+
+async fn invoices_of(billing: &BillingService, user: UserId) -> Vec<plinth_billing::InvoiceRecord> {
+    billing
+        .customer_invoices(user, PageRequest::default())
+        .await
+        .unwrap()
+        .items
+}
+
+async fn count(t: &TestDb, action: AuditAction) -> usize {
+    t.db.audit()
+        .list(
+            &AuditFilter {
+                action: Some(action),
+                ..AuditFilter::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap()
+        .items
+        .len()
+}
+
+fn at(s: &str) -> plinth_kernel::Timestamp {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+/// The overdue policy on SQL with two replicas running the jobs at once: an overdue period
+/// invoice makes the subscription `past_due` once, paying it makes it `active` in the same
+/// transaction, a written-off one makes it `unpaid` once.
+async fn overdue_jobs_move_the_subscription_once(t: TestDb) {
+    let clock = clock();
+    let billing = service(&t, &clock);
+    let replica = t.second_connection().await;
+    let other = service_on(&replica, &clock);
+    let basic = plan(&billing, 900).await;
+    let user = create_user(&t.db).await;
+    billing
+        .subscribe(user, basic.id, &RequestMeta::default())
+        .await
+        .unwrap();
+    let first = invoices_of(&billing, user).await[0].id;
+    // Issued 2026-01-31 12:00, due 30 days later: 2026-03-02 12:00.
+    let late = at("2026-03-02T12:00:01Z");
+    let (a, b) = tokio::join!(billing.run_jobs(late), other.run_jobs(late));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.past_due + b.past_due, 1, "{}: {a:?} {b:?}", t.label);
+    assert_eq!(
+        a.renewed + b.renewed,
+        0,
+        "{}: past_due is not renewed",
+        t.label
+    );
+    let sub = billing.subscription(user).await.unwrap();
+    assert_eq!(sub.status, SubscriptionStatus::PastDue, "{}", t.label);
+
+    clock.set(late);
+    billing
+        .mark_invoice_paid(UserId::new(), first, &RequestMeta::default())
+        .await
+        .unwrap();
+    let sub = billing.subscription(user).await.unwrap();
+    assert_eq!(sub.status, SubscriptionStatus::Active, "{}", t.label);
+
+    // Renewed (catching up), then that invoice is never paid and is written off.
+    let report = billing.run_jobs(late).await.unwrap();
+    assert_eq!(
+        (report.renewed, report.invoiced),
+        (1, 1),
+        "{}: the period from 28 Feb: {report:?}",
+        t.label
+    );
+    let gone = at("2026-06-30T00:00:00Z");
+    let (a, b) = tokio::join!(billing.run_jobs(gone), other.run_jobs(gone));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.unpaid + b.unpaid, 1, "{}: {a:?} {b:?}", t.label);
+    assert_eq!(a.uncollectible + b.uncollectible, 1, "{}", t.label);
+    let sub = billing.subscription(user).await.unwrap();
+    assert_eq!(sub.status, SubscriptionStatus::Unpaid, "{}", t.label);
+    let changes: Vec<String> =
+        t.db.audit()
+            .list(
+                &AuditFilter {
+                    action: Some(AuditAction::SubscriptionChanged),
+                    target_id: Some(sub.id.to_string()),
+                    ..AuditFilter::default()
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .rev()
+            .map(|e| e.details["change"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(
+        changes,
+        ["subscribed", "past_due", "reactivated", "renewed", "unpaid"],
+        "{}",
+        t.label
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_overdue_jobs_move_the_subscription_once() {
+    overdue_jobs_move_the_subscription_once(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_overdue_jobs_move_the_subscription_once() {
+    let Some(t) = postgres().await else { return };
+    overdue_jobs_move_the_subscription_once(t).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -180,4 +328,59 @@ async fn subscription_rows(db: &plinth_store::Database, user: UserId) -> usize {
         .await
         .unwrap()
         .len()
+}
+
+/// Settling invoices on one replica while another renews the same subscriptions: every void
+/// and every renewal succeeds. (Both take the subscription's row lock before the audit
+/// chain's lock, which rules out a deadlock; the reverse order did not deadlock in a few runs
+/// of this test either, so it guards the outcome, not the order.)
+async fn settling_while_renewing_never_deadlocks(t: TestDb) {
+    let clock = clock();
+    let billing = service(&t, &clock);
+    let replica = t.second_connection().await;
+    let other = service_on(&replica, &clock);
+    let basic = plan(&billing, 900).await;
+    let mut firsts = Vec::new();
+    for _ in 0..6 {
+        let user = create_user(&t.db).await;
+        billing
+            .subscribe(user, basic.id, &RequestMeta::default())
+            .await
+            .unwrap();
+        firsts.push(invoices_of(&billing, user).await[0].id);
+    }
+    // Period ended 28 Feb, first invoices due 2 Mar: renewals due, nothing overdue.
+    let at = at("2026-03-01T00:00:00Z");
+    clock.set(at);
+    let voids = futures::future::join_all(firsts.iter().map(|id| {
+        let billing = billing.clone();
+        let id = *id;
+        async move {
+            billing
+                .void_invoice(UserId::new(), id, &RequestMeta::default())
+                .await
+        }
+    }));
+    let (voids, jobs) = tokio::join!(voids, other.run_jobs(at));
+    for v in voids {
+        v.unwrap_or_else(|e| panic!("{}: void failed: {e:?}", t.label));
+    }
+    let jobs = jobs.unwrap();
+    assert_eq!(
+        (jobs.renewed, jobs.renewals_failed),
+        (6, 0),
+        "{}: {jobs:?}",
+        t.label
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_settling_while_renewing_never_deadlocks() {
+    settling_while_renewing_never_deadlocks(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_settling_while_renewing_never_deadlocks() {
+    let Some(t) = postgres().await else { return };
+    settling_while_renewing_never_deadlocks(t).await;
 }

@@ -12,6 +12,7 @@ use plinth_billing::testing::{
 };
 use plinth_billing::{
     BillingService, CustomerDirectory, CustomerSnapshot, FeatureValue, Invoicing,
+    SubscriptionInvoicer,
 };
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{FileLimits, FileService};
@@ -197,7 +198,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let signer = HmacUrlSigner::new(&SecretString::from(URL_SIGNING_SECRET)).unwrap();
-    let subscriptions = MemorySubscriptionRepository::new();
+    let invoices = MemoryInvoiceRepository::new();
+    let subscriptions = MemorySubscriptionRepository::new().with_invoices(invoices.clone());
+    let customers = Arc::new(UsersAsCustomers(user_rows.clone()));
     let idempotency = MemoryIdempotencyStore::new();
     let billing = BillingService::new(
         Arc::new(MemoryBillingRepository::new()),
@@ -206,9 +209,15 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         clock.clone(),
     )
     .with_subscriptions(Arc::new(subscriptions.clone()))
+    .with_invoicer(Arc::new(SubscriptionInvoicer::new(
+        Arc::new(invoices.clone()),
+        customers.clone(),
+        Arc::new(subscriptions.clone()),
+        audit.clone(),
+    )))
     .with_invoicing(Invoicing {
-        invoices: Arc::new(MemoryInvoiceRepository::new()),
-        customers: Arc::new(UsersAsCustomers(user_rows.clone())),
+        invoices: Arc::new(invoices),
+        customers,
         renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
     })
     .with_default_features(std::collections::BTreeMap::from([(

@@ -21,6 +21,7 @@ mod problems;
 mod quota;
 mod rate_limit;
 mod recovery;
+mod renewal_invoices;
 mod role_matrix;
 mod service;
 mod sessions;

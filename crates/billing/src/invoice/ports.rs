@@ -111,6 +111,21 @@ pub trait CustomerDirectory: Send + Sync {
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError>;
+
+    /// [`Self::customer`] read through `tx`. A SQL adapter MUST override it: reading through
+    /// the pool while `tx` holds a connection can exhaust the pool when many such
+    /// transactions run at once (each waits for a second connection none will give back).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn customer_in(
+        &self,
+        tx: &mut dyn Transaction,
+        user: UserId,
+    ) -> Result<Option<CustomerSnapshot>, RepoError> {
+        let _ = tx;
+        self.customer(user).await
+    }
 }
 
 /// Turns an invoice into a printable document.

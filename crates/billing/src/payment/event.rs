@@ -1,13 +1,18 @@
 //! A payment provider's webhook event, reduced to what billing acts on.
 
-use crate::InvoiceId;
+use crate::{InvoiceId, SubscriptionId, SubscriptionStatus};
 
 /// The metadata key under which a payment (Stripe invoice or payment intent) carries the id
 /// of the Plinth invoice it pays.
 pub const INVOICE_METADATA_KEY: &str = "plinth_invoice_id";
 
-/// The parts of a webhook event billing reads: `id`, `type` and
-/// `data.object.metadata.plinth_invoice_id`.
+/// The metadata key under which a Stripe subscription carries the id of the Plinth
+/// subscription it mirrors.
+pub const SUBSCRIPTION_METADATA_KEY: &str = "plinth_subscription_id";
+
+/// The parts of a webhook event billing reads: `id`, `type`,
+/// `data.object.metadata.plinth_invoice_id` / `plinth_subscription_id` and
+/// `data.object.status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderEvent {
     /// The provider's event id (`evt_…`), unique per event and repeated on redelivery.
@@ -16,6 +21,10 @@ pub struct ProviderEvent {
     pub kind: String,
     /// The raw metadata value naming our invoice, when present.
     pub invoice_ref: Option<String>,
+    /// The raw metadata value naming our subscription, when present.
+    pub subscription_ref: Option<String>,
+    /// `data.object.status` (a Stripe subscription's status), when present.
+    pub object_status: Option<String>,
 }
 
 impl ProviderEvent {
@@ -37,16 +46,57 @@ impl ProviderEvent {
         };
         let id = text("id")?;
         let kind = text("type")?;
-        let invoice_ref = value
-            .pointer("/data/object/metadata")
-            .and_then(|m| m.get(INVOICE_METADATA_KEY))
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+        let metadata = |key: &str| {
+            value
+                .pointer("/data/object/metadata")
+                .and_then(|m| m.get(key))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
         Ok(Self {
+            invoice_ref: metadata(INVOICE_METADATA_KEY),
+            subscription_ref: metadata(SUBSCRIPTION_METADATA_KEY),
+            object_status: value
+                .pointer("/data/object/status")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
             id,
             kind,
-            invoice_ref,
         })
+    }
+
+    /// Whether this event type reports a change of a Stripe subscription
+    /// (`customer.subscription.updated`, `customer.subscription.deleted`).
+    #[must_use]
+    pub fn is_subscription_change(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "customer.subscription.updated" | "customer.subscription.deleted"
+        )
+    }
+
+    /// The subscription named in the metadata, when it is a valid id.
+    #[must_use]
+    pub fn subscription_id(&self) -> Option<SubscriptionId> {
+        self.subscription_ref
+            .as_deref()
+            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+            .map(SubscriptionId::from)
+    }
+
+    /// The status a subscription event asks for: `canceled` for `.deleted`; for `.updated`
+    /// Stripe's `active`, `past_due`, `unpaid`, `canceled` or `trialing` (the same names as
+    /// ours). `None` for any other status (`incomplete`, `paused`…) or event.
+    #[must_use]
+    pub fn subscription_status(&self) -> Option<SubscriptionStatus> {
+        match self.kind.as_str() {
+            "customer.subscription.deleted" => Some(SubscriptionStatus::Canceled),
+            "customer.subscription.updated" => self
+                .object_status
+                .as_deref()
+                .and_then(SubscriptionStatus::parse),
+            _ => None,
+        }
     }
 
     /// Whether this event type says money arrived (`invoice.paid`,
@@ -74,9 +124,11 @@ impl ProviderEvent {
 pub enum EventOutcome {
     /// The invoice went from `open` to `paid`.
     Applied,
-    /// The invoice was not open any more (already paid, void…): nothing changed.
+    /// The invoice was not open any more (already paid, void…), or the subscription already
+    /// had the status (or had ended): nothing changed.
     AlreadySettled,
-    /// A payment event naming no invoice of ours (no or unknown metadata id): recorded only.
+    /// A payment event naming no invoice of ours, or a subscription event naming no
+    /// subscription of ours or a status we do not map: recorded only.
     Ignored,
     /// An event type billing does not act on (yet): recorded only.
     Unhandled,

@@ -12,7 +12,8 @@ use crate::subscription::SubscriptionError;
 pub const STORAGE_BYTES: &str = "storage_bytes";
 
 impl BillingService {
-    /// Sets the entitlements of users without a `trialing` or `active` subscription; they are
+    /// Sets the entitlements of users without a `trialing`, `active` or `past_due`
+    /// subscription; they are
     /// also the base a plan's own features override (for example a default `storage_bytes`
     /// for plans that do not name one).
     #[must_use]
@@ -22,7 +23,7 @@ impl BillingService {
     }
 
     /// `user`'s features: the defaults, overridden by the features of the plan of their
-    /// `trialing` or `active` subscription (a `past_due`, `unpaid` or `canceled` one grants
+    /// `trialing`, `active` or `past_due` subscription (an `unpaid` or `canceled` one grants
     /// nothing beyond the defaults).
     ///
     /// # Errors

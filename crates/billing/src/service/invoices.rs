@@ -17,6 +17,7 @@ use crate::invoice::{
     InvoiceRepository, InvoiceStatus, TransitionError,
 };
 use crate::payment::{ManualGateway, PaymentGateway as _};
+use crate::subscription::SubscriptionStatus;
 use crate::{BillingError, BillingService};
 
 /// The ports invoicing needs besides the plan repository.
@@ -208,18 +209,30 @@ impl BillingService {
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
+        Ok(self.uncollect(actor, id, meta).await?.0)
+    }
+
+    /// [`Self::mark_invoice_uncollectible`], also returning the status the subscription the
+    /// invoice bills moved to, if it moved.
+    pub(super) async fn uncollect(
+        &self,
+        actor: Option<UserId>,
+        id: InvoiceId,
+        meta: &RequestMeta,
+    ) -> Result<(InvoiceRecord, Option<SubscriptionStatus>), BillingError> {
         let ports = self.invoicing()?;
         let mut record = self.stored_invoice(id).await?;
         record.invoice.mark_uncollectible()?;
-        self.save_transition(
-            ports,
-            &mut record,
-            actor,
-            AuditAction::InvoiceUncollectible,
-            meta,
-        )
-        .await?;
-        Ok(record)
+        let followed = self
+            .save_transition(
+                ports,
+                &mut record,
+                actor,
+                AuditAction::InvoiceUncollectible,
+                meta,
+            )
+            .await?;
+        Ok((record, followed))
     }
 
     #[tracing::instrument(skip(self, meta))]
@@ -257,7 +270,9 @@ impl BillingService {
         Ok(record)
     }
 
-    /// Writes a transition out of `open` with its audit entry.
+    /// Writes a transition out of `open` with its audit entry, and moves the subscription the
+    /// invoice bills (if any) in the same transaction (see [`Self::follow_invoice`]); returns
+    /// where the subscription moved.
     async fn save_transition(
         &self,
         ports: &Invoicing,
@@ -265,7 +280,7 @@ impl BillingService {
         actor: Option<UserId>,
         action: AuditAction,
         meta: &RequestMeta,
-    ) -> Result<(), BillingError> {
+    ) -> Result<Option<SubscriptionStatus>, BillingError> {
         let now = self.clock.now();
         record.updated_at = now;
         let mut tx = self.uow.begin().await?;
@@ -277,6 +292,11 @@ impl BillingService {
             drop(tx);
             return Err(self.changed_meanwhile(e, record.id, record.status()).await);
         }
+        // Row locks before the audit chain's lock (see `lock_billed_subscription`).
+        let billed = self
+            .lock_billed_subscription(tx.as_mut(), record.id)
+            .await
+            .map_err(super::standing::billing_error)?;
         let mut event = invoice_event(action, record, now, meta);
         if action == AuditAction::InvoicePaid
             && let Some(details) = event.details.as_object_mut()
@@ -289,8 +309,12 @@ impl BillingService {
             event = event.actor(actor);
         }
         self.audit.append(tx.as_mut(), &event).await?;
+        let followed = self
+            .follow_invoice(tx.as_mut(), record, billed, now, meta)
+            .await
+            .map_err(super::standing::billing_error)?;
         tx.commit().await?;
-        Ok(())
+        Ok(followed)
     }
 
     /// A compare-and-set that found the invoice no longer in the expected status: another
@@ -406,7 +430,7 @@ impl BillingService {
 }
 
 /// The audit entry of an invoice change: target, number, status and total.
-pub(super) fn invoice_event(
+pub(crate) fn invoice_event(
     action: AuditAction,
     record: &InvoiceRecord,
     at: Timestamp,

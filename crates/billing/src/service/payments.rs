@@ -10,10 +10,12 @@ use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{Money, RepoError, RequestMeta, Timestamp, Transaction};
 
 use super::invoices::invoice_event;
+use super::standing::billing_error;
 use crate::invoice::{InvoiceRecord, InvoiceStatus, RevenueBucket};
 use crate::payment::{
     EventOutcome, InboxEntry, PaymentEventInbox, PaymentMethod, ProviderEvent, WebhookVerifier,
 };
+use crate::subscription::SubscriptionStatus;
 use crate::{BillingError, BillingService};
 
 /// How many overdue invoices one [`BillingService::run_jobs`] pass handles at most.
@@ -43,6 +45,18 @@ pub struct Revenue {
 /// What one [`BillingService::run_jobs`] pass did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct JobReport {
+    /// Subscription periods started (renewals, trials ending).
+    pub renewed: u64,
+    /// Subscriptions ended by a cancellation at period end.
+    pub canceled: u64,
+    /// Renewed periods that got an invoice.
+    pub invoiced: u64,
+    /// Subscriptions whose renewal failed (logged; retried by the next pass).
+    pub renewals_failed: u64,
+    /// Subscriptions this pass made `past_due` (an invoice of theirs is overdue).
+    pub past_due: u64,
+    /// Subscriptions this pass made `unpaid` (an invoice of theirs became uncollectible).
+    pub unpaid: u64,
     /// Open invoices past `due_at` + grace that this pass made `uncollectible`.
     pub uncollectible: u64,
 }
@@ -114,7 +128,22 @@ impl BillingService {
             tracing::info!(event_id = %event.id, kind = %event.kind, "duplicate Stripe event");
             return Ok(EventOutcome::Duplicate);
         }
-        let outcome = if !event.is_payment() {
+        let mut subscription_id = None;
+        let outcome = if event.is_subscription_change() {
+            let (outcome, id) = self
+                .sync_from_stripe(tx.as_mut(), &event, now, meta)
+                .await
+                .map_err(billing_error)?;
+            if outcome == EventOutcome::Ignored {
+                tracing::warn!(
+                    event_id = %event.id,
+                    kind = %event.kind,
+                    "Stripe subscription event names no subscription of ours or an unmapped status; recorded as ignored"
+                );
+            }
+            subscription_id = id;
+            outcome
+        } else if !event.is_payment() {
             EventOutcome::Unhandled
         } else if let Some(record) = target {
             entry.invoice_id = Some(record.id);
@@ -138,6 +167,7 @@ impl BillingService {
                 "type": event.kind,
                 "outcome": outcome.as_str(),
                 "invoice_id": entry.invoice_id,
+                "subscription_id": subscription_id.map(|id| id.to_string()),
             }));
         self.audit.append(tx.as_mut(), &audit).await?;
         tx.commit().await?;
@@ -170,12 +200,20 @@ impl BillingService {
             Err(RepoError::NotFound) => return Ok(EventOutcome::AlreadySettled),
             Err(e) => return Err(e.into()),
         }
+        // Row locks before the audit chain's lock (see `lock_billed_subscription`).
+        let billed = self
+            .lock_billed_subscription(tx, record.id)
+            .await
+            .map_err(billing_error)?;
         let mut audit = invoice_event(AuditAction::InvoicePaid, &record, now, meta);
         if let Some(details) = audit.details.as_object_mut() {
             details.insert("method".into(), method.as_str().into());
             details.insert("stripe_event_id".into(), event.id.clone().into());
         }
         self.audit.append(tx, &audit).await?;
+        self.follow_invoice(tx, &record, billed, now, meta)
+            .await
+            .map_err(billing_error)?;
         Ok(EventOutcome::Applied)
     }
 
@@ -199,13 +237,22 @@ impl BillingService {
         })
     }
 
-    /// The scheduled billing work at `now`: every open invoice whose `due_at` is more than the
-    /// grace ([`Self::with_uncollectible_after`]) in the past becomes `uncollectible`
-    /// (audited, no actor). Idempotent, and safe on several replicas at once: each move is a
-    /// compare-and-set from `open`, so an invoice another replica moved first is skipped.
+    /// The scheduled billing work at `now`, in this order (each step audited, no actor):
+    /// 1. every `open` invoice whose `due_at` is more than the grace
+    ///    ([`Self::with_uncollectible_after`]) in the past becomes `uncollectible`, and the
+    ///    subscription it bills, if any, `unpaid` in the same transaction;
+    /// 2. every `trialing` or `active` subscription with an overdue period invoice becomes
+    ///    `past_due`;
+    /// 3. renewals ([`Self::renew_due`]): due periods start and are invoiced.
+    ///
+    /// Idempotent, and safe on several replicas at once: invoice moves are compare-and-sets
+    /// from `open`, subscription moves re-check under the row lock, and a period is renewed
+    /// and invoiced once (unique keys). Steps 2 and 3 need subscription storage and are
+    /// skipped without it.
     ///
     /// # Errors
-    /// [`BillingError::Repo`] (invoices moved before the failure stay moved).
+    /// [`BillingError::Repo`] (whatever moved before the failure stays moved; failures of a
+    /// single renewal are only counted in [`JobReport::renewals_failed`]).
     #[tracing::instrument(skip(self))]
     pub async fn run_jobs(&self, now: Timestamp) -> Result<JobReport, BillingError> {
         let invoices = Arc::clone(&self.invoicing()?.invoices);
@@ -217,8 +264,11 @@ impl BillingService {
             let batch = due.len();
             let mut moved_here = 0_u64;
             for id in due {
-                match self.mark_invoice_uncollectible(None, id, &meta).await {
-                    Ok(_) => moved_here += 1,
+                match self.uncollect(None, id, &meta).await {
+                    Ok((_, followed)) => {
+                        moved_here += 1;
+                        report.unpaid += u64::from(followed == Some(SubscriptionStatus::Unpaid));
+                    }
                     // Another replica (or an administrator) moved it first.
                     Err(BillingError::Transition(_) | BillingError::InvoiceNotFound) => {}
                     Err(e) => return Err(e),
@@ -229,8 +279,16 @@ impl BillingService {
                 break;
             }
         }
-        if report.uncollectible > 0 {
-            tracing::info!(uncollectible = report.uncollectible, "billing jobs ran");
+        if self.subscriptions.is_some() {
+            report.past_due = self.mark_past_due(now).await.map_err(billing_error)?;
+            let renewals = self.renew_due(now).await.map_err(billing_error)?;
+            report.renewed = renewals.renewed.into();
+            report.canceled = renewals.canceled.into();
+            report.invoiced = renewals.invoiced.into();
+            report.renewals_failed = renewals.failed.into();
+        }
+        if report != JobReport::default() {
+            tracing::info!(?report, "billing jobs ran");
         }
         Ok(report)
     }

@@ -37,6 +37,8 @@ pub struct RenewalReport {
     pub canceled: u32,
     /// Subscriptions whose renewal failed (logged; retried by the next run).
     pub failed: u32,
+    /// Periods the [`PeriodInvoicer`] made an invoice for.
+    pub invoiced: u32,
 }
 
 impl BillingService {
@@ -367,10 +369,11 @@ impl BillingService {
             let Some(current) = repo.lock_subscription(tx.as_mut(), id).await? else {
                 return Ok(());
             };
+            // `past_due` and `unpaid` are not renewed, but a cancellation still ends them.
             let renewable = matches!(
                 current.status,
                 SubscriptionStatus::Trialing | SubscriptionStatus::Active
-            );
+            ) || (current.status.is_live() && current.cancel_at_period_end);
             if !renewable || current.current_period_end > now {
                 return Ok(());
             }
@@ -424,7 +427,8 @@ impl BillingService {
             next.current_period_end = end;
             next.updated_at = now;
             repo.update_subscription(tx.as_mut(), &next).await?;
-            self.invoice_period(tx.as_mut(), &next, &plan, PeriodReason::Renewed, now)
+            let invoiced = self
+                .invoice_period(tx.as_mut(), &next, &plan, PeriodReason::Renewed, now)
                 .await?;
             let extra = serde_json::json!({
                 "from_plan_id": current.plan_id.to_string(),
@@ -434,11 +438,12 @@ impl BillingService {
                 .await?;
             tx.commit().await?;
             report.renewed += 1;
+            report.invoiced += u32::from(invoiced);
         }
     }
 
     /// Hands the period of `subscription` (with its pending items) to the invoicer, and marks
-    /// the items invoiced when it made an invoice.
+    /// the items invoiced when it made an invoice (then `true`).
     async fn invoice_period(
         &self,
         tx: &mut dyn Transaction,
@@ -446,7 +451,7 @@ impl BillingService {
         plan: &Plan,
         reason: PeriodReason,
         now: Timestamp,
-    ) -> Result<(), SubscriptionError> {
+    ) -> Result<bool, SubscriptionError> {
         let repo = self.subscriptions()?;
         let items = repo.pending_items(tx, subscription.id).await?;
         let period = BillingPeriod {
@@ -457,18 +462,20 @@ impl BillingService {
             price: subscription.price,
             items,
             reason,
+            at: now,
         };
-        if self.invoicer.invoice_period(tx, &period).await? == InvoiceOutcome::Invoiced {
-            let ids: Vec<PendingItemId> = period.items.iter().map(|i| i.id).collect();
-            if !ids.is_empty() {
-                repo.mark_items_invoiced(tx, &ids, now).await?;
-            }
+        if self.invoicer.invoice_period(tx, &period).await? != InvoiceOutcome::Invoiced {
+            return Ok(false);
         }
-        Ok(())
+        let ids: Vec<PendingItemId> = period.items.iter().map(|i| i.id).collect();
+        if !ids.is_empty() {
+            repo.mark_items_invoiced(tx, &ids, now).await?;
+        }
+        Ok(true)
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn audit_change(
+    pub(super) async fn audit_change(
         &self,
         tx: &mut dyn Transaction,
         actor: Option<UserId>,

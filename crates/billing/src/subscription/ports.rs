@@ -4,7 +4,7 @@
 use plinth_kernel::{Money, RepoError, Timestamp, Transaction, UserId};
 
 use super::{PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId};
-use crate::Plan;
+use crate::{InvoiceId, Plan};
 
 /// Storage of subscriptions, their renewals and their pending invoice items.
 ///
@@ -60,8 +60,9 @@ pub trait SubscriptionRepository: Send + Sync {
         id: SubscriptionId,
     ) -> Result<Option<Subscription>, RepoError>;
 
-    /// Up to `limit` `trialing` or `active` subscriptions whose period ended at or before
-    /// `now`, earliest end first.
+    /// Up to `limit` subscriptions whose period ended at or before `now` and that the renewal
+    /// job must handle, earliest end first: every `trialing` or `active` one, and a `past_due`
+    /// or `unpaid` one with `cancel_at_period_end` (it ends).
     ///
     /// # Errors
     /// [`RepoError`] on storage failure only.
@@ -125,6 +126,54 @@ pub trait SubscriptionRepository: Send + Sync {
         plan: crate::PlanId,
     ) -> Result<Vec<PlanPrice>, RepoError>;
 
+    /// Records that `invoice` bills the period of `subscription` starting at `period_start`,
+    /// unless that period already has an invoice: returns `false` (writing nothing, and
+    /// leaving `tx` usable) when it has. With a concurrent claim of the same period, one
+    /// returns `true` and the other `false` once the first commits.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn claim_period_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+        period_start: Timestamp,
+        invoice: InvoiceId,
+    ) -> Result<bool, RepoError>;
+
+    /// The subscription whose period `invoice` bills, if it bills one, as `tx` sees it.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn subscription_of_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: InvoiceId,
+    ) -> Result<Option<SubscriptionId>, RepoError>;
+
+    /// Whether one of the invoices of `subscription`'s periods is `open` with `due_at`
+    /// before `now` (overdue), as `tx` sees it.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn has_overdue_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<bool, RepoError>;
+
+    /// Up to `limit` `trialing` or `active` subscriptions with an overdue period invoice at
+    /// `now` (see [`Self::has_overdue_invoice`]), by id.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn overdue_subscriptions(
+        &self,
+        now: Timestamp,
+        limit: u64,
+    ) -> Result<Vec<SubscriptionId>, RepoError>;
+
     /// Marks items as taken by an invoice at `at`.
     ///
     /// # Errors
@@ -164,6 +213,8 @@ pub struct BillingPeriod {
     pub items: Vec<PendingItem>,
     /// Why.
     pub reason: PeriodReason,
+    /// When it is invoiced (the subscribe request's or the renewal run's `now`).
+    pub at: Timestamp,
 }
 
 /// What the invoicer did with a period.

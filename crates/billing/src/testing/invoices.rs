@@ -37,6 +37,17 @@ impl MemoryInvoiceRepository {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The status and due date of invoice `id` (for the subscription repository's joins).
+    pub(crate) fn status_and_due(
+        &self,
+        id: InvoiceId,
+    ) -> Option<(InvoiceStatus, Option<Timestamp>)> {
+        self.lock()
+            .invoices
+            .get(&id)
+            .map(|r| (r.status(), r.due_at))
+    }
+
     /// Registers an undo step that puts `id` back as it was (`None`: removes it).
     fn undo_invoice(&self, tx: &mut MemoryTransaction, id: InvoiceId, old: Option<InvoiceRecord>) {
         let state = Arc::clone(&self.state);

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
-use crate::PlanId;
+use super::MemoryInvoiceRepository;
 use crate::subscription::{
     PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId, SubscriptionRepository,
     SubscriptionStatus,
 };
+use crate::{InvoiceId, InvoiceStatus, PlanId};
 
 #[derive(Default)]
 struct State {
@@ -18,15 +19,21 @@ struct State {
     renewals: HashSet<(SubscriptionId, Timestamp)>,
     items: Vec<PendingItem>,
     prices: Vec<PlanPrice>,
+    /// `(subscription, period start) → invoice`, unique both ways like the SQL table.
+    period_invoices: HashMap<(SubscriptionId, Timestamp), InvoiceId>,
 }
 
 /// Subscriptions, renewals and pending items in memory, for tests and examples; enforces one
 /// live subscription per user and one renewal per period like the SQL tables. Works with
 /// [`plinth_kernel::testing::MemoryUnitOfWork`], whose single lock already serialises
 /// transactions, so the `lock_*` reads need no lock of their own.
+///
+/// The overdue queries need the invoices' status and due date: connect the invoice
+/// repository with [`Self::with_invoices`] (without it, no invoice is ever overdue).
 #[derive(Clone, Default)]
 pub struct MemorySubscriptionRepository {
     state: Arc<Mutex<State>>,
+    invoices: Option<MemoryInvoiceRepository>,
 }
 
 impl MemorySubscriptionRepository {
@@ -34,6 +41,32 @@ impl MemorySubscriptionRepository {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Reads invoice status and due dates from `invoices` (as SQL joins the tables).
+    #[must_use]
+    pub fn with_invoices(mut self, invoices: MemoryInvoiceRepository) -> Self {
+        self.invoices = Some(invoices);
+        self
+    }
+
+    /// Whether a period invoice of `subscription` is open and due before `now`.
+    fn overdue(&self, subscription: SubscriptionId, now: Timestamp) -> bool {
+        let Some(invoices) = &self.invoices else {
+            return false;
+        };
+        let ids: Vec<InvoiceId> = self
+            .lock()
+            .period_invoices
+            .iter()
+            .filter(|((s, _), _)| *s == subscription)
+            .map(|(_, id)| *id)
+            .collect();
+        ids.into_iter().any(|id| {
+            invoices.status_and_due(id).is_some_and(|(status, due)| {
+                status == InvoiceStatus::Open && due.is_some_and(|d| d < now)
+            })
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -184,10 +217,11 @@ impl SubscriptionRepository for MemorySubscriptionRepository {
             .subscriptions
             .values()
             .filter(|s| {
-                matches!(
+                let handled = matches!(
                     s.status,
                     SubscriptionStatus::Trialing | SubscriptionStatus::Active
-                ) && s.current_period_end <= now
+                ) || (s.status.is_live() && s.cancel_at_period_end);
+                handled && s.current_period_end <= now
             })
             .map(|s| (s.current_period_end, s.id))
             .collect();
@@ -289,6 +323,82 @@ impl SubscriptionRepository for MemorySubscriptionRepository {
             .collect();
         prices.sort_by_key(|p| p.version);
         Ok(prices)
+    }
+
+    async fn claim_period_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+        period_start: Timestamp,
+        invoice: InvoiceId,
+    ) -> Result<bool, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let key = (subscription, period_start);
+        {
+            let mut state = self.lock();
+            if state.period_invoices.contains_key(&key) {
+                return Ok(false);
+            }
+            if state.period_invoices.values().any(|i| *i == invoice) {
+                return Err(RepoError::Duplicate {
+                    constraint: "subscription_invoices.invoice_id".to_owned(),
+                });
+            }
+            state.period_invoices.insert(key, invoice);
+        }
+        Self::undo_with(tx, &self.state, move |s| {
+            s.period_invoices.remove(&key);
+        });
+        Ok(true)
+    }
+
+    async fn subscription_of_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: InvoiceId,
+    ) -> Result<Option<SubscriptionId>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .lock()
+            .period_invoices
+            .iter()
+            .find(|(_, i)| **i == invoice)
+            .map(|((s, _), _)| *s))
+    }
+
+    async fn has_overdue_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<bool, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self.overdue(subscription, now))
+    }
+
+    async fn overdue_subscriptions(
+        &self,
+        now: Timestamp,
+        limit: u64,
+    ) -> Result<Vec<SubscriptionId>, RepoError> {
+        let mut candidates: Vec<SubscriptionId> = self
+            .lock()
+            .subscriptions
+            .values()
+            .filter(|s| {
+                matches!(
+                    s.status,
+                    SubscriptionStatus::Trialing | SubscriptionStatus::Active
+                )
+            })
+            .map(|s| s.id)
+            .collect();
+        candidates.sort();
+        Ok(candidates
+            .into_iter()
+            .filter(|id| self.overdue(*id, now))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect())
     }
 
     async fn mark_items_invoiced(

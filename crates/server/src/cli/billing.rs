@@ -8,7 +8,8 @@ use crate::settings::Settings;
 use crate::startup::Services;
 
 /// Runs the billing jobs once against `DATABASE_URL` and prints the report as JSON on
-/// standard output, e.g. `{"uncollectible":2}`.
+/// standard output, e.g. `{"renewed":3,"canceled":0,"invoiced":3,"renewals_failed":0,
+/// "past_due":1,"unpaid":0,"uncollectible":0}`.
 ///
 /// # Errors
 /// The database is unreachable or fails midway (run it again: it is idempotent).

@@ -88,7 +88,7 @@ fn defaults_match_the_contract_table() {
         s.billing.uncollectible_after,
         Duration::from_secs(30 * 86_400)
     );
-    assert_eq!(s.billing.jobs_interval, Duration::from_secs(3600));
+    assert_eq!(s.billing.jobs_interval, Duration::from_secs(60));
     assert!(s.rate_limit.enabled);
     assert_eq!(
         s.rate_limit.auth,

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use plinth_api::BillingStorageQuota;
 use plinth_billing::payment::WebhookVerifier;
-use plinth_billing::{BillingService, FeatureValue, Invoicing, Payments, STORAGE_BYTES};
+use plinth_billing::{
+    BillingService, FeatureValue, Invoicing, Payments, STORAGE_BYTES, SubscriptionInvoicer,
+};
 use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox};
@@ -122,6 +124,14 @@ impl Services {
             Arc::clone(&clock),
         )
         .with_subscriptions(database.subscriptions())
+        // Every paid period (subscribe, trial end, renewal) gets its finalised invoice in the
+        // transaction that starts the period.
+        .with_invoicer(Arc::new(SubscriptionInvoicer::new(
+            database.invoices(),
+            database.customers(),
+            database.subscriptions(),
+            Arc::clone(&audit),
+        )))
         .with_invoicing(Invoicing {
             invoices: database.invoices(),
             customers: database.customers(),

@@ -20,6 +20,7 @@ mod outage;
 mod process;
 mod queries;
 mod recovery;
+mod renewals;
 mod revocation;
 mod roles;
 mod service;

@@ -207,15 +207,15 @@ async fn a_signed_invoice_paid_event_pays_once_and_refused_ones_change_nothing()
         outcome(deliver(&app, &unknown, Some(&sig)).await).await,
         "ignored"
     );
-    let sub = event("evt_e2e_sub", "customer.subscription.updated", &id);
-    let sig = signer(SECRET).sign(now(), sub.as_bytes());
+    let other = event("evt_e2e_other", "customer.created", &id);
+    let sig = signer(SECRET).sign(now(), other.as_bytes());
     assert_eq!(
-        outcome(deliver(&app, &sub, Some(&sig)).await).await,
+        outcome(deliver(&app, &other, Some(&sig)).await).await,
         "unhandled"
     );
     assert_eq!(
         inbox
-            .entry("evt_e2e_sub")
+            .entry("evt_e2e_other")
             .await
             .unwrap()
             .unwrap()
@@ -339,15 +339,136 @@ async fn billing_run_jobs_makes_invoices_past_the_grace_uncollectible_once() {
         String::from_utf8_lossy(&first.stderr)
     );
     let report: Value = serde_json::from_slice(&first.stdout).unwrap();
-    assert_eq!(report, json!({ "uncollectible": 1 }));
+    let report_with = |uncollectible: u64| {
+        json!({
+            "renewed": 0, "canceled": 0, "invoiced": 0, "renewals_failed": 0,
+            "past_due": 0, "unpaid": 0, "uncollectible": uncollectible
+        })
+    };
+    assert_eq!(report, report_with(1));
     assert_eq!(status_of(&app, &admin, &ids[0]).await, "uncollectible");
     assert_eq!(status_of(&app, &admin, &ids[1]).await, "open");
     let second = run();
     assert!(second.status.success());
     let report: Value = serde_json::from_slice(&second.stdout).unwrap();
-    assert_eq!(report, json!({ "uncollectible": 0 }), "idempotent");
+    assert_eq!(report, report_with(0), "idempotent");
     assert_eq!(
         audit_count(&app, &admin, "billing.invoice_uncollectible", &ids[0]).await,
         1
     );
+}
+
+/// A live EUR subscription of a new user over HTTP: (token, subscription id).
+async fn subscriber(app: &TestApp) -> (String, String) {
+    let now =
+        chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros()).unwrap();
+    let plan = plinth_billing::Plan {
+        id: plinth_billing::PlanId::new(),
+        code: format!("e2e-{}", uuid::Uuid::now_v7().simple()),
+        name: "Team".into(),
+        active: true,
+        price: plinth_kernel::Money::new(1_200, plinth_kernel::Currency::parse("EUR").unwrap()),
+        interval: plinth_billing::Interval::Month,
+        trial_days: 0,
+        features: std::collections::BTreeMap::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    let uow = app.database.unit_of_work();
+    let mut tx = uow.begin().await.unwrap();
+    app.database
+        .billing()
+        .insert_plan(tx.as_mut(), &plan)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (_, pair) = app.register_user().await;
+    let token = pair["access_token"].as_str().unwrap().to_owned();
+    let res = app
+        .post_json(
+            "/api/v1/billing/subscription",
+            &json!({ "plan_id": plan.id }),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (token, id)
+}
+
+fn subscription_event(event_id: &str, kind: &str, subscription: &str, status: &str) -> String {
+    json!({
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "data": { "object": { "id": "sub_123", "object": "subscription", "status": status,
+            "metadata": { "plinth_subscription_id": subscription } } }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn stripe_subscription_events_sync_the_status_once() {
+    let app = app_with_secret().await;
+    let admin = super_admin(&app).await;
+    let (token, sub) = subscriber(&app).await;
+    let send = |body: String| {
+        let app = &app;
+        async move {
+            let sig = signer(SECRET).sign(now(), body.as_bytes());
+            outcome(deliver(app, &body, Some(&sig)).await).await
+        }
+    };
+    let status = |app: &TestApp| {
+        let req = app
+            .client
+            .get(app.url("/api/v1/billing/subscription"))
+            .bearer_auth(token.clone());
+        async move { req.send().await.unwrap() }
+    };
+
+    let updated = subscription_event(
+        "evt_e2e_sub_1",
+        "customer.subscription.updated",
+        &sub,
+        "past_due",
+    );
+    assert_eq!(send(updated.clone()).await, "applied");
+    let res = status(&app).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "past_due");
+    assert_eq!(send(updated).await, "duplicate");
+
+    let deleted = subscription_event(
+        "evt_e2e_sub_2",
+        "customer.subscription.deleted",
+        &sub,
+        "canceled",
+    );
+    assert_eq!(send(deleted).await, "applied");
+    assert_eq!(status(&app).await.status(), StatusCode::NOT_FOUND);
+    let revive = subscription_event(
+        "evt_e2e_sub_3",
+        "customer.subscription.updated",
+        &sub,
+        "active",
+    );
+    assert_eq!(send(revive).await, "already_settled");
+    assert_eq!(status(&app).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        audit_count(&app, &admin, "billing.subscription_changed", &sub).await,
+        3,
+        "subscribed, then two syncs"
+    );
+    let entry = app
+        .database
+        .payment_events()
+        .entry("evt_e2e_sub_2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.outcome.as_deref(), Some("applied"));
 }

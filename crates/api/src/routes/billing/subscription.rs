@@ -119,7 +119,7 @@ pub(crate) async fn cancel_subscription(
     summary = "Get my entitlements",
     description = "The features and limits the caller may use now: the configured defaults (such as \
         `storage_bytes` from `DEFAULT_STORAGE_BYTES`), overridden by the features of the plan of a \
-        `trialing` or `active` subscription. A `past_due`, `unpaid` or ended subscription grants only the defaults.",
+        `trialing`, `active` or `past_due` subscription (`past_due` is the grace while an overdue         invoice can still be paid). An `unpaid` or ended subscription grants only the defaults.",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Feature key → on/off or integer limit.", body = EntitlementsBody),

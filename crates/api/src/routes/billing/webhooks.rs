@@ -18,9 +18,12 @@ const STRIPE_SIGNATURE: &str = "Stripe-Signature";
 pub(crate) struct WebhookAckBody {
     /// Always `true`: the event is recorded (or was already).
     pub received: bool,
-    /// `applied` (an open invoice became paid), `already_settled` (the invoice was not open),
-    /// `ignored` (a payment naming no invoice of ours), `unhandled` (a type Plinth does not
-    /// act on), or `duplicate` (this event id was received before; nothing was done again).
+    /// `applied` (an open invoice became paid, or a subscription took Stripe's status),
+    /// `already_settled` (the invoice was not open, or the subscription already had that
+    /// status or had ended), `ignored` (a payment naming no invoice of ours, or a subscription
+    /// event naming no subscription of ours or a status Plinth does not map), `unhandled` (a
+    /// type Plinth does not act on), or `duplicate` (this event id was received before;
+    /// nothing was done again).
     pub outcome: String,
 }
 
@@ -34,7 +37,11 @@ pub(crate) struct WebhookAckBody {
         any `v1` may match, and `t` must be within 300 s of now. Each event id is recorded once; \
         a redelivered event answers 200 with `outcome: duplicate` and changes nothing. \
         `invoice.paid` and `payment_intent.succeeded` whose `data.object.metadata.plinth_invoice_id` \
-        names an open invoice mark it paid (audited `billing.invoice_paid`, method `stripe`). Other \
+        names an open invoice mark it paid (audited `billing.invoice_paid`, method `stripe`). \
+        `customer.subscription.updated` / `customer.subscription.deleted` whose \
+        `data.object.metadata.plinth_subscription_id` names a live subscription set its status \
+        (`deleted` → `canceled`; `updated` → Stripe's `data.object.status` when it is `active`, \
+        `past_due`, `unpaid`, `canceled` or `trialing`), audited `billing.subscription_changed`. Other \
         events are recorded and acknowledged. Without `STRIPE_WEBHOOK_SECRET` the route answers 503.",
     params(
         ("Stripe-Signature" = String, Header,

@@ -223,8 +223,11 @@ async fn events_naming_no_invoice_or_other_types_are_recorded_only() {
     assert_eq!(receive(&f, &unknown).await.unwrap(), EventOutcome::Ignored);
     let garbage = event("evt_b", "invoice.paid", "not-a-uuid");
     assert_eq!(receive(&f, &garbage).await.unwrap(), EventOutcome::Ignored);
-    let sub = event("evt_c", "customer.subscription.updated", &id.to_string());
-    assert_eq!(receive(&f, &sub).await.unwrap(), EventOutcome::Unhandled);
+    let other = event("evt_c", "customer.created", &id.to_string());
+    assert_eq!(receive(&f, &other).await.unwrap(), EventOutcome::Unhandled);
+    // A subscription event naming no subscription of ours (only an invoice) is ignored.
+    let sub = event("evt_d", "customer.subscription.updated", &id.to_string());
+    assert_eq!(receive(&f, &sub).await.unwrap(), EventOutcome::Ignored);
     assert_eq!(
         f.inbox
             .entry("evt_c")
@@ -240,7 +243,7 @@ async fn events_naming_no_invoice_or_other_types_are_recorded_only() {
         InvoiceStatus::Open
     );
     assert_eq!(count(&f.audit, AuditAction::InvoicePaid).await, 0);
-    assert_eq!(count(&f.audit, AuditAction::WebhookReceived).await, 3);
+    assert_eq!(count(&f.audit, AuditAction::WebhookReceived).await, 4);
 }
 
 #[tokio::test]

@@ -351,4 +351,19 @@ impl CustomerDirectory for SeaCustomerDirectory {
                 name: u.name,
             }))
     }
+
+    async fn customer_in(
+        &self,
+        tx: &mut dyn Transaction,
+        user: UserId,
+    ) -> Result<Option<CustomerSnapshot>, RepoError> {
+        Ok(users::Entity::find_by_id(user.as_uuid())
+            .one(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?
+            .map(|u| CustomerSnapshot {
+                email: u.email,
+                name: u.name,
+            }))
+    }
 }

@@ -6,8 +6,8 @@
 //! `IMMEDIATE` transaction already holds the database's write lock.
 
 use plinth_billing::{
-    Interval, PendingItem, PendingItemId, PlanId, PlanPrice, Subscription, SubscriptionId,
-    SubscriptionRepository, SubscriptionStatus,
+    Interval, InvoiceId, PendingItem, PendingItemId, PlanId, PlanPrice, Subscription,
+    SubscriptionId, SubscriptionRepository, SubscriptionStatus,
 };
 use plinth_kernel::{Currency, Money, RepoError, Timestamp, Transaction, UserId};
 use sea_orm::sea_query::Expr;
@@ -20,6 +20,8 @@ use crate::entities::{billing_pending_items, plan_prices, subscription_renewals,
 use crate::error::repo_err;
 use crate::repos::corrupt;
 use crate::uow::db_tx;
+
+mod period_invoices;
 
 /// The [`SubscriptionRepository`] on SQL.
 #[derive(Clone)]
@@ -230,10 +232,21 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
         let ids: Vec<uuid::Uuid> = subscriptions::Entity::find()
             .select_only()
             .column(subscriptions::Column::Id)
-            .filter(subscriptions::Column::Status.is_in([
-                SubscriptionStatus::Trialing.as_str(),
-                SubscriptionStatus::Active.as_str(),
-            ]))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(subscriptions::Column::Status.is_in([
+                        SubscriptionStatus::Trialing.as_str(),
+                        SubscriptionStatus::Active.as_str(),
+                    ]))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(subscriptions::Column::Status.is_in([
+                                SubscriptionStatus::PastDue.as_str(),
+                                SubscriptionStatus::Unpaid.as_str(),
+                            ]))
+                            .add(subscriptions::Column::CancelAtPeriodEnd.eq(true)),
+                    ),
+            )
             .filter(subscriptions::Column::CurrentPeriodEnd.lte(now))
             .order_by_asc(subscriptions::Column::CurrentPeriodEnd)
             .order_by_asc(subscriptions::Column::Id)
@@ -366,6 +379,41 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
                 })
             })
             .collect()
+    }
+
+    async fn claim_period_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+        period_start: Timestamp,
+        invoice: InvoiceId,
+    ) -> Result<bool, RepoError> {
+        period_invoices::claim(db_tx(tx)?, subscription, period_start, invoice).await
+    }
+
+    async fn subscription_of_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: InvoiceId,
+    ) -> Result<Option<SubscriptionId>, RepoError> {
+        period_invoices::subscription_of(db_tx(tx)?, invoice).await
+    }
+
+    async fn has_overdue_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<bool, RepoError> {
+        period_invoices::has_overdue(db_tx(tx)?, subscription, now).await
+    }
+
+    async fn overdue_subscriptions(
+        &self,
+        now: Timestamp,
+        limit: u64,
+    ) -> Result<Vec<SubscriptionId>, RepoError> {
+        period_invoices::overdue_subscriptions(&self.conn, now, limit).await
     }
 
     async fn mark_items_invoiced(

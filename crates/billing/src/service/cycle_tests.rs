@@ -1,0 +1,480 @@
+//! The billing cycle with the real [`SubscriptionInvoicer`] over the in-memory adapters:
+//! periods become finalised invoices, overdue invoices move the subscription, payments bring
+//! it back, and Stripe's subscription events set its status.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use plinth_audit::testing::MemoryAuditLog;
+use plinth_audit::{AuditAction, AuditEvent, AuditFilter, AuditLog as _};
+use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
+use plinth_kernel::{Currency, Money, PageRequest, RequestMeta, Timestamp, UserId};
+
+use super::*;
+use crate::payment::{EventOutcome, WebhookVerifier};
+use crate::subscription::{SubscriptionInvoicer, SubscriptionStatus};
+use crate::testing::{
+    FakeWebhookVerifier, MemoryBillingRepository, MemoryCustomerDirectory, MemoryInvoiceRepository,
+    MemoryPaymentEventInbox, MemorySubscriptionRepository, TextInvoiceRenderer,
+};
+use crate::{FeatureValue, Interval, InvoiceRecord, InvoiceStatus, Payments};
+
+struct Cycle {
+    service: BillingService,
+    subs: MemorySubscriptionRepository,
+    audit: MemoryAuditLog,
+    clock: ManualClock,
+    customers: MemoryCustomerDirectory,
+}
+
+fn at(s: &str) -> Timestamp {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+fn cycle() -> Cycle {
+    let invoices = MemoryInvoiceRepository::new();
+    let subs = MemorySubscriptionRepository::new().with_invoices(invoices.clone());
+    let audit = MemoryAuditLog::new();
+    let customers = MemoryCustomerDirectory::new();
+    let clock = ManualClock::new(at("2026-04-01T00:00:00Z"));
+    let invoicer = SubscriptionInvoicer::new(
+        Arc::new(invoices.clone()),
+        Arc::new(customers.clone()),
+        Arc::new(subs.clone()),
+        Arc::new(audit.clone()),
+    );
+    let service = BillingService::new(
+        Arc::new(MemoryBillingRepository::new()),
+        Arc::new(audit.clone()),
+        Arc::new(MemoryUnitOfWork::new()),
+        Arc::new(clock.clone()),
+    )
+    .with_subscriptions(Arc::new(subs.clone()))
+    .with_invoicing(Invoicing {
+        invoices: Arc::new(invoices),
+        customers: Arc::new(customers.clone()),
+        renderer: Arc::new(TextInvoiceRenderer),
+    })
+    .with_invoicer(Arc::new(invoicer))
+    .with_payments(Payments {
+        inbox: Arc::new(MemoryPaymentEventInbox::new()),
+        verifier: Some(Arc::new(FakeWebhookVerifier) as Arc<dyn WebhookVerifier>),
+    })
+    .with_default_features(BTreeMap::from([(
+        "storage_bytes".to_owned(),
+        FeatureValue::Limit(1_000),
+    )]));
+    Cycle {
+        service,
+        subs,
+        audit,
+        clock,
+        customers,
+    }
+}
+
+impl Cycle {
+    async fn plan(&self, code: &str, amount: i64, trial_days: u32) -> Plan {
+        self.service
+            .create_plan(
+                UserId::new(),
+                crate::NewPlan {
+                    code: code.into(),
+                    name: code.to_uppercase(),
+                    active: true,
+                    price: Money::new(amount, Currency::parse("USD").unwrap()),
+                    interval: Interval::Month,
+                    trial_days,
+                    features: BTreeMap::from([(
+                        "storage_bytes".to_owned(),
+                        FeatureValue::Limit(amount * 10),
+                    )]),
+                },
+                &RequestMeta::default(),
+            )
+            .await
+            .unwrap()
+    }
+
+    fn customer(&self) -> UserId {
+        let user = UserId::new();
+        self.customers
+            .insert(user, "ada@example.com", "Ada Lovelace");
+        user
+    }
+
+    async fn subscribe(&self, user: UserId, plan: &Plan) {
+        self.service
+            .subscribe(user, plan.id, &RequestMeta::default())
+            .await
+            .unwrap();
+    }
+
+    /// The customer's invoices, oldest first.
+    async fn invoices(&self, user: UserId) -> Vec<InvoiceRecord> {
+        let mut page = self
+            .service
+            .customer_invoices(user, PageRequest::default())
+            .await
+            .unwrap()
+            .items;
+        page.reverse();
+        page
+    }
+
+    async fn status(&self, user: UserId) -> SubscriptionStatus {
+        self.service.subscription(user).await.unwrap().status
+    }
+
+    async fn audit(&self, action: AuditAction) -> Vec<AuditEvent> {
+        let filter = AuditFilter {
+            action: Some(action),
+            ..AuditFilter::default()
+        };
+        self.audit
+            .list(&filter, PageRequest::default())
+            .await
+            .unwrap()
+            .items
+    }
+
+    async fn changes(&self) -> Vec<String> {
+        let mut changes: Vec<String> = self
+            .audit(AuditAction::SubscriptionChanged)
+            .await
+            .into_iter()
+            .map(|e| e.details["change"].as_str().unwrap().to_owned())
+            .collect();
+        changes.reverse();
+        changes
+    }
+}
+
+#[tokio::test]
+async fn subscribing_issues_the_first_periods_invoice_finalised_numbered_and_audited() {
+    let f = cycle();
+    let basic = f.plan("basic", 1_000, 0).await;
+    let user = f.customer();
+    f.subscribe(user, &basic).await;
+    let invoices = f.invoices(user).await;
+    assert_eq!(invoices.len(), 1);
+    let inv = &invoices[0];
+    assert_eq!(inv.status(), InvoiceStatus::Open);
+    assert_eq!(inv.invoice.number().unwrap().to_string(), "INV-2026-000001");
+    assert_eq!(inv.invoice.totals().total, 1_000);
+    assert_eq!(
+        inv.invoice.lines()[0].description,
+        "BASIC, 2026-04-01 – 2026-05-01"
+    );
+    assert_eq!(inv.customer.as_ref().unwrap().email, "ada@example.com");
+    assert_eq!(inv.issued_at, Some(at("2026-04-01T00:00:00Z")));
+    assert_eq!(inv.due_at, Some(at("2026-05-01T00:00:00Z")), "30 days");
+    let finalized = f.audit(AuditAction::InvoiceFinalized).await;
+    assert_eq!(finalized.len(), 1);
+    assert_eq!(
+        finalized[0].target_id.as_deref(),
+        Some(&*inv.id.to_string())
+    );
+    assert_eq!(finalized[0].details["reason"], "subscribed");
+    assert_eq!(finalized[0].details["total"], 1_000);
+}
+
+#[tokio::test]
+async fn a_renewal_invoices_the_period_with_the_upgrade_proration_once() {
+    let f = cycle();
+    let basic = f.plan("basic", 1_000, 0).await;
+    let pro = f.plan("pro", 3_001, 0).await;
+    let user = f.customer();
+    f.subscribe(user, &basic).await;
+    f.clock.set(at("2026-04-11T00:00:00Z"));
+    f.subscribe(user, &pro).await; // 2 001 × 20/30 = 1 334 for the next invoice
+    assert_eq!(
+        f.invoices(user).await.len(),
+        1,
+        "an upgrade invoices nothing now"
+    );
+
+    let report = f
+        .service
+        .run_jobs(at("2026-05-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!((report.renewed, report.invoiced), (1, 1), "{report:?}");
+    let invoices = f.invoices(user).await;
+    assert_eq!(invoices.len(), 2);
+    let renewal = &invoices[1];
+    assert_eq!(
+        renewal.invoice.number().unwrap().to_string(),
+        "INV-2026-000002"
+    );
+    let lines: Vec<(&str, i64)> = renewal
+        .invoice
+        .lines()
+        .iter()
+        .map(|l| (l.description.as_str(), l.amount))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("PRO, 2026-05-01 – 2026-06-01", 3_001),
+            ("Upgrade to PRO until 2026-05-01, prorated", 1_334),
+        ]
+    );
+    assert_eq!(renewal.invoice.totals().total, 4_335);
+    assert_eq!(renewal.issued_at, Some(at("2026-05-01T00:00:00Z")));
+    assert!(f.subs.items_of(user)[0].invoiced_at.is_some());
+
+    let again = f
+        .service
+        .run_jobs(at("2026-05-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(again, JobReport::default(), "a second run adds nothing");
+    assert_eq!(f.invoices(user).await.len(), 2);
+    assert_eq!(f.audit(AuditAction::InvoiceFinalized).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_trial_is_invoiced_when_it_ends_and_a_free_plan_never() {
+    let f = cycle();
+    let pro = f.plan("pro", 3_000, 14).await;
+    let free = f.plan("free", 0, 0).await;
+    let (trial, gratis) = (f.customer(), f.customer());
+    f.subscribe(trial, &pro).await;
+    f.subscribe(gratis, &free).await;
+    assert!(f.invoices(trial).await.is_empty());
+    let report = f
+        .service
+        .run_jobs(at("2026-04-20T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!((report.renewed, report.invoiced), (1, 1), "{report:?}");
+    let invoices = f.invoices(trial).await;
+    assert_eq!(invoices.len(), 1);
+    assert_eq!(invoices[0].invoice.totals().total, 3_000);
+    assert_eq!(
+        invoices[0].invoice.lines()[0].description,
+        "PRO, 2026-04-15 – 2026-05-15"
+    );
+    let report = f
+        .service
+        .run_jobs(at("2026-05-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!((report.renewed, report.invoiced), (1, 0), "{report:?}");
+    assert!(f.invoices(gratis).await.is_empty(), "nothing to bill");
+    assert_eq!(f.status(gratis).await, SubscriptionStatus::Active);
+}
+
+#[tokio::test]
+async fn an_overdue_invoice_makes_it_past_due_and_paying_brings_it_back() {
+    let f = cycle();
+    let basic = f.plan("basic", 1_000, 0).await;
+    let user = f.customer();
+    f.subscribe(user, &basic).await;
+    let first = f.invoices(user).await[0].id;
+
+    // Due 2026-05-01 00:00: overdue a second later. Overdue subscriptions are not renewed.
+    let late = at("2026-05-01T00:00:01Z");
+    let report = f.service.run_jobs(late).await.unwrap();
+    assert_eq!((report.past_due, report.renewed), (1, 0), "{report:?}");
+    assert_eq!(f.status(user).await, SubscriptionStatus::PastDue);
+    assert_eq!(
+        f.service.storage_limit(user).await.unwrap(),
+        Some(10_000),
+        "past_due keeps the plan's features during the grace"
+    );
+    assert_eq!(
+        f.service.run_jobs(late).await.unwrap(),
+        JobReport::default()
+    );
+
+    f.clock.set(at("2026-05-03T00:00:00Z"));
+    f.service
+        .mark_invoice_paid(UserId::new(), first, &RequestMeta::default())
+        .await
+        .unwrap();
+    assert_eq!(f.status(user).await, SubscriptionStatus::Active);
+    let reactivated = f.audit(AuditAction::SubscriptionChanged).await.remove(0);
+    assert_eq!(reactivated.details["change"], "reactivated");
+    assert_eq!(reactivated.details["from_status"], "past_due");
+    assert_eq!(reactivated.details["invoice_id"], first.to_string());
+
+    // Now renewed, catching up the period it missed.
+    let report = f
+        .service
+        .run_jobs(at("2026-05-03T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!((report.renewed, report.invoiced), (1, 1), "{report:?}");
+    assert_eq!(
+        f.changes().await,
+        ["subscribed", "past_due", "reactivated", "renewed"]
+    );
+}
+
+#[tokio::test]
+async fn paying_one_of_two_overdue_invoices_keeps_it_past_due() {
+    let mut f = cycle();
+    f.service = f
+        .service
+        .with_uncollectible_after(chrono::Duration::days(90));
+    let basic = f.plan("basic", 1_000, 0).await;
+    let user = f.customer();
+    f.subscribe(user, &basic).await;
+    // Renewed on time (first invoice not overdue yet), then both invoices go overdue.
+    f.service
+        .run_jobs(at("2026-05-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let ids: Vec<_> = f.invoices(user).await.iter().map(|i| i.id).collect();
+    assert_eq!(ids.len(), 2);
+    let late = at("2026-05-31T00:00:01Z");
+    let report = f.service.run_jobs(late).await.unwrap();
+    assert_eq!((report.past_due, report.renewed), (1, 0), "{report:?}");
+    f.clock.set(late);
+    f.service
+        .mark_invoice_paid(UserId::new(), ids[0], &RequestMeta::default())
+        .await
+        .unwrap();
+    assert_eq!(f.status(user).await, SubscriptionStatus::PastDue);
+    f.service
+        .void_invoice(UserId::new(), ids[1], &RequestMeta::default())
+        .await
+        .unwrap();
+    assert_eq!(f.status(user).await, SubscriptionStatus::Active);
+}
+
+#[tokio::test]
+async fn a_written_off_invoice_makes_it_unpaid_until_a_cancellation_ends_it() {
+    let f = cycle();
+    let basic = f.plan("basic", 1_000, 0).await;
+    let user = f.customer();
+    f.subscribe(user, &basic).await;
+    // Past due on 2026-05-01, written off 30 days later.
+    f.service
+        .run_jobs(at("2026-05-02T00:00:00Z"))
+        .await
+        .unwrap();
+    let report = f
+        .service
+        .run_jobs(at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!((report.uncollectible, report.unpaid), (1, 1), "{report:?}");
+    assert_eq!(f.status(user).await, SubscriptionStatus::Unpaid);
+    assert_eq!(
+        f.service.storage_limit(user).await.unwrap(),
+        Some(1_000),
+        "unpaid falls back to the defaults"
+    );
+    assert_eq!(
+        f.service
+            .run_jobs(at("2026-06-01T00:00:00Z"))
+            .await
+            .unwrap(),
+        JobReport::default()
+    );
+    assert_eq!(f.invoices(user).await.len(), 1, "unpaid is not renewed");
+
+    // A cancellation ends it at the (long past) period end, and the user may start again.
+    f.service
+        .cancel_subscription(user, &RequestMeta::default())
+        .await
+        .unwrap();
+    let report = f
+        .service
+        .run_jobs(at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(report.canceled, 1);
+    assert!(f.service.subscription(user).await.is_err());
+    f.subscribe(user, &basic).await;
+    assert_eq!(
+        f.changes().await,
+        [
+            "subscribed",
+            "past_due",
+            "unpaid",
+            "cancel_scheduled",
+            "canceled",
+            "subscribed"
+        ]
+    );
+}
+
+fn subscription_event(id: &str, kind: &str, sub: &str, status: &str) -> Vec<u8> {
+    serde_json::json!({
+        "id": id, "type": kind,
+        "data": { "object": { "id": "sub_1", "status": status,
+            "metadata": { "plinth_subscription_id": sub } } }
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn stripe_subscription_events_set_the_status_once() {
+    let f = cycle();
+    let basic = f.plan("basic", 1_000, 0).await;
+    let user = f.customer();
+    f.subscribe(user, &basic).await;
+    let sub = f.service.subscription(user).await.unwrap().id.to_string();
+    let receive = |body: Vec<u8>| {
+        let service = f.service.clone();
+        async move {
+            service
+                .receive_stripe_event(
+                    Some(FakeWebhookVerifier::VALID),
+                    &body,
+                    &RequestMeta::default(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let updated = "customer.subscription.updated";
+    let past_due = subscription_event("evt_1", updated, &sub, "past_due");
+    assert_eq!(receive(past_due.clone()).await, EventOutcome::Applied);
+    assert_eq!(f.status(user).await, SubscriptionStatus::PastDue);
+    assert_eq!(receive(past_due).await, EventOutcome::Duplicate);
+    let again = subscription_event("evt_2", updated, &sub, "past_due");
+    assert_eq!(receive(again).await, EventOutcome::AlreadySettled);
+    let odd = subscription_event("evt_3", updated, &sub, "incomplete");
+    assert_eq!(receive(odd).await, EventOutcome::Ignored);
+    let stranger = subscription_event("evt_4", updated, &UserId::new().to_string(), "active");
+    assert_eq!(receive(stranger).await, EventOutcome::Ignored);
+    assert_eq!(f.status(user).await, SubscriptionStatus::PastDue);
+    let active = subscription_event("evt_5", updated, &sub, "active");
+    assert_eq!(receive(active).await, EventOutcome::Applied);
+    assert_eq!(f.status(user).await, SubscriptionStatus::Active);
+
+    let deleted = subscription_event("evt_6", "customer.subscription.deleted", &sub, "canceled");
+    assert_eq!(receive(deleted).await, EventOutcome::Applied);
+    assert!(
+        f.service.subscription(user).await.is_err(),
+        "no live subscription"
+    );
+    let ended = f.subs.all_of(user).remove(0);
+    assert_eq!(ended.status, SubscriptionStatus::Canceled);
+    assert_eq!(ended.canceled_at, Some(at("2026-04-01T00:00:00Z")));
+    let revive = subscription_event("evt_7", updated, &sub, "active");
+    assert_eq!(receive(revive).await, EventOutcome::AlreadySettled);
+    assert!(
+        f.service.subscription(user).await.is_err(),
+        "ended stays ended"
+    );
+
+    let synced = f.audit(AuditAction::SubscriptionChanged).await;
+    let synced: Vec<&AuditEvent> = synced
+        .iter()
+        .filter(|e| e.details["change"] == "stripe_synced")
+        .collect();
+    assert_eq!(synced.len(), 3);
+    assert_eq!(synced[0].details["status"], "canceled");
+    assert_eq!(synced[0].details["stripe_event_id"], "evt_6");
+    assert_eq!(synced[0].actor_id, None);
+    let received = f.audit(AuditAction::WebhookReceived).await;
+    assert_eq!(received.len(), 7, "every delivery but the duplicate");
+    assert_eq!(received[0].details["subscription_id"], sub);
+}

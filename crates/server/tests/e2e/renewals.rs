@@ -1,0 +1,133 @@
+//! Renewal invoices through the real stack and the real binary (SQLite, or PostgreSQL when
+//! `TEST_DATABASE_URL` is set): `plinth billing run-jobs` renews a due subscription and the
+//! subscriber sees the period's finalised invoice; a second run adds nothing.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::Months;
+use plinth_billing::{Interval, Plan, PlanId};
+use plinth_kernel::{Currency, Money, UserId};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app_with};
+
+async fn store_plan(app: &TestApp) -> PlanId {
+    let now =
+        chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros()).unwrap();
+    let plan = Plan {
+        id: PlanId::new(),
+        code: format!("e2e-{}", uuid::Uuid::now_v7().simple()),
+        name: "Team".into(),
+        active: true,
+        price: Money::new(1_200, Currency::parse("EUR").unwrap()),
+        interval: Interval::Month,
+        trial_days: 0,
+        features: BTreeMap::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    let uow = app.database.unit_of_work();
+    let mut tx = uow.begin().await.unwrap();
+    app.database
+        .billing()
+        .insert_plan(tx.as_mut(), &plan)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    plan.id
+}
+
+/// Moves the user's subscription a month back, so that its period has just ended.
+async fn age_subscription(app: &TestApp, user: UserId) {
+    let repo = app.database.subscriptions();
+    let uow = app.database.unit_of_work();
+    let mut tx = uow.begin().await.unwrap();
+    let mut sub = repo
+        .lock_live_subscription(tx.as_mut(), user)
+        .await
+        .unwrap()
+        .unwrap();
+    let end = chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros())
+        .unwrap()
+        - chrono::Duration::minutes(1);
+    let start = end.checked_sub_months(Months::new(1)).unwrap();
+    sub.current_period_start = start;
+    sub.current_period_end = end;
+    sub.billing_anchor = start;
+    repo.update_subscription(tx.as_mut(), &sub).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn billing_run_jobs_renews_a_due_subscription_and_invoices_it_once() {
+    // The server's own job loop stays off, so only the command renews.
+    let app = spawn_app_with(|s| s.billing.jobs_interval = Duration::ZERO).await;
+    let plan = store_plan(&app).await;
+    let (email, pair) = app.register_user().await;
+    let token = pair["access_token"].as_str().unwrap();
+    let user: UserId = pair["user"]["id"].as_str().unwrap().parse().unwrap();
+    let res = app
+        .post_json(
+            "/api/v1/billing/subscription",
+            &json!({ "plan_id": plan }),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let invoices = |app: &TestApp| {
+        let app_client = app.client.clone();
+        let url = app.url("/api/v1/billing/invoices");
+        let token = token.to_owned();
+        async move {
+            let res = app_client.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .clone()
+        }
+    };
+    let first = invoices(&app).await;
+    assert_eq!(first.len(), 1, "the first month is invoiced at once");
+    assert_eq!(first[0]["total"], 1_200);
+    assert_eq!(first[0]["customer"]["email"], email.as_str());
+
+    age_subscription(&app, user).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let out = crate::helpers::plinth(dir.path())
+            .args(["billing", "run-jobs"])
+            .env("DATABASE_URL", &app.database_url)
+            .env(
+                "STORAGE_URL",
+                format!("file://{}", app.storage_dir.display()),
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let report = run();
+    assert_eq!(report["renewed"], 1, "{report}");
+    assert_eq!(report["invoiced"], 1, "{report}");
+    let after = invoices(&app).await;
+    assert_eq!(after.len(), 2);
+    let renewal = &after[0];
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(renewal["number"], format!("INV-{year}-000002"));
+    assert_eq!(renewal["status"], "open");
+    assert_eq!(renewal["total"], 1_200);
+    assert_eq!(renewal["currency"], "EUR");
+
+    let again = run();
+    assert_eq!(again["renewed"], 0, "{again}");
+    assert_eq!(again["invoiced"], 0, "{again}");
+    assert_eq!(invoices(&app).await.len(), 2, "a second run adds nothing");
+}
