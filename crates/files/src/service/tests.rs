@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::*;
 use crate::testing::{MemoryBlobStore, MemoryFileRepository};
 
+mod avatars;
 mod reconcile;
 mod types;
 mod versions;
