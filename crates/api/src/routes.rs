@@ -15,6 +15,7 @@ use allowed::allow_header;
 mod admin;
 mod allowed;
 mod auth;
+mod avatars;
 mod billing;
 mod files;
 mod me;
@@ -34,6 +35,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
                 .service(service::openapi_document)
                 .service(scope("/auth").configure(auth::configure))
                 .service(scope("/me").configure(me::configure))
+                .service(scope("/avatars").configure(avatars::configure))
                 .service(scope("/files").configure(files::configure))
                 .service(scope("/billing").configure(billing::configure))
                 .service(scope("/admin").configure(admin::configure)),

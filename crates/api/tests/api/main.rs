@@ -5,6 +5,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod avatar;
 mod edge;
 mod files;
 mod helpers;

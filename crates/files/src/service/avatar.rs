@@ -94,8 +94,10 @@ impl FileService {
     /// avatar limit (the rest is not read and nothing is kept), [`FileError::Blob`] when the
     /// body or the store fails (nothing is kept).
     #[tracing::instrument(skip_all)]
-    pub async fn store_avatar(&self, mut body: ByteStream) -> Result<StoredAvatar, FileError> {
+    pub async fn store_avatar(&self, body: ByteStream) -> Result<StoredAvatar, FileError> {
         let limit = self.max_avatar_bytes;
+        // Fused: a short body ends while its head is read, and must not be polled again.
+        let mut body = body.fuse();
         let mut prefix: Vec<Bytes> = Vec::new();
         let mut read: usize = 0;
         while read < SNIFF_BYTES {
