@@ -33,7 +33,8 @@ pub enum FileError {
     /// its name or declared type); nothing was kept.
     #[error("an avatar must be a PNG, JPEG, GIF or WebP image; the content is {detected}")]
     NotAnImage {
-        /// The MIME type the content was detected as (or `empty`).
+        /// What the content was detected as: a MIME type, `empty`, or an image type whose
+        /// signature is incomplete.
         detected: String,
     },
     /// Storing the upload would take the owner past their storage quota; nothing was kept.

@@ -56,13 +56,36 @@ pub fn avatar_content_type(name: &str) -> Option<&'static str> {
         .map(|(mime, _)| *mime)
 }
 
+/// Whether `head` starts with the whole signature of the image type `mime`. `infer` is
+/// lenient for some (three bytes `GIF` make a GIF to it, so `GIF? no, text` would pass); an
+/// avatar must carry the format's full magic.
+fn has_full_signature(mime: &str, head: &[u8]) -> bool {
+    match mime {
+        "image/png" => head.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg" => head.starts_with(b"\xff\xd8\xff"),
+        "image/gif" => head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a"),
+        "image/webp" => {
+            head.starts_with(b"RIFF")
+                && head.get(8..12) == Some(b"WEBP")
+                && head.get(12..15) == Some(b"VP8")
+        }
+        _ => false,
+    }
+}
+
 /// The allowed image type of content starting with `head`, or what it was detected as.
 fn image_type(head: &[u8]) -> Result<(&'static str, &'static str), FileError> {
     let detected = infer::get(head).map(|kind| kind.mime_type());
-    if let Some(found) = detected.and_then(|mime| AVATAR_TYPES.iter().find(|(m, _)| *m == mime)) {
+    if let Some(found) = detected
+        .and_then(|mime| AVATAR_TYPES.iter().find(|(m, _)| *m == mime))
+        .filter(|(mime, _)| has_full_signature(mime, head))
+    {
         return Ok(*found);
     }
     let detected = match detected {
+        Some(mime) if AVATAR_TYPES.iter().any(|(m, _)| *m == mime) => {
+            format!("not {mime}: its signature is incomplete")
+        }
         Some(mime) => mime.to_owned(),
         None if head.is_empty() => "empty".to_owned(),
         None if std::str::from_utf8(head).is_ok() => "text/plain".to_owned(),
@@ -244,5 +267,18 @@ mod tests {
         );
         assert_eq!(named(b""), "empty");
         assert_eq!(named(b"\x01\x02\xff"), "application/octet-stream");
+        // Lenient `infer` signatures are not enough.
+        assert_eq!(
+            named(b"GIF? no, just text"),
+            "not image/gif: its signature is incomplete"
+        );
+        assert_eq!(
+            named(b"\x89PNG but not really"),
+            "not image/png: its signature is incomplete"
+        );
+        assert_eq!(
+            named(b"RIFF\x1a\0\0\0WEBPxxxx"),
+            "not image/webp: its signature is incomplete"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod helpers;
 mod admin;
 mod admin_users;
 mod auth;
+mod avatars;
 mod files;
 mod invoices;
 mod logs;
