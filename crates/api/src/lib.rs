@@ -6,6 +6,7 @@
 //! (`routes::configure`). Every error, including unknown routes and malformed bodies, is an
 //! RFC 9457 problem (`application/problem+json`) carrying the request's `X-Request-Id`.
 
+mod avatars;
 mod dto;
 mod error;
 mod extract;
@@ -22,6 +23,7 @@ mod security_headers;
 mod server;
 mod state;
 
+pub use avatars::UserAvatarReferences;
 pub use error::{ApiError, FieldErrors};
 pub use extract::{AuthUser, ClientMeta, require_permission};
 pub use feature::require_feature;

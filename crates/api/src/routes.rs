@@ -16,6 +16,7 @@ mod admin;
 mod allowed;
 mod announcements;
 mod auth;
+mod avatars;
 mod billing;
 mod files;
 mod me;
@@ -35,6 +36,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
                 .service(service::openapi_document)
                 .service(scope("/auth").configure(auth::configure))
                 .service(scope("/me").configure(me::configure))
+                .service(scope("/avatars").configure(avatars::configure))
                 .service(scope("/files").configure(files::configure))
                 .service(scope("/billing").configure(billing::configure))
                 .service(scope("/announcements").configure(announcements::configure))

@@ -56,7 +56,7 @@ impl ReadinessCheck for FileService {
     }
 }
 
-/// HTTP-level settings (from `MAX_UPLOAD_BYTES`, `TRUSTED_PROXIES`, `CORS_ORIGINS`,
+/// HTTP-level settings (from `MAX_UPLOAD_BYTES`, `PUBLIC_URL`, `TRUSTED_PROXIES`, `CORS_ORIGINS`,
 /// `SHUTDOWN_GRACE`, `RATE_LIMIT_*`…).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpSettings {
@@ -64,6 +64,9 @@ pub struct HttpSettings {
     pub max_json_bytes: usize,
     /// Largest accepted upload in bytes (413 above it).
     pub max_upload_bytes: u64,
+    /// `PUBLIC_URL` without a trailing `/`: the start of the absolute links the API hands out
+    /// (`avatar_url`).
+    pub public_url: String,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Origins allowed by CORS (`*` allows any).
@@ -88,6 +91,7 @@ impl Default for HttpSettings {
         Self {
             max_json_bytes: 256 * 1024,
             max_upload_bytes: 10 * 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".to_owned(),
             trusted_proxies: Vec::new(),
             cors_origins: vec!["http://localhost:3000".to_owned()],
             shutdown_grace: Duration::from_secs(30),

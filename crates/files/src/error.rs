@@ -29,6 +29,14 @@ pub enum FileError {
         /// The MIME type the content was detected as.
         detected: String,
     },
+    /// An avatar whose content is not a PNG, JPEG, GIF or WebP image (by its bytes, whatever
+    /// its name or declared type); nothing was kept.
+    #[error("an avatar must be a PNG, JPEG, GIF or WebP image; the content is {detected}")]
+    NotAnImage {
+        /// What the content was detected as: a MIME type, `empty`, or an image type whose
+        /// signature is incomplete.
+        detected: String,
+    },
     /// Storing the upload would take the owner past their storage quota; nothing was kept.
     #[error(
         "storing {size} more bytes would exceed the storage quota of {limit} bytes ({used} used)"

@@ -1,5 +1,5 @@
 //! The files domain: file metadata, the blob-store port, and [`FileService`], which streams
-//! uploads (hashing and size-limiting on the way) and downloads.
+//! uploads (hashing and size-limiting on the way) and downloads, and stores avatar images.
 
 mod blob;
 mod error;
@@ -16,9 +16,12 @@ pub mod testing;
 pub use blob::{BlobEntry, BlobError, BlobKey, BlobListing, ByteRange, ByteStream};
 pub use error::FileError;
 pub use file::{FileId, FileObject, FileTotals, FileVersion};
-pub use ports::{BlobStore, FileRepository};
+pub use ports::{AvatarReferences, BlobStore, FileRepository};
 pub use quota::StorageQuota;
-pub use service::{ErasedFiles, FileLimits, FileService, ReconcileReport, UploadInput};
+pub use service::{
+    AVATAR_PREFIX, DEFAULT_MAX_AVATAR_BYTES, ErasedFiles, FileLimits, FileService, ReconcileReport,
+    StoredAvatar, UploadInput, avatar_content_type,
+};
 pub use share::{FileShare, SharePermission, Viewer};
 pub use signing::{
     MAX_SIGNED_URL_SECONDS, SignedParams, SignedUrl, UrlSignature, UrlSigner, signed_payload,

@@ -175,6 +175,17 @@ pub trait FileRepository: Send + Sync {
     ) -> Result<Page<FileObject>, RepoError>;
 }
 
+/// Which stored avatar images some account still shows. The users domain owns that link
+/// (`users.avatar_key`); the composition root adapts it, so `files` does not depend on `users`.
+#[async_trait::async_trait]
+pub trait AvatarReferences: Send + Sync {
+    /// Which of `keys` (blobs under `avatars/`) are some account's avatar.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn known_avatar_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError>;
+}
+
 /// Where file contents live (local folder, memory, S3).
 #[async_trait::async_trait]
 pub trait BlobStore: Send + Sync {

@@ -4,6 +4,7 @@
 //! transaction fails the blob is removed again, so a row never exists without its blob.
 
 mod access;
+mod avatar;
 mod erase;
 mod locks;
 mod quota;
@@ -17,6 +18,7 @@ mod tests;
 mod upload;
 mod versions;
 
+pub use avatar::{AVATAR_PREFIX, DEFAULT_MAX_AVATAR_BYTES, StoredAvatar, avatar_content_type};
 pub use erase::ErasedFiles;
 pub use reconcile::ReconcileReport;
 
@@ -27,8 +29,8 @@ use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{Clock, Page, PageRequest, RepoError, RequestMeta, UnitOfWork, UserId};
 
 use crate::{
-    BlobError, BlobKey, BlobStore, ByteRange, ByteStream, FileError, FileId, FileObject,
-    FileRepository, FileVersion, StorageQuota,
+    AvatarReferences, BlobError, BlobKey, BlobStore, ByteRange, ByteStream, FileError, FileId,
+    FileObject, FileRepository, FileVersion, StorageQuota,
 };
 
 /// Upload limits (from `MAX_UPLOAD_BYTES`, `ALLOWED_FILE_TYPES`).
@@ -71,6 +73,11 @@ pub struct FileService {
     pub(crate) signing: Option<signed::Signing>,
     /// The per-owner storage quota, once [`FileService::with_quota`] set it.
     pub(crate) quota: Option<Arc<dyn StorageQuota>>,
+    /// The largest accepted avatar image in bytes.
+    pub(crate) max_avatar_bytes: u64,
+    /// Which avatar images accounts show, once [`FileService::with_avatar_references`] set it;
+    /// without it the reconciler leaves `avatars/` alone.
+    pub(crate) avatar_references: Option<Arc<dyn AvatarReferences>>,
 }
 
 /// Content streamed to the blob store and checked on the way.
@@ -105,7 +112,16 @@ impl FileService {
             locks: locks::FileLocks::default(),
             signing: None,
             quota: None,
+            max_avatar_bytes: avatar::DEFAULT_MAX_AVATAR_BYTES,
+            avatar_references: None,
         }
+    }
+
+    /// Lets the reconciler sweep `avatars/` too: images no account shows are removed.
+    #[must_use]
+    pub fn with_avatar_references(mut self, references: Arc<dyn AvatarReferences>) -> Self {
+        self.avatar_references = Some(references);
+        self
     }
 
     /// The configured limits.

@@ -10,8 +10,45 @@ pub mod contract;
 mod memory_blobs;
 mod memory_files;
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use plinth_kernel::RepoError;
+
 pub use memory_blobs::MemoryBlobStore;
 pub use memory_files::MemoryFileRepository;
+
+use crate::{AvatarReferences, BlobKey};
+
+/// [`AvatarReferences`] over a set of keys the test says are shown. Clones share the set.
+#[derive(Clone, Default)]
+pub struct MemoryAvatarReferences {
+    shown: Arc<Mutex<HashSet<BlobKey>>>,
+}
+
+impl MemoryAvatarReferences {
+    /// Nothing shown.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Marks `key` as some account's avatar.
+    pub fn show(&self, key: BlobKey) {
+        self.shown
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key);
+    }
+}
+
+#[async_trait::async_trait]
+impl AvatarReferences for MemoryAvatarReferences {
+    async fn known_avatar_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError> {
+        let shown = self.shown.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(keys.iter().filter(|k| shown.contains(k)).cloned().collect())
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -130,6 +130,8 @@ pub struct StorageSettings {
     pub url: String,
     /// `MAX_UPLOAD_BYTES`: largest accepted file.
     pub max_upload_bytes: u64,
+    /// `MAX_AVATAR_BYTES`: largest accepted avatar image.
+    pub max_avatar_bytes: u64,
     /// `ALLOWED_FILE_TYPES`: lower-case extensions without the dot.
     pub allowed_file_types: Vec<String>,
     /// `RECONCILE_INTERVAL`: how often the server removes blobs that belong to no file

@@ -253,6 +253,7 @@ pub fn app_state(
 pub fn http_settings(settings: &Settings) -> HttpSettings {
     HttpSettings {
         max_upload_bytes: settings.storage.max_upload_bytes,
+        public_url: settings.server.public_url.clone(),
         trusted_proxies: settings.server.trusted_proxies.clone(),
         cors_origins: settings.server.cors_origins.clone(),
         shutdown_grace: settings.server.shutdown_grace,

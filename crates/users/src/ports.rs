@@ -17,12 +17,34 @@ pub trait UserRepository: Send + Sync {
     /// (normalised) email is taken.
     async fn insert(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError>;
 
-    /// Replaces every mutable field of an existing user (matched by id).
+    /// Replaces every mutable field of an existing user (matched by id), except `avatar_key`,
+    /// which only [`UserRepository::set_avatar_key`] changes: a profile edit racing an avatar
+    /// change must not bring back an image whose blob is already removed.
     ///
     /// # Errors
     /// MUST return [`RepoError::NotFound`] when no such user exists, and
     /// [`RepoError::Duplicate`] (`users.email`) when the new email is taken.
     async fn update(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError>;
+
+    /// Points the user's avatar at `key` (`None`: no avatar) and sets `updated_at` to `at`;
+    /// returns the key it named before.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when no such user exists.
+    async fn set_avatar_key(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+        key: Option<&str>,
+        at: Timestamp,
+    ) -> Result<Option<String>, RepoError>;
+
+    /// Which of `keys` are some account's `avatar_key` (the others are avatars nobody shows:
+    /// an upload whose row was never written, or a replaced image whose removal failed).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn known_avatar_keys(&self, keys: &[String]) -> Result<Vec<String>, RepoError>;
 
     /// The user's app-data document, if one was ever stored.
     ///

@@ -99,6 +99,52 @@ impl UserService {
         Ok(user)
     }
 
+    /// Points the user's avatar at the stored image `key` (`None`: removes the avatar), audited
+    /// as `user.updated` (`fields: ["avatar"]`) in the same transaction. Returns the account as
+    /// it is now and the key it named before, whose blob the caller removes once this returned.
+    /// Removing an avatar that is not there changes nothing and records nothing.
+    ///
+    /// # Errors
+    /// [`UserError::NotFound`], or storage failure (nothing changed).
+    #[tracing::instrument(skip(self, meta))]
+    pub async fn set_avatar(
+        &self,
+        id: UserId,
+        key: Option<String>,
+        meta: &RequestMeta,
+    ) -> Result<(User, Option<String>), UserError> {
+        let mut user = self.get(id).await?;
+        if key.is_none() && user.avatar_key.is_none() {
+            return Ok((user, None));
+        }
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        let previous = self
+            .users
+            .set_avatar_key(tx.as_mut(), id, key.as_deref(), now)
+            .await
+            .map_err(not_found_or)?;
+        let change = if key.is_some() { "replaced" } else { "removed" };
+        let event = AuditEvent::new(AuditAction::UserUpdated, now, meta)
+            .actor(id)
+            .target("user", id)
+            .details(serde_json::json!({ "fields": ["avatar"], "avatar": change }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        user.avatar_key = key;
+        user.updated_at = now;
+        Ok((user, previous))
+    }
+
+    /// Which of `keys` some account shows as its avatar (for the storage reconciler).
+    ///
+    /// # Errors
+    /// Storage failure.
+    #[tracing::instrument(skip_all, fields(keys = keys.len()))]
+    pub async fn known_avatar_keys(&self, keys: &[String]) -> Result<Vec<String>, UserError> {
+        Ok(self.users.known_avatar_keys(keys).await?)
+    }
+
     /// Lists users for administrators.
     ///
     /// # Errors

@@ -122,14 +122,15 @@ pub(crate) struct TokenPairBody {
     pub user: UserBody,
 }
 
-impl From<TokenPair> for TokenPairBody {
-    fn from(p: TokenPair) -> Self {
+impl TokenPairBody {
+    /// The body of `p`; avatar links start with `public_url` (`PUBLIC_URL`).
+    pub(crate) fn new(p: TokenPair, public_url: &str) -> Self {
         Self {
             access_token: p.access_token,
             refresh_token: p.refresh_token.expose().to_owned(),
             token_type: "Bearer".to_owned(),
             expires_in: p.expires_in,
-            user: p.user.into(),
+            user: UserBody::new(p.user, public_url),
         }
     }
 }

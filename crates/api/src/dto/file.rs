@@ -100,3 +100,20 @@ pub(crate) struct FileUploadForm {
 #[schema(as = FileContent, value_type = String, format = Binary)]
 #[allow(dead_code)]
 pub(crate) struct FileContentBody(Vec<u8>);
+
+/// The `multipart/form-data` avatar upload: one part named `file`.
+#[derive(utoipa::ToSchema)]
+#[schema(as = AvatarUpload)]
+#[allow(dead_code)] // documents the request body; the handler streams the part itself
+pub(crate) struct AvatarUploadForm {
+    /// The image: PNG, JPEG, GIF or WebP by its bytes (its file name and declared type are
+    /// ignored), at most `MAX_AVATAR_BYTES`.
+    #[schema(value_type = String, format = Binary, content_media_type = "image/png")]
+    pub file: Vec<u8>,
+}
+
+/// The bytes of an avatar image (documentation only: they are streamed).
+#[derive(utoipa::ToSchema)]
+#[schema(as = AvatarImage, value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub(crate) struct AvatarImageBody(Vec<u8>);

@@ -47,7 +47,7 @@ impl From<AccountStatus> for UserStatus {
     "role": "user",
     "status": "active",
     "email_verified": false,
-    "avatar_url": null,
+    "avatar_url": "https://api.example.com/api/v1/avatars/6f1c0e2b9a8d4c7e8f1a2b3c4d5e6f70.png",
     "created_at": "2026-01-15T09:30:00Z",
     "updated_at": "2026-01-15T09:30:00Z"
 }))]
@@ -64,7 +64,8 @@ pub(crate) struct UserBody {
     pub status: AccountStatus,
     /// Whether the address was confirmed.
     pub email_verified: bool,
-    /// URL of the avatar image, if any.
+    /// Absolute URL of the avatar image (`{PUBLIC_URL}/api/v1/avatars/{name}`, no credentials
+    /// needed), or `null` when there is none. A new image gets a new URL.
     pub avatar_url: Option<String>,
     /// Creation time (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
@@ -72,8 +73,9 @@ pub(crate) struct UserBody {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<User> for UserBody {
-    fn from(u: User) -> Self {
+impl UserBody {
+    /// The body of `u`, with its avatar's URL under `public_url` (`PUBLIC_URL`).
+    pub(crate) fn new(u: User, public_url: &str) -> Self {
         Self {
             id: u.id.as_uuid(),
             email: u.email.as_str().to_owned(),
@@ -81,12 +83,25 @@ impl From<User> for UserBody {
             role: u.role.as_str().to_owned(),
             status: u.status.into(),
             email_verified: u.email_verified,
-            // Avatars arrive with `PUT /me/avatar`; until then there is no URL to give.
-            avatar_url: None,
+            avatar_url: u
+                .avatar_key
+                .as_deref()
+                .and_then(|key| avatar_url(public_url, key)),
             created_at: u.created_at,
             updated_at: u.updated_at,
         }
     }
+}
+
+/// `{public_url}/api/v1/avatars/{name}` for the avatar key `avatars/{name}` (`None` for a key
+/// of another shape, which no avatar has).
+pub(crate) fn avatar_url(public_url: &str, key: &str) -> Option<String> {
+    let name = key.strip_prefix(plinth_files::AVATAR_PREFIX)?;
+    plinth_files::avatar_content_type(name)?;
+    Some(format!(
+        "{}/api/v1/avatars/{name}",
+        public_url.trim_end_matches('/')
+    ))
 }
 
 /// `PATCH /me`: only the fields a user may change on themselves. Anything else (such as

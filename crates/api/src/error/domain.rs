@@ -162,6 +162,9 @@ impl From<FileError> for ApiError {
             } => Self::UnsupportedMediaType(format!(
                 "The content ({detected}) does not match the file type {extension:?}."
             )),
+            FileError::NotAnImage { detected } => Self::UnsupportedMediaType(format!(
+                "An avatar must be a PNG, JPEG, GIF or WebP image; this content is {detected}."
+            )),
             FileError::QuotaExceeded { limit, used, size } => Self::QuotaExceeded(format!(
                 "This upload of {size} bytes would take your stored files (every version counts; \
                  {used} bytes now) over your plan's storage_bytes of {limit}."

@@ -149,6 +149,15 @@ problem_responses! {
     /// 415 `unsupported_media_type`.
     UnsupportedMediaType = (415, "unsupported_media_type", "Unsupported media type", "Files of type \"exe\" are not allowed.",
         "`unsupported_media_type`: the file's sniffed type is not in `ALLOWED_FILE_TYPES`.");
+    /// 415 for an avatar that is not an image.
+    NotAnImage = (415, "unsupported_media_type", "Unsupported media type", "An avatar must be a PNG, JPEG, GIF or WebP image; this content is text/plain.",
+        "`unsupported_media_type`: by its bytes (whatever its name or declared type) the content is not a PNG, JPEG, GIF or WebP image; nothing was stored.");
+    /// 413 for an avatar over its limit.
+    AvatarTooLarge = (413, "payload_too_large", "Payload too large", "The file is larger than the limit of 1048576 bytes.",
+        "`payload_too_large`: the image is over `MAX_AVATAR_BYTES`; the rest of the body was not read and nothing was stored.");
+    /// 404 for an avatar name that names no stored image.
+    AvatarNotFound = (404, "not_found", "Not found", "There is no such avatar.",
+        "`not_found`: no avatar image has this name (never had, malformed, or removed since).");
     /// 416 `range_not_satisfiable`.
     RangeNotSatisfiable = (416, "range_not_satisfiable", "Range not satisfiable", "The requested range is outside the 5 bytes of this file.",
         "`range_not_satisfiable`: the `Range` starts past the end of the file.");

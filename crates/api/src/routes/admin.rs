@@ -64,7 +64,11 @@ pub(crate) async fn list_users(
     let (filter, page) = query.into_inner().try_into_domain()?;
     let page = state.users.list(&filter, page).await?;
     let body = UserPageBody {
-        items: page.items.into_iter().map(UserBody::from).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|u| UserBody::new(u, &state.http.public_url))
+            .collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
     };
     Ok(HttpResponse::Ok().insert_header(NO_STORE).json(body))

@@ -62,7 +62,7 @@ pub(crate) async fn register(
     let pair = state.auth.register(body.into_domain(), &meta.0).await?;
     Ok(HttpResponse::Created()
         .insert_header(NO_STORE)
-        .json(TokenPairBody::from(pair)))
+        .json(TokenPairBody::new(pair, &state.http.public_url)))
 }
 
 /// Signs in with email and password.
@@ -92,7 +92,9 @@ pub(crate) async fn login(
         .login(&body.email, &body.password, &meta.0)
         .await?
     {
-        LoginOutcome::Tokens(pair) => LoginResultBody::Tokens(TokenPairBody::from(*pair)),
+        LoginOutcome::Tokens(pair) => {
+            LoginResultBody::Tokens(TokenPairBody::new(*pair, &state.http.public_url))
+        }
         LoginOutcome::MfaRequired(challenge) => {
             LoginResultBody::MfaRequired(MfaRequiredBody::from(challenge))
         }
@@ -128,7 +130,7 @@ pub(crate) async fn refresh(
     let pair = state.auth.refresh(&token, &meta.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
-        .json(TokenPairBody::from(pair)))
+        .json(TokenPairBody::new(pair, &state.http.public_url)))
 }
 
 /// Ends the current session.

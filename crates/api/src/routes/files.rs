@@ -20,7 +20,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
 mod download;
 mod shares;
 mod signed;
-mod upload;
+pub(crate) mod upload;
 mod versions;
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {

@@ -11,6 +11,7 @@ use crate::openapi::responses::{
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
+mod avatar;
 mod data;
 mod export;
 
@@ -18,6 +19,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_me)
         .service(update_me)
         .service(delete_me)
+        .service(avatar::put_my_avatar)
+        .service(avatar::delete_my_avatar)
         .service(data::get_my_data)
         .service(data::put_my_data)
         .service(export::export_me);
@@ -42,7 +45,7 @@ pub(crate) async fn get_me(
     let me = state.users.get(user.0.user_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
-        .json(UserBody::from(me)))
+        .json(UserBody::new(me, &state.http.public_url)))
 }
 
 /// Changes the caller's own profile.
@@ -74,7 +77,7 @@ pub(crate) async fn update_me(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
-        .json(UserBody::from(me)))
+        .json(UserBody::new(me, &state.http.public_url)))
 }
 
 /// Erases the caller's account.
@@ -83,7 +86,7 @@ pub(crate) async fn update_me(
     operation_id = "delete_me",
     summary = "Delete my account",
     description = "After checking `password`: deletes every file the caller owns (all versions and their stored \
-        bytes), ends every share with the caller's address, ends every session (access tokens stop working within \
+        bytes) and the avatar image, ends every share with the caller's address, ends every session (access tokens stop working within \
         `REVOCATION_SYNC_INTERVAL`) and deletes the account with its app data and TOTP. Audit entries stay, with \
         the account's id as a pseudonymous actor (`user.deleted`, `by: self`); no email or name is kept there. \
         A wrong password is a 422 with `errors.password` and changes nothing.",
@@ -109,6 +112,9 @@ pub(crate) async fn delete_me(
         .erase_account_files(account.id, &account.email, &meta.0)
         .await?;
     state.auth.delete_own_account(&user.0, &meta.0).await?;
+    if let Some(avatar) = &account.avatar_key {
+        state.files.remove_avatar(avatar).await;
+    }
     tracing::info!(
         user_id = %account.id,
         files = erased.files,

@@ -62,6 +62,8 @@ pub struct Options {
     pub mailer: Option<Arc<dyn Mailer>>,
     /// `DEFAULT_STORAGE_BYTES` (default 1 GiB).
     pub default_storage_bytes: i64,
+    /// `MAX_AVATAR_BYTES` (default 1 MiB).
+    pub max_avatar_bytes: u64,
 }
 
 impl Default for Options {
@@ -80,6 +82,7 @@ impl Default for Options {
             file_clock: None,
             mailer: None,
             default_storage_bytes: 1 << 30,
+            max_avatar_bytes: plinth_files::DEFAULT_MAX_AVATAR_BYTES,
         }
     }
 }
@@ -236,7 +239,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         },
     )
     .with_url_signer(Arc::new(signer), &address)
-    .with_quota(Arc::new(plinth_api::BillingStorageQuota(billing.clone())));
+    .with_quota(Arc::new(plinth_api::BillingStorageQuota(billing.clone())))
+    .with_max_avatar_bytes(options.max_avatar_bytes)
+    .with_avatar_references(Arc::new(plinth_api::UserAvatarReferences(users.clone())));
     let mut readiness = options.readiness;
     if options.storage_check {
         readiness.push(("storage".to_owned(), Arc::new(files.clone())));
@@ -254,6 +259,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         http: HttpSettings {
             max_json_bytes: options.max_json_bytes,
             max_upload_bytes: options.max_upload_bytes,
+            public_url: address.clone(),
             version: "9.9.9-test".to_owned(),
             trusted_proxies: options.trusted_proxies,
             cors_origins: options.cors_origins,

@@ -6,6 +6,7 @@ mod admin;
 mod announcements;
 mod audit;
 mod auth;
+mod avatar;
 mod edge;
 mod files;
 mod helpers;

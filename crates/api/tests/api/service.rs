@@ -138,6 +138,9 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/api/v1/me/data"),
         ("put", "/api/v1/me/data"),
         ("get", "/api/v1/me/export"),
+        ("put", "/api/v1/me/avatar"),
+        ("delete", "/api/v1/me/avatar"),
+        ("get", "/api/v1/avatars/{name}"),
         ("post", "/api/v1/files"),
         ("get", "/api/v1/files"),
         ("get", "/api/v1/files/{id}"),
@@ -264,6 +267,36 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         signed["security"],
         serde_json::json!([]),
         "signed links need no credentials, and say so"
+    );
+    // Avatars: a multipart image upload, and public image answers.
+    let put_avatar = &doc["paths"]["/api/v1/me/avatar"]["put"];
+    assert_eq!(
+        put_avatar["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"],
+        "#/components/schemas/AvatarUpload"
+    );
+    assert_eq!(put_avatar["security"][0]["bearer"], serde_json::json!([]));
+    for status in ["200", "401", "413", "415"] {
+        assert!(
+            put_avatar["responses"][status].is_object(),
+            "avatar {status}"
+        );
+    }
+    let get_avatar = &doc["paths"]["/api/v1/avatars/{name}"]["get"];
+    assert_eq!(
+        get_avatar["security"],
+        serde_json::json!([]),
+        "avatars are public"
+    );
+    for mime in ["image/png", "image/jpeg", "image/gif", "image/webp"] {
+        assert_eq!(
+            get_avatar["responses"]["200"]["content"][mime]["schema"]["$ref"],
+            "#/components/schemas/AvatarImage",
+            "{mime}"
+        );
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["AvatarImage"]["format"],
+        "binary"
     );
     assert_eq!(doc["servers"][0]["url"], "/");
     // Query parameters that do not parse are a documented 400.

@@ -8,12 +8,18 @@
 //! whose row is about to be written is never touched. It also sweeps uploads that never
 //! completed (a local folder's staging files). Running it on several replicas at once is
 //! harmless: deleting a missing blob succeeds.
+//!
+//! Avatar images get the same treatment under `avatars/` (an image stored for an account
+//! whose row was never updated, or a replaced image whose removal failed), checked against the
+//! accounts' `avatar_key` through [`crate::AvatarReferences`]; without that port configured
+//! `avatars/` is left alone, since nothing could tell a shown image from an orphan.
 
 use std::collections::HashSet;
 
 use futures::StreamExt;
 
 use super::FileService;
+use super::avatar::AVATAR_PREFIX;
 use crate::{BlobKey, FileError};
 
 /// Where file blobs live in the store.
@@ -24,9 +30,9 @@ const BATCH: usize = 500;
 /// What a reconciliation found and did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReconcileReport {
-    /// Blobs listed under `files/`.
+    /// Blobs listed under `files/` (and `avatars/` when avatar references are configured).
     pub scanned: u64,
-    /// Blobs no file version names, deleted.
+    /// Blobs no file version (or account avatar) names, deleted.
     pub orphans_removed: u64,
     /// Blobs younger than the minimum age, left alone whatever they are.
     pub too_recent: u64,
@@ -35,8 +41,9 @@ pub struct ReconcileReport {
 }
 
 impl FileService {
-    /// Deletes blobs that no file version names and that were written more than `min_age` ago,
-    /// and unfinished uploads as old. Safe while the server runs and on several replicas.
+    /// Deletes blobs that no file version names (and, with avatar references configured,
+    /// avatar images no account shows) and that were written more than `min_age` ago, and
+    /// unfinished uploads as old. Safe while the server runs and on several replicas.
     ///
     /// # Errors
     /// [`FileError::Blob`] or [`FileError::Repo`] when the store or the database fails midway
@@ -45,21 +52,10 @@ impl FileService {
     pub async fn reconcile(&self, min_age: chrono::Duration) -> Result<ReconcileReport, FileError> {
         let before = self.clock.now() - min_age;
         let mut report = ReconcileReport::default();
-        let mut listing = self.blobs.list(FILES_PREFIX);
-        let mut batch: Vec<BlobKey> = Vec::with_capacity(BATCH);
-        while let Some(entry) = listing.next().await {
-            let entry = entry?;
-            report.scanned += 1;
-            if entry.last_modified >= before {
-                report.too_recent += 1;
-                continue;
-            }
-            batch.push(entry.key);
-            if batch.len() == BATCH {
-                report.orphans_removed += self.remove_unknown(&mut batch).await?;
-            }
+        self.sweep(FILES_PREFIX, before, &mut report).await?;
+        if self.avatar_references.is_some() {
+            self.sweep(AVATAR_PREFIX, before, &mut report).await?;
         }
-        report.orphans_removed += self.remove_unknown(&mut batch).await?;
         report.partial_uploads_removed = self.blobs.sweep_partial_uploads(before).await?;
         tracing::info!(
             scanned = report.scanned,
@@ -71,22 +67,54 @@ impl FileService {
         Ok(report)
     }
 
-    /// Deletes the keys of `batch` that no file version names; empties `batch`.
-    async fn remove_unknown(&self, batch: &mut Vec<BlobKey>) -> Result<u64, FileError> {
+    /// Lists the blobs under `prefix` and deletes those nothing names and older than `before`.
+    async fn sweep(
+        &self,
+        prefix: &str,
+        before: plinth_kernel::Timestamp,
+        report: &mut ReconcileReport,
+    ) -> Result<(), FileError> {
+        let mut listing = self.blobs.list(prefix);
+        let mut batch: Vec<BlobKey> = Vec::with_capacity(BATCH);
+        while let Some(entry) = listing.next().await {
+            let entry = entry?;
+            report.scanned += 1;
+            if entry.last_modified >= before {
+                report.too_recent += 1;
+                continue;
+            }
+            batch.push(entry.key);
+            if batch.len() == BATCH {
+                report.orphans_removed += self.remove_unknown(prefix, &mut batch).await?;
+            }
+        }
+        report.orphans_removed += self.remove_unknown(prefix, &mut batch).await?;
+        Ok(())
+    }
+
+    /// Deletes the keys of `batch` (all under `prefix`) that nothing names; empties `batch`.
+    async fn remove_unknown(
+        &self,
+        prefix: &str,
+        batch: &mut Vec<BlobKey>,
+    ) -> Result<u64, FileError> {
         if batch.is_empty() {
             return Ok(0);
         }
-        let known: HashSet<BlobKey> = self
-            .files
-            .known_storage_keys(batch)
-            .await?
-            .into_iter()
-            .collect();
+        let known = match (&self.avatar_references, prefix == AVATAR_PREFIX) {
+            (Some(references), true) => references.known_avatar_keys(batch).await?,
+            (None, true) => return Ok(0),
+            (_, false) => self.files.known_storage_keys(batch).await?,
+        };
+        let known: HashSet<BlobKey> = known.into_iter().collect();
         let mut removed = 0;
         for key in batch.drain(..) {
             if !known.contains(&key) {
                 self.blobs.delete(&key).await?;
-                tracing::info!(key = key.as_str(), "removed a blob that belongs to no file");
+                tracing::info!(
+                    key = key.as_str(),
+                    "removed a blob that belongs to no file or account"
+                );
                 removed += 1;
             }
         }

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::*;
 use crate::testing::{MemoryBlobStore, MemoryFileRepository};
 
+mod avatars;
 mod reconcile;
 mod types;
 mod versions;
@@ -70,12 +71,15 @@ fn fixture(limit: u64) -> Fixture {
     f
 }
 
+/// A body that, like the HTTP layer's, panics when polled again after it ended.
 fn body(parts: &[&[u8]]) -> ByteStream {
-    let items: Vec<Result<Bytes, std::io::Error>> = parts
+    let items: std::collections::VecDeque<Result<Bytes, std::io::Error>> = parts
         .iter()
         .map(|p| Ok(Bytes::copy_from_slice(p)))
         .collect();
-    Box::pin(futures::stream::iter(items))
+    Box::pin(futures::stream::unfold(items, |mut items| async move {
+        items.pop_front().map(|item| (item, items))
+    }))
 }
 
 fn input(name: &str, parts: &[&[u8]]) -> UploadInput {

@@ -61,6 +61,7 @@ pub(super) fn from_figment(
     let storage = StorageSettings {
         url: r.parsed("STORAGE_URL", storage_url)?,
         max_upload_bytes: r.number("MAX_UPLOAD_BYTES", 1, u64::MAX)?,
+        max_avatar_bytes: r.number("MAX_AVATAR_BYTES", 1, u64::MAX)?,
         allowed_file_types: file_types(&r)?,
         reconcile_interval: r.duration("RECONCILE_INTERVAL", Duration::ZERO)?,
         default_storage_bytes: r.number("DEFAULT_STORAGE_BYTES", 0, i64::MAX.unsigned_abs())?,

@@ -73,6 +73,7 @@ fn defaults_match_the_contract_table() {
     assert_eq!(s.auth.revocation_sync_interval, Duration::from_secs(10));
     assert_eq!(s.storage.url, "file://data/files");
     assert_eq!(s.storage.max_upload_bytes, 10_485_760);
+    assert_eq!(s.storage.max_avatar_bytes, 1_048_576);
     assert_eq!(s.storage.reconcile_interval, Duration::from_secs(3600));
     assert_eq!(s.storage.default_storage_bytes, 1_073_741_824);
     assert_eq!(
@@ -150,6 +151,7 @@ fn every_variable_overrides_its_key() {
         ("BCRYPT_COST", "10"),
         ("STORAGE_URL", "s3://bucket/prefix"),
         ("MAX_UPLOAD_BYTES", "1024"),
+        ("MAX_AVATAR_BYTES", "2048"),
         ("ALLOWED_FILE_TYPES", " PDF, .png ,"),
         ("RECONCILE_INTERVAL", "15m"),
         ("DEFAULT_STORAGE_BYTES", "5000"),
@@ -202,6 +204,7 @@ fn every_variable_overrides_its_key() {
     assert_eq!(s.auth.bcrypt_cost, 10);
     assert_eq!(s.storage.url, "s3://bucket/prefix");
     assert_eq!(s.storage.max_upload_bytes, 1024);
+    assert_eq!(s.storage.max_avatar_bytes, 2048);
     assert_eq!(s.storage.allowed_file_types, ["pdf", "png"]);
     assert_eq!(s.storage.reconcile_interval, Duration::from_secs(900));
     assert_eq!(s.storage.default_storage_bytes, 5000);
@@ -345,6 +348,7 @@ fn unparsable_values_name_the_setting_and_its_origin() {
         ("PORT", "80a", "whole number"),
         ("PORT", "70000", "whole number"),
         ("MAX_UPLOAD_BYTES", "10MB", "whole number"),
+        ("MAX_AVATAR_BYTES", "0", "whole number"),
         ("DATABASE_POOL_MAX", "0", "whole number"),
         ("TRUSTED_PROXIES", "10.0.0.0/33", "CIDR"),
         ("RATE_LIMIT_AUTH", "ten", "rate"),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_api::BillingStorageQuota;
+use plinth_api::{BillingStorageQuota, UserAvatarReferences};
 use plinth_billing::payment::WebhookVerifier;
 use plinth_billing::{
     BillingService, FeatureValue, Invoicing, Payments, STORAGE_BYTES, SubscriptionInvoicer,
@@ -152,7 +152,9 @@ impl Services {
             limits,
         )
         .with_url_signer(url_signer(settings)?, &settings.server.public_url)
-        .with_quota(Arc::new(BillingStorageQuota(billing.clone())));
+        .with_quota(Arc::new(BillingStorageQuota(billing.clone())))
+        .with_max_avatar_bytes(settings.storage.max_avatar_bytes)
+        .with_avatar_references(Arc::new(UserAvatarReferences(users.clone())));
         Ok(Self {
             auth,
             users,

@@ -12,6 +12,7 @@ mod admin;
 mod admin_users;
 mod announcements;
 mod auth;
+mod avatars;
 mod files;
 mod idle;
 mod invoices;

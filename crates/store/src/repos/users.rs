@@ -32,7 +32,8 @@ impl SeaUserRepository {
     }
 }
 
-/// Every column but the id and `created_at`, which never change.
+/// Every column but the id and `created_at`, which never change, and `avatar_key`, which only
+/// [`UserRepository::set_avatar_key`] writes.
 fn mutable_columns(user: &User) -> users::ActiveModel {
     users::ActiveModel {
         email: Set(user.email.as_str().to_owned()),
@@ -40,7 +41,6 @@ fn mutable_columns(user: &User) -> users::ActiveModel {
         role: Set(user.role.as_str().to_owned()),
         status: Set(user.status.as_str().to_owned()),
         email_verified: Set(user.email_verified),
-        avatar_key: Set(user.avatar_key.clone()),
         password_hash: Set(user.password_hash.0.clone()),
         updated_at: Set(user.updated_at),
         ..Default::default()
@@ -70,6 +70,7 @@ impl UserRepository for SeaUserRepository {
     async fn insert(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError> {
         let mut row = mutable_columns(user);
         row.id = Set(user.id.as_uuid());
+        row.avatar_key = Set(user.avatar_key.clone());
         row.created_at = Set(user.created_at);
         users::Entity::insert(row)
             .exec_without_returning(db_tx(tx)?)
@@ -90,6 +91,53 @@ impl UserRepository for SeaUserRepository {
         } else {
             Ok(())
         }
+    }
+
+    async fn set_avatar_key(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+        key: Option<&str>,
+        at: Timestamp,
+    ) -> Result<Option<String>, RepoError> {
+        let conn = db_tx(tx)?;
+        let previous: Option<Option<String>> = users::Entity::find_by_id(id.as_uuid())
+            .select_only()
+            .column(users::Column::AvatarKey)
+            .into_tuple()
+            .one(conn)
+            .await
+            .map_err(repo_err)?;
+        let previous = previous.ok_or(RepoError::NotFound)?;
+        let row = users::ActiveModel {
+            avatar_key: Set(key.map(str::to_owned)),
+            updated_at: Set(at),
+            ..Default::default()
+        };
+        let result = users::Entity::update_many()
+            .set(row)
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(conn)
+            .await
+            .map_err(repo_err)?;
+        if result.rows_affected == 0 {
+            return Err(RepoError::NotFound);
+        }
+        Ok(previous)
+    }
+
+    async fn known_avatar_keys(&self, keys: &[String]) -> Result<Vec<String>, RepoError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        users::Entity::find()
+            .select_only()
+            .column(users::Column::AvatarKey)
+            .filter(users::Column::AvatarKey.is_in(keys.iter().cloned()))
+            .into_tuple::<String>()
+            .all(&self.conn)
+            .await
+            .map_err(repo_err)
     }
 
     async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError> {

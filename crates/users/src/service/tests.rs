@@ -293,3 +293,71 @@ async fn list_and_get() {
         Err(UserError::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn set_avatar_stores_the_key_returns_the_old_one_and_audits_without_the_key() {
+    let h = harness();
+    let user = seed(&h, "ada@example.com").await;
+    h.clock.advance(chrono::Duration::minutes(5));
+    let (me, previous) = h
+        .service
+        .set_avatar(user.id, Some("avatars/first.png".into()), &meta())
+        .await
+        .unwrap();
+    assert_eq!(previous, None);
+    assert_eq!(me.avatar_key.as_deref(), Some("avatars/first.png"));
+    assert_eq!(me.updated_at, h.clock.now());
+    assert_eq!(h.users.by_id(user.id).await.unwrap(), Some(me.clone()));
+
+    let (me, previous) = h
+        .service
+        .set_avatar(user.id, Some("avatars/second.webp".into()), &meta())
+        .await
+        .unwrap();
+    assert_eq!(previous.as_deref(), Some("avatars/first.png"));
+    assert_eq!(me.avatar_key.as_deref(), Some("avatars/second.webp"));
+
+    let (me, previous) = h.service.set_avatar(user.id, None, &meta()).await.unwrap();
+    assert_eq!(previous.as_deref(), Some("avatars/second.webp"));
+    assert_eq!(me.avatar_key, None);
+
+    let events = audit_for(&h, AuditAction::UserUpdated).await;
+    let details: Vec<_> = events.iter().map(|e| e.details.clone()).collect();
+    assert_eq!(
+        details,
+        vec![
+            serde_json::json!({ "fields": ["avatar"], "avatar": "removed" }),
+            serde_json::json!({ "fields": ["avatar"], "avatar": "replaced" }),
+            serde_json::json!({ "fields": ["avatar"], "avatar": "replaced" }),
+        ],
+        "newest first; the storage key is not in the trail"
+    );
+    assert!(events.iter().all(|e| e.actor_id == Some(user.id.as_uuid())));
+
+    // Removing an avatar that is not there: nothing changes, nothing is recorded.
+    let (_, previous) = h.service.set_avatar(user.id, None, &meta()).await.unwrap();
+    assert_eq!(previous, None);
+    assert_eq!(audit_for(&h, AuditAction::UserUpdated).await.len(), 3);
+    assert!(matches!(
+        h.service
+            .set_avatar(UserId::new(), Some("avatars/x.png".into()), &meta())
+            .await,
+        Err(UserError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn set_avatar_is_not_kept_when_the_audit_entry_fails() {
+    let h = harness_with(Arc::new(FailingAuditLog::new()));
+    let user = seed(&h, "ada@example.com").await;
+    assert!(
+        h.service
+            .set_avatar(user.id, Some("avatars/a.png".into()), &meta())
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        h.users.by_id(user.id).await.unwrap().unwrap().avatar_key,
+        None
+    );
+}

@@ -33,6 +33,7 @@ pub async fn user_repository(repo: Arc<dyn UserRepository>, uow: Arc<dyn UnitOfW
     writes::update_round_trips_every_field(&*repo, &*uow).await;
     writes::update_and_delete_of_unknown_id_is_not_found(&*repo, &*uow).await;
     writes::delete_removes(&*repo, &*uow).await;
+    writes::avatar_key_changes_only_through_set_avatar_key(&*repo, &*uow).await;
     listing::list_filters_and_paginates_oldest_first(&*repo, &*uow).await;
     writes::dropped_transaction_rolls_back(&*repo, &*uow).await;
     counting::count_tallies_total_active_and_recent(&*repo, &*uow).await;

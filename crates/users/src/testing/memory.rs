@@ -111,7 +111,10 @@ impl UserRepository for MemoryUserRepository {
             {
                 return Err(email_taken());
             }
-            users.insert(user.id, user.clone())
+            let mut user = user.clone();
+            // Only `set_avatar_key` changes it.
+            user.avatar_key = users.get(&user.id).and_then(|u| u.avatar_key.clone());
+            users.insert(user.id, user)
         };
         let users = Arc::clone(&self.users);
         if let Some(previous) = previous {
@@ -120,6 +123,39 @@ impl UserRepository for MemoryUserRepository {
             });
         }
         Ok(())
+    }
+
+    async fn set_avatar_key(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+        key: Option<&str>,
+        at: Timestamp,
+    ) -> Result<Option<String>, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let before = {
+            let mut users = self.lock();
+            let user = users.get_mut(&id).ok_or(RepoError::NotFound)?;
+            let before = user.clone();
+            user.avatar_key = key.map(str::to_owned);
+            user.updated_at = at;
+            before
+        };
+        let previous = before.avatar_key.clone();
+        let users = Arc::clone(&self.users);
+        tx.on_rollback(move || {
+            lock(&users).insert(before.id, before);
+        });
+        Ok(previous)
+    }
+
+    async fn known_avatar_keys(&self, keys: &[String]) -> Result<Vec<String>, RepoError> {
+        let users = self.lock();
+        Ok(keys
+            .iter()
+            .filter(|k| users.values().any(|u| u.avatar_key.as_ref() == Some(*k)))
+            .cloned()
+            .collect())
     }
 
     async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError> {

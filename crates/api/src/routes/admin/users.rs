@@ -68,7 +68,7 @@ pub(crate) async fn get_user(
     let found = state.users.get(id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
-        .json(UserBody::from(found)))
+        .json(UserBody::new(found, &state.http.public_url)))
 }
 
 /// Changes an account's role, status or name (permission `users:write`).
@@ -111,7 +111,7 @@ pub(crate) async fn update_user(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
-        .json(UserBody::from(changed)))
+        .json(UserBody::new(changed, &state.http.public_url)))
 }
 
 /// Deletes an account (permission `users:write`).
@@ -120,7 +120,7 @@ pub(crate) async fn update_user(
     operation_id = "admin_delete_user",
     summary = "Delete a user",
     description = "Deletes the account and ends its sessions; its files' metadata goes with it \
-        (database cascade). The account's role must rank strictly below the caller's. Deleting \
+        (database cascade) and its avatar image is removed. The account's role must rank strictly below the caller's. Deleting \
         yourself here is a 403: use `DELETE /api/v1/me`. Audited as `user.deleted`, referring to \
         the account by id only. Needs the `users:write` permission.",
     security(("bearer" = [])),
@@ -139,9 +139,12 @@ pub(crate) async fn delete_user(
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::USERS_WRITE)?;
-    state
-        .auth
-        .admin_delete_user(&user.0, id.into_inner(), &meta.0)
-        .await?;
+    let id = id.into_inner();
+    // Read before the row goes; a failure here only leaves the image to the reconciler.
+    let avatar = state.users.get(id).await.ok().and_then(|u| u.avatar_key);
+    state.auth.admin_delete_user(&user.0, id, &meta.0).await?;
+    if let Some(avatar) = avatar {
+        state.files.remove_avatar(&avatar).await;
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -140,5 +140,5 @@ pub(crate) async fn mfa_challenge(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
-        .json(TokenPairBody::from(pair)))
+        .json(TokenPairBody::new(pair, &state.http.public_url)))
 }

@@ -1,10 +1,11 @@
-//! The multipart upload bridge.
+//! The multipart upload bridge, shared by file uploads and avatars.
 //!
-//! actix-multipart's `Field` is `!Send`, while [`FileService::upload`] takes a `Send`
-//! [`ByteStream`]. The handler forwards the field's chunks into a bounded channel (a few
+//! actix-multipart's `Field` is `!Send`, while [`plinth_files::FileService::upload`] takes a
+//! `Send` [`ByteStream`]. The handler forwards the field's chunks into a bounded channel (a few
 //! chunks of back-pressure, never the whole file) whose receiving end is the service's body,
 //! and drives both halves concurrently on the worker's thread.
 
+use std::future::Future;
 use std::io;
 
 use actix_multipart::{Field, Multipart, MultipartError};
@@ -34,10 +35,42 @@ pub(super) async fn receive(
     owner: UserId,
     meta: &RequestMeta,
     req: &HttpRequest,
-    mut multipart: Multipart,
+    multipart: Multipart,
     version_of: Option<(Viewer, FileId)>,
 ) -> Result<FileObject, ApiError> {
     let limit = state.http.max_upload_bytes;
+    receive_part(req, multipart, limit, |file_name, body| async move {
+        let file_name = file_name
+            .ok_or_else(|| ApiError::field("file", "the `file` part must carry a filename"))?;
+        let input = UploadInput { file_name, body };
+        let stored = match version_of {
+            None => state.files.upload(owner, input, meta).await,
+            Some((viewer, id)) => {
+                state
+                    .files
+                    .upload_version_for(&viewer, id, input, meta)
+                    .await
+            }
+        };
+        Ok(stored?)
+    })
+    .await
+}
+
+/// Finds the part named `file` of a multipart body and hands its file name (if it has one)
+/// and its content, streamed, to `consume`, while the request keeps feeding it. A declared
+/// `Content-Length` past `limit` (plus room for the multipart framing) is refused with 413
+/// before anything is read; `consume` enforces `limit` on the content itself.
+pub(crate) async fn receive_part<T, F, Fut>(
+    req: &HttpRequest,
+    mut multipart: Multipart,
+    limit: u64,
+    consume: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(Option<String>, ByteStream) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -50,9 +83,8 @@ pub(super) async fn receive(
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(multipart_error)?;
         if field.name() == Some("file") {
-            let file_name = file_name(&field)
-                .ok_or_else(|| ApiError::field("file", "the `file` part must carry a filename"))?;
-            return stream_to_service(state, owner, meta, file_name, field, version_of).await;
+            let file_name = file_name(&field);
+            return stream_part(field, |body| consume(file_name, body)).await;
         }
         // Other parts are not used; read past them, but not without bound.
         while let Some(chunk) = field.next().await {
@@ -79,39 +111,26 @@ fn file_name(field: &Field) -> Option<String> {
         .filter(|n| !n.trim().is_empty())
 }
 
-async fn stream_to_service(
-    state: &AppState,
-    owner: UserId,
-    meta: &RequestMeta,
-    file_name: String,
-    field: Field,
-    version_of: Option<(Viewer, FileId)>,
-) -> Result<FileObject, ApiError> {
+/// Runs `consume` on a stream fed from `field` through a bounded channel, reading the field
+/// only as fast as `consume` takes it, and not at all once `consume` has finished.
+async fn stream_part<T, F, Fut>(field: Field, consume: F) -> Result<T, ApiError>
+where
+    F: FnOnce(ByteStream) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_CHUNKS);
     let body: ByteStream = Box::pin(futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     }));
-    let input = UploadInput { file_name, body };
-    let upload = async move {
-        match version_of {
-            None => state.files.upload(owner, input, meta).await,
-            Some((viewer, id)) => {
-                state
-                    .files
-                    .upload_version_for(&viewer, id, input, meta)
-                    .await
-            }
-        }
-    };
+    let consume = consume(body);
     let forward = forward(field, tx);
-    futures::pin_mut!(upload, forward);
-    let result = match select(upload, forward).await {
+    futures::pin_mut!(consume, forward);
+    match select(consume, forward).await {
         // The service finished first (stored, or refused mid-stream): stop reading.
         Either::Left((result, _)) => result,
         // The request body ended (or failed, which the service sees as an error item).
-        Either::Right(((), upload)) => upload.await,
-    };
-    Ok(result?)
+        Either::Right(((), consume)) => consume.await,
+    }
 }
 
 /// Copies the field's chunks into the channel until the body ends, the service stops

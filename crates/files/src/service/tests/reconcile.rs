@@ -69,3 +69,51 @@ async fn blobs_of_no_file_go_and_files_and_recent_blobs_stay() {
         .unwrap();
     assert_eq!(again.orphans_removed, 0, "a second run has nothing to do");
 }
+
+#[tokio::test]
+async fn avatars_no_account_shows_go_once_references_are_configured() {
+    let f = fixture(1024);
+    let shown = f
+        .service
+        .store_avatar(body(&[PNG_HEADER]))
+        .await
+        .unwrap()
+        .key;
+    let orphan = f
+        .service
+        .store_avatar(body(&[PNG_HEADER]))
+        .await
+        .unwrap()
+        .key;
+    f.clock.set(chrono::Utc::now() + chrono::Duration::hours(2));
+
+    let report = f
+        .service
+        .reconcile(chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.scanned, report.orphans_removed),
+        (0, 0),
+        "without references nothing under avatars/ is judged"
+    );
+    assert!(f.blobs.bytes(&orphan).is_some());
+
+    let references = crate::testing::MemoryAvatarReferences::new();
+    references.show(shown.clone());
+    let service = f
+        .service
+        .clone()
+        .with_avatar_references(Arc::new(references));
+    let report = service.reconcile(chrono::Duration::hours(1)).await.unwrap();
+    assert_eq!(
+        (report.scanned, report.orphans_removed),
+        (2, 1),
+        "{report:?}"
+    );
+    assert!(f.blobs.bytes(&orphan).is_none(), "the avatar nobody shows");
+    assert!(
+        f.blobs.bytes(&shown).is_some(),
+        "the avatar an account shows"
+    );
+}

@@ -1,0 +1,104 @@
+//! `PUT` and `DELETE /api/v1/me/avatar`: the caller's own avatar image.
+//!
+//! The image goes to the blob store first (sniffed and capped by the file service), then the
+//! account row names it, with its `user.updated` audit entry, in one transaction; the image it
+//! replaced is removed after the commit. A failure in between leaves at most an image no
+//! account shows, which the storage reconciler removes.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, delete, put, web};
+
+use super::super::NO_STORE;
+use super::super::files::upload::receive_part;
+use crate::dto::file::AvatarUploadForm;
+use crate::dto::user::UserBody;
+use crate::openapi::responses::{
+    AvatarTooLarge, BadRequest, Internal, NotAnImage, NotFound, Unauthenticated, Unavailable,
+    Validation,
+};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
+
+/// Sets the caller's avatar image.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "put_my_avatar",
+    summary = "Set my avatar",
+    description = "A `multipart/form-data` body with one part named `file`: a PNG, JPEG, GIF or WebP image of \
+        at most `MAX_AVATAR_BYTES` (1 MiB by default). The type is sniffed from the bytes; the part's file \
+        name and declared type are ignored, so a text file named `me.png` is a 415. Over the limit the upload \
+        stops with 413 and the rest of the body is not read. On any refusal nothing is stored and the current \
+        avatar stays. There is no user id in the path: this always changes the caller's own avatar. The answer \
+        is the account with its new `avatar_url`, a public link (no credentials needed) that never changes \
+        content; the previous image is removed and its URL stops working. Audited as `user.updated`.",
+    security(("bearer" = [])),
+    request_body(content = AvatarUploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The account, with `avatar_url` set.", body = UserBody),
+        BadRequest, Unauthenticated, NotFound, AvatarTooLarge, NotAnImage, Validation, Internal, Unavailable
+    )
+)]
+#[put("/avatar")]
+pub(crate) async fn put_my_avatar(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    req: HttpRequest,
+    multipart: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let limit = state.files.max_avatar_bytes();
+    let files = &state.files;
+    let stored = receive_part(&req, multipart, limit, |_, body| async move {
+        Ok(files.store_avatar(body).await?)
+    })
+    .await?;
+    let key = stored.key.as_str().to_owned();
+    let (me, previous) = match state
+        .users
+        .set_avatar(user.0.user_id, Some(key.clone()), &meta.0)
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => {
+            state.files.remove_avatar(&key).await;
+            return Err(e.into());
+        }
+    };
+    if let Some(previous) = previous {
+        state.files.remove_avatar(&previous).await;
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(UserBody::new(me, &state.http.public_url)))
+}
+
+/// Removes the caller's avatar image.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "delete_my_avatar",
+    summary = "Remove my avatar",
+    description = "Removes the caller's avatar: `avatar_url` becomes `null` and the old URL stops working (caches \
+        that already hold the image may keep it for up to a day, its `Cache-Control` lifetime). Removing an \
+        avatar that is not there is not an error. Audited as `user.updated` when there was one.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account, with `avatar_url: null`.", body = UserBody),
+        Unauthenticated, NotFound, Internal, Unavailable
+    )
+)]
+#[delete("/avatar")]
+pub(crate) async fn delete_my_avatar(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+) -> Result<HttpResponse, ApiError> {
+    let (me, previous) = state
+        .users
+        .set_avatar(user.0.user_id, None, &meta.0)
+        .await?;
+    if let Some(previous) = previous {
+        state.files.remove_avatar(&previous).await;
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(UserBody::new(me, &state.http.public_url)))
+}

@@ -1,0 +1,284 @@
+//! Avatar images: small PNG, JPEG, GIF or WebP images stored as `avatars/<random>.<ext>`.
+//!
+//! The type is sniffed from the first bytes before anything is stored (a refused body leaves
+//! no blob at all), the size is counted while the rest streams to the blob store, and the key
+//! is random (122 bits) so that a public URL naming it cannot be guessed. A key's content never
+//! changes: a new image gets a new key. Which account shows which key is the users domain's
+//! business (`users.avatar_key`); this module only stores, serves and removes the images.
+
+use std::sync::PoisonError;
+
+use bytes::Bytes;
+use futures::StreamExt;
+
+use super::FileService;
+use super::upload::{self, SNIFF_BYTES};
+use crate::{BlobError, BlobKey, ByteStream, FileError};
+
+/// Where avatar images live in the blob store.
+pub const AVATAR_PREFIX: &str = "avatars/";
+
+/// The largest avatar accepted unless [`FileService::with_max_avatar_bytes`] says otherwise:
+/// 1 MiB.
+pub const DEFAULT_MAX_AVATAR_BYTES: u64 = 1024 * 1024;
+
+/// The image types an avatar may be: MIME type (as `infer` names it) and the key's extension.
+const AVATAR_TYPES: &[(&str, &str)] = &[
+    ("image/png", "png"),
+    ("image/jpeg", "jpg"),
+    ("image/gif", "gif"),
+    ("image/webp", "webp"),
+];
+
+/// An avatar image just stored (not yet shown by any account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAvatar {
+    /// `avatars/<32 hex digits>.<png|jpg|gif|webp>`.
+    pub key: BlobKey,
+    /// The sniffed MIME type.
+    pub content_type: &'static str,
+    /// Bytes stored.
+    pub size: u64,
+}
+
+/// The MIME type of an avatar blob named `name` (the key without [`AVATAR_PREFIX`]), when the
+/// name has the shape of one this module makes: 32 lower-case hex digits, a dot, and the
+/// extension of an allowed type. Anything else cannot be an avatar.
+#[must_use]
+pub fn avatar_content_type(name: &str) -> Option<&'static str> {
+    let (id, ext) = name.split_once('.')?;
+    if id.len() != 32 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    AVATAR_TYPES
+        .iter()
+        .find(|(_, e)| *e == ext)
+        .map(|(mime, _)| *mime)
+}
+
+/// Whether `head` starts with the whole signature of the image type `mime`. `infer` is
+/// lenient for some (three bytes `GIF` make a GIF to it, so `GIF? no, text` would pass); an
+/// avatar must carry the format's full magic.
+fn has_full_signature(mime: &str, head: &[u8]) -> bool {
+    match mime {
+        "image/png" => head.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg" => head.starts_with(b"\xff\xd8\xff"),
+        "image/gif" => head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a"),
+        "image/webp" => {
+            head.starts_with(b"RIFF")
+                && head.get(8..12) == Some(b"WEBP")
+                && head.get(12..15) == Some(b"VP8")
+        }
+        _ => false,
+    }
+}
+
+/// The allowed image type of content starting with `head`, or what it was detected as.
+fn image_type(head: &[u8]) -> Result<(&'static str, &'static str), FileError> {
+    let detected = infer::get(head).map(|kind| kind.mime_type());
+    if let Some(found) = detected
+        .and_then(|mime| AVATAR_TYPES.iter().find(|(m, _)| *m == mime))
+        .filter(|(mime, _)| has_full_signature(mime, head))
+    {
+        return Ok(*found);
+    }
+    let detected = match detected {
+        Some(mime) if AVATAR_TYPES.iter().any(|(m, _)| *m == mime) => {
+            format!("not {mime}: its signature is incomplete")
+        }
+        Some(mime) => mime.to_owned(),
+        None if head.is_empty() => "empty".to_owned(),
+        None if std::str::from_utf8(head).is_ok() => "text/plain".to_owned(),
+        None => "application/octet-stream".to_owned(),
+    };
+    Err(FileError::NotAnImage { detected })
+}
+
+impl FileService {
+    /// Sets the largest accepted avatar in bytes (default [`DEFAULT_MAX_AVATAR_BYTES`]).
+    #[must_use]
+    pub fn with_max_avatar_bytes(mut self, bytes: u64) -> Self {
+        self.max_avatar_bytes = bytes;
+        self
+    }
+
+    /// The largest accepted avatar in bytes.
+    #[must_use]
+    pub fn max_avatar_bytes(&self) -> u64 {
+        self.max_avatar_bytes
+    }
+
+    /// Stores an avatar image under a new random key. The first bytes are read and sniffed
+    /// before anything is written; the rest streams to the blob store, counted on the way.
+    ///
+    /// # Errors
+    /// [`FileError::NotAnImage`] when the content is not a PNG, JPEG, GIF or WebP image (by
+    /// its bytes; nothing was stored), [`FileError::TooLarge`] as soon as the body passes the
+    /// avatar limit (the rest is not read and nothing is kept), [`FileError::Blob`] when the
+    /// body or the store fails (nothing is kept).
+    #[tracing::instrument(skip_all)]
+    pub async fn store_avatar(&self, body: ByteStream) -> Result<StoredAvatar, FileError> {
+        let limit = self.max_avatar_bytes;
+        // Fused: a short body ends while its head is read, and must not be polled again.
+        let mut body = body.fuse();
+        let mut prefix: Vec<Bytes> = Vec::new();
+        let mut read: usize = 0;
+        while read < SNIFF_BYTES {
+            match body.next().await {
+                None => break,
+                Some(Ok(chunk)) => {
+                    read = read.saturating_add(chunk.len());
+                    prefix.push(chunk);
+                    if read as u64 > limit {
+                        return Err(FileError::TooLarge { limit });
+                    }
+                }
+                Some(Err(e)) => return Err(FileError::Blob(BlobError::Aborted(e))),
+            }
+        }
+        let head: Vec<u8> = prefix
+            .iter()
+            .flat_map(|chunk| chunk.iter().copied())
+            .take(SNIFF_BYTES)
+            .collect();
+        let (content_type, extension) = image_type(&head)?;
+        let key = BlobKey(format!(
+            "{AVATAR_PREFIX}{}.{extension}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let whole: ByteStream =
+            Box::pin(futures::stream::iter(prefix.into_iter().map(Ok)).chain(body));
+        let (metered, meter) = upload::metered(whole, limit, extension);
+        let stored = self.blobs.put(&key, metered).await;
+        let (limit_hit, mismatch) = {
+            let mut m = meter.lock().unwrap_or_else(PoisonError::into_inner);
+            (m.limit_hit, m.mismatch.take())
+        };
+        if limit_hit {
+            self.remove_blob(&key).await;
+            return Err(FileError::TooLarge { limit });
+        }
+        if let Some((_, detected)) = mismatch {
+            self.remove_blob(&key).await;
+            return Err(FileError::NotAnImage { detected });
+        }
+        let size = match stored {
+            Ok(size) => size,
+            Err(e) => {
+                self.remove_blob(&key).await;
+                return Err(e.into());
+            }
+        };
+        Ok(StoredAvatar {
+            key,
+            content_type,
+            size,
+        })
+    }
+
+    /// Streams the avatar image named `name` (a key without [`AVATAR_PREFIX`]) with its MIME
+    /// type. Anyone may read an avatar: the name is the secret.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when `name` is not the shape of an avatar key or no image is
+    /// stored under it; [`FileError::Blob`] when the store fails.
+    #[tracing::instrument(skip(self))]
+    pub async fn open_avatar(&self, name: &str) -> Result<(&'static str, ByteStream), FileError> {
+        let content_type = avatar_content_type(name).ok_or(FileError::NotFound)?;
+        let key = BlobKey(format!("{AVATAR_PREFIX}{name}"));
+        match self.blobs.get(&key, None).await {
+            Ok(stream) => Ok((content_type, stream)),
+            Err(BlobError::NotFound) => Err(FileError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes an avatar image, best effort: a failure is logged and left to the reconciler.
+    /// A key outside [`AVATAR_PREFIX`] is never touched.
+    #[tracing::instrument(skip(self))]
+    pub async fn remove_avatar(&self, key: &str) {
+        if key.starts_with(AVATAR_PREFIX) {
+            self.remove_blob(&BlobKey(key.to_owned())).await;
+        } else {
+            tracing::error!(
+                key,
+                "refusing to remove a blob outside avatars/ as an avatar"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_keys_of_the_generated_shape_are_avatars() {
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(avatar_content_type(&format!("{id}.png")), Some("image/png"));
+        assert_eq!(
+            avatar_content_type(&format!("{id}.jpg")),
+            Some("image/jpeg")
+        );
+        assert_eq!(avatar_content_type(&format!("{id}.gif")), Some("image/gif"));
+        assert_eq!(
+            avatar_content_type(&format!("{id}.webp")),
+            Some("image/webp")
+        );
+        for bad in [
+            format!("{id}.svg"),
+            format!("{id}.PNG"),
+            format!("{}.png", id.to_uppercase()),
+            format!("{id}0.png"),
+            format!("{id}.png.png"),
+            "../files/x.png".to_owned(),
+            format!("..%2f{id}.png"),
+            String::new(),
+        ] {
+            assert_eq!(avatar_content_type(&bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn image_types_are_sniffed_and_others_named() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert_eq!(image_type(png).unwrap(), ("image/png", "png"));
+        assert_eq!(
+            image_type(b"\xff\xd8\xff\xe0\0\x10JFIF\0").unwrap(),
+            ("image/jpeg", "jpg")
+        );
+        assert_eq!(
+            image_type(b"GIF89a\x01\0\x01\0").unwrap(),
+            ("image/gif", "gif")
+        );
+        assert_eq!(
+            image_type(b"RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0").unwrap(),
+            ("image/webp", "webp")
+        );
+        let named = |head: &[u8]| match image_type(head) {
+            Err(FileError::NotAnImage { detected }) => detected,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(named(b"hello, I am a png"), "text/plain");
+        assert_eq!(named(b"%PDF-1.7\n"), "application/pdf");
+        assert_eq!(
+            named(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+            "text/plain"
+        );
+        assert_eq!(named(b""), "empty");
+        assert_eq!(named(b"\x01\x02\xff"), "application/octet-stream");
+        // Lenient `infer` signatures are not enough.
+        assert_eq!(
+            named(b"GIF? no, just text"),
+            "not image/gif: its signature is incomplete"
+        );
+        assert_eq!(
+            named(b"\x89PNG but not really"),
+            "not image/png: its signature is incomplete"
+        );
+        assert_eq!(
+            named(b"RIFF\x1a\0\0\0WEBPxxxx"),
+            "not image/webp: its signature is incomplete"
+        );
+    }
+}
