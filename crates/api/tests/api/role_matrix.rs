@@ -46,7 +46,6 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
 /// whatever their role: 401 without credentials, never 401 or 403 with them.
 const SIGNED_IN: &[(&str, &str)] = &[("get", "/api/v1/announcements")];
 
-
 /// What the contract gives `admin`: every `*:read`, `users:write`, `billing:write`,
 /// `announcements:write`.
 const ADMIN: &[&str] = &[
