@@ -104,8 +104,8 @@ impl SecretBox {
     }
 
     /// A box that seals with `current` and still opens values sealed under any of `previous`
-    /// (for rotating the configured secret: re-seal with [`SecretBox::reseal`], then drop the
-    /// old one).
+    /// (for rotating the configured secret: values for which [`SecretSealer::needs_reseal`] holds
+    /// are re-sealed with [`SecretBox::reseal`], then the old one can be dropped).
     ///
     /// # Errors
     /// [`SecretBoxError::WeakSecret`] when any secret is shorter than 32 bytes.
@@ -120,12 +120,6 @@ impl SecretBox {
                 .map(DerivedKey::derive)
                 .collect::<Result<_, _>>()?,
         })
-    }
-
-    /// Whether `sealed` was made with the current key (`false`: re-seal it).
-    #[must_use]
-    pub fn is_current(&self, sealed: &str) -> bool {
-        split(sealed).is_ok_and(|(id, _)| id == self.current.id)
     }
 
     /// Opens `sealed` and seals it again under the current key.
@@ -193,6 +187,10 @@ impl SecretSealer for SecretBox {
                 },
             )
             .map_err(|_| SealError::Tampered)
+    }
+
+    fn needs_reseal(&self, sealed: &str) -> bool {
+        split(sealed).is_ok_and(|(id, _)| self.previous.iter().any(|k| k.id == id))
     }
 }
 

@@ -116,9 +116,9 @@ fn rotation_keeps_old_values_readable() {
     let sealed_old = old.seal(b"k", b"ctx").unwrap();
     let rotated = SecretBox::with_previous(&key_b(), &[key_a()]).unwrap();
     assert_eq!(rotated.open(&sealed_old, b"ctx").unwrap(), b"k");
-    assert!(!rotated.is_current(&sealed_old));
+    assert!(rotated.needs_reseal(&sealed_old));
     let resealed = rotated.reseal(&sealed_old, b"ctx").unwrap();
-    assert!(rotated.is_current(&resealed));
+    assert!(!rotated.needs_reseal(&resealed));
     assert_eq!(old.open(&resealed, b"ctx"), Err(SealError::UnknownKey));
     assert_eq!(
         SecretBox::new(&key_b())
@@ -127,6 +127,29 @@ fn rotation_keeps_old_values_readable() {
             .unwrap(),
         b"k"
     );
+}
+
+#[test]
+fn needs_reseal_only_for_values_under_a_previous_key() {
+    let old = SecretBox::new(&key_a()).unwrap();
+    let rotated = SecretBox::with_previous(&key_b(), &[key_a()]).unwrap();
+    let under_previous = old.seal(b"k", b"ctx").unwrap();
+    let under_current = rotated.seal(b"k", b"ctx").unwrap();
+    assert!(rotated.needs_reseal(&under_previous));
+    assert!(!rotated.needs_reseal(&under_current));
+    assert!(
+        !old.needs_reseal(&under_previous),
+        "a single-key box never asks"
+    );
+
+    // What cannot be opened is not offered for re-sealing: unknown key, malformed.
+    let stranger = SecretBox::new(&secret("a-third-configured-secret-of-32-bytes-C"))
+        .unwrap()
+        .seal(b"k", b"ctx")
+        .unwrap();
+    assert!(!rotated.needs_reseal(&stranger));
+    assert!(!rotated.needs_reseal("sb1.not-base64!"));
+    assert!(!rotated.needs_reseal("plaintext"));
 }
 
 #[test]

@@ -31,4 +31,10 @@ pub trait SecretSealer: Send + Sync {
     /// # Errors
     /// [`SealError::Malformed`], [`SealError::UnknownKey`] or [`SealError::Tampered`].
     fn open(&self, sealed: &str, context: &[u8]) -> Result<Vec<u8>, SealError>;
+
+    /// Whether `sealed` is under a key this sealer still opens but no longer seals with (a
+    /// previous key kept for a rotation): the caller should store [`SecretSealer::seal`] of the
+    /// opened plaintext in its place. MUST be `false` for a value under the current key, and for
+    /// one this sealer cannot open (malformed or under an unknown key).
+    fn needs_reseal(&self, sealed: &str) -> bool;
 }

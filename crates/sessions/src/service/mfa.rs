@@ -3,7 +3,9 @@
 //! A factor is stored sealed ([`crate::SecretSealer`]) with the step last accepted, so a code
 //! works once; recovery codes are stored hashed and each works once. Every check of a code runs
 //! while the factor's row is locked, so two replicas given the same code cannot both accept it.
-//! Wrong codes at sign-in count towards the same lockout as wrong passwords.
+//! Wrong codes at sign-in count towards the same lockout as wrong passwords. A secret still
+//! sealed under a previous key (after a rotation) is sealed again under the current one when a
+//! code passes at activation or sign-in, in the transaction that records the code's use.
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RequestMeta, Timestamp};
@@ -85,6 +87,20 @@ fn accept_code(
     factor.recovery.redeem(code).map(|_| CodeKind::RecoveryCode)
 }
 
+/// Seals `secret` again under the sealer's current key when `factor` still holds it under a
+/// previous one (after a key rotation), so that the caller's write of `factor` moves it off the
+/// key being retired.
+fn reseal_if_stale(
+    factor: &mut TotpFactor,
+    secret: &TotpSecret,
+    sealer: &dyn SecretSealer,
+) -> Result<(), AuthError> {
+    if sealer.needs_reseal(&factor.sealed_secret) {
+        factor.sealed_secret = secret.seal(sealer, factor.user_id)?;
+    }
+    Ok(())
+}
+
 impl AuthService {
     fn sealer(&self) -> Result<&dyn SecretSealer, AuthError> {
         self.sealer.as_deref().ok_or(AuthError::MfaUnavailable)
@@ -164,6 +180,7 @@ impl AuthService {
         factor.activated_at = Some(now);
         factor.last_step = Some(step);
         factor.recovery = recovery;
+        reseal_if_stale(&mut factor, &secret, sealer)?;
         self.sessions.put_totp_factor(tx.as_mut(), &factor).await?;
         let event = AuditEvent::new(AuditAction::MfaEnabled, now, meta)
             .actor(user_id)
@@ -247,7 +264,8 @@ impl AuthService {
     /// The second step of a sign-in: the challenge token from `login` and a TOTP code or an
     /// unused recovery code. On success the token is spent, a session starts and
     /// `auth.login_succeeded` is appended (with the kind of code); a wrong code appends
-    /// `auth.mfa_failed` and counts towards the lockout like a wrong password.
+    /// `auth.mfa_failed` and counts towards the lockout like a wrong password. A secret sealed
+    /// under a previous key is stored sealed under the current one with the code's use.
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`] for an unknown, expired or spent challenge token,
@@ -306,6 +324,7 @@ impl AuthService {
         if user.status == UserStatus::Suspended {
             return Err(AuthError::AccountSuspended);
         }
+        reseal_if_stale(&mut factor, &secret, sealer)?;
         self.sessions.put_totp_factor(tx.as_mut(), &factor).await?;
         if streak != LockoutState::default() {
             self.sessions

@@ -1,10 +1,16 @@
 //! TOTP: enrolment, activation, the two-step sign-in, recovery codes, replay, lockout, removal.
 
+use std::sync::Arc;
+
 use plinth_audit::AuditAction;
 use plinth_kernel::Clock as _;
 
 use super::{Harness, PASSWORD, meta};
-use crate::{AuthError, LoginOutcome, Principal, RecoveryCode, TokenPair, TotpSecret, totp_step};
+use crate::testing::FakeSealer;
+use crate::{
+    AuthError, LoginOutcome, Principal, RecoveryCode, SealError, TokenPair, TotpError, TotpSecret,
+    totp_step,
+};
 
 const EMAIL: &str = "ada@example.com";
 
@@ -270,4 +276,51 @@ async fn without_a_sealer_mfa_is_unavailable() {
         h.auth.enroll_totp(&principal).await,
         Err(AuthError::MfaUnavailable)
     ));
+}
+
+/// The sealed secret stored for `user_id`.
+async fn stored_sealed(h: &Harness, user_id: plinth_kernel::UserId) -> String {
+    crate::SessionRepository::totp_factor(&*h.sessions, user_id)
+        .await
+        .unwrap()
+        .expect("a stored factor")
+        .sealed_secret
+}
+
+#[tokio::test]
+async fn a_sign_in_after_a_key_rotation_reseals_the_secret_under_the_current_key() {
+    let mut h = Harness::new();
+    let (principal, secret, _) = with_totp(&h).await;
+    let user_id = principal.user_id;
+    let only_new = FakeSealer::keyed("k2");
+    let before = stored_sealed(&h, user_id).await;
+    assert_eq!(
+        TotpSecret::open(&only_new, &before, user_id),
+        Err(TotpError::Seal(SealError::UnknownKey)),
+        "enrolled under the key being retired"
+    );
+
+    // Rotation: the service seals under k2 and still opens k1.
+    h.auth.sealer = Some(Arc::new(FakeSealer::rotated("k2", "k1")));
+    next_step(&h);
+    let token = first_step(&h).await;
+    complete(&h, &token, &current_code(&h, &secret))
+        .await
+        .expect("a secret under the previous key still works");
+    let after = stored_sealed(&h, user_id).await;
+    assert_ne!(after, before, "stored again with the code's use");
+    assert_eq!(
+        TotpSecret::open(&only_new, &after, user_id),
+        Ok(secret.clone()),
+        "now under the current key alone"
+    );
+
+    // The previous key is dropped: sign-in still works, and nothing needs re-sealing.
+    h.auth.sealer = Some(Arc::new(only_new));
+    next_step(&h);
+    let token = first_step(&h).await;
+    complete(&h, &token, &current_code(&h, &secret))
+        .await
+        .expect("signs in without the previous key");
+    assert_eq!(stored_sealed(&h, user_id).await, after);
 }
