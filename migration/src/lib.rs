@@ -42,6 +42,7 @@ mod m20261129_000020_payments;
 mod m20261129_000021_announcements;
 mod m20261129_000022_subscription_invoices;
 mod m20261129_000023_roles;
+mod m20261129_000024_users_avatar_key_index;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000021_announcements::Migration),
             Box::new(m20261129_000022_subscription_invoices::Migration),
             Box::new(m20261129_000023_roles::Migration),
+            Box::new(m20261129_000024_users_avatar_key_index::Migration),
         ]
     }
 }
@@ -91,7 +93,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 23);
+        assert_eq!(names.len(), 24);
         assert!(names.iter().all(|n| n.starts_with("m2026112")));
     }
 }

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 23;
+const MIGRATIONS: usize = 24;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -23,6 +23,25 @@ async fn applied(db: &Database) -> Vec<String> {
 async fn table_exists(db: &Database, table: &str) -> bool {
     let stmt = Statement::from_string(db.backend(), format!("SELECT COUNT(*) FROM {table}"));
     db.connection().query_one_raw(stmt).await.is_ok()
+}
+
+/// Whether an index named `name` exists (SQLite's catalogue, or PostgreSQL's).
+async fn index_exists(db: &Database, name: &str) -> bool {
+    let sql = match db.backend() {
+        sea_orm::DatabaseBackend::Sqlite => {
+            format!(
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = '{name}'"
+            )
+        }
+        _ => format!("SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname = '{name}'"),
+    };
+    let row = db
+        .connection()
+        .query_one_raw(Statement::from_string(db.backend(), sql))
+        .await
+        .expect("catalogue query")
+        .expect("one row");
+    row.try_get::<i64>("", "n").expect("a count") > 0
 }
 
 async fn can_store_a_user(db: &Database) {
@@ -71,6 +90,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000021_announcements",
             "m20261129_000022_subscription_invoices",
             "m20261129_000023_roles",
+            "m20261129_000024_users_avatar_key_index",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -113,6 +133,11 @@ async fn up_down_up(t: TestDb) {
             t.label
         );
     }
+    assert!(
+        index_exists(db, "idx_users_avatar_key").await,
+        "{}: the reconciler's avatar-key lookups are indexed",
+        t.label
+    );
     can_store_a_user(db).await;
     db.migrate_up().await.expect("a second up is a no-op");
 
@@ -132,6 +157,13 @@ async fn up_down_up(t: TestDb) {
             "{}: down reverts the newest migration only",
             t.label
         );
+        if step == 1 {
+            assert!(
+                !index_exists(db, "idx_users_avatar_key").await,
+                "{}: the newest down drops the avatar-key index",
+                t.label
+            );
+        }
     }
     assert!(
         applied(db).await.is_empty(),
