@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, WriteMultipart};
+use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, WriteMultipart};
 use plinth_files::{BlobEntry, BlobError, BlobKey, BlobListing, BlobStore, ByteRange, ByteStream};
 use plinth_kernel::Timestamp;
 
@@ -14,6 +14,10 @@ const PART_SIZE: usize = 5 * 1024 * 1024;
 /// Parts uploading at once; with [`PART_SIZE`] this bounds an upload's memory to about
 /// `(PARTS_IN_FLIGHT + 1) × 5 MiB` whatever the file size.
 const PARTS_IN_FLIGHT: usize = 2;
+/// Read size when streaming a local file: object_store reads 8 KiB per blocking-pool hop,
+/// which caps a download near 170 MiB/s; 256 KiB per hop streams several times faster and
+/// still bounds a download's memory to a few hundred KiB.
+const FILE_READ_CHUNK: usize = 256 * 1024;
 /// The folder `check` lists; it need not exist.
 const HEALTH_PREFIX: &str = "plinth-health";
 
@@ -92,6 +96,23 @@ async fn abandon(writer: WriteMultipart, key: &str) {
     if let Err(e) = writer.abort().await {
         tracing::warn!(key, error = %e, "could not abort a multipart upload");
     }
+}
+
+/// The bytes `range` of a local file, read [`FILE_READ_CHUNK`] at a time.
+fn file_stream(
+    mut file: std::fs::File,
+    range: &std::ops::Range<u64>,
+) -> Result<ByteStream, BlobError> {
+    use std::io::Seek as _;
+    use tokio::io::AsyncReadExt as _;
+    // A seek only moves the file offset: no I/O, nothing to keep off the executor.
+    file.seek(std::io::SeekFrom::Start(range.start))
+        .map_err(|e| BlobError::Internal(e.into()))?;
+    let reader = tokio::fs::File::from_std(file).take(range.end.saturating_sub(range.start));
+    Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(
+        reader,
+        FILE_READ_CHUNK,
+    )))
 }
 
 /// Owns an unfinished multipart upload and aborts it when dropped: when `put` is cancelled
@@ -194,9 +215,10 @@ impl BlobStore for ObjectStoreBlobs {
             .get_opts(&path, options)
             .await
             .map_err(map_error)?;
-        Ok(Box::pin(
-            result.into_stream().map_err(std::io::Error::other),
-        ))
+        match result.payload {
+            GetResultPayload::File(file, _) => file_stream(file, &result.range),
+            GetResultPayload::Stream(stream) => Ok(Box::pin(stream.map_err(std::io::Error::other))),
+        }
     }
 
     #[tracing::instrument(skip(self), fields(key = key.as_str()))]

@@ -146,6 +146,22 @@ pub async fn blob_store(store: Arc<dyn BlobStore>) {
         &data[(part - 10) as usize..=(part + 10) as usize],
         "range across a part boundary"
     );
+    // A range from the middle spanning several of an adapter's read chunks (a local file is
+    // streamed 256 KiB at a time).
+    let long = read(
+        &*store,
+        &big,
+        Some(ByteRange {
+            start: 300_001,
+            end: 1_900_000,
+        }),
+    )
+    .await;
+    assert_eq!(
+        long,
+        &data[300_001..=1_900_000],
+        "long range from the middle"
+    );
 
     store
         .check()
