@@ -28,8 +28,8 @@ const DUMMY_PASSWORD: &str = "plinth dummy password for timing equalisation";
 /// length into 44 printable ASCII bytes that depend on every byte of it, so two passwords that
 /// share their first 72 bytes still hash differently, and nothing is silently truncated. Hashes
 /// are standard `$2b$` strings. All bcrypt work runs on tokio's blocking pool, never on the
-/// async executor, and never more of it at once than there are cores. Clones share the lazily computed dummy hash used by
-/// [`PasswordHasher::verify_dummy`].
+/// async executor, and never more of it at once than there are cores. Clones share the lazily
+/// computed dummy hash used by [`PasswordHasher::verify_dummy`].
 #[derive(Clone)]
 pub struct BcryptHasher {
     cost: u32,
