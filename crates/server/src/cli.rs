@@ -124,19 +124,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi => print_line(&plinth_api::openapi_json()),
         Command::Serve => {
             let settings = Settings::load()?;
-            telemetry::init(&settings.log, LogTarget::Stdout)?;
+            let _log = telemetry::init(&settings.log, LogTarget::Stdout)?;
             runtime()?.block_on(serve(settings))
         }
         Command::Migrate { action } => {
             let settings = Settings::load()?;
-            telemetry::init(&settings.log, LogTarget::Stderr)?;
+            let _log = telemetry::init(&settings.log, LogTarget::Stderr)?;
             runtime()?.block_on(migrate::run(&settings, action))
         }
         Command::Admin {
             action: AdminAction::Create { email, name },
         } => {
             let settings = Settings::load()?;
-            telemetry::init(&settings.log, LogTarget::Stderr)?;
+            let _log = telemetry::init(&settings.log, LogTarget::Stderr)?;
             if std::io::stdin().is_terminal() {
                 eprint!("Password for the super_admin (input is shown): ");
             }
@@ -147,14 +147,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             action: BillingAction::RunJobs,
         } => {
             let settings = Settings::load()?;
-            telemetry::init(&settings.log, LogTarget::Stderr)?;
+            let _log = telemetry::init(&settings.log, LogTarget::Stderr)?;
             runtime()?.block_on(billing::run_jobs(&settings))
         }
         Command::Files {
             action: FilesAction::Reconcile { min_age },
         } => {
             let settings = Settings::load()?;
-            telemetry::init(&settings.log, LogTarget::Stderr)?;
+            let _log = telemetry::init(&settings.log, LogTarget::Stderr)?;
             runtime()?.block_on(files::reconcile(&settings, min_age))
         }
     }

@@ -6,6 +6,7 @@
 mod announcements;
 mod audit;
 mod billing;
+mod by_key;
 mod files;
 mod idempotency;
 mod roles;
@@ -24,6 +25,7 @@ pub use roles::SeaRoleRepository;
 pub use sessions::SeaSessionRepository;
 pub use users::SeaUserRepository;
 
+pub(crate) use by_key::ByKey;
 use plinth_kernel::{PageRequest, RepoError};
 
 /// The escape character of our `LIKE` patterns (a backslash would need dialect-specific quoting).

@@ -92,8 +92,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.server.shutdown_grace = Duration::from_secs(1);
     configure(&mut settings);
     if std::env::var_os("TEST_LOG").is_some() {
-        plinth_server::telemetry::init(&settings.log, plinth_server::telemetry::LogTarget::Stderr)
-            .unwrap();
+        // Standard error is written directly: the guard holds no writer thread.
+        let _ = plinth_server::telemetry::init(
+            &settings.log,
+            plinth_server::telemetry::LogTarget::Stderr,
+        )
+        .unwrap();
     }
     let app = Application::build(settings).await.expect("build the app");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -2,6 +2,7 @@
 
 mod shares;
 
+use crate::repos::ByKey as _;
 use plinth_files::{
     BlobKey, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion, Viewer,
 };
@@ -121,7 +122,7 @@ impl FileRepository for SeaFileRepository {
 
     async fn by_id(&self, id: FileId) -> Result<Option<FileObject>, RepoError> {
         files::Entity::find_by_id(id.as_uuid())
-            .one(&self.conn)
+            .by_key(&self.conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)
@@ -250,7 +251,7 @@ impl FileRepository for SeaFileRepository {
 
     async fn version(&self, id: FileId, version: i32) -> Result<Option<FileVersion>, RepoError> {
         file_versions::Entity::find_by_id((id.as_uuid(), version))
-            .one(&self.conn)
+            .by_key(&self.conn)
             .await
             .map_err(repo_err)?
             .map(version_to_domain)

@@ -2,6 +2,7 @@
 //! pool (no transaction): a claim is an `INSERT` that only one of several concurrent callers
 //! can win, because `(scope, key)` is the primary key.
 
+use crate::repos::ByKey as _;
 use plinth_kernel::{
     ClaimOutcome, IdempotencyClaim, IdempotencyStore, RepoError, StoredResponse, Timestamp,
 };
@@ -61,7 +62,7 @@ impl IdempotencyStore for SeaIdempotencyStore {
             }
             let Some(existing) = idempotency_keys::Entity::find()
                 .filter(Self::this(&claim.scope, &claim.key))
-                .one(&self.conn)
+                .by_key(&self.conn)
                 .await
                 .map_err(repo_err)?
             else {

@@ -1,5 +1,6 @@
 //! [`SeaUserRepository`]: `users` rows ↔ [`User`].
 
+use crate::repos::ByKey as _;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 use plinth_users::{
     AppData, DisplayName, PasswordHash, RoleName, User, UserCounts, UserFilter, UserRepository,
@@ -167,7 +168,7 @@ impl UserRepository for SeaUserRepository {
 
     async fn by_id(&self, id: UserId) -> Result<Option<User>, RepoError> {
         users::Entity::find_by_id(id.as_uuid())
-            .one(&self.conn)
+            .by_key(&self.conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)
@@ -177,7 +178,7 @@ impl UserRepository for SeaUserRepository {
     async fn by_email(&self, email: &Email) -> Result<Option<User>, RepoError> {
         users::Entity::find()
             .filter(users::Column::Email.eq(email.as_str()))
-            .one(&self.conn)
+            .by_key(&self.conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)

@@ -5,6 +5,7 @@
 //! row lock on PostgreSQL (and CockroachDB) until the transaction ends; on SQLite the
 //! `IMMEDIATE` transaction already holds the database's write lock.
 
+use crate::repos::ByKey as _;
 use plinth_billing::{
     Interval, InvoiceId, PendingItem, PendingItemId, PlanId, PlanPrice, Subscription,
     SubscriptionId, SubscriptionRepository, SubscriptionStatus,
@@ -182,7 +183,7 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
     async fn live_subscription(&self, user: UserId) -> Result<Option<Subscription>, RepoError> {
         subscriptions::Entity::find()
             .filter(subscriptions::Column::LiveUserId.eq(user.as_uuid()))
-            .one(&self.conn)
+            .by_key(&self.conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)
