@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 24;
+const MIGRATIONS: usize = 25;
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -91,6 +91,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000022_subscription_invoices",
             "m20261129_000023_roles",
             "m20261129_000024_users_avatar_key_index",
+            "m20261129_000025_invoice_provider_payment",
         ]),
         "{}: oldest first: {status:?}",
         t.label
