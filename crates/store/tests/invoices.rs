@@ -149,9 +149,17 @@ async fn the_database_freezes_finalised_invoices(t: TestDb) {
         open,
     )
     .await;
-    assert!(result.is_err(), "{}: amounts changed with the payment id", t.label);
+    assert!(
+        result.is_err(),
+        "{}: amounts changed with the payment id",
+        t.label
+    );
     assert_eq!(
-        s.invoice(open).await.unwrap().provider_payment_id.as_deref(),
+        s.invoice(open)
+            .await
+            .unwrap()
+            .provider_payment_id
+            .as_deref(),
         Some("pi_raw")
     );
     // Status moves and payment dates are still allowed (that is how it gets paid).

@@ -290,10 +290,17 @@ async fn a_payment_started_before_is_retrieved_with_its_secret_and_status() {
     assert_eq!(found.client_secret, Some(format!("{id}_secret_x")));
     assert_eq!(found.status.as_deref(), Some("processing"));
     let seen = fake.seen.lock().unwrap().clone();
-    assert_eq!(seen.len(), 2, "one create, one retrieve: nothing created again");
+    assert_eq!(
+        seen.len(),
+        2,
+        "one create, one retrieve: nothing created again"
+    );
     assert_eq!(seen[1].path, format!("/v1/payment_intents/{id}"));
     assert_eq!(seen[1].authorization, "Bearer sk_test_fake_123");
-    assert_eq!(seen[1].idempotency_key, "", "a read carries no idempotency key");
+    assert_eq!(
+        seen[1].idempotency_key, "",
+        "a read carries no idempotency key"
+    );
 
     // Unknown to Stripe: refused with its message; not an id: refused without a call.
     let err = gw.payment("pi_unknown9").await.unwrap_err();

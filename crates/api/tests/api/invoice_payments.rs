@@ -222,7 +222,10 @@ async fn paying_returns_the_client_secret_and_every_later_call_reuses_the_intent
             "amount": { "amount": 14_900, "currency": "USD" }
         })
     );
-    assert_eq!(stored_payment_id(&app, &id).await.as_deref(), Some("pi_fake1"));
+    assert_eq!(
+        stored_payment_id(&app, &id).await.as_deref(),
+        Some("pi_fake1")
+    );
 
     // Again, and again with an Idempotency-Key: the same intent, retrieved, never re-created.
     let again: Value = pay(&app, &token, &id, None).await.json().await.unwrap();
@@ -238,7 +241,11 @@ async fn paying_returns_the_client_secret_and_every_later_call_reuses_the_intent
         replay.json::<Value>().await.unwrap()["payment_intent_id"],
         "pi_fake1"
     );
-    assert_eq!(fake.count("POST", "/v1/payment_intents"), 1, "one intent, ever");
+    assert_eq!(
+        fake.count("POST", "/v1/payment_intents"),
+        1,
+        "one intent, ever"
+    );
     assert_eq!(fake.count("POST", "/v1/customers"), 1);
     assert_eq!(
         fake.count("GET", "/v1/payment_intents/pi_fake1"),
@@ -298,7 +305,10 @@ async fn only_the_callers_open_invoices_can_be_paid() {
             format!("Only an open invoice can be paid; this one is {status}.")
         );
     }
-    assert!(fake.calls.lock().unwrap().is_empty(), "Stripe was never called");
+    assert!(
+        fake.calls.lock().unwrap().is_empty(),
+        "Stripe was never called"
+    );
     assert!(started(&app).await.is_empty());
     assert_eq!(stored_payment_id(&app, &open).await, None);
 }
@@ -329,7 +339,12 @@ async fn a_failing_stripe_is_503_with_retry_after_and_changes_nothing() {
     assert!(started(&app).await.is_empty());
     // A 5xx is not stored under the Idempotency-Key: the retry reaches Stripe again.
     let calls = fake.calls.lock().unwrap().len();
-    assert_problem(pay(&app, &token, &id, Some("retry-me")).await, 503, "unavailable").await;
+    assert_problem(
+        pay(&app, &token, &id, Some("retry-me")).await,
+        503,
+        "unavailable",
+    )
+    .await;
     assert!(fake.calls.lock().unwrap().len() > calls);
 }
 

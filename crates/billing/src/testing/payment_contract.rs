@@ -275,7 +275,10 @@ pub async fn provider_payment_id(
     repo.insert_invoice(tx.as_mut(), &r).await.unwrap();
     tx.commit().await.unwrap();
     // A draft is not payable.
-    assert!(matches!(set(r.id, "pi_draft").await, Err(RepoError::NotFound)));
+    assert!(matches!(
+        set(r.id, "pi_draft").await,
+        Err(RepoError::NotFound)
+    ));
     assert!(matches!(
         set(InvoiceId::new(), "pi_unknown").await,
         Err(RepoError::NotFound)
@@ -305,10 +308,17 @@ pub async fn provider_payment_id(
     set(r.id, "pi_first").await.unwrap();
     let open = stored(r.id).await;
     assert_eq!(open.provider_payment_id.as_deref(), Some("pi_first"));
-    assert_eq!(open.invoice.totals(), r.invoice.totals(), "amounts unchanged");
+    assert_eq!(
+        open.invoice.totals(),
+        r.invoice.totals(),
+        "amounts unchanged"
+    );
     assert_eq!(open.status(), InvoiceStatus::Open);
     // The first one is kept.
-    assert!(matches!(set(r.id, "pi_second").await, Err(RepoError::NotFound)));
+    assert!(matches!(
+        set(r.id, "pi_second").await,
+        Err(RepoError::NotFound)
+    ));
     assert_eq!(
         stored(r.id).await.provider_payment_id.as_deref(),
         Some("pi_first")

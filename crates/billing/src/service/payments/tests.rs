@@ -379,7 +379,10 @@ async fn paying_starts_one_payment_records_it_and_reuses_it_later() {
     let started = events(&f.audit, AuditAction::PaymentStarted).await;
     assert_eq!(started.len(), 1);
     assert_eq!(started[0].actor_id, Some(f.customer.as_uuid()));
-    assert_eq!(started[0].target_id.as_deref(), Some(id.to_string().as_str()));
+    assert_eq!(
+        started[0].target_id.as_deref(),
+        Some(id.to_string().as_str())
+    );
     assert_eq!(started[0].details["provider"], "stripe");
     assert_eq!(started[0].details["provider_payment_id"], "pi_fake1");
     assert!(!started[0].details.to_string().contains("secret"));
@@ -448,7 +451,10 @@ async fn only_the_customers_own_open_invoices_can_be_paid() {
     assert!(matches!(e, BillingError::InvoiceNotFound), "{e:?}");
 
     let paid = open_invoice(&f, "USD", 14).await;
-    f.service.mark_invoice_paid(admin, paid, &meta).await.unwrap();
+    f.service
+        .mark_invoice_paid(admin, paid, &meta)
+        .await
+        .unwrap();
     let void = open_invoice(&f, "USD", 14).await;
     f.service.void_invoice(admin, void, &meta).await.unwrap();
     for (id, status) in [(paid, InvoiceStatus::Paid), (void, InvoiceStatus::Void)] {
@@ -457,7 +463,10 @@ async fn only_the_customers_own_open_invoices_can_be_paid() {
             .start_invoice_payment(f.customer, id, &meta)
             .await
             .unwrap_err();
-        assert!(matches!(e, BillingError::NotPayable(s) if s == status), "{e:?}");
+        assert!(
+            matches!(e, BillingError::NotPayable(s) if s == status),
+            "{e:?}"
+        );
     }
     assert!(gateway.starts().is_empty(), "the gateway was never asked");
     assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 0);
@@ -491,10 +500,16 @@ async fn a_failed_gateway_call_or_audit_writes_nothing() {
             .start_invoice_payment(f.customer, id, &meta)
             .await
             .unwrap_err();
-        assert!(matches!(&e, BillingError::Gateway(g) if *g == failure), "{e:?}");
+        assert!(
+            matches!(&e, BillingError::Gateway(g) if *g == failure),
+            "{e:?}"
+        );
     }
     gateway.fail_with(None);
-    assert_eq!(f.service.invoice(id).await.unwrap().provider_payment_id, None);
+    assert_eq!(
+        f.service.invoice(id).await.unwrap().provider_payment_id,
+        None
+    );
 
     // The column and the audit entry commit together: a failed append keeps neither.
     let mut failing = f.service.clone();
@@ -505,7 +520,10 @@ async fn a_failed_gateway_call_or_audit_writes_nothing() {
             .await
             .is_err()
     );
-    assert_eq!(f.service.invoice(id).await.unwrap().provider_payment_id, None);
+    assert_eq!(
+        f.service.invoice(id).await.unwrap().provider_payment_id,
+        None
+    );
     assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 0);
 
     // Working again: the retry starts the payment (the same one, by the invoice's key).
