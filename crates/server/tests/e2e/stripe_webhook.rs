@@ -475,14 +475,13 @@ async fn stripe_subscription_events_sync_the_status_once() {
     assert_eq!(entry.outcome.as_deref(), Some("applied"));
 }
 
+/// The `(method, path)` of every call the fake Stripe saw.
+type Calls = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
 /// A fake Stripe on 127.0.0.1 answering payment intents (one per idempotency key) and their
-/// retrieval; returns its base URL and the `(method, path)` of every call it saw.
-fn fake_stripe() -> (
-    String,
-    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
-) {
+/// retrieval; returns its base URL and the calls it saw.
+fn fake_stripe() -> (String, Calls) {
     use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-    type Calls = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
     async fn handle(req: HttpRequest, calls: web::Data<Calls>) -> HttpResponse {
         let path = req.path().to_owned();
         calls
