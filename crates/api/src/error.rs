@@ -92,6 +92,9 @@ pub enum ApiError {
         /// Field name → messages.
         errors: FieldErrors,
     },
+    /// 502 `payment_refused`: the payment provider refused the request, with its message.
+    #[error("payment provider refused: {0}")]
+    PaymentRefused(String),
     /// 503 `unavailable`: the database or the blob store is down.
     #[error("a dependency is unavailable")]
     Unavailable(#[source] BoxError),
@@ -139,6 +142,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Self::Validation { .. } => "validation_failed",
+            Self::PaymentRefused(_) => "payment_refused",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -164,6 +168,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::RangeNotSatisfiable { .. } => "Range not satisfiable",
             Self::Validation { .. } => "Validation failed",
+            Self::PaymentRefused(_) => "Payment refused",
             Self::Unavailable(_) => "Service unavailable",
             Self::Internal(_) => "Internal server error",
         }
@@ -180,6 +185,9 @@ impl ApiError {
             | Self::PayloadTooLarge(d)
             | Self::QuotaExceeded(d)
             | Self::UnsupportedMediaType(d) => d.clone(),
+            Self::PaymentRefused(message) => {
+                format!("The payment provider refused the request: {message}")
+            }
             Self::FeatureRequired(feature) => {
                 format!("Your plan does not include `{feature}`; upgrade to use this.")
             }
@@ -263,6 +271,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::IdempotencyInProgress => StatusCode::CONFLICT,
+            Self::PaymentRefused(_) => StatusCode::BAD_GATEWAY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -104,6 +104,10 @@ pub enum AuditAction {
     /// A payment provider's webhook event was received and processed (once per event id).
     #[serde(rename = "billing.webhook_received")]
     WebhookReceived,
+    /// A customer started paying an open invoice through the payment provider (once per
+    /// invoice: later attempts reuse that payment).
+    #[serde(rename = "billing.payment_started")]
+    PaymentStarted,
 }
 
 impl AuditAction {
@@ -139,6 +143,7 @@ impl AuditAction {
         Self::InvoiceUncollectible,
         Self::SubscriptionChanged,
         Self::WebhookReceived,
+        Self::PaymentStarted,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -175,6 +180,7 @@ impl AuditAction {
             Self::InvoiceUncollectible => "billing.invoice_uncollectible",
             Self::SubscriptionChanged => "billing.subscription_changed",
             Self::WebhookReceived => "billing.webhook_received",
+            Self::PaymentStarted => "billing.payment_started",
         }
     }
 

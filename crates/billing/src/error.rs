@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use plinth_kernel::{MoneyError, RepoError};
 
-use crate::payment::SignatureError;
+use crate::InvoiceStatus;
+use crate::payment::{GatewayError, SignatureError};
 use crate::{RenderError, TransitionError};
 
 /// What [`crate::BillingService`] can fail with.
@@ -46,6 +47,15 @@ pub enum BillingError {
     /// A correctly signed webhook body that is not an event (HTTP 400).
     #[error("malformed webhook event: {0}")]
     BadEvent(String),
+    /// No payment gateway is configured (`STRIPE_API_KEY` unset; HTTP 503).
+    #[error("no payment gateway is configured")]
+    PaymentsNotConfigured,
+    /// Only an open invoice can be paid; this one is in the given status (HTTP 409).
+    #[error("an invoice in status {0} cannot be paid")]
+    NotPayable(InvoiceStatus),
+    /// The payment gateway failed (`Unavailable`: HTTP 503) or refused (`Refused`: HTTP 502).
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
     /// Storage failed.
     #[error(transparent)]
     Repo(#[from] RepoError),

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{Clock, RepoError, RequestMeta, UnitOfWork, UserId};
 
+use crate::payment::PaymentGateway;
 use crate::subscription::{NoInvoices, PeriodInvoicer, SubscriptionRepository};
 use crate::{BillingError, BillingRepository, FeatureValue, NewPlan, Plan, PlanId};
 
@@ -30,7 +31,7 @@ pub use subscriptions::{RenewalReport, SubscribeOutcome};
 
 pub(crate) use invoices::invoice_event;
 pub use invoices::{Invoicing, NewInvoice, NewInvoiceLine};
-pub use payments::{JobReport, Payments, Revenue};
+pub use payments::{InvoicePayment, JobReport, Payments, Revenue};
 
 /// Billing use cases.
 #[derive(Clone)]
@@ -48,6 +49,8 @@ pub struct BillingService {
     pub(crate) default_features: BTreeMap<String, FeatureValue>,
     pub(crate) payments: Option<Payments>,
     pub(crate) uncollectible_after: chrono::Duration,
+    /// Collects invoice payments; set with [`BillingService::with_gateway`].
+    pub(crate) gateway: Option<Arc<dyn PaymentGateway>>,
 }
 
 impl BillingService {
@@ -70,6 +73,7 @@ impl BillingService {
             default_features: BTreeMap::new(),
             payments: None,
             uncollectible_after: chrono::Duration::days(30),
+            gateway: None,
         }
     }
 

@@ -17,7 +17,7 @@ pub mod subscription_contract;
 pub use invoices::{MemoryCustomerDirectory, MemoryInvoiceRepository, TextInvoiceRenderer};
 pub use memory::MemoryBillingRepository;
 pub use memory_subscriptions::MemorySubscriptionRepository;
-pub use payments::{FakeWebhookVerifier, MemoryPaymentEventInbox};
+pub use payments::{FakePaymentGateway, FakeWebhookVerifier, MemoryPaymentEventInbox};
 
 #[cfg(test)]
 mod tests {
@@ -77,6 +77,16 @@ mod tests {
     #[tokio::test]
     async fn memory_invoice_repository_passes_the_revenue_contract() {
         payment_contract::invoice_revenue(
+            Arc::new(MemoryInvoiceRepository::new()),
+            Arc::new(MemoryUnitOfWork::new()),
+            plinth_kernel::UserId::new(),
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn memory_invoice_repository_passes_the_provider_payment_id_contract() {
+        payment_contract::provider_payment_id(
             Arc::new(MemoryInvoiceRepository::new()),
             Arc::new(MemoryUnitOfWork::new()),
             plinth_kernel::UserId::new(),

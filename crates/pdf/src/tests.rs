@@ -42,6 +42,7 @@ fn record(lines: usize, finalised: bool) -> InvoiceRecord {
         voided_at: None,
         created_at: at("2026-03-01T09:00:00Z"),
         updated_at: at("2026-03-01T09:00:00Z"),
+        provider_payment_id: None,
     };
     if finalised {
         r.invoice

@@ -11,7 +11,8 @@
 //! from any directory.
 //!
 //! Durations (`15m`, `30d`, `10s`, `1h`, `1h30m`) use a small parser in [`parse`] rather than a
-//! new dependency. Secrets (`JWT_SECRET`, `SMTP_URL`, `STRIPE_WEBHOOK_SECRET` and the whole
+//! new dependency. Secrets (`JWT_SECRET`, `SMTP_URL`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_API_KEY`
+//! and the whole
 //! `DATABASE_URL`, which may hold a password) are [`SecretString`]s: `Debug` never shows them,
 //! and no error message repeats their value.
 
@@ -154,6 +155,11 @@ pub struct MailSettings {
 pub struct BillingSettings {
     /// `STRIPE_WEBHOOK_SECRET`; `None` makes the webhook route answer 503.
     pub stripe_webhook_secret: Option<SecretString>,
+    /// `STRIPE_API_KEY` (`sk_…` or `rk_…`); `None` makes paying an invoice answer 503.
+    pub stripe_api_key: Option<SecretString>,
+    /// `STRIPE_API_BASE`: where Stripe's API is (default `https://api.stripe.com`; tests
+    /// point it at a local fake).
+    pub stripe_api_base: String,
     /// `BILLING_UNCOLLECTIBLE_AFTER`: how long after `due_at` an open invoice becomes
     /// `uncollectible` (default 30 days).
     pub uncollectible_after: Duration,

@@ -131,6 +131,18 @@ async fn invoice_revenue_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_payment_id_contract() {
+    let Some(t) = postgres().await else { return };
+    let user = create_user(&t.db).await;
+    plinth_billing::testing::payment_contract::provider_payment_id(
+        t.db.invoices(),
+        t.db.unit_of_work(),
+        user,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn payment_event_inbox_contract() {
     let Some(t) = postgres().await else { return };
     plinth_billing::testing::payment_contract::payment_event_inbox(

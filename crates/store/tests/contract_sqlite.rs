@@ -130,6 +130,18 @@ async fn invoice_revenue_contract() {
 }
 
 #[tokio::test]
+async fn provider_payment_id_contract() {
+    let t = sqlite().await;
+    let user = create_user(&t.db).await;
+    plinth_billing::testing::payment_contract::provider_payment_id(
+        t.db.invoices(),
+        t.db.unit_of_work(),
+        user,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn payment_event_inbox_contract() {
     let t = sqlite().await;
     plinth_billing::testing::payment_contract::payment_event_inbox(

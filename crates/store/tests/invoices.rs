@@ -128,6 +128,40 @@ async fn the_database_freezes_finalised_invoices(t: TestDb) {
             t.label
         );
     }
+    // The provider's payment id may be recorded on an open invoice (paying it starts a
+    // payment)…
+    assert_eq!(
+        raw(
+            &t,
+            "UPDATE invoices SET provider_payment_id = 'pi_raw' WHERE id = {id}",
+            open
+        )
+        .await
+        .unwrap(),
+        1,
+        "{}: recording the payment id is allowed",
+        t.label
+    );
+    // …but not as a way round the freeze.
+    let result = raw(
+        &t,
+        "UPDATE invoices SET provider_payment_id = 'pi_raw2', total = total + 1 WHERE id = {id}",
+        open,
+    )
+    .await;
+    assert!(
+        result.is_err(),
+        "{}: amounts changed with the payment id",
+        t.label
+    );
+    assert_eq!(
+        s.invoice(open)
+            .await
+            .unwrap()
+            .provider_payment_id
+            .as_deref(),
+        Some("pi_raw")
+    );
     // Status moves and payment dates are still allowed (that is how it gets paid).
     s.mark_invoice_paid(user, open, &RequestMeta::default())
         .await

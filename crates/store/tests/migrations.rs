@@ -8,7 +8,18 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 24;
+const MIGRATIONS: usize = 25;
+
+/// Whether `invoices.provider_payment_id` exists (a query naming it runs).
+async fn has_provider_payment_id(db: &Database) -> bool {
+    db.connection()
+        .query_all_raw(Statement::from_string(
+            db.backend(),
+            "SELECT provider_payment_id FROM invoices",
+        ))
+        .await
+        .is_ok()
+}
 
 async fn applied(db: &Database) -> Vec<String> {
     db.migrate_status()
@@ -91,6 +102,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000022_subscription_invoices",
             "m20261129_000023_roles",
             "m20261129_000024_users_avatar_key_index",
+            "m20261129_000025_invoice_provider_payment",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -138,6 +150,11 @@ async fn up_down_up(t: TestDb) {
         "{}: the reconciler's avatar-key lookups are indexed",
         t.label
     );
+    assert!(
+        has_provider_payment_id(db).await,
+        "{}: invoices record the provider's payment id",
+        t.label
+    );
     can_store_a_user(db).await;
     db.migrate_up().await.expect("a second up is a no-op");
 
@@ -159,8 +176,15 @@ async fn up_down_up(t: TestDb) {
         );
         if step == 1 {
             assert!(
+                !has_provider_payment_id(db).await,
+                "{}: the newest down drops invoices.provider_payment_id",
+                t.label
+            );
+        }
+        if step == 2 {
+            assert!(
                 !index_exists(db, "idx_users_avatar_key").await,
-                "{}: the newest down drops the avatar-key index",
+                "{}: the next down drops the avatar-key index",
                 t.label
             );
         }

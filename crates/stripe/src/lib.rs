@@ -1,7 +1,7 @@
 //! The Stripe adapter of [`plinth_billing::payment::PaymentGateway`]: [`StripeGateway`].
 //!
 //! It creates a customer and a payment intent for an invoice through Stripe's REST API
-//! (form-encoded requests, JSON answers). Every call has a connect timeout and a total timeout,
+//! (form-encoded requests, JSON answers), and retrieves a payment intent created earlier. Every call has a connect timeout and a total timeout,
 //! and a fixed `Idempotency-Key` derived from our ids (`plinth-customer-<user id>`,
 //! `plinth-payment-<invoice id>`): Stripe answers a repeated key with the first result, so a
 //! retry after a timeout never charges twice. The API key is never logged.
@@ -63,6 +63,8 @@ struct Created {
     id: String,
     #[serde(default)]
     client_secret: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -156,6 +158,34 @@ impl StripeGateway {
         Ok(PaymentIntent {
             id: created.id,
             client_secret: created.client_secret,
+            status: created.status,
+        })
+    }
+
+    /// Retrieves the payment intent `id` (`GET /v1/payment_intents/{id}`): its client secret
+    /// and current status.
+    ///
+    /// # Errors
+    /// [`GatewayError`]; `Refused` for an id that is not a payment intent id or that Stripe
+    /// does not know.
+    pub async fn retrieve_payment_intent(&self, id: &str) -> Result<PaymentIntent, GatewayError> {
+        // Stripe ids are `pi_` + letters and digits; anything else is never put in a URL.
+        if !id.starts_with("pi_") || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(GatewayError::Refused(format!(
+                "not a Stripe payment intent id: {id:?}"
+            )));
+        }
+        let path = format!("/v1/payment_intents/{id}");
+        let url = format!("{}{path}", self.config.api_base.trim_end_matches('/'));
+        let request = self
+            .http
+            .get(&url)
+            .bearer_auth(self.config.api_key.expose_secret());
+        let found = self.call(&path, request).await?;
+        Ok(PaymentIntent {
+            id: found.id,
+            client_secret: found.client_secret,
+            status: found.status,
         })
     }
 
@@ -166,15 +196,23 @@ impl StripeGateway {
         form: &[(&str, String)],
     ) -> Result<Created, GatewayError> {
         let url = format!("{}{path}", self.config.api_base.trim_end_matches('/'));
-        let response = self
+        let request = self
             .http
             .post(&url)
             .bearer_auth(self.config.api_key.expose_secret())
             .header("Idempotency-Key", idempotency_key)
-            .form(form)
-            .send()
-            .await
-            .map_err(|e| unavailable(path, &e))?;
+            .form(form);
+        self.call(path, request).await
+    }
+
+    /// Sends `request` and reads Stripe's answer: the object on success, else a
+    /// [`GatewayError`] carrying Stripe's message (never the API key).
+    async fn call(
+        &self,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Created, GatewayError> {
+        let response = request.send().await.map_err(|e| unavailable(path, &e))?;
         let status = response.status();
         let body = response.bytes().await.map_err(|e| unavailable(path, &e))?;
         if status.is_success() {
@@ -182,10 +220,18 @@ impl StripeGateway {
                 GatewayError::Unavailable(format!("Stripe {path}: unexpected answer: {e}"))
             });
         }
-        let message = serde_json::from_slice::<ErrorBody>(&body)
-            .ok()
-            .and_then(|b| b.error.message)
-            .unwrap_or_else(|| format!("HTTP {status}"));
+        let message = if status == reqwest::StatusCode::UNAUTHORIZED {
+            // Stripe's message repeats part of the key; say only what is wrong.
+            "the API key was refused".to_owned()
+        } else {
+            serde_json::from_slice::<ErrorBody>(&body)
+                .ok()
+                .and_then(|b| b.error.message)
+                .map_or_else(
+                    || format!("HTTP {status}"),
+                    |m| m.replace(self.config.api_key.expose_secret(), "[redacted]"),
+                )
+        };
         tracing::warn!(%status, path, "Stripe refused a call");
         if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             Err(GatewayError::Unavailable(format!(
@@ -197,13 +243,15 @@ impl StripeGateway {
     }
 }
 
-/// A created payment intent.
+/// A payment intent, created or retrieved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentIntent {
     /// `pi_…`.
     pub id: String,
     /// What the client-side SDK confirms the payment with.
     pub client_secret: Option<String>,
+    /// Stripe's status (`requires_payment_method`, `processing`, `succeeded`, `canceled`…).
+    pub status: Option<String>,
 }
 
 fn unavailable(path: &str, e: &reqwest::Error) -> GatewayError {
@@ -238,6 +286,18 @@ impl PaymentGateway for StripeGateway {
             provider_payment_id: Some(intent.id),
             provider_customer_id: customer,
             client_secret: intent.client_secret,
+            status: intent.status,
+        })
+    }
+
+    /// Retrieves the payment intent (no idempotency key: a read).
+    async fn payment(&self, provider_payment_id: &str) -> Result<PaymentStart, GatewayError> {
+        let intent = self.retrieve_payment_intent(provider_payment_id).await?;
+        Ok(PaymentStart {
+            provider_payment_id: Some(intent.id),
+            provider_customer_id: None,
+            client_secret: intent.client_secret,
+            status: intent.status,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! `StripeGateway` against a fake Stripe served by actix-web on 127.0.0.1 (never the network):
 //! the requests it sends (auth, idempotency keys, form fields), the answers it understands,
-//! and its timeouts.
+//! retrieving a payment intent created earlier, and its timeouts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -38,6 +38,8 @@ enum Mode {
     Slow,
     CardError,
     ServerError,
+    /// 401 whose message repeats the key, as Stripe's does (partly).
+    BadKey,
 }
 
 async fn handle(
@@ -67,6 +69,7 @@ async fn handle(
             }));
         }
         Mode::ServerError => return HttpResponse::InternalServerError().finish(),
+        Mode::BadKey => return bad_key(),
         Mode::Normal => {}
     }
     if seen.path == "/v1/customers" {
@@ -85,6 +88,49 @@ async fn handle(
     }))
 }
 
+fn bad_key() -> HttpResponse {
+    HttpResponse::Unauthorized().json(serde_json::json!({
+        "error": { "type": "invalid_request_error",
+            "message": "Invalid API Key provided: sk_test_fake_123" }
+    }))
+}
+
+/// `GET /v1/payment_intents/{id}`: an intent created before, else Stripe's 404.
+async fn retrieve(
+    req: HttpRequest,
+    id: web::Path<String>,
+    fake: web::Data<Fake>,
+    mode: web::Data<Mode>,
+) -> HttpResponse {
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    fake.seen.lock().unwrap().push(Seen {
+        path: req.path().to_owned(),
+        authorization,
+        idempotency_key: String::new(),
+        form: HashMap::new(),
+    });
+    match **mode {
+        Mode::ServerError => return HttpResponse::InternalServerError().finish(),
+        Mode::BadKey => return bad_key(),
+        _ => {}
+    }
+    let id = id.into_inner();
+    if !fake.intents.lock().unwrap().values().any(|v| *v == id) {
+        return HttpResponse::NotFound().json(serde_json::json!({
+            "error": { "type": "invalid_request_error",
+                "message": format!("No such payment_intent: '{id}'") }
+        }));
+    }
+    HttpResponse::Ok().json(serde_json::json!({
+        "id": id, "object": "payment_intent", "client_secret": format!("{id}_secret_x"),
+        "status": "processing"
+    }))
+}
+
 /// Serves the fake; returns its base URL and what it sees.
 fn serve(mode: Mode) -> (String, Fake) {
     let fake = Fake::default();
@@ -95,6 +141,7 @@ fn serve(mode: Mode) -> (String, Fake) {
         App::new()
             .app_data(data.clone())
             .app_data(web::Data::new(mode))
+            .route("/v1/payment_intents/{id}", web::get().to(retrieve))
             .default_service(web::post().to(handle))
     })
     .workers(1)
@@ -138,6 +185,7 @@ async fn a_payment_creates_the_customer_and_an_intent_with_fixed_idempotency_key
     assert_eq!(first.provider_customer_id.as_deref(), Some("cus_fake1"));
     assert_eq!(first.provider_payment_id.as_deref(), Some("pi_fake1"));
     assert_eq!(first.client_secret.as_deref(), Some("pi_fake1_secret_x"));
+    assert_eq!(first.status.as_deref(), Some("requires_payment_method"));
 
     // A retry (after a timeout, say) sends the same keys, so Stripe returns the same intent.
     let again = gw.start_payment(&req).await.unwrap();
@@ -225,4 +273,67 @@ async fn refusals_and_failures_are_told_apart_and_nothing_reachable_is_unavailab
         .unwrap_err();
     assert!(matches!(err, GatewayError::Unavailable(_)));
     assert!(!format!("{:?}", gateway(&base, Duration::from_secs(1))).contains("sk_test"));
+}
+
+#[tokio::test]
+async fn a_payment_started_before_is_retrieved_with_its_secret_and_status() {
+    let (base, fake) = serve(Mode::Normal);
+    let gw = gateway(&base, Duration::from_secs(5));
+    let started = gw
+        .start_payment(&request(InvoiceId::new(), false))
+        .await
+        .unwrap();
+    let id = started.provider_payment_id.unwrap();
+
+    let found = gw.payment(&id).await.unwrap();
+    assert_eq!(found.provider_payment_id.as_deref(), Some(id.as_str()));
+    assert_eq!(found.client_secret, Some(format!("{id}_secret_x")));
+    assert_eq!(found.status.as_deref(), Some("processing"));
+    let seen = fake.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.len(),
+        2,
+        "one create, one retrieve: nothing created again"
+    );
+    assert_eq!(seen[1].path, format!("/v1/payment_intents/{id}"));
+    assert_eq!(seen[1].authorization, "Bearer sk_test_fake_123");
+    assert_eq!(
+        seen[1].idempotency_key, "",
+        "a read carries no idempotency key"
+    );
+
+    // Unknown to Stripe: refused with its message; not an id: refused without a call.
+    let err = gw.payment("pi_unknown9").await.unwrap_err();
+    assert_eq!(
+        err,
+        GatewayError::Refused(
+            "Stripe /v1/payment_intents/pi_unknown9: No such payment_intent: 'pi_unknown9'".into()
+        )
+    );
+    let err = gw.payment("../v1/customers").await.unwrap_err();
+    assert!(matches!(err, GatewayError::Refused(_)), "{err:?}");
+    assert_eq!(fake.seen.lock().unwrap().len(), 3);
+
+    let (down, _) = serve(Mode::ServerError);
+    let err = gateway(&down, Duration::from_secs(5))
+        .payment(&id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, GatewayError::Unavailable(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_refused_api_key_is_never_repeated() {
+    let (base, _) = serve(Mode::BadKey);
+    let gw = gateway(&base, Duration::from_secs(5));
+    let err = gw
+        .start_payment(&request(InvoiceId::new(), false))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        GatewayError::Refused("Stripe /v1/payment_intents: the API key was refused".into())
+    );
+    let err = gw.payment("pi_fake1").await.unwrap_err();
+    assert!(!format!("{err:?}").contains("sk_test"), "{err:?}");
 }

@@ -341,3 +341,42 @@ impl InvoiceListQuery {
 #[schema(as = InvoicePdf, value_type = String, format = Binary)]
 #[allow(dead_code)]
 pub(crate) struct InvoicePdfBody(Vec<u8>);
+
+/// A started (or found again) payment of an invoice: what Stripe.js confirms it with.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = InvoicePayment, example = json!({
+    "invoice_id": "01937a3c-5e2f-7b1a-9c4d-2f8e6a1b3c5d",
+    "provider": "stripe",
+    "payment_intent_id": "pi_3Q2w3E4r5T6y7U8i",
+    "client_secret": "pi_3Q2w3E4r5T6y7U8i_secret_Zx9Yw8Vu7",
+    "status": "requires_payment_method",
+    "amount": { "amount": 14900, "currency": "USD" }
+}))]
+pub(crate) struct InvoicePaymentBody {
+    /// The invoice being paid.
+    pub invoice_id: Uuid,
+    /// The payment provider: `stripe`.
+    pub provider: String,
+    /// Stripe's payment intent id (`pi_…`): the same on every call for this invoice.
+    pub payment_intent_id: String,
+    /// What Stripe.js `confirmPayment` takes. Keep it in the browser session; do not log it.
+    pub client_secret: String,
+    /// Stripe's status of the payment intent (`requires_payment_method`, `processing`,
+    /// `succeeded`, `canceled`…), when Stripe said.
+    pub status: Option<String>,
+    /// The invoice's total, integer minor units.
+    pub amount: crate::dto::billing::MoneyBody,
+}
+
+impl From<plinth_billing::InvoicePayment> for InvoicePaymentBody {
+    fn from(p: plinth_billing::InvoicePayment) -> Self {
+        Self {
+            invoice_id: p.invoice_id.as_uuid(),
+            provider: p.method.as_str().to_owned(),
+            payment_intent_id: p.provider_payment_id,
+            client_secret: p.client_secret,
+            status: p.status,
+            amount: p.amount.into(),
+        }
+    }
+}

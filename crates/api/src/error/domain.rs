@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use plinth_billing::payment::GatewayError;
 use plinth_billing::{BillingError, InvoiceStatus, SubscriptionError, TransitionError};
 use plinth_files::{BlobError, FileError};
 use plinth_kernel::{PageRequestError, RepoError};
@@ -226,6 +227,17 @@ impl From<BillingError> for ApiError {
             BillingError::BadEvent(_) => {
                 Self::BadRequest("The body is not a Stripe event (id and type).".to_owned())
             }
+            e @ (BillingError::PaymentsNotConfigured
+            | BillingError::Gateway(GatewayError::Unavailable(_))) => {
+                Self::Unavailable(Box::new(e))
+            }
+            BillingError::Gateway(GatewayError::Refused(message)) => {
+                tracing::warn!(%message, "the payment provider refused a payment");
+                Self::PaymentRefused(message)
+            }
+            BillingError::NotPayable(status) => Self::Conflict(format!(
+                "Only an open invoice can be paid; this one is {status}."
+            )),
             BillingError::Repo(e) => e.into(),
         }
     }

@@ -170,6 +170,12 @@ problem_responses! {
     /// 503 `unavailable` for the Stripe webhook when it is not configured.
     WebhookUnavailable = (503, "unavailable", "Service unavailable", "A dependency (database or storage) is unavailable; try again later.",
         "`unavailable`: `STRIPE_WEBHOOK_SECRET` is not set on this server (Stripe retries later), or the database is down.");
+    /// 502 `payment_refused` for paying an invoice.
+    PaymentRefused = (502, "payment_refused", "Payment refused", "The payment provider refused the request: Stripe /v1/payment_intents: Your card was declined.",
+        "`payment_refused`: Stripe refused the request (a 4xx of Stripe's); `detail` carries Stripe's message (never the API key). Nothing was recorded; retrying the same request gets the same answer until the cause is fixed.");
+    /// 503 `unavailable` for paying an invoice.
+    PaymentUnavailable = (503, "unavailable", "Service unavailable", "A dependency (database or storage) is unavailable; try again later.",
+        "`unavailable`: `STRIPE_API_KEY` is not set on this server; or Stripe could not be reached, timed out, was rate limited or failed (5xx); or the database is down. Nothing was recorded; retry after `Retry-After` seconds (the same invoice always gets the same payment, so a retry never charges twice).");
     /// 500 `internal`.
     Internal = (500, "internal", "Internal server error", "Something went wrong on our side; quote the request id if you report it.",
         "`internal`: a bug; the body reveals nothing of it, the log has the cause under the request id.");
@@ -300,6 +306,41 @@ impl utoipa::IntoResponses for IdempotentConflict {
                 ),
                 IN_PROGRESS,
             ],
+        )
+    }
+}
+
+/// 409 of paying an invoice: `conflict` (not open) or `idempotency_in_progress`.
+pub(crate) struct PayConflict;
+
+impl utoipa::IntoResponses for PayConflict {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(
+            409,
+            "`conflict`: the invoice is not `open` (it is `paid`, `void` or `uncollectible`); or \
+             `idempotency_in_progress`: a request with the same `Idempotency-Key` is still running.",
+            &[
+                (
+                    "conflict",
+                    "Conflict",
+                    "Only an open invoice can be paid; this one is paid.",
+                ),
+                IN_PROGRESS,
+            ],
+        )
+    }
+}
+
+/// 422 of an operation without a body that honours `Idempotency-Key`: only
+/// `idempotency_key_reused`.
+pub(crate) struct KeyReused;
+
+impl utoipa::IntoResponses for KeyReused {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        problems(
+            422,
+            "`idempotency_key_reused`: the `Idempotency-Key` was used in the last 24 h with a different request.",
+            &[KEY_REUSED],
         )
     }
 }

@@ -18,6 +18,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(invoices::list_my_invoices)
         .service(invoices::get_my_invoice)
         .service(invoices::get_my_invoice_pdf)
+        .service(invoices::pay_my_invoice)
         .service(subscription::get_subscription)
         .service(subscription::subscribe)
         .service(subscription::cancel_subscription)

@@ -64,6 +64,8 @@ pub struct Options {
     pub default_storage_bytes: i64,
     /// `MAX_AVATAR_BYTES` (default 1 MiB).
     pub max_avatar_bytes: u64,
+    /// The gateway that collects invoice payments (`STRIPE_API_KEY` set); none by default.
+    pub payment_gateway: Option<Arc<dyn plinth_billing::payment::PaymentGateway>>,
 }
 
 impl Default for Options {
@@ -83,6 +85,7 @@ impl Default for Options {
             mailer: None,
             default_storage_bytes: 1 << 30,
             max_avatar_bytes: plinth_files::DEFAULT_MAX_AVATAR_BYTES,
+            payment_gateway: None,
         }
     }
 }
@@ -227,6 +230,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         "storage_bytes".to_owned(),
         FeatureValue::Limit(options.default_storage_bytes),
     )]));
+    let billing = match options.payment_gateway {
+        Some(gateway) => billing.with_gateway(gateway),
+        None => billing,
+    };
     let files = FileService::new(
         Arc::new(file_rows.clone()),
         Arc::new(blobs.clone()),

@@ -11,6 +11,7 @@ mod edge;
 mod files;
 mod helpers;
 mod idempotency;
+mod invoice_payments;
 mod invoices;
 mod me_data;
 mod me_delete;

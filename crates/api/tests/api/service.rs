@@ -162,6 +162,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/api/v1/billing/invoices"),
         ("get", "/api/v1/billing/invoices/{id}"),
         ("get", "/api/v1/billing/invoices/{id}/pdf"),
+        ("post", "/api/v1/billing/invoices/{id}/pay"),
         ("post", "/api/v1/billing/webhooks/stripe"),
         ("post", "/api/v1/admin/invoices"),
         ("get", "/api/v1/admin/invoices"),

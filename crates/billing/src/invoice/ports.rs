@@ -45,6 +45,20 @@ pub trait InvoiceRepository: Send + Sync {
         from: InvoiceStatus,
     ) -> Result<(), RepoError>;
 
+    /// Records the payment provider's id of the payment started for invoice `id` — only if
+    /// the invoice is `open` and has none yet (a compare-and-set: the first payment started
+    /// is the one kept). Writes nothing else: amounts and lines stay frozen.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when there is no open invoice with this id
+    /// without a provider payment id.
+    async fn set_provider_payment_id(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvoiceId,
+        provider_payment_id: &str,
+    ) -> Result<(), RepoError>;
+
     /// Takes the next number of `year`'s sequence (1 for the first) by incrementing the
     /// year's counter inside `tx`: the counter row stays locked until `tx` ends, a rollback
     /// gives the number back, so numbers are gapless and never handed out twice, even across

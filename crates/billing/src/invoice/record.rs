@@ -45,6 +45,10 @@ pub struct InvoiceRecord {
     pub created_at: Timestamp,
     /// Last change.
     pub updated_at: Timestamp,
+    /// The payment provider's id of the payment started for this invoice (Stripe `pi_…`),
+    /// recorded once by [`crate::InvoiceRepository::set_provider_payment_id`] and never
+    /// written by `update_invoice`; later payment attempts reuse it.
+    pub provider_payment_id: Option<String>,
 }
 
 impl InvoiceRecord {

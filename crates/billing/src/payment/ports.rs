@@ -46,6 +46,9 @@ pub struct PaymentStart {
     pub provider_customer_id: Option<String>,
     /// The secret the client-side SDK confirms the payment with (Stripe `client_secret`).
     pub client_secret: Option<String>,
+    /// The provider's status of the payment (Stripe `requires_payment_method`,
+    /// `processing`, `succeeded`, `canceled`…), when it said.
+    pub status: Option<String>,
 }
 
 /// Why a gateway could not start a payment.
@@ -74,6 +77,15 @@ pub trait PaymentGateway: Send + Sync {
     /// # Errors
     /// [`GatewayError`].
     async fn start_payment(&self, request: &PaymentRequest) -> Result<PaymentStart, GatewayError>;
+
+    /// The payment `provider_payment_id` that [`Self::start_payment`] started earlier, as the
+    /// provider has it now (its client secret and status): how a later attempt to pay the
+    /// same invoice reuses it instead of starting another (a provider forgets idempotency
+    /// keys after a while; Stripe after 24 hours).
+    ///
+    /// # Errors
+    /// [`GatewayError`]; `Refused` when the provider has no such payment.
+    async fn payment(&self, provider_payment_id: &str) -> Result<PaymentStart, GatewayError>;
 }
 
 /// The gateway of admin `mark-paid`: the payment happened outside Plinth.
@@ -89,6 +101,13 @@ impl PaymentGateway for ManualGateway {
     /// Nothing to start: the money arrives outside Plinth.
     async fn start_payment(&self, _request: &PaymentRequest) -> Result<PaymentStart, GatewayError> {
         Ok(PaymentStart::default())
+    }
+
+    /// The manual gateway starts no provider payment, so there is none to find.
+    async fn payment(&self, _provider_payment_id: &str) -> Result<PaymentStart, GatewayError> {
+        Err(GatewayError::Refused(
+            "manual payments have no provider payment".to_owned(),
+        ))
     }
 }
 

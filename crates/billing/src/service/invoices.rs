@@ -107,6 +107,7 @@ impl BillingService {
             voided_at: None,
             created_at: now,
             updated_at: now,
+            provider_payment_id: None,
         };
         let mut tx = self.uow.begin().await?;
         ports.invoices.insert_invoice(tx.as_mut(), &record).await?;

@@ -1,5 +1,5 @@
-//! Payment use cases: Stripe webhook events applied once, revenue figures, and the overdue
-//! job.
+//! Payment use cases: starting the payment of an open invoice through the gateway, Stripe
+//! webhook events applied once, revenue figures, and the overdue job.
 
 #[cfg(test)]
 mod tests;
@@ -7,13 +7,14 @@ mod tests;
 use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{Money, RepoError, RequestMeta, Timestamp, Transaction};
+use plinth_kernel::{Money, RepoError, RequestMeta, Timestamp, Transaction, UserId};
 
 use super::invoices::invoice_event;
 use super::standing::billing_error;
-use crate::invoice::{InvoiceRecord, InvoiceStatus, RevenueBucket};
+use crate::invoice::{InvoiceId, InvoiceRecord, InvoiceStatus, RevenueBucket};
 use crate::payment::{
-    EventOutcome, InboxEntry, PaymentEventInbox, PaymentMethod, ProviderEvent, WebhookVerifier,
+    EventOutcome, GatewayError, InboxEntry, PaymentEventInbox, PaymentGateway, PaymentMethod,
+    PaymentRequest, PaymentStart, ProviderEvent, WebhookVerifier,
 };
 use crate::subscription::SubscriptionStatus;
 use crate::{BillingError, BillingService};
@@ -29,6 +30,24 @@ pub struct Payments {
     /// Checks Stripe's signature; `None` when `STRIPE_WEBHOOK_SECRET` is unset, and the
     /// webhook is then refused as unavailable.
     pub verifier: Option<Arc<dyn WebhookVerifier>>,
+}
+
+/// A payment of an open invoice, started (or found again) at the gateway: what the client
+/// needs to confirm it (Stripe.js `confirmPayment` with `client_secret`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoicePayment {
+    /// The invoice paid.
+    pub invoice_id: InvoiceId,
+    /// The gateway collecting it.
+    pub method: PaymentMethod,
+    /// The provider's payment id (Stripe `pi_…`), the same on every attempt.
+    pub provider_payment_id: String,
+    /// What the client-side SDK confirms the payment with. Never logged or audited.
+    pub client_secret: String,
+    /// The provider's status of the payment, when it said.
+    pub status: Option<String>,
+    /// The invoice's total.
+    pub amount: Money,
 }
 
 /// Revenue figures per currency, each list ordered by currency code, integer minor units.
@@ -67,6 +86,97 @@ impl BillingService {
     pub fn with_payments(mut self, payments: Payments) -> Self {
         self.payments = Some(payments);
         self
+    }
+
+    /// Connects the gateway that collects invoice payments ([`Self::start_invoice_payment`]);
+    /// without one, paying answers [`BillingError::PaymentsNotConfigured`].
+    #[must_use]
+    pub fn with_gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
+        self.gateway = Some(gateway);
+        self
+    }
+
+    /// Starts paying `customer`'s open invoice `id` through the gateway, or finds again the
+    /// payment started for it before.
+    ///
+    /// The first time, the gateway starts a payment (Stripe: a payment intent under a key
+    /// fixed per invoice, so a retry never charges twice); its id is then recorded on the
+    /// invoice together with a `billing.payment_started` audit entry (the invoice id and the
+    /// provider's payment id, never the client secret), in one transaction. The gateway call
+    /// is outside the database, so nothing is written when it fails. Every later call reuses
+    /// the recorded payment ([`PaymentGateway::payment`]) and writes nothing: no second
+    /// payment, however long after.
+    ///
+    /// # Errors
+    /// [`BillingError::PaymentsNotConfigured`] without a gateway,
+    /// [`BillingError::InvoiceNotFound`] for an unknown id, another user's invoice or a
+    /// draft (not issued, so not the customer's to see), [`BillingError::NotPayable`] unless
+    /// it is open, [`BillingError::Gateway`], [`BillingError::Repo`].
+    #[tracing::instrument(skip(self, meta))]
+    pub async fn start_invoice_payment(
+        &self,
+        customer: UserId,
+        id: InvoiceId,
+        meta: &RequestMeta,
+    ) -> Result<InvoicePayment, BillingError> {
+        let gateway = self
+            .gateway
+            .as_ref()
+            .ok_or(BillingError::PaymentsNotConfigured)?;
+        let record = self.customer_invoice(customer, id).await?;
+        if record.status() != InvoiceStatus::Open {
+            return Err(BillingError::NotPayable(record.status()));
+        }
+        if let Some(existing) = &record.provider_payment_id {
+            let found = gateway.payment(existing).await?;
+            return invoice_payment(gateway.as_ref(), &record, found);
+        }
+        let inv = &record.invoice;
+        let request = PaymentRequest {
+            invoice_id: id,
+            user_id: customer,
+            amount: Money::new(inv.totals().total, inv.currency()),
+            customer: record.customer.clone(),
+        };
+        let started = gateway.start_payment(&request).await?;
+        let payment = invoice_payment(gateway.as_ref(), &record, started)?;
+        let invoices = &self.invoicing()?.invoices;
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        match invoices
+            .set_provider_payment_id(tx.as_mut(), id, &payment.provider_payment_id)
+            .await
+        {
+            Ok(()) => {}
+            Err(RepoError::NotFound) => {
+                drop(tx);
+                // Another request recorded a payment first, or the invoice left `open`.
+                let now_stored = self.customer_invoice(customer, id).await?;
+                return match now_stored.provider_payment_id.clone() {
+                    _ if now_stored.status() != InvoiceStatus::Open => {
+                        Err(BillingError::NotPayable(now_stored.status()))
+                    }
+                    Some(kept) if kept != payment.provider_payment_id => {
+                        let found = gateway.payment(&kept).await?;
+                        invoice_payment(gateway.as_ref(), &now_stored, found)
+                    }
+                    _ => Ok(payment),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let event = AuditEvent::new(AuditAction::PaymentStarted, now, meta)
+            .actor(customer)
+            .target("invoice", id)
+            .details(serde_json::json!({
+                "provider": payment.method.as_str(),
+                "provider_payment_id": payment.provider_payment_id,
+                "amount": payment.amount.amount,
+                "currency": payment.amount.currency.code(),
+            }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(payment)
     }
 
     /// How long after `due_at` an open invoice becomes `uncollectible`
@@ -292,6 +402,32 @@ impl BillingService {
         }
         Ok(report)
     }
+}
+
+/// The payment `found` at `gateway` for `record`; a gateway answer without a payment id or a
+/// client secret is a provider failure (nothing can be confirmed with it).
+fn invoice_payment(
+    gateway: &dyn PaymentGateway,
+    record: &InvoiceRecord,
+    found: PaymentStart,
+) -> Result<InvoicePayment, BillingError> {
+    let (Some(provider_payment_id), Some(client_secret)) =
+        (found.provider_payment_id, found.client_secret)
+    else {
+        return Err(GatewayError::Unavailable(
+            "the payment provider returned no payment id or client secret".to_owned(),
+        )
+        .into());
+    };
+    let inv = &record.invoice;
+    Ok(InvoicePayment {
+        invoice_id: record.id,
+        method: gateway.method(),
+        provider_payment_id,
+        client_secret,
+        status: found.status,
+        amount: Money::new(inv.totals().total, inv.currency()),
+    })
 }
 
 /// 00:00:00 UTC on the first day of `now`'s month.

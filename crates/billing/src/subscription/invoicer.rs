@@ -182,6 +182,7 @@ impl PeriodInvoicer for SubscriptionInvoicer {
             voided_at: None,
             created_at: now,
             updated_at: now,
+            provider_payment_id: None,
         };
         self.invoices.insert_invoice(tx, &record).await?;
         // Finalised as the admin path does: the year's next number, in this transaction.

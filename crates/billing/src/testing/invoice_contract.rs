@@ -282,6 +282,7 @@ fn draft(
         voided_at: None,
         created_at: now - chrono::Duration::days(1),
         updated_at: now - chrono::Duration::microseconds(1_500_001),
+        provider_payment_id: None,
     }
 }
 

@@ -135,12 +135,35 @@ impl InvoiceRepository for MemoryInvoiceRepository {
                 user_id: previous.user_id,
                 due_in_days: previous.due_in_days,
                 created_at: previous.created_at,
+                provider_payment_id: previous.provider_payment_id.clone(),
                 ..invoice.clone()
             };
             state.invoices.insert(invoice.id, updated);
             previous
         };
         self.undo_invoice(tx, invoice.id, Some(previous));
+        Ok(())
+    }
+
+    async fn set_provider_payment_id(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvoiceId,
+        provider_payment_id: &str,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let previous = {
+            let mut state = self.lock();
+            let record = state
+                .invoices
+                .get_mut(&id)
+                .filter(|r| r.status() == InvoiceStatus::Open && r.provider_payment_id.is_none())
+                .ok_or(RepoError::NotFound)?;
+            let previous = record.clone();
+            record.provider_payment_id = Some(provider_payment_id.to_owned());
+            previous
+        };
+        self.undo_invoice(tx, id, Some(previous));
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Contract suites of payments: [`payment_event_inbox`] for every [`PaymentEventInbox`]
-//! adapter, and [`invoice_revenue`] for the revenue and overdue queries of every
-//! [`InvoiceRepository`] adapter.
+//! adapter, [`invoice_revenue`] for the revenue and overdue queries of every
+//! [`InvoiceRepository`] adapter, and [`provider_payment_id`] for its payment id.
 
 // These functions are test bodies: a failed expectation is meant to panic.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
@@ -130,6 +130,7 @@ pub async fn invoice_revenue(
             voided_at: None,
             created_at: now,
             updated_at: now,
+            provider_payment_id: None,
         };
         // Lines may only be written to a draft: insert it, then move it as the service would.
         let mut tx = uow.begin().await.unwrap();
@@ -218,4 +219,121 @@ async fn snapshot(
             .await
             .unwrap(),
     )
+}
+
+/// `set_provider_payment_id` of an [`InvoiceRepository`]: only an `open` invoice without one
+/// takes it, the first one is kept, a dropped transaction undoes it, `update_invoice` never
+/// clears it, and the amounts stay as they were.
+pub async fn provider_payment_id(
+    repo: Arc<dyn InvoiceRepository>,
+    uow: Arc<dyn UnitOfWork>,
+    user: UserId,
+) {
+    let now = chrono::Utc::now().trunc_subsecs(6);
+    let year = 2000 + i32::try_from(uuid::Uuid::now_v7().as_u128() % 7000).unwrap();
+    let currency = Currency::parse("EUR").unwrap();
+    let mut invoice = Invoice::draft(currency);
+    invoice
+        .add_line(LineInput {
+            description: "Payment id check".into(),
+            quantity: 2,
+            unit_amount: Money::new(2_500, currency),
+        })
+        .unwrap();
+    let mut r = InvoiceRecord {
+        id: InvoiceId::new(),
+        user_id: user,
+        invoice,
+        due_in_days: 14,
+        customer: None,
+        due_at: None,
+        issued_at: None,
+        paid_at: None,
+        voided_at: None,
+        created_at: now,
+        updated_at: now,
+        provider_payment_id: None,
+    };
+    let set = |id: InvoiceId, pid: &'static str| {
+        let repo = Arc::clone(&repo);
+        let uow = Arc::clone(&uow);
+        async move {
+            let mut tx = uow.begin().await.unwrap();
+            let result = repo.set_provider_payment_id(tx.as_mut(), id, pid).await;
+            if result.is_ok() {
+                tx.commit().await.unwrap();
+            }
+            result
+        }
+    };
+    let stored = |id: InvoiceId| {
+        let repo = Arc::clone(&repo);
+        async move { repo.invoice(id).await.unwrap().unwrap() }
+    };
+
+    let mut tx = uow.begin().await.unwrap();
+    repo.insert_invoice(tx.as_mut(), &r).await.unwrap();
+    tx.commit().await.unwrap();
+    // A draft is not payable.
+    assert!(matches!(
+        set(r.id, "pi_draft").await,
+        Err(RepoError::NotFound)
+    ));
+    assert!(matches!(
+        set(InvoiceId::new(), "pi_unknown").await,
+        Err(RepoError::NotFound)
+    ));
+
+    r.invoice
+        .finalize(InvoiceNumber::new(year, 1).unwrap())
+        .unwrap();
+    r.issued_at = Some(now);
+    r.due_at = Some(now + chrono::Duration::days(14));
+    let mut tx = uow.begin().await.unwrap();
+    repo.update_invoice(tx.as_mut(), &r, InvoiceStatus::Draft)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(stored(r.id).await.provider_payment_id, None);
+
+    // Dropped: undone.
+    {
+        let mut tx = uow.begin().await.unwrap();
+        repo.set_provider_payment_id(tx.as_mut(), r.id, "pi_dropped")
+            .await
+            .unwrap();
+    }
+    assert_eq!(stored(r.id).await.provider_payment_id, None, "rolled back");
+
+    set(r.id, "pi_first").await.unwrap();
+    let open = stored(r.id).await;
+    assert_eq!(open.provider_payment_id.as_deref(), Some("pi_first"));
+    assert_eq!(
+        open.invoice.totals(),
+        r.invoice.totals(),
+        "amounts unchanged"
+    );
+    assert_eq!(open.status(), InvoiceStatus::Open);
+    // The first one is kept.
+    assert!(matches!(
+        set(r.id, "pi_second").await,
+        Err(RepoError::NotFound)
+    ));
+    assert_eq!(
+        stored(r.id).await.provider_payment_id.as_deref(),
+        Some("pi_first")
+    );
+
+    // A status move from a record read before (without the id) does not clear it.
+    r.invoice.mark_paid().unwrap();
+    r.paid_at = Some(now);
+    let mut tx = uow.begin().await.unwrap();
+    repo.update_invoice(tx.as_mut(), &r, InvoiceStatus::Open)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let paid = stored(r.id).await;
+    assert_eq!(paid.status(), InvoiceStatus::Paid);
+    assert_eq!(paid.provider_payment_id.as_deref(), Some("pi_first"));
+    assert_eq!(paid.invoice.totals(), r.invoice.totals());
 }

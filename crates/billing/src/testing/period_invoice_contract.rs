@@ -266,6 +266,7 @@ async fn open_invoice(
         voided_at: None,
         created_at: now,
         updated_at: now,
+        provider_payment_id: None,
     };
     let mut tx = uow.begin().await.unwrap();
     repo.insert_invoice(tx.as_mut(), &r).await.unwrap();

@@ -71,6 +71,8 @@ pub(super) fn from_figment(
     };
     let billing = BillingSettings {
         stripe_webhook_secret: stripe_secret(&r)?,
+        stripe_api_key: stripe_api_key(&r)?,
+        stripe_api_base: r.parsed("STRIPE_API_BASE", stripe_api_base)?,
         uncollectible_after: r.duration("BILLING_UNCOLLECTIBLE_AFTER", Duration::ZERO)?,
         jobs_interval: r.duration("BILLING_JOBS_INTERVAL", Duration::ZERO)?,
     };
@@ -352,6 +354,34 @@ fn smtp_url(r: &Reader<'_>) -> Result<Option<SecretString>, SettingsError> {
             "expected smtp://user:pass@host:port or smtps://…",
         )),
         Err(e) => Err(r.invalid("SMTP_URL", true, format!("not a URL ({e})"))),
+    }
+}
+
+fn stripe_api_key(r: &Reader<'_>) -> Result<Option<SecretString>, SettingsError> {
+    match r.secret("STRIPE_API_KEY")? {
+        Some(s)
+            if !["sk_", "rk_"]
+                .iter()
+                .any(|p| s.expose_secret().starts_with(p)) =>
+        {
+            Err(r.invalid(
+                "STRIPE_API_KEY",
+                true,
+                "expected a Stripe secret or restricted API key (sk_… or rk_…)",
+            ))
+        }
+        other => Ok(other),
+    }
+}
+
+fn stripe_api_base(s: &str) -> Result<String, String> {
+    let trimmed = s.trim().trim_end_matches('/');
+    match url::Url::parse(trimmed) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(trimmed.to_owned()),
+        Ok(_) => {
+            Err("expected an http:// or https:// URL such as https://api.stripe.com".to_owned())
+        }
+        Err(e) => Err(format!("not a URL ({e})")),
     }
 }
 

@@ -85,6 +85,8 @@ fn defaults_match_the_contract_table() {
     assert_eq!(s.server.shutdown_grace, Duration::from_secs(30));
     assert!(s.mail.smtp_url.is_none());
     assert!(s.billing.stripe_webhook_secret.is_none());
+    assert!(s.billing.stripe_api_key.is_none());
+    assert_eq!(s.billing.stripe_api_base, "https://api.stripe.com");
     assert_eq!(
         s.billing.uncollectible_after,
         Duration::from_secs(30 * 86_400)
@@ -162,6 +164,8 @@ fn every_variable_overrides_its_key() {
             "previous-secret-of-plinth-0123456789abcdef",
         ),
         ("STRIPE_WEBHOOK_SECRET", "whsec_abc"),
+        ("STRIPE_API_KEY", "sk_test_abc"),
+        ("STRIPE_API_BASE", "http://127.0.0.1:12111/"),
         ("BILLING_UNCOLLECTIBLE_AFTER", "45d"),
         ("BILLING_JOBS_INTERVAL", "10m"),
         ("REFRESH_REUSE_GRACE", "1h30m"),
@@ -220,6 +224,11 @@ fn every_variable_overrides_its_key() {
         s.billing.stripe_webhook_secret.unwrap().expose_secret(),
         "whsec_abc"
     );
+    assert_eq!(
+        s.billing.stripe_api_key.unwrap().expose_secret(),
+        "sk_test_abc"
+    );
+    assert_eq!(s.billing.stripe_api_base, "http://127.0.0.1:12111");
     assert_eq!(
         s.billing.uncollectible_after,
         Duration::from_secs(45 * 86_400)
@@ -357,6 +366,9 @@ fn unparsable_values_name_the_setting_and_its_origin() {
         ("CORS_ORIGINS", "example.com", "origin"),
         ("SMTP_URL", "http://x", "smtp"),
         ("STRIPE_WEBHOOK_SECRET", "sk_live_x", "whsec_"),
+        ("STRIPE_API_KEY", "pk_live_x", "sk_"),
+        ("STRIPE_API_BASE", "ftp://api.stripe.com", "https://"),
+        ("STRIPE_API_BASE", "api.stripe.com", "URL"),
     ] {
         let line = err(&[(key, value)]);
         assert!(line.contains(key), "{key}: {line}");
@@ -469,11 +481,18 @@ fn debug_and_errors_never_show_secrets() {
         ("DATABASE_URL", "postgres://plinth:db-pass-123@db/plinth"),
         ("SMTP_URL", "smtp://mailer:smtp-pass-456@mail:25"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_stripe789"),
+        ("STRIPE_API_KEY", "sk_live_apikey321"),
         ("JWT_SECRET", strong()),
     ])
     .unwrap();
     let debug = format!("{s:?}");
-    for secret in ["db-pass-123", "smtp-pass-456", "stripe789", strong()] {
+    for secret in [
+        "db-pass-123",
+        "smtp-pass-456",
+        "stripe789",
+        "apikey321",
+        strong(),
+    ] {
         assert!(!debug.contains(secret), "{secret} leaked in {debug}");
     }
     assert!(debug.contains("postgres://plinth:***@db/plinth"), "{debug}");
@@ -481,4 +500,6 @@ fn debug_and_errors_never_show_secrets() {
     assert!(!line.contains("db-pass-123"), "{line}");
     let line = err(&[("SMTP_URL", "http://mailer:smtp-pass-456@mail")]);
     assert!(!line.contains("smtp-pass-456"), "{line}");
+    let line = err(&[("STRIPE_API_KEY", "pk_live_apikey321")]);
+    assert!(!line.contains("apikey321"), "{line}");
 }

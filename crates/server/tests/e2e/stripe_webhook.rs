@@ -1,7 +1,9 @@
 //! The Stripe webhook through the real stack (SQLite, or PostgreSQL when `TEST_DATABASE_URL`
 //! is set): a signed `invoice.paid` pays the invoice once, however often and however
 //! concurrently it is delivered; refused signatures change nothing; revenue in
-//! `/admin/stats` follows; without `STRIPE_WEBHOOK_SECRET` the route is 503.
+//! `/admin/stats` follows; without `STRIPE_WEBHOOK_SECRET` the route is 503. Paying an
+//! invoice against a fake Stripe (`STRIPE_API_BASE`) keeps one payment intent, and the
+//! `payment_intent.succeeded` webhook then marks it paid.
 
 use plinth_security::StripeSignatureVerifier;
 use reqwest::StatusCode;
@@ -471,4 +473,172 @@ async fn stripe_subscription_events_sync_the_status_once() {
         .unwrap()
         .unwrap();
     assert_eq!(entry.outcome.as_deref(), Some("applied"));
+}
+
+/// The `(method, path)` of every call the fake Stripe saw.
+type Calls = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A fake Stripe on 127.0.0.1 answering payment intents (one per idempotency key) and their
+/// retrieval; returns its base URL and the calls it saw.
+fn fake_stripe() -> (String, Calls) {
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+    async fn handle(req: HttpRequest, calls: web::Data<Calls>) -> HttpResponse {
+        let path = req.path().to_owned();
+        calls
+            .lock()
+            .unwrap()
+            .push((req.method().to_string(), path.clone()));
+        assert_eq!(
+            req.headers()
+                .get("authorization")
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            format!("Bearer {STRIPE_KEY}")
+        );
+        if path == "/v1/customers" {
+            return HttpResponse::Ok().json(json!({ "id": "cus_e2e", "object": "customer" }));
+        }
+        let id = path
+            .strip_prefix("/v1/payment_intents/")
+            .unwrap_or("pi_e2e1");
+        HttpResponse::Ok().json(json!({
+            "id": id, "object": "payment_intent", "client_secret": format!("{id}_secret_e2e"),
+            "status": "requires_payment_method"
+        }))
+    }
+    let calls = Calls::default();
+    let data = web::Data::new(std::sync::Arc::clone(&calls));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .default_service(web::to(handle))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    (format!("http://127.0.0.1:{port}"), calls)
+}
+
+const STRIPE_KEY: &str = "sk_test_e2e_never_shown_77";
+
+#[tokio::test]
+async fn paying_an_invoice_then_stripes_webhook_marks_it_paid() {
+    let (base, calls) = fake_stripe();
+    let app = spawn_app_with(|s| {
+        s.billing.stripe_webhook_secret = Some(SecretString::from(SECRET));
+        s.billing.stripe_api_key = Some(SecretString::from(STRIPE_KEY));
+        s.billing.stripe_api_base = base;
+    })
+    .await;
+    let admin = super_admin(&app).await;
+    let (_, pair) = app.register_user().await;
+    let token = pair["access_token"].as_str().unwrap();
+    let customer = pair["user"]["id"].as_str().unwrap();
+    let res = app
+        .post_json(
+            "/api/v1/admin/invoices",
+            &json!({
+                "user_id": customer, "currency": "USD", "due_in_days": 14,
+                "lines": [{ "description": "Pro plan", "quantity": 1, "unit_amount": 14_900 }]
+            }),
+            Some(&admin),
+            None,
+        )
+        .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pay_path = format!("/api/v1/billing/invoices/{id}/pay");
+    // A draft cannot be paid (nor seen) by its customer.
+    let res = app
+        .post_json(&pay_path, &json!({}), Some(token), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/invoices/{id}/finalize"),
+            &json!({}),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Pay: the client secret to confirm with Stripe.js; the intent id is stored.
+    let res = app
+        .post_json(&pay_path, &json!({}), Some(token), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["payment_intent_id"], "pi_e2e1");
+    assert_eq!(body["client_secret"], "pi_e2e1_secret_e2e");
+    assert_eq!(
+        body["amount"],
+        json!({ "amount": 14_900, "currency": "USD" })
+    );
+    let invoice_id = plinth_billing::InvoiceId::from_uuid(id.parse().unwrap());
+    let stored = app
+        .database
+        .invoices()
+        .invoice(invoice_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.provider_payment_id.as_deref(), Some("pi_e2e1"));
+    // Again: the stored intent is retrieved, never created twice.
+    let res = app
+        .post_json(&pay_path, &json!({}), Some(token), None)
+        .await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["payment_intent_id"],
+        "pi_e2e1"
+    );
+    let seen = calls.lock().unwrap().clone();
+    let creates = seen
+        .iter()
+        .filter(|(m, p)| m == "POST" && p == "/v1/payment_intents")
+        .count();
+    assert_eq!(creates, 1, "{seen:?}");
+    assert!(seen.contains(&("GET".to_owned(), "/v1/payment_intents/pi_e2e1".to_owned())));
+
+    // Stripe reports the success: the invoice is paid, and paying again is a conflict.
+    let succeeded = json!({
+        "id": "evt_e2e_pay", "object": "event", "type": "payment_intent.succeeded",
+        "data": { "object": { "id": "pi_e2e1", "object": "payment_intent",
+            "metadata": { "plinth_invoice_id": id } } }
+    })
+    .to_string();
+    let sig = signer(SECRET).sign(now(), succeeded.as_bytes());
+    assert_eq!(
+        outcome(deliver(&app, &succeeded, Some(&sig)).await).await,
+        "applied"
+    );
+    assert_eq!(status_of(&app, &admin, &id).await, "paid");
+    let res = app
+        .post_json(&pay_path, &json!({}), Some(token), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // One payment_started entry; the API key and the client secret are in no audit row.
+    assert_eq!(
+        audit_count(&app, &admin, "billing.payment_started", &id).await,
+        1
+    );
+    let audit = app
+        .get_auth(
+            &format!("/api/v1/admin/audit?target_id={id}&limit=100"),
+            &admin,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(audit.contains("pi_e2e1"), "{audit}");
+    assert!(!audit.contains(STRIPE_KEY) && !audit.contains("secret_e2e"));
 }

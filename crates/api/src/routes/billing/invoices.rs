@@ -1,14 +1,18 @@
-//! `/api/v1/billing/invoices`: the caller's own issued invoices and their PDFs.
+//! `/api/v1/billing/invoices`: the caller's own issued invoices, their PDFs, and paying them.
 
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get, post, web};
 use plinth_billing::InvoiceId;
 
-use crate::dto::invoice::{InvoiceBody, InvoicePageBody, InvoicePdfBody};
+use crate::dto::invoice::{InvoiceBody, InvoicePageBody, InvoicePaymentBody, InvoicePdfBody};
 use crate::dto::page::PageQuery;
-use crate::openapi::responses::{BadRequest, Internal, NotFound, Unauthenticated, Unavailable};
+use crate::idempotency::IdempotencyKeyHeader;
+use crate::openapi::responses::{
+    BadRequest, Internal, KeyReused, NotFound, PayConflict, PaymentRefused, PaymentUnavailable,
+    Unauthenticated, Unavailable,
+};
 use crate::routes::NO_STORE;
-use crate::{ApiError, AppState, AuthUser};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 /// The caller's invoices (drafts are not issued yet and never listed).
 #[utoipa::path(
@@ -113,4 +117,50 @@ pub(crate) async fn get_my_invoice_pdf(
         ))
         .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(bytes))
+}
+
+/// Starts paying one of the caller's open invoices with Stripe.
+#[utoipa::path(
+    tag = "billing",
+    operation_id = "pay_my_invoice",
+    summary = "Pay one of my invoices",
+    description = "Starts the Stripe payment of an `open` invoice of the caller and returns what \
+        Stripe.js needs to confirm it (`stripe.confirmPayment({ clientSecret })`, or \
+        `confirmCardPayment`). The first call creates a Stripe payment intent for the invoice's \
+        total (with a fixed idempotency key per invoice) and records its id on the invoice, audited \
+        as `billing.payment_started`; every later call returns that same payment intent (its \
+        current `client_secret` and `status`), so an invoice is never charged twice. The invoice \
+        becomes `paid` when Stripe's `payment_intent.succeeded` webhook arrives (see \
+        `POST /billing/webhooks/stripe`), not when this call returns. \n\n\
+        Another user's invoice, a draft and an unknown id are 404; a `paid`, `void` or \
+        `uncollectible` invoice is 409. Without `STRIPE_API_KEY` on the server, or when Stripe \
+        cannot be reached, times out or fails, the answer is 503 with `Retry-After`; when Stripe \
+        refuses the request it is 502 `payment_refused` with Stripe's message. \
+        Honours `Idempotency-Key`.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Invoice id"), IdempotencyKeyHeader),
+    responses(
+        (status = 200, description = "The payment to confirm with Stripe.js.", body = InvoicePaymentBody),
+        BadRequest, Unauthenticated, NotFound, PayConflict, KeyReused, Internal, PaymentRefused,
+        PaymentUnavailable
+    )
+)]
+#[post(
+    "/invoices/{id}/pay",
+    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+)]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn pay_my_invoice(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<InvoiceId>,
+) -> Result<HttpResponse, ApiError> {
+    let payment = state
+        .billing
+        .start_invoice_payment(user.0.user_id, id.into_inner(), &meta.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(InvoicePaymentBody::from(payment)))
 }

@@ -8,7 +8,7 @@ use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
 use plinth_kernel::{Clock as _, Currency, PageRequest, RequestMeta, UserId};
 
 use super::*;
-use crate::payment::SignatureError;
+use crate::payment::{GatewayError, SignatureError};
 use crate::testing::{
     FakeWebhookVerifier, MemoryBillingRepository, MemoryCustomerDirectory, MemoryInvoiceRepository,
     MemoryPaymentEventInbox, TextInvoiceRenderer,
@@ -321,4 +321,220 @@ async fn jobs_make_invoices_uncollectible_only_after_the_grace_and_once() {
             .uncollectible,
         1
     );
+}
+
+/// The fixture's service with a [`FakePaymentGateway`].
+fn with_gateway(f: &mut Fixture) -> crate::testing::FakePaymentGateway {
+    let gateway = crate::testing::FakePaymentGateway::new();
+    f.service = f.service.clone().with_gateway(Arc::new(gateway.clone()));
+    gateway
+}
+
+async fn events(audit: &MemoryAuditLog, action: AuditAction) -> Vec<plinth_audit::AuditEvent> {
+    audit
+        .list(
+            &AuditFilter {
+                action: Some(action),
+                ..AuditFilter::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap()
+        .items
+}
+
+#[tokio::test]
+async fn paying_starts_one_payment_records_it_and_reuses_it_later() {
+    let mut f = fixture(true);
+    let gateway = with_gateway(&mut f);
+    let id = open_invoice(&f, "USD", 14).await;
+    let meta = RequestMeta::default();
+
+    let first = f
+        .service
+        .start_invoice_payment(f.customer, id, &meta)
+        .await
+        .unwrap();
+    assert_eq!(first.invoice_id, id);
+    assert_eq!(first.method, PaymentMethod::Stripe);
+    assert_eq!(first.provider_payment_id, "pi_fake1");
+    assert_eq!(first.client_secret, "pi_fake1_secret");
+    assert_eq!(
+        first.amount,
+        Money::new(14_900, Currency::parse("USD").unwrap())
+    );
+    let starts = gateway.starts();
+    assert_eq!(starts.len(), 1);
+    assert_eq!(starts[0].invoice_id, id);
+    assert_eq!(starts[0].user_id, f.customer);
+    assert_eq!(starts[0].amount, first.amount);
+    assert_eq!(
+        starts[0].customer.as_ref().map(|c| c.email.as_str()),
+        Some("ada@example.com")
+    );
+    let stored = f.service.invoice(id).await.unwrap();
+    assert_eq!(stored.provider_payment_id.as_deref(), Some("pi_fake1"));
+    assert_eq!(stored.status(), InvoiceStatus::Open);
+    let started = events(&f.audit, AuditAction::PaymentStarted).await;
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0].actor_id, Some(f.customer.as_uuid()));
+    assert_eq!(
+        started[0].target_id.as_deref(),
+        Some(id.to_string().as_str())
+    );
+    assert_eq!(started[0].details["provider"], "stripe");
+    assert_eq!(started[0].details["provider_payment_id"], "pi_fake1");
+    assert!(!started[0].details.to_string().contains("secret"));
+
+    // Long after, when the provider has forgotten its idempotency key: the recorded payment
+    // is found again, no second one is started, nothing more is written.
+    gateway.forget_keys();
+    let again = f
+        .service
+        .start_invoice_payment(f.customer, id, &meta)
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    assert_eq!(gateway.starts().len(), 1, "no second payment");
+    assert_eq!(gateway.lookups(), ["pi_fake1"]);
+    assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 1);
+}
+
+#[tokio::test]
+async fn only_the_customers_own_open_invoices_can_be_paid() {
+    let mut f = fixture(true);
+    let gateway = with_gateway(&mut f);
+    let meta = RequestMeta::default();
+    let admin = UserId::new();
+    let open = open_invoice(&f, "USD", 14).await;
+    let stranger = UserId::new();
+    let e = f
+        .service
+        .start_invoice_payment(stranger, open, &meta)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, BillingError::InvoiceNotFound), "{e:?}");
+    let e = f
+        .service
+        .start_invoice_payment(f.customer, InvoiceId::new(), &meta)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, BillingError::InvoiceNotFound), "{e:?}");
+
+    // A draft is not issued: as invisible to its customer as an unknown invoice.
+    let draft = f
+        .service
+        .create_invoice(
+            admin,
+            NewInvoice {
+                user_id: f.customer,
+                currency: Currency::parse("USD").unwrap(),
+                lines: vec![NewInvoiceLine {
+                    description: "Setup".into(),
+                    quantity: 1,
+                    unit_amount: 500,
+                }],
+                discount_bps: 0,
+                tax_rate_bps: 0,
+                due_in_days: 14,
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let e = f
+        .service
+        .start_invoice_payment(f.customer, draft.id, &meta)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, BillingError::InvoiceNotFound), "{e:?}");
+
+    let paid = open_invoice(&f, "USD", 14).await;
+    f.service
+        .mark_invoice_paid(admin, paid, &meta)
+        .await
+        .unwrap();
+    let void = open_invoice(&f, "USD", 14).await;
+    f.service.void_invoice(admin, void, &meta).await.unwrap();
+    for (id, status) in [(paid, InvoiceStatus::Paid), (void, InvoiceStatus::Void)] {
+        let e = f
+            .service
+            .start_invoice_payment(f.customer, id, &meta)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, BillingError::NotPayable(s) if s == status),
+            "{e:?}"
+        );
+    }
+    assert!(gateway.starts().is_empty(), "the gateway was never asked");
+    assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 0);
+}
+
+#[tokio::test]
+async fn without_a_gateway_paying_is_not_configured() {
+    let f = fixture(true);
+    let id = open_invoice(&f, "USD", 14).await;
+    let e = f
+        .service
+        .start_invoice_payment(f.customer, id, &RequestMeta::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, BillingError::PaymentsNotConfigured), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_failed_gateway_call_or_audit_writes_nothing() {
+    let mut f = fixture(true);
+    let gateway = with_gateway(&mut f);
+    let id = open_invoice(&f, "USD", 14).await;
+    let meta = RequestMeta::default();
+    for failure in [
+        GatewayError::Unavailable("Stripe /v1/payment_intents: timed out".into()),
+        GatewayError::Refused("Stripe /v1/payment_intents: Your card was declined.".into()),
+    ] {
+        gateway.fail_with(Some(failure.clone()));
+        let e = f
+            .service
+            .start_invoice_payment(f.customer, id, &meta)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, BillingError::Gateway(g) if *g == failure),
+            "{e:?}"
+        );
+    }
+    gateway.fail_with(None);
+    assert_eq!(
+        f.service.invoice(id).await.unwrap().provider_payment_id,
+        None
+    );
+
+    // The column and the audit entry commit together: a failed append keeps neither.
+    let mut failing = f.service.clone();
+    failing.audit = Arc::new(plinth_audit::testing::FailingAuditLog::new());
+    assert!(
+        failing
+            .start_invoice_payment(f.customer, id, &meta)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        f.service.invoice(id).await.unwrap().provider_payment_id,
+        None
+    );
+    assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 0);
+
+    // Working again: the retry starts the payment (the same one, by the invoice's key).
+    let payment = f
+        .service
+        .start_invoice_payment(f.customer, id, &meta)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.service.invoice(id).await.unwrap().provider_payment_id,
+        Some(payment.provider_payment_id)
+    );
+    assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 1);
 }

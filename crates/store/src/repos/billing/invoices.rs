@@ -169,6 +169,7 @@ fn to_domain(
         voided_at: row.voided_at,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        provider_payment_id: row.provider_payment_id,
     })
 }
 
@@ -237,6 +238,30 @@ impl InvoiceRepository for SeaInvoiceRepository {
             .set(state_columns(r)?)
             .filter(invoices::Column::Id.eq(r.id.as_uuid()))
             .filter(invoices::Column::Status.eq(from.as_str()))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        if result.rows_affected == 0 {
+            Err(RepoError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn set_provider_payment_id(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvoiceId,
+        provider_payment_id: &str,
+    ) -> Result<(), RepoError> {
+        let result = invoices::Entity::update_many()
+            .col_expr(
+                invoices::Column::ProviderPaymentId,
+                sea_orm::sea_query::Expr::value(provider_payment_id),
+            )
+            .filter(invoices::Column::Id.eq(id.as_uuid()))
+            .filter(invoices::Column::Status.eq(InvoiceStatus::Open.as_str()))
+            .filter(invoices::Column::ProviderPaymentId.is_null())
             .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
