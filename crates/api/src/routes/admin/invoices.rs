@@ -1,5 +1,5 @@
-//! `/api/v1/admin/invoices`: drafts, finalisation and the other transitions, and the list of
-//! every invoice (permission `billing:write` throughout).
+//! `/api/v1/admin/invoices`: drafts (created, edited, deleted), finalisation and the other
+//! transitions, and the list of every invoice (permission `billing:write` throughout).
 
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
