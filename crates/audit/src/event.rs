@@ -86,6 +86,12 @@ pub enum AuditAction {
     /// A draft invoice was created.
     #[serde(rename = "billing.invoice_created")]
     InvoiceCreated,
+    /// A draft invoice's lines, discount, tax rate or payment term were changed.
+    #[serde(rename = "billing.invoice_updated")]
+    InvoiceUpdated,
+    /// A draft invoice was deleted (a finalised one never is).
+    #[serde(rename = "billing.invoice_deleted")]
+    InvoiceDeleted,
     /// An invoice was finalised: numbered, its amounts frozen.
     #[serde(rename = "billing.invoice_finalized")]
     InvoiceFinalized,
@@ -137,6 +143,8 @@ impl AuditAction {
         Self::FileShared,
         Self::PlanChanged,
         Self::InvoiceCreated,
+        Self::InvoiceUpdated,
+        Self::InvoiceDeleted,
         Self::InvoiceFinalized,
         Self::InvoicePaid,
         Self::InvoiceVoided,
@@ -174,6 +182,8 @@ impl AuditAction {
             Self::FileShared => "file.shared",
             Self::PlanChanged => "billing.plan_changed",
             Self::InvoiceCreated => "billing.invoice_created",
+            Self::InvoiceUpdated => "billing.invoice_updated",
+            Self::InvoiceDeleted => "billing.invoice_deleted",
             Self::InvoiceFinalized => "billing.invoice_finalized",
             Self::InvoicePaid => "billing.invoice_paid",
             Self::InvoiceVoided => "billing.invoice_voided",

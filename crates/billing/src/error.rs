@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 
 use plinth_kernel::{MoneyError, RepoError};
 
-use crate::InvoiceStatus;
 use crate::payment::{GatewayError, SignatureError};
-use crate::{RenderError, TransitionError};
+use crate::{InvoiceStatus, RenderError, TransitionError};
 
 /// What [`crate::BillingService`] can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +25,12 @@ pub enum BillingError {
     /// A move the invoice state machine does not allow (HTTP 409).
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// Only a draft can be edited or deleted; this invoice is in the given status (HTTP 409).
+    #[error("only a draft invoice can be changed or deleted; this one is {0}")]
+    NotDraft(InvoiceStatus),
+    /// The draft was edited while it was being finalised; nothing was finalised (HTTP 409).
+    #[error("the draft changed while it was being finalised")]
+    DraftChanged,
     /// The customer's account is gone, so the invoice cannot be issued to it (HTTP 409).
     #[error("the customer's account no longer exists")]
     CustomerGone,

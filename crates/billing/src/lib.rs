@@ -22,8 +22,8 @@ pub use invoice::{
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanId};
 pub use ports::BillingRepository;
 pub use service::{
-    BillingService, InvoicePayment, Invoicing, JobReport, NewInvoice, NewInvoiceLine, Payments,
-    PlanChanges, RenewalReport, Revenue, STORAGE_BYTES, SubscribeOutcome,
+    BillingService, InvoiceChanges, InvoicePayment, Invoicing, JobReport, NewInvoice,
+    NewInvoiceLine, Payments, PlanChanges, RenewalReport, Revenue, STORAGE_BYTES, SubscribeOutcome,
 };
 pub use subscription::{
     BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,

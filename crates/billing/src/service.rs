@@ -30,7 +30,7 @@ pub use plan_prices::PlanChanges;
 pub use subscriptions::{RenewalReport, SubscribeOutcome};
 
 pub(crate) use invoices::invoice_event;
-pub use invoices::{Invoicing, NewInvoice, NewInvoiceLine};
+pub use invoices::{InvoiceChanges, Invoicing, NewInvoice, NewInvoiceLine};
 pub use payments::{InvoicePayment, JobReport, Payments, Revenue};
 
 /// Billing use cases.

@@ -167,6 +167,9 @@ pub struct BillingSettings {
     /// invoices, `past_due`/`unpaid`, renewals and their invoices (default 1 minute; `0`
     /// turns the periodic run off and `plinth billing run-jobs` runs them by hand).
     pub jobs_interval: Duration,
+    /// `INVOICE_DUE_DAYS`: days from issue until a subscription period's invoice is due
+    /// (0–365, default 30).
+    pub invoice_due_days: u32,
 }
 
 /// Per-client-IP rate limits.

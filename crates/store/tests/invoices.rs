@@ -12,7 +12,8 @@ use plinth_audit::AuditLog;
 use plinth_audit::testing::FailingAuditLog;
 use plinth_billing::testing::TextInvoiceRenderer;
 use plinth_billing::{
-    BillingService, InvoiceId, InvoiceStatus, Invoicing, NewInvoice, NewInvoiceLine,
+    BillingError, BillingService, InvoiceChanges, InvoiceId, InvoiceStatus, Invoicing, NewInvoice,
+    NewInvoiceLine,
 };
 use plinth_kernel::{Currency, RequestMeta, SystemClock, UserId};
 use sea_orm::{ConnectionTrait, Statement};
@@ -323,4 +324,84 @@ async fn postgres_concurrent_transitions_have_one_winner() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_concurrent_transitions_have_one_winner() {
     concurrent_transitions_of_one_invoice_have_one_winner(sqlite().await).await;
+}
+
+fn new_lines() -> InvoiceChanges {
+    InvoiceChanges {
+        lines: Some(vec![NewInvoiceLine {
+            description: "Consulting, revised".into(),
+            quantity: 2,
+            unit_amount: 9_999,
+        }]),
+        discount_bps: Some(0),
+        due_in_days: Some(3),
+        ..InvoiceChanges::default()
+    }
+}
+
+async fn edits_and_finalisations_of_one_draft_agree(t: TestDb) {
+    let user = create_user(&t.db).await;
+    let s = service(&t, t.db.audit());
+    let failing = service(&t, Arc::new(FailingAuditLog));
+    let meta = RequestMeta::default();
+
+    // An edit or a deletion whose audit entry fails changes nothing.
+    let id = draft(&s, user).await;
+    let before = s.invoice(id).await.unwrap();
+    assert!(
+        failing
+            .update_invoice(user, id, new_lines(), &meta)
+            .await
+            .is_err()
+    );
+    assert!(failing.delete_invoice(user, id, &meta).await.is_err());
+    assert_eq!(s.invoice(id).await.unwrap(), before, "{}", t.label);
+    let edited = s
+        .update_invoice(user, id, new_lines(), &meta)
+        .await
+        .unwrap();
+    assert_eq!(s.invoice(id).await.unwrap().invoice, edited.invoice);
+    assert_eq!(edited.invoice.totals().total, 23_998, "{}", t.label);
+
+    // Racing: whichever commits first, the finalised invoice, the finalisation's answer and
+    // the edit's answer agree on the lines that were frozen.
+    for _ in 0..6 {
+        let id = draft(&s, user).await;
+        let old = s.invoice(id).await.unwrap();
+        let (edit, finalise) = tokio::join!(
+            s.update_invoice(user, id, new_lines(), &meta),
+            s.finalize_invoice(user, id, &meta),
+        );
+        let stored = s.invoice(id).await.unwrap();
+        match &finalise {
+            Ok(open) => {
+                assert_eq!(open.invoice, stored.invoice, "{}: answer = stored", t.label);
+                assert_eq!(open.due_in_days, stored.due_in_days);
+                let term = chrono::Duration::days(i64::from(stored.due_in_days));
+                assert_eq!(stored.due_at, stored.issued_at.map(|at| at + term));
+            }
+            Err(BillingError::DraftChanged) => {
+                assert_eq!(stored.status(), InvoiceStatus::Draft, "{}", t.label);
+            }
+            Err(e) => panic!("{}: finalisation failed: {e:?}", t.label),
+        }
+        match &edit {
+            Ok(e) => assert_eq!(e.invoice.lines(), stored.invoice.lines(), "{}", t.label),
+            Err(BillingError::NotDraft(InvoiceStatus::Open)) => {
+                assert_eq!(stored.invoice.lines(), old.invoice.lines(), "{}", t.label);
+            }
+            Err(e) => panic!("{}: edit failed: {e:?}", t.label),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_edits_and_finalisations_agree() {
+    let Some(t) = postgres().await else { return };
+    edits_and_finalisations_of_one_draft_agree(t).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_edits_and_finalisations_agree() {
+    edits_and_finalisations_of_one_draft_agree(sqlite().await).await;
 }

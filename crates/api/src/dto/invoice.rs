@@ -1,7 +1,9 @@
 //! Invoice bodies.
 
 use chrono::{DateTime, Utc};
-use plinth_billing::{InvoiceFilter, InvoiceRecord, InvoiceStatus, NewInvoice, NewInvoiceLine};
+use plinth_billing::{
+    InvoiceChanges, InvoiceFilter, InvoiceRecord, InvoiceStatus, NewInvoice, NewInvoiceLine,
+};
 use plinth_kernel::{Currency, PageRequest, UserId};
 use uuid::Uuid;
 use validator::Validate;
@@ -302,6 +304,98 @@ impl NewInvoiceRequest {
                 .collect(),
             discount_bps,
             tax_rate_bps: self.tax_rate_bps,
+            due_in_days: self.due_in_days,
+        })
+    }
+}
+
+/// `PATCH /admin/invoices/{id}`: any of a draft's lines, discount, tax rate and payment term.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = InvoiceChanges, example = json!({
+    "lines": [
+        { "description": "Pro plan, March", "quantity": 1, "unit_amount": 14900 },
+        { "description": "Extra seats", "quantity": 5, "unit_amount": 1999 }
+    ],
+    "discount_percent": null,
+    "tax_rate_bps": 2000
+}))]
+pub(crate) struct UpdateInvoiceRequest {
+    /// 1–100 lines replacing every current line.
+    pub lines: Option<Vec<NewInvoiceLineRequest>>,
+    /// Whole-percent discount of the subtotal, 0–100; `null` removes the discount. Give this
+    /// or `discount_bps`, not both.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, maximum = 100)]
+    pub discount_percent: Option<Option<u32>>,
+    /// Discount in basis points of the subtotal, 0–10000; `null` removes the discount.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, maximum = 10000)]
+    pub discount_bps: Option<Option<u32>>,
+    /// Tax rate in basis points, 0–10000; `null` removes the tax (0).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, maximum = 10000)]
+    pub tax_rate_bps: Option<Option<u32>>,
+    /// Days from finalisation until payment is due, 0–365.
+    #[schema(maximum = 365)]
+    pub due_in_days: Option<u32>,
+}
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+impl UpdateInvoiceRequest {
+    /// The domain changes. A `discount_percent` over 100 or both discount fields with values
+    /// are 422s; everything else is checked (all at once) by the service.
+    pub(crate) fn try_into_domain(self) -> Result<InvoiceChanges, ApiError> {
+        let mut errors = FieldErrors::new();
+        let discount_bps = match (self.discount_percent, self.discount_bps) {
+            (None, None) => None,
+            (Some(Some(_)), Some(Some(_))) => {
+                errors.insert(
+                    "discount_bps".to_owned(),
+                    vec!["give discount_percent or discount_bps, not both".to_owned()],
+                );
+                None
+            }
+            (Some(Some(percent)), _) => {
+                if percent > 100 {
+                    errors.insert(
+                        "discount_percent".to_owned(),
+                        vec!["discount_percent must be between 0 and 100".to_owned()],
+                    );
+                }
+                Some(percent.saturating_mul(100))
+            }
+            (_, Some(Some(bps))) => Some(bps),
+            // Only nulls: no discount.
+            _ => Some(0),
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::Validation {
+                detail: "One or more fields are invalid.".to_owned(),
+                errors,
+            });
+        }
+        Ok(InvoiceChanges {
+            lines: self.lines.map(|lines| {
+                lines
+                    .into_iter()
+                    .map(|l| NewInvoiceLine {
+                        description: l.description,
+                        quantity: l.quantity,
+                        unit_amount: l.unit_amount,
+                    })
+                    .collect()
+            }),
+            discount_bps,
+            tax_rate_bps: self.tax_rate_bps.map(|t| t.unwrap_or(0)),
             due_in_days: self.due_in_days,
         })
     }

@@ -211,6 +211,14 @@ impl From<BillingError> for ApiError {
                 };
                 Self::Conflict(format!("{only}; this one is {from}."))
             }
+            BillingError::NotDraft(status) => Self::Conflict(format!(
+                "Only a draft invoice can be changed or deleted; this one is {status}."
+            )),
+            BillingError::DraftChanged => Self::Conflict(
+                "The draft was changed while it was being finalised; nothing was finalised. \
+                 Check it and finalise it again."
+                    .to_owned(),
+            ),
             BillingError::CustomerGone => Self::Conflict(
                 "The customer's account no longer exists, so the invoice cannot be issued."
                     .to_owned(),

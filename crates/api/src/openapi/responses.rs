@@ -124,6 +124,9 @@ problem_responses! {
     /// 409 `conflict`.
     Conflict = (409, "conflict", "Conflict", "A plan with this code already exists.",
         "`conflict`: a uniqueness or state conflict.");
+    /// 409 `conflict` for an invoice that is no longer a draft.
+    InvoiceNotDraft = (409, "conflict", "Conflict", "Only a draft invoice can be changed or deleted; this one is open.",
+        "`conflict`: the invoice is not a draft (finalised, perhaps by a request that ran at the same time); nothing was changed.");
     /// 409 `conflict` for a role name that is taken.
     RoleConflict = (409, "conflict", "Conflict", "A role named `auditor` exists already.",
         "`conflict`: a role of that name exists (the built-in `user`, `admin` and `super_admin` included); nothing was stored.");

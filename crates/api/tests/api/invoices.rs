@@ -350,3 +350,304 @@ async fn bad_drafts_are_422_naming_each_field_and_store_nothing() {
         res.status()
     );
 }
+
+async fn patch(app: &TestApp, admin: &str, id: &str, body: &Value) -> reqwest::Response {
+    app.patch_json(&format!("/api/v1/admin/invoices/{id}"), body, admin)
+        .await
+}
+
+async fn admin_get(app: &TestApp, admin: &str, id: &str) -> reqwest::Response {
+    app.get(&format!("/api/v1/admin/invoices/{id}"), Some(admin))
+        .await
+}
+
+async fn invoice_actions(app: &TestApp) -> Vec<(AuditAction, Value)> {
+    app.audit_log
+        .list(&AuditFilter::default(), PageRequest::first(100))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|e| e.action.as_str().starts_with("billing.invoice"))
+        .map(|e| (e.action, e.details))
+        .collect()
+}
+
+#[tokio::test]
+async fn editing_a_draft_reprices_it_in_its_currency_and_is_audited() {
+    let app = spawn_app().await;
+    let (customer_id, _, admin) = parties(&app).await;
+    let mut body = draft_for(&customer_id);
+    body["currency"] = json!("KWD");
+    body["lines"] = json!([{ "description": "Setup", "quantity": 1, "unit_amount": 10_000 }]);
+    body["discount_percent"] = Value::Null;
+    body["tax_rate_bps"] = json!(0);
+    let draft = create(&app, &admin, &body).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert_eq!(draft["total"], 10_000);
+
+    // Fils (3 decimals): 3 × 1.234 + 0.005 = 3.707 KWD; 10 % = 370.7 → 371 fils, spread
+    // 370 + 1 (largest remainder); tax 8.25 % of 3 332 = 274.89 → 275, of 4 = 0.33 → 0.
+    let res = patch(
+        &app,
+        &admin,
+        &id,
+        &json!({
+            "lines": [
+                { "description": "Consulting", "quantity": 3, "unit_amount": 1_234 },
+                { "description": "Courier", "quantity": 1, "unit_amount": 5 }
+            ],
+            "discount_percent": 10,
+            "tax_rate_bps": 825,
+            "due_in_days": 7
+        }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let edited: Value = res.json().await.unwrap();
+    assert_eq!(edited["status"], "draft");
+    assert_eq!(edited["number"], Value::Null);
+    assert_eq!(edited["currency"], "KWD");
+    assert_eq!(edited["created_at"], draft["created_at"]);
+    assert_eq!(edited["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        [
+            &edited["lines"][0]["discount"],
+            &edited["lines"][1]["discount"],
+            &edited["lines"][0]["tax"],
+            &edited["lines"][1]["tax"]
+        ],
+        [&json!(370), &json!(1), &json!(275), &json!(0)]
+    );
+    assert_eq!(
+        [
+            &edited["subtotal"],
+            &edited["discount"],
+            &edited["tax"],
+            &edited["total"]
+        ],
+        [&json!(3_707), &json!(371), &json!(275), &json!(3_611)]
+    );
+    assert_eq!(
+        (&edited["discount_bps"], &edited["due_in_days"]),
+        (&json!(1000), &json!(7))
+    );
+    let stored: Value = admin_get(&app, &admin, &id).await.json().await.unwrap();
+    assert_eq!(stored["lines"], edited["lines"]);
+    assert_eq!(stored["total"], 3_611);
+
+    // `null` removes the discount; absent fields keep their value.
+    let cleared: Value = patch(&app, &admin, &id, &json!({ "discount_percent": null }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    // 3 702 × 8.25 % = 305.415 → 305; 5 × 8.25 % = 0.4125 → 0.
+    assert_eq!(
+        [
+            &cleared["discount_bps"],
+            &cleared["discount"],
+            &cleared["tax"],
+            &cleared["total"]
+        ],
+        [&json!(0), &json!(0), &json!(305), &json!(4_012)]
+    );
+    assert_eq!(cleared["lines"][0]["description"], "Consulting");
+    assert_eq!(cleared["due_in_days"], 7);
+    let untaxed: Value = patch(&app, &admin, &id, &json!({ "tax_rate_bps": null }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&untaxed["tax_rate_bps"], &untaxed["total"]),
+        (&json!(0), &json!(3_707))
+    );
+
+    // Finalising freezes the edited draft, with the edited payment term.
+    let open: Value = transition(&app, &admin, &id, "finalize")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open["total"], 3_707);
+    let issued: chrono::DateTime<chrono::Utc> =
+        open["issued_at"].as_str().unwrap().parse().unwrap();
+    let due: chrono::DateTime<chrono::Utc> = open["due_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due - issued, chrono::Duration::days(7));
+
+    let audited = invoice_actions(&app).await;
+    let updates: Vec<&Value> = audited
+        .iter()
+        .filter(|(a, _)| *a == AuditAction::InvoiceUpdated)
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(updates.len(), 3);
+    // Newest first.
+    assert_eq!(updates[0]["fields"], json!(["tax_rate_bps"]));
+    assert_eq!(updates[1]["fields"], json!(["discount_bps"]));
+    assert_eq!(
+        updates[2]["fields"],
+        json!(["lines", "discount_bps", "tax_rate_bps", "due_in_days"])
+    );
+    assert_eq!(
+        (&updates[2]["previous_total"], &updates[2]["total"]),
+        (&json!(10_000), &json!(3_611))
+    );
+}
+
+#[tokio::test]
+async fn only_drafts_are_edited_or_deleted() {
+    let app = spawn_app().await;
+    let (customer_id, customer, admin) = parties(&app).await;
+    let open = create(&app, &admin, &draft_for(&customer_id)).await;
+    let open_id = open["id"].as_str().unwrap().to_owned();
+    let open: Value = transition(&app, &admin, &open_id, "finalize")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(open["number"].as_str().unwrap().ends_with("-000001"));
+
+    // An open invoice: 409, and nothing changes.
+    let edit = json!({ "lines": [{ "description": "Cheaper", "quantity": 1, "unit_amount": 1 }] });
+    let body = assert_problem(patch(&app, &admin, &open_id, &edit).await, 409, "conflict").await;
+    assert_eq!(
+        body["detail"],
+        "Only a draft invoice can be changed or deleted; this one is open."
+    );
+    let path = format!("/api/v1/admin/invoices/{open_id}");
+    assert_problem(app.delete(&path, &admin).await, 409, "conflict").await;
+    let after: Value = admin_get(&app, &admin, &open_id)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after, open, "amounts unchanged, not deleted");
+
+    // Permission and existence.
+    let draft = create(&app, &admin, &draft_for(&customer_id)).await;
+    let draft_id = draft["id"].as_str().unwrap().to_owned();
+    let draft_path = format!("/api/v1/admin/invoices/{draft_id}");
+    assert_problem(
+        patch(&app, &customer, &draft_id, &json!({ "due_in_days": 1 })).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(app.delete(&draft_path, &customer).await, 403, "forbidden").await;
+    let unknown = "01939e4a-0000-7000-8000-00000000beef";
+    assert_problem(
+        patch(&app, &admin, unknown, &json!({ "due_in_days": 1 })).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.delete(&format!("/api/v1/admin/invoices/{unknown}"), &admin)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let unchanged: Value = admin_get(&app, &admin, &draft_id)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unchanged, draft, "refused requests change nothing");
+
+    // A draft is deleted, audited, and numbering carries on without a gap.
+    let res = app.delete(&draft_path, &admin).await;
+    assert_eq!(res.status(), 204);
+    assert_problem(admin_get(&app, &admin, &draft_id).await, 404, "not_found").await;
+    assert_problem(app.delete(&draft_path, &admin).await, 404, "not_found").await;
+    let deleted: Vec<Value> = invoice_actions(&app)
+        .await
+        .into_iter()
+        .filter(|(a, _)| *a == AuditAction::InvoiceDeleted)
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0]["total"], draft["total"]);
+    let next = create(&app, &admin, &draft_for(&customer_id)).await;
+    let next: Value = transition(&app, &admin, next["id"].as_str().unwrap(), "finalize")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(next["number"].as_str().unwrap().ends_with("-000002"));
+}
+
+#[tokio::test]
+async fn bad_edits_are_422_naming_each_field_and_change_nothing() {
+    let app = spawn_app().await;
+    let (customer_id, _, admin) = parties(&app).await;
+    let draft = create(&app, &admin, &draft_for(&customer_id)).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+
+    let problem = assert_problem(
+        patch(
+            &app,
+            &admin,
+            &id,
+            &json!({
+                "lines": [
+                    { "description": " ", "quantity": 0, "unit_amount": -1 },
+                    { "description": "ok", "quantity": 1, "unit_amount": 1 }
+                ],
+                "discount_bps": 10_001,
+                "tax_rate_bps": 10_001,
+                "due_in_days": 366
+            }),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            "discount_bps",
+            "due_in_days",
+            "lines[0].description",
+            "lines[0].quantity",
+            "lines[0].unit_amount",
+            "tax_rate_bps"
+        ]
+    );
+    for (body, field) in [
+        (json!({}), "body"),
+        (json!({ "currency": "EUR" }), "currency"),
+        (json!({ "user_id": customer_id }), "user_id"),
+        (json!({ "lines": [] }), "lines"),
+        (json!({ "discount_percent": 101 }), "discount_percent"),
+        (
+            json!({ "discount_percent": 5, "discount_bps": 500 }),
+            "discount_bps",
+        ),
+    ] {
+        let problem = assert_problem(
+            patch(&app, &admin, &id, &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert!(problem["errors"][field].is_array(), "{field}: {problem}");
+    }
+    let after: Value = admin_get(&app, &admin, &id).await.json().await.unwrap();
+    assert_eq!(after, draft, "nothing changed");
+    assert!(
+        !invoice_actions(&app)
+            .await
+            .iter()
+            .any(|(a, _)| *a == AuditAction::InvoiceUpdated)
+    );
+}

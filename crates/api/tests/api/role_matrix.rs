@@ -23,6 +23,8 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/admin/invoices", "billing:write"),
     ("get", "/api/v1/admin/invoices", "billing:write"),
     ("get", "/api/v1/admin/invoices/{id}", "billing:write"),
+    ("patch", "/api/v1/admin/invoices/{id}", "billing:write"),
+    ("delete", "/api/v1/admin/invoices/{id}", "billing:write"),
     ("get", "/api/v1/admin/invoices/{id}/pdf", "billing:write"),
     (
         "post",
@@ -93,6 +95,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
             "body": "Posted by the role matrix."
         })),
         ("post", "/api/v1/admin/roles") => Some(json!({ "name": "matrix", "permissions": [] })),
+        ("patch", "/api/v1/admin/invoices/{id}") => Some(json!({ "tax_rate_bps": 0 })),
         ("patch", _) => Some(json!({ "name": "Renamed By Matrix" })),
         _ => None,
     }

@@ -167,6 +167,8 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("post", "/api/v1/admin/invoices"),
         ("get", "/api/v1/admin/invoices"),
         ("get", "/api/v1/admin/invoices/{id}"),
+        ("patch", "/api/v1/admin/invoices/{id}"),
+        ("delete", "/api/v1/admin/invoices/{id}"),
         ("get", "/api/v1/admin/invoices/{id}/pdf"),
         ("post", "/api/v1/admin/invoices/{id}/finalize"),
         ("post", "/api/v1/admin/invoices/{id}/void"),

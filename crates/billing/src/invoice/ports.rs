@@ -32,7 +32,8 @@ pub trait InvoiceRepository: Send + Sync {
 
     /// Writes the invoice's status, number, customer, dates and `updated_at` — only if it is
     /// still in status `from` (a compare-and-set, so two concurrent transitions cannot both
-    /// succeed). Lines and amounts are never rewritten: they are fixed at insertion.
+    /// succeed). Lines and amounts are never rewritten: only insertion and
+    /// [`Self::update_draft`] write them.
     ///
     /// # Errors
     /// MUST return [`RepoError::NotFound`] when no invoice with this id is in status `from`,
@@ -59,6 +60,27 @@ pub trait InvoiceRepository: Send + Sync {
         provider_payment_id: &str,
     ) -> Result<(), RepoError>;
 
+    /// Replaces a draft's lines, rates, amounts, `due_in_days` and `updated_at` with those of
+    /// `invoice` — only if it is still a draft (a compare-and-set: a draft finalised or
+    /// deleted meanwhile is left alone, and a finalisation waiting for this one sees either
+    /// all of the old lines and amounts or all of the new ones). Its customer, currency,
+    /// status, number and dates are not written.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when no invoice with this id is a draft.
+    async fn update_draft(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: &InvoiceRecord,
+    ) -> Result<(), RepoError>;
+
+    /// Deletes a draft and its lines — only if it is still a draft (a finalised invoice is
+    /// never deleted).
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when no invoice with this id is a draft.
+    async fn delete_draft(&self, tx: &mut dyn Transaction, id: InvoiceId) -> Result<(), RepoError>;
+
     /// Takes the next number of `year`'s sequence (1 for the first) by incrementing the
     /// year's counter inside `tx`: the counter row stays locked until `tx` ends, a rollback
     /// gives the number back, so numbers are gapless and never handed out twice, even across
@@ -77,6 +99,20 @@ pub trait InvoiceRepository: Send + Sync {
     /// # Errors
     /// [`RepoError`] on storage failure only.
     async fn invoice(&self, id: InvoiceId) -> Result<Option<InvoiceRecord>, RepoError>;
+
+    /// [`Self::invoice`] read through `tx`: what `tx` will commit, its own writes included. A
+    /// SQL adapter MUST override it (see [`CustomerDirectory::customer_in`]).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn invoice_in(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvoiceId,
+    ) -> Result<Option<InvoiceRecord>, RepoError> {
+        let _ = tx;
+        self.invoice(id).await
+    }
 
     /// Invoices matching `filter`, newest first (by id), one page at a time.
     ///

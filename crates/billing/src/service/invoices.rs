@@ -1,6 +1,7 @@
 //! Invoice use cases: drafts, finalisation with gapless numbering, payment, voiding, and the
 //! customer's view. Every change commits together with its audit entry.
 
+mod drafts;
 mod validate;
 
 #[cfg(test)]
@@ -19,6 +20,8 @@ use crate::invoice::{
 use crate::payment::{ManualGateway, PaymentGateway as _};
 use crate::subscription::SubscriptionStatus;
 use crate::{BillingError, BillingService};
+
+pub use drafts::InvoiceChanges;
 
 /// The ports invoicing needs besides the plan repository.
 #[derive(Clone)]
@@ -120,12 +123,13 @@ impl BillingService {
     /// `draft → open`: takes the next number of the current year from the counter inside the
     /// same transaction as the invoice update and a `billing.invoice_finalized` audit entry
     /// (a failure anywhere gives the number back), snapshots the customer's email and name,
-    /// and sets `issued_at` and `due_at = issued_at + due_in_days`. Lines and amounts were
-    /// fixed when the draft was created and never change again.
+    /// and sets `issued_at` and `due_at = issued_at + due_in_days`. The lines and amounts the
+    /// draft has then never change again.
     ///
     /// # Errors
     /// [`BillingError::InvoiceNotFound`], [`BillingError::Transition`] unless the invoice
     /// is a draft (also when another request changed it meanwhile),
+    /// [`BillingError::DraftChanged`] when the draft was edited while this ran,
     /// [`BillingError::CustomerGone`], [`BillingError::NumbersExhausted`],
     /// [`BillingError::Repo`].
     #[tracing::instrument(skip(self, meta))]
@@ -164,6 +168,14 @@ impl BillingService {
         {
             drop(tx);
             return Err(self.changed_meanwhile(e, id, InvoiceStatus::Open).await);
+        }
+        // The row is ours now: no edit can commit before this transaction ends. One that
+        // committed after the read above would be frozen unseen; give the number back instead.
+        let frozen = ports.invoices.invoice_in(tx.as_mut(), id).await?;
+        if frozen.is_none_or(|f| f.invoice != record.invoice || f.due_in_days != record.due_in_days)
+        {
+            drop(tx);
+            return Err(BillingError::DraftChanged);
         }
         let event = invoice_event(AuditAction::InvoiceFinalized, &record, now, meta).actor(actor);
         self.audit.append(tx.as_mut(), &event).await?;

@@ -28,7 +28,8 @@ use crate::invoice::{
 use crate::service::invoice_event;
 
 /// Days from issue until a period invoice is due, unless
-/// [`SubscriptionInvoicer::with_due_in_days`] says otherwise (the admin invoices' default).
+/// [`SubscriptionInvoicer::with_due_in_days`] says otherwise (the server passes
+/// `INVOICE_DUE_DAYS`, whose default this is; also the admin invoices' default).
 pub const PERIOD_INVOICE_DUE_DAYS: u32 = 30;
 
 /// Issues a finalised invoice for each paid period: numbered from the year's counter, with
@@ -62,7 +63,8 @@ impl SubscriptionInvoicer {
         }
     }
 
-    /// Sets the payment term of period invoices, in days from issue.
+    /// Sets the payment term of period invoices, in days from issue (`due_at = issued_at +
+    /// days`).
     #[must_use]
     pub const fn with_due_in_days(mut self, days: u32) -> Self {
         self.due_in_days = days;

@@ -20,7 +20,8 @@ use crate::invoice::{
 /// that start at 1, count up and give back a rolled-back number, the status compare-and-set
 /// of `update_invoice` (`NotFound` when the status moved) which never rewrites lines or
 /// amounts, lists newest first with filters and cursors, drafts hidden from
-/// `issued_invoices_of`, and rollback of inserts and updates. `users` are two accounts (a
+/// `issued_invoices_of`, rollback of inserts and updates, draft edits and deletions (refused
+/// once open) and an edit racing a finalisation. `users` are two accounts (a
 /// SQL adapter may require them to exist).
 ///
 /// # Panics
@@ -246,6 +247,177 @@ pub async fn invoice_repository(
         Some(&bob_open),
         "update undone"
     );
+
+    drafts(&repo, &*uow, alice, year, now).await;
+    edit_races_finalise(&repo, &uow, bob, year, now).await;
+}
+
+/// `update_draft` and `delete_draft`: a draft changes wholly (or not at all when rolled
+/// back), `invoice_in` sees a transaction's own writes, and an open invoice is refused.
+async fn drafts(
+    repo: &Arc<dyn InvoiceRepository>,
+    uow: &dyn UnitOfWork,
+    user: UserId,
+    year: i32,
+    now: Timestamp,
+) {
+    let before = draft(user, "JPY", &[(2, 1_500)], 0, 1000, now);
+    insert(&**repo, uow, &before).await;
+    let after = edited(&before, now);
+    assert_ne!(after.invoice.totals(), before.invoice.totals());
+    {
+        let mut tx = uow.begin().await.unwrap();
+        repo.update_draft(tx.as_mut(), &after).await.unwrap();
+        assert_eq!(
+            repo.invoice_in(tx.as_mut(), before.id)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(&after),
+            "invoice_in reads the transaction's own writes"
+        );
+    }
+    assert_eq!(
+        repo.invoice(before.id).await.unwrap().as_ref(),
+        Some(&before),
+        "a rolled-back edit leaves the draft as it was"
+    );
+    let mut tx = uow.begin().await.unwrap();
+    repo.update_draft(tx.as_mut(), &after).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        repo.invoice(before.id).await.unwrap().as_ref(),
+        Some(&after),
+        "every line, rate, amount and the payment term are replaced"
+    );
+
+    // An open invoice is neither edited nor deleted; neither is an unknown one.
+    let open = finalized(&after, InvoiceNumber::new(year, 4).unwrap(), now);
+    let mut tx = uow.begin().await.unwrap();
+    repo.update_invoice(tx.as_mut(), &open, InvoiceStatus::Draft)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = uow.begin().await.unwrap();
+    let edit = repo.update_draft(tx.as_mut(), &edited(&after, now)).await;
+    assert!(
+        matches!(edit, Err(RepoError::NotFound)),
+        "edit of open: {edit:?}"
+    );
+    let delete = repo.delete_draft(tx.as_mut(), open.id).await;
+    assert!(
+        matches!(delete, Err(RepoError::NotFound)),
+        "delete of open: {delete:?}"
+    );
+    let unknown = repo.delete_draft(tx.as_mut(), InvoiceId::new()).await;
+    assert!(matches!(unknown, Err(RepoError::NotFound)), "{unknown:?}");
+    let ghost = draft(user, "USD", &[(1, 1)], 0, 0, now);
+    let unknown = repo.update_draft(tx.as_mut(), &ghost).await;
+    assert!(matches!(unknown, Err(RepoError::NotFound)), "{unknown:?}");
+    tx.commit().await.unwrap();
+    assert_eq!(repo.invoice(open.id).await.unwrap().as_ref(), Some(&open));
+    assert_eq!(repo.invoice(ghost.id).await.unwrap(), None);
+
+    // A draft is deleted with its lines; a rollback brings it back.
+    let doomed = draft(user, "KWD", &[(3, 1_234), (1, 5)], 1250, 825, now);
+    insert(&**repo, uow, &doomed).await;
+    {
+        let mut tx = uow.begin().await.unwrap();
+        repo.delete_draft(tx.as_mut(), doomed.id).await.unwrap();
+        assert_eq!(repo.invoice_in(tx.as_mut(), doomed.id).await.unwrap(), None);
+    }
+    assert_eq!(
+        repo.invoice(doomed.id).await.unwrap().as_ref(),
+        Some(&doomed),
+        "a rolled-back delete leaves the draft"
+    );
+    let mut tx = uow.begin().await.unwrap();
+    repo.delete_draft(tx.as_mut(), doomed.id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(repo.invoice(doomed.id).await.unwrap(), None);
+    let mut tx = uow.begin().await.unwrap();
+    let again = repo.delete_draft(tx.as_mut(), doomed.id).await;
+    assert!(matches!(again, Err(RepoError::NotFound)), "{again:?}");
+}
+
+/// An edit and a finalisation of the same draft at the same time: the finalisation always
+/// wins its compare-and-set, and the open invoice has all of the old lines and amounts (the
+/// edit then found no draft) or all of the new ones (the edit committed first), never a mix.
+async fn edit_races_finalise(
+    repo: &Arc<dyn InvoiceRepository>,
+    uow: &Arc<dyn UnitOfWork>,
+    user: UserId,
+    year: i32,
+    now: Timestamp,
+) {
+    for round in 0..8 {
+        let before = draft(user, "KWD", &[(3, 1_234), (1, 5)], 1250, 825, now);
+        insert(&**repo, &**uow, &before).await;
+        let after = edited(&before, now);
+        let number = InvoiceNumber::new(year, 100 + round).unwrap();
+        let open = finalized(&before, number, now);
+        let edit = {
+            let (repo, uow, after) = (Arc::clone(repo), Arc::clone(uow), after.clone());
+            tokio::spawn(async move {
+                let mut tx = uow.begin().await.unwrap();
+                repo.update_draft(tx.as_mut(), &after).await?;
+                tx.commit().await
+            })
+        };
+        let finalise = {
+            let (repo, uow, open) = (Arc::clone(repo), Arc::clone(uow), open.clone());
+            tokio::spawn(async move {
+                let mut tx = uow.begin().await.unwrap();
+                repo.update_invoice(tx.as_mut(), &open, InvoiceStatus::Draft)
+                    .await?;
+                tx.commit().await
+            })
+        };
+        let (edit, finalise) = (edit.await.unwrap(), finalise.await.unwrap());
+        finalise.unwrap();
+        let stored = repo.invoice(before.id).await.unwrap().unwrap();
+        assert_eq!(stored.status(), InvoiceStatus::Open);
+        assert_eq!(stored.invoice.number(), Some(number));
+        let amounts = |r: &InvoiceRecord| {
+            (
+                r.invoice.lines().to_vec(),
+                r.invoice.totals(),
+                r.invoice.discount_bps(),
+                r.invoice.tax_rate_bps(),
+                r.due_in_days,
+            )
+        };
+        match edit {
+            Ok(()) => assert_eq!(amounts(&stored), amounts(&after), "edit first: all new"),
+            Err(RepoError::NotFound) => {
+                assert_eq!(
+                    amounts(&stored),
+                    amounts(&before),
+                    "finalised first: all old"
+                );
+            }
+            Err(e) => panic!("an edit racing a finalisation failed: {e:?}"),
+        }
+    }
+}
+
+/// `r` with other lines, rates and payment term (same currency), as an edit writes it.
+fn edited(r: &InvoiceRecord, now: Timestamp) -> InvoiceRecord {
+    let currency = r.invoice.currency();
+    let other = draft(
+        r.user_id,
+        currency.code(),
+        &[(1, 999), (4, 7), (2, 1)],
+        500,
+        2000,
+        now,
+    );
+    InvoiceRecord {
+        invoice: other.invoice,
+        due_in_days: 3,
+        updated_at: now,
+        ..r.clone()
+    }
 }
 
 /// A priced draft of `user` (timestamps at microsecond precision, as SQL keeps them).

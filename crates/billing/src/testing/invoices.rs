@@ -167,6 +167,55 @@ impl InvoiceRepository for MemoryInvoiceRepository {
         Ok(())
     }
 
+    async fn update_draft(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: &InvoiceRecord,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let previous = {
+            let mut state = self.lock();
+            let previous = state
+                .invoices
+                .get(&invoice.id)
+                .filter(|r| r.status() == InvoiceStatus::Draft)
+                .cloned()
+                .ok_or(RepoError::NotFound)?;
+            // Only the lines, rates, amounts, payment term and `updated_at`, as in SQL.
+            let mut parts = invoice.invoice.to_parts();
+            parts.currency = previous.invoice.currency();
+            parts.status = InvoiceStatus::Draft;
+            parts.number = None;
+            let updated = InvoiceRecord {
+                invoice: crate::Invoice::restore(parts).map_err(RepoError::internal)?,
+                due_in_days: invoice.due_in_days,
+                updated_at: invoice.updated_at,
+                ..previous.clone()
+            };
+            state.invoices.insert(invoice.id, updated);
+            previous
+        };
+        self.undo_invoice(tx, invoice.id, Some(previous));
+        Ok(())
+    }
+
+    async fn delete_draft(&self, tx: &mut dyn Transaction, id: InvoiceId) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let previous = {
+            let mut state = self.lock();
+            if state
+                .invoices
+                .get(&id)
+                .is_none_or(|r| r.status() != InvoiceStatus::Draft)
+            {
+                return Err(RepoError::NotFound);
+            }
+            state.invoices.remove(&id)
+        };
+        self.undo_invoice(tx, id, previous);
+        Ok(())
+    }
+
     async fn next_invoice_number(
         &self,
         tx: &mut dyn Transaction,

@@ -75,6 +75,7 @@ pub(super) fn from_figment(
         stripe_api_base: r.parsed("STRIPE_API_BASE", stripe_api_base)?,
         uncollectible_after: r.duration("BILLING_UNCOLLECTIBLE_AFTER", Duration::ZERO)?,
         jobs_interval: r.duration("BILLING_JOBS_INTERVAL", Duration::ZERO)?,
+        invoice_due_days: r.number("INVOICE_DUE_DAYS", 0, 365)?,
     };
     let rate_limit = RateLimitSettings {
         enabled: r.boolean("RATE_LIMIT_ENABLED")?,

@@ -92,6 +92,7 @@ fn defaults_match_the_contract_table() {
         Duration::from_secs(30 * 86_400)
     );
     assert_eq!(s.billing.jobs_interval, Duration::from_secs(60));
+    assert_eq!(s.billing.invoice_due_days, 30);
     assert!(s.rate_limit.enabled);
     assert_eq!(
         s.rate_limit.auth,
@@ -168,6 +169,7 @@ fn every_variable_overrides_its_key() {
         ("STRIPE_API_BASE", "http://127.0.0.1:12111/"),
         ("BILLING_UNCOLLECTIBLE_AFTER", "45d"),
         ("BILLING_JOBS_INTERVAL", "10m"),
+        ("INVOICE_DUE_DAYS", "45"),
         ("REFRESH_REUSE_GRACE", "1h30m"),
         ("PASSWORD_MIN_LENGTH", "16"),
         ("LOCKOUT_THRESHOLD", "3"),
@@ -234,6 +236,7 @@ fn every_variable_overrides_its_key() {
         Duration::from_secs(45 * 86_400)
     );
     assert_eq!(s.billing.jobs_interval, Duration::from_secs(600));
+    assert_eq!(s.billing.invoice_due_days, 45);
     assert_eq!(s.auth.refresh_reuse_grace, Duration::from_secs(5400));
     assert_eq!(s.auth.password_min_length, 16);
     assert_eq!(
@@ -369,6 +372,9 @@ fn unparsable_values_name_the_setting_and_its_origin() {
         ("STRIPE_API_KEY", "pk_live_x", "sk_"),
         ("STRIPE_API_BASE", "ftp://api.stripe.com", "https://"),
         ("STRIPE_API_BASE", "api.stripe.com", "URL"),
+        ("INVOICE_DUE_DAYS", "366", "whole number from 0 to 365"),
+        ("INVOICE_DUE_DAYS", "-1", "whole number from 0 to 365"),
+        ("INVOICE_DUE_DAYS", "30d", "whole number from 0 to 365"),
     ] {
         let line = err(&[(key, value)]);
         assert!(line.contains(key), "{key}: {line}");
@@ -502,4 +508,12 @@ fn debug_and_errors_never_show_secrets() {
     assert!(!line.contains("smtp-pass-456"), "{line}");
     let line = err(&[("STRIPE_API_KEY", "pk_live_apikey321")]);
     assert!(!line.contains("apikey321"), "{line}");
+}
+
+#[test]
+fn invoice_due_days_accepts_0_to_365() {
+    for days in [0_u32, 365] {
+        let s = load(&[("INVOICE_DUE_DAYS", &days.to_string())]).unwrap();
+        assert_eq!(s.billing.invoice_due_days, days);
+    }
 }

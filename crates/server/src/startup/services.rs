@@ -126,12 +126,15 @@ impl Services {
         .with_subscriptions(database.subscriptions())
         // Every paid period (subscribe, trial end, renewal) gets its finalised invoice in the
         // transaction that starts the period.
-        .with_invoicer(Arc::new(SubscriptionInvoicer::new(
-            database.invoices(),
-            database.customers(),
-            database.subscriptions(),
-            Arc::clone(&audit),
-        )))
+        .with_invoicer(Arc::new(
+            SubscriptionInvoicer::new(
+                database.invoices(),
+                database.customers(),
+                database.subscriptions(),
+                Arc::clone(&audit),
+            )
+            .with_due_in_days(settings.billing.invoice_due_days),
+        ))
         .with_invoicing(Invoicing {
             invoices: database.invoices(),
             customers: database.customers(),

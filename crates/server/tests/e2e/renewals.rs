@@ -131,3 +131,77 @@ async fn billing_run_jobs_renews_a_due_subscription_and_invoices_it_once() {
     assert_eq!(again["invoiced"], 0, "{again}");
     assert_eq!(invoices(&app).await.len(), 2, "a second run adds nothing");
 }
+
+/// Days between a listed invoice's `issued_at` and `due_at`.
+fn payment_term(invoice: &Value) -> chrono::Duration {
+    let at = |k: &str| {
+        invoice[k]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    };
+    at("due_at") - at("issued_at")
+}
+
+#[tokio::test]
+async fn period_invoices_are_due_invoice_due_days_after_issue() {
+    let app = spawn_app_with(|s| {
+        s.billing.jobs_interval = Duration::ZERO;
+        s.billing.invoice_due_days = 12;
+    })
+    .await;
+    let plan = store_plan(&app).await;
+    let (_, pair) = app.register_user().await;
+    let token = pair["access_token"].as_str().unwrap().to_owned();
+    let user: UserId = pair["user"]["id"].as_str().unwrap().parse().unwrap();
+    let res = app
+        .post_json(
+            "/api/v1/billing/subscription",
+            &json!({ "plan_id": plan }),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let invoices = || async {
+        let res = app
+            .client
+            .get(app.url("/api/v1/billing/invoices"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        res.json::<Value>().await.unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let first = invoices().await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0]["due_in_days"], 12);
+    assert_eq!(payment_term(&first[0]), chrono::Duration::days(12));
+
+    // The binary reads the setting too: a renewal by `plinth billing run-jobs`.
+    age_subscription(&app, user).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::helpers::plinth(dir.path())
+        .args(["billing", "run-jobs"])
+        .env("DATABASE_URL", &app.database_url)
+        .env(
+            "STORAGE_URL",
+            format!("file://{}", app.storage_dir.display()),
+        )
+        .env("INVOICE_DUE_DAYS", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = invoices().await;
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0]["due_in_days"], 0);
+    assert_eq!(payment_term(&after[0]), chrono::Duration::zero());
+}

@@ -1,8 +1,8 @@
-//! `/api/v1/admin/invoices`: drafts, finalisation and the other transitions, and the list of
-//! every invoice (permission `billing:write` throughout).
+//! `/api/v1/admin/invoices`: drafts (created, edited, deleted), finalisation and the other
+//! transitions, and the list of every invoice (permission `billing:write` throughout).
 
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use plinth_billing::InvoiceId;
 use plinth_users::Permission;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -10,11 +10,12 @@ use validator::Validate as _;
 
 use crate::dto::invoice::{
     InvoiceBody, InvoiceListQuery, InvoicePageBody, InvoicePdfBody, NewInvoiceRequest,
+    UpdateInvoiceRequest,
 };
 use crate::idempotency::IdempotencyKeyHeader;
 use crate::openapi::responses::{
     BadRequest, Forbidden, IdempotencyInProgress, IdempotentConflict, IdempotentValidation,
-    Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
+    Internal, InvoiceNotDraft, NotFound, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
 };
 use crate::routes::NO_STORE;
 use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
@@ -23,6 +24,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_invoice)
         .service(list_invoices)
         .service(get_invoice)
+        .service(update_invoice)
+        .service(delete_invoice)
         .service(get_invoice_pdf)
         .service(finalize_invoice)
         .service(void_invoice)
@@ -128,6 +131,77 @@ pub(crate) async fn get_invoice(
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(InvoiceBody::from(record)))
+}
+
+/// Changes a draft (permission `billing:write`).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_update_invoice",
+    summary = "Edit a draft invoice",
+    description = "Changes any of a draft's `lines` (the new list replaces every line), discount \
+        (`discount_percent` 0–100 or `discount_bps` 0–10000; `null` removes it), tax rate (`tax_rate_bps`, \
+        `null` for none) and payment term (`due_in_days`), with the rules of `admin_create_invoice`, and \
+        re-prices it: half-even, tax per line after its discount share. Absent fields keep their value; an \
+        empty body is a 422 on `body`. Every invalid field is reported at once (422, nothing changed). \
+        Only a draft can change: any other status is a 409, also when a finalisation wins a race with \
+        this edit. Audited as `billing.invoice_updated`. Needs `billing:write`.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Invoice id")),
+    request_body = UpdateInvoiceRequest,
+    responses(
+        (status = 200, description = "The re-priced draft.", body = InvoiceBody),
+        BadRequest, Unauthenticated, Forbidden, NotFound, InvoiceNotDraft, PayloadTooLarge, Validation, Internal, Unavailable
+    )
+)]
+#[patch("/invoices/{id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn update_invoice(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<InvoiceId>,
+    body: web::Json<UpdateInvoiceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require_permission(&user.0, Permission::BILLING_WRITE)?;
+    let changes = body.into_inner().try_into_domain()?;
+    let record = state
+        .billing
+        .update_invoice(user.0.user_id, id.into_inner(), changes, &meta.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(InvoiceBody::from(record)))
+}
+
+/// Deletes a draft (permission `billing:write`).
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "admin_delete_invoice",
+    summary = "Delete a draft invoice",
+    description = "Deletes a draft and its lines. A finalised invoice is never deleted (void it instead): any \
+        other status is a 409 and changes nothing. Drafts have no number, so numbering stays gapless. \
+        Audited as `billing.invoice_deleted`. Needs `billing:write`.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Invoice id")),
+    responses(
+        (status = 204, description = "Deleted."),
+        Unauthenticated, Forbidden, NotFound, InvoiceNotDraft, Internal, Unavailable
+    )
+)]
+#[delete("/invoices/{id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn delete_invoice(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<InvoiceId>,
+) -> Result<HttpResponse, ApiError> {
+    require_permission(&user.0, Permission::BILLING_WRITE)?;
+    state
+        .billing
+        .delete_invoice(user.0.user_id, id.into_inner(), &meta.0)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Any invoice as PDF, a draft marked DRAFT (permission `billing:write`).

@@ -12,8 +12,9 @@ use plinth_kernel::{
     Currency, Money, Page, PageRequest, RepoError, Timestamp, Transaction, UserId,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    AccessMode, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel, QueryFilter, QueryOrder,
+    QuerySelect, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::entities::{invoice_lines, invoices, users};
@@ -36,9 +37,28 @@ impl SeaInvoiceRepository {
         Self { conn }
     }
 
+    /// A read-only transaction whose statements all see one snapshot, so that an invoice row
+    /// and its lines are never read on either side of a draft edit's commit.
+    async fn snapshot(&self) -> Result<DatabaseTransaction, RepoError> {
+        let options = if self.conn.get_database_backend() == DbBackend::Postgres {
+            TransactionOptions {
+                isolation_level: Some(IsolationLevel::RepeatableRead),
+                access_mode: Some(AccessMode::ReadOnly),
+                ..TransactionOptions::default()
+            }
+        } else {
+            // SQLite: a deferred transaction reads one snapshot from its first statement.
+            TransactionOptions::default()
+        };
+        self.conn
+            .begin_with_options(options)
+            .await
+            .map_err(repo_err)
+    }
+
     /// The rows' lines, grouped by invoice and in position order, turned into records.
     async fn with_lines(
-        &self,
+        db: &DatabaseTransaction,
         rows: Vec<invoices::Model>,
     ) -> Result<Vec<InvoiceRecord>, RepoError> {
         if rows.is_empty() {
@@ -50,7 +70,7 @@ impl SeaInvoiceRepository {
             .filter(invoice_lines::Column::InvoiceId.is_in(ids))
             .order_by_asc(invoice_lines::Column::InvoiceId)
             .order_by_asc(invoice_lines::Column::Position)
-            .all(&self.conn)
+            .all(db)
             .await
             .map_err(repo_err)?
         {
@@ -72,13 +92,15 @@ impl SeaInvoiceRepository {
         if let Some(cursor) = page.cursor() {
             query = query.filter(invoices::Column::Id.lt(cursor.last_id()));
         }
+        let db = self.snapshot().await?;
         let rows = query
             .order_by_desc(invoices::Column::Id)
             .limit(fetch_limit(page))
-            .all(&self.conn)
+            .all(&db)
             .await
             .map_err(repo_err)?;
-        let records = self.with_lines(rows).await?;
+        let records = Self::with_lines(&db, rows).await?;
+        db.commit().await.map_err(repo_err)?;
         Ok(Page::from_rows(records, page, |r| r.id.as_uuid()))
     }
 }
@@ -106,6 +128,58 @@ fn state_columns(r: &InvoiceRecord) -> Result<invoices::ActiveModel, RepoError> 
         updated_at: Set(r.updated_at),
         ..Default::default()
     })
+}
+
+/// The columns `update_draft` writes: rates, amounts, payment term, `updated_at`.
+fn amount_columns(r: &InvoiceRecord) -> Result<invoices::ActiveModel, RepoError> {
+    let inv = &r.invoice;
+    let totals = inv.totals();
+    Ok(invoices::ActiveModel {
+        discount_bps: Set(to_i32(inv.discount_bps(), "discount_bps")?),
+        tax_rate_bps: Set(to_i32(inv.tax_rate_bps(), "tax_rate_bps")?),
+        subtotal: Set(totals.subtotal),
+        discount: Set(totals.discount),
+        tax: Set(totals.tax),
+        total: Set(totals.total),
+        due_in_days: Set(to_i32(r.due_in_days, "due_in_days")?),
+        updated_at: Set(r.updated_at),
+        ..Default::default()
+    })
+}
+
+/// The `invoice_lines` rows of `r`, positions from 0.
+fn line_rows(r: &InvoiceRecord) -> Result<Vec<invoice_lines::ActiveModel>, RepoError> {
+    r.invoice
+        .lines()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(invoice_lines::ActiveModel {
+                invoice_id: Set(r.id.as_uuid()),
+                position: Set(i32::try_from(i).map_err(|_| RepoError::internal("too many lines"))?),
+                description: Set(l.description.clone()),
+                quantity: Set(l.quantity),
+                unit_amount: Set(l.unit_amount),
+                amount: Set(l.amount),
+                discount: Set(l.discount),
+                tax: Set(l.tax),
+                total: Set(l.total),
+            })
+        })
+        .collect()
+}
+
+async fn insert_lines(
+    db: &DatabaseTransaction,
+    lines: Vec<invoice_lines::ActiveModel>,
+) -> Result<(), RepoError> {
+    if !lines.is_empty() {
+        invoice_lines::Entity::insert_many(lines)
+            .exec_without_returning(db)
+            .await
+            .map_err(repo_err)?;
+    }
+    Ok(())
 }
 
 fn to_domain(
@@ -194,37 +268,59 @@ impl InvoiceRepository for SeaInvoiceRepository {
         row.total = Set(totals.total);
         row.due_in_days = Set(to_i32(r.due_in_days, "due_in_days")?);
         row.created_at = Set(r.created_at);
-        let lines = inv
-            .lines()
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                Ok(invoice_lines::ActiveModel {
-                    invoice_id: Set(r.id.as_uuid()),
-                    position: Set(
-                        i32::try_from(i).map_err(|_| RepoError::internal("too many lines"))?
-                    ),
-                    description: Set(l.description.clone()),
-                    quantity: Set(l.quantity),
-                    unit_amount: Set(l.unit_amount),
-                    amount: Set(l.amount),
-                    discount: Set(l.discount),
-                    tax: Set(l.tax),
-                    total: Set(l.total),
-                })
-            })
-            .collect::<Result<Vec<_>, RepoError>>()?;
+        let lines = line_rows(r)?;
         let db = db_tx(tx)?;
         invoices::Entity::insert(row)
             .exec_without_returning(db)
             .await
             .map_err(repo_err)?;
-        if !lines.is_empty() {
-            invoice_lines::Entity::insert_many(lines)
-                .exec_without_returning(db)
-                .await
-                .map_err(repo_err)?;
+        insert_lines(db, lines).await
+    }
+
+    async fn update_draft(
+        &self,
+        tx: &mut dyn Transaction,
+        r: &InvoiceRecord,
+    ) -> Result<(), RepoError> {
+        let lines = line_rows(r)?;
+        let db = db_tx(tx)?;
+        // The invoice row first: the update takes its lock (PostgreSQL) before any line is
+        // touched, so a finalisation either waits for all of this or makes it find no draft.
+        let result = invoices::Entity::update_many()
+            .set(amount_columns(r)?)
+            .filter(invoices::Column::Id.eq(r.id.as_uuid()))
+            .filter(invoices::Column::Status.eq(InvoiceStatus::Draft.as_str()))
+            .exec(db)
+            .await
+            .map_err(repo_err)?;
+        if result.rows_affected == 0 {
+            return Err(RepoError::NotFound);
         }
+        invoice_lines::Entity::delete_many()
+            .filter(invoice_lines::Column::InvoiceId.eq(r.id.as_uuid()))
+            .exec(db)
+            .await
+            .map_err(repo_err)?;
+        insert_lines(db, lines).await
+    }
+
+    async fn delete_draft(&self, tx: &mut dyn Transaction, id: InvoiceId) -> Result<(), RepoError> {
+        let db = db_tx(tx)?;
+        let result = invoices::Entity::delete_many()
+            .filter(invoices::Column::Id.eq(id.as_uuid()))
+            .filter(invoices::Column::Status.eq(InvoiceStatus::Draft.as_str()))
+            .exec(db)
+            .await
+            .map_err(repo_err)?;
+        if result.rows_affected == 0 {
+            return Err(RepoError::NotFound);
+        }
+        // The foreign key cascades; this also covers a SQLite connection without it.
+        invoice_lines::Entity::delete_many()
+            .filter(invoice_lines::Column::InvoiceId.eq(id.as_uuid()))
+            .exec(db)
+            .await
+            .map_err(repo_err)?;
         Ok(())
     }
 
@@ -301,14 +397,33 @@ impl InvoiceRepository for SeaInvoiceRepository {
     }
 
     async fn invoice(&self, id: InvoiceId) -> Result<Option<InvoiceRecord>, RepoError> {
+        let db = self.snapshot().await?;
         let Some(row) = invoices::Entity::find_by_id(id.as_uuid())
-            .one(&self.conn)
+            .one(&db)
             .await
             .map_err(repo_err)?
         else {
             return Ok(None);
         };
-        Ok(self.with_lines(vec![row]).await?.pop())
+        let record = Self::with_lines(&db, vec![row]).await?.pop();
+        db.commit().await.map_err(repo_err)?;
+        Ok(record)
+    }
+
+    async fn invoice_in(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvoiceId,
+    ) -> Result<Option<InvoiceRecord>, RepoError> {
+        let db = db_tx(tx)?;
+        let Some(row) = invoices::Entity::find_by_id(id.as_uuid())
+            .one(db)
+            .await
+            .map_err(repo_err)?
+        else {
+            return Ok(None);
+        };
+        Ok(Self::with_lines(db, vec![row]).await?.pop())
     }
 
     async fn invoices(
