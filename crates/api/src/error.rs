@@ -219,7 +219,7 @@ impl ApiError {
             }
             Self::Validation { detail, .. } => detail.clone(),
             Self::Unavailable(_) => {
-                "A dependency (database or storage) is unavailable; try again later.".to_owned()
+                "A service Plinth depends on (database, storage or payment provider) is unavailable; try again later.".to_owned()
             }
             Self::Internal(_) => {
                 "Something went wrong on our side; quote the request id if you report it."

@@ -171,19 +171,19 @@ problem_responses! {
     BadWebhookSignature = (400, "bad_request", "Bad request", "The Stripe-Signature header was refused: no signature matches the body.",
         "`bad_request`: the `Stripe-Signature` header is missing or malformed, no `v1` signature matches the raw body under `STRIPE_WEBHOOK_SECRET`, or its `t` is more than 300 s from now; or the signed body is not an event. Nothing was recorded.");
     /// 503 `unavailable` for the Stripe webhook when it is not configured.
-    WebhookUnavailable = (503, "unavailable", "Service unavailable", "A dependency (database or storage) is unavailable; try again later.",
+    WebhookUnavailable = (503, "unavailable", "Service unavailable", "A service Plinth depends on (database, storage or payment provider) is unavailable; try again later.",
         "`unavailable`: `STRIPE_WEBHOOK_SECRET` is not set on this server (Stripe retries later), or the database is down.");
     /// 502 `payment_refused` for paying an invoice.
     PaymentRefused = (502, "payment_refused", "Payment refused", "The payment provider refused the request: Stripe /v1/payment_intents: Your card was declined.",
         "`payment_refused`: Stripe refused the request (a 4xx of Stripe's); `detail` carries Stripe's message (never the API key). Nothing was recorded; retrying the same request gets the same answer until the cause is fixed.");
     /// 503 `unavailable` for paying an invoice.
-    PaymentUnavailable = (503, "unavailable", "Service unavailable", "A dependency (database or storage) is unavailable; try again later.",
+    PaymentUnavailable = (503, "unavailable", "Service unavailable", "A service Plinth depends on (database, storage or payment provider) is unavailable; try again later.",
         "`unavailable`: `STRIPE_API_KEY` is not set on this server; or Stripe could not be reached, timed out, was rate limited or failed (5xx); or the database is down. Nothing was recorded; retry after `Retry-After` seconds (the same invoice always gets the same payment, so a retry never charges twice).");
     /// 500 `internal`.
     Internal = (500, "internal", "Internal server error", "Something went wrong on our side; quote the request id if you report it.",
         "`internal`: a bug; the body reveals nothing of it, the log has the cause under the request id.");
     /// 503 `unavailable`.
-    Unavailable = (503, "unavailable", "Service unavailable", "A dependency (database or storage) is unavailable; try again later.",
+    Unavailable = (503, "unavailable", "Service unavailable", "A service Plinth depends on (database, storage or payment provider) is unavailable; try again later.",
         "`unavailable`: the database or the blob store is down; retry later.");
 }
 
