@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 use crate::settings::{LogFormat, LogSettings};
 
@@ -53,31 +54,26 @@ pub fn init(settings: &LogSettings, target: LogTarget) -> Result<LogGuard, Telem
     }
     let filter = EnvFilter::try_new(&settings.filter)
         .map_err(|e| TelemetryError(format!("RUST_LOG: {e}")))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let mut guard = LogGuard::default();
-    let result = match target {
+    let (writer, guard) = match target {
         LogTarget::Stdout => {
             let (writer, worker) = NonBlockingBuilder::default()
                 .lossy(false)
                 .buffered_lines_limit(QUEUED_LINES)
                 .thread_name("plinth-log")
                 .finish(batched_stdout());
-            guard = LogGuard {
+            let guard = LogGuard {
                 _writer: Some(worker),
             };
-            let builder = builder.with_writer(writer);
-            match settings.format {
-                LogFormat::Json => builder.json().with_current_span(true).try_init(),
-                LogFormat::Pretty => builder.try_init(),
-            }
+            (BoxMakeWriter::new(writer), guard)
         }
-        LogTarget::Stderr => {
-            let builder = builder.with_writer(std::io::stderr);
-            match settings.format {
-                LogFormat::Json => builder.json().with_current_span(true).try_init(),
-                LogFormat::Pretty => builder.try_init(),
-            }
-        }
+        LogTarget::Stderr => (BoxMakeWriter::new(std::io::stderr), LogGuard::default()),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
+    let result = match settings.format {
+        LogFormat::Json => builder.json().with_current_span(true).try_init(),
+        LogFormat::Pretty => builder.try_init(),
     };
     result.map_err(|e| TelemetryError(e.to_string()))?;
     let _ = INSTALLED.set(());
