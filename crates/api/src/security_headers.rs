@@ -1,10 +1,14 @@
 //! Security headers stamped on every response, errors and 404s included (by the request-id
-//! middleware, which sees every answer, even those of failed middleware).
+//! middleware, which sees every answer, even those of failed middleware; the few answers
+//! actix's HTTP/1 dispatcher writes itself get them from [`Stamped`]).
 
 use actix_web::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderMap, HeaderValue, REFERRER_POLICY,
     STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
+
+mod bare_answers;
+pub(crate) use bare_answers::{Stamped, header_lines};
 
 /// The CSP of everything but the documentation: nothing may frame an API answer.
 pub(crate) const API_CSP: &str = "frame-ancestors 'none'";

@@ -1,24 +1,36 @@
 //! [`serve`]: the actix-web server with its middleware, extractor configuration and routes.
 
 use std::collections::HashSet;
+use std::future::ready;
 use std::net::TcpListener;
 
 use actix_cors::Cors;
+use actix_http::error::DispatchError;
+use actix_http::{HttpService, KeepAlive};
+use actix_server::Server;
+use actix_service::{IntoServiceFactory as _, ServiceFactoryExt as _, fn_service, map_config};
 use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{AppConfig, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{Method, header};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web::rt::net::TcpStream;
+use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt as _;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::rate_limit::{self, Limiters};
 use crate::routes::{OpenApiDocument, RouteTable};
-use crate::{ApiError, AppState, HttpSettings, metrics, openapi_json, request_id};
+use crate::{
+    ApiError, AppState, HttpSettings, metrics, openapi_json, request_id, security_headers,
+};
 
 /// How long a client may take to send a request's head (line and headers).
 pub(crate) const REQUEST_HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long a connection waits for the client to close after a response that ends it
+/// (`HttpServer`'s default).
+const CLIENT_DISCONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Starts serving `state` on `listener`. The returned [`Server`] must be awaited (or
 /// spawned); it stops gracefully on SIGTERM, giving in-flight requests
@@ -29,20 +41,43 @@ pub(crate) const REQUEST_HEAD_TIMEOUT: std::time::Duration = std::time::Duration
 pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let grace = state.http.shutdown_grace;
     let grace_secs = grace.as_secs() + u64::from(grace.subsec_nanos() > 0);
+    let local_addr = listener.local_addr()?;
+    let stamp = security_headers::header_lines(state.http.hsts);
     let document = web::Data::new(OpenApiDocument(openapi_json()));
     let edge = Edge {
         routes: web::Data::new(RouteTable::from_document(&crate::openapi::document())),
         limiters: Limiters::from_settings(&state.http).map(web::Data::new),
     };
     let state = web::Data::new(state);
-    let server = HttpServer::new(move || build_app(state.clone(), document.clone(), edge.clone()))
-        // A client has this long to send its request head (slow-loris defence: 408, closed).
-        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+    // What `HttpServer` builds, with one step more: each connection is wrapped so the answers
+    // actix's dispatcher writes itself (400, 408, 431) carry the security headers too.
+    let server = actix_server::Server::build()
         .shutdown_timeout(grace_secs)
         // The caller owns signal handling (SIGINT and SIGTERM both drain in-flight requests);
         // actix's own handlers would make SIGINT a fast stop.
         .disable_signals()
-        .listen(listener)?
+        .listen("plinth", listener, move || {
+            let app = build_app(state.clone(), document.clone(), edge.clone())
+                .into_factory()
+                .map_err(|err| err.error_response());
+            let http = HttpService::build()
+                .keep_alive(KeepAlive::default())
+                // A client has this long to send its request head (slow-loris defence: 408,
+                // closed).
+                .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+                .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+                .local_addr(local_addr)
+                .h1(map_config(app, |()| AppConfig::default()));
+            let stamp = stamp.clone();
+            fn_service(move |io: TcpStream| {
+                let peer = io.peer_addr().ok();
+                ready(Ok::<_, DispatchError>((
+                    security_headers::Stamped::new(io, stamp.clone()),
+                    peer,
+                )))
+            })
+            .and_then(http)
+        })?
         .run();
     Ok(server)
 }

@@ -12,7 +12,7 @@ use crate::dto::service::{CheckStatus, Health, Readiness};
 
 /// How long one readiness check may take before it counts as failed: short enough that
 /// `/ready` answers within two seconds even when a dependency hangs.
-const CHECK_TIMEOUT: Duration = Duration::from_millis(1500);
+const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Liveness: answers as long as the process serves HTTP.
 #[utoipa::path(
@@ -36,7 +36,7 @@ pub(crate) async fn health(state: web::Data<AppState>) -> HttpResponse {
     tag = "service",
     operation_id = "ready",
     summary = "Readiness",
-    description = "Runs every dependency check (database, storage) concurrently, each bounded by 1.5 s, so it answers within 2 s. \
+    description = "Runs every dependency check (database, storage) concurrently, each bounded by 1 s, so it answers within 2 s. \
         200 when all pass; 503 naming the failing one otherwise.",
     responses(
         (status = 200, description = "Every dependency answered.", body = Readiness),
@@ -64,7 +64,7 @@ pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
             },
             Err(_) => CheckStatus {
                 status: "error".to_owned(),
-                error: Some("timed out after 1.5 s".to_owned()),
+                error: Some("timed out after 1 s".to_owned()),
             },
         };
         (name.clone(), status)

@@ -203,50 +203,68 @@ async fn trace_is_refused_everywhere_and_unknown_paths_stay_404() {
     assert!(!doc.contains("method_not_allowed"));
 }
 
-#[tokio::test]
-async fn oversized_headers_are_refused_and_the_server_keeps_serving() {
+/// Asserts that a raw HTTP/1.1 answer carries the security headers every answer must have.
+fn assert_stamped(answer: &str) {
+    let head = answer.to_ascii_lowercase();
+    for line in [
+        "\r\nx-content-type-options: nosniff\r\n",
+        "\r\nx-frame-options: deny\r\n",
+        "\r\nreferrer-policy: no-referrer\r\n",
+        "\r\ncontent-security-policy: frame-ancestors 'none'\r\n",
+        "\r\ncache-control: no-store\r\n",
+    ] {
+        assert!(head.contains(line), "{line:?} missing from {answer:?}");
+    }
+    assert!(answer.ends_with("\r\n\r\n"), "{answer:?}");
+}
+
+/// Sends `raw` on a new connection and reads the answer until the server closes it.
+async fn raw_exchange(app: &crate::helpers::TestApp, raw: &[u8]) -> String {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let app = spawn_app().await;
     let address = app.address.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // The server may stop reading (and reset) before all of it is written.
+    let _ = stream.write_all(raw).await;
+    let mut answer = Vec::new();
+    let mut chunk = [0; 1024];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        // A reset after the answer ends the read like a close does.
+        while let Ok(n @ 1..) = stream.read(&mut chunk).await {
+            answer.extend_from_slice(&chunk[..n]);
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server held the connection for 15 s");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn oversized_headers_are_refused_and_the_server_keeps_serving() {
+    let app = spawn_app().await;
     let mut head = b"GET /health HTTP/1.1\r\nHost: plinth\r\nX-Padding: ".to_vec();
     head.extend(std::iter::repeat_n(b'a', 200 * 1024));
     head.extend(b"\r\n\r\n");
-    // The server may stop reading (and reset) before all of it is written.
-    let _ = stream.write_all(&head).await;
-    let mut answer = vec![0; 64];
-    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
-        .await
-        .unwrap()
-        .unwrap();
-    let text = String::from_utf8_lossy(&answer[..read]);
+    let text = raw_exchange(&app, &head).await;
     assert!(text.starts_with("HTTP/1.1 431"), "a 200 KiB head: {text}");
+    assert_stamped(&text);
     assert_eq!(app.get("/health", None).await.status(), 200);
 }
 
 #[tokio::test]
-async fn a_request_head_that_never_ends_is_timed_out() {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+async fn a_malformed_request_head_is_a_400_with_the_security_headers() {
     let app = spawn_app().await;
-    let address = app.address.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: plinth\r\n")
-        .await
-        .unwrap();
+    let text = raw_exchange(&app, b"GET /health HTTP/1.1\r\nHost plinth\r\n\r\n").await;
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert_stamped(&text);
+}
+
+#[tokio::test]
+async fn a_request_head_that_never_ends_is_timed_out() {
+    let app = spawn_app().await;
     let started = std::time::Instant::now();
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(
-        std::time::Duration::from_secs(15),
-        stream.read_to_end(&mut answer),
-    )
-    .await;
-    assert!(read.is_ok(), "the server held a half-sent request for 15 s");
+    let text = raw_exchange(&app, b"GET /health HTTP/1.1\r\nHost: plinth\r\n").await;
     let took = started.elapsed();
     assert!(took < std::time::Duration::from_secs(10), "{took:?}");
-    let text = String::from_utf8_lossy(&answer);
-    assert!(
-        text.is_empty() || text.starts_with("HTTP/1.1 408"),
-        "{text}"
-    );
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert_stamped(&text);
 }
