@@ -6,9 +6,9 @@
 mod announcements;
 mod audit;
 mod billing;
-mod by_key;
 mod files;
 mod idempotency;
+mod one_row;
 mod roles;
 mod sessions;
 mod users;
@@ -25,7 +25,7 @@ pub use roles::SeaRoleRepository;
 pub use sessions::SeaSessionRepository;
 pub use users::SeaUserRepository;
 
-pub(crate) use by_key::ByKey;
+pub(crate) use one_row::OneRow;
 use plinth_kernel::{PageRequest, RepoError};
 
 /// The escape character of our `LIKE` patterns (a backslash would need dialect-specific quoting).

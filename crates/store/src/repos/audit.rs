@@ -10,11 +10,13 @@
 use plinth_audit::{AuditAction, AuditEvent, AuditEventId, AuditFilter, AuditLog, ChainedEvent};
 use plinth_kernel::{Page, PageRequest, RepoError, Transaction};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+    sea_query::{Expr, ExprTrait as _, Query},
 };
 
-use super::{corrupt, fetch_limit};
+use super::{OneRow as _, corrupt, fetch_limit};
 use crate::entities::audit_events;
 use crate::error::repo_err;
 use crate::uow::db_tx;
@@ -84,14 +86,19 @@ impl AuditLog for SeaAuditLog {
     async fn append(&self, tx: &mut dyn Transaction, event: &AuditEvent) -> Result<(), RepoError> {
         let db = db_tx(tx)?;
         lock_chain(db).await?;
+        // `WHERE seq IN (SELECT MAX(seq) …)` rather than `ORDER BY seq DESC LIMIT 1`: the same
+        // index lookup, without the bound `LIMIT` that makes SQLite re-prepare (see `OneRow`).
+        let last_seq = Query::select()
+            .expr(Expr::col(audit_events::Column::Seq).max())
+            .from(audit_events::Entity)
+            .to_owned();
         let head: Option<(i64, Option<String>)> = audit_events::Entity::find()
             .select_only()
             .column(audit_events::Column::Seq)
             .column(audit_events::Column::Hash)
-            .order_by_desc(audit_events::Column::Seq)
-            .limit(1)
+            .filter(audit_events::Column::Seq.in_subquery(last_seq))
             .into_tuple()
-            .one(db)
+            .one_row(db)
             .await
             .map_err(repo_err)?;
         let (seq, prev) = head.map_or((1, None), |(seq, hash)| (seq + 1, hash));

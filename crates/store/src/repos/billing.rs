@@ -10,7 +10,7 @@ mod subscriptions;
 
 pub use subscriptions::SeaSubscriptionRepository;
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use std::collections::BTreeMap;
 
 use plinth_billing::{BillingRepository, FeatureValue, Interval, Plan, PlanId};
@@ -110,7 +110,7 @@ impl BillingRepository for SeaBillingRepository {
 
     async fn plan(&self, id: PlanId) -> Result<Option<Plan>, RepoError> {
         plans::Entity::find_by_id(id.as_uuid())
-            .by_key(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)

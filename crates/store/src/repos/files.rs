@@ -2,7 +2,7 @@
 
 mod shares;
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_files::{
     BlobKey, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion, Viewer,
 };
@@ -122,7 +122,7 @@ impl FileRepository for SeaFileRepository {
 
     async fn by_id(&self, id: FileId) -> Result<Option<FileObject>, RepoError> {
         files::Entity::find_by_id(id.as_uuid())
-            .by_key(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)
@@ -160,7 +160,7 @@ impl FileRepository for SeaFileRepository {
             )
             .filter(files::Column::OwnerId.eq(owner.as_uuid()))
             .into_tuple()
-            .one(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?;
         let total = total.unwrap_or(0);
@@ -203,7 +203,7 @@ impl FileRepository for SeaFileRepository {
                 "bytes",
             )
             .into_tuple()
-            .one(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?;
         let (count, bytes) = row.unwrap_or((0, 0));
@@ -251,7 +251,7 @@ impl FileRepository for SeaFileRepository {
 
     async fn version(&self, id: FileId, version: i32) -> Result<Option<FileVersion>, RepoError> {
         file_versions::Entity::find_by_id((id.as_uuid(), version))
-            .by_key(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?
             .map(version_to_domain)
@@ -380,7 +380,7 @@ async fn stored_bytes(conn: &impl ConnectionTrait, owner: UserId) -> Result<u64,
         )
         .filter(file_versions::Column::FileId.in_subquery(owned))
         .into_tuple()
-        .one(conn)
+        .one_row(conn)
         .await
         .map_err(repo_err)?;
     let total = total.unwrap_or(0);

@@ -2,7 +2,7 @@
 //! pool (no transaction): a claim is an `INSERT` that only one of several concurrent callers
 //! can win, because `(scope, key)` is the primary key.
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_kernel::{
     ClaimOutcome, IdempotencyClaim, IdempotencyStore, RepoError, StoredResponse, Timestamp,
 };
@@ -62,7 +62,7 @@ impl IdempotencyStore for SeaIdempotencyStore {
             }
             let Some(existing) = idempotency_keys::Entity::find()
                 .filter(Self::this(&claim.scope, &claim.key))
-                .by_key(&self.conn)
+                .one_row(&self.conn)
                 .await
                 .map_err(repo_err)?
             else {

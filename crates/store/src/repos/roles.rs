@@ -1,6 +1,6 @@
 //! [`SeaRoleRepository`]: `roles` + `role_permissions` rows ↔ [`Role`].
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use std::collections::{BTreeMap, BTreeSet};
 
 use plinth_kernel::{RepoError, Transaction};
@@ -86,7 +86,7 @@ impl RoleRepository for SeaRoleRepository {
 
     async fn by_name(&self, name: &RoleName) -> Result<Option<Role>, RepoError> {
         let Some(row) = roles::Entity::find_by_id(name.as_str().to_owned())
-            .by_key(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?
         else {

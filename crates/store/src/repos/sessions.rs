@@ -1,6 +1,6 @@
 //! [`SeaSessionRepository`]: `sessions` and `refresh_tokens` rows.
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{
     LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord, RefreshTokenHash,
@@ -105,7 +105,7 @@ impl SessionRepository for SeaSessionRepository {
 
     async fn session(&self, id: SessionId) -> Result<Option<Session>, RepoError> {
         let row = sessions::Entity::find_by_id(id.as_uuid())
-            .by_key(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?;
         Ok(row.map(session_to_domain))
@@ -174,7 +174,7 @@ impl SessionRepository for SeaSessionRepository {
             .map_err(repo_err)?;
         found(result.rows_affected)?;
         let session = sessions::Entity::find_by_id(id.as_uuid())
-            .by_key(conn)
+            .one_row(conn)
             .await
             .map_err(repo_err)?
             .ok_or(RepoError::NotFound)?;
@@ -229,7 +229,7 @@ impl SessionRepository for SeaSessionRepository {
         hash: &RefreshTokenHash,
     ) -> Result<Option<RefreshTokenRecord>, RepoError> {
         let row = refresh_tokens::Entity::find_by_id(hash.0.clone())
-            .by_key(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?;
         Ok(row.map(refresh_to_domain))

@@ -1,6 +1,6 @@
 //! [`SeaUserRepository`]: `users` rows ↔ [`User`].
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 use plinth_users::{
     AppData, DisplayName, PasswordHash, RoleName, User, UserCounts, UserFilter, UserRepository,
@@ -106,7 +106,7 @@ impl UserRepository for SeaUserRepository {
             .select_only()
             .column(users::Column::AvatarKey)
             .into_tuple()
-            .one(conn)
+            .one_row(conn)
             .await
             .map_err(repo_err)?;
         let previous = previous.ok_or(RepoError::NotFound)?;
@@ -168,7 +168,7 @@ impl UserRepository for SeaUserRepository {
 
     async fn by_id(&self, id: UserId) -> Result<Option<User>, RepoError> {
         users::Entity::find_by_id(id.as_uuid())
-            .by_key(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)
@@ -178,7 +178,7 @@ impl UserRepository for SeaUserRepository {
     async fn by_email(&self, email: &Email) -> Result<Option<User>, RepoError> {
         users::Entity::find()
             .filter(users::Column::Email.eq(email.as_str()))
-            .by_key(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)

@@ -19,7 +19,7 @@ use sea_orm::{
 
 use crate::entities::{invoice_lines, invoices, users};
 use crate::error::repo_err;
-use crate::repos::{corrupt, fetch_limit};
+use crate::repos::{OneRow as _, corrupt, fetch_limit};
 use crate::uow::db_tx;
 
 mod revenue;
@@ -399,7 +399,7 @@ impl InvoiceRepository for SeaInvoiceRepository {
     async fn invoice(&self, id: InvoiceId) -> Result<Option<InvoiceRecord>, RepoError> {
         let db = self.snapshot().await?;
         let Some(row) = invoices::Entity::find_by_id(id.as_uuid())
-            .one(&db)
+            .one_row(&db)
             .await
             .map_err(repo_err)?
         else {
@@ -417,7 +417,7 @@ impl InvoiceRepository for SeaInvoiceRepository {
     ) -> Result<Option<InvoiceRecord>, RepoError> {
         let db = db_tx(tx)?;
         let Some(row) = invoices::Entity::find_by_id(id.as_uuid())
-            .one(db)
+            .one_row(db)
             .await
             .map_err(repo_err)?
         else {
@@ -483,7 +483,7 @@ impl SeaCustomerDirectory {
 impl CustomerDirectory for SeaCustomerDirectory {
     async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError> {
         Ok(users::Entity::find_by_id(user.as_uuid())
-            .one(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?
             .map(|u| CustomerSnapshot {
@@ -498,7 +498,7 @@ impl CustomerDirectory for SeaCustomerDirectory {
         user: UserId,
     ) -> Result<Option<CustomerSnapshot>, RepoError> {
         Ok(users::Entity::find_by_id(user.as_uuid())
-            .one(db_tx(tx)?)
+            .one_row(db_tx(tx)?)
             .await
             .map_err(repo_err)?
             .map(|u| CustomerSnapshot {

@@ -8,6 +8,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 
 use crate::entities::stripe_events;
 use crate::error::repo_err;
+use crate::repos::OneRow as _;
 use crate::uow::db_tx;
 
 /// The [`PaymentEventInbox`] on SQL. `insert_new` is `INSERT … ON CONFLICT (id) DO
@@ -82,7 +83,7 @@ impl PaymentEventInbox for SeaPaymentEventInbox {
 
     async fn entry(&self, id: &str) -> Result<Option<InboxEntry>, RepoError> {
         let row = stripe_events::Entity::find_by_id(id.to_owned())
-            .one(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?;
         Ok(row.map(|r| InboxEntry {

@@ -5,7 +5,7 @@
 //! row lock on PostgreSQL (and CockroachDB) until the transaction ends; on SQLite the
 //! `IMMEDIATE` transaction already holds the database's write lock.
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_billing::{
     Interval, InvoiceId, PendingItem, PendingItemId, PlanId, PlanPrice, Subscription,
     SubscriptionId, SubscriptionRepository, SubscriptionStatus,
@@ -183,7 +183,7 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
     async fn live_subscription(&self, user: UserId) -> Result<Option<Subscription>, RepoError> {
         subscriptions::Entity::find()
             .filter(subscriptions::Column::LiveUserId.eq(user.as_uuid()))
-            .by_key(&self.conn)
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)
@@ -201,7 +201,7 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
         touch(conn, filter.clone()).await?;
         subscriptions::Entity::find()
             .filter(filter)
-            .one(conn)
+            .one_row(conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)
@@ -218,7 +218,7 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
         touch(conn, filter.clone()).await?;
         subscriptions::Entity::find()
             .filter(filter)
-            .one(conn)
+            .one_row(conn)
             .await
             .map_err(repo_err)?
             .map(to_domain)

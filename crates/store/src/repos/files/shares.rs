@@ -1,6 +1,6 @@
 //! The share methods of [`super::SeaFileRepository`]: `file_shares` rows ↔ [`FileShare`].
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_files::{FileId, FileObject, FileShare, SharePermission, Viewer};
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction};
 use sea_orm::sea_query::{OnConflict, Query};
@@ -95,7 +95,7 @@ pub(super) async fn one(
     grantee: &Email,
 ) -> Result<Option<FileShare>, RepoError> {
     file_shares::Entity::find_by_id((id.as_uuid(), grantee.as_str().to_owned()))
-        .by_key(conn)
+        .one_row(conn)
         .await
         .map_err(repo_err)?
         .map(share_to_domain)

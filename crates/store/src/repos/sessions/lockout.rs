@@ -1,6 +1,6 @@
 //! The failed-login streak, stored on the `users` row.
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_kernel::{RepoError, Transaction, UserId};
 use plinth_sessions::LockoutState;
 use sea_orm::sea_query::Expr;
@@ -16,7 +16,7 @@ pub(super) async fn read(
     user_id: UserId,
 ) -> Result<Option<LockoutState>, RepoError> {
     let row = users::Entity::find_by_id(user_id.as_uuid())
-        .by_key(conn)
+        .one_row(conn)
         .await
         .map_err(repo_err)?;
     Ok(row.map(|row| LockoutState {

@@ -1,6 +1,6 @@
 //! One-time tokens (password reset, email verification): `one_time_tokens` rows.
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord};
 use sea_orm::sea_query::Expr;
@@ -52,7 +52,7 @@ pub(super) async fn by_hash(
     hash: &OneTimeTokenHash,
 ) -> Result<Option<OneTimeTokenRecord>, RepoError> {
     one_time_tokens::Entity::find_by_id(hash.0.clone())
-        .by_key(conn)
+        .one_row(conn)
         .await
         .map_err(repo_err)?
         .map(to_domain)

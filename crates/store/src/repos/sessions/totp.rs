@@ -1,6 +1,6 @@
 //! TOTP factors: `totp_factors` rows.
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_kernel::{RepoError, Transaction, UserId};
 use plinth_sessions::{RecoveryCodeHash, RecoveryCodeSet, TotpFactor};
 use sea_orm::sea_query::Expr;
@@ -34,7 +34,7 @@ pub(super) async fn read(
     user_id: UserId,
 ) -> Result<Option<TotpFactor>, RepoError> {
     totp_factors::Entity::find_by_id(user_id.as_uuid())
-        .by_key(conn)
+        .one_row(conn)
         .await
         .map_err(repo_err)?
         .map(to_domain)

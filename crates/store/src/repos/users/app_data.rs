@@ -1,6 +1,6 @@
 //! The `user_data` rows behind [`UserRepository::app_data`](plinth_users::UserRepository).
 
-use crate::repos::ByKey as _;
+use crate::repos::OneRow as _;
 use plinth_kernel::{RepoError, Transaction, UserId};
 use plinth_users::AppData;
 use sea_orm::sea_query::OnConflict;
@@ -16,7 +16,7 @@ pub(super) async fn read(
     id: UserId,
 ) -> Result<Option<AppData>, RepoError> {
     let row = user_data::Entity::find_by_id(id.as_uuid())
-        .by_key(conn)
+        .one_row(conn)
         .await
         .map_err(repo_err)?;
     Ok(row.map(|row| AppData {
