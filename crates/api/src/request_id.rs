@@ -5,6 +5,7 @@
 //! security headers ([`crate::security_headers`]) on every answer.
 
 use std::future::{Ready, ready};
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -66,6 +67,10 @@ pub(crate) async fn middleware(
         .filter(|s| is_valid(s))
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
+    // Until this returns, what the connection writes is this answer (see `Stamped`).
+    let _answering = req
+        .conn_data::<Arc<security_headers::Connection>>()
+        .map(security_headers::Connection::answering);
     let path = req.path().to_owned();
     let hsts = req
         .app_data::<web::Data<AppState>>()

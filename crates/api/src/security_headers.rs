@@ -8,7 +8,7 @@ use actix_web::http::header::{
 };
 
 mod bare_answers;
-pub(crate) use bare_answers::{Stamped, header_lines};
+pub(crate) use bare_answers::{Connection, Stamped, header_lines};
 
 /// The CSP of everything but the documentation: nothing may frame an API answer.
 pub(crate) const API_CSP: &str = "frame-ancestors 'none'";

@@ -67,6 +67,10 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
                 .client_request_timeout(REQUEST_HEAD_TIMEOUT)
                 .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
                 .local_addr(local_addr)
+                // The request-id middleware tells the connection when the application answers.
+                .on_connect_ext(|io: &security_headers::Stamped<TcpStream>, data| {
+                    data.insert(io.connection());
+                })
                 .h1(map_config(app, |()| AppConfig::default()));
             let stamp = stamp.clone();
             fn_service(move |io: TcpStream| {

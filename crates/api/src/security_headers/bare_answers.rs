@@ -4,16 +4,20 @@
 //! is wrapped in [`Stamped`], which recognises such a head on its way out and adds the
 //! security headers that every answer of the application already carries.
 //!
-//! Only the first write of a connection is looked at: it is certain to begin with a response
-//! head, while a later write may be any slice of a body (a stored file may well contain a bare
-//! 400 head) and must go out untouched. The first write covers the 408 (its timer runs only
-//! before the first request) and a malformed or oversized first request, which is what a
-//! scanner or a slow-loris sends; a client that sends a broken head after a served request on
-//! the same connection gets actix's bare answer. The application's own 400s already carry
-//! `x-content-type-options` and are never rewritten.
+//! A write is looked at only where it must begin with a response head: the first write of the
+//! connection, or a write after request bytes arrived while no answer of the application was
+//! being prepared ([`Connection`], kept up to date by the request-id middleware). Any other
+//! write may be a slice of a body (a stored file may well contain a bare 400 head) and goes out
+//! untouched. What is left out: a client that pipelines a broken request behind a good one can
+//! get the bare answer in the same write as the good one's end (browsers do not pipeline), and
+//! a body slice that is byte for byte a bare head, written while such a client pipelines, would
+//! be stamped. The application's own 400s already carry `x-content-type-options` and are never
+//! rewritten.
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
@@ -23,11 +27,54 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// `connection`, `date`) is about 120 bytes.
 const MAX_BARE_HEAD: usize = 512;
 
+/// What the application tells a connection's [`Stamped`] (through the request-id middleware,
+/// which finds it in the connection data): whether one of its answers is being prepared.
+#[derive(Debug, Default)]
+pub(crate) struct Connection {
+    /// Requests the application is answering.
+    answering: AtomicUsize,
+    /// Request bytes arrived while it answered none: the dispatcher may answer them itself.
+    heard: AtomicBool,
+}
+
+impl Connection {
+    /// The application starts answering a request: until it is done, writes are its own.
+    /// The returned guard says it is done when dropped, on every path.
+    pub(crate) fn answering(self: &Arc<Self>) -> Answering {
+        self.answering.fetch_add(1, Ordering::Relaxed);
+        self.heard.store(false, Ordering::Relaxed);
+        Answering(Arc::clone(self))
+    }
+
+    fn heard_bytes(&self) {
+        if self.answering.load(Ordering::Relaxed) == 0 {
+            self.heard.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the next write, if a bare error head, is the dispatcher's answer.
+    fn dispatcher_may_answer(&self) -> bool {
+        self.answering.load(Ordering::Relaxed) == 0 && self.heard.load(Ordering::Relaxed)
+    }
+}
+
+/// Held while the application answers a request (see [`Connection::answering`]).
+#[derive(Debug)]
+pub(crate) struct Answering(Arc<Connection>);
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.answering.fetch_sub(1, Ordering::Relaxed);
+        self.0.heard.store(false, Ordering::Relaxed);
+    }
+}
+
 /// A connection whose dispatcher-made answers get `lines` (the security headers, each ending
 /// in CRLF) before their blank line.
 pub(crate) struct Stamped<T> {
     io: T,
     lines: Bytes,
+    connection: Arc<Connection>,
     /// Nothing has been written yet: the next write starts with a response head.
     fresh: bool,
     /// A rewritten head not yet fully written, and how much of it went out.
@@ -36,10 +83,16 @@ pub(crate) struct Stamped<T> {
 }
 
 impl<T> Stamped<T> {
+    /// What the application tells this connection (inserted into the connection data).
+    pub(crate) fn connection(&self) -> Arc<Connection> {
+        Arc::clone(&self.connection)
+    }
+
     pub(crate) fn new(io: T, lines: Bytes) -> Self {
         Self {
             io,
             lines,
+            connection: Arc::default(),
             fresh: true,
             unsent: Vec::new(),
             sent: 0,
@@ -107,7 +160,13 @@ impl<T: AsyncRead + Unpin> AsyncRead for Stamped<T> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let read = ready!(Pin::new(&mut this.io).poll_read(cx, buf));
+        if buf.filled().len() > before {
+            this.connection.heard_bytes();
+        }
+        Poll::Ready(read)
     }
 }
 
@@ -119,9 +178,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Stamped<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         ready!(this.drain(cx))?;
-        let first = this.fresh;
+        let at_head = this.fresh || this.connection.dispatcher_may_answer();
         this.fresh &= buf.is_empty();
-        let Some(at) = insertion_point(buf).filter(|_| first) else {
+        let Some(at) = insertion_point(buf).filter(|_| at_head) else {
             return Pin::new(&mut this.io).poll_write(cx, buf);
         };
         this.unsent.reserve(buf.len() + this.lines.len());
@@ -201,6 +260,51 @@ mod tests {
         out.write_all(BARE_431).await.unwrap();
         out.flush().await.unwrap();
         assert_eq!(out.io, [&ok[..], BARE_431].concat());
+    }
+
+    #[tokio::test]
+    async fn after_an_answer_only_bytes_heard_while_none_is_prepared_open_a_head() {
+        let (near, far) = tokio::io::duplex(1024);
+        let (mut far_read, mut far_write) = tokio::io::split(far);
+        let mut out = Stamped::new(near, header_lines(false));
+        let connection = out.connection();
+        let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 112\r\n\r\n";
+        let mut request = [0; 64];
+
+        // A request arrives and the application answers it; its body goes out as written.
+        far_write
+            .write_all(b"GET / HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
+        let _ = tokio::io::AsyncReadExt::read(&mut out, &mut request)
+            .await
+            .unwrap();
+        let answering = connection.answering();
+        out.write_all(ok).await.unwrap();
+        drop(answering);
+        out.write_all(BARE_431).await.unwrap();
+        // More request bytes, then the dispatcher's own answer: stamped.
+        far_write
+            .write_all(b"GET / HTTP/1.1\r\nbroken\r\n\r\n")
+            .await
+            .unwrap();
+        let _ = tokio::io::AsyncReadExt::read(&mut out, &mut request)
+            .await
+            .unwrap();
+        out.write_all(BARE_431).await.unwrap();
+        out.shutdown().await.unwrap();
+
+        let mut got = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut far_read, &mut got)
+            .await
+            .unwrap();
+        let stamped = [
+            &BARE_431[..BARE_431.len() - 2],
+            &header_lines(false),
+            b"\r\n",
+        ]
+        .concat();
+        assert_eq!(got, [&ok[..], BARE_431, &stamped].concat());
     }
 
     #[tokio::test]

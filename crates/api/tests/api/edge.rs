@@ -259,6 +259,56 @@ async fn a_malformed_request_head_is_a_400_with_the_security_headers() {
 }
 
 #[tokio::test]
+async fn a_broken_head_after_a_served_request_on_the_same_connection_is_stamped_too() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: plinth\r\n\r\n")
+        .await
+        .unwrap();
+    // Read the whole first answer (its head says how long its body is).
+    let mut first = Vec::new();
+    let mut chunk = [0; 1024];
+    let complete = |got: &[u8]| {
+        let text = String::from_utf8_lossy(got).to_ascii_lowercase();
+        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+            return false;
+        };
+        let length = head
+            .split("\r\n")
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .and_then(|n| n.trim().parse::<usize>().ok());
+        length.is_some_and(|n| body.len() >= n)
+    };
+    while !complete(&first) {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut chunk))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "closed after {first:?}");
+        first.extend_from_slice(&chunk[..n]);
+    }
+    assert!(first.starts_with(b"HTTP/1.1 200"));
+    // Then a broken head on the same connection: actix's own 400, with the headers.
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost plinth\r\n\r\n")
+        .await
+        .unwrap();
+    let mut second = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut second),
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&second);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert_stamped(&text);
+}
+
+#[tokio::test]
 async fn a_request_head_that_never_ends_is_timed_out() {
     let app = spawn_app().await;
     let started = std::time::Instant::now();
