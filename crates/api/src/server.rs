@@ -51,7 +51,11 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
     let state = web::Data::new(state);
     // What `HttpServer` builds, with one step more: each connection is wrapped so the answers
     // actix's dispatcher writes itself (400, 408, 431) carry the security headers too.
-    let server = actix_server::Server::build()
+    let builder = actix_server::Server::build();
+    // Tells each connection when a graceful stop begins, so idle keep-alive connections close
+    // at once instead of holding the stop until their keep-alive runs out.
+    let stopping = builder.graceful_shutdown_signal();
+    let server = builder
         .shutdown_timeout(grace_secs)
         // The caller owns signal handling (SIGINT and SIGTERM both drain in-flight requests);
         // actix's own handlers would make SIGINT a fast stop.
@@ -60,7 +64,12 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             let app = build_app(state.clone(), document.clone(), edge.clone())
                 .into_factory()
                 .map_err(|err| err.error_response());
+            let stopping = stopping.clone();
             let http = HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let stopping = stopping.clone();
+                    async move { stopping.notified().await }
+                })
                 .keep_alive(KeepAlive::default())
                 // A client has this long to send its request head (slow-loris defence: 408,
                 // closed).

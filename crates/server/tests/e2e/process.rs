@@ -162,6 +162,52 @@ async fn sigint_drains_and_exits_0() {
     signal_drains_in_flight_requests("-INT").await;
 }
 
+/// An idle keep-alive connection (a client's pool between requests) does not hold a graceful
+/// stop: the server closes it at once instead of waiting out its keep-alive or the grace.
+#[tokio::test]
+async fn an_idle_keep_alive_connection_does_not_hold_the_shutdown() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _db) = fresh_database_url(dir.path()).await;
+    let mut server = start_binary_with(
+        dir.path(),
+        &database_url,
+        &dir.path().join("files"),
+        &[("SHUTDOWN_GRACE", "30s")],
+        Stdio::null(),
+    )
+    .await;
+    let address = server.address.trim_start_matches("http://").to_owned();
+    let mut idle = tokio::net::TcpStream::connect(&address).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: plinth\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0; 1024];
+    let read = idle.read(&mut answer).await.unwrap();
+    assert!(answer[..read].starts_with(b"HTTP/1.1 200"));
+
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(3),
+            "an idle keep-alive connection held plinth 3 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0), "{status}");
+}
+
 /// A request slower than `SHUTDOWN_GRACE` does not hold the process: it exits 0 once the grace
 /// period is over, and the request is cut.
 #[tokio::test]
