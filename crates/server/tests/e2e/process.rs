@@ -121,10 +121,7 @@ async fn signal_drains_in_flight_requests(signal: &str) {
     let upload = tokio::spawn(upload);
     tokio::time::sleep(Duration::from_millis(400)).await;
 
-    let pid = server.child.id().to_string();
-    let kill = Command::new("kill").args([signal, &pid]).status().unwrap();
-    assert!(kill.success());
-    let signalled = Instant::now();
+    let signalled = send_signal(&server, signal);
     let res = upload
         .await
         .unwrap()
@@ -138,18 +135,39 @@ async fn signal_drains_in_flight_requests(signal: &str) {
     assert_eq!(file["size"], 40 * 1024);
 
     // start_binary sets SHUTDOWN_GRACE=5s; allow 2 s for closing the pool and exiting.
-    let deadline = signalled + Duration::from_secs(7);
-    let status = loop {
+    let status = exit_within(
+        &mut server,
+        signalled + Duration::from_secs(7),
+        &format!("SHUTDOWN_GRACE (5 s) + 2 s of {signal}"),
+    )
+    .await;
+    assert_eq!(status.code(), Some(0), "graceful stop exits 0: {status}");
+}
+
+/// Sends `signal` (`-TERM`, `-INT`) to the server; returns when it was sent.
+fn send_signal(server: &crate::helpers::Server, signal: &str) -> Instant {
+    let pid = server.child.id().to_string();
+    let kill = Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(kill.success());
+    Instant::now()
+}
+
+/// Waits for the server to exit, failing the test if it still runs at `deadline`.
+async fn exit_within(
+    server: &mut crate::helpers::Server,
+    deadline: Instant,
+    what: &str,
+) -> std::process::ExitStatus {
+    loop {
         if let Some(status) = server.child.try_wait().unwrap() {
-            break status;
+            return status;
         }
         assert!(
             Instant::now() < deadline,
-            "plinth did not stop within SHUTDOWN_GRACE (5 s) + 2 s of {signal}"
+            "plinth did not stop within {what}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert_eq!(status.code(), Some(0), "graceful stop exits 0: {status}");
+    }
 }
 
 #[tokio::test]
@@ -186,25 +204,13 @@ async fn an_idle_keep_alive_connection_does_not_hold_the_shutdown() {
     let read = idle.read(&mut answer).await.unwrap();
     assert!(answer[..read].starts_with(b"HTTP/1.1 200"));
 
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let signalled = Instant::now();
-    let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(3),
-            "an idle keep-alive connection held plinth 3 s after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let signalled = send_signal(&server, "-TERM");
+    let status = exit_within(
+        &mut server,
+        signalled + Duration::from_secs(3),
+        "3 s of SIGTERM with an idle keep-alive connection open",
+    )
+    .await;
     assert_eq!(status.code(), Some(0), "{status}");
 }
 
@@ -252,25 +258,13 @@ async fn a_request_outliving_the_grace_period_does_not_hold_the_shutdown() {
         .send();
     let upload = tokio::spawn(upload);
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let signalled = Instant::now();
-    let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(4),
-            "plinth was still running 4 s after SIGTERM with SHUTDOWN_GRACE=1s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let signalled = send_signal(&server, "-TERM");
+    let status = exit_within(
+        &mut server,
+        signalled + Duration::from_secs(4),
+        "4 s of SIGTERM with SHUTDOWN_GRACE=1s",
+    )
+    .await;
     assert_eq!(status.code(), Some(0), "{status}");
     let cut = upload.await.unwrap();
     assert!(
