@@ -144,6 +144,22 @@ async fn signal_drains_in_flight_requests(signal: &str) {
     assert_eq!(status.code(), Some(0), "graceful stop exits 0: {status}");
 }
 
+/// A server on a fresh database with `SHUTDOWN_GRACE` set to `grace`, and the folder and
+/// database it needs kept alive.
+async fn start_with_grace(grace: &str) -> (crate::helpers::Server, tempfile::TempDir, impl Sized) {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, db) = fresh_database_url(dir.path()).await;
+    let server = start_binary_with(
+        dir.path(),
+        &database_url,
+        &dir.path().join("files"),
+        &[("SHUTDOWN_GRACE", grace)],
+        Stdio::null(),
+    )
+    .await;
+    (server, dir, db)
+}
+
 /// Sends `signal` (`-TERM`, `-INT`) to the server; returns when it was sent.
 fn send_signal(server: &crate::helpers::Server, signal: &str) -> Instant {
     let pid = server.child.id().to_string();
@@ -185,16 +201,7 @@ async fn sigint_drains_and_exits_0() {
 #[tokio::test]
 async fn an_idle_keep_alive_connection_does_not_hold_the_shutdown() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let dir = tempfile::tempdir().unwrap();
-    let (database_url, _db) = fresh_database_url(dir.path()).await;
-    let mut server = start_binary_with(
-        dir.path(),
-        &database_url,
-        &dir.path().join("files"),
-        &[("SHUTDOWN_GRACE", "30s")],
-        Stdio::null(),
-    )
-    .await;
+    let (mut server, _dir, _db) = start_with_grace("30s").await;
     let address = server.address.trim_start_matches("http://").to_owned();
     let mut idle = tokio::net::TcpStream::connect(&address).await.unwrap();
     idle.write_all(b"GET /health HTTP/1.1\r\nHost: plinth\r\n\r\n")
@@ -218,16 +225,7 @@ async fn an_idle_keep_alive_connection_does_not_hold_the_shutdown() {
 /// period is over, and the request is cut.
 #[tokio::test]
 async fn a_request_outliving_the_grace_period_does_not_hold_the_shutdown() {
-    let dir = tempfile::tempdir().unwrap();
-    let (database_url, _db) = fresh_database_url(dir.path()).await;
-    let mut server = start_binary_with(
-        dir.path(),
-        &database_url,
-        &dir.path().join("files"),
-        &[("SHUTDOWN_GRACE", "1s")],
-        Stdio::null(),
-    )
-    .await;
+    let (mut server, _dir, _db) = start_with_grace("1s").await;
     let http = client();
     let res = http
         .post(format!("{}/api/v1/auth/register", server.address))
