@@ -235,6 +235,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_bare_answers_get_what_every_api_answer_gets() {
+        for hsts in [false, true] {
+            let mut api = actix_web::http::header::HeaderMap::new();
+            super::super::apply(&mut api, "/api/v1/me", hsts);
+            let lines = String::from_utf8(header_lines(hsts).to_vec()).unwrap();
+            let mut expected: Vec<String> = api
+                .iter()
+                .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap()))
+                .collect();
+            let mut written: Vec<String> =
+                lines.split_terminator("\r\n").map(str::to_owned).collect();
+            expected.sort();
+            written.sort();
+            assert_eq!(written, expected);
+        }
+    }
+
     #[tokio::test]
     async fn a_first_bare_answer_leaves_with_the_security_headers() {
         let mut out = Stamped::new(Vec::new(), header_lines(true));
