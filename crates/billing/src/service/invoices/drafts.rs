@@ -24,11 +24,17 @@ pub struct InvoiceChanges {
 }
 
 impl InvoiceChanges {
-    fn is_empty(&self) -> bool {
-        self.lines.is_none()
-            && self.discount_bps.is_none()
-            && self.tax_rate_bps.is_none()
-            && self.due_in_days.is_none()
+    /// The names of the fields given (for the audit entry); none means nothing to change.
+    fn given(&self) -> Vec<&'static str> {
+        [
+            ("lines", self.lines.is_some()),
+            ("discount_bps", self.discount_bps.is_some()),
+            ("tax_rate_bps", self.tax_rate_bps.is_some()),
+            ("due_in_days", self.due_in_days.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
     }
 }
 
@@ -56,7 +62,8 @@ impl BillingService {
         if current.status() != InvoiceStatus::Draft {
             return Err(BillingError::NotDraft(current.status()));
         }
-        if changes.is_empty() {
+        let fields = changes.given();
+        if fields.is_empty() {
             return Err(BillingError::Invalid(
                 [(
                     "body".to_owned(),
@@ -69,16 +76,6 @@ impl BillingService {
                 .into(),
             ));
         }
-        let mut fields = Vec::new();
-        let mut note = |name: &'static str, given: bool| {
-            if given {
-                fields.push(name);
-            }
-        };
-        note("lines", changes.lines.is_some());
-        note("discount_bps", changes.discount_bps.is_some());
-        note("tax_rate_bps", changes.tax_rate_bps.is_some());
-        note("due_in_days", changes.due_in_days.is_some());
         let old = &current.invoice;
         let merged = NewInvoice {
             user_id: current.user_id,
