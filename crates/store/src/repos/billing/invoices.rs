@@ -56,6 +56,21 @@ impl SeaInvoiceRepository {
             .map_err(repo_err)
     }
 
+    /// Invoice `id` with its lines, read in `db`.
+    async fn read_invoice(
+        db: &DatabaseTransaction,
+        id: InvoiceId,
+    ) -> Result<Option<InvoiceRecord>, RepoError> {
+        let Some(row) = invoices::Entity::find_by_id(id.as_uuid())
+            .one_row(db)
+            .await
+            .map_err(repo_err)?
+        else {
+            return Ok(None);
+        };
+        Ok(Self::with_lines(db, vec![row]).await?.pop())
+    }
+
     /// The rows' lines, grouped by invoice and in position order, turned into records.
     async fn with_lines(
         db: &DatabaseTransaction,
@@ -182,6 +197,15 @@ async fn insert_lines(
     Ok(())
 }
 
+async fn delete_lines(db: &DatabaseTransaction, id: InvoiceId) -> Result<(), RepoError> {
+    invoice_lines::Entity::delete_many()
+        .filter(invoice_lines::Column::InvoiceId.eq(id.as_uuid()))
+        .exec(db)
+        .await
+        .map_err(repo_err)?;
+    Ok(())
+}
+
 fn to_domain(
     row: invoices::Model,
     lines: Vec<invoice_lines::Model>,
@@ -296,11 +320,7 @@ impl InvoiceRepository for SeaInvoiceRepository {
         if result.rows_affected == 0 {
             return Err(RepoError::NotFound);
         }
-        invoice_lines::Entity::delete_many()
-            .filter(invoice_lines::Column::InvoiceId.eq(r.id.as_uuid()))
-            .exec(db)
-            .await
-            .map_err(repo_err)?;
+        delete_lines(db, r.id).await?;
         insert_lines(db, lines).await
     }
 
@@ -316,12 +336,7 @@ impl InvoiceRepository for SeaInvoiceRepository {
             return Err(RepoError::NotFound);
         }
         // The foreign key cascades; this also covers a SQLite connection without it.
-        invoice_lines::Entity::delete_many()
-            .filter(invoice_lines::Column::InvoiceId.eq(id.as_uuid()))
-            .exec(db)
-            .await
-            .map_err(repo_err)?;
-        Ok(())
+        delete_lines(db, id).await
     }
 
     async fn update_invoice(
@@ -398,14 +413,7 @@ impl InvoiceRepository for SeaInvoiceRepository {
 
     async fn invoice(&self, id: InvoiceId) -> Result<Option<InvoiceRecord>, RepoError> {
         let db = self.snapshot().await?;
-        let Some(row) = invoices::Entity::find_by_id(id.as_uuid())
-            .one_row(&db)
-            .await
-            .map_err(repo_err)?
-        else {
-            return Ok(None);
-        };
-        let record = Self::with_lines(&db, vec![row]).await?.pop();
+        let record = Self::read_invoice(&db, id).await?;
         db.commit().await.map_err(repo_err)?;
         Ok(record)
     }
@@ -415,15 +423,7 @@ impl InvoiceRepository for SeaInvoiceRepository {
         tx: &mut dyn Transaction,
         id: InvoiceId,
     ) -> Result<Option<InvoiceRecord>, RepoError> {
-        let db = db_tx(tx)?;
-        let Some(row) = invoices::Entity::find_by_id(id.as_uuid())
-            .one_row(db)
-            .await
-            .map_err(repo_err)?
-        else {
-            return Ok(None);
-        };
-        Ok(Self::with_lines(db, vec![row]).await?.pop())
+        Self::read_invoice(db_tx(tx)?, id).await
     }
 
     async fn invoices(
