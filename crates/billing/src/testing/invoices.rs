@@ -17,6 +17,9 @@ use crate::invoice::{
 struct State {
     invoices: HashMap<InvoiceId, InvoiceRecord>,
     counters: HashMap<i32, u32>,
+    /// A draft edit the next `next_invoice_number` applies first (see
+    /// [`MemoryInvoiceRepository::edit_draft_before_next_number`]).
+    edit_before_number: Option<InvoiceRecord>,
 }
 
 /// Invoices and counters in maps, with the SQL tables' promises: unique numbers, the
@@ -35,6 +38,13 @@ impl MemoryInvoiceRepository {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes the next `next_invoice_number` first apply `edit` to its draft, in the same
+    /// transaction: a draft edit that lands after a finalisation has read the draft and before
+    /// it takes its number.
+    pub fn edit_draft_before_next_number(&self, edit: InvoiceRecord) {
+        self.lock().edit_before_number = Some(edit);
     }
 
     /// The status and due date of invoice `id` (for the subscription repository's joins).
@@ -221,6 +231,10 @@ impl InvoiceRepository for MemoryInvoiceRepository {
         tx: &mut dyn Transaction,
         year: i32,
     ) -> Result<u32, RepoError> {
+        let edit = self.lock().edit_before_number.take();
+        if let Some(edit) = edit {
+            self.update_draft(tx, &edit).await?;
+        }
         let tx = MemoryTransaction::from_dyn(tx)?;
         let (previous, next) = {
             let mut state = self.lock();
