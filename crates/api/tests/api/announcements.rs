@@ -8,7 +8,7 @@ use plinth_kernel::{PageRequest, UnitOfWork, UserId};
 use plinth_users::{Announcement, AnnouncementId, AnnouncementRepository, RoleName};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, error_fields, spawn_app};
 
 const ADMIN: &str = "/api/v1/admin/announcements";
 const CURRENT: &str = "/api/v1/announcements";
@@ -238,12 +238,7 @@ async fn invalid_announcements_are_422_naming_each_field_and_store_nothing() {
         );
         let problem: Value = res.json().await.unwrap();
         assert_eq!(problem["code"], "validation_failed", "{body}");
-        let named: Vec<&str> = problem["errors"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let named = error_fields(&problem);
         if !fields.is_empty() {
             assert_eq!(named, fields, "{body}: {problem}");
         }

@@ -393,6 +393,16 @@ impl TestApp {
 
 /// Asserts a problem+json answer: status, code, content type, and `request_id` equal to the
 /// `X-Request-Id` header. Returns the body.
+/// The field names a 422 problem's `errors` object lists, in the order it lists them.
+pub fn error_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status().as_u16(), status, "status of {}", res.url());
     let content_type = res

@@ -4,7 +4,7 @@ use plinth_audit::{AuditAction, AuditFilter, AuditLog};
 use plinth_kernel::PageRequest;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
 
 fn draft_for(user_id: &str) -> Value {
     json!({
@@ -292,12 +292,7 @@ async fn bad_drafts_are_422_naming_each_field_and_store_nothing() {
         "validation_failed",
     )
     .await;
-    let fields: Vec<&str> = problem["errors"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let fields = error_fields(&problem);
     assert_eq!(
         fields,
         vec![
@@ -606,12 +601,7 @@ async fn bad_edits_are_422_naming_each_field_and_change_nothing() {
         "validation_failed",
     )
     .await;
-    let fields: Vec<&str> = problem["errors"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let fields = error_fields(&problem);
     assert_eq!(
         fields,
         vec![
