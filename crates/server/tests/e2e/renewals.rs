@@ -97,23 +97,7 @@ async fn billing_run_jobs_renews_a_due_subscription_and_invoices_it_once() {
 
     age_subscription(&app, user).await;
     let dir = tempfile::tempdir().unwrap();
-    let run = || {
-        let out = crate::helpers::plinth(dir.path())
-            .args(["billing", "run-jobs"])
-            .env("DATABASE_URL", &app.database_url)
-            .env(
-                "STORAGE_URL",
-                format!("file://{}", app.storage_dir.display()),
-            )
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
-    };
+    let run = || run_jobs(&app, dir.path(), &[]);
     let report = run();
     assert_eq!(report["renewed"], 1, "{report}");
     assert_eq!(report["invoiced"], 1, "{report}");
@@ -133,6 +117,27 @@ async fn billing_run_jobs_renews_a_due_subscription_and_invoices_it_once() {
 }
 
 /// Days between a listed invoice's `issued_at` and `due_at`.
+/// Runs `plinth billing run-jobs` in `dir` on the app's database and storage, with `env`
+/// added; asserts it succeeded and returns its JSON report.
+fn run_jobs(app: &TestApp, dir: &std::path::Path, env: &[(&str, &str)]) -> Value {
+    let out = crate::helpers::plinth(dir)
+        .args(["billing", "run-jobs"])
+        .env("DATABASE_URL", &app.database_url)
+        .env(
+            "STORAGE_URL",
+            format!("file://{}", app.storage_dir.display()),
+        )
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn payment_term(invoice: &Value) -> chrono::Duration {
     let at = |k: &str| {
         invoice[k]
@@ -185,21 +190,7 @@ async fn period_invoices_are_due_invoice_due_days_after_issue() {
     // The binary reads the setting too: a renewal by `plinth billing run-jobs`.
     age_subscription(&app, user).await;
     let dir = tempfile::tempdir().unwrap();
-    let out = crate::helpers::plinth(dir.path())
-        .args(["billing", "run-jobs"])
-        .env("DATABASE_URL", &app.database_url)
-        .env(
-            "STORAGE_URL",
-            format!("file://{}", app.storage_dir.display()),
-        )
-        .env("INVOICE_DUE_DAYS", "0")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_jobs(&app, dir.path(), &[("INVOICE_DUE_DAYS", "0")]);
     let after = invoices().await;
     assert_eq!(after.len(), 2);
     assert_eq!(after[0]["due_in_days"], 0);
