@@ -1,6 +1,7 @@
 //! The composition root: the one place that picks adapters for the ports and wires the
 //! services, then binds the socket and starts the HTTP server.
 
+mod allocator;
 mod background;
 pub mod jobs;
 mod observed;
@@ -167,7 +168,8 @@ const RECONCILE_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
 ///   renewals and their invoices), at once and every `BILLING_JOBS_INTERVAL` (none when
 ///   zero); invoice moves are compare-and-sets, subscription moves re-check under the row
 ///   lock and a period is renewed and invoiced once, so replicas never double-apply;
-/// - the pool and bcrypt gauges of `/metrics`.
+/// - the pool and bcrypt gauges of `/metrics`;
+/// - free heap memory handed back to the system every [`allocator::TRIM_INTERVAL`].
 fn spawn_background(
     settings: &Settings,
     state: &AppState,
@@ -212,7 +214,18 @@ fn spawn_background(
         }
     });
     let gauges = Some(AbortOnDrop(spawn_gauges(database.clone())));
-    [revocations, reconciler, billing_jobs, gauges]
+    let trim = every(
+        allocator::TRIM_INTERVAL,
+        FirstRun::AfterOneInterval,
+        || async {
+            // Off the runtime's threads: the walk locks each arena in turn.
+            match tokio::task::spawn_blocking(allocator::release_free_memory).await {
+                Ok(released) => tracing::trace!(released, "free heap memory returned"),
+                Err(error) => tracing::warn!(%error, "returning free heap memory failed"),
+            }
+        },
+    );
+    [revocations, reconciler, billing_jobs, gauges, trim]
         .into_iter()
         .flatten()
         .collect()

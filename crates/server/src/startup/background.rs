@@ -1,5 +1,5 @@
 //! Background loops every replica runs (revocation sync, storage reconciler, billing jobs,
-//! metrics gauges): one shape for all of them, stopped when their guard drops.
+//! metrics gauges, allocator trim): one shape for all of them, stopped when their guard drops.
 
 use std::future::Future;
 use std::time::Duration;
