@@ -5,9 +5,13 @@ use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, WriteMultipart};
+use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore};
 use plinth_files::{BlobEntry, BlobError, BlobKey, BlobListing, BlobStore, ByteRange, ByteStream};
 use plinth_kernel::Timestamp;
+
+use multipart::PartWriter;
+
+mod multipart;
 
 /// Size of each multipart part (S3's minimum for all but the last part is 5 MiB).
 const PART_SIZE: usize = 5 * 1024 * 1024;
@@ -92,12 +96,6 @@ fn map_error(e: object_store::Error) -> BlobError {
     }
 }
 
-async fn abandon(writer: WriteMultipart, key: &str) {
-    if let Err(e) = writer.abort().await {
-        tracing::warn!(key, error = %e, "could not abort a multipart upload");
-    }
-}
-
 /// The bytes `range` of a local file, read [`FILE_READ_CHUNK`] at a time.
 fn file_stream(
     mut file: std::fs::File,
@@ -115,79 +113,28 @@ fn file_stream(
     )))
 }
 
-/// Owns an unfinished multipart upload and aborts it when dropped: when `put` is cancelled
-/// midway (the client went away and the request future was dropped), S3 would otherwise keep
-/// the parts already sent, unseen and billed, until a lifecycle rule removes them.
-struct UploadGuard {
-    writer: Option<WriteMultipart>,
-    key: String,
-}
-
-impl UploadGuard {
-    /// Aborts the upload now.
-    async fn abandon(mut self) {
-        if let Some(writer) = self.writer.take() {
-            abandon(writer, &self.key).await;
-        }
-    }
-}
-
-impl Drop for UploadGuard {
-    fn drop(&mut self) {
-        let Some(writer) = self.writer.take() else {
-            return;
-        };
-        let key = std::mem::take(&mut self.key);
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(async move { abandon(writer, &key).await });
-            }
-            Err(_) => {
-                tracing::warn!(
-                    key,
-                    "multipart upload dropped outside a runtime; not aborted"
-                );
-            }
-        }
-    }
-}
-
 #[async_trait::async_trait]
 impl BlobStore for ObjectStoreBlobs {
     #[tracing::instrument(skip(self, body), fields(key = key.as_str()))]
     async fn put(&self, key: &BlobKey, mut body: ByteStream) -> Result<u64, BlobError> {
         let path = path_of(key)?;
         let upload = self.store.put_multipart(&path).await.map_err(map_error)?;
-        let mut guard = UploadGuard {
-            writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)),
-            key: key.as_str().to_owned(),
-        };
-        let Some(writer) = guard.writer.as_mut() else {
-            return Err(BlobError::Internal(
-                "multipart upload already closed".into(),
-            ));
-        };
+        // Aborted on every way out but a completion, a dropped (cancelled) request included.
+        let mut writer = PartWriter::new(upload, PART_SIZE, PARTS_IN_FLIGHT, key.as_str());
         let mut size = 0u64;
         while let Some(chunk) = body.next().await {
-            let chunk = match chunk {
-                Ok(chunk) => chunk,
-                Err(e) => {
-                    guard.abandon().await;
-                    return Err(BlobError::Aborted(e));
+            let sent = match chunk {
+                Ok(chunk) => {
+                    size += chunk.len() as u64;
+                    writer.write(chunk).await.map_err(map_error)
                 }
+                Err(e) => Err(BlobError::Aborted(e)),
             };
-            if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
-                guard.abandon().await;
-                return Err(map_error(e));
+            if let Err(e) = sent {
+                writer.abort().await;
+                return Err(e);
             }
-            size += chunk.len() as u64;
-            writer.put(chunk);
         }
-        let Some(writer) = guard.writer.take() else {
-            return Err(BlobError::Internal(
-                "multipart upload already closed".into(),
-            ));
-        };
         writer.finish().await.map_err(map_error)?;
         Ok(size)
     }
