@@ -182,62 +182,69 @@ async fn an_upload_that_completes_is_stored_and_not_aborted() {
     assert_eq!(aborts.load(Ordering::SeqCst), 0);
 }
 
+/// Puts `body` into a store with `faults` and checks what the client and the bucket see: the
+/// put fails as `expected` says, the upload was aborted once, and nothing is stored.
+async fn assert_aborted(
+    faults: Faults,
+    body: ByteStream,
+    expected: fn(&BlobError) -> bool,
+    case: &str,
+) {
+    let (store, aborts) = store_with(faults);
+    let err = store.put(&key(), body).await.unwrap_err();
+    assert!(expected(&err), "{case}: {err:?}");
+    assert_eq!(
+        aborts.load(Ordering::SeqCst),
+        1,
+        "{case}: the upload was left open"
+    );
+    assert!(
+        !store.exists(&key()).await.unwrap(),
+        "{case}: something was stored"
+    );
+}
+
+fn unavailable(e: &BlobError) -> bool {
+    matches!(e, BlobError::Unavailable(_))
+}
+
 #[tokio::test]
 async fn a_failing_last_part_aborts_the_upload() {
     // 6 MiB: a full 5 MiB part sent while the body streams, the last one when it ends.
-    let (store, aborts) = store_with(Faults {
+    let faults = Faults {
         part: Some(1),
         ..Faults::default()
-    });
-    let err = store.put(&key(), body_of(6)).await.unwrap_err();
-    assert!(matches!(err, BlobError::Unavailable(_)), "{err:?}");
-    assert_eq!(aborts.load(Ordering::SeqCst), 1, "the upload was left open");
-    assert!(!store.exists(&key()).await.unwrap());
+    };
+    assert_aborted(faults, body_of(6), unavailable, "last part").await;
 }
 
 #[tokio::test]
 async fn a_failing_part_while_others_are_sending_aborts_the_upload() {
     for part in [0, 1, 2] {
-        let (store, aborts) = store_with(Faults {
+        let faults = Faults {
             part: Some(part),
             ..Faults::default()
-        });
-        let err = store.put(&key(), body_of(16)).await.unwrap_err();
-        assert!(
-            matches!(err, BlobError::Unavailable(_)),
-            "part {part}: {err:?}"
-        );
-        assert_eq!(
-            aborts.load(Ordering::SeqCst),
-            1,
-            "part {part}: the upload was left open"
-        );
-        assert!(!store.exists(&key()).await.unwrap());
+        };
+        assert_aborted(faults, body_of(16), unavailable, &format!("part {part}")).await;
     }
 }
 
 #[tokio::test]
 async fn a_refused_completion_aborts_the_upload() {
-    let (store, aborts) = store_with(Faults {
+    let faults = Faults {
         complete: true,
         ..Faults::default()
-    });
-    let err = store.put(&key(), body_of(6)).await.unwrap_err();
-    assert!(matches!(err, BlobError::Unavailable(_)), "{err:?}");
-    assert_eq!(aborts.load(Ordering::SeqCst), 1);
-    assert!(!store.exists(&key()).await.unwrap());
+    };
+    assert_aborted(faults, body_of(6), unavailable, "completion").await;
 }
 
 #[tokio::test]
 async fn a_failing_body_aborts_the_upload() {
-    let (store, aborts) = store_with(Faults::default());
     let failing: ByteStream = Box::pin(body_of(6).chain(futures::stream::iter([Err(
         std::io::Error::other("client went away"),
     )])));
-    let err = store.put(&key(), failing).await.unwrap_err();
-    assert!(matches!(err, BlobError::Aborted(_)), "{err:?}");
-    assert_eq!(aborts.load(Ordering::SeqCst), 1);
-    assert!(!store.exists(&key()).await.unwrap());
+    let aborted = |e: &BlobError| matches!(e, BlobError::Aborted(_));
+    assert_aborted(Faults::default(), failing, aborted, "body").await;
 }
 
 #[tokio::test]
