@@ -225,6 +225,18 @@ pub fn plinth(cwd: &Path) -> Command {
     cmd
 }
 
+/// Runs `cmd` to its end, asserts that it succeeded (showing its stderr when not) and returns
+/// its stdout.
+pub fn run_ok(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

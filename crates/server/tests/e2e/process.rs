@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    PASSWORD, client, fresh_database_url, plinth, start_binary, start_binary_with, text_content,
-    unique_email, upload,
+    PASSWORD, client, fresh_database_url, plinth, run_ok, start_binary, start_binary_with,
+    text_content, unique_email, upload,
 };
 
 /// Asserts a failed start: non-zero exit, exactly one line on stderr containing every needle,
@@ -362,17 +362,12 @@ async fn migrate_status_lists_each_migration_and_up_down_change_it() {
     let dir = tempfile::tempdir().unwrap();
     let (url, _db) = fresh_database_url(dir.path()).await;
     let status = |dir: &std::path::Path| {
-        let out = plinth(dir)
-            .args(["migrate", "status"])
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8(run_ok(
+            plinth(dir)
+                .args(["migrate", "status"])
+                .env("DATABASE_URL", &url),
+        ))
+        .unwrap()
     };
     let before = status(dir.path());
     assert!(!before.is_empty());
@@ -380,28 +375,18 @@ async fn migrate_status_lists_each_migration_and_up_down_change_it() {
         before.lines().all(|l| l.starts_with("pending m")),
         "{before}"
     );
-    let out = plinth(dir.path())
-        .args(["migrate", "up"])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        plinth(dir.path())
+            .args(["migrate", "up"])
+            .env("DATABASE_URL", &url),
     );
     let after = status(dir.path());
     assert_eq!(after.lines().count(), before.lines().count());
     assert!(after.lines().all(|l| l.starts_with("applied m")), "{after}");
-    let out = plinth(dir.path())
-        .args(["migrate", "down"])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        plinth(dir.path())
+            .args(["migrate", "down"])
+            .env("DATABASE_URL", &url),
     );
     let last = status(dir.path());
     assert!(
@@ -479,18 +464,13 @@ async fn kill_9_mid_upload_leaves_no_file_and_the_reconciler_removes_the_partial
         "no file row for an upload that never finished"
     );
 
-    let out = plinth(dir.path())
-        .args(["files", "reconcile", "--min-age", "0s"])
-        .env("DATABASE_URL", &database_url)
-        .env("STORAGE_URL", format!("file://{}", storage.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        plinth(dir.path())
+            .args(["files", "reconcile", "--min-age", "0s"])
+            .env("DATABASE_URL", &database_url)
+            .env("STORAGE_URL", format!("file://{}", storage.display())),
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(report["partial_uploads_removed"], 1, "{report}");
     assert_eq!(files_under(&storage), Vec::<std::path::PathBuf>::new());
     drop(db);

@@ -116,28 +116,23 @@ async fn billing_run_jobs_renews_a_due_subscription_and_invoices_it_once() {
     assert_eq!(invoices(&app).await.len(), 2, "a second run adds nothing");
 }
 
-/// Days between a listed invoice's `issued_at` and `due_at`.
 /// Runs `plinth billing run-jobs` in `dir` on the app's database and storage, with `env`
 /// added; asserts it succeeded and returns its JSON report.
 fn run_jobs(app: &TestApp, dir: &std::path::Path, env: &[(&str, &str)]) -> Value {
-    let out = crate::helpers::plinth(dir)
-        .args(["billing", "run-jobs"])
-        .env("DATABASE_URL", &app.database_url)
-        .env(
-            "STORAGE_URL",
-            format!("file://{}", app.storage_dir.display()),
-        )
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::helpers::run_ok(
+        crate::helpers::plinth(dir)
+            .args(["billing", "run-jobs"])
+            .env("DATABASE_URL", &app.database_url)
+            .env(
+                "STORAGE_URL",
+                format!("file://{}", app.storage_dir.display()),
+            )
+            .envs(env.iter().copied()),
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&out).unwrap()
 }
 
+/// Days between a listed invoice's `issued_at` and `due_at`.
 fn payment_term(invoice: &Value) -> chrono::Duration {
     let at = |k: &str| {
         invoice[k]

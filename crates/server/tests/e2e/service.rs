@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{plinth, spawn_app};
+use crate::helpers::{plinth, run_ok, spawn_app};
 
 #[tokio::test]
 async fn health_answers_ok_with_the_version() {
@@ -41,17 +41,12 @@ async fn served_openapi_document_equals_plinth_openapi_output() {
 
     // No database, and a broken DATABASE_URL does not matter.
     let dir = tempfile::tempdir().unwrap();
-    let out = plinth(dir.path())
-        .arg("openapi")
-        .env("DATABASE_URL", "definitely not a url")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let printed = String::from_utf8(out.stdout).unwrap();
+    let printed = String::from_utf8(run_ok(
+        plinth(dir.path())
+            .arg("openapi")
+            .env("DATABASE_URL", "definitely not a url"),
+    ))
+    .unwrap();
     assert_eq!(printed.trim_end(), served.trim_end());
     let doc: Value = serde_json::from_str(&printed).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
