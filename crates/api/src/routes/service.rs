@@ -64,7 +64,7 @@ pub(crate) async fn ready(state: web::Data<AppState>) -> HttpResponse {
             },
             Err(_) => CheckStatus {
                 status: "error".to_owned(),
-                error: Some("timed out after 1 s".to_owned()),
+                error: Some(format!("timed out after {} s", CHECK_TIMEOUT.as_secs_f64())),
             },
         };
         (name.clone(), status)

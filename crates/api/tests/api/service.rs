@@ -91,7 +91,10 @@ async fn ready_is_503_naming_the_failing_and_the_hanging_check() {
         body["checks"]["storage"],
         serde_json::json!({ "status": "error", "error": "bucket unreachable" })
     );
-    assert_eq!(body["checks"]["search"]["status"], "error");
+    assert_eq!(
+        body["checks"]["search"],
+        serde_json::json!({ "status": "error", "error": "timed out after 1 s" })
+    );
 }
 
 #[tokio::test]
