@@ -93,7 +93,7 @@ pub(crate) async fn idempotent(
         Err(e) => return Ok(refuse(req, &e)),
     };
     let scope = format!("user:{}", user.0.user_id);
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let claim = IdempotencyClaim {
         scope: scope.clone(),
         key: key.clone(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use plinth_audit::AuditLog;
 use plinth_billing::BillingService;
 use plinth_files::FileService;
-use plinth_kernel::IdempotencyStore;
+use plinth_kernel::{Clock, IdempotencyStore};
 use plinth_sessions::AuthService;
 use plinth_users::{AnnouncementService, UserService};
 
@@ -34,6 +34,9 @@ pub struct AppState {
     pub readiness: Vec<(String, Arc<dyn ReadinessCheck>)>,
     /// Limits and network settings.
     pub http: HttpSettings,
+    /// The clock the services are built with: every "now" a handler needs (export time,
+    /// idempotency expiry, this month's revenue) comes from it, so tests can fix it.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// One dependency that `GET /ready` probes. A check that takes longer than two seconds

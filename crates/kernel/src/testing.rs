@@ -117,9 +117,18 @@ impl ManualClock {
     }
 }
 
+/// The instant a [`ManualClock::default`] shows: a fixed, ordinary day (mid-month, mid-year),
+/// so that no test depends on the date it runs. Tests of a calendar edge (a year's last
+/// minute, 29 February) set their own instant.
+#[must_use]
+pub fn fixed_now() -> Timestamp {
+    chrono::DateTime::from_timestamp(1_781_524_800, 0).unwrap_or_default()
+}
+
 impl Default for ManualClock {
+    /// A clock showing [`fixed_now`], never the wall clock.
     fn default() -> Self {
-        Self::new(chrono::Utc::now())
+        Self::new(fixed_now())
     }
 }
 
@@ -153,6 +162,14 @@ mod tests {
             .on_rollback(move || l2.lock().unwrap().push(9));
         tx.commit().await.unwrap();
         assert_eq!(log.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn the_default_clock_shows_a_fixed_instant_not_the_wall_clock() {
+        assert_eq!(
+            ManualClock::default().now().to_rfc3339(),
+            "2026-06-15T12:00:00+00:00"
+        );
     }
 
     #[test]

@@ -205,10 +205,12 @@ fn spawn_background(
         },
     );
     let billing = state.billing.clone();
+    let clock = Arc::clone(&state.clock);
     let billing_jobs = every(settings.billing.jobs_interval, FirstRun::Now, move || {
         let billing = billing.clone();
+        let now = clock.now();
         async move {
-            if let Err(error) = billing.run_jobs(chrono::Utc::now()).await {
+            if let Err(error) = billing.run_jobs(now).await {
                 tracing::warn!(%error, "billing jobs failed");
             }
         }
@@ -254,6 +256,7 @@ pub fn app_state(
         announcements: services.announcements,
         files: services.files,
         billing: services.billing,
+        clock: services.clock,
         idempotency: database.idempotency(),
         audit: database.audit(),
         readiness,

@@ -73,6 +73,8 @@ impl Default for LockoutPolicy {
 pub struct AccountLocked {
     /// When the lock ends.
     pub until: Timestamp,
+    /// When it was found in force (the service clock's "now"): `Retry-After` counts from it.
+    pub at: Timestamp,
 }
 
 impl AccountLocked {
@@ -111,7 +113,7 @@ impl LockoutState {
     /// [`AccountLocked`] while a lock is in force.
     pub fn check(&self, policy: &LockoutPolicy, now: Timestamp) -> Result<(), AccountLocked> {
         match self.locked_until(policy) {
-            Some(until) if until > now => Err(AccountLocked { until }),
+            Some(until) if until > now => Err(AccountLocked { until, at: now }),
             _ => Ok(()),
         }
     }
@@ -134,7 +136,7 @@ impl LockoutState {
         self.last_failure_at = Some(now);
         self.locked_until(policy)
             .filter(|until| *until > now)
-            .map(|until| AccountLocked { until })
+            .map(|until| AccountLocked { until, at: now })
     }
 
     /// Forgets the streak (after a successful login or a password reset).

@@ -46,7 +46,7 @@ impl From<AuthError> for ApiError {
             }
             AuthError::AccountSuspended => Self::AccountSuspended,
             AuthError::Locked(locked) => Self::AccountLocked {
-                retry_after: locked.retry_after_secs(chrono::Utc::now()),
+                retry_after: locked.retry_after_secs(locked.at),
             },
             AuthError::InvalidToken => {
                 Self::Unauthenticated("The token is invalid, expired or revoked.".to_owned())

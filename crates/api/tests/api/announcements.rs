@@ -4,7 +4,7 @@
 use chrono::{Duration, SubsecRound, Utc};
 use plinth_audit::{AuditAction, AuditFilter, AuditLog};
 use plinth_kernel::testing::MemoryUnitOfWork;
-use plinth_kernel::{PageRequest, UnitOfWork, UserId};
+use plinth_kernel::{Clock as _, PageRequest, UnitOfWork, UserId};
 use plinth_users::{Announcement, AnnouncementId, AnnouncementRepository, RoleName};
 use serde_json::{Value, json};
 
@@ -50,7 +50,7 @@ async fn an_admin_posts_an_announcement_that_every_signed_in_user_reads() {
     let app = spawn_app().await;
     let admin = app.sign_in_as("admin@example.com", RoleName::admin()).await;
     let user = app.token("user@example.com").await;
-    let ends_at = (Utc::now() + Duration::days(2)).trunc_subsecs(0);
+    let ends_at = (app.clock.now() + Duration::days(2)).trunc_subsecs(0);
     let res = post(
         &app,
         &json!({
@@ -112,7 +112,7 @@ async fn an_admin_posts_an_announcement_that_every_signed_in_user_reads() {
 
 /// Stores an announcement straight in the rows, as if posted earlier.
 async fn stored(app: &TestApp, title: &str, window: (Option<Duration>, Option<Duration>)) {
-    let now = Utc::now().trunc_subsecs(6);
+    let now = app.clock.now().trunc_subsecs(6);
     let announcement = Announcement {
         id: AnnouncementId::new(),
         title: title.to_owned(),
@@ -147,7 +147,7 @@ async fn users_see_only_announcements_within_their_window_admins_see_all() {
         (Some(-Duration::days(1)), Some(Duration::days(1))),
     )
     .await;
-    let starts = (Utc::now() + Duration::hours(1)).to_rfc3339();
+    let starts = (app.clock.now() + Duration::hours(1)).to_rfc3339();
     let res = post(
         &app,
         &json!({ "title": "Coming", "body": "Soon.", "starts_at": starts }),
@@ -204,7 +204,7 @@ async fn lists_page_newest_first_with_a_cursor() {
 async fn invalid_announcements_are_422_naming_each_field_and_store_nothing() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let now = Utc::now();
+    let now = app.clock.now();
     let hour = |h: i64| (now + Duration::hours(h)).to_rfc3339();
     let cases: Vec<(Value, &[&str])> = vec![
         (json!({ "title": " ", "body": "b" }), &["title"]),

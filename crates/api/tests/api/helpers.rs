@@ -16,8 +16,8 @@ use plinth_billing::{
 };
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{FileLimits, FileService};
-use plinth_kernel::testing::{MemoryIdempotencyStore, MemoryUnitOfWork};
-use plinth_kernel::{Clock, RequestMeta, SystemClock, UnitOfWork};
+use plinth_kernel::testing::{ManualClock, MemoryIdempotencyStore, MemoryUnitOfWork};
+use plinth_kernel::{Clock, RequestMeta, UnitOfWork};
 use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 use plinth_sessions::{AuthService, Mailer, RecoveryMail, RefreshReuse, TokenLifetimes};
@@ -56,8 +56,10 @@ pub struct Options {
     pub hsts: bool,
     /// `REFRESH_REUSE_GRACE` (default 10 s).
     pub refresh_reuse_grace: Option<chrono::Duration>,
-    /// The file service's clock (signed-URL expiry); the system clock when `None`.
-    pub file_clock: Option<Arc<dyn Clock>>,
+    /// The clock every service and handler reads: a fixed instant by default
+    /// ([`ManualClock::default`]), never the wall clock, so no test depends on the day it runs.
+    /// Set it to test a calendar edge; move it with [`TestApp::clock`].
+    pub clock: ManualClock,
     /// Where recovery mail goes; [`TestApp::mailer`] when `None`.
     pub mailer: Option<Arc<dyn Mailer>>,
     /// `DEFAULT_STORAGE_BYTES` (default 1 GiB).
@@ -81,7 +83,7 @@ impl Default for Options {
             rate_limits: None,
             hsts: false,
             refresh_reuse_grace: None,
-            file_clock: None,
+            clock: ManualClock::default(),
             mailer: None,
             default_storage_bytes: 1 << 30,
             max_avatar_bytes: plinth_files::DEFAULT_MAX_AVATAR_BYTES,
@@ -118,6 +120,8 @@ pub struct TestApp {
     pub idempotency: MemoryIdempotencyStore,
     /// The state the server runs with.
     pub state: AppState,
+    /// The app's clock ([`Options::clock`]): what "now" is for every request.
+    pub clock: ManualClock,
 }
 
 /// The test app's accounts as invoice customers.
@@ -144,7 +148,8 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let uow: Arc<dyn UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
     let uow_handle = Arc::clone(&uow);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let manual_clock = options.clock;
+    let clock: Arc<dyn Clock> = Arc::new(manual_clock.clone());
     let audit_log = MemoryAuditLog::new();
     let audit: Arc<dyn AuditLog> = options.audit.unwrap_or_else(|| Arc::new(audit_log.clone()));
     let roles = MemoryRoleRepository::new();
@@ -157,7 +162,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         Arc::new(roles.clone()),
         Arc::new(MemorySessionRepository::new()),
         hasher.clone(),
-        Arc::new(FakeTokenSigner::new()),
+        Arc::new(FakeTokenSigner::with_clock(clock.clone())),
         audit.clone(),
         uow.clone(),
         clock.clone(),
@@ -195,7 +200,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         uow.clone(),
         clock.clone(),
     );
-    let blobs = MemoryBlobStore::new();
+    let blobs = MemoryBlobStore::new().with_clock(clock.clone());
     let file_rows = MemoryFileRepository::new();
     let allowed: BTreeSet<String> = ["txt", "png", "pdf", "csv"]
         .into_iter()
@@ -239,7 +244,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         Arc::new(blobs.clone()),
         audit.clone(),
         uow.clone(),
-        options.file_clock.unwrap_or_else(|| clock.clone()),
+        clock.clone(),
         FileLimits {
             max_upload_bytes: options.max_upload_bytes,
             allowed_extensions: allowed,
@@ -263,6 +268,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         idempotency: Arc::new(idempotency.clone()),
         audit,
         readiness,
+        clock: clock.clone(),
         http: HttpSettings {
             max_json_bytes: options.max_json_bytes,
             max_upload_bytes: options.max_upload_bytes,
@@ -303,6 +309,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         subscriptions,
         idempotency,
         state: state_handle,
+        clock: manual_clock,
     }
 }
 

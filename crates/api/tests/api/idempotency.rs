@@ -1,6 +1,6 @@
 //! `Idempotency-Key` on billing POSTs: replay, key reuse, in-progress and concurrency.
 
-use plinth_kernel::{IdempotencyClaim, IdempotencyStore as _};
+use plinth_kernel::{Clock as _, IdempotencyClaim, IdempotencyStore as _};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -94,7 +94,7 @@ async fn a_request_still_running_is_a_409() {
     let mut hash = Sha256::new();
     hash.update(b"POST\n/api/v1/billing/subscription\n");
     hash.update(&body);
-    let now = chrono::Utc::now();
+    let now = app.clock.now();
     app.idempotency
         .claim(&IdempotencyClaim {
             scope: format!("user:{id}"),

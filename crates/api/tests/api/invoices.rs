@@ -1,7 +1,7 @@
 //! Invoices over HTTP: admin drafts and transitions, the customer's view and PDF.
 
 use plinth_audit::{AuditAction, AuditFilter, AuditLog};
-use plinth_kernel::PageRequest;
+use plinth_kernel::{Clock as _, PageRequest};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
@@ -95,7 +95,7 @@ async fn a_draft_is_finalised_paid_and_shown_to_its_customer() {
     let res = transition(&app, &admin, &id, "finalize").await;
     assert_eq!(res.status(), 200);
     let open: Value = res.json().await.unwrap();
-    let year = chrono::Utc::now().format("%Y").to_string();
+    let year = app.clock.now().format("%Y").to_string();
     assert_eq!(open["number"], format!("INV-{year}-000001"));
     assert_eq!(open["status"], "open");
     assert_eq!(open["total"], 20_358, "totals are frozen as priced");

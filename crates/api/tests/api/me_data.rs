@@ -1,5 +1,6 @@
 //! `/me/data`: a JSON document per user with `ETag`, `If-Match` (412) and a 1 MiB cap (413).
 
+use plinth_kernel::Clock as _;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem, spawn_app};
@@ -147,6 +148,9 @@ async fn export_holds_everything_about_the_caller_and_nothing_secret() {
     assert_eq!(res.headers()["cache-control"], "no-store");
     let text = res.text().await.unwrap();
     let export: Value = serde_json::from_str(&text).unwrap();
+    let exported_at: chrono::DateTime<chrono::Utc> =
+        export["exported_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(exported_at, app.clock.now(), "stamped by the app's clock");
     assert_eq!(export["user"]["email"], "export@example.com");
     assert_eq!(export["app_data"], json!({ "k": 1 }));
     assert_eq!(

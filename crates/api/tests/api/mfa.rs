@@ -1,5 +1,6 @@
 //! TOTP over HTTP: enrol, activate, the two-step sign-in, recovery codes, removal.
 
+use plinth_kernel::Clock as _;
 use plinth_sessions::{TotpSecret, totp_step};
 use serde_json::{Value, json};
 
@@ -7,10 +8,10 @@ use crate::helpers::{PASSWORD, TestApp, assert_problem, spawn_app};
 
 const EMAIL: &str = "totp@example.com";
 
-/// The code for the current step shifted by `ahead` steps (the server accepts one step of
+/// The code for the app clock's step shifted by `ahead` steps (the server accepts one step of
 /// drift each way, and never a step at or before the last one it accepted).
-fn code(secret: &TotpSecret, ahead: u64) -> String {
-    secret.code_at_step(totp_step(chrono::Utc::now()).unwrap() + ahead)
+fn code(app: &TestApp, secret: &TotpSecret, ahead: u64) -> String {
+    secret.code_at_step(totp_step(app.clock.now()).unwrap() + ahead)
 }
 
 /// Registers, enrols and activates; returns the access token, the secret and the recovery codes.
@@ -34,7 +35,7 @@ async fn with_totp(app: &TestApp) -> (String, TotpSecret, Vec<String>) {
     let res = app
         .post_json(
             "/api/v1/auth/mfa/totp/activate",
-            &json!({ "code": code(&secret, 0) }),
+            &json!({ "code": code(app, &secret, 0) }),
             Some(&token),
         )
         .await;
@@ -91,7 +92,7 @@ async fn a_password_alone_no_longer_signs_in_once_totp_is_on() {
         "unauthenticated",
     )
     .await;
-    let next = code(&secret, 1);
+    let next = code(&app, &secret, 1);
     let res = challenge(&app, mfa_token, &next).await;
     assert_eq!(res.status(), 200);
     let pair: Value = res.json().await.unwrap();
@@ -148,7 +149,9 @@ async fn enrolment_conflicts_and_removal() {
             .send()
     };
     let body = assert_problem(
-        remove("not the password", code(&secret, 1)).await.unwrap(),
+        remove("not the password", code(&app, &secret, 1))
+            .await
+            .unwrap(),
         422,
         "validation_failed",
     )

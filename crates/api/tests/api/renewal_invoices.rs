@@ -2,9 +2,11 @@
 //! in `GET /billing/invoices`, and the subscription going `past_due` / `unpaid` / back to
 //! `active` as its invoices go overdue, are written off or are paid.
 
+use plinth_kernel::Clock as _;
+use plinth_kernel::testing::ManualClock;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{Options, PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_with};
 use crate::subscriptions::{create_plan, user};
 
 const SUBSCRIPTION: &str = "/api/v1/billing/subscription";
@@ -38,7 +40,8 @@ async fn each_paid_period_shows_its_finalised_invoice_once() {
     let basic = create_plan(&app, &admin, "basic", 1_000, 0, true).await;
     let pro = create_plan(&app, &admin, "pro", 3_000, 0, true).await;
     let (token, id) = user(&app, "renewing@example.com").await;
-    let year = chrono::Utc::now().format("%Y").to_string();
+    // The app's fixed clock: mid-June, so the renewal a month on falls in the same year.
+    let year = app.clock.now().format("%Y").to_string();
 
     let res = app
         .post_json(SUBSCRIPTION, &json!({ "plan_id": basic }), Some(&token))
@@ -185,4 +188,111 @@ async fn an_overdue_invoice_makes_it_past_due_paying_restores_it_and_a_write_off
     );
     let written_off = &json_of(&app, INVOICES, &debtor).await["items"][0];
     assert_eq!(written_off["status"], "uncollectible");
+}
+
+/// Subscribes at `start` to a plan of `interval`, pays the first invoice, moves the clock to
+/// just after the period's end and runs the jobs. Returns the numbers of the first and the
+/// renewal invoice, the first period's end and the renewed period's end as the API shows them.
+async fn renew_once(start: &str, interval: &str) -> [String; 4] {
+    let app = spawn_app_with(Options {
+        clock: ManualClock::new(at(start)),
+        ..Options::default()
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let res = app
+        .post_json(
+            "/api/v1/admin/plans",
+            &json!({ "code": "edge", "name": "Edge", "active": true,
+                     "price": { "amount": 1_000, "currency": "USD" },
+                     "interval": interval, "trial_days": 0, "features": {} }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let plan: Value = res.json().await.unwrap();
+    let (token, _) = user(&app, "edge@example.com").await;
+    let res = app
+        .post_json(
+            SUBSCRIPTION,
+            &json!({ "plan_id": plan["id"] }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let sub: Value = res.json().await.unwrap();
+    assert_eq!(time(&sub["current_period_start"]), at(start));
+    let first = json_of(&app, INVOICES, &token).await["items"][0].clone();
+    mark_paid(&app, &admin, &first).await;
+
+    app.clock
+        .set(time(&sub["current_period_end"]) + chrono::Duration::seconds(1));
+    let report = app.billing.run_jobs(app.clock.now()).await.unwrap();
+    assert_eq!((report.renewed, report.invoiced), (1, 1), "{report:?}");
+    // The access token of a month (or a year) ago has long expired: sign in again.
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({ "email": "edge@example.com", "password": PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let token = res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let items = json_of(&app, INVOICES, &token).await["items"].clone();
+    assert_eq!(items[1]["number"], first["number"]);
+    let renewed = json_of(&app, SUBSCRIPTION, &token).await;
+    assert_eq!(renewed["current_period_start"], sub["current_period_end"]);
+    [
+        first["number"].as_str().unwrap().to_owned(),
+        items[0]["number"].as_str().unwrap().to_owned(),
+        time(&sub["current_period_end"]).to_rfc3339(),
+        time(&renewed["current_period_end"]).to_rfc3339(),
+    ]
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+#[tokio::test]
+async fn a_period_starting_in_the_last_minute_of_a_year_renews_in_january_numbered_from_one() {
+    assert_eq!(
+        renew_once("2026-12-31T23:59:00Z", "month").await,
+        [
+            "INV-2026-000001",
+            "INV-2027-000001",
+            "2027-01-31T23:59:00+00:00",
+            "2027-02-28T23:59:00+00:00",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_monthly_period_starting_on_29_february_renews_on_the_29th() {
+    assert_eq!(
+        renew_once("2028-02-29T12:00:00Z", "month").await,
+        [
+            "INV-2028-000001",
+            "INV-2028-000002",
+            "2028-03-29T12:00:00+00:00",
+            "2028-04-29T12:00:00+00:00",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_yearly_period_starting_on_29_february_renews_on_28_february() {
+    assert_eq!(
+        renew_once("2028-02-29T12:00:00Z", "year").await,
+        [
+            "INV-2028-000001",
+            "INV-2029-000001",
+            "2029-02-28T12:00:00+00:00",
+            "2030-02-28T12:00:00+00:00",
+        ]
+    );
 }

@@ -59,7 +59,7 @@ async fn a_replay_after_the_grace_revokes_the_session_and_is_audited() {
     let pair = app.register("stolen@example.com").await;
     let res = refresh(&app, s(&pair, "refresh_token")).await;
     let rotated: Value = res.json().await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    app.clock.advance(chrono::Duration::milliseconds(20));
 
     assert_problem(
         refresh(&app, s(&pair, "refresh_token")).await,

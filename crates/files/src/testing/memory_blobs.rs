@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 
-use plinth_kernel::Timestamp;
+use plinth_kernel::{Clock, SystemClock, Timestamp};
 
 use crate::{BlobEntry, BlobError, BlobKey, BlobListing, BlobStore, ByteRange, ByteStream};
 
@@ -21,6 +21,8 @@ pub struct MemoryBlobStore {
     blobs: Arc<Mutex<HashMap<String, (Bytes, Timestamp)>>>,
     /// Set by [`MemoryBlobStore::set_unavailable`]: `check` then fails as an unreachable store.
     unavailable: Arc<AtomicBool>,
+    /// Stamps each blob's `last_modified`; the system clock unless [`MemoryBlobStore::with_clock`].
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl MemoryBlobStore {
@@ -28,6 +30,14 @@ impl MemoryBlobStore {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A store that stamps blobs with `clock`'s time (a test's fixed clock, so that what
+    /// reconciliation finds "old" follows that clock, not the wall clock).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
     }
 
     /// The keys stored, sorted; for assertions in tests.
@@ -63,8 +73,11 @@ impl BlobStore for MemoryBlobStore {
             buf.extend_from_slice(&chunk.map_err(BlobError::Aborted)?);
         }
         let size = buf.len() as u64;
-        self.blobs()
-            .insert(key.0.clone(), (buf.freeze(), chrono::Utc::now()));
+        let now = self
+            .clock
+            .as_ref()
+            .map_or_else(|| SystemClock.now(), |c| c.now());
+        self.blobs().insert(key.0.clone(), (buf.freeze(), now));
         Ok(size)
     }
 

@@ -20,9 +20,10 @@ pub(super) async fn run_jobs(settings: &Settings) -> anyhow::Result<()> {
     )
     .await?;
     let blobs = plinth_blobs::open_store(&settings.storage.url)?;
-    let billing = Services::new(settings, &database, blobs)?.billing;
-    let report = billing
-        .run_jobs(chrono::Utc::now())
+    let services = Services::new(settings, &database, blobs)?;
+    let report = services
+        .billing
+        .run_jobs(services.clock.now())
         .await
         .context("billing jobs failed")?;
     super::print_line(&serde_json::to_string(&report)?)?;

@@ -41,6 +41,9 @@ pub struct Services {
     pub files: FileService,
     /// Plans.
     pub billing: BillingService,
+    /// The clock every service above reads (the system clock): the HTTP layer and the billing
+    /// jobs take "now" from it too.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Services {
@@ -168,6 +171,7 @@ impl Services {
             announcements,
             files,
             billing,
+            clock,
         })
     }
 }

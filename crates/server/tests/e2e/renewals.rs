@@ -104,8 +104,20 @@ async fn billing_run_jobs_renews_a_due_subscription_and_invoices_it_once() {
     let after = invoices(&app).await;
     assert_eq!(after.len(), 2);
     let renewal = &after[0];
-    let year = chrono::Utc::now().format("%Y").to_string();
-    assert_eq!(renewal["number"], format!("INV-{year}-000002"));
+    // Each year has its own sequence, and the run numbers the renewal in the year it issues
+    // it: a period aged to end in December renews in January as INV-{next year}-000001. Both
+    // years come from what the server returns, so the test holds on any date.
+    let year = |invoice: &Value| invoice["issued_at"].as_str().unwrap()[..4].to_owned();
+    assert_eq!(
+        first[0]["number"],
+        format!("INV-{}-000001", year(&first[0]))
+    );
+    let seq = if year(renewal) == year(&first[0]) {
+        2
+    } else {
+        1
+    };
+    assert_eq!(renewal["number"], format!("INV-{}-{seq:06}", year(renewal)));
     assert_eq!(renewal["status"], "open");
     assert_eq!(renewal["total"], 1_200);
     assert_eq!(renewal["currency"], "EUR");

@@ -79,7 +79,7 @@ pub(crate) async fn export_me(
     })
     .await?;
     Ok(HttpResponse::Ok().insert_header(NO_STORE).json(ExportBody {
-        exported_at: chrono::Utc::now(),
+        exported_at: state.clock.now(),
         user: UserBody::new(account, &state.http.public_url),
         sessions,
         files: files.into_iter().map(FileBody::from).collect(),

@@ -1,9 +1,10 @@
 //! `GET /admin/stats`: counts that follow what happens to accounts, sessions and files.
 
+use plinth_kernel::testing::ManualClock;
 use plinth_users::RoleName;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{Options, TestApp, assert_problem, spawn_app, spawn_app_with};
 
 async fn stats(app: &TestApp, token: &str) -> Value {
     let res = app.get("/api/v1/admin/stats", Some(token)).await;
@@ -130,6 +131,7 @@ async fn revenue_reports_paid_outstanding_and_overdue_per_currency() {
         .await;
     assert_eq!(res.status(), 200);
 
+    app.clock.advance(chrono::Duration::seconds(1));
     let body = stats(&app, &root).await;
     assert_eq!(
         body["revenue"],
@@ -141,5 +143,37 @@ async fn revenue_reports_paid_outstanding_and_overdue_per_currency() {
             ],
             "overdue": [{ "amount": 5_000, "currency": "JPY" }]
         })
+    );
+}
+
+#[tokio::test]
+async fn paid_this_month_is_the_app_clocks_month_and_starts_afresh_on_new_year() {
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let app = spawn_app_with(Options {
+        clock: ManualClock::new(at("2026-12-31T23:59:00Z")),
+        ..Options::default()
+    })
+    .await;
+    let ada = app.sign_in_as("ada@example.com", RoleName::user()).await;
+    let root = app.admin_token().await;
+    let paid = issue(&app, &root, &ada.id, "USD", 14_900, 14).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/admin/invoices/{paid}/mark-paid"),
+            &json!({}),
+            Some(&root),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        stats(&app, &root).await["revenue"]["paid_this_month"],
+        json!([{ "amount": 14_900, "currency": "USD" }])
+    );
+
+    app.clock.set(at("2027-01-01T00:00:01Z"));
+    assert_eq!(
+        stats(&app, &root).await["revenue"]["paid_this_month"],
+        json!([]),
+        "a new month (and year) has begun"
     );
 }

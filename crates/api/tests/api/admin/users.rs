@@ -326,7 +326,7 @@ async fn a_role_change_ends_the_old_roles_access_tokens_at_the_next_revocation_s
         "other users' tokens are untouched"
     );
     // A second later, the refreshed token carries the new role.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.clock.advance(chrono::Duration::seconds(1));
     let res = refresh(&app, &boss.refresh).await;
     assert_eq!(res.status(), 200);
     let pair: Value = res.json().await.unwrap();

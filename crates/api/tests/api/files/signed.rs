@@ -1,14 +1,12 @@
 //! Signed download URLs: made by the owner or a `download`/`edit` sharee, used with no
 //! credentials until they expire; any altered parameter is a 403.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
-use plinth_kernel::testing::ManualClock;
+use plinth_kernel::Clock as _;
 use serde_json::{Value, json};
 
 use super::shares::{Role, put_content, shared_file};
-use crate::helpers::{Options, TestApp, assert_problem, spawn_app_with};
+use crate::helpers::{TestApp, assert_problem, spawn_app};
 
 const PLAN: &[u8] = b"the plan\n";
 
@@ -54,7 +52,7 @@ fn param<'a>(url: &'a str, name: &str) -> &'a str {
 async fn a_signed_url_downloads_without_credentials_with_etag_and_range() {
     let s = shared_file().await;
     let (app, id) = (&s.app, s.id.as_str());
-    let before = Utc::now();
+    let before = app.clock.now();
     let res = signed_url(app, s.token(Role::Owner), id, json!(3600)).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
@@ -67,8 +65,7 @@ async fn a_signed_url_downloads_without_credentials_with_etag_and_range() {
         "{url}"
     );
     let expires_at: DateTime<Utc> = body["expires_at"].as_str().unwrap().parse().unwrap();
-    let lifetime = (expires_at - before).num_seconds();
-    assert!((3598..=3601).contains(&lifetime), "{lifetime}");
+    assert_eq!(expires_at - before, chrono::Duration::seconds(3600));
 
     let res = app.client.get(url).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -253,12 +250,8 @@ async fn tampered_or_incomplete_links_are_403() {
 
 #[tokio::test]
 async fn a_link_stops_working_when_it_expires() {
-    let clock = ManualClock::new(Utc::now());
-    let app = spawn_app_with(Options {
-        file_clock: Some(Arc::new(clock.clone())),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app().await;
+    let clock = &app.clock;
     let token = app.token("expiry@example.com").await;
     let file: Value = app
         .upload(&token, "plan.txt", PLAN.to_vec())
