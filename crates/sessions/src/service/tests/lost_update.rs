@@ -256,3 +256,48 @@ async fn an_admin_acting_on_an_account_promoted_meanwhile_is_refused() {
         "the promotion stands and the account is not suspended"
     );
 }
+
+#[tokio::test]
+async fn a_password_change_during_a_cli_promotion_stays_and_the_account_is_promoted() {
+    let h = Harness::new();
+    let ada = principal(&h, "ada@example.com", RoleName::user()).await;
+    let p = paused(&h);
+
+    // `plinth admin create` for an existing account has read it...
+    let (reached, go) = p.uow.pause_next();
+    let promoting = {
+        let users = p.users.clone();
+        tokio::spawn(async move {
+            users
+                .create_super_admin(
+                    "ada@example.com",
+                    "Ada",
+                    "violet-anchor-trombone-42".into(),
+                    &plinth_kernel::RequestMeta::cli(),
+                )
+                .await
+        })
+    };
+    reached.await.unwrap();
+    // ...when the account's owner changes their password.
+    h.auth
+        .change_password(&ada, PASSWORD, NEW_PASSWORD.into(), &meta())
+        .await
+        .unwrap();
+    go.send(()).unwrap();
+    promoting.await.unwrap().unwrap();
+
+    let stored = h.user("ada@example.com").await.unwrap();
+    assert_eq!(
+        stored.role,
+        RoleName::super_admin(),
+        "the promotion is stored"
+    );
+    assert!(
+        h.hasher
+            .verify(NEW_PASSWORD, &stored.password_hash)
+            .await
+            .unwrap(),
+        "the password changed meanwhile is kept"
+    );
+}
