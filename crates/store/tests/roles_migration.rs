@@ -8,7 +8,7 @@ mod common;
 use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use migration::{Migrator, MigratorTrait};
 use plinth_kernel::RepoError;
-use plinth_users::{RoleName, User};
+use plinth_users::{RoleName, User, UserChanges};
 
 async fn store(t: &TestDb, user: &User) {
     let uow = t.db.unit_of_work();
@@ -50,11 +50,16 @@ async fn roles_held_before_are_kept(t: TestDb) {
         t.label
     );
 
-    let mut ghost = admin.clone();
-    ghost.role = RoleName("ghost".into());
+    let ghost = UserChanges {
+        role: Some(RoleName("ghost".into())),
+        ..UserChanges::default()
+    };
     let uow = db.unit_of_work();
     let mut tx = uow.begin().await.unwrap();
-    let refused = db.users().update(tx.as_mut(), &ghost).await;
+    let refused = db
+        .users()
+        .change(tx.as_mut(), admin.id, &ghost, admin.updated_at)
+        .await;
     assert!(
         matches!(refused, Err(RepoError::NotFound)),
         "{}: existing rows are covered too: {refused:?}",

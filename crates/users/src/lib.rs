@@ -24,4 +24,4 @@ pub use plinth_kernel::UserId;
 pub use ports::{AnnouncementRepository, PasswordHasher, RoleRepository, UserRepository};
 pub use role::{CUSTOM_ROLE_RANK, Permission, Role, RoleName, built_in_roles};
 pub use service::{AnnouncementService, ProfilePatch, UserService};
-pub use user::{DisplayName, User, UserCounts, UserFilter, UserStatus};
+pub use user::{DisplayName, User, UserChanges, UserCounts, UserFilter, UserStatus};

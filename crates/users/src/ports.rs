@@ -3,8 +3,8 @@
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    Announcement, AppData, HashError, Password, PasswordHash, Role, RoleName, User, UserCounts,
-    UserFilter,
+    Announcement, AppData, HashError, Password, PasswordHash, Role, RoleName, User, UserChanges,
+    UserCounts, UserFilter,
 };
 
 /// Storage of user accounts.
@@ -17,14 +17,33 @@ pub trait UserRepository: Send + Sync {
     /// (normalised) email is taken.
     async fn insert(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError>;
 
-    /// Replaces every mutable field of an existing user (matched by id), except `avatar_key`,
-    /// which only [`UserRepository::set_avatar_key`] changes: a profile edit racing an avatar
-    /// change must not bring back an image whose blob is already removed.
+    /// Writes only the columns named in `changes` (and `updated_at = at`) of an existing user,
+    /// in one `UPDATE`, and returns the row as it now stands in `tx`. Columns not named keep
+    /// whatever the latest committed writer stored: a password change made from a copy read
+    /// before an administrator's suspension does not bring the old status back.
     ///
     /// # Errors
-    /// MUST return [`RepoError::NotFound`] when no such user exists, and
-    /// [`RepoError::Duplicate`] (`users.email`) when the new email is taken.
-    async fn update(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError>;
+    /// MUST return [`RepoError::NotFound`] when no such user exists, or when `changes.role`
+    /// names no stored role (nothing is written then).
+    async fn change(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+        changes: &UserChanges,
+        at: Timestamp,
+    ) -> Result<User, RepoError>;
+
+    /// Reads a user inside `tx` and locks its row until `tx` ends (`SELECT … FOR UPDATE` on
+    /// PostgreSQL; SQLite and in-memory transactions already exclude every other writer), for
+    /// decisions that depend on the current row (the administrators' rank rules).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only; absence is `Ok(None)`.
+    async fn by_id_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+    ) -> Result<Option<User>, RepoError>;
 
     /// Points the user's avatar at `key` (`None`: no avatar) and sets `updated_at` to `at`;
     /// returns the key it named before.
@@ -98,7 +117,7 @@ pub trait UserRepository: Send + Sync {
 
 /// Storage of roles and their permissions (`roles`, `permissions`, `role_permissions`). The
 /// built-in roles are always present; a user's role MUST name a stored role (adapters enforce
-/// it: an insert or update of a user naming an unknown role fails with
+/// it: an insert or change of a user naming an unknown role fails with
 /// [`RepoError::NotFound`] and stores nothing, when the adapter knows the roles).
 #[async_trait::async_trait]
 pub trait RoleRepository: Send + Sync {

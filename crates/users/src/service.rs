@@ -8,8 +8,8 @@ use plinth_kernel::{Clock, Email, Page, PageRequest, RepoError, RequestMeta, Uni
 pub use announcements::AnnouncementService;
 
 use crate::{
-    DisplayName, Password, PasswordHasher, PasswordPolicy, RoleName, User, UserCounts, UserError,
-    UserFilter, UserRepository, UserStatus,
+    DisplayName, Password, PasswordHasher, PasswordPolicy, RoleName, User, UserChanges, UserCounts,
+    UserError, UserFilter, UserRepository, UserStatus,
 };
 
 /// Fields a user may change on their own profile. Role, status and verification are not here:
@@ -72,28 +72,30 @@ impl UserService {
         patch: ProfilePatch,
         meta: &RequestMeta,
     ) -> Result<User, UserError> {
-        let mut user = self.get(id).await?;
-        let mut changed = Vec::new();
+        let user = self.get(id).await?;
+        let mut changes = UserChanges::default();
         if let Some(name) = patch.name {
             let name = DisplayName::parse(&name).map_err(UserError::InvalidName)?;
             if name != user.name {
-                user.name = name;
-                changed.push("name");
+                changes.name = Some(name);
             }
         }
-        if changed.is_empty() {
+        if changes.is_empty() {
             return Ok(user);
         }
-        user.updated_at = self.clock.now();
+        let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
-        self.users
-            .update(tx.as_mut(), &user)
+        // Only the name is written: a role or status an administrator set since `user` was
+        // read stays as they set it.
+        let user = self
+            .users
+            .change(tx.as_mut(), id, &changes, now)
             .await
             .map_err(not_found_or)?;
-        let event = AuditEvent::new(AuditAction::UserUpdated, user.updated_at, meta)
+        let event = AuditEvent::new(AuditAction::UserUpdated, now, meta)
             .actor(id)
             .target("user", id)
-            .details(serde_json::json!({ "fields": changed }));
+            .details(serde_json::json!({ "fields": ["name"] }));
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
         Ok(user)
@@ -187,41 +189,40 @@ impl UserService {
         let password = Password::new(password, &self.policy, &[email.as_str(), name.as_str()])?;
         // Everything, including the hash, is prepared before the transaction opens: bcrypt
         // must never hold a database transaction.
-        let (user, is_new) = match existing {
-            Some(mut user) => {
-                user.role = RoleName::super_admin();
-                user.status = UserStatus::Active;
-                user.updated_at = now;
-                (user, false)
-            }
-            None => {
-                let user = User {
-                    id: UserId::new(),
-                    email,
-                    name,
-                    role: RoleName::super_admin(),
-                    status: UserStatus::Active,
-                    email_verified: true,
-                    avatar_key: None,
-                    password_hash: self.hasher.hash(&password).await?,
-                    created_at: now,
-                    updated_at: now,
-                };
-                (user, true)
-            }
-        };
-        let mut tx = self.uow.begin().await?;
-        if is_new {
+        let mut tx;
+        let user = if let Some(existing) = existing {
+            // Only the role and the status are written; the name and password stay the
+            // account's own.
+            let changes = UserChanges {
+                role: Some(RoleName::super_admin()),
+                status: Some(UserStatus::Active),
+                ..UserChanges::default()
+            };
+            tx = self.uow.begin().await?;
+            self.users
+                .change(tx.as_mut(), existing.id, &changes, now)
+                .await
+                .map_err(not_found_or)?
+        } else {
+            let user = User {
+                id: UserId::new(),
+                email,
+                name,
+                role: RoleName::super_admin(),
+                status: UserStatus::Active,
+                email_verified: true,
+                avatar_key: None,
+                password_hash: self.hasher.hash(&password).await?,
+                created_at: now,
+                updated_at: now,
+            };
+            tx = self.uow.begin().await?;
             self.users
                 .insert(tx.as_mut(), &user)
                 .await
                 .map_err(email_taken_or)?;
-        } else {
-            self.users
-                .update(tx.as_mut(), &user)
-                .await
-                .map_err(not_found_or)?;
-        }
+            user
+        };
         let event = AuditEvent::new(AuditAction::RoleChanged, now, meta)
             .target("user", user.id)
             .details(serde_json::json!({ "role": "super_admin", "via": "cli" }));

@@ -92,6 +92,65 @@ pub struct User {
     pub updated_at: Timestamp,
 }
 
+/// The columns one write changes on an existing account: only the `Some` fields are written
+/// (plus `updated_at`), so concurrent writers of other columns are never undone (see
+/// [`crate::UserRepository::change`]). Build it from what the use case decided, never by
+/// copying a [`User`] read earlier. The email, the avatar (see
+/// [`crate::UserRepository::set_avatar_key`]) and the login-failure streak are not here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserChanges {
+    /// New display name.
+    pub name: Option<DisplayName>,
+    /// New role (must name a stored role).
+    pub role: Option<RoleName>,
+    /// New status.
+    pub status: Option<UserStatus>,
+    /// New verification flag.
+    pub email_verified: Option<bool>,
+    /// New password hash.
+    pub password_hash: Option<PasswordHash>,
+}
+
+impl UserChanges {
+    /// A new password hash, and nothing else.
+    #[must_use]
+    pub fn password(hash: PasswordHash) -> Self {
+        Self {
+            password_hash: Some(hash),
+            ..Self::default()
+        }
+    }
+
+    /// Whether nothing would be written.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// `user` with these changes applied and `updated_at` set to `at`; what
+    /// [`crate::UserRepository::change`] stores.
+    #[must_use]
+    pub fn apply(&self, mut user: User, at: Timestamp) -> User {
+        if let Some(name) = &self.name {
+            user.name = name.clone();
+        }
+        if let Some(role) = &self.role {
+            user.role = role.clone();
+        }
+        if let Some(status) = self.status {
+            user.status = status;
+        }
+        if let Some(verified) = self.email_verified {
+            user.email_verified = verified;
+        }
+        if let Some(hash) = &self.password_hash {
+            user.password_hash = hash.clone();
+        }
+        user.updated_at = at;
+        user
+    }
+}
+
 /// Admin list filters; each narrows the result.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserFilter {

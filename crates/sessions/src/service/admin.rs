@@ -3,7 +3,7 @@
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RepoError, RequestMeta, UserId};
-use plinth_users::{DisplayName, User, UserStatus};
+use plinth_users::{DisplayName, User, UserChanges, UserStatus};
 
 use super::AuthService;
 use crate::admin::{may_act_on, may_assign};
@@ -35,7 +35,7 @@ impl AuthService {
         patch: AdminUserPatch,
         meta: &RequestMeta,
     ) -> Result<User, AdminError> {
-        let mut user = self.users.by_id(id).await?.ok_or(AdminError::NotFound)?;
+        let seen = self.users.by_id(id).await?.ok_or(AdminError::NotFound)?;
         let caller = self.caller_role(principal).await?;
         if id == principal.user_id {
             if patch.role.is_some() || patch.status.is_some() {
@@ -44,7 +44,7 @@ impl AuthService {
                 ));
             }
         } else {
-            may_act_on(&caller, &self.role_or_unranked(&user.role).await?)?;
+            may_act_on(&caller, &self.role_or_unranked(&seen.role).await?)?;
         }
         let name = patch
             .name
@@ -61,29 +61,42 @@ impl AuthService {
             })?;
             may_assign(&caller, &principal.perms, &role)?;
         }
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        // The rank rule and what changes are decided again on the row as it is now, locked
+        // until the commit: another administrator may have promoted, demoted or suspended the
+        // account since it was read above.
+        let user = self
+            .users
+            .by_id_for_update(tx.as_mut(), id)
+            .await?
+            .ok_or(AdminError::NotFound)?;
+        if id != principal.user_id && user.role != seen.role {
+            may_act_on(&caller, &self.role_or_unranked(&user.role).await?)?;
+        }
         let previous_role = user.role.clone();
-        let mut changed = Vec::new();
-        if let Some(name) = name.filter(|n| *n != user.name) {
-            user.name = name;
-            changed.push("name");
-        }
-        if let Some(role) = patch.role.filter(|r| *r != user.role) {
-            user.role = role;
-            changed.push("role");
-        }
         let suspending = patch.status == Some(UserStatus::Suspended);
-        if let Some(status) = patch.status.filter(|s| *s != user.status) {
-            user.status = status;
-            changed.push("status");
-        }
-        if changed.is_empty() {
+        let changes = UserChanges {
+            name: name.filter(|n| *n != user.name),
+            role: patch.role.filter(|r| *r != user.role),
+            status: patch.status.filter(|s| *s != user.status),
+            ..UserChanges::default()
+        };
+        if changes.is_empty() {
             return Ok(user);
         }
-        let now = self.clock.now();
-        user.updated_at = now;
-        let mut tx = self.uow.begin().await?;
-        self.users
-            .update(tx.as_mut(), &user)
+        let changed: Vec<&str> = [
+            ("name", changes.name.is_some()),
+            ("role", changes.role.is_some()),
+            ("status", changes.status.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(field, set)| set.then_some(field))
+        .collect();
+        // Only the columns this patch changes are written.
+        let user = self
+            .users
+            .change(tx.as_mut(), id, &changes, now)
             .await
             .map_err(not_found_or)?;
         let revoked = if suspending {
@@ -140,6 +153,16 @@ impl AuthService {
         may_act_on(&caller, &self.role_or_unranked(&user.role).await?)?;
         let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
+        // The rank rule holds for the row as it is now (locked until the commit), not only as
+        // it was read above.
+        let current = self
+            .users
+            .by_id_for_update(tx.as_mut(), id)
+            .await?
+            .ok_or(AdminError::NotFound)?;
+        if current.role != user.role {
+            may_act_on(&caller, &self.role_or_unranked(&current.role).await?)?;
+        }
         let revoked = self.sessions.revoke_all(tx.as_mut(), id, now).await?;
         self.users
             .delete(tx.as_mut(), id)

@@ -6,7 +6,7 @@
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{Email, RequestMeta, UserId};
-use plinth_users::{Password, User};
+use plinth_users::{Password, User, UserChanges};
 
 use super::AuthService;
 use crate::{AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal};
@@ -28,7 +28,7 @@ impl AuthService {
         new_password: String,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
-        let mut user = self
+        let user = self
             .users
             .by_id(principal.user_id)
             .await?
@@ -40,10 +40,9 @@ impl AuthService {
         {
             return Err(AuthError::WrongCurrentPassword);
         }
-        user.password_hash = self.hash_new_password(&user, new_password).await?;
+        let hash = self.hash_new_password(&user, new_password).await?;
 
         let now = self.clock.now();
-        user.updated_at = now;
         let others: Vec<_> = self
             .sessions
             // Idle sessions too: raising the inactivity timeout later must not revive a
@@ -54,7 +53,9 @@ impl AuthService {
             .filter(|s| s.id != principal.session_id)
             .collect();
         let mut tx = self.uow.begin().await?;
-        self.users.update(tx.as_mut(), &user).await?;
+        self.users
+            .change(tx.as_mut(), user.id, &UserChanges::password(hash), now)
+            .await?;
         for session in &others {
             self.sessions
                 .revoke_session(tx.as_mut(), session.id, now)
@@ -109,13 +110,12 @@ impl AuthService {
         new_password: String,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
-        let (record, mut user) = self
+        let (record, user) = self
             .redeemable(token, OneTimePurpose::PasswordReset)
             .await?;
-        user.password_hash = self.hash_new_password(&user, new_password).await?;
+        let hash = self.hash_new_password(&user, new_password).await?;
 
         let now = self.clock.now();
-        user.updated_at = now;
         let mut tx = self.uow.begin().await?;
         if !self
             .sessions
@@ -124,7 +124,9 @@ impl AuthService {
         {
             return Err(AuthError::InvalidOneTimeToken);
         }
-        self.users.update(tx.as_mut(), &user).await?;
+        self.users
+            .change(tx.as_mut(), user.id, &UserChanges::password(hash), now)
+            .await?;
         let revoked = self.sessions.revoke_all(tx.as_mut(), user.id, now).await?;
         self.sessions
             .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
@@ -145,12 +147,14 @@ impl AuthService {
     /// [`AuthError::InvalidOneTimeToken`], or storage failure.
     #[tracing::instrument(skip_all)]
     pub async fn verify_email(&self, token: &str, meta: &RequestMeta) -> Result<(), AuthError> {
-        let (record, mut user) = self
+        let (record, user) = self
             .redeemable(token, OneTimePurpose::EmailVerification)
             .await?;
         let now = self.clock.now();
-        user.email_verified = true;
-        user.updated_at = now;
+        let verified = UserChanges {
+            email_verified: Some(true),
+            ..UserChanges::default()
+        };
         let mut tx = self.uow.begin().await?;
         if !self
             .sessions
@@ -159,7 +163,9 @@ impl AuthService {
         {
             return Err(AuthError::InvalidOneTimeToken);
         }
-        self.users.update(tx.as_mut(), &user).await?;
+        self.users
+            .change(tx.as_mut(), user.id, &verified, now)
+            .await?;
         let event = AuditEvent::new(AuditAction::EmailVerified, now, meta)
             .actor(user.id)
             .target("user", user.id);

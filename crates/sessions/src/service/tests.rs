@@ -7,13 +7,14 @@ use plinth_audit::{AuditAction, AuditEvent, AuditFilter, AuditLog};
 use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
 use plinth_kernel::{Clock, Email, PageRequest, RequestMeta};
 use plinth_users::testing::{FakePasswordHasher, MemoryRoleRepository, MemoryUserRepository};
-use plinth_users::{PasswordPolicy, User, UserRepository};
+use plinth_users::{PasswordPolicy, User, UserChanges, UserRepository};
 
 use super::{AuthService, RecoveryMail, RegisterInput, TokenLifetimes, TokenPair};
 use crate::testing::{FakeSealer, FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 
 mod idle;
 mod login;
+mod lost_update;
 mod mfa;
 mod password;
 mod refresh;
@@ -140,9 +141,20 @@ impl Harness {
         format!("{factor:?}")
     }
 
+    /// Stores `user`'s name, role, status, verification and password hash as they are.
     async fn save(&self, user: &User) {
+        let every_column = UserChanges {
+            name: Some(user.name.clone()),
+            role: Some(user.role.clone()),
+            status: Some(user.status),
+            email_verified: Some(user.email_verified),
+            password_hash: Some(user.password_hash.clone()),
+        };
         let mut tx = plinth_kernel::UnitOfWork::begin(&*self.uow).await.unwrap();
-        self.users.update(tx.as_mut(), user).await.unwrap();
+        self.users
+            .change(tx.as_mut(), user.id, &every_column, user.updated_at)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
 

@@ -3,8 +3,8 @@
 use crate::repos::OneRow as _;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 use plinth_users::{
-    AppData, DisplayName, PasswordHash, RoleName, User, UserCounts, UserFilter, UserRepository,
-    UserStatus,
+    AppData, DisplayName, PasswordHash, RoleName, User, UserChanges, UserCounts, UserFilter,
+    UserRepository, UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -33,8 +33,8 @@ impl SeaUserRepository {
     }
 }
 
-/// Every column but the id and `created_at`, which never change, and `avatar_key`, which only
-/// [`UserRepository::set_avatar_key`] writes.
+/// Every column of a new row but the id, `created_at` and `avatar_key` (set by `insert`) and
+/// the login-failure streak (its column defaults).
 fn mutable_columns(user: &User) -> users::ActiveModel {
     users::ActiveModel {
         email: Set(user.email.as_str().to_owned()),
@@ -46,6 +46,30 @@ fn mutable_columns(user: &User) -> users::ActiveModel {
         updated_at: Set(user.updated_at),
         ..Default::default()
     }
+}
+
+/// Only the columns `changes` names, and `updated_at`: the rest are left out of the `UPDATE`.
+fn changed_columns(changes: &UserChanges, at: Timestamp) -> users::ActiveModel {
+    let mut row = users::ActiveModel {
+        updated_at: Set(at),
+        ..Default::default()
+    };
+    if let Some(name) = &changes.name {
+        row.name = Set(name.as_str().to_owned());
+    }
+    if let Some(role) = &changes.role {
+        row.role = Set(role.as_str().to_owned());
+    }
+    if let Some(status) = changes.status {
+        row.status = Set(status.as_str().to_owned());
+    }
+    if let Some(verified) = changes.email_verified {
+        row.email_verified = Set(verified);
+    }
+    if let Some(hash) = &changes.password_hash {
+        row.password_hash = Set(hash.0.clone());
+    }
+    row
 }
 
 fn to_domain(row: users::Model) -> Result<User, RepoError> {
@@ -80,18 +104,45 @@ impl UserRepository for SeaUserRepository {
         Ok(())
     }
 
-    async fn update(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError> {
+    async fn change(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+        changes: &UserChanges,
+        at: Timestamp,
+    ) -> Result<User, RepoError> {
+        let conn = db_tx(tx)?;
         let result = users::Entity::update_many()
-            .set(mutable_columns(user))
-            .filter(users::Column::Id.eq(user.id.as_uuid()))
-            .exec(db_tx(tx)?)
+            .set(changed_columns(changes, at))
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(conn)
             .await
             .map_err(repo_err)?;
         if result.rows_affected == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
+            return Err(RepoError::NotFound);
         }
+        users::Entity::find_by_id(id.as_uuid())
+            .one_row(conn)
+            .await
+            .map_err(repo_err)?
+            .ok_or(RepoError::NotFound)
+            .and_then(to_domain)
+    }
+
+    async fn by_id_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+    ) -> Result<Option<User>, RepoError> {
+        // `FOR UPDATE` on PostgreSQL; SeaQuery leaves it out on SQLite, whose transactions
+        // hold the write lock from `BEGIN IMMEDIATE` (see `SeaUnitOfWork`).
+        users::Entity::find_by_id(id.as_uuid())
+            .lock_exclusive()
+            .one_row(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?
+            .map(to_domain)
+            .transpose()
     }
 
     async fn set_avatar_key(

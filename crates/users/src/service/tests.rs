@@ -225,10 +225,16 @@ async fn create_super_admin_creates_a_verified_super_admin() {
 #[tokio::test]
 async fn create_super_admin_promotes_an_existing_account_and_keeps_its_password() {
     let h = harness();
-    let mut user = seed(&h, "ada@example.com").await;
-    user.status = UserStatus::Suspended;
+    let user = seed(&h, "ada@example.com").await;
+    let suspended = UserChanges {
+        status: Some(UserStatus::Suspended),
+        ..UserChanges::default()
+    };
     let mut tx = h.uow.begin().await.unwrap();
-    h.users.update(tx.as_mut(), &user).await.unwrap();
+    h.users
+        .change(tx.as_mut(), user.id, &suspended, user.updated_at)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let promoted = h

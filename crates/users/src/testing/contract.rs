@@ -30,8 +30,10 @@ use crate::{DisplayName, PasswordHash, RoleName, User, UserRepository, UserStatu
 pub async fn user_repository(repo: Arc<dyn UserRepository>, uow: Arc<dyn UnitOfWork>) {
     insert_then_find_by_id_and_email(&*repo, &*uow).await;
     duplicate_email_is_reported(&*repo, &*uow).await;
-    writes::update_round_trips_every_field(&*repo, &*uow).await;
-    writes::update_and_delete_of_unknown_id_is_not_found(&*repo, &*uow).await;
+    writes::change_writes_only_the_named_columns(&*repo, &*uow).await;
+    writes::by_id_for_update_reads_in_the_transaction(&*repo, &*uow).await;
+    writes::by_id_for_update_holds_off_other_writers(Arc::clone(&repo), Arc::clone(&uow)).await;
+    writes::change_and_delete_of_unknown_id_is_not_found(&*repo, &*uow).await;
     writes::delete_removes(&*repo, &*uow).await;
     writes::avatar_key_changes_only_through_set_avatar_key(&*repo, &*uow).await;
     listing::list_filters_and_paginates_oldest_first(&*repo, &*uow).await;

@@ -7,7 +7,9 @@ use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use super::MemoryRoleRepository;
-use crate::{AppData, User, UserCounts, UserFilter, UserRepository, UserStatus};
+use crate::{
+    AppData, RoleName, User, UserChanges, UserCounts, UserFilter, UserRepository, UserStatus,
+};
 
 type Users = Arc<Mutex<BTreeMap<UserId, User>>>;
 
@@ -36,9 +38,9 @@ impl MemoryUserRepository {
         }
     }
 
-    fn check_role(&self, user: &User) -> Result<(), RepoError> {
+    fn check_role(&self, role: &RoleName) -> Result<(), RepoError> {
         match &self.roles {
-            Some(roles) if !roles.contains(&user.role) => Err(RepoError::NotFound),
+            Some(roles) if !roles.contains(role) => Err(RepoError::NotFound),
             _ => Ok(()),
         }
     }
@@ -77,7 +79,7 @@ fn matches(filter: &UserFilter, user: &User) -> bool {
 impl UserRepository for MemoryUserRepository {
     async fn insert(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError> {
         let tx = MemoryTransaction::from_dyn(tx)?;
-        self.check_role(user)?;
+        self.check_role(&user.role)?;
         {
             let mut users = self.lock();
             if users.contains_key(&user.id) {
@@ -97,32 +99,39 @@ impl UserRepository for MemoryUserRepository {
         Ok(())
     }
 
-    async fn update(&self, tx: &mut dyn Transaction, user: &User) -> Result<(), RepoError> {
+    async fn change(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+        changes: &UserChanges,
+        at: Timestamp,
+    ) -> Result<User, RepoError> {
         let tx = MemoryTransaction::from_dyn(tx)?;
-        let previous = {
+        let (before, after) = {
             let mut users = self.lock();
-            if !users.contains_key(&user.id) {
-                return Err(RepoError::NotFound);
+            let user = users.get_mut(&id).ok_or(RepoError::NotFound)?;
+            if let Some(role) = &changes.role {
+                self.check_role(role)?;
             }
-            self.check_role(user)?;
-            if users
-                .values()
-                .any(|u| u.id != user.id && u.email == user.email)
-            {
-                return Err(email_taken());
-            }
-            let mut user = user.clone();
-            // Only `set_avatar_key` changes it.
-            user.avatar_key = users.get(&user.id).and_then(|u| u.avatar_key.clone());
-            users.insert(user.id, user)
+            let before = user.clone();
+            *user = changes.apply(before.clone(), at);
+            (before, user.clone())
         };
         let users = Arc::clone(&self.users);
-        if let Some(previous) = previous {
-            tx.on_rollback(move || {
-                lock(&users).insert(previous.id, previous);
-            });
-        }
-        Ok(())
+        tx.on_rollback(move || {
+            lock(&users).insert(before.id, before);
+        });
+        Ok(after)
+    }
+
+    async fn by_id_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+    ) -> Result<Option<User>, RepoError> {
+        // The memory transaction already excludes every other writer.
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self.lock().get(&id).cloned())
     }
 
     async fn set_avatar_key(

@@ -314,9 +314,15 @@ async fn bad_share_requests_are_422() {
 async fn verify_email(app: &crate::helpers::TestApp, email: &str) {
     use plinth_users::UserRepository;
     let email = plinth_kernel::Email::parse(email).unwrap();
-    let mut user = app.user_rows.by_email(&email).await.unwrap().unwrap();
-    user.email_verified = true;
+    let user = app.user_rows.by_email(&email).await.unwrap().unwrap();
+    let verified = plinth_users::UserChanges {
+        email_verified: Some(true),
+        ..Default::default()
+    };
     let mut tx = app.uow.begin().await.unwrap();
-    app.user_rows.update(tx.as_mut(), &user).await.unwrap();
+    app.user_rows
+        .change(tx.as_mut(), user.id, &verified, user.updated_at)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }

@@ -2,7 +2,7 @@
 
 use plinth_kernel::UnitOfWork;
 use plinth_kernel::testing::MemoryUnitOfWork;
-use plinth_users::{RoleName, UserId, UserRepository};
+use plinth_users::{RoleName, UserChanges, UserId, UserRepository};
 use serde_json::{Value, json};
 
 use super::{PASSWORD, TestApp};
@@ -21,15 +21,21 @@ impl TestApp {
         let pair = self.register(email).await;
         let id = pair["user"]["id"].as_str().unwrap().to_owned();
         if role != RoleName::user() {
-            let mut user = self
+            let user = self
                 .user_rows
                 .by_id(id.parse::<UserId>().unwrap())
                 .await
                 .unwrap()
                 .unwrap();
-            user.role = role;
+            let changes = UserChanges {
+                role: Some(role),
+                ..UserChanges::default()
+            };
             let mut tx = MemoryUnitOfWork::new().begin().await.unwrap();
-            self.user_rows.update(tx.as_mut(), &user).await.unwrap();
+            self.user_rows
+                .change(tx.as_mut(), user.id, &changes, user.updated_at)
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
         }
         let res = self

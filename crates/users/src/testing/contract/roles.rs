@@ -8,7 +8,9 @@ use chrono::SubsecRound;
 use plinth_kernel::{RepoError, UnitOfWork};
 
 use super::{sample, unique};
-use crate::{Permission, Role, RoleName, RoleRepository, UserRepository, built_in_roles};
+use crate::{
+    Permission, Role, RoleName, RoleRepository, UserChanges, UserRepository, built_in_roles,
+};
 
 /// Runs every check of the role contract against `roles`, with `users` sharing its storage
 /// (to check that a user cannot hold a role that is not stored). Tolerates roles created by
@@ -185,10 +187,15 @@ async fn users_hold_only_stored_roles(
         .expect("a stored custom role can be held");
     tx.commit().await.expect("commit");
 
-    let mut changed = user.clone();
-    changed.role = RoleName(format!("ghost-{}", &unique()[12..]));
+    let changed = UserChanges {
+        role: Some(RoleName(format!("ghost-{}", &unique()[12..]))),
+        ..UserChanges::default()
+    };
     let mut tx = uow.begin().await.expect("begin");
-    match users.update(tx.as_mut(), &changed).await {
+    match users
+        .change(tx.as_mut(), user.id, &changed, user.updated_at)
+        .await
+    {
         Err(RepoError::NotFound) => {}
         other => panic!("changing to an unknown role must be NotFound, got {other:?}"),
     }

@@ -1,85 +1,206 @@
-//! Updates, deletes and rollback.
+//! Column-scoped changes, locked reads, deletes and rollback.
+
+use std::sync::Arc;
 
 use chrono::Duration;
-use plinth_kernel::{Email, RepoError, UnitOfWork, UserId};
+use plinth_kernel::{RepoError, UnitOfWork, UserId};
 
 use super::{insert, sample, unique};
-use crate::{DisplayName, PasswordHash, RoleName, User, UserRepository, UserStatus};
+use crate::{DisplayName, PasswordHash, RoleName, User, UserChanges, UserRepository, UserStatus};
 
-pub(super) async fn update_round_trips_every_field(
+pub(super) async fn change_writes_only_the_named_columns(
     repo: &dyn UserRepository,
     uow: &dyn UnitOfWork,
 ) {
-    let user = sample("update");
-    let other = sample("update-other");
+    let user = sample("change");
+    let other = sample("change-other");
     insert(repo, uow, &[&user, &other]).await;
-    let old_email = user.email.clone();
-    let changed = User {
-        email: Email::parse(&format!("changed-{}@example.com", unique())).expect("valid email"),
-        name: DisplayName::parse("Changed Name \u{e9}\u{4e2d}").expect("valid name"),
-        role: RoleName::admin(),
-        status: UserStatus::Suspended,
-        email_verified: true,
-        avatar_key: Some(format!("avatars/{}", unique())),
-        password_hash: PasswordHash(format!("$2b$04$changed{}", unique())),
-        updated_at: user.updated_at + Duration::seconds(90),
+    let avatar = format!("avatars/{}.png", unique());
+    let mut tx = uow.begin().await.expect("begin");
+    repo.set_avatar_key(tx.as_mut(), user.id, Some(&avatar), user.updated_at)
+        .await
+        .expect("set_avatar_key");
+    tx.commit().await.expect("commit");
+
+    // Each writer names one column, as the use cases do; each must leave the columns the
+    // writers before it stored (the lost update of a whole-row write from a stale copy).
+    let steps = [
+        UserChanges {
+            status: Some(UserStatus::Suspended),
+            ..UserChanges::default()
+        },
+        UserChanges::password(PasswordHash(format!("$2b$04$changed{}", unique()))),
+        UserChanges {
+            role: Some(RoleName::admin()),
+            ..UserChanges::default()
+        },
+        UserChanges {
+            email_verified: Some(true),
+            ..UserChanges::default()
+        },
+        UserChanges {
+            name: Some(DisplayName::parse("Changed Name \u{e9}\u{4e2d}").expect("valid name")),
+            ..UserChanges::default()
+        },
+    ];
+    let mut expected = User {
+        avatar_key: Some(avatar),
         ..user.clone()
     };
-    let mut tx = uow.begin().await.expect("begin");
-    repo.update(tx.as_mut(), &changed).await.expect("update");
-    tx.commit().await.expect("commit");
-    // `avatar_key` is the one field `update` leaves alone.
-    let changed = User {
-        avatar_key: None,
-        ..changed
-    };
-    assert_eq!(
-        repo.by_id(user.id).await.expect("by_id"),
-        Some(changed.clone()),
-        "update stores every field but avatar_key"
-    );
-    assert_eq!(
-        repo.by_email(&old_email).await.expect("by_email"),
-        None,
-        "the old email is free"
-    );
-    assert_eq!(
-        repo.by_email(&changed.email)
+    for (n, changes) in (1_i64..).zip(&steps) {
+        let at = user.updated_at + Duration::seconds(n);
+        expected = changes.apply(expected, at);
+        let mut tx = uow.begin().await.expect("begin");
+        let returned = repo
+            .change(tx.as_mut(), user.id, changes, at)
             .await
-            .expect("by_email")
-            .map(|u| u.id),
-        Some(user.id)
+            .expect("change");
+        tx.commit().await.expect("commit");
+        assert_eq!(
+            returned, expected,
+            "change returns the row as stored: {changes:?}"
+        );
+        assert_eq!(
+            repo.by_id(user.id).await.expect("by_id"),
+            Some(expected.clone()),
+            "change writes only {changes:?} and updated_at; every other column keeps what \
+             the earlier writers stored"
+        );
+    }
+    assert_eq!(
+        (expected.status, &expected.role, expected.email_verified),
+        (UserStatus::Suspended, &RoleName::admin(), true),
+        "every step is kept"
     );
 
-    let stealing = User {
-        email: other.email.clone(),
-        ..changed.clone()
-    };
+    // An empty change moves only updated_at.
+    let at = user.updated_at + Duration::seconds(90);
     let mut tx = uow.begin().await.expect("begin");
-    match repo.update(tx.as_mut(), &stealing).await {
-        Err(RepoError::Duplicate { constraint }) => assert_eq!(constraint, "users.email"),
-        other => {
-            panic!("updating to a taken email must be Duplicate {{ users.email }}, got {other:?}")
-        }
-    }
-    drop(tx);
+    repo.change(tx.as_mut(), user.id, &UserChanges::default(), at)
+        .await
+        .expect("change");
+    tx.commit().await.expect("commit");
     assert_eq!(
         repo.by_id(user.id).await.expect("by_id"),
-        Some(changed),
-        "a refused update changes nothing"
+        Some(User {
+            updated_at: at,
+            ..expected
+        })
+    );
+    assert_eq!(
+        repo.by_id(other.id).await.expect("by_id"),
+        Some(other),
+        "another account is untouched"
     );
 }
 
-pub(super) async fn update_and_delete_of_unknown_id_is_not_found(
+pub(super) async fn by_id_for_update_reads_in_the_transaction(
+    repo: &dyn UserRepository,
+    uow: &dyn UnitOfWork,
+) {
+    let user = sample("for-update");
+    insert(repo, uow, &[&user]).await;
+    let suspended = UserChanges {
+        status: Some(UserStatus::Suspended),
+        ..UserChanges::default()
+    };
+    let mut tx = uow.begin().await.expect("begin");
+    repo.change(tx.as_mut(), user.id, &suspended, user.updated_at)
+        .await
+        .expect("change");
+    assert_eq!(
+        repo.by_id_for_update(tx.as_mut(), user.id)
+            .await
+            .expect("by_id_for_update")
+            .map(|u| u.status),
+        Some(UserStatus::Suspended),
+        "it sees the transaction's own writes"
+    );
+    assert_eq!(
+        repo.by_id_for_update(tx.as_mut(), UserId::new())
+            .await
+            .expect("by_id_for_update"),
+        None,
+        "unknown id is None"
+    );
+    drop(tx);
+    assert_eq!(
+        repo.by_id(user.id).await.expect("by_id"),
+        Some(user),
+        "a change in a dropped transaction is undone"
+    );
+}
+
+/// A transaction that read a row with `by_id_for_update` keeps it to itself until it ends: a
+/// concurrent writer waits, and then writes over what the first one committed.
+pub(super) async fn by_id_for_update_holds_off_other_writers(
+    repo: Arc<dyn UserRepository>,
+    uow: Arc<dyn UnitOfWork>,
+) {
+    let user = sample("locked");
+    insert(&*repo, &*uow, &[&user]).await;
+    let mut tx = uow.begin().await.expect("begin");
+    let seen = repo
+        .by_id_for_update(tx.as_mut(), user.id)
+        .await
+        .expect("by_id_for_update")
+        .expect("exists");
+    let demoting = {
+        let (repo, uow) = (Arc::clone(&repo), Arc::clone(&uow));
+        tokio::spawn(async move {
+            let demoted = UserChanges {
+                role: Some(RoleName::user()),
+                status: Some(UserStatus::Suspended),
+                ..UserChanges::default()
+            };
+            let mut tx = uow.begin().await.expect("begin");
+            repo.change(tx.as_mut(), user.id, &demoted, user.updated_at)
+                .await
+                .expect("change");
+            tx.commit().await.expect("commit");
+        })
+    };
+    // Room for the other writer to run, were it not held off.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let again = repo
+        .by_id_for_update(tx.as_mut(), user.id)
+        .await
+        .expect("by_id_for_update")
+        .expect("exists");
+    assert_eq!(again, seen, "no other writer got in while the row is held");
+    let promoted = UserChanges {
+        role: Some(RoleName::admin()),
+        ..UserChanges::default()
+    };
+    repo.change(tx.as_mut(), user.id, &promoted, user.updated_at)
+        .await
+        .expect("change");
+    tx.commit().await.expect("commit");
+    demoting.await.expect("the other writer finishes");
+    let stored = repo.by_id(user.id).await.expect("by_id").expect("exists");
+    assert_eq!(
+        (stored.role, stored.status),
+        (RoleName::user(), UserStatus::Suspended),
+        "the writer that waited wrote last"
+    );
+}
+
+pub(super) async fn change_and_delete_of_unknown_id_is_not_found(
     repo: &dyn UserRepository,
     uow: &dyn UnitOfWork,
 ) {
     let ghost = sample("ghost");
     let mut tx = uow.begin().await.expect("begin");
-    let updated = repo.update(tx.as_mut(), &ghost).await;
+    let named = UserChanges {
+        name: Some(DisplayName::parse("Ghost").expect("valid name")),
+        ..UserChanges::default()
+    };
+    let changed = repo
+        .change(tx.as_mut(), ghost.id, &named, ghost.updated_at)
+        .await;
     assert!(
-        matches!(updated, Err(RepoError::NotFound)),
-        "update of an unknown id must be NotFound, got {updated:?}"
+        matches!(changed, Err(RepoError::NotFound)),
+        "change of an unknown id must be NotFound, got {changed:?}"
     );
     drop(tx);
     let mut tx = uow.begin().await.expect("begin");
@@ -92,7 +213,7 @@ pub(super) async fn update_and_delete_of_unknown_id_is_not_found(
     assert_eq!(
         repo.by_id(ghost.id).await.expect("by_id"),
         None,
-        "update never inserts"
+        "change never inserts"
     );
 }
 
@@ -127,11 +248,14 @@ pub(super) async fn dropped_transaction_rolls_back(
     {
         let mut tx = uow.begin().await.expect("begin");
         repo.insert(tx.as_mut(), &fresh).await.expect("insert");
-        let changed = User {
-            name: DisplayName::parse("Never Saved").expect("valid name"),
-            ..kept.clone()
+        let changed = UserChanges {
+            name: Some(DisplayName::parse("Never Saved").expect("valid name")),
+            status: Some(UserStatus::Suspended),
+            ..UserChanges::default()
         };
-        repo.update(tx.as_mut(), &changed).await.expect("update");
+        repo.change(tx.as_mut(), kept.id, &changed, kept.updated_at)
+            .await
+            .expect("change");
         // dropped without commit
     }
     assert_eq!(
@@ -147,7 +271,7 @@ pub(super) async fn dropped_transaction_rolls_back(
     assert_eq!(
         repo.by_id(kept.id).await.expect("by_id"),
         Some(kept.clone()),
-        "an update in a dropped transaction is undone"
+        "a change in a dropped transaction is undone"
     );
     {
         let mut tx = uow.begin().await.expect("begin");
@@ -180,13 +304,15 @@ pub(super) async fn avatar_key_changes_only_through_set_avatar_key(
     assert_eq!(stored.avatar_key.as_deref(), Some(first.as_str()));
     assert_eq!(stored.updated_at, later, "updated_at moves with the avatar");
 
-    // A profile write made from a copy read before the avatar changed keeps the new avatar.
-    let stale = User {
-        name: DisplayName::parse("Stale Copy").expect("valid name"),
-        ..user.clone()
+    // A profile write made after the avatar changed keeps the new avatar.
+    let renamed = UserChanges {
+        name: Some(DisplayName::parse("Renamed").expect("valid name")),
+        ..UserChanges::default()
     };
     let mut tx = uow.begin().await.expect("begin");
-    repo.update(tx.as_mut(), &stale).await.expect("update");
+    repo.change(tx.as_mut(), user.id, &renamed, later)
+        .await
+        .expect("change");
     tx.commit().await.expect("commit");
     assert_eq!(
         repo.by_id(user.id)
@@ -194,7 +320,7 @@ pub(super) async fn avatar_key_changes_only_through_set_avatar_key(
             .expect("by_id")
             .and_then(|u| u.avatar_key),
         Some(first.clone()),
-        "update does not bring back an old avatar_key"
+        "change leaves avatar_key alone"
     );
 
     let second = format!("avatars/{}.webp", unique());
