@@ -17,7 +17,11 @@ fn code(secret: &TotpSecret, ahead: u64) -> String {
 async fn with_totp(app: &TestApp) -> (String, TotpSecret, Vec<String>) {
     let token = app.token(EMAIL).await;
     let res = app
-        .post_json("/api/v1/auth/mfa/totp/enroll", &json!({}), Some(&token))
+        .post_json(
+            "/api/v1/auth/mfa/totp/enroll",
+            &json!({ "password": PASSWORD }),
+            Some(&token),
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
@@ -34,7 +38,7 @@ async fn with_totp(app: &TestApp) -> (String, TotpSecret, Vec<String>) {
     let res = app
         .post_json(
             "/api/v1/auth/mfa/totp/activate",
-            &json!({ "code": code(&secret, 0) }),
+            &json!({ "password": PASSWORD, "code": code(&secret, 0) }),
             Some(&token),
         )
         .await;
@@ -136,7 +140,11 @@ async fn enrolment_conflicts_and_removal() {
     let app = spawn_app().await;
     let (token, secret, codes) = with_totp(&app).await;
     let res = app
-        .post_json("/api/v1/auth/mfa/totp/enroll", &json!({}), Some(&token))
+        .post_json(
+            "/api/v1/auth/mfa/totp/enroll",
+            &json!({ "password": PASSWORD }),
+            Some(&token),
+        )
         .await;
     assert_problem(res, 409, "conflict").await;
 
@@ -183,7 +191,11 @@ async fn enrolment_conflicts_and_removal() {
 async fn mfa_routes_need_a_signed_in_caller_and_a_live_challenge() {
     let app = spawn_app().await;
     let res = app
-        .post_json("/api/v1/auth/mfa/totp/enroll", &json!({}), None)
+        .post_json(
+            "/api/v1/auth/mfa/totp/enroll",
+            &json!({ "password": PASSWORD }),
+            None,
+        )
         .await;
     assert_problem(res, 401, "unauthenticated").await;
     assert_problem(
@@ -196,7 +208,7 @@ async fn mfa_routes_need_a_signed_in_caller_and_a_live_challenge() {
     let res = app
         .post_json(
             "/api/v1/auth/mfa/totp/activate",
-            &json!({ "code": "123456" }),
+            &json!({ "password": PASSWORD, "code": "123456" }),
             Some(&token),
         )
         .await;
