@@ -183,6 +183,19 @@ pub trait SessionRepository: Send + Sync {
         at: Timestamp,
     ) -> Result<bool, RepoError>;
 
+    /// Marks every unused `purpose` token of `user_id` used at `at`, in `tx` (a new password
+    /// makes the reset links mailed before it worthless); returns how many it spent.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn spend_all_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        at: Timestamp,
+    ) -> Result<u64, RepoError>;
+
     /// How many one-time tokens for `purpose` were issued to `user_id` at or after `since`
     /// (used or not): the basis of the per-account mail cap.
     ///

@@ -18,6 +18,7 @@ use crate::{
 };
 
 mod admin;
+mod attempt;
 mod erase;
 mod login;
 mod mfa;

@@ -28,11 +28,34 @@ impl From<TotpEnrollment> for TotpEnrollmentBody {
     }
 }
 
+/// `POST /auth/mfa/totp/enroll`: re-authentication with the account's password.
+#[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "password": "correct horse battery staple" }))]
+pub(crate) struct EnrollTotpRequest {
+    /// The account's password (a wrong one counts towards the sign-in lockout).
+    #[validate(length(
+        min = 1,
+        max = 1024,
+        message = "password must be between 1 and 1024 characters"
+    ))]
+    #[schema(format = Password)]
+    pub password: String,
+}
+
 /// `POST /auth/mfa/totp/activate`.
 #[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({ "code": "492039" }))]
-pub(crate) struct TotpCodeRequest {
+#[schema(example = json!({ "password": "correct horse battery staple", "code": "492039" }))]
+pub(crate) struct ActivateTotpRequest {
+    /// The account's password (a wrong one counts towards the sign-in lockout).
+    #[validate(length(
+        min = 1,
+        max = 1024,
+        message = "password must be between 1 and 1024 characters"
+    ))]
+    #[schema(format = Password)]
+    pub password: String,
     /// The 6-digit code the authenticator shows now.
     #[validate(length(
         min = 1,
@@ -65,7 +88,7 @@ impl From<Vec<RecoveryCode>> for RecoveryCodesBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({ "password": "correct horse battery staple", "code": "492039" }))]
 pub(crate) struct DisableTotpRequest {
-    /// The account's password.
+    /// The account's password (a wrong one counts towards the sign-in lockout).
     #[validate(length(
         min = 1,
         max = 1024,

@@ -7,7 +7,8 @@ use validator::Validate as _;
 use super::NO_STORE;
 use crate::dto::user::{DeleteMeRequest, UpdateMeRequest, UserBody};
 use crate::openapi::responses::{
-    BadRequest, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
+    AccountLocked, BadRequest, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
+    Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
@@ -89,12 +90,13 @@ pub(crate) async fn update_me(
         bytes) and the avatar image, ends every share with the caller's address, ends every session (access tokens stop working within \
         `REVOCATION_SYNC_INTERVAL`) and deletes the account with its app data and TOTP. Audit entries stay, with \
         the account's id as a pseudonymous actor (`user.deleted`, `by: self`); no email or name is kept there. \
-        A wrong password is a 422 with `errors.password` and changes nothing.",
+        A wrong password is a 422 with `errors.password` and changes nothing but the sign-in lockout it counts \
+        towards (audited as `auth.login_failed`); while the account is locked, a 423 with `Retry-After`.",
     security(("bearer" = [])),
     request_body = DeleteMeRequest,
     responses(
         (status = 204, description = "The account and its files are gone."),
-        BadRequest, Unauthenticated, PayloadTooLarge, Validation, Internal, Unavailable
+        BadRequest, Unauthenticated, AccountLocked, PayloadTooLarge, Validation, Internal, Unavailable
     )
 )]
 #[delete("")]
@@ -106,7 +108,10 @@ pub(crate) async fn delete_me(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
-    let account = state.auth.confirm_password(&user.0, &body.password).await?;
+    let account = state
+        .auth
+        .confirm_password(&user.0, &body.password, &meta.0)
+        .await?;
     let erased = state
         .files
         .erase_account_files(account.id, &account.email, &meta.0)

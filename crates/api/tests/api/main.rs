@@ -22,6 +22,7 @@ mod plan_prices;
 mod problems;
 mod quota;
 mod rate_limit;
+mod reauth;
 mod recovery;
 mod renewal_invoices;
 mod role_matrix;

@@ -18,7 +18,11 @@ fn code(app: &TestApp, secret: &TotpSecret, ahead: u64) -> String {
 async fn with_totp(app: &TestApp) -> (String, TotpSecret, Vec<String>) {
     let token = app.token(EMAIL).await;
     let res = app
-        .post_json("/api/v1/auth/mfa/totp/enroll", &json!({}), Some(&token))
+        .post_json(
+            "/api/v1/auth/mfa/totp/enroll",
+            &json!({ "password": PASSWORD }),
+            Some(&token),
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
@@ -35,7 +39,7 @@ async fn with_totp(app: &TestApp) -> (String, TotpSecret, Vec<String>) {
     let res = app
         .post_json(
             "/api/v1/auth/mfa/totp/activate",
-            &json!({ "code": code(app, &secret, 0) }),
+            &json!({ "password": PASSWORD, "code": code(app, &secret, 0) }),
             Some(&token),
         )
         .await;
@@ -137,7 +141,11 @@ async fn enrolment_conflicts_and_removal() {
     let app = spawn_app().await;
     let (token, secret, codes) = with_totp(&app).await;
     let res = app
-        .post_json("/api/v1/auth/mfa/totp/enroll", &json!({}), Some(&token))
+        .post_json(
+            "/api/v1/auth/mfa/totp/enroll",
+            &json!({ "password": PASSWORD }),
+            Some(&token),
+        )
         .await;
     assert_problem(res, 409, "conflict").await;
 
@@ -186,7 +194,11 @@ async fn enrolment_conflicts_and_removal() {
 async fn mfa_routes_need_a_signed_in_caller_and_a_live_challenge() {
     let app = spawn_app().await;
     let res = app
-        .post_json("/api/v1/auth/mfa/totp/enroll", &json!({}), None)
+        .post_json(
+            "/api/v1/auth/mfa/totp/enroll",
+            &json!({ "password": PASSWORD }),
+            None,
+        )
         .await;
     assert_problem(res, 401, "unauthenticated").await;
     assert_problem(
@@ -199,7 +211,7 @@ async fn mfa_routes_need_a_signed_in_caller_and_a_live_challenge() {
     let res = app
         .post_json(
             "/api/v1/auth/mfa/totp/activate",
-            &json!({ "code": "123456" }),
+            &json!({ "password": PASSWORD, "code": "123456" }),
             Some(&token),
         )
         .await;

@@ -342,3 +342,101 @@ async fn a_mail_failure_is_logged_without_the_token_and_still_answers_202() {
         assert!(!format!("{mail:?}").contains(token), "Debug is redacted");
     }
 }
+
+/// Status, headers (but `date` and `x-request-id`) and body of a `forgot` answer.
+async fn forgot_answer(app: &TestApp, email: &str) -> (u16, Vec<(String, String)>, String) {
+    let res = app
+        .post_json(
+            "/api/v1/auth/password/forgot",
+            &json!({ "email": email }),
+            None,
+        )
+        .await;
+    let mut headers: Vec<(String, String)> = res
+        .headers()
+        .iter()
+        .filter(|(name, _)| !["date", "x-request-id"].contains(&name.as_str()))
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    (res.status().as_u16(), headers, res.text().await.unwrap())
+}
+
+/// The answer does not wait for the lookup, the token or the mail: with the store busy (a
+/// transaction held open, which the token's insert must wait for), a known and an unknown
+/// address are answered alike, and the known one's mail follows once the store is free.
+#[tokio::test]
+async fn forgot_answers_before_any_work_for_known_and_unknown_addresses() {
+    let app = spawn_app().await;
+    app.register("ada@example.com").await;
+    let before = app.mailer.count();
+    let busy = app.uow.begin().await.unwrap();
+    let bound = std::time::Duration::from_secs(10);
+    let known = tokio::time::timeout(bound, forgot_answer(&app, "ada@example.com"))
+        .await
+        .expect("the answer for a known address must not wait for the store");
+    let unknown = tokio::time::timeout(bound, forgot_answer(&app, "nobody@example.com"))
+        .await
+        .expect("the answer for an unknown address must not wait for the store");
+    assert_eq!(known.0, 202);
+    assert_eq!(known, unknown, "same status, headers and body");
+    assert_eq!(
+        app.mailer.count(),
+        before,
+        "nothing sent while the store is busy"
+    );
+    drop(busy);
+    wait_for(before + 1, || app.mailer.count()).await;
+    mailed_token(&app, "ada@example.com", "/reset-password");
+}
+
+#[tokio::test]
+async fn a_reset_spends_every_other_reset_link_of_the_account() {
+    let app = spawn_app().await;
+    app.register("ada@example.com").await;
+    forgot_and_wait(&app, "ada@example.com").await;
+    let first = mailed_token(&app, "ada@example.com", "/reset-password");
+    forgot_and_wait(&app, "ada@example.com").await;
+    let second = mailed_token(&app, "ada@example.com", "/reset-password");
+    assert_ne!(first, second);
+    assert_eq!(reset(&app, &first, NEW_PASSWORD).await.status(), 204);
+    let body = assert_problem(
+        reset(&app, &second, "plinth-Another-Fresh-Passphrase-9").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(body["errors"]["token"].is_array(), "{body}");
+    assert_eq!(
+        login(&app, "ada@example.com", NEW_PASSWORD).await.status(),
+        200,
+        "the first reset's password stands"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_spends_every_reset_link_of_the_account() {
+    let app = spawn_app().await;
+    let access = app.token("ada@example.com").await;
+    forgot_and_wait(&app, "ada@example.com").await;
+    let link = mailed_token(&app, "ada@example.com", "/reset-password");
+    let res = app
+        .post_json(
+            "/api/v1/auth/password/change",
+            &json!({ "current_password": PASSWORD, "new_password": NEW_PASSWORD }),
+            Some(&access),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let body = assert_problem(
+        reset(&app, &link, "plinth-Another-Fresh-Passphrase-9").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(body["errors"]["token"].is_array(), "{body}");
+    assert_eq!(
+        login(&app, "ada@example.com", NEW_PASSWORD).await.status(),
+        200
+    );
+}

@@ -16,6 +16,7 @@ mod avatars;
 mod files;
 mod idle;
 mod invoices;
+mod lockout;
 mod logs;
 mod outage;
 mod process;

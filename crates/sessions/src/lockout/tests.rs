@@ -140,3 +140,43 @@ fn other_accounts_are_unaffected() {
     assert!(victim.check(&policy(), clock.now()).is_err());
     assert_eq!(bystander.check(&policy(), clock.now()), Ok(()));
 }
+
+#[test]
+fn a_reservation_counts_before_the_check_and_refuses_once_locked() {
+    let clock = clock();
+    let mut state = LockoutState::default();
+    for n in 1..=5 {
+        let reservation = state.reserve(&policy(), clock.now()).unwrap();
+        assert_eq!(reservation.after.failed_attempts, n);
+        assert_eq!(
+            reservation.locks.is_some(),
+            n == 5,
+            "the fifth starts the lock"
+        );
+        state = reservation.after;
+    }
+    let refused = state.reserve(&policy(), clock.now()).unwrap_err();
+    assert_eq!(refused.until, clock.now() + Duration::minutes(1));
+    assert_eq!(state.failed_attempts, 5, "a refused attempt is not counted");
+}
+
+#[test]
+fn releasing_restores_the_streak_or_gives_back_one_attempt() {
+    let clock = clock();
+    let mut state = LockoutState::default();
+    state.record_failure(&policy(), clock.now());
+    let earlier = state;
+    clock.advance(Duration::minutes(5));
+    let reservation = state.reserve(&policy(), clock.now()).unwrap();
+    assert_eq!(reservation.after.release(&reservation), earlier);
+
+    let mut concurrent = reservation.after;
+    concurrent.record_failure(&policy(), clock.now());
+    let released = concurrent.release(&reservation);
+    assert_eq!(released.failed_attempts, 2);
+    assert_eq!(
+        LockoutState::default().release(&reservation),
+        LockoutState::default(),
+        "a streak cleared meanwhile stays clear"
+    );
+}

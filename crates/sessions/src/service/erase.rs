@@ -8,26 +8,28 @@ use super::AuthService;
 use crate::{AuthError, Principal};
 
 impl AuthService {
-    /// Checks the caller's password before an irreversible step and returns their account.
+    /// Checks the caller's password before erasing their account and returns it. The check
+    /// counts towards the sign-in lockout (a locked account is refused without a check) and a
+    /// wrong password is audited as `auth.login_failed` with `during: account_delete`.
     ///
     /// # Errors
-    /// [`AuthError::WrongPassword`], [`AuthError::InvalidToken`] when the account no longer
-    /// exists, or storage or hashing failure.
+    /// [`AuthError::WrongPassword`], [`AuthError::Locked`], [`AuthError::InvalidToken`] when
+    /// the account no longer exists, or storage or hashing failure.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
     pub async fn confirm_password(
         &self,
         principal: &Principal,
         password: &str,
+        meta: &RequestMeta,
     ) -> Result<User, AuthError> {
-        let user = self
-            .users
-            .by_id(principal.user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
-        if !self.hasher.verify(password, &user.password_hash).await? {
-            return Err(AuthError::WrongPassword);
-        }
-        Ok(user)
+        self.reauthenticate(
+            principal,
+            password,
+            "account_delete",
+            AuthError::WrongPassword,
+            meta,
+        )
+        .await
     }
 
     /// Deletes the caller's account after [`AuthService::confirm_password`]: every session

@@ -5,6 +5,7 @@ use plinth_kernel::{Email, RequestMeta, Timestamp};
 use plinth_users::{User, UserStatus};
 
 use super::AuthService;
+use super::attempt::login_failed;
 use super::mfa::LoginOutcome;
 use crate::{AuthError, LockoutState};
 
@@ -35,11 +36,13 @@ impl AuthService {
     /// `auth.login_failed`, success as `auth.login_succeeded` in the same transaction as the new
     /// session. A suspended account is only reported after a correct password.
     ///
-    /// Lockout: each wrong password of an existing account counts (in the database, so every
-    /// replica agrees); at `LOCKOUT_THRESHOLD` the account is locked for `LOCKOUT_BASE`,
+    /// Lockout: each attempt on an existing account is counted (in the database, under the row
+    /// lock, so every replica agrees) **before** the password is checked, and given back when
+    /// the password is right; at `LOCKOUT_THRESHOLD` the account is locked for `LOCKOUT_BASE`,
     /// doubling per further failure up to an hour, and `auth.locked` is appended. While locked,
     /// attempts are refused without checking the password and without being counted, so a
-    /// stranger cannot stretch the lock. A successful login clears the streak.
+    /// stranger cannot stretch the lock, and a parallel burst gets at most the threshold's
+    /// worth of passwords checked. A successful login clears the streak.
     ///
     /// For an account with active TOTP, a correct password yields
     /// [`LoginOutcome::MfaRequired`] (no session yet, the streak is not cleared); the sign-in
@@ -66,25 +69,38 @@ impl AuthService {
                 .await?;
             return Err(AuthError::InvalidCredentials);
         };
-        let streak = self.sessions.lockout(user.id).await?;
-        if let Err(locked) = streak.check(&self.lockout, self.clock.now()) {
-            self.record_failure(Some(&user), FailureReason::Locked, meta)
-                .await?;
-            return Err(AuthError::Locked(locked));
-        }
+        // Counted before the password is checked, so a burst cannot outrun the lock.
+        let reservation = match self.reserve_attempt(user.id).await {
+            Ok(reservation) => reservation,
+            Err(AuthError::Locked(locked)) => {
+                self.record_failure(Some(&user), FailureReason::Locked, meta)
+                    .await?;
+                return Err(AuthError::Locked(locked));
+            }
+            Err(other) => return Err(other),
+        };
         if !self.hasher.verify(password, &user.password_hash).await? {
-            let failed = AuditEvent::new(AuditAction::LoginFailed, self.clock.now(), meta)
-                .details(serde_json::json!({ "reason": FailureReason::WrongPassword.as_str() }))
-                .actor(user.id)
-                .target("user", user.id);
-            return Err(self.count_failed_attempt(&user, failed, meta).await?);
+            let reason = FailureReason::WrongPassword.as_str();
+            let failed = login_failed(&user, reason, None, self.clock.now(), meta);
+            return Err(
+                match self
+                    .settle_failure(&user, &reservation, failed, meta)
+                    .await?
+                {
+                    Some(locked) => AuthError::Locked(locked),
+                    None => AuthError::InvalidCredentials,
+                },
+            );
         }
         if user.status == UserStatus::Suspended {
+            self.release_attempt(user.id, &reservation).await?;
             self.record_failure(Some(&user), FailureReason::Suspended, meta)
                 .await?;
             return Err(AuthError::AccountSuspended);
         }
         if let Some(challenge) = self.mfa_challenge_for(&user).await? {
+            // The second step decides; its wrong codes count towards the same streak.
+            self.release_attempt(user.id, &reservation).await?;
             return Ok(LoginOutcome::MfaRequired(challenge));
         }
 
@@ -95,11 +111,9 @@ impl AuthService {
             .actor(user.id)
             .target("session", session.id);
         let mut tx = self.uow.begin().await?;
-        if streak != LockoutState::default() {
-            self.sessions
-                .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
-                .await?;
-        }
+        self.sessions
+            .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
+            .await?;
         self.sessions.insert_session(tx.as_mut(), &session).await?;
         self.sessions.insert_refresh(tx.as_mut(), &record).await?;
         self.audit.append(tx.as_mut(), &event).await?;
@@ -107,41 +121,6 @@ impl AuthService {
 
         let pair = self.issue(user, perms, session.id, refresh_token, now)?;
         Ok(LoginOutcome::Tokens(Box::new(pair)))
-    }
-
-    /// Counts a failed attempt (wrong password or wrong second-factor code) for `user` and
-    /// appends `failed` (and `auth.locked` when this failure starts a lock), all in one
-    /// transaction. Returns the error to answer: [`AuthError::Locked`] when the account is now
-    /// locked, else [`AuthError::InvalidCredentials`].
-    pub(super) async fn count_failed_attempt(
-        &self,
-        user: &User,
-        failed: AuditEvent,
-        meta: &RequestMeta,
-    ) -> Result<AuthError, AuthError> {
-        let now = self.clock.now();
-        let mut tx = self.uow.begin().await?;
-        let mut streak = self
-            .sessions
-            .lockout_for_update(tx.as_mut(), user.id)
-            .await?;
-        let locked = streak.record_failure(&self.lockout, now);
-        self.sessions
-            .save_lockout(tx.as_mut(), user.id, &streak)
-            .await?;
-        self.audit.append(tx.as_mut(), &failed).await?;
-        if let Some(locked) = locked {
-            let event = AuditEvent::new(AuditAction::Locked, now, meta)
-                .actor(user.id)
-                .target("user", user.id)
-                .details(serde_json::json!({
-                    "failed_attempts": streak.failed_attempts,
-                    "locked_until": locked.until,
-                }));
-            self.audit.append(tx.as_mut(), &event).await?;
-        }
-        tx.commit().await?;
-        Ok(locked.map_or(AuthError::InvalidCredentials, AuthError::Locked))
     }
 
     /// Appends `auth.login_failed` in a transaction of its own.

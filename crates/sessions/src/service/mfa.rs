@@ -3,18 +3,21 @@
 //! A factor is stored sealed ([`crate::SecretSealer`]) with the step last accepted, so a code
 //! works once; recovery codes are stored hashed and each works once. Every check of a code runs
 //! while the factor's row is locked, so two replicas given the same code cannot both accept it.
-//! Wrong codes at sign-in count towards the same lockout as wrong passwords. A secret still
+//! Wrong codes at sign-in and at removal count towards the same lockout as wrong passwords,
+//! checked and counted while the factor's row and the streak are held. Enrolment, activation
+//! and removal re-check the password (counted too, see `attempt`). A secret still
 //! sealed under a previous key (after a rotation) is sealed again under the current one when a
 //! code passes at activation or sign-in, in the transaction that records the code's use.
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{RequestMeta, Timestamp};
+use plinth_kernel::{RequestMeta, Timestamp, Transaction};
 use plinth_users::{User, UserStatus};
 
+use super::attempt::locked_event;
 use super::{AuthService, TokenPair};
 use crate::{
-    AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal,
-    RecoveryCode, RecoveryCodeSet, SecretSealer, TotpFactor, TotpSecret,
+    AccountLocked, AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord,
+    Principal, RecoveryCode, RecoveryCodeSet, SecretSealer, TotpFactor, TotpSecret,
 };
 
 /// What enrolment hands out, once: the secret for an authenticator app.
@@ -106,21 +109,32 @@ impl AuthService {
         self.sealer.as_deref().ok_or(AuthError::MfaUnavailable)
     }
 
-    /// Starts (or restarts) TOTP enrolment: a new secret is stored sealed, pending, and
-    /// returned once. Sign-in is unchanged until [`AuthService::activate_totp`].
+    /// Starts (or restarts) TOTP enrolment after re-checking the password (counted towards the
+    /// lockout, see `attempt`): a new secret is stored sealed, pending, and returned once.
+    /// Sign-in is unchanged until [`AuthService::activate_totp`].
     ///
     /// # Errors
+    /// [`AuthError::WrongPassword`], [`AuthError::Locked`],
     /// [`AuthError::MfaAlreadyEnabled`] when an active factor exists,
     /// [`AuthError::InvalidToken`] when the account no longer exists,
-    /// [`AuthError::MfaUnavailable`] without a sealer, or storage failure.
+    /// [`AuthError::MfaUnavailable`] without a sealer, or storage or hashing failure.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
-    pub async fn enroll_totp(&self, principal: &Principal) -> Result<TotpEnrollment, AuthError> {
+    pub async fn enroll_totp(
+        &self,
+        principal: &Principal,
+        password: &str,
+        meta: &RequestMeta,
+    ) -> Result<TotpEnrollment, AuthError> {
         let sealer = self.sealer()?;
         let user = self
-            .users
-            .by_id(principal.user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
+            .reauthenticate(
+                principal,
+                password,
+                "mfa_enroll",
+                AuthError::WrongPassword,
+                meta,
+            )
+            .await?;
         let secret = TotpSecret::generate()?;
         let factor = TotpFactor {
             user_id: user.id,
@@ -146,10 +160,12 @@ impl AuthService {
         })
     }
 
-    /// Activates the pending factor with a first code from the authenticator and returns ten
-    /// recovery codes, shown once (only their hashes are kept). Audited as `auth.mfa_enabled`.
+    /// Activates the pending factor with the password (re-checked and counted like at
+    /// enrolment) and a first code from the authenticator, and returns ten recovery codes,
+    /// shown once (only their hashes are kept). Audited as `auth.mfa_enabled`.
     ///
     /// # Errors
+    /// [`AuthError::WrongPassword`], [`AuthError::Locked`],
     /// [`AuthError::MfaNotEnrolled`] without a pending enrolment,
     /// [`AuthError::MfaAlreadyEnabled`] when already active, [`AuthError::InvalidMfaCode`]
     /// for a wrong code, or storage or sealing failure.
@@ -157,11 +173,21 @@ impl AuthService {
     pub async fn activate_totp(
         &self,
         principal: &Principal,
+        password: &str,
         code: &str,
         meta: &RequestMeta,
     ) -> Result<Vec<RecoveryCode>, AuthError> {
         let sealer = self.sealer()?;
-        let user_id = principal.user_id;
+        let user_id = self
+            .reauthenticate(
+                principal,
+                password,
+                "mfa_activate",
+                AuthError::WrongPassword,
+                meta,
+            )
+            .await?
+            .id;
         let now = self.clock.now();
         let (codes, recovery) = RecoveryCodeSet::generate().map_err(|_| AuthError::Random)?;
         let mut tx = self.uow.begin().await?;
@@ -192,11 +218,12 @@ impl AuthService {
     }
 
     /// Removes TOTP after checking the password and a code (TOTP or recovery). Audited as
-    /// `auth.mfa_disabled`; a wrong code as `auth.mfa_failed`.
+    /// `auth.mfa_disabled`; a wrong password as `auth.login_failed`, a wrong code as
+    /// `auth.mfa_failed`, and both count towards the lockout.
     ///
     /// # Errors
-    /// [`AuthError::WrongPassword`], [`AuthError::MfaNotEnrolled`] when MFA is not on,
-    /// [`AuthError::InvalidMfaCode`], or storage, hashing or sealing failure.
+    /// [`AuthError::WrongPassword`], [`AuthError::Locked`], [`AuthError::MfaNotEnrolled`] when
+    /// MFA is not on, [`AuthError::InvalidMfaCode`], or storage, hashing or sealing failure.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
     pub async fn disable_totp(
         &self,
@@ -206,7 +233,15 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         let sealer = self.sealer()?;
-        let user = self.confirm_password(principal, password).await?;
+        let user = self
+            .reauthenticate(
+                principal,
+                password,
+                "mfa_disable",
+                AuthError::WrongPassword,
+                meta,
+            )
+            .await?;
         let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
         let mut factor = self
@@ -215,12 +250,18 @@ impl AuthService {
             .await?
             .filter(TotpFactor::is_active)
             .ok_or(AuthError::MfaNotEnrolled)?;
+        let streak = self
+            .sessions
+            .lockout_for_update(tx.as_mut(), user.id)
+            .await?;
+        streak.check(&self.lockout, now)?;
         let secret = TotpSecret::open(sealer, &factor.sealed_secret, user.id)?;
         let Some(kind) = accept_code(&mut factor, &secret, code, now) else {
-            drop(tx);
-            self.append_alone(mfa_failed(&user, now, meta, "disable"))
+            let failed = mfa_failed(&user, now, meta, "disable");
+            let locked = self
+                .count_code_failure(tx, &user, streak, failed, meta)
                 .await?;
-            return Err(AuthError::InvalidMfaCode);
+            return Err(locked.map_or(AuthError::InvalidMfaCode, AuthError::Locked));
         };
         self.sessions
             .delete_totp_factor(tx.as_mut(), user.id)
@@ -294,10 +335,10 @@ impl AuthService {
             .by_id(record.user_id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        let streak = self.sessions.lockout(user.id).await?;
-        streak.check(&self.lockout, now)?;
         let perms = self.permissions_of(&user.role).await?;
 
+        // The lock is checked and a wrong code counted while the factor's and the streak's
+        // rows are held: parallel codes queue, and none is checked once the lock holds.
         let mut tx = self.uow.begin().await?;
         let mut factor = self
             .sessions
@@ -305,14 +346,18 @@ impl AuthService {
             .await?
             .filter(TotpFactor::is_active)
             .ok_or(AuthError::InvalidToken)?;
+        let streak = self
+            .sessions
+            .lockout_for_update(tx.as_mut(), user.id)
+            .await?;
+        streak.check(&self.lockout, now)?;
         let secret = TotpSecret::open(sealer, &factor.sealed_secret, user.id)?;
         let Some(kind) = accept_code(&mut factor, &secret, code, now) else {
-            drop(tx);
             let failed = mfa_failed(&user, now, meta, "login");
-            return match self.count_failed_attempt(&user, failed, meta).await? {
-                AuthError::InvalidCredentials => Err(AuthError::MfaCodeRejected),
-                other => Err(other),
-            };
+            let locked = self
+                .count_code_failure(tx, &user, streak, failed, meta)
+                .await?;
+            return Err(locked.map_or(AuthError::MfaCodeRejected, AuthError::Locked));
         };
         if !self
             .sessions
@@ -347,8 +392,33 @@ impl AuthService {
         self.issue(user, perms, session.id, refresh_token, now)
     }
 
+    /// Counts a wrong code in `tx` (which holds the factor and `streak`, read for update) and
+    /// appends `failed`, and `auth.locked` when this failure starts a lock; commits. Returns
+    /// that lock.
+    async fn count_code_failure(
+        &self,
+        mut tx: Box<dyn Transaction>,
+        user: &User,
+        mut streak: LockoutState,
+        failed: AuditEvent,
+        meta: &RequestMeta,
+    ) -> Result<Option<AccountLocked>, AuthError> {
+        let now = self.clock.now();
+        let locked = streak.record_failure(&self.lockout, now);
+        self.sessions
+            .save_lockout(tx.as_mut(), user.id, &streak)
+            .await?;
+        self.audit.append(tx.as_mut(), &failed).await?;
+        if let Some(locked) = locked {
+            let event = locked_event(user, streak.failed_attempts, locked, now, meta);
+            self.audit.append(tx.as_mut(), &event).await?;
+        }
+        tx.commit().await?;
+        Ok(locked)
+    }
+
     /// Appends `event` in a transaction of its own.
-    async fn append_alone(&self, event: AuditEvent) -> Result<(), AuthError> {
+    pub(super) async fn append_alone(&self, event: AuditEvent) -> Result<(), AuthError> {
         let mut tx = self.uow.begin().await?;
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;

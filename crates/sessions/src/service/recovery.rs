@@ -12,12 +12,15 @@ use super::AuthService;
 use crate::{AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal};
 
 impl AuthService {
-    /// Changes the caller's password after checking the current one, and ends every **other**
-    /// session of the caller (the current one stays signed in); audited as
-    /// `auth.password_changed` in the same transaction.
+    /// Changes the caller's password after checking the current one (counted towards the
+    /// lockout; a wrong one is audited as `auth.login_failed` with `during: password_change`),
+    /// ends every **other** session of the caller (the current one stays signed in) and spends
+    /// every outstanding reset link; audited as `auth.password_changed` in the same
+    /// transaction.
     ///
     /// # Errors
-    /// [`AuthError::WrongCurrentPassword`], [`AuthError::WeakNewPassword`],
+    /// [`AuthError::WrongCurrentPassword`], [`AuthError::Locked`],
+    /// [`AuthError::WeakNewPassword`],
     /// [`AuthError::InvalidToken`] when the account no longer exists, or storage or hashing
     /// failure.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
@@ -29,17 +32,14 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         let user = self
-            .users
-            .by_id(principal.user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
-        if !self
-            .hasher
-            .verify(current_password, &user.password_hash)
-            .await?
-        {
-            return Err(AuthError::WrongCurrentPassword);
-        }
+            .reauthenticate(
+                principal,
+                current_password,
+                "password_change",
+                AuthError::WrongCurrentPassword,
+                meta,
+            )
+            .await?;
         let hash = self.hash_new_password(&user, new_password).await?;
 
         let now = self.clock.now();
@@ -56,6 +56,9 @@ impl AuthService {
         self.users
             .change(tx.as_mut(), user.id, &UserChanges::password(hash), now)
             .await?;
+        self.sessions
+            .spend_all_one_time(tx.as_mut(), user.id, OneTimePurpose::PasswordReset, now)
+            .await?;
         for session in &others {
             self.sessions
                 .revoke_session(tx.as_mut(), session.id, now)
@@ -70,34 +73,39 @@ impl AuthService {
         Ok(())
     }
 
-    /// Starts a password reset: for an existing account under the mail cap, stores a reset
-    /// token (30 minutes, single use, hashed) and mails its link **in a background task** (the
-    /// call returns before the mail server answers). Answers the same way for an unknown or
-    /// malformed email, an account over the cap, and a mail failure, so a caller learns nothing
-    /// about which accounts exist.
-    ///
-    /// # Errors
-    /// Storage failure only.
+    /// Starts a password reset **in a background task** and returns at once: there, for an
+    /// existing account under the mail cap, a reset token (30 minutes, single use, hashed) is
+    /// stored and its link mailed. The caller gets the same answer, after the same work (none),
+    /// for an unknown or malformed email, an account over the cap, a mail failure and a storage
+    /// failure, so neither the answer nor its timing tells which accounts exist. A failure in
+    /// the background is logged without the address or the token.
     #[tracing::instrument(skip_all)]
-    pub async fn forgot_password(&self, email: &str) -> Result<(), AuthError> {
-        let user = match Email::parse(email) {
-            Ok(email) => self.users.by_email(&email).await?,
-            Err(_) => None,
-        };
-        let Some(user) = user else {
-            // Comparable work for an unknown account: the cap query and a token.
-            let now = self.clock.now();
-            self.under_mail_cap(UserId::new(), OneTimePurpose::PasswordReset, now)
-                .await?;
-            Self::new_one_time(UserId::new(), OneTimePurpose::PasswordReset, now)?;
-            return Ok(());
-        };
-        self.issue_and_mail(&user, OneTimePurpose::PasswordReset)
-            .await
+    pub fn forgot_password(&self, email: &str) {
+        let (auth, email) = (self.clone(), email.to_owned());
+        tokio::spawn(async move {
+            if let Err(error) = auth.send_reset_link(&email).await {
+                tracing::warn!(%error, "a password-reset request failed");
+            }
+        });
     }
 
-    /// Sets a new password with a token from a reset mail: the token is spent, every session
-    /// of the account ends, a login lockout is cleared; audited as `auth.password_reset` in the
+    /// The background half of [`AuthService::forgot_password`].
+    async fn send_reset_link(&self, email: &str) -> Result<(), AuthError> {
+        let Ok(email) = Email::parse(email) else {
+            return Ok(());
+        };
+        match self.users.by_email(&email).await? {
+            Some(user) => {
+                self.issue_and_mail(&user, OneTimePurpose::PasswordReset)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Sets a new password with a token from a reset mail: the token and every other
+    /// outstanding reset token of the account are spent, every session of the account ends, a
+    /// login lockout is cleared; audited as `auth.password_reset` in the
     /// same transaction. A refused password leaves the token usable.
     ///
     /// # Errors
@@ -126,6 +134,10 @@ impl AuthService {
         }
         self.users
             .change(tx.as_mut(), user.id, &UserChanges::password(hash), now)
+            .await?;
+        // The other links mailed before this reset are worthless from now on.
+        self.sessions
+            .spend_all_one_time(tx.as_mut(), user.id, OneTimePurpose::PasswordReset, now)
             .await?;
         let revoked = self.sessions.revoke_all(tx.as_mut(), user.id, now).await?;
         self.sessions
@@ -204,14 +216,7 @@ impl AuthService {
         let mut tx = self.uow.begin().await?;
         self.sessions.insert_one_time(tx.as_mut(), &record).await?;
         tx.commit().await?;
-        if purpose == OneTimePurpose::PasswordReset {
-            // Anyone may ask for a reset: hand the mail over in the background, so the answer
-            // does not wait for the mail server, whose delay would tell a real account apart.
-            let (auth, user) = (self.clone(), user.clone());
-            tokio::spawn(async move { auth.deliver(&user, purpose, &token).await });
-        } else {
-            self.deliver(user, purpose, &token).await;
-        }
+        self.deliver(user, purpose, &token).await;
         Ok(())
     }
 

@@ -44,6 +44,12 @@ pub async fn session_repository(
     lockout_rows::lockout_is_stored_and_rolled_back(&*repo, &*uow, user_id).await;
     lockout_rows::concurrent_failures_are_all_counted(Arc::clone(&repo), Arc::clone(&uow), user_id)
         .await;
+    lockout_rows::concurrent_reservations_stop_at_the_threshold(
+        Arc::clone(&repo),
+        Arc::clone(&uow),
+        user_id,
+    )
+    .await;
     one_time_rows::one_time_tokens_store_and_consume_once(&*repo, &*uow, user_id).await;
     one_time_rows::one_time_writes_roll_back(&*repo, &*uow, user_id).await;
     one_time_rows::concurrent_consumes_have_one_winner(
@@ -53,6 +59,7 @@ pub async fn session_repository(
     )
     .await;
     one_time_rows::issued_since_counts_per_purpose(&*repo, &*uow, user_id).await;
+    one_time_rows::spend_all_spends_every_unused_token_of_the_purpose(&*repo, &*uow, user_id).await;
     revocation_rows::revocations_are_recorded_with_the_revoking_write(&*repo, &*uow, user_id).await;
     totp_rows::totp_factor_is_stored_replaced_and_deleted(&*repo, &*uow, user_id).await;
     totp_rows::concurrent_redemptions_have_one_winner(Arc::clone(&repo), Arc::clone(&uow), user_id)

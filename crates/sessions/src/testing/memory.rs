@@ -383,6 +383,39 @@ impl SessionRepository for MemorySessionRepository {
         Ok(used)
     }
 
+    async fn spend_all_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        at: Timestamp,
+    ) -> Result<u64, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let spent: Vec<String> = {
+            let mut state = lock(&self.state);
+            state
+                .one_time
+                .values_mut()
+                .filter(|r| r.user_id == user_id && r.purpose == purpose && r.used_at.is_none())
+                .map(|r| {
+                    r.used_at = Some(at);
+                    r.hash.0.clone()
+                })
+                .collect()
+        };
+        let count = spent.len() as u64;
+        let state = Arc::clone(&self.state);
+        tx.on_rollback(move || {
+            let mut state = lock(&state);
+            for key in &spent {
+                if let Some(record) = state.one_time.get_mut(key) {
+                    record.used_at = None;
+                }
+            }
+        });
+        Ok(count)
+    }
+
     async fn one_time_issued_since(
         &self,
         user_id: UserId,

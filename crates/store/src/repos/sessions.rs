@@ -306,6 +306,16 @@ impl SessionRepository for SeaSessionRepository {
         one_time::consume(tx, hash, at).await
     }
 
+    async fn spend_all_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        at: Timestamp,
+    ) -> Result<u64, RepoError> {
+        one_time::spend_all(tx, user_id, purpose, at).await
+    }
+
     async fn one_time_issued_since(
         &self,
         user_id: UserId,

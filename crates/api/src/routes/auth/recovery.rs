@@ -16,7 +16,7 @@ use crate::dto::recovery::{
     VerifyEmailRequest,
 };
 use crate::openapi::responses::{
-    BadRequest, Internal, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
+    AccountLocked, BadRequest, Internal, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
@@ -31,15 +31,16 @@ fn accepted() -> HttpResponse {
     tag = "auth",
     operation_id = "change_password",
     summary = "Change my password",
-    description = "Checks `current_password`, sets `new_password` (same policy as sign-up) and ends every other \
-        session of the caller; the current one stays signed in. A wrong current password is a 422 with \
-        `errors.current_password`; a refused new one a 422 with `errors.new_password`. Audited as \
-        `auth.password_changed`.",
+    description = "Checks `current_password`, sets `new_password` (same policy as sign-up), ends every other \
+        session of the caller (the current one stays signed in) and spends every reset link mailed before. A \
+        wrong current password is a 422 with `errors.current_password`, is audited as `auth.login_failed` and \
+        counts towards the sign-in lockout (423 with `Retry-After` while locked); a refused new one a 422 with \
+        `errors.new_password`. Audited as `auth.password_changed`.",
     request_body = ChangePasswordRequest,
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The password is changed; other sessions are revoked."),
-        BadRequest, Unauthenticated, PayloadTooLarge, Validation, Internal, Unavailable
+        BadRequest, Unauthenticated, AccountLocked, PayloadTooLarge, Validation, Internal, Unavailable
     )
 )]
 #[post("/password/change")]
@@ -64,8 +65,9 @@ pub(crate) async fn change_password(
     operation_id = "forgot_password",
     summary = "Ask for a password-reset link",
     description = "If an account has this email, mails it a link `{PUBLIC_URL}/reset-password?token=…`, valid for \
-        30 minutes and usable once. The answer is the same 202 whether or not the account exists, and also when \
-        the account already received 3 reset mails in the last hour (then nothing is sent).",
+        30 minutes and usable once. The answer is the same 202, given before any lookup (the work happens in the \
+        background), whether or not the account exists, and also when the account already received 3 reset \
+        mails in the last hour (then nothing is sent).",
     request_body = ForgotPasswordRequest,
     responses(
         (status = 202, description = "Accepted; a mail is sent if the account exists.", body = AcceptedBody),
@@ -79,7 +81,7 @@ pub(crate) async fn forgot_password(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
-    state.auth.forgot_password(&body.email).await?;
+    state.auth.forgot_password(&body.email);
     Ok(accepted())
 }
 
@@ -91,7 +93,8 @@ pub(crate) async fn forgot_password(
     description = "Takes the `token` of a reset link and a new password (same policy as sign-up). The token is \
         spent, every session of the account is revoked and a sign-in lockout is lifted. An unknown, expired, \
         used or wrong-purpose token is a 422 with `errors.token`; a refused password a 422 with \
-        `errors.new_password` (the token stays usable). Audited as `auth.password_reset`.",
+        `errors.new_password` (the token stays usable). Every other reset link of the account is spent with it. \
+        Audited as `auth.password_reset`.",
     request_body = ResetPasswordRequest,
     responses(
         (status = 204, description = "The password is set; every session is revoked."),

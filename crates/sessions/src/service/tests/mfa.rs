@@ -18,7 +18,11 @@ const EMAIL: &str = "ada@example.com";
 async fn with_totp(h: &Harness) -> (Principal, TotpSecret, Vec<RecoveryCode>) {
     let pair = h.register(EMAIL).await;
     let principal = h.auth.authenticate(&pair.access_token).unwrap();
-    let enrolment = h.auth.enroll_totp(&principal).await.unwrap();
+    let enrolment = h
+        .auth
+        .enroll_totp(&principal, PASSWORD, &meta())
+        .await
+        .unwrap();
     assert!(
         enrolment
             .otpauth_url
@@ -29,7 +33,7 @@ async fn with_totp(h: &Harness) -> (Principal, TotpSecret, Vec<RecoveryCode>) {
     let secret = TotpSecret::from_base32(&enrolment.secret.to_base32()).unwrap();
     let codes = h
         .auth
-        .activate_totp(&principal, &current_code(h, &secret), &meta())
+        .activate_totp(&principal, PASSWORD, &current_code(h, &secret), &meta())
         .await
         .unwrap();
     (principal, secret, codes)
@@ -63,7 +67,10 @@ async fn pending_enrolment_changes_nothing_at_sign_in() {
     let h = Harness::new();
     let pair = h.register(EMAIL).await;
     let principal = h.auth.authenticate(&pair.access_token).unwrap();
-    h.auth.enroll_totp(&principal).await.unwrap();
+    h.auth
+        .enroll_totp(&principal, PASSWORD, &meta())
+        .await
+        .unwrap();
     let outcome = h.auth.login(EMAIL, PASSWORD, &meta()).await.unwrap();
     assert!(
         outcome.tokens().is_some(),
@@ -77,23 +84,36 @@ async fn activation_needs_a_right_code_and_happens_once() {
     let pair = h.register(EMAIL).await;
     let principal = h.auth.authenticate(&pair.access_token).unwrap();
     assert!(matches!(
-        h.auth.activate_totp(&principal, "123456", &meta()).await,
+        h.auth
+            .activate_totp(&principal, PASSWORD, "123456", &meta())
+            .await,
         Err(AuthError::MfaNotEnrolled)
     ));
-    let enrolment = h.auth.enroll_totp(&principal).await.unwrap();
+    let enrolment = h
+        .auth
+        .enroll_totp(&principal, PASSWORD, &meta())
+        .await
+        .unwrap();
     let wrong = if current_code(&h, &enrolment.secret) == "000000" {
         "111111"
     } else {
         "000000"
     };
     assert!(matches!(
-        h.auth.activate_totp(&principal, wrong, &meta()).await,
+        h.auth
+            .activate_totp(&principal, PASSWORD, wrong, &meta())
+            .await,
         Err(AuthError::InvalidMfaCode)
     ));
     assert!(h.audited(AuditAction::MfaEnabled).await.is_empty());
     let codes = h
         .auth
-        .activate_totp(&principal, &current_code(&h, &enrolment.secret), &meta())
+        .activate_totp(
+            &principal,
+            PASSWORD,
+            &current_code(&h, &enrolment.secret),
+            &meta(),
+        )
         .await
         .unwrap();
     assert_eq!(codes.len(), 10);
@@ -110,7 +130,7 @@ async fn activation_needs_a_right_code_and_happens_once() {
     );
     assert_eq!(h.audited(AuditAction::MfaEnabled).await.len(), 1);
     assert!(matches!(
-        h.auth.enroll_totp(&principal).await,
+        h.auth.enroll_totp(&principal, PASSWORD, &meta()).await,
         Err(AuthError::MfaAlreadyEnabled)
     ));
 }
@@ -273,7 +293,7 @@ async fn without_a_sealer_mfa_is_unavailable() {
     let pair = h.register(EMAIL).await;
     let principal = h.auth.authenticate(&pair.access_token).unwrap();
     assert!(matches!(
-        h.auth.enroll_totp(&principal).await,
+        h.auth.enroll_totp(&principal, PASSWORD, &meta()).await,
         Err(AuthError::MfaUnavailable)
     ));
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use plinth_kernel::{RepoError, UnitOfWork, UserId};
 
 use super::now;
-use crate::{LockoutState, SessionRepository};
+use crate::{LockoutPolicy, LockoutState, SessionRepository};
 
 pub(super) async fn lockout_is_stored_and_rolled_back(
     repo: &dyn SessionRepository,
@@ -85,5 +85,51 @@ pub(super) async fn concurrent_failures_are_all_counted(
         repo.lockout(user_id).await.expect("read").failed_attempts,
         before + 8,
         "no failure counted concurrently is lost"
+    );
+}
+
+/// The reservation the services make before checking a password: under `lockout_for_update`,
+/// a burst of parallel attempts gets exactly `threshold` reserved, the rest refused.
+pub(super) async fn concurrent_reservations_stop_at_the_threshold(
+    repo: Arc<dyn SessionRepository>,
+    uow: Arc<dyn UnitOfWork>,
+    user_id: UserId,
+) {
+    let policy = LockoutPolicy::default();
+    let mut tx = uow.begin().await.expect("begin");
+    repo.save_lockout(tx.as_mut(), user_id, &LockoutState::default())
+        .await
+        .expect("clear");
+    tx.commit().await.expect("commit");
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let (repo, uow) = (Arc::clone(&repo), Arc::clone(&uow));
+            tokio::spawn(async move {
+                let mut tx = uow.begin().await?;
+                let streak = repo.lockout_for_update(tx.as_mut(), user_id).await?;
+                let Ok(reservation) = streak.reserve(&policy, now()) else {
+                    return Ok::<bool, RepoError>(false);
+                };
+                repo.save_lockout(tx.as_mut(), user_id, &reservation.after)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            })
+        })
+        .collect();
+    let mut reserved = 0;
+    for task in tasks {
+        if task.await.expect("task").expect("a reservation commits") {
+            reserved += 1;
+        }
+    }
+    assert_eq!(
+        reserved, policy.threshold,
+        "at most the threshold is reserved"
+    );
+    assert_eq!(
+        repo.lockout(user_id).await.expect("read").failed_attempts,
+        policy.threshold,
+        "refused attempts are not counted"
     );
 }

@@ -198,3 +198,71 @@ pub(super) async fn issued_since_counts_per_purpose(
         "another user has none"
     );
 }
+
+pub(super) async fn spend_all_spends_every_unused_token_of_the_purpose(
+    repo: &dyn SessionRepository,
+    uow: &dyn UnitOfWork,
+    user_id: UserId,
+) {
+    let resets = [
+        issue(user_id, OneTimePurpose::PasswordReset),
+        issue(user_id, OneTimePurpose::PasswordReset),
+    ];
+    let verification = issue(user_id, OneTimePurpose::EmailVerification);
+    let mut tx = uow.begin().await.expect("begin");
+    for record in resets.iter().chain([&verification]) {
+        repo.insert_one_time(tx.as_mut(), record)
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    let used_at = |hash| async move {
+        repo.one_time_by_hash(hash)
+            .await
+            .expect("find")
+            .expect("stored")
+            .used_at
+    };
+
+    let mut tx = uow.begin().await.expect("begin");
+    let spent = repo
+        .spend_all_one_time(tx.as_mut(), user_id, OneTimePurpose::PasswordReset, now())
+        .await
+        .expect("spend_all");
+    assert!(spent >= 2, "both reset tokens spent ({spent})");
+    drop(tx);
+    assert_eq!(
+        used_at(&resets[0].hash).await,
+        None,
+        "a dropped spend leaves the tokens unused"
+    );
+
+    let at = now();
+    let mut tx = uow.begin().await.expect("begin");
+    repo.spend_all_one_time(tx.as_mut(), user_id, OneTimePurpose::PasswordReset, at)
+        .await
+        .expect("spend_all");
+    tx.commit().await.expect("commit");
+    for record in &resets {
+        assert_eq!(
+            used_at(&record.hash).await,
+            Some(at),
+            "every reset token spent"
+        );
+    }
+    assert_eq!(
+        used_at(&verification.hash).await,
+        None,
+        "a token for another purpose stays usable"
+    );
+    let mut tx = uow.begin().await.expect("begin");
+    assert_eq!(
+        repo.spend_all_one_time(tx.as_mut(), user_id, OneTimePurpose::PasswordReset, now())
+            .await
+            .expect("spend_all"),
+        0,
+        "nothing is left to spend, and a spent token keeps its time"
+    );
+    tx.commit().await.expect("commit");
+    assert_eq!(used_at(&resets[0].hash).await, Some(at));
+}

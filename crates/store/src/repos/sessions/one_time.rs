@@ -76,6 +76,25 @@ pub(super) async fn consume(
     Ok(result.rows_affected == 1)
 }
 
+/// `UPDATE one_time_tokens SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS
+/// NULL`: every outstanding token of the account for `purpose` is spent.
+pub(super) async fn spend_all(
+    tx: &mut dyn Transaction,
+    user_id: UserId,
+    purpose: OneTimePurpose,
+    at: Timestamp,
+) -> Result<u64, RepoError> {
+    let result = one_time_tokens::Entity::update_many()
+        .col_expr(one_time_tokens::Column::UsedAt, Expr::val(at))
+        .filter(one_time_tokens::Column::UserId.eq(user_id.as_uuid()))
+        .filter(one_time_tokens::Column::Purpose.eq(purpose.as_str()))
+        .filter(one_time_tokens::Column::UsedAt.is_null())
+        .exec(db_tx(tx)?)
+        .await
+        .map_err(repo_err)?;
+    Ok(result.rows_affected)
+}
+
 /// How many tokens for `purpose` were issued to `user_id` since `since`.
 pub(super) async fn issued_since(
     conn: &impl ConnectionTrait,
