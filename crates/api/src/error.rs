@@ -18,6 +18,10 @@ mod domain;
 /// Field name → messages, as in a problem's `errors` member.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
+/// The detail of a `payments_not_configured` problem.
+pub(crate) const PAYMENTS_NOT_CONFIGURED: &str =
+    "Payments are not configured on this server (Stripe is switched off); nothing was done.";
+
 /// A boxed error kept as the hidden cause of a 500 or 503.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -69,6 +73,11 @@ pub enum ApiError {
     /// 403 `feature_required`: the caller's plan does not include the feature.
     #[error("feature required: {0}")]
     FeatureRequired(String),
+    /// 409 `payments_not_configured`: an optional integration (Stripe) is switched off on this
+    /// server, so the request cannot be served here; not retryable until an operator sets it
+    /// up. A 4xx, not a 503: nothing is down, and retrying changes nothing.
+    #[error("payments are not configured")]
+    PaymentsNotConfigured,
     /// 422 `idempotency_key_reused`: the `Idempotency-Key` was used with another request.
     #[error("idempotency key reused with a different request")]
     IdempotencyKeyReused,
@@ -137,6 +146,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::QuotaExceeded(_) => "quota_exceeded",
             Self::FeatureRequired(_) => "feature_required",
+            Self::PaymentsNotConfigured => "payments_not_configured",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyInProgress => "idempotency_in_progress",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -163,6 +173,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "Payload too large",
             Self::QuotaExceeded(_) => "Storage quota exceeded",
             Self::FeatureRequired(_) => "Feature required",
+            Self::PaymentsNotConfigured => "Payments not configured",
             Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::IdempotencyInProgress => "Idempotent request in progress",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
@@ -191,6 +202,7 @@ impl ApiError {
             Self::FeatureRequired(feature) => {
                 format!("Your plan does not include `{feature}`; upgrade to use this.")
             }
+            Self::PaymentsNotConfigured => PAYMENTS_NOT_CONFIGURED.to_owned(),
             Self::IdempotencyKeyReused => {
                 "This Idempotency-Key was already used with a different request; \
                 use a new key for a new request."
@@ -262,7 +274,9 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::AccountLocked { .. } => StatusCode::LOCKED,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::EmailTaken | Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::Conflict(_) | Self::PaymentsNotConfigured => {
+                StatusCode::CONFLICT
+            }
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) | Self::QuotaExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

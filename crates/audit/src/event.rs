@@ -114,6 +114,10 @@ pub enum AuditAction {
     /// invoice: later attempts reuse that payment).
     #[serde(rename = "billing.payment_started")]
     PaymentStarted,
+    /// A provider reported a payment of one of our invoices that does not match it (amount,
+    /// currency or payment id): recorded with the expected and received values, not applied.
+    #[serde(rename = "billing.payment_mismatch")]
+    PaymentMismatch,
 }
 
 impl AuditAction {
@@ -152,6 +156,7 @@ impl AuditAction {
         Self::SubscriptionChanged,
         Self::WebhookReceived,
         Self::PaymentStarted,
+        Self::PaymentMismatch,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -191,6 +196,7 @@ impl AuditAction {
             Self::SubscriptionChanged => "billing.subscription_changed",
             Self::WebhookReceived => "billing.webhook_received",
             Self::PaymentStarted => "billing.payment_started",
+            Self::PaymentMismatch => "billing.payment_mismatch",
         }
     }
 

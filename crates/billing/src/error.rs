@@ -43,7 +43,8 @@ pub enum BillingError {
     /// Money rule broken.
     #[error(transparent)]
     Money(#[from] MoneyError),
-    /// The Stripe webhook is not configured (`STRIPE_WEBHOOK_SECRET` unset; HTTP 503).
+    /// The Stripe webhook is not configured (`STRIPE_WEBHOOK_SECRET` unset; HTTP 409
+    /// `payments_not_configured`).
     #[error("the Stripe webhook is not configured")]
     WebhookNotConfigured,
     /// A webhook whose signature was refused (HTTP 400); nothing was recorded.
@@ -52,7 +53,8 @@ pub enum BillingError {
     /// A correctly signed webhook body that is not an event (HTTP 400).
     #[error("malformed webhook event: {0}")]
     BadEvent(String),
-    /// No payment gateway is configured (`STRIPE_API_KEY` unset; HTTP 503).
+    /// No payment gateway is configured (`STRIPE_API_KEY` unset; HTTP 409
+    /// `payments_not_configured`).
     #[error("no payment gateway is configured")]
     PaymentsNotConfigured,
     /// Only an open invoice can be paid; this one is in the given status (HTTP 409).

@@ -8,7 +8,7 @@
 mod event;
 mod ports;
 
-pub use event::{EventOutcome, INVOICE_METADATA_KEY, ProviderEvent};
+pub use event::{EventOutcome, INVOICE_METADATA_KEY, ProviderEvent, ReceivedPayment};
 pub use ports::{
     GatewayError, InboxEntry, ManualGateway, PaymentEventInbox, PaymentGateway, PaymentMethod,
     PaymentRequest, PaymentStart, SignatureError, WebhookVerifier,

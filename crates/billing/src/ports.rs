@@ -26,6 +26,18 @@ pub trait BillingRepository: Send + Sync {
     /// [`RepoError`] on storage failure only.
     async fn plan(&self, id: PlanId) -> Result<Option<Plan>, RepoError>;
 
+    /// [`Self::plan`] inside `tx`, locked against concurrent writers until `tx` ends (a row
+    /// lock on SQL), so that a read-modify-write of the plan never overwrites a change
+    /// committed meanwhile.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn lock_plan(
+        &self,
+        tx: &mut dyn Transaction,
+        id: PlanId,
+    ) -> Result<Option<Plan>, RepoError>;
+
     /// Plans, active ones only when `active_only`, ordered by price then code.
     ///
     /// # Errors

@@ -410,3 +410,59 @@ async fn postgres_edits_and_finalisations_agree() {
 async fn sqlite_edits_and_finalisations_agree() {
     edits_and_finalisations_of_one_draft_agree(sqlite().await).await;
 }
+
+/// Two administrators editing different fields of one draft at once: both edits stay (the
+/// draft is read under its row lock in the transaction that writes it, so the second edit
+/// starts from the first one's result instead of overwriting it with what it read before).
+async fn concurrent_edits_of_one_draft_both_stay(t: TestDb) {
+    let user = create_user(&t.db).await;
+    let s = service(&t, t.db.audit());
+    let replica = t.second_connection().await;
+    let other = BillingService::new(
+        replica.billing(),
+        replica.audit(),
+        replica.unit_of_work(),
+        Arc::new(SystemClock),
+    )
+    .with_invoicing(Invoicing {
+        invoices: replica.invoices(),
+        customers: replica.customers(),
+        renderer: Arc::new(TextInvoiceRenderer),
+    });
+    let meta = RequestMeta::default();
+    for _ in 0..8 {
+        let id = draft(&s, user).await;
+        let tax = InvoiceChanges {
+            tax_rate_bps: Some(700),
+            ..InvoiceChanges::default()
+        };
+        let term = InvoiceChanges {
+            due_in_days: Some(5),
+            ..InvoiceChanges::default()
+        };
+        let (a, b) = tokio::join!(
+            s.update_invoice(user, id, tax, &meta),
+            other.update_invoice(user, id, term, &meta),
+        );
+        a.unwrap();
+        b.unwrap();
+        let stored = s.invoice(id).await.unwrap();
+        assert_eq!(
+            (stored.invoice.tax_rate_bps(), stored.due_in_days),
+            (700, 5),
+            "{}: both edits are kept",
+            t.label
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_edits_of_one_draft_both_stay() {
+    let Some(t) = postgres().await else { return };
+    concurrent_edits_of_one_draft_both_stay(t).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_edits_of_one_draft_both_stay() {
+    concurrent_edits_of_one_draft_both_stay(sqlite().await).await;
+}

@@ -11,7 +11,7 @@ use common::{TestDb, create_user, postgres, sqlite};
 use plinth_audit::{AuditAction, AuditFilter};
 use plinth_billing::testing::TextInvoiceRenderer;
 use plinth_billing::{
-    BillingService, Interval, InvoiceStatus, Invoicing, NewPlan, SubscriptionInvoicer,
+    BillingService, Interval, InvoiceStatus, Invoicing, NewPlan, PlanChanges, SubscriptionInvoicer,
     SubscriptionStatus,
 };
 use plinth_kernel::testing::ManualClock;
@@ -383,4 +383,151 @@ async fn sqlite_settling_while_renewing_never_deadlocks() {
 async fn postgres_settling_while_renewing_never_deadlocks() {
     let Some(t) = postgres().await else { return };
     settling_while_renewing_never_deadlocks(t).await;
+}
+
+/// The `(amount, invoiced_at)` of every pending item of `user`, straight from the table.
+async fn pending_rows(
+    db: &plinth_store::Database,
+    user: UserId,
+) -> Vec<(i64, Option<plinth_kernel::Timestamp>)> {
+    use plinth_store::entities::billing_pending_items as items;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    items::Entity::find()
+        .filter(items::Column::UserId.eq(user.as_uuid()))
+        .all(db.connection())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.amount, r.invoiced_at))
+        .collect()
+}
+
+/// An upgrade's proration (pending until the next invoice) is invoiced when a subscription
+/// cancelled at period end ends, once, even with two replicas ending it at once, and in the
+/// year it ends (the period crosses the new year).
+async fn ending_invoices_the_pending_proration_once(t: TestDb) {
+    let clock = ManualClock::new(at("2026-12-15T12:00:00Z"));
+    let billing = service(&t, &clock);
+    let replica = t.second_connection().await;
+    let other = service_on(&replica, &clock);
+    let basic = plan(&billing, 100).await;
+    let pro = plan(&billing, 100_000).await;
+    let user = create_user(&t.db).await;
+    let meta = RequestMeta::default();
+    billing.subscribe(user, basic.id, &meta).await.unwrap();
+    billing.subscribe(user, pro.id, &meta).await.unwrap();
+    billing.cancel_subscription(user, &meta).await.unwrap();
+    assert_eq!(
+        pending_rows(&t.db, user).await,
+        [(99_900, None)],
+        "{}",
+        t.label
+    );
+
+    let end = at("2027-01-15T12:00:00Z");
+    let (a, b) = tokio::join!(billing.run_jobs(end), other.run_jobs(end));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.canceled + b.canceled, 1, "{}: {a:?} {b:?}", t.label);
+    assert_eq!(a.invoiced + b.invoiced, 1, "{}: {a:?} {b:?}", t.label);
+    assert!(
+        billing.subscription(user).await.is_err(),
+        "{}: ended",
+        t.label
+    );
+    let invoices = invoices_of(&billing, user).await; // newest first
+    assert_eq!(invoices.len(), 2, "{}", t.label);
+    let last = &invoices[0];
+    assert_eq!(
+        last.invoice.number().unwrap().to_string(),
+        "INV-2027-000001",
+        "{}",
+        t.label
+    );
+    assert_eq!(last.invoice.totals().total, 99_900, "{}", t.label);
+    assert_eq!(last.status(), InvoiceStatus::Open, "{}", t.label);
+    assert_eq!(last.invoice.lines().len(), 1, "{}: no period line", t.label);
+    assert_eq!(
+        pending_rows(&t.db, user).await,
+        [(99_900, Some(end))],
+        "{}",
+        t.label
+    );
+
+    // Later runs end and invoice nothing more.
+    let later = billing.run_jobs(at("2027-02-15T12:00:00Z")).await.unwrap();
+    assert_eq!(
+        (later.canceled, later.invoiced),
+        (0, 0),
+        "{}: {later:?}",
+        t.label
+    );
+    assert_eq!(invoices_of(&billing, user).await.len(), 2, "{}", t.label);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_ending_invoices_the_pending_proration_once() {
+    ending_invoices_the_pending_proration_once(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_ending_invoices_the_pending_proration_once() {
+    let Some(t) = postgres().await else { return };
+    ending_invoices_the_pending_proration_once(t).await;
+}
+
+/// Two administrators changing different fields of one plan at once, on two replicas: both
+/// changes stay (the plan is read under its row lock in the transaction that writes it), and
+/// the price change records versions 1 and 2.
+async fn concurrent_plan_edits_both_stay(t: TestDb) {
+    let clock = clock();
+    let billing = service(&t, &clock);
+    let replica = t.second_connection().await;
+    let other = service_on(&replica, &clock);
+    let meta = RequestMeta::default();
+    let eur = Currency::parse("EUR").unwrap();
+    for _ in 0..6 {
+        let p = plan(&billing, 900).await;
+        let rename = PlanChanges {
+            name: Some("Renamed".into()),
+            ..PlanChanges::default()
+        };
+        let reprice = PlanChanges {
+            price: Some(Money::new(1_500, eur)),
+            ..PlanChanges::default()
+        };
+        let (a, b) = tokio::join!(
+            billing.update_plan(UserId::new(), p.id, rename, &meta),
+            other.update_plan(UserId::new(), p.id, reprice, &meta),
+        );
+        a.unwrap();
+        b.unwrap();
+        let stored = t.db.billing().plan(p.id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.name.as_str(), stored.price.amount),
+            ("Renamed", 1_500),
+            "{}: both changes are kept",
+            t.label
+        );
+        let uow = t.db.unit_of_work();
+        let mut tx = uow.begin().await.unwrap();
+        let versions =
+            t.db.subscriptions()
+                .plan_prices(tx.as_mut(), p.id)
+                .await
+                .unwrap();
+        drop(tx);
+        let amounts: Vec<i64> = versions.iter().map(|v| v.price.amount).collect();
+        assert_eq!(amounts, [900, 1_500], "{}", t.label);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_plan_edits_both_stay() {
+    concurrent_plan_edits_both_stay(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_plan_edits_both_stay() {
+    let Some(t) = postgres().await else { return };
+    concurrent_plan_edits_both_stay(t).await;
 }

@@ -228,15 +228,16 @@ impl From<BillingError> for ApiError {
             }
             e @ BillingError::Render(_) => Self::Internal(Box::new(e)),
             BillingError::Money(e) => Self::field("price", e.to_string()),
-            e @ BillingError::WebhookNotConfigured => Self::Unavailable(Box::new(e)),
+            BillingError::WebhookNotConfigured | BillingError::PaymentsNotConfigured => {
+                Self::PaymentsNotConfigured
+            }
             BillingError::Signature(e) => {
                 Self::BadRequest(format!("The Stripe-Signature header was refused: {e}."))
             }
             BillingError::BadEvent(_) => {
                 Self::BadRequest("The body is not a Stripe event (id and type).".to_owned())
             }
-            e @ (BillingError::PaymentsNotConfigured
-            | BillingError::Gateway(GatewayError::Unavailable(_))) => {
+            e @ BillingError::Gateway(GatewayError::Unavailable(_)) => {
                 Self::Unavailable(Box::new(e))
             }
             BillingError::Gateway(GatewayError::Refused(message)) => {

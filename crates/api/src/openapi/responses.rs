@@ -170,15 +170,18 @@ problem_responses! {
     /// 400 `bad_request` for a Stripe webhook whose signature is refused.
     BadWebhookSignature = (400, "bad_request", "Bad request", "The Stripe-Signature header was refused: no signature matches the body.",
         "`bad_request`: the `Stripe-Signature` header is missing or malformed, no `v1` signature matches the raw body under `STRIPE_WEBHOOK_SECRET`, or its `t` is more than 300 s from now; or the signed body is not an event. Nothing was recorded.");
-    /// 503 `unavailable` for the Stripe webhook when it is not configured.
+    /// 409 `payments_not_configured` for the Stripe webhook when it is switched off.
+    WebhookNotConfigured = (409, "payments_not_configured", "Payments not configured", "Payments are not configured on this server (Stripe is switched off); nothing was done.",
+        "`payments_not_configured`: `STRIPE_WEBHOOK_SECRET` is not set on this server, so Stripe's events are not accepted here; nothing was recorded. A 4xx because nothing is down: retrying changes nothing until an operator configures Stripe.");
+    /// 503 `unavailable` for the Stripe webhook.
     WebhookUnavailable = (503, "unavailable", "Service unavailable", "A service Plinth depends on (database, storage or payment provider) is unavailable; try again later.",
-        "`unavailable`: `STRIPE_WEBHOOK_SECRET` is not set on this server (Stripe retries later), or the database is down.");
+        "`unavailable`: the database is down (Stripe retries later).");
     /// 502 `payment_refused` for paying an invoice.
     PaymentRefused = (502, "payment_refused", "Payment refused", "The payment provider refused the request: Stripe /v1/payment_intents: Your card was declined.",
         "`payment_refused`: Stripe refused the request (a 4xx of Stripe's); `detail` carries Stripe's message (never the API key). Nothing was recorded; retrying the same request gets the same answer until the cause is fixed.");
     /// 503 `unavailable` for paying an invoice.
     PaymentUnavailable = (503, "unavailable", "Service unavailable", "A service Plinth depends on (database, storage or payment provider) is unavailable; try again later.",
-        "`unavailable`: `STRIPE_API_KEY` is not set on this server; or Stripe could not be reached, timed out, was rate limited or failed (5xx); or the database is down. Nothing was recorded; retry after `Retry-After` seconds (the same invoice always gets the same payment, so a retry never charges twice).");
+        "`unavailable`: Stripe (configured) could not be reached, timed out, was rate limited or failed (5xx); or the database is down. Nothing was recorded; retry after `Retry-After` seconds (the same invoice always gets the same payment, so a retry never charges twice).");
     /// 500 `internal`.
     Internal = (500, "internal", "Internal server error", "Something went wrong on our side; quote the request id if you report it.",
         "`internal`: a bug; the body reveals nothing of it, the log has the cause under the request id.");
@@ -313,20 +316,29 @@ impl utoipa::IntoResponses for IdempotentConflict {
     }
 }
 
-/// 409 of paying an invoice: `conflict` (not open) or `idempotency_in_progress`.
+/// 409 of paying an invoice: `conflict` (not open), `payments_not_configured` or
+/// `idempotency_in_progress`.
 pub(crate) struct PayConflict;
 
 impl utoipa::IntoResponses for PayConflict {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         problems(
             409,
-            "`conflict`: the invoice is not `open` (it is `paid`, `void` or `uncollectible`); or \
+            "`conflict`: the invoice is not `open` (it is `paid`, `void` or `uncollectible`); \
+             `payments_not_configured`: `STRIPE_API_KEY` is not set on this server, so invoices cannot \
+             be paid online here (a 4xx because nothing is down: retrying changes nothing until an \
+             operator configures Stripe; an unknown invoice is still a 404); or \
              `idempotency_in_progress`: a request with the same `Idempotency-Key` is still running.",
             &[
                 (
                     "conflict",
                     "Conflict",
                     "Only an open invoice can be paid; this one is paid.",
+                ),
+                (
+                    "payments_not_configured",
+                    "Payments not configured",
+                    crate::error::PAYMENTS_NOT_CONFIGURED,
                 ),
                 IN_PROGRESS,
             ],

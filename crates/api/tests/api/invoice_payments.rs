@@ -1,7 +1,8 @@
 //! `POST /api/v1/billing/invoices/{id}/pay` through the real `StripeGateway` against a fake
 //! Stripe served by actix-web on 127.0.0.1 (never the network): the client secret comes back,
 //! the invoice keeps one payment intent for ever, only the caller's open invoices are payable,
-//! Stripe's failures and refusals map to 503 and 502, and the API key never shows.
+//! Stripe's failures and refusals map to 503 and 502, and the API key never shows; without
+//! Stripe settings the route is a 409 `payments_not_configured` (an unknown invoice a 404).
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -314,15 +315,27 @@ async fn only_the_callers_open_invoices_can_be_paid() {
 }
 
 #[tokio::test]
-async fn without_an_api_key_paying_is_unavailable() {
+async fn without_an_api_key_paying_is_a_4xx_not_configured_and_an_unknown_invoice_a_404() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let (token, user_id) = customer(&app, "early@example.com").await;
+    // An unknown invoice is a 404 whatever the configuration.
+    let unknown = uuid::Uuid::now_v7().to_string();
+    assert_problem(pay(&app, &token, &unknown, None).await, 404, "not_found").await;
+    // Another user's invoice too.
+    let (other_token, _) = customer(&app, "other@example.com").await;
     let id = invoice(&app, &admin, &user_id, true).await;
+    assert_problem(pay(&app, &other_token, &id, None).await, 404, "not_found").await;
+    // The caller's own open invoice: payments are switched off, a documented 409.
     let res = pay(&app, &token, &id, None).await;
-    assert!(res.headers().contains_key("retry-after"));
-    assert_problem(res, 503, "unavailable").await;
+    assert!(
+        !res.headers().contains_key("retry-after"),
+        "nothing to wait for"
+    );
+    let problem = assert_problem(res, 409, "payments_not_configured").await;
+    assert_eq!(problem["title"], "Payments not configured");
     assert_eq!(stored_payment_id(&app, &id).await, None);
+    assert!(started(&app).await.is_empty());
 }
 
 #[tokio::test]

@@ -215,9 +215,23 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
     assert_eq!(webhook["parameters"][0]["name"], "Stripe-Signature");
     assert_eq!(webhook["parameters"][0]["in"], "header");
     assert!(webhook["requestBody"]["content"]["application/json"].is_object());
-    for status in ["200", "400", "413", "500", "503"] {
+    for status in ["200", "400", "409", "413", "500", "503"] {
         assert!(webhook["responses"][status].is_object(), "webhook {status}");
     }
+    // Payments switched off is a documented 4xx on both Stripe routes, never a 5xx.
+    let code = |r: &serde_json::Value| r["content"]["application/problem+json"].to_string();
+    assert!(
+        code(&webhook["responses"]["409"]).contains("payments_not_configured"),
+        "{}",
+        webhook["responses"]["409"]
+    );
+    let pay = &doc["paths"]["/api/v1/billing/invoices/{id}/pay"]["post"]["responses"];
+    assert!(
+        code(&pay["409"]).contains("payments_not_configured"),
+        "{}",
+        pay["409"]
+    );
+    assert!(code(&pay["404"]).contains("not_found") || pay["404"]["$ref"].is_string());
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

@@ -114,6 +114,18 @@ pub trait InvoiceRepository: Send + Sync {
         self.invoice(id).await
     }
 
+    /// [`Self::invoice_in`], with the invoice row locked against concurrent writers until
+    /// `tx` ends (a row lock on SQL), so that a read-modify-write of a draft never overwrites
+    /// an edit committed meanwhile.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn lock_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvoiceId,
+    ) -> Result<Option<InvoiceRecord>, RepoError>;
+
     /// Invoices matching `filter`, newest first (by id), one page at a time.
     ///
     /// # Errors

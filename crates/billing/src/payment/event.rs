@@ -25,6 +25,21 @@ pub struct ProviderEvent {
     pub subscription_ref: Option<String>,
     /// `data.object.status` (a Stripe subscription's status), when present.
     pub object_status: Option<String>,
+    /// What a payment event says was paid (see [`ReceivedPayment`]).
+    pub paid: ReceivedPayment,
+}
+
+/// What a payment event reports, each part as the provider sent it (absent when it did not):
+/// for `payment_intent.succeeded` the intent's `id`, `amount_received` and `currency`; for
+/// `invoice.paid` the Stripe invoice's `payment_intent`, `amount_paid` and `currency`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReceivedPayment {
+    /// The provider's payment id (`pi_…`).
+    pub provider_payment_id: Option<String>,
+    /// Minor units received.
+    pub amount: Option<i64>,
+    /// ISO 4217 code, upper-cased (Stripe sends lower case).
+    pub currency: Option<String>,
 }
 
 impl ProviderEvent {
@@ -53,7 +68,24 @@ impl ProviderEvent {
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)
         };
+        let object = |key: &str| value.pointer("/data/object").and_then(|o| o.get(key));
+        let (id_key, amount_key) = if kind == "invoice.paid" {
+            ("payment_intent", "amount_paid")
+        } else {
+            ("id", "amount_received")
+        };
+        let paid = ReceivedPayment {
+            // An expanded `payment_intent` is an object carrying its `id`.
+            provider_payment_id: object(id_key)
+                .and_then(|v| v.as_str().or_else(|| v.get("id")?.as_str()))
+                .map(str::to_owned),
+            amount: object(amount_key).and_then(serde_json::Value::as_i64),
+            currency: object("currency")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_ascii_uppercase),
+        };
         Ok(Self {
+            paid,
             invoice_ref: metadata(INVOICE_METADATA_KEY),
             subscription_ref: metadata(SUBSCRIPTION_METADATA_KEY),
             object_status: value
@@ -130,6 +162,9 @@ pub enum EventOutcome {
     /// A payment event naming no invoice of ours, or a subscription event naming no
     /// subscription of ours or a status we do not map: recorded only.
     Ignored,
+    /// A payment event naming an invoice of ours whose amount, currency or payment id do not
+    /// match it: recorded and audited (`billing.payment_mismatch`), not applied.
+    PaymentMismatch,
     /// An event type billing does not act on (yet): recorded only.
     Unhandled,
     /// The event id was already in the inbox: nothing was done again.
@@ -137,13 +172,15 @@ pub enum EventOutcome {
 }
 
 impl EventOutcome {
-    /// Stored name: `applied`, `already_settled`, `ignored`, `unhandled`, `duplicate`.
+    /// Stored name: `applied`, `already_settled`, `ignored`, `payment_mismatch`, `unhandled`,
+    /// `duplicate`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Applied => "applied",
             Self::AlreadySettled => "already_settled",
             Self::Ignored => "ignored",
+            Self::PaymentMismatch => "payment_mismatch",
             Self::Unhandled => "unhandled",
             Self::Duplicate => "duplicate",
         }
@@ -165,6 +202,34 @@ mod tests {
         assert_eq!(event.id, "evt_1");
         assert!(event.is_payment());
         assert_eq!(event.invoice_id(), Some(id));
+    }
+
+    #[test]
+    fn reads_what_a_payment_event_says_was_paid() {
+        let intent = serde_json::json!({
+            "id": "evt_1", "type": "payment_intent.succeeded",
+            "data": { "object": { "id": "pi_1", "amount": 5, "amount_received": 1_490,
+                "currency": "eur", "metadata": {} } }
+        });
+        let event = ProviderEvent::parse(intent.to_string().as_bytes()).unwrap();
+        assert_eq!(
+            event.paid,
+            ReceivedPayment {
+                provider_payment_id: Some("pi_1".into()),
+                amount: Some(1_490),
+                currency: Some("EUR".into()),
+            }
+        );
+        let invoice = serde_json::json!({
+            "id": "evt_2", "type": "invoice.paid",
+            "data": { "object": { "id": "in_1", "amount_paid": 700, "currency": "usd",
+                "payment_intent": { "id": "pi_2" } } }
+        });
+        let event = ProviderEvent::parse(invoice.to_string().as_bytes()).unwrap();
+        assert_eq!(event.paid.provider_payment_id.as_deref(), Some("pi_2"));
+        assert_eq!(event.paid.amount, Some(700));
+        let bare = ProviderEvent::parse(br#"{"id":"evt","type":"invoice.paid"}"#).unwrap();
+        assert_eq!(bare.paid, ReceivedPayment::default());
     }
 
     #[test]

@@ -478,3 +478,121 @@ async fn stripe_subscription_events_set_the_status_once() {
     assert_eq!(received.len(), 7, "every delivery but the duplicate");
     assert_eq!(received[0].details["subscription_id"], sub);
 }
+
+/// The `(description, amount)` of each line of `invoice`.
+fn lines_of(invoice: &InvoiceRecord) -> Vec<(String, i64)> {
+    invoice
+        .invoice
+        .lines()
+        .iter()
+        .map(|l| (l.description.clone(), l.amount))
+        .collect()
+}
+
+#[tokio::test]
+async fn upgrade_then_cancel_invoices_the_proration_when_it_ends_across_the_new_year() {
+    let f = cycle();
+    f.clock.set(at("2026-12-15T10:00:00Z"));
+    let basic = f.plan("basic", 100, 0).await;
+    let pro = f.plan("pro", 100_000, 0).await;
+    let user = f.customer();
+    f.subscribe(user, &basic).await; // 2026-12-15 – 2027-01-15, INV-2026-000001
+    f.subscribe(user, &pro).await; // the whole period's difference: 99 900 pending
+    f.service
+        .cancel_subscription(user, &RequestMeta::default())
+        .await
+        .unwrap();
+    assert_eq!(f.invoices(user).await.len(), 1);
+
+    let end = at("2027-01-15T10:00:00Z");
+    let report = f.service.run_jobs(end).await.unwrap();
+    assert_eq!((report.canceled, report.invoiced), (1, 1), "{report:?}");
+    assert!(f.service.subscription(user).await.is_err(), "ended");
+    let invoices = f.invoices(user).await;
+    assert_eq!(invoices.len(), 2);
+    let last = &invoices[1];
+    assert_eq!(
+        last.invoice.number().unwrap().to_string(),
+        "INV-2027-000001",
+        "numbered in the year it ended"
+    );
+    assert_eq!(
+        lines_of(last),
+        [(
+            "Upgrade to PRO until 2027-01-15, prorated".to_owned(),
+            99_900
+        )],
+        "no period line: no period follows"
+    );
+    assert_eq!(last.status(), InvoiceStatus::Open);
+    assert_eq!(last.issued_at, Some(end));
+    let items = f.subs.items_of(user);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].invoiced_at, Some(end));
+    let finalized = f.audit(AuditAction::InvoiceFinalized).await;
+    assert_eq!(finalized[0].details["reason"], "ended");
+
+    // Exactly once: later runs find nothing to end or invoice.
+    let again = f.service.run_jobs(end).await.unwrap();
+    assert_eq!((again.canceled, again.invoiced), (0, 0), "{again:?}");
+    let later = f
+        .service
+        .run_jobs(at("2027-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!((later.canceled, later.invoiced), (0, 0), "{later:?}");
+    assert_eq!(f.invoices(user).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_stripe_deletion_ends_it_at_once_and_invoices_the_proration_once() {
+    let f = cycle();
+    f.clock.set(at("2028-02-10T00:00:00Z"));
+    let basic = f.plan("basic", 1_000, 0).await;
+    let pro = f.plan("pro", 3_900, 0).await;
+    let user = f.customer();
+    f.subscribe(user, &basic).await; // 2028-02-10 – 2028-03-10 (29 days, a leap year)
+    f.clock.set(at("2028-02-29T00:00:00Z"));
+    f.subscribe(user, &pro).await;
+    let pending = f.subs.items_of(user)[0].amount.amount;
+    assert!(pending > 0, "{pending}");
+    let sub = f.service.subscription(user).await.unwrap().id.to_string();
+    let receive = |body: Vec<u8>| {
+        let service = f.service.clone();
+        async move {
+            service
+                .receive_stripe_event(
+                    Some(FakeWebhookVerifier::VALID),
+                    &body,
+                    &RequestMeta::default(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let deleted = "customer.subscription.deleted";
+    let first = subscription_event("evt_del_1", deleted, &sub, "canceled");
+    assert_eq!(receive(first).await, EventOutcome::Applied);
+    let invoices = f.invoices(user).await;
+    assert_eq!(invoices.len(), 2);
+    assert_eq!(
+        lines_of(&invoices[1]),
+        [(
+            "Upgrade to PRO until 2028-03-10, prorated".to_owned(),
+            pending
+        )]
+    );
+    assert_eq!(invoices[1].issued_at, Some(at("2028-02-29T00:00:00Z")));
+    assert!(f.subs.items_of(user)[0].invoiced_at.is_some());
+
+    // Another deletion, and the renewal job past the period end: nothing more.
+    let second = subscription_event("evt_del_2", deleted, &sub, "canceled");
+    assert_eq!(receive(second).await, EventOutcome::AlreadySettled);
+    let report = f
+        .service
+        .run_jobs(at("2028-03-10T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!((report.canceled, report.invoiced), (0, 0), "{report:?}");
+    assert_eq!(f.invoices(user).await.len(), 2);
+}

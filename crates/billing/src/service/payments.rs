@@ -68,7 +68,8 @@ pub struct JobReport {
     pub renewed: u64,
     /// Subscriptions ended by a cancellation at period end.
     pub canceled: u64,
-    /// Renewed periods that got an invoice.
+    /// Renewed periods that got an invoice, and subscriptions that ended with pending items
+    /// (an upgrade's proration) put on a final invoice.
     pub invoiced: u64,
     /// Subscriptions whose renewal failed (logged; retried by the next pass).
     pub renewals_failed: u64,
@@ -108,9 +109,9 @@ impl BillingService {
     /// payment, however long after.
     ///
     /// # Errors
-    /// [`BillingError::PaymentsNotConfigured`] without a gateway,
     /// [`BillingError::InvoiceNotFound`] for an unknown id, another user's invoice or a
-    /// draft (not issued, so not the customer's to see), [`BillingError::NotPayable`] unless
+    /// draft (not issued, so not the customer's to see), checked first;
+    /// [`BillingError::PaymentsNotConfigured`] without a gateway; [`BillingError::NotPayable`] unless
     /// it is open, [`BillingError::Gateway`], [`BillingError::Repo`].
     #[tracing::instrument(skip(self, meta))]
     pub async fn start_invoice_payment(
@@ -119,11 +120,12 @@ impl BillingService {
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoicePayment, BillingError> {
+        // The invoice first: an unknown one is a 404 whether or not payments are configured.
+        let record = self.customer_invoice(customer, id).await?;
         let gateway = self
             .gateway
             .as_ref()
             .ok_or(BillingError::PaymentsNotConfigured)?;
-        let record = self.customer_invoice(customer, id).await?;
         if record.status() != InvoiceStatus::Open {
             return Err(BillingError::NotPayable(record.status()));
         }
@@ -191,8 +193,14 @@ impl BillingService {
     /// the raw `body`, then, in one transaction, records the event id in the inbox (a
     /// duplicate stops here: [`EventOutcome::Duplicate`], nothing applied again), applies it
     /// (`invoice.paid` / `payment_intent.succeeded` naming an open invoice of ours in
-    /// `metadata.plinth_invoice_id` pay it), marks the entry processed and appends
-    /// `billing.webhook_received` (and `billing.invoice_paid`).
+    /// `metadata.plinth_invoice_id` pay it when the amount, the currency and the payment id
+    /// match the invoice; otherwise [`EventOutcome::PaymentMismatch`] is recorded and
+    /// `billing.payment_mismatch` audited, and the invoice is left as it is), marks the entry
+    /// processed and appends `billing.webhook_received` (and `billing.invoice_paid`).
+    ///
+    /// A mismatch is still an `Ok`: the webhook answers 2xx, because Stripe would otherwise
+    /// redeliver the same event for days and it would never match; an administrator looks at
+    /// the audit entry and settles the invoice by hand.
     ///
     /// # Errors
     /// [`BillingError::WebhookNotConfigured`] without a verifier,
@@ -217,14 +225,6 @@ impl BillingService {
         let now = self.clock.now();
         verifier.verify(signature, body, now)?;
         let event = ProviderEvent::parse(body).map_err(BillingError::BadEvent)?;
-        // Read before the transaction; the compare-and-set below decides.
-        let target = match event.invoice_id() {
-            Some(id) if event.is_payment() => match &self.invoicing {
-                Some(ports) => ports.invoices.invoice(id).await?,
-                None => None,
-            },
-            _ => None,
-        };
         let mut entry = InboxEntry {
             id: event.id.clone(),
             kind: event.kind.clone(),
@@ -238,6 +238,14 @@ impl BillingService {
             tracing::info!(event_id = %event.id, kind = %event.kind, "duplicate Stripe event");
             return Ok(EventOutcome::Duplicate);
         }
+        // Read in the transaction (the payment id is recorded by the pay request); the
+        // compare-and-set from `open` in `pay_in` decides between concurrent movers.
+        let target = match (event.invoice_id(), &self.invoicing) {
+            (Some(id), Some(ports)) if event.is_payment() => {
+                ports.invoices.invoice_in(tx.as_mut(), id).await?
+            }
+            _ => None,
+        };
         let mut subscription_id = None;
         let outcome = if event.is_subscription_change() {
             let (outcome, id) = self
@@ -257,8 +265,22 @@ impl BillingService {
             EventOutcome::Unhandled
         } else if let Some(record) = target {
             entry.invoice_id = Some(record.id);
-            self.pay_in(tx.as_mut(), record, PaymentMethod::Stripe, &event, meta)
-                .await?
+            if let Some(details) = payment_mismatch(&record, &event) {
+                tracing::warn!(
+                    event_id = %event.id,
+                    invoice_id = %record.id,
+                    %details,
+                    "Stripe payment does not match the invoice; recorded, not applied"
+                );
+                let audit = AuditEvent::new(AuditAction::PaymentMismatch, now, meta)
+                    .target("invoice", record.id)
+                    .details(details);
+                self.audit.append(tx.as_mut(), &audit).await?;
+                EventOutcome::PaymentMismatch
+            } else {
+                self.pay_in(tx.as_mut(), record, PaymentMethod::Stripe, &event, meta)
+                    .await?
+            }
         } else {
             tracing::warn!(
                 event_id = %event.id,
@@ -427,6 +449,43 @@ fn invoice_payment(
         client_secret,
         status: found.status,
         amount: Money::new(inv.totals().total, inv.currency()),
+    })
+}
+
+/// Why a payment event naming `record` must not pay it, as the audit details of
+/// `billing.payment_mismatch` (`expected` and `received` amount, currency and
+/// `provider_payment_id`, and the Stripe event), or `None` when all three match: the amount
+/// is the invoice's total, the currency its currency, and the payment the one recorded on the
+/// invoice when its payment was started (an invoice with none recorded matches no payment).
+fn payment_mismatch(record: &InvoiceRecord, event: &ProviderEvent) -> Option<serde_json::Value> {
+    let inv = &record.invoice;
+    let total = inv.totals().total;
+    let code = inv.currency();
+    let currency = code.code();
+    let paid = &event.paid;
+    let matches = paid.amount == Some(total)
+        && paid.currency.as_deref() == Some(currency)
+        && record.provider_payment_id.is_some()
+        && paid.provider_payment_id == record.provider_payment_id;
+    (!matches).then(|| {
+        serde_json::json!({
+            "provider": "stripe",
+            "stripe_event_id": event.id,
+            "type": event.kind,
+            "user_id": record.user_id,
+            "number": inv.number().map(|n| n.to_string()),
+            "status": inv.status().as_str(),
+            "expected": {
+                "amount": total,
+                "currency": currency,
+                "provider_payment_id": record.provider_payment_id,
+            },
+            "received": {
+                "amount": paid.amount,
+                "currency": paid.currency,
+                "provider_payment_id": paid.provider_payment_id,
+            },
+        })
     })
 }
 

@@ -48,7 +48,14 @@ impl BillingService {
         changes: PlanChanges,
         meta: &RequestMeta,
     ) -> Result<Plan, BillingError> {
-        let current = self.billing.plan(id).await?.ok_or(BillingError::NotFound)?;
+        // Read under the row lock and written in the same transaction: a change committed by
+        // another administrator meanwhile is merged into, never overwritten.
+        let mut tx = self.uow.begin().await?;
+        let current = self
+            .billing
+            .lock_plan(tx.as_mut(), id)
+            .await?
+            .ok_or(BillingError::NotFound)?;
         let mut changed: Vec<&str> = Vec::new();
         let mut note = |field: &'static str, differs: bool| {
             if differs {
@@ -113,7 +120,6 @@ impl BillingService {
             updated_at: now,
         };
         let repriced = plan.price != current.price || plan.interval != current.interval;
-        let mut tx = self.uow.begin().await?;
         self.billing
             .update_plan(tx.as_mut(), &plan)
             .await

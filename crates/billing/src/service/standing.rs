@@ -36,8 +36,9 @@ pub(super) fn billing_error(e: SubscriptionError) -> BillingError {
 
 impl BillingService {
     /// Moves the locked `current` to `to` and audits it (`details.change` = `change`,
-    /// `details.from_status`, plus `extra`). Canceling sets `canceled_at` and drops a
-    /// scheduled plan change.
+    /// `details.from_status`, plus `extra`). Canceling sets `canceled_at`, drops a
+    /// scheduled plan change and invoices the pending items (see
+    /// [`Self::invoice_at_end`]).
     #[allow(clippy::too_many_arguments)]
     async fn move_subscription(
         &self,
@@ -58,6 +59,10 @@ impl BillingService {
             next.scheduled_plan_id = None;
         }
         self.subscriptions()?.update_subscription(tx, &next).await?;
+        if to == SubscriptionStatus::Canceled {
+            // Ended: what is still pending (an upgrade's proration) goes on a final invoice.
+            self.invoice_at_end(tx, &next, now).await?;
+        }
         if let Some(map) = extra.as_object_mut() {
             map.insert("from_status".into(), current.status.as_str().into());
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{Days, SubsecRound};
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{RepoError, RequestMeta, Timestamp, Transaction, UserId};
+use plinth_kernel::{Money, RepoError, RequestMeta, Timestamp, Transaction, UserId};
 
 use super::BillingService;
 use crate::subscription::{
@@ -37,7 +37,8 @@ pub struct RenewalReport {
     pub canceled: u32,
     /// Subscriptions whose renewal failed (logged; retried by the next run).
     pub failed: u32,
-    /// Periods the [`PeriodInvoicer`] made an invoice for.
+    /// Periods the [`PeriodInvoicer`] made an invoice for, and final invoices of ended
+    /// subscriptions (their pending items).
     pub invoiced: u32,
 }
 
@@ -322,7 +323,8 @@ impl BillingService {
 
     /// Starts the next period of every `trialing` or `active` subscription whose period ended
     /// at or before `now` (several periods if it is far behind): applies a scheduled plan
-    /// change (at that plan's current price), ends those cancelled at period end, moves a
+    /// change (at that plan's current price), ends those cancelled at period end (invoicing
+    /// their pending items, see [`PeriodReason::Ended`]), moves a
     /// trial to `active`, and hands each new period to the [`PeriodInvoicer`], each period in
     /// its own transaction with its audit entry. A period is recorded under the unique key
     /// `(subscription, period start)`, so running this twice, even at once on two replicas,
@@ -390,6 +392,7 @@ impl BillingService {
                     ..current
                 };
                 repo.update_subscription(tx.as_mut(), &ended).await?;
+                let invoiced = self.invoice_at_end(tx.as_mut(), &ended, now).await?;
                 self.audit_change(
                     tx.as_mut(),
                     None,
@@ -402,6 +405,7 @@ impl BillingService {
                 .await?;
                 tx.commit().await?;
                 report.canceled += 1;
+                report.invoiced += u32::from(invoiced);
                 return Ok(());
             }
             let plan_id = current.scheduled_plan_id.unwrap_or(current.plan_id);
@@ -452,8 +456,10 @@ impl BillingService {
         reason: PeriodReason,
         now: Timestamp,
     ) -> Result<bool, SubscriptionError> {
-        let repo = self.subscriptions()?;
-        let items = repo.pending_items(tx, subscription.id).await?;
+        let items = self
+            .subscriptions()?
+            .pending_items(tx, subscription.id)
+            .await?;
         let period = BillingPeriod {
             subscription: subscription.clone(),
             plan: plan.clone(),
@@ -464,12 +470,58 @@ impl BillingService {
             reason,
             at: now,
         };
+        self.hand_to_invoicer(tx, period).await
+    }
+
+    /// The final invoice of `ended`, just moved to `canceled` in `tx` (whatever ended it): its
+    /// pending items (an upgrade's proration charged for the period that just ran) would
+    /// otherwise never be billed, since no period follows. Invoiced once: the subscription's
+    /// row lock is held and it is `canceled` only once; the items are marked invoiced in `tx`.
+    /// Returns whether an invoice was made (not when nothing is charged).
+    pub(super) async fn invoice_at_end(
+        &self,
+        tx: &mut dyn Transaction,
+        ended: &Subscription,
+        now: Timestamp,
+    ) -> Result<bool, SubscriptionError> {
+        let items = self.subscriptions()?.pending_items(tx, ended.id).await?;
+        if !items.iter().any(|i| i.amount.amount > 0) {
+            return Ok(false);
+        }
+        let plan = self.billing.plan(ended.plan_id).await?.ok_or_else(|| {
+            RepoError::internal(format!(
+                "subscription {} refers to missing plan {}",
+                ended.id, ended.plan_id
+            ))
+        })?;
+        let at = ended.canceled_at.unwrap_or(now);
+        let period = BillingPeriod {
+            subscription: ended.clone(),
+            plan,
+            start: at,
+            end: at,
+            price: Money::new(0, ended.price.currency),
+            items,
+            reason: PeriodReason::Ended,
+            at: now,
+        };
+        self.hand_to_invoicer(tx, period).await
+    }
+
+    /// Hands `period` to the invoicer, and marks its items invoiced when it made an invoice
+    /// (then `true`).
+    async fn hand_to_invoicer(
+        &self,
+        tx: &mut dyn Transaction,
+        period: BillingPeriod,
+    ) -> Result<bool, SubscriptionError> {
+        let repo = self.subscriptions()?;
         if self.invoicer.invoice_period(tx, &period).await? != InvoiceOutcome::Invoiced {
             return Ok(false);
         }
         let ids: Vec<PendingItemId> = period.items.iter().map(|i| i.id).collect();
         if !ids.is_empty() {
-            repo.mark_items_invoiced(tx, &ids, now).await?;
+            repo.mark_items_invoiced(tx, &ids, period.at).await?;
         }
         Ok(true)
     }

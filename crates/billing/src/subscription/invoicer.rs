@@ -10,6 +10,11 @@
 //! `paid` at once: nothing is owed, so it can never become overdue. A period that charges
 //! nothing (a free plan with no pending charge) makes no invoice at all; its pending credits
 //! wait for the next invoice that charges something.
+//!
+//! When a subscription ends ([`PeriodReason::Ended`]) the final invoice has no period line:
+//! only the pending charges (netted with the pending credits), so an upgrade's proration is
+//! billed even though no period follows. Credits left over when nothing is charged stay
+//! recorded as pending items (Plinth does not refund them by itself).
 
 use std::sync::Arc;
 
@@ -75,7 +80,8 @@ impl SubscriptionInvoicer {
 /// The lines of a period invoice after netting credits, and the credit left over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PeriodLines {
-    /// `(description, amount ≥ 0)`, the period first, then the pending charges.
+    /// `(description, amount ≥ 0)`, the period first (none for [`PeriodReason::Ended`]),
+    /// then the pending charges.
     pub lines: Vec<(String, i64)>,
     /// Credit not used up by these lines (≥ 0), for the next invoice.
     pub credit_left: i64,
@@ -84,15 +90,18 @@ pub(crate) struct PeriodLines {
 /// Nets the period's credits into its lines (see the module documentation).
 pub(crate) fn period_lines(period: &BillingPeriod) -> Result<PeriodLines, RepoError> {
     let currency = period.price.currency;
-    let mut lines = vec![(
-        format!(
-            "{}, {} – {}",
-            period.plan.name,
-            period.start.format("%Y-%m-%d"),
-            period.end.format("%Y-%m-%d")
-        ),
-        period.price.amount.max(0),
-    )];
+    let mut lines = Vec::new();
+    if period.reason != PeriodReason::Ended {
+        lines.push((
+            format!(
+                "{}, {} – {}",
+                period.plan.name,
+                period.start.format("%Y-%m-%d"),
+                period.end.format("%Y-%m-%d")
+            ),
+            period.price.amount.max(0),
+        ));
+    }
     let mut credit: i64 = 0;
     for item in &period.items {
         if item.amount.currency != currency {
@@ -210,6 +219,7 @@ impl PeriodInvoicer for SubscriptionInvoicer {
             let reason = match period.reason {
                 PeriodReason::Subscribed => "subscribed",
                 PeriodReason::Renewed => "renewed",
+                PeriodReason::Ended => "ended",
             };
             details.insert("reason".into(), reason.into());
         }

@@ -193,6 +193,11 @@ pub enum PeriodReason {
     Subscribed,
     /// A renewal (including the first paid period after a trial).
     Renewed,
+    /// The subscription ended (cancelled at period end, or by Stripe): the final invoice
+    /// carries only what is still pending (an upgrade's proration), with no period line;
+    /// [`BillingPeriod::start`] and [`BillingPeriod::end`] are both the instant it ended and
+    /// [`BillingPeriod::price`] is 0.
+    Ended,
 }
 
 /// A paid period to invoice: the subscription as it is for that period, its plan, the price

@@ -261,6 +261,16 @@ impl InvoiceRepository for MemoryInvoiceRepository {
         Ok(self.lock().invoices.get(&id).cloned())
     }
 
+    async fn lock_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvoiceId,
+    ) -> Result<Option<InvoiceRecord>, RepoError> {
+        // The memory transaction holds the global write lock already.
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self.lock().invoices.get(&id).cloned())
+    }
+
     async fn invoices(
         &self,
         filter: &InvoiceFilter,

@@ -95,6 +95,16 @@ impl BillingRepository for MemoryBillingRepository {
         Ok(self.lock().get(&id).cloned())
     }
 
+    async fn lock_plan(
+        &self,
+        tx: &mut dyn Transaction,
+        id: PlanId,
+    ) -> Result<Option<Plan>, RepoError> {
+        // The memory transaction holds the global write lock already.
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self.lock().get(&id).cloned())
+    }
+
     async fn plans(&self, active_only: bool) -> Result<Vec<Plan>, RepoError> {
         let mut plans: Vec<Plan> = self
             .lock()

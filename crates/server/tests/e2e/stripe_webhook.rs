@@ -1,7 +1,9 @@
 //! The Stripe webhook through the real stack (SQLite, or PostgreSQL when `TEST_DATABASE_URL`
 //! is set): a signed `invoice.paid` pays the invoice once, however often and however
 //! concurrently it is delivered; refused signatures change nothing; revenue in
-//! `/admin/stats` follows; without `STRIPE_WEBHOOK_SECRET` the route is 503. Paying an
+//! `/admin/stats` follows; without `STRIPE_WEBHOOK_SECRET` the route is 409
+//! `payments_not_configured`; a payment whose amount, currency or payment intent is not the
+//! invoice's is recorded and audited, not applied. Paying an
 //! invoice against a fake Stripe (`STRIPE_API_BASE`) keeps one payment intent, and the
 //! `payment_intent.succeeded` webhook then marks it paid.
 
@@ -60,17 +62,55 @@ async fn open_invoice(app: &TestApp, admin: &str) -> (String, i64) {
     let total = res.json::<Value>().await.unwrap()["total"]
         .as_i64()
         .unwrap();
+    // Its payment is started: `pi_<id>` recorded on it, as `POST …/pay` does with Stripe.
+    let uow = app.database.unit_of_work();
+    let mut tx = uow.begin().await.unwrap();
+    let invoice_id = plinth_billing::InvoiceId::from_uuid(id.parse().unwrap());
+    app.database
+        .invoices()
+        .set_provider_payment_id(tx.as_mut(), invoice_id, &format!("pi_{id}"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     (id, total)
 }
 
+/// A Stripe payment event of `kind` for `invoice`, paying `amount` `currency` with payment
+/// intent `intent`: in the intent's `id` and `amount_received` for
+/// `payment_intent.succeeded`, in a Stripe invoice's `payment_intent` and `amount_paid` for
+/// `invoice.paid`.
+fn payment(
+    event_id: &str,
+    kind: &str,
+    invoice: &str,
+    intent: &str,
+    amount: i64,
+    currency: &str,
+) -> String {
+    let mut object = json!({ "currency": currency, "metadata": { "plinth_invoice_id": invoice } });
+    if kind == "invoice.paid" {
+        object["id"] = "in_123".into();
+        object["payment_intent"] = intent.into();
+        object["amount_paid"] = amount.into();
+    } else {
+        object["id"] = intent.into();
+        object["object"] = "payment_intent".into();
+        object["amount_received"] = amount.into();
+    }
+    json!({ "id": event_id, "object": "event", "type": kind, "data": { "object": object } })
+        .to_string()
+}
+
+/// The event paying an [`open_invoice`] (14 900 USD, its recorded payment intent).
 fn event(event_id: &str, kind: &str, invoice: &str) -> String {
-    json!({
-        "id": event_id,
-        "object": "event",
-        "type": kind,
-        "data": { "object": { "id": "in_123", "metadata": { "plinth_invoice_id": invoice } } }
-    })
-    .to_string()
+    payment(
+        event_id,
+        kind,
+        invoice,
+        &format!("pi_{invoice}"),
+        14_900,
+        "usd",
+    )
 }
 
 async fn deliver(app: &TestApp, body: &str, signature: Option<&str>) -> reqwest::Response {
@@ -228,6 +268,100 @@ async fn a_signed_invoice_paid_event_pays_once_and_refused_ones_change_nothing()
 }
 
 #[tokio::test]
+async fn a_payment_that_is_not_the_invoice_is_recorded_and_audited_but_not_applied() {
+    let app = app_with_secret().await;
+    let admin = super_admin(&app).await;
+    let (id, total) = open_invoice(&app, &admin).await;
+    let intent = format!("pi_{id}");
+    let wrong = [
+        (
+            "evt_e2e_amount",
+            "payment_intent.succeeded",
+            intent.as_str(),
+            1,
+            "usd",
+        ),
+        (
+            "evt_e2e_currency",
+            "payment_intent.succeeded",
+            intent.as_str(),
+            total,
+            "eur",
+        ),
+        (
+            "evt_e2e_intent",
+            "payment_intent.succeeded",
+            "pi_not_ours",
+            total,
+            "usd",
+        ),
+        (
+            "evt_e2e_inv_intent",
+            "invoice.paid",
+            "pi_not_ours",
+            total,
+            "usd",
+        ),
+    ];
+    for (event_id, kind, pi, amount, currency) in wrong {
+        let body = payment(event_id, kind, &id, pi, amount, currency);
+        let sig = signer(SECRET).sign(now(), body.as_bytes());
+        // 2xx, so Stripe does not redeliver for days an event that would never match.
+        assert_eq!(
+            outcome(deliver(&app, &body, Some(&sig)).await).await,
+            "payment_mismatch",
+            "{event_id}"
+        );
+        assert_eq!(status_of(&app, &admin, &id).await, "open", "{event_id}");
+    }
+    assert_eq!(
+        audit_count(&app, &admin, "billing.payment_mismatch", &id).await,
+        4
+    );
+    assert_eq!(
+        audit_count(&app, &admin, "billing.invoice_paid", &id).await,
+        0
+    );
+    let res = app
+        .get_auth(
+            &format!(
+                "/api/v1/admin/audit?action=billing.payment_mismatch&target_id={id}&limit=100"
+            ),
+            &admin,
+        )
+        .await;
+    let items = res.json::<Value>().await.unwrap()["items"].clone();
+    let currency = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["details"]["stripe_event_id"] == "evt_e2e_currency")
+        .unwrap();
+    assert_eq!(
+        currency["details"]["expected"],
+        json!({ "amount": total, "currency": "USD", "provider_payment_id": intent })
+    );
+    assert_eq!(currency["details"]["received"]["currency"], "EUR");
+    let entry = app
+        .database
+        .payment_events()
+        .entry("evt_e2e_intent")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.outcome.as_deref(), Some("payment_mismatch"));
+
+    // The payment that is the invoice pays it.
+    let body = event("evt_e2e_right", "payment_intent.succeeded", &id);
+    let sig = signer(SECRET).sign(now(), body.as_bytes());
+    assert_eq!(
+        outcome(deliver(&app, &body, Some(&sig)).await).await,
+        "applied"
+    );
+    assert_eq!(status_of(&app, &admin, &id).await, "paid");
+}
+
+#[tokio::test]
 async fn concurrent_deliveries_of_one_event_apply_it_once() {
     let app = app_with_secret().await;
     let admin = super_admin(&app).await;
@@ -265,7 +399,7 @@ async fn concurrent_deliveries_of_one_event_apply_it_once() {
 }
 
 #[tokio::test]
-async fn without_a_webhook_secret_the_route_is_unavailable() {
+async fn without_a_webhook_secret_the_route_is_a_4xx_not_configured() {
     let app = spawn_app().await;
     let body = event(
         "evt_e2e_off",
@@ -274,8 +408,12 @@ async fn without_a_webhook_secret_the_route_is_unavailable() {
     );
     let sig = signer(SECRET).sign(now(), body.as_bytes());
     let res = deliver(&app, &body, Some(&sig)).await;
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(res.json::<Value>().await.unwrap()["code"], "unavailable");
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["code"],
+        "payments_not_configured"
+    );
     assert!(
         app.database
             .payment_events()
@@ -608,12 +746,14 @@ async fn paying_an_invoice_then_stripes_webhook_marks_it_paid() {
     assert!(seen.contains(&("GET".to_owned(), "/v1/payment_intents/pi_e2e1".to_owned())));
 
     // Stripe reports the success: the invoice is paid, and paying again is a conflict.
-    let succeeded = json!({
-        "id": "evt_e2e_pay", "object": "event", "type": "payment_intent.succeeded",
-        "data": { "object": { "id": "pi_e2e1", "object": "payment_intent",
-            "metadata": { "plinth_invoice_id": id } } }
-    })
-    .to_string();
+    let succeeded = payment(
+        "evt_e2e_pay",
+        "payment_intent.succeeded",
+        &id,
+        "pi_e2e1",
+        14_900,
+        "usd",
+    );
     let sig = signer(SECRET).sign(now(), succeeded.as_bytes());
     assert_eq!(
         outcome(deliver(&app, &succeeded, Some(&sig)).await).await,

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use plinth_billing::{BillingRepository, FeatureValue, Interval, Plan, PlanId};
 use plinth_kernel::{Currency, Money, RepoError, Transaction};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -111,6 +112,31 @@ impl BillingRepository for SeaBillingRepository {
     async fn plan(&self, id: PlanId) -> Result<Option<Plan>, RepoError> {
         plans::Entity::find_by_id(id.as_uuid())
             .one_row(&self.conn)
+            .await
+            .map_err(repo_err)?
+            .map(to_domain)
+            .transpose()
+    }
+
+    async fn lock_plan(
+        &self,
+        tx: &mut dyn Transaction,
+        id: PlanId,
+    ) -> Result<Option<Plan>, RepoError> {
+        let db = db_tx(tx)?;
+        // Touching the row takes its lock on PostgreSQL until the transaction ends; on SQLite
+        // the `IMMEDIATE` transaction already holds the database's write lock.
+        plans::Entity::update_many()
+            .col_expr(
+                plans::Column::UpdatedAt,
+                Expr::col(plans::Column::UpdatedAt),
+            )
+            .filter(plans::Column::Id.eq(id.as_uuid()))
+            .exec(db)
+            .await
+            .map_err(repo_err)?;
+        plans::Entity::find_by_id(id.as_uuid())
+            .one_row(db)
             .await
             .map_err(repo_err)?
             .map(to_domain)

@@ -133,8 +133,10 @@ pub(crate) async fn get_my_invoice_pdf(
         becomes `paid` when Stripe's `payment_intent.succeeded` webhook arrives (see \
         `POST /billing/webhooks/stripe`), not when this call returns. \n\n\
         Another user's invoice, a draft and an unknown id are 404; a `paid`, `void` or \
-        `uncollectible` invoice is 409. Without `STRIPE_API_KEY` on the server, or when Stripe \
-        cannot be reached, times out or fails, the answer is 503 with `Retry-After`; when Stripe \
+        `uncollectible` invoice is 409 `conflict`. Without `STRIPE_API_KEY` on the server (payments \
+        switched off) an invoice of the caller's gets 409 `payments_not_configured` (an unknown one \
+        is still 404). When the configured Stripe cannot be reached, times out or fails, the \
+        answer is 503 with `Retry-After`; when Stripe \
         refuses the request it is 502 `payment_refused` with Stripe's message. \
         Honours `Idempotency-Key`.",
     security(("bearer" = [])),

@@ -5,7 +5,7 @@ use futures::StreamExt as _;
 use plinth_billing::payment::EventOutcome;
 
 use crate::openapi::responses::{
-    BadWebhookSignature, Internal, PayloadTooLarge, WebhookUnavailable,
+    BadWebhookSignature, Internal, PayloadTooLarge, WebhookNotConfigured, WebhookUnavailable,
 };
 use crate::{ApiError, AppState, ClientMeta};
 
@@ -21,7 +21,9 @@ pub(crate) struct WebhookAckBody {
     /// `applied` (an open invoice became paid, or a subscription took Stripe's status),
     /// `already_settled` (the invoice was not open, or the subscription already had that
     /// status or had ended), `ignored` (a payment naming no invoice of ours, or a subscription
-    /// event naming no subscription of ours or a status Plinth does not map), `unhandled` (a
+    /// event naming no subscription of ours or a status Plinth does not map),
+    /// `payment_mismatch` (a payment of one of our invoices whose amount, currency or payment
+    /// intent differ from the invoice's: recorded and audited, not applied), `unhandled` (a
     /// type Plinth does not act on), or `duplicate` (this event id was received before;
     /// nothing was done again).
     pub outcome: String,
@@ -37,12 +39,21 @@ pub(crate) struct WebhookAckBody {
         any `v1` may match, and `t` must be within 300 s of now. Each event id is recorded once; \
         a redelivered event answers 200 with `outcome: duplicate` and changes nothing. \
         `invoice.paid` and `payment_intent.succeeded` whose `data.object.metadata.plinth_invoice_id` \
-        names an open invoice mark it paid (audited `billing.invoice_paid`, method `stripe`). \
+        names an open invoice mark it paid (audited `billing.invoice_paid`, method `stripe`) only \
+        when what was paid is the invoice: the amount (`amount_received` of a payment intent, \
+        `amount_paid` of a Stripe invoice) equals its total, the `currency` its currency, and the \
+        payment intent (the intent's `id`, the Stripe invoice's `payment_intent`) the one recorded \
+        when its payment was started (`POST /billing/invoices/{id}/pay`). Otherwise the invoice is \
+        left as it is and the event is recorded with outcome `payment_mismatch` and audited as \
+        `billing.payment_mismatch` with the expected and received values; the answer is still 200, \
+        since a redelivery would never match and Stripe would retry for days. \
         `customer.subscription.updated` / `customer.subscription.deleted` whose \
         `data.object.metadata.plinth_subscription_id` names a live subscription set its status \
         (`deleted` → `canceled`; `updated` → Stripe's `data.object.status` when it is `active`, \
         `past_due`, `unpaid`, `canceled` or `trialing`), audited `billing.subscription_changed`. Other \
-        events are recorded and acknowledged. Without `STRIPE_WEBHOOK_SECRET` the route answers 503.",
+        events are recorded and acknowledged. Without `STRIPE_WEBHOOK_SECRET` (payments switched off) \
+        the route answers 409 `payments_not_configured` and records nothing; 503 only means the \
+        database is down.",
     params(
         ("Stripe-Signature" = String, Header,
             description = "Stripe's signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of \"{t}.{raw body}\">`, \
@@ -64,7 +75,7 @@ pub(crate) struct WebhookAckBody {
     ),
     responses(
         (status = 200, description = "The event is recorded (and applied once).", body = WebhookAckBody),
-        BadWebhookSignature, PayloadTooLarge, Internal, WebhookUnavailable
+        BadWebhookSignature, WebhookNotConfigured, PayloadTooLarge, Internal, WebhookUnavailable
     )
 )]
 #[post("/webhooks/stripe")]

@@ -58,7 +58,14 @@ impl BillingService {
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
         let ports = self.invoicing()?;
-        let current = self.stored_invoice(id).await?;
+        // Read under the row lock and written in the same transaction: an edit committed by
+        // another administrator meanwhile is merged into, never overwritten.
+        let mut tx = self.uow.begin().await?;
+        let current = ports
+            .invoices
+            .lock_invoice(tx.as_mut(), id)
+            .await?
+            .ok_or(BillingError::InvoiceNotFound)?;
         if current.status() != InvoiceStatus::Draft {
             return Err(BillingError::NotDraft(current.status()));
         }
@@ -102,7 +109,6 @@ impl BillingService {
             updated_at: now,
             ..current.clone()
         };
-        let mut tx = self.uow.begin().await?;
         if let Err(e) = ports.invoices.update_draft(tx.as_mut(), &record).await {
             drop(tx);
             return Err(self.draft_gone(e, id).await);

@@ -13,10 +13,12 @@ use crate::testing::{
     FakeWebhookVerifier, MemoryBillingRepository, MemoryCustomerDirectory, MemoryInvoiceRepository,
     MemoryPaymentEventInbox, TextInvoiceRenderer,
 };
-use crate::{InvoiceId, Invoicing, NewInvoice, NewInvoiceLine};
+use crate::{InvoiceId, InvoiceRepository as _, Invoicing, NewInvoice, NewInvoiceLine};
+use plinth_kernel::UnitOfWork as _;
 
 struct Fixture {
     service: BillingService,
+    invoices: MemoryInvoiceRepository,
     inbox: MemoryPaymentEventInbox,
     audit: MemoryAuditLog,
     clock: ManualClock,
@@ -34,6 +36,7 @@ fn fixture(verifier: bool) -> Fixture {
     let customer = UserId::new();
     customers.insert(customer, "ada@example.com", "Ada Lovelace");
     let inbox = MemoryPaymentEventInbox::new();
+    let invoices = MemoryInvoiceRepository::new();
     let service = BillingService::new(
         Arc::new(MemoryBillingRepository::new()),
         Arc::new(audit.clone()),
@@ -41,7 +44,7 @@ fn fixture(verifier: bool) -> Fixture {
         Arc::new(clock.clone()),
     )
     .with_invoicing(Invoicing {
-        invoices: Arc::new(MemoryInvoiceRepository::new()),
+        invoices: Arc::new(invoices.clone()),
         customers: Arc::new(customers),
         renderer: Arc::new(TextInvoiceRenderer),
     })
@@ -51,6 +54,7 @@ fn fixture(verifier: bool) -> Fixture {
     });
     Fixture {
         service,
+        invoices,
         inbox,
         audit,
         clock,
@@ -88,13 +92,49 @@ async fn open_invoice(f: &Fixture, currency: &str, due_in_days: u32) -> InvoiceI
         .id
 }
 
+/// An open invoice (14 900 in `currency`) whose payment was started: `pi_<invoice id>` is
+/// recorded on it, as the pay request does.
+async fn started_invoice(f: &Fixture, currency: &str) -> InvoiceId {
+    let id = open_invoice(f, currency, 14).await;
+    let mut tx = MemoryUnitOfWork::new().begin().await.unwrap();
+    f.invoices
+        .set_provider_payment_id(tx.as_mut(), id, &format!("pi_{id}"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// A Stripe payment event of `kind` naming `invoice` and paying `amount` `currency` with
+/// payment intent `intent` (the intent's `id`, or a Stripe invoice's `payment_intent`).
+fn payment(
+    id: &str,
+    kind: &str,
+    invoice: &str,
+    intent: &str,
+    amount: i64,
+    currency: &str,
+) -> Vec<u8> {
+    let mut object = serde_json::json!({
+        "currency": currency, "metadata": { "plinth_invoice_id": invoice }
+    });
+    if kind == "invoice.paid" {
+        object["id"] = "in_1".into();
+        object["payment_intent"] = intent.into();
+        object["amount_paid"] = amount.into();
+    } else {
+        object["id"] = intent.into();
+        object["amount_received"] = amount.into();
+    }
+    serde_json::json!({ "id": id, "type": kind, "data": { "object": object } })
+        .to_string()
+        .into_bytes()
+}
+
+/// A payment event that matches a [`started_invoice`] in USD (of any other type: the same
+/// metadata).
 fn event(id: &str, kind: &str, invoice: &str) -> Vec<u8> {
-    serde_json::json!({
-        "id": id, "type": kind,
-        "data": { "object": { "id": "in_1", "metadata": { "plinth_invoice_id": invoice } } }
-    })
-    .to_string()
-    .into_bytes()
+    payment(id, kind, invoice, &format!("pi_{invoice}"), 14_900, "usd")
 }
 
 async fn receive(f: &Fixture, body: &[u8]) -> Result<EventOutcome, BillingError> {
@@ -125,7 +165,7 @@ async fn count(audit: &MemoryAuditLog, action: AuditAction) -> usize {
 #[tokio::test]
 async fn a_signed_payment_event_pays_the_invoice_once() {
     let f = fixture(true);
-    let id = open_invoice(&f, "USD", 14).await;
+    let id = started_invoice(&f, "USD").await;
     let body = event("evt_1", "invoice.paid", &id.to_string());
 
     assert_eq!(receive(&f, &body).await.unwrap(), EventOutcome::Applied);
@@ -163,6 +203,122 @@ async fn paid_events(audit: &MemoryAuditLog) -> Vec<plinth_audit::AuditEvent> {
         .await
         .unwrap()
         .items
+}
+
+#[tokio::test]
+async fn a_payment_that_does_not_match_the_invoice_is_recorded_and_audited_not_applied() {
+    let f = fixture(true);
+    let id = started_invoice(&f, "USD").await;
+    let unstarted = open_invoice(&f, "USD", 14).await;
+    let inv = id.to_string();
+    let intent = format!("pi_{id}");
+    let wrong = [
+        (
+            "evt_amount",
+            "payment_intent.succeeded",
+            &inv,
+            intent.as_str(),
+            100,
+            "usd",
+        ),
+        (
+            "evt_currency",
+            "payment_intent.succeeded",
+            &inv,
+            intent.as_str(),
+            14_900,
+            "eur",
+        ),
+        (
+            "evt_intent",
+            "payment_intent.succeeded",
+            &inv,
+            "pi_someone_else",
+            14_900,
+            "usd",
+        ),
+        (
+            "evt_inv_amount",
+            "invoice.paid",
+            &inv,
+            intent.as_str(),
+            14_899,
+            "usd",
+        ),
+    ];
+    for (event_id, kind, invoice, pi, amount, currency) in wrong {
+        let body = payment(event_id, kind, invoice, pi, amount, currency);
+        assert_eq!(
+            receive(&f, &body).await.unwrap(),
+            EventOutcome::PaymentMismatch,
+            "{event_id}"
+        );
+        let entry = f.inbox.entry(event_id).await.unwrap().unwrap();
+        assert_eq!(entry.outcome.as_deref(), Some("payment_mismatch"));
+    }
+    // No payment was started for this one: whatever Stripe says, it matches nothing.
+    let other = unstarted.to_string();
+    let body = payment(
+        "evt_unstarted",
+        "payment_intent.succeeded",
+        &other,
+        "pi_x",
+        14_900,
+        "usd",
+    );
+    assert_eq!(
+        receive(&f, &body).await.unwrap(),
+        EventOutcome::PaymentMismatch
+    );
+    for invoice in [id, unstarted] {
+        assert_eq!(
+            f.service.invoice(invoice).await.unwrap().status(),
+            InvoiceStatus::Open
+        );
+    }
+    assert_eq!(count(&f.audit, AuditAction::InvoicePaid).await, 0);
+    let mismatches = f
+        .audit
+        .list(
+            &AuditFilter {
+                action: Some(AuditAction::PaymentMismatch),
+                ..AuditFilter::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(mismatches.len(), 5);
+    let of = |event_id: &str| {
+        mismatches
+            .iter()
+            .find(|e| e.details["stripe_event_id"] == event_id)
+            .unwrap()
+    };
+    let unstarted_entry = of("evt_unstarted");
+    assert_eq!(unstarted_entry.target_id.as_deref(), Some(other.as_str()));
+    assert_eq!(
+        unstarted_entry.details["expected"]["provider_payment_id"],
+        serde_json::Value::Null
+    );
+    let d = &of("evt_inv_amount").details;
+    assert_eq!(
+        d["expected"],
+        serde_json::json!({ "amount": 14_900, "currency": "USD", "provider_payment_id": intent })
+    );
+    assert_eq!(
+        d["received"],
+        serde_json::json!({ "amount": 14_899, "currency": "USD", "provider_payment_id": intent })
+    );
+
+    // The right payment still pays it.
+    let right = event("evt_right", "payment_intent.succeeded", &inv);
+    assert_eq!(receive(&f, &right).await.unwrap(), EventOutcome::Applied);
+    assert_eq!(
+        f.service.invoice(id).await.unwrap().status(),
+        InvoiceStatus::Paid
+    );
 }
 
 #[tokio::test]
@@ -249,7 +405,7 @@ async fn events_naming_no_invoice_or_other_types_are_recorded_only() {
 #[tokio::test]
 async fn revenue_splits_paid_outstanding_and_overdue_per_currency() {
     let f = fixture(true);
-    let paid = open_invoice(&f, "USD", 14).await;
+    let paid = started_invoice(&f, "USD").await;
     open_invoice(&f, "USD", 14).await;
     open_invoice(&f, "JPY", 1).await;
     receive(&f, &event("evt_1", "invoice.paid", &paid.to_string()))

@@ -426,6 +426,26 @@ impl InvoiceRepository for SeaInvoiceRepository {
         Self::read_invoice(db_tx(tx)?, id).await
     }
 
+    async fn lock_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvoiceId,
+    ) -> Result<Option<InvoiceRecord>, RepoError> {
+        let db = db_tx(tx)?;
+        // Touching the row takes its lock on PostgreSQL until the transaction ends; on SQLite
+        // the `IMMEDIATE` transaction already holds the database's write lock.
+        invoices::Entity::update_many()
+            .col_expr(
+                invoices::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::col(invoices::Column::UpdatedAt),
+            )
+            .filter(invoices::Column::Id.eq(id.as_uuid()))
+            .exec(db)
+            .await
+            .map_err(repo_err)?;
+        Self::read_invoice(db, id).await
+    }
+
     async fn invoices(
         &self,
         filter: &InvoiceFilter,
