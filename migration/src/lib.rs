@@ -44,6 +44,7 @@ mod m20261129_000022_subscription_invoices;
 mod m20261129_000023_roles;
 mod m20261129_000024_users_avatar_key_index;
 mod m20261129_000025_invoice_provider_payment;
+mod m20261206_000005_file_signed_url_generation;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000023_roles::Migration),
             Box::new(m20261129_000024_users_avatar_key_index::Migration),
             Box::new(m20261129_000025_invoice_provider_payment::Migration),
+            Box::new(m20261206_000005_file_signed_url_generation::Migration),
         ]
     }
 }
@@ -95,7 +97,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 25);
-        assert!(names.iter().all(|n| n.starts_with("m2026112")));
+        assert_eq!(names.len(), 26);
+        assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

@@ -22,6 +22,7 @@ mod routes;
 mod security_headers;
 mod server;
 mod state;
+mod viewers;
 
 pub use avatars::UserAvatarReferences;
 pub use error::{ApiError, FieldErrors};
@@ -35,3 +36,4 @@ pub use rate_limit::{RateLimit, RateLimitParseError};
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use server::serve;
 pub use state::{AppState, HttpSettings, ReadinessCheck};
+pub use viewers::UserViewers;

@@ -71,9 +71,10 @@ pub enum FileError {
     /// No URL signer is configured, so signed URLs cannot be made or checked.
     #[error("signed URLs are not configured")]
     SigningUnavailable,
-    /// A signed URL whose signature does not match (tampered, or signed by an unknown key) or
-    /// that has expired.
-    #[error("the signed URL is invalid or has expired")]
+    /// A signed URL whose signature does not match (tampered, or signed by an unknown key),
+    /// that has expired, or that was revoked (the file's signed URLs revoked, or the account
+    /// that made it no longer allowed to download the file).
+    #[error("the signed URL is invalid, has expired or was revoked")]
     BadSignature,
     /// Metadata storage failed.
     #[error(transparent)]

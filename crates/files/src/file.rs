@@ -45,6 +45,10 @@ pub struct FileObject {
     /// How many times the current version of the file was downloaded (whole or a range);
     /// counted per file, across its versions.
     pub download_count: u64,
+    /// The generation of the file's signed URLs: every link carries the generation it was
+    /// made under and works only while it is still the file's. Starts at 0; revoking every
+    /// signed URL of the file adds one.
+    pub signed_url_generation: i64,
 }
 
 /// One stored version of a file (the current one included): what was uploaded, when.
@@ -100,6 +104,7 @@ impl FileVersion {
             created_at: file.created_at,
             updated_at: self.created_at,
             download_count: file.download_count,
+            signed_url_generation: file.signed_url_generation,
         }
     }
 }

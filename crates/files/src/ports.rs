@@ -91,7 +91,8 @@ pub trait FileRepository: Send + Sync {
     async fn version(&self, id: FileId, version: i32) -> Result<Option<FileVersion>, RepoError>;
 
     /// Makes `file` (same id) the current state of its row: name, content type, size, SHA-256,
-    /// version, storage key and `updated_at` are replaced (`download_count` is kept), but only while the stored row is
+    /// version, storage key and `updated_at` are replaced (`download_count` and
+    /// `signed_url_generation` are kept, whatever `file` says), but only while the stored row is
     /// still at `previous_version` (an optimistic check against concurrent new versions).
     ///
     /// # Errors
@@ -109,6 +110,18 @@ pub trait FileRepository: Send + Sync {
     /// # Errors
     /// MUST return [`RepoError::NotFound`] when there is no such file.
     async fn record_download(&self, id: FileId) -> Result<(), RepoError>;
+
+    /// Adds one to a file's `signed_url_generation` in one statement (no read-modify-write, so
+    /// a concurrent new version or revocation is never undone), ending every signed URL made
+    /// under the previous generation.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when there is no such file.
+    async fn revoke_signed_urls(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+    ) -> Result<(), RepoError>;
 
     /// Shares a file with `share.grantee_email`, or, when it is already shared with that
     /// address, replaces the permission (keeping the first `created_at`). Deleting the file
@@ -184,6 +197,19 @@ pub trait AvatarReferences: Send + Sync {
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn known_avatar_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError>;
+}
+
+/// The accounts behind signed URLs: a link works only while the account that made it may
+/// still download the file. The users domain owns accounts; the composition root adapts it, so
+/// `files` does not depend on `users`.
+#[async_trait::async_trait]
+pub trait ViewerDirectory: Send + Sync {
+    /// Account `id` as a [`Viewer`], when it exists and is active; `None` for a deleted or
+    /// suspended account.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn active_viewer(&self, id: UserId) -> Result<Option<Viewer>, RepoError>;
 }
 
 /// Where file contents live (local folder, memory, S3).

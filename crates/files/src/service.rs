@@ -164,6 +164,7 @@ impl FileService {
             created_at: now,
             updated_at: now,
             download_count: 0,
+            signed_url_generation: 0,
         };
         if let Err(e) = self.record_upload(&file, quota, meta).await {
             self.remove_blob(&file.storage_key).await;

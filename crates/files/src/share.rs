@@ -49,7 +49,8 @@ impl std::fmt::Display for SharePermission {
 }
 
 /// One share of a file, keyed by the grantee's normalised address (whether or not an account
-/// with that address exists: a share to an address that registers later starts working then).
+/// with that address exists: a share to an address starts working for the account that
+/// registers and verifies it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileShare {
     /// The shared file.
@@ -63,39 +64,35 @@ pub struct FileShare {
 }
 
 /// The signed-in caller, as the access checks need them: their id (ownership), their
-/// normalised address (shares) and from when shares to that address count for them.
+/// normalised address (shares) and whether that address is verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     /// The user's id.
     pub id: UserId,
     /// The user's normalised e-mail address.
     pub email: Email,
-    /// Only shares made at or after this time count for this viewer; `None`: every share.
-    /// An account whose address is not verified gets its creation time here, so whoever
-    /// registers an address first cannot take the files that were shared with it before the
-    /// account existed; once the address is verified every share counts.
-    pub shares_since: Option<Timestamp>,
+    /// Whether the account proved it owns `email`. Shares to an address count only for an
+    /// account whose address is verified: whoever registers an address without being able to
+    /// read its mail (a squatter) receives nothing shared with it, before or after registering.
+    pub email_verified: bool,
 }
 
 impl Viewer {
-    /// A viewer for an account: every share counts once `email_verified`, else only those
-    /// made since `created_at`.
+    /// A viewer for an account.
     #[must_use]
-    pub fn new(id: UserId, email: Email, email_verified: bool, created_at: Timestamp) -> Self {
+    pub fn new(id: UserId, email: Email, email_verified: bool) -> Self {
         Self {
             id,
             email,
-            shares_since: (!email_verified).then_some(created_at),
+            email_verified,
         }
     }
 
-    /// Whether `share` counts for this viewer.
+    /// Whether `share` counts for this viewer: it is to their address, and that address is
+    /// verified.
     #[must_use]
     pub fn honours(&self, share: &FileShare) -> bool {
-        share.grantee_email == self.email
-            && self
-                .shares_since
-                .is_none_or(|since| share.created_at >= since)
+        self.email_verified && share.grantee_email == self.email
     }
 }
 

@@ -1,6 +1,6 @@
 //! Signed download URLs: the [`UrlSigner`] port and the values around it.
 
-use plinth_kernel::Timestamp;
+use plinth_kernel::{Timestamp, UserId};
 
 use crate::FileId;
 
@@ -38,7 +38,8 @@ pub trait UrlSigner: Send + Sync {
 /// A signed download link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedUrl {
-    /// The absolute URL (`{PUBLIC_URL}/api/v1/files/{id}/content/signed?v=…&exp=…&kid=…&sig=…`).
+    /// The absolute URL
+    /// (`{PUBLIC_URL}/api/v1/files/{id}/content/signed?v=…&exp=…&by=…&gen=…&kid=…&sig=…`).
     pub url: String,
     /// When it stops working.
     pub expires_at: Timestamp,
@@ -53,6 +54,11 @@ pub struct SignedParams {
     pub version: i32,
     /// Expiry as Unix seconds (`exp`).
     pub expires: i64,
+    /// The account that made the link (`by`): it works only while that account may still
+    /// download the file.
+    pub signer: UserId,
+    /// The file's signed-URL generation the link was made under (`gen`).
+    pub generation: i64,
     /// Key id (`kid`).
     pub kid: String,
     /// Hex signature (`sig`).
@@ -65,13 +71,21 @@ impl std::fmt::Debug for SignedParams {
             .field("file_id", &self.file_id)
             .field("version", &self.version)
             .field("expires", &self.expires)
+            .field("signer", &self.signer)
+            .field("generation", &self.generation)
             .field("kid", &self.kid)
             .finish_non_exhaustive()
     }
 }
 
-/// The signed payload: `"<file_id>|<version>|<exp>"`.
+/// The signed payload: `"<file_id>|<version>|<exp>|<signer>|<generation>"`.
 #[must_use]
-pub fn signed_payload(file_id: FileId, version: i32, expires: i64) -> String {
-    format!("{file_id}|{version}|{expires}")
+pub fn signed_payload(
+    file_id: FileId,
+    version: i32,
+    expires: i64,
+    signer: UserId,
+    generation: i64,
+) -> String {
+    format!("{file_id}|{version}|{expires}|{signer}|{generation}")
 }

@@ -32,6 +32,7 @@ async fn backfills_existing_files(t: TestDb) {
         created_at: now - chrono::Duration::days(3),
         updated_at: now,
         download_count: 0,
+        signed_url_generation: 0,
     };
     // The schema of that time (no later columns), so written without today's entity.
     let insert = Query::insert()

@@ -8,14 +8,14 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 25;
+const MIGRATIONS: usize = 26;
 
 /// Whether `invoices.provider_payment_id` exists (a query naming it runs).
-async fn has_provider_payment_id(db: &Database) -> bool {
+async fn has_column(db: &Database, table: &str, column: &str) -> bool {
     db.connection()
         .query_all_raw(Statement::from_string(
             db.backend(),
-            "SELECT provider_payment_id FROM invoices",
+            format!("SELECT {column} FROM {table}"),
         ))
         .await
         .is_ok()
@@ -103,6 +103,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000023_roles",
             "m20261129_000024_users_avatar_key_index",
             "m20261129_000025_invoice_provider_payment",
+            "m20261206_000005_file_signed_url_generation",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -151,8 +152,13 @@ async fn up_down_up(t: TestDb) {
         t.label
     );
     assert!(
-        has_provider_payment_id(db).await,
+        has_column(db, "invoices", "provider_payment_id").await,
         "{}: invoices record the provider's payment id",
+        t.label
+    );
+    assert!(
+        has_column(db, "files", "signed_url_generation").await,
+        "{}: files carry their signed-URL generation",
         t.label
     );
     can_store_a_user(db).await;
@@ -176,12 +182,20 @@ async fn up_down_up(t: TestDb) {
         );
         if step == 1 {
             assert!(
-                !has_provider_payment_id(db).await,
-                "{}: the newest down drops invoices.provider_payment_id",
+                !has_column(db, "files", "signed_url_generation").await,
+                "{}: the newest down drops files.signed_url_generation",
+                t.label
+            );
+            assert!(has_column(db, "invoices", "provider_payment_id").await);
+        }
+        if step == 2 {
+            assert!(
+                !has_column(db, "invoices", "provider_payment_id").await,
+                "{}: the next down drops invoices.provider_payment_id",
                 t.label
             );
         }
-        if step == 2 {
+        if step == 3 {
             assert!(
                 !index_exists(db, "idx_users_avatar_key").await,
                 "{}: the next down drops the avatar-key index",

@@ -120,7 +120,7 @@ pub(crate) struct SignedUrlRequest {
 /// A download link that needs no credentials.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = SignedUrl, example = json!({
-    "url": "https://api.example.com/api/v1/files/0190f5c4-1a2b-7c3d-8e4f-5a6b7c8d9e0f/content/signed?v=1&exp=1768473000&kid=3f2a9c0d1e4b5a68&sig=5d41402abc4b2a76b9719d911017c592",
+    "url": "https://api.example.com/api/v1/files/0190f5c4-1a2b-7c3d-8e4f-5a6b7c8d9e0f/content/signed?v=1&exp=1768473000&by=0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a&gen=0&kid=3f2a9c0d1e4b5a68&sig=5d41402abc4b2a76b9719d911017c592",
     "expires_at": "2026-01-15T10:30:00Z"
 }))]
 pub(crate) struct SignedUrlBody {
@@ -151,6 +151,15 @@ pub(crate) struct SignedQuery {
     /// Expiry, Unix seconds.
     #[param(value_type = i64, example = 1_768_473_000)]
     pub exp: Option<String>,
+    /// Id of the account that made the link: it works only while that account may download
+    /// the file.
+    #[param(value_type = uuid::Uuid)]
+    pub by: Option<String>,
+    /// The file's signed-URL generation the link was made under (revoking the file's signed
+    /// URLs moves it on).
+    #[serde(rename = "gen")]
+    #[param(value_type = i64, example = 0)]
+    pub generation: Option<String>,
     /// Id of the signing key.
     #[param(value_type = String)]
     pub kid: Option<String>,
@@ -166,6 +175,8 @@ impl SignedQuery {
             file_id,
             version: self.v?.parse().ok()?,
             expires: self.exp?.parse().ok()?,
+            signer: self.by?.parse().ok()?,
+            generation: self.generation?.parse().ok()?,
             kid: self.kid?,
             signature: self.sig?,
         })

@@ -179,7 +179,7 @@ impl From<FileError> for ApiError {
             e @ FileError::InvalidExpiry { .. } => Self::field("expires_in", e.to_string()),
             e @ FileError::SigningUnavailable => Self::Unavailable(Box::new(e)),
             FileError::BadSignature => {
-                Self::Forbidden("The signed URL is invalid or has expired.".to_owned())
+                Self::Forbidden("The signed URL is invalid, has expired or was revoked.".to_owned())
             }
             FileError::Repo(e) => e.into(),
             FileError::Blob(e) => e.into(),

@@ -112,9 +112,9 @@ problem_responses! {
     /// 403 `forbidden` for a file the caller can see but may not act on this way.
     FileForbidden = (403, "forbidden", "Forbidden", "This file is shared with you with the `view` permission; this needs `download`.",
         "`forbidden`: the file is shared with the caller, but the share does not allow this (or only the owner may do it).");
-    /// 403 `forbidden` for a signed link that is tampered with, incomplete or expired.
-    BadSignature = (403, "forbidden", "Forbidden", "The signed URL is invalid or has expired.",
-        "`forbidden`: a parameter is missing or altered, the signature does not match, or the link has expired.");
+    /// 403 `forbidden` for a signed link that is tampered with, incomplete, expired or revoked.
+    BadSignature = (403, "forbidden", "Forbidden", "The signed URL is invalid, has expired or was revoked.",
+        "`forbidden`: a parameter is missing or altered, the signature does not match, the link has expired, or it was revoked (the file's signed URLs revoked, or the account that made it may no longer download the file).");
     /// 404 `not_found`.
     NotFound = (404, "not_found", "Not found", "There is no such file.",
         "`not_found`: no such resource, or one the caller may not know exists (never a 403).");

@@ -35,19 +35,16 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(shares::share_file)
         .service(shares::list_shares)
         .service(shares::unshare_file)
-        .service(signed::create_signed_url);
+        .service(signed::create_signed_url)
+        .service(signed::revoke_signed_urls);
 }
 
 /// The caller as the file service's access checks need them: their id (ownership) and their
-/// address (shares). An account deleted since the token was issued is a 401.
+/// address with whether it is verified (shares). An account deleted since the token was issued
+/// is a 401.
 async fn viewer(state: &AppState, user: &AuthUser) -> Result<Viewer, ApiError> {
     match state.users.get(user.0.user_id).await {
-        Ok(account) => Ok(Viewer::new(
-            account.id,
-            account.email,
-            account.email_verified,
-            account.created_at,
-        )),
+        Ok(account) => Ok(crate::viewers::viewer_of(account)),
         Err(UserError::NotFound) => Err(ApiError::Unauthenticated(
             "The account this token was issued to no longer exists.".to_owned(),
         )),

@@ -102,8 +102,6 @@ pub struct TestApp {
     pub announcements: MemoryAnnouncementRepository,
     /// The roles, to check what was (not) stored.
     pub roles: MemoryRoleRepository,
-    /// The unit of work every adapter joins, for direct writes in tests.
-    pub uow: Arc<dyn UnitOfWork>,
     pub blobs: MemoryBlobStore,
     pub file_rows: MemoryFileRepository,
     /// The audit log, unless the test supplied its own.
@@ -250,7 +248,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             allowed_extensions: allowed,
         },
     )
-    .with_url_signer(Arc::new(signer), &address)
+    .with_url_signer(
+        Arc::new(signer),
+        &address,
+        Arc::new(plinth_api::UserViewers(users.clone())),
+    )
     .with_quota(Arc::new(plinth_api::BillingStorageQuota(billing.clone())))
     .with_max_avatar_bytes(options.max_avatar_bytes)
     .with_avatar_references(Arc::new(plinth_api::UserAvatarReferences(users.clone())));
@@ -300,7 +302,6 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         user_rows,
         announcements,
         roles,
-        uow: uow_handle,
         blobs,
         file_rows,
         audit_log,

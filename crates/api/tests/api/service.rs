@@ -155,6 +155,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/api/v1/files/{id}/shares"),
         ("delete", "/api/v1/files/{id}/shares/{user_id}"),
         ("post", "/api/v1/files/{id}/signed-url"),
+        ("delete", "/api/v1/files/{id}/signed-urls"),
         ("get", "/api/v1/files/{id}/content/signed"),
         ("get", "/api/v1/billing/plans"),
         ("get", "/api/v1/billing/subscription"),

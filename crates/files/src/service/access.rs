@@ -26,11 +26,25 @@ impl FileService {
         id: FileId,
     ) -> Result<(FileObject, Access), FileError> {
         let file = self.files.by_id(id).await?.ok_or(FileError::NotFound)?;
+        let access = self.relation(viewer, &file).await?;
+        Ok((file, access))
+    }
+
+    /// How `viewer` relates to `file`.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when it is neither theirs nor shared with them (a share counts
+    /// only as [`Viewer::honours`] says).
+    pub(crate) async fn relation(
+        &self,
+        viewer: &Viewer,
+        file: &FileObject,
+    ) -> Result<Access, FileError> {
         if file.owner_id == viewer.id {
-            return Ok((file, Access::Owner));
+            return Ok(Access::Owner);
         }
-        match self.files.share_of(id, &viewer.email).await? {
-            Some(share) if viewer.honours(&share) => Ok((file, Access::Shared(share.permission))),
+        match self.files.share_of(file.id, &viewer.email).await? {
+            Some(share) if viewer.honours(&share) => Ok(Access::Shared(share.permission)),
             _ => Err(FileError::NotFound),
         }
     }

@@ -111,7 +111,8 @@ impl FileService {
     }
 
     /// Shares a file `viewer` owns with `grantee` (whether or not they have an account: the
-    /// share starts working when one is registered with that address), or replaces the
+    /// share works for the account whose address is `grantee` once that address is
+    /// verified), or replaces the
     /// permission of an existing share. The share and a `file.shared` audit entry (details:
     /// `email`, `permission`) commit together.
     ///

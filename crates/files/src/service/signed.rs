@@ -1,22 +1,33 @@
 //! Signed download URLs: made by the owner or a sharee allowed to download, used by anyone
-//! holding the link until it expires.
+//! holding the link until it expires, as long as the grant that made it stands.
+//!
+//! A link is bound to the account that made it (`by`) and to the file's signed-URL generation
+//! (`gen`), both under the signature. At download time the link works only while the file
+//! exists, its generation is still the one the link names ([`FileService::revoke_signed_urls`]
+//! moves it on), and the signer's account is active and may still download the file (its
+//! owner, or a share allowing `download` that counts for it).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use plinth_audit::{AuditAction, AuditEvent};
+use plinth_kernel::{RepoError, RequestMeta};
+
+use super::FileService;
+use super::access::Access;
 use crate::signing::signed_payload;
 use crate::{
     ByteRange, ByteStream, FileError, FileId, FileObject, MAX_SIGNED_URL_SECONDS, SharePermission,
-    SignedParams, SignedUrl, UrlSigner, Viewer,
+    SignedParams, SignedUrl, UrlSigner, Viewer, ViewerDirectory,
 };
 
-use super::FileService;
-
-/// The signer and the public base URL links are made under.
+/// The signer, the public base URL links are made under, and the accounts links are checked
+/// against.
 #[derive(Clone)]
 pub(crate) struct Signing {
     signer: Arc<dyn UrlSigner>,
     base_url: String,
+    viewers: Arc<dyn ViewerDirectory>,
 }
 
 /// `s` percent-encoded for a query value (unreserved characters kept).
@@ -34,14 +45,21 @@ fn query_value(s: &str) -> String {
 
 impl FileService {
     /// Enables signed URLs: links are signed by `signer` and start with `public_url` (the
-    /// `PUBLIC_URL` setting, e.g. `https://api.example.com`; a trailing `/` is ignored).
+    /// `PUBLIC_URL` setting, e.g. `https://api.example.com`; a trailing `/` is ignored); at
+    /// download time `viewers` tells whether the account that made a link may still use it.
     /// Without this, [`FileService::signed_url`] and [`FileService::open_signed`] fail with
     /// [`FileError::SigningUnavailable`].
     #[must_use]
-    pub fn with_url_signer(mut self, signer: Arc<dyn UrlSigner>, public_url: &str) -> Self {
+    pub fn with_url_signer(
+        mut self,
+        signer: Arc<dyn UrlSigner>,
+        public_url: &str,
+        viewers: Arc<dyn ViewerDirectory>,
+    ) -> Self {
         self.signing = Some(Signing {
             signer,
             base_url: public_url.trim_end_matches('/').to_owned(),
+            viewers,
         });
         self
     }
@@ -53,7 +71,9 @@ impl FileService {
     /// A link that downloads the current version of the file, with no credentials, for
     /// `expires_in` seconds (1 to [`MAX_SIGNED_URL_SECONDS`]). The link names the version, so
     /// it keeps serving those bytes after newer versions are uploaded; it stops working when
-    /// it expires or the file is deleted.
+    /// it expires, the file is deleted, the owner revokes the file's signed URLs, or `viewer`
+    /// may no longer download the file (share revoked or lowered to `view`, address no longer
+    /// verified, account suspended or deleted).
     ///
     /// # Errors
     /// [`FileError::InvalidExpiry`] for a lifetime out of range,
@@ -80,13 +100,15 @@ impl FileService {
         })?;
         let expires_at = self.clock.now() + chrono::Duration::seconds(seconds);
         let exp = expires_at.timestamp();
+        let generation = file.signed_url_generation;
         let signed = signing
             .signer
-            .sign(signed_payload(id, file.version, exp).as_bytes());
+            .sign(signed_payload(id, file.version, exp, viewer.id, generation).as_bytes());
         let url = format!(
-            "{}/api/v1/files/{id}/content/signed?v={}&exp={exp}&kid={}&sig={}",
+            "{}/api/v1/files/{id}/content/signed?v={}&exp={exp}&by={}&gen={generation}&kid={}&sig={}",
             signing.base_url,
             file.version,
+            viewer.id,
             query_value(&signed.kid),
             query_value(&signed.signature),
         );
@@ -94,12 +116,14 @@ impl FileService {
         Ok(SignedUrl { url, expires_at })
     }
 
-    /// The file at the version a signed link names, once its signature and expiry check out
-    /// (for the headers of the download before [`FileService::open_signed`]).
+    /// The file at the version a signed link names, once its signature, expiry and grant
+    /// check out (for the headers of the download before [`FileService::open_signed`]).
     ///
     /// # Errors
     /// [`FileError::SigningUnavailable`] when no signer is configured,
-    /// [`FileError::BadSignature`] for a tampered, foreign or expired link,
+    /// [`FileError::BadSignature`] for a tampered, foreign or expired link, and for one
+    /// revoked since: the file's signed URLs revoked, or its signer no longer allowed to
+    /// download the file (see [`FileService::signed_url`]);
     /// [`FileError::NotFound`] when the file (or that version) no longer exists.
     #[tracing::instrument(skip(self))]
     pub async fn signed_file(&self, params: &SignedParams) -> Result<FileObject, FileError> {
@@ -127,7 +151,13 @@ impl FileService {
 
     async fn check_signed(&self, params: &SignedParams) -> Result<(FileObject, bool), FileError> {
         let signing = self.signing()?;
-        let payload = signed_payload(params.file_id, params.version, params.expires);
+        let payload = signed_payload(
+            params.file_id,
+            params.version,
+            params.expires,
+            params.signer,
+            params.generation,
+        );
         if !signing
             .signer
             .verify(payload.as_bytes(), &params.kid, &params.signature)
@@ -142,6 +172,55 @@ impl FileService {
             .by_id(params.file_id)
             .await?
             .ok_or(FileError::NotFound)?;
+        if file.signed_url_generation != params.generation {
+            return Err(FileError::BadSignature);
+        }
+        let signer = signing
+            .viewers
+            .active_viewer(params.signer)
+            .await?
+            .ok_or(FileError::BadSignature)?;
+        match self.relation(&signer, &file).await {
+            Ok(Access::Owner) => {}
+            Ok(Access::Shared(held)) if held.allows(SharePermission::Download) => {}
+            Ok(Access::Shared(_)) | Err(FileError::NotFound) => {
+                return Err(FileError::BadSignature);
+            }
+            Err(other) => return Err(other),
+        }
         self.at_version(file, params.version).await
+    }
+
+    /// Ends every signed URL of a file `viewer` owns, whoever made it: the file's signed-URL
+    /// generation moves on, so links made before stop working and links made afterwards work.
+    /// Recorded as `file.shared` with details `{ "signed_urls": "revoked" }`, in the same
+    /// transaction.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when they cannot see the file (or it was deleted meanwhile),
+    /// [`FileError::Forbidden`] for a sharee.
+    #[tracing::instrument(skip(self, viewer, meta), fields(viewer = %viewer.id))]
+    pub async fn revoke_signed_urls(
+        &self,
+        viewer: &Viewer,
+        id: FileId,
+        meta: &RequestMeta,
+    ) -> Result<(), FileError> {
+        self.owned(viewer, id, "revoke its signed URLs").await?;
+        let mut tx = self.uow.begin().await?;
+        self.files
+            .revoke_signed_urls(tx.as_mut(), id)
+            .await
+            .map_err(|e| match e {
+                RepoError::NotFound => FileError::NotFound,
+                other => FileError::Repo(other),
+            })?;
+        let event = AuditEvent::new(AuditAction::FileShared, self.clock.now(), meta)
+            .actor(viewer.id)
+            .target("file", id)
+            .details(serde_json::json!({ "signed_urls": "revoked" }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -235,15 +235,49 @@ impl FileRepository for MemoryFileRepository {
                 owner_id: before.owner_id,
                 created_at: before.created_at,
                 download_count: before.download_count,
+                signed_url_generation: before.signed_url_generation,
                 ..file.clone()
             };
             before
         };
         let rows = Arc::clone(&self.rows);
         tx.on_rollback(move || {
-            rows.lock()
+            // Only the columns this wrote: counts and revocations made meanwhile stay.
+            if let Some(row) = rows
+                .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .insert(before.id, before);
+                .get_mut(&before.id)
+            {
+                *row = FileObject {
+                    download_count: row.download_count,
+                    signed_url_generation: row.signed_url_generation,
+                    ..before
+                };
+            }
+        });
+        Ok(())
+    }
+
+    async fn revoke_signed_urls(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        {
+            let mut rows = self.rows();
+            let row = rows.get_mut(&id).ok_or(RepoError::NotFound)?;
+            row.signed_url_generation = row.signed_url_generation.saturating_add(1);
+        }
+        let rows = Arc::clone(&self.rows);
+        tx.on_rollback(move || {
+            if let Some(row) = rows
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_mut(&id)
+            {
+                row.signed_url_generation = row.signed_url_generation.saturating_sub(1);
+            }
         });
         Ok(())
     }

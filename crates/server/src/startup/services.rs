@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_api::{BillingStorageQuota, UserAvatarReferences};
+use plinth_api::{BillingStorageQuota, UserAvatarReferences, UserViewers};
 use plinth_billing::payment::{PaymentGateway, WebhookVerifier};
 use plinth_billing::{
     BillingService, FeatureValue, Invoicing, Payments, STORAGE_BYTES, SubscriptionInvoicer,
@@ -161,7 +161,11 @@ impl Services {
             Arc::clone(&clock),
             limits,
         )
-        .with_url_signer(url_signer(settings)?, &settings.server.public_url)
+        .with_url_signer(
+            url_signer(settings)?,
+            &settings.server.public_url,
+            Arc::new(UserViewers(users.clone())),
+        )
         .with_quota(Arc::new(BillingStorageQuota(billing.clone())))
         .with_max_avatar_bytes(settings.storage.max_avatar_bytes)
         .with_avatar_references(Arc::new(UserAvatarReferences(users.clone())));

@@ -21,6 +21,33 @@ fn files_under(dir: &Path) -> usize {
         .sum()
 }
 
+/// Verifies `email` through the link of its sign-up mail in the outbox (shares count only for
+/// a verified address).
+async fn verify_email(app: &crate::helpers::TestApp, email: &str) {
+    let outbox = app.storage_dir.parent().unwrap().join("outbox");
+    let to = format!("To: {email}\r\n");
+    let link = std::fs::read_dir(&outbox)
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .filter(|text| text.contains(&to))
+        .find_map(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("X-Plinth-Link: ").map(str::to_owned))
+                .filter(|l| l.contains("/verify-email?token="))
+        })
+        .unwrap_or_else(|| panic!("no verification mail to {email}"));
+    let token = link.split_once("?token=").unwrap().1;
+    let res = app
+        .post_json(
+            "/api/v1/auth/email/verify",
+            &json!({ "token": token }),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
 #[tokio::test]
 async fn upload_list_download_delete() {
     let app = spawn_app().await;
@@ -120,6 +147,7 @@ async fn share_then_signed_url_through_the_real_stack() {
     let token = owner["access_token"].as_str().unwrap();
     let (friend_email, friend) = app.register_user().await;
     let friend_token = friend["access_token"].as_str().unwrap();
+    verify_email(&app, &friend_email).await;
     let content = text_content(64 * 1024);
     let file = upload(
         &app.client,

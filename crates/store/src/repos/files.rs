@@ -51,6 +51,7 @@ fn to_domain(row: files::Model) -> Result<FileObject, RepoError> {
                 row.download_count, row.id
             ))
         })?,
+        signed_url_generation: row.signed_url_generation,
     })
 }
 
@@ -93,6 +94,7 @@ impl FileRepository for SeaFileRepository {
             updated_at: Set(file.updated_at),
             download_count: Set(i64::try_from(file.download_count)
                 .map_err(|_| RepoError::internal("download count does not fit in 63 bits"))?),
+            signed_url_generation: Set(file.signed_url_generation),
         };
         files::Entity::insert(row)
             .exec_without_returning(db_tx(tx)?)
@@ -298,6 +300,27 @@ impl FileRepository for SeaFileRepository {
             )
             .filter(files::Column::Id.eq(id.as_uuid()))
             .exec(&self.conn)
+            .await
+            .map_err(repo_err)?;
+        if result.rows_affected == 0 {
+            Err(RepoError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn revoke_signed_urls(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+    ) -> Result<(), RepoError> {
+        let result = files::Entity::update_many()
+            .col_expr(
+                files::Column::SignedUrlGeneration,
+                Expr::col(files::Column::SignedUrlGeneration).add(1),
+            )
+            .filter(files::Column::Id.eq(id.as_uuid()))
+            .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
         if result.rows_affected == 0 {

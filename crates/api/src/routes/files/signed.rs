@@ -1,7 +1,8 @@
-//! Signed download links: `POST /files/{id}/signed-url` makes one, and
-//! `GET /files/{id}/content/signed` serves it to anyone holding it, with no credentials.
+//! Signed download links: `POST /files/{id}/signed-url` makes one,
+//! `GET /files/{id}/content/signed` serves it to anyone holding it, with no credentials, and
+//! `DELETE /files/{id}/signed-urls` ends every link of a file.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use plinth_files::{FileError, FileId};
 
 use super::{download, viewer};
@@ -11,7 +12,7 @@ use crate::openapi::responses::{
     BadRequest, BadSignature, FileForbidden, Internal, NotFound, RangeNotSatisfiable,
     Unauthenticated, Unavailable, Validation,
 };
-use crate::{ApiError, AppState, AuthUser};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 /// Makes a link that downloads the file without credentials until it expires.
 #[utoipa::path(
@@ -21,8 +22,11 @@ use crate::{ApiError, AppState, AuthUser};
     description = "The owner, or a user the file is shared with for `download` or `edit` (a `view` share: \
         403). `expires_in` is the lifetime in seconds, 1 to 604800 (7 days); anything else is a 422. The \
         `url` (under `PUBLIC_URL`) downloads the version current now, with no credentials, until \
-        `expires_at`; it stops working when the file is deleted. Anyone holding it can use it: hand it out \
-        like a password. Altering any of its parameters makes it fail with 403.",
+        `expires_at`. It is bound to the caller's grant: it stops working (403) when the caller may no longer \
+        download the file (their share revoked or lowered to `view`, their account suspended or deleted) or \
+        when the owner revokes the file's signed URLs (`DELETE /files/{id}/signed-urls`), and (404) when the \
+        file is deleted. Anyone holding it can use it: hand it out like a password. Altering any of its \
+        parameters makes it fail with 403.",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "File id")),
     request_body(content = SignedUrlRequest, content_type = "application/json"),
@@ -54,7 +58,8 @@ pub(crate) async fn create_signed_url(
     description = "The `url` of `POST /files/{id}/signed-url`; no credentials. Answers like \
         `GET /files/{id}/content` (`ETag`, `If-None-Match` → 304, `Range` → 206 or 416, `Content-Disposition`) \
         with the version the link names. A missing, malformed or altered parameter, a signature that does not \
-        match, or an expired link: 403 `forbidden`. The file (or that version) deleted since: 404.",
+        match, an expired link, or a revoked one (the file's signed URLs revoked, or the account that made it no \
+        longer allowed to download the file): 403 `forbidden`. The file (or that version) deleted since: 404.",
     params(
         ("id" = uuid::Uuid, Path, description = "File id"),
         SignedQuery,
@@ -89,4 +94,34 @@ pub(crate) async fn download_signed(
         .ok_or(FileError::BadSignature)?;
     let file = state.files.signed_file(&params).await?;
     download::stream_file(&req, &file, |range| state.files.open_signed(&params, range)).await
+}
+
+/// Ends every signed URL of a file (owner only).
+#[utoipa::path(
+    tag = "files",
+    operation_id = "revoke_signed_urls",
+    summary = "Revoke every signed URL of a file",
+    description = "The owner only (a sharee: 403). Every link made so far for this file, by the owner or by \
+        a sharee, stops working at once (403 `forbidden`); links made afterwards work. Audited as `file.shared` \
+        with details `{ \"signed_urls\": \"revoked\" }`.",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "File id")),
+    responses(
+        (status = 204, description = "Every earlier link is revoked."),
+        Unauthenticated, FileForbidden, NotFound, Internal, Unavailable
+    )
+)]
+#[delete("/{id}/signed-urls")]
+pub(crate) async fn revoke_signed_urls(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<FileId>,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = viewer(&state, &user).await?;
+    state
+        .files
+        .revoke_signed_urls(&viewer, id.into_inner(), &meta.0)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

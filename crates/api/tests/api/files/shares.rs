@@ -30,6 +30,7 @@ impl Shared {
 }
 
 /// An owner's file shared with `view@`, `download@` and `edit@`; `stranger@` has an account too.
+/// Every account's address is verified.
 pub(super) async fn shared_file() -> Shared {
     let app = spawn_app().await;
     let mut tokens = Vec::new();
@@ -41,6 +42,8 @@ pub(super) async fn shared_file() -> Shared {
         (Role::Stranger, "stranger@example.com"),
     ] {
         tokens.push((role, app.token(email).await));
+        // Shares count only for a verified address.
+        verify_email(&app, email).await;
     }
     let owner = tokens[0].1.clone();
     let file: Value = app
@@ -273,6 +276,67 @@ async fn an_address_without_an_account_is_shared_with_and_works_once_it_is_verif
 }
 
 #[tokio::test]
+async fn a_share_counts_only_for_a_verified_address_and_an_admin_recovers_a_squatted_one() {
+    let s = shared_file().await;
+    let (app, id) = (&s.app, s.id.as_str());
+    let owner = s.token(Role::Owner);
+    // Someone registers bob@ first, without being able to read bob@'s mail…
+    let squatter = app.token("bob@example.com").await;
+    // …and the owner then shares with "Bob": the share is newer than the account.
+    assert_eq!(
+        share(app, owner, id, "bob@example.com", "edit")
+            .await
+            .status(),
+        201
+    );
+    let file = format!("/api/v1/files/{id}");
+    let content = format!("/api/v1/files/{id}/content");
+    assert_problem(app.get(&file, Some(&squatter)).await, 404, "not_found").await;
+    assert_problem(app.get(&content, Some(&squatter)).await, 404, "not_found").await;
+    assert_problem(
+        app.get(&format!("{file}/versions"), Some(&squatter)).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(put_content(app, &squatter, id).await, 404, "not_found").await;
+    let res = app
+        .post_json(
+            &format!("{file}/signed-url"),
+            &json!({ "expires_in": 60 }),
+            Some(&squatter),
+        )
+        .await;
+    assert_problem(res, 404, "not_found").await;
+    assert!(!listed(app, &squatter, id).await);
+
+    // An administrator deletes the squatter; the share, made to the address, stays…
+    let me: Value = app
+        .get("/api/v1/me", Some(&squatter))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin = app.admin_token().await;
+    let res = delete(
+        app,
+        &admin,
+        &format!("/api/v1/admin/users/{}", me["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    // …and the real Bob registers: nothing until he proves the address is his, then the file.
+    let bob = app.token("bob@example.com").await;
+    assert_problem(app.get(&content, Some(&bob)).await, 404, "not_found").await;
+    assert!(!listed(app, &bob, id).await);
+    verify_email(app, "bob@example.com").await;
+    assert!(listed(app, &bob, id).await);
+    let res = app.get(&content, Some(&bob)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"the plan\n");
+}
+
+#[tokio::test]
 async fn bad_share_requests_are_422() {
     let s = shared_file().await;
     let (app, id) = (&s.app, s.id.as_str());
@@ -310,19 +374,20 @@ async fn bad_share_requests_are_422() {
     assert_problem(res, 404, "not_found").await;
 }
 
-/// Marks the account's address as verified, as the verification link would.
-async fn verify_email(app: &crate::helpers::TestApp, email: &str) {
-    use plinth_users::UserRepository;
-    let email = plinth_kernel::Email::parse(email).unwrap();
-    let user = app.user_rows.by_email(&email).await.unwrap().unwrap();
-    let verified = plinth_users::UserChanges {
-        email_verified: Some(true),
-        ..Default::default()
-    };
-    let mut tx = app.uow.begin().await.unwrap();
-    app.user_rows
-        .change(tx.as_mut(), user.id, &verified, user.updated_at)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+/// Verifies the account's address through the link its sign-up mail carries.
+pub(super) async fn verify_email(app: &TestApp, email: &str) {
+    let address = plinth_kernel::Email::parse(email).unwrap();
+    let link = app
+        .mailer
+        .last_link_to(&address)
+        .expect("a verification mail");
+    let token = link.split_once("?token=").unwrap().1;
+    let res = app
+        .post_json(
+            "/api/v1/auth/email/verify",
+            &json!({ "token": token }),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204, "verify {email}");
 }

@@ -1,11 +1,14 @@
 //! Signed download URLs: made by the owner or a `download`/`edit` sharee, used with no
-//! credentials until they expire; any altered parameter is a 403.
+//! credentials until they expire or their grant ends (share revoked, signer suspended or
+//! deleted, the file's links revoked); any altered parameter is a 403.
 
 use chrono::{DateTime, Utc};
+use plinth_audit::{AuditAction, AuditFilter, AuditLog};
 use plinth_kernel::Clock as _;
+use plinth_kernel::PageRequest;
 use serde_json::{Value, json};
 
-use super::shares::{Role, put_content, shared_file};
+use super::shares::{Role, delete, put_content, share, shared_file};
 use crate::helpers::{TestApp, assert_problem, spawn_app};
 
 const PLAN: &[u8] = b"the plan\n";
@@ -208,6 +211,13 @@ async fn tampered_or_incomplete_links_are_403() {
         with_param(&url, "sig", Some(&flipped)),
         with_param(&url, "sig", Some("zz")),
         with_param(&url, "kid", Some("0000000000000000")),
+        // Another signer, another generation, or none.
+        with_param(&url, "by", Some("0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a")),
+        with_param(&url, "by", Some("me")),
+        with_param(&url, "gen", Some("1")),
+        with_param(&url, "gen", Some("-1")),
+        with_param(&url, "by", None),
+        with_param(&url, "gen", None),
         with_param(&url, "sig", None),
         with_param(&url, "exp", None),
         url.split_once('?').unwrap().0.to_owned(),
@@ -268,4 +278,264 @@ async fn a_link_stops_working_when_it_expires() {
     assert_problem(app.client.get(&url).send().await.unwrap(), 403, "forbidden").await;
     clock.advance(chrono::Duration::days(30));
     assert_problem(app.client.get(&url).send().await.unwrap(), 403, "forbidden").await;
+}
+
+/// The id of the account behind `token`.
+async fn user_id(app: &TestApp, token: &str) -> String {
+    let me: Value = app
+        .get("/api/v1/me", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    me["id"].as_str().unwrap().to_owned()
+}
+
+async fn status_of(app: &TestApp, url: &str) -> u16 {
+    app.client.get(url).send().await.unwrap().status().as_u16()
+}
+
+async fn revoke_all(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
+    delete(app, token, &format!("/api/v1/files/{id}/signed-urls")).await
+}
+
+#[tokio::test]
+async fn a_sharees_link_stops_working_when_their_share_is_revoked_or_lowered() {
+    let s = shared_file().await;
+    let (app, id) = (&s.app, s.id.as_str());
+    let owner = s.token(Role::Owner);
+    let downloader = link(app, s.token(Role::Download), id, 7 * 24 * 3600).await;
+    let editor = link(app, s.token(Role::Edit), id, 7 * 24 * 3600).await;
+    let owners = link(app, owner, id, 600).await;
+    assert_eq!(status_of(app, &downloader).await, 200);
+    assert_eq!(status_of(app, &editor).await, 200);
+
+    // The owner revokes the share: the API and the link both refuse the sharee at once.
+    let revoked = delete(
+        app,
+        owner,
+        &format!("/api/v1/files/{id}/shares/download%40example.com"),
+    )
+    .await;
+    assert_eq!(revoked.status(), 204);
+    let content = format!("/api/v1/files/{id}/content");
+    assert_problem(
+        app.get(&content, Some(s.token(Role::Download))).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let res = app.client.get(&downloader).send().await.unwrap();
+    let body = assert_problem(res, 403, "forbidden").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("revoked"),
+        "{body}"
+    );
+
+    // Lowered to `view`: no more downloads through the editor's link either.
+    assert_eq!(
+        share(app, owner, id, "edit@example.com", "view")
+            .await
+            .status(),
+        201
+    );
+    assert_problem(
+        app.client.get(&editor).send().await.unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    // Raised again: the grant stands again, and so does the link.
+    assert_eq!(
+        share(app, owner, id, "edit@example.com", "download")
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(status_of(app, &editor).await, 200);
+    // The owner's own link is not touched by any of this.
+    assert_eq!(status_of(app, &owners).await, 200);
+}
+
+#[tokio::test]
+async fn the_owner_revokes_every_signed_url_of_a_file() {
+    let s = shared_file().await;
+    let (app, id) = (&s.app, s.id.as_str());
+    let owner = s.token(Role::Owner);
+    let owners = link(app, owner, id, 3600).await;
+    let sharees = link(app, s.token(Role::Download), id, 3600).await;
+    let other: Value = app
+        .upload(owner, "other.txt", b"other\n".to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other_id = other["id"].as_str().unwrap();
+    let other_link = link(app, owner, other_id, 3600).await;
+
+    // Only the owner may; a sharee is told so, anyone else that there is no such file.
+    assert_problem(
+        revoke_all(app, s.token(Role::Edit), id).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        revoke_all(app, s.token(Role::Stranger), id).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        revoke_all(app, owner, "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a").await,
+        404,
+        "not_found",
+    )
+    .await;
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/files/{id}/signed-urls")))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 401, "unauthenticated").await;
+    assert_eq!(
+        status_of(app, &owners).await,
+        200,
+        "refusals change nothing"
+    );
+
+    assert_eq!(revoke_all(app, owner, id).await.status(), 204);
+    for old in [&owners, &sharees] {
+        let body =
+            assert_problem(app.client.get(old).send().await.unwrap(), 403, "forbidden").await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("revoked"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        status_of(app, &other_link).await,
+        200,
+        "another file's links stay"
+    );
+    // Links made afterwards work, by the owner and by a sharee.
+    let fresh = link(app, owner, id, 3600).await;
+    let res = app.client.get(&fresh).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PLAN);
+    let fresh_sharee = link(app, s.token(Role::Download), id, 3600).await;
+    assert_eq!(status_of(app, &fresh_sharee).await, 200);
+    // A new generation number in an old link is an altered parameter.
+    let bumped = with_param(&owners, "gen", Some(param(&fresh, "gen")));
+    assert_problem(
+        app.client.get(&bumped).send().await.unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+
+    let filter = AuditFilter {
+        action: Some(AuditAction::FileShared),
+        target_id: Some(id.to_owned()),
+        ..AuditFilter::default()
+    };
+    let events = app
+        .audit_log
+        .list(&filter, PageRequest::default())
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(events[0].details, json!({ "signed_urls": "revoked" }));
+    assert_eq!(
+        events[0].actor_id.map(|a| a.to_string()),
+        Some(user_id(app, owner).await)
+    );
+}
+
+#[tokio::test]
+async fn a_link_stops_working_when_its_signer_is_suspended_or_deleted() {
+    let s = shared_file().await;
+    let (app, id) = (&s.app, s.id.as_str());
+    let admin = app.admin_token().await;
+    let suspended = link(app, s.token(Role::Download), id, 3600).await;
+    let deleted = link(app, s.token(Role::Edit), id, 3600).await;
+    let owners = link(app, s.token(Role::Owner), id, 3600).await;
+    for url in [&suspended, &deleted, &owners] {
+        assert_eq!(status_of(app, url).await, 200);
+    }
+
+    let downloader = user_id(app, s.token(Role::Download)).await;
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/admin/users/{downloader}")))
+        .bearer_auth(&admin)
+        .json(&json!({ "status": "suspended" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_problem(
+        app.client.get(&suspended).send().await.unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+
+    let editor = user_id(app, s.token(Role::Edit)).await;
+    let res = delete(app, &admin, &format!("/api/v1/admin/users/{editor}")).await;
+    assert_eq!(res.status(), 204);
+    assert_problem(
+        app.client.get(&deleted).send().await.unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+
+    // The owner suspended: their own links stop too.
+    let owner = user_id(app, s.token(Role::Owner)).await;
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/admin/users/{owner}")))
+        .bearer_auth(&admin)
+        .json(&json!({ "status": "suspended" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_problem(
+        app.client.get(&owners).send().await.unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
+    // Reinstated: the grant stands again.
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/admin/users/{owner}")))
+        .bearer_auth(&admin)
+        .json(&json!({ "status": "active" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(status_of(app, &owners).await, 200);
+}
+
+#[tokio::test]
+async fn links_of_a_deleted_file_fail() {
+    let s = shared_file().await;
+    let (app, id) = (&s.app, s.id.as_str());
+    let owner = s.token(Role::Owner);
+    let sharees = link(app, s.token(Role::Download), id, 3600).await;
+    let owners = link(app, owner, id, 3600).await;
+    assert_eq!(
+        delete(app, owner, &format!("/api/v1/files/{id}"))
+            .await
+            .status(),
+        204
+    );
+    for url in [&sharees, &owners] {
+        assert_problem(app.client.get(url).send().await.unwrap(), 404, "not_found").await;
+    }
 }

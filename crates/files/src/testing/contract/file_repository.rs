@@ -186,6 +186,7 @@ fn sample(owner: UserId, name: &str, size: u64) -> FileObject {
             + chrono::Duration::seconds(42)
             + chrono::Duration::microseconds(123_456),
         download_count: size % 7,
+        signed_url_generation: 0,
     }
 }
 

@@ -20,6 +20,7 @@ fn file(owner: UserId, name: &str) -> FileObject {
         created_at: at,
         updated_at: at,
         download_count: 0,
+        signed_url_generation: 0,
     }
 }
 
@@ -38,8 +39,8 @@ async fn upsert(repo: &dyn FileRepository, uow: &dyn UnitOfWork, share: &FileSha
 }
 
 /// `upsert_share` inserts then replaces the permission (keeping `created_at`), `share_of` /
-/// `shares` round trips, `list_visible` covers own and shared files (newest first, paginated)
-/// and nobody else's, `delete_share` (`NotFound` when missing), rollback of both writes, and
+/// `shares` round trips, `list_visible` covers own and shared files (newest first, paginated),
+/// shared ones only for a verified address, and nobody else's, `delete_share` (`NotFound` when missing), rollback of both writes, and
 /// deleting the file takes its shares along.
 pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owners: [UserId; 2]) {
     let [alice, bob] = owners;
@@ -94,7 +95,7 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
     let carol_id = UserId::new();
     let page = repo
         .list_visible(
-            &viewer(carol_id, &carol, None),
+            &viewer(carol_id, &carol, true),
             PageRequest::new(Some(10), None).unwrap(),
         )
         .await
@@ -106,37 +107,37 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
         expected,
         "a sharee sees exactly the files shared with them, newest first"
     );
-    let since_after = repo
+    let unverified = repo
         .list_visible(
-            &viewer(
-                carol_id,
-                &carol,
-                Some(created + chrono::Duration::seconds(1)),
-            ),
+            &viewer(carol_id, &carol, false),
             PageRequest::new(Some(10), None).unwrap(),
         )
         .await
         .unwrap();
     assert!(
-        since_after.items.is_empty(),
-        "shares made before `shares_since` do not count: {:?}",
-        since_after.items
+        unverified.items.is_empty(),
+        "shares do not count for an unverified address: {:?}",
+        unverified.items
     );
-    let since_then = repo
+    let unverified_owner = repo
         .list_visible(
-            &viewer(carol_id, &carol, Some(created)),
-            PageRequest::new(Some(10), None).unwrap(),
+            &viewer(alice, &carol, false),
+            PageRequest::new(Some(100), None).unwrap(),
         )
         .await
         .unwrap();
-    assert_eq!(
-        since_then.items.len(),
-        2,
-        "shares made at `shares_since` count"
+    let ids: Vec<FileId> = unverified_owner.items.iter().map(|f| f.id).collect();
+    assert!(
+        ids.contains(&shared.id) && ids.contains(&private.id),
+        "an unverified account still sees its own files"
+    );
+    assert!(
+        !ids.contains(&bobs.id),
+        "but not what is shared with its unverified address"
     );
     let first_page = repo
         .list_visible(
-            &viewer(carol_id, &carol, None),
+            &viewer(carol_id, &carol, true),
             PageRequest::new(Some(1), None).unwrap(),
         )
         .await
@@ -145,7 +146,7 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
     let cursor = first_page.next_cursor.expect("a second page");
     let second = repo
         .list_visible(
-            &viewer(carol_id, &carol, None),
+            &viewer(carol_id, &carol, true),
             PageRequest::new(Some(1), Some(&cursor.encode())).unwrap(),
         )
         .await
@@ -153,7 +154,7 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
     assert_eq!(second.items[0].id, expected[1]);
     let alices = repo
         .list_visible(
-            &viewer(alice, &fresh_email(), None),
+            &viewer(alice, &fresh_email(), true),
             PageRequest::new(Some(100), None).unwrap(),
         )
         .await
@@ -245,7 +246,7 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
     assert_eq!(repo.share_of(bobs.id, &carol).await.unwrap(), None);
     let left = repo
         .list_visible(
-            &viewer(carol_id, &carol, None),
+            &viewer(carol_id, &carol, true),
             PageRequest::new(Some(10), None).unwrap(),
         )
         .await
@@ -253,10 +254,6 @@ pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owne
     assert!(left.items.is_empty());
 }
 
-fn viewer(id: UserId, email: &Email, shares_since: Option<plinth_kernel::Timestamp>) -> Viewer {
-    Viewer {
-        id,
-        email: email.clone(),
-        shares_since,
-    }
+fn viewer(id: UserId, email: &Email, email_verified: bool) -> Viewer {
+    Viewer::new(id, email.clone(), email_verified)
 }

@@ -7,7 +7,8 @@ use crate::{BlobKey, FileId, FileObject, FileRepository, FileVersion};
 
 /// `insert_version`/`versions`/`version` round trips (newest first, every field), `Duplicate`
 /// for a repeated number, `record_download` (atomic under concurrency), `update_current`
-/// (optimistic on the previous version, keeps the count; `NotFound` when stale or missing),
+/// (optimistic on the previous version, keeps the count and the signed-URL generation;
+/// `NotFound` when stale or missing), `revoke_signed_urls` (atomic under concurrency),
 /// rollback of both, delete taking the versions along, and `stored_bytes` /
 /// `lock_stored_bytes` summing every version of the owner's files.
 pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owner: UserId) {
@@ -28,6 +29,7 @@ pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, ow
         created_at: created,
         updated_at: created,
         download_count: 0,
+        signed_url_generation: 0,
     });
     let mut tx = uow.begin().await.unwrap();
     repo.insert(tx.as_mut(), &file).await.unwrap();
@@ -54,8 +56,36 @@ pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, ow
     assert_eq!(repo.by_id(id).await.unwrap().unwrap().download_count, 20);
     let missing = repo.record_download(FileId::new()).await;
     assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
+
+    // Revoking signed URLs adds one to the generation in one statement: concurrent
+    // revocations all count, a rolled-back one does not, and an unknown file is NotFound.
+    let revocations: Vec<_> = (0..5)
+        .map(|_| async {
+            let mut tx = uow.begin().await.unwrap();
+            repo.revoke_signed_urls(tx.as_mut(), id).await.unwrap();
+            tx.commit().await.unwrap();
+        })
+        .collect();
+    futures::future::join_all(revocations).await;
+    assert_eq!(
+        repo.by_id(id).await.unwrap().unwrap().signed_url_generation,
+        5
+    );
+    let mut tx = uow.begin().await.unwrap();
+    repo.revoke_signed_urls(tx.as_mut(), id).await.unwrap();
+    drop(tx);
+    assert_eq!(
+        repo.by_id(id).await.unwrap().unwrap().signed_url_generation,
+        5,
+        "a rolled-back revocation is undone"
+    );
+    let mut tx = uow.begin().await.unwrap();
+    let missing = repo.revoke_signed_urls(tx.as_mut(), FileId::new()).await;
+    assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
+    drop(tx);
     let file = FileObject {
         download_count: 20,
+        signed_url_generation: 5,
         ..file
     };
 
@@ -69,13 +99,29 @@ pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, ow
         created + chrono::Duration::minutes(7),
     );
     let current = v2.as_file(&file);
+    // A revocation and a download land after `file` was read: writing the new version from
+    // that copy must not undo them (no read-modify-write of the whole row).
+    let mut tx = uow.begin().await.unwrap();
+    repo.revoke_signed_urls(tx.as_mut(), id).await.unwrap();
+    tx.commit().await.unwrap();
+    repo.record_download(id).await.unwrap();
     let mut tx = uow.begin().await.unwrap();
     repo.insert_version(tx.as_mut(), &v2).await.unwrap();
     repo.update_current(tx.as_mut(), &current, 1).await.unwrap();
     tx.commit().await.unwrap();
     let stored = repo.by_id(id).await.unwrap().unwrap();
-    assert_eq!(stored, current, "update_current replaces the current state");
+    assert_eq!(
+        stored,
+        FileObject {
+            signed_url_generation: 6,
+            download_count: 21,
+            ..current.clone()
+        },
+        "update_current replaces the content, and keeps the revocation and the count"
+    );
     assert_eq!(stored.created_at, created, "created_at is kept");
+    let current = stored;
+
     assert_eq!(
         repo.versions(id).await.unwrap(),
         vec![v2.clone(), v1.clone()],

@@ -123,20 +123,17 @@ pub(super) async fn visible(
     viewer: &Viewer,
     page: PageRequest,
 ) -> Result<Page<FileObject>, RepoError> {
-    let owner = viewer.id;
-    let mut shared = Query::select()
-        .column(file_shares::Column::FileId)
-        .from(file_shares::Entity)
-        .and_where(file_shares::Column::GranteeEmail.eq(viewer.email.as_str()))
-        .to_owned();
-    if let Some(since) = viewer.shares_since {
-        shared.and_where(file_shares::Column::CreatedAt.gte(since));
+    let mut visible = Condition::any().add(files::Column::OwnerId.eq(viewer.id.as_uuid()));
+    // Shares count only for a verified address (`Viewer::honours`).
+    if viewer.email_verified {
+        let shared = Query::select()
+            .column(file_shares::Column::FileId)
+            .from(file_shares::Entity)
+            .and_where(file_shares::Column::GranteeEmail.eq(viewer.email.as_str()))
+            .to_owned();
+        visible = visible.add(files::Column::Id.in_subquery(shared));
     }
-    let mut query = files::Entity::find().filter(
-        Condition::any()
-            .add(files::Column::OwnerId.eq(owner.as_uuid()))
-            .add(files::Column::Id.in_subquery(shared)),
-    );
+    let mut query = files::Entity::find().filter(visible);
     if let Some(cursor) = page.cursor() {
         query = query.filter(files::Column::Id.lt(cursor.last_id()));
     }
