@@ -7,12 +7,14 @@
 //! RFC 9457 problem (`application/problem+json`) carrying the request's `X-Request-Id`.
 
 mod avatars;
+mod docs;
 mod dto;
 mod error;
 mod extract;
 mod feature;
 mod idempotency;
 pub mod metrics;
+mod observe;
 mod openapi;
 mod problem;
 mod quota;
@@ -29,11 +31,12 @@ pub use error::{ApiError, FieldErrors};
 pub use extract::{AuthUser, ClientMeta, require_permission};
 pub use feature::require_feature;
 pub use idempotency::{IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER};
+pub use observe::{ObservedResponse, ResponseObserver};
 pub use openapi::openapi_json;
 pub use problem::{PROBLEM_JSON, Problem};
 pub use quota::BillingStorageQuota;
 pub use rate_limit::{RateLimit, RateLimitParseError};
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
-pub use server::serve;
+pub use server::{serve, serve_observed};
 pub use state::{AppState, HttpSettings, ReadinessCheck};
 pub use viewers::UserViewers;

@@ -10,6 +10,7 @@ use utoipa_actix_web::AppExt as _;
 use crate::problem::Problem;
 
 pub(crate) mod responses;
+pub(crate) mod schemas;
 
 /// The name of the security scheme operations marked **A** require.
 pub(crate) const BEARER: &str = "bearer";
@@ -67,6 +68,7 @@ pub(crate) fn document() -> OpenApiDoc {
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
     add_bad_query(&mut api);
+    headers_are_strings(&mut api);
     mark_public_operations(&mut api);
     api.servers = Some(vec![utoipa::openapi::Server::new("/")]);
     let request_id = request_id_header();
@@ -153,6 +155,34 @@ fn add_bad_query(api: &mut OpenApiDoc) {
                         .responses
                         .entry(status.clone())
                         .or_insert_with(|| response.clone());
+                }
+            }
+        }
+    }
+}
+
+/// A header parameter is a string when sent and absent otherwise, never `null`: the
+/// `["string", "null"]` an `Option<String>` parameter derives is narrowed to `string`.
+fn headers_are_strings(api: &mut OpenApiDoc) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    for item in api.paths.paths.values_mut() {
+        for op in operations(item) {
+            for parameter in op.parameters.iter_mut().flatten() {
+                if !matches!(parameter.parameter_in, ParameterIn::Header) {
+                    continue;
+                }
+                if let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema
+                    && let SchemaType::Array(types) = &schema.schema_type
+                {
+                    let kinds: Vec<Type> = types
+                        .iter()
+                        .filter(|t| **t != Type::Null)
+                        .cloned()
+                        .collect();
+                    if let [kind] = kinds.as_slice() {
+                        schema.schema_type = SchemaType::Type(kind.clone());
+                    }
                 }
             }
         }

@@ -12,6 +12,35 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Base of the `type` URI of each problem; the stable `code` is appended.
 pub const PROBLEM_TYPE_BASE: &str = "https://plinth.dev/problems/";
 
+/// Every `code` a problem can carry. New codes may be added (a client should treat one it does
+/// not know by its status); a listed code is never renamed or removed.
+pub const PROBLEM_CODES: [&str; 24] = [
+    "bad_request",
+    "unauthenticated",
+    "forbidden",
+    "account_suspended",
+    "account_locked",
+    "not_found",
+    "method_not_allowed",
+    "request_timeout",
+    "email_taken",
+    "conflict",
+    "precondition_failed",
+    "payload_too_large",
+    "quota_exceeded",
+    "unsupported_media_type",
+    "range_not_satisfiable",
+    "validation_failed",
+    "idempotency_key_reused",
+    "idempotency_in_progress",
+    "feature_required",
+    "payments_not_configured",
+    "rate_limited",
+    "internal",
+    "payment_refused",
+    "unavailable",
+];
+
 /// An RFC 9457 problem: `{ type, title, status, detail, code, request_id, errors? }`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({
@@ -33,7 +62,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this occurrence, for a human.
     pub detail: String,
-    /// A stable snake_case code for programs (`not_found`, `validation_failed`…).
+    /// A stable snake_case code for programs (`not_found`, `validation_failed`…): one of
+    /// [`PROBLEM_CODES`].
+    #[schema(schema_with = crate::openapi::schemas::problem_code)]
     pub code: String,
     /// The `X-Request-Id` of the request, to quote when reporting a problem.
     pub request_id: Option<String>,

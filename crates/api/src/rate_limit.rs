@@ -67,6 +67,8 @@ impl Limiters {
         })
     }
 
+    /// The group of `path`: the pattern of the route it reaches, or the path itself when it
+    /// reaches none (a 404).
     fn group(&self, path: &str) -> Option<&Group> {
         match path {
             "/health" | "/ready" | "/metrics" => None,
@@ -143,7 +145,7 @@ pub(crate) async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let verdict = req.app_data::<web::Data<Limiters>>().and_then(|limiters| {
-        let group = limiters.group(req.path())?;
+        let group = limiters.group(&routed_path(&req))?;
         limiters.sweep_now_and_then();
         Some(Verdict::check(group, client_key(&req)))
     });
@@ -169,6 +171,17 @@ pub(crate) async fn middleware(
     let mut res = next.call(req).await?.map_into_boxed_body();
     verdict.write(res.headers_mut());
     Ok(res)
+}
+
+/// What the router will match `req` against: the pattern of the route it reaches, computed
+/// from the percent-decoded path the router itself uses (the raw path would let
+/// `/api/v1/%61uth/login` reach the login handler outside the auth budget), or that decoded
+/// path when no route matches.
+fn routed_path(req: &ServiceRequest) -> String {
+    let decoded = req.match_info().as_str();
+    req.resource_map()
+        .match_pattern(decoded)
+        .unwrap_or_else(|| decoded.to_owned())
 }
 
 /// The client IP as [`crate::ClientMeta`] derives it; requests without a peer address (not

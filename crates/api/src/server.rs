@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::future::ready;
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_http::error::DispatchError;
@@ -17,8 +18,9 @@ use actix_web::middleware::from_fn;
 use actix_web::rt::net::TcpStream;
 use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt as _;
-use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use crate::docs;
+use crate::observe::{self, ResponseObserver};
 use crate::rate_limit::{self, Limiters};
 use crate::routes::{OpenApiDocument, RouteTable};
 use crate::{
@@ -39,6 +41,19 @@ const CLIENT_DISCONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from
 /// # Errors
 /// When the listener cannot be used.
 pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    serve_observed(listener, state, None)
+}
+
+/// [`serve`], handing every JSON answer to `observer` when there is one (the HTTP tests check
+/// each against the OpenAPI document).
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn serve_observed(
+    listener: TcpListener,
+    state: AppState,
+    observer: Option<Arc<dyn ResponseObserver>>,
+) -> std::io::Result<Server> {
     let grace = state.http.shutdown_grace;
     let grace_secs = grace.as_secs() + u64::from(grace.subsec_nanos() > 0);
     let local_addr = listener.local_addr()?;
@@ -47,6 +62,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
     let edge = Edge {
         routes: web::Data::new(RouteTable::from_document(&crate::openapi::document())),
         limiters: Limiters::from_settings(&state.http).map(web::Data::new),
+        observer: observer.map(observe::data),
     };
     let state = web::Data::new(state);
     // What `HttpServer` builds, with one step more: each connection is wrapped so the answers
@@ -101,12 +117,13 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
 struct Edge {
     routes: web::Data<RouteTable>,
     limiters: Option<web::Data<Limiters>>,
+    observer: Option<observe::Observer>,
 }
 
 /// One worker's application: routes from [`crate::routes::configure`] (the same registration
 /// the OpenAPI document is built from), Swagger UI, the problem+json extractor errors, and
-/// the middleware, from the outside in: request id and security headers, metrics, CORS, rate
-/// limits.
+/// the middleware, from the outside in: the response observer (when there is one), request id
+/// and security headers, metrics, CORS, rate limits.
 fn build_app(
     state: web::Data<AppState>,
     document: web::Data<OpenApiDocument>,
@@ -130,18 +147,24 @@ fn build_app(
         Some(limiters) => app.app_data(limiters),
         None => app,
     };
+    let app = match edge.observer {
+        Some(observer) => app.app_data(observer),
+        None => app,
+    };
     app.app_data(state)
         .app_data(document)
         .app_data(edge.routes)
         .app_data(json)
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
-        .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/api/v1/openapi.json")))
+        .service(docs::index_page())
+        .service(docs::swagger_ui())
         .default_service(web::to(crate::routes::unknown_route))
         .wrap(from_fn(rate_limit::middleware))
         .wrap(cors)
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id::middleware))
+        .wrap(from_fn(observe::middleware))
 }
 
 fn json_config(settings: &HttpSettings) -> web::JsonConfig {

@@ -115,6 +115,7 @@ pub(crate) struct TokenPairBody {
     /// Single-use secret for `POST /auth/refresh`.
     pub refresh_token: String,
     /// Always `Bearer`.
+    #[schema(schema_with = crate::openapi::schemas::bearer)]
     pub token_type: String,
     /// Access-token lifetime in seconds.
     pub expires_in: i64,

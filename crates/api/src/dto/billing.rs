@@ -18,6 +18,7 @@ pub(crate) struct MoneyBody {
     pub amount: i64,
     /// Upper-case ISO 4217 code.
     #[validate(length(equal = 3, message = "currency must be a three-letter ISO 4217 code"))]
+    #[schema(pattern = r"^[A-Z]{3}$")]
     pub currency: String,
 }
 

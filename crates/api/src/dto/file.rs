@@ -107,8 +107,8 @@ pub(crate) struct FileContentBody(Vec<u8>);
 #[allow(dead_code)] // documents the request body; the handler streams the part itself
 pub(crate) struct AvatarUploadForm {
     /// The image: PNG, JPEG, GIF or WebP by its bytes (its file name and declared type are
-    /// ignored), at most `MAX_AVATAR_BYTES`.
-    #[schema(value_type = String, format = Binary, content_media_type = "image/png")]
+    /// ignored), at most `MAX_AVATAR_BYTES`. The request body's `encoding` lists the four types.
+    #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
 }
 

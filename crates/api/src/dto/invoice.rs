@@ -120,6 +120,7 @@ pub(crate) struct InvoiceBody {
     /// `draft`, `open`, `paid`, `void` or `uncollectible`.
     pub status: InvoiceStatusBody,
     /// Upper-case ISO 4217 code.
+    #[schema(pattern = r"^[A-Z]{3}$")]
     pub currency: String,
     /// The lines, in order.
     pub lines: Vec<InvoiceLineBody>,
@@ -240,6 +241,7 @@ pub(crate) struct NewInvoiceRequest {
     /// The customer's account.
     pub user_id: Uuid,
     /// Upper-case ISO 4217 code of every amount.
+    #[schema(pattern = r"^[A-Z]{3}$")]
     pub currency: String,
     /// 1–100 lines.
     pub lines: Vec<NewInvoiceLineRequest>,

@@ -134,7 +134,8 @@ pub(crate) struct MfaChallengeRequest {
     "expires_in": 300
 }))]
 pub(crate) struct MfaRequiredBody {
-    /// Always `true`.
+    /// Always `true`: the property that tells this answer from a `TokenPair`.
+    #[schema(schema_with = crate::openapi::schemas::always_true)]
     pub mfa_required: bool,
     /// Single-use token for `POST /auth/mfa/challenge`.
     pub mfa_token: String,
@@ -152,7 +153,9 @@ impl From<MfaChallenge> for MfaRequiredBody {
     }
 }
 
-/// `POST /auth/login`: signed in, or a second step is needed.
+/// `POST /auth/login`: signed in, or a second step is needed. The two shapes exclude each
+/// other: only `MfaRequired` has `mfa_required` (always `true`) and `mfa_token`, only
+/// `TokenPair` has `access_token`.
 #[derive(Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 #[schema(as = LoginResult)]

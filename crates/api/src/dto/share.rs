@@ -126,6 +126,7 @@ pub(crate) struct SignedUrlRequest {
 pub(crate) struct SignedUrlBody {
     /// The absolute link (under `PUBLIC_URL`); it downloads the version current when it was
     /// made.
+    #[schema(format = "uri")]
     pub url: String,
     /// When it stops working (RFC 3339, UTC).
     pub expires_at: DateTime<Utc>,

@@ -66,6 +66,7 @@ pub(crate) struct UserBody {
     pub email_verified: bool,
     /// Absolute URL of the avatar image (`{PUBLIC_URL}/api/v1/avatars/{name}`, no credentials
     /// needed), or `null` when there is none. A new image gets a new URL.
+    #[schema(format = "uri")]
     pub avatar_url: Option<String>,
     /// Creation time (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,

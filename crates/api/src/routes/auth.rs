@@ -70,12 +70,16 @@ pub(crate) async fn register(
     tag = "auth",
     operation_id = "login",
     summary = "Sign in",
-    description = "Exchanges email and password for a `TokenPair`. A wrong password and an unknown email fail \
+    description = "Exchanges email and password for a `TokenPair`; for an account with TOTP on, the answer is \
+        an `MfaRequired` instead (`mfa_required: true` and an `mfa_token` to present with a code at \
+        `POST /auth/mfa/challenge`, which answers the `TokenPair`). Tell them apart by `mfa_required`, present \
+        only in `MfaRequired`. A wrong password and an unknown email fail \
         identically. After `LOCKOUT_THRESHOLD` wrong passwords the account is locked for `LOCKOUT_BASE`, doubling \
         per further failure up to an hour (423 with `Retry-After`); other accounts are unaffected.",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in.", body = TokenPairBody),
+        (status = 200, description = "Signed in (`TokenPair`), or a second factor is needed (`MfaRequired`).",
+            body = LoginResultBody),
         BadRequest, BadCredentials, AccountSuspended, AccountLocked, PayloadTooLarge, Validation, Internal, Unavailable
     )
 )]
@@ -138,7 +142,10 @@ pub(crate) async fn refresh(
     tag = "auth",
     operation_id = "logout",
     summary = "Sign out",
-    description = "Revokes the session of the access token used: its refresh token stops working.",
+    description = "Revokes the session of the access token used. Its refresh token stops working at once; the \
+        access token itself is refused by every replica within `REVOCATION_SYNC_INTERVAL` (default 10 s, at most \
+        60 s), and never works past its own expiry (`expires_in`: `ACCESS_TOKEN_TTL`, 15 min by default). A \
+        client should discard both tokens.",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The session is revoked."),

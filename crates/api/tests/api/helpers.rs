@@ -30,6 +30,9 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 mod roles;
+mod schema;
+
+pub use schema::{SchemaCheck, SchemaGuard};
 
 /// The secret the test app's URL signer derives its key from.
 pub const URL_SIGNING_SECRET: &str = "plinth-api-tests-url-signing-secret-0123456789";
@@ -120,6 +123,9 @@ pub struct TestApp {
     pub state: AppState,
     /// The app's clock ([`Options::clock`]): what "now" is for every request.
     pub clock: ManualClock,
+    /// Every JSON answer checked against the OpenAPI document; fails the test when dropped
+    /// if one did not match.
+    pub schema: SchemaGuard,
 }
 
 /// The test app's accounts as invoice customers.
@@ -288,7 +294,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         },
     };
     let state_handle = state.clone();
-    let server = plinth_api::serve(listener, state).unwrap();
+    let schema = Arc::new(SchemaCheck::default());
+    let observer: Arc<dyn plinth_api::ResponseObserver> = schema.clone();
+    let server = plinth_api::serve_observed(listener, state, Some(observer)).unwrap();
     tokio::spawn(server);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -311,6 +319,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         idempotency,
         state: state_handle,
         clock: manual_clock,
+        schema: SchemaGuard(schema),
     }
 }
 

@@ -15,7 +15,7 @@ fn code(app: &TestApp, secret: &TotpSecret, ahead: u64) -> String {
 }
 
 /// Registers, enrols and activates; returns the access token, the secret and the recovery codes.
-async fn with_totp(app: &TestApp) -> (String, TotpSecret, Vec<String>) {
+pub(crate) async fn with_totp(app: &TestApp) -> (String, TotpSecret, Vec<String>) {
     let token = app.token(EMAIL).await;
     let res = app
         .post_json(
@@ -55,7 +55,7 @@ async fn with_totp(app: &TestApp) -> (String, TotpSecret, Vec<String>) {
     (token, secret, codes)
 }
 
-async fn login(app: &TestApp) -> Value {
+pub(crate) async fn login(app: &TestApp) -> Value {
     let res = app
         .post_json(
             "/api/v1/auth/login",

@@ -126,3 +126,68 @@ async fn forwarded_for_from_an_untrusted_peer_does_not_buy_a_new_budget() {
     assert_eq!(login_from(&app, "192.0.2.2").await.status(), 401);
     assert_problem(login_from(&app, "192.0.2.3").await, 429, "rate_limited").await;
 }
+
+/// The budget is chosen from the route a request reaches, not from how its path is spelt:
+/// every percent-encoded spelling actix decodes to the login route counts against the auth
+/// budget, and spellings actix does not route there (a doubled slash, a trailing slash,
+/// upper case) reach no handler.
+#[tokio::test]
+async fn no_spelling_of_the_login_path_escapes_the_auth_budget() {
+    let app = behind_proxy("10/min", "600/min").await;
+    let ip = "198.51.100.9";
+    let spellings = [
+        "/api/v1/%61uth/login",
+        "/api/v1/auth/%6Cogin",
+        "/api/v1/auth/%6cogin",
+        "/%61pi/v1/auth/login",
+        "/api/%761/auth/login",
+        "/api/v1/%61%75%74%68/login",
+        "/api/v1/au%74h/log%69n",
+        "/api/v1/auth/login",
+        "/api/v1/%61uth/l%6Fgin",
+        "/api/v1/auth/logi%6E",
+    ];
+    for (i, path) in spellings.iter().enumerate() {
+        let res = app
+            .client
+            .post(app.url(path))
+            .header("X-Forwarded-For", ip)
+            .json(&json!({ "email": "nobody@example.com", "password": "wrong-password-123" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(number(&res, "ratelimit-limit"), 10, "{path}");
+        assert_eq!(number(&res, "ratelimit-remaining"), 9 - i as u64, "{path}");
+        // It reached the login handler: a failed sign-in, not a 404.
+        assert_problem(res, 401, "unauthenticated").await;
+    }
+    let res = app
+        .client
+        .post(app.url("/api/v1/%61uth/%6Cogin"))
+        .header("X-Forwarded-For", ip)
+        .json(&json!({ "email": "nobody@example.com", "password": "wrong-password-123" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(number(&res, "ratelimit-limit"), 10);
+    assert_problem(res, 429, "rate_limited").await;
+
+    // What actix does not route to the login handler cannot be a way around its budget.
+    for path in [
+        "/api/v1//auth/login",
+        "/api/v1/auth/login/",
+        "/api/v1/AUTH/login",
+        "/API/v1/auth/login",
+        "/api/v1/auth%2Flogin",
+    ] {
+        let res = app
+            .client
+            .post(app.url(path))
+            .header("X-Forwarded-For", "198.51.100.10")
+            .json(&json!({ "email": "nobody@example.com", "password": "wrong-password-123" }))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, 404, "not_found").await;
+    }
+}

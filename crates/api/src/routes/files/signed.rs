@@ -68,13 +68,16 @@ pub(crate) async fn create_signed_url(
         ("If-Range" = Option<String>, Header, description = "Honour `Range` only while the ETag still matches.")
     ),
     responses(
-        (status = 200, description = "The whole content.", body = FileContentBody, content_type = "*/*",
+        (status = 200, description = "The whole content, with the file's own `Content-Type` (the `content_type` of \
+            its `File`, sniffed at upload); the document names it `application/octet-stream`, as a client should read it.",
+            body = FileContentBody, content_type = "application/octet-stream",
             headers(
                 ("ETag" = String, description = "`\"<sha256>\"`"),
                 ("Content-Disposition" = String, description = "`attachment; filename=\"…\"; filename*=UTF-8''…`"),
                 ("Accept-Ranges" = String, description = "`bytes`")
             )),
-        (status = 206, description = "The requested range.", body = FileContentBody, content_type = "*/*",
+        (status = 206, description = "The requested range, with the file's own `Content-Type` (named \
+            `application/octet-stream` here, as for 200).", body = FileContentBody, content_type = "application/octet-stream",
             headers(("Content-Range" = String, description = "`bytes <first>-<last>/<size>`"), ("ETag" = String))),
         (status = 304, description = "The copy the client holds is current.", headers(("ETag" = String))),
         BadSignature, NotFound, RangeNotSatisfiable, Internal, Unavailable

@@ -31,7 +31,10 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
         is the account with its new `avatar_url`, a public link (no credentials needed) that never changes \
         content; the previous image is removed and its URL stops working. Audited as `user.updated`.",
     security(("bearer" = [])),
-    request_body(content = AvatarUploadForm, content_type = "multipart/form-data"),
+    request_body(content(
+        (AvatarUploadForm = "multipart/form-data",
+            encoding(("file" = (content_type = "image/png, image/jpeg, image/gif, image/webp"))))
+    )),
     responses(
         (status = 200, description = "The account, with `avatar_url` set.", body = UserBody),
         BadRequest, Unauthenticated, NotFound, AvatarTooLarge, NotAnImage, Validation, Internal, Unavailable

@@ -22,7 +22,8 @@ use crate::{ApiError, AppState, AuthUser};
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The document.", body = serde_json::Value, content_type = "application/json",
-            headers(("ETag" = String, description = "`\"<sha256 of the document>\"`"))),
+            headers(("ETag" = String, description = "`\"<sha256 of the document>\"`")),
+            example = json!({ "theme": "dark", "onboarding": { "done": true, "step": 3 } })),
         Unauthenticated, Internal, Unavailable
     )
 )]
@@ -45,10 +46,12 @@ pub(crate) async fn get_my_data(
         nothing changes; without it the last writer wins. Answers the stored document and its new `ETag`.",
     security(("bearer" = [])),
     params(("If-Match" = Option<String>, Header, description = "The `ETag` this write replaces, or `*`.")),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "Any JSON value."),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "Any JSON value.",
+        example = json!({ "theme": "dark", "onboarding": { "done": true, "step": 3 } })),
     responses(
         (status = 200, description = "The stored document.", body = serde_json::Value, content_type = "application/json",
-            headers(("ETag" = String, description = "`\"<sha256 of the document>\"`"))),
+            headers(("ETag" = String, description = "`\"<sha256 of the document>\"`")),
+            example = json!({ "theme": "dark", "onboarding": { "done": true, "step": 3 } })),
         BadRequest, Unauthenticated, NotFound, PreconditionFailed, PayloadTooLarge, Internal, Unavailable
     )
 )]
