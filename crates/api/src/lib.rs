@@ -7,10 +7,12 @@
 //! RFC 9457 problem (`application/problem+json`) carrying the request's `X-Request-Id`.
 
 mod avatars;
+mod circuit;
 mod dto;
 mod error;
 mod extract;
 mod feature;
+mod home_runtime;
 mod idempotency;
 pub mod metrics;
 mod openapi;
@@ -24,6 +26,7 @@ mod server;
 mod state;
 
 pub use avatars::UserAvatarReferences;
+pub use circuit::Circuit;
 pub use error::{ApiError, FieldErrors};
 pub use extract::{AuthUser, ClientMeta, require_permission};
 pub use feature::require_feature;
