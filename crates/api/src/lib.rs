@@ -8,10 +8,12 @@
 
 mod avatars;
 mod docs;
+mod circuit;
 mod dto;
 mod error;
 mod extract;
 mod feature;
+mod home_runtime;
 mod idempotency;
 pub mod metrics;
 mod observe;
@@ -27,6 +29,7 @@ mod state;
 mod viewers;
 
 pub use avatars::UserAvatarReferences;
+pub use circuit::Circuit;
 pub use error::{ApiError, FieldErrors};
 pub use extract::{AuthUser, ClientMeta, require_permission};
 pub use feature::require_feature;

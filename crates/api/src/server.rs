@@ -21,6 +21,8 @@ use utoipa_actix_web::AppExt as _;
 
 use crate::docs;
 use crate::observe::{self, ResponseObserver};
+use crate::circuit;
+use crate::home_runtime::{self, HomeRuntime};
 use crate::rate_limit::{self, Limiters};
 use crate::routes::{OpenApiDocument, RouteTable};
 use crate::{
@@ -59,10 +61,14 @@ pub fn serve_observed(
     let local_addr = listener.local_addr()?;
     let stamp = security_headers::header_lines(state.http.hsts);
     let document = web::Data::new(OpenApiDocument(openapi_json()));
+    let home = tokio::runtime::Handle::try_current()
+        .ok()
+        .map(|handle| web::Data::new(HomeRuntime(handle)));
     let edge = Edge {
         routes: web::Data::new(RouteTable::from_document(&crate::openapi::document())),
         limiters: Limiters::from_settings(&state.http).map(web::Data::new),
         observer: observer.map(observe::data),
+        home,
     };
     let state = web::Data::new(state);
     // What `HttpServer` builds, with one step more: each connection is wrapped so the answers
@@ -111,19 +117,20 @@ pub fn serve_observed(
     Ok(server)
 }
 
-/// What every worker shares beyond the state: the method table of the routes (for 405) and
-/// the rate limiters (one budget per client across workers).
+/// What every worker shares beyond the state: the method table of the routes (for 405), the
+/// rate limiters (one budget per client across workers) and the runtime requests run on.
 #[derive(Clone)]
 struct Edge {
     routes: web::Data<RouteTable>,
     limiters: Option<web::Data<Limiters>>,
     observer: Option<observe::Observer>,
+    home: Option<web::Data<HomeRuntime>>,
 }
 
 /// One worker's application: routes from [`crate::routes::configure`] (the same registration
 /// the OpenAPI document is built from), Swagger UI, the problem+json extractor errors, and
-/// the middleware, from the outside in: the response observer (when there is one), request id
-/// and security headers, metrics, CORS, rate limits.
+/// the middleware, from the outside in: the response observer (when there is one), the home
+/// runtime, request id and security headers, metrics, CORS, rate limits, the database circuit.
 fn build_app(
     state: web::Data<AppState>,
     document: web::Data<OpenApiDocument>,
@@ -151,6 +158,10 @@ fn build_app(
         Some(observer) => app.app_data(observer),
         None => app,
     };
+    let app = match edge.home {
+        Some(home) => app.app_data(home),
+        None => app,
+    };
     app.app_data(state)
         .app_data(document)
         .app_data(edge.routes)
@@ -160,10 +171,12 @@ fn build_app(
         .service(docs::index_page())
         .service(docs::swagger_ui())
         .default_service(web::to(crate::routes::unknown_route))
+        .wrap(from_fn(circuit::middleware))
         .wrap(from_fn(rate_limit::middleware))
         .wrap(cors)
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id::middleware))
+        .wrap(from_fn(home_runtime::middleware))
         .wrap(from_fn(observe::middleware))
 }
 

@@ -10,7 +10,7 @@ use plinth_kernel::{Clock, IdempotencyStore};
 use plinth_sessions::AuthService;
 use plinth_users::{AnnouncementService, UserService};
 
-use crate::RateLimit;
+use crate::{Circuit, RateLimit};
 
 /// Everything a request handler may use. Built once by the composition root and shared by
 /// every worker.
@@ -32,6 +32,9 @@ pub struct AppState {
     pub audit: Arc<dyn AuditLog>,
     /// Named dependency checks run by `GET /ready` (for example `database`, `storage`).
     pub readiness: Vec<(String, Arc<dyn ReadinessCheck>)>,
+    /// Open while the database is known to be down: API calls then answer 503 at once (see
+    /// [`Circuit`]; the embedding program opens and closes it).
+    pub circuit: Circuit,
     /// Limits and network settings.
     pub http: HttpSettings,
     /// The clock the services are built with: every "now" a handler needs (export time,

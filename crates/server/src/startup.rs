@@ -3,6 +3,7 @@
 
 mod allocator;
 mod background;
+mod circuit;
 pub mod jobs;
 mod observed;
 mod readiness;
@@ -12,7 +13,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use plinth_api::{AppState, HttpSettings, ReadinessCheck};
+use plinth_api::{AppState, Circuit, HttpSettings, ReadinessCheck};
 use plinth_files::BlobStore;
 use plinth_store::Database;
 use secrecy::ExposeSecret;
@@ -58,6 +59,7 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Database,
+    circuit: Circuit,
     /// Revocation sync, reconciler, billing jobs and the `/metrics` gauges, for as long as the
     /// application lives.
     background: Vec<AbortOnDrop>,
@@ -79,6 +81,7 @@ impl Application {
         database.migrate_up().await?;
         let blobs = plinth_blobs::open_store(&settings.storage.url)?;
         let state = app_state(&settings, &database, blobs)?;
+        let circuit = state.circuit.clone();
         let background = spawn_background(&settings, &state, &database);
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
@@ -101,6 +104,7 @@ impl Application {
             port: local.port(),
             server,
             database,
+            circuit,
             background,
         })
     }
@@ -115,6 +119,12 @@ impl Application {
     #[must_use]
     pub const fn database(&self) -> &Database {
         &self.database
+    }
+
+    /// The database circuit: open while the database is known to be down (tests inspect it).
+    #[must_use]
+    pub const fn circuit(&self) -> &Circuit {
+        &self.circuit
     }
 
     /// A handle to stop the server from elsewhere (`stop(true)` is graceful).
@@ -169,6 +179,7 @@ const RECONCILE_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
 ///   zero); invoice moves are compare-and-sets, subscription moves re-check under the row
 ///   lock and a period is renewed and invoiced once, so replicas never double-apply;
 /// - the pool and bcrypt gauges of `/metrics`;
+/// - the prober of the database circuit (see [`circuit`]);
 /// - free heap memory handed back to the system every [`allocator::TRIM_INTERVAL`].
 fn spawn_background(
     settings: &Settings,
@@ -216,6 +227,10 @@ fn spawn_background(
         }
     });
     let gauges = Some(AbortOnDrop(spawn_gauges(database.clone())));
+    let prober = Some(circuit::spawn_prober(
+        database.clone(),
+        state.circuit.clone(),
+    ));
     let trim = every(
         allocator::TRIM_INTERVAL,
         FirstRun::AfterOneInterval,
@@ -227,7 +242,7 @@ fn spawn_background(
             }
         },
     );
-    [revocations, reconciler, billing_jobs, gauges, trim]
+    [revocations, reconciler, billing_jobs, gauges, prober, trim]
         .into_iter()
         .flatten()
         .collect()
@@ -243,10 +258,11 @@ pub fn app_state(
     blobs: Arc<dyn BlobStore>,
 ) -> Result<AppState, StartupError> {
     let services = Services::new(settings, database, Arc::clone(&blobs))?;
+    let circuit = Circuit::default();
     let readiness: Vec<(String, Arc<dyn ReadinessCheck>)> = vec![
         (
             "database".to_owned(),
-            Arc::new(DatabaseReadiness(database.clone())),
+            Arc::new(DatabaseReadiness(database.clone(), circuit.clone())),
         ),
         ("storage".to_owned(), Arc::new(StorageReadiness(blobs))),
     ];
@@ -260,6 +276,7 @@ pub fn app_state(
         idempotency: database.idempotency(),
         audit: database.audit(),
         readiness,
+        circuit,
         http: http_settings(settings),
     })
 }

@@ -6,6 +6,7 @@ pub use migrations::MIGRATION_LOCK_KEY;
 mod url;
 
 use std::fmt;
+use std::str::FromStr as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -17,6 +18,8 @@ use plinth_files::FileRepository;
 use plinth_kernel::UnitOfWork;
 use plinth_sessions::SessionRepository;
 use plinth_users::{RoleRepository, UserRepository};
+use sea_orm::sqlx::Connection as _;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
@@ -165,6 +168,35 @@ impl Database {
         match tokio::time::timeout(PING_TIMEOUT, self.conn.query_one_raw(select)).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(StoreError::Query(e)),
+            Err(_) => Err(StoreError::Timeout(PING_TIMEOUT)),
+        }
+    }
+
+    /// Whether the database takes a new connection right now: for PostgreSQL a connection
+    /// opened beside the pool, `SELECT 1`, closed, all within [`PING_TIMEOUT`]; for SQLite
+    /// [`Database::ping`]. A stopped server refuses at once here, where the pool would retry
+    /// until [`ACQUIRE_TIMEOUT`], and a busy pool does not make it fail: this is the check
+    /// behind the fail-fast circuit of the API.
+    ///
+    /// # Errors
+    /// [`StoreError::Connect`] (the reason without the password), [`StoreError::Timeout`] or,
+    /// on SQLite, [`StoreError::Query`].
+    pub async fn probe(&self) -> Result<(), StoreError> {
+        if self.url.sqlite {
+            return self.ping().await;
+        }
+        let round_trip = async {
+            let options = PgConnectOptions::from_str(&self.url.url)?.application_name("plinth");
+            let mut conn = PgConnection::connect_with(&options).await?;
+            conn.ping().await?;
+            conn.close().await
+        };
+        match tokio::time::timeout(PING_TIMEOUT, round_trip).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StoreError::Connect {
+                url: self.url.redacted.clone(),
+                reason: self.url.scrub(&e.to_string()),
+            }),
             Err(_) => Err(StoreError::Timeout(PING_TIMEOUT)),
         }
     }

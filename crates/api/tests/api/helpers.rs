@@ -71,6 +71,8 @@ pub struct Options {
     pub max_avatar_bytes: u64,
     /// The gateway that collects invoice payments (`STRIPE_API_KEY` set); none by default.
     pub payment_gateway: Option<Arc<dyn plinth_billing::payment::PaymentGateway>>,
+    /// The database circuit (closed unless the test opens it).
+    pub circuit: plinth_api::Circuit,
 }
 
 impl Default for Options {
@@ -91,6 +93,7 @@ impl Default for Options {
             default_storage_bytes: 1 << 30,
             max_avatar_bytes: plinth_files::DEFAULT_MAX_AVATAR_BYTES,
             payment_gateway: None,
+            circuit: plinth_api::Circuit::default(),
         }
     }
 }
@@ -277,6 +280,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         audit,
         readiness,
         clock: clock.clone(),
+        circuit: options.circuit,
         http: HttpSettings {
             max_json_bytes: options.max_json_bytes,
             max_upload_bytes: options.max_upload_bytes,

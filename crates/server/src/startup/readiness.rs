@@ -2,19 +2,25 @@
 
 use std::sync::Arc;
 
-use plinth_api::ReadinessCheck;
+use plinth_api::{Circuit, ReadinessCheck};
 use plinth_files::BlobStore;
 use plinth_store::Database;
 
-/// `database`: one round trip to the database.
-pub struct DatabaseReadiness(pub Database);
+/// `database`: one round trip to the database, or none while its circuit is open (the
+/// database is known to be down); a failed check has the circuit's prober check it.
+pub struct DatabaseReadiness(pub Database, pub Circuit);
 
 #[async_trait::async_trait]
 impl ReadinessCheck for DatabaseReadiness {
     async fn check(&self) -> Result<(), String> {
+        let not_reachable = || "database is not reachable".to_owned();
+        if self.1.is_open() {
+            return Err(not_reachable());
+        }
         self.0.ping().await.map_err(|e| {
             tracing::warn!(error = %e, "database readiness check failed");
-            "database is not reachable".to_owned()
+            self.1.suspect();
+            not_reachable()
         })
     }
 }

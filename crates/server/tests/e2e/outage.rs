@@ -26,6 +26,9 @@ enum Link {
     Cut,
     /// Holds the open ones and new ones without forwarding a byte.
     Stalled,
+    /// Cuts the open ones and stops listening, so new ones are refused (the database server
+    /// is stopped).
+    Refused,
 }
 
 /// A loopback TCP proxy to `upstream`.
@@ -43,11 +46,29 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (link, state) = watch::channel(Link::Up);
+        let mut control = state.clone();
         let task = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            let mut listener = Some(listener);
+            loop {
+                let Some(open) = &listener else {
+                    // Refused: nothing listens until the link is up again.
+                    let _ = control.wait_for(|link| *link != Link::Refused).await;
+                    listener = Some(TcpListener::bind(("127.0.0.1", port)).await.unwrap());
+                    continue;
+                };
+                let accepted = tokio::select! {
+                    accepted = open.accept() => accepted,
+                    _ = control.wait_for(|link| *link == Link::Refused) => {
+                        listener = None;
+                        continue;
+                    }
+                };
+                let Ok((mut inbound, _)) = accepted else {
+                    return;
+                };
                 let now = *state.borrow();
                 match now {
-                    Link::Cut => continue, // dropped: closed at once
+                    Link::Cut | Link::Refused => continue, // dropped: closed at once
                     Link::Stalled => {
                         tokio::spawn(async move {
                             tokio::time::sleep(STALL).await;
@@ -96,11 +117,22 @@ async fn timed(req: reqwest::RequestBuilder) -> (StatusCode, Value, Duration) {
     (status, body, started.elapsed())
 }
 
-#[tokio::test]
-async fn a_database_outage_is_503_quickly_and_heals_without_a_restart() {
+/// An application whose database is reached through a [`Proxy`], a signed-up user's access
+/// token, and what must live as long as they do.
+struct Behind {
+    proxy: Proxy,
+    base: String,
+    token: String,
+    circuit: plinth_api::Circuit,
+    _dir: tempfile::TempDir,
+    _scratch: ScratchPostgres,
+}
+
+/// [`Behind`] on a scratch PostgreSQL database, or `None` without `TEST_DATABASE_URL`.
+async fn behind_a_proxy() -> Option<Behind> {
     let Some(server) = postgres_server() else {
-        eprintln!("skipped: the outage test needs TEST_DATABASE_URL");
-        return;
+        eprintln!("skipped: the outage tests need TEST_DATABASE_URL");
+        return None;
     };
     let scratch = ScratchPostgres::create(&server).await.unwrap();
     let direct = url::Url::parse(scratch.url()).unwrap();
@@ -122,10 +154,10 @@ async fn a_database_outage_is_503_quickly_and_heals_without_a_restart() {
     settings.storage.url = format!("file://{}", dir.path().join("files").display());
     let app = Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let circuit = app.circuit().clone();
     tokio::spawn(app.run_until_stopped());
-    let http = client();
 
-    let res = http
+    let res = client()
         .post(format!("{base}/api/v1/auth/register"))
         .json(&json!({ "email": unique_email(), "password": PASSWORD, "name": "Outage" }))
         .send()
@@ -136,7 +168,24 @@ async fn a_database_outage_is_503_quickly_and_heals_without_a_restart() {
         .as_str()
         .unwrap()
         .to_owned();
-    let files = || http.get(format!("{base}/api/v1/files")).bearer_auth(&token);
+    Some(Behind {
+        proxy,
+        base,
+        token,
+        circuit,
+        _dir: dir,
+        _scratch: scratch,
+    })
+}
+
+#[tokio::test]
+async fn a_database_outage_is_503_quickly_and_heals_without_a_restart() {
+    let Some(app) = behind_a_proxy().await else {
+        return;
+    };
+    let (proxy, base, token) = (&app.proxy, &app.base, &app.token);
+    let http = client();
+    let files = || http.get(format!("{base}/api/v1/files")).bearer_auth(token);
     let ready = || http.get(format!("{base}/ready"));
     assert_eq!(timed(ready()).await.0, StatusCode::OK);
     assert_eq!(timed(files()).await.0, StatusCode::OK);
@@ -192,5 +241,77 @@ async fn a_database_outage_is_503_quickly_and_heals_without_a_restart() {
             "{outage:?}: API calls work again: {body}"
         );
     }
-    drop(proxy);
+}
+
+/// Waits up to `within` for the circuit to be `open` (or closed).
+async fn circuit_becomes(circuit: &plinth_api::Circuit, open: bool, within: Duration) {
+    let deadline = Instant::now() + within;
+    while circuit.is_open() != open {
+        assert!(
+            Instant::now() < deadline,
+            "the circuit did not become {} within {within:?}",
+            if open { "open" } else { "closed" }
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A stopped PostgreSQL refuses connections at once, but the pool retries a refused connect
+/// until its acquire timeout: without the circuit every API call waited that long for its 503.
+/// The first 503 has the database probed beside the pool, which opens the circuit; from then
+/// on API calls answer 503 (with `Retry-After: 1`) without waiting for the pool, and once the
+/// database listens again the probe closes the circuit and calls work, with no restart.
+#[tokio::test]
+async fn a_refusing_database_opens_the_circuit_so_503s_come_at_once_then_it_closes() {
+    let Some(app) = behind_a_proxy().await else {
+        return;
+    };
+    let (base, token) = (&app.base, &app.token);
+    let http = client();
+    let files = || http.get(format!("{base}/api/v1/files")).bearer_auth(token);
+    let login = || {
+        http.post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({ "email": "nobody@example.com", "password": PASSWORD }))
+    };
+    assert_eq!(timed(files()).await.0, StatusCode::OK);
+    assert!(!app.circuit.is_open());
+
+    app.proxy.set(Link::Refused);
+    let (status, body, _) = timed(files()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    circuit_becomes(&app.circuit, true, Duration::from_secs(5)).await;
+
+    for (name, req) in [("GET /files", files()), ("POST /auth/login", login())] {
+        let started = Instant::now();
+        let res = req.send().await.unwrap();
+        let took = started.elapsed();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{name}");
+        assert!(
+            took < plinth_store::ACQUIRE_TIMEOUT,
+            "{name} waited {took:?}, as long as the pool's acquire timeout"
+        );
+        assert_eq!(res.headers()["retry-after"], "1", "{name}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "unavailable", "{name}: {body}");
+    }
+    let ready: Value = http
+        .get(format!("{base}/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["checks"]["database"]["status"], "error", "{ready}");
+    let health = http.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(
+        health.status(),
+        StatusCode::OK,
+        "the process itself is fine"
+    );
+
+    app.proxy.set(Link::Up);
+    circuit_becomes(&app.circuit, false, Duration::from_secs(15)).await;
+    let (status, body, _) = timed(files()).await;
+    assert_eq!(status, StatusCode::OK, "API calls work again: {body}");
 }

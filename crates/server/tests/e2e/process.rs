@@ -147,17 +147,30 @@ async fn signal_drains_in_flight_requests(signal: &str) {
 /// A server on a fresh database with `SHUTDOWN_GRACE` set to `grace`, and the folder and
 /// database it needs kept alive.
 async fn start_with_grace(grace: &str) -> (crate::helpers::Server, tempfile::TempDir, impl Sized) {
+    let (server, dir, _url, db) = start_with(&[("SHUTDOWN_GRACE", grace)]).await;
+    (server, dir, db)
+}
+
+/// A server on a fresh database with `env` set; its folder, database URL and database.
+async fn start_with(
+    env: &[(&str, &str)],
+) -> (
+    crate::helpers::Server,
+    tempfile::TempDir,
+    String,
+    impl Sized + use<>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, db) = fresh_database_url(dir.path()).await;
     let server = start_binary_with(
         dir.path(),
         &database_url,
         &dir.path().join("files"),
-        &[("SHUTDOWN_GRACE", grace)],
+        env,
         Stdio::null(),
     )
     .await;
-    (server, dir, db)
+    (server, dir, database_url, db)
 }
 
 /// Sends `signal` (`-TERM`, `-INT`) to the server; returns when it was sent.
@@ -194,6 +207,145 @@ async fn sigterm_drains_and_exits_0() {
 #[tokio::test]
 async fn sigint_drains_and_exits_0() {
     signal_drains_in_flight_requests("-INT").await;
+}
+
+/// `first`, then `rest` after `pause`: a request body still arriving when SIGTERM comes.
+fn slow_body(first: Vec<u8>, pause: Duration, rest: Vec<u8>) -> reqwest::Body {
+    use futures::StreamExt as _;
+    let chunks = futures::stream::iter([(first, Duration::ZERO), (rest, pause)]).then(
+        |(chunk, wait)| async move {
+            tokio::time::sleep(wait).await;
+            Ok::<_, std::io::Error>(chunk)
+        },
+    );
+    reqwest::Body::wrap_stream(chunks)
+}
+
+/// SIGTERM under load: sixty requests of three kinds are in flight when it comes — profile
+/// changes and uploads whose bodies are still arriving, sign-ins queued for bcrypt — and each
+/// gets its real answer (no 503, no cut connection), what they changed is stored, and the
+/// process then exits 0. (A graceful stop used to end the workers' runtimes one by one while
+/// requests on the others still used database connections opened on them: 503 "A Tokio 1.x
+/// context was found, but it is being shutdown".)
+#[tokio::test]
+async fn sigterm_under_load_answers_every_request_in_flight() {
+    use sea_orm::ConnectionTrait as _;
+    const USERS: usize = 10;
+    let (mut server, _dir, database_url, _db) =
+        start_with(&[("SHUTDOWN_GRACE", "30s"), ("BCRYPT_COST", "10")]).await;
+    let http = client();
+    let mut users = Vec::new();
+    for _ in 0..USERS {
+        let email = unique_email();
+        let res = http
+            .post(format!("{}/api/v1/auth/register", server.address))
+            .json(&json!({ "email": email, "password": PASSWORD, "name": "Loaded" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let token = res.json::<serde_json::Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        users.push((email, token));
+    }
+
+    // A client of its own: every request of the load on a connection of its own.
+    let load = client();
+    let pause = Duration::from_millis(1500);
+    let mut requests = Vec::new();
+    for (i, (email, token)) in users.iter().enumerate() {
+        for j in 0..2 {
+            let name = format!("Drained {i}-{j}");
+            let body = serde_json::to_vec(&json!({ "name": name })).unwrap();
+            let (head, tail) = body.split_at(5);
+            let patch = load
+                .patch(format!("{}/api/v1/me", server.address))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(slow_body(head.to_vec(), pause, tail.to_vec()));
+            requests.push(("PATCH /me", StatusCode::OK, patch));
+            let login = load
+                .post(format!("{}/api/v1/auth/login", server.address))
+                .json(&json!({ "email": email, "password": PASSWORD }));
+            requests.push(("POST /auth/login", StatusCode::OK, login));
+            let part = reqwest::multipart::Part::stream(slow_body(
+                vec![b'a'; 4096],
+                pause,
+                vec![b'b'; 4096],
+            ))
+            .file_name(format!("load-{i}-{j}.txt"))
+            .mime_str("text/plain")
+            .unwrap();
+            let upload = load
+                .post(format!("{}/api/v1/files", server.address))
+                .bearer_auth(token)
+                .multipart(reqwest::multipart::Form::new().part("file", part));
+            requests.push(("POST /files", StatusCode::CREATED, upload));
+        }
+    }
+    let sent = requests.len();
+    let answers: Vec<_> = requests
+        .into_iter()
+        .map(|(what, expected, req)| {
+            tokio::spawn(async move {
+                let res = req.send().await;
+                let res = match res {
+                    Ok(res) => res,
+                    Err(e) => return Err(format!("{what}: no answer: {e}")),
+                };
+                let status = res.status();
+                let body = res.text().await.unwrap_or_default();
+                if status == expected {
+                    Ok(())
+                } else {
+                    Err(format!("{what}: {status} {body}"))
+                }
+            })
+        })
+        .collect();
+    // Every request is accepted and under way (the bodies take 1.5 s, bcrypt queues the
+    // sign-ins) when the signal comes.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let signalled = send_signal(&server, "-TERM");
+
+    let mut failures = Vec::new();
+    for answer in answers {
+        if let Err(failure) = answer.await.unwrap() {
+            failures.push(failure);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} requests in flight at SIGTERM failed: {failures:#?}",
+        failures.len()
+    );
+    let status = exit_within(
+        &mut server,
+        signalled + Duration::from_secs(35),
+        "SHUTDOWN_GRACE (30 s) + 5 s of SIGTERM",
+    )
+    .await;
+    assert_eq!(status.code(), Some(0), "graceful stop exits 0: {status}");
+
+    let db = plinth_store::Database::connect(&database_url, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.files().totals().await.unwrap().count,
+        2 * USERS as u64,
+        "every upload is stored"
+    );
+    let renamed = db
+        .connection()
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.backend(),
+            "SELECT name FROM users WHERE name LIKE 'Drained %'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(renamed.len(), USERS, "every profile change is stored");
 }
 
 /// An idle keep-alive connection (a client's pool between requests) does not hold a graceful
