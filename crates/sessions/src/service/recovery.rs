@@ -5,7 +5,7 @@
 //! already used) all fail with [`AuthError::InvalidOneTimeToken`].
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{Email, RequestMeta, UserId};
+use plinth_kernel::{Email, RequestMeta};
 use plinth_users::{Password, User, UserChanges};
 
 use super::AuthService;
