@@ -596,3 +596,44 @@ async fn a_stripe_deletion_ends_it_at_once_and_invoices_the_proration_once() {
     assert_eq!((report.canceled, report.invoiced), (0, 0), "{report:?}");
     assert_eq!(f.invoices(user).await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_written_off_subscription_that_is_cancelled_invoices_its_proration_when_it_ends() {
+    let f = cycle();
+    let basic = f.plan("basic", 1_000, 0).await;
+    let pro = f.plan("pro", 3_000, 0).await;
+    let user = f.customer();
+    f.subscribe(user, &basic).await; // 2026-04-01 – 2026-05-01
+    f.subscribe(user, &pro).await; // the whole period's difference: 2 000 pending
+    // Past due, then written off: `unpaid` does not end it, the item waits.
+    f.service
+        .run_jobs(at("2026-05-02T00:00:00Z"))
+        .await
+        .unwrap();
+    f.service
+        .run_jobs(at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(f.status(user).await, SubscriptionStatus::Unpaid);
+    assert_eq!(f.subs.items_of(user)[0].invoiced_at, None);
+    f.service
+        .cancel_subscription(user, &RequestMeta::default())
+        .await
+        .unwrap();
+    let report = f
+        .service
+        .run_jobs(at("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!((report.canceled, report.invoiced), (1, 1), "{report:?}");
+    let invoices = f.invoices(user).await;
+    assert_eq!(invoices.len(), 2);
+    assert_eq!(
+        lines_of(&invoices[1]),
+        [(
+            "Upgrade to PRO until 2026-05-01, prorated".to_owned(),
+            2_000
+        )]
+    );
+    assert!(f.subs.items_of(user)[0].invoiced_at.is_some());
+}
