@@ -7,6 +7,7 @@ mod announcements;
 mod audit;
 mod auth;
 mod avatar;
+mod circuit;
 mod contract;
 mod edge;
 mod files;
