@@ -422,7 +422,7 @@ async fn concurrent_edits_of_one_draft_both_stay(t: TestDb) {
         replica.billing(),
         replica.audit(),
         replica.unit_of_work(),
-        Arc::new(SystemClock),
+        Arc::new(ManualClock::default()),
     )
     .with_invoicing(Invoicing {
         invoices: replica.invoices(),

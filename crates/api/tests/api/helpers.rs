@@ -124,6 +124,8 @@ pub struct TestApp {
     pub idempotency: MemoryIdempotencyStore,
     /// The state the server runs with.
     pub state: AppState,
+    /// The unit of work every service writes through (a test can hold a transaction open).
+    pub uow: Arc<dyn UnitOfWork>,
     /// The app's clock ([`Options::clock`]): what "now" is for every request.
     pub clock: ManualClock,
     /// Every JSON answer checked against the OpenAPI document; fails the test when dropped
@@ -322,6 +324,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         subscriptions,
         idempotency,
         state: state_handle,
+        uow: uow_handle,
         clock: manual_clock,
         schema: SchemaGuard(schema),
     }
