@@ -14,7 +14,11 @@ WORKDIR /app
 COPY --from=build /src/target/release/plinth /usr/local/bin/plinth
 COPY config ./config
 USER plinth
-ENV HOST=0.0.0.0 PORT=8080
+# Production by default: the image refuses to start until JWT_SECRET is set to a value of your
+# own (`docker run -e JWT_SECRET="$(openssl rand -base64 48)" …`). No environment listens on a
+# non-loopback HOST with a secret shipped in config/, so APP_ENV=development here would not start
+# on the development secret either.
+ENV APP_ENV=production HOST=0.0.0.0 PORT=8080
 EXPOSE 8080
 # The default SQLite database and local files live here; mount a volume to keep them.
 VOLUME ["/app/data"]

@@ -104,8 +104,9 @@ pub enum ApiError {
     /// 502 `payment_refused`: the payment provider refused the request, with its message.
     #[error("payment provider refused: {0}")]
     PaymentRefused(String),
-    /// 503 `unavailable`: the database or the blob store is down.
-    #[error("a dependency is unavailable")]
+    /// 503 `unavailable`: the database, the blob store or the payment provider is down. The log
+    /// line and the problem's detail name which one (from the cause's type), never its internals.
+    #[error("the {} is unavailable", dependency(.0))]
     Unavailable(#[source] BoxError),
     /// 500 `internal`: a bug. The cause is logged, never sent.
     #[error("internal error")]
@@ -230,8 +231,8 @@ impl ApiError {
                 format!("The requested range is outside the {size} bytes of this file.")
             }
             Self::Validation { detail, .. } => detail.clone(),
-            Self::Unavailable(_) => {
-                "A service Plinth depends on (database, storage or payment provider) is unavailable; try again later.".to_owned()
+            Self::Unavailable(cause) => {
+                format!("The {} is unavailable; try again later.", dependency(cause))
             }
             Self::Internal(_) => {
                 "Something went wrong on our side; quote the request id if you report it."
@@ -249,6 +250,20 @@ impl ApiError {
             problem.errors = Some(errors.clone());
         }
         problem
+    }
+}
+
+/// Which dependency a 503's cause comes from, named for the log and the client: `database`,
+/// `file storage` or `payment provider`.
+fn dependency(cause: &BoxError) -> &'static str {
+    if cause.is::<plinth_kernel::RepoError>() {
+        "database"
+    } else if cause.is::<plinth_files::BlobError>() {
+        "file storage"
+    } else if cause.is::<plinth_billing::BillingError>() {
+        "payment provider"
+    } else {
+        "service Plinth depends on"
     }
 }
 
@@ -336,6 +351,43 @@ mod tests {
         let problem = err.to_problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.to_body().contains("disk on fire"));
+    }
+
+    #[test]
+    fn an_outage_names_the_dependency_that_failed() {
+        let cases: [(ApiError, &str); 3] = [
+            (
+                plinth_kernel::RepoError::Unavailable("pool timed out".into()).into(),
+                "database",
+            ),
+            (
+                plinth_files::BlobError::Unavailable("s3 timed out".into()).into(),
+                "file storage",
+            ),
+            (
+                plinth_billing::BillingError::Gateway(
+                    plinth_billing::payment::GatewayError::Unavailable(
+                        "stripe timed out".to_owned(),
+                    ),
+                )
+                .into(),
+                "payment provider",
+            ),
+        ];
+        for (err, dependency) in cases {
+            let problem = err.to_problem();
+            assert_eq!(problem.status, 503);
+            assert_eq!(
+                problem.detail,
+                format!("The {dependency} is unavailable; try again later.")
+            );
+            assert!(!problem.to_body().contains("timed out"));
+            assert!(
+                cause_chain(&err).starts_with(&format!("the {dependency} is unavailable: ")),
+                "{}",
+                cause_chain(&err)
+            );
+        }
     }
 
     #[test]

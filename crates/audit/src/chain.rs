@@ -16,7 +16,9 @@ use crate::{AuditEvent, AuditEventId};
 
 mod stored;
 
-pub use stored::{ChainedEvent, StoredChainVerifier, VERIFY_PAGE_SIZE, verify_log};
+pub use stored::{
+    ChainedEvent, StoredChainVerifier, StoredEntry, UnreadableEntry, VERIFY_PAGE_SIZE, verify_log,
+};
 
 /// Domain-separation tag at the start of every chain hash input.
 const DOMAIN_TAG: &[u8] = b"plinth.audit.chain.v1";
@@ -45,8 +47,12 @@ pub struct ChainReport {
     pub ok: bool,
     /// Entries examined; checking stops at the first bad one, which is counted.
     pub checked: u64,
-    /// The first entry whose content or predecessor link no longer matches.
+    /// The first entry whose content or predecessor link no longer matches, or that does not
+    /// read back as an entry; `None` when `ok`, or when that row's id itself is unreadable.
     pub first_bad: Option<AuditEventId>,
+    /// The stored `seq` of that entry, when it reads as one. Set by [`StoredChainVerifier`]
+    /// (a [`ChainVerifier`] does not know positions and leaves it `None`).
+    pub first_bad_seq: Option<u64>,
 }
 
 /// Checks a chain entry by entry, so a large table can be verified page by page without being
@@ -119,6 +125,7 @@ impl ChainVerifier {
             ok: self.first_bad.is_none(),
             checked: self.checked,
             first_bad: self.first_bad,
+            first_bad_seq: None,
         }
     }
 }

@@ -11,8 +11,8 @@ mod ports;
 pub mod testing;
 
 pub use chain::{
-    ChainReport, ChainVerifier, ChainedEvent, GENESIS_HASH, StoredChainVerifier, VERIFY_PAGE_SIZE,
-    chain_hash, verify_chain, verify_log,
+    ChainReport, ChainVerifier, ChainedEvent, GENESIS_HASH, StoredChainVerifier, StoredEntry,
+    UnreadableEntry, VERIFY_PAGE_SIZE, chain_hash, verify_chain, verify_log,
 };
 pub use event::{AuditAction, AuditEvent, AuditEventId, AuditFilter};
 pub use ports::AuditLog;

@@ -16,8 +16,8 @@ pub enum RepoError {
     /// The row to update or delete does not exist.
     #[error("row not found")]
     NotFound,
-    /// Storage is unreachable or timed out; the caller may retry later (HTTP 503).
-    #[error("storage unavailable")]
+    /// The database is unreachable or timed out; the caller may retry later (HTTP 503).
+    #[error("database unavailable")]
     Unavailable(#[source] BoxError),
     /// Anything else: a bug or corrupt data (HTTP 500).
     #[error("storage failure")]

@@ -1,7 +1,9 @@
 //! Audit trail bodies.
 
 use chrono::{DateTime, Utc};
-use plinth_audit::{AuditAction, AuditEvent, AuditFilter, ChainReport};
+use plinth_audit::{
+    AuditAction, AuditEvent, AuditFilter, ChainReport, StoredEntry, UnreadableEntry,
+};
 use plinth_kernel::PageRequest;
 use uuid::Uuid;
 
@@ -68,9 +70,59 @@ impl From<AuditEvent> for AuditEntryBody {
 pub(crate) struct AuditPageBody {
     /// The entries, newest first.
     pub items: Vec<AuditEntryBody>,
+    /// Stored rows of this page that do not read back as an entry (an unknown action, malformed
+    /// JSON, a value of the wrong type): they are left out of `items` and named here. Plinth
+    /// never writes such a row; it was edited behind Plinth's back (see `/admin/audit/verify`).
+    #[schema(example = json!([]))]
+    pub unreadable: Vec<UnreadableAuditRowBody>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     #[schema(example = json!(null))]
     pub next_cursor: Option<String>,
+}
+
+impl AuditPageBody {
+    /// Splits `rows` into entries and unreadable rows, keeping their order.
+    pub(crate) fn new(rows: Vec<StoredEntry>, next_cursor: Option<String>) -> Self {
+        let mut items = Vec::new();
+        let mut unreadable = Vec::new();
+        for row in rows {
+            match row {
+                StoredEntry::Entry(e) => items.push(AuditEntryBody::from(e.event)),
+                StoredEntry::Unreadable(u) => unreadable.push(UnreadableAuditRowBody::from(u)),
+            }
+        }
+        Self {
+            items,
+            unreadable,
+            next_cursor,
+        }
+    }
+}
+
+/// A stored audit row that does not read back as an entry.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = UnreadableAuditRow, example = json!({
+    "id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a",
+    "seq": 42,
+    "problem": "`action` is not a known audit action"
+}))]
+pub(crate) struct UnreadableAuditRowBody {
+    /// The row's id; `null` when the id itself is unreadable.
+    pub id: Option<Uuid>,
+    /// The row's position in the chain; `null` when it is unreadable.
+    pub seq: Option<u64>,
+    /// Which column does not read back (the stored value is not repeated).
+    pub problem: String,
+}
+
+impl From<UnreadableEntry> for UnreadableAuditRowBody {
+    fn from(u: UnreadableEntry) -> Self {
+        Self {
+            id: u.id.map(|id| id.as_uuid()),
+            seq: u.seq,
+            problem: u.problem,
+        }
+    }
 }
 
 /// `GET /admin/audit` filters; every one narrows the list.
@@ -134,16 +186,21 @@ impl AuditListQuery {
 
 /// The result of checking the audit hash chain.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[schema(as = AuditChainReport, example = json!({ "ok": true, "checked": 1234, "first_bad": null }))]
+#[schema(as = AuditChainReport, example = json!({ "ok": true, "checked": 1234, "first_bad": null, "first_bad_seq": null }))]
 pub(crate) struct ChainReportBody {
     /// Whether every entry checked is intact and linked to its predecessor.
     pub ok: bool,
     /// Entries checked; checking stops at the first bad one, which is counted. Entries written
     /// before the chain existed are not checked and not counted.
     pub checked: u64,
-    /// The id of the first entry whose content or link to its predecessor no longer matches
-    /// (for a deleted entry: the one after it); `null` when `ok`.
+    /// The id of the first entry whose content or link to its predecessor no longer matches,
+    /// whose position (`seq`) is not the next one, or that does not read back as an entry at
+    /// all (for a deleted entry: the one after it); `null` when `ok`, or when that row's id
+    /// itself is unreadable.
     pub first_bad: Option<Uuid>,
+    /// The position (`seq`) of that entry in the chain; `null` when `ok` or unreadable.
+    #[schema(example = json!(null))]
+    pub first_bad_seq: Option<u64>,
 }
 
 impl From<ChainReport> for ChainReportBody {
@@ -152,6 +209,7 @@ impl From<ChainReport> for ChainReportBody {
             ok: r.ok,
             checked: r.checked,
             first_bad: r.first_bad.map(|id| id.as_uuid()),
+            first_bad_seq: r.first_bad_seq,
         }
     }
 }

@@ -186,8 +186,8 @@ problem_responses! {
     Internal = (500, "internal", "Internal server error", "Something went wrong on our side; quote the request id if you report it.",
         "`internal`: a bug; the body reveals nothing of it, the log has the cause under the request id.");
     /// 503 `unavailable`.
-    Unavailable = (503, "unavailable", "Service unavailable", "A service Plinth depends on (database, storage or payment provider) is unavailable; try again later.",
-        "`unavailable`: the database or the blob store is down; retry later.");
+    Unavailable = (503, "unavailable", "Service unavailable", "The database is unavailable; try again later.",
+        "`unavailable`: the database or the file storage is down (`detail` says which); retry later.");
 }
 
 /// The name of the shared 429 response under `components.responses`.

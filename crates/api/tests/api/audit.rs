@@ -190,7 +190,7 @@ async fn verify_reports_an_intact_chain_and_names_an_edited_entry() {
     let count = all_entries(&app, &admin, 100).await.len();
     assert_eq!(
         report,
-        json!({ "ok": true, "checked": count, "first_bad": null })
+        json!({ "ok": true, "checked": count, "first_bad": null, "first_bad_seq": null })
     );
 
     let entries = all_entries(&app, &admin, 100).await;
@@ -209,5 +209,6 @@ async fn verify_reports_an_intact_chain_and_names_an_edited_entry() {
         victim.as_str(),
         "the oldest entry was edited"
     );
+    assert_eq!(report["first_bad_seq"], 1);
     assert_eq!(report["checked"], 1);
 }

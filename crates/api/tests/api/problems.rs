@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use plinth_audit::testing::FailingAuditLog;
-use plinth_audit::{AuditEvent, AuditFilter, AuditLog};
+use plinth_audit::{AuditEvent, AuditFilter, AuditLog, StoredEntry};
 use plinth_kernel::{Page, PageRequest, RepoError, Transaction};
 use plinth_users::UserRepository;
 use serde_json::json;
@@ -188,6 +188,38 @@ async fn an_unavailable_dependency_is_503_and_leaks_nothing() {
     );
 }
 
+#[tokio::test]
+async fn a_database_outage_is_named_in_the_log_and_the_problem() {
+    let logs = captured_logs();
+    let app = spawn_app_with(Options {
+        audit: Some(Arc::new(FailingAuditLog::new())),
+        ..Options::default()
+    })
+    .await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/register"))
+        .header("X-Request-Id", "outage-report-1")
+        .json(&json!({ "email": "e@example.com", "password": PASSWORD, "name": "E" }))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(res, 503, "unavailable").await;
+    assert_eq!(
+        body["detail"], "The database is unavailable; try again later.",
+        "the client learns which dependency failed, not how"
+    );
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("ERROR") && l.contains("outage-report-1"))
+        .expect("an error line");
+    assert!(
+        line.contains("the database is unavailable: database unavailable: the audit log is down"),
+        "{line}"
+    );
+}
+
 /// An audit log with a bug: every append fails with an internal error whose text must never
 /// reach a client.
 struct BuggyAuditLog;
@@ -204,11 +236,11 @@ impl AuditLog for BuggyAuditLog {
         Err(RepoError::internal(SECRET_CAUSE))
     }
 
-    async fn list(
+    async fn list_rows(
         &self,
         _filter: &AuditFilter,
         _page: PageRequest,
-    ) -> Result<Page<AuditEvent>, RepoError> {
+    ) -> Result<Page<StoredEntry>, RepoError> {
         Err(RepoError::internal(SECRET_CAUSE))
     }
 
@@ -216,7 +248,7 @@ impl AuditLog for BuggyAuditLog {
         &self,
         _after_seq: Option<u64>,
         _limit: u32,
-    ) -> Result<Vec<plinth_audit::ChainedEvent>, RepoError> {
+    ) -> Result<Vec<StoredEntry>, RepoError> {
         Err(RepoError::internal(SECRET_CAUSE))
     }
 }

@@ -7,7 +7,7 @@ use plinth_kernel::{Page, PageRequest, RepoError, Transaction};
 
 use super::contract::AuditTamper;
 
-use crate::{AuditEvent, AuditEventId, AuditFilter, AuditLog, ChainedEvent};
+use crate::{AuditEvent, AuditEventId, AuditFilter, AuditLog, ChainedEvent, StoredEntry};
 
 /// An [`AuditLog`] kept in memory, chained like the SQL adapter (appends are serialised by
 /// [`plinth_kernel::testing::MemoryUnitOfWork`]). Cheap to clone: clones share the same entries.
@@ -86,35 +86,38 @@ impl AuditLog for MemoryAuditLog {
         Ok(())
     }
 
-    async fn list(
+    async fn list_rows(
         &self,
         filter: &AuditFilter,
         page: PageRequest,
-    ) -> Result<Page<AuditEvent>, RepoError> {
-        let mut rows: Vec<AuditEvent> = self
+    ) -> Result<Page<StoredEntry>, RepoError> {
+        let mut rows: Vec<ChainedEvent> = self
             .lock()
             .iter()
-            .map(|e| &e.event)
-            .filter(|e| matches(filter, e))
-            .filter(|e| page.cursor().is_none_or(|c| e.id.as_uuid() < c.last_id()))
+            .filter(|e| matches(filter, &e.event))
+            .filter(|e| {
+                page.cursor()
+                    .is_none_or(|c| e.event.id.as_uuid() < c.last_id())
+            })
             .cloned()
             .collect();
-        rows.sort_by_key(|e| std::cmp::Reverse(e.id));
+        rows.sort_by_key(|e| std::cmp::Reverse(e.event.id));
         rows.truncate(page.limit() as usize + 1);
-        Ok(Page::from_rows(rows, page, |e| e.id.as_uuid()))
+        Ok(Page::from_rows(rows, page, |e| e.event.id.as_uuid()).map(StoredEntry::Entry))
     }
 
     async fn chain_page(
         &self,
         after_seq: Option<u64>,
         limit: u32,
-    ) -> Result<Vec<ChainedEvent>, RepoError> {
+    ) -> Result<Vec<StoredEntry>, RepoError> {
         Ok(self
             .lock()
             .iter()
             .filter(|e| after_seq.is_none_or(|after| e.seq > after))
             .take(limit as usize)
             .cloned()
+            .map(StoredEntry::Entry)
             .collect())
     }
 }
@@ -156,11 +159,11 @@ impl AuditLog for FailingAuditLog {
         ))
     }
 
-    async fn list(
+    async fn list_rows(
         &self,
         _filter: &AuditFilter,
         _page: PageRequest,
-    ) -> Result<Page<AuditEvent>, RepoError> {
+    ) -> Result<Page<StoredEntry>, RepoError> {
         Ok(Page {
             items: Vec::new(),
             next_cursor: None,
@@ -171,7 +174,7 @@ impl AuditLog for FailingAuditLog {
         &self,
         _after_seq: Option<u64>,
         _limit: u32,
-    ) -> Result<Vec<ChainedEvent>, RepoError> {
+    ) -> Result<Vec<StoredEntry>, RepoError> {
         Ok(Vec::new())
     }
 }

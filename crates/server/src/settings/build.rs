@@ -58,6 +58,7 @@ pub(super) fn from_figment(
         lockout_base: r.duration("LOCKOUT_BASE", Duration::from_secs(1))?,
         revocation_sync_interval: revocation_sync_interval(&r)?,
     };
+    refuse_public_listening_on_a_shipped_secret(&server.host, &auth)?;
     let storage = StorageSettings {
         url: r.parsed("STORAGE_URL", storage_url)?,
         max_upload_bytes: r.number("MAX_UPLOAD_BYTES", 1, u64::MAX)?,
@@ -260,6 +261,42 @@ fn jwt_secret(environment: Environment, r: &Reader<'_>) -> Result<SecretString, 
         ));
     }
     Ok(secret)
+}
+
+/// In every environment: a server reachable from other machines (`HOST` not a loopback
+/// address) must not run on a JWT secret published in the repository's `config/` files, or
+/// anyone could forge a `super_admin` token. (A missing `JWT_SECRET` is refused everywhere
+/// already.) Development and test keep their shipped secrets on `127.0.0.1`.
+fn refuse_public_listening_on_a_shipped_secret(
+    host: &str,
+    auth: &AuthSettings,
+) -> Result<(), SettingsError> {
+    if is_loopback(host) {
+        return Ok(());
+    }
+    let shipped = shipped_secrets();
+    let published = |secret: &SecretString| shipped.iter().any(|s| s == secret.expose_secret());
+    let key = if published(&auth.jwt_secret) {
+        "JWT_SECRET"
+    } else if auth.jwt_previous_secret.as_ref().is_some_and(published) {
+        "JWT_PREVIOUS_SECRET"
+    } else {
+        return Ok(());
+    };
+    Err(SettingsError::PublicWithShippedSecret {
+        host: host.to_owned(),
+        key,
+    })
+}
+
+/// Whether `host` only accepts connections from this machine: `localhost`, `127.0.0.0/8` or
+/// `::1` (with or without brackets). Anything else (`0.0.0.0`, `::`, a name) may be public.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `JWT_PREVIOUS_SECRET`: held for verification only during a rotation, so it must be as strong

@@ -39,6 +39,18 @@ pub enum SettingsError {
         /// What is wrong.
         reason: String,
     },
+    /// The server would listen on a non-loopback address with a JWT secret published in the
+    /// repository (whatever the environment).
+    #[error(
+        "refusing to listen on {host}: {key} is a value published in Plinth's config/ files, so anyone \
+         could forge tokens; set your own {key} (e.g. `openssl rand -base64 48`) or HOST=127.0.0.1"
+    )]
+    PublicWithShippedSecret {
+        /// `HOST`.
+        host: String,
+        /// `JWT_SECRET` or `JWT_PREVIOUS_SECRET`.
+        key: &'static str,
+    },
     /// The JWT secret is unfit for production.
     #[error("refusing to start in production: {0}")]
     WeakSecret(&'static str),

@@ -473,6 +473,47 @@ fn production_refuses_a_missing_short_or_shipped_jwt_secret() {
 }
 
 #[test]
+fn no_environment_listens_beyond_loopback_on_a_shipped_secret() {
+    for env in ["development", "test"] {
+        for host in ["0.0.0.0", "::", "[::]", "192.0.2.10", "api.example.com"] {
+            let line = err(&[("APP_ENV", env), ("HOST", host)]);
+            assert!(
+                line.contains(&format!("refusing to listen on {host}"))
+                    && line.contains("JWT_SECRET")
+                    && line.contains("published"),
+                "{env} on {host}: {line}"
+            );
+            for secret in shipped_secrets() {
+                assert!(!line.contains(&secret), "{line}");
+            }
+        }
+        for host in ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"] {
+            let s = load(&[("APP_ENV", env), ("HOST", host)]).unwrap();
+            assert_eq!(s.server.host, host, "{env} keeps its secret on loopback");
+        }
+        let own = load(&[
+            ("APP_ENV", env),
+            ("HOST", "0.0.0.0"),
+            ("JWT_SECRET", strong()),
+        ]);
+        assert!(own.is_ok(), "{env} with its own secret may listen publicly");
+        for secret in shipped_secrets() {
+            let line = err(&[
+                ("APP_ENV", env),
+                ("HOST", "0.0.0.0"),
+                ("JWT_SECRET", strong()),
+                ("JWT_PREVIOUS_SECRET", &secret),
+            ]);
+            assert!(
+                line.contains("refusing to listen on 0.0.0.0")
+                    && line.contains("JWT_PREVIOUS_SECRET"),
+                "{line}"
+            );
+        }
+    }
+}
+
+#[test]
 fn short_secrets_are_refused_everywhere() {
     let line = err(&[("JWT_SECRET", "too-short")]);
     assert!(

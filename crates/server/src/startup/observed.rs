@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_api::metrics::{Counter, Gauge, counter, gauge};
-use plinth_audit::{AuditEvent, AuditFilter, AuditLog, ChainReport, ChainedEvent};
+use plinth_audit::{AuditEvent, AuditFilter, AuditLog, ChainReport, StoredEntry};
 use plinth_kernel::{Page, PageRequest, RepoError, Transaction};
 use plinth_sessions::{MailError, Mailer, OutgoingMail};
 use plinth_store::Database;
@@ -55,19 +55,19 @@ impl AuditLog for CountingAuditLog {
         result
     }
 
-    async fn list(
+    async fn list_rows(
         &self,
         filter: &AuditFilter,
         page: PageRequest,
-    ) -> Result<Page<AuditEvent>, RepoError> {
-        self.inner.list(filter, page).await
+    ) -> Result<Page<StoredEntry>, RepoError> {
+        self.inner.list_rows(filter, page).await
     }
 
     async fn chain_page(
         &self,
         after_seq: Option<u64>,
         limit: u32,
-    ) -> Result<Vec<ChainedEvent>, RepoError> {
+    ) -> Result<Vec<StoredEntry>, RepoError> {
         self.inner.chain_page(after_seq, limit).await
     }
 
@@ -210,11 +210,11 @@ mod tests {
             Err(down())
         }
 
-        async fn list(
+        async fn list_rows(
             &self,
             _f: &AuditFilter,
             _p: PageRequest,
-        ) -> Result<Page<AuditEvent>, RepoError> {
+        ) -> Result<Page<StoredEntry>, RepoError> {
             Err(down())
         }
 
@@ -222,7 +222,7 @@ mod tests {
             &self,
             _a: Option<u64>,
             _l: u32,
-        ) -> Result<Vec<ChainedEvent>, RepoError> {
+        ) -> Result<Vec<StoredEntry>, RepoError> {
             Err(down())
         }
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_api::{BillingStorageQuota, UserAvatarReferences, UserViewers};
+use plinth_audit::AuditLog;
 use plinth_billing::payment::{PaymentGateway, WebhookVerifier};
 use plinth_billing::{
     BillingService, FeatureValue, Invoicing, Payments, STORAGE_BYTES, SubscriptionInvoicer,
@@ -67,8 +68,7 @@ impl Services {
             idle: chrono_duration("SESSION_IDLE_TIMEOUT", settings.auth.session_idle_timeout)?,
         };
         let uow = database.unit_of_work();
-        let audit: Arc<dyn plinth_audit::AuditLog> =
-            Arc::new(super::observed::CountingAuditLog::new(database.audit()));
+        let audit = audit_log(database);
         let auth = AuthService::new(
             database.users(),
             database.roles(),
@@ -92,7 +92,7 @@ impl Services {
             settings.server.public_url.clone(),
         ))
         .with_sealer(secret_sealer(settings)?);
-        let users = user_service(settings, database);
+        let users = user_service_with(settings, database, Arc::clone(&audit));
         let announcements = AnnouncementService::new(
             database.announcements(),
             Arc::clone(&audit),
@@ -217,13 +217,30 @@ pub fn default_features(settings: &Settings) -> BTreeMap<String, FeatureValue> {
     BTreeMap::from([(STORAGE_BYTES.to_owned(), FeatureValue::Limit(bytes))])
 }
 
+/// The audit log every service writes through: the database's, wrapped so that failed appends
+/// are counted in `/metrics` (`audit_append_failures_total`). Every service takes its audit log
+/// from here, never from [`Database::audit`] directly.
+#[must_use]
+pub fn audit_log(database: &Database) -> Arc<dyn AuditLog> {
+    Arc::new(super::observed::CountingAuditLog::new(database.audit()))
+}
+
 /// [`UserService`] alone (what `plinth admin create` needs: no blob store, no signer).
 #[must_use]
 pub fn user_service(settings: &Settings, database: &Database) -> UserService {
+    user_service_with(settings, database, audit_log(database))
+}
+
+/// [`UserService`] writing its audit entries to `audit` (from [`audit_log`]).
+fn user_service_with(
+    settings: &Settings,
+    database: &Database,
+    audit: Arc<dyn AuditLog>,
+) -> UserService {
     UserService::new(
         database.users(),
         password_hasher(settings),
-        database.audit(),
+        audit,
         database.unit_of_work(),
         Arc::new(SystemClock),
         password_policy(settings),

@@ -11,6 +11,7 @@ mod helpers;
 mod admin;
 mod admin_users;
 mod announcements;
+mod audit_tamper;
 mod auth;
 mod avatars;
 mod files;

@@ -465,6 +465,23 @@ fn production_refuses_to_start_without_a_strong_jwt_secret() {
 }
 
 #[test]
+fn no_environment_listens_publicly_on_a_shipped_secret() {
+    for env in ["development", "test"] {
+        let out = run_refused(&[("APP_ENV", env), ("HOST", "0.0.0.0")]);
+        assert_refused(
+            &out,
+            &["refusing to listen on 0.0.0.0", "JWT_SECRET", "published"],
+        );
+        for secret in plinth_server::settings::shipped_secrets() {
+            assert!(
+                !String::from_utf8_lossy(&out.stderr).contains(&secret),
+                "the secret is not echoed"
+            );
+        }
+    }
+}
+
+#[test]
 fn unknown_app_env_is_refused() {
     assert_refused(
         &run_refused(&[("APP_ENV", "staging")]),

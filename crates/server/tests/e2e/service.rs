@@ -90,3 +90,64 @@ async fn metrics_show_the_pool_the_bcrypt_queue_and_failure_counters() {
         assert!(sample(&text, series).is_some(), "{series} missing: {text}");
     }
 }
+
+/// Makes the database refuse every `user.updated` audit entry (a trigger added behind the
+/// application's back), so the next profile change fails at its audit append.
+async fn refuse_profile_audit_entries(database: &plinth_store::Database) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let statements: &[&str] = match database.backend() {
+        DbBackend::Postgres => &[
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'audit storage refuses'; END $$",
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW \
+             WHEN (NEW.action = 'user.updated') EXECUTE FUNCTION refuse_audit()",
+        ],
+        _ => &["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events \
+             WHEN NEW.action = 'user.updated' BEGIN SELECT RAISE(ABORT, 'audit storage refuses'); END"],
+    };
+    for sql in statements {
+        database.connection().execute_unprepared(sql).await.unwrap();
+    }
+}
+
+async fn audit_failures(app: &crate::helpers::TestApp) -> f64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    sample(&text, "audit_append_failures_total").unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_audit_append_of_a_profile_change_is_counted_in_metrics() {
+    let app = spawn_app().await;
+    let (_, pair) = app.register_user().await;
+    let access = pair["access_token"].as_str().unwrap();
+    refuse_profile_audit_entries(&app.database).await;
+    let before = audit_failures(&app).await;
+    let res = app
+        .client
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(access)
+        .json(&serde_json::json!({ "name": "Never Stored" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_server_error(), "{}", res.status());
+    let me: Value = app
+        .get_auth("/api/v1/me", access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["name"], "Test User", "the change was rolled back");
+    assert!(
+        audit_failures(&app).await >= before + 1.0,
+        "the failed append of the profile change shows in /metrics"
+    );
+}

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use plinth_users::Permission;
 
-use crate::dto::audit::{AuditEntryBody, AuditListQuery, AuditPageBody, ChainReportBody};
+use crate::dto::audit::{AuditListQuery, AuditPageBody, ChainReportBody};
 use crate::openapi::responses::{BadRequest, Forbidden, Internal, Unauthenticated, Unavailable};
 use crate::routes::NO_STORE;
 use crate::{ApiError, AppState, AuthUser, require_permission};
@@ -14,7 +14,9 @@ use crate::{ApiError, AppState, AuthUser, require_permission};
     operation_id = "admin_list_audit",
     summary = "List audit entries",
     description = "The audit trail, newest first, filtered by `actor_id`, `action`, `target_id` and the \
-        time range `from` (inclusive) – `to` (exclusive). Needs the `audit:read` permission.",
+        time range `from` (inclusive) – `to` (exclusive). A stored row that does not read back as an \
+        entry (edited behind Plinth's back) is left out of `items` and named in `unreadable`. Needs the \
+        `audit:read` permission.",
     security(("bearer" = [])),
     params(AuditListQuery),
     responses(
@@ -31,11 +33,8 @@ pub(crate) async fn list_audit(
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::AUDIT_READ)?;
     let (filter, page) = query.into_inner().try_into_domain()?;
-    let page = state.audit.list(&filter, page).await?;
-    let body = AuditPageBody {
-        items: page.items.into_iter().map(AuditEntryBody::from).collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
-    };
+    let page = state.audit.list_rows(&filter, page).await?;
+    let body = AuditPageBody::new(page.items, page.next_cursor.map(|c| c.encode()));
     Ok(HttpResponse::Ok().insert_header(NO_STORE).json(body))
 }
 
@@ -45,8 +44,8 @@ pub(crate) async fn list_audit(
     operation_id = "admin_verify_audit",
     summary = "Verify the audit trail",
     description = "Re-computes the hash chain over every audit entry in the order written and reports \
-        the first entry that was edited, or that follows a deleted one. Entries cut off the end of the \
-        log are not detectable this way. Needs the `audit:read` permission.",
+        the first entry that was edited (whatever it now holds), or that follows a deleted one. Entries \
+        cut off the end of the log are not detectable this way. Needs the `audit:read` permission.",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The result of the check.", body = ChainReportBody),
@@ -62,7 +61,7 @@ pub(crate) async fn verify_audit(
     require_permission(&user.0, Permission::AUDIT_READ)?;
     let report = state.audit.verify().await?;
     if !report.ok {
-        tracing::warn!(first_bad = ?report.first_bad, checked = report.checked, "the audit chain is broken");
+        tracing::warn!(first_bad = ?report.first_bad, first_bad_seq = ?report.first_bad_seq, checked = report.checked, "the audit chain is broken");
     }
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)

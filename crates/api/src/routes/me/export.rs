@@ -84,6 +84,7 @@ pub(crate) async fn export_me(
         sessions,
         files: files.into_iter().map(FileBody::from).collect(),
         app_data,
+        // A row edited into something unreadable is left out (the admin listing names it).
         audit: audit.into_iter().map(AuditEntryBody::from).collect(),
     }))
 }
