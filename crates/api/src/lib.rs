@@ -7,8 +7,8 @@
 //! RFC 9457 problem (`application/problem+json`) carrying the request's `X-Request-Id`.
 
 mod avatars;
-mod docs;
 mod circuit;
+mod docs;
 mod dto;
 mod error;
 mod extract;

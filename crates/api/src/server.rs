@@ -19,10 +19,10 @@ use actix_web::rt::net::TcpStream;
 use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt as _;
 
-use crate::docs;
-use crate::observe::{self, ResponseObserver};
 use crate::circuit;
+use crate::docs;
 use crate::home_runtime::{self, HomeRuntime};
+use crate::observe::{self, ResponseObserver};
 use crate::rate_limit::{self, Limiters};
 use crate::routes::{OpenApiDocument, RouteTable};
 use crate::{
