@@ -22,7 +22,7 @@ pub mod testing;
 
 pub use admin::{AdminError, AdminUserPatch, NewRole};
 pub use error::{AuthError, TokenError};
-pub use lockout::{AccountLocked, LockoutPolicy, LockoutState, Reservation};
+pub use lockout::{AccountLocked, LockoutPolicy, LockoutState};
 pub use mail::{MailError, Mailer, OutgoingMail};
 pub use mfa::{
     RecoveryCode, RecoveryCodeHash, RecoveryCodeSet, SealError, SecretSealer, TotpError,

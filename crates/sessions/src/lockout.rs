@@ -9,10 +9,10 @@
 //! a stranger cannot stretch a lock past one period at a time. The state lives in the database, so
 //! every replica sees the same lock.
 //!
-//! Checking and counting are one step: an attempt is [reserved](LockoutState::reserve) — counted
-//! as a failure, under the row lock — *before* its password or code is checked, and
-//! [released](LockoutState::release) when it turns out right. So a burst of parallel attempts,
-//! on any number of replicas, gets at most `threshold` secrets checked before the lock holds.
+//! Checking and counting are one step: the outcome of a check is settled under the account's
+//! lockout row lock, where a lock that started meanwhile wins (423 whatever the secret, not
+//! counted). So a burst of parallel attempts, on any number of replicas, gets at most
+//! `threshold` answers that depend on its secrets (`plinth_sessions` service, `attempt.rs`).
 
 use plinth_kernel::Timestamp;
 
@@ -148,52 +148,6 @@ impl LockoutState {
     pub fn clear(&mut self) {
         *self = Self::default();
     }
-
-    /// Counts an attempt at `now` **before** its password or code is checked (the caller stores
-    /// the result under the row lock): refused, and not counted, while a lock is in force.
-    ///
-    /// # Errors
-    /// [`AccountLocked`] while a lock is in force.
-    pub fn reserve(
-        &self,
-        policy: &LockoutPolicy,
-        now: Timestamp,
-    ) -> Result<Reservation, AccountLocked> {
-        self.check(policy, now)?;
-        let mut after = *self;
-        let locks = after.record_failure(policy, now);
-        Ok(Reservation {
-            before: *self,
-            after,
-            locks,
-        })
-    }
-
-    /// This streak with `reservation` given back (its secret was right): the streak before it
-    /// when nothing was counted since, else one failure fewer.
-    #[must_use]
-    pub fn release(&self, reservation: &Reservation) -> Self {
-        if *self == reservation.after {
-            reservation.before
-        } else {
-            Self {
-                failed_attempts: self.failed_attempts.saturating_sub(1),
-                ..*self
-            }
-        }
-    }
-}
-
-/// An attempt counted before its secret was checked ([`LockoutState::reserve`]): it stays a
-/// failure when the secret is wrong, and is [released](LockoutState::release) when it is right.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reservation {
-    /// The streak before the attempt was counted.
-    pub before: LockoutState,
-    /// The streak with it counted, as stored.
-    pub after: LockoutState,
-    /// The lock counting it started, if any (audit `auth.locked` when the secret is wrong).
-    pub locks: Option<AccountLocked>,
 }
 
 #[cfg(test)]

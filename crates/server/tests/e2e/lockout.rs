@@ -1,7 +1,8 @@
-//! The sign-in lockout against parallel bursts on the real database: an attempt is counted
-//! before its password or code is checked, so at most `LOCKOUT_THRESHOLD` (5) of a burst are
-//! checked, the rest answer 423 unchecked, and a right password or code answers 423 once the
-//! lock holds.
+//! The sign-in lockout against parallel bursts on the real database: the outcome of each
+//! check is settled under the account's lockout row lock, so at most `LOCKOUT_THRESHOLD` (5)
+//! answers of a burst depend on its passwords or codes, the rest answer 423 uncounted, a right
+//! password or code answers 423 once the lock holds, and right passwords in parallel never lock
+//! their own account.
 
 use plinth_audit::{AuditAction, AuditEvent, AuditFilter};
 use plinth_kernel::{PageRequest, UserId};
@@ -72,7 +73,7 @@ async fn failed_logins(app: &TestApp, user_id: &str) -> u32 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_parallel_burst_of_wrong_passwords_gets_at_most_the_threshold_checked() {
+async fn a_parallel_burst_of_wrong_passwords_gets_at_most_the_threshold_counted() {
     let app = app().await;
     let (email, pair) = app.register_user().await;
     let user_id = pair["user"]["id"].as_str().unwrap().to_owned();
@@ -93,7 +94,7 @@ async fn a_parallel_burst_of_wrong_passwords_gets_at_most_the_threshold_checked(
     assert_eq!(
         with_reason(&failed, "wrong_password"),
         THRESHOLD,
-        "only the threshold's worth of passwords was checked"
+        "only the threshold's worth of passwords was counted"
     );
     assert_eq!(with_reason(&failed, "locked"), 24 - THRESHOLD);
     assert_eq!(audited(&app, AuditAction::Locked, &user_id).await.len(), 1);
@@ -118,6 +119,27 @@ async fn a_parallel_burst_of_wrong_passwords_gets_at_most_the_threshold_checked(
     );
     assert!(
         audited(&app, AuditAction::LoginSucceeded, &user_id)
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_sign_ins_with_the_right_password_never_lock_the_account() {
+    let app = app().await;
+    let (email, pair) = app.register_user().await;
+    let user_id = pair["user"]["id"].as_str().unwrap().to_owned();
+    let right = json!({ "email": email, "password": PASSWORD });
+
+    let statuses = burst(&app, "/api/v1/auth/login", vec![right; 16]).await;
+    assert_eq!(
+        statuses,
+        vec![StatusCode::OK; 16],
+        "sixteen devices signing in at once, all with the right password"
+    );
+    assert_eq!(failed_logins(&app, &user_id).await, 0);
+    assert!(
+        audited(&app, AuditAction::Locked, &user_id)
             .await
             .is_empty()
     );

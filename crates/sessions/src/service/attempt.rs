@@ -1,17 +1,26 @@
-//! Counting password attempts towards the lockout: reserved before the password is checked.
+//! Counting password attempts towards the lockout: decided under the row lock, after the check.
 //!
 //! Every check of an account's password — at sign-in and before a password-gated action
-//! (`DELETE /me`, password change, TOTP enrolment, activation and removal) — first counts the
-//! attempt as a failure under the row lock ([`AuthService::reserve_attempt`]); only then is
-//! bcrypt run. A right password gives the attempt back, a wrong one keeps it and is audited.
-//! So check and count are one step on every replica: while a lock holds, nothing is checked.
+//! (`DELETE /me`, password change, TOTP enrolment, activation and removal) — is refused at once
+//! while a lock is in force ([`AuthService::refuse_if_locked`]); otherwise bcrypt runs, and its
+//! outcome is then *settled* in a transaction holding the account's lockout row: if a lock
+//! started meanwhile (other attempts of a parallel burst, on any replica, counted first), the
+//! attempt answers 423 whatever the password was, and is not counted; otherwise a wrong password
+//! is counted (and may start the lock) and a right one goes on. So check and count are one step:
+//! once `LOCKOUT_THRESHOLD` failures are counted no answer of a burst says whether its password
+//! was right, and a right password never signs in while the account is locked. Parallel right
+//! passwords are never counted, so they never lock their own account.
+//!
+//! (An earlier version counted each attempt *before* bcrypt, which bounded the hashing work of
+//! a burst but locked an account that signed in from more than `LOCKOUT_THRESHOLD` places at
+//! once, with its right password.)
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RequestMeta, Timestamp, UserId};
 use plinth_users::User;
 
 use super::AuthService;
-use crate::{AccountLocked, AuthError, Principal, Reservation};
+use crate::{AccountLocked, AuthError, Principal};
 
 /// `auth.login_failed` for `user`, with `details.reason` and, for a password-gated action,
 /// `details.during` (which action asked for the password).
@@ -33,71 +42,83 @@ pub(super) fn login_failed(
 }
 
 impl AuthService {
-    /// Counts an attempt on `user_id` before its secret is checked, in a transaction of its
-    /// own that holds the row lock: concurrent attempts (on any replica) queue here, and once
-    /// `LOCKOUT_THRESHOLD` are counted the rest are refused without being counted.
+    /// Refuses an attempt on `user_id` at once while a lock is in force (nothing is checked
+    /// or counted). A plain read: the decision that counts is [`AuthService::settle_failure`]
+    /// or [`AuthService::confirm_unlocked`], under the row lock, after the check.
     ///
     /// # Errors
     /// [`AuthError::Locked`] while a lock is in force; storage failure.
-    pub(super) async fn reserve_attempt(&self, user_id: UserId) -> Result<Reservation, AuthError> {
+    pub(super) async fn refuse_if_locked(&self, user_id: UserId) -> Result<(), AuthError> {
+        let now = self.clock.now();
+        self.sessions
+            .lockout(user_id)
+            .await?
+            .check(&self.lockout, now)?;
+        Ok(())
+    }
+
+    /// Confirms, under the account's lockout row lock, that no lock started while a right
+    /// password was being checked. When one did, `refused` is appended and the attempt answers
+    /// 423 like every other attempt of the burst.
+    ///
+    /// # Errors
+    /// [`AuthError::Locked`] when a lock is now in force; storage failure.
+    pub(super) async fn confirm_unlocked(
+        &self,
+        user_id: UserId,
+        refused: AuditEvent,
+    ) -> Result<(), AuthError> {
         let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
         let streak = self
             .sessions
             .lockout_for_update(tx.as_mut(), user_id)
             .await?;
-        let reservation = streak.reserve(&self.lockout, now)?;
-        self.sessions
-            .save_lockout(tx.as_mut(), user_id, &reservation.after)
-            .await?;
-        tx.commit().await?;
-        Ok(reservation)
-    }
-
-    /// Gives back a reserved attempt whose secret was right, when no sign-in follows to clear
-    /// the streak (a second step is due, the account is suspended, or a password-gated action
-    /// goes on).
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub(super) async fn release_attempt(
-        &self,
-        user_id: UserId,
-        reservation: &Reservation,
-    ) -> Result<(), AuthError> {
-        let mut tx = self.uow.begin().await?;
-        let streak = self
-            .sessions
-            .lockout_for_update(tx.as_mut(), user_id)
-            .await?;
-        self.sessions
-            .save_lockout(tx.as_mut(), user_id, &streak.release(reservation))
-            .await?;
+        if let Err(locked) = streak.check(&self.lockout, now) {
+            self.audit.append(tx.as_mut(), &refused).await?;
+            tx.commit().await?;
+            return Err(AuthError::Locked(locked));
+        }
         tx.commit().await?;
         Ok(())
     }
 
-    /// Keeps a reserved attempt whose secret was wrong: appends `failed`, and `auth.locked`
-    /// when counting the attempt started a lock. Returns that lock.
+    /// Settles a wrong password under the account's lockout row lock: when a lock started
+    /// meanwhile, the attempt is not counted and `refused` is appended (423); otherwise it is
+    /// counted, `failed` is appended, and `auth.locked` too when counting it started a lock.
+    /// Returns the lock the attempt ends in, if any.
     ///
     /// # Errors
     /// Storage failure.
     pub(super) async fn settle_failure(
         &self,
         user: &User,
-        reservation: &Reservation,
         failed: AuditEvent,
+        refused: AuditEvent,
         meta: &RequestMeta,
     ) -> Result<Option<AccountLocked>, AuthError> {
+        let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
+        let mut streak = self
+            .sessions
+            .lockout_for_update(tx.as_mut(), user.id)
+            .await?;
+        if let Err(locked) = streak.check(&self.lockout, now) {
+            self.audit.append(tx.as_mut(), &refused).await?;
+            tx.commit().await?;
+            return Ok(Some(locked));
+        }
+        let locks = streak.record_failure(&self.lockout, now);
+        self.sessions
+            .save_lockout(tx.as_mut(), user.id, &streak)
+            .await?;
         self.audit.append(tx.as_mut(), &failed).await?;
-        if let Some(locked) = reservation.locks {
-            let attempts = reservation.after.failed_attempts;
-            let event = locked_event(user, attempts, locked, self.clock.now(), meta);
+        if let Some(locked) = locks {
+            let event = locked_event(user, streak.failed_attempts, locked, now, meta);
             self.audit.append(tx.as_mut(), &event).await?;
         }
         tx.commit().await?;
-        Ok(reservation.locks)
+        Ok(locks)
     }
 
     /// Checks the caller's password before a sensitive action (`during` names it in the audit
@@ -123,28 +144,23 @@ impl AuthService {
             .by_id(principal.user_id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        let reservation = match self.reserve_attempt(user.id).await {
-            Ok(reservation) => reservation,
+        let refused = |now| login_failed(&user, "locked", Some(during), now, meta);
+        match self.refuse_if_locked(user.id).await {
             Err(AuthError::Locked(locked)) => {
-                let refused = login_failed(&user, "locked", Some(during), self.clock.now(), meta);
-                self.append_alone(refused).await?;
+                self.append_alone(refused(self.clock.now())).await?;
                 return Err(AuthError::Locked(locked));
             }
-            Err(other) => return Err(other),
-        };
+            other => other?,
+        }
         if self.hasher.verify(password, &user.password_hash).await? {
-            self.release_attempt(user.id, &reservation).await?;
+            self.confirm_unlocked(user.id, refused(self.clock.now()))
+                .await?;
             return Ok(user);
         }
-        let failed = login_failed(
-            &user,
-            "wrong_password",
-            Some(during),
-            self.clock.now(),
-            meta,
-        );
+        let now = self.clock.now();
+        let failed = login_failed(&user, "wrong_password", Some(during), now, meta);
         match self
-            .settle_failure(&user, &reservation, failed, meta)
+            .settle_failure(&user, failed, refused(now), meta)
             .await?
         {
             Some(locked) => Err(AuthError::Locked(locked)),

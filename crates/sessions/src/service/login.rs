@@ -36,13 +36,14 @@ impl AuthService {
     /// `auth.login_failed`, success as `auth.login_succeeded` in the same transaction as the new
     /// session. A suspended account is only reported after a correct password.
     ///
-    /// Lockout: each attempt on an existing account is counted (in the database, under the row
-    /// lock, so every replica agrees) **before** the password is checked, and given back when
-    /// the password is right; at `LOCKOUT_THRESHOLD` the account is locked for `LOCKOUT_BASE`,
+    /// Lockout: an attempt on a locked account is refused without a check; otherwise its
+    /// outcome is settled after the check under the account's lockout row lock (in the
+    /// database, so every replica agrees): when a lock started meanwhile it answers 423 whatever
+    /// the password, else a wrong password is counted; at `LOCKOUT_THRESHOLD` the account is locked for `LOCKOUT_BASE`,
     /// doubling per further failure up to an hour, and `auth.locked` is appended. While locked,
     /// attempts are refused without checking the password and without being counted, so a
     /// stranger cannot stretch the lock, and a parallel burst gets at most the threshold's
-    /// worth of passwords checked. A successful login clears the streak.
+    /// worth of answers that depend on its passwords. A successful login clears the streak.
     ///
     /// For an account with active TOTP, a correct password yields
     /// [`LoginOutcome::MfaRequired`] (no session yet, the streak is not cleared); the sign-in
@@ -69,22 +70,29 @@ impl AuthService {
                 .await?;
             return Err(AuthError::InvalidCredentials);
         };
-        // Counted before the password is checked, so a burst cannot outrun the lock.
-        let reservation = match self.reserve_attempt(user.id).await {
-            Ok(reservation) => reservation,
+        // Refused at once while locked; after the check, the outcome is settled under the
+        // lockout row lock, so a burst cannot outrun the lock (see `attempt.rs`).
+        match self.refuse_if_locked(user.id).await {
             Err(AuthError::Locked(locked)) => {
                 self.record_failure(Some(&user), FailureReason::Locked, meta)
                     .await?;
                 return Err(AuthError::Locked(locked));
             }
-            Err(other) => return Err(other),
-        };
+            other => other?,
+        }
+        let refused = |now| login_failed(&user, FailureReason::Locked.as_str(), None, now, meta);
         if !self.hasher.verify(password, &user.password_hash).await? {
-            let reason = FailureReason::WrongPassword.as_str();
-            let failed = login_failed(&user, reason, None, self.clock.now(), meta);
+            let now = self.clock.now();
+            let failed = login_failed(
+                &user,
+                FailureReason::WrongPassword.as_str(),
+                None,
+                now,
+                meta,
+            );
             return Err(
                 match self
-                    .settle_failure(&user, &reservation, failed, meta)
+                    .settle_failure(&user, failed, refused(now), meta)
                     .await?
                 {
                     Some(locked) => AuthError::Locked(locked),
@@ -93,14 +101,16 @@ impl AuthService {
             );
         }
         if user.status == UserStatus::Suspended {
-            self.release_attempt(user.id, &reservation).await?;
+            self.confirm_unlocked(user.id, refused(self.clock.now()))
+                .await?;
             self.record_failure(Some(&user), FailureReason::Suspended, meta)
                 .await?;
             return Err(AuthError::AccountSuspended);
         }
         if let Some(challenge) = self.mfa_challenge_for(&user).await? {
             // The second step decides; its wrong codes count towards the same streak.
-            self.release_attempt(user.id, &reservation).await?;
+            self.confirm_unlocked(user.id, refused(self.clock.now()))
+                .await?;
             return Ok(LoginOutcome::MfaRequired(challenge));
         }
 
@@ -111,6 +121,16 @@ impl AuthService {
             .actor(user.id)
             .target("session", session.id);
         let mut tx = self.uow.begin().await?;
+        // A lock that started while the password was checked wins over the right password.
+        let streak = self
+            .sessions
+            .lockout_for_update(tx.as_mut(), user.id)
+            .await?;
+        if let Err(locked) = streak.check(&self.lockout, now) {
+            self.audit.append(tx.as_mut(), &refused(now)).await?;
+            tx.commit().await?;
+            return Err(AuthError::Locked(locked));
+        }
         self.sessions
             .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
             .await?;

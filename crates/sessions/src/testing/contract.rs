@@ -44,7 +44,7 @@ pub async fn session_repository(
     lockout_rows::lockout_is_stored_and_rolled_back(&*repo, &*uow, user_id).await;
     lockout_rows::concurrent_failures_are_all_counted(Arc::clone(&repo), Arc::clone(&uow), user_id)
         .await;
-    lockout_rows::concurrent_reservations_stop_at_the_threshold(
+    lockout_rows::concurrent_failures_stop_counting_at_the_lock(
         Arc::clone(&repo),
         Arc::clone(&uow),
         user_id,

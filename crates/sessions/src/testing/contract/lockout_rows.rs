@@ -88,9 +88,10 @@ pub(super) async fn concurrent_failures_are_all_counted(
     );
 }
 
-/// The reservation the services make before checking a password: under `lockout_for_update`,
-/// a burst of parallel attempts gets exactly `threshold` reserved, the rest refused.
-pub(super) async fn concurrent_reservations_stop_at_the_threshold(
+/// How the services settle a wrong password: under `lockout_for_update`, a lock that started
+/// meanwhile refuses the attempt uncounted, so a burst of parallel failures gets exactly
+/// `threshold` counted and the rest refused.
+pub(super) async fn concurrent_failures_stop_counting_at_the_lock(
     repo: Arc<dyn SessionRepository>,
     uow: Arc<dyn UnitOfWork>,
     user_id: UserId,
@@ -106,12 +107,12 @@ pub(super) async fn concurrent_reservations_stop_at_the_threshold(
             let (repo, uow) = (Arc::clone(&repo), Arc::clone(&uow));
             tokio::spawn(async move {
                 let mut tx = uow.begin().await?;
-                let streak = repo.lockout_for_update(tx.as_mut(), user_id).await?;
-                let Ok(reservation) = streak.reserve(&policy, now()) else {
+                let mut streak = repo.lockout_for_update(tx.as_mut(), user_id).await?;
+                if streak.check(&policy, now()).is_err() {
                     return Ok::<bool, RepoError>(false);
-                };
-                repo.save_lockout(tx.as_mut(), user_id, &reservation.after)
-                    .await?;
+                }
+                streak.record_failure(&policy, now());
+                repo.save_lockout(tx.as_mut(), user_id, &streak).await?;
                 tx.commit().await?;
                 Ok(true)
             })
@@ -125,7 +126,7 @@ pub(super) async fn concurrent_reservations_stop_at_the_threshold(
     }
     assert_eq!(
         reserved, policy.threshold,
-        "at most the threshold is reserved"
+        "at most the threshold is counted"
     );
     assert_eq!(
         repo.lockout(user_id).await.expect("read").failed_attempts,
