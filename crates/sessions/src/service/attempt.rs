@@ -16,11 +16,11 @@
 //! once, with its right password.)
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{RequestMeta, Timestamp, UserId};
+use plinth_kernel::{RequestMeta, Timestamp, Transaction, UserId};
 use plinth_users::User;
 
 use super::AuthService;
-use crate::{AccountLocked, AuthError, Principal};
+use crate::{AccountLocked, AuthError, LockoutState, Principal};
 
 /// `auth.login_failed` for `user`, with `details.reason` and, for a password-gated action,
 /// `details.during` (which action asked for the password).
@@ -99,7 +99,7 @@ impl AuthService {
     ) -> Result<Option<AccountLocked>, AuthError> {
         let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
-        let mut streak = self
+        let streak = self
             .sessions
             .lockout_for_update(tx.as_mut(), user.id)
             .await?;
@@ -108,6 +108,24 @@ impl AuthService {
             tx.commit().await?;
             return Ok(Some(locked));
         }
+        self.count_failure(tx, user, streak, failed, meta).await
+    }
+
+    /// Counts a failure (wrong password or code) in `tx`, which holds `streak` read for
+    /// update, appends `failed`, and `auth.locked` when this failure starts a lock; commits.
+    /// Returns that lock.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub(super) async fn count_failure(
+        &self,
+        mut tx: Box<dyn Transaction>,
+        user: &User,
+        mut streak: LockoutState,
+        failed: AuditEvent,
+        meta: &RequestMeta,
+    ) -> Result<Option<AccountLocked>, AuthError> {
+        let now = self.clock.now();
         let locks = streak.record_failure(&self.lockout, now);
         self.sessions
             .save_lockout(tx.as_mut(), user.id, &streak)

@@ -1,7 +1,7 @@
 //! `AuthService::login`.
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{Email, RequestMeta, Timestamp};
+use plinth_kernel::{Email, RequestMeta};
 use plinth_users::{User, UserStatus};
 
 use super::AuthService;
@@ -38,9 +38,9 @@ impl AuthService {
     ///
     /// Lockout: an attempt on a locked account is refused without a check; otherwise its
     /// outcome is settled after the check under the account's lockout row lock (in the
-    /// database, so every replica agrees): when a lock started meanwhile it answers 423 whatever
-    /// the password, else a wrong password is counted; at `LOCKOUT_THRESHOLD` the account is locked for `LOCKOUT_BASE`,
-    /// doubling per further failure up to an hour, and `auth.locked` is appended. While locked,
+    /// database, so every replica agrees): when a lock started meanwhile it answers 423
+    /// whatever the password, else a wrong password is counted; at `LOCKOUT_THRESHOLD` the
+    /// account is locked for `LOCKOUT_BASE`, doubling per further failure up to an hour, and `auth.locked` is appended. While locked,
     /// attempts are refused without checking the password and without being counted, so a
     /// stranger cannot stretch the lock, and a parallel burst gets at most the threshold's
     /// worth of answers that depend on its passwords. A successful login clears the streak.
@@ -150,15 +150,13 @@ impl AuthService {
         reason: FailureReason,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
-        let now: Timestamp = self.clock.now();
-        let mut event = AuditEvent::new(AuditAction::LoginFailed, now, meta)
-            .details(serde_json::json!({ "reason": reason.as_str() }));
-        if let Some(user) = user {
-            event = event.actor(user.id).target("user", user.id);
-        }
-        let mut tx = self.uow.begin().await?;
-        self.audit.append(tx.as_mut(), &event).await?;
-        tx.commit().await?;
+        let now = self.clock.now();
+        let event = match user {
+            Some(user) => login_failed(user, reason.as_str(), None, now, meta),
+            None => AuditEvent::new(AuditAction::LoginFailed, now, meta)
+                .details(serde_json::json!({ "reason": reason.as_str() })),
+        };
+        self.append_alone(event).await?;
         Ok(())
     }
 }

@@ -10,14 +10,13 @@
 //! code passes at activation or sign-in, in the transaction that records the code's use.
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{RequestMeta, Timestamp, Transaction};
+use plinth_kernel::{RequestMeta, Timestamp};
 use plinth_users::{User, UserStatus};
 
-use super::attempt::locked_event;
 use super::{AuthService, TokenPair};
 use crate::{
-    AccountLocked, AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord,
-    Principal, RecoveryCode, RecoveryCodeSet, SecretSealer, TotpFactor, TotpSecret,
+    AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal,
+    RecoveryCode, RecoveryCodeSet, SecretSealer, TotpFactor, TotpSecret,
 };
 
 /// What enrolment hands out, once: the secret for an authenticator app.
@@ -258,9 +257,7 @@ impl AuthService {
         let secret = TotpSecret::open(sealer, &factor.sealed_secret, user.id)?;
         let Some(kind) = accept_code(&mut factor, &secret, code, now) else {
             let failed = mfa_failed(&user, now, meta, "disable");
-            let locked = self
-                .count_code_failure(tx, &user, streak, failed, meta)
-                .await?;
+            let locked = self.count_failure(tx, &user, streak, failed, meta).await?;
             return Err(locked.map_or(AuthError::InvalidMfaCode, AuthError::Locked));
         };
         self.sessions
@@ -354,9 +351,7 @@ impl AuthService {
         let secret = TotpSecret::open(sealer, &factor.sealed_secret, user.id)?;
         let Some(kind) = accept_code(&mut factor, &secret, code, now) else {
             let failed = mfa_failed(&user, now, meta, "login");
-            let locked = self
-                .count_code_failure(tx, &user, streak, failed, meta)
-                .await?;
+            let locked = self.count_failure(tx, &user, streak, failed, meta).await?;
             return Err(locked.map_or(AuthError::MfaCodeRejected, AuthError::Locked));
         };
         if !self
@@ -390,31 +385,6 @@ impl AuthService {
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
         self.issue(user, perms, session.id, refresh_token, now)
-    }
-
-    /// Counts a wrong code in `tx` (which holds the factor and `streak`, read for update) and
-    /// appends `failed`, and `auth.locked` when this failure starts a lock; commits. Returns
-    /// that lock.
-    async fn count_code_failure(
-        &self,
-        mut tx: Box<dyn Transaction>,
-        user: &User,
-        mut streak: LockoutState,
-        failed: AuditEvent,
-        meta: &RequestMeta,
-    ) -> Result<Option<AccountLocked>, AuthError> {
-        let now = self.clock.now();
-        let locked = streak.record_failure(&self.lockout, now);
-        self.sessions
-            .save_lockout(tx.as_mut(), user.id, &streak)
-            .await?;
-        self.audit.append(tx.as_mut(), &failed).await?;
-        if let Some(locked) = locked {
-            let event = locked_event(user, streak.failed_attempts, locked, now, meta);
-            self.audit.append(tx.as_mut(), &event).await?;
-        }
-        tx.commit().await?;
-        Ok(locked)
     }
 
     /// Appends `event` in a transaction of its own.
