@@ -14,7 +14,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{AppConfig, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{Method, header};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::rt::net::TcpStream;
 use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt as _;
@@ -154,6 +154,8 @@ fn build_app(
         Some(limiters) => app.app_data(limiters),
         None => app,
     };
+    // Only a test server observes its answers: production skips the middleware entirely.
+    let observed = edge.observer.is_some();
     let app = match edge.observer {
         Some(observer) => app.app_data(observer),
         None => app,
@@ -177,7 +179,7 @@ fn build_app(
         .wrap(from_fn(metrics::middleware))
         .wrap(from_fn(request_id::middleware))
         .wrap(from_fn(home_runtime::middleware))
-        .wrap(from_fn(observe::middleware))
+        .wrap(Condition::new(observed, from_fn(observe::middleware)))
 }
 
 fn json_config(settings: &HttpSettings) -> web::JsonConfig {
