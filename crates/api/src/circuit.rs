@@ -1,8 +1,8 @@
 //! The database circuit: while the database is known to be down, API calls answer
 //! `503 unavailable` at once instead of each waiting for the pool's acquire timeout.
 //!
-//! The circuit is closed normally. Any 503 answer, and a failed `/ready` database check, only
-//! *suspect* the database: the embedding program (`plinth`'s prober) then checks it with a
+//! The circuit is closed normally. Any 503 answer, an API call still unanswered after
+//! [`SUSPECT_AFTER`], and a failed `/ready` database check only *suspect* the database: the embedding program (`plinth`'s prober) then checks it with a
 //! connection of its own, opens the circuit when that fails and, while open, checks again
 //! every second and closes it once the database answers. So a slow query, a busy pool or one
 //! dropped connection to a healthy database never opens it; a stopped or unreachable one does.
@@ -63,6 +63,13 @@ impl Circuit {
 /// every second.
 const RETRY_AFTER_OPEN: HeaderValue = HeaderValue::from_static("1");
 
+/// How long an API call may run before it has the database checked. A stopped database refuses
+/// connections at once, but the pool retries a refused connect until its acquire timeout (3 s):
+/// without this, the calls of the first three seconds of an outage all waited that long before
+/// anything suspected the database. Far above a healthy call (a sign-in's bcrypt takes about a
+/// quarter of a second); at most one check a second however many calls are slow.
+pub const SUSPECT_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Why an API call was refused without trying the database.
 #[derive(Debug, thiserror::Error)]
 #[error("the database is unreachable (its circuit is open until a probe answers)")]
@@ -75,7 +82,8 @@ fn guarded(path: &str) -> bool {
 
 /// The middleware (wrap it with `actix_web::middleware::from_fn`, inside the request-id one):
 /// refuses guarded requests at once while the circuit is open, and suspects the database on
-/// every 503 answer.
+/// every 503 answer and every call still running after [`SUSPECT_AFTER`] (the call itself goes
+/// on: only calls arriving once the circuit is open are refused).
 pub(crate) async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -91,7 +99,16 @@ pub(crate) async fn middleware(
         res.headers_mut().insert(RETRY_AFTER, RETRY_AFTER_OPEN);
         return Ok(req.into_response(res));
     }
-    let res = next.call(req).await?.map_into_boxed_body();
+    let call = next.call(req);
+    tokio::pin!(call);
+    let res = tokio::select! {
+        res = &mut call => res,
+        () = tokio::time::sleep(SUSPECT_AFTER) => {
+            circuit.suspect();
+            call.await
+        }
+    }?
+    .map_into_boxed_body();
     if res.status() == StatusCode::SERVICE_UNAVAILABLE {
         circuit.suspect();
     }

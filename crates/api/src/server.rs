@@ -90,7 +90,11 @@ pub fn serve_observed(
             let http = HttpService::build()
                 .graceful_shutdown_signal(move || {
                     let stopping = stopping.clone();
-                    async move { stopping.notified().await }
+                    let connection = ARRIVING.take();
+                    async move {
+                        stopping.notified().await;
+                        drain_after_arrival(connection).await;
+                    }
                 })
                 .keep_alive(KeepAlive::default())
                 // A client has this long to send its request head (slow-loris defence: 408,
@@ -101,6 +105,9 @@ pub fn serve_observed(
                 // The request-id middleware tells the connection when the application answers.
                 .on_connect_ext(|io: &security_headers::Stamped<TcpStream>, data| {
                     data.insert(io.connection());
+                    // Handed to this connection's shutdown signal, which actix asks for
+                    // next, in the same call that builds the connection's dispatcher.
+                    ARRIVING.set(Some(io.connection()));
                 })
                 .h1(map_config(app, |()| AppConfig::default()));
             let stamp = stamp.clone();
@@ -115,6 +122,26 @@ pub fn serve_observed(
         })?
         .run();
     Ok(server)
+}
+
+thread_local! {
+    /// The connection being set up on this worker thread, between its `on_connect_ext` and
+    /// its shutdown signal (both run in one synchronous call of actix's HTTP/1 service).
+    static ARRIVING: std::cell::Cell<Option<Arc<security_headers::Connection>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The rest of a connection's shutdown signal once the server stops: told to drain, actix
+/// finishes the answer under way (sent with `connection: close`) but drops a request whose
+/// bytes arrived and whose answer has not started, and the client gets no answer. So the
+/// signal waits until no request is arriving: an idle keep-alive connection closes at once, a
+/// request being answered finishes (with `connection: close`), and one on its way in is
+/// answered, then the connection closes. The head timeout (and at worst `SHUTDOWN_GRACE`)
+/// bounds the wait.
+async fn drain_after_arrival(connection: Option<Arc<security_headers::Connection>>) {
+    if let Some(connection) = connection {
+        connection.started().await;
+    }
 }
 
 /// What every worker shares beyond the state: the method table of the routes (for 405), the

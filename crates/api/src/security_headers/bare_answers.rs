@@ -35,6 +35,9 @@ pub(crate) struct Connection {
     answering: AtomicUsize,
     /// Request bytes arrived while it answered none: the dispatcher may answer them itself.
     heard: AtomicBool,
+    /// Wakes a graceful stop waiting for the arriving request to start (see
+    /// [`Connection::started`]).
+    start: tokio::sync::Notify,
 }
 
 impl Connection {
@@ -43,7 +46,22 @@ impl Connection {
     pub(crate) fn answering(self: &Arc<Self>) -> Answering {
         self.answering.fetch_add(1, Ordering::Relaxed);
         self.heard.store(false, Ordering::Relaxed);
+        self.start.notify_waiters();
         Answering(Arc::clone(self))
+    }
+
+    /// Returns once no request is arriving ([`Connection::request_arriving`]): at once, or
+    /// when the application starts answering the one that was.
+    pub(crate) async fn started(&self) {
+        loop {
+            let start = self.start.notified();
+            tokio::pin!(start);
+            start.as_mut().enable();
+            if !self.request_arriving() {
+                return;
+            }
+            start.await;
+        }
     }
 
     fn heard_bytes(&self) {
@@ -54,6 +72,13 @@ impl Connection {
 
     /// Whether the next write, if a bare error head, is the dispatcher's answer.
     fn dispatcher_may_answer(&self) -> bool {
+        self.request_arriving()
+    }
+
+    /// Whether request bytes arrived that no answer of the application has started on yet: a
+    /// request on its way in (its head still arriving or being decoded). A graceful stop
+    /// waits for it to start before telling the connection to drain, which would drop it.
+    pub(crate) fn request_arriving(&self) -> bool {
         self.answering.load(Ordering::Relaxed) == 0 && self.heard.load(Ordering::Relaxed)
     }
 }

@@ -258,7 +258,8 @@ async fn circuit_becomes(circuit: &plinth_api::Circuit, open: bool, within: Dura
 
 /// A stopped PostgreSQL refuses connections at once, but the pool retries a refused connect
 /// until its acquire timeout: without the circuit every API call waited that long for its 503.
-/// The first 503 has the database probed beside the pool, which opens the circuit; from then
+/// A call still waiting after half a second has the database probed beside the pool, which
+/// opens the circuit; from then
 /// on API calls answer 503 (with `Retry-After: 1`) without waiting for the pool, and once the
 /// database listens again the probe closes the circuit and calls work, with no restart.
 #[tokio::test]
@@ -277,9 +278,18 @@ async fn a_refusing_database_opens_the_circuit_so_503s_come_at_once_then_it_clos
     assert!(!app.circuit.is_open());
 
     app.proxy.set(Link::Refused);
-    let (status, body, _) = timed(files()).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let first = tokio::spawn(timed(files()));
+    // The first call waits in the pool, which retries the refused connect until its acquire
+    // timeout; running longer than `SUSPECT_AFTER` has the database probed, which opens the
+    // circuit before that call gets its own 503.
     circuit_becomes(&app.circuit, true, Duration::from_secs(5)).await;
+    assert!(
+        !first.is_finished(),
+        "the circuit opened only after the first call's 503: calls wait for the pool until \
+         one of them has failed"
+    );
+    let (status, body, _) = first.await.unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
 
     for (name, req) in [("GET /files", files()), ("POST /auth/login", login())] {
         let started = Instant::now();

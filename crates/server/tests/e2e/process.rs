@@ -373,6 +373,59 @@ async fn an_idle_keep_alive_connection_does_not_hold_the_shutdown() {
     assert_eq!(status.code(), Some(0), "{status}");
 }
 
+/// A request on its way in when the stop comes (its head half sent on a keep-alive connection
+/// a client's pool reuses) still gets its real answer, the connection then closes (the read
+/// reaches its end) and the server exits 0. (Told to drain, actix dropped a request whose bytes had arrived but
+/// whose answer had not started: the client saw the connection close with no answer.)
+#[tokio::test]
+async fn a_request_arriving_when_the_stop_comes_is_answered() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (mut server, _dir, _db) = start_with_grace("30s").await;
+    let address = server.address.trim_start_matches("http://").to_owned();
+    let mut pooled = tokio::net::TcpStream::connect(&address).await.unwrap();
+    pooled
+        .write_all(b"GET /health HTTP/1.1\r\nHost: plinth\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0; 2048];
+    let read = pooled.read(&mut answer).await.unwrap();
+    assert!(answer[..read].starts_with(b"HTTP/1.1 200"));
+    pooled
+        .write_all(b"GET /health HTTP/1.1\r\nHost: plinth\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let signalled = send_signal(&server, "-TERM");
+    // The stop has begun once new connections are refused; give it a moment more to reach
+    // the pooled connection.
+    let deadline = signalled + Duration::from_secs(5);
+    while tokio::net::TcpStream::connect(&address).await.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still accepting 5 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    pooled.write_all(b"\r\n").await.unwrap();
+    let mut received = Vec::new();
+    let outcome =
+        tokio::time::timeout(Duration::from_secs(5), pooled.read_to_end(&mut received)).await;
+    let received = String::from_utf8_lossy(&received).to_ascii_lowercase();
+    assert!(
+        matches!(outcome, Ok(Ok(_))) && received.starts_with("http/1.1 200"),
+        "the request on its way in got no answer: {outcome:?} {received:?}"
+    );
+    let status = exit_within(
+        &mut server,
+        signalled + Duration::from_secs(8),
+        "8 s of SIGTERM once its last request was answered",
+    )
+    .await;
+    assert_eq!(status.code(), Some(0), "{status}");
+}
+
 /// A request slower than `SHUTDOWN_GRACE` does not hold the process: it exits 0 once the grace
 /// period is over, and the request is cut.
 #[tokio::test]
