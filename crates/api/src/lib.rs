@@ -6,7 +6,6 @@
 //! (`routes::configure`). Every error, including unknown routes and malformed bodies, is an
 //! RFC 9457 problem (`application/problem+json`) carrying the request's `X-Request-Id`.
 
-mod avatars;
 mod circuit;
 mod docs;
 mod dto;
@@ -19,16 +18,13 @@ pub mod metrics;
 mod observe;
 mod openapi;
 mod problem;
-mod quota;
 mod rate_limit;
 mod request_id;
 mod routes;
 mod security_headers;
 mod server;
 mod state;
-mod viewers;
 
-pub use avatars::UserAvatarReferences;
 pub use circuit::Circuit;
 pub use error::{ApiError, FieldErrors};
 pub use extract::{AuthUser, ClientMeta, require_permission};
@@ -37,9 +33,7 @@ pub use idempotency::{IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER};
 pub use observe::{ObservedResponse, ResponseObserver};
 pub use openapi::openapi_json;
 pub use problem::{PROBLEM_JSON, Problem};
-pub use quota::BillingStorageQuota;
 pub use rate_limit::{RateLimit, RateLimitParseError};
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use server::{serve, serve_observed};
 pub use state::{AppState, HttpSettings, ReadinessCheck};
-pub use viewers::UserViewers;

@@ -16,6 +16,8 @@ use crate::{Circuit, RateLimit};
 /// every worker.
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases that span domains (erasing an account…).
+    pub accounts: plinth_app::Accounts,
     /// Sign-up, sign-in, refresh, logout and access-token verification.
     pub auth: AuthService,
     /// Profiles and the admin user list.

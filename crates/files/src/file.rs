@@ -19,6 +19,31 @@ pub struct FileTotals {
     pub bytes: u64,
 }
 
+/// A file deleted with everything it had ([`crate::FileRepository::delete_owned`]): its row as
+/// it was and where the bytes of each of its versions are, to remove once the deletion is
+/// committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedFile {
+    /// The row as it was.
+    pub file: FileObject,
+    /// The blobs of every version (the current one included), each once.
+    pub storage_keys: Vec<BlobKey>,
+}
+
+impl DeletedFile {
+    /// `file` with the storage keys of `versions` and of its current version.
+    #[must_use]
+    pub fn new(file: FileObject, versions: impl IntoIterator<Item = BlobKey>) -> Self {
+        let mut storage_keys: Vec<BlobKey> = Vec::new();
+        for key in versions.into_iter().chain([file.storage_key.clone()]) {
+            if !storage_keys.contains(&key) {
+                storage_keys.push(key);
+            }
+        }
+        Self { file, storage_keys }
+    }
+}
+
 /// The metadata of the current version of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileObject {

@@ -15,7 +15,7 @@ pub mod testing;
 
 pub use blob::{BlobEntry, BlobError, BlobKey, BlobListing, ByteRange, ByteStream};
 pub use error::FileError;
-pub use file::{FileId, FileObject, FileTotals, FileVersion};
+pub use file::{DeletedFile, FileId, FileObject, FileTotals, FileVersion};
 pub use ports::{AvatarReferences, BlobStore, FileRepository, ViewerDirectory};
 pub use quota::StorageQuota;
 pub use service::{

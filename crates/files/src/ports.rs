@@ -3,8 +3,8 @@
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    BlobError, BlobKey, BlobListing, ByteRange, ByteStream, FileId, FileObject, FileShare,
-    FileTotals, FileVersion, Viewer,
+    BlobError, BlobKey, BlobListing, ByteRange, ByteStream, DeletedFile, FileId, FileObject,
+    FileShare, FileTotals, FileVersion, Viewer,
 };
 
 /// Storage of file metadata.
@@ -21,6 +21,18 @@ pub trait FileRepository: Send + Sync {
     /// # Errors
     /// MUST return [`RepoError::NotFound`] when there is no such file.
     async fn delete(&self, tx: &mut dyn Transaction, id: FileId) -> Result<(), RepoError>;
+
+    /// Deletes every file `owner` owns in `tx`, each with its versions and shares (an account
+    /// being erased), and returns them oldest first with the storage keys of all their
+    /// versions.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn delete_owned(
+        &self,
+        tx: &mut dyn Transaction,
+        owner: UserId,
+    ) -> Result<Vec<DeletedFile>, RepoError>;
 
     /// Finds a file by id (whoever owns it; access checks are the service's job).
     ///

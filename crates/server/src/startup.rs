@@ -267,6 +267,7 @@ pub fn app_state(
         ("storage".to_owned(), Arc::new(StorageReadiness(blobs))),
     ];
     Ok(AppState {
+        accounts: services.accounts,
         auth: services.auth,
         users: services.users,
         announcements: services.announcements,

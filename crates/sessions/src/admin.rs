@@ -1,5 +1,5 @@
 //! Types of the administrators' user management ([`crate::AuthService::admin_update_user`],
-//! [`crate::AuthService::admin_delete_user`]). It lives beside the sessions because
+//! [`crate::AuthService::lock_account_for_admin`]). It lives beside the sessions because
 //! suspending or deleting an account ends its sessions in the same transaction.
 
 use plinth_kernel::RepoError;

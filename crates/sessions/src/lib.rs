@@ -34,7 +34,7 @@ pub use one_time::{
 pub use ports::{SessionRepository, TokenSigner};
 pub use revocation::{RevocationList, TokenRevocation};
 pub use service::{
-    AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,
+    AuthService, Eraser, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,
     TokenLifetimes, TokenPair, TotpEnrollment,
 };
 pub use session::{RefreshTokenRecord, Session, SessionId};

@@ -31,6 +31,7 @@ mod sessions;
 #[cfg(test)]
 mod tests;
 
+pub use erase::Eraser;
 pub use mfa::{LoginOutcome, MfaChallenge, TotpEnrollment};
 pub use recovery_mail::RecoveryMail;
 

@@ -89,6 +89,18 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<plinth_app::AppError> for ApiError {
+    fn from(e: plinth_app::AppError) -> Self {
+        use plinth_app::AppError;
+        match e {
+            AppError::Auth(e) => e.into(),
+            AppError::Admin(e) => e.into(),
+            AppError::Files(e) => e.into(),
+            AppError::Repo(e) => e.into(),
+        }
+    }
+}
+
 impl From<AdminError> for ApiError {
     fn from(e: AdminError) -> Self {
         match e {

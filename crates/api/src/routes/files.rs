@@ -44,7 +44,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 /// is a 401.
 async fn viewer(state: &AppState, user: &AuthUser) -> Result<Viewer, ApiError> {
     match state.users.get(user.0.user_id).await {
-        Ok(account) => Ok(crate::viewers::viewer_of(account)),
+        Ok(account) => Ok(plinth_app::bridges::viewer_of(account)),
         Err(UserError::NotFound) => Err(ApiError::Unauthenticated(
             "The account this token was issued to no longer exists.".to_owned(),
         )),

@@ -108,23 +108,9 @@ pub(crate) async fn delete_me(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
-    let account = state
-        .auth
-        .confirm_password(&user.0, &body.password, &meta.0)
+    state
+        .accounts
+        .erase_own(&user.0, &body.password, &meta.0)
         .await?;
-    let erased = state
-        .files
-        .erase_account_files(account.id, &account.email, &meta.0)
-        .await?;
-    state.auth.delete_own_account(&user.0, &meta.0).await?;
-    if let Some(avatar) = &account.avatar_key {
-        state.files.remove_avatar(avatar).await;
-    }
-    tracing::info!(
-        user_id = %account.id,
-        files = erased.files,
-        shares = erased.shares,
-        "account erased by its user"
-    );
     Ok(HttpResponse::NoContent().finish())
 }

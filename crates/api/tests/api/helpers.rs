@@ -262,17 +262,22 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     .with_url_signer(
         Arc::new(signer),
         &address,
-        Arc::new(plinth_api::UserViewers(users.clone())),
+        Arc::new(plinth_app::bridges::UserViewers(users.clone())),
     )
-    .with_quota(Arc::new(plinth_api::BillingStorageQuota(billing.clone())))
+    .with_quota(Arc::new(plinth_app::bridges::BillingStorageQuota(
+        billing.clone(),
+    )))
     .with_max_avatar_bytes(options.max_avatar_bytes)
-    .with_avatar_references(Arc::new(plinth_api::UserAvatarReferences(users.clone())));
+    .with_avatar_references(Arc::new(plinth_app::bridges::UserAvatarReferences(
+        users.clone(),
+    )));
     let mut readiness = options.readiness;
     if options.storage_check {
         readiness.push(("storage".to_owned(), Arc::new(files.clone())));
     }
     let defaults = HttpSettings::default();
     let state = AppState {
+        accounts: plinth_app::Accounts::new(auth.clone(), files.clone(), uow.clone()),
         auth: auth.clone(),
         users: users.clone(),
         announcements: announcement_service,

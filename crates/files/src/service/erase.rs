@@ -1,58 +1,70 @@
-//! `FileService::erase_account_files`: everything of an account being erased.
+//! The files' steps of erasing an account: their rows inside the erasure's transaction, their
+//! bytes once it is committed.
 
-use plinth_kernel::{Email, PageRequest, RequestMeta, UserId};
+use plinth_audit::{AuditAction, AuditEvent};
+use plinth_kernel::{Email, RequestMeta, Transaction, UserId};
 
 use super::FileService;
-use crate::FileError;
+use crate::{BlobKey, FileError};
 
-/// Files deleted per listing while erasing.
-const ERASE_BATCH: u32 = 100;
-
-/// What erasing an account's files removed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What erasing an account's files removed from the database, and the blobs to remove once
+/// that is committed ([`FileService::remove_erased_blobs`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ErasedFiles {
-    /// Files (with all their versions and blobs) deleted.
+    /// Files (with all their versions) deleted.
     pub files: u64,
     /// Shares with the account's address ended.
     pub shares: u64,
+    /// The stored bytes of every version of those files.
+    pub blobs: Vec<BlobKey>,
 }
 
 impl FileService {
-    /// Deletes every file `owner` owns (each with its versions and blobs, audited as
-    /// `file.deleted` like a single delete), then ends every share with `email` so a future
-    /// account at that address inherits nothing. Called before the account itself is deleted;
-    /// if it stops midway, calling it again finishes the job.
+    /// Deletes, in `tx`, every file `owner` owns with its versions and shares (each audited
+    /// as `file.deleted` by `actor`, like a single delete) and, given `email`, every share with
+    /// that address, so a future account at it inherits nothing. The blobs stay until the caller has committed
+    /// `tx` and calls [`FileService::remove_erased_blobs`]: a rollback loses no file's bytes.
     ///
     /// # Errors
-    /// [`FileError::Repo`] or [`FileError::Blob`] when storage fails.
-    #[tracing::instrument(skip(self, email, meta))]
+    /// [`FileError::Repo`] when storage fails (roll `tx` back).
+    #[tracing::instrument(skip(self, tx, email, meta))]
     pub async fn erase_account_files(
         &self,
+        tx: &mut dyn Transaction,
         owner: UserId,
-        email: &Email,
+        actor: UserId,
+        email: Option<&Email>,
         meta: &RequestMeta,
     ) -> Result<ErasedFiles, FileError> {
-        let mut erased = ErasedFiles::default();
-        loop {
-            let page = self
-                .files
-                .list_for_owner(owner, PageRequest::first(ERASE_BATCH))
-                .await?;
-            if page.items.is_empty() {
-                break;
-            }
-            for file in page.items {
-                match self.delete(owner, file.id, meta).await {
-                    Ok(()) => erased.files += 1,
-                    // Deleted meanwhile by another request: gone either way.
-                    Err(FileError::NotFound) => {}
-                    Err(other) => return Err(other),
-                }
-            }
+        let now = self.clock.now();
+        let deleted = self.files.delete_owned(tx, owner).await?;
+        let mut erased = ErasedFiles {
+            files: deleted.len() as u64,
+            ..ErasedFiles::default()
+        };
+        for gone in deleted {
+            let file = &gone.file;
+            let event = AuditEvent::new(AuditAction::FileDeleted, now, meta)
+                .actor(actor)
+                .target("file", file.id)
+                .details(serde_json::json!({
+                    "name": file.name, "size": file.size, "sha256": file.sha256,
+                }));
+            self.audit.append(tx, &event).await?;
+            erased.blobs.extend(gone.storage_keys);
         }
-        let mut tx = self.uow.begin().await?;
-        erased.shares = self.files.delete_shares_to(tx.as_mut(), email).await?;
-        tx.commit().await?;
+        if let Some(email) = email {
+            erased.shares = self.files.delete_shares_to(tx, email).await?;
+        }
         Ok(erased)
+    }
+
+    /// Removes the blobs of files erased by a committed [`FileService::erase_account_files`],
+    /// best effort: one that cannot be removed now is logged and left to the reconciler, which
+    /// removes blobs no file refers to.
+    pub async fn remove_erased_blobs(&self, blobs: &[BlobKey]) {
+        for key in blobs {
+            self.remove_blob(key).await;
+        }
     }
 }

@@ -16,6 +16,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 mod blob_store;
+mod file_erase;
 mod file_repository;
 mod file_shares;
 mod file_versions;

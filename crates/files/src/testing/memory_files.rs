@@ -7,7 +7,8 @@ use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 
 use crate::{
-    BlobKey, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion, Viewer,
+    BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion,
+    Viewer,
 };
 
 type ShareMap = HashMap<(FileId, Email), FileShare>;
@@ -107,6 +108,30 @@ impl FileRepository for MemoryFileRepository {
             }
         });
         Ok(())
+    }
+
+    async fn delete_owned(
+        &self,
+        tx: &mut dyn Transaction,
+        owner: UserId,
+    ) -> Result<Vec<DeletedFile>, RepoError> {
+        let mut owned: Vec<FileObject> = self
+            .rows()
+            .values()
+            .filter(|f| f.owner_id == owner)
+            .cloned()
+            .collect();
+        owned.sort_by_key(|f| f.id);
+        let mut deleted = Vec::with_capacity(owned.len());
+        for file in owned {
+            let versions = self.versions(file.id).await?;
+            self.delete(tx, file.id).await?;
+            deleted.push(DeletedFile::new(
+                file,
+                versions.into_iter().map(|v| v.storage_key),
+            ));
+        }
+        Ok(deleted)
     }
 
     async fn by_id(&self, id: FileId) -> Result<Option<FileObject>, RepoError> {

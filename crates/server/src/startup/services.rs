@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_api::{BillingStorageQuota, UserAvatarReferences, UserViewers};
+use plinth_app::Accounts;
+use plinth_app::bridges::{BillingStorageQuota, UserAvatarReferences, UserViewers};
 use plinth_audit::AuditLog;
 use plinth_billing::payment::{PaymentGateway, WebhookVerifier};
 use plinth_billing::{
@@ -32,6 +33,8 @@ pub const TOKEN_AUDIENCE: &str = "plinth";
 /// The domain services, wired to the store, the blob store, bcrypt, JWT and the system clock.
 #[derive(Clone)]
 pub struct Services {
+    /// The use cases that span domains.
+    pub accounts: Accounts,
     /// Sign-up, sign-in, refresh, logout.
     pub auth: AuthService,
     /// Profiles, admin listing, the super-admin bootstrap.
@@ -170,6 +173,7 @@ impl Services {
         .with_max_avatar_bytes(settings.storage.max_avatar_bytes)
         .with_avatar_references(Arc::new(UserAvatarReferences(users.clone())));
         Ok(Self {
+            accounts: Accounts::new(auth.clone(), files.clone(), uow),
             auth,
             users,
             announcements,

@@ -1,11 +1,14 @@
-//! `DELETE /me`: a user erasing their own account.
+//! The account's steps of erasing an account (`DELETE /me`, `DELETE /admin/users/{id}`):
+//! confirm the password, lock the row, delete it. The application layer runs them in one
+//! transaction with the erasure of the account's files.
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{RepoError, RequestMeta};
-use plinth_users::User;
+use plinth_kernel::{RepoError, RequestMeta, Transaction, UserId};
+use plinth_users::{Permission, User};
 
 use super::AuthService;
-use crate::{AuthError, Principal};
+use crate::admin::may_act_on;
+use crate::{AdminError, AuthError, Principal};
 
 impl AuthService {
     /// Checks the caller's password before erasing their account and returns it. The check
@@ -32,38 +35,95 @@ impl AuthService {
         .await
     }
 
-    /// Deletes the caller's account after [`AuthService::confirm_password`]: every session
-    /// ends (and its access tokens with the next revocation sync), the row goes with
-    /// everything that hangs off it (sessions, tokens, TOTP, app data), and `user.deleted` is
-    /// appended in the same transaction with the account's id as actor and target: the audit
-    /// trail keeps only that pseudonym, never the email or name. Files are the caller's to
-    /// erase first (`FileService::erase_account_files`).
+    /// Locks the caller's own account row in `tx` for erasure (the first step of erasing it,
+    /// after [`AuthService::confirm_password`]) and returns it as it is now.
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`] when the account is already gone, or storage failure.
-    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
-    pub async fn delete_own_account(
+    pub async fn lock_own_account(
         &self,
+        tx: &mut dyn Transaction,
         principal: &Principal,
-        meta: &RequestMeta,
-    ) -> Result<(), AuthError> {
-        let id = principal.user_id;
-        let now = self.clock.now();
-        let mut tx = self.uow.begin().await?;
-        let revoked = self.sessions.revoke_all(tx.as_mut(), id, now).await?;
+    ) -> Result<User, AuthError> {
         self.users
-            .delete(tx.as_mut(), id)
-            .await
-            .map_err(|e| match e {
-                RepoError::NotFound => AuthError::InvalidToken,
-                other => AuthError::Repo(other),
-            })?;
-        let event = AuditEvent::new(AuditAction::UserDeleted, now, meta)
-            .actor(id)
-            .target("user", id)
-            .details(serde_json::json!({ "by": "self", "revoked_sessions": revoked }));
-        self.audit.append(tx.as_mut(), &event).await?;
-        tx.commit().await?;
-        Ok(())
+            .by_id_for_update(tx, principal.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)
     }
+
+    /// Locks another account's row in `tx` for an administrator to erase it, and returns it.
+    /// The caller needs the `users:write` permission, cannot erase themselves here, and the
+    /// account's role must rank strictly below theirs, as the locked row says (not only as it
+    /// was read before).
+    ///
+    /// # Errors
+    /// [`AdminError::Forbidden`] without the permission, for one's own account or a role that
+    /// does not rank below the caller's; [`AdminError::NotFound`]; storage failure.
+    pub async fn lock_account_for_admin(
+        &self,
+        tx: &mut dyn Transaction,
+        principal: &Principal,
+        id: UserId,
+    ) -> Result<User, AdminError> {
+        if !principal.can(Permission::USERS_WRITE) {
+            return Err(AdminError::Forbidden(format!(
+                "This needs the `{}` permission.",
+                Permission::USERS_WRITE
+            )));
+        }
+        let caller = self.caller_role(principal).await?;
+        let account = self
+            .users
+            .by_id_for_update(tx, id)
+            .await?
+            .ok_or(AdminError::NotFound)?;
+        if id == principal.user_id {
+            return Err(AdminError::Forbidden(
+                "You cannot delete your own account here; use `DELETE /api/v1/me`.".to_owned(),
+            ));
+        }
+        may_act_on(&caller, &self.role_or_unranked(&account.role).await?)?;
+        Ok(account)
+    }
+
+    /// Deletes `account` (locked in `tx` by [`AuthService::lock_own_account`] or
+    /// [`AuthService::lock_account_for_admin`]): every session ends (and its access tokens
+    /// with the next revocation sync), the row goes with everything that hangs off it
+    /// (sessions, tokens, TOTP, app data), and `user.deleted` is appended with the account's id
+    /// as target and `details.by` (`self` or `admin`): the audit trail keeps only that
+    /// pseudonym, never the email or name. The account's files are the application's to erase
+    /// in the same transaction, before this. Returns how many sessions ended.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the row is gone, or storage failure.
+    pub async fn delete_account(
+        &self,
+        tx: &mut dyn Transaction,
+        account: &User,
+        by: Eraser,
+        meta: &RequestMeta,
+    ) -> Result<u64, RepoError> {
+        let now = self.clock.now();
+        let revoked = self.sessions.revoke_all(tx, account.id, now).await?;
+        self.users.delete(tx, account.id).await?;
+        let (actor, by) = match by {
+            Eraser::Owner => (account.id, "self"),
+            Eraser::Admin(admin) => (admin, "admin"),
+        };
+        let event = AuditEvent::new(AuditAction::UserDeleted, now, meta)
+            .actor(actor)
+            .target("user", account.id)
+            .details(serde_json::json!({ "by": by, "revoked_sessions": revoked }));
+        self.audit.append(tx, &event).await?;
+        Ok(revoked)
+    }
+}
+
+/// Who erases an account (the actor of its `user.deleted` entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Eraser {
+    /// The account's own user (`DELETE /me`).
+    Owner,
+    /// An administrator, by id.
+    Admin(UserId),
 }

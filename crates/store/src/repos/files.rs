@@ -4,7 +4,8 @@ mod shares;
 
 use crate::repos::OneRow as _;
 use plinth_files::{
-    BlobKey, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion, Viewer,
+    BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion,
+    Viewer,
 };
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -14,6 +15,9 @@ use sea_orm::{
 };
 
 use super::{corrupt, fetch_limit};
+
+/// Files deleted per statement when an account's files go at once.
+const ERASE_SLICE: usize = 500;
 use crate::entities::{file_versions, files, users};
 use crate::error::repo_err;
 use crate::uow::db_tx;
@@ -120,6 +124,58 @@ impl FileRepository for SeaFileRepository {
         } else {
             Ok(())
         }
+    }
+
+    async fn delete_owned(
+        &self,
+        tx: &mut dyn Transaction,
+        owner: UserId,
+    ) -> Result<Vec<DeletedFile>, RepoError> {
+        let conn = db_tx(tx)?;
+        let owned = files::Entity::find()
+            .filter(files::Column::OwnerId.eq(owner.as_uuid()))
+            .order_by_asc(files::Column::Id)
+            .all(conn)
+            .await
+            .map_err(repo_err)?
+            .into_iter()
+            .map(to_domain)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut deleted = Vec::with_capacity(owned.len());
+        // In slices, so no statement outgrows the databases' bind-parameter limits.
+        for slice in owned.chunks(ERASE_SLICE) {
+            let ids: Vec<uuid::Uuid> = slice.iter().map(|f| f.id.as_uuid()).collect();
+            let mut keys: Vec<(uuid::Uuid, String)> = file_versions::Entity::find()
+                .select_only()
+                .column(file_versions::Column::FileId)
+                .column(file_versions::Column::StorageKey)
+                .filter(file_versions::Column::FileId.is_in(ids.clone()))
+                .into_tuple()
+                .all(conn)
+                .await
+                .map_err(repo_err)?;
+            shares::delete_of(conn, &ids).await?;
+            file_versions::Entity::delete_many()
+                .filter(file_versions::Column::FileId.is_in(ids.clone()))
+                .exec(conn)
+                .await
+                .map_err(repo_err)?;
+            files::Entity::delete_many()
+                .filter(files::Column::Id.is_in(ids))
+                .exec(conn)
+                .await
+                .map_err(repo_err)?;
+            keys.sort();
+            for file in slice {
+                let id = file.id.as_uuid();
+                let versions = keys
+                    .iter()
+                    .filter(|(of, _)| *of == id)
+                    .map(|(_, key)| BlobKey(key.clone()));
+                deleted.push(DeletedFile::new(file.clone(), versions));
+            }
+        }
+        Ok(deleted)
     }
 
     async fn by_id(&self, id: FileId) -> Result<Option<FileObject>, RepoError> {

@@ -119,8 +119,11 @@ pub(crate) async fn update_user(
     tag = "admin",
     operation_id = "admin_delete_user",
     summary = "Delete a user",
-    description = "Deletes the account and ends its sessions; its files' metadata goes with it \
-        (database cascade) and its avatar image is removed. The account's role must rank strictly below the caller's. Deleting \
+    description = "Erases the account as `DELETE /api/v1/me` does, in one transaction: every file it \
+        owns (all versions, audited as `file.deleted`; their stored bytes and the avatar image are \
+        removed once that is committed), every session, and the account. Shares with the \
+        account's address stay: they were granted to the address, and its real owner can claim \
+        them by registering and verifying it. The account's role must rank strictly below the caller's. Deleting \
         yourself here is a 403: use `DELETE /api/v1/me`. Audited as `user.deleted`, referring to \
         the account by id only. Needs the `users:write` permission.",
     security(("bearer" = [])),
@@ -138,13 +141,9 @@ pub(crate) async fn delete_user(
     meta: ClientMeta,
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::USERS_WRITE)?;
-    let id = id.into_inner();
-    // Read before the row goes; a failure here only leaves the image to the reconciler.
-    let avatar = state.users.get(id).await.ok().and_then(|u| u.avatar_key);
-    state.auth.admin_delete_user(&user.0, id, &meta.0).await?;
-    if let Some(avatar) = avatar {
-        state.files.remove_avatar(&avatar).await;
-    }
+    state
+        .accounts
+        .erase_by_admin(&user.0, id.into_inner(), &meta.0)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

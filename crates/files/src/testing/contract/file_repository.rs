@@ -12,7 +12,8 @@ use crate::{BlobKey, FileId, FileObject, FileRepository};
 /// field, `list_for_owner` newest first with pagination and only that owner's files,
 /// `bytes_used`, `totals`, delete (and `NotFound` for a missing file), rollback of a dropped
 /// transaction, and versions (`insert_version`, `versions` newest first, `version`,
-/// `update_current` with its optimistic check, versions removed with their file). `owners`
+/// `update_current` with its optimistic check, versions removed with their file),
+/// `delete_owned` (an owner's files with their versions and shares, undone on rollback). `owners`
 /// are two distinct existing users.
 ///
 /// # Panics
@@ -165,6 +166,8 @@ pub async fn file_repository(
         repo.delete(tx.as_mut(), id).await.unwrap();
     }
     tx.commit().await.unwrap();
+
+    super::file_erase::delete_owned(&*repo, &*uow, [alice, bob]).await;
 }
 
 /// A file with every field set to a distinct, storable value (timestamps at microsecond

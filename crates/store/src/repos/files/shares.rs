@@ -77,6 +77,19 @@ pub(super) async fn delete_to(tx: &mut dyn Transaction, grantee: &Email) -> Resu
     Ok(result.rows_affected)
 }
 
+/// Ends every share of the files `ids`.
+pub(super) async fn delete_of<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    ids: &[uuid::Uuid],
+) -> Result<(), RepoError> {
+    file_shares::Entity::delete_many()
+        .filter(file_shares::Column::FileId.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await
+        .map_err(repo_err)?;
+    Ok(())
+}
+
 pub(super) async fn delete_all<C: sea_orm::ConnectionTrait>(
     conn: &C,
     id: FileId,

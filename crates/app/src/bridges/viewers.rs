@@ -6,7 +6,7 @@ use plinth_users::{User, UserError, UserService, UserStatus};
 
 /// The file service's view of an account: its id, its address and whether that is verified.
 #[must_use]
-pub(crate) fn viewer_of(account: User) -> Viewer {
+pub fn viewer_of(account: User) -> Viewer {
     Viewer::new(account.id, account.email, account.email_verified)
 }
 

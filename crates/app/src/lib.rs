@@ -1,0 +1,16 @@
+//! The application layer: the use cases that span domains, each one function that runs its
+//! steps in one transaction where the data allows it (and says what it does with blobs, which
+//! no transaction covers), and checks who may run it, so the HTTP API, a CLI command or another
+//! crate calling it cannot skip the check. The domain crates (users, sessions, files, billing,
+//! audit) each own their rules and ports; this crate only composes them.
+//!
+//! - [`accounts`]: erasing an account, by its user or by an administrator.
+//! - [`bridges`]: one domain's port served by another domain's service (the file service's
+//!   storage quota from billing, its viewers and avatar references from the accounts).
+
+pub mod accounts;
+pub mod bridges;
+mod error;
+
+pub use accounts::{Accounts, ErasedAccount};
+pub use error::AppError;
