@@ -18,6 +18,8 @@ use crate::{Circuit, RateLimit};
 pub struct AppState {
     /// The use cases that span domains (erasing an account…).
     pub accounts: plinth_app::Accounts,
+    /// Sharing files with addresses.
+    pub sharing: plinth_app::Sharing,
     /// Sign-up, sign-in, refresh, logout and access-token verification.
     pub auth: AuthService,
     /// Profiles and the admin user list.

@@ -1,30 +1,72 @@
 //! Use cases on whole accounts, which span the accounts, their files and the audit trail.
 
+mod avatar;
 mod erase;
+mod export;
 #[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
 
+use plinth_audit::AuditLog;
 use plinth_files::FileService;
-use plinth_kernel::UnitOfWork;
+use plinth_kernel::{Clock, UnitOfWork};
 use plinth_sessions::AuthService;
+use plinth_users::UserService;
 
 pub use erase::ErasedAccount;
+pub use export::AccountExport;
 
-/// Erasing accounts: [`Accounts::erase_own`] (`DELETE /me`) and [`Accounts::erase_by_admin`]
-/// (`DELETE /admin/users/{id}`).
+/// Whole-account use cases: [`Accounts::erase_own`] (`DELETE /me`),
+/// [`Accounts::erase_by_admin`] (`DELETE /admin/users/{id}`), [`Accounts::export`]
+/// (`GET /me/export`), [`Accounts::set_avatar`] and [`Accounts::remove_avatar`]
+/// (`PUT`/`DELETE /me/avatar`).
 #[derive(Clone)]
 pub struct Accounts {
     auth: AuthService,
+    users: UserService,
     files: FileService,
+    audit: Arc<dyn AuditLog>,
     uow: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
+}
+
+/// What [`Accounts`] is built from: the services of the domains it spans, the audit trail it
+/// reads back, the transactions their repositories share and the clock.
+pub struct AccountsParts {
+    /// Sign-in, sessions and the account steps of an erasure.
+    pub auth: AuthService,
+    /// Profiles and app data.
+    pub users: UserService,
+    /// Files.
+    pub files: FileService,
+    /// The audit trail (read for exports).
+    pub audit: Arc<dyn AuditLog>,
+    /// Gives the transactions every repository above takes.
+    pub uow: Arc<dyn UnitOfWork>,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Accounts {
-    /// The use cases over `auth` and `files`, whose repositories `uow` gives transactions to.
+    /// The use cases over `parts`.
     #[must_use]
-    pub fn new(auth: AuthService, files: FileService, uow: Arc<dyn UnitOfWork>) -> Self {
-        Self { auth, files, uow }
+    pub fn new(parts: AccountsParts) -> Self {
+        let AccountsParts {
+            auth,
+            users,
+            files,
+            audit,
+            uow,
+            clock,
+        } = parts;
+        Self {
+            auth,
+            users,
+            files,
+            audit,
+            uow,
+            clock,
+        }
     }
 }

@@ -1,8 +1,11 @@
 //! [`AppError`]: why a use case of the application layer failed, as its domain said it.
 
+use std::collections::BTreeMap;
+
 use plinth_files::FileError;
 use plinth_kernel::RepoError;
 use plinth_sessions::{AdminError, AuthError};
+use plinth_users::UserError;
 
 /// The error of the domain step that failed; the use case changed nothing unless its
 /// documentation says otherwise.
@@ -14,9 +17,18 @@ pub enum AppError {
     /// An administrator's action on another account.
     #[error(transparent)]
     Admin(#[from] AdminError),
+    /// Profiles and app data.
+    #[error(transparent)]
+    Users(#[from] UserError),
     /// Files.
     #[error(transparent)]
     Files(#[from] FileError),
+    /// The caller's account no longer exists (its token outlived it).
+    #[error("the account this token was issued to no longer exists")]
+    AccountGone,
+    /// Input the use case refused, by field name: every message for each bad field.
+    #[error("invalid input: {0:?}")]
+    Invalid(BTreeMap<String, Vec<String>>),
     /// Storage, outside any one domain (beginning or committing the transaction).
     #[error(transparent)]
     Repo(#[from] RepoError),

@@ -4,13 +4,19 @@
 //! crate calling it cannot skip the check. The domain crates (users, sessions, files, billing,
 //! audit) each own their rules and ports; this crate only composes them.
 //!
-//! - [`accounts`]: erasing an account, by its user or by an administrator.
+//! - [`accounts`]: erasing an account (by its user or by an administrator), exporting one,
+//!   setting and removing its avatar.
+//! - [`sharing`]: sharing a file with an address, ending a share.
 //! - [`bridges`]: one domain's port served by another domain's service (the file service's
 //!   storage quota from billing, its viewers and avatar references from the accounts).
 
 pub mod accounts;
 pub mod bridges;
 mod error;
+pub mod sharing;
+#[cfg(test)]
+mod test_world;
 
-pub use accounts::{Accounts, ErasedAccount};
+pub use accounts::{AccountExport, Accounts, AccountsParts, ErasedAccount};
 pub use error::AppError;
+pub use sharing::{Grantee, Sharing};

@@ -268,6 +268,7 @@ pub fn app_state(
     ];
     Ok(AppState {
         accounts: services.accounts,
+        sharing: services.sharing,
         auth: services.auth,
         users: services.users,
         announcements: services.announcements,

@@ -2,10 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use plinth_files::{FileShare, SharePermission, SignedParams, SignedUrl};
-use plinth_kernel::Email;
 use uuid::Uuid;
-
-use crate::ApiError;
 
 /// What a share allows; each level includes the ones before it.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -40,33 +37,6 @@ pub(crate) struct ShareRequest {
     /// `view`, `download` or `edit`.
     #[schema(value_type = SharePermissionBody)]
     pub permission: String,
-}
-
-impl ShareRequest {
-    /// The parsed address and permission; 422 naming each bad field.
-    pub(crate) fn try_into_domain(self) -> Result<(Email, SharePermission), ApiError> {
-        let email = Email::parse(&self.email);
-        let permission = SharePermission::parse(&self.permission);
-        match (email, permission) {
-            (Ok(email), Some(permission)) => Ok((email, permission)),
-            (email, permission) => {
-                let mut errors = crate::FieldErrors::new();
-                if let Err(e) = email {
-                    errors.insert("email".to_owned(), vec![e.to_string()]);
-                }
-                if permission.is_none() {
-                    errors.insert(
-                        "permission".to_owned(),
-                        vec!["must be one of `view`, `download`, `edit`".to_owned()],
-                    );
-                }
-                Err(ApiError::Validation {
-                    detail: "One or more fields are invalid.".to_owned(),
-                    errors,
-                })
-            }
-        }
-    }
 }
 
 /// One share of a file.

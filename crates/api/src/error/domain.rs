@@ -95,8 +95,16 @@ impl From<plinth_app::AppError> for ApiError {
         match e {
             AppError::Auth(e) => e.into(),
             AppError::Admin(e) => e.into(),
+            AppError::Users(e) => e.into(),
             AppError::Files(e) => e.into(),
             AppError::Repo(e) => e.into(),
+            AppError::AccountGone => Self::Unauthenticated(
+                "The account this token was issued to no longer exists.".to_owned(),
+            ),
+            AppError::Invalid(errors) => Self::Validation {
+                detail: "One or more fields are invalid.".to_owned(),
+                errors: errors.into_iter().collect(),
+            },
         }
     }
 }

@@ -277,7 +277,15 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
     let defaults = HttpSettings::default();
     let state = AppState {
-        accounts: plinth_app::Accounts::new(auth.clone(), files.clone(), uow.clone()),
+        sharing: plinth_app::Sharing::new(users.clone(), files.clone()),
+        accounts: plinth_app::Accounts::new(plinth_app::AccountsParts {
+            auth: auth.clone(),
+            users: users.clone(),
+            files: files.clone(),
+            audit: audit.clone(),
+            uow: uow.clone(),
+            clock: clock.clone(),
+        }),
         auth: auth.clone(),
         users: users.clone(),
         announcements: announcement_service,

@@ -1,492 +1,19 @@
-//! Erasing an account over the in-memory adapters, with faults injected between its steps:
+//! Erasing an account, exporting it and its avatar, with faults injected between the steps:
 //! either everything is gone (account, files, versions, shares, sessions) or nothing is.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::any::Any;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use plinth_audit::testing::MemoryAuditLog;
-use plinth_audit::{AuditAction, AuditFilter, AuditLog, StoredEntry};
-use plinth_files::FileRepository as _;
-use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
-use plinth_files::{
-    BlobError, BlobKey, BlobListing, BlobStore, ByteRange, ByteStream, FileError, FileLimits,
-    FileObject, FileService, SharePermission, UploadInput, Viewer,
-};
-use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
-use plinth_kernel::{
-    Clock, Email, Page, PageRequest, RepoError, RequestMeta, Timestamp, Transaction, UnitOfWork,
-    UserId,
-};
-use plinth_sessions::testing::{FakeTokenSigner, MemorySessionRepository};
-use plinth_sessions::{
-    AdminError, AuthError, AuthService, Principal, RegisterInput, TokenLifetimes,
-};
-use plinth_users::testing::{FakePasswordHasher, MemoryRoleRepository, MemoryUserRepository};
-use plinth_users::{PasswordPolicy, RoleName, UserChanges, UserRepository as _};
+use plinth_audit::AuditAction;
+use plinth_files::{ByteStream, FileError};
+use plinth_kernel::{Clock as _, UserId};
+use plinth_sessions::{AdminError, AuthError};
+use plinth_users::{RoleName, UserRepository as _};
 
-use super::Accounts;
 use crate::AppError;
-
-const PASSWORD: &str = "correct horse battery staple";
-
-fn meta() -> RequestMeta {
-    RequestMeta::default()
-}
-
-/// An audit log that refuses to append one action while told to (a fault between the steps
-/// of an erasure: the files are already deleted in the transaction when `user.deleted` fails).
-#[derive(Clone)]
-struct FaultyAudit {
-    inner: MemoryAuditLog,
-    refuse: Arc<Mutex<Option<AuditAction>>>,
-}
-
-#[async_trait::async_trait]
-impl AuditLog for FaultyAudit {
-    async fn append(
-        &self,
-        tx: &mut dyn Transaction,
-        event: &plinth_audit::AuditEvent,
-    ) -> Result<(), RepoError> {
-        let refused = *self.refuse.lock().unwrap_or_else(PoisonError::into_inner);
-        if refused == Some(event.action) {
-            return Err(RepoError::internal("injected audit failure"));
-        }
-        self.inner.append(tx, event).await
-    }
-
-    async fn list_rows(
-        &self,
-        filter: &AuditFilter,
-        page: PageRequest,
-    ) -> Result<Page<StoredEntry>, RepoError> {
-        self.inner.list_rows(filter, page).await
-    }
-
-    async fn chain_page(
-        &self,
-        after_seq: Option<u64>,
-        limit: u32,
-    ) -> Result<Vec<StoredEntry>, RepoError> {
-        self.inner.chain_page(after_seq, limit).await
-    }
-}
-
-/// A unit of work whose commits fail while told to (the transaction is then rolled back).
-#[derive(Clone)]
-struct FaultyUow {
-    inner: MemoryUnitOfWork,
-    fail_commit: Arc<AtomicBool>,
-}
-
-struct FaultyTx {
-    inner: Box<dyn Transaction>,
-    fail: Arc<AtomicBool>,
-}
-
-#[async_trait::async_trait]
-impl Transaction for FaultyTx {
-    async fn commit(self: Box<Self>) -> Result<(), RepoError> {
-        if self.fail.load(Ordering::SeqCst) {
-            return Err(RepoError::internal("injected commit failure"));
-        }
-        self.inner.commit().await
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self.inner.as_any_mut()
-    }
-}
-
-#[async_trait::async_trait]
-impl UnitOfWork for FaultyUow {
-    async fn begin(&self) -> Result<Box<dyn Transaction>, RepoError> {
-        Ok(Box::new(FaultyTx {
-            inner: self.inner.begin().await?,
-            fail: Arc::clone(&self.fail_commit),
-        }))
-    }
-}
-
-/// A blob store whose deletes fail while told to (the store is down after the commit).
-struct FaultyBlobs {
-    inner: MemoryBlobStore,
-    refuse_deletes: Arc<AtomicBool>,
-}
-
-#[async_trait::async_trait]
-impl BlobStore for FaultyBlobs {
-    async fn put(&self, key: &BlobKey, body: ByteStream) -> Result<u64, BlobError> {
-        self.inner.put(key, body).await
-    }
-
-    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<ByteStream, BlobError> {
-        self.inner.get(key, range).await
-    }
-
-    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
-        if self.refuse_deletes.load(Ordering::SeqCst) {
-            return Err(BlobError::Unavailable("injected outage".into()));
-        }
-        self.inner.delete(key).await
-    }
-
-    async fn exists(&self, key: &BlobKey) -> Result<bool, BlobError> {
-        self.inner.exists(key).await
-    }
-
-    fn list(&self, prefix: &str) -> BlobListing {
-        self.inner.list(prefix)
-    }
-
-    async fn sweep_partial_uploads(&self, before: Timestamp) -> Result<u64, BlobError> {
-        self.inner.sweep_partial_uploads(before).await
-    }
-
-    async fn check(&self) -> Result<(), BlobError> {
-        self.inner.check().await
-    }
-}
-
-struct World {
-    accounts: Accounts,
-    auth: AuthService,
-    files: FileService,
-    users: MemoryUserRepository,
-    file_rows: MemoryFileRepository,
-    blobs: MemoryBlobStore,
-    audit: MemoryAuditLog,
-    refuse: Arc<Mutex<Option<AuditAction>>>,
-    fail_commit: Arc<AtomicBool>,
-    refuse_blob_deletes: Arc<AtomicBool>,
-    uow: Arc<dyn UnitOfWork>,
-    clock: ManualClock,
-}
-
-/// One account with two files (one with two versions), a share of one of them with another
-/// address, a share of someone else's file with the account's address, and an avatar.
-struct Owner {
-    principal: Principal,
-    email: Email,
-    files: Vec<FileObject>,
-    blobs: Vec<BlobKey>,
-    avatar: BlobKey,
-    shared_with_owner: FileObject,
-}
-
-impl World {
-    fn new() -> Self {
-        let clock = ManualClock::default();
-        let clock_port: Arc<dyn Clock> = Arc::new(clock.clone());
-        let audit = MemoryAuditLog::new();
-        let refuse = Arc::new(Mutex::new(None));
-        let audit_port: Arc<dyn AuditLog> = Arc::new(FaultyAudit {
-            inner: audit.clone(),
-            refuse: Arc::clone(&refuse),
-        });
-        let fail_commit = Arc::new(AtomicBool::new(false));
-        let uow: Arc<dyn UnitOfWork> = Arc::new(FaultyUow {
-            inner: MemoryUnitOfWork::new(),
-            fail_commit: Arc::clone(&fail_commit),
-        });
-        let roles = MemoryRoleRepository::new();
-        let users = MemoryUserRepository::with_roles(roles.clone());
-        let auth = AuthService::new(
-            Arc::new(users.clone()),
-            Arc::new(roles),
-            Arc::new(MemorySessionRepository::new()),
-            Arc::new(FakePasswordHasher::new()),
-            Arc::new(FakeTokenSigner::with_clock(Arc::clone(&clock_port))),
-            Arc::clone(&audit_port),
-            Arc::clone(&uow),
-            Arc::clone(&clock_port),
-            PasswordPolicy::default(),
-            TokenLifetimes::default(),
-        );
-        let file_rows = MemoryFileRepository::new();
-        let blobs = MemoryBlobStore::new().with_clock(Arc::clone(&clock_port));
-        let refuse_blob_deletes = Arc::new(AtomicBool::new(false));
-        let files = FileService::new(
-            Arc::new(file_rows.clone()),
-            Arc::new(FaultyBlobs {
-                inner: blobs.clone(),
-                refuse_deletes: Arc::clone(&refuse_blob_deletes),
-            }),
-            audit_port,
-            Arc::clone(&uow),
-            clock_port,
-            FileLimits {
-                max_upload_bytes: 1 << 20,
-                allowed_extensions: ["txt".to_owned()].into_iter().collect(),
-            },
-        );
-        Self {
-            accounts: Accounts::new(auth.clone(), files.clone(), Arc::clone(&uow)),
-            auth,
-            files,
-            users,
-            file_rows,
-            blobs,
-            audit,
-            refuse,
-            fail_commit,
-            refuse_blob_deletes,
-            uow,
-            clock,
-        }
-    }
-
-    async fn sign_up(&self, email: &str, role: RoleName) -> Principal {
-        let pair = self
-            .auth
-            .register(
-                RegisterInput {
-                    email: email.to_owned(),
-                    password: PASSWORD.to_owned(),
-                    name: "Someone".to_owned(),
-                },
-                &meta(),
-            )
-            .await
-            .unwrap();
-        let changes = UserChanges {
-            role: Some(role),
-            email_verified: Some(true),
-            ..UserChanges::default()
-        };
-        let mut tx = self.uow.begin().await.unwrap();
-        self.users
-            .change(tx.as_mut(), pair.user.id, &changes, self.clock.now())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        let pair = self
-            .auth
-            .refresh(&pair.refresh_token, &meta())
-            .await
-            .unwrap();
-        self.auth.authenticate(&pair.access_token).unwrap()
-    }
-
-    async fn upload(&self, owner: UserId, name: &str, content: &'static str) -> FileObject {
-        let body: ByteStream = Box::pin(futures::stream::once(async move {
-            Ok(Bytes::from_static(content.as_bytes()))
-        }));
-        self.files
-            .upload(
-                owner,
-                UploadInput {
-                    file_name: name.to_owned(),
-                    body,
-                },
-                &meta(),
-            )
-            .await
-            .unwrap()
-    }
-
-    async fn viewer(&self, id: UserId) -> Viewer {
-        let user = self.users.by_id(id).await.unwrap().unwrap();
-        Viewer::new(user.id, user.email, user.email_verified)
-    }
-
-    async fn owner_with_everything(&self, email: &str, role: RoleName) -> Owner {
-        let principal = self.sign_up(email, role).await;
-        let id = principal.user_id;
-        let first = self.upload(id, "first.txt", "first").await;
-        let body: ByteStream = Box::pin(futures::stream::once(async {
-            Ok(Bytes::from_static(b"first, again"))
-        }));
-        let first = self
-            .files
-            .upload_version(
-                id,
-                first.id,
-                UploadInput {
-                    file_name: "first.txt".to_owned(),
-                    body,
-                },
-                &meta(),
-            )
-            .await
-            .unwrap();
-        let second = self.upload(id, "second.txt", "second").await;
-        let owner = self.viewer(id).await;
-        self.files
-            .share(
-                &owner,
-                second.id,
-                Email::parse("friend@example.com").unwrap(),
-                SharePermission::View,
-                &meta(),
-            )
-            .await
-            .unwrap();
-        let other = self
-            .sign_up(&format!("other-{email}"), RoleName::user())
-            .await;
-        let theirs = self.upload(other.user_id, "theirs.txt", "theirs").await;
-        self.files
-            .share(
-                &self.viewer(other.user_id).await,
-                theirs.id,
-                owner.email.clone(),
-                SharePermission::View,
-                &meta(),
-            )
-            .await
-            .unwrap();
-        let avatar = BlobKey("avatars/face.png".to_owned());
-        self.blobs
-            .put(
-                &avatar,
-                Box::pin(futures::stream::once(async {
-                    Ok(Bytes::from_static(b"png"))
-                })),
-            )
-            .await
-            .unwrap();
-        let mut tx = self.uow.begin().await.unwrap();
-        self.users
-            .set_avatar_key(tx.as_mut(), id, Some(&avatar.0), self.clock.now())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        let mut blobs: Vec<BlobKey> = self
-            .file_rows
-            .all_versions()
-            .into_iter()
-            .filter(|v| v.file_id == first.id || v.file_id == second.id)
-            .map(|v| v.storage_key)
-            .collect();
-        blobs.sort_by(|a, b| a.0.cmp(&b.0));
-        assert_eq!(
-            blobs.len(),
-            3,
-            "two versions of the first file, one of the second"
-        );
-        Owner {
-            principal,
-            email: owner.email,
-            files: vec![first, second],
-            blobs,
-            avatar,
-            shared_with_owner: theirs,
-        }
-    }
-
-    async fn audit_events(&self) -> Vec<plinth_audit::AuditEvent> {
-        self.audit
-            .list(&AuditFilter::default(), PageRequest::first(100))
-            .await
-            .unwrap()
-            .items
-    }
-
-    async fn audit_count(&self) -> usize {
-        self.audit_events().await.len()
-    }
-
-    /// Everything of `owner` is still there, as before the failed erasure.
-    async fn untouched(&self, owner: &Owner, audit_before: usize) {
-        let id = owner.principal.user_id;
-        assert!(
-            self.users.by_id(id).await.unwrap().is_some(),
-            "the account is kept"
-        );
-        for file in &owner.files {
-            assert_eq!(
-                self.file_rows
-                    .all()
-                    .into_iter()
-                    .find(|f| f.id == file.id)
-                    .as_ref(),
-                Some(file),
-                "its file {} is kept",
-                file.name
-            );
-        }
-        let versions = self
-            .file_rows
-            .all_versions()
-            .into_iter()
-            .filter(|v| v.file_id == owner.files[0].id)
-            .count();
-        assert_eq!(versions, 2, "with every version");
-        for key in owner.blobs.iter().chain([&owner.avatar]) {
-            assert!(self.blobs.bytes(key).is_some(), "{key:?} is kept");
-        }
-        let shared = self
-            .files
-            .shares_for(&self.viewer(id).await, owner.files[1].id)
-            .await
-            .unwrap();
-        assert_eq!(shared.len(), 1, "its share is kept");
-        let theirs = self
-            .files
-            .get_for(&self.viewer(id).await, owner.shared_with_owner.id)
-            .await;
-        assert!(
-            theirs.is_ok(),
-            "what was shared with it still is: {theirs:?}"
-        );
-        assert_eq!(
-            self.audit_count().await,
-            audit_before,
-            "no audit entry of the failed erasure is kept"
-        );
-        assert!(
-            self.auth
-                .lock_own_account(self.uow.begin().await.unwrap().as_mut(), &owner.principal)
-                .await
-                .is_ok(),
-            "the account can still be found"
-        );
-    }
-
-    /// `owner` is gone with every file, version, share and blob; the shares with its address
-    /// too when `shares_end`.
-    async fn erased(&self, owner: &Owner, shares_end: bool) {
-        let id = owner.principal.user_id;
-        assert!(
-            self.users.by_id(id).await.unwrap().is_none(),
-            "account gone"
-        );
-        assert!(
-            self.file_rows.all().iter().all(|f| f.owner_id != id),
-            "no file of the account is left"
-        );
-        assert!(
-            self.file_rows
-                .all_versions()
-                .iter()
-                .all(|v| !owner.files.iter().any(|f| f.id == v.file_id)),
-            "no version is left"
-        );
-        for key in owner.blobs.iter().chain([&owner.avatar]) {
-            assert!(self.blobs.bytes(key).is_none(), "{key:?} is removed");
-        }
-        let others = self.file_rows.all();
-        assert!(
-            others.iter().any(|f| f.id == owner.shared_with_owner.id),
-            "someone else's file shared with the account stays"
-        );
-        let share = self
-            .file_rows
-            .share_of(owner.shared_with_owner.id, &owner.email)
-            .await
-            .unwrap();
-        assert_eq!(
-            share.is_none(),
-            shares_end,
-            "the share with the account's address ended (or stays): {share:?}"
-        );
-    }
-}
+use crate::test_world::{PASSWORD, World, meta};
 
 #[tokio::test]
 async fn erasing_ones_own_account_removes_it_with_every_file_share_and_blob() {
@@ -709,4 +236,105 @@ async fn erasing_another_account_needs_the_permission_and_a_higher_rank() {
         "{unknown:?}"
     );
     w.untouched(&owner, before).await;
+}
+
+#[tokio::test]
+async fn an_export_holds_the_account_its_sessions_files_data_and_own_audit_entries() {
+    let w = World::new();
+    let owner = w
+        .owner_with_everything("me@example.com", RoleName::user())
+        .await;
+    let export = w.accounts.export(&owner.principal).await.unwrap();
+    assert_eq!(
+        export.exported_at,
+        w.clock.now(),
+        "the time comes from the clock port"
+    );
+    assert_eq!(export.user.id, owner.principal.user_id);
+    assert!(
+        !export.sessions.is_empty(),
+        "the caller's session is listed"
+    );
+    let mut files: Vec<_> = export.files.iter().map(|f| f.id).collect();
+    files.sort();
+    let mut expected: Vec<_> = owner.files.iter().map(|f| f.id).collect();
+    expected.sort();
+    assert_eq!(
+        files, expected,
+        "only the files it owns, not those shared with it"
+    );
+    assert_eq!(export.app_data, "{}");
+    assert!(
+        export
+            .audit
+            .iter()
+            .all(|e| e.actor_id == Some(owner.principal.user_id.as_uuid())),
+        "only the entries it is the actor of"
+    );
+    assert!(
+        export
+            .audit
+            .iter()
+            .any(|e| e.action == AuditAction::FileUploaded),
+        "{:?}",
+        export.audit
+    );
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\x04\0\x09\xfb\x03\xfd\xe3U\xf2\x9c\0\0\0\0IEND\xaeB`\x82";
+
+fn png() -> ByteStream {
+    Box::pin(futures::stream::once(async { Ok(Bytes::from_static(PNG)) }))
+}
+
+fn avatars(w: &World) -> Vec<String> {
+    w.blobs
+        .keys()
+        .into_iter()
+        .filter(|k| k.starts_with("avatars/"))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_avatar_replaces_the_previous_image_and_a_failed_row_write_keeps_it() {
+    let w = World::new();
+    let me = w.sign_up("me@example.com", RoleName::user()).await;
+    let first = w.accounts.set_avatar(&me, png(), &meta()).await.unwrap();
+    let first_key = first.avatar_key.clone().unwrap();
+    assert_eq!(avatars(&w), vec![first_key.clone()]);
+
+    let second = w.accounts.set_avatar(&me, png(), &meta()).await.unwrap();
+    let second_key = second.avatar_key.clone().unwrap();
+    assert_ne!(first_key, second_key);
+    assert_eq!(
+        avatars(&w),
+        vec![second_key.clone()],
+        "the replaced image is removed"
+    );
+
+    // The account cannot be changed: the new image goes again, the current one stays.
+    *w.refuse.lock().unwrap() = Some(AuditAction::UserUpdated);
+    let failed = w.accounts.set_avatar(&me, png(), &meta()).await;
+    assert!(matches!(failed, Err(AppError::Users(_))), "{failed:?}");
+    *w.refuse.lock().unwrap() = None;
+    assert_eq!(avatars(&w), vec![second_key.clone()]);
+    let stored = w.users.by_id(me.user_id).await.unwrap().unwrap();
+    assert_eq!(stored.avatar_key, Some(second_key));
+
+    // Not an image: nothing stored, nothing changed.
+    let text: ByteStream = Box::pin(futures::stream::once(async {
+        Ok(Bytes::from_static(b"hello, not a picture"))
+    }));
+    let refused = w.accounts.set_avatar(&me, text, &meta()).await;
+    assert!(matches!(refused, Err(AppError::Files(_))), "{refused:?}");
+    assert_eq!(avatars(&w).len(), 1);
+
+    let removed = w.accounts.remove_avatar(&me, &meta()).await.unwrap();
+    assert_eq!(removed.avatar_key, None);
+    assert!(avatars(&w).is_empty(), "the image is removed with the link");
+    let again = w.accounts.remove_avatar(&me, &meta()).await.unwrap();
+    assert_eq!(
+        again.avatar_key, None,
+        "removing an absent avatar is no error"
+    );
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_app::Accounts;
 use plinth_app::bridges::{BillingStorageQuota, UserAvatarReferences, UserViewers};
+use plinth_app::{Accounts, AccountsParts, Sharing};
 use plinth_audit::AuditLog;
 use plinth_billing::payment::{PaymentGateway, WebhookVerifier};
 use plinth_billing::{
@@ -35,6 +35,8 @@ pub const TOKEN_AUDIENCE: &str = "plinth";
 pub struct Services {
     /// The use cases that span domains.
     pub accounts: Accounts,
+    /// Sharing files with addresses.
+    pub sharing: Sharing,
     /// Sign-up, sign-in, refresh, logout.
     pub auth: AuthService,
     /// Profiles, admin listing, the super-admin bootstrap.
@@ -173,7 +175,15 @@ impl Services {
         .with_max_avatar_bytes(settings.storage.max_avatar_bytes)
         .with_avatar_references(Arc::new(UserAvatarReferences(users.clone())));
         Ok(Self {
-            accounts: Accounts::new(auth.clone(), files.clone(), uow),
+            sharing: Sharing::new(users.clone(), files.clone()),
+            accounts: Accounts::new(AccountsParts {
+                auth: auth.clone(),
+                users: users.clone(),
+                files: files.clone(),
+                audit: Arc::clone(&audit),
+                uow,
+                clock: Arc::clone(&clock),
+            }),
             auth,
             users,
             announcements,

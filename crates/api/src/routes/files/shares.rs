@@ -2,9 +2,9 @@
 //! `DELETE /files/{id}/shares/{user_id}`: the owner shares a file by e-mail address.
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use plinth_files::{FileError, FileId};
-use plinth_kernel::{Email, UserId};
-use plinth_users::UserError;
+use plinth_app::Grantee;
+use plinth_files::FileId;
+use plinth_kernel::UserId;
 
 use super::viewer;
 use crate::dto::share::{ShareBody, ShareListBody, ShareRequest};
@@ -41,14 +41,16 @@ pub(crate) async fn share_file(
     id: web::Path<FileId>,
     body: web::Json<ShareRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = viewer(&state, &user).await?;
-    let id = id.into_inner();
-    // Who the file is and whether the caller owns it come before the body's content.
-    state.files.shares_for(&viewer, id).await?;
-    let (email, permission) = body.into_inner().try_into_domain()?;
+    let body = body.into_inner();
     let share = state
-        .files
-        .share(&viewer, id, email, permission, &meta.0)
+        .sharing
+        .share(
+            &user.0,
+            id.into_inner(),
+            &body.email,
+            &body.permission,
+            &meta.0,
+        )
         .await?;
     Ok(HttpResponse::Created().json(ShareBody::from(share)))
 }
@@ -105,24 +107,15 @@ pub(crate) async fn unshare_file(
     meta: ClientMeta,
     path: web::Path<(FileId, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = viewer(&state, &user).await?;
-    let (id, grantee) = path.into_inner();
-    // Ownership first, so a stranger learns nothing about the grantee.
-    state.files.shares_for(&viewer, id).await?;
-    let grantee = grantee_email(&state, &grantee).await?;
-    state.files.unshare(&viewer, id, &grantee, &meta.0).await?;
+    let (id, segment) = path.into_inner();
+    // `{user_id}` is a user id, or an address (the only way to name one without an account).
+    let grantee = match uuid::Uuid::parse_str(&segment) {
+        Ok(uuid) => Grantee::User(UserId::from_uuid(uuid)),
+        Err(_) => Grantee::Address(segment),
+    };
+    state
+        .sharing
+        .unshare(&user.0, id, &grantee, &meta.0)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The address a `{user_id}` segment names: the user's, or the segment itself when it is an
-/// address. Anything else is "not shared with them".
-async fn grantee_email(state: &AppState, segment: &str) -> Result<Email, ApiError> {
-    if let Ok(uuid) = uuid::Uuid::parse_str(segment) {
-        return match state.users.get(UserId::from_uuid(uuid)).await {
-            Ok(user) => Ok(user.email),
-            Err(UserError::NotFound) => Err(FileError::ShareNotFound.into()),
-            Err(e) => Err(e.into()),
-        };
-    }
-    Email::parse(segment).map_err(|_| FileError::ShareNotFound.into())
 }

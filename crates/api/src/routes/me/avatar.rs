@@ -1,9 +1,8 @@
 //! `PUT` and `DELETE /api/v1/me/avatar`: the caller's own avatar image.
 //!
-//! The image goes to the blob store first (sniffed and capped by the file service), then the
-//! account row names it, with its `user.updated` audit entry, in one transaction; the image it
-//! replaced is removed after the commit. A failure in between leaves at most an image no
-//! account shows, which the storage reconciler removes.
+//! The use cases are `plinth_app::Accounts::set_avatar` and `remove_avatar` (blob first, then
+//! the row with its audit entry, then the replaced image; the new image is removed again when
+//! the row cannot be written).
 
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, delete, put, web};
@@ -49,26 +48,12 @@ pub(crate) async fn put_my_avatar(
     multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let limit = state.files.max_avatar_bytes();
-    let files = &state.files;
-    let stored = receive_part(&req, multipart, limit, |_, body| async move {
-        Ok(files.store_avatar(body).await?)
+    let accounts = &state.accounts;
+    let (principal, meta) = (&user.0, &meta.0);
+    let me = receive_part(&req, multipart, limit, |_, body| async move {
+        Ok(accounts.set_avatar(principal, body, meta).await?)
     })
     .await?;
-    let key = stored.key.as_str().to_owned();
-    let (me, previous) = match state
-        .users
-        .set_avatar(user.0.user_id, Some(key.clone()), &meta.0)
-        .await
-    {
-        Ok(done) => done,
-        Err(e) => {
-            state.files.remove_avatar(&key).await;
-            return Err(e.into());
-        }
-    };
-    if let Some(previous) = previous {
-        state.files.remove_avatar(&previous).await;
-    }
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(UserBody::new(me, &state.http.public_url)))
@@ -94,13 +79,7 @@ pub(crate) async fn delete_my_avatar(
     user: AuthUser,
     meta: ClientMeta,
 ) -> Result<HttpResponse, ApiError> {
-    let (me, previous) = state
-        .users
-        .set_avatar(user.0.user_id, None, &meta.0)
-        .await?;
-    if let Some(previous) = previous {
-        state.files.remove_avatar(&previous).await;
-    }
+    let me = state.accounts.remove_avatar(&user.0, &meta.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(UserBody::new(me, &state.http.public_url)))

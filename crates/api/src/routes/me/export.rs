@@ -1,10 +1,6 @@
 //! `GET /api/v1/me/export`: everything stored about the caller, as one JSON document.
 
-use std::future::Future;
-
 use actix_web::{HttpResponse, get, web};
-use plinth_audit::AuditFilter;
-use plinth_kernel::{Page, PageRequest};
 
 use super::super::NO_STORE;
 use crate::dto::audit::AuditEntryBody;
@@ -51,58 +47,19 @@ pub(crate) async fn export_me(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let id = user.0.user_id;
-    let account = state.users.get(id).await?;
+    let export = state.accounts.export(&user.0).await?;
+    let app_data = serde_json::from_str(&export.app_data).map_err(ApiError::internal)?;
     let current = user.0.session_id;
-    let sessions = state
-        .auth
-        .sessions(&user.0)
-        .await?
-        .into_iter()
-        .map(|s| SessionBody::new(s, current))
-        .collect();
-    let files = all_pages(|page| {
-        let files = &state.files;
-        async move { files.list(id, page).await.map_err(ApiError::from) }
-    })
-    .await?;
-    let document = state.users.app_data(id).await?;
-    let app_data = serde_json::from_str(&document.json).map_err(ApiError::internal)?;
-    let filter = AuditFilter {
-        actor_id: Some(id.as_uuid()),
-        ..AuditFilter::default()
-    };
-    let audit = all_pages(|page| {
-        let filter = &filter;
-        let log = &state.audit;
-        async move { log.list(filter, page).await.map_err(ApiError::from) }
-    })
-    .await?;
     Ok(HttpResponse::Ok().insert_header(NO_STORE).json(ExportBody {
-        exported_at: state.clock.now(),
-        user: UserBody::new(account, &state.http.public_url),
-        sessions,
-        files: files.into_iter().map(FileBody::from).collect(),
+        exported_at: export.exported_at,
+        user: UserBody::new(export.user, &state.http.public_url),
+        sessions: export
+            .sessions
+            .into_iter()
+            .map(|s| SessionBody::new(s, current))
+            .collect(),
+        files: export.files.into_iter().map(FileBody::from).collect(),
         app_data,
-        // A row edited into something unreadable is left out (the admin listing names it).
-        audit: audit.into_iter().map(AuditEntryBody::from).collect(),
+        audit: export.audit.into_iter().map(AuditEntryBody::from).collect(),
     }))
-}
-
-/// Every item of a paginated listing, fetched 100 at a time.
-async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, ApiError>
-where
-    F: FnMut(PageRequest) -> Fut,
-    Fut: Future<Output = Result<Page<T>, ApiError>>,
-{
-    let mut items = Vec::new();
-    let mut page = PageRequest::first(100);
-    loop {
-        let batch = fetch(page).await?;
-        items.extend(batch.items);
-        match batch.next_cursor {
-            Some(cursor) => page = PageRequest::new(Some(100), Some(&cursor.encode()))?,
-            None => return Ok(items),
-        }
-    }
 }

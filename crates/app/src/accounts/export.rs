@@ -1,0 +1,88 @@
+//! Exporting everything stored about an account (`GET /me/export`).
+
+use plinth_audit::{AuditEvent, AuditFilter};
+use plinth_files::FileObject;
+use plinth_kernel::{Page, PageRequest, RepoError, Timestamp};
+use plinth_sessions::{Principal, Session};
+use plinth_users::User;
+
+use super::Accounts;
+use crate::AppError;
+
+/// Items fetched per page while collecting an export.
+const EXPORT_PAGE: u32 = 100;
+
+/// Everything Plinth stores about one account, secrets left out.
+#[derive(Debug, Clone)]
+pub struct AccountExport {
+    /// When the export was made (from the clock port).
+    pub exported_at: Timestamp,
+    /// The account.
+    pub user: User,
+    /// Its live sessions.
+    pub sessions: Vec<Session>,
+    /// The files it owns, newest first.
+    pub files: Vec<FileObject>,
+    /// Its `/me/data` document.
+    pub app_data: String,
+    /// The audit entries it is the actor of, newest first (a row edited into something
+    /// unreadable is left out; the administrators' listing names it).
+    pub audit: Vec<AuditEvent>,
+}
+
+impl Accounts {
+    /// Everything stored about the caller's own account: the account, its live sessions, the
+    /// metadata of every file it owns, its app data and every audit entry it is the actor of.
+    /// Only ever the caller's: there is no parameter naming another account.
+    ///
+    /// # Errors
+    /// [`AppError::Users`] (`NotFound`) when the account is gone; storage failure.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    pub async fn export(&self, principal: &Principal) -> Result<AccountExport, AppError> {
+        let id = principal.user_id;
+        let user = self.users.get(id).await?;
+        let sessions = self.auth.sessions(principal).await?;
+        let mut files = Vec::new();
+        let mut page = PageRequest::first(EXPORT_PAGE);
+        loop {
+            let batch = self.files.list(id, page).await?;
+            files.extend(batch.items);
+            match next_page(batch.next_cursor.as_ref())? {
+                Some(next) => page = next,
+                None => break,
+            }
+        }
+        let app_data = self.users.app_data(id).await?.json;
+        let filter = AuditFilter {
+            actor_id: Some(id.as_uuid()),
+            ..AuditFilter::default()
+        };
+        let mut audit = Vec::new();
+        let mut page = PageRequest::first(EXPORT_PAGE);
+        loop {
+            let batch: Page<AuditEvent> = self.audit.list(&filter, page).await?;
+            audit.extend(batch.items);
+            match next_page(batch.next_cursor.as_ref())? {
+                Some(next) => page = next,
+                None => break,
+            }
+        }
+        Ok(AccountExport {
+            exported_at: self.clock.now(),
+            user,
+            sessions,
+            files,
+            app_data,
+            audit,
+        })
+    }
+}
+
+/// The page after one whose next cursor is `cursor`, if any.
+fn next_page(cursor: Option<&plinth_kernel::Cursor>) -> Result<Option<PageRequest>, RepoError> {
+    cursor
+        .map(|c| {
+            PageRequest::new(Some(EXPORT_PAGE), Some(&c.encode())).map_err(RepoError::internal)
+        })
+        .transpose()
+}

@@ -1,0 +1,209 @@
+//! Sharing a file with an address and ending a share (`POST` and
+//! `DELETE /files/{id}/shares/…`): the file is the file service's, the caller's address and the
+//! account a grantee id names are the accounts'.
+
+use std::collections::BTreeMap;
+
+use plinth_files::{FileError, FileId, FileService, FileShare, SharePermission, Viewer};
+use plinth_kernel::{Email, RequestMeta, UserId};
+use plinth_sessions::Principal;
+use plinth_users::{UserError, UserService};
+
+use crate::AppError;
+use crate::bridges::viewer_of;
+
+/// Who a share is with, as the caller named them in `DELETE /files/{id}/shares/{grantee}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grantee {
+    /// A user id: the share with that account's address.
+    User(UserId),
+    /// An address, which may have no account yet.
+    Address(String),
+}
+
+/// Sharing files with addresses.
+#[derive(Clone)]
+pub struct Sharing {
+    users: UserService,
+    files: FileService,
+}
+
+impl Sharing {
+    /// The use cases over `users` (the caller's address, a grantee's account) and `files`.
+    #[must_use]
+    pub fn new(users: UserService, files: FileService) -> Self {
+        Self { users, files }
+    }
+
+    /// The caller shares file `id` with `email` for `permission` (or changes the permission of
+    /// the existing share). Who the file is and whether the caller owns it are checked before
+    /// the address and permission are read, so a stranger learns nothing from a bad body.
+    ///
+    /// # Errors
+    /// [`AppError::AccountGone`]; [`AppError::Files`]: no such file (or someone else's), a
+    /// sharee asking, the owner's own address; [`AppError::Invalid`] naming each bad field.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, file_id = %id))]
+    pub async fn share(
+        &self,
+        principal: &Principal,
+        id: FileId,
+        email: &str,
+        permission: &str,
+        meta: &RequestMeta,
+    ) -> Result<FileShare, AppError> {
+        let viewer = self.viewer(principal).await?;
+        self.files.shares_for(&viewer, id).await?;
+        let email = Email::parse(email);
+        let permission = SharePermission::parse(permission);
+        let (email, permission) = match (email, permission) {
+            (Ok(email), Some(permission)) => (email, permission),
+            (email, permission) => {
+                let mut fields = BTreeMap::new();
+                if let Err(e) = email {
+                    fields.insert("email".to_owned(), vec![e.to_string()]);
+                }
+                if permission.is_none() {
+                    fields.insert(
+                        "permission".to_owned(),
+                        vec!["must be one of `view`, `download`, `edit`".to_owned()],
+                    );
+                }
+                return Err(AppError::Invalid(fields));
+            }
+        };
+        Ok(self
+            .files
+            .share(&viewer, id, email, permission, meta)
+            .await?)
+    }
+
+    /// The caller ends the share of file `id` with `grantee`. Ownership is checked first, so a
+    /// stranger learns nothing about the grantee; an unknown user or address is "not shared".
+    ///
+    /// # Errors
+    /// [`AppError::AccountGone`]; [`AppError::Files`]: no such file, a sharee asking, not
+    /// shared with them.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, file_id = %id))]
+    pub async fn unshare(
+        &self,
+        principal: &Principal,
+        id: FileId,
+        grantee: &Grantee,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        let viewer = self.viewer(principal).await?;
+        self.files.shares_for(&viewer, id).await?;
+        let email = match grantee {
+            Grantee::User(user) => match self.users.get(*user).await {
+                Ok(account) => account.email,
+                Err(UserError::NotFound) => return Err(FileError::ShareNotFound.into()),
+                Err(e) => return Err(e.into()),
+            },
+            Grantee::Address(raw) => Email::parse(raw).map_err(|_| FileError::ShareNotFound)?,
+        };
+        Ok(self.files.unshare(&viewer, id, &email, meta).await?)
+    }
+
+    /// The caller as the file service's checks need them.
+    async fn viewer(&self, principal: &Principal) -> Result<Viewer, AppError> {
+        match self.users.get(principal.user_id).await {
+            Ok(account) => Ok(viewer_of(account)),
+            Err(UserError::NotFound) => Err(AppError::AccountGone),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use plinth_files::FileError;
+    use plinth_users::RoleName;
+
+    use super::Grantee;
+    use crate::AppError;
+    use crate::test_world::{World, meta};
+
+    #[tokio::test]
+    async fn a_stranger_learns_nothing_from_a_bad_body_and_the_owner_is_told_each_bad_field() {
+        let w = World::new();
+        let owner = w.sign_up("owner@example.com", RoleName::user()).await;
+        let stranger = w.sign_up("stranger@example.com", RoleName::user()).await;
+        let file = w.upload(owner.user_id, "plan.txt", "the plan").await;
+
+        let hidden = w
+            .sharing
+            .share(&stranger, file.id, "not an address", "own", &meta())
+            .await;
+        assert!(
+            matches!(hidden, Err(AppError::Files(FileError::NotFound))),
+            "someone else's file is a 404 before the body is read: {hidden:?}"
+        );
+        let invalid = w
+            .sharing
+            .share(&owner, file.id, "not an address", "own", &meta())
+            .await;
+        let Err(AppError::Invalid(fields)) = invalid else {
+            panic!("{invalid:?}");
+        };
+        assert_eq!(
+            fields.keys().cloned().collect::<Vec<_>>(),
+            vec!["email".to_owned(), "permission".to_owned()]
+        );
+        let shared = w
+            .sharing
+            .share(&owner, file.id, "friend@example.com", "edit", &meta())
+            .await
+            .unwrap();
+        assert_eq!(shared.grantee_email.as_str(), "friend@example.com");
+    }
+
+    #[tokio::test]
+    async fn a_share_ends_by_the_grantees_user_id_or_by_address_and_unknown_ones_are_not_shared() {
+        let w = World::new();
+        let owner = w.sign_up("owner@example.com", RoleName::user()).await;
+        let friend = w.sign_up("friend@example.com", RoleName::user()).await;
+        let file = w.upload(owner.user_id, "plan.txt", "the plan").await;
+        for email in ["friend@example.com", "nobody-yet@example.com"] {
+            w.sharing
+                .share(&owner, file.id, email, "view", &meta())
+                .await
+                .unwrap();
+        }
+        let cases = [
+            Grantee::User(friend.user_id),
+            Grantee::Address("nobody-yet@example.com".to_owned()),
+        ];
+        for grantee in &cases {
+            w.sharing
+                .unshare(&owner, file.id, grantee, &meta())
+                .await
+                .unwrap();
+            let again = w.sharing.unshare(&owner, file.id, grantee, &meta()).await;
+            assert!(
+                matches!(again, Err(AppError::Files(FileError::ShareNotFound))),
+                "{grantee:?}: {again:?}"
+            );
+        }
+        for unknown in [
+            Grantee::User(plinth_kernel::UserId::new()),
+            Grantee::Address("not an address".to_owned()),
+        ] {
+            let res = w.sharing.unshare(&owner, file.id, &unknown, &meta()).await;
+            assert!(
+                matches!(res, Err(AppError::Files(FileError::ShareNotFound))),
+                "{unknown:?}: {res:?}"
+            );
+        }
+        // A stranger cannot probe who a file is shared with.
+        let res = w
+            .sharing
+            .unshare(&friend, file.id, &Grantee::User(owner.user_id), &meta())
+            .await;
+        assert!(
+            matches!(res, Err(AppError::Files(FileError::NotFound))),
+            "{res:?}"
+        );
+    }
+}
