@@ -22,6 +22,8 @@ pub struct AppState {
     pub sharing: plinth_app::Sharing,
     /// Sign-up, sign-in, refresh, logout and access-token verification.
     pub auth: AuthService,
+    /// Administrators changing accounts, custom roles.
+    pub account_admin: plinth_sessions::AccountAdminService,
     /// Profiles and the admin user list.
     pub users: UserService,
     /// Announcements: posted and listed by administrators, the current ones read by everyone.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use plinth_audit::AuditLog;
 use plinth_files::FileService;
 use plinth_kernel::{Clock, UnitOfWork};
-use plinth_sessions::AuthService;
+use plinth_sessions::{AccountAdminService, AuthService};
 use plinth_users::UserService;
 
 pub use erase::ErasedAccount;
@@ -24,6 +24,7 @@ pub use export::AccountExport;
 #[derive(Clone)]
 pub struct Accounts {
     auth: AuthService,
+    admin: AccountAdminService,
     users: UserService,
     files: FileService,
     audit: Arc<dyn AuditLog>,
@@ -34,8 +35,10 @@ pub struct Accounts {
 /// What [`Accounts`] is built from: the services of the domains it spans, the audit trail it
 /// reads back, the transactions their repositories share and the clock.
 pub struct AccountsParts {
-    /// Sign-in, sessions and the account steps of an erasure.
+    /// Sign-in and sessions (password confirmation, the sessions an export lists).
     pub auth: AuthService,
+    /// Account administration (the account steps of an erasure).
+    pub admin: AccountAdminService,
     /// Profiles and app data.
     pub users: UserService,
     /// Files.
@@ -54,6 +57,7 @@ impl Accounts {
     pub fn new(parts: AccountsParts) -> Self {
         let AccountsParts {
             auth,
+            admin,
             users,
             files,
             audit,
@@ -62,6 +66,7 @@ impl Accounts {
         } = parts;
         Self {
             auth,
+            admin,
             users,
             files,
             audit,

@@ -10,7 +10,8 @@ plinth_kernel::typed_id!(
     AuditEventId
 );
 
-/// The stable action names of CONTRACT.md. Stored as their dotted string.
+/// The stable action names (listed in the OpenAPI document and `docs/security.md`, "Audit
+/// trail"). Stored as their dotted string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[non_exhaustive]
 pub enum AuditAction {

@@ -1,4 +1,4 @@
-//! Typed settings, layered exactly as CONTRACT.md §2.
+//! Typed settings, layered as `docs/configuration.md` describes.
 //!
 //! Sources, later wins:
 //! 1. `config/default.toml` (also compiled into the binary),

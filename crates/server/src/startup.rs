@@ -270,6 +270,7 @@ pub fn app_state(
         accounts: services.accounts,
         sharing: services.sharing,
         auth: services.auth,
+        account_admin: services.account_admin,
         users: services.users,
         announcements: services.announcements,
         files: services.files,

@@ -1,6 +1,10 @@
-//! Types of the administrators' user management ([`crate::AuthService::admin_update_user`],
-//! [`crate::AuthService::lock_account_for_admin`]). It lives beside the sessions because
-//! suspending or deleting an account ends its sessions in the same transaction.
+//! Account administration: [`AccountAdminService`] and its types and rank rules. It lives
+//! beside the sessions because suspending or deleting an account ends its sessions in the same
+//! transaction.
+
+mod service;
+
+pub use service::{AccountAdminService, Eraser};
 
 use plinth_kernel::RepoError;
 use std::collections::BTreeSet;
@@ -18,7 +22,7 @@ pub struct AdminUserPatch {
     pub name: Option<String>,
 }
 
-/// A custom role to create, as received (parsed by [`crate::AuthService::create_role`]).
+/// A custom role to create, as received (parsed by [`AccountAdminService::create_role`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewRole {
     /// Its name (see [`RoleName::parse`]).

@@ -20,7 +20,7 @@ mod token;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use admin::{AdminError, AdminUserPatch, NewRole};
+pub use admin::{AccountAdminService, AdminError, AdminUserPatch, Eraser, NewRole};
 pub use error::{AuthError, TokenError};
 pub use lockout::{AccountLocked, LockoutPolicy, LockoutState};
 pub use mail::{MailError, Mailer, OutgoingMail};
@@ -34,7 +34,7 @@ pub use one_time::{
 pub use ports::{SessionRepository, TokenSigner};
 pub use revocation::{RevocationList, TokenRevocation};
 pub use service::{
-    AuthService, Eraser, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,
+    AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,
     TokenLifetimes, TokenPair, TotpEnrollment,
 };
 pub use session::{RefreshTokenRecord, Session, SessionId};

@@ -17,21 +17,18 @@ use crate::{
     RevocationList, SecretSealer, Session, SessionId, SessionRepository, SuccessorKey, TokenSigner,
 };
 
-mod admin;
 mod attempt;
-mod erase;
+mod confirm;
 mod login;
 mod mfa;
 mod recovery;
 mod recovery_mail;
 mod refresh;
 mod register;
-mod roles;
 mod sessions;
 #[cfg(test)]
 mod tests;
 
-pub use erase::Eraser;
 pub use mfa::{LoginOutcome, MfaChallenge, TotpEnrollment};
 pub use recovery_mail::RecoveryMail;
 

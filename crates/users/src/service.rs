@@ -204,18 +204,8 @@ impl UserService {
                 .await
                 .map_err(not_found_or)?
         } else {
-            let user = User {
-                id: UserId::new(),
-                email,
-                name,
-                role: RoleName::super_admin(),
-                status: UserStatus::Active,
-                email_verified: true,
-                avatar_key: None,
-                password_hash: self.hasher.hash(&password).await?,
-                created_at: now,
-                updated_at: now,
-            };
+            let hash = self.hasher.hash(&password).await?;
+            let user = User::new_registered(email, name, hash, RoleName::super_admin(), true, now);
             tx = self.uow.begin().await?;
             self.users
                 .insert(tx.as_mut(), &user)

@@ -92,6 +92,34 @@ pub struct User {
     pub updated_at: Timestamp,
 }
 
+impl User {
+    /// A new, active account with a fresh id, no avatar, created `now`: a sign-up's (role
+    /// `user`, address not yet verified) or the bootstrap super administrator's (verified,
+    /// since the operator typed it).
+    #[must_use]
+    pub fn new_registered(
+        email: Email,
+        name: DisplayName,
+        password_hash: PasswordHash,
+        role: RoleName,
+        email_verified: bool,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: UserId::new(),
+            email,
+            name,
+            role,
+            status: UserStatus::Active,
+            email_verified,
+            avatar_key: None,
+            password_hash,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// The columns one write changes on an existing account: only the `Some` fields are written
 /// (plus `updated_at`), so concurrent writers of other columns are never undone (see
 /// [`crate::UserRepository::change`]). Build it from what the use case decided, never by

@@ -166,10 +166,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let user_repo = Arc::new(user_rows.clone());
     let hasher = Arc::new(FakePasswordHasher::new());
     let policy = PasswordPolicy::default();
+    let session_rows: Arc<dyn plinth_sessions::SessionRepository> =
+        Arc::new(MemorySessionRepository::new());
     let auth = AuthService::new(
         user_repo.clone(),
         Arc::new(roles.clone()),
-        Arc::new(MemorySessionRepository::new()),
+        session_rows.clone(),
         hasher.clone(),
         Arc::new(FakeTokenSigner::with_clock(clock.clone())),
         audit.clone(),
@@ -194,6 +196,14 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         }),
         None => auth,
     };
+    let account_admin = plinth_sessions::AccountAdminService::new(
+        user_repo.clone(),
+        Arc::new(roles.clone()),
+        Arc::clone(&session_rows),
+        audit.clone(),
+        uow.clone(),
+        clock.clone(),
+    );
     let users = UserService::new(
         user_repo,
         hasher,
@@ -278,8 +288,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let defaults = HttpSettings::default();
     let state = AppState {
         sharing: plinth_app::Sharing::new(users.clone(), files.clone()),
+        account_admin: account_admin.clone(),
         accounts: plinth_app::Accounts::new(plinth_app::AccountsParts {
             auth: auth.clone(),
+            admin: account_admin.clone(),
             users: users.clone(),
             files: files.clone(),
             audit: audit.clone(),

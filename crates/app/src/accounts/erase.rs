@@ -37,12 +37,12 @@ impl Accounts {
             .confirm_password(principal, password, meta)
             .await?;
         let mut tx = self.uow.begin().await?;
-        let account = self.auth.lock_own_account(tx.as_mut(), principal).await?;
+        let account = self.admin.lock_own_account(tx.as_mut(), principal).await?;
         self.erase(tx, account, Eraser::Owner, meta).await
     }
 
     /// An administrator erases another account: they need the `users:write` permission, and
-    /// the account's role must rank strictly below theirs (`AuthService::lock_account_for_admin`).
+    /// the account's role must rank strictly below theirs (`AccountAdminService::lock_account_for_admin`).
     ///
     /// # Errors
     /// [`AppError::Admin`]: forbidden, unknown account; storage failure. Nothing is erased
@@ -56,7 +56,7 @@ impl Accounts {
     ) -> Result<ErasedAccount, AppError> {
         let mut tx = self.uow.begin().await?;
         let account = self
-            .auth
+            .admin
             .lock_account_for_admin(tx.as_mut(), principal, id)
             .await?;
         self.erase(tx, account, Eraser::Admin(principal.user_id), meta)
@@ -89,7 +89,7 @@ impl Accounts {
             .erase_account_files(tx.as_mut(), account.id, actor, ended_shares, meta)
             .await?;
         let sessions = self
-            .auth
+            .admin
             .delete_account(tx.as_mut(), &account, by, meta)
             .await?;
         tx.commit().await?;

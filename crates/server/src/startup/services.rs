@@ -16,8 +16,8 @@ use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
 use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox};
 use plinth_sessions::{
-    AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse, SuccessorKey, TokenLifetimes,
-    TokenSigner,
+    AccountAdminService, AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse,
+    SuccessorKey, TokenLifetimes, TokenSigner,
 };
 use plinth_store::Database;
 use plinth_users::{AnnouncementService, PasswordHasher, PasswordPolicy, UserService};
@@ -39,6 +39,8 @@ pub struct Services {
     pub sharing: Sharing,
     /// Sign-up, sign-in, refresh, logout.
     pub auth: AuthService,
+    /// Administrators changing accounts, custom roles, the account steps of an erasure.
+    pub account_admin: AccountAdminService,
     /// Profiles, admin listing, the super-admin bootstrap.
     pub users: UserService,
     /// Announcements.
@@ -97,6 +99,14 @@ impl Services {
             settings.server.public_url.clone(),
         ))
         .with_sealer(secret_sealer(settings)?);
+        let account_admin = AccountAdminService::new(
+            database.users(),
+            database.roles(),
+            database.sessions(),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
         let users = user_service_with(settings, database, Arc::clone(&audit));
         let announcements = AnnouncementService::new(
             database.announcements(),
@@ -178,12 +188,14 @@ impl Services {
             sharing: Sharing::new(users.clone(), files.clone()),
             accounts: Accounts::new(AccountsParts {
                 auth: auth.clone(),
+                admin: account_admin.clone(),
                 users: users.clone(),
                 files: files.clone(),
                 audit: Arc::clone(&audit),
                 uow,
                 clock: Arc::clone(&clock),
             }),
+            account_admin,
             auth,
             users,
             announcements,

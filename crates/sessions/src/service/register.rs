@@ -1,8 +1,8 @@
 //! `AuthService::register`.
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{Email, RepoError, RequestMeta, UserId};
-use plinth_users::{DisplayName, Password, RoleName, User, UserStatus};
+use plinth_kernel::{Email, RepoError, RequestMeta};
+use plinth_users::{DisplayName, Password, RoleName, User};
 
 use super::{AuthService, RegisterInput, TokenPair};
 use crate::{AuthError, OneTimePurpose};
@@ -34,18 +34,7 @@ impl AuthService {
         drop(password);
 
         let now = self.clock.now();
-        let user = User {
-            id: UserId::new(),
-            email,
-            name,
-            role: RoleName::user(),
-            status: UserStatus::Active,
-            email_verified: false,
-            avatar_key: None,
-            password_hash,
-            created_at: now,
-            updated_at: now,
-        };
+        let user = User::new_registered(email, name, password_hash, RoleName::user(), false, now);
         let perms = self.permissions_of(&user.role).await?;
         let (session, refresh_token, record) = self.new_session(user.id, now, meta)?;
         let (verification, verification_record) =

@@ -27,6 +27,7 @@ const PASSWORD: &str = "correct horse battery staple";
 
 struct Harness {
     auth: AuthService,
+    admin: crate::AccountAdminService,
     users: Arc<MemoryUserRepository>,
     roles: MemoryRoleRepository,
     sessions: Arc<MemorySessionRepository>,
@@ -58,7 +59,7 @@ impl Harness {
             sessions.clone(),
             Arc::new(hasher.clone()),
             Arc::new(FakeTokenSigner::with_clock(Arc::new(clock.clone()))),
-            log,
+            Arc::clone(&log),
             uow.clone(),
             Arc::new(clock.clone()),
             PasswordPolicy::default(),
@@ -66,8 +67,17 @@ impl Harness {
         )
         .with_mail(RecoveryMail::new(mailer.clone(), "https://app.example/"))
         .with_sealer(Arc::new(FakeSealer::new()));
+        let admin = crate::AccountAdminService::new(
+            users.clone(),
+            Arc::new(roles.clone()),
+            sessions.clone(),
+            log,
+            uow.clone(),
+            Arc::new(clock.clone()),
+        );
         Self {
             auth,
+            admin,
             users,
             roles,
             sessions,

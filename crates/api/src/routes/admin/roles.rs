@@ -32,7 +32,7 @@ pub(crate) async fn list_roles(
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::ROLES_WRITE)?;
-    let roles = state.auth.list_roles().await?;
+    let roles = state.account_admin.list_roles().await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(RoleListBody {
@@ -70,7 +70,7 @@ pub(crate) async fn create_role(
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::ROLES_WRITE)?;
     let role = state
-        .auth
+        .account_admin
         .create_role(&user.0, body.into_inner().into_domain(), &meta.0)
         .await?;
     Ok(HttpResponse::Created()

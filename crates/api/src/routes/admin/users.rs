@@ -106,7 +106,7 @@ pub(crate) async fn update_user(
     require_permission(&user.0, Permission::USERS_WRITE)?;
     let patch = body.into_inner().try_into_domain()?;
     let changed = state
-        .auth
+        .account_admin
         .admin_update_user(&user.0, id.into_inner(), patch, &meta.0)
         .await?;
     Ok(HttpResponse::Ok()

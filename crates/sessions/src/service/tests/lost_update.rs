@@ -57,6 +57,7 @@ impl UnitOfWork for PausingUnitOfWork {
 /// [`PausingUnitOfWork`].
 struct Paused {
     auth: AuthService,
+    admin: crate::AccountAdminService,
     users: UserService,
     uow: Arc<PausingUnitOfWork>,
 }
@@ -87,7 +88,20 @@ fn paused(h: &Harness) -> Paused {
         clock,
         PasswordPolicy::default(),
     );
-    Paused { auth, users, uow }
+    let admin = crate::AccountAdminService::new(
+        h.users.clone(),
+        Arc::new(h.roles.clone()),
+        h.sessions.clone(),
+        h.audit.clone(),
+        uow.clone(),
+        Arc::new(h.clock.clone()),
+    );
+    Paused {
+        auth,
+        admin,
+        users,
+        uow,
+    }
 }
 
 /// A signed-in account holding `role` (given straight in storage).
@@ -101,7 +115,7 @@ async fn principal(h: &Harness, email: &str, role: RoleName) -> Principal {
 }
 
 async fn admin_patch(h: &Harness, admin: &Principal, id: UserId, patch: AdminUserPatch) {
-    h.auth
+    h.admin
         .admin_update_user(admin, id, patch, &meta())
         .await
         .unwrap();
@@ -229,9 +243,10 @@ async fn an_admin_acting_on_an_account_promoted_meanwhile_is_refused() {
     // The admin's suspension passes the rank rule on the member it read...
     let (reached, go) = p.uow.pause_next();
     let suspending = {
-        let (auth, admin) = (p.auth.clone(), admin.clone());
+        let (service, admin) = (p.admin.clone(), admin.clone());
         tokio::spawn(async move {
-            auth.admin_update_user(&admin, ada.id, suspend(), &meta())
+            service
+                .admin_update_user(&admin, ada.id, suspend(), &meta())
                 .await
         })
     };

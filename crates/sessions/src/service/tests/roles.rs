@@ -31,7 +31,7 @@ async fn a_custom_role_is_created_audited_assigned_and_minted_into_tokens() {
     let h = Harness::new();
     let root = principal(&h, "root@example.com", RoleName::super_admin()).await;
     let role = h
-        .auth
+        .admin
         .create_role(
             &root,
             new_role(" auditor ", &["audit:read", "audit:read"]),
@@ -61,7 +61,7 @@ async fn a_custom_role_is_created_audited_assigned_and_minted_into_tokens() {
         role: Some(RoleName("auditor".into())),
         ..AdminUserPatch::default()
     };
-    h.auth
+    h.admin
         .admin_update_user(&root, ada.user.id, patch, &meta())
         .await
         .unwrap();
@@ -76,7 +76,7 @@ async fn roles_are_refused_for_bad_names_unknown_permissions_taken_names_and_low
     let h = Harness::new();
     let root = principal(&h, "root@example.com", RoleName::super_admin()).await;
     let bad = h
-        .auth
+        .admin
         .create_role(&root, new_role("Auditor!", &[]), &meta())
         .await;
     assert!(
@@ -84,7 +84,7 @@ async fn roles_are_refused_for_bad_names_unknown_permissions_taken_names_and_low
         "{bad:?}"
     );
     let unknown = h
-        .auth
+        .admin
         .create_role(
             &root,
             new_role("auditor", &["audit:read", "files:nuke"]),
@@ -97,13 +97,13 @@ async fn roles_are_refused_for_bad_names_unknown_permissions_taken_names_and_low
     );
     for taken in ["admin", "user"] {
         let dup = h
-            .auth
+            .admin
             .create_role(&root, new_role(taken, &[]), &meta())
             .await;
         assert!(matches!(dup, Err(AdminError::RoleTaken(_))), "{dup:?}");
     }
 
-    h.auth
+    h.admin
         .create_role(
             &root,
             new_role("delegate", &["roles:write", "audit:read"]),
@@ -112,14 +112,14 @@ async fn roles_are_refused_for_bad_names_unknown_permissions_taken_names_and_low
         .await
         .unwrap();
     let dup = h
-        .auth
+        .admin
         .create_role(&root, new_role("delegate", &[]), &meta())
         .await;
     assert!(matches!(dup, Err(AdminError::RoleTaken(_))), "{dup:?}");
     let delegate = principal(&h, "delegate@example.com", RoleName("delegate".into())).await;
     assert!(delegate.can("roles:write"));
     let denied = h
-        .auth
+        .admin
         .create_role(&delegate, new_role("helper", &["audit:read"]), &meta())
         .await;
     assert!(
@@ -128,7 +128,7 @@ async fn roles_are_refused_for_bad_names_unknown_permissions_taken_names_and_low
     );
     let admin = principal(&h, "admin@example.com", RoleName::admin()).await;
     let denied = h
-        .auth
+        .admin
         .create_role(&admin, new_role("escalate", &["roles:write"]), &meta())
         .await;
     assert!(
@@ -157,7 +157,7 @@ async fn an_admin_assigns_only_roles_whose_permissions_it_holds() {
         ("auditor", &["audit:read"][..]),
         ("delegate", &["roles:write"][..]),
     ] {
-        h.auth
+        h.admin
             .create_role(&root, new_role(name, perms), &meta())
             .await
             .unwrap();
@@ -169,7 +169,7 @@ async fn an_admin_assigns_only_roles_whose_permissions_it_holds() {
         ..AdminUserPatch::default()
     };
     let denied = h
-        .auth
+        .admin
         .admin_update_user(&admin, ada.user.id, assign("delegate"), &meta())
         .await;
     assert!(
@@ -177,7 +177,7 @@ async fn an_admin_assigns_only_roles_whose_permissions_it_holds() {
         "{denied:?}"
     );
     let missing = h
-        .auth
+        .admin
         .admin_update_user(&admin, ada.user.id, assign("ghost"), &meta())
         .await;
     assert!(
@@ -189,7 +189,7 @@ async fn an_admin_assigns_only_roles_whose_permissions_it_holds() {
         RoleName::user()
     );
     let changed = h
-        .auth
+        .admin
         .admin_update_user(&admin, ada.user.id, assign("auditor"), &meta())
         .await
         .unwrap();

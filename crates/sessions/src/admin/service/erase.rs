@@ -1,42 +1,18 @@
-//! The account's steps of erasing an account (`DELETE /me`, `DELETE /admin/users/{id}`):
-//! confirm the password, lock the row, delete it. The application layer runs them in one
-//! transaction with the erasure of the account's files.
+//! The account's steps of erasing an account (`DELETE /me`, `DELETE /admin/users/{id}`): lock
+//! the row, delete it. The application layer runs them in one transaction with the erasure of
+//! the account's files, after `AuthService::confirm_password` for the user's own erasure.
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RepoError, RequestMeta, Transaction, UserId};
 use plinth_users::{Permission, User};
 
-use super::AuthService;
+use super::AccountAdminService;
 use crate::admin::may_act_on;
 use crate::{AdminError, AuthError, Principal};
 
-impl AuthService {
-    /// Checks the caller's password before erasing their account and returns it. The check
-    /// counts towards the sign-in lockout (a locked account is refused without a check) and a
-    /// wrong password is audited as `auth.login_failed` with `during: account_delete`.
-    ///
-    /// # Errors
-    /// [`AuthError::WrongPassword`], [`AuthError::Locked`], [`AuthError::InvalidToken`] when
-    /// the account no longer exists, or storage or hashing failure.
-    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
-    pub async fn confirm_password(
-        &self,
-        principal: &Principal,
-        password: &str,
-        meta: &RequestMeta,
-    ) -> Result<User, AuthError> {
-        self.reauthenticate(
-            principal,
-            password,
-            "account_delete",
-            AuthError::WrongPassword,
-            meta,
-        )
-        .await
-    }
-
+impl AccountAdminService {
     /// Locks the caller's own account row in `tx` for erasure (the first step of erasing it,
-    /// after [`AuthService::confirm_password`]) and returns it as it is now.
+    /// after [`crate::AuthService::confirm_password`]) and returns it as it is now.
     ///
     /// # Errors
     /// [`AuthError::InvalidToken`] when the account is already gone, or storage failure.
@@ -86,8 +62,8 @@ impl AuthService {
         Ok(account)
     }
 
-    /// Deletes `account` (locked in `tx` by [`AuthService::lock_own_account`] or
-    /// [`AuthService::lock_account_for_admin`]): every session ends (and its access tokens
+    /// Deletes `account` (locked in `tx` by [`AccountAdminService::lock_own_account`] or
+    /// [`AccountAdminService::lock_account_for_admin`]): every session ends (and its access tokens
     /// with the next revocation sync), the row goes with everything that hangs off it
     /// (sessions, tokens, TOTP, app data), and `user.deleted` is appended with the account's id
     /// as target and `details.by` (`self` or `admin`): the audit trail keeps only that

@@ -5,7 +5,7 @@ use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RepoError, RequestMeta, UserId};
 use plinth_users::{DisplayName, User, UserChanges, UserStatus};
 
-use super::AuthService;
+use super::AccountAdminService;
 use crate::admin::{may_act_on, may_assign};
 use crate::{AdminError, AdminUserPatch, Principal};
 
@@ -16,7 +16,7 @@ fn not_found_or(e: RepoError) -> AdminError {
     }
 }
 
-impl AuthService {
+impl AccountAdminService {
     /// Applies an administrator's patch to an account. The target's role must rank strictly
     /// below the caller's (ranks are read from the stored roles), a new role must be a stored
     /// role the caller may grant (see [`crate::admin::may_assign`]), and nobody changes their own role or status (their own

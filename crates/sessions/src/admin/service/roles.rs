@@ -5,11 +5,11 @@ use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RepoError, RequestMeta};
 use plinth_users::{Role, RoleName};
 
-use super::AuthService;
+use super::AccountAdminService;
 use crate::admin::may_create;
 use crate::{AdminError, NewRole, Principal};
 
-impl AuthService {
+impl AccountAdminService {
     /// Every role with its permissions, highest rank first.
     ///
     /// # Errors
@@ -76,7 +76,7 @@ impl AuthService {
     }
 
     /// The stored role of the caller (named by its access token).
-    pub(super) async fn caller_role(&self, principal: &Principal) -> Result<Role, AdminError> {
+    pub(crate) async fn caller_role(&self, principal: &Principal) -> Result<Role, AdminError> {
         self.role_or_unranked(&RoleName(principal.role.clone()))
             .await
     }
@@ -84,7 +84,7 @@ impl AuthService {
     /// The stored role `name`, or — if none is stored, which storage prevents for any role a
     /// user holds — a role of the lowest rank without permissions, so a missing role never
     /// grants anything.
-    pub(super) async fn role_or_unranked(&self, name: &RoleName) -> Result<Role, AdminError> {
+    pub(crate) async fn role_or_unranked(&self, name: &RoleName) -> Result<Role, AdminError> {
         Ok(self
             .roles
             .by_name(name)
