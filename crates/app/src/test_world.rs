@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use plinth_audit::testing::MemoryAuditLog;
 use plinth_audit::{AuditAction, AuditFilter, AuditLog, StoredEntry};
-use plinth_files::FileRepository as _;
+use plinth_files::FileShareRepository as _;
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{
     BlobError, BlobKey, BlobListing, BlobStore, ByteRange, ByteStream, FileLimits, FileObject,
@@ -194,7 +194,7 @@ impl World {
         });
         let roles = MemoryRoleRepository::new();
         let users = MemoryUserRepository::with_roles(roles.clone());
-        let session_rows: Arc<dyn plinth_sessions::SessionRepository> =
+        let session_rows: Arc<dyn plinth_sessions::SessionStorage> =
             Arc::new(MemorySessionRepository::new());
         let auth = AuthService::new(
             Arc::new(users.clone()),

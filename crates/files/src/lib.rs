@@ -16,7 +16,10 @@ pub mod testing;
 pub use blob::{BlobEntry, BlobError, BlobKey, BlobListing, ByteRange, ByteStream};
 pub use error::FileError;
 pub use file::{DeletedFile, FileId, FileObject, FileTotals, FileVersion};
-pub use ports::{AvatarReferences, BlobStore, FileRepository, ViewerDirectory};
+pub use ports::{
+    AvatarReferences, BlobStore, FileRepository, FileShareRepository, FileStorage,
+    FileUsageRepository, FileVersionRepository, ViewerDirectory,
+};
 pub use quota::StorageQuota;
 pub use service::{
     AVATAR_PREFIX, DEFAULT_MAX_AVATAR_BYTES, ErasedFiles, FileLimits, FileService, ReconcileReport,

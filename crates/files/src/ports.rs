@@ -7,7 +7,7 @@ use crate::{
     FileShare, FileTotals, FileVersion, Viewer,
 };
 
-/// Storage of file metadata.
+/// Storage of file metadata: the rows of files.
 #[async_trait::async_trait]
 pub trait FileRepository: Send + Sync {
     /// Inserts metadata for a new file.
@@ -50,36 +50,29 @@ pub trait FileRepository: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError>;
 
-    /// Total bytes stored by `owner` (for quotas and stats).
+    /// Adds one to a file's `download_count`, atomically (`download_count + 1` in one
+    /// statement, so concurrent downloads are all counted), outside any transaction.
     ///
     /// # Errors
-    /// [`RepoError`] on storage failure.
-    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError>;
+    /// MUST return [`RepoError::NotFound`] when there is no such file.
+    async fn record_download(&self, id: FileId) -> Result<(), RepoError>;
 
-    /// Bytes of every version of every file `owner` owns (what the storage quota counts).
+    /// Adds one to a file's `signed_url_generation` in one statement (no read-modify-write, so
+    /// a concurrent new version or revocation is never undone), ending every signed URL made
+    /// under the previous generation.
     ///
     /// # Errors
-    /// [`RepoError`] on storage failure.
-    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError>;
-
-    /// [`Self::stored_bytes`] inside `tx`, holding a per-owner lock until `tx` ends, so that
-    /// two uploads of one owner cannot both pass a quota check made with it.
-    ///
-    /// # Errors
-    /// [`RepoError`] on storage failure.
-    async fn lock_stored_bytes(
+    /// MUST return [`RepoError::NotFound`] when there is no such file.
+    async fn revoke_signed_urls(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
-    ) -> Result<u64, RepoError>;
+        id: FileId,
+    ) -> Result<(), RepoError>;
+}
 
-    /// How many files there are, of every owner, and the sum of their current sizes (older
-    /// versions not counted).
-    ///
-    /// # Errors
-    /// [`RepoError`] on storage failure.
-    async fn totals(&self) -> Result<FileTotals, RepoError>;
-
+/// Storage of the versions of files.
+#[async_trait::async_trait]
+pub trait FileVersionRepository: Send + Sync {
     /// Records a version of a file (the file's row must exist).
     ///
     /// # Errors
@@ -115,26 +108,11 @@ pub trait FileRepository: Send + Sync {
         file: &FileObject,
         previous_version: i32,
     ) -> Result<(), RepoError>;
+}
 
-    /// Adds one to a file's `download_count`, atomically (`download_count + 1` in one
-    /// statement, so concurrent downloads are all counted), outside any transaction.
-    ///
-    /// # Errors
-    /// MUST return [`RepoError::NotFound`] when there is no such file.
-    async fn record_download(&self, id: FileId) -> Result<(), RepoError>;
-
-    /// Adds one to a file's `signed_url_generation` in one statement (no read-modify-write, so
-    /// a concurrent new version or revocation is never undone), ending every signed URL made
-    /// under the previous generation.
-    ///
-    /// # Errors
-    /// MUST return [`RepoError::NotFound`] when there is no such file.
-    async fn revoke_signed_urls(
-        &self,
-        tx: &mut dyn Transaction,
-        id: FileId,
-    ) -> Result<(), RepoError>;
-
+/// Storage of shares of files with addresses.
+#[async_trait::async_trait]
+pub trait FileShareRepository: Send + Sync {
     /// Shares a file with `share.grantee_email`, or, when it is already shared with that
     /// address, replaces the permission (keeping the first `created_at`). Deleting the file
     /// deletes its shares.
@@ -180,13 +158,6 @@ pub trait FileRepository: Send + Sync {
     /// [`RepoError`] on storage failure.
     async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError>;
 
-    /// Which of `keys` are the storage key of some file version (the others belong to no
-    /// file: an upload whose row was never written, or a deleted file or account).
-    ///
-    /// # Errors
-    /// [`RepoError`] on storage failure.
-    async fn known_storage_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError>;
-
     /// Files owned by `viewer` or shared with them (with any permission, among the shares
     /// [`Viewer::honours`]), newest first (by id), paginated like
     /// [`FileRepository::list_for_owner`].
@@ -198,6 +169,61 @@ pub trait FileRepository: Send + Sync {
         viewer: &Viewer,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError>;
+}
+
+/// What is stored, summed: quotas, statistics and the reconciler's question "is this blob
+/// anyone's?".
+#[async_trait::async_trait]
+pub trait FileUsageRepository: Send + Sync {
+    /// Total bytes stored by `owner` (for quotas and stats).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError>;
+
+    /// Bytes of every version of every file `owner` owns (what the storage quota counts).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError>;
+
+    /// [`FileUsageRepository::stored_bytes`] inside `tx`, holding a per-owner lock until `tx` ends, so that
+    /// two uploads of one owner cannot both pass a quota check made with it.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn lock_stored_bytes(
+        &self,
+        tx: &mut dyn Transaction,
+        owner: UserId,
+    ) -> Result<u64, RepoError>;
+
+    /// How many files there are, of every owner, and the sum of their current sizes (older
+    /// versions not counted).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn totals(&self) -> Result<FileTotals, RepoError>;
+
+    /// Which of `keys` are the storage key of some file version (the others belong to no
+    /// file: an upload whose row was never written, or a deleted file or account).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn known_storage_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError>;
+}
+
+/// Every metadata port of the files domain, one per seam, as one object: what `FileService` is
+/// built from. Implemented for any type that implements the four (the SQL and in-memory
+/// adapters do).
+pub trait FileStorage:
+    FileRepository + FileVersionRepository + FileShareRepository + FileUsageRepository
+{
+}
+
+impl<T> FileStorage for T where
+    T: FileRepository + FileVersionRepository + FileShareRepository + FileUsageRepository
+{
 }
 
 /// Which stored avatar images some account still shows. The users domain owns that link

@@ -30,7 +30,7 @@ use plinth_kernel::{Clock, Page, PageRequest, RepoError, RequestMeta, UnitOfWork
 
 use crate::{
     AvatarReferences, BlobError, BlobKey, BlobStore, ByteRange, ByteStream, FileError, FileId,
-    FileObject, FileRepository, FileVersion, StorageQuota,
+    FileObject, FileStorage, FileVersion, StorageQuota,
 };
 
 /// Upload limits (from `MAX_UPLOAD_BYTES`, `ALLOWED_FILE_TYPES`).
@@ -61,7 +61,7 @@ impl std::fmt::Debug for UploadInput {
 /// File use cases.
 #[derive(Clone)]
 pub struct FileService {
-    pub(crate) files: Arc<dyn FileRepository>,
+    pub(crate) files: Arc<dyn FileStorage>,
     pub(crate) blobs: Arc<dyn BlobStore>,
     pub(crate) audit: Arc<dyn AuditLog>,
     pub(crate) uow: Arc<dyn UnitOfWork>,
@@ -95,7 +95,7 @@ impl FileService {
     /// Wires the service to its ports.
     #[must_use]
     pub fn new(
-        files: Arc<dyn FileRepository>,
+        files: Arc<dyn FileStorage>,
         blobs: Arc<dyn BlobStore>,
         audit: Arc<dyn AuditLog>,
         uow: Arc<dyn UnitOfWork>,

@@ -31,7 +31,10 @@ pub use mfa::{
 pub use one_time::{
     OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
 };
-pub use ports::{SessionRepository, TokenSigner};
+pub use ports::{
+    LockoutRepository, OneTimeTokenRepository, RevocationRepository, SessionRepository,
+    SessionStorage, TokenSigner, TotpRepository,
+};
 pub use revocation::{RevocationList, TokenRevocation};
 pub use service::{
     AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,

@@ -119,7 +119,11 @@ pub trait SessionRepository: Send + Sync {
         at: Timestamp,
         successor: &RefreshTokenHash,
     ) -> Result<bool, RepoError>;
+}
 
+/// Storage of each account's failed sign-in streak (the lockout).
+#[async_trait::async_trait]
+pub trait LockoutRepository: Send + Sync {
     /// The failed-login streak of a user; the default (no failures) when there is none.
     ///
     /// # Errors
@@ -148,7 +152,11 @@ pub trait SessionRepository: Send + Sync {
         user_id: UserId,
         state: &LockoutState,
     ) -> Result<(), RepoError>;
+}
 
+/// Storage of one-time tokens (password reset, email verification) by hash.
+#[async_trait::async_trait]
+pub trait OneTimeTokenRepository: Send + Sync {
     /// Stores a one-time token (password reset, email verification) by its hash.
     ///
     /// # Errors
@@ -207,14 +215,18 @@ pub trait SessionRepository: Send + Sync {
         purpose: OneTimePurpose,
         since: Timestamp,
     ) -> Result<u64, RepoError>;
+}
 
+/// Storage of TOTP factors (sealed secrets, recovery-code hashes).
+#[async_trait::async_trait]
+pub trait TotpRepository: Send + Sync {
     /// The user's TOTP factor, pending or active.
     ///
     /// # Errors
     /// [`RepoError`] on storage failure only.
     async fn totp_factor(&self, user_id: UserId) -> Result<Option<TotpFactor>, RepoError>;
 
-    /// Like [`SessionRepository::totp_factor`], but also locks the row for the rest of `tx`, so
+    /// Like [`TotpRepository::totp_factor`], but also locks the row for the rest of `tx`, so
     /// two sign-ins presenting the same code (or recovery code) on two replicas queue and the
     /// second sees the first one's `last_step` or spent code.
     ///
@@ -245,7 +257,11 @@ pub trait SessionRepository: Send + Sync {
         tx: &mut dyn Transaction,
         user_id: UserId,
     ) -> Result<bool, RepoError>;
+}
 
+/// Storage of access-token revocations, read by every replica.
+#[async_trait::async_trait]
+pub trait RevocationRepository: Send + Sync {
     /// Records that every access token of `user_id` issued up to `at` must stop working (role
     /// change). [`SessionRepository::revoke_session`] and [`SessionRepository::revoke_all`]
     /// record their own revocations; this is for changes that end no session.
@@ -261,7 +277,7 @@ pub trait SessionRepository: Send + Sync {
 
     /// Every revocation made after `since` (sessions revoked by
     /// [`SessionRepository::revoke_session`], users by [`SessionRepository::revoke_all`] and
-    /// [`SessionRepository::revoke_user_tokens`]), oldest first, including those of users
+    /// [`RevocationRepository::revoke_user_tokens`]), oldest first, including those of users
     /// deleted since.
     ///
     /// # Errors
@@ -274,6 +290,27 @@ pub trait SessionRepository: Send + Sync {
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn prune_revocations(&self, before: Timestamp) -> Result<u64, RepoError>;
+}
+
+/// Every storage port of the sessions domain, one per seam, as one object: what
+/// `AuthService` and `AccountAdminService` are built from. Implemented for any type that
+/// implements the five (the SQL and in-memory adapters do).
+pub trait SessionStorage:
+    SessionRepository
+    + LockoutRepository
+    + OneTimeTokenRepository
+    + TotpRepository
+    + RevocationRepository
+{
+}
+
+impl<T> SessionStorage for T where
+    T: SessionRepository
+        + LockoutRepository
+        + OneTimeTokenRepository
+        + TotpRepository
+        + RevocationRepository
+{
 }
 
 /// Signs and verifies access tokens (JWT). Verification needs no database.

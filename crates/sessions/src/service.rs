@@ -14,7 +14,7 @@ use plinth_users::{
 
 use crate::{
     AccessClaims, AuthError, LockoutPolicy, Principal, RefreshToken, RefreshTokenRecord,
-    RevocationList, SecretSealer, Session, SessionId, SessionRepository, SuccessorKey, TokenSigner,
+    RevocationList, SecretSealer, Session, SessionId, SessionStorage, SuccessorKey, TokenSigner,
 };
 
 mod attempt;
@@ -105,7 +105,7 @@ pub struct TokenPair {
 pub struct AuthService {
     pub(crate) users: Arc<dyn UserRepository>,
     pub(crate) roles: Arc<dyn RoleRepository>,
-    pub(crate) sessions: Arc<dyn SessionRepository>,
+    pub(crate) sessions: Arc<dyn SessionStorage>,
     pub(crate) hasher: Arc<dyn PasswordHasher>,
     pub(crate) signer: Arc<dyn TokenSigner>,
     pub(crate) audit: Arc<dyn AuditLog>,
@@ -127,7 +127,7 @@ impl AuthService {
     pub fn new(
         users: Arc<dyn UserRepository>,
         roles: Arc<dyn RoleRepository>,
-        sessions: Arc<dyn SessionRepository>,
+        sessions: Arc<dyn SessionStorage>,
         hasher: Arc<dyn PasswordHasher>,
         signer: Arc<dyn TokenSigner>,
         audit: Arc<dyn AuditLog>,

@@ -14,9 +14,9 @@ use std::time::Duration;
 use plinth_audit::AuditLog;
 use plinth_billing::payment::PaymentEventInbox;
 use plinth_billing::{BillingRepository, CustomerDirectory, InvoiceRepository};
-use plinth_files::FileRepository;
+use plinth_files::FileStorage;
 use plinth_kernel::UnitOfWork;
-use plinth_sessions::SessionRepository;
+use plinth_sessions::SessionStorage;
 use plinth_users::{RoleRepository, UserRepository};
 use sea_orm::sqlx::Connection as _;
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -253,7 +253,7 @@ impl Database {
 
     /// The session and refresh-token repository.
     #[must_use]
-    pub fn sessions(&self) -> Arc<dyn SessionRepository> {
+    pub fn sessions(&self) -> Arc<dyn SessionStorage> {
         Arc::new(SeaSessionRepository::new(self.conn.clone()))
     }
 
@@ -265,7 +265,7 @@ impl Database {
 
     /// The file-metadata repository.
     #[must_use]
-    pub fn files(&self) -> Arc<dyn FileRepository> {
+    pub fn files(&self) -> Arc<dyn FileStorage> {
         Arc::new(SeaFileRepository::new(self.conn.clone()))
     }
 

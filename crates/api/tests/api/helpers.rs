@@ -166,7 +166,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let user_repo = Arc::new(user_rows.clone());
     let hasher = Arc::new(FakePasswordHasher::new());
     let policy = PasswordPolicy::default();
-    let session_rows: Arc<dyn plinth_sessions::SessionRepository> =
+    let session_rows: Arc<dyn plinth_sessions::SessionStorage> =
         Arc::new(MemorySessionRepository::new());
     let auth = AuthService::new(
         user_repo.clone(),

@@ -7,8 +7,8 @@ use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
 
 use crate::{
-    BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion,
-    Viewer,
+    BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileShare, FileShareRepository,
+    FileTotals, FileUsageRepository, FileVersion, FileVersionRepository, Viewer,
 };
 
 type ShareMap = HashMap<(FileId, Email), FileShare>;
@@ -155,48 +155,40 @@ impl FileRepository for MemoryFileRepository {
         Ok(Page::from_rows(rows, page, |f| f.id.as_uuid()))
     }
 
-    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError> {
-        Ok(self
-            .rows()
-            .values()
-            .filter(|f| f.owner_id == owner)
-            .map(|f| f.size)
-            .sum())
-    }
-
-    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError> {
-        let owned: Vec<FileId> = self
-            .rows()
-            .values()
-            .filter(|f| f.owner_id == owner)
-            .map(|f| f.id)
-            .collect();
-        Ok(self
-            .version_rows()
-            .values()
-            .filter(|v| owned.contains(&v.file_id))
-            .map(|v| v.size)
-            .sum())
-    }
-
-    async fn lock_stored_bytes(
+    async fn revoke_signed_urls(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
-    ) -> Result<u64, RepoError> {
-        // The memory unit of work's single lock already serialises transactions.
-        MemoryTransaction::from_dyn(tx)?;
-        self.stored_bytes(owner).await
+        id: FileId,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        {
+            let mut rows = self.rows();
+            let row = rows.get_mut(&id).ok_or(RepoError::NotFound)?;
+            row.signed_url_generation = row.signed_url_generation.saturating_add(1);
+        }
+        let rows = Arc::clone(&self.rows);
+        tx.on_rollback(move || {
+            if let Some(row) = rows
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_mut(&id)
+            {
+                row.signed_url_generation = row.signed_url_generation.saturating_sub(1);
+            }
+        });
+        Ok(())
     }
 
-    async fn totals(&self) -> Result<FileTotals, RepoError> {
-        let rows = self.rows();
-        Ok(FileTotals {
-            count: rows.len() as u64,
-            bytes: rows.values().map(|f| f.size).sum(),
-        })
+    async fn record_download(&self, id: FileId) -> Result<(), RepoError> {
+        let mut rows = self.rows();
+        let row = rows.get_mut(&id).ok_or(RepoError::NotFound)?;
+        row.download_count = row.download_count.saturating_add(1);
+        Ok(())
     }
+}
 
+#[async_trait::async_trait]
+impl FileVersionRepository for MemoryFileRepository {
     async fn insert_version(
         &self,
         tx: &mut dyn Transaction,
@@ -282,38 +274,10 @@ impl FileRepository for MemoryFileRepository {
         });
         Ok(())
     }
+}
 
-    async fn revoke_signed_urls(
-        &self,
-        tx: &mut dyn Transaction,
-        id: FileId,
-    ) -> Result<(), RepoError> {
-        let tx = MemoryTransaction::from_dyn(tx)?;
-        {
-            let mut rows = self.rows();
-            let row = rows.get_mut(&id).ok_or(RepoError::NotFound)?;
-            row.signed_url_generation = row.signed_url_generation.saturating_add(1);
-        }
-        let rows = Arc::clone(&self.rows);
-        tx.on_rollback(move || {
-            if let Some(row) = rows
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get_mut(&id)
-            {
-                row.signed_url_generation = row.signed_url_generation.saturating_sub(1);
-            }
-        });
-        Ok(())
-    }
-
-    async fn record_download(&self, id: FileId) -> Result<(), RepoError> {
-        let mut rows = self.rows();
-        let row = rows.get_mut(&id).ok_or(RepoError::NotFound)?;
-        row.download_count = row.download_count.saturating_add(1);
-        Ok(())
-    }
-
+#[async_trait::async_trait]
+impl FileShareRepository for MemoryFileRepository {
     async fn upsert_share(
         &self,
         tx: &mut dyn Transaction,
@@ -399,15 +363,6 @@ impl FileRepository for MemoryFileRepository {
         Ok(count)
     }
 
-    async fn known_storage_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError> {
-        let versions = self.version_rows();
-        Ok(keys
-            .iter()
-            .filter(|key| versions.values().any(|v| &v.storage_key == *key))
-            .cloned()
-            .collect())
-    }
-
     async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError> {
         let mut rows: Vec<FileShare> = self
             .share_rows()
@@ -443,5 +398,59 @@ impl FileRepository for MemoryFileRepository {
         rows.sort_by_key(|f| std::cmp::Reverse(f.id));
         rows.truncate(page.limit() as usize + 1);
         Ok(Page::from_rows(rows, page, |f| f.id.as_uuid()))
+    }
+}
+
+#[async_trait::async_trait]
+impl FileUsageRepository for MemoryFileRepository {
+    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError> {
+        Ok(self
+            .rows()
+            .values()
+            .filter(|f| f.owner_id == owner)
+            .map(|f| f.size)
+            .sum())
+    }
+
+    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError> {
+        let owned: Vec<FileId> = self
+            .rows()
+            .values()
+            .filter(|f| f.owner_id == owner)
+            .map(|f| f.id)
+            .collect();
+        Ok(self
+            .version_rows()
+            .values()
+            .filter(|v| owned.contains(&v.file_id))
+            .map(|v| v.size)
+            .sum())
+    }
+
+    async fn lock_stored_bytes(
+        &self,
+        tx: &mut dyn Transaction,
+        owner: UserId,
+    ) -> Result<u64, RepoError> {
+        // The memory unit of work's single lock already serialises transactions.
+        MemoryTransaction::from_dyn(tx)?;
+        self.stored_bytes(owner).await
+    }
+
+    async fn totals(&self) -> Result<FileTotals, RepoError> {
+        let rows = self.rows();
+        Ok(FileTotals {
+            count: rows.len() as u64,
+            bytes: rows.values().map(|f| f.size).sum(),
+        })
+    }
+
+    async fn known_storage_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError> {
+        let versions = self.version_rows();
+        Ok(keys
+            .iter()
+            .filter(|key| versions.values().any(|v| &v.storage_key == *key))
+            .cloned()
+            .collect())
     }
 }

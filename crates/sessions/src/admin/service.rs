@@ -10,7 +10,7 @@ use plinth_audit::AuditLog;
 use plinth_kernel::{Clock, UnitOfWork};
 use plinth_users::{RoleRepository, UserRepository};
 
-use crate::SessionRepository;
+use crate::SessionStorage;
 
 pub use erase::Eraser;
 
@@ -25,7 +25,7 @@ pub use erase::Eraser;
 pub struct AccountAdminService {
     pub(crate) users: Arc<dyn UserRepository>,
     pub(crate) roles: Arc<dyn RoleRepository>,
-    pub(crate) sessions: Arc<dyn SessionRepository>,
+    pub(crate) sessions: Arc<dyn SessionStorage>,
     pub(crate) audit: Arc<dyn AuditLog>,
     pub(crate) uow: Arc<dyn UnitOfWork>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -37,7 +37,7 @@ impl AccountAdminService {
     pub fn new(
         users: Arc<dyn UserRepository>,
         roles: Arc<dyn RoleRepository>,
-        sessions: Arc<dyn SessionRepository>,
+        sessions: Arc<dyn SessionStorage>,
         audit: Arc<dyn AuditLog>,
         uow: Arc<dyn UnitOfWork>,
         clock: Arc<dyn Clock>,

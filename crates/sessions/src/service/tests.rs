@@ -144,7 +144,7 @@ impl Harness {
 
     /// The stored TOTP factor of `user_id`, as its `Debug` text.
     async fn sessions_factor(&self, user_id: plinth_kernel::UserId) -> String {
-        let factor = crate::SessionRepository::totp_factor(&*self.sessions, user_id)
+        let factor = crate::TotpRepository::totp_factor(&*self.sessions, user_id)
             .await
             .unwrap()
             .expect("a stored factor");

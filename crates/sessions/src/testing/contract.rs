@@ -1,4 +1,4 @@
-//! The contract every [`SessionRepository`] adapter must satisfy.
+//! The contract every [`SessionStorage`] adapter must satisfy (one suite per seam port).
 //!
 //! Run [`session_repository`] from an adapter's tests with an existing user; it panics with a
 //! message on the first broken promise. It tolerates a store holding other sessions, even of the
@@ -20,7 +20,7 @@ use std::sync::Arc;
 use chrono::{Duration, SubsecRound};
 use plinth_kernel::{Timestamp, UnitOfWork, UserId};
 
-use crate::{RefreshToken, RefreshTokenRecord, Session, SessionId, SessionRepository};
+use crate::{RefreshToken, RefreshTokenRecord, Session, SessionId, SessionStorage};
 
 /// Runs every check of the contract against `repo`, whose writes join transactions from `uow`.
 /// `user_id` must be an existing user (sessions reference users).
@@ -28,7 +28,7 @@ use crate::{RefreshToken, RefreshTokenRecord, Session, SessionId, SessionReposit
 /// # Panics
 /// On the first broken promise, naming it.
 pub async fn session_repository(
-    repo: Arc<dyn SessionRepository>,
+    repo: Arc<dyn SessionStorage>,
     uow: Arc<dyn UnitOfWork>,
     user_id: UserId,
 ) {
@@ -97,7 +97,7 @@ fn record(session: &Session) -> (RefreshToken, RefreshTokenRecord) {
 }
 
 async fn insert(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     sessions: &[&Session],
     records: &[&RefreshTokenRecord],
@@ -116,11 +116,11 @@ async fn insert(
     tx.commit().await.expect("commit");
 }
 
-async fn get(repo: &dyn SessionRepository, id: SessionId) -> Option<Session> {
+async fn get(repo: &dyn SessionStorage, id: SessionId) -> Option<Session> {
     repo.session(id).await.expect("session")
 }
 
-async fn revoke_everything(repo: &dyn SessionRepository, uow: &dyn UnitOfWork, user_id: UserId) {
+async fn revoke_everything(repo: &dyn SessionStorage, uow: &dyn UnitOfWork, user_id: UserId) {
     let mut tx = uow.begin().await.expect("begin");
     repo.revoke_all(tx.as_mut(), user_id, now())
         .await

@@ -7,8 +7,9 @@ use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord, RefreshTokenHash,
-    RefreshTokenRecord, Session, SessionId, SessionRepository, TokenRevocation, TotpFactor,
+    LockoutRepository, LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
+    OneTimeTokenRepository, RefreshTokenHash, RefreshTokenRecord, RevocationRepository, Session,
+    SessionId, SessionRepository, TokenRevocation, TotpFactor, TotpRepository,
 };
 
 #[derive(Default)]
@@ -287,7 +288,10 @@ impl SessionRepository for MemorySessionRepository {
         }
         Ok(spent)
     }
+}
 
+#[async_trait::async_trait]
+impl LockoutRepository for MemorySessionRepository {
     async fn lockout(&self, user_id: UserId) -> Result<LockoutState, RepoError> {
         Ok(lock(&self.state)
             .lockouts
@@ -324,7 +328,10 @@ impl SessionRepository for MemorySessionRepository {
         });
         Ok(())
     }
+}
 
+#[async_trait::async_trait]
+impl OneTimeTokenRepository for MemorySessionRepository {
     async fn insert_one_time(
         &self,
         tx: &mut dyn Transaction,
@@ -428,43 +435,10 @@ impl SessionRepository for MemorySessionRepository {
             .filter(|r| r.user_id == user_id && r.purpose == purpose && r.created_at >= since)
             .count() as u64)
     }
+}
 
-    async fn revoke_user_tokens(
-        &self,
-        tx: &mut dyn Transaction,
-        user_id: UserId,
-        at: Timestamp,
-    ) -> Result<(), RepoError> {
-        let tx = MemoryTransaction::from_dyn(tx)?;
-        self.record_revocation(
-            tx,
-            TokenRevocation {
-                user_id,
-                session_id: None,
-                at,
-            },
-        );
-        Ok(())
-    }
-
-    async fn revocations_since(&self, since: Timestamp) -> Result<Vec<TokenRevocation>, RepoError> {
-        let mut found: Vec<TokenRevocation> = lock(&self.state)
-            .revocations
-            .iter()
-            .filter(|r| r.at > since)
-            .copied()
-            .collect();
-        found.sort_by_key(|r| r.at);
-        Ok(found)
-    }
-
-    async fn prune_revocations(&self, before: Timestamp) -> Result<u64, RepoError> {
-        let mut state = lock(&self.state);
-        let len = state.revocations.len();
-        state.revocations.retain(|r| r.at >= before);
-        Ok((len - state.revocations.len()) as u64)
-    }
-
+#[async_trait::async_trait]
+impl TotpRepository for MemorySessionRepository {
     async fn totp_factor(&self, user_id: UserId) -> Result<Option<TotpFactor>, RepoError> {
         Ok(lock(&self.state).totp.get(&user_id).cloned())
     }
@@ -501,6 +475,45 @@ impl SessionRepository for MemorySessionRepository {
         let existed = previous.is_some();
         self.restore_totp_on_rollback(tx, user_id, previous);
         Ok(existed)
+    }
+}
+
+#[async_trait::async_trait]
+impl RevocationRepository for MemorySessionRepository {
+    async fn revoke_user_tokens(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        self.record_revocation(
+            tx,
+            TokenRevocation {
+                user_id,
+                session_id: None,
+                at,
+            },
+        );
+        Ok(())
+    }
+
+    async fn revocations_since(&self, since: Timestamp) -> Result<Vec<TokenRevocation>, RepoError> {
+        let mut found: Vec<TokenRevocation> = lock(&self.state)
+            .revocations
+            .iter()
+            .filter(|r| r.at > since)
+            .copied()
+            .collect();
+        found.sort_by_key(|r| r.at);
+        Ok(found)
+    }
+
+    async fn prune_revocations(&self, before: Timestamp) -> Result<u64, RepoError> {
+        let mut state = lock(&self.state);
+        let len = state.revocations.len();
+        state.revocations.retain(|r| r.at >= before);
+        Ok((len - state.revocations.len()) as u64)
     }
 }
 

@@ -4,10 +4,10 @@ mod shares;
 
 use crate::repos::OneRow as _;
 use plinth_files::{
-    BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileShare, FileTotals, FileVersion,
-    Viewer,
+    BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileTotals, FileUsageRepository,
+    FileVersion, FileVersionRepository,
 };
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -208,71 +208,47 @@ impl FileRepository for SeaFileRepository {
         Ok(Page::from_rows(rows, page, |f| f.id.as_uuid()))
     }
 
-    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError> {
-        // SUM(bigint) is numeric on PostgreSQL and decimal on CockroachDB: cast it back.
-        let total: Option<i64> = files::Entity::find()
-            .select_only()
-            .column_as(
-                Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
-                "total",
+    async fn record_download(&self, id: FileId) -> Result<(), RepoError> {
+        let result = files::Entity::update_many()
+            .col_expr(
+                files::Column::DownloadCount,
+                Expr::col(files::Column::DownloadCount).add(1),
             )
-            .filter(files::Column::OwnerId.eq(owner.as_uuid()))
-            .into_tuple()
-            .one_row(&self.conn)
+            .filter(files::Column::Id.eq(id.as_uuid()))
+            .exec(&self.conn)
             .await
             .map_err(repo_err)?;
-        let total = total.unwrap_or(0);
-        u64::try_from(total)
-            .map_err(|_| corrupt(format_args!("negative total size {total} for {owner}")))
+        if result.rows_affected == 0 {
+            Err(RepoError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
-    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError> {
-        stored_bytes(&self.conn, owner).await
-    }
-
-    async fn lock_stored_bytes(
+    async fn revoke_signed_urls(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
-    ) -> Result<u64, RepoError> {
-        let conn = db_tx(tx)?;
-        // Touching the owner's row takes its row lock on PostgreSQL until the transaction
-        // ends, serialising quota checks of one owner (SQLite transactions are IMMEDIATE and
-        // already serialised).
-        users::Entity::update_many()
+        id: FileId,
+    ) -> Result<(), RepoError> {
+        let result = files::Entity::update_many()
             .col_expr(
-                users::Column::UpdatedAt,
-                Expr::col(users::Column::UpdatedAt),
+                files::Column::SignedUrlGeneration,
+                Expr::col(files::Column::SignedUrlGeneration).add(1),
             )
-            .filter(users::Column::Id.eq(owner.as_uuid()))
-            .exec(conn)
+            .filter(files::Column::Id.eq(id.as_uuid()))
+            .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
-        stored_bytes(conn, owner).await
+        if result.rows_affected == 0 {
+            Err(RepoError::NotFound)
+        } else {
+            Ok(())
+        }
     }
+}
 
-    async fn totals(&self) -> Result<FileTotals, RepoError> {
-        // SUM(bigint) is numeric on PostgreSQL and decimal on CockroachDB: cast it back.
-        let row: Option<(i64, i64)> = files::Entity::find()
-            .select_only()
-            .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "count")
-            .column_as(
-                Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
-                "bytes",
-            )
-            .into_tuple()
-            .one_row(&self.conn)
-            .await
-            .map_err(repo_err)?;
-        let (count, bytes) = row.unwrap_or((0, 0));
-        let non_negative =
-            |n: i64| u64::try_from(n).map_err(|_| corrupt(format_args!("negative file total {n}")));
-        Ok(FileTotals {
-            count: non_negative(count)?,
-            bytes: non_negative(bytes)?,
-        })
-    }
-
+#[async_trait::async_trait]
+impl FileVersionRepository for SeaFileRepository {
     async fn insert_version(
         &self,
         tx: &mut dyn Transaction,
@@ -347,72 +323,73 @@ impl FileRepository for SeaFileRepository {
             Ok(())
         }
     }
+}
 
-    async fn record_download(&self, id: FileId) -> Result<(), RepoError> {
-        let result = files::Entity::update_many()
-            .col_expr(
-                files::Column::DownloadCount,
-                Expr::col(files::Column::DownloadCount).add(1),
+#[async_trait::async_trait]
+impl FileUsageRepository for SeaFileRepository {
+    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError> {
+        // SUM(bigint) is numeric on PostgreSQL and decimal on CockroachDB: cast it back.
+        let total: Option<i64> = files::Entity::find()
+            .select_only()
+            .column_as(
+                Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
+                "total",
             )
-            .filter(files::Column::Id.eq(id.as_uuid()))
-            .exec(&self.conn)
+            .filter(files::Column::OwnerId.eq(owner.as_uuid()))
+            .into_tuple()
+            .one_row(&self.conn)
             .await
             .map_err(repo_err)?;
-        if result.rows_affected == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+        let total = total.unwrap_or(0);
+        u64::try_from(total)
+            .map_err(|_| corrupt(format_args!("negative total size {total} for {owner}")))
     }
 
-    async fn revoke_signed_urls(
-        &self,
-        tx: &mut dyn Transaction,
-        id: FileId,
-    ) -> Result<(), RepoError> {
-        let result = files::Entity::update_many()
-            .col_expr(
-                files::Column::SignedUrlGeneration,
-                Expr::col(files::Column::SignedUrlGeneration).add(1),
-            )
-            .filter(files::Column::Id.eq(id.as_uuid()))
-            .exec(db_tx(tx)?)
-            .await
-            .map_err(repo_err)?;
-        if result.rows_affected == 0 {
-            Err(RepoError::NotFound)
-        } else {
-            Ok(())
-        }
+    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError> {
+        stored_bytes(&self.conn, owner).await
     }
 
-    async fn upsert_share(
+    async fn lock_stored_bytes(
         &self,
         tx: &mut dyn Transaction,
-        share: &FileShare,
-    ) -> Result<(), RepoError> {
-        shares::upsert(tx, share).await
-    }
-
-    async fn delete_share(
-        &self,
-        tx: &mut dyn Transaction,
-        id: FileId,
-        grantee: &Email,
-    ) -> Result<(), RepoError> {
-        shares::delete(tx, id, grantee).await
-    }
-
-    async fn delete_shares_to(
-        &self,
-        tx: &mut dyn Transaction,
-        grantee: &Email,
+        owner: UserId,
     ) -> Result<u64, RepoError> {
-        shares::delete_to(tx, grantee).await
+        let conn = db_tx(tx)?;
+        // Touching the owner's row takes its row lock on PostgreSQL until the transaction
+        // ends, serialising quota checks of one owner (SQLite transactions are IMMEDIATE and
+        // already serialised).
+        users::Entity::update_many()
+            .col_expr(
+                users::Column::UpdatedAt,
+                Expr::col(users::Column::UpdatedAt),
+            )
+            .filter(users::Column::Id.eq(owner.as_uuid()))
+            .exec(conn)
+            .await
+            .map_err(repo_err)?;
+        stored_bytes(conn, owner).await
     }
 
-    async fn share_of(&self, id: FileId, grantee: &Email) -> Result<Option<FileShare>, RepoError> {
-        shares::one(&self.conn, id, grantee).await
+    async fn totals(&self) -> Result<FileTotals, RepoError> {
+        // SUM(bigint) is numeric on PostgreSQL and decimal on CockroachDB: cast it back.
+        let row: Option<(i64, i64)> = files::Entity::find()
+            .select_only()
+            .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "count")
+            .column_as(
+                Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
+                "bytes",
+            )
+            .into_tuple()
+            .one_row(&self.conn)
+            .await
+            .map_err(repo_err)?;
+        let (count, bytes) = row.unwrap_or((0, 0));
+        let non_negative =
+            |n: i64| u64::try_from(n).map_err(|_| corrupt(format_args!("negative file total {n}")));
+        Ok(FileTotals {
+            count: non_negative(count)?,
+            bytes: non_negative(bytes)?,
+        })
     }
 
     async fn known_storage_keys(&self, keys: &[BlobKey]) -> Result<Vec<BlobKey>, RepoError> {
@@ -428,18 +405,6 @@ impl FileRepository for SeaFileRepository {
             .await
             .map_err(repo_err)?;
         Ok(rows.into_iter().map(BlobKey).collect())
-    }
-
-    async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError> {
-        shares::all(&self.conn, id).await
-    }
-
-    async fn list_visible(
-        &self,
-        viewer: &Viewer,
-        page: PageRequest,
-    ) -> Result<Page<FileObject>, RepoError> {
-        shares::visible(&self.conn, viewer, page).await
     }
 }
 

@@ -3,8 +3,8 @@
 use crate::repos::OneRow as _;
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{
-    LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord, RefreshTokenHash,
-    RefreshTokenRecord, Session, SessionId, SessionRepository, TokenRevocation, TotpFactor,
+    RefreshTokenHash, RefreshTokenRecord, RevocationRepository as _, Session, SessionId,
+    SessionRepository, TokenRevocation,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -257,121 +257,5 @@ impl SessionRepository for SeaSessionRepository {
             .await
             .map_err(repo_err)?;
         Ok(result.rows_affected == 1)
-    }
-
-    async fn lockout(&self, user_id: UserId) -> Result<LockoutState, RepoError> {
-        Ok(lockout::read(&self.conn, user_id)
-            .await?
-            .unwrap_or_default())
-    }
-
-    async fn lockout_for_update(
-        &self,
-        tx: &mut dyn Transaction,
-        user_id: UserId,
-    ) -> Result<LockoutState, RepoError> {
-        lockout::read_for_update(tx, user_id).await
-    }
-
-    async fn save_lockout(
-        &self,
-        tx: &mut dyn Transaction,
-        user_id: UserId,
-        state: &LockoutState,
-    ) -> Result<(), RepoError> {
-        lockout::save(tx, user_id, state).await
-    }
-
-    async fn insert_one_time(
-        &self,
-        tx: &mut dyn Transaction,
-        record: &OneTimeTokenRecord,
-    ) -> Result<(), RepoError> {
-        one_time::insert(tx, record).await
-    }
-
-    async fn one_time_by_hash(
-        &self,
-        hash: &OneTimeTokenHash,
-    ) -> Result<Option<OneTimeTokenRecord>, RepoError> {
-        one_time::by_hash(&self.conn, hash).await
-    }
-
-    async fn consume_one_time(
-        &self,
-        tx: &mut dyn Transaction,
-        hash: &OneTimeTokenHash,
-        at: Timestamp,
-    ) -> Result<bool, RepoError> {
-        one_time::consume(tx, hash, at).await
-    }
-
-    async fn spend_all_one_time(
-        &self,
-        tx: &mut dyn Transaction,
-        user_id: UserId,
-        purpose: OneTimePurpose,
-        at: Timestamp,
-    ) -> Result<u64, RepoError> {
-        one_time::spend_all(tx, user_id, purpose, at).await
-    }
-
-    async fn one_time_issued_since(
-        &self,
-        user_id: UserId,
-        purpose: OneTimePurpose,
-        since: Timestamp,
-    ) -> Result<u64, RepoError> {
-        one_time::issued_since(&self.conn, user_id, purpose, since).await
-    }
-
-    async fn revoke_user_tokens(
-        &self,
-        tx: &mut dyn Transaction,
-        user_id: UserId,
-        at: Timestamp,
-    ) -> Result<(), RepoError> {
-        let revocation = TokenRevocation {
-            user_id,
-            session_id: None,
-            at,
-        };
-        revocations::record(tx, &revocation).await
-    }
-
-    async fn revocations_since(&self, since: Timestamp) -> Result<Vec<TokenRevocation>, RepoError> {
-        revocations::since(&self.conn, since).await
-    }
-
-    async fn prune_revocations(&self, before: Timestamp) -> Result<u64, RepoError> {
-        revocations::prune(&self.conn, before).await
-    }
-
-    async fn totp_factor(&self, user_id: UserId) -> Result<Option<TotpFactor>, RepoError> {
-        totp::read(&self.conn, user_id).await
-    }
-
-    async fn totp_factor_for_update(
-        &self,
-        tx: &mut dyn Transaction,
-        user_id: UserId,
-    ) -> Result<Option<TotpFactor>, RepoError> {
-        totp::read_for_update(tx, user_id).await
-    }
-
-    async fn put_totp_factor(
-        &self,
-        tx: &mut dyn Transaction,
-        factor: &TotpFactor,
-    ) -> Result<(), RepoError> {
-        totp::put(tx, factor).await
-    }
-
-    async fn delete_totp_factor(
-        &self,
-        tx: &mut dyn Transaction,
-        user_id: UserId,
-    ) -> Result<bool, RepoError> {
-        totp::delete(tx, user_id).await
     }
 }

@@ -23,7 +23,7 @@ async fn blobs_of_no_file_go_and_files_and_recent_blobs_stay() {
     let mut tx = plinth_kernel::UnitOfWork::begin(&MemoryUnitOfWork::new())
         .await
         .unwrap();
-    FileRepository::delete(&f.files, tx.as_mut(), deleted.id)
+    crate::FileRepository::delete(&f.files, tx.as_mut(), deleted.id)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -3,7 +3,7 @@
 use chrono::SubsecRound;
 use plinth_kernel::{Email, PageRequest, UnitOfWork, UserId};
 
-use crate::{BlobKey, FileId, FileObject, FileRepository, FileShare, FileVersion, SharePermission};
+use crate::{BlobKey, FileId, FileObject, FileShare, FileStorage, FileVersion, SharePermission};
 
 fn file_with_versions(owner: UserId, name: &str, versions: i32) -> (FileObject, Vec<FileVersion>) {
     let id = FileId::new();
@@ -45,7 +45,7 @@ fn file_with_versions(owner: UserId, name: &str, versions: i32) -> (FileObject, 
 /// with the storage keys of all its versions, leaves other owners' files alone, and is undone
 /// with its transaction.
 pub(super) async fn delete_owned(
-    repo: &dyn FileRepository,
+    repo: &dyn FileStorage,
     uow: &dyn UnitOfWork,
     owners: [UserId; 2],
 ) {

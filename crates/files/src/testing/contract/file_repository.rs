@@ -1,4 +1,4 @@
-//! The [`FileRepository`] contract.
+//! The [`FileStorage`] contract (the files, versions, shares and usage ports).
 
 use std::sync::Arc;
 
@@ -6,9 +6,9 @@ use chrono::SubsecRound;
 use plinth_kernel::{PageRequest, RepoError, UnitOfWork, UserId};
 use sha2::{Digest, Sha256};
 
-use crate::{BlobKey, FileId, FileObject, FileRepository};
+use crate::{BlobKey, FileId, FileObject, FileStorage};
 
-/// Runs every [`FileRepository`] promise against `repo`: insert/`by_id` round trip of every
+/// Runs every [`FileStorage`] promise against `repo`: insert/`by_id` round trip of every
 /// field, `list_for_owner` newest first with pagination and only that owner's files,
 /// `bytes_used`, `totals`, delete (and `NotFound` for a missing file), rollback of a dropped
 /// transaction, and versions (`insert_version`, `versions` newest first, `version`,
@@ -19,7 +19,7 @@ use crate::{BlobKey, FileId, FileObject, FileRepository};
 /// # Panics
 /// On the first broken promise.
 pub async fn file_repository(
-    repo: Arc<dyn FileRepository>,
+    repo: Arc<dyn FileStorage>,
     uow: Arc<dyn UnitOfWork>,
     owners: [UserId; 2],
 ) {
@@ -193,7 +193,7 @@ fn sample(owner: UserId, name: &str, size: u64) -> FileObject {
     }
 }
 
-async fn insert(repo: &dyn FileRepository, uow: &dyn UnitOfWork, file: &FileObject) {
+async fn insert(repo: &dyn FileStorage, uow: &dyn UnitOfWork, file: &FileObject) {
     let mut tx = uow.begin().await.unwrap();
     repo.insert(tx.as_mut(), file).await.unwrap();
     tx.commit().await.unwrap();

@@ -3,7 +3,7 @@
 use chrono::SubsecRound;
 use plinth_kernel::{Email, PageRequest, RepoError, UnitOfWork, UserId};
 
-use crate::{BlobKey, FileId, FileObject, FileRepository, FileShare, SharePermission, Viewer};
+use crate::{BlobKey, FileId, FileObject, FileShare, FileStorage, SharePermission, Viewer};
 
 fn file(owner: UserId, name: &str) -> FileObject {
     let id = FileId::new();
@@ -32,7 +32,7 @@ fn fresh_email() -> Email {
     .unwrap()
 }
 
-async fn upsert(repo: &dyn FileRepository, uow: &dyn UnitOfWork, share: &FileShare) {
+async fn upsert(repo: &dyn FileStorage, uow: &dyn UnitOfWork, share: &FileShare) {
     let mut tx = uow.begin().await.unwrap();
     repo.upsert_share(tx.as_mut(), share).await.unwrap();
     tx.commit().await.unwrap();
@@ -42,7 +42,7 @@ async fn upsert(repo: &dyn FileRepository, uow: &dyn UnitOfWork, share: &FileSha
 /// `shares` round trips, `list_visible` covers own and shared files (newest first, paginated),
 /// shared ones only for a verified address, and nobody else's, `delete_share` (`NotFound` when missing), rollback of both writes, and
 /// deleting the file takes its shares along.
-pub(super) async fn shares(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owners: [UserId; 2]) {
+pub(super) async fn shares(repo: &dyn FileStorage, uow: &dyn UnitOfWork, owners: [UserId; 2]) {
     let [alice, bob] = owners;
     let carol = fresh_email();
     let dave = fresh_email();

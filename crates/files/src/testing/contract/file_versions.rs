@@ -3,7 +3,7 @@
 use chrono::SubsecRound;
 use plinth_kernel::{RepoError, UnitOfWork, UserId};
 
-use crate::{BlobKey, FileId, FileObject, FileRepository, FileVersion};
+use crate::{BlobKey, FileId, FileObject, FileStorage, FileVersion};
 
 /// `insert_version`/`versions`/`version` round trips (newest first, every field), `Duplicate`
 /// for a repeated number, `record_download` (atomic under concurrency), `update_current`
@@ -11,7 +11,7 @@ use crate::{BlobKey, FileId, FileObject, FileRepository, FileVersion};
 /// `NotFound` when stale or missing), `revoke_signed_urls` (atomic under concurrency),
 /// rollback of both, delete taking the versions along, and `stored_bytes` /
 /// `lock_stored_bytes` summing every version of the owner's files.
-pub(super) async fn versions(repo: &dyn FileRepository, uow: &dyn UnitOfWork, owner: UserId) {
+pub(super) async fn versions(repo: &dyn FileStorage, uow: &dyn UnitOfWork, owner: UserId) {
     let created = chrono::Utc::now().trunc_subsecs(6) - chrono::Duration::hours(1);
     let stored_before = repo.stored_bytes(owner).await.unwrap();
     let id = FileId::new();

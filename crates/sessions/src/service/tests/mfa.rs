@@ -300,7 +300,7 @@ async fn without_a_sealer_mfa_is_unavailable() {
 
 /// The sealed secret stored for `user_id`.
 async fn stored_sealed(h: &Harness, user_id: plinth_kernel::UserId) -> String {
-    crate::SessionRepository::totp_factor(&*h.sessions, user_id)
+    crate::TotpRepository::totp_factor(&*h.sessions, user_id)
         .await
         .unwrap()
         .expect("a stored factor")

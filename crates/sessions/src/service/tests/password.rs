@@ -3,7 +3,7 @@
 use chrono::Duration;
 
 use super::*;
-use crate::{AuthError, LockoutState, SessionRepository};
+use crate::{AuthError, LockoutRepository, LockoutState, SessionRepository};
 
 const NEW_PASSWORD: &str = "a brand new passphrase 42";
 const RESET: &str = "/reset-password";

@@ -66,7 +66,7 @@ async fn revocations_older_than_an_access_token_are_forgotten() {
     assert_eq!(h.auth.sync_revocations().await.unwrap(), 1);
     h.clock.advance(chrono::Duration::minutes(16));
     assert_eq!(h.auth.sync_revocations().await.unwrap(), 0);
-    let stored = crate::SessionRepository::revocations_since(
+    let stored = crate::RevocationRepository::revocations_since(
         &*h.sessions,
         h.clock.now() - chrono::Duration::days(1),
     )

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use plinth_kernel::{RepoError, UnitOfWork, UserId};
 
 use super::now;
-use crate::{LockoutPolicy, LockoutState, SessionRepository};
+use crate::{LockoutPolicy, LockoutState, SessionStorage};
 
 pub(super) async fn lockout_is_stored_and_rolled_back(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -57,7 +57,7 @@ pub(super) async fn lockout_is_stored_and_rolled_back(
 }
 
 pub(super) async fn concurrent_failures_are_all_counted(
-    repo: Arc<dyn SessionRepository>,
+    repo: Arc<dyn SessionStorage>,
     uow: Arc<dyn UnitOfWork>,
     user_id: UserId,
 ) {
@@ -92,7 +92,7 @@ pub(super) async fn concurrent_failures_are_all_counted(
 /// meanwhile refuses the attempt uncounted, so a burst of parallel failures gets exactly
 /// `threshold` counted and the rest refused.
 pub(super) async fn concurrent_failures_stop_counting_at_the_lock(
-    repo: Arc<dyn SessionRepository>,
+    repo: Arc<dyn SessionStorage>,
     uow: Arc<dyn UnitOfWork>,
     user_id: UserId,
 ) {

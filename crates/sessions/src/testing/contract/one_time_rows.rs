@@ -6,7 +6,7 @@ use chrono::Duration;
 use plinth_kernel::{UnitOfWork, UserId};
 
 use super::now;
-use crate::{OneTimePurpose, OneTimeTokenRecord, SessionRepository};
+use crate::{OneTimePurpose, OneTimeTokenRecord, SessionStorage};
 
 fn issue(user_id: UserId, purpose: OneTimePurpose) -> OneTimeTokenRecord {
     OneTimeTokenRecord::issue(user_id, purpose, now(), Duration::minutes(30))
@@ -15,7 +15,7 @@ fn issue(user_id: UserId, purpose: OneTimePurpose) -> OneTimeTokenRecord {
 }
 
 pub(super) async fn one_time_tokens_store_and_consume_once(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -76,7 +76,7 @@ pub(super) async fn one_time_tokens_store_and_consume_once(
 }
 
 pub(super) async fn one_time_writes_roll_back(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -115,7 +115,7 @@ pub(super) async fn one_time_writes_roll_back(
 }
 
 pub(super) async fn concurrent_consumes_have_one_winner(
-    repo: Arc<dyn SessionRepository>,
+    repo: Arc<dyn SessionStorage>,
     uow: Arc<dyn UnitOfWork>,
     user_id: UserId,
 ) {
@@ -150,7 +150,7 @@ pub(super) async fn concurrent_consumes_have_one_winner(
 }
 
 pub(super) async fn issued_since_counts_per_purpose(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -200,7 +200,7 @@ pub(super) async fn issued_since_counts_per_purpose(
 }
 
 pub(super) async fn spend_all_spends_every_unused_token_of_the_purpose(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {

@@ -6,10 +6,10 @@ use chrono::Duration;
 use plinth_kernel::{RepoError, UnitOfWork, UserId};
 
 use super::{get, insert, now, record, revoke_everything, session};
-use crate::{RefreshToken, RefreshTokenRecord, SessionRepository};
+use crate::{RefreshToken, RefreshTokenRecord, SessionStorage};
 
 pub(super) async fn refresh_tokens_store_and_spend_once(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -87,7 +87,7 @@ pub(super) async fn refresh_tokens_store_and_spend_once(
 }
 
 pub(super) async fn concurrent_spends_have_one_winner(
-    repo: Arc<dyn SessionRepository>,
+    repo: Arc<dyn SessionStorage>,
     uow: Arc<dyn UnitOfWork>,
     user_id: UserId,
 ) {
@@ -124,7 +124,7 @@ pub(super) async fn concurrent_spends_have_one_winner(
 }
 
 pub(super) async fn dropped_transaction_rolls_back(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {

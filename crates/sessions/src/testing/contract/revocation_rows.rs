@@ -5,10 +5,10 @@ use chrono::Duration;
 use plinth_kernel::{UnitOfWork, UserId};
 
 use super::{now, session};
-use crate::{SessionRepository, TokenRevocation};
+use crate::{SessionStorage, TokenRevocation};
 
 pub(super) async fn revocations_are_recorded_with_the_revoking_write(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {

@@ -4,10 +4,10 @@ use chrono::Duration;
 use plinth_kernel::{RepoError, Timestamp, UnitOfWork, UserId};
 
 use super::{get, insert, now, revoke_everything, session};
-use crate::{Session, SessionId, SessionRepository};
+use crate::{Session, SessionId, SessionStorage};
 
 pub(super) async fn insert_and_get_session(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -35,7 +35,7 @@ pub(super) async fn insert_and_get_session(
 }
 
 pub(super) async fn touch_updates_last_used(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -67,7 +67,7 @@ pub(super) async fn touch_updates_last_used(
 }
 
 pub(super) async fn revoke_keeps_the_first_time(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -99,7 +99,7 @@ pub(super) async fn revoke_keeps_the_first_time(
 }
 
 pub(super) async fn live_sessions_and_revoke_all(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -207,7 +207,7 @@ pub(super) async fn live_sessions_and_revoke_all(
 
 /// `count_live` moves by exactly the live sessions inserted (the store may hold others).
 pub(super) async fn count_live_counts_only_live_sessions(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {

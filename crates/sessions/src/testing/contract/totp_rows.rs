@@ -6,7 +6,7 @@ use std::sync::Arc;
 use plinth_kernel::{RepoError, UnitOfWork, UserId};
 
 use super::now;
-use crate::{RecoveryCodeSet, SessionRepository, TotpFactor};
+use crate::{RecoveryCodeSet, SessionStorage, TotpFactor};
 
 fn pending(user_id: UserId) -> TotpFactor {
     TotpFactor {
@@ -19,7 +19,7 @@ fn pending(user_id: UserId) -> TotpFactor {
     }
 }
 
-async fn put(repo: &dyn SessionRepository, uow: &dyn UnitOfWork, factor: &TotpFactor) {
+async fn put(repo: &dyn SessionStorage, uow: &dyn UnitOfWork, factor: &TotpFactor) {
     let mut tx = uow.begin().await.expect("begin");
     repo.put_totp_factor(tx.as_mut(), factor)
         .await
@@ -27,7 +27,7 @@ async fn put(repo: &dyn SessionRepository, uow: &dyn UnitOfWork, factor: &TotpFa
     tx.commit().await.expect("commit");
 }
 
-async fn delete(repo: &dyn SessionRepository, uow: &dyn UnitOfWork, user_id: UserId) -> bool {
+async fn delete(repo: &dyn SessionStorage, uow: &dyn UnitOfWork, user_id: UserId) -> bool {
     let mut tx = uow.begin().await.expect("begin");
     let existed = repo
         .delete_totp_factor(tx.as_mut(), user_id)
@@ -38,7 +38,7 @@ async fn delete(repo: &dyn SessionRepository, uow: &dyn UnitOfWork, user_id: Use
 }
 
 pub(super) async fn totp_factor_is_stored_replaced_and_deleted(
-    repo: &dyn SessionRepository,
+    repo: &dyn SessionStorage,
     uow: &dyn UnitOfWork,
     user_id: UserId,
 ) {
@@ -91,7 +91,7 @@ pub(super) async fn totp_factor_is_stored_replaced_and_deleted(
 }
 
 pub(super) async fn concurrent_redemptions_have_one_winner(
-    repo: Arc<dyn SessionRepository>,
+    repo: Arc<dyn SessionStorage>,
     uow: Arc<dyn UnitOfWork>,
     user_id: UserId,
 ) {

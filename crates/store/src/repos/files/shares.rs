@@ -1,7 +1,7 @@
 //! The share methods of [`super::SeaFileRepository`]: `file_shares` rows ↔ [`FileShare`].
 
 use crate::repos::OneRow as _;
-use plinth_files::{FileId, FileObject, FileShare, SharePermission, Viewer};
+use plinth_files::{FileId, FileObject, FileShare, FileShareRepository, SharePermission, Viewer};
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
@@ -160,4 +160,48 @@ pub(super) async fn visible(
         .map(to_domain)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page::from_rows(rows, page, |f| f.id.as_uuid()))
+}
+
+#[async_trait::async_trait]
+impl FileShareRepository for super::SeaFileRepository {
+    async fn upsert_share(
+        &self,
+        tx: &mut dyn Transaction,
+        share: &FileShare,
+    ) -> Result<(), RepoError> {
+        self::upsert(tx, share).await
+    }
+
+    async fn delete_share(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+        grantee: &Email,
+    ) -> Result<(), RepoError> {
+        self::delete(tx, id, grantee).await
+    }
+
+    async fn delete_shares_to(
+        &self,
+        tx: &mut dyn Transaction,
+        grantee: &Email,
+    ) -> Result<u64, RepoError> {
+        self::delete_to(tx, grantee).await
+    }
+
+    async fn share_of(&self, id: FileId, grantee: &Email) -> Result<Option<FileShare>, RepoError> {
+        self::one(&self.conn, id, grantee).await
+    }
+
+    async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError> {
+        self::all(&self.conn, id).await
+    }
+
+    async fn list_visible(
+        &self,
+        viewer: &Viewer,
+        page: PageRequest,
+    ) -> Result<Page<FileObject>, RepoError> {
+        self::visible(&self.conn, viewer, page).await
+    }
 }

@@ -71,3 +71,27 @@ pub(super) async fn save(
     }
     Ok(())
 }
+
+#[async_trait::async_trait]
+impl plinth_sessions::LockoutRepository for super::SeaSessionRepository {
+    async fn lockout(&self, user_id: UserId) -> Result<LockoutState, RepoError> {
+        Ok(read(&self.conn, user_id).await?.unwrap_or_default())
+    }
+
+    async fn lockout_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<LockoutState, RepoError> {
+        read_for_update(tx, user_id).await
+    }
+
+    async fn save_lockout(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        state: &LockoutState,
+    ) -> Result<(), RepoError> {
+        save(tx, user_id, state).await
+    }
+}

@@ -110,3 +110,49 @@ pub(super) async fn issued_since(
         .await
         .map_err(repo_err)
 }
+
+#[async_trait::async_trait]
+impl plinth_sessions::OneTimeTokenRepository for super::SeaSessionRepository {
+    async fn insert_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        record: &OneTimeTokenRecord,
+    ) -> Result<(), RepoError> {
+        insert(tx, record).await
+    }
+
+    async fn one_time_by_hash(
+        &self,
+        hash: &OneTimeTokenHash,
+    ) -> Result<Option<OneTimeTokenRecord>, RepoError> {
+        by_hash(&self.conn, hash).await
+    }
+
+    async fn consume_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        hash: &OneTimeTokenHash,
+        at: Timestamp,
+    ) -> Result<bool, RepoError> {
+        consume(tx, hash, at).await
+    }
+
+    async fn spend_all_one_time(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        at: Timestamp,
+    ) -> Result<u64, RepoError> {
+        spend_all(tx, user_id, purpose, at).await
+    }
+
+    async fn one_time_issued_since(
+        &self,
+        user_id: UserId,
+        purpose: OneTimePurpose,
+        since: Timestamp,
+    ) -> Result<u64, RepoError> {
+        issued_since(&self.conn, user_id, purpose, since).await
+    }
+}

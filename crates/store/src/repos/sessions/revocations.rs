@@ -61,3 +61,28 @@ pub(super) async fn prune(
         .map_err(repo_err)?;
     Ok(result.rows_affected)
 }
+
+#[async_trait::async_trait]
+impl plinth_sessions::RevocationRepository for super::SeaSessionRepository {
+    async fn revoke_user_tokens(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        let revocation = TokenRevocation {
+            user_id,
+            session_id: None,
+            at,
+        };
+        record(tx, &revocation).await
+    }
+
+    async fn revocations_since(&self, since: Timestamp) -> Result<Vec<TokenRevocation>, RepoError> {
+        self::since(&self.conn, since).await
+    }
+
+    async fn prune_revocations(&self, before: Timestamp) -> Result<u64, RepoError> {
+        prune(&self.conn, before).await
+    }
+}

@@ -103,3 +103,34 @@ pub(super) async fn delete(tx: &mut dyn Transaction, user_id: UserId) -> Result<
         .map_err(repo_err)?;
     Ok(result.rows_affected > 0)
 }
+
+#[async_trait::async_trait]
+impl plinth_sessions::TotpRepository for super::SeaSessionRepository {
+    async fn totp_factor(&self, user_id: UserId) -> Result<Option<TotpFactor>, RepoError> {
+        read(&self.conn, user_id).await
+    }
+
+    async fn totp_factor_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<Option<TotpFactor>, RepoError> {
+        read_for_update(tx, user_id).await
+    }
+
+    async fn put_totp_factor(
+        &self,
+        tx: &mut dyn Transaction,
+        factor: &TotpFactor,
+    ) -> Result<(), RepoError> {
+        put(tx, factor).await
+    }
+
+    async fn delete_totp_factor(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+    ) -> Result<bool, RepoError> {
+        delete(tx, user_id).await
+    }
+}
