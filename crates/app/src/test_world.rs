@@ -333,8 +333,8 @@ impl World {
         }));
         let first = self
             .files
-            .upload_version(
-                id,
+            .upload_version_for(
+                &self.viewer(id).await,
                 first.id,
                 UploadInput {
                     file_name: "first.txt".to_owned(),

@@ -276,44 +276,25 @@ impl FileService {
     /// [`FileError::NotFound`] when there is no such file or it is someone else's;
     /// [`FileError::Repo`] on storage failure.
     #[tracing::instrument(skip(self))]
-    pub async fn get(&self, viewer: UserId, id: FileId) -> Result<FileObject, FileError> {
+    pub(crate) async fn get(&self, viewer: UserId, id: FileId) -> Result<FileObject, FileError> {
         match self.files.by_id(id).await? {
             Some(file) if file.owner_id == viewer => Ok(file),
             _ => Err(FileError::NotFound),
         }
     }
 
-    /// `owner`'s files, newest first.
+    /// The files `owner` owns (not those shared with them), newest first: an account's export.
+    /// Listing for a caller is [`FileService::list_for`].
     ///
     /// # Errors
     /// [`FileError::Repo`] on storage failure.
     #[tracing::instrument(skip(self))]
-    pub async fn list(
+    pub async fn list_owned(
         &self,
         owner: UserId,
         page: PageRequest,
     ) -> Result<Page<FileObject>, FileError> {
         Ok(self.files.list_for_owner(owner, page).await?)
-    }
-
-    /// The metadata and the content (or the inclusive `range` of it) of a file `viewer` may
-    /// see; counted as one download of the file. The caller checks the range against [`FileObject::size`] first (HTTP 416 is its
-    /// answer); an `end` past the last byte is clamped to it.
-    ///
-    /// # Errors
-    /// [`FileError::NotFound`] as for [`FileService::get`]; [`FileError::Blob`] when the
-    /// content cannot be read.
-    #[tracing::instrument(skip(self))]
-    pub async fn open(
-        &self,
-        viewer: UserId,
-        id: FileId,
-        range: Option<ByteRange>,
-    ) -> Result<(FileObject, ByteStream), FileError> {
-        let file = self.get(viewer, id).await?;
-        let opened = self.open_blob(file, range).await?;
-        self.count_download(id).await;
-        Ok(opened)
     }
 
     /// Streams the content (or `range`) of `file` as it is (any version).
@@ -343,7 +324,7 @@ impl FileService {
     /// [`FileError::NotFound`] when there is no such file or it is someone else's;
     /// [`FileError::Repo`] on storage failure.
     #[tracing::instrument(skip(self, meta))]
-    pub async fn delete(
+    pub(crate) async fn delete(
         &self,
         owner: UserId,
         id: FileId,

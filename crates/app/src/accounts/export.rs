@@ -45,7 +45,7 @@ impl Accounts {
         let mut files = Vec::new();
         let mut page = PageRequest::first(EXPORT_PAGE);
         loop {
-            let batch = self.files.list(id, page).await?;
+            let batch = self.files.list_owned(id, page).await?;
             files.extend(batch.items);
             match next_page(batch.next_cursor.as_ref())? {
                 Some(next) => page = next,

@@ -95,7 +95,9 @@ impl FileService {
         Ok(opened)
     }
 
-    /// Deletes a file `viewer` owns, as [`FileService::delete`] (its shares go with it).
+    /// Deletes a file `viewer` owns: the row, its versions and shares and a `file.deleted` entry
+    /// commit together, then the blob of every version is removed (the reconciler removes any
+    /// left behind).
     ///
     /// # Errors
     /// [`FileError::NotFound`] when they cannot see it, [`FileError::Forbidden`] for a sharee.

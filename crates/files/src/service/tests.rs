@@ -89,6 +89,29 @@ fn input(name: &str, parts: &[&[u8]]) -> UploadInput {
     }
 }
 
+/// `id` as the file service sees a caller: the owner of their files, with a verified address
+/// of their own.
+fn as_viewer(id: UserId) -> crate::Viewer {
+    let email =
+        plinth_kernel::Email::parse(&format!("{}@example.com", id.as_uuid().simple())).unwrap();
+    crate::Viewer::new(id, email, true)
+}
+
+/// Opens the current version of file `id` as `viewer` would download it (the current version
+/// counts as a download).
+async fn open_current(
+    service: &FileService,
+    viewer: UserId,
+    id: FileId,
+    range: Option<ByteRange>,
+) -> Result<(FileObject, ByteStream), FileError> {
+    let viewer = as_viewer(viewer);
+    let file = service.downloadable_for(&viewer, id, None).await?;
+    service
+        .open_version_for(&viewer, id, file.version, range)
+        .await
+}
+
 fn meta() -> RequestMeta {
     RequestMeta {
         ip: Some("203.0.113.9".into()),
@@ -303,31 +326,36 @@ async fn another_users_file_is_not_found_for_get_open_and_delete() {
         .unwrap();
 
     assert!(matches!(
-        f.service.get(mallory, file.id).await,
+        f.service.get_for(&as_viewer(mallory), file.id).await,
         Err(FileError::NotFound)
     ));
     assert!(matches!(
-        f.service.open(mallory, file.id, None).await,
+        open_current(&f.service, mallory, file.id, None).await,
         Err(FileError::NotFound)
     ));
     assert!(matches!(
-        f.service.delete(mallory, file.id, &meta()).await,
+        f.service
+            .delete_for(&as_viewer(mallory), file.id, &meta())
+            .await,
         Err(FileError::NotFound)
     ));
     assert!(
         f.service
-            .list(mallory, PageRequest::default())
+            .list_owned(mallory, PageRequest::default())
             .await
             .unwrap()
             .items
             .is_empty()
     );
     assert!(matches!(
-        f.service.get(alice, FileId::new()).await,
+        f.service.get_for(&as_viewer(alice), FileId::new()).await,
         Err(FileError::NotFound)
     ));
 
-    assert_eq!(f.service.get(alice, file.id).await.unwrap(), file);
+    assert_eq!(
+        f.service.get_for(&as_viewer(alice), file.id).await.unwrap(),
+        file
+    );
     assert!(
         f.blobs.bytes(&file.storage_key).is_some(),
         "mallory's delete removed nothing"
@@ -343,20 +371,28 @@ async fn open_streams_the_content_or_an_inclusive_range() {
         .upload(owner, input("abc.txt", &[b"abcdef", b"ghij"]), &meta())
         .await
         .unwrap();
-    let (meta_back, stream) = f.service.open(owner, file.id, None).await.unwrap();
+    let (meta_back, stream) = open_current(&f.service, owner, file.id, None)
+        .await
+        .unwrap();
     assert_eq!(meta_back, file);
     assert_eq!(read_all(stream).await, b"abcdefghij");
-    let (_, stream) = f
-        .service
-        .open(owner, file.id, Some(ByteRange { start: 2, end: 4 }))
-        .await
-        .unwrap();
+    let (_, stream) = open_current(
+        &f.service,
+        owner,
+        file.id,
+        Some(ByteRange { start: 2, end: 4 }),
+    )
+    .await
+    .unwrap();
     assert_eq!(read_all(stream).await, b"cde");
-    let (_, stream) = f
-        .service
-        .open(owner, file.id, Some(ByteRange { start: 7, end: 500 }))
-        .await
-        .unwrap();
+    let (_, stream) = open_current(
+        &f.service,
+        owner,
+        file.id,
+        Some(ByteRange { start: 7, end: 500 }),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         read_all(stream).await,
         b"hij",
@@ -382,10 +418,14 @@ async fn list_shows_own_files_newest_first() {
         .upload(UserId::new(), input("other.txt", &[b"o"]), &meta())
         .await
         .unwrap();
-    let page = f.service.list(owner, PageRequest::first(1)).await.unwrap();
+    let page = f
+        .service
+        .list_owned(owner, PageRequest::first(1))
+        .await
+        .unwrap();
     assert_eq!(page.items, vec![b]);
     let next = PageRequest::new(Some(1), Some(&page.next_cursor.unwrap().encode())).unwrap();
-    let page = f.service.list(owner, next).await.unwrap();
+    let page = f.service.list_owned(owner, next).await.unwrap();
     assert_eq!(page.items, vec![a]);
     assert!(page.next_cursor.is_none());
 }
@@ -399,11 +439,14 @@ async fn delete_removes_row_and_blob_and_is_audited() {
         .upload(owner, input("gone.txt", &[b"bye"]), &meta())
         .await
         .unwrap();
-    f.service.delete(owner, file.id, &meta()).await.unwrap();
+    f.service
+        .delete_for(&as_viewer(owner), file.id, &meta())
+        .await
+        .unwrap();
     assert!(f.files.all().is_empty());
     assert!(f.blobs.keys().is_empty());
     assert!(matches!(
-        f.service.get(owner, file.id).await,
+        f.service.get_for(&as_viewer(owner), file.id).await,
         Err(FileError::NotFound)
     ));
     let filter = AuditFilter {
@@ -420,7 +463,9 @@ async fn delete_removes_row_and_blob_and_is_audited() {
     assert_eq!(events[0].actor_id, Some(owner.as_uuid()));
     assert_eq!(events[0].target_id, Some(file.id.to_string()));
     assert!(matches!(
-        f.service.delete(owner, file.id, &meta()).await,
+        f.service
+            .delete_for(&as_viewer(owner), file.id, &meta())
+            .await,
         Err(FileError::NotFound)
     ));
 }

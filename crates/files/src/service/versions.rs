@@ -1,40 +1,22 @@
-//! New versions of a file, the list of versions, and reading an old one.
+//! New versions of a file, and the versions of a file as they were.
 
 use plinth_kernel::{RepoError, RequestMeta, UserId};
 
 use super::{FileService, uploaded_event};
-use crate::{
-    ByteRange, ByteStream, FileError, FileId, FileObject, FileVersion, SharePermission,
-    UploadInput, Viewer,
-};
+use crate::{FileError, FileId, FileObject, FileVersion, SharePermission, UploadInput, Viewer};
 
 impl FileService {
-    /// Stores new content for file `id` as its next version (owner only for now): checked and
-    /// streamed like [`FileService::upload`] to `files/<owner>/<id>/v<n+1>`, then the version
-    /// row, the file's new current state (name, type, size, SHA-256, version, `updated_at`)
-    /// and a `file.uploaded` audit entry (details carry the `version`) commit together. The
-    /// earlier versions stay readable.
+    /// Stores new content for file `id` as its next version, when `viewer` owns it or holds
+    /// an `edit` share: checked and streamed like [`FileService::upload`] to
+    /// `files/<owner>/<id>/v<n+1>` (the blob lives under the owner whoever uploads it), then
+    /// the version row, the file's new current state (name, type, size, SHA-256, version,
+    /// `updated_at`) and a `file.uploaded` audit entry (actor: `viewer`; details carry the
+    /// `version`) commit together. The earlier versions stay readable.
     ///
     /// # Errors
-    /// [`FileError::NotFound`] when there is no such file or it is someone else's (also when it
-    /// was deleted during the upload); the upload errors of [`FileService::upload`].
-    #[tracing::instrument(skip(self, input, meta), fields(file_name = %input.file_name))]
-    pub async fn upload_version(
-        &self,
-        actor: UserId,
-        id: FileId,
-        input: UploadInput,
-        meta: &RequestMeta,
-    ) -> Result<FileObject, FileError> {
-        self.new_version(actor, None, id, input, meta).await
-    }
-
-    /// [`FileService::upload_version`] for the owner or a sharee whose share allows `edit`
-    /// (the new version's blob still lives under the owner; the audit actor is `viewer`).
-    ///
-    /// # Errors
-    /// [`FileError::NotFound`] when `viewer` cannot see the file, [`FileError::Forbidden`] when
-    /// their share does not allow `edit`; the upload errors of [`FileService::upload`].
+    /// [`FileError::NotFound`] when `viewer` cannot see the file (also when it was deleted
+    /// during the upload), [`FileError::Forbidden`] when their share does not allow `edit`; the
+    /// upload errors of [`FileService::upload`].
     #[tracing::instrument(skip(self, viewer, input, meta), fields(viewer = %viewer.id, file_name = %input.file_name))]
     pub async fn upload_version_for(
         &self,
@@ -43,34 +25,10 @@ impl FileService {
         input: UploadInput,
         meta: &RequestMeta,
     ) -> Result<FileObject, FileError> {
-        self.new_version(viewer.id, Some(viewer), id, input, meta)
-            .await
-    }
-
-    /// The file, when `actor` (or `viewer`, with an `edit` share) may add versions to it.
-    async fn editable(
-        &self,
-        actor: UserId,
-        viewer: Option<&Viewer>,
-        id: FileId,
-    ) -> Result<FileObject, FileError> {
-        match viewer {
-            Some(viewer) => self.authorize(viewer, id, SharePermission::Edit).await,
-            None => self.get(actor, id).await,
-        }
-    }
-
-    async fn new_version(
-        &self,
-        actor: UserId,
-        viewer: Option<&Viewer>,
-        id: FileId,
-        input: UploadInput,
-        meta: &RequestMeta,
-    ) -> Result<FileObject, FileError> {
-        self.editable(actor, viewer, id).await?;
+        self.authorize(viewer, id, SharePermission::Edit).await?;
         let _lock = self.locks.lock(id).await;
-        let current = self.editable(actor, viewer, id).await?;
+        let current = self.authorize(viewer, id, SharePermission::Edit).await?;
+        let actor = viewer.id;
         let next = current
             .version
             .checked_add(1)
@@ -137,18 +95,6 @@ impl FileService {
         Ok(())
     }
 
-    /// Every version of a file `viewer` may see, newest first; each as the file was at that
-    /// version (`updated_at` is when that version was uploaded).
-    ///
-    /// # Errors
-    /// [`FileError::NotFound`] as for [`FileService::get`]; [`FileError::Repo`] on storage
-    /// failure.
-    #[tracing::instrument(skip(self))]
-    pub async fn versions(&self, viewer: UserId, id: FileId) -> Result<Vec<FileObject>, FileError> {
-        let file = self.get(viewer, id).await?;
-        self.versions_of(file).await
-    }
-
     /// Every version of `file`, newest first.
     pub(crate) async fn versions_of(&self, file: FileObject) -> Result<Vec<FileObject>, FileError> {
         let id = file.id;
@@ -158,33 +104,6 @@ impl FileService {
         }
         rows.sort_by_key(|v| std::cmp::Reverse(v.version));
         Ok(rows.iter().map(|v| v.as_file(&file)).collect())
-    }
-
-    /// A file `viewer` may see as it was at `version` (the current metadata for the current
-    /// version).
-    ///
-    /// # Errors
-    /// [`FileError::NotFound`] when the file is not visible or has no such version;
-    /// [`FileError::Repo`] on storage failure.
-    #[tracing::instrument(skip(self))]
-    pub async fn get_version(
-        &self,
-        viewer: UserId,
-        id: FileId,
-        version: i32,
-    ) -> Result<FileObject, FileError> {
-        Ok(self.resolve_version(viewer, id, version).await?.0)
-    }
-
-    /// The file at `version`, and whether that is its current version.
-    async fn resolve_version(
-        &self,
-        viewer: UserId,
-        id: FileId,
-        version: i32,
-    ) -> Result<(FileObject, bool), FileError> {
-        let file = self.get(viewer, id).await?;
-        self.at_version(file, version).await
     }
 
     /// `file` at `version`, and whether that is its current version.
@@ -201,28 +120,6 @@ impl FileService {
             Some(v) => Ok((v.as_file(&file), false)),
             None => Err(FileError::NotFound),
         }
-    }
-
-    /// The metadata and content (or inclusive `range`) of one version of a file, as
-    /// [`FileService::open`] does for the current one (which is counted as a download; old
-    /// versions are not).
-    ///
-    /// # Errors
-    /// As [`FileService::get_version`]; [`FileError::Blob`] when the content cannot be read.
-    #[tracing::instrument(skip(self))]
-    pub async fn open_version(
-        &self,
-        viewer: UserId,
-        id: FileId,
-        version: i32,
-        range: Option<ByteRange>,
-    ) -> Result<(FileObject, ByteStream), FileError> {
-        let (file, current) = self.resolve_version(viewer, id, version).await?;
-        let opened = self.open_blob(file, range).await?;
-        if current {
-            self.count_download(id).await;
-        }
-        Ok(opened)
     }
 
     /// Counts one download of file `id` (best effort: a failure is logged, the download goes

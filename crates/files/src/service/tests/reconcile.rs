@@ -59,7 +59,9 @@ async fn blobs_of_no_file_go_and_files_and_recent_blobs_stay() {
         "the deleted file's blob"
     );
     assert!(f.blobs.bytes(&other).is_some(), "outside files/");
-    let (_, body) = f.service.open(owner, kept.id, None).await.unwrap();
+    let (_, body) = open_current(&f.service, owner, kept.id, None)
+        .await
+        .unwrap();
     assert_eq!(read_all(body).await, b"keep me", "a live file is untouched");
 
     let again = f

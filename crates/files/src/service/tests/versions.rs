@@ -4,7 +4,7 @@ use super::*;
 
 async fn versions_of(f: &Fixture, owner: UserId, id: FileId) -> Vec<i32> {
     f.service
-        .versions(owner, id)
+        .versions_for(&as_viewer(owner), id)
         .await
         .unwrap()
         .iter()
@@ -24,7 +24,12 @@ async fn a_new_version_becomes_current_and_the_old_one_stays_readable() {
     f.clock.advance(chrono::Duration::minutes(5));
     let v2 = f
         .service
-        .upload_version(owner, v1.id, input("final.csv", &[b"a,b\n1,2\n"]), &meta())
+        .upload_version_for(
+            &as_viewer(owner),
+            v1.id,
+            input("final.csv", &[b"a,b\n1,2\n"]),
+            &meta(),
+        )
         .await
         .unwrap();
     assert_eq!(v2.id, v1.id);
@@ -43,25 +48,43 @@ async fn a_new_version_becomes_current_and_the_old_one_stays_readable() {
     assert_ne!(v2.storage_key, v1.storage_key);
     assert_eq!(v2.created_at, v1.created_at);
     assert_eq!(v2.updated_at, f.clock.now());
-    assert_eq!(f.service.get(owner, v1.id).await.unwrap(), v2);
+    assert_eq!(
+        f.service.get_for(&as_viewer(owner), v1.id).await.unwrap(),
+        v2
+    );
 
-    let listed = f.service.versions(owner, v1.id).await.unwrap();
+    let listed = f
+        .service
+        .versions_for(&as_viewer(owner), v1.id)
+        .await
+        .unwrap();
     assert_eq!(listed, vec![v2.clone(), v1.clone()], "newest first");
 
-    let (old, stream) = f.service.open_version(owner, v1.id, 1, None).await.unwrap();
+    let (old, stream) = f
+        .service
+        .open_version_for(&as_viewer(owner), v1.id, 1, None)
+        .await
+        .unwrap();
     assert_eq!(old, v1);
     assert_eq!(read_all(stream).await, b"first draft");
     let (_, stream) = f
         .service
-        .open_version(owner, v1.id, 1, Some(ByteRange { start: 6, end: 10 }))
+        .open_version_for(
+            &as_viewer(owner),
+            v1.id,
+            1,
+            Some(ByteRange { start: 6, end: 10 }),
+        )
         .await
         .unwrap();
     assert_eq!(read_all(stream).await, b"draft");
-    let (cur, stream) = f.service.open(owner, v1.id, None).await.unwrap();
+    let (cur, stream) = open_current(&f.service, owner, v1.id, None).await.unwrap();
     assert_eq!(cur, v2);
     assert_eq!(read_all(stream).await, b"a,b\n1,2\n");
     assert!(matches!(
-        f.service.get_version(owner, v1.id, 3).await,
+        f.service
+            .downloadable_for(&as_viewer(owner), v1.id, Some(3))
+            .await,
         Err(FileError::NotFound)
     ));
 
@@ -90,26 +113,41 @@ async fn only_the_owner_sees_or_adds_versions() {
         .unwrap();
     let err = f
         .service
-        .upload_version(mallory, file.id, input("evil.txt", &[b"evil"]), &meta())
+        .upload_version_for(
+            &as_viewer(mallory),
+            file.id,
+            input("evil.txt", &[b"evil"]),
+            &meta(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, FileError::NotFound), "{err:?}");
     assert!(matches!(
-        f.service.versions(mallory, file.id).await,
-        Err(FileError::NotFound)
-    ));
-    assert!(matches!(
-        f.service.open_version(mallory, file.id, 1, None).await,
+        f.service.versions_for(&as_viewer(mallory), file.id).await,
         Err(FileError::NotFound)
     ));
     assert!(matches!(
         f.service
-            .upload_version(owner, FileId::new(), input("x.txt", &[b"x"]), &meta())
+            .open_version_for(&as_viewer(mallory), file.id, 1, None)
+            .await,
+        Err(FileError::NotFound)
+    ));
+    assert!(matches!(
+        f.service
+            .upload_version_for(
+                &as_viewer(owner),
+                FileId::new(),
+                input("x.txt", &[b"x"]),
+                &meta()
+            )
             .await,
         Err(FileError::NotFound)
     ));
     assert_eq!(f.blobs.keys().len(), 1, "nothing was stored");
-    assert_eq!(f.service.get(owner, file.id).await.unwrap(), file);
+    assert_eq!(
+        f.service.get_for(&as_viewer(owner), file.id).await.unwrap(),
+        file
+    );
 }
 
 #[tokio::test]
@@ -123,7 +161,12 @@ async fn a_refused_version_leaves_the_file_as_it_was() {
         .unwrap();
     let too_big = f
         .service
-        .upload_version(owner, file.id, input("a.txt", &[&[b'x'; 65]]), &meta())
+        .upload_version_for(
+            &as_viewer(owner),
+            file.id,
+            input("a.txt", &[&[b'x'; 65]]),
+            &meta(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -132,14 +175,22 @@ async fn a_refused_version_leaves_the_file_as_it_was() {
     );
     let mismatch = f
         .service
-        .upload_version(owner, file.id, input("a.pdf", &[PNG_HEADER]), &meta())
+        .upload_version_for(
+            &as_viewer(owner),
+            file.id,
+            input("a.pdf", &[PNG_HEADER]),
+            &meta(),
+        )
         .await
         .unwrap_err();
     assert!(
         matches!(mismatch, FileError::TypeMismatch { .. }),
         "{mismatch:?}"
     );
-    assert_eq!(f.service.get(owner, file.id).await.unwrap(), file);
+    assert_eq!(
+        f.service.get_for(&as_viewer(owner), file.id).await.unwrap(),
+        file
+    );
     assert_eq!(versions_of(&f, owner, file.id).await, vec![1]);
     assert_eq!(f.blobs.keys(), vec![file.storage_key.0.clone()]);
 }
@@ -169,7 +220,12 @@ async fn a_failed_audit_undoes_the_version_and_removes_its_blob() {
         .unwrap();
     assert!(
         broken
-            .upload_version(owner, file.id, input("a.txt", &[b"two"]), &meta())
+            .upload_version_for(
+                &as_viewer(owner),
+                file.id,
+                input("a.txt", &[b"two"]),
+                &meta()
+            )
             .await
             .is_err()
     );
@@ -188,11 +244,12 @@ async fn concurrent_versions_get_distinct_numbers_and_keep_their_content() {
         .await
         .unwrap();
     let m = meta();
+    let me = as_viewer(owner);
     let (a, b) = tokio::join!(
         f.service
-            .upload_version(owner, file.id, input("a.txt", &[b"from a"]), &m),
+            .upload_version_for(&me, file.id, input("a.txt", &[b"from a"]), &m),
         f.service
-            .upload_version(owner, file.id, input("a.txt", &[b"from b"]), &m),
+            .upload_version_for(&me, file.id, input("a.txt", &[b"from b"]), &m),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     let mut numbers = [a.version, b.version];
@@ -201,7 +258,7 @@ async fn concurrent_versions_get_distinct_numbers_and_keep_their_content() {
     for v in [&a, &b] {
         let (_, stream) = f
             .service
-            .open_version(owner, file.id, v.version, None)
+            .open_version_for(&as_viewer(owner), file.id, v.version, None)
             .await
             .unwrap();
         assert_eq!(
@@ -223,12 +280,15 @@ async fn delete_removes_every_version_row_and_blob() {
         .unwrap();
     for body in [b"v2", b"v3"] {
         f.service
-            .upload_version(owner, file.id, input("a.txt", &[body]), &meta())
+            .upload_version_for(&as_viewer(owner), file.id, input("a.txt", &[body]), &meta())
             .await
             .unwrap();
     }
     assert_eq!(f.blobs.keys().len(), 3);
-    f.service.delete(owner, file.id, &meta()).await.unwrap();
+    f.service
+        .delete_for(&as_viewer(owner), file.id, &meta())
+        .await
+        .unwrap();
     assert!(f.blobs.keys().is_empty(), "{:?}", f.blobs.keys());
     assert!(f.files.all().is_empty());
     assert!(f.files.all_versions().is_empty());
@@ -244,40 +304,62 @@ async fn downloads_of_the_current_version_are_counted() {
         .await
         .unwrap();
     assert_eq!(file.download_count, 0);
-    let (_, s) = f.service.open(owner, file.id, None).await.unwrap();
-    assert_eq!(read_all(s).await, b"one");
-    let (_, s) = f
-        .service
-        .open(owner, file.id, Some(ByteRange { start: 0, end: 0 }))
+    let (_, s) = open_current(&f.service, owner, file.id, None)
         .await
         .unwrap();
+    assert_eq!(read_all(s).await, b"one");
+    let (_, s) = open_current(
+        &f.service,
+        owner,
+        file.id,
+        Some(ByteRange { start: 0, end: 0 }),
+    )
+    .await
+    .unwrap();
     assert_eq!(read_all(s).await, b"o");
-    assert!(f.service.open(mallory, file.id, None).await.is_err());
+    assert!(
+        open_current(&f.service, mallory, file.id, None)
+            .await
+            .is_err()
+    );
     assert_eq!(
-        f.service.get(owner, file.id).await.unwrap().download_count,
+        f.service
+            .get_for(&as_viewer(owner), file.id)
+            .await
+            .unwrap()
+            .download_count,
         2
     );
 
     f.service
-        .upload_version(owner, file.id, input("a.txt", &[b"two"]), &meta())
+        .upload_version_for(
+            &as_viewer(owner),
+            file.id,
+            input("a.txt", &[b"two"]),
+            &meta(),
+        )
         .await
         .unwrap();
     let (_, s) = f
         .service
-        .open_version(owner, file.id, 1, None)
+        .open_version_for(&as_viewer(owner), file.id, 1, None)
         .await
         .unwrap();
     assert_eq!(read_all(s).await, b"one");
-    let after_old = f.service.get(owner, file.id).await.unwrap();
+    let after_old = f.service.get_for(&as_viewer(owner), file.id).await.unwrap();
     assert_eq!(after_old.download_count, 2, "an old version is not counted");
     let (_, s) = f
         .service
-        .open_version(owner, file.id, 2, None)
+        .open_version_for(&as_viewer(owner), file.id, 2, None)
         .await
         .unwrap();
     assert_eq!(read_all(s).await, b"two");
     assert_eq!(
-        f.service.get(owner, file.id).await.unwrap().download_count,
+        f.service
+            .get_for(&as_viewer(owner), file.id)
+            .await
+            .unwrap()
+            .download_count,
         3
     );
 }
