@@ -231,7 +231,7 @@ impl FileService {
         }
         stored?;
         Ok(StoredContent {
-            content_type: upload::sniff_content_type(&head, &extension),
+            content_type: sniff::content_type(&head, &extension),
             name,
             size,
             sha256,

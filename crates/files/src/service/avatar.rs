@@ -12,6 +12,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 
 use super::FileService;
+use super::sniff;
 use super::upload::{self, SNIFF_BYTES};
 use crate::{BlobError, BlobKey, ByteStream, FileError};
 
@@ -23,7 +24,7 @@ pub const AVATAR_PREFIX: &str = "avatars/";
 pub const DEFAULT_MAX_AVATAR_BYTES: u64 = 1024 * 1024;
 
 /// The image types an avatar may be: MIME type (as `infer` names it) and the key's extension.
-const AVATAR_TYPES: &[(&str, &str)] = &[
+pub(crate) const AVATAR_TYPES: &[(&str, &str)] = &[
     ("image/png", "png"),
     ("image/jpeg", "jpg"),
     ("image/gif", "gif"),
@@ -54,44 +55,6 @@ pub fn avatar_content_type(name: &str) -> Option<&'static str> {
         .iter()
         .find(|(_, e)| *e == ext)
         .map(|(mime, _)| *mime)
-}
-
-/// Whether `head` starts with the whole signature of the image type `mime`. `infer` is
-/// lenient for some (three bytes `GIF` make a GIF to it, so `GIF? no, text` would pass); an
-/// avatar must carry the format's full magic.
-fn has_full_signature(mime: &str, head: &[u8]) -> bool {
-    match mime {
-        "image/png" => head.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "image/jpeg" => head.starts_with(b"\xff\xd8\xff"),
-        "image/gif" => head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a"),
-        "image/webp" => {
-            head.starts_with(b"RIFF")
-                && head.get(8..12) == Some(b"WEBP")
-                && head.get(12..15) == Some(b"VP8")
-        }
-        _ => false,
-    }
-}
-
-/// The allowed image type of content starting with `head`, or what it was detected as.
-fn image_type(head: &[u8]) -> Result<(&'static str, &'static str), FileError> {
-    let detected = infer::get(head).map(|kind| kind.mime_type());
-    if let Some(found) = detected
-        .and_then(|mime| AVATAR_TYPES.iter().find(|(m, _)| *m == mime))
-        .filter(|(mime, _)| has_full_signature(mime, head))
-    {
-        return Ok(*found);
-    }
-    let detected = match detected {
-        Some(mime) if AVATAR_TYPES.iter().any(|(m, _)| *m == mime) => {
-            format!("not {mime}: its signature is incomplete")
-        }
-        Some(mime) => mime.to_owned(),
-        None if head.is_empty() => "empty".to_owned(),
-        None if std::str::from_utf8(head).is_ok() => "text/plain".to_owned(),
-        None => "application/octet-stream".to_owned(),
-    };
-    Err(FileError::NotAnImage { detected })
 }
 
 impl FileService {
@@ -141,7 +104,7 @@ impl FileService {
             .flat_map(|chunk| chunk.iter().copied())
             .take(SNIFF_BYTES)
             .collect();
-        let (content_type, extension) = image_type(&head)?;
+        let (content_type, extension) = sniff::image_type(&head)?;
         let key = BlobKey(format!(
             "{AVATAR_PREFIX}{}.{extension}",
             uuid::Uuid::new_v4().simple()
@@ -237,48 +200,5 @@ mod tests {
         ] {
             assert_eq!(avatar_content_type(&bad), None, "{bad:?}");
         }
-    }
-
-    #[test]
-    fn image_types_are_sniffed_and_others_named() {
-        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-        assert_eq!(image_type(png).unwrap(), ("image/png", "png"));
-        assert_eq!(
-            image_type(b"\xff\xd8\xff\xe0\0\x10JFIF\0").unwrap(),
-            ("image/jpeg", "jpg")
-        );
-        assert_eq!(
-            image_type(b"GIF89a\x01\0\x01\0").unwrap(),
-            ("image/gif", "gif")
-        );
-        assert_eq!(
-            image_type(b"RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0").unwrap(),
-            ("image/webp", "webp")
-        );
-        let named = |head: &[u8]| match image_type(head) {
-            Err(FileError::NotAnImage { detected }) => detected,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(named(b"hello, I am a png"), "text/plain");
-        assert_eq!(named(b"%PDF-1.7\n"), "application/pdf");
-        assert_eq!(
-            named(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
-            "text/plain"
-        );
-        assert_eq!(named(b""), "empty");
-        assert_eq!(named(b"\x01\x02\xff"), "application/octet-stream");
-        // Lenient `infer` signatures are not enough.
-        assert_eq!(
-            named(b"GIF? no, just text"),
-            "not image/gif: its signature is incomplete"
-        );
-        assert_eq!(
-            named(b"\x89PNG but not really"),
-            "not image/png: its signature is incomplete"
-        );
-        assert_eq!(
-            named(b"RIFF\x1a\0\0\0WEBPxxxx"),
-            "not image/webp: its signature is incomplete"
-        );
     }
 }

@@ -1,6 +1,10 @@
-//! Content checks of an upload against its declared extension: what `infer` recognises must
-//! be a type whose usual extensions include the declared one, and text types must be UTF-8
-//! without NUL bytes (checked over the whole stream, chunk by chunk).
+//! Everything the file service reads from the first bytes of content, in one place: checks of
+//! an upload against its declared extension (what `infer` recognises must be a type whose
+//! usual extensions include the declared one, and text types must be UTF-8 without NUL bytes,
+//! checked over the whole stream, chunk by chunk), the MIME type stored for an upload, and the
+//! image type of an avatar.
+
+use crate::FileError;
 
 /// Extensions whose content must be UTF-8 text without NUL bytes.
 const TEXT_EXTENSIONS: &[&str] = &["txt", "csv", "tsv", "md", "log", "json"];
@@ -133,9 +137,160 @@ impl Utf8Check {
     }
 }
 
+/// The MIME type of content starting with `head`: for a text extension whose content is
+/// text, the text type of that extension (so an HTML-looking `.txt` stays `text/plain`); else
+/// what `infer` recognises; else `text/plain` when the bytes are UTF-8 text without NUL bytes;
+/// else `application/octet-stream`.
+pub(crate) fn content_type(head: &[u8], extension: &str) -> String {
+    if is_text_extension(extension) && looks_like_text(head) {
+        return text_type(extension).to_owned();
+    }
+    if let Some(kind) = infer::get(head) {
+        return kind.mime_type().to_owned();
+    }
+    if looks_like_text(head) {
+        return "text/plain".to_owned();
+    }
+    "application/octet-stream".to_owned()
+}
+
+fn text_type(extension: &str) -> &'static str {
+    match extension {
+        "csv" => "text/csv",
+        "tsv" => "text/tab-separated-values",
+        "md" => "text/markdown",
+        "json" => "application/json",
+        _ => "text/plain",
+    }
+}
+
+/// UTF-8 without NUL bytes; a multi-byte character cut off by the end of the sniffed window
+/// does not count against it.
+fn looks_like_text(head: &[u8]) -> bool {
+    if head.contains(&0) {
+        return false;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && head.len() >= super::upload::SNIFF_BYTES,
+    }
+}
+
+/// Whether `head` starts with the whole signature of the image type `mime`. `infer` is
+/// lenient for some (three bytes `GIF` make a GIF to it, so `GIF? no, text` would pass); an
+/// avatar must carry the format's full magic.
+fn has_full_signature(mime: &str, head: &[u8]) -> bool {
+    match mime {
+        "image/png" => head.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg" => head.starts_with(b"\xff\xd8\xff"),
+        "image/gif" => head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a"),
+        "image/webp" => {
+            head.starts_with(b"RIFF")
+                && head.get(8..12) == Some(b"WEBP")
+                && head.get(12..15) == Some(b"VP8")
+        }
+        _ => false,
+    }
+}
+
+/// The allowed image type of content starting with `head`, or what it was detected as.
+pub(crate) fn image_type(head: &[u8]) -> Result<(&'static str, &'static str), FileError> {
+    let detected = infer::get(head).map(|kind| kind.mime_type());
+    if let Some(found) = detected
+        .and_then(|mime| super::avatar::AVATAR_TYPES.iter().find(|(m, _)| *m == mime))
+        .filter(|(mime, _)| has_full_signature(mime, head))
+    {
+        return Ok(*found);
+    }
+    let detected = match detected {
+        Some(mime) if super::avatar::AVATAR_TYPES.iter().any(|(m, _)| *m == mime) => {
+            format!("not {mime}: its signature is incomplete")
+        }
+        Some(mime) => mime.to_owned(),
+        None if head.is_empty() => "empty".to_owned(),
+        None if std::str::from_utf8(head).is_ok() => "text/plain".to_owned(),
+        None => "application/octet-stream".to_owned(),
+    };
+    Err(FileError::NotAnImage { detected })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sniffs_from_bytes_not_names() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert_eq!(content_type(png, "png"), "image/png");
+        assert_eq!(content_type(b"%PDF-1.7\n", "pdf"), "application/pdf");
+        assert_eq!(
+            content_type(b"<html><script>x</script>", "txt"),
+            "text/plain",
+            "text under a text extension is served as that text type"
+        );
+        assert_eq!(content_type("héllo\n".as_bytes(), "txt"), "text/plain");
+        assert_eq!(content_type(b"a,b\n1,2\n", "csv"), "text/csv");
+        assert_eq!(
+            content_type(b"\xff\xfe\x00\x01binary", "txt"),
+            "application/octet-stream"
+        );
+        assert_eq!(
+            content_type(b"text\0with nul", "txt"),
+            "application/octet-stream"
+        );
+    }
+
+    #[test]
+    fn a_character_cut_at_the_sniff_window_is_still_text() {
+        let mut head = "a"
+            .repeat(super::super::upload::SNIFF_BYTES - 1)
+            .into_bytes();
+        head.push("é".as_bytes()[0]);
+        assert_eq!(content_type(&head, "txt"), "text/plain");
+    }
+
+    #[test]
+    fn image_types_are_sniffed_and_others_named() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert_eq!(image_type(png).unwrap(), ("image/png", "png"));
+        assert_eq!(
+            image_type(b"\xff\xd8\xff\xe0\0\x10JFIF\0").unwrap(),
+            ("image/jpeg", "jpg")
+        );
+        assert_eq!(
+            image_type(b"GIF89a\x01\0\x01\0").unwrap(),
+            ("image/gif", "gif")
+        );
+        assert_eq!(
+            image_type(b"RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0").unwrap(),
+            ("image/webp", "webp")
+        );
+        let named = |head: &[u8]| match image_type(head) {
+            Err(FileError::NotAnImage { detected }) => detected,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(named(b"hello, I am a png"), "text/plain");
+        assert_eq!(named(b"%PDF-1.7\n"), "application/pdf");
+        assert_eq!(
+            named(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+            "text/plain"
+        );
+        assert_eq!(named(b""), "empty");
+        assert_eq!(named(b"\x01\x02\xff"), "application/octet-stream");
+        // Lenient `infer` signatures are not enough.
+        assert_eq!(
+            named(b"GIF? no, just text"),
+            "not image/gif: its signature is incomplete"
+        );
+        assert_eq!(
+            named(b"\x89PNG but not really"),
+            "not image/png: its signature is incomplete"
+        );
+        assert_eq!(
+            named(b"RIFF\x1a\0\0\0WEBPxxxx"),
+            "not image/webp: its signature is incomplete"
+        );
+    }
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
     const ELF: &[u8] = &[

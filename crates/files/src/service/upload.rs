@@ -224,45 +224,6 @@ impl Stream for MeteredStream {
     }
 }
 
-/// The MIME type of content starting with `head`: for a text extension whose content is
-/// text, the text type of that extension (so an HTML-looking `.txt` stays `text/plain`); else
-/// what `infer` recognises; else `text/plain` when the bytes are UTF-8 text without NUL bytes;
-/// else `application/octet-stream`.
-pub(crate) fn sniff_content_type(head: &[u8], extension: &str) -> String {
-    if sniff::is_text_extension(extension) && looks_like_text(head) {
-        return text_type(extension).to_owned();
-    }
-    if let Some(kind) = infer::get(head) {
-        return kind.mime_type().to_owned();
-    }
-    if looks_like_text(head) {
-        return "text/plain".to_owned();
-    }
-    "application/octet-stream".to_owned()
-}
-
-fn text_type(extension: &str) -> &'static str {
-    match extension {
-        "csv" => "text/csv",
-        "tsv" => "text/tab-separated-values",
-        "md" => "text/markdown",
-        "json" => "application/json",
-        _ => "text/plain",
-    }
-}
-
-/// UTF-8 without NUL bytes; a multi-byte character cut off by the end of the sniffed window
-/// does not count against it.
-fn looks_like_text(head: &[u8]) -> bool {
-    if head.contains(&0) {
-        return false;
-    }
-    match std::str::from_utf8(head) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none() && head.len() >= SNIFF_BYTES,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use futures::StreamExt;
@@ -323,38 +284,6 @@ mod tests {
         assert_eq!(extension_of("Photo.Final.JPG"), "jpg");
         assert_eq!(extension_of("README"), "");
         assert_eq!(extension_of("archive.tar.gz"), "gz");
-    }
-
-    #[test]
-    fn sniffs_from_bytes_not_names() {
-        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-        assert_eq!(sniff_content_type(png, "png"), "image/png");
-        assert_eq!(sniff_content_type(b"%PDF-1.7\n", "pdf"), "application/pdf");
-        assert_eq!(
-            sniff_content_type(b"<html><script>x</script>", "txt"),
-            "text/plain",
-            "text under a text extension is served as that text type"
-        );
-        assert_eq!(
-            sniff_content_type("héllo\n".as_bytes(), "txt"),
-            "text/plain"
-        );
-        assert_eq!(sniff_content_type(b"a,b\n1,2\n", "csv"), "text/csv");
-        assert_eq!(
-            sniff_content_type(b"\xff\xfe\x00\x01binary", "txt"),
-            "application/octet-stream"
-        );
-        assert_eq!(
-            sniff_content_type(b"text\0with nul", "txt"),
-            "application/octet-stream"
-        );
-    }
-
-    #[test]
-    fn a_character_cut_at_the_sniff_window_is_still_text() {
-        let mut head = "a".repeat(SNIFF_BYTES - 1).into_bytes();
-        head.push("é".as_bytes()[0]);
-        assert_eq!(sniff_content_type(&head, "txt"), "text/plain");
     }
 
     #[tokio::test]
