@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use plinth_kernel::RequestMeta;
 use plinth_sessions::Principal;
 
-use crate::request_id::RequestId;
+use crate::middleware::request_id::RequestId;
 use crate::{ApiError, AppState};
 
 /// The longest `User-Agent` kept, in characters.

@@ -19,15 +19,14 @@ use actix_web::rt::net::TcpStream;
 use actix_web::{App, HttpRequest, web};
 use utoipa_actix_web::AppExt as _;
 
-use crate::circuit;
 use crate::docs;
-use crate::home_runtime::{self, HomeRuntime};
-use crate::observe::{self, ResponseObserver};
-use crate::rate_limit::{self, Limiters};
+use crate::middleware::circuit;
+use crate::middleware::home_runtime::{self, HomeRuntime};
+use crate::middleware::observe::{self, ResponseObserver};
+use crate::middleware::rate_limit::{self, Limiters};
+use crate::middleware::{request_id, security_headers};
 use crate::routes::{OpenApiDocument, RouteTable};
-use crate::{
-    ApiError, AppState, HttpSettings, metrics, openapi_json, request_id, security_headers,
-};
+use crate::{ApiError, AppState, HttpSettings, metrics, openapi_json};
 
 /// How long a client may take to send a request's head (line and headers).
 pub(crate) const REQUEST_HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

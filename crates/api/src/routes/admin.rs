@@ -8,7 +8,7 @@ use validator::Validate as _;
 use super::NO_STORE;
 use crate::dto::billing::{NewPlanRequest, PlanBody};
 use crate::dto::user::{UserBody, UserListQuery, UserPageBody};
-use crate::idempotency::IdempotencyKeyHeader;
+use crate::middleware::idempotency::IdempotencyKeyHeader;
 use crate::openapi::responses::{
     BadRequest, Forbidden, IdempotentConflict, IdempotentValidation, Internal, PayloadTooLarge,
     Unauthenticated, Unavailable,
@@ -91,7 +91,7 @@ pub(crate) async fn list_users(
 )]
 #[post(
     "/plans",
-    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+    wrap = "actix_web::middleware::from_fn(crate::middleware::idempotency::idempotent)"
 )]
 pub(crate) async fn create_plan(
     state: web::Data<AppState>,

@@ -12,7 +12,7 @@ use crate::dto::invoice::{
     InvoiceBody, InvoiceListQuery, InvoicePageBody, InvoicePdfBody, NewInvoiceRequest,
     UpdateInvoiceRequest,
 };
-use crate::idempotency::IdempotencyKeyHeader;
+use crate::middleware::idempotency::IdempotencyKeyHeader;
 use crate::openapi::responses::{
     BadRequest, Forbidden, IdempotencyInProgress, IdempotentConflict, IdempotentValidation,
     Internal, InvoiceNotDraft, NotFound, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
@@ -53,7 +53,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 )]
 #[post(
     "/invoices",
-    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+    wrap = "actix_web::middleware::from_fn(crate::middleware::idempotency::idempotent)"
 )]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn create_invoice(
@@ -262,7 +262,7 @@ pub(crate) async fn get_invoice_pdf(
 )]
 #[post(
     "/invoices/{id}/finalize",
-    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+    wrap = "actix_web::middleware::from_fn(crate::middleware::idempotency::idempotent)"
 )]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn finalize_invoice(
@@ -298,7 +298,7 @@ pub(crate) async fn finalize_invoice(
 )]
 #[post(
     "/invoices/{id}/void",
-    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+    wrap = "actix_web::middleware::from_fn(crate::middleware::idempotency::idempotent)"
 )]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn void_invoice(
@@ -333,7 +333,7 @@ pub(crate) async fn void_invoice(
 )]
 #[post(
     "/invoices/{id}/mark-paid",
-    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+    wrap = "actix_web::middleware::from_fn(crate::middleware::idempotency::idempotent)"
 )]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn mark_invoice_paid(

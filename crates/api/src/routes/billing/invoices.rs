@@ -6,7 +6,7 @@ use plinth_billing::InvoiceId;
 
 use crate::dto::invoice::{InvoiceBody, InvoicePageBody, InvoicePaymentBody, InvoicePdfBody};
 use crate::dto::page::PageQuery;
-use crate::idempotency::IdempotencyKeyHeader;
+use crate::middleware::idempotency::IdempotencyKeyHeader;
 use crate::openapi::responses::{
     BadRequest, Internal, KeyReused, NotFound, PayConflict, PaymentRefused, PaymentUnavailable,
     Unauthenticated, Unavailable,
@@ -149,7 +149,7 @@ pub(crate) async fn get_my_invoice_pdf(
 )]
 #[post(
     "/invoices/{id}/pay",
-    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+    wrap = "actix_web::middleware::from_fn(crate::middleware::idempotency::idempotent)"
 )]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn pay_my_invoice(

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use plinth_billing::{PlanId, SubscribeOutcome};
 
 use crate::dto::subscription::{EntitlementsBody, SubscribeRequest, SubscriptionBody};
-use crate::idempotency::IdempotencyKeyHeader;
+use crate::middleware::idempotency::IdempotencyKeyHeader;
 use crate::openapi::responses::{
     BadRequest, IdempotencyInProgress, IdempotentValidation, Internal, NoSubscription,
     PayloadTooLarge, Unauthenticated, Unavailable,
@@ -61,7 +61,7 @@ pub(crate) async fn get_subscription(
 )]
 #[post(
     "/subscription",
-    wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)"
+    wrap = "actix_web::middleware::from_fn(crate::middleware::idempotency::idempotent)"
 )]
 pub(crate) async fn subscribe(
     state: web::Data<AppState>,

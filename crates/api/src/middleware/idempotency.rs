@@ -1,7 +1,7 @@
 //! `Idempotency-Key` for `POST` routes: a per-route actix middleware.
 //!
 //! Wrap a handler with
-//! `#[post("/path", wrap = "actix_web::middleware::from_fn(crate::idempotency::idempotent)")]`
+//! `#[post("/path", wrap = "actix_web::middleware::from_fn(crate::middleware::idempotency::idempotent)")]`
 //! and add `params(IdempotencyKeyHeader)` to its `#[utoipa::path]`. Then, for a signed-in
 //! caller sending `Idempotency-Key` (1–255 visible ASCII characters):
 //!
@@ -28,8 +28,8 @@ use futures::StreamExt as _;
 use plinth_kernel::{ClaimOutcome, IdempotencyClaim, StoredResponse};
 use sha2::{Digest, Sha256};
 
+use crate::middleware::request_id::RequestId;
 use crate::problem::PROBLEM_JSON;
-use crate::request_id::RequestId;
 use crate::{ApiError, AppState, AuthUser};
 
 /// The request header.

@@ -2,7 +2,7 @@
 //! echoed, otherwise a UUIDv7 is generated), every problem body carries it as `request_id`,
 //! and every error response that did not come from [`crate::ApiError`] (unknown route,
 //! framework errors, Swagger UI misses) is turned into a problem too. It also stamps the
-//! security headers ([`crate::security_headers`]) on every answer.
+//! security headers ([`crate::middleware::security_headers`]) on every answer.
 
 use std::future::{Ready, ready};
 use std::sync::Arc;
@@ -15,9 +15,10 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use tracing::Instrument as _;
 
+use crate::AppState;
 use crate::extract::LoggedUser;
+use crate::middleware::security_headers;
 use crate::problem::{PROBLEM_JSON, Problem, ProblemMarker};
-use crate::{AppState, security_headers};
 
 /// The header carrying the request id, in both directions.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
