@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use plinth_kernel::PageRequest;
+use plinth_sessions::AdminUserPatch;
 use plinth_users::{ProfilePatch, RoleName, User, UserFilter, UserStatus};
 use uuid::Uuid;
 use validator::Validate;
@@ -199,4 +200,36 @@ pub(crate) struct DeleteMeRequest {
     ))]
     #[schema(format = Password)]
     pub password: String,
+}
+
+/// `PATCH /admin/users/{id}`: every field is optional; unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = AdminUserPatch, example = json!({ "role": "auditor", "status": "active" }))]
+pub(crate) struct AdminUserPatchRequest {
+    /// The name of a stored role: `user`, `admin`, `super_admin` or a custom role.
+    pub role: Option<String>,
+    /// `active` or `suspended`; suspending ends every session of the account.
+    pub status: Option<String>,
+    /// New display name, 1–100 characters.
+    pub name: Option<String>,
+}
+
+impl AdminUserPatchRequest {
+    /// The domain patch; an unknown status is a 422.
+    pub(crate) fn try_into_domain(self) -> Result<AdminUserPatch, ApiError> {
+        let status = self
+            .status
+            .map(|s| {
+                UserStatus::parse(s.trim()).ok_or_else(|| {
+                    ApiError::field("status", "status must be `active` or `suspended`")
+                })
+            })
+            .transpose()?;
+        Ok(AdminUserPatch {
+            role: self.role.map(|r| RoleName(r.trim().to_owned())),
+            status,
+            name: self.name,
+        })
+    }
 }

@@ -1,48 +1,15 @@
 //! `/api/v1/admin/users/{id}`: one account read, changed or deleted by an administrator.
 
 use actix_web::{HttpResponse, delete, get, patch, web};
-use plinth_sessions::AdminUserPatch;
-use plinth_users::{Permission, RoleName, UserId, UserStatus};
+use plinth_users::{Permission, UserId};
 
-use crate::dto::user::UserBody;
+use crate::dto::user::{AdminUserPatchRequest, UserBody};
 use crate::openapi::responses::{
     BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
     Validation,
 };
 use crate::routes::NO_STORE;
 use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
-
-/// `PATCH /admin/users/{id}`: every field is optional; unknown fields are refused.
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = AdminUserPatch, example = json!({ "role": "auditor", "status": "active" }))]
-pub(crate) struct AdminUserPatchRequest {
-    /// The name of a stored role: `user`, `admin`, `super_admin` or a custom role.
-    pub role: Option<String>,
-    /// `active` or `suspended`; suspending ends every session of the account.
-    pub status: Option<String>,
-    /// New display name, 1–100 characters.
-    pub name: Option<String>,
-}
-
-impl AdminUserPatchRequest {
-    /// The domain patch; an unknown status is a 422.
-    fn try_into_domain(self) -> Result<AdminUserPatch, ApiError> {
-        let status = self
-            .status
-            .map(|s| {
-                UserStatus::parse(s.trim()).ok_or_else(|| {
-                    ApiError::field("status", "status must be `active` or `suspended`")
-                })
-            })
-            .transpose()?;
-        Ok(AdminUserPatch {
-            role: self.role.map(|r| RoleName(r.trim().to_owned())),
-            status,
-            name: self.name,
-        })
-    }
-}
 
 /// Reads one account (permission `users:read`).
 #[utoipa::path(
