@@ -20,7 +20,7 @@ pub async fn require_feature(
     feature: &str,
 ) -> Result<(), ApiError> {
     if state
-        .billing
+        .subscriptions
         .has_feature(principal.user_id, feature)
         .await?
     {

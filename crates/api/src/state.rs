@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_audit::AuditLog;
-use plinth_billing::BillingService;
+use plinth_billing::{InvoiceService, PaymentService, PlanService, SubscriptionService};
 use plinth_files::FileService;
 use plinth_kernel::{Clock, IdempotencyStore};
 use plinth_sessions::AuthService;
@@ -30,8 +30,14 @@ pub struct AppState {
     pub announcements: AnnouncementService,
     /// Uploads, downloads and deletes.
     pub files: FileService,
-    /// Plans, subscriptions and entitlements.
-    pub billing: BillingService,
+    /// Billing plans and their price versions.
+    pub plans: PlanService,
+    /// Subscriptions and entitlements.
+    pub subscriptions: SubscriptionService,
+    /// Invoices: the administrators' drafts and settlements, the customers' issued invoices.
+    pub invoices: InvoiceService,
+    /// Invoice payments, the Stripe webhook and revenue figures.
+    pub payments: PaymentService,
     /// Stored responses of `Idempotency-Key` requests (see the `idempotency` middleware).
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// The audit trail, read and verified by `GET /admin/audit` and `/admin/audit/verify`.

@@ -7,7 +7,11 @@ use plinth_kernel::{MoneyError, RepoError};
 use crate::payment::{GatewayError, SignatureError};
 use crate::{InvoiceStatus, RenderError, TransitionError};
 
-/// What [`crate::BillingService`] can fail with.
+/// Field name → messages, as [`BillingError::Invalid`] carries them.
+pub(crate) type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// What the billing services ([`crate::PlanService`], [`crate::InvoiceService`],
+/// [`crate::PaymentService`], [`crate::BillingJobs`]) can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum BillingError {
     /// No such plan.
@@ -66,4 +70,13 @@ pub enum BillingError {
     /// Storage failed.
     #[error(transparent)]
     Repo(#[from] RepoError),
+}
+
+/// A subscription failure met inside an invoice, payment or job step, as a billing failure
+/// (only storage failures occur there).
+pub(crate) fn billing_error(e: crate::SubscriptionError) -> BillingError {
+    match e {
+        crate::SubscriptionError::Repo(e) => BillingError::Repo(e),
+        other => BillingError::Repo(RepoError::internal(other.to_string())),
+    }
 }

@@ -1,5 +1,6 @@
 //! Invoices as pure domain values: lines, an optional percentage discount spread over the
-//! lines, tax per line, totals, numbering and the status machine. No storage, no clock.
+//! lines, tax per line, totals, numbering and the status machine (no storage, no clock); and
+//! [`InvoiceService`], their use cases over the invoice ports.
 //!
 //! The money rules, all in integer minor units of the invoice's single currency (the
 //! currency's exponent only matters for display, which [`Money`] handles):
@@ -39,6 +40,7 @@ mod ports;
 mod rate;
 mod record;
 mod restore;
+mod service;
 mod status;
 mod totals;
 
@@ -56,6 +58,8 @@ pub use ports::{
 pub use rate::{bps_to_percent, percent_to_bps};
 pub use record::{CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord};
 pub use restore::{InvoiceParts, RestoreError};
+pub(crate) use service::invoice_event;
+pub use service::{InvoiceChanges, InvoiceService, NewInvoice, NewInvoiceLine};
 pub use status::{InvoiceStatus, TransitionError};
 pub use totals::InvoiceTotals;
 

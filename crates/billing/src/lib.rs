@@ -1,13 +1,19 @@
-//! The billing domain: plans with prices and features, [`BillingService`], and the
-//! invoice money maths ([`invoice`]).
+//! The billing domain, one service per subdomain, each beside its models and built with every
+//! port it needs:
+//! - plans with prices and features: [`PlanService`] (`plan`);
+//! - subscriptions, renewals and entitlements: [`SubscriptionService`] ([`subscription`]);
+//! - invoices and their money maths: [`InvoiceService`] ([`invoice`]);
+//! - payments and the Stripe webhook: [`PaymentService`] ([`payment`]);
+//! - the scheduled work spanning subscriptions and invoices: [`BillingJobs`].
+//!
 //! Money is integer minor units ([`plinth_kernel::Money`]); no float anywhere.
 
 mod error;
 pub mod invoice;
+mod jobs;
 pub mod payment;
 mod plan;
 mod ports;
-mod service;
 pub mod subscription;
 
 #[cfg(any(test, feature = "testing"))]
@@ -15,18 +21,18 @@ pub mod testing;
 
 pub use error::BillingError;
 pub use invoice::{
-    CustomerDirectory, CustomerSnapshot, Invoice, InvoiceError, InvoiceFilter, InvoiceId,
-    InvoiceLine, InvoiceNumber, InvoiceRecord, InvoiceRenderer, InvoiceRepository, InvoiceStatus,
-    InvoiceTotals, LineInput, RenderError, RevenueBucket, TransitionError,
+    CustomerDirectory, CustomerSnapshot, Invoice, InvoiceChanges, InvoiceError, InvoiceFilter,
+    InvoiceId, InvoiceLine, InvoiceNumber, InvoiceRecord, InvoiceRenderer, InvoiceRepository,
+    InvoiceService, InvoiceStatus, InvoiceTotals, LineInput, NewInvoice, NewInvoiceLine,
+    RenderError, RevenueBucket, TransitionError,
 };
-pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanId};
+pub use jobs::{BillingJobs, JobReport};
+pub use payment::{GatewaySetup, InvoicePayment, PaymentService, Revenue, WebhookSetup};
+pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanChanges, PlanId, PlanService};
 pub use ports::BillingRepository;
-pub use service::{
-    BillingService, InvoiceChanges, InvoicePayment, Invoicing, JobReport, NewInvoice,
-    NewInvoiceLine, Payments, PlanChanges, RenewalReport, Revenue, STORAGE_BYTES, SubscribeOutcome,
-};
 pub use subscription::{
     BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,
-    PlanPrice, Subscription, SubscriptionError, SubscriptionId, SubscriptionInvoicer,
-    SubscriptionRepository, SubscriptionStatus,
+    PlanPrice, RenewalReport, STORAGE_BYTES, SubscribeOutcome, Subscription, SubscriptionError,
+    SubscriptionId, SubscriptionInvoicer, SubscriptionRepository, SubscriptionService,
+    SubscriptionStatus,
 };

@@ -1,8 +1,14 @@
-//! Plans.
+//! Plans, and [`PlanService`], their use cases (creating, editing with price versions,
+//! listing).
+
+mod service;
+mod validate;
 
 use std::collections::BTreeMap;
 
 use plinth_kernel::{Money, Timestamp};
+
+pub use service::{PlanChanges, PlanService};
 
 plinth_kernel::typed_id!(
     /// Identifies a plan.

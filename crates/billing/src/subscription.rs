@@ -1,5 +1,6 @@
 //! Subscriptions as domain values: who pays which plan at which price, the current period,
-//! trials, scheduled changes, proration and the pending invoice items they leave behind.
+//! trials, scheduled changes, proration and the pending invoice items they leave behind; and
+//! [`SubscriptionService`], their use cases (subscribe, cancel, renew, entitlements).
 //!
 //! The price a customer subscribed at is stored on the subscription itself, so editing a
 //! plan's price (a new price version) never changes what an existing subscriber pays; the
@@ -12,6 +13,7 @@ mod error;
 mod invoicer;
 mod ports;
 mod proration;
+mod service;
 
 use chrono::{Datelike, Months};
 use plinth_kernel::{Money, Timestamp, UserId};
@@ -22,6 +24,7 @@ pub use ports::{
     BillingPeriod, InvoiceOutcome, NoInvoices, PeriodInvoicer, PeriodReason, SubscriptionRepository,
 };
 pub use proration::prorate;
+pub use service::{RenewalReport, STORAGE_BYTES, SubscribeOutcome, SubscriptionService};
 
 use crate::{Interval, PlanId};
 

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use plinth_api::{AppState, Circuit, HttpSettings, ReadinessCheck};
+use plinth_billing::BillingJobs;
 use plinth_files::BlobStore;
 use plinth_store::Database;
 use secrecy::ExposeSecret;
@@ -80,9 +81,11 @@ impl Application {
         .await?;
         database.migrate_up().await?;
         let blobs = plinth_blobs::open_store(&settings.storage.url)?;
-        let state = app_state(&settings, &database, blobs)?;
+        let services = Services::new(&settings, &database, Arc::clone(&blobs))?;
+        let billing_jobs = services.billing_jobs.clone();
+        let state = app_state(&settings, &database, blobs, services);
         let circuit = state.circuit.clone();
-        let background = spawn_background(&settings, &state, &database);
+        let background = spawn_background(&settings, &state, billing_jobs, &database);
         let address = settings.bind_address();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -174,7 +177,7 @@ const RECONCILE_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
 ///   keeps the previous list in force);
 /// - the storage reconciler, every `RECONCILE_INTERVAL` (none when zero), first one interval
 ///   after start;
-/// - [`plinth_billing::BillingService::run_jobs`] (overdue invoices, `past_due`/`unpaid`,
+/// - [`plinth_billing::BillingJobs::run_jobs`] (overdue invoices, `past_due`/`unpaid`,
 ///   renewals and their invoices), at once and every `BILLING_JOBS_INTERVAL` (none when
 ///   zero); invoice moves are compare-and-sets, subscription moves re-check under the row
 ///   lock and a period is renewed and invoiced once, so replicas never double-apply;
@@ -184,6 +187,7 @@ const RECONCILE_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
 fn spawn_background(
     settings: &Settings,
     state: &AppState,
+    billing_jobs: BillingJobs,
     database: &Database,
 ) -> Vec<AbortOnDrop> {
     let auth = state.auth.clone();
@@ -215,13 +219,12 @@ fn spawn_background(
             }
         },
     );
-    let billing = state.billing.clone();
     let clock = Arc::clone(&state.clock);
     let billing_jobs = every(settings.billing.jobs_interval, FirstRun::Now, move || {
-        let billing = billing.clone();
+        let jobs = billing_jobs.clone();
         let now = clock.now();
         async move {
-            if let Err(error) = billing.run_jobs(now).await {
+            if let Err(error) = jobs.run_jobs(now).await {
                 tracing::warn!(%error, "billing jobs failed");
             }
         }
@@ -248,16 +251,15 @@ fn spawn_background(
         .collect()
 }
 
-/// Everything the HTTP layer needs, wired from `settings`, `database` and `blobs`.
-///
-/// # Errors
-/// [`StartupError::Setting`] when a setting cannot be represented for a service.
+/// Everything the HTTP layer needs: the `services` (from [`Services::new`]), with the
+/// readiness checks of `database` and `blobs` and the HTTP settings.
+#[must_use]
 pub fn app_state(
     settings: &Settings,
     database: &Database,
     blobs: Arc<dyn BlobStore>,
-) -> Result<AppState, StartupError> {
-    let services = Services::new(settings, database, Arc::clone(&blobs))?;
+    services: Services,
+) -> AppState {
     let circuit = Circuit::default();
     let readiness: Vec<(String, Arc<dyn ReadinessCheck>)> = vec![
         (
@@ -266,7 +268,7 @@ pub fn app_state(
         ),
         ("storage".to_owned(), Arc::new(StorageReadiness(blobs))),
     ];
-    Ok(AppState {
+    AppState {
         accounts: services.accounts,
         sharing: services.sharing,
         auth: services.auth,
@@ -274,14 +276,17 @@ pub fn app_state(
         users: services.users,
         announcements: services.announcements,
         files: services.files,
-        billing: services.billing,
+        plans: services.plans,
+        subscriptions: services.subscriptions,
+        invoices: services.invoices,
+        payments: services.payments,
         clock: services.clock,
         idempotency: database.idempotency(),
         audit: database.audit(),
         readiness,
         circuit,
         http: http_settings(settings),
-    })
+    }
 }
 
 /// The HTTP layer's view of the settings. The JSON body limit keeps the API's default.

@@ -10,28 +10,43 @@ use std::sync::Arc;
 use common::{TestDb, create_user, postgres, sqlite};
 use plinth_audit::AuditLog;
 use plinth_audit::testing::FailingAuditLog;
+use plinth_billing::subscription::NoInvoices;
 use plinth_billing::testing::TextInvoiceRenderer;
 use plinth_billing::{
-    BillingError, BillingService, InvoiceChanges, InvoiceId, InvoiceStatus, Invoicing, NewInvoice,
-    NewInvoiceLine,
+    BillingError, InvoiceChanges, InvoiceId, InvoiceService, InvoiceStatus, NewInvoice,
+    NewInvoiceLine, SubscriptionService,
 };
 use plinth_kernel::testing::{ManualClock, fixed_now};
-use plinth_kernel::{Currency, RequestMeta, UserId};
+use plinth_kernel::{Clock, Currency, RequestMeta, UserId};
+use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-fn service(t: &TestDb, audit: Arc<dyn AuditLog>) -> BillingService {
-    BillingService::new(
-        t.db.billing(),
+fn service(t: &TestDb, audit: Arc<dyn AuditLog>) -> InvoiceService {
+    invoice_service(&t.db, audit)
+}
+
+/// The invoice service over `db`, writing its audit entries to `audit`.
+fn invoice_service(db: &Database, audit: Arc<dyn AuditLog>) -> InvoiceService {
+    // A fixed instant: numbering is per year, and the wall clock could cross one mid-test.
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::default());
+    let subscriptions = SubscriptionService::new(
+        db.billing(),
+        db.subscriptions(),
+        Arc::new(NoInvoices),
+        Arc::clone(&audit),
+        db.unit_of_work(),
+        Arc::clone(&clock),
+        std::collections::BTreeMap::new(),
+    );
+    InvoiceService::new(
+        db.invoices(),
+        db.customers(),
+        Arc::new(TextInvoiceRenderer),
+        subscriptions,
         audit,
-        t.db.unit_of_work(),
-        // A fixed instant: numbering is per year, and the wall clock could cross one mid-test.
-        Arc::new(ManualClock::default()),
+        db.unit_of_work(),
+        clock,
     )
-    .with_invoicing(Invoicing {
-        invoices: t.db.invoices(),
-        customers: t.db.customers(),
-        renderer: Arc::new(TextInvoiceRenderer),
-    })
 }
 
 fn new_invoice(user: UserId) -> NewInvoice {
@@ -56,7 +71,7 @@ fn new_invoice(user: UserId) -> NewInvoice {
     }
 }
 
-async fn draft(s: &BillingService, user: UserId) -> InvoiceId {
+async fn draft(s: &InvoiceService, user: UserId) -> InvoiceId {
     s.create_invoice(user, new_invoice(user), &RequestMeta::default())
         .await
         .unwrap()
@@ -418,17 +433,7 @@ async fn concurrent_edits_of_one_draft_both_stay(t: TestDb) {
     let user = create_user(&t.db).await;
     let s = service(&t, t.db.audit());
     let replica = t.second_connection().await;
-    let other = BillingService::new(
-        replica.billing(),
-        replica.audit(),
-        replica.unit_of_work(),
-        Arc::new(ManualClock::default()),
-    )
-    .with_invoicing(Invoicing {
-        invoices: replica.invoices(),
-        customers: replica.customers(),
-        renderer: Arc::new(TextInvoiceRenderer),
-    });
+    let other = invoice_service(&replica, replica.audit());
     let meta = RequestMeta::default();
     for _ in 0..8 {
         let id = draft(&s, user).await;

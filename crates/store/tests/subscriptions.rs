@@ -11,36 +11,65 @@ use common::{TestDb, create_user, postgres, sqlite};
 use plinth_audit::{AuditAction, AuditFilter};
 use plinth_billing::testing::TextInvoiceRenderer;
 use plinth_billing::{
-    BillingService, Interval, InvoiceStatus, Invoicing, NewPlan, PlanChanges, SubscriptionInvoicer,
-    SubscriptionStatus,
+    BillingJobs, Interval, InvoiceService, InvoiceStatus, NewPlan, PlanChanges, PlanService,
+    SubscriptionInvoicer, SubscriptionService, SubscriptionStatus,
 };
 use plinth_kernel::testing::ManualClock;
-use plinth_kernel::{Currency, Money, PageRequest, RequestMeta, UserId};
+use plinth_kernel::{Clock, Currency, Money, PageRequest, RequestMeta, UserId};
 
-fn service(t: &TestDb, clock: &ManualClock) -> BillingService {
+/// The billing services of one replica.
+#[derive(Clone)]
+struct Billing {
+    plans: PlanService,
+    subscriptions: SubscriptionService,
+    invoices: InvoiceService,
+    jobs: BillingJobs,
+}
+
+fn service(t: &TestDb, clock: &ManualClock) -> Billing {
     service_on(&t.db, clock)
 }
 
-/// The service as a replica wires it: subscriptions, invoices and the period invoicer.
-fn service_on(db: &plinth_store::Database, clock: &ManualClock) -> BillingService {
-    BillingService::new(
+/// The services as a replica wires them: subscriptions, invoices and the period invoicer.
+fn service_on(db: &plinth_store::Database, clock: &ManualClock) -> Billing {
+    let clock: Arc<dyn Clock> = Arc::new(clock.clone());
+    let plans = PlanService::new(
         db.billing(),
-        db.audit(),
-        db.unit_of_work(),
-        Arc::new(clock.clone()),
-    )
-    .with_subscriptions(db.subscriptions())
-    .with_invoicing(Invoicing {
-        invoices: db.invoices(),
-        customers: db.customers(),
-        renderer: Arc::new(TextInvoiceRenderer),
-    })
-    .with_invoicer(Arc::new(SubscriptionInvoicer::new(
-        db.invoices(),
-        db.customers(),
         db.subscriptions(),
         db.audit(),
-    )))
+        db.unit_of_work(),
+        Arc::clone(&clock),
+    );
+    let subscriptions = SubscriptionService::new(
+        db.billing(),
+        db.subscriptions(),
+        Arc::new(SubscriptionInvoicer::new(
+            db.invoices(),
+            db.customers(),
+            db.subscriptions(),
+            db.audit(),
+        )),
+        db.audit(),
+        db.unit_of_work(),
+        Arc::clone(&clock),
+        BTreeMap::new(),
+    );
+    let invoices = InvoiceService::new(
+        db.invoices(),
+        db.customers(),
+        Arc::new(TextInvoiceRenderer),
+        subscriptions.clone(),
+        db.audit(),
+        db.unit_of_work(),
+        clock,
+    );
+    let jobs = BillingJobs::new(invoices.clone(), subscriptions.clone());
+    Billing {
+        plans,
+        subscriptions,
+        invoices,
+        jobs,
+    }
 }
 
 fn clock() -> ManualClock {
@@ -51,8 +80,9 @@ fn clock() -> ManualClock {
     )
 }
 
-async fn plan(billing: &BillingService, amount: i64) -> plinth_billing::Plan {
+async fn plan(billing: &Billing, amount: i64) -> plinth_billing::Plan {
     billing
+        .plans
         .create_plan(
             UserId::new(),
             NewPlan {
@@ -98,6 +128,7 @@ async fn concurrent_subscribes_make_one_subscription(t: TestDb) {
         let billing = billing.clone();
         tasks.push(tokio::spawn(async move {
             billing
+                .subscriptions
                 .subscribe(user, basic.id, &RequestMeta::default())
                 .await
         }));
@@ -132,6 +163,7 @@ async fn concurrent_renewals_renew_once(t: TestDb) {
     let basic = plan(&billing, 900).await;
     let user = create_user(&t.db).await;
     let (sub, _) = billing
+        .subscriptions
         .subscribe(user, basic.id, &RequestMeta::default())
         .await
         .unwrap();
@@ -142,11 +174,14 @@ async fn concurrent_renewals_renew_once(t: TestDb) {
     let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
         .unwrap()
         .to_utc();
-    let (a, b) = tokio::join!(billing.renew_due(at), other_replica.renew_due(at));
+    let (a, b) = tokio::join!(
+        billing.subscriptions.renew_due(at),
+        other_replica.subscriptions.renew_due(at)
+    );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.renewed + b.renewed, 1, "{}: {a:?} {b:?}", t.label);
     assert_eq!(a.failed + b.failed, 0);
-    let sub = billing.subscription(user).await.unwrap();
+    let sub = billing.subscriptions.subscription(user).await.unwrap();
     assert_eq!(sub.status, SubscriptionStatus::Active);
     assert_eq!(
         sub.current_period_start.to_rfc3339(),
@@ -158,7 +193,7 @@ async fn concurrent_renewals_renew_once(t: TestDb) {
         "{}: back to the anchor's day",
         t.label
     );
-    let renewals = billing.renew_due(at).await.unwrap();
+    let renewals = billing.subscriptions.renew_due(at).await.unwrap();
     assert_eq!(renewals.renewed, 0);
     let invoices = invoices_of(&billing, user).await;
     let numbers: Vec<String> = invoices
@@ -181,8 +216,9 @@ async fn concurrent_renewals_renew_once(t: TestDb) {
     assert_eq!(count(&t, AuditAction::InvoiceFinalized).await, 2);
 }
 
-async fn invoices_of(billing: &BillingService, user: UserId) -> Vec<plinth_billing::InvoiceRecord> {
+async fn invoices_of(billing: &Billing, user: UserId) -> Vec<plinth_billing::InvoiceRecord> {
     billing
+        .invoices
         .customer_invoices(user, PageRequest::default())
         .await
         .unwrap()
@@ -219,13 +255,14 @@ async fn overdue_jobs_move_the_subscription_once(t: TestDb) {
     let basic = plan(&billing, 900).await;
     let user = create_user(&t.db).await;
     billing
+        .subscriptions
         .subscribe(user, basic.id, &RequestMeta::default())
         .await
         .unwrap();
     let first = invoices_of(&billing, user).await[0].id;
     // Issued 2026-01-31 12:00, due 30 days later: 2026-03-02 12:00.
     let late = at("2026-03-02T12:00:01Z");
-    let (a, b) = tokio::join!(billing.run_jobs(late), other.run_jobs(late));
+    let (a, b) = tokio::join!(billing.jobs.run_jobs(late), other.jobs.run_jobs(late));
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.past_due + b.past_due, 1, "{}: {a:?} {b:?}", t.label);
     assert_eq!(
@@ -234,19 +271,20 @@ async fn overdue_jobs_move_the_subscription_once(t: TestDb) {
         "{}: past_due is not renewed",
         t.label
     );
-    let sub = billing.subscription(user).await.unwrap();
+    let sub = billing.subscriptions.subscription(user).await.unwrap();
     assert_eq!(sub.status, SubscriptionStatus::PastDue, "{}", t.label);
 
     clock.set(late);
     billing
+        .invoices
         .mark_invoice_paid(UserId::new(), first, &RequestMeta::default())
         .await
         .unwrap();
-    let sub = billing.subscription(user).await.unwrap();
+    let sub = billing.subscriptions.subscription(user).await.unwrap();
     assert_eq!(sub.status, SubscriptionStatus::Active, "{}", t.label);
 
     // Renewed (catching up), then that invoice is never paid and is written off.
-    let report = billing.run_jobs(late).await.unwrap();
+    let report = billing.jobs.run_jobs(late).await.unwrap();
     assert_eq!(
         (report.renewed, report.invoiced),
         (1, 1),
@@ -254,11 +292,11 @@ async fn overdue_jobs_move_the_subscription_once(t: TestDb) {
         t.label
     );
     let gone = at("2026-06-30T00:00:00Z");
-    let (a, b) = tokio::join!(billing.run_jobs(gone), other.run_jobs(gone));
+    let (a, b) = tokio::join!(billing.jobs.run_jobs(gone), other.jobs.run_jobs(gone));
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.unpaid + b.unpaid, 1, "{}: {a:?} {b:?}", t.label);
     assert_eq!(a.uncollectible + b.uncollectible, 1, "{}", t.label);
-    let sub = billing.subscription(user).await.unwrap();
+    let sub = billing.subscriptions.subscription(user).await.unwrap();
     assert_eq!(sub.status, SubscriptionStatus::Unpaid, "{}", t.label);
     let changes: Vec<String> =
         t.db.audit()
@@ -344,6 +382,7 @@ async fn settling_while_renewing_never_deadlocks(t: TestDb) {
     for _ in 0..6 {
         let user = create_user(&t.db).await;
         billing
+            .subscriptions
             .subscribe(user, basic.id, &RequestMeta::default())
             .await
             .unwrap();
@@ -357,11 +396,12 @@ async fn settling_while_renewing_never_deadlocks(t: TestDb) {
         let id = *id;
         async move {
             billing
+                .invoices
                 .void_invoice(UserId::new(), id, &RequestMeta::default())
                 .await
         }
     }));
-    let (voids, jobs) = tokio::join!(voids, other.run_jobs(at));
+    let (voids, jobs) = tokio::join!(voids, other.jobs.run_jobs(at));
     for v in voids {
         v.unwrap_or_else(|e| panic!("{}: void failed: {e:?}", t.label));
     }
@@ -414,9 +454,21 @@ async fn ending_invoices_the_pending_proration_once(t: TestDb) {
     let pro = plan(&billing, 100_000).await;
     let user = create_user(&t.db).await;
     let meta = RequestMeta::default();
-    billing.subscribe(user, basic.id, &meta).await.unwrap();
-    billing.subscribe(user, pro.id, &meta).await.unwrap();
-    billing.cancel_subscription(user, &meta).await.unwrap();
+    billing
+        .subscriptions
+        .subscribe(user, basic.id, &meta)
+        .await
+        .unwrap();
+    billing
+        .subscriptions
+        .subscribe(user, pro.id, &meta)
+        .await
+        .unwrap();
+    billing
+        .subscriptions
+        .cancel_subscription(user, &meta)
+        .await
+        .unwrap();
     assert_eq!(
         pending_rows(&t.db, user).await,
         [(99_900, None)],
@@ -425,12 +477,12 @@ async fn ending_invoices_the_pending_proration_once(t: TestDb) {
     );
 
     let end = at("2027-01-15T12:00:00Z");
-    let (a, b) = tokio::join!(billing.run_jobs(end), other.run_jobs(end));
+    let (a, b) = tokio::join!(billing.jobs.run_jobs(end), other.jobs.run_jobs(end));
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.canceled + b.canceled, 1, "{}: {a:?} {b:?}", t.label);
     assert_eq!(a.invoiced + b.invoiced, 1, "{}: {a:?} {b:?}", t.label);
     assert!(
-        billing.subscription(user).await.is_err(),
+        billing.subscriptions.subscription(user).await.is_err(),
         "{}: ended",
         t.label
     );
@@ -454,7 +506,11 @@ async fn ending_invoices_the_pending_proration_once(t: TestDb) {
     );
 
     // Later runs end and invoice nothing more.
-    let later = billing.run_jobs(at("2027-02-15T12:00:00Z")).await.unwrap();
+    let later = billing
+        .jobs
+        .run_jobs(at("2027-02-15T12:00:00Z"))
+        .await
+        .unwrap();
     assert_eq!(
         (later.canceled, later.invoiced),
         (0, 0),
@@ -496,8 +552,10 @@ async fn concurrent_plan_edits_both_stay(t: TestDb) {
             ..PlanChanges::default()
         };
         let (a, b) = tokio::join!(
-            billing.update_plan(UserId::new(), p.id, rename, &meta),
-            other.update_plan(UserId::new(), p.id, reprice, &meta),
+            billing
+                .plans
+                .update_plan(UserId::new(), p.id, rename, &meta),
+            other.plans.update_plan(UserId::new(), p.id, reprice, &meta),
         );
         a.unwrap();
         b.unwrap();

@@ -103,7 +103,7 @@ pub(crate) async fn create_plan(
     let body = body.into_inner();
     body.validate()?;
     let plan = state
-        .billing
+        .plans
         .create_plan(user.0.user_id, body.try_into_domain()?, &meta.0)
         .await?;
     Ok(HttpResponse::Created().json(PlanBody::from(plan)))

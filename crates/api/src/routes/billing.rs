@@ -39,7 +39,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 )]
 #[get("/plans")]
 pub(crate) async fn list_plans(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let plans = state.billing.list_active_plans().await?;
+    let plans = state.plans.list_active_plans().await?;
     Ok(HttpResponse::Ok().json(PlanListBody {
         items: plans.into_iter().map(PlanBody::from).collect(),
     }))

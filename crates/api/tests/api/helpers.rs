@@ -8,11 +8,12 @@ use plinth_api::{AppState, HttpSettings, RateLimit, ReadinessCheck};
 use plinth_audit::AuditLog;
 use plinth_audit::testing::MemoryAuditLog;
 use plinth_billing::testing::{
-    MemoryBillingRepository, MemoryInvoiceRepository, MemorySubscriptionRepository,
+    MemoryBillingRepository, MemoryInvoiceRepository, MemoryPaymentEventInbox,
+    MemorySubscriptionRepository,
 };
 use plinth_billing::{
-    BillingService, CustomerDirectory, CustomerSnapshot, FeatureValue, Invoicing,
-    SubscriptionInvoicer,
+    BillingJobs, CustomerDirectory, CustomerSnapshot, FeatureValue, GatewaySetup, InvoiceService,
+    PaymentService, PlanService, SubscriptionInvoicer, SubscriptionService, WebhookSetup,
 };
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{FileLimits, FileService};
@@ -116,8 +117,9 @@ pub struct TestApp {
     pub mailer: Arc<MemoryMailer>,
     /// The auth service the server uses (to reload revocations as a replica's timer would).
     pub auth: AuthService,
-    /// The billing service the app uses (to run renewals in tests).
-    pub billing: BillingService,
+    /// The billing jobs over the app's services (to run renewals and write-offs in tests; the
+    /// services themselves are in [`TestApp::state`]).
+    pub billing_jobs: BillingJobs,
     /// The subscription rows, to check what was (not) stored.
     pub subscriptions: MemorySubscriptionRepository,
     /// The idempotency keys.
@@ -232,32 +234,53 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let subscriptions = MemorySubscriptionRepository::new().with_invoices(invoices.clone());
     let customers = Arc::new(UsersAsCustomers(user_rows.clone()));
     let idempotency = MemoryIdempotencyStore::new();
-    let billing = BillingService::new(
-        Arc::new(MemoryBillingRepository::new()),
+    let plan_rows: Arc<MemoryBillingRepository> = Arc::new(MemoryBillingRepository::new());
+    let plans = PlanService::new(
+        plan_rows.clone(),
+        Arc::new(subscriptions.clone()),
         audit.clone(),
         uow.clone(),
         clock.clone(),
-    )
-    .with_subscriptions(Arc::new(subscriptions.clone()))
-    .with_invoicer(Arc::new(SubscriptionInvoicer::new(
-        Arc::new(invoices.clone()),
-        customers.clone(),
+    );
+    let subscription_service = SubscriptionService::new(
+        plan_rows,
         Arc::new(subscriptions.clone()),
+        Arc::new(SubscriptionInvoicer::new(
+            Arc::new(invoices.clone()),
+            customers.clone(),
+            Arc::new(subscriptions.clone()),
+            audit.clone(),
+        )),
         audit.clone(),
-    )))
-    .with_invoicing(Invoicing {
-        invoices: Arc::new(invoices),
+        uow.clone(),
+        clock.clone(),
+        std::collections::BTreeMap::from([(
+            "storage_bytes".to_owned(),
+            FeatureValue::Limit(options.default_storage_bytes),
+        )]),
+    );
+    let invoice_service = InvoiceService::new(
+        Arc::new(invoices),
         customers,
-        renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
-    })
-    .with_default_features(std::collections::BTreeMap::from([(
-        "storage_bytes".to_owned(),
-        FeatureValue::Limit(options.default_storage_bytes),
-    )]));
-    let billing = match options.payment_gateway {
-        Some(gateway) => billing.with_gateway(gateway),
-        None => billing,
-    };
+        Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
+        subscription_service.clone(),
+        audit.clone(),
+        uow.clone(),
+        clock.clone(),
+    );
+    let payments = PaymentService::new(
+        invoice_service.clone(),
+        subscription_service.clone(),
+        Arc::new(MemoryPaymentEventInbox::new()),
+        options
+            .payment_gateway
+            .map_or(GatewaySetup::NotConfigured, GatewaySetup::Configured),
+        WebhookSetup::NotConfigured,
+        audit.clone(),
+        uow.clone(),
+        clock.clone(),
+    );
+    let billing_jobs = BillingJobs::new(invoice_service.clone(), subscription_service.clone());
     let files = FileService::new(
         Arc::new(file_rows.clone()),
         Arc::new(blobs.clone()),
@@ -275,7 +298,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         Arc::new(plinth_app::bridges::UserViewers(users.clone())),
     )
     .with_quota(Arc::new(plinth_app::bridges::BillingStorageQuota(
-        billing.clone(),
+        subscription_service.clone(),
     )))
     .with_max_avatar_bytes(options.max_avatar_bytes)
     .with_avatar_references(Arc::new(plinth_app::bridges::UserAvatarReferences(
@@ -302,7 +325,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         users: users.clone(),
         announcements: announcement_service,
         files,
-        billing: billing.clone(),
+        plans,
+        subscriptions: subscription_service,
+        invoices: invoice_service,
+        payments,
         idempotency: Arc::new(idempotency.clone()),
         audit,
         readiness,
@@ -345,7 +371,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         file_rows,
         audit_log,
         mailer,
-        billing,
+        billing_jobs,
         subscriptions,
         idempotency,
         state: state_handle,

@@ -199,7 +199,12 @@ async fn started(app: &TestApp) -> Vec<plinth_audit::AuditEvent> {
 
 async fn stored_payment_id(app: &TestApp, id: &str) -> Option<String> {
     let id = InvoiceId::from_uuid(id.parse().unwrap());
-    app.billing.invoice(id).await.unwrap().provider_payment_id
+    app.state
+        .invoices
+        .invoice(id)
+        .await
+        .unwrap()
+        .provider_payment_id
 }
 
 #[tokio::test]

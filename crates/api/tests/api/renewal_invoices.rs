@@ -86,7 +86,7 @@ async fn each_paid_period_shows_its_finalised_invoice_once() {
 
     mark_paid(&app, &admin, &first).await;
     let after = time(&sub["current_period_end"]) + chrono::Duration::seconds(1);
-    let report = app.billing.run_jobs(after).await.unwrap();
+    let report = app.billing_jobs.run_jobs(after).await.unwrap();
     assert_eq!((report.renewed, report.invoiced), (1, 1), "{report:?}");
     let list = json_of(&app, INVOICES, &token).await;
     let items = list["items"].as_array().unwrap();
@@ -108,7 +108,7 @@ async fn each_paid_period_shows_its_finalised_invoice_once() {
     assert_eq!(renewed["current_period_start"], sub["current_period_end"]);
 
     // A second run (a retried job, another replica) adds nothing.
-    let again = app.billing.run_jobs(after).await.unwrap();
+    let again = app.billing_jobs.run_jobs(after).await.unwrap();
     assert_eq!(again, plinth_billing::JobReport::default());
     assert_eq!(
         json_of(&app, INVOICES, &token).await["items"]
@@ -148,7 +148,7 @@ async fn an_overdue_invoice_makes_it_past_due_paying_restores_it_and_a_write_off
     let defaults = json!({ "features": { "storage_bytes": 1_073_741_824 } });
 
     let report = app
-        .billing
+        .billing_jobs
         .run_jobs(due + chrono::Duration::seconds(1))
         .await
         .unwrap();
@@ -172,7 +172,7 @@ async fn an_overdue_invoice_makes_it_past_due_paying_restores_it_and_a_write_off
     );
 
     let report = app
-        .billing
+        .billing_jobs
         .run_jobs(due + chrono::Duration::days(31))
         .await
         .unwrap();
@@ -227,7 +227,7 @@ async fn renew_once(start: &str, interval: &str) -> [String; 4] {
 
     app.clock
         .set(time(&sub["current_period_end"]) + chrono::Duration::seconds(1));
-    let report = app.billing.run_jobs(app.clock.now()).await.unwrap();
+    let report = app.billing_jobs.run_jobs(app.clock.now()).await.unwrap();
     assert_eq!((report.renewed, report.invoiced), (1, 1), "{report:?}");
     // The access token of a month (or a year) ago has long expired: sign in again.
     let res = app

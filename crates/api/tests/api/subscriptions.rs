@@ -165,7 +165,7 @@ async fn subscribe_upgrade_downgrade_and_cancel() {
 
     // The period ends: the subscription is over, entitlements fall back to the default.
     let after = end.to_utc() + chrono::Duration::seconds(1);
-    let report = app.billing.renew_due(after).await.unwrap();
+    let report = app.state.subscriptions.renew_due(after).await.unwrap();
     assert_eq!(report.canceled, 1);
     assert_problem(app.get(SUBSCRIPTION, Some(&token)).await, 404, "not_found").await;
     assert_problem(delete(&app, SUBSCRIPTION, &token).await, 404, "not_found").await;

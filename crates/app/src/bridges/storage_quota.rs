@@ -1,12 +1,12 @@
 //! [`BillingStorageQuota`]: the file service's storage quota read from billing entitlements.
 
-use plinth_billing::{BillingService, SubscriptionError};
+use plinth_billing::{SubscriptionError, SubscriptionService};
 use plinth_files::StorageQuota;
 use plinth_kernel::{RepoError, UserId};
 
 /// The `storage_bytes` entitlement of the owner (their plan's, or the configured default).
 #[derive(Clone)]
-pub struct BillingStorageQuota(pub BillingService);
+pub struct BillingStorageQuota(pub SubscriptionService);
 
 #[async_trait::async_trait]
 impl StorageQuota for BillingStorageQuota {

@@ -26,11 +26,11 @@ use super::{
     BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,
     SubscriptionRepository,
 };
+use crate::invoice::invoice_event;
 use crate::invoice::{
     CustomerDirectory, Invoice, InvoiceId, InvoiceNumber, InvoiceRecord, InvoiceRepository,
     InvoiceStatus, LineInput,
 };
-use crate::service::invoice_event;
 
 /// Days from issue until a period invoice is due, unless
 /// [`SubscriptionInvoicer::with_due_in_days`] says otherwise (the server passes

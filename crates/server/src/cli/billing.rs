@@ -22,7 +22,7 @@ pub(super) async fn run_jobs(settings: &Settings) -> anyhow::Result<()> {
     let blobs = plinth_blobs::open_store(&settings.storage.url)?;
     let services = Services::new(settings, &database, blobs)?;
     let report = services
-        .billing
+        .billing_jobs
         .run_jobs(services.clock.now())
         .await
         .context("billing jobs failed")?;

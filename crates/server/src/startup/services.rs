@@ -8,9 +8,9 @@ use std::time::Duration;
 use plinth_app::bridges::{BillingStorageQuota, UserAvatarReferences, UserViewers};
 use plinth_app::{Accounts, AccountsParts, Sharing};
 use plinth_audit::AuditLog;
-use plinth_billing::payment::{PaymentGateway, WebhookVerifier};
 use plinth_billing::{
-    BillingService, FeatureValue, Invoicing, Payments, STORAGE_BYTES, SubscriptionInvoicer,
+    BillingJobs, FeatureValue, GatewaySetup, InvoiceService, PaymentService, PlanService,
+    STORAGE_BYTES, SubscriptionInvoicer, SubscriptionService, WebhookSetup,
 };
 use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
 use plinth_kernel::{Clock, SystemClock};
@@ -47,8 +47,17 @@ pub struct Services {
     pub announcements: AnnouncementService,
     /// Uploads, downloads, shares and signed URLs.
     pub files: FileService,
-    /// Plans.
-    pub billing: BillingService,
+    /// Billing plans and their price versions.
+    pub plans: PlanService,
+    /// Subscriptions, renewals and entitlements.
+    pub subscriptions: SubscriptionService,
+    /// Invoices.
+    pub invoices: InvoiceService,
+    /// Invoice payments (Stripe when configured), the Stripe webhook, revenue.
+    pub payments: PaymentService,
+    /// The scheduled billing work (write-offs, `past_due`, renewals), run by the background
+    /// loop and `plinth billing run-jobs`.
+    pub billing_jobs: BillingJobs,
     /// The clock every service above reads (the system clock): the HTTP layer and the billing
     /// jobs take "now" from it too.
     pub clock: Arc<dyn Clock>,
@@ -127,47 +136,53 @@ impl Services {
             .map_err(|_| {
                 StartupError::Setting("BILLING_UNCOLLECTIBLE_AFTER is too long".to_owned())
             })?;
-        let verifier = settings
-            .billing
-            .stripe_webhook_secret
-            .clone()
-            .map(|secret| {
-                Arc::new(plinth_security::StripeSignatureVerifier::new(secret))
-                    as Arc<dyn WebhookVerifier>
-            });
-        let billing = BillingService::new(
+        let plans = PlanService::new(
             database.billing(),
+            database.subscriptions(),
             Arc::clone(&audit),
             Arc::clone(&uow),
             Arc::clone(&clock),
-        )
-        .with_subscriptions(database.subscriptions())
-        // Every paid period (subscribe, trial end, renewal) gets its finalised invoice in the
-        // transaction that starts the period.
-        .with_invoicer(Arc::new(
-            SubscriptionInvoicer::new(
-                database.invoices(),
-                database.customers(),
-                database.subscriptions(),
-                Arc::clone(&audit),
-            )
-            .with_due_in_days(settings.billing.invoice_due_days),
-        ))
-        .with_invoicing(Invoicing {
-            invoices: database.invoices(),
-            customers: database.customers(),
-            renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
-        })
-        .with_payments(Payments {
-            inbox: database.payment_events(),
-            verifier,
-        })
-        .with_uncollectible_after(uncollectible_after)
-        .with_default_features(default_features(settings));
-        let billing = match payment_gateway(settings)? {
-            Some(gateway) => billing.with_gateway(gateway),
-            None => billing,
-        };
+        );
+        let subscriptions = SubscriptionService::new(
+            database.billing(),
+            database.subscriptions(),
+            // Every paid period (subscribe, trial end, renewal) gets its finalised invoice in
+            // the transaction that starts the period.
+            Arc::new(
+                SubscriptionInvoicer::new(
+                    database.invoices(),
+                    database.customers(),
+                    database.subscriptions(),
+                    Arc::clone(&audit),
+                )
+                .with_due_in_days(settings.billing.invoice_due_days),
+            ),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+            default_features(settings),
+        );
+        let invoices = InvoiceService::new(
+            database.invoices(),
+            database.customers(),
+            Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
+            subscriptions.clone(),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
+        let payments = PaymentService::new(
+            invoices.clone(),
+            subscriptions.clone(),
+            database.payment_events(),
+            payment_gateway(settings)?,
+            webhook_setup(settings),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
+        let billing_jobs = BillingJobs::new(invoices.clone(), subscriptions.clone())
+            .with_uncollectible_after(uncollectible_after);
         let files = FileService::new(
             database.files(),
             blobs,
@@ -181,7 +196,7 @@ impl Services {
             &settings.server.public_url,
             Arc::new(UserViewers(users.clone())),
         )
-        .with_quota(Arc::new(BillingStorageQuota(billing.clone())))
+        .with_quota(Arc::new(BillingStorageQuota(subscriptions.clone())))
         .with_max_avatar_bytes(settings.storage.max_avatar_bytes)
         .with_avatar_references(Arc::new(UserAvatarReferences(users.clone())));
         Ok(Self {
@@ -200,17 +215,21 @@ impl Services {
             users,
             announcements,
             files,
-            billing,
+            plans,
+            subscriptions,
+            invoices,
+            payments,
+            billing_jobs,
             clock,
         })
     }
 }
 
 /// The Stripe gateway of invoice payments when `STRIPE_API_KEY` is set (at
-/// `STRIPE_API_BASE`, 5 s to connect, 20 s per call).
-fn payment_gateway(settings: &Settings) -> Result<Option<Arc<dyn PaymentGateway>>, StartupError> {
+/// `STRIPE_API_BASE`, 5 s to connect, 20 s per call); [`GatewaySetup::NotConfigured`] otherwise.
+fn payment_gateway(settings: &Settings) -> Result<GatewaySetup, StartupError> {
     let Some(api_key) = settings.billing.stripe_api_key.clone() else {
-        return Ok(None);
+        return Ok(GatewaySetup::NotConfigured);
     };
     let config = plinth_stripe::StripeConfig {
         api_base: settings.billing.stripe_api_base.clone(),
@@ -218,7 +237,21 @@ fn payment_gateway(settings: &Settings) -> Result<Option<Arc<dyn PaymentGateway>
     };
     let gateway = plinth_stripe::StripeGateway::new(config)
         .map_err(|e| StartupError::Setting(format!("STRIPE_API_KEY: {e}")))?;
-    Ok(Some(Arc::new(gateway)))
+    Ok(GatewaySetup::Configured(Arc::new(gateway)))
+}
+
+/// Stripe's webhook signature check when `STRIPE_WEBHOOK_SECRET` is set;
+/// [`WebhookSetup::NotConfigured`] otherwise.
+fn webhook_setup(settings: &Settings) -> WebhookSetup {
+    settings
+        .billing
+        .stripe_webhook_secret
+        .clone()
+        .map_or(WebhookSetup::NotConfigured, |secret| {
+            WebhookSetup::Configured(Arc::new(plinth_security::StripeSignatureVerifier::new(
+                secret,
+            )))
+        })
 }
 
 /// `JWT_PREVIOUS_SECRET`, when set: still accepted while a rotation settles.

@@ -66,7 +66,7 @@ pub(crate) async fn create_invoice(
     let body = body.into_inner();
     body.validate()?;
     let record = state
-        .billing
+        .invoices
         .create_invoice(user.0.user_id, body.try_into_domain()?, &meta.0)
         .await?;
     Ok(HttpResponse::Created()
@@ -97,7 +97,7 @@ pub(crate) async fn list_invoices(
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::BILLING_WRITE)?;
     let (filter, page) = query.into_inner().try_into_domain()?;
-    let page = state.billing.list_invoices(&filter, page).await?;
+    let page = state.invoices.list_invoices(&filter, page).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(InvoicePageBody {
@@ -127,7 +127,7 @@ pub(crate) async fn get_invoice(
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::BILLING_WRITE)?;
-    let record = state.billing.invoice(id.into_inner()).await?;
+    let record = state.invoices.invoice(id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(InvoiceBody::from(record)))
@@ -165,7 +165,7 @@ pub(crate) async fn update_invoice(
     require_permission(&user.0, Permission::BILLING_WRITE)?;
     let changes = body.into_inner().try_into_domain()?;
     let record = state
-        .billing
+        .invoices
         .update_invoice(user.0.user_id, id.into_inner(), changes, &meta.0)
         .await?;
     Ok(HttpResponse::Ok()
@@ -198,7 +198,7 @@ pub(crate) async fn delete_invoice(
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::BILLING_WRITE)?;
     state
-        .billing
+        .invoices
         .delete_invoice(user.0.user_id, id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -227,12 +227,12 @@ pub(crate) async fn get_invoice_pdf(
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::BILLING_WRITE)?;
     let id = id.into_inner();
-    let record = state.billing.invoice(id).await?;
+    let record = state.invoices.invoice(id).await?;
     let name = record
         .invoice
         .number()
         .map_or_else(|| format!("draft-{id}"), |n| n.to_string());
-    let (content_type, bytes) = state.billing.render(record).await?;
+    let (content_type, bytes) = state.invoices.render(record).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .insert_header((CONTENT_TYPE, content_type))
@@ -273,7 +273,7 @@ pub(crate) async fn finalize_invoice(
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::BILLING_WRITE)?;
     let record = state
-        .billing
+        .invoices
         .finalize_invoice(user.0.user_id, id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::Ok()
@@ -309,7 +309,7 @@ pub(crate) async fn void_invoice(
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::BILLING_WRITE)?;
     let record = state
-        .billing
+        .invoices
         .void_invoice(user.0.user_id, id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::Ok()
@@ -344,7 +344,7 @@ pub(crate) async fn mark_invoice_paid(
 ) -> Result<HttpResponse, ApiError> {
     require_permission(&user.0, Permission::BILLING_WRITE)?;
     let record = state
-        .billing
+        .invoices
         .mark_invoice_paid(user.0.user_id, id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::Ok()

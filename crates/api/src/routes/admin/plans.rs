@@ -42,7 +42,7 @@ pub(crate) async fn update_plan(
     let body = body.into_inner();
     body.validate()?;
     let plan = state
-        .billing
+        .plans
         .update_plan(
             user.0.user_id,
             PlanId::from_uuid(id.into_inner()),

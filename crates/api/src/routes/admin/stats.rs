@@ -100,7 +100,7 @@ pub(crate) async fn stats(
     let users = state.users.counts(chrono::Duration::days(7)).await?;
     let sessions = state.auth.live_session_count().await?;
     let files = state.files.totals().await?;
-    let revenue = state.billing.revenue(state.clock.now()).await?;
+    let revenue = state.payments.revenue(state.clock.now()).await?;
     let money = |list: Vec<plinth_kernel::Money>| list.into_iter().map(MoneyBody::from).collect();
     let body = StatsBody {
         users: UserStatsBody {

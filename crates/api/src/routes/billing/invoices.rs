@@ -37,7 +37,7 @@ pub(crate) async fn list_my_invoices(
 ) -> Result<HttpResponse, ApiError> {
     let page = query.try_into_domain()?;
     let page = state
-        .billing
+        .invoices
         .customer_invoices(user.0.user_id, page)
         .await?;
     Ok(HttpResponse::Ok()
@@ -70,7 +70,7 @@ pub(crate) async fn get_my_invoice(
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
     let record = state
-        .billing
+        .invoices
         .customer_invoice(user.0.user_id, id.into_inner())
         .await?;
     Ok(HttpResponse::Ok()
@@ -101,13 +101,13 @@ pub(crate) async fn get_my_invoice_pdf(
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let record = state.billing.customer_invoice(user.0.user_id, id).await?;
+    let record = state.invoices.customer_invoice(user.0.user_id, id).await?;
     // Issued invoices always have a number; the id is a fallback that cannot need quoting.
     let name = record
         .invoice
         .number()
         .map_or_else(|| id.to_string(), |n| n.to_string());
-    let (content_type, bytes) = state.billing.render(record).await?;
+    let (content_type, bytes) = state.invoices.render(record).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .insert_header((CONTENT_TYPE, content_type))
@@ -159,7 +159,7 @@ pub(crate) async fn pay_my_invoice(
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
     let payment = state
-        .billing
+        .payments
         .start_invoice_payment(user.0.user_id, id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::Ok()

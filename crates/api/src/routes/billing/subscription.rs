@@ -30,7 +30,7 @@ pub(crate) async fn get_subscription(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let subscription = state.billing.subscription(user.0.user_id).await?;
+    let subscription = state.subscriptions.subscription(user.0.user_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(SubscriptionBody::from(subscription)))
@@ -71,7 +71,7 @@ pub(crate) async fn subscribe(
 ) -> Result<HttpResponse, ApiError> {
     let plan_id = PlanId::from_uuid(body.into_inner().plan_id);
     let (subscription, outcome) = state
-        .billing
+        .subscriptions
         .subscribe(user.0.user_id, plan_id, &meta.0)
         .await?;
     let mut response = match outcome {
@@ -104,7 +104,7 @@ pub(crate) async fn cancel_subscription(
     meta: ClientMeta,
 ) -> Result<HttpResponse, ApiError> {
     let subscription = state
-        .billing
+        .subscriptions
         .cancel_subscription(user.0.user_id, &meta.0)
         .await?;
     Ok(HttpResponse::Ok()
@@ -131,7 +131,7 @@ pub(crate) async fn get_entitlements(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    let features = state.billing.entitlements(user.0.user_id).await?;
+    let features = state.subscriptions.entitlements(user.0.user_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(EntitlementsBody::from(features)))

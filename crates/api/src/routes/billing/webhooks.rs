@@ -103,7 +103,7 @@ pub(crate) async fn stripe_webhook(
         .get(STRIPE_SIGNATURE)
         .map(|v| v.to_str().unwrap_or_default());
     let outcome = state
-        .billing
+        .payments
         .receive_stripe_event(signature, &body, &meta.0)
         .await?;
     if outcome == EventOutcome::Duplicate {

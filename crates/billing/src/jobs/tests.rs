@@ -1,26 +1,33 @@
 //! The billing cycle with the real [`SubscriptionInvoicer`] over the in-memory adapters:
-//! periods become finalised invoices, overdue invoices move the subscription, payments bring
-//! it back, and Stripe's subscription events set its status.
+//! periods become finalised invoices, overdue invoices move the subscription (the jobs),
+//! payments bring it back, and Stripe's subscription events set its status.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use plinth_audit::testing::MemoryAuditLog;
-use plinth_audit::{AuditAction, AuditEvent, AuditFilter, AuditLog as _};
+use plinth_audit::{AuditAction, AuditEvent, AuditFilter, AuditLog};
 use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
-use plinth_kernel::{Currency, Money, PageRequest, RequestMeta, Timestamp, UserId};
+use plinth_kernel::{Clock, Currency, Money, PageRequest, RequestMeta, UnitOfWork, UserId};
 
 use super::*;
-use crate::payment::{EventOutcome, WebhookVerifier};
-use crate::subscription::{SubscriptionInvoicer, SubscriptionStatus};
+use crate::payment::{EventOutcome, GatewaySetup, PaymentService, WebhookSetup};
+use crate::subscription::SubscriptionInvoicer;
 use crate::testing::{
     FakeWebhookVerifier, MemoryBillingRepository, MemoryCustomerDirectory, MemoryInvoiceRepository,
     MemoryPaymentEventInbox, MemorySubscriptionRepository, TextInvoiceRenderer,
 };
-use crate::{FeatureValue, Interval, InvoiceRecord, InvoiceStatus, Payments};
+use crate::{
+    FeatureValue, Interval, InvoiceId, InvoiceRecord, InvoiceStatus, NewInvoice, NewInvoiceLine,
+    Plan, PlanService,
+};
 
 struct Cycle {
-    service: BillingService,
+    plans: PlanService,
+    subscriptions: SubscriptionService,
+    invoicing: InvoiceService,
+    payments: PaymentService,
+    jobs: BillingJobs,
     subs: MemorySubscriptionRepository,
     audit: MemoryAuditLog,
     clock: ManualClock,
@@ -43,29 +50,52 @@ fn cycle() -> Cycle {
         Arc::new(subs.clone()),
         Arc::new(audit.clone()),
     );
-    let service = BillingService::new(
-        Arc::new(MemoryBillingRepository::new()),
-        Arc::new(audit.clone()),
-        Arc::new(MemoryUnitOfWork::new()),
-        Arc::new(clock.clone()),
-    )
-    .with_subscriptions(Arc::new(subs.clone()))
-    .with_invoicing(Invoicing {
-        invoices: Arc::new(invoices),
-        customers: Arc::new(customers.clone()),
-        renderer: Arc::new(TextInvoiceRenderer),
-    })
-    .with_invoicer(Arc::new(invoicer))
-    .with_payments(Payments {
-        inbox: Arc::new(MemoryPaymentEventInbox::new()),
-        verifier: Some(Arc::new(FakeWebhookVerifier) as Arc<dyn WebhookVerifier>),
-    })
-    .with_default_features(BTreeMap::from([(
-        "storage_bytes".to_owned(),
-        FeatureValue::Limit(1_000),
-    )]));
+    let plan_rows = Arc::new(MemoryBillingRepository::new());
+    let uow: Arc<dyn UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
+    let audit_log: Arc<dyn AuditLog> = Arc::new(audit.clone());
+    let now: Arc<dyn Clock> = Arc::new(clock.clone());
+    let plans = PlanService::new(
+        plan_rows.clone(),
+        Arc::new(subs.clone()),
+        Arc::clone(&audit_log),
+        Arc::clone(&uow),
+        Arc::clone(&now),
+    );
+    let subscriptions = SubscriptionService::new(
+        plan_rows,
+        Arc::new(subs.clone()),
+        Arc::new(invoicer),
+        Arc::clone(&audit_log),
+        Arc::clone(&uow),
+        Arc::clone(&now),
+        BTreeMap::from([("storage_bytes".to_owned(), FeatureValue::Limit(1_000))]),
+    );
+    let invoicing = InvoiceService::new(
+        Arc::new(invoices),
+        Arc::new(customers.clone()),
+        Arc::new(TextInvoiceRenderer),
+        subscriptions.clone(),
+        Arc::clone(&audit_log),
+        Arc::clone(&uow),
+        Arc::clone(&now),
+    );
+    let payments = PaymentService::new(
+        invoicing.clone(),
+        subscriptions.clone(),
+        Arc::new(MemoryPaymentEventInbox::new()),
+        GatewaySetup::NotConfigured,
+        WebhookSetup::Configured(Arc::new(FakeWebhookVerifier)),
+        audit_log,
+        uow,
+        now,
+    );
+    let jobs = BillingJobs::new(invoicing.clone(), subscriptions.clone());
     Cycle {
-        service,
+        plans,
+        subscriptions,
+        invoicing,
+        payments,
+        jobs,
         subs,
         audit,
         clock,
@@ -75,7 +105,7 @@ fn cycle() -> Cycle {
 
 impl Cycle {
     async fn plan(&self, code: &str, amount: i64, trial_days: u32) -> Plan {
-        self.service
+        self.plans
             .create_plan(
                 UserId::new(),
                 crate::NewPlan {
@@ -104,7 +134,7 @@ impl Cycle {
     }
 
     async fn subscribe(&self, user: UserId, plan: &Plan) {
-        self.service
+        self.subscriptions
             .subscribe(user, plan.id, &RequestMeta::default())
             .await
             .unwrap();
@@ -113,7 +143,7 @@ impl Cycle {
     /// The customer's invoices, oldest first.
     async fn invoices(&self, user: UserId) -> Vec<InvoiceRecord> {
         let mut page = self
-            .service
+            .invoicing
             .customer_invoices(user, PageRequest::default())
             .await
             .unwrap()
@@ -122,8 +152,39 @@ impl Cycle {
         page
     }
 
+    /// An admin's invoice of 14 900 USD for `user`, finalised now, due in `due_in_days`.
+    async fn open_invoice(&self, user: UserId, due_in_days: u32) -> InvoiceId {
+        let meta = RequestMeta::default();
+        let admin = UserId::new();
+        let draft = self
+            .invoicing
+            .create_invoice(
+                admin,
+                NewInvoice {
+                    user_id: user,
+                    currency: Currency::parse("USD").unwrap(),
+                    lines: vec![NewInvoiceLine {
+                        description: "Pro plan".into(),
+                        quantity: 1,
+                        unit_amount: 14_900,
+                    }],
+                    discount_bps: 0,
+                    tax_rate_bps: 0,
+                    due_in_days,
+                },
+                &meta,
+            )
+            .await
+            .unwrap();
+        self.invoicing
+            .finalize_invoice(admin, draft.id, &meta)
+            .await
+            .unwrap()
+            .id
+    }
+
     async fn status(&self, user: UserId) -> SubscriptionStatus {
-        self.service.subscription(user).await.unwrap().status
+        self.subscriptions.subscription(user).await.unwrap().status
     }
 
     async fn audit(&self, action: AuditAction) -> Vec<AuditEvent> {
@@ -194,11 +255,7 @@ async fn a_renewal_invoices_the_period_with_the_upgrade_proration_once() {
         "an upgrade invoices nothing now"
     );
 
-    let report = f
-        .service
-        .run_jobs(at("2026-05-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let report = f.jobs.run_jobs(at("2026-05-01T00:00:00Z")).await.unwrap();
     assert_eq!((report.renewed, report.invoiced), (1, 1), "{report:?}");
     let invoices = f.invoices(user).await;
     assert_eq!(invoices.len(), 2);
@@ -224,11 +281,7 @@ async fn a_renewal_invoices_the_period_with_the_upgrade_proration_once() {
     assert_eq!(renewal.issued_at, Some(at("2026-05-01T00:00:00Z")));
     assert!(f.subs.items_of(user)[0].invoiced_at.is_some());
 
-    let again = f
-        .service
-        .run_jobs(at("2026-05-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let again = f.jobs.run_jobs(at("2026-05-01T00:00:00Z")).await.unwrap();
     assert_eq!(again, JobReport::default(), "a second run adds nothing");
     assert_eq!(f.invoices(user).await.len(), 2);
     assert_eq!(f.audit(AuditAction::InvoiceFinalized).await.len(), 2);
@@ -243,11 +296,7 @@ async fn a_trial_is_invoiced_when_it_ends_and_a_free_plan_never() {
     f.subscribe(trial, &pro).await;
     f.subscribe(gratis, &free).await;
     assert!(f.invoices(trial).await.is_empty());
-    let report = f
-        .service
-        .run_jobs(at("2026-04-20T00:00:00Z"))
-        .await
-        .unwrap();
+    let report = f.jobs.run_jobs(at("2026-04-20T00:00:00Z")).await.unwrap();
     assert_eq!((report.renewed, report.invoiced), (1, 1), "{report:?}");
     let invoices = f.invoices(trial).await;
     assert_eq!(invoices.len(), 1);
@@ -256,11 +305,7 @@ async fn a_trial_is_invoiced_when_it_ends_and_a_free_plan_never() {
         invoices[0].invoice.lines()[0].description,
         "PRO, 2026-04-15 – 2026-05-15"
     );
-    let report = f
-        .service
-        .run_jobs(at("2026-05-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let report = f.jobs.run_jobs(at("2026-05-01T00:00:00Z")).await.unwrap();
     assert_eq!((report.renewed, report.invoiced), (1, 0), "{report:?}");
     assert!(f.invoices(gratis).await.is_empty(), "nothing to bill");
     assert_eq!(f.status(gratis).await, SubscriptionStatus::Active);
@@ -276,21 +321,18 @@ async fn an_overdue_invoice_makes_it_past_due_and_paying_brings_it_back() {
 
     // Due 2026-05-01 00:00: overdue a second later. Overdue subscriptions are not renewed.
     let late = at("2026-05-01T00:00:01Z");
-    let report = f.service.run_jobs(late).await.unwrap();
+    let report = f.jobs.run_jobs(late).await.unwrap();
     assert_eq!((report.past_due, report.renewed), (1, 0), "{report:?}");
     assert_eq!(f.status(user).await, SubscriptionStatus::PastDue);
     assert_eq!(
-        f.service.storage_limit(user).await.unwrap(),
+        f.subscriptions.storage_limit(user).await.unwrap(),
         Some(10_000),
         "past_due keeps the plan's features during the grace"
     );
-    assert_eq!(
-        f.service.run_jobs(late).await.unwrap(),
-        JobReport::default()
-    );
+    assert_eq!(f.jobs.run_jobs(late).await.unwrap(), JobReport::default());
 
     f.clock.set(at("2026-05-03T00:00:00Z"));
-    f.service
+    f.invoicing
         .mark_invoice_paid(UserId::new(), first, &RequestMeta::default())
         .await
         .unwrap();
@@ -301,11 +343,7 @@ async fn an_overdue_invoice_makes_it_past_due_and_paying_brings_it_back() {
     assert_eq!(reactivated.details["invoice_id"], first.to_string());
 
     // Now renewed, catching up the period it missed.
-    let report = f
-        .service
-        .run_jobs(at("2026-05-03T00:00:00Z"))
-        .await
-        .unwrap();
+    let report = f.jobs.run_jobs(at("2026-05-03T00:00:00Z")).await.unwrap();
     assert_eq!((report.renewed, report.invoiced), (1, 1), "{report:?}");
     assert_eq!(
         f.changes().await,
@@ -316,29 +354,24 @@ async fn an_overdue_invoice_makes_it_past_due_and_paying_brings_it_back() {
 #[tokio::test]
 async fn paying_one_of_two_overdue_invoices_keeps_it_past_due() {
     let mut f = cycle();
-    f.service = f
-        .service
-        .with_uncollectible_after(chrono::Duration::days(90));
+    f.jobs = f.jobs.with_uncollectible_after(chrono::Duration::days(90));
     let basic = f.plan("basic", 1_000, 0).await;
     let user = f.customer();
     f.subscribe(user, &basic).await;
     // Renewed on time (first invoice not overdue yet), then both invoices go overdue.
-    f.service
-        .run_jobs(at("2026-05-01T00:00:00Z"))
-        .await
-        .unwrap();
+    f.jobs.run_jobs(at("2026-05-01T00:00:00Z")).await.unwrap();
     let ids: Vec<_> = f.invoices(user).await.iter().map(|i| i.id).collect();
     assert_eq!(ids.len(), 2);
     let late = at("2026-05-31T00:00:01Z");
-    let report = f.service.run_jobs(late).await.unwrap();
+    let report = f.jobs.run_jobs(late).await.unwrap();
     assert_eq!((report.past_due, report.renewed), (1, 0), "{report:?}");
     f.clock.set(late);
-    f.service
+    f.invoicing
         .mark_invoice_paid(UserId::new(), ids[0], &RequestMeta::default())
         .await
         .unwrap();
     assert_eq!(f.status(user).await, SubscriptionStatus::PastDue);
-    f.service
+    f.invoicing
         .void_invoice(UserId::new(), ids[1], &RequestMeta::default())
         .await
         .unwrap();
@@ -352,43 +385,29 @@ async fn a_written_off_invoice_makes_it_unpaid_until_a_cancellation_ends_it() {
     let user = f.customer();
     f.subscribe(user, &basic).await;
     // Past due on 2026-05-01, written off 30 days later.
-    f.service
-        .run_jobs(at("2026-05-02T00:00:00Z"))
-        .await
-        .unwrap();
-    let report = f
-        .service
-        .run_jobs(at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    f.jobs.run_jobs(at("2026-05-02T00:00:00Z")).await.unwrap();
+    let report = f.jobs.run_jobs(at("2026-06-01T00:00:00Z")).await.unwrap();
     assert_eq!((report.uncollectible, report.unpaid), (1, 1), "{report:?}");
     assert_eq!(f.status(user).await, SubscriptionStatus::Unpaid);
     assert_eq!(
-        f.service.storage_limit(user).await.unwrap(),
+        f.subscriptions.storage_limit(user).await.unwrap(),
         Some(1_000),
         "unpaid falls back to the defaults"
     );
     assert_eq!(
-        f.service
-            .run_jobs(at("2026-06-01T00:00:00Z"))
-            .await
-            .unwrap(),
+        f.jobs.run_jobs(at("2026-06-01T00:00:00Z")).await.unwrap(),
         JobReport::default()
     );
     assert_eq!(f.invoices(user).await.len(), 1, "unpaid is not renewed");
 
     // A cancellation ends it at the (long past) period end, and the user may start again.
-    f.service
+    f.subscriptions
         .cancel_subscription(user, &RequestMeta::default())
         .await
         .unwrap();
-    let report = f
-        .service
-        .run_jobs(at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let report = f.jobs.run_jobs(at("2026-06-01T00:00:00Z")).await.unwrap();
     assert_eq!(report.canceled, 1);
-    assert!(f.service.subscription(user).await.is_err());
+    assert!(f.subscriptions.subscription(user).await.is_err());
     f.subscribe(user, &basic).await;
     assert_eq!(
         f.changes().await,
@@ -400,6 +419,43 @@ async fn a_written_off_invoice_makes_it_unpaid_until_a_cancellation_ends_it() {
             "canceled",
             "subscribed"
         ]
+    );
+}
+
+#[tokio::test]
+async fn jobs_make_invoices_uncollectible_only_after_the_grace_and_once() {
+    let f = cycle();
+    let user = f.customer();
+    let jobs = f
+        .jobs
+        .clone()
+        .with_uncollectible_after(chrono::Duration::days(10));
+    let late = f.open_invoice(user, 1).await;
+    let recent = f.open_invoice(user, 5).await;
+    f.clock.advance(chrono::Duration::days(12));
+    // late: due 11 days ago (> 10); recent: due 7 days ago.
+    let report = jobs.run_jobs(f.clock.now()).await.unwrap();
+    assert_eq!(report.uncollectible, 1);
+    assert_eq!(
+        f.invoicing.invoice(late).await.unwrap().status(),
+        InvoiceStatus::Uncollectible
+    );
+    assert_eq!(
+        f.invoicing.invoice(recent).await.unwrap().status(),
+        InvoiceStatus::Open
+    );
+    assert_eq!(jobs.run_jobs(f.clock.now()).await.unwrap().uncollectible, 0);
+    assert_eq!(f.audit(AuditAction::InvoiceUncollectible).await.len(), 1);
+    // The default grace is 30 days.
+    f.clock.advance(chrono::Duration::days(20));
+    assert_eq!(
+        f.jobs.run_jobs(f.clock.now()).await.unwrap().uncollectible,
+        0
+    );
+    f.clock.advance(chrono::Duration::days(4));
+    assert_eq!(
+        f.jobs.run_jobs(f.clock.now()).await.unwrap().uncollectible,
+        1
     );
 }
 
@@ -419,9 +475,15 @@ async fn stripe_subscription_events_set_the_status_once() {
     let basic = f.plan("basic", 1_000, 0).await;
     let user = f.customer();
     f.subscribe(user, &basic).await;
-    let sub = f.service.subscription(user).await.unwrap().id.to_string();
+    let sub = f
+        .subscriptions
+        .subscription(user)
+        .await
+        .unwrap()
+        .id
+        .to_string();
     let receive = |body: Vec<u8>| {
-        let service = f.service.clone();
+        let service = f.payments.clone();
         async move {
             service
                 .receive_stripe_event(
@@ -452,7 +514,7 @@ async fn stripe_subscription_events_set_the_status_once() {
     let deleted = subscription_event("evt_6", "customer.subscription.deleted", &sub, "canceled");
     assert_eq!(receive(deleted).await, EventOutcome::Applied);
     assert!(
-        f.service.subscription(user).await.is_err(),
+        f.subscriptions.subscription(user).await.is_err(),
         "no live subscription"
     );
     let ended = f.subs.all_of(user).remove(0);
@@ -461,7 +523,7 @@ async fn stripe_subscription_events_set_the_status_once() {
     let revive = subscription_event("evt_7", updated, &sub, "active");
     assert_eq!(receive(revive).await, EventOutcome::AlreadySettled);
     assert!(
-        f.service.subscription(user).await.is_err(),
+        f.subscriptions.subscription(user).await.is_err(),
         "ended stays ended"
     );
 
@@ -498,16 +560,16 @@ async fn upgrade_then_cancel_invoices_the_proration_when_it_ends_across_the_new_
     let user = f.customer();
     f.subscribe(user, &basic).await; // 2026-12-15 – 2027-01-15, INV-2026-000001
     f.subscribe(user, &pro).await; // the whole period's difference: 99 900 pending
-    f.service
+    f.subscriptions
         .cancel_subscription(user, &RequestMeta::default())
         .await
         .unwrap();
     assert_eq!(f.invoices(user).await.len(), 1);
 
     let end = at("2027-01-15T10:00:00Z");
-    let report = f.service.run_jobs(end).await.unwrap();
+    let report = f.jobs.run_jobs(end).await.unwrap();
     assert_eq!((report.canceled, report.invoiced), (1, 1), "{report:?}");
-    assert!(f.service.subscription(user).await.is_err(), "ended");
+    assert!(f.subscriptions.subscription(user).await.is_err(), "ended");
     let invoices = f.invoices(user).await;
     assert_eq!(invoices.len(), 2);
     let last = &invoices[1];
@@ -533,13 +595,9 @@ async fn upgrade_then_cancel_invoices_the_proration_when_it_ends_across_the_new_
     assert_eq!(finalized[0].details["reason"], "ended");
 
     // Exactly once: later runs find nothing to end or invoice.
-    let again = f.service.run_jobs(end).await.unwrap();
+    let again = f.jobs.run_jobs(end).await.unwrap();
     assert_eq!((again.canceled, again.invoiced), (0, 0), "{again:?}");
-    let later = f
-        .service
-        .run_jobs(at("2027-03-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let later = f.jobs.run_jobs(at("2027-03-01T00:00:00Z")).await.unwrap();
     assert_eq!((later.canceled, later.invoiced), (0, 0), "{later:?}");
     assert_eq!(f.invoices(user).await.len(), 2);
 }
@@ -556,9 +614,15 @@ async fn a_stripe_deletion_ends_it_at_once_and_invoices_the_proration_once() {
     f.subscribe(user, &pro).await;
     let pending = f.subs.items_of(user)[0].amount.amount;
     assert!(pending > 0, "{pending}");
-    let sub = f.service.subscription(user).await.unwrap().id.to_string();
+    let sub = f
+        .subscriptions
+        .subscription(user)
+        .await
+        .unwrap()
+        .id
+        .to_string();
     let receive = |body: Vec<u8>| {
-        let service = f.service.clone();
+        let service = f.payments.clone();
         async move {
             service
                 .receive_stripe_event(
@@ -588,11 +652,7 @@ async fn a_stripe_deletion_ends_it_at_once_and_invoices_the_proration_once() {
     // Another deletion, and the renewal job past the period end: nothing more.
     let second = subscription_event("evt_del_2", deleted, &sub, "canceled");
     assert_eq!(receive(second).await, EventOutcome::AlreadySettled);
-    let report = f
-        .service
-        .run_jobs(at("2028-03-10T00:00:00Z"))
-        .await
-        .unwrap();
+    let report = f.jobs.run_jobs(at("2028-03-10T00:00:00Z")).await.unwrap();
     assert_eq!((report.canceled, report.invoiced), (0, 0), "{report:?}");
     assert_eq!(f.invoices(user).await.len(), 2);
 }
@@ -606,25 +666,15 @@ async fn a_written_off_subscription_that_is_cancelled_invoices_its_proration_whe
     f.subscribe(user, &basic).await; // 2026-04-01 – 2026-05-01
     f.subscribe(user, &pro).await; // the whole period's difference: 2 000 pending
     // Past due, then written off: `unpaid` does not end it, the item waits.
-    f.service
-        .run_jobs(at("2026-05-02T00:00:00Z"))
-        .await
-        .unwrap();
-    f.service
-        .run_jobs(at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    f.jobs.run_jobs(at("2026-05-02T00:00:00Z")).await.unwrap();
+    f.jobs.run_jobs(at("2026-06-01T00:00:00Z")).await.unwrap();
     assert_eq!(f.status(user).await, SubscriptionStatus::Unpaid);
     assert_eq!(f.subs.items_of(user)[0].invoiced_at, None);
-    f.service
+    f.subscriptions
         .cancel_subscription(user, &RequestMeta::default())
         .await
         .unwrap();
-    let report = f
-        .service
-        .run_jobs(at("2026-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let report = f.jobs.run_jobs(at("2026-06-01T00:00:00Z")).await.unwrap();
     assert_eq!((report.canceled, report.invoiced), (1, 1), "{report:?}");
     let invoices = f.invoices(user).await;
     assert_eq!(invoices.len(), 2);

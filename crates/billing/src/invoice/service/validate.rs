@@ -2,10 +2,10 @@
 
 use plinth_kernel::Money;
 
+use crate::error::FieldErrors;
+use crate::invoice::NewInvoice;
 use crate::invoice::math::BPS_PER_WHOLE;
 use crate::invoice::{Invoice, InvoiceError, LineInput, MAX_DESCRIPTION_CHARS};
-use crate::service::NewInvoice;
-use crate::service::validate::FieldErrors;
 
 /// Most lines an invoice may have.
 pub const MAX_LINES: usize = 100;
@@ -106,7 +106,7 @@ mod tests {
     use plinth_kernel::{Currency, UserId};
 
     use super::*;
-    use crate::service::NewInvoiceLine;
+    use crate::invoice::NewInvoiceLine;
 
     fn new_invoice() -> NewInvoice {
         NewInvoice {

@@ -1,79 +1,50 @@
-//! BillingService: plans and invoices.
+//! [`PlanService`]: the plans on offer and their price versions. Every change commits
+//! together with its `billing.plan_changed` audit entry.
 
-mod entitlements;
-mod invoices;
-mod payments;
-mod plan_prices;
-mod standing;
-mod subscriptions;
-mod validate;
+mod prices;
 
-#[cfg(test)]
-mod cycle_tests;
-#[cfg(test)]
-mod subscription_tests;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{Clock, RepoError, RequestMeta, UnitOfWork, UserId};
 
-use crate::payment::PaymentGateway;
-use crate::subscription::{NoInvoices, PeriodInvoicer, SubscriptionRepository};
-use crate::{BillingError, BillingRepository, FeatureValue, NewPlan, Plan, PlanId};
+use super::validate;
+use crate::subscription::SubscriptionRepository;
+use crate::{BillingError, BillingRepository, NewPlan, Plan, PlanId};
 
-pub use entitlements::STORAGE_BYTES;
-pub use plan_prices::PlanChanges;
-pub use subscriptions::{RenewalReport, SubscribeOutcome};
+pub use prices::PlanChanges;
 
-pub(crate) use invoices::invoice_event;
-pub use invoices::{InvoiceChanges, Invoicing, NewInvoice, NewInvoiceLine};
-pub use payments::{InvoicePayment, JobReport, Payments, Revenue};
-
-/// Billing use cases.
+/// Plan use cases: creating, editing (with price versions) and listing plans.
 #[derive(Clone)]
-pub struct BillingService {
-    pub(crate) billing: Arc<dyn BillingRepository>,
-    pub(crate) audit: Arc<dyn AuditLog>,
-    pub(crate) uow: Arc<dyn UnitOfWork>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) invoicing: Option<Invoicing>,
-    /// Subscriptions; set with [`BillingService::with_subscriptions`].
-    pub(crate) subscriptions: Option<Arc<dyn SubscriptionRepository>>,
-    /// Invoices each paid period; [`NoInvoices`] until [`BillingService::with_invoicer`].
-    pub(crate) invoicer: Arc<dyn PeriodInvoicer>,
-    /// Entitlements of a user without a subscription (and the base under a plan's features).
-    pub(crate) default_features: BTreeMap<String, FeatureValue>,
-    pub(crate) payments: Option<Payments>,
-    pub(crate) uncollectible_after: chrono::Duration,
-    /// Collects invoice payments; set with [`BillingService::with_gateway`].
-    pub(crate) gateway: Option<Arc<dyn PaymentGateway>>,
+pub struct PlanService {
+    plans: Arc<dyn BillingRepository>,
+    /// Price versions, stored with the subscriptions that refer to them.
+    prices: Arc<dyn SubscriptionRepository>,
+    audit: Arc<dyn AuditLog>,
+    uow: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
 }
 
-impl BillingService {
-    /// Wires the service to its ports.
+impl PlanService {
+    /// Wires the service to its ports: plans, their price versions (kept by the
+    /// [`SubscriptionRepository`]), the audit log, transactions and the clock.
     #[must_use]
     pub fn new(
-        billing: Arc<dyn BillingRepository>,
+        plans: Arc<dyn BillingRepository>,
+        prices: Arc<dyn SubscriptionRepository>,
         audit: Arc<dyn AuditLog>,
         uow: Arc<dyn UnitOfWork>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            billing,
+            plans,
+            prices,
             audit,
             uow,
             clock,
-            invoicing: None,
-            subscriptions: None,
-            invoicer: Arc::new(NoInvoices),
-            default_features: BTreeMap::new(),
-            payments: None,
-            uncollectible_after: chrono::Duration::days(30),
-            gateway: None,
         }
     }
 
@@ -110,7 +81,7 @@ impl BillingService {
             updated_at: now,
         };
         let mut tx = self.uow.begin().await?;
-        self.billing
+        self.plans
             .insert_plan(tx.as_mut(), &plan)
             .await
             .map_err(|e| match e {
@@ -138,6 +109,6 @@ impl BillingService {
     /// [`BillingError::Repo`] on storage failure.
     #[tracing::instrument(skip(self))]
     pub async fn list_active_plans(&self) -> Result<Vec<Plan>, BillingError> {
-        Ok(self.billing.plans(true).await?)
+        Ok(self.plans.plans(true).await?)
     }
 }

@@ -1,8 +1,7 @@
 //! Validation of a [`NewPlan`], collecting every problem at once.
 
-use std::collections::BTreeMap;
-
 use crate::NewPlan;
+use crate::error::FieldErrors;
 
 /// Longest plan code, in characters.
 pub(crate) const MAX_CODE: usize = 64;
@@ -12,9 +11,6 @@ pub(crate) const MAX_NAME: usize = 100;
 pub(crate) const MAX_TRIAL_DAYS: u32 = 365;
 /// Longest feature key, in characters.
 pub(crate) const MAX_FEATURE_KEY: usize = 64;
-
-/// Field name → messages, as [`crate::BillingError::Invalid`] carries them.
-pub(crate) type FieldErrors = BTreeMap<String, Vec<String>>;
 
 /// Checks every field of `plan` and returns the trimmed name, or every problem found.
 pub(crate) fn validate_new_plan(plan: &NewPlan) -> Result<String, FieldErrors> {

@@ -1,19 +1,22 @@
 //! Invoice use cases with the in-memory adapters.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use plinth_audit::testing::MemoryAuditLog;
 use plinth_audit::{AuditAction, AuditFilter, AuditLog};
 use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
-use plinth_kernel::{Clock as _, Currency, PageRequest, RequestMeta, UserId};
+use plinth_kernel::{Clock as _, Currency, PageRequest, RequestMeta, UnitOfWork, UserId};
 
 use super::*;
+use crate::subscription::NoInvoices;
 use crate::testing::{
-    MemoryBillingRepository, MemoryCustomerDirectory, MemoryInvoiceRepository, TextInvoiceRenderer,
+    MemoryBillingRepository, MemoryCustomerDirectory, MemoryInvoiceRepository,
+    MemorySubscriptionRepository, TextInvoiceRenderer,
 };
 
 struct Fixture {
-    service: BillingService,
+    service: InvoiceService,
     invoices: MemoryInvoiceRepository,
     customers: MemoryCustomerDirectory,
     audit: MemoryAuditLog,
@@ -33,17 +36,25 @@ fn fixture() -> Fixture {
     let customers = MemoryCustomerDirectory::new();
     let customer = UserId::new();
     customers.insert(customer, "ada@example.com", "Ada Lovelace");
-    let service = BillingService::new(
+    let uow: Arc<dyn UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
+    let subscriptions = SubscriptionService::new(
         Arc::new(MemoryBillingRepository::new()),
+        Arc::new(MemorySubscriptionRepository::new()),
+        Arc::new(NoInvoices),
         Arc::new(audit.clone()),
-        Arc::new(MemoryUnitOfWork::new()),
+        Arc::clone(&uow),
         Arc::new(clock.clone()),
-    )
-    .with_invoicing(Invoicing {
-        invoices: Arc::new(invoices.clone()),
-        customers: Arc::new(customers.clone()),
-        renderer: Arc::new(TextInvoiceRenderer),
-    });
+        BTreeMap::new(),
+    );
+    let service = InvoiceService::new(
+        Arc::new(invoices.clone()),
+        Arc::new(customers.clone()),
+        Arc::new(TextInvoiceRenderer),
+        subscriptions,
+        Arc::new(audit.clone()),
+        uow,
+        Arc::new(clock.clone()),
+    );
     Fixture {
         service,
         invoices,

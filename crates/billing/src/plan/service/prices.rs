@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{Money, RepoError, RequestMeta, UserId};
 
-use super::{BillingService, validate};
+use super::PlanService;
+use crate::plan::validate;
 use crate::subscription::PlanPrice;
 use crate::{BillingError, FeatureValue, Interval, NewPlan, Plan, PlanId};
 
@@ -29,9 +30,9 @@ pub struct PlanChanges {
     pub features: Option<BTreeMap<String, FeatureValue>>,
 }
 
-impl BillingService {
+impl PlanService {
     /// Changes plan `id` on behalf of `actor` (an administrator). The same rules as
-    /// [`BillingService::create_plan`] apply to the result. When the price or interval
+    /// [`PlanService::create_plan`] apply to the result. When the price or interval
     /// changes, the plan's next price version is recorded (the first change also records
     /// version 1, the original price); existing subscriptions keep paying the price they
     /// chose, new subscriptions and plan changes get the new one. The plan, its price version
@@ -52,7 +53,7 @@ impl BillingService {
         // another administrator meanwhile is merged into, never overwritten.
         let mut tx = self.uow.begin().await?;
         let current = self
-            .billing
+            .plans
             .lock_plan(tx.as_mut(), id)
             .await?
             .ok_or(BillingError::NotFound)?;
@@ -120,7 +121,7 @@ impl BillingService {
             updated_at: now,
         };
         let repriced = plan.price != current.price || plan.interval != current.interval;
-        self.billing
+        self.plans
             .update_plan(tx.as_mut(), &plan)
             .await
             .map_err(|e| match e {
@@ -132,9 +133,7 @@ impl BillingService {
             })?;
         let mut price_version = None;
         if repriced {
-            let prices = self.subscriptions.as_deref().ok_or_else(|| {
-                RepoError::internal("BillingService was built without subscription storage")
-            })?;
+            let prices = self.prices.as_ref();
             let versions = prices.plan_prices(tx.as_mut(), id).await?;
             let last = match versions.last() {
                 Some(last) => last.version,

@@ -1,7 +1,8 @@
-//! Invoice use cases: drafts, finalisation with gapless numbering, payment, voiding, and the
+//! [`InvoiceService`]: drafts, finalisation with gapless numbering, payment, voiding, and the
 //! customer's view. Every change commits together with its audit entry.
 
 mod drafts;
+mod payments;
 mod validate;
 
 #[cfg(test)]
@@ -10,28 +11,39 @@ mod tests;
 use std::sync::Arc;
 
 use chrono::Datelike as _;
-use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{Currency, Page, PageRequest, RepoError, RequestMeta, Timestamp, UserId};
+use plinth_audit::{AuditAction, AuditEvent, AuditLog};
+use plinth_kernel::{
+    Clock, Currency, Page, PageRequest, RepoError, RequestMeta, Timestamp, UnitOfWork, UserId,
+};
 
+use crate::BillingError;
+use crate::error::billing_error;
 use crate::invoice::{
     CustomerDirectory, InvoiceFilter, InvoiceId, InvoiceNumber, InvoiceRecord, InvoiceRenderer,
     InvoiceRepository, InvoiceStatus, TransitionError,
 };
 use crate::payment::{ManualGateway, PaymentGateway as _};
-use crate::subscription::SubscriptionStatus;
-use crate::{BillingError, BillingService};
+use crate::subscription::{SubscriptionService, SubscriptionStatus};
 
 pub use drafts::InvoiceChanges;
 
-/// The ports invoicing needs besides the plan repository.
+/// Invoice use cases, for administrators (drafts, finalising, settling) and customers (their
+/// issued invoices and documents). An invoice that bills a subscription's period moves that
+/// subscription when it is paid, voided or written off, in the same transaction, through the
+/// [`SubscriptionService`] it is built with.
 #[derive(Clone)]
-pub struct Invoicing {
+pub struct InvoiceService {
     /// Invoices, lines and number counters.
-    pub invoices: Arc<dyn InvoiceRepository>,
+    invoices: Arc<dyn InvoiceRepository>,
     /// Customer names and emails, for the snapshot taken at finalisation.
-    pub customers: Arc<dyn CustomerDirectory>,
+    customers: Arc<dyn CustomerDirectory>,
     /// The printable document.
-    pub renderer: Arc<dyn InvoiceRenderer>,
+    renderer: Arc<dyn InvoiceRenderer>,
+    /// Moves the subscription a settled period invoice bills.
+    subscriptions: SubscriptionService,
+    audit: Arc<dyn AuditLog>,
+    uow: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
 }
 
 /// A draft invoice to create.
@@ -62,21 +74,29 @@ pub struct NewInvoiceLine {
     pub unit_amount: i64,
 }
 
-impl BillingService {
-    /// Connects the invoicing ports; without them every invoice use case fails with an
-    /// internal error.
+impl InvoiceService {
+    /// Wires the service to its ports: invoice storage, the customer directory (for the
+    /// snapshot taken at finalisation), the renderer of printable documents, the subscription
+    /// service (see [`InvoiceService`]), the audit log, transactions and the clock.
     #[must_use]
-    pub fn with_invoicing(mut self, invoicing: Invoicing) -> Self {
-        self.invoicing = Some(invoicing);
-        self
-    }
-
-    pub(super) fn invoicing(&self) -> Result<&Invoicing, BillingError> {
-        self.invoicing.as_ref().ok_or_else(|| {
-            BillingError::Repo(RepoError::internal(
-                "BillingService was built without invoicing ports",
-            ))
-        })
+    pub fn new(
+        invoices: Arc<dyn InvoiceRepository>,
+        customers: Arc<dyn CustomerDirectory>,
+        renderer: Arc<dyn InvoiceRenderer>,
+        subscriptions: SubscriptionService,
+        audit: Arc<dyn AuditLog>,
+        uow: Arc<dyn UnitOfWork>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            invoices,
+            customers,
+            renderer,
+            subscriptions,
+            audit,
+            uow,
+            clock,
+        }
     }
 
     /// Creates a draft invoice for `new.user_id` on behalf of `actor` (an administrator;
@@ -94,8 +114,7 @@ impl BillingService {
         new: NewInvoice,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
-        let ports = self.invoicing()?;
-        let customer_exists = ports.customers.customer(new.user_id).await?.is_some();
+        let customer_exists = self.customers.customer(new.user_id).await?.is_some();
         let invoice = validate::draft(&new, customer_exists).map_err(BillingError::Invalid)?;
         let now = self.clock.now();
         let record = InvoiceRecord {
@@ -113,7 +132,7 @@ impl BillingService {
             provider_payment_id: None,
         };
         let mut tx = self.uow.begin().await?;
-        ports.invoices.insert_invoice(tx.as_mut(), &record).await?;
+        self.invoices.insert_invoice(tx.as_mut(), &record).await?;
         let event = invoice_event(AuditAction::InvoiceCreated, &record, now, meta).actor(actor);
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
@@ -139,10 +158,9 @@ impl BillingService {
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
-        let ports = self.invoicing()?;
         let mut record = self.stored_invoice(id).await?;
         record.status().transition(InvoiceStatus::Open)?;
-        let customer = ports
+        let customer = self
             .customers
             .customer(record.user_id)
             .await?
@@ -150,10 +168,7 @@ impl BillingService {
         let now = self.clock.now();
         let year = now.year();
         let mut tx = self.uow.begin().await?;
-        let seq = ports
-            .invoices
-            .next_invoice_number(tx.as_mut(), year)
-            .await?;
+        let seq = self.invoices.next_invoice_number(tx.as_mut(), year).await?;
         let number =
             InvoiceNumber::new(year, seq).map_err(|_| BillingError::NumbersExhausted(year))?;
         record.invoice.finalize(number)?;
@@ -161,7 +176,7 @@ impl BillingService {
         record.issued_at = Some(now);
         record.due_at = Some(now + chrono::Duration::days(i64::from(record.due_in_days)));
         record.updated_at = now;
-        if let Err(e) = ports
+        if let Err(e) = self
             .invoices
             .update_invoice(tx.as_mut(), &record, InvoiceStatus::Draft)
             .await
@@ -171,7 +186,7 @@ impl BillingService {
         }
         // The row is ours now: no edit can commit before this transaction ends. One that
         // committed after the read above would be frozen unseen; give the number back instead.
-        let frozen = ports.invoices.invoice_in(tx.as_mut(), id).await?;
+        let frozen = self.invoices.invoice_in(tx.as_mut(), id).await?;
         if frozen.is_none_or(|f| f.invoice != record.invoice || f.due_in_days != record.due_in_days)
         {
             drop(tx);
@@ -227,23 +242,16 @@ impl BillingService {
 
     /// [`Self::mark_invoice_uncollectible`], also returning the status the subscription the
     /// invoice bills moved to, if it moved.
-    pub(super) async fn uncollect(
+    pub(crate) async fn uncollect(
         &self,
         actor: Option<UserId>,
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<(InvoiceRecord, Option<SubscriptionStatus>), BillingError> {
-        let ports = self.invoicing()?;
         let mut record = self.stored_invoice(id).await?;
         record.invoice.mark_uncollectible()?;
         let followed = self
-            .save_transition(
-                ports,
-                &mut record,
-                actor,
-                AuditAction::InvoiceUncollectible,
-                meta,
-            )
+            .save_transition(&mut record, actor, AuditAction::InvoiceUncollectible, meta)
             .await?;
         Ok((record, followed))
     }
@@ -256,7 +264,6 @@ impl BillingService {
         to: InvoiceStatus,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
-        let ports = self.invoicing()?;
         let mut record = self.stored_invoice(id).await?;
         let now = self.clock.now();
         let action = match to {
@@ -278,17 +285,16 @@ impl BillingService {
                 .into());
             }
         };
-        self.save_transition(ports, &mut record, Some(actor), action, meta)
+        self.save_transition(&mut record, Some(actor), action, meta)
             .await?;
         Ok(record)
     }
 
     /// Writes a transition out of `open` with its audit entry, and moves the subscription the
-    /// invoice bills (if any) in the same transaction (see [`Self::follow_invoice`]); returns
-    /// where the subscription moved.
+    /// invoice bills (if any) in the same transaction (see
+    /// [`SubscriptionService::follow_invoice`]); returns where the subscription moved.
     async fn save_transition(
         &self,
-        ports: &Invoicing,
         record: &mut InvoiceRecord,
         actor: Option<UserId>,
         action: AuditAction,
@@ -297,7 +303,7 @@ impl BillingService {
         let now = self.clock.now();
         record.updated_at = now;
         let mut tx = self.uow.begin().await?;
-        if let Err(e) = ports
+        if let Err(e) = self
             .invoices
             .update_invoice(tx.as_mut(), record, InvoiceStatus::Open)
             .await
@@ -307,9 +313,10 @@ impl BillingService {
         }
         // Row locks before the audit chain's lock (see `lock_billed_subscription`).
         let billed = self
+            .subscriptions
             .lock_billed_subscription(tx.as_mut(), record.id)
             .await
-            .map_err(super::standing::billing_error)?;
+            .map_err(billing_error)?;
         let mut event = invoice_event(action, record, now, meta);
         if action == AuditAction::InvoicePaid
             && let Some(details) = event.details.as_object_mut()
@@ -323,9 +330,10 @@ impl BillingService {
         }
         self.audit.append(tx.as_mut(), &event).await?;
         let followed = self
+            .subscriptions
             .follow_invoice(tx.as_mut(), record, billed, now, meta)
             .await
-            .map_err(super::standing::billing_error)?;
+            .map_err(billing_error)?;
         tx.commit().await?;
         Ok(followed)
     }
@@ -352,8 +360,7 @@ impl BillingService {
     }
 
     async fn stored_invoice(&self, id: InvoiceId) -> Result<InvoiceRecord, BillingError> {
-        self.invoicing()?
-            .invoices
+        self.invoices
             .invoice(id)
             .await?
             .ok_or(BillingError::InvoiceNotFound)
@@ -376,7 +383,7 @@ impl BillingService {
         filter: &InvoiceFilter,
         page: PageRequest,
     ) -> Result<Page<InvoiceRecord>, BillingError> {
-        Ok(self.invoicing()?.invoices.invoices(filter, page).await?)
+        Ok(self.invoices.invoices(filter, page).await?)
     }
 
     /// `user`'s own invoice. Drafts are not issued yet, and so are as invisible to the
@@ -405,11 +412,7 @@ impl BillingService {
         user: UserId,
         page: PageRequest,
     ) -> Result<Page<InvoiceRecord>, BillingError> {
-        Ok(self
-            .invoicing()?
-            .invoices
-            .issued_invoices_of(user, page)
-            .await?)
+        Ok(self.invoices.issued_invoices_of(user, page).await?)
     }
 
     /// `user`'s invoice as a printable document: `(content type, bytes)`.
@@ -433,7 +436,7 @@ impl BillingService {
         &self,
         record: InvoiceRecord,
     ) -> Result<(&'static str, Vec<u8>), BillingError> {
-        let renderer = Arc::clone(&self.invoicing()?.renderer);
+        let renderer = Arc::clone(&self.renderer);
         let content_type = renderer.content_type();
         let bytes = tokio::task::spawn_blocking(move || renderer.render(&record))
             .await

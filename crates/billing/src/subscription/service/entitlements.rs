@@ -4,24 +4,14 @@ use std::collections::BTreeMap;
 
 use plinth_kernel::UserId;
 
-use super::BillingService;
+use super::SubscriptionService;
 use crate::FeatureValue;
 use crate::subscription::SubscriptionError;
 
 /// The feature key of the per-user storage quota, in bytes.
 pub const STORAGE_BYTES: &str = "storage_bytes";
 
-impl BillingService {
-    /// Sets the entitlements of users without a `trialing`, `active` or `past_due`
-    /// subscription; they are
-    /// also the base a plan's own features override (for example a default `storage_bytes`
-    /// for plans that do not name one).
-    #[must_use]
-    pub fn with_default_features(mut self, features: BTreeMap<String, FeatureValue>) -> Self {
-        self.default_features = features;
-        self
-    }
-
+impl SubscriptionService {
     /// `user`'s features: the defaults, overridden by the features of the plan of their
     /// `trialing`, `active` or `past_due` subscription (an `unpaid` or `canceled` one grants
     /// nothing beyond the defaults).
@@ -34,13 +24,13 @@ impl BillingService {
         user: UserId,
     ) -> Result<BTreeMap<String, FeatureValue>, SubscriptionError> {
         let mut features = self.default_features.clone();
-        let Some(subscription) = self.subscriptions()?.live_subscription(user).await? else {
+        let Some(subscription) = self.subscriptions.live_subscription(user).await? else {
             return Ok(features);
         };
         if !subscription.status.grants_features() {
             return Ok(features);
         }
-        if let Some(plan) = self.billing.plan(subscription.plan_id).await? {
+        if let Some(plan) = self.plans.plan(subscription.plan_id).await? {
             features.extend(plan.features);
         }
         Ok(features)
@@ -50,12 +40,28 @@ impl BillingService {
     /// one (unlimited); a negative limit counts as 0.
     ///
     /// # Errors
-    /// As [`BillingService::entitlements`].
+    /// As [`SubscriptionService::entitlements`].
     pub async fn storage_limit(&self, user: UserId) -> Result<Option<u64>, SubscriptionError> {
         Ok(match self.entitlements(user).await?.get(STORAGE_BYTES) {
             Some(FeatureValue::Limit(n)) => Some(u64::try_from(*n).unwrap_or(0)),
             Some(FeatureValue::Flag(true)) | None => None,
             Some(FeatureValue::Flag(false)) => Some(0),
+        })
+    }
+
+    /// Whether `user`'s entitlements switch `feature` on (`true`) or give it a limit above 0.
+    ///
+    /// # Errors
+    /// As [`SubscriptionService::entitlements`].
+    pub async fn has_feature(
+        &self,
+        user: UserId,
+        feature: &str,
+    ) -> Result<bool, SubscriptionError> {
+        Ok(match self.entitlements(user).await?.get(feature) {
+            Some(FeatureValue::Flag(on)) => *on,
+            Some(FeatureValue::Limit(n)) => *n > 0,
+            None => false,
         })
     }
 }

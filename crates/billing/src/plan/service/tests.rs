@@ -1,4 +1,4 @@
-//! BillingService behaviour with the in-memory adapters.
+//! PlanService behaviour with the in-memory adapters.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,11 +9,11 @@ use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
 use plinth_kernel::{Currency, Money, PageRequest, RequestMeta, UserId};
 
 use super::*;
-use crate::testing::MemoryBillingRepository;
+use crate::testing::{MemoryBillingRepository, MemorySubscriptionRepository};
 use crate::{FeatureValue, Interval};
 
 struct Fixture {
-    service: BillingService,
+    service: PlanService,
     repo: MemoryBillingRepository,
     audit: MemoryAuditLog,
     clock: ManualClock,
@@ -26,8 +26,9 @@ fn fixture_with(audit: Arc<dyn AuditLog>, memory_audit: MemoryAuditLog) -> Fixtu
             .unwrap()
             .to_utc(),
     );
-    let service = BillingService::new(
+    let service = PlanService::new(
         Arc::new(repo.clone()),
+        Arc::new(MemorySubscriptionRepository::new()),
         audit,
         Arc::new(MemoryUnitOfWork::new()),
         Arc::new(clock.clone()),

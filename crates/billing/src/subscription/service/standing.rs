@@ -15,10 +15,9 @@ use std::collections::HashSet;
 
 use chrono::SubsecRound as _;
 
-use plinth_kernel::{RepoError, RequestMeta, Timestamp, Transaction};
+use plinth_kernel::{RequestMeta, Timestamp, Transaction};
 
-use super::BillingService;
-use crate::BillingError;
+use super::SubscriptionService;
 use crate::invoice::{InvoiceId, InvoiceRecord, InvoiceStatus};
 use crate::payment::{EventOutcome, ProviderEvent};
 use crate::subscription::{Subscription, SubscriptionError, SubscriptionId, SubscriptionStatus};
@@ -26,15 +25,7 @@ use crate::subscription::{Subscription, SubscriptionError, SubscriptionId, Subsc
 /// How many overdue subscriptions one read of the past-due job takes.
 const PAST_DUE_BATCH: u64 = 500;
 
-/// A subscription failure as a billing failure (only storage failures occur here).
-pub(super) fn billing_error(e: SubscriptionError) -> BillingError {
-    match e {
-        SubscriptionError::Repo(e) => BillingError::Repo(e),
-        other => BillingError::Repo(RepoError::internal(other.to_string())),
-    }
-}
-
-impl BillingService {
+impl SubscriptionService {
     /// Moves the locked `current` to `to` and audits it (`details.change` = `change`,
     /// `details.from_status`, plus `extra`). Canceling sets `canceled_at`, drops a
     /// scheduled plan change and invoices the pending items (see
@@ -58,7 +49,7 @@ impl BillingService {
             next.canceled_at = Some(now);
             next.scheduled_plan_id = None;
         }
-        self.subscriptions()?.update_subscription(tx, &next).await?;
+        self.subscriptions.update_subscription(tx, &next).await?;
         if to == SubscriptionStatus::Canceled {
             // Ended: what is still pending (an upgrade's proration) goes on a final invoice.
             self.invoice_at_end(tx, &next, now).await?;
@@ -77,14 +68,12 @@ impl BillingService {
     /// PostgreSQL an append holds the audit chain's lock until commit, and renewals take the
     /// subscription's row lock first and the chain's last, so taking them the other way round
     /// could deadlock.
-    pub(super) async fn lock_billed_subscription(
+    pub(crate) async fn lock_billed_subscription(
         &self,
         tx: &mut dyn Transaction,
         invoice: InvoiceId,
     ) -> Result<Option<Subscription>, SubscriptionError> {
-        let Some(repo) = self.subscriptions.as_deref() else {
-            return Ok(None);
-        };
+        let repo = self.subscriptions.as_ref();
         let Some(id) = repo.subscription_of_invoice(tx, invoice).await? else {
             return Ok(None);
         };
@@ -96,7 +85,7 @@ impl BillingService {
     /// [`Self::lock_billed_subscription`]): `uncollectible` makes it `unpaid`; `paid`/`void`
     /// makes a `past_due` one `active` unless another of its invoices is still overdue.
     /// Returns the status it moved to.
-    pub(super) async fn follow_invoice(
+    pub(crate) async fn follow_invoice(
         &self,
         tx: &mut dyn Transaction,
         record: &InvoiceRecord,
@@ -104,9 +93,10 @@ impl BillingService {
         now: Timestamp,
         meta: &RequestMeta,
     ) -> Result<Option<SubscriptionStatus>, SubscriptionError> {
-        let (Some(repo), Some(current)) = (self.subscriptions.as_deref(), billed) else {
+        let Some(current) = billed else {
             return Ok(None);
         };
+        let repo = self.subscriptions.as_ref();
         let id = current.id;
         let to = match record.status() {
             InvoiceStatus::Uncollectible
@@ -130,10 +120,8 @@ impl BillingService {
 
     /// The past-due job: every `trialing` or `active` subscription with an overdue period
     /// invoice at `now` becomes `past_due`. Returns how many this run moved.
-    pub(super) async fn mark_past_due(&self, now: Timestamp) -> Result<u64, SubscriptionError> {
-        let Some(repo) = self.subscriptions.as_deref() else {
-            return Ok(0);
-        };
+    pub(crate) async fn mark_past_due(&self, now: Timestamp) -> Result<u64, SubscriptionError> {
+        let repo = self.subscriptions.as_ref();
         let meta = RequestMeta::default();
         let mut seen = HashSet::new();
         let mut moved = 0;
@@ -184,17 +172,17 @@ impl BillingService {
     /// Applies Stripe's `customer.subscription.updated` / `.deleted` in `tx`: the subscription
     /// named in `metadata.plinth_subscription_id` takes the status Stripe reports. Returns the
     /// outcome and the subscription, when the event named one of ours.
-    pub(super) async fn sync_from_stripe(
+    pub(crate) async fn sync_from_stripe(
         &self,
         tx: &mut dyn Transaction,
         event: &ProviderEvent,
         now: Timestamp,
         meta: &RequestMeta,
     ) -> Result<(EventOutcome, Option<SubscriptionId>), SubscriptionError> {
-        let (Some(repo), Some(id)) = (self.subscriptions.as_deref(), event.subscription_id())
-        else {
+        let Some(id) = event.subscription_id() else {
             return Ok((EventOutcome::Ignored, None));
         };
+        let repo = self.subscriptions.as_ref();
         let Some(current) = repo.lock_subscription(tx, id).await? else {
             return Ok((EventOutcome::Ignored, None));
         };

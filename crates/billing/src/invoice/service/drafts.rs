@@ -5,9 +5,9 @@
 use plinth_audit::AuditAction;
 use plinth_kernel::{RepoError, RequestMeta, UserId};
 
-use super::{NewInvoice, NewInvoiceLine, invoice_event, validate};
+use super::{InvoiceService, NewInvoice, NewInvoiceLine, invoice_event, validate};
+use crate::BillingError;
 use crate::invoice::{InvoiceId, InvoiceRecord, InvoiceStatus};
-use crate::{BillingError, BillingService};
 
 /// What to change on a draft; `None` keeps the current value. A discount or tax rate of 0
 /// removes it.
@@ -38,7 +38,7 @@ impl InvoiceChanges {
     }
 }
 
-impl BillingService {
+impl InvoiceService {
     /// Changes a draft's lines, discount, tax rate or payment term on behalf of `actor` and
     /// re-prices it; the change and a `billing.invoice_updated` audit entry (naming the
     /// changed fields and the previous total) commit together. Nothing is stored when any
@@ -57,11 +57,10 @@ impl BillingService {
         changes: InvoiceChanges,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
-        let ports = self.invoicing()?;
         // Read under the row lock and written in the same transaction: an edit committed by
         // another administrator meanwhile is merged into, never overwritten.
         let mut tx = self.uow.begin().await?;
-        let current = ports
+        let current = self
             .invoices
             .lock_invoice(tx.as_mut(), id)
             .await?
@@ -109,7 +108,7 @@ impl BillingService {
             updated_at: now,
             ..current.clone()
         };
-        if let Err(e) = ports.invoices.update_draft(tx.as_mut(), &record).await {
+        if let Err(e) = self.invoices.update_draft(tx.as_mut(), &record).await {
             drop(tx);
             return Err(self.draft_gone(e, id).await);
         }
@@ -137,14 +136,13 @@ impl BillingService {
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<(), BillingError> {
-        let ports = self.invoicing()?;
         let current = self.stored_invoice(id).await?;
         if current.status() != InvoiceStatus::Draft {
             return Err(BillingError::NotDraft(current.status()));
         }
         let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
-        if let Err(e) = ports.invoices.delete_draft(tx.as_mut(), id).await {
+        if let Err(e) = self.invoices.delete_draft(tx.as_mut(), id).await {
             drop(tx);
             return Err(self.draft_gone(e, id).await);
         }

@@ -1,23 +1,25 @@
 //! Payment use cases with the in-memory adapters.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use plinth_audit::testing::MemoryAuditLog;
 use plinth_audit::{AuditAction, AuditFilter, AuditLog};
 use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
-use plinth_kernel::{Clock as _, Currency, PageRequest, RequestMeta, UserId};
+use plinth_kernel::{Clock as _, Currency, PageRequest, RequestMeta, UnitOfWork, UserId};
 
 use super::*;
-use crate::payment::{GatewayError, SignatureError};
+use crate::payment::{EventOutcome, GatewayError, SignatureError};
+use crate::subscription::NoInvoices;
 use crate::testing::{
     FakeWebhookVerifier, MemoryBillingRepository, MemoryCustomerDirectory, MemoryInvoiceRepository,
-    MemoryPaymentEventInbox, TextInvoiceRenderer,
+    MemoryPaymentEventInbox, MemorySubscriptionRepository, TextInvoiceRenderer,
 };
-use crate::{InvoiceId, InvoiceRepository as _, Invoicing, NewInvoice, NewInvoiceLine};
-use plinth_kernel::UnitOfWork as _;
+use crate::{InvoiceRepository as _, NewInvoice, NewInvoiceLine};
 
 struct Fixture {
-    service: BillingService,
+    service: PaymentService,
+    invoicing: InvoiceService,
     invoices: MemoryInvoiceRepository,
     inbox: MemoryPaymentEventInbox,
     audit: MemoryAuditLog,
@@ -37,23 +39,43 @@ fn fixture(verifier: bool) -> Fixture {
     customers.insert(customer, "ada@example.com", "Ada Lovelace");
     let inbox = MemoryPaymentEventInbox::new();
     let invoices = MemoryInvoiceRepository::new();
-    let service = BillingService::new(
+    let uow: Arc<dyn UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
+    let subscriptions = SubscriptionService::new(
         Arc::new(MemoryBillingRepository::new()),
+        Arc::new(MemorySubscriptionRepository::new()),
+        Arc::new(NoInvoices),
         Arc::new(audit.clone()),
-        Arc::new(MemoryUnitOfWork::new()),
+        Arc::clone(&uow),
         Arc::new(clock.clone()),
-    )
-    .with_invoicing(Invoicing {
-        invoices: Arc::new(invoices.clone()),
-        customers: Arc::new(customers),
-        renderer: Arc::new(TextInvoiceRenderer),
-    })
-    .with_payments(Payments {
-        inbox: Arc::new(inbox.clone()),
-        verifier: verifier.then(|| Arc::new(FakeWebhookVerifier) as Arc<dyn WebhookVerifier>),
-    });
+        BTreeMap::new(),
+    );
+    let invoicing = InvoiceService::new(
+        Arc::new(invoices.clone()),
+        Arc::new(customers),
+        Arc::new(TextInvoiceRenderer),
+        subscriptions.clone(),
+        Arc::new(audit.clone()),
+        Arc::clone(&uow),
+        Arc::new(clock.clone()),
+    );
+    let webhooks = if verifier {
+        WebhookSetup::Configured(Arc::new(FakeWebhookVerifier))
+    } else {
+        WebhookSetup::NotConfigured
+    };
+    let service = PaymentService::new(
+        invoicing.clone(),
+        subscriptions,
+        Arc::new(inbox.clone()),
+        GatewaySetup::NotConfigured,
+        webhooks,
+        Arc::new(audit.clone()),
+        uow,
+        Arc::new(clock.clone()),
+    );
     Fixture {
         service,
+        invoicing,
         invoices,
         inbox,
         audit,
@@ -66,7 +88,7 @@ async fn open_invoice(f: &Fixture, currency: &str, due_in_days: u32) -> InvoiceI
     let meta = RequestMeta::default();
     let admin = UserId::new();
     let draft = f
-        .service
+        .invoicing
         .create_invoice(
             admin,
             NewInvoice {
@@ -85,7 +107,7 @@ async fn open_invoice(f: &Fixture, currency: &str, due_in_days: u32) -> InvoiceI
         )
         .await
         .unwrap();
-    f.service
+    f.invoicing
         .finalize_invoice(admin, draft.id, &meta)
         .await
         .unwrap()
@@ -169,7 +191,7 @@ async fn a_signed_payment_event_pays_the_invoice_once() {
     let body = event("evt_1", "invoice.paid", &id.to_string());
 
     assert_eq!(receive(&f, &body).await.unwrap(), EventOutcome::Applied);
-    let paid = f.service.invoice(id).await.unwrap();
+    let paid = f.invoicing.invoice(id).await.unwrap();
     assert_eq!(paid.status(), InvoiceStatus::Paid);
     assert_eq!(paid.paid_at, Some(f.clock.now()));
     let entry = f.inbox.entry("evt_1").await.unwrap().unwrap();
@@ -272,7 +294,7 @@ async fn a_payment_that_does_not_match_the_invoice_is_recorded_and_audited_not_a
     );
     for invoice in [id, unstarted] {
         assert_eq!(
-            f.service.invoice(invoice).await.unwrap().status(),
+            f.invoicing.invoice(invoice).await.unwrap().status(),
             InvoiceStatus::Open
         );
     }
@@ -316,7 +338,7 @@ async fn a_payment_that_does_not_match_the_invoice_is_recorded_and_audited_not_a
     let right = event("evt_right", "payment_intent.succeeded", &inv);
     assert_eq!(receive(&f, &right).await.unwrap(), EventOutcome::Applied);
     assert_eq!(
-        f.service.invoice(id).await.unwrap().status(),
+        f.invoicing.invoice(id).await.unwrap().status(),
         InvoiceStatus::Paid
     );
 }
@@ -326,7 +348,7 @@ async fn mark_paid_goes_through_the_manual_gateway() {
     let f = fixture(true);
     let id = open_invoice(&f, "USD", 14).await;
     let admin = UserId::new();
-    f.service
+    f.invoicing
         .mark_invoice_paid(admin, id, &RequestMeta::default())
         .await
         .unwrap();
@@ -359,7 +381,7 @@ async fn refused_or_unconfigured_webhooks_change_nothing() {
     ));
     assert_eq!(f.inbox.entry("evt_1").await.unwrap(), None);
     assert_eq!(
-        f.service.invoice(id).await.unwrap().status(),
+        f.invoicing.invoice(id).await.unwrap().status(),
         InvoiceStatus::Open
     );
     assert_eq!(count(&f.audit, AuditAction::WebhookReceived).await, 0);
@@ -395,7 +417,7 @@ async fn events_naming_no_invoice_or_other_types_are_recorded_only() {
         Some("unhandled")
     );
     assert_eq!(
-        f.service.invoice(id).await.unwrap().status(),
+        f.invoicing.invoice(id).await.unwrap().status(),
         InvoiceStatus::Open
     );
     assert_eq!(count(&f.audit, AuditAction::InvoicePaid).await, 0);
@@ -428,61 +450,13 @@ async fn revenue_splits_paid_outstanding_and_overdue_per_currency() {
     assert_eq!(show(&r.overdue), ["JPY 14900", "USD 14900"]);
 }
 
-#[tokio::test]
-async fn jobs_make_invoices_uncollectible_only_after_the_grace_and_once() {
-    let f = fixture(true);
-    let f_service = f
-        .service
-        .clone()
-        .with_uncollectible_after(chrono::Duration::days(10));
-    let late = open_invoice(&f, "USD", 1).await;
-    let recent = open_invoice(&f, "USD", 5).await;
-    f.clock.advance(chrono::Duration::days(12));
-    // late: due 11 days ago (> 10); recent: due 7 days ago.
-    let report = f_service.run_jobs(f.clock.now()).await.unwrap();
-    assert_eq!(report.uncollectible, 1);
-    assert_eq!(
-        f.service.invoice(late).await.unwrap().status(),
-        InvoiceStatus::Uncollectible
-    );
-    assert_eq!(
-        f.service.invoice(recent).await.unwrap().status(),
-        InvoiceStatus::Open
-    );
-    assert_eq!(
-        f_service
-            .run_jobs(f.clock.now())
-            .await
-            .unwrap()
-            .uncollectible,
-        0
-    );
-    assert_eq!(count(&f.audit, AuditAction::InvoiceUncollectible).await, 1);
-    // The default grace is 30 days.
-    f.clock.advance(chrono::Duration::days(20));
-    assert_eq!(
-        f.service
-            .run_jobs(f.clock.now())
-            .await
-            .unwrap()
-            .uncollectible,
-        0
-    );
-    f.clock.advance(chrono::Duration::days(4));
-    assert_eq!(
-        f.service
-            .run_jobs(f.clock.now())
-            .await
-            .unwrap()
-            .uncollectible,
-        1
-    );
-}
-
-/// The fixture's service with a [`FakePaymentGateway`].
+/// The fixture's service with a [`FakePaymentGateway`](crate::testing::FakePaymentGateway).
 fn with_gateway(f: &mut Fixture) -> crate::testing::FakePaymentGateway {
     let gateway = crate::testing::FakePaymentGateway::new();
-    f.service = f.service.clone().with_gateway(Arc::new(gateway.clone()));
+    f.service = PaymentService {
+        gateway: GatewaySetup::Configured(Arc::new(gateway.clone())),
+        ..f.service.clone()
+    };
     gateway
 }
 
@@ -529,7 +503,7 @@ async fn paying_starts_one_payment_records_it_and_reuses_it_later() {
         starts[0].customer.as_ref().map(|c| c.email.as_str()),
         Some("ada@example.com")
     );
-    let stored = f.service.invoice(id).await.unwrap();
+    let stored = f.invoicing.invoice(id).await.unwrap();
     assert_eq!(stored.provider_payment_id.as_deref(), Some("pi_fake1"));
     assert_eq!(stored.status(), InvoiceStatus::Open);
     let started = events(&f.audit, AuditAction::PaymentStarted).await;
@@ -580,7 +554,7 @@ async fn only_the_customers_own_open_invoices_can_be_paid() {
 
     // A draft is not issued: as invisible to its customer as an unknown invoice.
     let draft = f
-        .service
+        .invoicing
         .create_invoice(
             admin,
             NewInvoice {
@@ -607,12 +581,12 @@ async fn only_the_customers_own_open_invoices_can_be_paid() {
     assert!(matches!(e, BillingError::InvoiceNotFound), "{e:?}");
 
     let paid = open_invoice(&f, "USD", 14).await;
-    f.service
+    f.invoicing
         .mark_invoice_paid(admin, paid, &meta)
         .await
         .unwrap();
     let void = open_invoice(&f, "USD", 14).await;
-    f.service.void_invoice(admin, void, &meta).await.unwrap();
+    f.invoicing.void_invoice(admin, void, &meta).await.unwrap();
     for (id, status) in [(paid, InvoiceStatus::Paid), (void, InvoiceStatus::Void)] {
         let e = f
             .service
@@ -663,7 +637,7 @@ async fn a_failed_gateway_call_or_audit_writes_nothing() {
     }
     gateway.fail_with(None);
     assert_eq!(
-        f.service.invoice(id).await.unwrap().provider_payment_id,
+        f.invoicing.invoice(id).await.unwrap().provider_payment_id,
         None
     );
 
@@ -677,7 +651,7 @@ async fn a_failed_gateway_call_or_audit_writes_nothing() {
             .is_err()
     );
     assert_eq!(
-        f.service.invoice(id).await.unwrap().provider_payment_id,
+        f.invoicing.invoice(id).await.unwrap().provider_payment_id,
         None
     );
     assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 0);
@@ -689,7 +663,7 @@ async fn a_failed_gateway_call_or_audit_writes_nothing() {
         .await
         .unwrap();
     assert_eq!(
-        f.service.invoice(id).await.unwrap().provider_payment_id,
+        f.invoicing.invoice(id).await.unwrap().provider_payment_id,
         Some(payment.provider_payment_id)
     );
     assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 1);

@@ -17,7 +17,7 @@ use crate::subscription::{
     SubscriptionRepository as _, SubscriptionStatus,
 };
 use crate::testing::{MemoryBillingRepository, MemorySubscriptionRepository};
-use crate::{FeatureValue, Interval};
+use crate::{FeatureValue, Interval, PlanService};
 
 /// Records every period it is given and says it invoiced them.
 #[derive(Clone, Default)]
@@ -36,7 +36,8 @@ impl PeriodInvoicer for RecordingInvoicer {
 }
 
 struct Fixture {
-    service: BillingService,
+    service: SubscriptionService,
+    plan_service: PlanService,
     plans: MemoryBillingRepository,
     subs: MemorySubscriptionRepository,
     audit: MemoryAuditLog,
@@ -55,20 +56,25 @@ fn fixture_with(audit: Arc<dyn AuditLog>, memory_audit: MemoryAuditLog) -> Fixtu
     let clock = ManualClock::new(at("2026-04-01T00:00:00Z"));
     let invoiced = RecordingInvoicer::default();
     let uow: Arc<dyn UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
-    let service = BillingService::new(
+    let service = SubscriptionService::new(
         Arc::new(plans.clone()),
+        Arc::new(subs.clone()),
+        Arc::new(invoiced.clone()),
+        Arc::clone(&audit),
+        Arc::clone(&uow),
+        Arc::new(clock.clone()),
+        BTreeMap::from([("storage_bytes".to_owned(), FeatureValue::Limit(1_000))]),
+    );
+    let plan_service = PlanService::new(
+        Arc::new(plans.clone()),
+        Arc::new(subs.clone()),
         audit,
         Arc::clone(&uow),
         Arc::new(clock.clone()),
-    )
-    .with_subscriptions(Arc::new(subs.clone()))
-    .with_invoicer(Arc::new(invoiced.clone()))
-    .with_default_features(BTreeMap::from([(
-        "storage_bytes".to_owned(),
-        FeatureValue::Limit(1_000),
-    )]));
+    );
     Fixture {
         service,
+        plan_service,
         plans,
         subs,
         audit: memory_audit,
@@ -85,7 +91,7 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     async fn plan(&self, code: &str, amount: i64, trial_days: u32) -> Plan {
-        self.service
+        self.plan_service
             .create_plan(
                 UserId::new(),
                 crate::NewPlan {
@@ -425,7 +431,7 @@ async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions(
     f.subscribe(user, &basic).await;
     let admin = UserId::new();
     let changed = f
-        .service
+        .plan_service
         .update_plan(
             admin,
             basic.id,
@@ -457,7 +463,7 @@ async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions(
     assert_eq!(newcomer.price.amount, 1_500);
 
     // A change without a new price adds no version; bad input changes nothing.
-    f.service
+    f.plan_service
         .update_plan(
             admin,
             basic.id,
@@ -470,7 +476,7 @@ async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions(
         .await
         .unwrap();
     let err = f
-        .service
+        .plan_service
         .update_plan(
             admin,
             basic.id,
@@ -494,7 +500,7 @@ async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions(
     );
     drop(tx);
     assert!(matches!(
-        f.service
+        f.plan_service
             .update_plan(
                 admin,
                 PlanId::new(),
