@@ -54,6 +54,41 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
 }
 
+impl AppState {
+    /// The state of a server of `services`, with the stored `Idempotency-Key` answers, the
+    /// audit trail the admin routes read, the `/ready` checks, the database circuit and the
+    /// HTTP settings.
+    #[must_use]
+    pub fn new(
+        services: plinth_app::Services,
+        idempotency: Arc<dyn IdempotencyStore>,
+        audit: Arc<dyn AuditLog>,
+        readiness: Vec<(String, Arc<dyn ReadinessCheck>)>,
+        circuit: Circuit,
+        http: HttpSettings,
+    ) -> Self {
+        Self {
+            accounts: services.accounts,
+            sharing: services.sharing,
+            auth: services.auth,
+            account_admin: services.account_admin,
+            users: services.users,
+            announcements: services.announcements,
+            files: services.files,
+            plans: services.plans,
+            subscriptions: services.subscriptions,
+            invoices: services.invoices,
+            payments: services.payments,
+            clock: services.clock,
+            idempotency,
+            audit,
+            readiness,
+            circuit,
+            http,
+        }
+    }
+}
+
 /// One dependency that `GET /ready` probes. A check that takes longer than two seconds
 /// counts as failed.
 #[async_trait::async_trait]

@@ -15,7 +15,7 @@ const JOB_BATCH: u64 = 500;
 
 /// The grace after `due_at` before an open invoice becomes `uncollectible`, in days, unless
 /// [`BillingJobs::with_uncollectible_after`] says otherwise.
-const UNCOLLECTIBLE_AFTER_DAYS: i64 = 30;
+pub const UNCOLLECTIBLE_AFTER_DAYS: i64 = 30;
 
 /// What one [`BillingJobs::run_jobs`] pass did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]

@@ -26,13 +26,13 @@ pub use invoice::{
     InvoiceService, InvoiceStatus, InvoiceTotals, LineInput, NewInvoice, NewInvoiceLine,
     RenderError, RevenueBucket, TransitionError,
 };
-pub use jobs::{BillingJobs, JobReport};
+pub use jobs::{BillingJobs, JobReport, UNCOLLECTIBLE_AFTER_DAYS};
 pub use payment::{GatewaySetup, InvoicePayment, PaymentService, Revenue, WebhookSetup};
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanChanges, PlanId, PlanService};
 pub use ports::BillingRepository;
 pub use subscription::{
-    BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,
-    PlanPrice, RenewalReport, STORAGE_BYTES, SubscribeOutcome, Subscription, SubscriptionError,
-    SubscriptionId, SubscriptionInvoicer, SubscriptionRepository, SubscriptionService,
-    SubscriptionStatus,
+    BillingPeriod, InvoiceOutcome, PERIOD_INVOICE_DUE_DAYS, PendingItem, PendingItemId,
+    PeriodInvoicer, PeriodReason, PlanPrice, RenewalReport, STORAGE_BYTES, SubscribeOutcome,
+    Subscription, SubscriptionError, SubscriptionId, SubscriptionInvoicer, SubscriptionRepository,
+    SubscriptionService, SubscriptionStatus,
 };

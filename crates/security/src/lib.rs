@@ -8,12 +8,14 @@
 //! ports alone.
 
 mod jwt;
+mod keys;
 mod password;
 mod secret_box;
 mod stripe_signature;
 mod url_signer;
 
 pub use jwt::{JwtKeys, JwtSigner};
+pub use keys::{jwt_key_id, refresh_successor_key};
 pub use password::{BcryptHasher, HashingLoad, PREHASH_KEY, hashing_load};
 pub use secret_box::{MIN_SECRET_BYTES, SecretBox, SecretBoxError};
 pub use stripe_signature::{DEFAULT_TOLERANCE_SECS, StripeSignatureVerifier};

@@ -23,9 +23,10 @@ use crate::settings::Settings;
 use background::{AbortOnDrop, FirstRun, every};
 
 pub use observed::{CountingAuditLog, CountingMailer, spawn_gauges};
+pub use plinth_security::jwt_key_id;
 pub use readiness::{DatabaseReadiness, StorageReadiness};
 pub use services::{
-    Services, TOKEN_AUDIENCE, jwt_key_id, password_hasher, token_signer, user_service,
+    Services, TOKEN_AUDIENCE, password_hasher, services, token_signer, user_service,
 };
 
 /// Why the application could not start. Messages never contain a secret.
@@ -81,7 +82,7 @@ impl Application {
         .await?;
         database.migrate_up().await?;
         let blobs = plinth_blobs::open_store(&settings.storage.url)?;
-        let services = Services::new(&settings, &database, Arc::clone(&blobs))?;
+        let services = services(&settings, &database, Arc::clone(&blobs))?;
         let billing_jobs = services.billing_jobs.clone();
         let state = app_state(&settings, &database, blobs, services);
         let circuit = state.circuit.clone();
@@ -143,7 +144,6 @@ impl Application {
     /// An I/O error from the server or from installing the signal handlers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
-        let jobs = jobs::spawn(self.database.idempotency());
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let signals = tokio::spawn(async move {
@@ -156,7 +156,6 @@ impl Application {
         });
         self.server.await?;
         signals.abort();
-        drop(jobs);
         drop(self.background);
         tracing::info!("plinth stopped");
         if let Err(e) = self.database.close().await {
@@ -181,6 +180,8 @@ const RECONCILE_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
 ///   renewals and their invoices), at once and every `BILLING_JOBS_INTERVAL` (none when
 ///   zero); invoice moves are compare-and-sets, subscription moves re-check under the row
 ///   lock and a period is renewed and invoiced once, so replicas never double-apply;
+/// - the purge of expired `Idempotency-Key` answers, at once and every
+///   [`jobs::JOB_INTERVAL`];
 /// - the pool and bcrypt gauges of `/metrics`;
 /// - the prober of the database circuit (see [`circuit`]);
 /// - free heap memory handed back to the system every [`allocator::TRIM_INTERVAL`].
@@ -245,13 +246,22 @@ fn spawn_background(
             }
         },
     );
-    [revocations, reconciler, billing_jobs, gauges, prober, trim]
-        .into_iter()
-        .flatten()
-        .collect()
+    let idempotency = jobs::spawn(database.idempotency());
+    [
+        revocations,
+        reconciler,
+        billing_jobs,
+        idempotency,
+        gauges,
+        prober,
+        trim,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
-/// Everything the HTTP layer needs: the `services` (from [`Services::new`]), with the
+/// Everything the HTTP layer needs: the `services` (from [`services`]), with the
 /// readiness checks of `database` and `blobs` and the HTTP settings.
 #[must_use]
 pub fn app_state(
@@ -268,25 +278,14 @@ pub fn app_state(
         ),
         ("storage".to_owned(), Arc::new(StorageReadiness(blobs))),
     ];
-    AppState {
-        accounts: services.accounts,
-        sharing: services.sharing,
-        auth: services.auth,
-        account_admin: services.account_admin,
-        users: services.users,
-        announcements: services.announcements,
-        files: services.files,
-        plans: services.plans,
-        subscriptions: services.subscriptions,
-        invoices: services.invoices,
-        payments: services.payments,
-        clock: services.clock,
-        idempotency: database.idempotency(),
-        audit: database.audit(),
+    AppState::new(
+        services,
+        database.idempotency(),
+        database.audit(),
         readiness,
         circuit,
-        http: http_settings(settings),
-    }
+        http_settings(settings),
+    )
 }
 
 /// The HTTP layer's view of the settings. The JSON body limit keeps the API's default.

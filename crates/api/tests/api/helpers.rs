@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use plinth_api::{AppState, HttpSettings, RateLimit, ReadinessCheck};
+use plinth_app::{Policies, Ports, Services};
 use plinth_audit::AuditLog;
 use plinth_audit::testing::MemoryAuditLog;
 use plinth_billing::testing::{
@@ -12,20 +13,20 @@ use plinth_billing::testing::{
     MemorySubscriptionRepository,
 };
 use plinth_billing::{
-    BillingJobs, CustomerDirectory, CustomerSnapshot, FeatureValue, GatewaySetup, InvoiceService,
-    PaymentService, PlanService, SubscriptionInvoicer, SubscriptionService, WebhookSetup,
+    BillingJobs, CustomerDirectory, CustomerSnapshot, FeatureValue, GatewaySetup,
+    PERIOD_INVOICE_DUE_DAYS, UNCOLLECTIBLE_AFTER_DAYS, WebhookSetup,
 };
+use plinth_files::FileLimits;
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
-use plinth_files::{FileLimits, FileService};
 use plinth_kernel::testing::{ManualClock, MemoryIdempotencyStore, MemoryUnitOfWork};
 use plinth_kernel::{Clock, RequestMeta, UnitOfWork};
 use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
-use plinth_sessions::{AuthService, Mailer, RecoveryMail, RefreshReuse, TokenLifetimes};
+use plinth_sessions::{AuthService, LockoutPolicy, Mailer, RefreshReuse, TokenLifetimes};
 use plinth_users::testing::{
     FakePasswordHasher, MemoryAnnouncementRepository, MemoryRoleRepository, MemoryUserRepository,
 };
-use plinth_users::{AnnouncementService, PasswordPolicy, UserService};
+use plinth_users::{PasswordPolicy, UserService};
 use reqwest::header::CONTENT_TYPE;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -158,183 +159,94 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let uow: Arc<dyn UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
-    let uow_handle = Arc::clone(&uow);
     let manual_clock = options.clock;
     let clock: Arc<dyn Clock> = Arc::new(manual_clock.clone());
     let audit_log = MemoryAuditLog::new();
     let audit: Arc<dyn AuditLog> = options.audit.unwrap_or_else(|| Arc::new(audit_log.clone()));
     let roles = MemoryRoleRepository::new();
     let user_rows = MemoryUserRepository::with_roles(roles.clone());
-    let user_repo = Arc::new(user_rows.clone());
-    let hasher = Arc::new(FakePasswordHasher::new());
-    let policy = PasswordPolicy::default();
-    let session_rows: Arc<dyn plinth_sessions::SessionStorage> =
-        Arc::new(MemorySessionRepository::new());
-    let auth = AuthService::new(
-        user_repo.clone(),
-        Arc::new(roles.clone()),
-        session_rows.clone(),
-        hasher.clone(),
-        Arc::new(FakeTokenSigner::with_clock(clock.clone())),
-        audit.clone(),
-        uow.clone(),
-        clock.clone(),
-        policy,
-        TokenLifetimes::default(),
-    );
-    let mailer = Arc::new(MemoryMailer::new());
-    let auth = auth.with_mail(RecoveryMail::new(
-        options
-            .mailer
-            .unwrap_or_else(|| Arc::clone(&mailer) as Arc<dyn Mailer>),
-        "https://app.example",
-    ));
-    let sealer = SecretBox::new(&SecretString::from(SEALING_SECRET)).unwrap();
-    let auth = auth.with_sealer(Arc::new(sealer));
-    let auth = match options.refresh_reuse_grace {
-        Some(grace) => auth.with_refresh_reuse(RefreshReuse {
-            grace,
-            ..RefreshReuse::default()
-        }),
-        None => auth,
-    };
-    let account_admin = plinth_sessions::AccountAdminService::new(
-        user_repo.clone(),
-        Arc::new(roles.clone()),
-        Arc::clone(&session_rows),
-        audit.clone(),
-        uow.clone(),
-        clock.clone(),
-    );
-    let users = UserService::new(
-        user_repo,
-        hasher,
-        audit.clone(),
-        uow.clone(),
-        clock.clone(),
-        policy,
-    );
     let announcements = MemoryAnnouncementRepository::new();
-    let announcement_service = AnnouncementService::new(
-        Arc::new(announcements.clone()),
-        audit.clone(),
-        uow.clone(),
-        clock.clone(),
-    );
     let blobs = MemoryBlobStore::new().with_clock(clock.clone());
     let file_rows = MemoryFileRepository::new();
-    let allowed: BTreeSet<String> = ["txt", "png", "pdf", "csv"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    let signer = HmacUrlSigner::new(&SecretString::from(URL_SIGNING_SECRET)).unwrap();
     let invoices = MemoryInvoiceRepository::new();
     let subscriptions = MemorySubscriptionRepository::new().with_invoices(invoices.clone());
-    let customers = Arc::new(UsersAsCustomers(user_rows.clone()));
     let idempotency = MemoryIdempotencyStore::new();
-    let plan_rows: Arc<MemoryBillingRepository> = Arc::new(MemoryBillingRepository::new());
-    let plans = PlanService::new(
-        plan_rows.clone(),
-        Arc::new(subscriptions.clone()),
-        audit.clone(),
-        uow.clone(),
-        clock.clone(),
-    );
-    let subscription_service = SubscriptionService::new(
-        plan_rows,
-        Arc::new(subscriptions.clone()),
-        Arc::new(SubscriptionInvoicer::new(
-            Arc::new(invoices.clone()),
-            customers.clone(),
-            Arc::new(subscriptions.clone()),
-            audit.clone(),
-        )),
-        audit.clone(),
-        uow.clone(),
-        clock.clone(),
-        std::collections::BTreeMap::from([(
+    let mailer = Arc::new(MemoryMailer::new());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    // The same composition as the `plinth` binary (`Services::wire`), over in-memory adapters.
+    let ports = Ports {
+        users: Arc::new(user_rows.clone()),
+        roles: Arc::new(roles.clone()),
+        sessions: Arc::new(MemorySessionRepository::new()),
+        announcements: Arc::new(announcements.clone()),
+        files: Arc::new(file_rows.clone()),
+        blobs: Arc::new(blobs.clone()),
+        plans: Arc::new(MemoryBillingRepository::new()),
+        subscriptions: Arc::new(subscriptions.clone()),
+        invoices: Arc::new(invoices),
+        customers: Arc::new(UsersAsCustomers(user_rows.clone())),
+        payment_events: Arc::new(MemoryPaymentEventInbox::new()),
+        invoice_renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
+        payment_gateway: options
+            .payment_gateway
+            .map_or(GatewaySetup::NotConfigured, GatewaySetup::Configured),
+        payment_webhooks: WebhookSetup::NotConfigured,
+        hasher: Arc::new(FakePasswordHasher::new()),
+        token_signer: Arc::new(FakeTokenSigner::with_clock(clock.clone())),
+        sealer: Arc::new(SecretBox::new(&SecretString::from(SEALING_SECRET)).unwrap()),
+        mailer: options
+            .mailer
+            .unwrap_or_else(|| Arc::clone(&mailer) as Arc<dyn Mailer>),
+        url_signer: Arc::new(HmacUrlSigner::new(&SecretString::from(URL_SIGNING_SECRET)).unwrap()),
+        audit: audit.clone(),
+        uow: uow.clone(),
+        clock: clock.clone(),
+    };
+    let policies = Policies {
+        password: PasswordPolicy::default(),
+        lifetimes: TokenLifetimes::default(),
+        refresh_reuse: options
+            .refresh_reuse_grace
+            .map_or_else(RefreshReuse::default, |grace| RefreshReuse {
+                grace,
+                ..RefreshReuse::default()
+            }),
+        lockout: LockoutPolicy::default(),
+        public_url: address.clone(),
+        file_limits: FileLimits {
+            max_upload_bytes: options.max_upload_bytes,
+            allowed_extensions: ["txt", "png", "pdf", "csv"]
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<BTreeSet<String>>(),
+        },
+        max_avatar_bytes: options.max_avatar_bytes,
+        invoice_due_days: PERIOD_INVOICE_DUE_DAYS,
+        uncollectible_after: chrono::Duration::days(UNCOLLECTIBLE_AFTER_DAYS),
+        default_features: std::collections::BTreeMap::from([(
             "storage_bytes".to_owned(),
             FeatureValue::Limit(options.default_storage_bytes),
         )]),
+    };
+    let services = Services::wire(ports, policies);
+    let (auth, users, billing_jobs) = (
+        services.auth.clone(),
+        services.users.clone(),
+        services.billing_jobs.clone(),
     );
-    let invoice_service = InvoiceService::new(
-        Arc::new(invoices),
-        customers,
-        Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
-        subscription_service.clone(),
-        audit.clone(),
-        uow.clone(),
-        clock.clone(),
-    );
-    let payments = PaymentService::new(
-        invoice_service.clone(),
-        subscription_service.clone(),
-        Arc::new(MemoryPaymentEventInbox::new()),
-        options
-            .payment_gateway
-            .map_or(GatewaySetup::NotConfigured, GatewaySetup::Configured),
-        WebhookSetup::NotConfigured,
-        audit.clone(),
-        uow.clone(),
-        clock.clone(),
-    );
-    let billing_jobs = BillingJobs::new(invoice_service.clone(), subscription_service.clone());
-    let files = FileService::new(
-        Arc::new(file_rows.clone()),
-        Arc::new(blobs.clone()),
-        audit.clone(),
-        uow.clone(),
-        clock.clone(),
-        FileLimits {
-            max_upload_bytes: options.max_upload_bytes,
-            allowed_extensions: allowed,
-        },
-    )
-    .with_url_signer(
-        Arc::new(signer),
-        &address,
-        Arc::new(plinth_app::bridges::UserViewers(users.clone())),
-    )
-    .with_quota(Arc::new(plinth_app::bridges::BillingStorageQuota(
-        subscription_service.clone(),
-    )))
-    .with_max_avatar_bytes(options.max_avatar_bytes)
-    .with_avatar_references(Arc::new(plinth_app::bridges::UserAvatarReferences(
-        users.clone(),
-    )));
     let mut readiness = options.readiness;
     if options.storage_check {
-        readiness.push(("storage".to_owned(), Arc::new(files.clone())));
+        readiness.push(("storage".to_owned(), Arc::new(services.files.clone())));
     }
     let defaults = HttpSettings::default();
-    let state = AppState {
-        sharing: plinth_app::Sharing::new(users.clone(), files.clone()),
-        account_admin: account_admin.clone(),
-        accounts: plinth_app::Accounts::new(plinth_app::AccountsParts {
-            auth: auth.clone(),
-            admin: account_admin.clone(),
-            users: users.clone(),
-            files: files.clone(),
-            audit: audit.clone(),
-            uow: uow.clone(),
-            clock: clock.clone(),
-        }),
-        auth: auth.clone(),
-        users: users.clone(),
-        announcements: announcement_service,
-        files,
-        plans,
-        subscriptions: subscription_service,
-        invoices: invoice_service,
-        payments,
-        idempotency: Arc::new(idempotency.clone()),
+    let state = AppState::new(
+        services,
+        Arc::new(idempotency.clone()),
         audit,
         readiness,
-        clock: clock.clone(),
-        circuit: options.circuit,
-        http: HttpSettings {
+        options.circuit,
+        HttpSettings {
             max_json_bytes: options.max_json_bytes,
             max_upload_bytes: options.max_upload_bytes,
             public_url: address.clone(),
@@ -349,7 +261,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             rate_limit_api: options.rate_limits.map_or(defaults.rate_limit_api, |l| l.1),
             ..defaults
         },
-    };
+    );
     let state_handle = state.clone();
     let schema = Arc::new(SchemaCheck::default());
     let observer: Arc<dyn plinth_api::ResponseObserver> = schema.clone();
@@ -375,7 +287,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         subscriptions,
         idempotency,
         state: state_handle,
-        uow: uow_handle,
+        uow,
         clock: manual_clock,
         schema: SchemaGuard(schema),
     }

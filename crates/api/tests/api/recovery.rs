@@ -17,7 +17,7 @@ fn mailed_token(app: &TestApp, email: &str, path: &str) -> String {
         .mailer
         .last_link_to(&Email::parse(email).unwrap())
         .expect("a mail with a link");
-    let prefix = format!("https://app.example{path}?token=");
+    let prefix = format!("{}{path}?token=", app.address);
     link.strip_prefix(&prefix)
         .unwrap_or_else(|| panic!("{link} is not under {prefix}"))
         .to_owned()

@@ -5,7 +5,7 @@ use plinth_store::Database;
 use secrecy::ExposeSecret;
 
 use crate::settings::Settings;
-use crate::startup::Services;
+use crate::startup::services;
 
 /// Runs the billing jobs once against `DATABASE_URL` and prints the report as JSON on
 /// standard output, e.g. `{"renewed":3,"canceled":0,"invoiced":3,"renewals_failed":0,
@@ -20,7 +20,7 @@ pub(super) async fn run_jobs(settings: &Settings) -> anyhow::Result<()> {
     )
     .await?;
     let blobs = plinth_blobs::open_store(&settings.storage.url)?;
-    let services = Services::new(settings, &database, blobs)?;
+    let services = services(settings, &database, blobs)?;
     let report = services
         .billing_jobs
         .run_jobs(services.clock.now())

@@ -5,7 +5,7 @@ use plinth_store::Database;
 use secrecy::ExposeSecret;
 
 use crate::settings::Settings;
-use crate::startup::Services;
+use crate::startup::services;
 
 /// Runs one reconciliation of `STORAGE_URL` against `DATABASE_URL` and prints its report as
 /// JSON on standard output.
@@ -23,7 +23,7 @@ pub(super) async fn reconcile(
     )
     .await?;
     let blobs = plinth_blobs::open_store(&settings.storage.url)?;
-    let files = Services::new(settings, &database, blobs)?.files;
+    let files = services(settings, &database, blobs)?.files;
     let report = files
         .reconcile(min_age)
         .await

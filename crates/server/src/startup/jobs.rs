@@ -1,6 +1,6 @@
 //! The idempotency-key purge every replica runs: a plain delete of expired rows, safe on
-//! several replicas at once. (The billing jobs, renewals included, are one loop of their own
-//! every `BILLING_JOBS_INTERVAL`: see `spawn_background` in `startup.rs`.)
+//! several replicas at once. It is one of the loops `spawn_background` in `startup.rs` starts,
+//! with every other one.
 
 use std::sync::Arc;
 use std::time::Duration;

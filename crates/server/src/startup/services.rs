@@ -5,24 +5,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_app::bridges::{BillingStorageQuota, UserAvatarReferences, UserViewers};
-use plinth_app::{Accounts, AccountsParts, Sharing};
+use plinth_app::{Policies, Ports};
 use plinth_audit::AuditLog;
-use plinth_billing::{
-    BillingJobs, FeatureValue, GatewaySetup, InvoiceService, PaymentService, PlanService,
-    STORAGE_BYTES, SubscriptionInvoicer, SubscriptionService, WebhookSetup,
-};
-use plinth_files::{BlobStore, FileLimits, FileService, UrlSigner};
-use plinth_kernel::{Clock, SystemClock};
-use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox};
+use plinth_billing::{FeatureValue, GatewaySetup, STORAGE_BYTES, WebhookSetup};
+use plinth_files::{BlobStore, FileLimits, UrlSigner};
+use plinth_kernel::SystemClock;
+use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox, jwt_key_id};
 use plinth_sessions::{
-    AccountAdminService, AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse,
-    SuccessorKey, TokenLifetimes, TokenSigner,
+    LockoutPolicy, Mailer, RefreshReuse, SuccessorKey, TokenLifetimes, TokenSigner,
 };
 use plinth_store::Database;
-use plinth_users::{AnnouncementService, PasswordHasher, PasswordPolicy, UserService};
+use plinth_users::{PasswordHasher, PasswordPolicy, UserService};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 
 use super::StartupError;
 use crate::settings::Settings;
@@ -30,100 +24,65 @@ use crate::settings::Settings;
 /// The audience every access token is issued for and checked against.
 pub const TOKEN_AUDIENCE: &str = "plinth";
 
-/// The domain services, wired to the store, the blob store, bcrypt, JWT and the system clock.
-#[derive(Clone)]
-pub struct Services {
-    /// The use cases that span domains.
-    pub accounts: Accounts,
-    /// Sharing files with addresses.
-    pub sharing: Sharing,
-    /// Sign-up, sign-in, refresh, logout.
-    pub auth: AuthService,
-    /// Administrators changing accounts, custom roles, the account steps of an erasure.
-    pub account_admin: AccountAdminService,
-    /// Profiles, admin listing, the super-admin bootstrap.
-    pub users: UserService,
-    /// Announcements.
-    pub announcements: AnnouncementService,
-    /// Uploads, downloads, shares and signed URLs.
-    pub files: FileService,
-    /// Billing plans and their price versions.
-    pub plans: PlanService,
-    /// Subscriptions, renewals and entitlements.
-    pub subscriptions: SubscriptionService,
-    /// Invoices.
-    pub invoices: InvoiceService,
-    /// Invoice payments (Stripe when configured), the Stripe webhook, revenue.
-    pub payments: PaymentService,
-    /// The scheduled billing work (write-offs, `past_due`, renewals), run by the background
-    /// loop and `plinth billing run-jobs`.
-    pub billing_jobs: BillingJobs,
-    /// The clock every service above reads (the system clock): the HTTP layer and the billing
-    /// jobs take "now" from it too.
-    pub clock: Arc<dyn Clock>,
-}
+/// Every service, wired by [`plinth_app::Services::wire`] (the one composition, shared with
+/// the HTTP tests and `docs/reuse.md`).
+pub use plinth_app::Services;
 
-impl Services {
-    /// Wires every service.
-    ///
-    /// # Errors
-    /// [`StartupError::Setting`] when a token lifetime is too long to represent,
-    /// `JWT_SECRET` is too short to derive the URL-signing key from, or `SMTP_URL` cannot be
-    /// used.
-    pub fn new(
-        settings: &Settings,
-        database: &Database,
-        blobs: Arc<dyn BlobStore>,
-    ) -> Result<Self, StartupError> {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let hasher = password_hasher(settings);
-        let policy = password_policy(settings);
-        let lifetimes = TokenLifetimes {
-            access: chrono_duration("ACCESS_TOKEN_TTL", settings.auth.access_token_ttl)?,
-            refresh: chrono_duration("REFRESH_TOKEN_TTL", settings.auth.refresh_token_ttl)?,
-            idle: chrono_duration("SESSION_IDLE_TIMEOUT", settings.auth.session_idle_timeout)?,
-        };
-        let uow = database.unit_of_work();
-        let audit = audit_log(database);
-        let auth = AuthService::new(
-            database.users(),
-            database.roles(),
-            database.sessions(),
-            Arc::clone(&hasher),
-            token_signer(settings),
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-            policy,
-            lifetimes,
-        )
-        .with_refresh_reuse(refresh_reuse(settings)?)
-        .with_lockout(LockoutPolicy {
+/// The production adapters and settings handed to [`Services::wire`]: the store, the blob
+/// store, bcrypt, JWT, AES-GCM, SMTP or the outbox, HMAC-signed URLs, Stripe when configured,
+/// and the system clock.
+///
+/// # Errors
+/// [`StartupError::Setting`] when a token lifetime is too long to represent,
+/// `JWT_SECRET` is too short to derive the URL-signing key from, or `SMTP_URL` cannot be
+/// used.
+pub fn services(
+    settings: &Settings,
+    database: &Database,
+    blobs: Arc<dyn BlobStore>,
+) -> Result<Services, StartupError> {
+    let lifetimes = TokenLifetimes {
+        access: chrono_duration("ACCESS_TOKEN_TTL", settings.auth.access_token_ttl)?,
+        refresh: chrono_duration("REFRESH_TOKEN_TTL", settings.auth.refresh_token_ttl)?,
+        idle: chrono_duration("SESSION_IDLE_TIMEOUT", settings.auth.session_idle_timeout)?,
+    };
+    let uncollectible_after = chrono::Duration::from_std(settings.billing.uncollectible_after)
+        .map_err(|_| StartupError::Setting("BILLING_UNCOLLECTIBLE_AFTER is too long".to_owned()))?;
+    let ports = Ports {
+        users: database.users(),
+        roles: database.roles(),
+        sessions: database.sessions(),
+        announcements: database.announcements(),
+        files: database.files(),
+        blobs,
+        plans: database.billing(),
+        subscriptions: database.subscriptions(),
+        invoices: database.invoices(),
+        customers: database.customers(),
+        payment_events: database.payment_events(),
+        invoice_renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
+        payment_gateway: payment_gateway(settings)?,
+        payment_webhooks: webhook_setup(settings),
+        hasher: password_hasher(settings),
+        token_signer: token_signer(settings),
+        sealer: secret_sealer(settings)?,
+        mailer: Arc::new(super::observed::CountingMailer::new(mailer(settings)?)),
+        url_signer: url_signer(settings)?,
+        audit: audit_log(database),
+        uow: database.unit_of_work(),
+        clock: Arc::new(SystemClock),
+    };
+    let policies = Policies {
+        password: password_policy(settings),
+        lifetimes,
+        refresh_reuse: refresh_reuse(settings)?,
+        lockout: LockoutPolicy {
             threshold: settings.auth.lockout_threshold,
             base: chrono::Duration::from_std(settings.auth.lockout_base)
                 .map_err(|_| StartupError::Setting("LOCKOUT_BASE is too long".to_owned()))?,
-        })
-        .with_mail(RecoveryMail::new(
-            Arc::new(super::observed::CountingMailer::new(mailer(settings)?)),
-            settings.server.public_url.clone(),
-        ))
-        .with_sealer(secret_sealer(settings)?);
-        let account_admin = AccountAdminService::new(
-            database.users(),
-            database.roles(),
-            database.sessions(),
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-        );
-        let users = user_service_with(settings, database, Arc::clone(&audit));
-        let announcements = AnnouncementService::new(
-            database.announcements(),
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-        );
-        let limits = FileLimits {
+        },
+        public_url: settings.server.public_url.clone(),
+        file_limits: FileLimits {
             max_upload_bytes: settings.storage.max_upload_bytes,
             allowed_extensions: settings
                 .storage
@@ -131,98 +90,13 @@ impl Services {
                 .iter()
                 .cloned()
                 .collect::<BTreeSet<_>>(),
-        };
-        let uncollectible_after = chrono::Duration::from_std(settings.billing.uncollectible_after)
-            .map_err(|_| {
-                StartupError::Setting("BILLING_UNCOLLECTIBLE_AFTER is too long".to_owned())
-            })?;
-        let plans = PlanService::new(
-            database.billing(),
-            database.subscriptions(),
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-        );
-        let subscriptions = SubscriptionService::new(
-            database.billing(),
-            database.subscriptions(),
-            // Every paid period (subscribe, trial end, renewal) gets its finalised invoice in
-            // the transaction that starts the period.
-            Arc::new(
-                SubscriptionInvoicer::new(
-                    database.invoices(),
-                    database.customers(),
-                    database.subscriptions(),
-                    Arc::clone(&audit),
-                )
-                .with_due_in_days(settings.billing.invoice_due_days),
-            ),
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-            default_features(settings),
-        );
-        let invoices = InvoiceService::new(
-            database.invoices(),
-            database.customers(),
-            Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
-            subscriptions.clone(),
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-        );
-        let payments = PaymentService::new(
-            invoices.clone(),
-            subscriptions.clone(),
-            database.payment_events(),
-            payment_gateway(settings)?,
-            webhook_setup(settings),
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-        );
-        let billing_jobs = BillingJobs::new(invoices.clone(), subscriptions.clone())
-            .with_uncollectible_after(uncollectible_after);
-        let files = FileService::new(
-            database.files(),
-            blobs,
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-            limits,
-        )
-        .with_url_signer(
-            url_signer(settings)?,
-            &settings.server.public_url,
-            Arc::new(UserViewers(users.clone())),
-        )
-        .with_quota(Arc::new(BillingStorageQuota(subscriptions.clone())))
-        .with_max_avatar_bytes(settings.storage.max_avatar_bytes)
-        .with_avatar_references(Arc::new(UserAvatarReferences(users.clone())));
-        Ok(Self {
-            sharing: Sharing::new(users.clone(), files.clone()),
-            accounts: Accounts::new(AccountsParts {
-                auth: auth.clone(),
-                admin: account_admin.clone(),
-                users: users.clone(),
-                files: files.clone(),
-                audit: Arc::clone(&audit),
-                uow,
-                clock: Arc::clone(&clock),
-            }),
-            account_admin,
-            auth,
-            users,
-            announcements,
-            files,
-            plans,
-            subscriptions,
-            invoices,
-            payments,
-            billing_jobs,
-            clock,
-        })
-    }
+        },
+        max_avatar_bytes: settings.storage.max_avatar_bytes,
+        invoice_due_days: settings.billing.invoice_due_days,
+        uncollectible_after,
+        default_features: default_features(settings),
+    };
+    Ok(Services::wire(ports, policies))
 }
 
 /// The Stripe gateway of invoice payments when `STRIPE_API_KEY` is set (at
@@ -331,37 +205,19 @@ pub fn token_signer(settings: &Settings) -> Arc<dyn TokenSigner> {
     ))
 }
 
-/// `REFRESH_REUSE_GRACE`, and the key refresh-token successors are derived from:
-/// SHA-256(`"plinth-refresh-successor-key:" + JWT_SECRET`), so every replica derives the same
-/// successor and the key is not the JWT key itself.
+/// `REFRESH_REUSE_GRACE`, and the key refresh-token successors are derived from
+/// (`plinth_security::refresh_successor_key` of `JWT_SECRET`: every replica derives the same
+/// successor, and the key is not the JWT key itself).
 ///
 /// # Errors
 /// [`StartupError`] when the grace does not fit a `chrono::Duration`.
 pub fn refresh_reuse(settings: &Settings) -> Result<RefreshReuse, StartupError> {
-    let digest: [u8; 32] = Sha256::new()
-        .chain_update(b"plinth-refresh-successor-key:")
-        .chain_update(settings.auth.jwt_secret.expose_secret())
-        .finalize()
-        .into();
+    let digest = plinth_security::refresh_successor_key(&settings.auth.jwt_secret);
     Ok(RefreshReuse {
         grace: chrono::Duration::from_std(settings.auth.refresh_reuse_grace)
             .map_err(|_| StartupError::Setting("REFRESH_REUSE_GRACE is too long".to_owned()))?,
         key: Some(SuccessorKey::new(digest)),
     })
-}
-
-/// The `kid` of the key derived from `secret`: the first 8 hex digits of
-/// SHA-256(`"plinth-jwt-kid:" + secret`). Changing `JWT_SECRET` changes the `kid`, so tokens
-/// signed with the old secret are refused as "unknown key" rather than as a bad signature. The
-/// truncated hash tells nothing useful about a secret of 32 random bytes, and a weak secret is
-/// already exposed to offline guessing by any token's signature.
-#[must_use]
-pub fn jwt_key_id(secret: &SecretString) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"plinth-jwt-kid:")
-        .chain_update(secret.expose_secret())
-        .finalize();
-    hex::encode(&digest[..4])
 }
 
 /// HMAC-SHA256 signer of download links. Its key is derived from `JWT_SECRET` with HKDF under a

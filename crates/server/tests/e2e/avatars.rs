@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plinth_server::Environment;
 use plinth_server::Settings;
-use plinth_server::startup::Services;
+use plinth_server::startup::services;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -108,9 +108,7 @@ async fn avatar_round_trip_over_the_real_store_and_database() {
     let mut settings = Settings::builtin(Environment::Test).unwrap();
     settings.storage.url = format!("file://{}", app.storage_dir.display());
     let blobs = plinth_blobs::open_store(&settings.storage.url).unwrap();
-    let files = Services::new(&settings, &app.database, blobs)
-        .unwrap()
-        .files;
+    let files = services(&settings, &app.database, blobs).unwrap().files;
     let report = files
         .reconcile(chrono::Duration::seconds(-60))
         .await

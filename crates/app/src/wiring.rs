@@ -1,0 +1,285 @@
+//! [`Services::wire`]: the one place every service is built from its ports. The `plinth`
+//! binary hands it the SQL, blob, bcrypt, JWT and Stripe adapters; the HTTP tests and
+//! `docs/reuse.md` hand it the in-memory ones. Whatever differs between them is a port or a
+//! policy, never the composition.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use plinth_audit::AuditLog;
+use plinth_billing::payment::PaymentEventInbox;
+use plinth_billing::{
+    BillingJobs, BillingRepository, CustomerDirectory, FeatureValue, GatewaySetup, InvoiceRenderer,
+    InvoiceRepository, InvoiceService, PaymentService, PlanService, SubscriptionInvoicer,
+    SubscriptionRepository, SubscriptionService, WebhookSetup,
+};
+use plinth_files::{BlobStore, FileLimits, FileService, FileStorage, UrlSigner};
+use plinth_kernel::{Clock, UnitOfWork};
+use plinth_sessions::{
+    AccountAdminService, AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse,
+    SecretSealer, SessionStorage, TokenLifetimes, TokenSigner,
+};
+use plinth_users::{
+    AnnouncementRepository, AnnouncementService, PasswordHasher, PasswordPolicy, RoleRepository,
+    UserRepository, UserService,
+};
+
+use crate::bridges::{BillingStorageQuota, UserAvatarReferences, UserViewers};
+use crate::{Accounts, AccountsParts, Sharing};
+
+/// Every adapter the services need.
+pub struct Ports {
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Roles and their permissions.
+    pub roles: Arc<dyn RoleRepository>,
+    /// Sessions, refresh tokens, lockout, one-time tokens, TOTP, revocations.
+    pub sessions: Arc<dyn SessionStorage>,
+    /// Announcements.
+    pub announcements: Arc<dyn AnnouncementRepository>,
+    /// File metadata.
+    pub files: Arc<dyn FileStorage>,
+    /// File and avatar bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Plans and their prices.
+    pub plans: Arc<dyn BillingRepository>,
+    /// Subscriptions.
+    pub subscriptions: Arc<dyn SubscriptionRepository>,
+    /// Invoices.
+    pub invoices: Arc<dyn InvoiceRepository>,
+    /// Who invoices are addressed to.
+    pub customers: Arc<dyn CustomerDirectory>,
+    /// Payment-provider events already handled.
+    pub payment_events: Arc<dyn PaymentEventInbox>,
+    /// Invoice documents (PDF).
+    pub invoice_renderer: Arc<dyn InvoiceRenderer>,
+    /// The payment provider, when one is configured.
+    pub payment_gateway: GatewaySetup,
+    /// The payment provider's webhook signatures, when configured.
+    pub payment_webhooks: WebhookSetup,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Access tokens.
+    pub token_signer: Arc<dyn TokenSigner>,
+    /// TOTP secrets at rest.
+    pub sealer: Arc<dyn SecretSealer>,
+    /// Recovery and verification mail.
+    pub mailer: Arc<dyn Mailer>,
+    /// Signed download links.
+    pub url_signer: Arc<dyn UrlSigner>,
+    /// The audit trail every service appends to.
+    pub audit: Arc<dyn AuditLog>,
+    /// Transactions over every repository above.
+    pub uow: Arc<dyn UnitOfWork>,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The settings the services are built with.
+pub struct Policies {
+    /// What a password must be.
+    pub password: PasswordPolicy,
+    /// Access, refresh and idle lifetimes.
+    pub lifetimes: TokenLifetimes,
+    /// How a spent refresh token presented again is treated.
+    pub refresh_reuse: RefreshReuse,
+    /// When repeated wrong passwords lock an account.
+    pub lockout: LockoutPolicy,
+    /// The start of the links the services hand out (mail, signed URLs).
+    pub public_url: String,
+    /// Upload limits.
+    pub file_limits: FileLimits,
+    /// The largest avatar image.
+    pub max_avatar_bytes: u64,
+    /// Days a period invoice is due after it is issued.
+    pub invoice_due_days: u32,
+    /// How long an overdue invoice waits before it is written off.
+    pub uncollectible_after: chrono::Duration,
+    /// The features of an account without a subscription (`storage_bytes`…).
+    pub default_features: BTreeMap<String, FeatureValue>,
+}
+
+/// Every service, built once by [`Services::wire`].
+#[derive(Clone)]
+pub struct Services {
+    /// Erasing, exporting an account; its avatar.
+    pub accounts: Accounts,
+    /// Sharing files with addresses.
+    pub sharing: Sharing,
+    /// Sign-up, sign-in, refresh, logout, MFA, recovery.
+    pub auth: AuthService,
+    /// Administrators changing accounts, custom roles, the account steps of an erasure.
+    pub account_admin: AccountAdminService,
+    /// Profiles, app data, the admin user list, the super-admin bootstrap.
+    pub users: UserService,
+    /// Announcements.
+    pub announcements: AnnouncementService,
+    /// Uploads, downloads, versions, shares and signed URLs.
+    pub files: FileService,
+    /// Plans and their price versions.
+    pub plans: PlanService,
+    /// Subscriptions, renewals and entitlements.
+    pub subscriptions: SubscriptionService,
+    /// Invoices.
+    pub invoices: InvoiceService,
+    /// Invoice payments, the provider's webhook, revenue.
+    pub payments: PaymentService,
+    /// The scheduled billing work (write-offs, `past_due`, renewals).
+    pub billing_jobs: BillingJobs,
+    /// The clock every service reads.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Services {
+    /// Builds every service from `ports` with `policies`.
+    #[must_use]
+    pub fn wire(ports: Ports, policies: Policies) -> Self {
+        let Ports {
+            users,
+            roles,
+            sessions,
+            announcements,
+            files,
+            blobs,
+            plans,
+            subscriptions,
+            invoices,
+            customers,
+            payment_events,
+            invoice_renderer,
+            payment_gateway,
+            payment_webhooks,
+            hasher,
+            token_signer,
+            sealer,
+            mailer,
+            url_signer,
+            audit,
+            uow,
+            clock,
+        } = ports;
+        let auth = AuthService::new(
+            Arc::clone(&users),
+            Arc::clone(&roles),
+            Arc::clone(&sessions),
+            Arc::clone(&hasher),
+            token_signer,
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+            policies.password,
+            policies.lifetimes,
+        )
+        .with_refresh_reuse(policies.refresh_reuse)
+        .with_lockout(policies.lockout)
+        .with_mail(RecoveryMail::new(mailer, policies.public_url.clone()))
+        .with_sealer(sealer);
+        let account_admin = AccountAdminService::new(
+            Arc::clone(&users),
+            roles,
+            sessions,
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
+        let user_service = UserService::new(
+            users,
+            hasher,
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+            policies.password,
+        );
+        let announcement_service = AnnouncementService::new(
+            announcements,
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
+        let plan_service = PlanService::new(
+            Arc::clone(&plans),
+            Arc::clone(&subscriptions),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
+        // Every paid period (subscribe, trial end, renewal) gets its finalised invoice in the
+        // transaction that starts the period.
+        let invoicer = SubscriptionInvoicer::new(
+            Arc::clone(&invoices),
+            Arc::clone(&customers),
+            Arc::clone(&subscriptions),
+            Arc::clone(&audit),
+        )
+        .with_due_in_days(policies.invoice_due_days);
+        let subscription_service = SubscriptionService::new(
+            plans,
+            subscriptions,
+            Arc::new(invoicer),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+            policies.default_features,
+        );
+        let invoice_service = InvoiceService::new(
+            invoices,
+            customers,
+            invoice_renderer,
+            subscription_service.clone(),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
+        let payment_service = PaymentService::new(
+            invoice_service.clone(),
+            subscription_service.clone(),
+            payment_events,
+            payment_gateway,
+            payment_webhooks,
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
+        let billing_jobs = BillingJobs::new(invoice_service.clone(), subscription_service.clone())
+            .with_uncollectible_after(policies.uncollectible_after);
+        let file_service = FileService::new(
+            files,
+            blobs,
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+            policies.file_limits,
+        )
+        .with_url_signer(
+            url_signer,
+            &policies.public_url,
+            Arc::new(UserViewers(user_service.clone())),
+        )
+        .with_quota(Arc::new(BillingStorageQuota(subscription_service.clone())))
+        .with_max_avatar_bytes(policies.max_avatar_bytes)
+        .with_avatar_references(Arc::new(UserAvatarReferences(user_service.clone())));
+        Self {
+            sharing: Sharing::new(user_service.clone(), file_service.clone()),
+            accounts: Accounts::new(AccountsParts {
+                auth: auth.clone(),
+                admin: account_admin.clone(),
+                users: user_service.clone(),
+                files: file_service.clone(),
+                audit,
+                uow,
+                clock: Arc::clone(&clock),
+            }),
+            auth,
+            account_admin,
+            users: user_service,
+            announcements: announcement_service,
+            files: file_service,
+            plans: plan_service,
+            subscriptions: subscription_service,
+            invoices: invoice_service,
+            payments: payment_service,
+            billing_jobs,
+            clock,
+        }
+    }
+}
