@@ -41,12 +41,7 @@ impl AccountAdminService {
         principal: &Principal,
         id: UserId,
     ) -> Result<User, AdminError> {
-        if !principal.can(Permission::USERS_WRITE) {
-            return Err(AdminError::Forbidden(format!(
-                "This needs the `{}` permission.",
-                Permission::USERS_WRITE
-            )));
-        }
+        super::require(principal, Permission::USERS_WRITE)?;
         let caller = self.caller_role(principal).await?;
         let account = self
             .users

@@ -1,9 +1,9 @@
-//! Custom roles (permission `roles:write`, checked by the caller of these methods; the rank
-//! and "only what you hold" rules are checked here), and the role lookups of the admin rules.
+//! Custom roles (permission `roles:write` for a new one, the rank and "only what you hold"
+//! rules, all checked here), and the role lookups of the admin rules.
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RepoError, RequestMeta};
-use plinth_users::{Role, RoleName};
+use plinth_users::{Permission, Role, RoleName};
 
 use super::AccountAdminService;
 use crate::admin::may_create;
@@ -34,6 +34,7 @@ impl AccountAdminService {
         new: NewRole,
         meta: &RequestMeta,
     ) -> Result<Role, AdminError> {
+        super::require(principal, Permission::ROLES_WRITE)?;
         let name = RoleName::parse(&new.name).map_err(AdminError::InvalidRoleName)?;
         let known = self.roles.permissions().await?;
         let unknown: Vec<&str> = new

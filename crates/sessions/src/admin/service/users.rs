@@ -1,9 +1,9 @@
-//! Administrators changing and deleting other accounts (permission `users:write`, checked by
-//! the caller of these methods; the rank rules are checked here).
+//! Administrators changing other accounts (permission `users:write` and the rank rules, both
+//! checked here).
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RepoError, RequestMeta, UserId};
-use plinth_users::{DisplayName, User, UserChanges, UserStatus};
+use plinth_users::{DisplayName, Permission, User, UserChanges, UserStatus};
 
 use super::AccountAdminService;
 use crate::admin::{may_act_on, may_assign};
@@ -35,6 +35,7 @@ impl AccountAdminService {
         patch: AdminUserPatch,
         meta: &RequestMeta,
     ) -> Result<User, AdminError> {
+        super::require(principal, Permission::USERS_WRITE)?;
         let seen = self.users.by_id(id).await?.ok_or(AdminError::NotFound)?;
         let caller = self.caller_role(principal).await?;
         if id == principal.user_id {

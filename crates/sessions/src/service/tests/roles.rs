@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use plinth_audit::AuditAction;
-use plinth_users::{RoleName, RoleRepository};
+use plinth_users::{RoleName, RoleRepository, UserRepository as _};
 
 use super::{Harness, assert_meta, meta};
 use crate::{AdminError, AdminUserPatch, NewRole, Principal};
@@ -198,5 +198,39 @@ async fn an_admin_assigns_only_roles_whose_permissions_it_holds() {
     assert_eq!(
         changes[0].details,
         serde_json::json!({ "from": "user", "to": "auditor" })
+    );
+}
+
+/// The service checks the permission itself (not only the HTTP layer): a caller whose token
+/// lacks `users:write` or `roles:write` is refused before anything is read or written.
+#[tokio::test]
+async fn administration_checks_its_own_permissions() {
+    let h = Harness::new();
+    let plain = principal(&h, "plain@example.com", RoleName::user()).await;
+    let ada = h.register("ada@example.com").await.user;
+    let patch = AdminUserPatch {
+        name: Some("Renamed".to_owned()),
+        ..AdminUserPatch::default()
+    };
+    let refused = h
+        .admin
+        .admin_update_user(&plain, ada.id, patch, &meta())
+        .await;
+    assert!(
+        matches!(&refused, Err(AdminError::Forbidden(m)) if m.contains("users:write")),
+        "{refused:?}"
+    );
+    let refused = h
+        .admin
+        .create_role(&plain, new_role("helper", &[]), &meta())
+        .await;
+    assert!(
+        matches!(&refused, Err(AdminError::Forbidden(m)) if m.contains("roles:write")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        h.users.by_id(ada.id).await.unwrap().unwrap().name.as_str(),
+        ada.name.as_str(),
+        "nothing changed"
     );
 }
