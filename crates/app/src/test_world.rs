@@ -197,14 +197,21 @@ impl World {
         let session_rows: Arc<dyn plinth_sessions::SessionStorage> =
             Arc::new(MemorySessionRepository::new());
         let auth = AuthService::new(
-            Arc::new(users.clone()),
-            Arc::new(roles.clone()),
-            Arc::clone(&session_rows),
-            Arc::new(FakePasswordHasher::new()),
-            Arc::new(FakeTokenSigner::with_clock(Arc::clone(&clock_port))),
-            Arc::clone(&audit_port),
-            Arc::clone(&uow),
-            Arc::clone(&clock_port),
+            plinth_sessions::AuthPorts {
+                users: Arc::new(users.clone()),
+                roles: Arc::new(roles.clone()),
+                sessions: Arc::clone(&session_rows),
+                hasher: Arc::new(FakePasswordHasher::new()),
+                signer: Arc::new(FakeTokenSigner::with_clock(Arc::clone(&clock_port))),
+                audit: Arc::clone(&audit_port),
+                uow: Arc::clone(&uow),
+                clock: Arc::clone(&clock_port),
+                mail: plinth_sessions::RecoveryMail::new(
+                    Arc::new(plinth_sessions::testing::MemoryMailer::new()),
+                    "https://app.example",
+                ),
+                sealer: Arc::new(plinth_sessions::testing::FakeSealer::new()),
+            },
             PasswordPolicy::default(),
             TokenLifetimes::default(),
         );

@@ -159,21 +159,23 @@ impl Services {
             clock,
         } = ports;
         let auth = AuthService::new(
-            Arc::clone(&users),
-            Arc::clone(&roles),
-            Arc::clone(&sessions),
-            Arc::clone(&hasher),
-            token_signer,
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
+            plinth_sessions::AuthPorts {
+                users: Arc::clone(&users),
+                roles: Arc::clone(&roles),
+                sessions: Arc::clone(&sessions),
+                hasher: Arc::clone(&hasher),
+                signer: token_signer,
+                audit: Arc::clone(&audit),
+                uow: Arc::clone(&uow),
+                clock: Arc::clone(&clock),
+                mail: RecoveryMail::new(mailer, policies.public_url.clone()),
+                sealer,
+            },
             policies.password,
             policies.lifetimes,
         )
         .with_refresh_reuse(policies.refresh_reuse)
-        .with_lockout(policies.lockout)
-        .with_mail(RecoveryMail::new(mailer, policies.public_url.clone()))
-        .with_sealer(sealer);
+        .with_lockout(policies.lockout);
         let account_admin = AccountAdminService::new(
             Arc::clone(&users),
             roles,

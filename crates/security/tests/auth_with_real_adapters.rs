@@ -23,18 +23,25 @@ fn service() -> AuthService {
     };
     let roles = MemoryRoleRepository::new();
     AuthService::new(
-        Arc::new(MemoryUserRepository::with_roles(roles.clone())),
-        Arc::new(roles),
-        Arc::new(MemorySessionRepository::new()),
-        Arc::new(BcryptHasher::new(4)),
-        Arc::new(JwtSigner::new(
-            keys,
-            "http://127.0.0.1:8080".into(),
-            "plinth".into(),
-        )),
-        Arc::new(MemoryAuditLog::new()),
-        Arc::new(MemoryUnitOfWork::new()),
-        Arc::new(SystemClock),
+        plinth_sessions::AuthPorts {
+            users: Arc::new(MemoryUserRepository::with_roles(roles.clone())),
+            roles: Arc::new(roles),
+            sessions: Arc::new(MemorySessionRepository::new()),
+            hasher: Arc::new(BcryptHasher::new(4)),
+            signer: Arc::new(JwtSigner::new(
+                keys,
+                "http://127.0.0.1:8080".into(),
+                "plinth".into(),
+            )),
+            audit: Arc::new(MemoryAuditLog::new()),
+            uow: Arc::new(MemoryUnitOfWork::new()),
+            clock: Arc::new(SystemClock),
+            mail: plinth_sessions::RecoveryMail::new(
+                Arc::new(plinth_sessions::testing::MemoryMailer::new()),
+                "http://127.0.0.1:8080",
+            ),
+            sealer: Arc::new(plinth_sessions::testing::FakeSealer::new()),
+        },
         PasswordPolicy::default(),
         TokenLifetimes::default(),
     )

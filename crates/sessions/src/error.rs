@@ -66,9 +66,6 @@ pub enum AuthError {
     /// A wrong or already used code at the second step of a sign-in.
     #[error("the code is wrong or was already used")]
     MfaCodeRejected,
-    /// No secret sealer is configured, so TOTP cannot be offered.
-    #[error("two-factor authentication is not available")]
-    MfaUnavailable,
     /// A TOTP secret could not be generated, sealed or opened.
     #[error(transparent)]
     Totp(#[from] crate::TotpError),

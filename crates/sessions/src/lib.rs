@@ -37,7 +37,7 @@ pub use ports::{
 };
 pub use revocation::{RevocationList, TokenRevocation};
 pub use service::{
-    AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,
+    AuthPorts, AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,
     TokenLifetimes, TokenPair, TotpEnrollment,
 };
 pub use session::{RefreshTokenRecord, Session, SessionId};

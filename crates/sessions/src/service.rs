@@ -115,27 +115,51 @@ pub struct AuthService {
     pub(crate) lifetimes: TokenLifetimes,
     pub(crate) reuse: RefreshReuse,
     pub(crate) lockout: LockoutPolicy,
-    pub(crate) mail: Option<RecoveryMail>,
-    pub(crate) sealer: Option<Arc<dyn SecretSealer>>,
+    pub(crate) mail: RecoveryMail,
+    pub(crate) sealer: Arc<dyn SecretSealer>,
     pub(crate) revocations: Arc<RevocationList>,
 }
 
+/// Every port [`AuthService`] is built from; none is optional.
+pub struct AuthPorts {
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Roles and their permissions (minted into access tokens).
+    pub roles: Arc<dyn RoleRepository>,
+    /// Sessions, refresh tokens, lockout, one-time tokens, TOTP, revocations.
+    pub sessions: Arc<dyn SessionStorage>,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Access tokens.
+    pub signer: Arc<dyn TokenSigner>,
+    /// The audit trail.
+    pub audit: Arc<dyn AuditLog>,
+    /// Transactions over the repositories above.
+    pub uow: Arc<dyn UnitOfWork>,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+    /// Recovery and verification mail.
+    pub mail: RecoveryMail,
+    /// TOTP secrets at rest.
+    pub sealer: Arc<dyn SecretSealer>,
+}
+
 impl AuthService {
-    /// Wires the service to its ports.
-    #[allow(clippy::too_many_arguments)]
+    /// Wires the service to `ports`, with the password `policy` and token `lifetimes`.
     #[must_use]
-    pub fn new(
-        users: Arc<dyn UserRepository>,
-        roles: Arc<dyn RoleRepository>,
-        sessions: Arc<dyn SessionStorage>,
-        hasher: Arc<dyn PasswordHasher>,
-        signer: Arc<dyn TokenSigner>,
-        audit: Arc<dyn AuditLog>,
-        uow: Arc<dyn UnitOfWork>,
-        clock: Arc<dyn Clock>,
-        policy: PasswordPolicy,
-        lifetimes: TokenLifetimes,
-    ) -> Self {
+    pub fn new(ports: AuthPorts, policy: PasswordPolicy, lifetimes: TokenLifetimes) -> Self {
+        let AuthPorts {
+            users,
+            roles,
+            sessions,
+            hasher,
+            signer,
+            audit,
+            uow,
+            clock,
+            mail,
+            sealer,
+        } = ports;
         Self {
             users,
             roles,
@@ -149,25 +173,16 @@ impl AuthService {
             lifetimes,
             reuse: RefreshReuse::default(),
             lockout: LockoutPolicy::default(),
-            mail: None,
-            sealer: None,
+            mail,
+            sealer,
             revocations: Arc::new(RevocationList::new()),
         }
     }
 
-    /// The same service able to offer TOTP, keeping secrets sealed by `sealer`. Without it,
-    /// the MFA use cases fail with [`AuthError::MfaUnavailable`].
-    #[must_use]
-    pub fn with_sealer(mut self, sealer: Arc<dyn SecretSealer>) -> Self {
-        self.sealer = Some(sealer);
-        self
-    }
-
-    /// The same service sending recovery and verification mail through `mail`. Without it,
-    /// tokens are still issued but no mail leaves (a warning is logged instead).
-    #[must_use]
-    pub fn with_mail(mut self, mail: RecoveryMail) -> Self {
-        self.mail = Some(mail);
+    /// The same service sending its mail through `mail` instead (a test's failing mailer).
+    #[cfg(test)]
+    pub(crate) fn with_mail(mut self, mail: RecoveryMail) -> Self {
+        self.mail = mail;
         self
     }
 

@@ -83,8 +83,7 @@ impl From<AuthError> for ApiError {
             e @ (AuthError::Hash(_)
             | AuthError::Token(_)
             | AuthError::Random
-            | AuthError::Totp(_)
-            | AuthError::MfaUnavailable) => Self::Internal(Box::new(e)),
+            | AuthError::Totp(_)) => Self::Internal(Box::new(e)),
         }
     }
 }

@@ -104,8 +104,8 @@ fn reseal_if_stale(
 }
 
 impl AuthService {
-    fn sealer(&self) -> Result<&dyn SecretSealer, AuthError> {
-        self.sealer.as_deref().ok_or(AuthError::MfaUnavailable)
+    fn sealer(&self) -> &dyn SecretSealer {
+        self.sealer.as_ref()
     }
 
     /// Starts (or restarts) TOTP enrolment after re-checking the password (counted towards the
@@ -116,7 +116,7 @@ impl AuthService {
     /// [`AuthError::WrongPassword`], [`AuthError::Locked`],
     /// [`AuthError::MfaAlreadyEnabled`] when an active factor exists,
     /// [`AuthError::InvalidToken`] when the account no longer exists,
-    /// [`AuthError::MfaUnavailable`] without a sealer, or storage or hashing failure.
+    /// Storage or hashing failure.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
     pub async fn enroll_totp(
         &self,
@@ -124,7 +124,7 @@ impl AuthService {
         password: &str,
         meta: &RequestMeta,
     ) -> Result<TotpEnrollment, AuthError> {
-        let sealer = self.sealer()?;
+        let sealer = self.sealer();
         let user = self
             .reauthenticate(
                 principal,
@@ -176,7 +176,7 @@ impl AuthService {
         code: &str,
         meta: &RequestMeta,
     ) -> Result<Vec<RecoveryCode>, AuthError> {
-        let sealer = self.sealer()?;
+        let sealer = self.sealer();
         let user_id = self
             .reauthenticate(
                 principal,
@@ -231,7 +231,7 @@ impl AuthService {
         code: &str,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
-        let sealer = self.sealer()?;
+        let sealer = self.sealer();
         let user = self
             .reauthenticate(
                 principal,
@@ -316,7 +316,7 @@ impl AuthService {
         code: &str,
         meta: &RequestMeta,
     ) -> Result<TokenPair, AuthError> {
-        let sealer = self.sealer()?;
+        let sealer = self.sealer();
         let hash = OneTimeToken::from_client(mfa_token).hash();
         let now = self.clock.now();
         let record = self

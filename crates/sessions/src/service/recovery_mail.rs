@@ -38,9 +38,9 @@ impl RecoveryMail {
 }
 
 impl AuthService {
-    /// The per-account cap (3 per hour without a configured mailer).
+    /// The per-account cap of recovery and verification mail per hour.
     fn hourly_cap(&self) -> u64 {
-        self.mail.as_ref().map_or(3, |m| m.hourly_cap)
+        self.mail.hourly_cap
     }
 
     /// Whether `user_id` may receive another `purpose` token now (counted from stored tokens
@@ -68,13 +68,10 @@ impl AuthService {
             .map_err(|_| AuthError::Random)
     }
 
-    /// Mails `token`'s link to `user`. Never fails: a missing mailer or a delivery failure is
-    /// logged without the token.
+    /// Mails `token`'s link to `user`. Never fails: a delivery failure is logged without the
+    /// token.
     pub(super) async fn deliver(&self, user: &User, purpose: OneTimePurpose, token: &OneTimeToken) {
-        let Some(mail) = &self.mail else {
-            tracing::warn!(%purpose, user_id = %user.id, "no mailer configured; mail not sent");
-            return;
-        };
+        let mail = &self.mail;
         let link = purpose.link(&mail.public_url, token);
         let ttl = purpose.default_ttl();
         let (subject, text_body) = match purpose {

@@ -54,19 +54,21 @@ impl Harness {
         let clock = ManualClock::default();
         let mailer = Arc::new(MemoryMailer::new());
         let auth = AuthService::new(
-            users.clone(),
-            Arc::new(roles.clone()),
-            sessions.clone(),
-            Arc::new(hasher.clone()),
-            Arc::new(FakeTokenSigner::with_clock(Arc::new(clock.clone()))),
-            Arc::clone(&log),
-            uow.clone(),
-            Arc::new(clock.clone()),
+            crate::AuthPorts {
+                users: users.clone(),
+                roles: Arc::new(roles.clone()),
+                sessions: sessions.clone(),
+                hasher: Arc::new(hasher.clone()),
+                signer: Arc::new(FakeTokenSigner::with_clock(Arc::new(clock.clone()))),
+                audit: Arc::clone(&log),
+                uow: uow.clone(),
+                clock: Arc::new(clock.clone()),
+                mail: RecoveryMail::new(mailer.clone(), "https://app.example/"),
+                sealer: Arc::new(FakeSealer::new()),
+            },
             PasswordPolicy::default(),
             TokenLifetimes::default(),
-        )
-        .with_mail(RecoveryMail::new(mailer.clone(), "https://app.example/"))
-        .with_sealer(Arc::new(FakeSealer::new()));
+        );
         let admin = crate::AccountAdminService::new(
             users.clone(),
             Arc::new(roles.clone()),

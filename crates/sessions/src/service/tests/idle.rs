@@ -104,14 +104,18 @@ async fn a_shorter_timeout_applies_from_the_last_refresh() {
         ..TokenLifetimes::default()
     };
     let auth = AuthService::new(
-        h.users.clone(),
-        Arc::new(h.roles.clone()),
-        h.sessions.clone(),
-        Arc::new(h.hasher.clone()),
-        Arc::new(FakeTokenSigner::with_clock(Arc::new(h.clock.clone()))),
-        h.audit.clone(),
-        h.uow.clone(),
-        Arc::new(h.clock.clone()),
+        crate::AuthPorts {
+            users: h.users.clone(),
+            roles: Arc::new(h.roles.clone()),
+            sessions: h.sessions.clone(),
+            hasher: Arc::new(h.hasher.clone()),
+            signer: Arc::new(FakeTokenSigner::with_clock(Arc::new(h.clock.clone()))),
+            audit: h.audit.clone(),
+            uow: h.uow.clone(),
+            clock: Arc::new(h.clock.clone()),
+            mail: RecoveryMail::new(h.mailer.clone(), "https://app.example/"),
+            sealer: Arc::new(FakeSealer::new()),
+        },
         PasswordPolicy::default(),
         lifetimes,
     );

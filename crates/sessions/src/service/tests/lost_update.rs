@@ -69,14 +69,18 @@ fn paused(h: &Harness) -> Paused {
     });
     let clock = Arc::new(h.clock.clone());
     let auth = AuthService::new(
-        h.users.clone(),
-        Arc::new(h.roles.clone()),
-        h.sessions.clone(),
-        Arc::new(h.hasher.clone()),
-        Arc::new(FakeTokenSigner::with_clock(clock.clone())),
-        h.audit.clone(),
-        uow.clone(),
-        clock.clone(),
+        crate::AuthPorts {
+            users: h.users.clone(),
+            roles: Arc::new(h.roles.clone()),
+            sessions: h.sessions.clone(),
+            hasher: Arc::new(h.hasher.clone()),
+            signer: Arc::new(FakeTokenSigner::with_clock(clock.clone())),
+            audit: h.audit.clone(),
+            uow: uow.clone(),
+            clock: clock.clone(),
+            mail: RecoveryMail::new(h.mailer.clone(), "https://app.example/"),
+            sealer: Arc::new(FakeSealer::new()),
+        },
         PasswordPolicy::default(),
         TokenLifetimes::default(),
     );

@@ -286,18 +286,6 @@ async fn removal_needs_the_password_and_a_code() {
     ));
 }
 
-#[tokio::test]
-async fn without_a_sealer_mfa_is_unavailable() {
-    let mut h = Harness::new();
-    h.auth.sealer = None;
-    let pair = h.register(EMAIL).await;
-    let principal = h.auth.authenticate(&pair.access_token).unwrap();
-    assert!(matches!(
-        h.auth.enroll_totp(&principal, PASSWORD, &meta()).await,
-        Err(AuthError::MfaUnavailable)
-    ));
-}
-
 /// The sealed secret stored for `user_id`.
 async fn stored_sealed(h: &Harness, user_id: plinth_kernel::UserId) -> String {
     crate::TotpRepository::totp_factor(&*h.sessions, user_id)
@@ -321,7 +309,7 @@ async fn a_sign_in_after_a_key_rotation_reseals_the_secret_under_the_current_key
     );
 
     // Rotation: the service seals under k2 and still opens k1.
-    h.auth.sealer = Some(Arc::new(FakeSealer::rotated("k2", "k1")));
+    h.auth.sealer = Arc::new(FakeSealer::rotated("k2", "k1"));
     next_step(&h);
     let token = first_step(&h).await;
     complete(&h, &token, &current_code(&h, &secret))
@@ -336,7 +324,7 @@ async fn a_sign_in_after_a_key_rotation_reseals_the_secret_under_the_current_key
     );
 
     // The previous key is dropped: sign-in still works, and nothing needs re-sealing.
-    h.auth.sealer = Some(Arc::new(only_new));
+    h.auth.sealer = Arc::new(only_new);
     next_step(&h);
     let token = first_step(&h).await;
     complete(&h, &token, &current_code(&h, &secret))
