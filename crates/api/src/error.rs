@@ -114,15 +114,22 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A 422 `validation_failed` with every message of every bad field: the one way a
+    /// validation problem is built.
+    #[must_use]
+    pub fn validation(errors: FieldErrors) -> Self {
+        Self::Validation {
+            detail: "One or more fields are invalid.".to_owned(),
+            errors,
+        }
+    }
+
     /// A 422 naming one field.
     #[must_use]
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::new();
         errors.insert(field.to_owned(), vec![message.into()]);
-        Self::Validation {
-            detail: "One or more fields are invalid.".to_owned(),
-            errors,
-        }
+        Self::validation(errors)
     }
 
     /// A 500 hiding `e`.

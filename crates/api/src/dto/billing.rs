@@ -200,10 +200,7 @@ impl NewPlanRequest {
         let currency = Currency::parse(&self.price.currency).map_err(|e| {
             let mut errors = FieldErrors::new();
             errors.insert("price.currency".to_owned(), vec![e.to_string()]);
-            ApiError::Validation {
-                detail: "One or more fields are invalid.".to_owned(),
-                errors,
-            }
+            ApiError::validation(errors)
         })?;
         Ok(NewPlan {
             code: self.code,

@@ -287,10 +287,7 @@ impl NewInvoiceRequest {
             (None, bps) => bps.unwrap_or(0),
         };
         let Some(currency) = currency.filter(|_| errors.is_empty()) else {
-            return Err(ApiError::Validation {
-                detail: "One or more fields are invalid.".to_owned(),
-                errors,
-            });
+            return Err(ApiError::validation(errors));
         };
         Ok(NewInvoice {
             user_id: UserId::from_uuid(self.user_id),
@@ -380,10 +377,7 @@ impl UpdateInvoiceRequest {
             _ => Some(0),
         };
         if !errors.is_empty() {
-            return Err(ApiError::Validation {
-                detail: "One or more fields are invalid.".to_owned(),
-                errors,
-            });
+            return Err(ApiError::validation(errors));
         }
         Ok(InvoiceChanges {
             lines: self.lines.map(|lines| {

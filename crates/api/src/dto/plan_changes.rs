@@ -55,10 +55,7 @@ impl UpdatePlanRequest {
                 let currency = Currency::parse(&price.currency).map_err(|e| {
                     let mut errors = FieldErrors::new();
                     errors.insert("price.currency".to_owned(), vec![e.to_string()]);
-                    ApiError::Validation {
-                        detail: "One or more fields are invalid.".to_owned(),
-                        errors,
-                    }
+                    ApiError::validation(errors)
                 })?;
                 Some(Money::new(price.amount, currency))
             }

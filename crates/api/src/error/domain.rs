@@ -100,10 +100,7 @@ impl From<plinth_app::AppError> for ApiError {
             AppError::AccountGone => Self::Unauthenticated(
                 "The account this token was issued to no longer exists.".to_owned(),
             ),
-            AppError::Invalid(errors) => Self::Validation {
-                detail: "One or more fields are invalid.".to_owned(),
-                errors: errors.into_iter().collect(),
-            },
+            AppError::Invalid(errors) => Self::validation(errors.into_iter().collect()),
         }
     }
 }
@@ -156,10 +153,7 @@ impl From<AnnouncementError> for ApiError {
                 for (field, message) in errors {
                     fields.entry(field.to_owned()).or_default().push(message);
                 }
-                Self::Validation {
-                    detail: "One or more fields are invalid.".to_owned(),
-                    errors: fields,
-                }
+                Self::validation(fields)
             }
             AnnouncementError::Repo(e) => e.into(),
         }
@@ -213,10 +207,7 @@ impl From<BillingError> for ApiError {
             BillingError::CodeTaken => {
                 Self::Conflict("A plan with this code already exists.".to_owned())
             }
-            BillingError::Invalid(errors) => Self::Validation {
-                detail: "One or more fields are invalid.".to_owned(),
-                errors: errors.into_iter().collect(),
-            },
+            BillingError::Invalid(errors) => Self::validation(errors.into_iter().collect()),
             BillingError::InvoiceNotFound => Self::NotFound("There is no such invoice.".to_owned()),
             BillingError::Transition(TransitionError { from, to }) => {
                 let only = match to {
@@ -305,10 +296,7 @@ impl From<ValidationErrors> for ApiError {
     fn from(e: ValidationErrors) -> Self {
         let mut errors = FieldErrors::new();
         flatten(&e, "", &mut errors);
-        Self::Validation {
-            detail: "One or more fields are invalid.".to_owned(),
-            errors,
-        }
+        Self::validation(errors)
     }
 }
 
