@@ -15,5 +15,6 @@ pub(crate) mod recovery;
 pub(crate) mod role;
 pub(crate) mod service;
 pub(crate) mod share;
+pub(crate) mod stats;
 pub(crate) mod subscription;
 pub(crate) mod user;
