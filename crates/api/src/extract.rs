@@ -68,13 +68,7 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
 /// # Errors
 /// [`ApiError::Forbidden`].
 pub fn require_permission(principal: &Principal, permission: &str) -> Result<(), ApiError> {
-    if principal.can(permission) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "This needs the `{permission}` permission."
-        )))
-    }
+    Ok(principal.require(permission)?)
 }
 
 /// Who is asking, from where: the metadata written on audit entries. The IP is the peer

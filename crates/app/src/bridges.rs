@@ -9,4 +9,4 @@ mod viewers;
 
 pub use avatar_references::UserAvatarReferences;
 pub use storage_quota::BillingStorageQuota;
-pub use viewers::{UserViewers, viewer_of};
+pub use viewers::{UserViewers, caller_viewer, viewer_of};

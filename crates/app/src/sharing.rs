@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use plinth_files::{FileError, FileId, FileService, FileShare, SharePermission, Viewer};
+use plinth_files::{FileError, FileId, FileService, FileShare, SharePermission};
 use plinth_kernel::{Email, RequestMeta, UserId};
 use plinth_sessions::Principal;
 use plinth_users::{UserError, UserService};
 
 use crate::AppError;
-use crate::bridges::viewer_of;
+use crate::bridges::caller_viewer;
 
 /// Who a share is with, as the caller named them in `DELETE /files/{id}/shares/{grantee}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl Sharing {
         permission: &str,
         meta: &RequestMeta,
     ) -> Result<FileShare, AppError> {
-        let viewer = self.viewer(principal).await?;
+        let viewer = caller_viewer(&self.users, principal).await?;
         self.files.shares_for(&viewer, id).await?;
         let email = Email::parse(email);
         let permission = SharePermission::parse(permission);
@@ -91,7 +91,7 @@ impl Sharing {
         grantee: &Grantee,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
-        let viewer = self.viewer(principal).await?;
+        let viewer = caller_viewer(&self.users, principal).await?;
         self.files.shares_for(&viewer, id).await?;
         let email = match grantee {
             Grantee::User(user) => match self.users.get(*user).await {
@@ -102,15 +102,6 @@ impl Sharing {
             Grantee::Address(raw) => Email::parse(raw).map_err(|_| FileError::ShareNotFound)?,
         };
         Ok(self.files.unshare(&viewer, id, &email, meta).await?)
-    }
-
-    /// The caller as the file service's checks need them.
-    async fn viewer(&self, principal: &Principal) -> Result<Viewer, AppError> {
-        match self.users.get(principal.user_id).await {
-            Ok(account) => Ok(viewer_of(account)),
-            Err(UserError::NotFound) => Err(AppError::AccountGone),
-            Err(e) => Err(e.into()),
-        }
     }
 }
 

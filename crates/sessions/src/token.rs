@@ -140,6 +140,22 @@ impl Principal {
     pub fn can(&self, permission: &str) -> bool {
         self.perms.iter().any(|p| p == permission)
     }
+
+    /// `Ok` when the caller holds `permission`; otherwise [`crate::AdminError::Forbidden`]
+    /// naming it: the one check (and wording) of a missing permission, for the services and
+    /// the HTTP layer alike.
+    ///
+    /// # Errors
+    /// [`crate::AdminError::Forbidden`].
+    pub fn require(&self, permission: &str) -> Result<(), crate::AdminError> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(crate::AdminError::Forbidden(format!(
+                "This needs the `{permission}` permission."
+            )))
+        }
+    }
 }
 
 impl From<AccessClaims> for Principal {

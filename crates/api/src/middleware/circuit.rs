@@ -2,9 +2,10 @@
 //! `503 unavailable` at once instead of each waiting for the pool's acquire timeout.
 //!
 //! The circuit is closed normally. Any 503 answer, an API call still unanswered after
-//! [`SUSPECT_AFTER`], and a failed `/ready` database check only *suspect* the database: the embedding program (`plinth`'s prober) then checks it with a
-//! connection of its own, opens the circuit when that fails and, while open, checks again
-//! every second and closes it once the database answers. So a slow query, a busy pool or one
+//! [`SUSPECT_AFTER`], and a failed `/ready` database check only *suspect* the database: the
+//! embedding program (`plinth`'s prober) then checks it with a connection of its own, opens
+//! the circuit when that fails and, while open, checks again every second and closes it once
+//! the database answers. So a slow query, a busy pool or one
 //! dropped connection to a healthy database never opens it; a stopped or unreachable one does.
 
 use std::sync::Arc;

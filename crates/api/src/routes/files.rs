@@ -6,7 +6,6 @@ use actix_multipart::Multipart;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use plinth_files::{FileId, Viewer};
-use plinth_users::UserError;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::file::{ContentQuery, FileBody, FileContentBody, FilePageBody, FileUploadForm};
@@ -43,13 +42,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 /// address with whether it is verified (shares). An account deleted since the token was issued
 /// is a 401.
 async fn viewer(state: &AppState, user: &AuthUser) -> Result<Viewer, ApiError> {
-    match state.users.get(user.0.user_id).await {
-        Ok(account) => Ok(plinth_app::bridges::viewer_of(account)),
-        Err(UserError::NotFound) => Err(ApiError::Unauthenticated(
-            "The account this token was issued to no longer exists.".to_owned(),
-        )),
-        Err(e) => Err(e.into()),
-    }
+    Ok(plinth_app::bridges::caller_viewer(&state.users, &user.0).await?)
 }
 
 /// Uploads a file, streamed: never held whole in memory.

@@ -1,5 +1,7 @@
 //! Exporting everything stored about an account (`GET /me/export`).
 
+use std::future::Future;
+
 use plinth_audit::{AuditEvent, AuditFilter};
 use plinth_files::FileObject;
 use plinth_kernel::{Page, PageRequest, RepoError, Timestamp};
@@ -42,31 +44,13 @@ impl Accounts {
         let id = principal.user_id;
         let user = self.users.get(id).await?;
         let sessions = self.auth.sessions(principal).await?;
-        let mut files = Vec::new();
-        let mut page = PageRequest::first(EXPORT_PAGE);
-        loop {
-            let batch = self.files.list_owned(id, page).await?;
-            files.extend(batch.items);
-            match next_page(batch.next_cursor.as_ref())? {
-                Some(next) => page = next,
-                None => break,
-            }
-        }
+        let files = all_pages(|page| self.files.list_owned(id, page)).await?;
         let app_data = self.users.app_data(id).await?.json;
         let filter = AuditFilter {
             actor_id: Some(id.as_uuid()),
             ..AuditFilter::default()
         };
-        let mut audit = Vec::new();
-        let mut page = PageRequest::first(EXPORT_PAGE);
-        loop {
-            let batch: Page<AuditEvent> = self.audit.list(&filter, page).await?;
-            audit.extend(batch.items);
-            match next_page(batch.next_cursor.as_ref())? {
-                Some(next) => page = next,
-                None => break,
-            }
-        }
+        let audit = all_pages(|page| self.audit.list(&filter, page)).await?;
         Ok(AccountExport {
             exported_at: self.clock.now(),
             user,
@@ -78,11 +62,24 @@ impl Accounts {
     }
 }
 
-/// The page after one whose next cursor is `cursor`, if any.
-fn next_page(cursor: Option<&plinth_kernel::Cursor>) -> Result<Option<PageRequest>, RepoError> {
-    cursor
-        .map(|c| {
-            PageRequest::new(Some(EXPORT_PAGE), Some(&c.encode())).map_err(RepoError::internal)
-        })
-        .transpose()
+/// Every item of a paginated listing, fetched [`EXPORT_PAGE`] at a time.
+async fn all_pages<T, E, F, Fut>(mut fetch: F) -> Result<Vec<T>, AppError>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, E>>,
+    AppError: From<E>,
+{
+    let mut items = Vec::new();
+    let mut page = PageRequest::first(EXPORT_PAGE);
+    loop {
+        let batch = fetch(page).await?;
+        items.extend(batch.items);
+        match batch.next_cursor {
+            Some(cursor) => {
+                page = PageRequest::new(Some(EXPORT_PAGE), Some(&cursor.encode()))
+                    .map_err(RepoError::internal)?;
+            }
+            None => return Ok(items),
+        }
+    }
 }

@@ -31,21 +31,6 @@ pub struct AccountAdminService {
     pub(crate) clock: Arc<dyn Clock>,
 }
 
-/// Refuses a caller whose access token lacks `permission`: every use case of this service
-/// checks its permission itself, so a caller other than the HTTP API cannot skip it.
-pub(crate) fn require(
-    principal: &crate::Principal,
-    permission: &str,
-) -> Result<(), crate::AdminError> {
-    if principal.can(permission) {
-        Ok(())
-    } else {
-        Err(crate::AdminError::Forbidden(format!(
-            "This needs the `{permission}` permission."
-        )))
-    }
-}
-
 impl AccountAdminService {
     /// Wires the service to its ports.
     #[must_use]

@@ -41,7 +41,7 @@ impl AccountAdminService {
         principal: &Principal,
         id: UserId,
     ) -> Result<User, AdminError> {
-        super::require(principal, Permission::USERS_WRITE)?;
+        principal.require(Permission::USERS_WRITE)?;
         let caller = self.caller_role(principal).await?;
         let account = self
             .users

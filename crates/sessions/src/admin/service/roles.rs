@@ -34,7 +34,7 @@ impl AccountAdminService {
         new: NewRole,
         meta: &RequestMeta,
     ) -> Result<Role, AdminError> {
-        super::require(principal, Permission::ROLES_WRITE)?;
+        principal.require(Permission::ROLES_WRITE)?;
         let name = RoleName::parse(&new.name).map_err(AdminError::InvalidRoleName)?;
         let known = self.roles.permissions().await?;
         let unknown: Vec<&str> = new

@@ -35,7 +35,7 @@ impl AccountAdminService {
         patch: AdminUserPatch,
         meta: &RequestMeta,
     ) -> Result<User, AdminError> {
-        super::require(principal, Permission::USERS_WRITE)?;
+        principal.require(Permission::USERS_WRITE)?;
         let seen = self.users.by_id(id).await?.ok_or(AdminError::NotFound)?;
         let caller = self.caller_role(principal).await?;
         if id == principal.user_id {
