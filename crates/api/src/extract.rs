@@ -22,6 +22,14 @@ pub const MAX_USER_AGENT_CHARS: usize = 512;
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub Principal);
 
+impl AuthUser {
+    /// The caller as the use cases take them, to check their permissions.
+    #[must_use]
+    pub fn caller(&self) -> plinth_kernel::Caller {
+        self.0.caller()
+    }
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Ready<Result<Self, Self::Error>>;
@@ -61,14 +69,6 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
             )
         })?;
     Ok(state.auth.authenticate(token)?)
-}
-
-/// Fails with 403 `forbidden` unless `principal` holds `permission` (such as `users:read`).
-///
-/// # Errors
-/// [`ApiError::Forbidden`].
-pub fn require_permission(principal: &Principal, permission: &str) -> Result<(), ApiError> {
-    Ok(principal.require(permission)?)
 }
 
 /// Who is asking, from where: the metadata written on audit entries. The IP is the peer

@@ -20,7 +20,7 @@ mod server;
 mod state;
 
 pub use error::{ApiError, FieldErrors};
-pub use extract::{AuthUser, ClientMeta, require_permission};
+pub use extract::{AuthUser, ClientMeta};
 pub use feature::require_feature;
 pub use middleware::circuit::Circuit;
 pub use middleware::idempotency::{IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER};

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_audit::AuditLog;
+use plinth_audit::AuditTrail;
 use plinth_billing::{InvoiceService, PaymentService, PlanService, SubscriptionService};
 use plinth_files::FileService;
 use plinth_kernel::{Clock, IdempotencyStore};
@@ -41,7 +41,9 @@ pub struct AppState {
     /// Stored responses of `Idempotency-Key` requests (see the `idempotency` middleware).
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// The audit trail, read and verified by `GET /admin/audit` and `/admin/audit/verify`.
-    pub audit: Arc<dyn AuditLog>,
+    pub audit: AuditTrail,
+    /// The service statistics of `GET /admin/stats`.
+    pub statistics: plinth_app::Statistics,
     /// Named dependency checks run by `GET /ready` (for example `database`, `storage`).
     pub readiness: Vec<(String, Arc<dyn ReadinessCheck>)>,
     /// Open while the database is known to be down: API calls then answer 503 at once (see
@@ -56,13 +58,12 @@ pub struct AppState {
 
 impl AppState {
     /// The state of a server of `services`, with the stored `Idempotency-Key` answers, the
-    /// audit trail the admin routes read, the `/ready` checks, the database circuit and the
+    /// `/ready` checks, the database circuit and the
     /// HTTP settings.
     #[must_use]
     pub fn new(
         services: plinth_app::Services,
         idempotency: Arc<dyn IdempotencyStore>,
-        audit: Arc<dyn AuditLog>,
         readiness: Vec<(String, Arc<dyn ReadinessCheck>)>,
         circuit: Circuit,
         http: HttpSettings,
@@ -80,8 +81,9 @@ impl AppState {
             invoices: services.invoices,
             payments: services.payments,
             clock: services.clock,
+            audit: services.audit_trail,
+            statistics: services.statistics,
             idempotency,
-            audit,
             readiness,
             circuit,
             http,

@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use plinth_billing::BillingError;
 use plinth_files::FileError;
-use plinth_kernel::RepoError;
+use plinth_kernel::{Forbidden, RepoError};
 use plinth_sessions::{AdminError, AuthError};
 use plinth_users::UserError;
 
@@ -23,6 +24,12 @@ pub enum AppError {
     /// Files.
     #[error(transparent)]
     Files(#[from] FileError),
+    /// Plans, subscriptions, invoices and payments.
+    #[error(transparent)]
+    Billing(#[from] BillingError),
+    /// The caller lacks a permission the use case needs.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// The caller's account no longer exists (its token outlived it).
     #[error("the account this token was issued to no longer exists")]
     AccountGone,

@@ -7,6 +7,7 @@
 //! - [`accounts`]: erasing an account (by its user or by an administrator), exporting one,
 //!   setting and removing its avatar.
 //! - [`sharing`]: sharing a file with an address, ending a share.
+//! - [`statistics`]: the service statistics, counted by each domain.
 //! - [`wiring`]: [`Services::wire`], the one composition of every service from its ports.
 //! - [`bridges`]: one domain's port served by another domain's service (the file service's
 //!   storage quota from billing, its viewers and avatar references from the accounts).
@@ -15,6 +16,7 @@ pub mod accounts;
 pub mod bridges;
 mod error;
 pub mod sharing;
+pub mod statistics;
 #[cfg(test)]
 mod test_world;
 pub mod wiring;
@@ -22,4 +24,5 @@ pub mod wiring;
 pub use accounts::{AccountExport, Accounts, AccountsParts, ErasedAccount};
 pub use error::AppError;
 pub use sharing::{Grantee, Sharing};
+pub use statistics::{Overview, Statistics};
 pub use wiring::{Policies, Ports, Services};

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use plinth_audit::AuditLog;
+use plinth_audit::{AuditLog, AuditTrail};
 use plinth_billing::payment::PaymentEventInbox;
 use plinth_billing::{
     BillingJobs, BillingRepository, CustomerDirectory, FeatureValue, GatewaySetup, InvoiceRenderer,
@@ -25,7 +25,7 @@ use plinth_users::{
 };
 
 use crate::bridges::{BillingStorageQuota, UserAvatarReferences, UserViewers};
-use crate::{Accounts, AccountsParts, Sharing};
+use crate::{Accounts, AccountsParts, Sharing, Statistics};
 
 /// Every adapter the services need.
 pub struct Ports {
@@ -106,6 +106,10 @@ pub struct Services {
     pub accounts: Accounts,
     /// Sharing files with addresses.
     pub sharing: Sharing,
+    /// The service statistics.
+    pub statistics: Statistics,
+    /// Reading and verifying the audit trail.
+    pub audit_trail: AuditTrail,
     /// Sign-up, sign-in, refresh, logout, MFA, recovery.
     pub auth: AuthService,
     /// Administrators changing accounts, custom roles, the account steps of an erasure.
@@ -262,6 +266,14 @@ impl Services {
         .with_avatar_references(Arc::new(UserAvatarReferences(user_service.clone())));
         Self {
             sharing: Sharing::new(user_service.clone(), file_service.clone()),
+            statistics: Statistics::new(
+                user_service.clone(),
+                auth.clone(),
+                file_service.clone(),
+                payment_service.clone(),
+                Arc::clone(&clock),
+            ),
+            audit_trail: AuditTrail::new(Arc::clone(&audit)),
             accounts: Accounts::new(AccountsParts {
                 auth: auth.clone(),
                 admin: account_admin.clone(),

@@ -6,6 +6,7 @@
 mod chain;
 mod event;
 mod ports;
+mod trail;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -16,3 +17,4 @@ pub use chain::{
 };
 pub use event::{AuditAction, AuditEvent, AuditEventId, AuditFilter};
 pub use ports::AuditLog;
+pub use trail::{AuditError, AuditTrail};

@@ -67,6 +67,9 @@ pub enum BillingError {
     /// The payment gateway failed (`Unavailable`: HTTP 503) or refused (`Refused`: HTTP 502).
     #[error(transparent)]
     Gateway(#[from] GatewayError),
+    /// The caller lacks `billing:write`.
+    #[error(transparent)]
+    Forbidden(#[from] plinth_kernel::Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Repo(#[from] RepoError),

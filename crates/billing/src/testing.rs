@@ -19,6 +19,15 @@ pub use memory::MemoryBillingRepository;
 pub use memory_subscriptions::MemorySubscriptionRepository;
 pub use payments::{FakePaymentGateway, FakeWebhookVerifier, MemoryPaymentEventInbox};
 
+/// `id` as an administrator holding `billing:write`, for the plan and invoice actions.
+#[must_use]
+pub fn billing_admin(id: plinth_kernel::UserId) -> plinth_kernel::Caller {
+    plinth_kernel::Caller::new(
+        id,
+        vec![plinth_kernel::Permission::BILLING_WRITE.to_owned()],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

@@ -5,6 +5,7 @@
 //! the storage error every repository port returns ([`RepoError`]) and the [`UnitOfWork`] port
 //! that lets a service commit a change and its audit entry together. No I/O happens here.
 
+mod caller;
 mod clock;
 mod email;
 pub mod idempotency;
@@ -18,6 +19,7 @@ mod uow;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use caller::{Caller, Forbidden, Permission};
 pub use clock::{Clock, SystemClock};
 pub use email::{Email, EmailError};
 pub use idempotency::{ClaimOutcome, IdempotencyClaim, IdempotencyStore, StoredResponse};

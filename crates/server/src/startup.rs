@@ -281,7 +281,6 @@ pub fn app_state(
     AppState::new(
         services,
         database.idempotency(),
-        database.audit(),
         readiness,
         circuit,
         http_settings(settings),

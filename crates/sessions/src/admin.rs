@@ -60,6 +60,12 @@ pub enum AdminError {
     Repo(#[from] RepoError),
 }
 
+impl From<plinth_kernel::Forbidden> for AdminError {
+    fn from(f: plinth_kernel::Forbidden) -> Self {
+        Self::Forbidden(f.0)
+    }
+}
+
 /// Checks that a caller of role `caller` may act on an account of role `target`: its rank
 /// must be strictly lower than the caller's.
 ///

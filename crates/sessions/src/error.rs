@@ -96,10 +96,12 @@ impl From<UserError> for AuthError {
             UserError::InvalidName(m) => Self::InvalidName(m),
             UserError::Repo(e) => Self::Repo(e),
             UserError::Hash(e) => Self::Hash(e),
-            // Document errors come from `/me/data` only, never from an auth use case.
+            // Document errors come from `/me/data` only, permission checks from the admin
+            // reads, never from an auth use case.
             e @ (UserError::InvalidDocument(_)
             | UserError::DocumentTooLarge { .. }
-            | UserError::VersionMismatch) => Self::Repo(RepoError::Internal(e.to_string().into())),
+            | UserError::VersionMismatch
+            | UserError::Forbidden(_)) => Self::Repo(RepoError::Internal(e.to_string().into())),
         }
     }
 }

@@ -23,17 +23,17 @@ pub mod testing;
 pub use admin::{AccountAdminService, AdminError, AdminUserPatch, Eraser, NewRole};
 pub use error::{AuthError, TokenError};
 pub use lockout::{AccountLocked, LockoutPolicy, LockoutState};
-pub use mail::{MailError, Mailer, OutgoingMail};
+pub use mail::{MailError, OutgoingMail};
 pub use mfa::{
-    RecoveryCode, RecoveryCodeHash, RecoveryCodeSet, SealError, SecretSealer, TotpError,
-    TotpFactor, TotpSecret, totp_step,
+    RecoveryCode, RecoveryCodeHash, RecoveryCodeSet, SealError, TotpError, TotpFactor, TotpSecret,
+    totp_step,
 };
 pub use one_time::{
     OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
 };
 pub use ports::{
-    LockoutRepository, OneTimeTokenRepository, RevocationRepository, SessionRepository,
-    SessionStorage, TokenSigner, TotpRepository,
+    LockoutRepository, Mailer, OneTimeTokenRepository, RevocationRepository, SecretSealer,
+    SessionRepository, SessionStorage, TokenSigner, TotpRepository,
 };
 pub use revocation::{RevocationList, TokenRevocation};
 pub use service::{

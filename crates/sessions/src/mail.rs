@@ -1,4 +1,5 @@
-//! The Mailer port: how the domain sends recovery and verification messages.
+//! The mail the domain sends (recovery and verification messages) and its errors; the
+//! [`crate::Mailer`] port that sends it is in `ports.rs`.
 //!
 //! Adapters live in `plinth-mail` (SMTP and a development outbox); tests use
 //! `testing::MemoryMailer`.
@@ -43,15 +44,4 @@ pub enum MailError {
     /// The transport failed (connection, TLS, authentication, refusal, disk).
     #[error("mail delivery failed: {0}")]
     Delivery(String),
-}
-
-/// Sends mail. Implementations must never log or return the message body or link in errors.
-#[async_trait::async_trait]
-pub trait Mailer: Send + Sync {
-    /// Hands `message` over for delivery.
-    ///
-    /// # Errors
-    /// [`MailError::InvalidMessage`] when the message cannot be built,
-    /// [`MailError::Delivery`] when the transport fails.
-    async fn send(&self, message: &OutgoingMail) -> Result<(), MailError>;
 }

@@ -14,7 +14,8 @@ mod recovery;
 mod sealer;
 mod totp;
 
+pub use crate::ports::SecretSealer;
 pub use factor::TotpFactor;
 pub use recovery::{RECOVERY_CODE_COUNT, RecoveryCode, RecoveryCodeHash, RecoveryCodeSet};
-pub use sealer::{SealError, SecretSealer};
+pub use sealer::SealError;
 pub use totp::{TOTP_DIGITS, TOTP_ISSUER, TOTP_PERIOD_SECS, TotpError, TotpSecret, totp_step};

@@ -3,9 +3,9 @@
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    AccessClaims, LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
-    RefreshTokenHash, RefreshTokenRecord, Session, SessionId, TokenError, TokenRevocation,
-    TotpFactor,
+    AccessClaims, LockoutState, MailError, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
+    OutgoingMail, RefreshTokenHash, RefreshTokenRecord, SealError, Session, SessionId, TokenError,
+    TokenRevocation, TotpFactor,
 };
 
 /// Storage of sessions and refresh-token hashes.
@@ -326,4 +326,37 @@ pub trait TokenSigner: Send + Sync {
     /// # Errors
     /// [`TokenError::Invalid`] for anything malformed, forged, expired or from an unknown key.
     fn verify(&self, token: &str) -> Result<AccessClaims, TokenError>;
+}
+
+/// Sends mail. Implementations must never log or return the message body or link in errors.
+#[async_trait::async_trait]
+pub trait Mailer: Send + Sync {
+    /// Hands `message` over for delivery.
+    ///
+    /// # Errors
+    /// [`MailError::InvalidMessage`] when the message cannot be built,
+    /// [`MailError::Delivery`] when the transport fails.
+    async fn send(&self, message: &OutgoingMail) -> Result<(), MailError>;
+}
+
+/// Encrypts and authenticates small secrets (TOTP keys) for storage. `context` is associated
+/// data (for example the owner's id): opening with a different context fails.
+pub trait SecretSealer: Send + Sync {
+    /// Seals `plaintext` into a printable string.
+    ///
+    /// # Errors
+    /// [`SealError::Random`] when no nonce can be drawn.
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<String, SealError>;
+
+    /// Opens a string made by [`SecretSealer::seal`] with the same `context`.
+    ///
+    /// # Errors
+    /// [`SealError::Malformed`], [`SealError::UnknownKey`] or [`SealError::Tampered`].
+    fn open(&self, sealed: &str, context: &[u8]) -> Result<Vec<u8>, SealError>;
+
+    /// Whether `sealed` is under a key this sealer still opens but no longer seals with (a
+    /// previous key kept for a rotation): the caller should store [`SecretSealer::seal`] of the
+    /// opened plaintext in its place. MUST be `false` for a value under the current key, and for
+    /// one this sealer cannot open (malformed or under an unknown key).
+    fn needs_reseal(&self, sealed: &str) -> bool;
 }

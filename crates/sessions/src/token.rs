@@ -141,20 +141,19 @@ impl Principal {
         self.perms.iter().any(|p| p == permission)
     }
 
+    /// The caller as the use cases see them: the user and the permissions of this token.
+    #[must_use]
+    pub fn caller(&self) -> plinth_kernel::Caller {
+        plinth_kernel::Caller::new(self.user_id, self.perms.clone())
+    }
+
     /// `Ok` when the caller holds `permission`; otherwise [`crate::AdminError::Forbidden`]
-    /// naming it: the one check (and wording) of a missing permission, for the services and
-    /// the HTTP layer alike.
+    /// naming it, worded by [`plinth_kernel::Caller::require`].
     ///
     /// # Errors
     /// [`crate::AdminError::Forbidden`].
     pub fn require(&self, permission: &str) -> Result<(), crate::AdminError> {
-        if self.can(permission) {
-            Ok(())
-        } else {
-            Err(crate::AdminError::Forbidden(format!(
-                "This needs the `{permission}` permission."
-            )))
-        }
+        Ok(self.caller().require(permission)?)
     }
 }
 

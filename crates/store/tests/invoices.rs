@@ -5,6 +5,7 @@
 
 mod common;
 
+use plinth_billing::testing::billing_admin;
 use std::sync::Arc;
 
 use common::{TestDb, create_user, postgres, sqlite};
@@ -72,10 +73,14 @@ fn new_invoice(user: UserId) -> NewInvoice {
 }
 
 async fn draft(s: &InvoiceService, user: UserId) -> InvoiceId {
-    s.create_invoice(user, new_invoice(user), &RequestMeta::default())
-        .await
-        .unwrap()
-        .id
+    s.create_invoice(
+        &billing_admin(user),
+        new_invoice(user),
+        &RequestMeta::default(),
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 /// Runs `sql` with `id` substituted; `Ok` when the database accepted it.
@@ -101,7 +106,7 @@ async fn the_database_freezes_finalised_invoices(t: TestDb) {
     let s = service(&t, t.db.audit());
     let open = draft(&s, user).await;
     let still_draft = draft(&s, user).await;
-    s.finalize_invoice(user, open, &RequestMeta::default())
+    s.finalize_invoice(&billing_admin(user), open, &RequestMeta::default())
         .await
         .unwrap();
 
@@ -173,7 +178,7 @@ async fn the_database_freezes_finalised_invoices(t: TestDb) {
         t.label
     );
     assert_eq!(
-        s.invoice(open)
+        s.invoice(&billing_admin(UserId::new()), open)
             .await
             .unwrap()
             .provider_payment_id
@@ -181,10 +186,13 @@ async fn the_database_freezes_finalised_invoices(t: TestDb) {
         Some("pi_raw")
     );
     // Status moves and payment dates are still allowed (that is how it gets paid).
-    s.mark_invoice_paid(user, open, &RequestMeta::default())
+    s.mark_invoice_paid(&billing_admin(user), open, &RequestMeta::default())
         .await
         .unwrap();
-    let stored = s.invoice(open).await.unwrap();
+    let stored = s
+        .invoice(&billing_admin(UserId::new()), open)
+        .await
+        .unwrap();
     assert_eq!(stored.status(), InvoiceStatus::Paid);
     assert_eq!(stored.invoice.totals().total, 46_226, "{}", t.label);
 }
@@ -212,7 +220,10 @@ async fn parallel_finalisations_take_consecutive_numbers(t: TestDb, n: usize) {
         .map(|id| {
             let s = s.clone();
             let id = *id;
-            tokio::spawn(async move { s.finalize_invoice(user, id, &RequestMeta::default()).await })
+            tokio::spawn(async move {
+                s.finalize_invoice(&billing_admin(user), id, &RequestMeta::default())
+                    .await
+            })
         })
         .collect();
     let mut numbers = Vec::new();
@@ -235,7 +246,7 @@ async fn parallel_finalisations_take_consecutive_numbers(t: TestDb, n: usize) {
     );
     // Every invoice holds the number it was given.
     for id in drafts {
-        let stored = s.invoice(id).await.unwrap();
+        let stored = s.invoice(&billing_admin(UserId::new()), id).await.unwrap();
         assert_eq!(stored.status(), InvoiceStatus::Open);
         assert!(numbers.contains(&stored.invoice.number().unwrap()));
     }
@@ -261,18 +272,21 @@ async fn a_rolled_back_finalisation_gives_its_number_back(t: TestDb) {
     // The audit entry fails after the number was taken: everything rolls back.
     assert!(
         failing
-            .finalize_invoice(user, first, &RequestMeta::default())
+            .finalize_invoice(&billing_admin(user), first, &RequestMeta::default())
             .await
             .is_err()
     );
     assert_eq!(
-        good.invoice(first).await.unwrap().status(),
+        good.invoice(&billing_admin(UserId::new()), first)
+            .await
+            .unwrap()
+            .status(),
         InvoiceStatus::Draft,
         "{}",
         t.label
     );
     let open = good
-        .finalize_invoice(user, second, &RequestMeta::default())
+        .finalize_invoice(&billing_admin(user), second, &RequestMeta::default())
         .await
         .unwrap();
     assert_eq!(
@@ -282,7 +296,7 @@ async fn a_rolled_back_finalisation_gives_its_number_back(t: TestDb) {
         t.label
     );
     let open = good
-        .finalize_invoice(user, first, &RequestMeta::default())
+        .finalize_invoice(&billing_admin(user), first, &RequestMeta::default())
         .await
         .unwrap();
     assert_eq!(open.invoice.number().unwrap().seq(), 2, "{}", t.label);
@@ -304,13 +318,14 @@ async fn concurrent_transitions_of_one_invoice_have_one_winner(t: TestDb) {
     let s = service(&t, t.db.audit());
     for _ in 0..5 {
         let id = draft(&s, user).await;
-        s.finalize_invoice(user, id, &RequestMeta::default())
+        s.finalize_invoice(&billing_admin(user), id, &RequestMeta::default())
             .await
             .unwrap();
         let meta = RequestMeta::default();
+        let admin_user = billing_admin(user);
         let (paid, void) = tokio::join!(
-            s.mark_invoice_paid(user, id, &meta),
-            s.void_invoice(user, id, &meta),
+            s.mark_invoice_paid(&admin_user, id, &meta),
+            s.void_invoice(&admin_user, id, &meta),
         );
         assert!(
             paid.is_ok() != void.is_ok(),
@@ -323,7 +338,7 @@ async fn concurrent_transitions_of_one_invoice_have_one_winner(t: TestDb) {
             "{}: the loser is a 409 transition error: {loser:?}",
             t.label
         );
-        let stored = s.invoice(id).await.unwrap();
+        let stored = s.invoice(&billing_admin(UserId::new()), id).await.unwrap();
         assert_eq!(
             stored.paid_at.is_some(),
             stored.status() == InvoiceStatus::Paid
@@ -367,32 +382,49 @@ async fn edits_and_finalisations_of_one_draft_agree(t: TestDb) {
 
     // An edit or a deletion whose audit entry fails changes nothing.
     let id = draft(&s, user).await;
-    let before = s.invoice(id).await.unwrap();
+    let before = s.invoice(&billing_admin(UserId::new()), id).await.unwrap();
     assert!(
         failing
-            .update_invoice(user, id, new_lines(), &meta)
+            .update_invoice(&billing_admin(user), id, new_lines(), &meta)
             .await
             .is_err()
     );
-    assert!(failing.delete_invoice(user, id, &meta).await.is_err());
-    assert_eq!(s.invoice(id).await.unwrap(), before, "{}", t.label);
+    assert!(
+        failing
+            .delete_invoice(&billing_admin(user), id, &meta)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        s.invoice(&billing_admin(UserId::new()), id).await.unwrap(),
+        before,
+        "{}",
+        t.label
+    );
     let edited = s
-        .update_invoice(user, id, new_lines(), &meta)
+        .update_invoice(&billing_admin(user), id, new_lines(), &meta)
         .await
         .unwrap();
-    assert_eq!(s.invoice(id).await.unwrap().invoice, edited.invoice);
+    assert_eq!(
+        s.invoice(&billing_admin(UserId::new()), id)
+            .await
+            .unwrap()
+            .invoice,
+        edited.invoice
+    );
     assert_eq!(edited.invoice.totals().total, 23_998, "{}", t.label);
 
     // Racing: whichever commits first, the finalised invoice, the finalisation's answer and
     // the edit's answer agree on the lines that were frozen.
     for _ in 0..6 {
         let id = draft(&s, user).await;
-        let old = s.invoice(id).await.unwrap();
+        let old = s.invoice(&billing_admin(UserId::new()), id).await.unwrap();
+        let admin_user = billing_admin(user);
         let (edit, finalise) = tokio::join!(
-            s.update_invoice(user, id, new_lines(), &meta),
-            s.finalize_invoice(user, id, &meta),
+            s.update_invoice(&admin_user, id, new_lines(), &meta),
+            s.finalize_invoice(&admin_user, id, &meta),
         );
-        let stored = s.invoice(id).await.unwrap();
+        let stored = s.invoice(&billing_admin(UserId::new()), id).await.unwrap();
         match &finalise {
             Ok(open) => {
                 assert_eq!(open.invoice, stored.invoice, "{}: answer = stored", t.label);
@@ -445,13 +477,14 @@ async fn concurrent_edits_of_one_draft_both_stay(t: TestDb) {
             due_in_days: Some(5),
             ..InvoiceChanges::default()
         };
+        let admin_user = billing_admin(user);
         let (a, b) = tokio::join!(
-            s.update_invoice(user, id, tax, &meta),
-            other.update_invoice(user, id, term, &meta),
+            s.update_invoice(&admin_user, id, tax, &meta),
+            other.update_invoice(&admin_user, id, term, &meta),
         );
         a.unwrap();
         b.unwrap();
-        let stored = s.invoice(id).await.unwrap();
+        let stored = s.invoice(&billing_admin(UserId::new()), id).await.unwrap();
         assert_eq!(
             (stored.invoice.tax_rate_bps(), stored.due_in_days),
             (700, 5),

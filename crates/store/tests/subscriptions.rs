@@ -4,6 +4,7 @@
 
 mod common;
 
+use plinth_billing::testing::billing_admin;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -84,7 +85,7 @@ async fn plan(billing: &Billing, amount: i64) -> plinth_billing::Plan {
     billing
         .plans
         .create_plan(
-            UserId::new(),
+            &billing_admin(UserId::new()),
             NewPlan {
                 code: format!("p-{}", uuid::Uuid::now_v7().simple()),
                 name: "Plan".into(),
@@ -277,7 +278,11 @@ async fn overdue_jobs_move_the_subscription_once(t: TestDb) {
     clock.set(late);
     billing
         .invoices
-        .mark_invoice_paid(UserId::new(), first, &RequestMeta::default())
+        .mark_invoice_paid(
+            &billing_admin(UserId::new()),
+            first,
+            &RequestMeta::default(),
+        )
         .await
         .unwrap();
     let sub = billing.subscriptions.subscription(user).await.unwrap();
@@ -397,7 +402,7 @@ async fn settling_while_renewing_never_deadlocks(t: TestDb) {
         async move {
             billing
                 .invoices
-                .void_invoice(UserId::new(), id, &RequestMeta::default())
+                .void_invoice(&billing_admin(UserId::new()), id, &RequestMeta::default())
                 .await
         }
     }));
@@ -551,11 +556,10 @@ async fn concurrent_plan_edits_both_stay(t: TestDb) {
             price: Some(Money::new(1_500, eur)),
             ..PlanChanges::default()
         };
+        let admin = billing_admin(UserId::new());
         let (a, b) = tokio::join!(
-            billing
-                .plans
-                .update_plan(UserId::new(), p.id, rename, &meta),
-            other.plans.update_plan(UserId::new(), p.id, reprice, &meta),
+            billing.plans.update_plan(&admin, p.id, rename, &meta),
+            other.plans.update_plan(&admin, p.id, reprice, &meta),
         );
         a.unwrap();
         b.unwrap();

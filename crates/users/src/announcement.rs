@@ -47,6 +47,9 @@ pub enum AnnouncementError {
     /// The input broke a rule: `(field, message for the user)` for each one, nothing stored.
     #[error("invalid announcement: {0:?}")]
     Invalid(Vec<(&'static str, String)>),
+    /// The caller lacks `announcements:write`.
+    #[error(transparent)]
+    Forbidden(#[from] plinth_kernel::Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Repo(#[from] plinth_kernel::RepoError),

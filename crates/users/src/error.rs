@@ -1,6 +1,6 @@
 //! Errors of the users domain.
 
-use plinth_kernel::{EmailError, RepoError};
+use plinth_kernel::{EmailError, Forbidden, RepoError};
 
 use crate::{HashError, PasswordError};
 
@@ -34,6 +34,9 @@ pub enum UserError {
     /// `If-Match` named a version that is not the stored one.
     #[error("the document changed since the version given in If-Match")]
     VersionMismatch,
+    /// The caller lacks the permission this needs.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Repo(#[from] RepoError),

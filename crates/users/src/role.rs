@@ -5,40 +5,7 @@ use std::collections::BTreeSet;
 
 use plinth_kernel::Timestamp;
 
-/// A permission such as `users:read`. Travels in access tokens as a string.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct Permission(pub String);
-
-impl Permission {
-    /// Read users (admin list and detail).
-    pub const USERS_READ: &'static str = "users:read";
-    /// Change and delete users.
-    pub const USERS_WRITE: &'static str = "users:write";
-    /// Read the audit trail.
-    pub const AUDIT_READ: &'static str = "audit:read";
-    /// Read statistics.
-    pub const STATS_READ: &'static str = "stats:read";
-    /// Manage custom roles.
-    pub const ROLES_WRITE: &'static str = "roles:write";
-    /// Manage plans and invoices.
-    pub const BILLING_WRITE: &'static str = "billing:write";
-    /// Broadcast announcements.
-    pub const ANNOUNCEMENTS_WRITE: &'static str = "announcements:write";
-
-    /// Every permission of the contract, as seeded in the `permissions` table.
-    pub const ALL: &'static [&'static str] = &[
-        Self::ANNOUNCEMENTS_WRITE,
-        Self::AUDIT_READ,
-        Self::BILLING_WRITE,
-        Self::ROLES_WRITE,
-        Self::STATS_READ,
-        Self::USERS_READ,
-        Self::USERS_WRITE,
-    ];
-}
+pub use plinth_kernel::Permission;
 
 /// A role name: `user`, `admin`, `super_admin` or a custom role.
 #[derive(

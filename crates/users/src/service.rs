@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
-use plinth_kernel::{Clock, Email, Page, PageRequest, RepoError, RequestMeta, UnitOfWork, UserId};
+use plinth_kernel::{
+    Caller, Clock, Email, Page, PageRequest, Permission, RepoError, RequestMeta, UnitOfWork, UserId,
+};
 
 pub use announcements::AnnouncementService;
 
@@ -147,17 +149,30 @@ impl UserService {
         Ok(self.users.known_avatar_keys(keys).await?)
     }
 
-    /// Lists users for administrators.
+    /// Lists users for administrators (permission `users:read`).
     ///
     /// # Errors
-    /// Storage failure.
-    #[tracing::instrument(skip(self))]
+    /// [`UserError::Forbidden`] without `users:read`; storage failure.
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
     pub async fn list(
         &self,
+        caller: &Caller,
         filter: &UserFilter,
         page: PageRequest,
     ) -> Result<Page<User>, UserError> {
+        caller.require(Permission::USERS_READ)?;
         Ok(self.users.list(filter, page).await?)
+    }
+
+    /// Any account, for administrators (permission `users:read`); the caller's own account
+    /// is [`UserService::get`].
+    ///
+    /// # Errors
+    /// [`UserError::Forbidden`] without `users:read`, [`UserError::NotFound`]; storage failure.
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
+    pub async fn find(&self, caller: &Caller, id: UserId) -> Result<User, UserError> {
+        caller.require(Permission::USERS_READ)?;
+        self.get(id).await
     }
 
     /// Counts every account, the active ones, and those created within `window` of now.

@@ -96,11 +96,28 @@ impl From<plinth_app::AppError> for ApiError {
             AppError::Admin(e) => e.into(),
             AppError::Users(e) => e.into(),
             AppError::Files(e) => e.into(),
+            AppError::Billing(e) => e.into(),
+            AppError::Forbidden(e) => e.into(),
             AppError::Repo(e) => e.into(),
             AppError::AccountGone => Self::Unauthenticated(
                 "The account this token was issued to no longer exists.".to_owned(),
             ),
             AppError::Invalid(errors) => Self::validation(errors.into_iter().collect()),
+        }
+    }
+}
+
+impl From<plinth_kernel::Forbidden> for ApiError {
+    fn from(e: plinth_kernel::Forbidden) -> Self {
+        Self::Forbidden(e.0)
+    }
+}
+
+impl From<plinth_audit::AuditError> for ApiError {
+    fn from(e: plinth_audit::AuditError) -> Self {
+        match e {
+            plinth_audit::AuditError::Forbidden(e) => e.into(),
+            plinth_audit::AuditError::Repo(e) => e.into(),
         }
     }
 }
@@ -139,6 +156,7 @@ impl From<UserError> for ApiError {
                 "The document changed since the version given in If-Match; read it again."
                     .to_owned(),
             ),
+            UserError::Forbidden(e) => e.into(),
             UserError::Repo(e) => e.into(),
             e @ UserError::Hash(_) => Self::Internal(Box::new(e)),
         }
@@ -155,6 +173,7 @@ impl From<AnnouncementError> for ApiError {
                 }
                 Self::validation(fields)
             }
+            AnnouncementError::Forbidden(e) => e.into(),
             AnnouncementError::Repo(e) => e.into(),
         }
     }
@@ -204,6 +223,7 @@ impl From<BillingError> for ApiError {
     fn from(e: BillingError) -> Self {
         match e {
             BillingError::NotFound => Self::NotFound("There is no such plan.".to_owned()),
+            BillingError::Forbidden(e) => e.into(),
             BillingError::CodeTaken => {
                 Self::Conflict("A plan with this code already exists.".to_owned())
             }

@@ -13,7 +13,7 @@ use crate::openapi::responses::{
     BadRequest, Forbidden, IdempotentConflict, IdempotentValidation, Internal, PayloadTooLarge,
     Unauthenticated, Unavailable,
 };
-use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 mod announcements;
 mod audit;
@@ -60,9 +60,10 @@ pub(crate) async fn list_users(
     user: AuthUser,
     query: web::Query<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::USERS_READ)?;
+    let caller = user.caller();
+    caller.require(Permission::USERS_READ)?;
     let (filter, page) = query.into_inner().try_into_domain()?;
-    let page = state.users.list(&filter, page).await?;
+    let page = state.users.list(&caller, &filter, page).await?;
     let body = UserPageBody {
         items: page
             .items
@@ -99,12 +100,13 @@ pub(crate) async fn create_plan(
     meta: ClientMeta,
     body: web::Json<NewPlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
+    let caller = user.caller();
+    caller.require(Permission::BILLING_WRITE)?;
     let body = body.into_inner();
     body.validate()?;
     let plan = state
         .plans
-        .create_plan(user.0.user_id, body.try_into_domain()?, &meta.0)
+        .create_plan(&caller, body.try_into_domain()?, &meta.0)
         .await?;
     Ok(HttpResponse::Created().json(PlanBody::from(plan)))
 }

@@ -243,7 +243,6 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let state = AppState::new(
         services,
         Arc::new(idempotency.clone()),
-        audit,
         readiness,
         options.circuit,
         HttpSettings {

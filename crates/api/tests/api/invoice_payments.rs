@@ -201,7 +201,10 @@ async fn stored_payment_id(app: &TestApp, id: &str) -> Option<String> {
     let id = InvoiceId::from_uuid(id.parse().unwrap());
     app.state
         .invoices
-        .invoice(id)
+        .invoice(
+            &plinth_billing::testing::billing_admin(plinth_kernel::UserId::new()),
+            id,
+        )
         .await
         .unwrap()
         .provider_payment_id

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use chrono::Datelike as _;
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{
-    Clock, Currency, Page, PageRequest, RepoError, RequestMeta, Timestamp, UnitOfWork, UserId,
+    Caller, Clock, Currency, Page, PageRequest, Permission, RepoError, RequestMeta, Timestamp,
+    UnitOfWork, UserId,
 };
 
 use crate::BillingError;
@@ -99,21 +100,24 @@ impl InvoiceService {
         }
     }
 
-    /// Creates a draft invoice for `new.user_id` on behalf of `actor` (an administrator;
-    /// the permission check is the API's job). The draft and a `billing.invoice_created`
+    /// Creates a draft invoice for `new.user_id` on behalf of `caller`, who needs
+    /// `billing:write` (so does every administrator action here). The draft and a `billing.invoice_created`
     /// audit entry commit together. Nothing is stored when any field is invalid.
     ///
     /// # Errors
+    /// [`BillingError::Forbidden`] without `billing:write` (every administrator action here);
     /// [`BillingError::Invalid`] with every problem found (`user_id`, `lines`,
     /// `lines[i].description|quantity|unit_amount`, `discount_bps`, `tax_rate_bps`,
     /// `due_in_days`), [`BillingError::Repo`] on storage failure.
     #[tracing::instrument(skip(self, new, meta), fields(user_id = %new.user_id))]
     pub async fn create_invoice(
         &self,
-        actor: UserId,
+        caller: &Caller,
         new: NewInvoice,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
+        let actor = caller.user_id;
         let customer_exists = self.customers.customer(new.user_id).await?.is_some();
         let invoice = validate::draft(&new, customer_exists).map_err(BillingError::Invalid)?;
         let now = self.clock.now();
@@ -154,10 +158,12 @@ impl InvoiceService {
     #[tracing::instrument(skip(self, meta))]
     pub async fn finalize_invoice(
         &self,
-        actor: UserId,
+        caller: &Caller,
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
+        let actor = caller.user_id;
         let mut record = self.stored_invoice(id).await?;
         record.status().transition(InvoiceStatus::Open)?;
         let customer = self
@@ -204,10 +210,12 @@ impl InvoiceService {
     /// As [`Self::finalize_invoice`], with [`BillingError::Transition`] unless it is open.
     pub async fn mark_invoice_paid(
         &self,
-        actor: UserId,
+        caller: &Caller,
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
+        let actor = caller.user_id;
         self.close_invoice(actor, id, InvoiceStatus::Paid, meta)
             .await
     }
@@ -218,10 +226,12 @@ impl InvoiceService {
     /// As [`Self::mark_invoice_paid`].
     pub async fn void_invoice(
         &self,
-        actor: UserId,
+        caller: &Caller,
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
+        let actor = caller.user_id;
         self.close_invoice(actor, id, InvoiceStatus::Void, meta)
             .await
     }
@@ -366,23 +376,30 @@ impl InvoiceService {
             .ok_or(BillingError::InvoiceNotFound)
     }
 
-    /// Any invoice, drafts included (for administrators).
+    /// Any invoice, drafts included (for administrators: `billing:write`).
     ///
     /// # Errors
-    /// [`BillingError::InvoiceNotFound`], [`BillingError::Repo`].
-    pub async fn invoice(&self, id: InvoiceId) -> Result<InvoiceRecord, BillingError> {
+    /// [`BillingError::Forbidden`], [`BillingError::InvoiceNotFound`], [`BillingError::Repo`].
+    pub async fn invoice(
+        &self,
+        caller: &Caller,
+        id: InvoiceId,
+    ) -> Result<InvoiceRecord, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
         self.stored_invoice(id).await
     }
 
-    /// Invoices matching `filter`, newest first (for administrators).
+    /// Invoices matching `filter`, newest first (for administrators: `billing:write`).
     ///
     /// # Errors
-    /// [`BillingError::Repo`].
+    /// [`BillingError::Forbidden`], [`BillingError::Repo`].
     pub async fn list_invoices(
         &self,
+        caller: &Caller,
         filter: &InvoiceFilter,
         page: PageRequest,
     ) -> Result<Page<InvoiceRecord>, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
         Ok(self.invoices.invoices(filter, page).await?)
     }
 

@@ -2,6 +2,7 @@
 //! periods become finalised invoices, overdue invoices move the subscription (the jobs),
 //! payments bring it back, and Stripe's subscription events set its status.
 
+use crate::testing::billing_admin;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -107,7 +108,7 @@ impl Cycle {
     async fn plan(&self, code: &str, amount: i64, trial_days: u32) -> Plan {
         self.plans
             .create_plan(
-                UserId::new(),
+                &billing_admin(UserId::new()),
                 crate::NewPlan {
                     code: code.into(),
                     name: code.to_uppercase(),
@@ -159,7 +160,7 @@ impl Cycle {
         let draft = self
             .invoicing
             .create_invoice(
-                admin,
+                &billing_admin(admin),
                 NewInvoice {
                     user_id: user,
                     currency: Currency::parse("USD").unwrap(),
@@ -177,7 +178,7 @@ impl Cycle {
             .await
             .unwrap();
         self.invoicing
-            .finalize_invoice(admin, draft.id, &meta)
+            .finalize_invoice(&billing_admin(admin), draft.id, &meta)
             .await
             .unwrap()
             .id
@@ -333,7 +334,11 @@ async fn an_overdue_invoice_makes_it_past_due_and_paying_brings_it_back() {
 
     f.clock.set(at("2026-05-03T00:00:00Z"));
     f.invoicing
-        .mark_invoice_paid(UserId::new(), first, &RequestMeta::default())
+        .mark_invoice_paid(
+            &billing_admin(UserId::new()),
+            first,
+            &RequestMeta::default(),
+        )
         .await
         .unwrap();
     assert_eq!(f.status(user).await, SubscriptionStatus::Active);
@@ -367,12 +372,20 @@ async fn paying_one_of_two_overdue_invoices_keeps_it_past_due() {
     assert_eq!((report.past_due, report.renewed), (1, 0), "{report:?}");
     f.clock.set(late);
     f.invoicing
-        .mark_invoice_paid(UserId::new(), ids[0], &RequestMeta::default())
+        .mark_invoice_paid(
+            &billing_admin(UserId::new()),
+            ids[0],
+            &RequestMeta::default(),
+        )
         .await
         .unwrap();
     assert_eq!(f.status(user).await, SubscriptionStatus::PastDue);
     f.invoicing
-        .void_invoice(UserId::new(), ids[1], &RequestMeta::default())
+        .void_invoice(
+            &billing_admin(UserId::new()),
+            ids[1],
+            &RequestMeta::default(),
+        )
         .await
         .unwrap();
     assert_eq!(f.status(user).await, SubscriptionStatus::Active);
@@ -437,11 +450,19 @@ async fn jobs_make_invoices_uncollectible_only_after_the_grace_and_once() {
     let report = jobs.run_jobs(f.clock.now()).await.unwrap();
     assert_eq!(report.uncollectible, 1);
     assert_eq!(
-        f.invoicing.invoice(late).await.unwrap().status(),
+        f.invoicing
+            .invoice(&billing_admin(UserId::new()), late)
+            .await
+            .unwrap()
+            .status(),
         InvoiceStatus::Uncollectible
     );
     assert_eq!(
-        f.invoicing.invoice(recent).await.unwrap().status(),
+        f.invoicing
+            .invoice(&billing_admin(UserId::new()), recent)
+            .await
+            .unwrap()
+            .status(),
         InvoiceStatus::Open
     );
     assert_eq!(jobs.run_jobs(f.clock.now()).await.unwrap().uncollectible, 0);

@@ -9,7 +9,7 @@ mod tests;
 use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
-use plinth_kernel::{Clock, RepoError, RequestMeta, UnitOfWork, UserId};
+use plinth_kernel::{Caller, Clock, Permission, RepoError, RequestMeta, UnitOfWork};
 
 use super::validate;
 use crate::subscription::SubscriptionRepository;
@@ -48,8 +48,8 @@ impl PlanService {
         }
     }
 
-    /// Creates a plan on behalf of `actor` (an administrator; the permission check is the
-    /// API's job). The plan and a `billing.plan_changed` audit entry commit together.
+    /// Creates a plan on behalf of `caller`, who needs `billing:write` (so does
+    /// [`PlanService::update_plan`]). The plan and a `billing.plan_changed` audit entry commit together.
     ///
     /// Rules: `code` 1–64 characters of `a-z 0-9 _ -`; `name` 1–100 characters after
     /// trimming (stored trimmed); price amount ≥ 0; `trial_days` ≤ 365; feature keys 1–64
@@ -62,10 +62,12 @@ impl PlanService {
     #[tracing::instrument(skip(self, plan, meta), fields(code = %plan.code))]
     pub async fn create_plan(
         &self,
-        actor: UserId,
+        caller: &Caller,
         plan: NewPlan,
         meta: &RequestMeta,
     ) -> Result<Plan, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
+        let actor = caller.user_id;
         let name = validate::validate_new_plan(&plan).map_err(BillingError::Invalid)?;
         let now = self.clock.now();
         let plan = Plan {

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
-use plinth_kernel::{Clock, Page, PageRequest, RequestMeta, UnitOfWork, UserId};
+use plinth_kernel::{Caller, Clock, Page, PageRequest, Permission, RequestMeta, UnitOfWork};
 
 use crate::{Announcement, AnnouncementError, AnnouncementInput, AnnouncementRepository};
 
-/// Use cases on announcements. Who may call which is the caller's check (the HTTP layer asks
-/// for `announcements:write` before [`AnnouncementService::create`] and
-/// [`AnnouncementService::list`]).
+/// Use cases on announcements: [`AnnouncementService::create`] and
+/// [`AnnouncementService::list`] check `announcements:write` themselves; the active ones are
+/// for everyone.
 #[derive(Clone)]
 pub struct AnnouncementService {
     announcements: Arc<dyn AnnouncementRepository>,
@@ -36,18 +36,22 @@ impl AnnouncementService {
         }
     }
 
-    /// Posts an announcement by `actor`; it and its `admin.announcement_created` audit entry
-    /// (target the announcement; details: the window and the title) are stored together.
+    /// Posts an announcement by `caller` (permission `announcements:write`); it and its
+    /// `admin.announcement_created` audit entry (target the announcement; details: the window
+    /// and the title) are stored together.
     ///
     /// # Errors
-    /// [`AnnouncementError::Invalid`] (nothing stored), or storage failure.
-    #[tracing::instrument(skip(self, input, meta), fields(actor = %actor))]
+    /// [`AnnouncementError::Forbidden`], [`AnnouncementError::Invalid`] (nothing stored), or
+    /// storage failure.
+    #[tracing::instrument(skip(self, caller, input, meta), fields(actor = %caller.user_id))]
     pub async fn create(
         &self,
-        actor: UserId,
+        caller: &Caller,
         input: AnnouncementInput,
         meta: &RequestMeta,
     ) -> Result<Announcement, AnnouncementError> {
+        caller.require(Permission::ANNOUNCEMENTS_WRITE)?;
+        let actor = caller.user_id;
         let announcement = input.parse(actor, self.clock.now())?;
         let event = AuditEvent::new(
             AuditAction::AnnouncementCreated,
@@ -70,12 +74,18 @@ impl AnnouncementService {
         Ok(announcement)
     }
 
-    /// Every announcement, past, current and future, newest first.
+    /// Every announcement, past, current and future, newest first (permission
+    /// `announcements:write`).
     ///
     /// # Errors
-    /// Storage failure.
-    #[tracing::instrument(skip(self))]
-    pub async fn list(&self, page: PageRequest) -> Result<Page<Announcement>, AnnouncementError> {
+    /// [`AnnouncementError::Forbidden`]; storage failure.
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        page: PageRequest,
+    ) -> Result<Page<Announcement>, AnnouncementError> {
+        caller.require(Permission::ANNOUNCEMENTS_WRITE)?;
         Ok(self.announcements.list(page).await?)
     }
 

@@ -284,9 +284,24 @@ async fn list_and_get() {
     let h = harness();
     let a = seed(&h, "a@example.com").await;
     let b = seed(&h, "b@example.com").await;
+    let reader = plinth_kernel::Caller::new(a.id, vec![crate::Permission::USERS_READ.to_owned()]);
+    let stranger = plinth_kernel::Caller::new(b.id, Vec::new());
+    for refused in [
+        h.service
+            .list(&stranger, &UserFilter::default(), PageRequest::first(10))
+            .await
+            .map(|_| ()),
+        h.service.find(&stranger, a.id).await.map(|_| ()),
+    ] {
+        assert!(
+            matches!(refused, Err(UserError::Forbidden(_))),
+            "without users:read: {refused:?}"
+        );
+    }
+    assert_eq!(h.service.find(&reader, b.id).await.unwrap(), b);
     let page = h
         .service
-        .list(&UserFilter::default(), PageRequest::first(10))
+        .list(&reader, &UserFilter::default(), PageRequest::first(10))
         .await
         .unwrap();
     assert_eq!(

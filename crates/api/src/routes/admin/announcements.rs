@@ -12,7 +12,7 @@ use crate::openapi::responses::{
     BadRequest, Forbidden, Internal, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
 };
 use crate::routes::NO_STORE;
-use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 /// Posts an announcement (permission `announcements:write`).
 #[utoipa::path(
@@ -39,10 +39,9 @@ pub(crate) async fn create_announcement(
     meta: ClientMeta,
     body: web::Json<NewAnnouncementRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::ANNOUNCEMENTS_WRITE)?;
     let announcement = state
         .announcements
-        .create(user.0.user_id, body.into_inner().into_domain(), &meta.0)
+        .create(&user.caller(), body.into_inner().into_domain(), &meta.0)
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(NO_STORE)
@@ -70,8 +69,12 @@ pub(crate) async fn list_announcements(
     user: AuthUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::ANNOUNCEMENTS_WRITE)?;
-    let page = state.announcements.list(query.try_into_domain()?).await?;
+    let caller = user.caller();
+    caller.require(Permission::ANNOUNCEMENTS_WRITE)?;
+    let page = state
+        .announcements
+        .list(&caller, query.try_into_domain()?)
+        .await?;
     let body = AdminAnnouncementPageBody {
         items: page
             .items

@@ -18,7 +18,7 @@ use crate::openapi::responses::{
     Internal, InvoiceNotDraft, NotFound, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
 };
 use crate::routes::NO_STORE;
-use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_invoice)
@@ -62,12 +62,13 @@ pub(crate) async fn create_invoice(
     meta: ClientMeta,
     body: web::Json<NewInvoiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
+    let caller = user.caller();
+    caller.require(Permission::BILLING_WRITE)?;
     let body = body.into_inner();
     body.validate()?;
     let record = state
         .invoices
-        .create_invoice(user.0.user_id, body.try_into_domain()?, &meta.0)
+        .create_invoice(&caller, body.try_into_domain()?, &meta.0)
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(NO_STORE)
@@ -95,9 +96,10 @@ pub(crate) async fn list_invoices(
     user: AuthUser,
     query: web::Query<InvoiceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
+    let caller = user.caller();
+    caller.require(Permission::BILLING_WRITE)?;
     let (filter, page) = query.into_inner().try_into_domain()?;
-    let page = state.invoices.list_invoices(&filter, page).await?;
+    let page = state.invoices.list_invoices(&caller, &filter, page).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(InvoicePageBody {
@@ -126,8 +128,10 @@ pub(crate) async fn get_invoice(
     user: AuthUser,
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
-    let record = state.invoices.invoice(id.into_inner()).await?;
+    let record = state
+        .invoices
+        .invoice(&user.caller(), id.into_inner())
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(InvoiceBody::from(record)))
@@ -162,11 +166,12 @@ pub(crate) async fn update_invoice(
     id: web::Path<InvoiceId>,
     body: web::Json<UpdateInvoiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
+    let caller = user.caller();
+    caller.require(Permission::BILLING_WRITE)?;
     let changes = body.into_inner().try_into_domain()?;
     let record = state
         .invoices
-        .update_invoice(user.0.user_id, id.into_inner(), changes, &meta.0)
+        .update_invoice(&caller, id.into_inner(), changes, &meta.0)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
@@ -196,10 +201,9 @@ pub(crate) async fn delete_invoice(
     meta: ClientMeta,
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
     state
         .invoices
-        .delete_invoice(user.0.user_id, id.into_inner(), &meta.0)
+        .delete_invoice(&user.caller(), id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -225,9 +229,8 @@ pub(crate) async fn get_invoice_pdf(
     user: AuthUser,
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
     let id = id.into_inner();
-    let record = state.invoices.invoice(id).await?;
+    let record = state.invoices.invoice(&user.caller(), id).await?;
     let name = record
         .invoice
         .number()
@@ -271,10 +274,9 @@ pub(crate) async fn finalize_invoice(
     meta: ClientMeta,
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
     let record = state
         .invoices
-        .finalize_invoice(user.0.user_id, id.into_inner(), &meta.0)
+        .finalize_invoice(&user.caller(), id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
@@ -307,10 +309,9 @@ pub(crate) async fn void_invoice(
     meta: ClientMeta,
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
     let record = state
         .invoices
-        .void_invoice(user.0.user_id, id.into_inner(), &meta.0)
+        .void_invoice(&user.caller(), id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
@@ -342,10 +343,9 @@ pub(crate) async fn mark_invoice_paid(
     meta: ClientMeta,
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
     let record = state
         .invoices
-        .mark_invoice_paid(user.0.user_id, id.into_inner(), &meta.0)
+        .mark_invoice_paid(&user.caller(), id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)

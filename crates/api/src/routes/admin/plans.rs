@@ -11,7 +11,7 @@ use crate::openapi::responses::{
     BadRequest, Conflict, Forbidden, Internal, NotFound, PayloadTooLarge, Unauthenticated,
     Unavailable, Validation,
 };
-use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 /// Changes a plan (permission `billing:write`).
 #[utoipa::path(
@@ -38,13 +38,14 @@ pub(crate) async fn update_plan(
     id: web::Path<uuid::Uuid>,
     body: web::Json<UpdatePlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::BILLING_WRITE)?;
+    let caller = user.caller();
+    caller.require(Permission::BILLING_WRITE)?;
     let body = body.into_inner();
     body.validate()?;
     let plan = state
         .plans
         .update_plan(
-            user.0.user_id,
+            &caller,
             PlanId::from_uuid(id.into_inner()),
             body.try_into_domain()?,
             &meta.0,

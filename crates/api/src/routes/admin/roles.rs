@@ -10,7 +10,7 @@ use crate::openapi::responses::{
     Unavailable, Validation,
 };
 use crate::routes::NO_STORE;
-use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 /// Lists the roles (permission `roles:write`).
 #[utoipa::path(
@@ -31,8 +31,7 @@ pub(crate) async fn list_roles(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::ROLES_WRITE)?;
-    let roles = state.account_admin.list_roles().await?;
+    let roles = state.account_admin.list_roles(&user.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(RoleListBody {
@@ -68,7 +67,7 @@ pub(crate) async fn create_role(
     meta: ClientMeta,
     body: web::Json<NewRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::ROLES_WRITE)?;
+    user.caller().require(Permission::ROLES_WRITE)?;
     let role = state
         .account_admin
         .create_role(&user.0, body.into_inner().into_domain(), &meta.0)

@@ -2,7 +2,6 @@
 //! `stats:read`).
 
 use actix_web::{HttpResponse, get, web};
-use plinth_users::Permission;
 
 use crate::dto::billing::MoneyBody;
 use crate::dto::stats::{
@@ -10,7 +9,7 @@ use crate::dto::stats::{
 };
 use crate::openapi::responses::{Forbidden, Internal, Unauthenticated, Unavailable};
 use crate::routes::NO_STORE;
-use crate::{ApiError, AppState, AuthUser, require_permission};
+use crate::{ApiError, AppState, AuthUser};
 
 /// Reads the service statistics (permission `stats:read`).
 #[utoipa::path(
@@ -33,11 +32,12 @@ pub(crate) async fn stats(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::STATS_READ)?;
-    let users = state.users.counts(chrono::Duration::days(7)).await?;
-    let sessions = state.auth.live_session_count().await?;
-    let files = state.files.totals().await?;
-    let revenue = state.payments.revenue(state.clock.now()).await?;
+    let plinth_app::Overview {
+        users,
+        live_sessions,
+        files,
+        revenue,
+    } = state.statistics.overview(&user.caller()).await?;
     let money = |list: Vec<plinth_kernel::Money>| list.into_iter().map(MoneyBody::from).collect();
     let body = StatsBody {
         users: UserStatsBody {
@@ -45,7 +45,9 @@ pub(crate) async fn stats(
             active: users.active,
             new_7d: users.created_since,
         },
-        sessions: SessionStatsBody { active: sessions },
+        sessions: SessionStatsBody {
+            active: live_sessions,
+        },
         files: FileStatsBody {
             count: files.count,
             bytes: files.bytes,

@@ -9,7 +9,7 @@ use crate::openapi::responses::{
     Validation,
 };
 use crate::routes::NO_STORE;
-use crate::{ApiError, AppState, AuthUser, ClientMeta, require_permission};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 /// Reads one account (permission `users:read`).
 #[utoipa::path(
@@ -31,8 +31,7 @@ pub(crate) async fn get_user(
     user: AuthUser,
     id: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::USERS_READ)?;
-    let found = state.users.get(id.into_inner()).await?;
+    let found = state.users.find(&user.caller(), id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(UserBody::new(found, &state.http.public_url)))
@@ -70,7 +69,7 @@ pub(crate) async fn update_user(
     id: web::Path<UserId>,
     body: web::Json<AdminUserPatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    require_permission(&user.0, Permission::USERS_WRITE)?;
+    user.caller().require(Permission::USERS_WRITE)?;
     let patch = body.into_inner().try_into_domain()?;
     let changed = state
         .account_admin

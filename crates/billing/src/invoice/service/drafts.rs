@@ -3,7 +3,7 @@
 //! draft when the change commits.
 
 use plinth_audit::AuditAction;
-use plinth_kernel::{RepoError, RequestMeta, UserId};
+use plinth_kernel::{Caller, Permission, RepoError, RequestMeta};
 
 use super::{InvoiceService, NewInvoice, NewInvoiceLine, invoice_event, validate};
 use crate::BillingError;
@@ -52,11 +52,13 @@ impl InvoiceService {
     #[tracing::instrument(skip(self, changes, meta))]
     pub async fn update_invoice(
         &self,
-        actor: UserId,
+        caller: &Caller,
         id: InvoiceId,
         changes: InvoiceChanges,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
+        let actor = caller.user_id;
         // Read under the row lock and written in the same transaction: an edit committed by
         // another administrator meanwhile is merged into, never overwritten.
         let mut tx = self.uow.begin().await?;
@@ -132,10 +134,12 @@ impl InvoiceService {
     #[tracing::instrument(skip(self, meta))]
     pub async fn delete_invoice(
         &self,
-        actor: UserId,
+        caller: &Caller,
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<(), BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
+        let actor = caller.user_id;
         let current = self.stored_invoice(id).await?;
         if current.status() != InvoiceStatus::Draft {
             return Err(BillingError::NotDraft(current.status()));

@@ -21,7 +21,7 @@ struct Fixture {
     customers: MemoryCustomerDirectory,
     audit: MemoryAuditLog,
     clock: ManualClock,
-    admin: UserId,
+    admin: plinth_kernel::Caller,
     customer: UserId,
 }
 
@@ -61,7 +61,7 @@ fn fixture() -> Fixture {
         customers,
         audit,
         clock,
-        admin: UserId::new(),
+        admin: crate::testing::billing_admin(UserId::new()),
         customer,
     }
 }
@@ -106,7 +106,7 @@ async fn a_draft_is_priced_stored_and_audited() {
     let meta = RequestMeta::default();
     let draft = f
         .service
-        .create_invoice(f.admin, new_invoice(f.customer), &meta)
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
         .await
         .unwrap();
     assert_eq!(draft.status(), InvoiceStatus::Draft);
@@ -134,7 +134,7 @@ async fn bad_input_stores_nothing() {
     new.lines[1].quantity = 0;
     let Err(BillingError::Invalid(errors)) = f
         .service
-        .create_invoice(f.admin, new, &RequestMeta::default())
+        .create_invoice(&f.admin, new, &RequestMeta::default())
         .await
     else {
         panic!("an unknown user and a zero quantity must be refused");
@@ -160,12 +160,12 @@ async fn finalising_numbers_gaplessly_per_year_and_snapshots_the_customer() {
     for _ in 0..3 {
         let d = f
             .service
-            .create_invoice(f.admin, new_invoice(f.customer), &meta)
+            .create_invoice(&f.admin, new_invoice(f.customer), &meta)
             .await
             .unwrap();
         let open = f
             .service
-            .finalize_invoice(f.admin, d.id, &meta)
+            .finalize_invoice(&f.admin, d.id, &meta)
             .await
             .unwrap();
         assert_eq!(open.status(), InvoiceStatus::Open);
@@ -193,12 +193,12 @@ async fn finalising_numbers_gaplessly_per_year_and_snapshots_the_customer() {
     f.clock.advance(chrono::Duration::days(366));
     let d = f
         .service
-        .create_invoice(f.admin, new_invoice(f.customer), &meta)
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
         .await
         .unwrap();
     let open = f
         .service
-        .finalize_invoice(f.admin, d.id, &meta)
+        .finalize_invoice(&f.admin, d.id, &meta)
         .await
         .unwrap();
     assert_eq!(
@@ -207,7 +207,7 @@ async fn finalising_numbers_gaplessly_per_year_and_snapshots_the_customer() {
     );
     // The snapshot does not follow later changes to the account.
     f.customers.insert(f.customer, "new@example.com", "Renamed");
-    let stored = f.service.invoice(open.id).await.unwrap();
+    let stored = f.service.invoice(&f.admin, open.id).await.unwrap();
     assert_eq!(stored.customer.unwrap().email, "ada@example.com");
 }
 
@@ -219,27 +219,27 @@ async fn a_failed_finalisation_gives_its_number_back() {
     f.customers.insert(gone, "gone@example.com", "Gone");
     let d1 = f
         .service
-        .create_invoice(f.admin, new_invoice(gone), &meta)
+        .create_invoice(&f.admin, new_invoice(gone), &meta)
         .await
         .unwrap();
     f.customers.remove(gone);
     assert!(matches!(
-        f.service.finalize_invoice(f.admin, d1.id, &meta).await,
+        f.service.finalize_invoice(&f.admin, d1.id, &meta).await,
         Err(BillingError::CustomerGone)
     ));
     let d2 = f
         .service
-        .create_invoice(f.admin, new_invoice(f.customer), &meta)
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
         .await
         .unwrap();
     let open = f
         .service
-        .finalize_invoice(f.admin, d2.id, &meta)
+        .finalize_invoice(&f.admin, d2.id, &meta)
         .await
         .unwrap();
     assert_eq!(open.invoice.number().unwrap().seq(), 1);
     assert_eq!(
-        f.service.invoice(d1.id).await.unwrap().status(),
+        f.service.invoice(&f.admin, d1.id).await.unwrap().status(),
         InvoiceStatus::Draft
     );
 }
@@ -250,13 +250,13 @@ async fn transitions_follow_the_machine_and_are_audited() {
     let meta = RequestMeta::default();
     let d = f
         .service
-        .create_invoice(f.admin, new_invoice(f.customer), &meta)
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
         .await
         .unwrap();
     // Not yet open: paying or voiding a draft is a conflict and changes nothing.
     for result in [
-        f.service.mark_invoice_paid(f.admin, d.id, &meta).await,
-        f.service.void_invoice(f.admin, d.id, &meta).await,
+        f.service.mark_invoice_paid(&f.admin, d.id, &meta).await,
+        f.service.void_invoice(&f.admin, d.id, &meta).await,
     ] {
         assert!(matches!(
             result,
@@ -267,40 +267,44 @@ async fn transitions_follow_the_machine_and_are_audited() {
         ));
     }
     f.service
-        .finalize_invoice(f.admin, d.id, &meta)
+        .finalize_invoice(&f.admin, d.id, &meta)
         .await
         .unwrap();
     f.clock.advance(chrono::Duration::hours(1));
     let paid = f
         .service
-        .mark_invoice_paid(f.admin, d.id, &meta)
+        .mark_invoice_paid(&f.admin, d.id, &meta)
         .await
         .unwrap();
     assert_eq!(paid.status(), InvoiceStatus::Paid);
     assert_eq!(paid.paid_at, Some(f.clock.now()));
     assert!(matches!(
-        f.service.void_invoice(f.admin, d.id, &meta).await,
+        f.service.void_invoice(&f.admin, d.id, &meta).await,
         Err(BillingError::Transition(TransitionError {
             from: InvoiceStatus::Paid,
             to: InvoiceStatus::Void
         }))
     ));
     assert!(matches!(
-        f.service.finalize_invoice(f.admin, d.id, &meta).await,
+        f.service.finalize_invoice(&f.admin, d.id, &meta).await,
         Err(BillingError::Transition(_))
     ));
-    assert_eq!(f.service.invoice(d.id).await.unwrap(), paid);
+    assert_eq!(f.service.invoice(&f.admin, d.id).await.unwrap(), paid);
 
     let d2 = f
         .service
-        .create_invoice(f.admin, new_invoice(f.customer), &meta)
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
         .await
         .unwrap();
     f.service
-        .finalize_invoice(f.admin, d2.id, &meta)
+        .finalize_invoice(&f.admin, d2.id, &meta)
         .await
         .unwrap();
-    let void = f.service.void_invoice(f.admin, d2.id, &meta).await.unwrap();
+    let void = f
+        .service
+        .void_invoice(&f.admin, d2.id, &meta)
+        .await
+        .unwrap();
     assert_eq!(void.voided_at, Some(f.clock.now()));
     assert!(matches!(
         f.service
@@ -310,11 +314,11 @@ async fn transitions_follow_the_machine_and_are_audited() {
     ));
     let d3 = f
         .service
-        .create_invoice(f.admin, new_invoice(f.customer), &meta)
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
         .await
         .unwrap();
     f.service
-        .finalize_invoice(f.admin, d3.id, &meta)
+        .finalize_invoice(&f.admin, d3.id, &meta)
         .await
         .unwrap();
     let gone = f
@@ -324,7 +328,7 @@ async fn transitions_follow_the_machine_and_are_audited() {
         .unwrap();
     assert_eq!(gone.status(), InvoiceStatus::Uncollectible);
     assert!(matches!(
-        f.service.invoice(InvoiceId::new()).await,
+        f.service.invoice(&f.admin, InvoiceId::new()).await,
         Err(BillingError::InvoiceNotFound)
     ));
     use AuditAction::*;
@@ -352,26 +356,26 @@ async fn customers_see_only_their_issued_invoices() {
     f.customers.insert(other, "bob@example.com", "Bob");
     let draft = f
         .service
-        .create_invoice(f.admin, new_invoice(f.customer), &meta)
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
         .await
         .unwrap();
     let issued = f
         .service
-        .create_invoice(f.admin, new_invoice(f.customer), &meta)
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
         .await
         .unwrap();
     let issued = f
         .service
-        .finalize_invoice(f.admin, issued.id, &meta)
+        .finalize_invoice(&f.admin, issued.id, &meta)
         .await
         .unwrap();
     let bobs = f
         .service
-        .create_invoice(f.admin, new_invoice(other), &meta)
+        .create_invoice(&f.admin, new_invoice(other), &meta)
         .await
         .unwrap();
     f.service
-        .finalize_invoice(f.admin, bobs.id, &meta)
+        .finalize_invoice(&f.admin, bobs.id, &meta)
         .await
         .unwrap();
 
@@ -417,7 +421,7 @@ async fn a_draft_edited_while_it_is_finalised_is_not_finalised_with_stale_amount
     let meta = RequestMeta::default();
     let draft = f
         .service
-        .create_invoice(f.admin, new_invoice(f.customer), &meta)
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
         .await
         .unwrap();
     let mut edited = draft.clone();
@@ -426,7 +430,7 @@ async fn a_draft_edited_while_it_is_finalised_is_not_finalised_with_stale_amount
     f.invoices.edit_draft_before_next_number(edited);
     let err = f
         .service
-        .finalize_invoice(f.admin, draft.id, &meta)
+        .finalize_invoice(&f.admin, draft.id, &meta)
         .await
         .unwrap_err();
     assert!(matches!(err, BillingError::DraftChanged), "{err:?}");
@@ -440,8 +444,52 @@ async fn a_draft_edited_while_it_is_finalised_is_not_finalised_with_stale_amount
     // Finalising again works, and the number given back is taken.
     let open = f
         .service
-        .finalize_invoice(f.admin, draft.id, &meta)
+        .finalize_invoice(&f.admin, draft.id, &meta)
         .await
         .unwrap();
     assert_eq!(open.invoice.number().unwrap().seq(), 1);
+}
+
+#[tokio::test]
+async fn without_billing_write_no_invoice_is_created_read_or_changed() {
+    let f = fixture();
+    let meta = RequestMeta::default();
+    let draft = f
+        .service
+        .create_invoice(&f.admin, new_invoice(f.customer), &meta)
+        .await
+        .unwrap();
+    let clerk = plinth_kernel::Caller::new(
+        UserId::new(),
+        vec![plinth_kernel::Permission::USERS_READ.to_owned()],
+    );
+    let forbidden = |r: Result<(), BillingError>| {
+        assert!(matches!(r, Err(BillingError::Forbidden(_))), "{r:?}");
+    };
+    forbidden(
+        f.service
+            .create_invoice(&clerk, new_invoice(f.customer), &meta)
+            .await
+            .map(drop),
+    );
+    forbidden(f.service.invoice(&clerk, draft.id).await.map(drop));
+    forbidden(
+        f.service
+            .list_invoices(&clerk, &InvoiceFilter::default(), PageRequest::default())
+            .await
+            .map(drop),
+    );
+    forbidden(
+        f.service
+            .finalize_invoice(&clerk, draft.id, &meta)
+            .await
+            .map(drop),
+    );
+    forbidden(f.service.delete_invoice(&clerk, draft.id, &meta).await);
+    assert_eq!(
+        f.invoices.invoice(draft.id).await.unwrap(),
+        Some(draft),
+        "the draft is unchanged"
+    );
+    assert_eq!(actions(&f.audit).await, vec![AuditAction::InvoiceCreated]);
 }

@@ -1,5 +1,6 @@
 //! Payment use cases with the in-memory adapters.
 
+use crate::testing::billing_admin;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -90,7 +91,7 @@ async fn open_invoice(f: &Fixture, currency: &str, due_in_days: u32) -> InvoiceI
     let draft = f
         .invoicing
         .create_invoice(
-            admin,
+            &billing_admin(admin),
             NewInvoice {
                 user_id: f.customer,
                 currency: Currency::parse(currency).unwrap(),
@@ -108,7 +109,7 @@ async fn open_invoice(f: &Fixture, currency: &str, due_in_days: u32) -> InvoiceI
         .await
         .unwrap();
     f.invoicing
-        .finalize_invoice(admin, draft.id, &meta)
+        .finalize_invoice(&billing_admin(admin), draft.id, &meta)
         .await
         .unwrap()
         .id
@@ -191,7 +192,11 @@ async fn a_signed_payment_event_pays_the_invoice_once() {
     let body = event("evt_1", "invoice.paid", &id.to_string());
 
     assert_eq!(receive(&f, &body).await.unwrap(), EventOutcome::Applied);
-    let paid = f.invoicing.invoice(id).await.unwrap();
+    let paid = f
+        .invoicing
+        .invoice(&billing_admin(UserId::new()), id)
+        .await
+        .unwrap();
     assert_eq!(paid.status(), InvoiceStatus::Paid);
     assert_eq!(paid.paid_at, Some(f.clock.now()));
     let entry = f.inbox.entry("evt_1").await.unwrap().unwrap();
@@ -294,7 +299,11 @@ async fn a_payment_that_does_not_match_the_invoice_is_recorded_and_audited_not_a
     );
     for invoice in [id, unstarted] {
         assert_eq!(
-            f.invoicing.invoice(invoice).await.unwrap().status(),
+            f.invoicing
+                .invoice(&billing_admin(UserId::new()), invoice)
+                .await
+                .unwrap()
+                .status(),
             InvoiceStatus::Open
         );
     }
@@ -338,7 +347,11 @@ async fn a_payment_that_does_not_match_the_invoice_is_recorded_and_audited_not_a
     let right = event("evt_right", "payment_intent.succeeded", &inv);
     assert_eq!(receive(&f, &right).await.unwrap(), EventOutcome::Applied);
     assert_eq!(
-        f.invoicing.invoice(id).await.unwrap().status(),
+        f.invoicing
+            .invoice(&billing_admin(UserId::new()), id)
+            .await
+            .unwrap()
+            .status(),
         InvoiceStatus::Paid
     );
 }
@@ -349,7 +362,7 @@ async fn mark_paid_goes_through_the_manual_gateway() {
     let id = open_invoice(&f, "USD", 14).await;
     let admin = UserId::new();
     f.invoicing
-        .mark_invoice_paid(admin, id, &RequestMeta::default())
+        .mark_invoice_paid(&billing_admin(admin), id, &RequestMeta::default())
         .await
         .unwrap();
     let paid = paid_events(&f.audit).await;
@@ -381,7 +394,11 @@ async fn refused_or_unconfigured_webhooks_change_nothing() {
     ));
     assert_eq!(f.inbox.entry("evt_1").await.unwrap(), None);
     assert_eq!(
-        f.invoicing.invoice(id).await.unwrap().status(),
+        f.invoicing
+            .invoice(&billing_admin(UserId::new()), id)
+            .await
+            .unwrap()
+            .status(),
         InvoiceStatus::Open
     );
     assert_eq!(count(&f.audit, AuditAction::WebhookReceived).await, 0);
@@ -417,7 +434,11 @@ async fn events_naming_no_invoice_or_other_types_are_recorded_only() {
         Some("unhandled")
     );
     assert_eq!(
-        f.invoicing.invoice(id).await.unwrap().status(),
+        f.invoicing
+            .invoice(&billing_admin(UserId::new()), id)
+            .await
+            .unwrap()
+            .status(),
         InvoiceStatus::Open
     );
     assert_eq!(count(&f.audit, AuditAction::InvoicePaid).await, 0);
@@ -503,7 +524,11 @@ async fn paying_starts_one_payment_records_it_and_reuses_it_later() {
         starts[0].customer.as_ref().map(|c| c.email.as_str()),
         Some("ada@example.com")
     );
-    let stored = f.invoicing.invoice(id).await.unwrap();
+    let stored = f
+        .invoicing
+        .invoice(&billing_admin(UserId::new()), id)
+        .await
+        .unwrap();
     assert_eq!(stored.provider_payment_id.as_deref(), Some("pi_fake1"));
     assert_eq!(stored.status(), InvoiceStatus::Open);
     let started = events(&f.audit, AuditAction::PaymentStarted).await;
@@ -556,7 +581,7 @@ async fn only_the_customers_own_open_invoices_can_be_paid() {
     let draft = f
         .invoicing
         .create_invoice(
-            admin,
+            &billing_admin(admin),
             NewInvoice {
                 user_id: f.customer,
                 currency: Currency::parse("USD").unwrap(),
@@ -582,11 +607,14 @@ async fn only_the_customers_own_open_invoices_can_be_paid() {
 
     let paid = open_invoice(&f, "USD", 14).await;
     f.invoicing
-        .mark_invoice_paid(admin, paid, &meta)
+        .mark_invoice_paid(&billing_admin(admin), paid, &meta)
         .await
         .unwrap();
     let void = open_invoice(&f, "USD", 14).await;
-    f.invoicing.void_invoice(admin, void, &meta).await.unwrap();
+    f.invoicing
+        .void_invoice(&billing_admin(admin), void, &meta)
+        .await
+        .unwrap();
     for (id, status) in [(paid, InvoiceStatus::Paid), (void, InvoiceStatus::Void)] {
         let e = f
             .service
@@ -637,7 +665,11 @@ async fn a_failed_gateway_call_or_audit_writes_nothing() {
     }
     gateway.fail_with(None);
     assert_eq!(
-        f.invoicing.invoice(id).await.unwrap().provider_payment_id,
+        f.invoicing
+            .invoice(&billing_admin(UserId::new()), id)
+            .await
+            .unwrap()
+            .provider_payment_id,
         None
     );
 
@@ -651,7 +683,11 @@ async fn a_failed_gateway_call_or_audit_writes_nothing() {
             .is_err()
     );
     assert_eq!(
-        f.invoicing.invoice(id).await.unwrap().provider_payment_id,
+        f.invoicing
+            .invoice(&billing_admin(UserId::new()), id)
+            .await
+            .unwrap()
+            .provider_payment_id,
         None
     );
     assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 0);
@@ -663,7 +699,11 @@ async fn a_failed_gateway_call_or_audit_writes_nothing() {
         .await
         .unwrap();
     assert_eq!(
-        f.invoicing.invoice(id).await.unwrap().provider_payment_id,
+        f.invoicing
+            .invoice(&billing_admin(UserId::new()), id)
+            .await
+            .unwrap()
+            .provider_payment_id,
         Some(payment.provider_payment_id)
     );
     assert_eq!(count(&f.audit, AuditAction::PaymentStarted).await, 1);

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{Money, RepoError, RequestMeta, UserId};
+use plinth_kernel::{Caller, Money, Permission, RepoError, RequestMeta};
 
 use super::PlanService;
 use crate::plan::validate;
@@ -44,11 +44,13 @@ impl PlanService {
     #[tracing::instrument(skip(self, changes, meta))]
     pub async fn update_plan(
         &self,
-        actor: UserId,
+        caller: &Caller,
         id: PlanId,
         changes: PlanChanges,
         meta: &RequestMeta,
     ) -> Result<Plan, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
+        let actor = caller.user_id;
         // Read under the row lock and written in the same transaction: a change committed by
         // another administrator meanwhile is merged into, never overwritten.
         let mut tx = self.uow.begin().await?;

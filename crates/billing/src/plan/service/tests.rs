@@ -1,5 +1,6 @@
 //! PlanService behaviour with the in-memory adapters.
 
+use crate::testing::billing_admin;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -79,7 +80,7 @@ async fn create_plan_stores_the_plan_and_audits_it() {
     };
     let plan = f
         .service
-        .create_plan(admin, new_plan("pro", 1999), &meta)
+        .create_plan(&billing_admin(admin), new_plan("pro", 1999), &meta)
         .await
         .unwrap();
 
@@ -115,12 +116,20 @@ async fn a_taken_code_is_refused_and_nothing_more_is_audited() {
     let f = fixture();
     let admin = UserId::new();
     f.service
-        .create_plan(admin, new_plan("team", 4900), &RequestMeta::default())
+        .create_plan(
+            &billing_admin(admin),
+            new_plan("team", 4900),
+            &RequestMeta::default(),
+        )
         .await
         .unwrap();
     let err = f
         .service
-        .create_plan(admin, new_plan("team", 100), &RequestMeta::default())
+        .create_plan(
+            &billing_admin(admin),
+            new_plan("team", 100),
+            &RequestMeta::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, BillingError::CodeTaken), "{err:?}");
@@ -138,7 +147,7 @@ async fn invalid_plans_report_every_field_and_store_nothing() {
         .insert("Max-Seats".into(), FeatureValue::Limit(3));
     let err = f
         .service
-        .create_plan(UserId::new(), plan, &RequestMeta::default())
+        .create_plan(&billing_admin(UserId::new()), plan, &RequestMeta::default())
         .await
         .unwrap_err();
     let BillingError::Invalid(errors) = err else {
@@ -230,7 +239,7 @@ async fn each_validation_message_as_a_client_sees_it() {
         change(&mut plan);
         let err = f
             .service
-            .create_plan(UserId::new(), plan, &RequestMeta::default())
+            .create_plan(&billing_admin(UserId::new()), plan, &RequestMeta::default())
             .await
             .unwrap_err();
         let BillingError::Invalid(errors) = err else {
@@ -252,7 +261,7 @@ async fn boundary_values_are_accepted() {
     plan.features.insert("k".repeat(64), FeatureValue::Limit(0));
     let created = f
         .service
-        .create_plan(UserId::new(), plan, &RequestMeta::default())
+        .create_plan(&billing_admin(UserId::new()), plan, &RequestMeta::default())
         .await
         .unwrap();
     assert_eq!(created.price.amount, 0, "free plans are allowed");
@@ -264,7 +273,7 @@ async fn when_the_audit_append_fails_no_plan_is_created() {
     let err = f
         .service
         .create_plan(
-            UserId::new(),
+            &billing_admin(UserId::new()),
             new_plan("pro", 1999),
             &RequestMeta::default(),
         )
@@ -284,21 +293,24 @@ async fn active_plans_are_listed_cheapest_first_without_inactive_ones() {
     let meta = RequestMeta::default();
     let mut retired = new_plan("legacy", 10);
     retired.active = false;
-    f.service.create_plan(admin, retired, &meta).await.unwrap();
     f.service
-        .create_plan(admin, new_plan("team", 4900), &meta)
+        .create_plan(&billing_admin(admin), retired, &meta)
         .await
         .unwrap();
     f.service
-        .create_plan(admin, new_plan("free", 0), &meta)
+        .create_plan(&billing_admin(admin), new_plan("team", 4900), &meta)
         .await
         .unwrap();
     f.service
-        .create_plan(admin, new_plan("pro", 1900), &meta)
+        .create_plan(&billing_admin(admin), new_plan("free", 0), &meta)
         .await
         .unwrap();
     f.service
-        .create_plan(admin, new_plan("growth", 1900), &meta)
+        .create_plan(&billing_admin(admin), new_plan("pro", 1900), &meta)
+        .await
+        .unwrap();
+    f.service
+        .create_plan(&billing_admin(admin), new_plan("growth", 1900), &meta)
         .await
         .unwrap();
     let codes: Vec<String> = f

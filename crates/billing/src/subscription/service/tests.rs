@@ -1,5 +1,6 @@
 //! Subscription use cases with the in-memory adapters and a recording invoicer.
 
+use crate::testing::billing_admin;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -93,7 +94,7 @@ impl Fixture {
     async fn plan(&self, code: &str, amount: i64, trial_days: u32) -> Plan {
         self.plan_service
             .create_plan(
-                UserId::new(),
+                &billing_admin(UserId::new()),
                 crate::NewPlan {
                     code: code.into(),
                     name: code.to_uppercase(),
@@ -433,7 +434,7 @@ async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions(
     let changed = f
         .plan_service
         .update_plan(
-            admin,
+            &billing_admin(admin),
             basic.id,
             crate::PlanChanges {
                 price: Some(Money::new(1_500, Currency::parse("USD").unwrap())),
@@ -465,7 +466,7 @@ async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions(
     // A change without a new price adds no version; bad input changes nothing.
     f.plan_service
         .update_plan(
-            admin,
+            &billing_admin(admin),
             basic.id,
             crate::PlanChanges {
                 active: Some(false),
@@ -478,7 +479,7 @@ async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions(
     let err = f
         .plan_service
         .update_plan(
-            admin,
+            &billing_admin(admin),
             basic.id,
             crate::PlanChanges {
                 price: Some(Money::new(-1, Currency::parse("USD").unwrap())),
@@ -502,7 +503,7 @@ async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions(
     assert!(matches!(
         f.plan_service
             .update_plan(
-                admin,
+                &billing_admin(admin),
                 PlanId::new(),
                 crate::PlanChanges::default(),
                 &RequestMeta::default()

@@ -10,12 +10,13 @@ use crate::admin::may_create;
 use crate::{AdminError, NewRole, Principal};
 
 impl AccountAdminService {
-    /// Every role with its permissions, highest rank first.
+    /// Every role with its permissions, highest rank first (permission `roles:write`).
     ///
     /// # Errors
-    /// Storage failure.
-    #[tracing::instrument(skip(self))]
-    pub async fn list_roles(&self) -> Result<Vec<Role>, AdminError> {
+    /// [`AdminError::Forbidden`] without `roles:write`; storage failure.
+    #[tracing::instrument(skip(self, principal), fields(actor = %principal.user_id))]
+    pub async fn list_roles(&self, principal: &Principal) -> Result<Vec<Role>, AdminError> {
+        principal.require(Permission::ROLES_WRITE)?;
         Ok(self.roles.list().await?)
     }
 

@@ -4,7 +4,7 @@ use chrono::{Duration, SubsecRound};
 use plinth_audit::testing::{FailingAuditLog, MemoryAuditLog};
 use plinth_audit::{AuditAction, AuditFilter, AuditLog};
 use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
-use plinth_kernel::{Clock, PageRequest, RequestMeta, UserId};
+use plinth_kernel::{Caller, Clock, PageRequest, Permission, RequestMeta, UserId};
 
 use super::AnnouncementService;
 use crate::testing::MemoryAnnouncementRepository;
@@ -39,6 +39,11 @@ fn harness() -> Harness {
     harness_with(audit.clone(), audit)
 }
 
+/// `id` holding `announcements:write`.
+fn writer(id: UserId) -> Caller {
+    Caller::new(id, vec![Permission::ANNOUNCEMENTS_WRITE.to_owned()])
+}
+
 fn meta() -> RequestMeta {
     RequestMeta {
         ip: Some("192.0.2.10".into()),
@@ -67,7 +72,11 @@ async fn create_stores_the_announcement_with_its_audit_entry() {
     let now = h.clock.now();
     let created = h
         .service
-        .create(admin, input(None, Some(Duration::days(1)), now), &meta())
+        .create(
+            &writer(admin),
+            input(None, Some(Duration::days(1)), now),
+            &meta(),
+        )
         .await
         .unwrap();
     assert_eq!(h.rows.all(), vec![created.clone()], "stored as returned");
@@ -105,7 +114,7 @@ async fn invalid_input_or_a_failed_audit_entry_stores_nothing() {
         title: String::new(),
         ..input(Some(Duration::hours(2)), Some(Duration::hours(1)), now)
     };
-    match h.service.create(UserId::new(), bad, &meta()).await {
+    match h.service.create(&writer(UserId::new()), bad, &meta()).await {
         Err(AnnouncementError::Invalid(errors)) => {
             let fields: Vec<_> = errors.iter().map(|(f, _)| *f).collect();
             assert_eq!(fields, ["title", "ends_at"]);
@@ -128,7 +137,7 @@ async fn invalid_input_or_a_failed_audit_entry_stores_nothing() {
     );
     let result = failing
         .service
-        .create(UserId::new(), input(None, None, now), &meta())
+        .create(&writer(UserId::new()), input(None, None, now), &meta())
         .await;
     assert!(
         matches!(result, Err(AnnouncementError::Repo(_))),
@@ -147,13 +156,13 @@ async fn active_follows_the_clock_and_list_shows_everything_newest_first() {
     let now = h.clock.now();
     let always = h
         .service
-        .create(admin, input(None, None, now), &meta())
+        .create(&writer(admin), input(None, None, now), &meta())
         .await
         .unwrap();
     let tonight = h
         .service
         .create(
-            admin,
+            &writer(admin),
             input(Some(Duration::hours(1)), Some(Duration::hours(2)), now),
             &meta(),
         )
@@ -178,8 +187,29 @@ async fn active_follows_the_clock_and_list_shows_everything_newest_first() {
         "not from ends_at on"
     );
     assert_eq!(
-        ids(h.service.list(first).await.unwrap()),
+        ids(h.service.list(&writer(admin), first).await.unwrap()),
         vec![tonight.id, always.id],
         "administrators see every announcement"
+    );
+}
+
+#[tokio::test]
+async fn only_a_caller_with_announcements_write_posts_or_lists_every_announcement() {
+    let h = harness();
+    let now = h.clock.now();
+    let reader = Caller::new(UserId::new(), vec![Permission::USERS_READ.to_owned()]);
+    let posted = h
+        .service
+        .create(&reader, input(None, None, now), &meta())
+        .await;
+    assert!(
+        matches!(posted, Err(AnnouncementError::Forbidden(_))),
+        "{posted:?}"
+    );
+    assert!(h.rows.all().is_empty(), "nothing was stored");
+    let listed = h.service.list(&reader, PageRequest::first(10)).await;
+    assert!(
+        matches!(listed, Err(AnnouncementError::Forbidden(_))),
+        "{listed:?}"
     );
 }
