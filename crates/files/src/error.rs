@@ -68,9 +68,6 @@ pub enum FileError {
         /// The longest lifetime allowed.
         max: u64,
     },
-    /// No URL signer is configured, so signed URLs cannot be made or checked.
-    #[error("signed URLs are not configured")]
-    SigningUnavailable,
     /// A signed URL whose signature does not match (tampered, or signed by an unknown key),
     /// that has expired, or that was revoked (the file's signed URLs revoked, or the account
     /// that made it no longer allowed to download the file).

@@ -190,7 +190,6 @@ impl From<FileError> for ApiError {
             }
             FileError::InvalidShare(m) => Self::field("email", m),
             e @ FileError::InvalidExpiry { .. } => Self::field("expires_in", e.to_string()),
-            e @ FileError::SigningUnavailable => Self::Unavailable(Box::new(e)),
             FileError::BadSignature => {
                 Self::Forbidden("The signed URL is invalid, has expired or was revoked.".to_owned())
             }
