@@ -340,8 +340,7 @@ impl World {
     }
 
     pub(crate) async fn viewer(&self, id: UserId) -> Viewer {
-        let user = self.users.by_id(id).await.unwrap().unwrap();
-        Viewer::new(user.id, user.email, user.email_verified)
+        self.files.viewer(id).await.unwrap()
     }
 
     pub(crate) async fn owner_with_everything(&self, email: &str, role: RoleName) -> Owner {

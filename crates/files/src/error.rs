@@ -10,6 +10,9 @@ pub enum FileError {
     /// No such file, or one the caller may not know exists (never a 403).
     #[error("file not found")]
     NotFound,
+    /// The caller's account was deleted or suspended since their token was issued.
+    #[error("the account this token was issued to no longer exists or is suspended")]
+    CallerGone,
     /// The upload passed `MAX_UPLOAD_BYTES`; nothing was kept.
     #[error("file is larger than the limit of {limit} bytes")]
     TooLarge {

@@ -97,9 +97,6 @@ impl From<plinth_app::AppError> for ApiError {
             AppError::Users(e) => e.into(),
             AppError::Files(e) => e.into(),
             AppError::Repo(e) => e.into(),
-            AppError::AccountGone => Self::Unauthenticated(
-                "The account this token was issued to no longer exists.".to_owned(),
-            ),
             AppError::Invalid(errors) => Self::validation(errors.into_iter().collect()),
         }
     }
@@ -164,6 +161,9 @@ impl From<FileError> for ApiError {
     fn from(e: FileError) -> Self {
         match e {
             FileError::NotFound => Self::NotFound("There is no such file.".to_owned()),
+            FileError::CallerGone => Self::Unauthenticated(
+                "The account this token was issued to no longer exists.".to_owned(),
+            ),
             FileError::TooLarge { limit } => Self::PayloadTooLarge(format!(
                 "The file is larger than the limit of {limit} bytes."
             )),

@@ -1,5 +1,7 @@
-//! Who may do what to a file: its owner everything, a sharee what their share allows, anyone
-//! else nothing (and they are told the file does not exist).
+//! Who is asking, and who may do what to a file: its owner everything, a sharee what their
+//! share allows, anyone else nothing (and they are told the file does not exist).
+
+use plinth_kernel::UserId;
 
 use crate::{FileError, FileId, FileObject, SharePermission, Viewer};
 
@@ -15,6 +17,21 @@ pub(crate) enum Access {
 }
 
 impl FileService {
+    /// The signed-in `caller` as the access checks need them: their id (ownership) and their
+    /// address with whether it is verified (shares), read through the
+    /// [`crate::ViewerDirectory`] port.
+    ///
+    /// # Errors
+    /// [`FileError::CallerGone`] when the account was deleted or suspended since its token was
+    /// issued; [`FileError::Repo`] on storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn viewer(&self, caller: UserId) -> Result<Viewer, FileError> {
+        self.viewers
+            .active_viewer(caller)
+            .await?
+            .ok_or(FileError::CallerGone)
+    }
+
     /// The file and how `viewer` relates to it.
     ///
     /// # Errors

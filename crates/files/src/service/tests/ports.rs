@@ -1,5 +1,4 @@
-//! The ports that are not storage: signed links (and the accounts behind them) and the
-//! storage quota.
+//! The ports that are not storage: who the caller is, signed links and the storage quota.
 
 use super::*;
 use crate::SignedParams;
@@ -23,6 +22,20 @@ fn params_of(url: &str, file_id: FileId) -> SignedParams {
         generation: value("gen").parse().unwrap(),
         kid: value("kid"),
         signature: value("sig"),
+    }
+}
+
+#[tokio::test]
+async fn the_caller_is_their_active_account_and_a_deleted_or_suspended_one_is_gone() {
+    let f = fixture(1024);
+    let ada = as_viewer(UserId::new());
+    f.viewers.register(ada.clone());
+    assert_eq!(f.service.viewer(ada.id).await.unwrap(), ada);
+
+    f.viewers.remove(ada.id);
+    for caller in [ada.id, UserId::new()] {
+        let gone = f.service.viewer(caller).await;
+        assert!(matches!(gone, Err(FileError::CallerGone)), "{gone:?}");
     }
 }
 
