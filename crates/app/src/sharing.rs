@@ -51,7 +51,7 @@ impl Sharing {
         meta: &RequestMeta,
     ) -> Result<FileShare, AppError> {
         let viewer = self.files.viewer(principal.user_id).await?;
-        self.files.shares_for(&viewer, id).await?;
+        self.files.owned(&viewer, id, "share it").await?;
         let email = Email::parse(email);
         let permission = SharePermission::parse(permission);
         let (email, permission) = match (email, permission) {
@@ -91,7 +91,7 @@ impl Sharing {
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
         let viewer = self.files.viewer(principal.user_id).await?;
-        self.files.shares_for(&viewer, id).await?;
+        self.files.owned(&viewer, id, "change its shares").await?;
         let email = match grantee {
             Grantee::User(user) => match self.users.get(*user).await {
                 Ok(account) => account.email,
@@ -195,6 +195,35 @@ mod tests {
             matches!(res, Err(AppError::Files(FileError::NotFound))),
             "{res:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_sharee_is_told_that_only_the_owner_can_share_or_change_the_shares() {
+        let w = World::new();
+        let owner = w.sign_up("owner@example.com", RoleName::user()).await;
+        let friend = w.sign_up("friend@example.com", RoleName::user()).await;
+        let file = w.upload(owner.user_id, "plan.txt", "the plan").await;
+        w.sharing
+            .share(&owner, file.id, "friend@example.com", "edit", &meta())
+            .await
+            .unwrap();
+
+        let share = w
+            .sharing
+            .share(&friend, file.id, "not an address", "own", &meta())
+            .await;
+        let Err(AppError::Files(FileError::Forbidden(message))) = share else {
+            panic!("a sharee is refused before the body is read: {share:?}");
+        };
+        assert_eq!(message, "Only the file's owner can share it.");
+        let unshare = w
+            .sharing
+            .unshare(&friend, file.id, &Grantee::User(friend.user_id), &meta())
+            .await;
+        let Err(AppError::Files(FileError::Forbidden(message))) = unshare else {
+            panic!("{unshare:?}");
+        };
+        assert_eq!(message, "Only the file's owner can change its shares.");
     }
 
     #[tokio::test]

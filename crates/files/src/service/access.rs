@@ -86,12 +86,15 @@ impl FileService {
         }
     }
 
-    /// The file, when `viewer` owns it.
+    /// The file, when `viewer` owns it: the check every owner-only action makes first, for a
+    /// use case that must make it before anything else (sharing reads its body only after it).
     ///
     /// # Errors
-    /// [`FileError::NotFound`] as for [`FileService::access`], [`FileError::Forbidden`] for a
-    /// sharee (`what` names the owner-only action).
-    pub(crate) async fn owned(
+    /// [`FileError::NotFound`] when there is no such file or it is neither theirs nor shared
+    /// with them; [`FileError::Forbidden`] for a sharee, saying "Only the file's owner can
+    /// {what}." (`what` names the action, e.g. `share it`); [`FileError::Repo`] on storage
+    /// failure.
+    pub async fn owned(
         &self,
         viewer: &Viewer,
         id: FileId,
