@@ -1,6 +1,6 @@
 //! Ports of one domain served by another domain's service. The file service asks for an
-//! owner's storage limit, for the accounts behind signed URLs and for the avatar images
-//! accounts show; billing and the accounts answer, through these adapters, so neither
+//! owner's storage limit, for the accounts behind its callers and signed URLs and for the
+//! avatar images accounts show; billing and the accounts answer, through these adapters, so neither
 //! domain depends on the other.
 
 mod avatar_references;
@@ -9,4 +9,4 @@ mod viewers;
 
 pub use avatar_references::UserAvatarReferences;
 pub use storage_quota::BillingStorageQuota;
-pub use viewers::{UserViewers, caller_viewer, viewer_of};
+pub use viewers::{UserViewers, viewer_of};

@@ -30,9 +30,6 @@ pub enum AppError {
     /// The caller lacks a permission the use case needs.
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
-    /// The caller's account no longer exists (its token outlived it).
-    #[error("the account this token was issued to no longer exists")]
-    AccountGone,
     /// Input the use case refused, by field name: every message for each bad field.
     #[error("invalid input: {0:?}")]
     Invalid(BTreeMap<String, Vec<String>>),

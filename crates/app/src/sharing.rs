@@ -1,6 +1,6 @@
 //! Sharing a file with an address and ending a share (`POST` and
-//! `DELETE /files/{id}/shares/…`): the file is the file service's, the caller's address and the
-//! account a grantee id names are the accounts'.
+//! `DELETE /files/{id}/shares/…`): the file and the caller (through the file service's
+//! viewer port) are the file service's, the account a grantee id names is the accounts'.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,6 @@ use plinth_sessions::Principal;
 use plinth_users::{UserError, UserService};
 
 use crate::AppError;
-use crate::bridges::caller_viewer;
 
 /// Who a share is with, as the caller named them in `DELETE /files/{id}/shares/{grantee}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +28,7 @@ pub struct Sharing {
 }
 
 impl Sharing {
-    /// The use cases over `users` (the caller's address, a grantee's account) and `files`.
+    /// The use cases over `users` (a grantee's account) and `files` (the caller, the file).
     #[must_use]
     pub fn new(users: UserService, files: FileService) -> Self {
         Self { users, files }
@@ -40,7 +39,7 @@ impl Sharing {
     /// the address and permission are read, so a stranger learns nothing from a bad body.
     ///
     /// # Errors
-    /// [`AppError::AccountGone`]; [`AppError::Files`]: no such file (or someone else's), a
+    /// [`AppError::Files`]: the caller's account gone, no such file (or someone else's), a
     /// sharee asking, the owner's own address; [`AppError::Invalid`] naming each bad field.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, file_id = %id))]
     pub async fn share(
@@ -51,8 +50,8 @@ impl Sharing {
         permission: &str,
         meta: &RequestMeta,
     ) -> Result<FileShare, AppError> {
-        let viewer = caller_viewer(&self.users, principal).await?;
-        self.files.shares_for(&viewer, id).await?;
+        let viewer = self.files.viewer(principal.user_id).await?;
+        self.files.owned(&viewer, id, "share it").await?;
         let email = Email::parse(email);
         let permission = SharePermission::parse(permission);
         let (email, permission) = match (email, permission) {
@@ -81,7 +80,7 @@ impl Sharing {
     /// stranger learns nothing about the grantee; an unknown user or address is "not shared".
     ///
     /// # Errors
-    /// [`AppError::AccountGone`]; [`AppError::Files`]: no such file, a sharee asking, not
+    /// [`AppError::Files`]: the caller's account gone, no such file, a sharee asking, not
     /// shared with them.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, file_id = %id))]
     pub async fn unshare(
@@ -91,8 +90,8 @@ impl Sharing {
         grantee: &Grantee,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
-        let viewer = caller_viewer(&self.users, principal).await?;
-        self.files.shares_for(&viewer, id).await?;
+        let viewer = self.files.viewer(principal.user_id).await?;
+        self.files.owned(&viewer, id, "change its shares").await?;
         let email = match grantee {
             Grantee::User(user) => match self.users.get(*user).await {
                 Ok(account) => account.email,
@@ -195,6 +194,68 @@ mod tests {
         assert!(
             matches!(res, Err(AppError::Files(FileError::NotFound))),
             "{res:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sharee_is_told_that_only_the_owner_can_share_or_change_the_shares() {
+        let w = World::new();
+        let owner = w.sign_up("owner@example.com", RoleName::user()).await;
+        let friend = w.sign_up("friend@example.com", RoleName::user()).await;
+        let file = w.upload(owner.user_id, "plan.txt", "the plan").await;
+        w.sharing
+            .share(&owner, file.id, "friend@example.com", "edit", &meta())
+            .await
+            .unwrap();
+
+        let share = w
+            .sharing
+            .share(&friend, file.id, "not an address", "own", &meta())
+            .await;
+        let Err(AppError::Files(FileError::Forbidden(message))) = share else {
+            panic!("a sharee is refused before the body is read: {share:?}");
+        };
+        assert_eq!(message, "Only the file's owner can share it.");
+        let unshare = w
+            .sharing
+            .unshare(&friend, file.id, &Grantee::User(friend.user_id), &meta())
+            .await;
+        let Err(AppError::Files(FileError::Forbidden(message))) = unshare else {
+            panic!("{unshare:?}");
+        };
+        assert_eq!(message, "Only the file's owner can change its shares.");
+    }
+
+    #[tokio::test]
+    async fn a_caller_whose_account_is_gone_can_neither_share_nor_unshare() {
+        let w = World::new();
+        let owner = w.sign_up("owner@example.com", RoleName::user()).await;
+        let file = w.upload(owner.user_id, "plan.txt", "the plan").await;
+        w.accounts
+            .erase_own(&owner, crate::test_world::PASSWORD, &meta())
+            .await
+            .unwrap();
+
+        let share = w
+            .sharing
+            .share(&owner, file.id, "friend@example.com", "view", &meta())
+            .await;
+        assert!(
+            matches!(share, Err(AppError::Files(FileError::CallerGone))),
+            "{share:?}"
+        );
+        let unshare = w
+            .sharing
+            .unshare(
+                &owner,
+                file.id,
+                &Grantee::Address("friend@example.com".to_owned()),
+                &meta(),
+            )
+            .await;
+        assert!(
+            matches!(unshare, Err(AppError::Files(FileError::CallerGone))),
+            "{unshare:?}"
         );
     }
 }

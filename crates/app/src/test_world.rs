@@ -14,7 +14,7 @@ use plinth_files::FileShareRepository as _;
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_files::{
     BlobError, BlobKey, BlobListing, BlobStore, ByteRange, ByteStream, FileLimits, FileObject,
-    FileService, SharePermission, UploadInput, Viewer,
+    FilePolicy, FilePorts, FileService, SharePermission, UploadInput, Viewer,
 };
 use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
 use plinth_kernel::{
@@ -27,6 +27,7 @@ use plinth_users::testing::{FakePasswordHasher, MemoryRoleRepository, MemoryUser
 use plinth_users::{PasswordPolicy, RoleName, UserChanges, UserRepository as _, UserService};
 
 use crate::accounts::{Accounts, AccountsParts};
+use crate::bridges::{UserAvatarReferences, UserViewers};
 use crate::sharing::Sharing;
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
@@ -218,20 +219,6 @@ impl World {
         let file_rows = MemoryFileRepository::new();
         let blobs = MemoryBlobStore::new().with_clock(Arc::clone(&clock_port));
         let refuse_blob_deletes = Arc::new(AtomicBool::new(false));
-        let files = FileService::new(
-            Arc::new(file_rows.clone()),
-            Arc::new(FaultyBlobs {
-                inner: blobs.clone(),
-                refuse_deletes: Arc::clone(&refuse_blob_deletes),
-            }),
-            Arc::clone(&audit_port),
-            Arc::clone(&uow),
-            Arc::clone(&clock_port),
-            FileLimits {
-                max_upload_bytes: 1 << 20,
-                allowed_extensions: ["txt".to_owned()].into_iter().collect(),
-            },
-        );
         let user_service = UserService::new(
             Arc::new(users.clone()),
             Arc::new(FakePasswordHasher::new()),
@@ -239,6 +226,32 @@ impl World {
             Arc::clone(&uow),
             Arc::clone(&clock_port),
             PasswordPolicy::default(),
+        );
+        // The accounts behind callers and the avatars they show come from the user service,
+        // as in production.
+        let files = FileService::new(
+            FilePorts {
+                viewers: Arc::new(UserViewers(user_service.clone())),
+                avatar_references: Arc::new(UserAvatarReferences(user_service.clone())),
+                ..FilePorts::with_fakes(
+                    Arc::new(file_rows.clone()),
+                    Arc::new(FaultyBlobs {
+                        inner: blobs.clone(),
+                        refuse_deletes: Arc::clone(&refuse_blob_deletes),
+                    }),
+                    Arc::clone(&audit_port),
+                    Arc::clone(&uow),
+                    Arc::clone(&clock_port),
+                )
+            },
+            FilePolicy {
+                limits: FileLimits {
+                    max_upload_bytes: 1 << 20,
+                    allowed_extensions: ["txt".to_owned()].into_iter().collect(),
+                },
+                public_url: "https://app.example".to_owned(),
+                max_avatar_bytes: plinth_files::DEFAULT_MAX_AVATAR_BYTES,
+            },
         );
         Self {
             sharing: Sharing::new(user_service.clone(), files.clone()),
@@ -327,8 +340,7 @@ impl World {
     }
 
     pub(crate) async fn viewer(&self, id: UserId) -> Viewer {
-        let user = self.users.by_id(id).await.unwrap().unwrap();
-        Viewer::new(user.id, user.email, user.email_verified)
+        self.files.viewer(id).await.unwrap()
     }
 
     pub(crate) async fn owner_with_everything(&self, email: &str, role: RoleName) -> Owner {

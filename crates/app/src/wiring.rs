@@ -13,7 +13,9 @@ use plinth_billing::{
     InvoiceRepository, InvoiceService, PaymentService, PlanService, SubscriptionInvoicer,
     SubscriptionRepository, SubscriptionService, WebhookSetup,
 };
-use plinth_files::{BlobStore, FileLimits, FileService, FileStorage, UrlSigner};
+use plinth_files::{
+    BlobStore, FileLimits, FilePolicy, FilePorts, FileService, FileStorage, UrlSigner,
+};
 use plinth_kernel::{Clock, UnitOfWork};
 use plinth_sessions::{
     AccountAdminService, AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse,
@@ -249,21 +251,23 @@ impl Services {
         let billing_jobs = BillingJobs::new(invoice_service.clone(), subscription_service.clone())
             .with_uncollectible_after(policies.uncollectible_after);
         let file_service = FileService::new(
-            files,
-            blobs,
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-            policies.file_limits,
-        )
-        .with_url_signer(
-            url_signer,
-            &policies.public_url,
-            Arc::new(UserViewers(user_service.clone())),
-        )
-        .with_quota(Arc::new(BillingStorageQuota(subscription_service.clone())))
-        .with_max_avatar_bytes(policies.max_avatar_bytes)
-        .with_avatar_references(Arc::new(UserAvatarReferences(user_service.clone())));
+            FilePorts {
+                files,
+                blobs,
+                audit: Arc::clone(&audit),
+                uow: Arc::clone(&uow),
+                clock: Arc::clone(&clock),
+                quota: Arc::new(BillingStorageQuota(subscription_service.clone())),
+                viewers: Arc::new(UserViewers(user_service.clone())),
+                avatar_references: Arc::new(UserAvatarReferences(user_service.clone())),
+                url_signer,
+            },
+            FilePolicy {
+                limits: policies.file_limits,
+                public_url: policies.public_url,
+                max_avatar_bytes: policies.max_avatar_bytes,
+            },
+        );
         Self {
             sharing: Sharing::new(user_service.clone(), file_service.clone()),
             statistics: Statistics::new(

@@ -10,6 +10,9 @@ pub enum FileError {
     /// No such file, or one the caller may not know exists (never a 403).
     #[error("file not found")]
     NotFound,
+    /// The caller's account was deleted or suspended since their token was issued.
+    #[error("the account this token was issued to no longer exists or is suspended")]
+    CallerGone,
     /// The upload passed `MAX_UPLOAD_BYTES`; nothing was kept.
     #[error("file is larger than the limit of {limit} bytes")]
     TooLarge {
@@ -68,9 +71,6 @@ pub enum FileError {
         /// The longest lifetime allowed.
         max: u64,
     },
-    /// No URL signer is configured, so signed URLs cannot be made or checked.
-    #[error("signed URLs are not configured")]
-    SigningUnavailable,
     /// A signed URL whose signature does not match (tampered, or signed by an unknown key),
     /// that has expired, or that was revoked (the file's signed URLs revoked, or the account
     /// that made it no longer allowed to download the file).

@@ -22,8 +22,8 @@ pub use ports::{
 };
 pub use quota::StorageQuota;
 pub use service::{
-    AVATAR_PREFIX, DEFAULT_MAX_AVATAR_BYTES, ErasedFiles, FileLimits, FileService, ReconcileReport,
-    StoredAvatar, UploadInput, avatar_content_type,
+    AVATAR_PREFIX, DEFAULT_MAX_AVATAR_BYTES, ErasedFiles, FileLimits, FilePolicy, FilePorts,
+    FileService, ReconcileReport, StoredAvatar, UploadInput, avatar_content_type,
 };
 pub use share::{FileShare, SharePermission, Viewer};
 pub use signing::{

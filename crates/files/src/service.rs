@@ -30,7 +30,7 @@ use plinth_kernel::{Clock, Page, PageRequest, RepoError, RequestMeta, UnitOfWork
 
 use crate::{
     AvatarReferences, BlobError, BlobKey, BlobStore, ByteRange, ByteStream, FileError, FileId,
-    FileObject, FileStorage, FileVersion, StorageQuota,
+    FileObject, FileStorage, FileVersion, StorageQuota, UrlSigner, ViewerDirectory,
 };
 
 /// Upload limits (from `MAX_UPLOAD_BYTES`, `ALLOWED_FILE_TYPES`).
@@ -58,6 +58,43 @@ impl std::fmt::Debug for UploadInput {
     }
 }
 
+/// Every port [`FileService`] is built from; none is optional.
+pub struct FilePorts {
+    /// File rows, versions, shares and usage.
+    pub files: Arc<dyn FileStorage>,
+    /// File and avatar bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// The audit trail.
+    pub audit: Arc<dyn AuditLog>,
+    /// Transactions over the repositories above.
+    pub uow: Arc<dyn UnitOfWork>,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+    /// Each owner's storage limit (every upload and new version is held to it); a quota that
+    /// answers `None` is unlimited.
+    pub quota: Arc<dyn StorageQuota>,
+    /// The accounts behind callers and signed links: who is asking, and whether the account
+    /// that made a link may still use it.
+    pub viewers: Arc<dyn ViewerDirectory>,
+    /// Which avatar images accounts show (the reconciler removes the others).
+    pub avatar_references: Arc<dyn AvatarReferences>,
+    /// Signs and checks signed download links.
+    pub url_signer: Arc<dyn UrlSigner>,
+}
+
+/// The settings [`FileService`] is built with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePolicy {
+    /// Upload limits.
+    pub limits: FileLimits,
+    /// The start of signed links: the `PUBLIC_URL` setting, e.g. `https://api.example.com`
+    /// (a trailing `/` is ignored).
+    pub public_url: String,
+    /// The largest accepted avatar image in bytes (`MAX_AVATAR_BYTES`; the default is
+    /// [`DEFAULT_MAX_AVATAR_BYTES`]).
+    pub max_avatar_bytes: u64,
+}
+
 /// File use cases.
 #[derive(Clone)]
 pub struct FileService {
@@ -69,15 +106,18 @@ pub struct FileService {
     pub(crate) limits: FileLimits,
     /// Serialises new versions of one file within this process.
     pub(crate) locks: locks::FileLocks,
-    /// Signed URLs, once [`FileService::with_url_signer`] configured them.
-    pub(crate) signing: Option<signed::Signing>,
-    /// The per-owner storage quota, once [`FileService::with_quota`] set it.
-    pub(crate) quota: Option<Arc<dyn StorageQuota>>,
+    /// The per-owner storage quota.
+    pub(crate) quota: Arc<dyn StorageQuota>,
+    /// The accounts behind callers and signed links.
+    pub(crate) viewers: Arc<dyn ViewerDirectory>,
+    /// Which avatar images accounts show.
+    pub(crate) avatar_references: Arc<dyn AvatarReferences>,
+    /// Signs and checks signed links.
+    pub(crate) url_signer: Arc<dyn UrlSigner>,
+    /// The start of signed links, without a trailing `/`.
+    pub(crate) public_url: String,
     /// The largest accepted avatar image in bytes.
     pub(crate) max_avatar_bytes: u64,
-    /// Which avatar images accounts show, once [`FileService::with_avatar_references`] set it;
-    /// without it the reconciler leaves `avatars/` alone.
-    pub(crate) avatar_references: Option<Arc<dyn AvatarReferences>>,
 }
 
 /// Content streamed to the blob store and checked on the way.
@@ -92,16 +132,25 @@ pub(crate) struct StoredContent {
 }
 
 impl FileService {
-    /// Wires the service to its ports.
+    /// Wires the service to `ports`, with `policy`.
     #[must_use]
-    pub fn new(
-        files: Arc<dyn FileStorage>,
-        blobs: Arc<dyn BlobStore>,
-        audit: Arc<dyn AuditLog>,
-        uow: Arc<dyn UnitOfWork>,
-        clock: Arc<dyn Clock>,
-        limits: FileLimits,
-    ) -> Self {
+    pub fn new(ports: FilePorts, policy: FilePolicy) -> Self {
+        let FilePorts {
+            files,
+            blobs,
+            audit,
+            uow,
+            clock,
+            quota,
+            viewers,
+            avatar_references,
+            url_signer,
+        } = ports;
+        let FilePolicy {
+            limits,
+            public_url,
+            max_avatar_bytes,
+        } = policy;
         Self {
             files,
             blobs,
@@ -110,18 +159,13 @@ impl FileService {
             clock,
             limits,
             locks: locks::FileLocks::default(),
-            signing: None,
-            quota: None,
-            max_avatar_bytes: avatar::DEFAULT_MAX_AVATAR_BYTES,
-            avatar_references: None,
+            quota,
+            viewers,
+            avatar_references,
+            url_signer,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            max_avatar_bytes,
         }
-    }
-
-    /// Lets the reconciler sweep `avatars/` too: images no account shows are removed.
-    #[must_use]
-    pub fn with_avatar_references(mut self, references: Arc<dyn AvatarReferences>) -> Self {
-        self.avatar_references = Some(references);
-        self
     }
 
     /// The configured limits.

@@ -8,33 +8,35 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use common::{TestDb, create_user, postgres, sqlite};
-use plinth_files::testing::MemoryBlobStore;
-use plinth_files::{FileError, FileLimits, FileService, StorageQuota, UploadInput};
-use plinth_kernel::{RepoError, RequestMeta, SystemClock, UserId};
+use plinth_files::testing::{FixedQuota, MemoryBlobStore};
+use plinth_files::{
+    DEFAULT_MAX_AVATAR_BYTES, FileError, FileLimits, FilePolicy, FilePorts, FileService,
+    UploadInput,
+};
+use plinth_kernel::{RequestMeta, SystemClock};
 use plinth_store::Database;
-
-struct Fixed(u64);
-
-#[async_trait::async_trait]
-impl StorageQuota for Fixed {
-    async fn storage_limit(&self, _: UserId) -> Result<Option<u64>, RepoError> {
-        Ok(Some(self.0))
-    }
-}
 
 fn files(db: &Database, blobs: &MemoryBlobStore) -> FileService {
     FileService::new(
-        db.files(),
-        Arc::new(blobs.clone()),
-        db.audit(),
-        db.unit_of_work(),
-        Arc::new(SystemClock),
-        FileLimits {
-            max_upload_bytes: 1_000,
-            allowed_extensions: BTreeSet::from(["txt".to_owned()]),
+        FilePorts {
+            quota: Arc::new(FixedQuota(100)),
+            ..FilePorts::with_fakes(
+                db.files(),
+                Arc::new(blobs.clone()),
+                db.audit(),
+                db.unit_of_work(),
+                Arc::new(SystemClock),
+            )
+        },
+        FilePolicy {
+            limits: FileLimits {
+                max_upload_bytes: 1_000,
+                allowed_extensions: BTreeSet::from(["txt".to_owned()]),
+            },
+            public_url: "https://files.example".to_owned(),
+            max_avatar_bytes: DEFAULT_MAX_AVATAR_BYTES,
         },
     )
-    .with_quota(Arc::new(Fixed(100)))
 }
 
 fn input(n: usize) -> UploadInput {

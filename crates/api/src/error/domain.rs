@@ -99,9 +99,6 @@ impl From<plinth_app::AppError> for ApiError {
             AppError::Billing(e) => e.into(),
             AppError::Forbidden(e) => e.into(),
             AppError::Repo(e) => e.into(),
-            AppError::AccountGone => Self::Unauthenticated(
-                "The account this token was issued to no longer exists.".to_owned(),
-            ),
             AppError::Invalid(errors) => Self::validation(errors.into_iter().collect()),
         }
     }
@@ -183,6 +180,9 @@ impl From<FileError> for ApiError {
     fn from(e: FileError) -> Self {
         match e {
             FileError::NotFound => Self::NotFound("There is no such file.".to_owned()),
+            FileError::CallerGone => Self::Unauthenticated(
+                "The account this token was issued to no longer exists.".to_owned(),
+            ),
             FileError::TooLarge { limit } => Self::PayloadTooLarge(format!(
                 "The file is larger than the limit of {limit} bytes."
             )),
@@ -209,7 +209,6 @@ impl From<FileError> for ApiError {
             }
             FileError::InvalidShare(m) => Self::field("email", m),
             e @ FileError::InvalidExpiry { .. } => Self::field("expires_in", e.to_string()),
-            e @ FileError::SigningUnavailable => Self::Unavailable(Box::new(e)),
             FileError::BadSignature => {
                 Self::Forbidden("The signed URL is invalid, has expired or was revoked.".to_owned())
             }

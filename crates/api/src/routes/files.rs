@@ -1,11 +1,14 @@
 //! `/api/v1/files`: streamed upload, list, metadata, download (ETag, Range), delete, shares
 //! and signed links. The owner may do everything; a user the file is shared with what their
-//! share allows (403 beyond it); anyone else is told the file does not exist (404).
+//! share allows (403 beyond it); anyone else is told the file does not exist (404). Each
+//! handler calls one service: the file service (which resolves the caller itself: an account
+//! deleted or suspended since the token was issued is a 401), or sharing for `POST` and
+//! `DELETE` of a share.
 
 use actix_multipart::Multipart;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use plinth_files::{FileId, Viewer};
+use plinth_files::FileId;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::file::{ContentQuery, FileBody, FileContentBody, FilePageBody, FileUploadForm};
@@ -36,13 +39,6 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(shares::unshare_file)
         .service(signed::create_signed_url)
         .service(signed::revoke_signed_urls);
-}
-
-/// The caller as the file service's access checks need them: their id (ownership) and their
-/// address with whether it is verified (shares). An account deleted since the token was issued
-/// is a 401.
-async fn viewer(state: &AppState, user: &AuthUser) -> Result<Viewer, ApiError> {
-    Ok(plinth_app::bridges::caller_viewer(&state.users, &user.0).await?)
 }
 
 /// Uploads a file, streamed: never held whole in memory.
@@ -100,7 +96,7 @@ pub(crate) async fn list_files(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.try_into_domain()?;
-    let viewer = viewer(&state, &user).await?;
+    let viewer = state.files.viewer(user.0.user_id).await?;
     let page = state.files.list_for(&viewer, page).await?;
     Ok(HttpResponse::Ok().json(FilePageBody {
         items: page.items.into_iter().map(FileBody::from).collect(),
@@ -127,7 +123,7 @@ pub(crate) async fn get_file(
     user: AuthUser,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = viewer(&state, &user).await?;
+    let viewer = state.files.viewer(user.0.user_id).await?;
     let file = state.files.get_for(&viewer, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(FileBody::from(file)))
 }
@@ -174,7 +170,7 @@ pub(crate) async fn download_file(
     query: web::Query<ContentQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = viewer(&state, &user).await?;
+    let viewer = state.files.viewer(user.0.user_id).await?;
     let id = id.into_inner();
     let file = state
         .files
@@ -208,7 +204,7 @@ pub(crate) async fn delete_file(
     meta: ClientMeta,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = viewer(&state, &user).await?;
+    let viewer = state.files.viewer(user.0.user_id).await?;
     state
         .files
         .delete_for(&viewer, id.into_inner(), &meta.0)

@@ -1,5 +1,7 @@
-//! Who may do what to a file: its owner everything, a sharee what their share allows, anyone
-//! else nothing (and they are told the file does not exist).
+//! Who is asking, and who may do what to a file: its owner everything, a sharee what their
+//! share allows, anyone else nothing (and they are told the file does not exist).
+
+use plinth_kernel::UserId;
 
 use crate::{FileError, FileId, FileObject, SharePermission, Viewer};
 
@@ -15,6 +17,21 @@ pub(crate) enum Access {
 }
 
 impl FileService {
+    /// The signed-in `caller` as the access checks need them: their id (ownership) and their
+    /// address with whether it is verified (shares), read through the
+    /// [`crate::ViewerDirectory`] port.
+    ///
+    /// # Errors
+    /// [`FileError::CallerGone`] when the account was deleted or suspended since its token was
+    /// issued; [`FileError::Repo`] on storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn viewer(&self, caller: UserId) -> Result<Viewer, FileError> {
+        self.viewers
+            .active_viewer(caller)
+            .await?
+            .ok_or(FileError::CallerGone)
+    }
+
     /// The file and how `viewer` relates to it.
     ///
     /// # Errors
@@ -69,12 +86,15 @@ impl FileService {
         }
     }
 
-    /// The file, when `viewer` owns it.
+    /// The file, when `viewer` owns it: the check every owner-only action makes first, for a
+    /// use case that must make it before anything else (sharing reads its body only after it).
     ///
     /// # Errors
-    /// [`FileError::NotFound`] as for [`FileService::access`], [`FileError::Forbidden`] for a
-    /// sharee (`what` names the owner-only action).
-    pub(crate) async fn owned(
+    /// [`FileError::NotFound`] when there is no such file or it is neither theirs nor shared
+    /// with them; [`FileError::Forbidden`] for a sharee, saying "Only the file's owner can
+    /// {what}." (`what` names the action, e.g. `share it`); [`FileError::Repo`] on storage
+    /// failure.
+    pub async fn owned(
         &self,
         viewer: &Viewer,
         id: FileId,

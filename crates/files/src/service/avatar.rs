@@ -19,7 +19,7 @@ use crate::{BlobError, BlobKey, ByteStream, FileError};
 /// Where avatar images live in the blob store.
 pub const AVATAR_PREFIX: &str = "avatars/";
 
-/// The largest avatar accepted unless [`FileService::with_max_avatar_bytes`] says otherwise:
+/// The default largest avatar ([`crate::FilePolicy::max_avatar_bytes`], `MAX_AVATAR_BYTES`):
 /// 1 MiB.
 pub const DEFAULT_MAX_AVATAR_BYTES: u64 = 1024 * 1024;
 
@@ -58,13 +58,6 @@ pub fn avatar_content_type(name: &str) -> Option<&'static str> {
 }
 
 impl FileService {
-    /// Sets the largest accepted avatar in bytes (default [`DEFAULT_MAX_AVATAR_BYTES`]).
-    #[must_use]
-    pub fn with_max_avatar_bytes(mut self, bytes: u64) -> Self {
-        self.max_avatar_bytes = bytes;
-        self
-    }
-
     /// The largest accepted avatar in bytes.
     #[must_use]
     pub fn max_avatar_bytes(&self) -> u64 {

@@ -3,29 +3,18 @@
 //! Checked twice: before streaming (the body is cut off as soon as it passes the room left),
 //! and again inside the transaction that inserts the row, under a per-owner lock, after the
 //! size is known, so that two uploads racing each other cannot both fit into the same room.
-//! A refused upload leaves nothing behind: the caller removes its blob.
-
-use std::sync::Arc;
+//! A refused upload leaves nothing behind: the caller removes its blob. An owner whose
+//! [`crate::StorageQuota`] answers `None` has no limit.
 
 use plinth_kernel::{Transaction, UserId};
 
 use super::FileService;
-use crate::{FileError, StorageQuota};
+use crate::FileError;
 
 impl FileService {
-    /// Enforces `quota` on every upload and new version.
-    #[must_use]
-    pub fn with_quota(mut self, quota: Arc<dyn StorageQuota>) -> Self {
-        self.quota = Some(quota);
-        self
-    }
-
-    /// The owner's `(limit, bytes stored now)`, or `None` without a quota or a limit.
+    /// The owner's `(limit, bytes stored now)`, or `None` when they have no limit.
     pub(crate) async fn quota_of(&self, owner: UserId) -> Result<Option<(u64, u64)>, FileError> {
-        let Some(quota) = &self.quota else {
-            return Ok(None);
-        };
-        let Some(limit) = quota.storage_limit(owner).await? else {
+        let Some(limit) = self.quota.storage_limit(owner).await? else {
             return Ok(None);
         };
         Ok(Some((limit, self.files.stored_bytes(owner).await?)))

@@ -11,8 +11,7 @@
 //!
 //! Avatar images get the same treatment under `avatars/` (an image stored for an account
 //! whose row was never updated, or a replaced image whose removal failed), checked against the
-//! accounts' `avatar_key` through [`crate::AvatarReferences`]; without that port configured
-//! `avatars/` is left alone, since nothing could tell a shown image from an orphan.
+//! accounts' `avatar_key` through [`crate::AvatarReferences`].
 
 use std::collections::HashSet;
 
@@ -30,7 +29,7 @@ const BATCH: usize = 500;
 /// What a reconciliation found and did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReconcileReport {
-    /// Blobs listed under `files/` (and `avatars/` when avatar references are configured).
+    /// Blobs listed under `files/` and `avatars/`.
     pub scanned: u64,
     /// Blobs no file version (or account avatar) names, deleted.
     pub orphans_removed: u64,
@@ -41,9 +40,8 @@ pub struct ReconcileReport {
 }
 
 impl FileService {
-    /// Deletes blobs that no file version names (and, with avatar references configured,
-    /// avatar images no account shows) and that were written more than `min_age` ago, and
-    /// unfinished uploads as old. Safe while the server runs and on several replicas.
+    /// Deletes blobs that no file version names, and avatar images no account shows, that
+    /// were written more than `min_age` ago, and unfinished uploads as old. Safe while the server runs and on several replicas.
     ///
     /// # Errors
     /// [`FileError::Blob`] or [`FileError::Repo`] when the store or the database fails midway
@@ -53,9 +51,7 @@ impl FileService {
         let before = self.clock.now() - min_age;
         let mut report = ReconcileReport::default();
         self.sweep(FILES_PREFIX, before, &mut report).await?;
-        if self.avatar_references.is_some() {
-            self.sweep(AVATAR_PREFIX, before, &mut report).await?;
-        }
+        self.sweep(AVATAR_PREFIX, before, &mut report).await?;
         report.partial_uploads_removed = self.blobs.sweep_partial_uploads(before).await?;
         tracing::info!(
             scanned = report.scanned,
@@ -101,10 +97,10 @@ impl FileService {
         if batch.is_empty() {
             return Ok(0);
         }
-        let known = match (&self.avatar_references, prefix == AVATAR_PREFIX) {
-            (Some(references), true) => references.known_avatar_keys(batch).await?,
-            (None, true) => return Ok(0),
-            (_, false) => self.files.known_storage_keys(batch).await?,
+        let known = if prefix == AVATAR_PREFIX {
+            self.avatar_references.known_avatar_keys(batch).await?
+        } else {
+            self.files.known_storage_keys(batch).await?
         };
         let known: HashSet<BlobKey> = known.into_iter().collect();
         let mut removed = 0;

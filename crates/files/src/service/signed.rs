@@ -8,7 +8,6 @@
 //! owner, or a share allowing `download` that counts for it).
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{RepoError, RequestMeta};
@@ -18,17 +17,8 @@ use super::access::Access;
 use crate::signing::signed_payload;
 use crate::{
     ByteRange, ByteStream, FileError, FileId, FileObject, MAX_SIGNED_URL_SECONDS, SharePermission,
-    SignedParams, SignedUrl, UrlSigner, Viewer, ViewerDirectory,
+    SignedParams, SignedUrl, Viewer,
 };
-
-/// The signer, the public base URL links are made under, and the accounts links are checked
-/// against.
-#[derive(Clone)]
-pub(crate) struct Signing {
-    signer: Arc<dyn UrlSigner>,
-    base_url: String,
-    viewers: Arc<dyn ViewerDirectory>,
-}
 
 /// `s` percent-encoded for a query value (unreserved characters kept).
 fn query_value(s: &str) -> String {
@@ -44,30 +34,6 @@ fn query_value(s: &str) -> String {
 }
 
 impl FileService {
-    /// Enables signed URLs: links are signed by `signer` and start with `public_url` (the
-    /// `PUBLIC_URL` setting, e.g. `https://api.example.com`; a trailing `/` is ignored); at
-    /// download time `viewers` tells whether the account that made a link may still use it.
-    /// Without this, [`FileService::signed_url`] and [`FileService::open_signed`] fail with
-    /// [`FileError::SigningUnavailable`].
-    #[must_use]
-    pub fn with_url_signer(
-        mut self,
-        signer: Arc<dyn UrlSigner>,
-        public_url: &str,
-        viewers: Arc<dyn ViewerDirectory>,
-    ) -> Self {
-        self.signing = Some(Signing {
-            signer,
-            base_url: public_url.trim_end_matches('/').to_owned(),
-            viewers,
-        });
-        self
-    }
-
-    fn signing(&self) -> Result<&Signing, FileError> {
-        self.signing.as_ref().ok_or(FileError::SigningUnavailable)
-    }
-
     /// A link that downloads the current version of the file, with no credentials, for
     /// `expires_in` seconds (1 to [`MAX_SIGNED_URL_SECONDS`]). The link names the version, so
     /// it keeps serving those bytes after newer versions are uploaded; it stops working when
@@ -76,8 +42,7 @@ impl FileService {
     /// verified, account suspended or deleted).
     ///
     /// # Errors
-    /// [`FileError::InvalidExpiry`] for a lifetime out of range,
-    /// [`FileError::SigningUnavailable`] when no signer is configured, [`FileError::NotFound`]
+    /// [`FileError::InvalidExpiry`] for a lifetime out of range, [`FileError::NotFound`]
     /// when `viewer` cannot see the file, [`FileError::Forbidden`] for a `view` share.
     #[tracing::instrument(skip(self, viewer), fields(viewer = %viewer.id))]
     pub async fn signed_url(
@@ -91,7 +56,6 @@ impl FileService {
                 max: MAX_SIGNED_URL_SECONDS,
             });
         }
-        let signing = self.signing()?;
         let file = self
             .authorize(viewer, id, SharePermission::Download)
             .await?;
@@ -101,12 +65,12 @@ impl FileService {
         let expires_at = self.clock.now() + chrono::Duration::seconds(seconds);
         let exp = expires_at.timestamp();
         let generation = file.signed_url_generation;
-        let signed = signing
-            .signer
+        let signed = self
+            .url_signer
             .sign(signed_payload(id, file.version, exp, viewer.id, generation).as_bytes());
         let url = format!(
             "{}/api/v1/files/{id}/content/signed?v={}&exp={exp}&by={}&gen={generation}&kid={}&sig={}",
-            signing.base_url,
+            self.public_url,
             file.version,
             viewer.id,
             query_value(&signed.kid),
@@ -120,7 +84,6 @@ impl FileService {
     /// check out (for the headers of the download before [`FileService::open_signed`]).
     ///
     /// # Errors
-    /// [`FileError::SigningUnavailable`] when no signer is configured,
     /// [`FileError::BadSignature`] for a tampered, foreign or expired link, and for one
     /// revoked since: the file's signed URLs revoked, or its signer no longer allowed to
     /// download the file (see [`FileService::signed_url`]);
@@ -150,7 +113,6 @@ impl FileService {
     }
 
     async fn check_signed(&self, params: &SignedParams) -> Result<(FileObject, bool), FileError> {
-        let signing = self.signing()?;
         let payload = signed_payload(
             params.file_id,
             params.version,
@@ -158,8 +120,8 @@ impl FileService {
             params.signer,
             params.generation,
         );
-        if !signing
-            .signer
+        if !self
+            .url_signer
             .verify(payload.as_bytes(), &params.kid, &params.signature)
         {
             return Err(FileError::BadSignature);
@@ -175,7 +137,7 @@ impl FileService {
         if file.signed_url_generation != params.generation {
             return Err(FileError::BadSignature);
         }
-        let signer = signing
+        let signer = self
             .viewers
             .active_viewer(params.signer)
             .await?

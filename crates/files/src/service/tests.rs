@@ -13,9 +13,12 @@ use plinth_kernel::{PageRequest, RequestMeta, UserId};
 use sha2::{Digest, Sha256};
 
 use super::*;
-use crate::testing::{MemoryBlobStore, MemoryFileRepository};
+use crate::testing::{
+    MemoryAvatarReferences, MemoryBlobStore, MemoryFileRepository, MemoryViewers,
+};
 
 mod avatars;
+mod ports;
 mod reconcile;
 mod types;
 mod versions;
@@ -29,6 +32,41 @@ struct Fixture {
     blobs: MemoryBlobStore,
     audit: MemoryAuditLog,
     clock: ManualClock,
+    /// The active accounts (none until a test registers one).
+    viewers: MemoryViewers,
+    /// The avatar images accounts show (none until a test shows one).
+    avatars: MemoryAvatarReferences,
+}
+
+/// The policy of the tests' services: `limits`, links under `https://files.example`, avatars
+/// up to 1 MiB.
+fn policy(limits: FileLimits) -> FilePolicy {
+    FilePolicy {
+        limits,
+        public_url: "https://files.example/".to_owned(),
+        max_avatar_bytes: DEFAULT_MAX_AVATAR_BYTES,
+    }
+}
+
+/// A service over the given ports, fakes for the others, with `policy`.
+fn service_over(
+    files: &MemoryFileRepository,
+    blobs: &MemoryBlobStore,
+    audit: Arc<dyn AuditLog>,
+    uow: Arc<dyn plinth_kernel::UnitOfWork>,
+    clock: Arc<dyn plinth_kernel::Clock>,
+    policy: FilePolicy,
+) -> FileService {
+    FileService::new(
+        FilePorts::with_fakes(
+            Arc::new(files.clone()),
+            Arc::new(blobs.clone()),
+            audit,
+            uow,
+            clock,
+        ),
+        policy,
+    )
 }
 
 fn fixture_with(limit: u64, audit: Arc<dyn AuditLog>) -> Fixture {
@@ -47,13 +85,21 @@ fn fixture_with(limit: u64, audit: Arc<dyn AuditLog>) -> Fixture {
             .map(String::from)
             .collect::<BTreeSet<_>>(),
     };
+    let viewers = MemoryViewers::new();
+    let avatars = MemoryAvatarReferences::new();
     let service = FileService::new(
-        Arc::new(files.clone()),
-        Arc::new(blobs.clone()),
-        audit,
-        Arc::new(MemoryUnitOfWork::new()),
-        Arc::new(clock.clone()),
-        limits,
+        FilePorts {
+            viewers: Arc::new(viewers.clone()),
+            avatar_references: Arc::new(avatars.clone()),
+            ..FilePorts::with_fakes(
+                Arc::new(files.clone()),
+                Arc::new(blobs.clone()),
+                audit,
+                Arc::new(MemoryUnitOfWork::new()),
+                Arc::new(clock.clone()),
+            )
+        },
+        policy(limits),
     );
     Fixture {
         service,
@@ -61,6 +107,8 @@ fn fixture_with(limit: u64, audit: Arc<dyn AuditLog>) -> Fixture {
         blobs,
         audit: memory_audit,
         clock,
+        viewers,
+        avatars,
     }
 }
 
@@ -493,21 +541,21 @@ async fn when_the_audit_append_fails_the_delete_keeps_row_and_blob() {
         allowed_extensions: BTreeSet::from(["txt".to_owned()]),
     };
     let clock = Arc::new(ManualClock::default());
-    let working = FileService::new(
-        Arc::new(shared_files.clone()),
-        Arc::new(blobs.clone()),
+    let working = service_over(
+        &shared_files,
+        &blobs,
         Arc::new(MemoryAuditLog::new()),
         uow.clone(),
         clock.clone(),
-        limits.clone(),
+        policy(limits.clone()),
     );
-    let broken_audit = FileService::new(
-        Arc::new(shared_files.clone()),
-        Arc::new(blobs.clone()),
+    let broken_audit = service_over(
+        &shared_files,
+        &blobs,
         Arc::new(FailingAuditLog::new()),
         uow,
         clock,
-        limits,
+        policy(limits),
     );
     let owner = UserId::new();
     let file = working

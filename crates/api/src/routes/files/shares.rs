@@ -6,7 +6,6 @@ use plinth_app::Grantee;
 use plinth_files::FileId;
 use plinth_kernel::UserId;
 
-use super::viewer;
 use crate::dto::share::{ShareBody, ShareListBody, ShareRequest};
 use crate::openapi::responses::{
     BadRequest, FileForbidden, Internal, NotFound, Unauthenticated, Unavailable, Validation,
@@ -74,7 +73,7 @@ pub(crate) async fn list_shares(
     user: AuthUser,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = viewer(&state, &user).await?;
+    let viewer = state.files.viewer(user.0.user_id).await?;
     let shares = state.files.shares_for(&viewer, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ShareListBody {
         items: shares.into_iter().map(ShareBody::from).collect(),

@@ -41,7 +41,7 @@ pub(crate) async fn upload_version(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = super::viewer(&state, &user).await?;
+    let viewer = state.files.viewer(user.0.user_id).await?;
     let file = upload::receive(
         &state,
         viewer.id,
@@ -75,7 +75,7 @@ pub(crate) async fn list_versions(
     user: AuthUser,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = super::viewer(&state, &user).await?;
+    let viewer = state.files.viewer(user.0.user_id).await?;
     let versions = state.files.versions_for(&viewer, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(FileVersionsBody {
         items: versions.into_iter().map(FileBody::from).collect(),

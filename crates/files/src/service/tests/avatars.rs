@@ -52,7 +52,17 @@ async fn anything_but_an_image_is_refused_before_it_is_stored() {
 #[tokio::test]
 async fn an_image_over_the_limit_is_refused_mid_stream_and_not_kept() {
     let f = fixture(1024);
-    let service = f.service.clone().with_max_avatar_bytes(10_000);
+    let service = service_over(
+        &f.files,
+        &f.blobs,
+        Arc::new(f.audit.clone()),
+        Arc::new(MemoryUnitOfWork::new()),
+        Arc::new(f.clock.clone()),
+        FilePolicy {
+            max_avatar_bytes: 10_000,
+            ..policy(f.service.limits().clone())
+        },
+    );
     let pulled = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&pulled);
     let chunks = std::iter::once(Bytes::from_static(PNG_HEADER))

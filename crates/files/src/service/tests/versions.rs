@@ -202,13 +202,13 @@ async fn a_failed_audit_undoes_the_version_and_removes_its_blob() {
     let uow: Arc<dyn plinth_kernel::UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
     let f = fixture(1024);
     let make = |audit: Arc<dyn AuditLog>| {
-        FileService::new(
-            Arc::new(files.clone()),
-            Arc::new(blobs.clone()),
+        service_over(
+            &files,
+            &blobs,
             audit,
             uow.clone(),
             Arc::new(f.clock.clone()),
-            f.service.limits().clone(),
+            policy(f.service.limits().clone()),
         )
     };
     let working = make(Arc::new(MemoryAuditLog::new()));
