@@ -37,6 +37,10 @@ pub enum ApiError {
     /// 403 `forbidden`: signed in but lacking the permission.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 403 `csrf_failed`: a cookie-authenticated unsafe request without the matching
+    /// `X-CSRF-Token` header, or from an origin not in `CORS_ORIGINS`; nothing was done.
+    #[error("csrf check failed: {0}")]
+    CsrfFailed(String),
     /// 403 `account_suspended`: correct credentials for a suspended account.
     #[error("account suspended")]
     AccountSuspended,
@@ -144,6 +148,7 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
+            Self::CsrfFailed(_) => "csrf_failed",
             Self::AccountSuspended => "account_suspended",
             Self::AccountLocked { .. } => "account_locked",
             Self::NotFound(_) => "not_found",
@@ -171,6 +176,7 @@ impl ApiError {
             Self::BadRequest(_) => "Bad request",
             Self::Unauthenticated(_) => "Unauthenticated",
             Self::Forbidden(_) => "Forbidden",
+            Self::CsrfFailed(_) => "Cross-site request refused",
             Self::AccountSuspended => "Account suspended",
             Self::AccountLocked { .. } => "Account locked",
             Self::NotFound(_) => "Not found",
@@ -198,6 +204,7 @@ impl ApiError {
             Self::BadRequest(d)
             | Self::Unauthenticated(d)
             | Self::Forbidden(d)
+            | Self::CsrfFailed(d)
             | Self::NotFound(d)
             | Self::Conflict(d)
             | Self::PreconditionFailed(d)
@@ -290,9 +297,10 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) | Self::AccountSuspended | Self::FeatureRequired(_) => {
-                StatusCode::FORBIDDEN
-            }
+            Self::Forbidden(_)
+            | Self::CsrfFailed(_)
+            | Self::AccountSuspended
+            | Self::FeatureRequired(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::AccountLocked { .. } => StatusCode::LOCKED,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,

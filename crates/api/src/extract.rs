@@ -47,15 +47,22 @@ impl FromRequest for AuthUser {
 #[derive(Debug, Clone)]
 pub(crate) struct LoggedUser(pub String);
 
+/// The bearer token when there is an `Authorization` header; otherwise the access cookie of
+/// a browser session, with its CSRF check (see [`crate::cookies`]).
 fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("AppState is not registered as app data"))?;
-    let header = req.headers().get(AUTHORIZATION).ok_or_else(|| {
-        ApiError::Unauthenticated(
-            "Sign in and send `Authorization: Bearer <access_token>`.".to_owned(),
-        )
-    })?;
+    let Some(header) = req.headers().get(AUTHORIZATION) else {
+        let cookie = req.cookie(crate::cookies::ACCESS_COOKIE).ok_or_else(|| {
+            ApiError::Unauthenticated(
+                "Sign in and send `Authorization: Bearer <access_token>`.".to_owned(),
+            )
+        })?;
+        let principal = state.auth.authenticate(cookie.value())?;
+        crate::cookies::check_csrf(req, &state.http, Some(principal.session_id))?;
+        return Ok(principal);
+    };
     let token = header
         .to_str()
         .ok()

@@ -6,6 +6,7 @@
 //! (`routes::configure`). Every error, including unknown routes and malformed bodies, is an
 //! RFC 9457 problem (`application/problem+json`) carrying the request's `X-Request-Id`.
 
+pub mod cookies;
 mod docs;
 mod dto;
 mod error;
@@ -19,6 +20,7 @@ mod routes;
 mod server;
 mod state;
 
+pub use cookies::{CookieSameSite, CookieSettings};
 pub use error::{ApiError, FieldErrors};
 pub use extract::{AuthUser, ClientMeta};
 pub use feature::require_feature;

@@ -9,6 +9,7 @@ use utoipa_actix_web::AppExt as _;
 
 use crate::problem::Problem;
 
+mod cookie_mode;
 pub(crate) mod responses;
 pub(crate) mod schemas;
 
@@ -70,6 +71,7 @@ pub(crate) fn document() -> OpenApiDoc {
     add_bad_query(&mut api);
     headers_are_strings(&mut api);
     mark_public_operations(&mut api);
+    cookie_mode::add_cookie_mode(&mut api);
     api.servers = Some(vec![utoipa::openapi::Server::new("/")]);
     let request_id = request_id_header();
     add_request_id_headers(&mut api, &request_id);

@@ -14,10 +14,11 @@ pub const PROBLEM_TYPE_BASE: &str = "https://plinth.dev/problems/";
 
 /// Every `code` a problem can carry. New codes may be added (a client should treat one it does
 /// not know by its status); a listed code is never renamed or removed.
-pub const PROBLEM_CODES: [&str; 24] = [
+pub const PROBLEM_CODES: [&str; 25] = [
     "bad_request",
     "unauthenticated",
     "forbidden",
+    "csrf_failed",
     "account_suspended",
     "account_locked",
     "not_found",

@@ -282,14 +282,18 @@ fn cors(settings: &HttpSettings) -> Cors {
         .map(|o| o.trim().trim_end_matches('/').to_owned())
         .filter(|o| !o.is_empty())
         .collect();
+    // Credentials (the session cookies) only for listed origins: with `*` any page could read
+    // a signed-in answer.
     let cors = if any {
         Cors::default().allow_any_origin()
     } else {
-        Cors::default().allowed_origin_fn(move |origin, _| {
-            origin
-                .to_str()
-                .is_ok_and(|o| origins.contains(o.trim_end_matches('/')))
-        })
+        Cors::default()
+            .allowed_origin_fn(move |origin, _| {
+                origin
+                    .to_str()
+                    .is_ok_and(|o| origins.contains(o.trim_end_matches('/')))
+            })
+            .supports_credentials()
     };
     cors.allowed_methods([
         Method::GET,
@@ -306,6 +310,7 @@ fn cors(settings: &HttpSettings) -> Cors {
         header::RANGE,
         header::HeaderName::from_static(request_id::REQUEST_ID_HEADER),
         header::HeaderName::from_static("idempotency-key"),
+        header::HeaderName::from_static(crate::cookies::CSRF_HEADER),
     ])
     .expose_headers([
         header::CONTENT_DISPOSITION,
@@ -314,6 +319,7 @@ fn cors(settings: &HttpSettings) -> Cors {
         header::LOCATION,
         header::WWW_AUTHENTICATE,
         header::HeaderName::from_static(request_id::REQUEST_ID_HEADER),
+        header::HeaderName::from_static(crate::cookies::CSRF_HEADER),
     ])
     .max_age(3600)
 }

@@ -139,6 +139,8 @@ pub struct HttpSettings {
     /// The per-IP budget of every other route except `/health`, `/ready` and `/metrics`
     /// (`RATE_LIMIT_API`).
     pub rate_limit_api: RateLimit,
+    /// The browser session cookies (`COOKIE_*`) and their CSRF key.
+    pub cookies: crate::CookieSettings,
 }
 
 impl Default for HttpSettings {
@@ -155,6 +157,7 @@ impl Default for HttpSettings {
             rate_limit_enabled: true,
             rate_limit_auth: RateLimit::per_minute(10),
             rate_limit_api: RateLimit::per_minute(600),
+            cookies: crate::CookieSettings::default(),
         }
     }
 }

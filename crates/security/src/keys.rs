@@ -1,5 +1,6 @@
-//! Keys derived from `JWT_SECRET` that are not a signer of their own: the `kid` naming a JWT key
-//! and the key refresh-token successors are derived with. (The URL-signing and TOTP-sealing
+//! Keys derived from `JWT_SECRET` that are not a signer of their own: the `kid` naming a JWT key,
+//! the key refresh-token successors are derived with and the key browser sessions' CSRF tokens
+//! are derived with. (The URL-signing and TOTP-sealing
 //! keys are derived by [`crate::HmacUrlSigner`] and [`crate::SecretBox`] themselves, with HKDF.)
 
 use secrecy::{ExposeSecret, SecretString};
@@ -30,6 +31,18 @@ pub fn refresh_successor_key(secret: &SecretString) -> [u8; 32] {
         .into()
 }
 
+/// The key a browser session's CSRF token is derived with (the token is
+/// HMAC-SHA256(key, session id)): SHA-256(`"plinth-csrf-key:" + secret`), the same on every
+/// replica and not the JWT key.
+#[must_use]
+pub fn csrf_key(secret: &SecretString) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"plinth-csrf-key:")
+        .chain_update(secret.expose_secret())
+        .finalize()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +59,9 @@ mod tests {
         assert_ne!(key, refresh_successor_key(&other));
         let plain: [u8; 32] = Sha256::digest(secret.expose_secret().as_bytes()).into();
         assert_ne!(key, plain, "labelled, not the secret's plain hash");
+        let csrf = csrf_key(&secret);
+        assert_eq!(csrf, csrf_key(&secret));
+        assert_ne!(csrf, csrf_key(&other));
+        assert_ne!(csrf, key, "each derivation has its own label");
     }
 }

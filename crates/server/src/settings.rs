@@ -74,6 +74,13 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `SHUTDOWN_GRACE`: how long in-flight requests may finish after SIGTERM.
     pub shutdown_grace: Duration,
+    /// `COOKIE_SECURE`: the browser session cookies are sent over HTTPS only.
+    pub cookie_secure: bool,
+    /// `COOKIE_SAME_SITE`: `strict`, `lax` or `none` (a frontend on another site; needs
+    /// `COOKIE_SECURE`).
+    pub cookie_same_site: plinth_api::CookieSameSite,
+    /// `COOKIE_DOMAIN`: the cookies' `Domain` (e.g. `example.com`); unset: this host only.
+    pub cookie_domain: Option<String>,
 }
 
 /// The database connection.

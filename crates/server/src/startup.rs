@@ -287,6 +287,23 @@ pub fn app_state(
     )
 }
 
+/// The browser session cookies, their CSRF tokens derived from `JWT_SECRET` (and, during a
+/// rotation, still accepted under `JWT_PREVIOUS_SECRET`).
+fn cookie_settings(settings: &Settings) -> plinth_api::CookieSettings {
+    let cookies = plinth_api::CookieSettings::new(
+        settings.server.cookie_secure,
+        settings.server.cookie_same_site,
+        settings.server.cookie_domain.clone(),
+        settings.auth.access_token_ttl,
+        settings.auth.refresh_token_ttl,
+        plinth_security::csrf_key(&settings.auth.jwt_secret),
+    );
+    match &settings.auth.jwt_previous_secret {
+        Some(previous) => cookies.with_previous_csrf_key(plinth_security::csrf_key(previous)),
+        None => cookies,
+    }
+}
+
 /// The HTTP layer's view of the settings. The JSON body limit keeps the API's default.
 #[must_use]
 pub fn http_settings(settings: &Settings) -> HttpSettings {
@@ -301,6 +318,7 @@ pub fn http_settings(settings: &Settings) -> HttpSettings {
         rate_limit_auth: settings.rate_limit.auth,
         rate_limit_api: settings.rate_limit.api,
         hsts: settings.environment == crate::settings::Environment::Production,
+        cookies: cookie_settings(settings),
         ..HttpSettings::default()
     }
 }

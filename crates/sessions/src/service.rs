@@ -96,6 +96,8 @@ pub struct TokenPair {
     pub refresh_token: RefreshToken,
     /// Access-token lifetime in seconds.
     pub expires_in: i64,
+    /// The session both tokens belong to (the browser cookies' CSRF token is bound to it).
+    pub session_id: SessionId,
     /// The signed-in user.
     pub user: User,
 }
@@ -338,6 +340,7 @@ impl AuthService {
             access_token,
             refresh_token,
             expires_in: self.lifetimes.access.num_seconds(),
+            session_id: session,
             user,
         })
     }

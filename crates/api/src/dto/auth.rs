@@ -80,14 +80,16 @@ pub(crate) struct LoginRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({ "refresh_token": "q3xv1e9JmVbT2z0bq0pR8o4n4b1wH6yS7tU5kL2aZ0c" }))]
 pub(crate) struct RefreshRequest {
-    /// The refresh token of the last pair; it is spent by this call.
+    /// The refresh token of the last pair; it is spent by this call. Leave it out (send `{}`)
+    /// to use the `plinth_refresh` cookie of a browser session instead, with the
+    /// `X-CSRF-Token` header.
     #[validate(length(
         min = 1,
         max = 512,
         message = "refresh_token must be between 1 and 512 characters"
     ))]
     #[schema(min_length = 1, max_length = 512)]
-    pub refresh_token: String,
+    pub refresh_token: Option<String>,
 }
 
 /// Tokens for a signed-in session, and the user.

@@ -143,6 +143,9 @@ problem_responses! {
     #[allow(dead_code)] // no built-in route is plan-gated yet
     FeatureRequired = (403, "feature_required", "Feature required", "Your plan does not include `api_access`; upgrade to use this.",
         "`feature_required`: the caller's plan (or the defaults, without one) does not include the feature this operation needs.");
+    /// 403 `csrf_failed`, for operations a browser may call with the session cookies.
+    CsrfFailed = (403, "csrf_failed", "Cross-site request refused", "A request signed in by cookie must send the X-CSRF-Token header with the value of the plinth_csrf cookie (also returned in the X-CSRF-Token header at sign-in).",
+        "`csrf_failed`: signed in by the session cookie, but without an `X-CSRF-Token` header matching the `plinth_csrf` cookie and the session, or from an `Origin` not in `CORS_ORIGINS`; nothing was done.");
     /// 404 `not_found` for a caller without a subscription.
     NoSubscription = (404, "not_found", "Not found", "You have no subscription.",
         "`not_found`: the caller has no live subscription.");

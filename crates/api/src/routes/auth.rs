@@ -1,6 +1,6 @@
 //! `/api/v1/auth`: register, login, refresh, logout; the caller's sessions in `sessions`.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use plinth_sessions::RefreshToken;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate as _;
@@ -12,7 +12,7 @@ use crate::openapi::responses::{
     AccountLocked, AccountSuspended, BadCredentials, BadRefreshToken, BadRequest, EmailTaken,
     Internal, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
 };
-use crate::{ApiError, AppState, AuthUser, ClientMeta};
+use crate::{ApiError, AppState, AuthUser, ClientMeta, cookies};
 use plinth_sessions::LoginOutcome;
 
 mod mfa;
@@ -55,12 +55,15 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 pub(crate) async fn register(
     state: web::Data<AppState>,
     meta: ClientMeta,
+    req: HttpRequest,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
     let pair = state.auth.register(body.into_domain(), &meta.0).await?;
-    Ok(HttpResponse::Created()
+    let mut answer = HttpResponse::Created();
+    cookies::sign_in(&mut answer, &req, &state.http, &pair);
+    Ok(answer
         .insert_header(NO_STORE)
         .json(TokenPairBody::new(pair, &state.http.public_url)))
 }
@@ -87,23 +90,26 @@ pub(crate) async fn register(
 pub(crate) async fn login(
     state: web::Data<AppState>,
     meta: ClientMeta,
+    req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
+    let mut answer = HttpResponse::Ok();
     let body = match state
         .auth
         .login(&body.email, &body.password, &meta.0)
         .await?
     {
         LoginOutcome::Tokens(pair) => {
+            cookies::sign_in(&mut answer, &req, &state.http, &pair);
             LoginResultBody::Tokens(TokenPairBody::new(*pair, &state.http.public_url))
         }
         LoginOutcome::MfaRequired(challenge) => {
             LoginResultBody::MfaRequired(MfaRequiredBody::from(challenge))
         }
     };
-    Ok(HttpResponse::Ok().insert_header(NO_STORE).json(body))
+    Ok(answer.insert_header(NO_STORE).json(body))
 }
 
 /// Rotates a refresh token.
@@ -126,13 +132,27 @@ pub(crate) async fn login(
 pub(crate) async fn refresh(
     state: web::Data<AppState>,
     meta: ClientMeta,
+    req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
-    let token = RefreshToken::from_client(&body.refresh_token);
+    let token = match body.refresh_token {
+        Some(token) => RefreshToken::from_client(&token),
+        None => {
+            let cookie = req.cookie(cookies::REFRESH_COOKIE).ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "Send the refresh token as `refresh_token`, or the session cookies.".to_owned(),
+                )
+            })?;
+            cookies::check_csrf(&req, &state.http, None)?;
+            RefreshToken::from_client(cookie.value())
+        }
+    };
     let pair = state.auth.refresh(&token, &meta.0).await?;
-    Ok(HttpResponse::Ok()
+    let mut answer = HttpResponse::Ok();
+    cookies::sign_in(&mut answer, &req, &state.http, &pair);
+    Ok(answer
         .insert_header(NO_STORE)
         .json(TokenPairBody::new(pair, &state.http.public_url)))
 }
@@ -159,5 +179,7 @@ pub(crate) async fn logout(
     meta: ClientMeta,
 ) -> Result<HttpResponse, ApiError> {
     state.auth.logout(&user.0, &meta.0).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut answer = HttpResponse::NoContent();
+    cookies::sign_out(&mut answer, &state.http);
+    Ok(answer.finish())
 }

@@ -9,6 +9,7 @@ mod auth;
 mod avatar;
 mod circuit;
 mod contract;
+mod cookies;
 mod edge;
 mod files;
 mod helpers;

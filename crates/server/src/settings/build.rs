@@ -38,7 +38,17 @@ pub(super) fn from_figment(
         cors_origins: cors_origins(&r)?,
         trusted_proxies: trusted_proxies(&r)?,
         shutdown_grace: r.duration("SHUTDOWN_GRACE", Duration::ZERO)?,
+        cookie_secure: r.boolean("COOKIE_SECURE")?,
+        cookie_same_site: r.parsed("COOKIE_SAME_SITE", cookie_same_site)?,
+        cookie_domain: cookie_domain(&r)?,
     };
+    if server.cookie_same_site == plinth_api::CookieSameSite::None && !server.cookie_secure {
+        return Err(r.invalid(
+            "COOKIE_SAME_SITE",
+            false,
+            "`none` needs COOKIE_SECURE=true: browsers drop SameSite=None cookies that are not Secure",
+        ));
+    }
     let database = DatabaseSettings {
         url: database_url(&r)?,
         pool_max: r.number("DATABASE_POOL_MAX", 1, 10_000)?,
@@ -130,6 +140,37 @@ fn public_url(s: &str) -> Result<String, String> {
         return Err("must not have a query or fragment".to_owned());
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn cookie_same_site(s: &str) -> Result<plinth_api::CookieSameSite, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "strict" => Ok(plinth_api::CookieSameSite::Strict),
+        "lax" => Ok(plinth_api::CookieSameSite::Lax),
+        "none" => Ok(plinth_api::CookieSameSite::None),
+        _ => Err("expected strict, lax or none".to_owned()),
+    }
+}
+
+fn cookie_domain(r: &Reader<'_>) -> Result<Option<String>, SettingsError> {
+    let Some(domain) = r.text("COOKIE_DOMAIN")? else {
+        return Ok(None);
+    };
+    let domain = domain.trim().trim_start_matches('.').to_ascii_lowercase();
+    if domain.is_empty() {
+        return Ok(None);
+    }
+    if domain
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        Ok(Some(domain))
+    } else {
+        Err(r.invalid(
+            "COOKIE_DOMAIN",
+            false,
+            format!("`{domain}` is not a host name such as example.com"),
+        ))
+    }
 }
 
 fn database_url(r: &Reader<'_>) -> Result<SecretString, SettingsError> {

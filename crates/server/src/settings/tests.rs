@@ -159,6 +159,9 @@ fn every_variable_overrides_its_key() {
         ("RECONCILE_INTERVAL", "15m"),
         ("DEFAULT_STORAGE_BYTES", "5000"),
         ("CORS_ORIGINS", "https://a.example,https://b.example"),
+        ("COOKIE_SECURE", "true"),
+        ("COOKIE_SAME_SITE", "strict"),
+        ("COOKIE_DOMAIN", "example.com"),
         ("SMTP_URL", "smtps://u:p@mail.example:465"),
         (
             "JWT_PREVIOUS_SECRET",
@@ -218,6 +221,12 @@ fn every_variable_overrides_its_key() {
         s.server.cors_origins,
         ["https://a.example", "https://b.example"]
     );
+    assert!(s.server.cookie_secure);
+    assert_eq!(
+        s.server.cookie_same_site,
+        plinth_api::CookieSameSite::Strict
+    );
+    assert_eq!(s.server.cookie_domain.as_deref(), Some("example.com"));
     assert_eq!(
         s.mail.smtp_url.unwrap().expose_secret(),
         "smtps://u:p@mail.example:465"
@@ -316,6 +325,30 @@ fn empty_list_variables_mean_empty_lists() {
 }
 
 #[test]
+fn cross_site_cookies_must_be_secure_and_name_their_domain() {
+    let line = err(&[("COOKIE_SAME_SITE", "none"), ("COOKIE_SECURE", "false")]);
+    assert!(
+        line.contains("COOKIE_SAME_SITE") && line.contains("COOKIE_SECURE=true"),
+        "{line}"
+    );
+    let s = load(&[
+        ("COOKIE_SAME_SITE", "None"),
+        ("COOKIE_SECURE", "true"),
+        ("COOKIE_DOMAIN", ".Example.com"),
+    ])
+    .unwrap();
+    assert_eq!(s.server.cookie_same_site, plinth_api::CookieSameSite::None);
+    assert!(s.server.cookie_secure);
+    assert_eq!(s.server.cookie_domain.as_deref(), Some("example.com"));
+    let dev = load(&[]).unwrap();
+    assert!(
+        !dev.server.cookie_secure && dev.server.cookie_domain.is_none(),
+        "plain http on a laptop: not Secure, this host only"
+    );
+    assert_eq!(dev.server.cookie_same_site, plinth_api::CookieSameSite::Lax);
+}
+
+#[test]
 fn unknown_app_env_lists_the_valid_ones() {
     let line = err(&[("APP_ENV", "staging")]);
     assert!(
@@ -367,6 +400,9 @@ fn unparsable_values_name_the_setting_and_its_origin() {
         ("RATE_LIMIT_ENABLED", "maybe", "true or false"),
         ("LOG_FORMAT", "xml", "json"),
         ("CORS_ORIGINS", "example.com", "origin"),
+        ("COOKIE_SAME_SITE", "sideways", "strict, lax or none"),
+        ("COOKIE_SECURE", "maybe", "true or false"),
+        ("COOKIE_DOMAIN", "exa mple.com", "host name"),
         ("SMTP_URL", "http://x", "smtp"),
         ("STRIPE_WEBHOOK_SECRET", "sk_live_x", "whsec_"),
         ("STRIPE_API_KEY", "pk_live_x", "sk_"),

@@ -8,7 +8,7 @@
 //! code at the challenge answers 401; at the challenge and at removal it counts towards the
 //! lockout and is audited as `auth.mfa_failed`.
 
-use actix_web::{HttpResponse, delete, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 use validator::Validate as _;
 
 use super::super::NO_STORE;
@@ -21,7 +21,7 @@ use crate::openapi::responses::{
     AccountLocked, AccountSuspended, BadMfaCode, BadRequest, Conflict, Internal, PayloadTooLarge,
     Unauthenticated, Unavailable, Validation,
 };
-use crate::{ApiError, AppState, AuthUser, ClientMeta};
+use crate::{ApiError, AppState, AuthUser, ClientMeta, cookies};
 
 /// Starts TOTP enrolment.
 #[utoipa::path(
@@ -147,6 +147,7 @@ pub(crate) async fn disable_totp(
 pub(crate) async fn mfa_challenge(
     state: web::Data<AppState>,
     meta: ClientMeta,
+    req: HttpRequest,
     body: web::Json<MfaChallengeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -155,7 +156,9 @@ pub(crate) async fn mfa_challenge(
         .auth
         .complete_mfa(&body.mfa_token, &body.code, &meta.0)
         .await?;
-    Ok(HttpResponse::Ok()
+    let mut answer = HttpResponse::Ok();
+    cookies::sign_in(&mut answer, &req, &state.http, &pair);
+    Ok(answer
         .insert_header(NO_STORE)
         .json(TokenPairBody::new(pair, &state.http.public_url)))
 }

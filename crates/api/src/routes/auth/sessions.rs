@@ -6,7 +6,7 @@ use plinth_sessions::SessionId;
 use super::super::NO_STORE;
 use crate::dto::auth::{SessionBody, SessionListBody};
 use crate::openapi::responses::{Internal, NotFound, Unauthenticated, Unavailable};
-use crate::{ApiError, AppState, AuthUser, ClientMeta};
+use crate::{ApiError, AppState, AuthUser, ClientMeta, cookies};
 
 /// Lists the caller's sessions.
 #[utoipa::path(
@@ -87,5 +87,7 @@ pub(crate) async fn logout_all(
     meta: ClientMeta,
 ) -> Result<HttpResponse, ApiError> {
     state.auth.logout_all(&user.0, &meta.0).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut answer = HttpResponse::NoContent();
+    cookies::sign_out(&mut answer, &state.http);
+    Ok(answer.finish())
 }
