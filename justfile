@@ -54,6 +54,10 @@ backup-check:
 conformance:
     .ci/conformance
 
+# Browser sessions in headless Chromium: cookies from another origin, CSRF refusal (what CI runs).
+browser-cookies:
+    .ci/browser-cookies
+
 # The whole CI, as it runs on a fresh machine.
 ci:
     bash .ci/run
