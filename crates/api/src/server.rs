@@ -111,6 +111,12 @@ pub fn serve_observed(
                 .h1(map_config(app, |()| AppConfig::default()));
             let stamp = stamp.clone();
             fn_service(move |io: TcpStream| {
+                // Answers go out as soon as they are written: without this, the head and a
+                // small streamed body leave as two writes and the second waits for the client's
+                // delayed ACK (Nagle's algorithm), ~40 ms per small download.
+                if let Err(e) = io.set_nodelay(true) {
+                    tracing::debug!(error = %e, "could not set TCP_NODELAY");
+                }
                 let peer = io.peer_addr().ok();
                 ready(Ok::<_, DispatchError>((
                     security_headers::Stamped::new(io, stamp.clone()),
