@@ -58,6 +58,10 @@ conformance:
 browser-cookies:
     .ci/browser-cookies
 
+# The PyJWT example of docs/verifying-tokens.md against a running plinth (what CI runs).
+verify-token:
+    .ci/verify-token
+
 # The whole CI, as it runs on a fresh machine.
 ci:
     bash .ci/run

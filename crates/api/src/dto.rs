@@ -18,3 +18,4 @@ pub(crate) mod share;
 pub(crate) mod stats;
 pub(crate) mod subscription;
 pub(crate) mod user;
+pub(crate) mod well_known;

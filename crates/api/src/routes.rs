@@ -21,6 +21,7 @@ mod billing;
 mod files;
 mod me;
 mod service;
+mod well_known;
 
 /// The serialised OpenAPI document, served as is by `GET /api/v1/openapi.json`.
 pub(crate) struct OpenApiDocument(pub String);
@@ -31,6 +32,8 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
         .service(service::ready)
         .service(service::metrics)
         .service(service::docs)
+        .service(well_known::jwks)
+        .service(well_known::openid_configuration)
         .service(
             scope("/api/v1")
                 .service(service::openapi_document)

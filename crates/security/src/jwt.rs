@@ -1,12 +1,18 @@
-//! [`JwtSigner`]: HS256 access tokens with a `kid` header and key rotation.
+//! [`JwtSigner`]: access tokens with a `kid` header and key rotation, signed with Ed25519
+//! (`EdDSA`, the default: anyone holding the published public key can verify them) or HS256.
 
 use std::collections::HashMap;
 use std::fmt;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use hkdf::Hkdf;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use plinth_kernel::UserId;
-use plinth_sessions::{AccessClaims, SessionId, TokenError, TokenSigner};
+use plinth_sessions::{AccessClaims, SessionId, TokenError, TokenSigner, VerificationKey};
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 
 /// Clock skew tolerated when checking `exp`, in seconds.
 const LEEWAY_SECONDS: u64 = 5;
@@ -36,24 +42,91 @@ struct WireClaims {
     jti: String,
 }
 
-/// Signs and verifies access tokens as HS256 JWTs carrying `iss`, `aud`, `sub`, `sid`, `role`,
+/// Signs and verifies access tokens as JWTs carrying `iss`, `aud`, `sub`, `sid`, `role`,
 /// `perms`, `iat`, `exp`, `jti` and a `kid` header.
 ///
 /// Verification needs no database: the header must name a known `kid` (current or previous),
-/// the algorithm must be HS256, the signature must match that key, `iss` and `aud` must be this
-/// deployment's, and `exp` must not have passed (5 s leeway). Every failure is
-/// [`TokenError::Invalid`], without saying which check failed.
+/// the algorithm must be this signer's (`EdDSA` or `HS256`, never the other), the signature must
+/// match that key, `iss` and `aud` must be this deployment's, and `exp` must not have passed (5 s
+/// leeway). Every failure is [`TokenError::Invalid`], without saying which check failed.
 pub struct JwtSigner {
+    algorithm: Algorithm,
     current_kid: String,
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
+    /// The public keys, current first (none for HS256).
+    public: Vec<VerificationKey>,
     validation: Validation,
     issuer: String,
     audience: String,
 }
 
+/// The Ed25519 seed derived from `secret`: HKDF-SHA256 with a label of its own, so it is neither
+/// the secret nor any other key derived from it.
+fn ed25519_seed(secret: &SecretString) -> [u8; 32] {
+    let hk = Hkdf::<Sha256>::new(
+        Some(b"plinth-jwt-ed25519"),
+        secret.expose_secret().as_bytes(),
+    );
+    let mut seed = [0u8; 32];
+    // 32 bytes is far below HKDF-SHA256's limit of 8160: this cannot fail.
+    if hk.expand(b"access-token-signing-key", &mut seed).is_err() {
+        seed = Sha256::digest(secret.expose_secret().as_bytes()).into();
+    }
+    seed
+}
+
+/// The PKCS #8 v1 DER of an Ed25519 private key (RFC 8410): a fixed prefix and the seed.
+fn pkcs8_der(seed: &[u8; 32]) -> Vec<u8> {
+    const PREFIX: [u8; 16] = [
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    let mut der = PREFIX.to_vec();
+    der.extend_from_slice(seed);
+    der
+}
+
+/// The RFC 7638 thumbprint of an Ed25519 public key: base64url(SHA-256 of its canonical JWK).
+fn thumbprint(x: &str) -> String {
+    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// An Ed25519 key pair derived from a secret: its public [`VerificationKey`], signing and
+/// decoding keys.
+fn ed25519_pair(secret: &SecretString) -> (VerificationKey, EncodingKey, DecodingKey) {
+    let mut seed = ed25519_seed(secret);
+    let signing = SigningKey::from_bytes(&seed);
+    let public = signing.verifying_key().to_bytes();
+    let encoding = EncodingKey::from_ed_der(&pkcs8_der(&seed));
+    seed.fill(0);
+    let x = URL_SAFE_NO_PAD.encode(public);
+    let key = VerificationKey {
+        kid: thumbprint(&x),
+        algorithm: "EdDSA".to_owned(),
+        curve: "Ed25519".to_owned(),
+        x,
+    };
+    (key, encoding, DecodingKey::from_ed_der(&public))
+}
+
+fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.algorithms = vec![algorithm];
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.leeway = LEEWAY_SECONDS;
+    // `iat` is also required: `WireClaims` does not deserialise without it.
+    validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+    validation.validate_exp = true;
+    validation
+}
+
 impl JwtSigner {
-    /// A signer for `issuer` (the `iss` claim, e.g. the public URL) and `audience` (`aud`).
+    /// An HS256 signer (an operator's opt-in, `JWT_ALGORITHM=HS256`) for `issuer` (the `iss`
+    /// claim, e.g. the public URL) and `audience` (`aud`). Only holders of the secret can verify
+    /// its tokens, so it publishes no key.
     #[must_use]
     pub fn new(keys: JwtKeys, issuer: String, audience: String) -> Self {
         let (current_kid, current_key) = keys.current;
@@ -69,19 +142,48 @@ impl JwtSigner {
                 .entry(kid)
                 .or_insert_with(|| DecodingKey::from_secret(key.expose_secret().as_bytes()));
         }
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.algorithms = vec![Algorithm::HS256];
-        validation.set_issuer(&[issuer.as_str()]);
-        validation.set_audience(&[audience.as_str()]);
-        validation.leeway = LEEWAY_SECONDS;
-        // `iat` is also required: `WireClaims` does not deserialise without it.
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
-        validation.validate_exp = true;
         Self {
+            algorithm: Algorithm::HS256,
+            validation: validation(Algorithm::HS256, &issuer, &audience),
             current_kid,
             encoding,
             decoding,
-            validation,
+            public: Vec::new(),
+            issuer,
+            audience,
+        }
+    }
+
+    /// An Ed25519 (`EdDSA`) signer whose key is derived from `current` (`JWT_SECRET`): every
+    /// replica with the same secret signs with the same key, and a restart keeps it, with no
+    /// key file to manage. Tokens signed with the key of each `previous` secret
+    /// (`JWT_PREVIOUS_SECRET`) still verify, and both public keys are published, so a rotation
+    /// overlaps. Each key's `kid` is its RFC 7638 thumbprint.
+    #[must_use]
+    pub fn ed25519(
+        current: &SecretString,
+        previous: &[SecretString],
+        issuer: String,
+        audience: String,
+    ) -> Self {
+        let (current_key, encoding, current_decoding) = ed25519_pair(current);
+        let current_kid = current_key.kid.clone();
+        let mut decoding = HashMap::from([(current_kid.clone(), current_decoding)]);
+        let mut public = vec![current_key];
+        for secret in previous {
+            let (key, _, verify) = ed25519_pair(secret);
+            if !decoding.contains_key(&key.kid) {
+                decoding.insert(key.kid.clone(), verify);
+                public.push(key);
+            }
+        }
+        Self {
+            algorithm: Algorithm::EdDSA,
+            validation: validation(Algorithm::EdDSA, &issuer, &audience),
+            current_kid,
+            encoding,
+            decoding,
+            public,
             issuer,
             audience,
         }
@@ -93,6 +195,7 @@ impl fmt::Debug for JwtSigner {
         let mut kids: Vec<&String> = self.decoding.keys().collect();
         kids.sort();
         f.debug_struct("JwtSigner")
+            .field("algorithm", &self.algorithm)
             .field("current_kid", &self.current_kid)
             .field("accepted_kids", &kids)
             .field("issuer", &self.issuer)
@@ -103,7 +206,7 @@ impl fmt::Debug for JwtSigner {
 
 impl TokenSigner for JwtSigner {
     fn sign(&self, claims: &AccessClaims) -> Result<String, TokenError> {
-        let mut header = Header::new(Algorithm::HS256);
+        let mut header = Header::new(self.algorithm);
         header.kid = Some(self.current_kid.clone());
         let wire = WireClaims {
             iss: self.issuer.clone(),
@@ -139,6 +242,10 @@ impl TokenSigner for JwtSigner {
             exp: c.exp,
             jti: c.jti,
         })
+    }
+
+    fn verification_keys(&self) -> Vec<VerificationKey> {
+        self.public.clone()
     }
 }
 

@@ -83,6 +83,16 @@ pub struct ServerSettings {
     pub cookie_domain: Option<String>,
 }
 
+/// How access tokens are signed (`JWT_ALGORITHM`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    /// Ed25519 with a key derived from `JWT_SECRET`, published at `/.well-known/jwks.json`
+    /// (the default): any service can verify a token without a secret.
+    EdDsa,
+    /// HMAC-SHA256 with `JWT_SECRET`: only holders of the secret can verify (an opt-in).
+    Hs256,
+}
+
 /// The database connection.
 #[derive(Clone)]
 pub struct DatabaseSettings {
@@ -106,6 +116,8 @@ impl fmt::Debug for DatabaseSettings {
 pub struct AuthSettings {
     /// `JWT_SECRET`: HMAC key for access tokens (≥ 32 bytes).
     pub jwt_secret: SecretString,
+    /// `JWT_ALGORITHM`: how access tokens are signed.
+    pub jwt_algorithm: JwtAlgorithm,
     /// `JWT_PREVIOUS_SECRET`: the secret before a rotation, still accepted for verifying
     /// access tokens, opening TOTP secrets and checking signed URLs (never for signing).
     pub jwt_previous_secret: Option<SecretString>,

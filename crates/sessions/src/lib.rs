@@ -41,4 +41,6 @@ pub use service::{
     TokenLifetimes, TokenPair, TotpEnrollment,
 };
 pub use session::{RefreshTokenRecord, Session, SessionId};
-pub use token::{AccessClaims, Principal, RefreshToken, RefreshTokenHash, SuccessorKey};
+pub use token::{
+    AccessClaims, Principal, RefreshToken, RefreshTokenHash, SuccessorKey, VerificationKey,
+};

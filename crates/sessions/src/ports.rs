@@ -5,7 +5,7 @@ use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 use crate::{
     AccessClaims, LockoutState, MailError, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
     OutgoingMail, RefreshTokenHash, RefreshTokenRecord, SealError, Session, SessionId, TokenError,
-    TokenRevocation, TotpFactor,
+    TokenRevocation, TotpFactor, VerificationKey,
 };
 
 /// Storage of sessions and refresh-token hashes.
@@ -326,6 +326,12 @@ pub trait TokenSigner: Send + Sync {
     /// # Errors
     /// [`TokenError::Invalid`] for anything malformed, forged, expired or from an unknown key.
     fn verify(&self, token: &str) -> Result<AccessClaims, TokenError>;
+
+    /// The public keys a token of this signer verifies with (the current one first), for other
+    /// services to verify tokens without any secret; none for a symmetric (HMAC) signer.
+    fn verification_keys(&self) -> Vec<VerificationKey> {
+        Vec::new()
+    }
 }
 
 /// Sends mail. Implementations must never log or return the message body or link in errors.

@@ -219,6 +219,13 @@ impl AuthService {
         Ok(Principal::from(claims))
     }
 
+    /// The public keys access tokens verify with (`GET /.well-known/jwks.json`): the current
+    /// key first, then the previous one of a rotation; none with an HMAC signer.
+    #[must_use]
+    pub fn verification_keys(&self) -> Vec<crate::VerificationKey> {
+        self.signer.verification_keys()
+    }
+
     /// Reloads the revocations of the last access-token lifetime (one query) into the list
     /// [`AuthService::authenticate`] checks, and forgets older ones in storage. Run it every
     /// `REVOCATION_SYNC_INTERVAL` on every replica: a revoked access token stops working

@@ -157,6 +157,19 @@ impl Principal {
     }
 }
 
+/// A public key access tokens verify with, as a JSON Web Key names it (RFC 8037: an `OKP` key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationKey {
+    /// The `kid` of the tokens it verifies.
+    pub kid: String,
+    /// The JWS algorithm (`EdDSA`).
+    pub algorithm: String,
+    /// The curve (`Ed25519`).
+    pub curve: String,
+    /// The public key, base64url without padding.
+    pub x: String,
+}
+
 impl From<AccessClaims> for Principal {
     fn from(c: AccessClaims) -> Self {
         Self {

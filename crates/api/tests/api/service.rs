@@ -118,6 +118,8 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/ready"),
         ("get", "/metrics"),
         ("get", "/docs"),
+        ("get", "/.well-known/jwks.json"),
+        ("get", "/.well-known/openid-configuration"),
         ("get", "/api/v1/openapi.json"),
         ("post", "/api/v1/auth/register"),
         ("post", "/api/v1/auth/login"),
@@ -283,6 +285,11 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         doc["paths"]["/api/v1/me"]["get"]["security"][0]["bearer"],
         serde_json::json!([])
     );
+    assert_eq!(
+        doc["paths"]["/api/v1/me"]["get"]["security"][1]["cookie"],
+        serde_json::json!([]),
+        "a browser may use the session cookie instead"
+    );
     let signed = &doc["paths"]["/api/v1/files/{id}/content/signed"]["get"];
     assert_eq!(
         signed["security"],
@@ -433,4 +440,25 @@ async fn unknown_routes_are_problem_404s_carrying_the_request_id() {
     assert_problem(res, 404, "not_found").await;
     // A miss inside the Swagger UI assets.
     assert_problem(app.get("/docs/missing.js", None).await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn the_key_set_and_discovery_document_name_the_issuer_and_its_keys() {
+    let app = spawn_app().await;
+    let jwks: serde_json::Value = app
+        .get("/.well-known/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // The test app signs with a fake HMAC signer: nothing to publish.
+    assert_eq!(jwks, serde_json::json!({ "keys": [] }));
+    let res = app.get("/.well-known/openid-configuration", None).await;
+    assert_eq!(res.headers()["cache-control"], "public, max-age=300");
+    let discovery: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(discovery["issuer"], app.address);
+    assert_eq!(
+        discovery["jwks_uri"],
+        format!("{}/.well-known/jwks.json", app.address)
+    );
 }

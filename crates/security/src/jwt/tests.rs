@@ -204,3 +204,147 @@ fn debug_shows_no_key_material() {
         assert!(text.contains("k1"), "{text}");
     }
 }
+
+fn ed(secret: &str, previous: &[&str]) -> JwtSigner {
+    let previous: Vec<SecretString> = previous.iter().map(|p| SecretString::from(*p)).collect();
+    JwtSigner::ed25519(
+        &SecretString::from(secret),
+        &previous,
+        ISSUER.into(),
+        AUDIENCE.into(),
+    )
+}
+
+const OTHER_SECRET: &str = "fedcba9876543210fedcba9876543210-next-one";
+
+#[test]
+fn ed25519_tokens_verify_with_the_published_public_key_alone() {
+    let s = ed(SECRET, &[]);
+    let claims = claims_expiring_in(900);
+    let token = s.sign(&claims).unwrap();
+    assert_eq!(s.verify(&token).unwrap(), claims);
+
+    let header = jsonwebtoken::decode_header(&token).unwrap();
+    assert_eq!(header.alg, Algorithm::EdDSA);
+    let keys = s.verification_keys();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(header.kid.as_deref(), Some(keys[0].kid.as_str()));
+    assert_eq!(
+        (keys[0].algorithm.as_str(), keys[0].curve.as_str()),
+        ("EdDSA", "Ed25519")
+    );
+    // RFC 7638: the thumbprint of the canonical JWK.
+    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, keys[0].x);
+    assert_eq!(
+        keys[0].kid,
+        URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(canonical.as_bytes()))
+    );
+
+    // Another service, with nothing but the JWK.
+    let public = DecodingKey::from_ed_components(&keys[0].x).unwrap();
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    let data = jsonwebtoken::decode::<serde_json::Value>(&token, &public, &validation).unwrap();
+    assert_eq!(data.claims["sub"], claims.sub.to_string());
+    assert_eq!(data.claims["sid"], claims.sid.to_string());
+}
+
+#[test]
+fn every_replica_and_every_restart_derives_the_same_ed25519_key() {
+    let a = ed(SECRET, &[]);
+    let b = ed(SECRET, &[]);
+    assert_eq!(a.verification_keys(), b.verification_keys());
+    let token = a.sign(&claims_expiring_in(900)).unwrap();
+    assert!(
+        b.verify(&token).is_ok(),
+        "a token of one replica verifies on another"
+    );
+    assert_ne!(
+        a.verification_keys(),
+        ed(OTHER_SECRET, &[]).verification_keys(),
+        "another secret, another key"
+    );
+    assert!(
+        !format!("{a:?}").contains(SECRET),
+        "the secret is not in the Debug output"
+    );
+}
+
+#[test]
+fn an_ed25519_key_rotation_overlaps_then_retires_the_old_key() {
+    // Before: JWT_SECRET = old.
+    let before = ed(SECRET, &[]);
+    let old_token = before.sign(&claims_expiring_in(900)).unwrap();
+    let old_kid = before.verification_keys()[0].kid.clone();
+
+    // During: JWT_SECRET = new, JWT_PREVIOUS_SECRET = old, for one access-token lifetime.
+    let during = ed(OTHER_SECRET, &[SECRET]);
+    let keys = during.verification_keys();
+    assert_eq!(keys.len(), 2, "both keys are published");
+    assert_ne!(keys[0].kid, old_kid, "the new key signs");
+    assert_eq!(keys[1].kid, old_kid, "the old one still verifies");
+    assert!(
+        during.verify(&old_token).is_ok(),
+        "tokens already out keep working"
+    );
+    let new_token = during.sign(&claims_expiring_in(900)).unwrap();
+    assert_eq!(
+        jsonwebtoken::decode_header(&new_token)
+            .unwrap()
+            .kid
+            .as_deref(),
+        Some(keys[0].kid.as_str())
+    );
+    assert!(
+        invalid(&before, &new_token),
+        "a replica not yet rotated refuses the new key"
+    );
+
+    // After: JWT_PREVIOUS_SECRET removed.
+    let after = ed(OTHER_SECRET, &[]);
+    assert_eq!(after.verification_keys().len(), 1);
+    assert!(
+        invalid(&after, &old_token),
+        "the retired key no longer verifies"
+    );
+    assert!(after.verify(&new_token).is_ok());
+}
+
+#[test]
+fn an_ed25519_signer_refuses_hs256_none_and_tampered_tokens() {
+    let s = ed(SECRET, &[]);
+    let kid = s.verification_keys()[0].kid.clone();
+    // HS256 "signed" with the public key as the HMAC secret, under the right kid: the classic
+    // algorithm-confusion forgery.
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(kid.clone());
+    let x = URL_SAFE_NO_PAD.decode(&s.verification_keys()[0].x).unwrap();
+    let claims = claims_expiring_in(900);
+    let body = serde_json::json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": claims.sub, "sid": claims.sid, "role": "admin",
+        "perms": ["users:write"], "iat": claims.iat, "exp": claims.exp, "jti": claims.jti,
+    });
+    let forged = jsonwebtoken::encode(&header, &body, &EncodingKey::from_secret(&x)).unwrap();
+    assert!(
+        invalid(&s, &forged),
+        "HS256 is never accepted by an EdDSA signer"
+    );
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"none","kid":"{kid}"}}"#)),
+        URL_SAFE_NO_PAD.encode(body.to_string())
+    );
+    assert!(invalid(&s, &none));
+    let token = s.sign(&claims).unwrap();
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[1] = URL_SAFE_NO_PAD.encode(body.to_string());
+    assert!(
+        invalid(&s, &parts.join(".")),
+        "a changed payload breaks the signature"
+    );
+    assert!(
+        invalid(&s, &signer("k1", SECRET).sign(&claims).unwrap()),
+        "an HS256 token of the same secret is refused"
+    );
+}

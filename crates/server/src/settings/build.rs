@@ -57,6 +57,7 @@ pub(super) fn from_figment(
     let refresh_token_ttl = r.duration("REFRESH_TOKEN_TTL", Duration::from_secs(1))?;
     let auth = AuthSettings {
         jwt_secret: jwt_secret(environment, &r)?,
+        jwt_algorithm: r.parsed("JWT_ALGORITHM", jwt_algorithm)?,
         jwt_previous_secret: jwt_previous_secret(environment, &r)?,
         access_token_ttl,
         refresh_token_ttl,
@@ -140,6 +141,14 @@ fn public_url(s: &str) -> Result<String, String> {
         return Err("must not have a query or fragment".to_owned());
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn jwt_algorithm(s: &str) -> Result<super::JwtAlgorithm, String> {
+    match s.trim().to_ascii_uppercase().as_str() {
+        "EDDSA" => Ok(super::JwtAlgorithm::EdDsa),
+        "HS256" => Ok(super::JwtAlgorithm::Hs256),
+        _ => Err("expected EdDSA or HS256".to_owned()),
+    }
 }
 
 fn cookie_same_site(s: &str) -> Result<plinth_api::CookieSameSite, String> {

@@ -18,6 +18,7 @@ pub const ENV_KEYS: &[&str] = &[
     "DATABASE_POOL_MAX",
     "JWT_SECRET",
     "JWT_PREVIOUS_SECRET",
+    "JWT_ALGORITHM",
     "ACCESS_TOKEN_TTL",
     "REFRESH_TOKEN_TTL",
     "SESSION_IDLE_TIMEOUT",

@@ -167,6 +167,7 @@ fn every_variable_overrides_its_key() {
             "JWT_PREVIOUS_SECRET",
             "previous-secret-of-plinth-0123456789abcdef",
         ),
+        ("JWT_ALGORITHM", "hs256"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_abc"),
         ("STRIPE_API_KEY", "sk_test_abc"),
         ("STRIPE_API_BASE", "http://127.0.0.1:12111/"),
@@ -207,6 +208,7 @@ fn every_variable_overrides_its_key() {
             .map(|p| p.expose_secret().to_owned()),
         Some("previous-secret-of-plinth-0123456789abcdef".to_owned())
     );
+    assert_eq!(s.auth.jwt_algorithm, crate::settings::JwtAlgorithm::Hs256);
     assert_eq!(s.auth.access_token_ttl, Duration::from_secs(300));
     assert_eq!(s.auth.refresh_token_ttl, Duration::from_secs(7 * 86_400));
     assert_eq!(s.auth.session_idle_timeout, Duration::from_secs(84 * 3600));
@@ -401,6 +403,7 @@ fn unparsable_values_name_the_setting_and_its_origin() {
         ("LOG_FORMAT", "xml", "json"),
         ("CORS_ORIGINS", "example.com", "origin"),
         ("COOKIE_SAME_SITE", "sideways", "strict, lax or none"),
+        ("JWT_ALGORITHM", "RS256", "EdDSA or HS256"),
         ("COOKIE_SECURE", "maybe", "true or false"),
         ("COOKIE_DOMAIN", "exa mple.com", "host name"),
         ("SMTP_URL", "http://x", "smtp"),

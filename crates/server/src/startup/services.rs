@@ -186,11 +186,21 @@ pub fn password_hasher(settings: &Settings) -> Arc<dyn PasswordHasher> {
     Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost))
 }
 
-/// HS256 JWTs keyed by `JWT_SECRET` (tokens signed under `JWT_PREVIOUS_SECRET` still verify), issued by `PUBLIC_URL` for the audience
-/// [`TOKEN_AUDIENCE`], with the key id from [`jwt_key_id`].
+/// JWTs issued by `PUBLIC_URL` for the audience [`TOKEN_AUDIENCE`]: Ed25519 with a key derived
+/// from `JWT_SECRET` (`JWT_ALGORITHM=EdDSA`, the default; its `kid` is the key's thumbprint), or
+/// HS256 keyed by `JWT_SECRET` with the key id from [`jwt_key_id`]. Either way tokens signed
+/// under `JWT_PREVIOUS_SECRET` still verify.
 #[must_use]
 pub fn token_signer(settings: &Settings) -> Arc<dyn TokenSigner> {
     let secret = &settings.auth.jwt_secret;
+    if settings.auth.jwt_algorithm == crate::settings::JwtAlgorithm::EdDsa {
+        return Arc::new(JwtSigner::ed25519(
+            secret,
+            &previous_secrets(settings),
+            settings.server.public_url.clone(),
+            TOKEN_AUDIENCE.to_owned(),
+        ));
+    }
     let keys = JwtKeys {
         current: (jwt_key_id(secret), secret.clone()),
         previous: previous_secrets(settings)

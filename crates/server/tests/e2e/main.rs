@@ -17,6 +17,7 @@ mod avatars;
 mod files;
 mod idle;
 mod invoices;
+mod jwks;
 mod lockout;
 mod logs;
 mod outage;
