@@ -54,6 +54,8 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct Database {
     conn: DatabaseConnection,
+    /// SQLite's write queue, shared by every unit of work on this pool.
+    writers: crate::uow::WriteQueue,
     url: DatabaseUrl,
     pool_max: u32,
     queries: Arc<QueryCounters>,
@@ -124,6 +126,7 @@ impl Database {
         });
         Ok(Self {
             conn,
+            writers: crate::uow::WriteQueue::default(),
             url,
             pool_max,
             queries,
@@ -230,7 +233,10 @@ impl Database {
     /// The unit of work whose transactions every repository below accepts.
     #[must_use]
     pub fn unit_of_work(&self) -> Arc<dyn UnitOfWork> {
-        Arc::new(SeaUnitOfWork::new(self.conn.clone()))
+        Arc::new(SeaUnitOfWork::new(
+            self.conn.clone(),
+            self.url.sqlite.then(|| self.writers.clone()),
+        ))
     }
 
     /// The user repository.

@@ -33,4 +33,4 @@ pub use repos::{
     SeaPaymentEventInbox, SeaRoleRepository, SeaSessionRepository, SeaSubscriptionRepository,
     SeaUserRepository,
 };
-pub use uow::{SeaTransaction, SeaUnitOfWork, db_tx};
+pub use uow::{SeaTransaction, SeaUnitOfWork, WriteQueue, db_tx};

@@ -113,3 +113,58 @@ async fn postgres_user_and_audit_entry_commit_together() {
     let Some(t) = postgres().await else { return };
     real_audit_commits_both(t).await;
 }
+
+/// 24 writers at once, half through a second pool on the same file (a second process): every
+/// change commits with its audit entry, and the hash chain is intact.
+async fn concurrent_writers_all_commit(t: TestDb) {
+    let other = t.second_connection().await;
+    let first = service(&t, t.db.audit());
+    let second = UserService::new(
+        other.users(),
+        Arc::new(FakePasswordHasher::new()),
+        other.audit(),
+        other.unit_of_work(),
+        Arc::new(SystemClock),
+        PasswordPolicy::default(),
+    );
+    let writes = (0..24).map(|i| {
+        let service = if i % 2 == 0 { &first } else { &second };
+        async move {
+            service
+                .create_super_admin(&fresh_email(), "Root", PASSWORD.into(), &RequestMeta::cli())
+                .await
+        }
+    });
+    let results = futures::future::join_all(writes).await;
+    let failed: Vec<_> = results.iter().filter(|r| r.is_err()).collect();
+    assert!(failed.is_empty(), "{}: {failed:?}", t.label);
+    let filter = AuditFilter {
+        action: Some(AuditAction::RoleChanged),
+        ..AuditFilter::default()
+    };
+    let entries =
+        t.db.audit()
+            .list(&filter, PageRequest::first(100))
+            .await
+            .unwrap()
+            .items;
+    assert!(
+        entries.len() >= 24,
+        "{}: {} entries",
+        t.label,
+        entries.len()
+    );
+    let report = t.db.audit().verify().await.unwrap();
+    assert!(report.ok, "{}: {report:?}", t.label);
+}
+
+#[tokio::test]
+async fn sqlite_concurrent_writers_of_two_pools_all_commit() {
+    concurrent_writers_all_commit(sqlite().await).await;
+}
+
+#[tokio::test]
+async fn postgres_concurrent_writers_of_two_pools_all_commit() {
+    let Some(t) = postgres().await else { return };
+    concurrent_writers_all_commit(t).await;
+}
