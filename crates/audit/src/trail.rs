@@ -73,9 +73,7 @@ mod tests {
         let auditor = Caller::new(UserId::new(), vec![Permission::AUDIT_READ.to_owned()]);
         let page = PageRequest::new(Some(10), None).unwrap();
         assert!(matches!(
-            trail
-                .list(&nobody, &AuditFilter::default(), page)
-                .await,
+            trail.list(&nobody, &AuditFilter::default(), page).await,
             Err(AuditError::Forbidden(_))
         ));
         assert!(matches!(
