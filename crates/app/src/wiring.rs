@@ -10,8 +10,8 @@ use plinth_audit::{AuditLog, AuditTrail};
 use plinth_billing::payment::PaymentEventInbox;
 use plinth_billing::{
     BillingJobs, BillingRepository, CustomerDirectory, FeatureValue, GatewaySetup, InvoiceRenderer,
-    InvoiceRepository, InvoiceService, PaymentService, PlanService, SubscriptionInvoicer,
-    SubscriptionRepository, SubscriptionService, WebhookSetup,
+    InvoiceRepository, InvoiceService, PaymentService, PlanPriceRepository, PlanService,
+    SubscriptionInvoicer, SubscriptionService, SubscriptionStorage, WebhookSetup,
 };
 use plinth_files::{BlobStore, FileLimits, FileService, FileStorage, UrlSigner};
 use plinth_kernel::{Clock, UnitOfWork};
@@ -43,8 +43,8 @@ pub struct Ports {
     pub blobs: Arc<dyn BlobStore>,
     /// Plans and their prices.
     pub plans: Arc<dyn BillingRepository>,
-    /// Subscriptions.
-    pub subscriptions: Arc<dyn SubscriptionRepository>,
+    /// Subscriptions and renewals, pending items, plan price versions, period invoices.
+    pub subscriptions: Arc<dyn SubscriptionStorage>,
     /// Invoices.
     pub invoices: Arc<dyn InvoiceRepository>,
     /// Who invoices are addressed to.
@@ -204,7 +204,7 @@ impl Services {
         );
         let plan_service = PlanService::new(
             Arc::clone(&plans),
-            Arc::clone(&subscriptions),
+            Arc::clone(&subscriptions) as Arc<dyn PlanPriceRepository>,
             Arc::clone(&audit),
             Arc::clone(&uow),
             Arc::clone(&clock),

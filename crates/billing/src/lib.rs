@@ -32,7 +32,8 @@ pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanChanges, PlanId, PlanS
 pub use ports::BillingRepository;
 pub use subscription::{
     BillingPeriod, InvoiceOutcome, PERIOD_INVOICE_DUE_DAYS, PendingItem, PendingItemId,
-    PeriodInvoicer, PeriodReason, PlanPrice, RenewalReport, STORAGE_BYTES, SubscribeOutcome,
-    Subscription, SubscriptionError, SubscriptionId, SubscriptionInvoicer, SubscriptionRepository,
-    SubscriptionService, SubscriptionStatus,
+    PendingItemRepository, PeriodInvoiceRepository, PeriodInvoicer, PeriodReason, PlanPrice,
+    PlanPriceRepository, RenewalReport, STORAGE_BYTES, SubscribeOutcome, Subscription,
+    SubscriptionError, SubscriptionId, SubscriptionInvoicer, SubscriptionRepository,
+    SubscriptionService, SubscriptionStatus, SubscriptionStorage,
 };

@@ -299,9 +299,9 @@ impl Database {
         Arc::new(crate::SeaIdempotencyStore::new(self.conn.clone()))
     }
 
-    /// The subscription repository.
+    /// The subscription storage (subscriptions, pending items, plan prices, period invoices).
     #[must_use]
-    pub fn subscriptions(&self) -> Arc<dyn plinth_billing::SubscriptionRepository> {
+    pub fn subscriptions(&self) -> Arc<dyn plinth_billing::SubscriptionStorage> {
         Arc::new(crate::SeaSubscriptionRepository::new(self.conn.clone()))
     }
 }
