@@ -10,8 +10,8 @@ use plinth_audit::{AuditLog, AuditTrail};
 use plinth_billing::payment::PaymentEventInbox;
 use plinth_billing::{
     BillingJobs, BillingRepository, CustomerDirectory, FeatureValue, GatewaySetup, InvoiceRenderer,
-    InvoiceRepository, InvoiceService, PaymentService, PlanPriceRepository, PlanService,
-    SubscriptionInvoicer, SubscriptionService, SubscriptionStorage, WebhookSetup,
+    InvoiceRepository, InvoiceService, InvoiceStorage, PaymentService, PlanPriceRepository,
+    PlanService, SubscriptionInvoicer, SubscriptionService, SubscriptionStorage, WebhookSetup,
 };
 use plinth_files::{BlobStore, FileLimits, FileService, FileStorage, UrlSigner};
 use plinth_kernel::{Clock, UnitOfWork};
@@ -45,8 +45,8 @@ pub struct Ports {
     pub plans: Arc<dyn BillingRepository>,
     /// Subscriptions and renewals, pending items, plan price versions, period invoices.
     pub subscriptions: Arc<dyn SubscriptionStorage>,
-    /// Invoices.
-    pub invoices: Arc<dyn InvoiceRepository>,
+    /// Invoices, their listings and sums.
+    pub invoices: Arc<dyn InvoiceStorage>,
     /// Who invoices are addressed to.
     pub customers: Arc<dyn CustomerDirectory>,
     /// Payment-provider events already handled.
@@ -212,7 +212,7 @@ impl Services {
         // Every paid period (subscribe, trial end, renewal) gets its finalised invoice in the
         // transaction that starts the period.
         let invoicer = SubscriptionInvoicer::new(
-            Arc::clone(&invoices),
+            Arc::clone(&invoices) as Arc<dyn InvoiceRepository>,
             Arc::clone(&customers),
             Arc::clone(&subscriptions),
             Arc::clone(&audit),

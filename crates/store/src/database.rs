@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use plinth_audit::AuditLog;
 use plinth_billing::payment::PaymentEventInbox;
-use plinth_billing::{BillingRepository, CustomerDirectory, InvoiceRepository};
+use plinth_billing::{BillingRepository, CustomerDirectory, InvoiceStorage};
 use plinth_files::FileStorage;
 use plinth_kernel::UnitOfWork;
 use plinth_sessions::SessionStorage;
@@ -275,9 +275,9 @@ impl Database {
         Arc::new(SeaBillingRepository::new(self.conn.clone()))
     }
 
-    /// The invoice repository (invoices, lines, number counters).
+    /// The invoice storage (invoices, lines, number counters; listings and sums).
     #[must_use]
-    pub fn invoices(&self) -> Arc<dyn InvoiceRepository> {
+    pub fn invoices(&self) -> Arc<dyn InvoiceStorage> {
         Arc::new(SeaInvoiceRepository::new(self.conn.clone()))
     }
 
