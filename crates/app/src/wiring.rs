@@ -21,7 +21,7 @@ use plinth_sessions::{
 };
 use plinth_users::{
     AnnouncementRepository, AnnouncementService, PasswordHasher, PasswordPolicy, RoleRepository,
-    UserRepository, UserService,
+    UserRepository, UserService, UserStorage,
 };
 
 use crate::bridges::{BillingStorageQuota, UserAvatarReferences, UserViewers};
@@ -29,8 +29,8 @@ use crate::{Accounts, AccountsParts, Sharing, Statistics};
 
 /// Every adapter the services need.
 pub struct Ports {
-    /// Accounts.
-    pub users: Arc<dyn UserRepository>,
+    /// Accounts, their avatar keys and app data.
+    pub users: Arc<dyn UserStorage>,
     /// Roles and their permissions.
     pub roles: Arc<dyn RoleRepository>,
     /// Sessions, refresh tokens, lockout, one-time tokens, TOTP, revocations.
@@ -164,7 +164,7 @@ impl Services {
         } = ports;
         let auth = AuthService::new(
             plinth_sessions::AuthPorts {
-                users: Arc::clone(&users),
+                users: Arc::clone(&users) as Arc<dyn UserRepository>,
                 roles: Arc::clone(&roles),
                 sessions: Arc::clone(&sessions),
                 hasher: Arc::clone(&hasher),
@@ -181,7 +181,7 @@ impl Services {
         .with_refresh_reuse(policies.refresh_reuse)
         .with_lockout(policies.lockout);
         let account_admin = AccountAdminService::new(
-            Arc::clone(&users),
+            Arc::clone(&users) as Arc<dyn UserRepository>,
             roles,
             sessions,
             Arc::clone(&audit),

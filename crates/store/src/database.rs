@@ -17,7 +17,7 @@ use plinth_billing::{BillingRepository, CustomerDirectory, InvoiceStorage};
 use plinth_files::FileStorage;
 use plinth_kernel::UnitOfWork;
 use plinth_sessions::SessionStorage;
-use plinth_users::{RoleRepository, UserRepository};
+use plinth_users::{RoleRepository, UserStorage};
 use sea_orm::sqlx::Connection as _;
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -233,9 +233,9 @@ impl Database {
         Arc::new(SeaUnitOfWork::new(self.conn.clone()))
     }
 
-    /// The user repository.
+    /// The account storage (users, their avatar keys and app data).
     #[must_use]
-    pub fn users(&self) -> Arc<dyn UserRepository> {
+    pub fn users(&self) -> Arc<dyn UserStorage> {
         Arc::new(SeaUserRepository::new(self.conn.clone()))
     }
 
