@@ -1,6 +1,5 @@
-//! [`MemoryInvoiceRepository`] (its [`InvoiceRepository`] here, its
-//! [`crate::InvoiceReportRepository`] in [`reports`]), [`MemoryCustomerDirectory`] and
-//! [`TextInvoiceRenderer`].
+//! [`MemoryInvoiceRepository`]: its [`InvoiceRepository`] here, its
+//! [`crate::InvoiceReportRepository`] in [`reports`].
 
 mod reports;
 
@@ -8,12 +7,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
-use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{RepoError, Timestamp, Transaction};
 
-use crate::invoice::{
-    CustomerDirectory, CustomerSnapshot, InvoiceId, InvoiceRecord, InvoiceRenderer,
-    InvoiceRepository, InvoiceStatus, RenderError,
-};
+use crate::invoice::{InvoiceId, InvoiceRecord, InvoiceRepository, InvoiceStatus};
 
 #[derive(Default)]
 struct State {
@@ -261,76 +257,5 @@ impl InvoiceRepository for MemoryInvoiceRepository {
         // The memory transaction holds the global write lock already.
         MemoryTransaction::from_dyn(tx)?;
         Ok(self.lock().invoices.get(&id).cloned())
-    }
-}
-
-/// Customers in a map.
-#[derive(Clone, Default)]
-pub struct MemoryCustomerDirectory {
-    customers: Arc<Mutex<HashMap<UserId, CustomerSnapshot>>>,
-}
-
-impl MemoryCustomerDirectory {
-    /// An empty directory.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds (or replaces) a customer.
-    pub fn insert(&self, user: UserId, email: &str, name: &str) {
-        self.customers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                user,
-                CustomerSnapshot {
-                    email: email.to_owned(),
-                    name: name.to_owned(),
-                },
-            );
-    }
-
-    /// Removes a customer, as deleting the account would.
-    pub fn remove(&self, user: UserId) {
-        self.customers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&user);
-    }
-}
-
-#[async_trait::async_trait]
-impl CustomerDirectory for MemoryCustomerDirectory {
-    async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError> {
-        Ok(self
-            .customers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&user)
-            .cloned())
-    }
-}
-
-/// Renders an invoice as a few lines of plain text (`text/plain`), for tests.
-#[derive(Clone, Copy, Default)]
-pub struct TextInvoiceRenderer;
-
-impl InvoiceRenderer for TextInvoiceRenderer {
-    fn content_type(&self) -> &'static str {
-        "text/plain; charset=utf-8"
-    }
-
-    fn render(&self, invoice: &InvoiceRecord) -> Result<Vec<u8>, RenderError> {
-        let number = invoice
-            .invoice
-            .number()
-            .map_or_else(|| "DRAFT".to_owned(), |n| n.to_string());
-        Ok(format!(
-            "Invoice {number}\nStatus {}\nTotal {}\n",
-            invoice.status(),
-            invoice.invoice.total()
-        )
-        .into_bytes())
     }
 }

@@ -1,14 +1,13 @@
 //! [`SeaInvoiceRepository`]: `invoices` + `invoice_lines` rows ↔ [`InvoiceRecord`] and the
-//! `invoice_counters` sequence (its [`InvoiceRepository`]; its
-//! [`plinth_billing::InvoiceReportRepository`] in [`reports`]), and [`SeaCustomerDirectory`]
-//! over `users`.
+//! `invoice_counters` sequence: its [`InvoiceRepository`] here, its
+//! [`plinth_billing::InvoiceReportRepository`] in [`reports`].
 
 use std::collections::HashMap;
 
 use plinth_billing::invoice::InvoiceParts;
 use plinth_billing::{
-    CustomerDirectory, CustomerSnapshot, Invoice, InvoiceId, InvoiceLine, InvoiceNumber,
-    InvoiceRecord, InvoiceRepository, InvoiceStatus, InvoiceTotals,
+    CustomerSnapshot, Invoice, InvoiceId, InvoiceLine, InvoiceNumber, InvoiceRecord,
+    InvoiceRepository, InvoiceStatus, InvoiceTotals,
 };
 use plinth_kernel::{Currency, RepoError, Transaction, UserId};
 use sea_orm::{
@@ -17,7 +16,7 @@ use sea_orm::{
     Statement, TransactionOptions, TransactionTrait,
 };
 
-use crate::entities::{invoice_lines, invoices, users};
+use crate::entities::{invoice_lines, invoices};
 use crate::error::repo_err;
 use crate::repos::{OneRow as _, corrupt};
 use crate::uow::db_tx;
@@ -424,48 +423,5 @@ impl InvoiceRepository for SeaInvoiceRepository {
             .await
             .map_err(repo_err)?;
         Self::read_invoice(db, id).await
-    }
-}
-
-/// The [`CustomerDirectory`] over the `users` table.
-#[derive(Clone)]
-pub struct SeaCustomerDirectory {
-    conn: DatabaseConnection,
-}
-
-impl SeaCustomerDirectory {
-    /// A directory reading through `conn`.
-    #[must_use]
-    pub fn new(conn: DatabaseConnection) -> Self {
-        Self { conn }
-    }
-}
-
-#[async_trait::async_trait]
-impl CustomerDirectory for SeaCustomerDirectory {
-    async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError> {
-        Ok(users::Entity::find_by_id(user.as_uuid())
-            .one_row(&self.conn)
-            .await
-            .map_err(repo_err)?
-            .map(|u| CustomerSnapshot {
-                email: u.email,
-                name: u.name,
-            }))
-    }
-
-    async fn customer_in(
-        &self,
-        tx: &mut dyn Transaction,
-        user: UserId,
-    ) -> Result<Option<CustomerSnapshot>, RepoError> {
-        Ok(users::Entity::find_by_id(user.as_uuid())
-            .one_row(db_tx(tx)?)
-            .await
-            .map_err(repo_err)?
-            .map(|u| CustomerSnapshot {
-                email: u.email,
-                name: u.name,
-            }))
     }
 }
