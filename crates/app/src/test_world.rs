@@ -24,7 +24,10 @@ use plinth_kernel::{
 use plinth_sessions::testing::{FakeTokenSigner, MemorySessionRepository};
 use plinth_sessions::{AuthService, Principal, RegisterInput, TokenLifetimes};
 use plinth_users::testing::{FakePasswordHasher, MemoryRoleRepository, MemoryUserRepository};
-use plinth_users::{PasswordPolicy, RoleName, UserChanges, UserRepository as _, UserService};
+use plinth_users::{
+    AvatarKeyRepository as _, PasswordPolicy, RoleName, UserChanges, UserRepository as _,
+    UserService,
+};
 
 use crate::accounts::{Accounts, AccountsParts};
 use crate::bridges::{UserAvatarReferences, UserViewers};

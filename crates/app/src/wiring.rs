@@ -10,8 +10,8 @@ use plinth_audit::{AuditLog, AuditTrail};
 use plinth_billing::payment::PaymentEventInbox;
 use plinth_billing::{
     BillingJobs, BillingRepository, CustomerDirectory, FeatureValue, GatewaySetup, InvoiceRenderer,
-    InvoiceRepository, InvoiceService, PaymentService, PlanService, SubscriptionInvoicer,
-    SubscriptionRepository, SubscriptionService, WebhookSetup,
+    InvoiceRepository, InvoiceService, InvoiceStorage, PaymentService, PlanPriceRepository,
+    PlanService, SubscriptionInvoicer, SubscriptionService, SubscriptionStorage, WebhookSetup,
 };
 use plinth_files::{
     BlobStore, FileLimits, FilePolicy, FilePorts, FileService, FileStorage, UrlSigner,
@@ -23,7 +23,7 @@ use plinth_sessions::{
 };
 use plinth_users::{
     AnnouncementRepository, AnnouncementService, PasswordHasher, PasswordPolicy, RoleRepository,
-    UserRepository, UserService,
+    UserRepository, UserService, UserStorage,
 };
 
 use crate::bridges::{BillingStorageQuota, UserAvatarReferences, UserViewers};
@@ -31,8 +31,8 @@ use crate::{Accounts, AccountsParts, Sharing, Statistics};
 
 /// Every adapter the services need.
 pub struct Ports {
-    /// Accounts.
-    pub users: Arc<dyn UserRepository>,
+    /// Accounts, their avatar keys and app data.
+    pub users: Arc<dyn UserStorage>,
     /// Roles and their permissions.
     pub roles: Arc<dyn RoleRepository>,
     /// Sessions, refresh tokens, lockout, one-time tokens, TOTP, revocations.
@@ -45,10 +45,10 @@ pub struct Ports {
     pub blobs: Arc<dyn BlobStore>,
     /// Plans and their prices.
     pub plans: Arc<dyn BillingRepository>,
-    /// Subscriptions.
-    pub subscriptions: Arc<dyn SubscriptionRepository>,
-    /// Invoices.
-    pub invoices: Arc<dyn InvoiceRepository>,
+    /// Subscriptions and renewals, pending items, plan price versions, period invoices.
+    pub subscriptions: Arc<dyn SubscriptionStorage>,
+    /// Invoices, their listings and sums.
+    pub invoices: Arc<dyn InvoiceStorage>,
     /// Who invoices are addressed to.
     pub customers: Arc<dyn CustomerDirectory>,
     /// Payment-provider events already handled.
@@ -166,7 +166,7 @@ impl Services {
         } = ports;
         let auth = AuthService::new(
             plinth_sessions::AuthPorts {
-                users: Arc::clone(&users),
+                users: Arc::clone(&users) as Arc<dyn UserRepository>,
                 roles: Arc::clone(&roles),
                 sessions: Arc::clone(&sessions),
                 hasher: Arc::clone(&hasher),
@@ -183,7 +183,7 @@ impl Services {
         .with_refresh_reuse(policies.refresh_reuse)
         .with_lockout(policies.lockout);
         let account_admin = AccountAdminService::new(
-            Arc::clone(&users),
+            Arc::clone(&users) as Arc<dyn UserRepository>,
             roles,
             sessions,
             Arc::clone(&audit),
@@ -206,7 +206,7 @@ impl Services {
         );
         let plan_service = PlanService::new(
             Arc::clone(&plans),
-            Arc::clone(&subscriptions),
+            Arc::clone(&subscriptions) as Arc<dyn PlanPriceRepository>,
             Arc::clone(&audit),
             Arc::clone(&uow),
             Arc::clone(&clock),
@@ -214,7 +214,7 @@ impl Services {
         // Every paid period (subscribe, trial end, renewal) gets its finalised invoice in the
         // transaction that starts the period.
         let invoicer = SubscriptionInvoicer::new(
-            Arc::clone(&invoices),
+            Arc::clone(&invoices) as Arc<dyn InvoiceRepository>,
             Arc::clone(&customers),
             Arc::clone(&subscriptions),
             Arc::clone(&audit),

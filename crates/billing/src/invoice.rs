@@ -53,7 +53,8 @@ pub use error::InvoiceError;
 pub use line::{InvoiceLine, LineInput, MAX_DESCRIPTION_CHARS};
 pub use number::{InvoiceNumber, InvoiceNumberError, MAX_SEQUENCE};
 pub use ports::{
-    CustomerDirectory, InvoiceRenderer, InvoiceRepository, RenderError, RevenueBucket,
+    CustomerDirectory, InvoiceRenderer, InvoiceReportRepository, InvoiceRepository, InvoiceStorage,
+    RenderError, RevenueBucket,
 };
 pub use rate::{bps_to_percent, percent_to_bps};
 pub use record::{CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord};

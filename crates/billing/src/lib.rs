@@ -22,9 +22,9 @@ pub mod testing;
 pub use error::BillingError;
 pub use invoice::{
     CustomerDirectory, CustomerSnapshot, Invoice, InvoiceChanges, InvoiceError, InvoiceFilter,
-    InvoiceId, InvoiceLine, InvoiceNumber, InvoiceRecord, InvoiceRenderer, InvoiceRepository,
-    InvoiceService, InvoiceStatus, InvoiceTotals, LineInput, NewInvoice, NewInvoiceLine,
-    RenderError, RevenueBucket, TransitionError,
+    InvoiceId, InvoiceLine, InvoiceNumber, InvoiceRecord, InvoiceRenderer, InvoiceReportRepository,
+    InvoiceRepository, InvoiceService, InvoiceStatus, InvoiceStorage, InvoiceTotals, LineInput,
+    NewInvoice, NewInvoiceLine, RenderError, RevenueBucket, TransitionError,
 };
 pub use jobs::{BillingJobs, JobReport, UNCOLLECTIBLE_AFTER_DAYS};
 pub use payment::{GatewaySetup, InvoicePayment, PaymentService, Revenue, WebhookSetup};
@@ -32,7 +32,8 @@ pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanChanges, PlanId, PlanS
 pub use ports::BillingRepository;
 pub use subscription::{
     BillingPeriod, InvoiceOutcome, PERIOD_INVOICE_DUE_DAYS, PendingItem, PendingItemId,
-    PeriodInvoicer, PeriodReason, PlanPrice, RenewalReport, STORAGE_BYTES, SubscribeOutcome,
-    Subscription, SubscriptionError, SubscriptionId, SubscriptionInvoicer, SubscriptionRepository,
-    SubscriptionService, SubscriptionStatus,
+    PendingItemRepository, PeriodInvoiceRepository, PeriodInvoicer, PeriodReason, PlanPrice,
+    PlanPriceRepository, RenewalReport, STORAGE_BYTES, SubscribeOutcome, Subscription,
+    SubscriptionError, SubscriptionId, SubscriptionInvoicer, SubscriptionRepository,
+    SubscriptionService, SubscriptionStatus, SubscriptionStorage,
 };

@@ -21,7 +21,8 @@ use plinth_kernel::{Money, Timestamp, UserId};
 pub use error::SubscriptionError;
 pub use invoicer::{PERIOD_INVOICE_DUE_DAYS, SubscriptionInvoicer};
 pub use ports::{
-    BillingPeriod, InvoiceOutcome, NoInvoices, PeriodInvoicer, PeriodReason, SubscriptionRepository,
+    BillingPeriod, InvoiceOutcome, NoInvoices, PendingItemRepository, PeriodInvoiceRepository,
+    PeriodInvoicer, PeriodReason, PlanPriceRepository, SubscriptionRepository, SubscriptionStorage,
 };
 pub use proration::prorate;
 pub use service::{RenewalReport, STORAGE_BYTES, SubscribeOutcome, SubscriptionService};

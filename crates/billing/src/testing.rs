@@ -5,6 +5,7 @@
 //! apply at once and are undone if the transaction is dropped without commit.
 
 pub mod contract;
+mod customers;
 pub mod invoice_contract;
 mod invoices;
 mod memory;
@@ -12,12 +13,15 @@ mod memory_subscriptions;
 pub mod payment_contract;
 mod payments;
 pub mod period_invoice_contract;
+mod renderer;
 pub mod subscription_contract;
 
-pub use invoices::{MemoryCustomerDirectory, MemoryInvoiceRepository, TextInvoiceRenderer};
+pub use customers::MemoryCustomerDirectory;
+pub use invoices::MemoryInvoiceRepository;
 pub use memory::MemoryBillingRepository;
 pub use memory_subscriptions::MemorySubscriptionRepository;
 pub use payments::{FakePaymentGateway, FakeWebhookVerifier, MemoryPaymentEventInbox};
+pub use renderer::TextInvoiceRenderer;
 
 /// `id` as an administrator holding `billing:write`, for the plan and invoice actions.
 #[must_use]

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use plinth_audit::AuditLog;
 use plinth_billing::payment::PaymentEventInbox;
-use plinth_billing::{BillingRepository, CustomerDirectory, InvoiceRepository};
+use plinth_billing::{BillingRepository, CustomerDirectory, InvoiceStorage};
 use plinth_files::FileStorage;
 use plinth_kernel::UnitOfWork;
 use plinth_sessions::SessionStorage;
-use plinth_users::{RoleRepository, UserRepository};
+use plinth_users::{RoleRepository, UserStorage};
 use sea_orm::sqlx::Connection as _;
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -239,9 +239,9 @@ impl Database {
         ))
     }
 
-    /// The user repository.
+    /// The account storage (users, their avatar keys and app data).
     #[must_use]
-    pub fn users(&self) -> Arc<dyn UserRepository> {
+    pub fn users(&self) -> Arc<dyn UserStorage> {
         Arc::new(SeaUserRepository::new(self.conn.clone()))
     }
 
@@ -281,9 +281,9 @@ impl Database {
         Arc::new(SeaBillingRepository::new(self.conn.clone()))
     }
 
-    /// The invoice repository (invoices, lines, number counters).
+    /// The invoice storage (invoices, lines, number counters; listings and sums).
     #[must_use]
-    pub fn invoices(&self) -> Arc<dyn InvoiceRepository> {
+    pub fn invoices(&self) -> Arc<dyn InvoiceStorage> {
         Arc::new(SeaInvoiceRepository::new(self.conn.clone()))
     }
 
@@ -305,9 +305,9 @@ impl Database {
         Arc::new(crate::SeaIdempotencyStore::new(self.conn.clone()))
     }
 
-    /// The subscription repository.
+    /// The subscription storage (subscriptions, pending items, plan prices, period invoices).
     #[must_use]
-    pub fn subscriptions(&self) -> Arc<dyn plinth_billing::SubscriptionRepository> {
+    pub fn subscriptions(&self) -> Arc<dyn plinth_billing::SubscriptionStorage> {
         Arc::new(crate::SeaSubscriptionRepository::new(self.conn.clone()))
     }
 }

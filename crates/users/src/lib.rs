@@ -21,7 +21,10 @@ pub use app_data::{AppData, MAX_APP_DATA_BYTES, etag_of};
 pub use error::UserError;
 pub use password::{HashError, Password, PasswordError, PasswordHash, PasswordPolicy};
 pub use plinth_kernel::UserId;
-pub use ports::{AnnouncementRepository, PasswordHasher, RoleRepository, UserRepository};
+pub use ports::{
+    AnnouncementRepository, AppDataRepository, AvatarKeyRepository, PasswordHasher, RoleRepository,
+    UserRepository, UserStorage,
+};
 pub use role::{CUSTOM_ROLE_RANK, Permission, Role, RoleName, built_in_roles};
 pub use service::{AnnouncementService, ProfilePatch, UserService};
 pub use user::{DisplayName, User, UserChanges, UserCounts, UserFilter, UserStatus};

@@ -1,4 +1,5 @@
-//! Ports of the users domain.
+//! Ports of the users domain. Account storage is one port per seam ([`UserRepository`],
+//! [`AvatarKeyRepository`], [`AppDataRepository`]; together [`UserStorage`]).
 
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
@@ -7,7 +8,8 @@ use crate::{
     UserCounts, UserFilter,
 };
 
-/// Storage of user accounts.
+/// Storage of user accounts: the rows, their column-scoped changes, locked reads, lookups,
+/// the admin listing and the counts.
 #[async_trait::async_trait]
 pub trait UserRepository: Send + Sync {
     /// Inserts a new user.
@@ -45,45 +47,6 @@ pub trait UserRepository: Send + Sync {
         id: UserId,
     ) -> Result<Option<User>, RepoError>;
 
-    /// Points the user's avatar at `key` (`None`: no avatar) and sets `updated_at` to `at`;
-    /// returns the key it named before.
-    ///
-    /// # Errors
-    /// MUST return [`RepoError::NotFound`] when no such user exists.
-    async fn set_avatar_key(
-        &self,
-        tx: &mut dyn Transaction,
-        id: UserId,
-        key: Option<&str>,
-        at: Timestamp,
-    ) -> Result<Option<String>, RepoError>;
-
-    /// Which of `keys` are some account's `avatar_key` (the others are avatars nobody shows:
-    /// an upload whose row was never written, or a replaced image whose removal failed).
-    ///
-    /// # Errors
-    /// [`RepoError`] on storage failure.
-    async fn known_avatar_keys(&self, keys: &[String]) -> Result<Vec<String>, RepoError>;
-
-    /// The user's app-data document, if one was ever stored.
-    ///
-    /// # Errors
-    /// [`RepoError`] on storage failure.
-    async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError>;
-
-    /// Stores `data` for its user **only if** the stored document's entity tag is still
-    /// `expected` (`None`: no document is stored yet), as one conditional write; returns `false`
-    /// (and changes nothing) when another writer got there first.
-    ///
-    /// # Errors
-    /// [`RepoError`] on storage failure (the user must exist).
-    async fn put_app_data(
-        &self,
-        tx: &mut dyn Transaction,
-        data: &AppData,
-        expected: Option<&str>,
-    ) -> Result<bool, RepoError>;
-
     /// Deletes a user.
     ///
     /// # Errors
@@ -114,6 +77,63 @@ pub trait UserRepository: Send + Sync {
     /// [`RepoError`] on storage failure.
     async fn count(&self, since: Timestamp) -> Result<UserCounts, RepoError>;
 }
+
+/// The link from an account to the image it shows: the `avatar_key` of the user row, written
+/// only here (never by [`UserRepository::change`]), and the lookup the storage reconciler
+/// needs.
+#[async_trait::async_trait]
+pub trait AvatarKeyRepository: Send + Sync {
+    /// Points the user's avatar at `key` (`None`: no avatar) and sets `updated_at` to `at`;
+    /// returns the key it named before.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when no such user exists.
+    async fn set_avatar_key(
+        &self,
+        tx: &mut dyn Transaction,
+        id: UserId,
+        key: Option<&str>,
+        at: Timestamp,
+    ) -> Result<Option<String>, RepoError>;
+
+    /// Which of `keys` are some account's `avatar_key` (the others are avatars nobody shows:
+    /// an upload whose row was never written, or a replaced image whose removal failed).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn known_avatar_keys(&self, keys: &[String]) -> Result<Vec<String>, RepoError>;
+}
+
+/// Storage of each account's app-data document (`/me/data`), written only over the version
+/// the writer saw.
+#[async_trait::async_trait]
+pub trait AppDataRepository: Send + Sync {
+    /// The user's app-data document, if one was ever stored.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError>;
+
+    /// Stores `data` for its user **only if** the stored document's entity tag is still
+    /// `expected` (`None`: no document is stored yet), as one conditional write; returns `false`
+    /// (and changes nothing) when another writer got there first.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure (the user must exist).
+    async fn put_app_data(
+        &self,
+        tx: &mut dyn Transaction,
+        data: &AppData,
+        expected: Option<&str>,
+    ) -> Result<bool, RepoError>;
+}
+
+/// Every storage port of accounts, one per seam, as one object: what `UserService` is built
+/// from. Implemented for any type that implements the three (the SQL and in-memory adapters
+/// do).
+pub trait UserStorage: UserRepository + AvatarKeyRepository + AppDataRepository {}
+
+impl<T> UserStorage for T where T: UserRepository + AvatarKeyRepository + AppDataRepository {}
 
 /// Storage of roles and their permissions (`roles`, `permissions`, `role_permissions`). The
 /// built-in roles are always present; a user's role MUST name a stored role (adapters enforce

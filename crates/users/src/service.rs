@@ -11,7 +11,7 @@ pub use announcements::AnnouncementService;
 
 use crate::{
     DisplayName, Password, PasswordHasher, PasswordPolicy, RoleName, User, UserChanges, UserCounts,
-    UserError, UserFilter, UserRepository, UserStatus,
+    UserError, UserFilter, UserStatus, UserStorage,
 };
 
 /// Fields a user may change on their own profile. Role, status and verification are not here:
@@ -25,7 +25,7 @@ pub struct ProfilePatch {
 /// Use cases on user accounts.
 #[derive(Clone)]
 pub struct UserService {
-    users: Arc<dyn UserRepository>,
+    users: Arc<dyn UserStorage>,
     hasher: Arc<dyn PasswordHasher>,
     audit: Arc<dyn AuditLog>,
     uow: Arc<dyn UnitOfWork>,
@@ -34,10 +34,11 @@ pub struct UserService {
 }
 
 impl UserService {
-    /// Wires the service to its ports.
+    /// Wires the service to its ports: account storage (every seam: rows, avatar keys, app
+    /// data), the password hasher, the audit log, transactions and the clock.
     #[must_use]
     pub fn new(
-        users: Arc<dyn UserRepository>,
+        users: Arc<dyn UserStorage>,
         hasher: Arc<dyn PasswordHasher>,
         audit: Arc<dyn AuditLog>,
         uow: Arc<dyn UnitOfWork>,

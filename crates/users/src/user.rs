@@ -124,7 +124,7 @@ impl User {
 /// (plus `updated_at`), so concurrent writers of other columns are never undone (see
 /// [`crate::UserRepository::change`]). Build it from what the use case decided, never by
 /// copying a [`User`] read earlier. The email, the avatar (see
-/// [`crate::UserRepository::set_avatar_key`]) and the login-failure streak are not here.
+/// [`crate::AvatarKeyRepository::set_avatar_key`]) and the login-failure streak are not here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserChanges {
     /// New display name.

@@ -1,11 +1,12 @@
-//! Ports of invoicing: storage ([`InvoiceRepository`]), who the customers are
-//! ([`CustomerDirectory`]) and the printable document ([`InvoiceRenderer`]).
+//! Ports of invoicing: storage, one port per seam ([`InvoiceRepository`] for one invoice at a
+//! time, [`InvoiceReportRepository`] for reads across many; together [`InvoiceStorage`]), who
+//! the customers are ([`CustomerDirectory`]) and the printable document ([`InvoiceRenderer`]).
 
 use plinth_kernel::{Money, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::invoice::{CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord, InvoiceStatus};
 
-/// Which invoices [`InvoiceRepository::totals_by_currency`] adds up.
+/// Which invoices [`InvoiceReportRepository::totals_by_currency`] adds up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevenueBucket {
     /// `paid` with `paid_at` at or after the instant.
@@ -16,7 +17,8 @@ pub enum RevenueBucket {
     OpenDueBefore(Timestamp),
 }
 
-/// Storage of invoices, their lines and the per-year number counters.
+/// Storage of invoices one at a time (rows with their lines, status and draft changes, reads
+/// and locks by id) and of the per-year number counters.
 #[async_trait::async_trait]
 pub trait InvoiceRepository: Send + Sync {
     /// Inserts an invoice with its lines.
@@ -125,7 +127,12 @@ pub trait InvoiceRepository: Send + Sync {
         tx: &mut dyn Transaction,
         id: InvoiceId,
     ) -> Result<Option<InvoiceRecord>, RepoError>;
+}
 
+/// Reads across many invoices: the administrators' and the customer's listings, the revenue
+/// sums and the overdue job's scan. Committed data only.
+#[async_trait::async_trait]
+pub trait InvoiceReportRepository: Send + Sync {
     /// Invoices matching `filter`, newest first (by id), one page at a time.
     ///
     /// # Errors
@@ -164,6 +171,13 @@ pub trait InvoiceRepository: Send + Sync {
         limit: u64,
     ) -> Result<Vec<InvoiceId>, RepoError>;
 }
+
+/// Every storage port of invoicing, one per seam, as one object: what `InvoiceService` is
+/// built from. Implemented for any type that implements both (the SQL and in-memory adapters
+/// do).
+pub trait InvoiceStorage: InvoiceRepository + InvoiceReportRepository {}
+
+impl<T> InvoiceStorage for T where T: InvoiceRepository + InvoiceReportRepository {}
 
 /// Who an account is, for the customer block of an invoice.
 #[async_trait::async_trait]

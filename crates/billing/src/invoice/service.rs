@@ -21,7 +21,7 @@ use crate::BillingError;
 use crate::error::billing_error;
 use crate::invoice::{
     CustomerDirectory, InvoiceFilter, InvoiceId, InvoiceNumber, InvoiceRecord, InvoiceRenderer,
-    InvoiceRepository, InvoiceStatus, TransitionError,
+    InvoiceStatus, InvoiceStorage, TransitionError,
 };
 use crate::payment::{ManualGateway, PaymentGateway as _};
 use crate::subscription::{SubscriptionService, SubscriptionStatus};
@@ -34,8 +34,8 @@ pub use drafts::InvoiceChanges;
 /// [`SubscriptionService`] it is built with.
 #[derive(Clone)]
 pub struct InvoiceService {
-    /// Invoices, lines and number counters.
-    invoices: Arc<dyn InvoiceRepository>,
+    /// Invoices, lines and number counters; the listings and sums.
+    invoices: Arc<dyn InvoiceStorage>,
     /// Customer names and emails, for the snapshot taken at finalisation.
     customers: Arc<dyn CustomerDirectory>,
     /// The printable document.
@@ -81,7 +81,7 @@ impl InvoiceService {
     /// service (see [`InvoiceService`]), the audit log, transactions and the clock.
     #[must_use]
     pub fn new(
-        invoices: Arc<dyn InvoiceRepository>,
+        invoices: Arc<dyn InvoiceStorage>,
         customers: Arc<dyn CustomerDirectory>,
         renderer: Arc<dyn InvoiceRenderer>,
         subscriptions: SubscriptionService,

@@ -12,7 +12,7 @@ use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{Caller, Clock, Permission, RepoError, RequestMeta, UnitOfWork};
 
 use super::validate;
-use crate::subscription::SubscriptionRepository;
+use crate::subscription::PlanPriceRepository;
 use crate::{BillingError, BillingRepository, NewPlan, Plan, PlanId};
 
 pub use prices::PlanChanges;
@@ -22,19 +22,20 @@ pub use prices::PlanChanges;
 pub struct PlanService {
     plans: Arc<dyn BillingRepository>,
     /// Price versions, stored with the subscriptions that refer to them.
-    prices: Arc<dyn SubscriptionRepository>,
+    prices: Arc<dyn PlanPriceRepository>,
     audit: Arc<dyn AuditLog>,
     uow: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
 }
 
 impl PlanService {
-    /// Wires the service to its ports: plans, their price versions (kept by the
-    /// [`SubscriptionRepository`]), the audit log, transactions and the clock.
+    /// Wires the service to its ports: plans, their price versions (a
+    /// [`PlanPriceRepository`], kept with the subscriptions), the audit log, transactions and
+    /// the clock.
     #[must_use]
     pub fn new(
         plans: Arc<dyn BillingRepository>,
-        prices: Arc<dyn SubscriptionRepository>,
+        prices: Arc<dyn PlanPriceRepository>,
         audit: Arc<dyn AuditLog>,
         uow: Arc<dyn UnitOfWork>,
         clock: Arc<dyn Clock>,

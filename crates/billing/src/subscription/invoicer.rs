@@ -24,7 +24,7 @@ use plinth_kernel::{Money, RepoError, RequestMeta, Transaction};
 
 use super::{
     BillingPeriod, InvoiceOutcome, PendingItem, PendingItemId, PeriodInvoicer, PeriodReason,
-    SubscriptionRepository,
+    SubscriptionStorage,
 };
 use crate::invoice::invoice_event;
 use crate::invoice::{
@@ -45,7 +45,7 @@ pub const PERIOD_INVOICE_DUE_DAYS: u32 = 30;
 pub struct SubscriptionInvoicer {
     invoices: Arc<dyn InvoiceRepository>,
     customers: Arc<dyn CustomerDirectory>,
-    subscriptions: Arc<dyn SubscriptionRepository>,
+    subscriptions: Arc<dyn SubscriptionStorage>,
     audit: Arc<dyn AuditLog>,
     due_in_days: u32,
 }
@@ -56,7 +56,7 @@ impl SubscriptionInvoicer {
     pub fn new(
         invoices: Arc<dyn InvoiceRepository>,
         customers: Arc<dyn CustomerDirectory>,
-        subscriptions: Arc<dyn SubscriptionRepository>,
+        subscriptions: Arc<dyn SubscriptionStorage>,
         audit: Arc<dyn AuditLog>,
     ) -> Self {
         Self {

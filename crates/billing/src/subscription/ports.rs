@@ -1,12 +1,13 @@
-//! Ports of the subscription use cases: where subscriptions live, and the hook that turns a
-//! billing period into an invoice.
+//! Ports of the subscription use cases: where subscriptions live, one port per seam
+//! (subscriptions and renewals, pending items, plan price versions, period invoices; together
+//! [`SubscriptionStorage`]), and the hook that turns a billing period into an invoice.
 
 use plinth_kernel::{Money, RepoError, Timestamp, Transaction, UserId};
 
 use super::{PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId};
 use crate::{InvoiceId, Plan};
 
-/// Storage of subscriptions, their renewals and their pending invoice items.
+/// Storage of subscriptions and their renewals (one per period).
 ///
 /// Reads that take a transaction see that transaction's writes; the `lock_*` methods also
 /// serialise concurrent writers of the same subscription (a row lock on SQL) until the
@@ -84,7 +85,12 @@ pub trait SubscriptionRepository: Send + Sync {
         period_start: Timestamp,
         at: Timestamp,
     ) -> Result<(), RepoError>;
+}
 
+/// Storage of pending invoice items: the proration charges and credits a plan change leaves
+/// for the subscription's next invoice.
+#[async_trait::async_trait]
+pub trait PendingItemRepository: Send + Sync {
     /// Stores a pending invoice item.
     ///
     /// # Errors
@@ -105,6 +111,21 @@ pub trait SubscriptionRepository: Send + Sync {
         subscription: SubscriptionId,
     ) -> Result<Vec<PendingItem>, RepoError>;
 
+    /// Marks items as taken by an invoice at `at`.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn mark_items_invoiced(
+        &self,
+        tx: &mut dyn Transaction,
+        items: &[PendingItemId],
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
+}
+
+/// Storage of a plan's price versions (what a plan cost when, kept when its price changes).
+#[async_trait::async_trait]
+pub trait PlanPriceRepository: Send + Sync {
     /// Records a price version of a plan.
     ///
     /// # Errors
@@ -125,7 +146,12 @@ pub trait SubscriptionRepository: Send + Sync {
         tx: &mut dyn Transaction,
         plan: crate::PlanId,
     ) -> Result<Vec<PlanPrice>, RepoError>;
+}
 
+/// Storage of the link from a subscription's period to the invoice that bills it (one
+/// invoice per period), and the overdue queries that join it with the invoices.
+#[async_trait::async_trait]
+pub trait PeriodInvoiceRepository: Send + Sync {
     /// Records that `invoice` bills the period of `subscription` starting at `period_start`,
     /// unless that period already has an invoice: returns `false` (writing nothing, and
     /// leaving `tx` usable) when it has. With a concurrent claim of the same period, one
@@ -173,17 +199,22 @@ pub trait SubscriptionRepository: Send + Sync {
         now: Timestamp,
         limit: u64,
     ) -> Result<Vec<SubscriptionId>, RepoError>;
+}
 
-    /// Marks items as taken by an invoice at `at`.
-    ///
-    /// # Errors
-    /// [`RepoError`] on storage failure.
-    async fn mark_items_invoiced(
-        &self,
-        tx: &mut dyn Transaction,
-        items: &[PendingItemId],
-        at: Timestamp,
-    ) -> Result<(), RepoError>;
+/// Every storage port of subscriptions, one per seam, as one object: what
+/// `SubscriptionService` and `SubscriptionInvoicer` are built from. Implemented for any type
+/// that implements the four (the SQL and in-memory adapters do).
+pub trait SubscriptionStorage:
+    SubscriptionRepository + PendingItemRepository + PlanPriceRepository + PeriodInvoiceRepository
+{
+}
+
+impl<T> SubscriptionStorage for T where
+    T: SubscriptionRepository
+        + PendingItemRepository
+        + PlanPriceRepository
+        + PeriodInvoiceRepository
+{
 }
 
 /// Why a period is being invoiced.

@@ -18,7 +18,7 @@ use plinth_kernel::{Clock, RepoError, RequestMeta, Timestamp, Transaction, UnitO
 
 use crate::subscription::{
     PendingItem, PendingItemId, PeriodInvoicer, PeriodReason, Subscription, SubscriptionError,
-    SubscriptionId, SubscriptionRepository, SubscriptionStatus, period_end_after, prorate,
+    SubscriptionId, SubscriptionStatus, SubscriptionStorage, period_end_after, prorate,
 };
 use crate::{BillingRepository, FeatureValue, Plan, PlanId};
 
@@ -41,7 +41,7 @@ pub enum SubscribeOutcome {
 pub struct SubscriptionService {
     /// Plans, read to subscribe and renew.
     plans: Arc<dyn BillingRepository>,
-    subscriptions: Arc<dyn SubscriptionRepository>,
+    subscriptions: Arc<dyn SubscriptionStorage>,
     /// Invoices each paid period, in the transaction that starts it.
     invoicer: Arc<dyn PeriodInvoicer>,
     audit: Arc<dyn AuditLog>,
@@ -60,7 +60,7 @@ impl SubscriptionService {
     #[must_use]
     pub fn new(
         plans: Arc<dyn BillingRepository>,
-        subscriptions: Arc<dyn SubscriptionRepository>,
+        subscriptions: Arc<dyn SubscriptionStorage>,
         invoicer: Arc<dyn PeriodInvoicer>,
         audit: Arc<dyn AuditLog>,
         uow: Arc<dyn UnitOfWork>,

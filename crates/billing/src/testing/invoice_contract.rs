@@ -1,4 +1,5 @@
-//! The [`InvoiceRepository`] contract suite, run unchanged against every adapter. It uses
+//! The [`InvoiceStorage`] contract suite (its [`InvoiceRepository`] and
+//! [`crate::InvoiceReportRepository`] listings), run unchanged against every adapter. It uses
 //! fresh ids and a year of its own for the counters, and filters lists by its own users, so
 //! storage may already hold other invoices.
 
@@ -12,10 +13,11 @@ use plinth_kernel::{Currency, Money, PageRequest, RepoError, Timestamp, UnitOfWo
 
 use crate::invoice::{
     CustomerSnapshot, Invoice, InvoiceFilter, InvoiceId, InvoiceNumber, InvoiceRecord,
-    InvoiceRepository, InvoiceStatus, LineInput,
+    InvoiceRepository, InvoiceStatus, InvoiceStorage, LineInput,
 };
 
-/// Runs every [`InvoiceRepository`] promise against `repo`: insert/get round trip of every
+/// Runs every [`InvoiceRepository`] promise, and those of the listings of
+/// [`crate::InvoiceReportRepository`], against `repo`: insert/get round trip of every
 /// field and line (KWD, JPY), `Duplicate` on `invoices.id` and `invoices.number`, counters
 /// that start at 1, count up and give back a rolled-back number, the status compare-and-set
 /// of `update_invoice` (`NotFound` when the status moved) which never rewrites lines or
@@ -27,7 +29,7 @@ use crate::invoice::{
 /// # Panics
 /// On the first broken promise.
 pub async fn invoice_repository(
-    repo: Arc<dyn InvoiceRepository>,
+    repo: Arc<dyn InvoiceStorage>,
     uow: Arc<dyn UnitOfWork>,
     users: [UserId; 2],
 ) {
@@ -248,21 +250,22 @@ pub async fn invoice_repository(
         "update undone"
     );
 
-    drafts(&repo, &*uow, alice, year, now).await;
-    edit_races_finalise(&repo, &uow, bob, year, now).await;
+    drafts(&*repo, &*uow, alice, year, now).await;
+    edit_races_finalise(&(repo as Arc<dyn InvoiceRepository>), &uow, bob, year, now).await;
 }
 
 /// `update_draft` and `delete_draft`: a draft changes wholly (or not at all when rolled
-/// back), `invoice_in` sees a transaction's own writes, and an open invoice is refused.
+/// back), `invoice_in` and `lock_invoice` see a transaction's own writes, and an open invoice
+/// is refused.
 async fn drafts(
-    repo: &Arc<dyn InvoiceRepository>,
+    repo: &dyn InvoiceRepository,
     uow: &dyn UnitOfWork,
     user: UserId,
     year: i32,
     now: Timestamp,
 ) {
     let before = draft(user, "JPY", &[(2, 1_500)], 0, 1000, now);
-    insert(&**repo, uow, &before).await;
+    insert(repo, uow, &before).await;
     let after = edited(&before, now);
     assert_ne!(after.invoice.totals(), before.invoice.totals());
     {
@@ -275,6 +278,20 @@ async fn drafts(
                 .as_ref(),
             Some(&after),
             "invoice_in reads the transaction's own writes"
+        );
+        assert_eq!(
+            repo.lock_invoice(tx.as_mut(), before.id)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(&after),
+            "lock_invoice reads the transaction's own writes"
+        );
+        assert_eq!(
+            repo.lock_invoice(tx.as_mut(), InvoiceId::new())
+                .await
+                .unwrap(),
+            None
         );
     }
     assert_eq!(
@@ -320,7 +337,7 @@ async fn drafts(
 
     // A draft is deleted with its lines; a rollback brings it back.
     let doomed = draft(user, "KWD", &[(3, 1_234), (1, 5)], 1250, 825, now);
-    insert(&**repo, uow, &doomed).await;
+    insert(repo, uow, &doomed).await;
     {
         let mut tx = uow.begin().await.unwrap();
         repo.delete_draft(tx.as_mut(), doomed.id).await.unwrap();

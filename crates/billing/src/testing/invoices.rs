@@ -1,17 +1,15 @@
-//! [`MemoryInvoiceRepository`], [`MemoryCustomerDirectory`] and [`TextInvoiceRenderer`].
+//! [`MemoryInvoiceRepository`]: its [`InvoiceRepository`] here, its
+//! [`crate::InvoiceReportRepository`] in [`reports`].
 
-use std::collections::{BTreeMap, HashMap};
+mod reports;
+
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
-use plinth_kernel::{
-    Currency, Money, Page, PageRequest, RepoError, Timestamp, Transaction, UserId,
-};
+use plinth_kernel::{RepoError, Timestamp, Transaction};
 
-use crate::invoice::{
-    CustomerDirectory, CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord, InvoiceRenderer,
-    InvoiceRepository, InvoiceStatus, RenderError, RevenueBucket,
-};
+use crate::invoice::{InvoiceId, InvoiceRecord, InvoiceRepository, InvoiceStatus};
 
 #[derive(Default)]
 struct State {
@@ -84,16 +82,6 @@ fn duplicate(constraint: &str) -> RepoError {
     RepoError::Duplicate {
         constraint: constraint.to_owned(),
     }
-}
-
-/// Newest first, after the cursor, one more than the page for `Page::from_rows`.
-fn page_of(mut rows: Vec<InvoiceRecord>, page: PageRequest) -> Page<InvoiceRecord> {
-    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
-    if let Some(cursor) = page.cursor() {
-        rows.retain(|r| r.id.as_uuid() < cursor.last_id());
-    }
-    rows.truncate(page.limit() as usize + 1);
-    Page::from_rows(rows, page, |r| r.id.as_uuid())
 }
 
 #[async_trait::async_trait]
@@ -269,160 +257,5 @@ impl InvoiceRepository for MemoryInvoiceRepository {
         // The memory transaction holds the global write lock already.
         MemoryTransaction::from_dyn(tx)?;
         Ok(self.lock().invoices.get(&id).cloned())
-    }
-
-    async fn invoices(
-        &self,
-        filter: &InvoiceFilter,
-        page: PageRequest,
-    ) -> Result<Page<InvoiceRecord>, RepoError> {
-        let rows = self
-            .lock()
-            .invoices
-            .values()
-            .filter(|r| filter.user_id.is_none_or(|u| r.user_id == u))
-            .filter(|r| filter.status.is_none_or(|s| r.status() == s))
-            .cloned()
-            .collect();
-        Ok(page_of(rows, page))
-    }
-
-    async fn issued_invoices_of(
-        &self,
-        user: UserId,
-        page: PageRequest,
-    ) -> Result<Page<InvoiceRecord>, RepoError> {
-        let rows = self
-            .lock()
-            .invoices
-            .values()
-            .filter(|r| r.user_id == user && r.status() != InvoiceStatus::Draft)
-            .cloned()
-            .collect();
-        Ok(page_of(rows, page))
-    }
-
-    async fn totals_by_currency(&self, bucket: RevenueBucket) -> Result<Vec<Money>, RepoError> {
-        let mut sums: BTreeMap<String, (Currency, i64)> = BTreeMap::new();
-        let state = self.lock();
-        for r in state.invoices.values() {
-            let status = r.status();
-            let counts = match bucket {
-                RevenueBucket::PaidSince(since) => {
-                    status == InvoiceStatus::Paid && r.paid_at.is_some_and(|at| at >= since)
-                }
-                RevenueBucket::OpenDueFrom(now) => {
-                    status == InvoiceStatus::Open && r.due_at.is_some_and(|at| at >= now)
-                }
-                RevenueBucket::OpenDueBefore(now) => {
-                    status == InvoiceStatus::Open && r.due_at.is_some_and(|at| at < now)
-                }
-            };
-            if counts {
-                let currency = r.invoice.currency();
-                let entry = sums
-                    .entry(currency.code().to_owned())
-                    .or_insert((currency, 0));
-                entry.1 = entry
-                    .1
-                    .checked_add(r.invoice.totals().total)
-                    .ok_or_else(|| RepoError::internal("revenue overflows i64"))?;
-            }
-        }
-        Ok(sums
-            .into_values()
-            .map(|(currency, amount)| Money::new(amount, currency))
-            .collect())
-    }
-
-    async fn open_due_before(
-        &self,
-        before: Timestamp,
-        limit: u64,
-    ) -> Result<Vec<InvoiceId>, RepoError> {
-        let mut due: Vec<(Timestamp, InvoiceId)> = self
-            .lock()
-            .invoices
-            .values()
-            .filter(|r| r.status() == InvoiceStatus::Open)
-            .filter_map(|r| r.due_at.filter(|at| *at < before).map(|at| (at, r.id)))
-            .collect();
-        due.sort();
-        Ok(due
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(|(_, id)| id)
-            .collect())
-    }
-}
-
-/// Customers in a map.
-#[derive(Clone, Default)]
-pub struct MemoryCustomerDirectory {
-    customers: Arc<Mutex<HashMap<UserId, CustomerSnapshot>>>,
-}
-
-impl MemoryCustomerDirectory {
-    /// An empty directory.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds (or replaces) a customer.
-    pub fn insert(&self, user: UserId, email: &str, name: &str) {
-        self.customers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                user,
-                CustomerSnapshot {
-                    email: email.to_owned(),
-                    name: name.to_owned(),
-                },
-            );
-    }
-
-    /// Removes a customer, as deleting the account would.
-    pub fn remove(&self, user: UserId) {
-        self.customers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&user);
-    }
-}
-
-#[async_trait::async_trait]
-impl CustomerDirectory for MemoryCustomerDirectory {
-    async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError> {
-        Ok(self
-            .customers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&user)
-            .cloned())
-    }
-}
-
-/// Renders an invoice as a few lines of plain text (`text/plain`), for tests.
-#[derive(Clone, Copy, Default)]
-pub struct TextInvoiceRenderer;
-
-impl InvoiceRenderer for TextInvoiceRenderer {
-    fn content_type(&self) -> &'static str {
-        "text/plain; charset=utf-8"
-    }
-
-    fn render(&self, invoice: &InvoiceRecord) -> Result<Vec<u8>, RenderError> {
-        let number = invoice
-            .invoice
-            .number()
-            .map_or_else(|| "DRAFT".to_owned(), |n| n.to_string());
-        Ok(format!(
-            "Invoice {number}\nStatus {}\nTotal {}\n",
-            invoice.status(),
-            invoice.invoice.total()
-        )
-        .into_bytes())
     }
 }

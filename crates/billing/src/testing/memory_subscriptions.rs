@@ -1,4 +1,9 @@
-//! [`MemorySubscriptionRepository`].
+//! [`MemorySubscriptionRepository`]: the [`SubscriptionRepository`] here, the other seams of
+//! [`crate::SubscriptionStorage`] in the modules below, one trait each.
+
+mod pending_items;
+mod period_invoices;
+mod plan_prices;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -7,11 +12,11 @@ use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 
 use super::MemoryInvoiceRepository;
+use crate::InvoiceId;
 use crate::subscription::{
-    PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId, SubscriptionRepository,
+    PendingItem, PlanPrice, Subscription, SubscriptionId, SubscriptionRepository,
     SubscriptionStatus,
 };
-use crate::{InvoiceId, InvoiceStatus, PlanId};
 
 #[derive(Default)]
 struct State {
@@ -23,7 +28,8 @@ struct State {
     period_invoices: HashMap<(SubscriptionId, Timestamp), InvoiceId>,
 }
 
-/// Subscriptions, renewals and pending items in memory, for tests and examples; enforces one
+/// Subscriptions, renewals, pending items, plan price versions and period invoices in memory
+/// (every seam of [`crate::SubscriptionStorage`]), for tests and examples; enforces one
 /// live subscription per user and one renewal per period like the SQL tables. Works with
 /// [`plinth_kernel::testing::MemoryUnitOfWork`], whose single lock already serialises
 /// transactions, so the `lock_*` reads need no lock of their own.
@@ -48,25 +54,6 @@ impl MemorySubscriptionRepository {
     pub fn with_invoices(mut self, invoices: MemoryInvoiceRepository) -> Self {
         self.invoices = Some(invoices);
         self
-    }
-
-    /// Whether a period invoice of `subscription` is open and due before `now`.
-    fn overdue(&self, subscription: SubscriptionId, now: Timestamp) -> bool {
-        let Some(invoices) = &self.invoices else {
-            return false;
-        };
-        let ids: Vec<InvoiceId> = self
-            .lock()
-            .period_invoices
-            .iter()
-            .filter(|((s, _), _)| *s == subscription)
-            .map(|(_, id)| *id)
-            .collect();
-        ids.into_iter().any(|id| {
-            invoices.status_and_due(id).is_some_and(|(status, due)| {
-                status == InvoiceStatus::Open && due.is_some_and(|d| d < now)
-            })
-        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -249,176 +236,6 @@ impl SubscriptionRepository for MemorySubscriptionRepository {
         }
         Self::undo_with(tx, &self.state, move |s| {
             s.renewals.remove(&key);
-        });
-        Ok(())
-    }
-
-    async fn insert_pending_item(
-        &self,
-        tx: &mut dyn Transaction,
-        item: &PendingItem,
-    ) -> Result<(), RepoError> {
-        let tx = MemoryTransaction::from_dyn(tx)?;
-        self.lock().items.push(item.clone());
-        let id = item.id;
-        Self::undo_with(tx, &self.state, move |s| s.items.retain(|i| i.id != id));
-        Ok(())
-    }
-
-    async fn pending_items(
-        &self,
-        tx: &mut dyn Transaction,
-        subscription: SubscriptionId,
-    ) -> Result<Vec<PendingItem>, RepoError> {
-        MemoryTransaction::from_dyn(tx)?;
-        let mut items: Vec<PendingItem> = self
-            .lock()
-            .items
-            .iter()
-            .filter(|i| i.subscription_id == subscription && i.invoiced_at.is_none())
-            .cloned()
-            .collect();
-        items.sort_by_key(|i| (i.created_at, i.id));
-        Ok(items)
-    }
-
-    async fn insert_plan_price(
-        &self,
-        tx: &mut dyn Transaction,
-        price: &PlanPrice,
-    ) -> Result<(), RepoError> {
-        let tx = MemoryTransaction::from_dyn(tx)?;
-        {
-            let mut state = self.lock();
-            let taken = state
-                .prices
-                .iter()
-                .any(|p| p.plan_id == price.plan_id && p.version == price.version);
-            if taken {
-                return Err(RepoError::Duplicate {
-                    constraint: "plan_prices.version".to_owned(),
-                });
-            }
-            state.prices.push(price.clone());
-        }
-        let key = (price.plan_id, price.version);
-        Self::undo_with(tx, &self.state, move |s| {
-            s.prices.retain(|p| (p.plan_id, p.version) != key);
-        });
-        Ok(())
-    }
-
-    async fn plan_prices(
-        &self,
-        tx: &mut dyn Transaction,
-        plan: PlanId,
-    ) -> Result<Vec<PlanPrice>, RepoError> {
-        MemoryTransaction::from_dyn(tx)?;
-        let mut prices: Vec<PlanPrice> = self
-            .lock()
-            .prices
-            .iter()
-            .filter(|p| p.plan_id == plan)
-            .cloned()
-            .collect();
-        prices.sort_by_key(|p| p.version);
-        Ok(prices)
-    }
-
-    async fn claim_period_invoice(
-        &self,
-        tx: &mut dyn Transaction,
-        subscription: SubscriptionId,
-        period_start: Timestamp,
-        invoice: InvoiceId,
-    ) -> Result<bool, RepoError> {
-        let tx = MemoryTransaction::from_dyn(tx)?;
-        let key = (subscription, period_start);
-        {
-            let mut state = self.lock();
-            if state.period_invoices.contains_key(&key) {
-                return Ok(false);
-            }
-            if state.period_invoices.values().any(|i| *i == invoice) {
-                return Err(RepoError::Duplicate {
-                    constraint: "subscription_invoices.invoice_id".to_owned(),
-                });
-            }
-            state.period_invoices.insert(key, invoice);
-        }
-        Self::undo_with(tx, &self.state, move |s| {
-            s.period_invoices.remove(&key);
-        });
-        Ok(true)
-    }
-
-    async fn subscription_of_invoice(
-        &self,
-        tx: &mut dyn Transaction,
-        invoice: InvoiceId,
-    ) -> Result<Option<SubscriptionId>, RepoError> {
-        MemoryTransaction::from_dyn(tx)?;
-        Ok(self
-            .lock()
-            .period_invoices
-            .iter()
-            .find(|(_, i)| **i == invoice)
-            .map(|((s, _), _)| *s))
-    }
-
-    async fn has_overdue_invoice(
-        &self,
-        tx: &mut dyn Transaction,
-        subscription: SubscriptionId,
-        now: Timestamp,
-    ) -> Result<bool, RepoError> {
-        MemoryTransaction::from_dyn(tx)?;
-        Ok(self.overdue(subscription, now))
-    }
-
-    async fn overdue_subscriptions(
-        &self,
-        now: Timestamp,
-        limit: u64,
-    ) -> Result<Vec<SubscriptionId>, RepoError> {
-        let mut candidates: Vec<SubscriptionId> = self
-            .lock()
-            .subscriptions
-            .values()
-            .filter(|s| {
-                matches!(
-                    s.status,
-                    SubscriptionStatus::Trialing | SubscriptionStatus::Active
-                )
-            })
-            .map(|s| s.id)
-            .collect();
-        candidates.sort();
-        Ok(candidates
-            .into_iter()
-            .filter(|id| self.overdue(*id, now))
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .collect())
-    }
-
-    async fn mark_items_invoiced(
-        &self,
-        tx: &mut dyn Transaction,
-        items: &[PendingItemId],
-        at: Timestamp,
-    ) -> Result<(), RepoError> {
-        let tx = MemoryTransaction::from_dyn(tx)?;
-        let ids: Vec<PendingItemId> = items.to_vec();
-        {
-            let mut state = self.lock();
-            for item in state.items.iter_mut().filter(|i| ids.contains(&i.id)) {
-                item.invoiced_at = Some(at);
-            }
-        }
-        Self::undo_with(tx, &self.state, move |s| {
-            for item in s.items.iter_mut().filter(|i| ids.contains(&i.id)) {
-                item.invoiced_at = None;
-            }
         });
         Ok(())
     }

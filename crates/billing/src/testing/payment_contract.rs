@@ -1,6 +1,7 @@
 //! Contract suites of payments: [`payment_event_inbox`] for every [`PaymentEventInbox`]
 //! adapter, [`invoice_revenue`] for the revenue and overdue queries of every
-//! [`InvoiceRepository`] adapter, and [`provider_payment_id`] for its payment id.
+//! [`crate::InvoiceReportRepository`] adapter (on an [`InvoiceStorage`], to write its
+//! invoices), and [`provider_payment_id`] for the payment id of every [`InvoiceRepository`].
 
 // These functions are test bodies: a failed expectation is meant to panic.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
@@ -11,8 +12,8 @@ use chrono::SubsecRound;
 use plinth_kernel::{Currency, Money, RepoError, UnitOfWork, UserId};
 
 use crate::invoice::{
-    Invoice, InvoiceId, InvoiceNumber, InvoiceRecord, InvoiceRepository, InvoiceStatus, LineInput,
-    RevenueBucket,
+    Invoice, InvoiceId, InvoiceNumber, InvoiceRecord, InvoiceReportRepository, InvoiceRepository,
+    InvoiceStatus, InvoiceStorage, LineInput, RevenueBucket,
 };
 use crate::payment::{InboxEntry, PaymentEventInbox};
 
@@ -84,11 +85,11 @@ pub async fn payment_event_inbox(inbox: Arc<dyn PaymentEventInbox>, uow: Arc<dyn
     assert_eq!(inbox.entry(&id).await.unwrap(), Some(processed));
 }
 
-/// The revenue buckets and the overdue query of an [`InvoiceRepository`]. Storage may hold
+/// The revenue buckets and the overdue query of an [`InvoiceReportRepository`]. Storage may hold
 /// other invoices: the suite compares totals before and after adding its own, in a currency
 /// pair (KWD, JPY) and with due dates far in the past, so it checks the deltas.
 pub async fn invoice_revenue(
-    repo: Arc<dyn InvoiceRepository>,
+    repo: Arc<dyn InvoiceStorage>,
     uow: Arc<dyn UnitOfWork>,
     user: UserId,
 ) {
@@ -204,7 +205,7 @@ pub async fn invoice_revenue(
 }
 
 async fn snapshot(
-    repo: &dyn InvoiceRepository,
+    repo: &dyn InvoiceReportRepository,
     now: plinth_kernel::Timestamp,
 ) -> (Vec<Money>, Vec<Money>, Vec<Money>) {
     let since = now - chrono::Duration::hours(1);

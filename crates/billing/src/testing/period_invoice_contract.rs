@@ -1,7 +1,7 @@
-//! The contract of the [`SubscriptionRepository`] methods that join subscriptions with their
-//! period invoices (`claim_period_invoice`, `subscription_of_invoice`,
-//! `has_overdue_invoice`, `overdue_subscriptions`) and of `due_for_renewal` for ended-by-
-//! cancellation `past_due`/`unpaid` subscriptions. Run unchanged against every adapter pair;
+//! The contract of the [`crate::PeriodInvoiceRepository`] seam of [`SubscriptionStorage`],
+//! whose methods join subscriptions with their period invoices (`claim_period_invoice`,
+//! `subscription_of_invoice`, `has_overdue_invoice`, `overdue_subscriptions`), and of
+//! `due_for_renewal` for ended-by-cancellation `past_due`/`unpaid` subscriptions. Run unchanged against every adapter pair;
 //! it filters listings down to its own rows, so storage may hold other data.
 
 // This function is a test body: a failed expectation is meant to panic.
@@ -16,9 +16,7 @@ use plinth_kernel::{Currency, Money, Timestamp, UnitOfWork, UserId};
 use crate::invoice::{
     Invoice, InvoiceId, InvoiceNumber, InvoiceRecord, InvoiceRepository, InvoiceStatus, LineInput,
 };
-use crate::subscription::{
-    Subscription, SubscriptionId, SubscriptionRepository, SubscriptionStatus,
-};
+use crate::subscription::{Subscription, SubscriptionId, SubscriptionStatus, SubscriptionStorage};
 use crate::{BillingRepository, Interval, Plan, PlanId};
 
 /// Runs every promise: a claim per `(subscription, period start)` (`false` for the second,
@@ -28,7 +26,7 @@ use crate::{BillingRepository, Interval, Plan, PlanId};
 /// `trialing`/`active` ones; `due_for_renewal` includes a due `past_due`/`unpaid` one only
 /// with `cancel_at_period_end`. `users` must exist.
 pub async fn period_invoices(
-    subs: Arc<dyn SubscriptionRepository>,
+    subs: Arc<dyn SubscriptionStorage>,
     invoices: Arc<dyn InvoiceRepository>,
     plans: Arc<dyn BillingRepository>,
     uow: Arc<dyn UnitOfWork>,

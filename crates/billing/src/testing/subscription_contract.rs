@@ -1,4 +1,5 @@
-//! The [`SubscriptionRepository`] contract suite, run unchanged against every adapter. It
+//! The [`SubscriptionStorage`] contract suite (subscription rows and renewals, pending items,
+//! plan price versions), run unchanged against every adapter. It
 //! stores its own plans and filters every listing down to the subscriptions it created, so
 //! storage may already hold other data.
 
@@ -12,12 +13,13 @@ use chrono::{Duration, SubsecRound};
 use plinth_kernel::{Currency, Money, RepoError, Timestamp, UnitOfWork, UserId};
 
 use crate::subscription::{
-    PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId, SubscriptionRepository,
-    SubscriptionStatus,
+    PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId, SubscriptionStatus,
+    SubscriptionStorage,
 };
 use crate::{BillingRepository, Interval, Plan, PlanId};
 
-/// Runs every [`SubscriptionRepository`] promise: round trip of every field (set and unset
+/// Runs every promise of the [`crate::SubscriptionRepository`],
+/// [`crate::PendingItemRepository`] and [`crate::PlanPriceRepository`] seams: round trip of every field (set and unset
 /// optional ones), one live subscription per user (`Duplicate` on
 /// `subscriptions.live_user_id`, but a canceled one does not count), update round trip and
 /// `NotFound`, `due_for_renewal` (only due `trialing`/`active`, earliest first, `limit`),
@@ -27,7 +29,7 @@ use crate::{BillingRepository, Interval, Plan, PlanId};
 /// # Panics
 /// On the first broken promise.
 pub async fn subscription_repository(
-    repo: Arc<dyn SubscriptionRepository>,
+    repo: Arc<dyn SubscriptionStorage>,
     plans: Arc<dyn BillingRepository>,
     uow: Arc<dyn UnitOfWork>,
     users: [UserId; 3],

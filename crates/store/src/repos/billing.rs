@@ -1,9 +1,12 @@
-//! [`SeaBillingRepository`]: `plans` rows ↔ [`Plan`]; invoices in [`invoices`].
+//! [`SeaBillingRepository`]: `plans` rows ↔ [`Plan`]; invoices, subscriptions, customers and the
+//! Stripe inbox in the modules below.
 
+mod customers;
 mod invoices;
 mod stripe_events;
 
-pub use invoices::{SeaCustomerDirectory, SeaInvoiceRepository};
+pub use customers::SeaCustomerDirectory;
+pub use invoices::SeaInvoiceRepository;
 pub use stripe_events::SeaPaymentEventInbox;
 
 mod subscriptions;

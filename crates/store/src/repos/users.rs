@@ -1,10 +1,12 @@
-//! [`SeaUserRepository`]: `users` rows ↔ [`User`].
+//! [`SeaUserRepository`]: `users` rows ↔ [`User`] (its [`UserRepository`]); its
+//! [`plinth_users::AvatarKeyRepository`] and [`plinth_users::AppDataRepository`] in the
+//! modules below, one trait each.
 
 use crate::repos::OneRow as _;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 use plinth_users::{
-    AppData, DisplayName, PasswordHash, RoleName, User, UserChanges, UserCounts, UserFilter,
-    UserRepository, UserStatus,
+    DisplayName, PasswordHash, RoleName, User, UserChanges, UserCounts, UserFilter, UserRepository,
+    UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -18,8 +20,9 @@ use crate::error::repo_err;
 use crate::uow::db_tx;
 
 mod app_data;
+mod avatar_keys;
 
-/// The [`UserRepository`] on SQL.
+/// The [`plinth_users::UserStorage`] on SQL: every account seam.
 #[derive(Clone)]
 pub struct SeaUserRepository {
     conn: DatabaseConnection,
@@ -143,66 +146,6 @@ impl UserRepository for SeaUserRepository {
             .map_err(repo_err)?
             .map(to_domain)
             .transpose()
-    }
-
-    async fn set_avatar_key(
-        &self,
-        tx: &mut dyn Transaction,
-        id: UserId,
-        key: Option<&str>,
-        at: Timestamp,
-    ) -> Result<Option<String>, RepoError> {
-        let conn = db_tx(tx)?;
-        let previous: Option<Option<String>> = users::Entity::find_by_id(id.as_uuid())
-            .select_only()
-            .column(users::Column::AvatarKey)
-            .into_tuple()
-            .one_row(conn)
-            .await
-            .map_err(repo_err)?;
-        let previous = previous.ok_or(RepoError::NotFound)?;
-        let row = users::ActiveModel {
-            avatar_key: Set(key.map(str::to_owned)),
-            updated_at: Set(at),
-            ..Default::default()
-        };
-        let result = users::Entity::update_many()
-            .set(row)
-            .filter(users::Column::Id.eq(id.as_uuid()))
-            .exec(conn)
-            .await
-            .map_err(repo_err)?;
-        if result.rows_affected == 0 {
-            return Err(RepoError::NotFound);
-        }
-        Ok(previous)
-    }
-
-    async fn known_avatar_keys(&self, keys: &[String]) -> Result<Vec<String>, RepoError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        users::Entity::find()
-            .select_only()
-            .column(users::Column::AvatarKey)
-            .filter(users::Column::AvatarKey.is_in(keys.iter().cloned()))
-            .into_tuple::<String>()
-            .all(&self.conn)
-            .await
-            .map_err(repo_err)
-    }
-
-    async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError> {
-        app_data::read(&self.conn, id).await
-    }
-
-    async fn put_app_data(
-        &self,
-        tx: &mut dyn Transaction,
-        data: &AppData,
-        expected: Option<&str>,
-    ) -> Result<bool, RepoError> {
-        app_data::write(tx, data, expected).await
     }
 
     async fn delete(&self, tx: &mut dyn Transaction, id: UserId) -> Result<(), RepoError> {

@@ -6,8 +6,8 @@ use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
 use plinth_kernel::{Clock, Email, PageRequest, RequestMeta, UnitOfWork};
 
 use super::*;
-use crate::PasswordHash;
 use crate::testing::{FakePasswordHasher, MemoryUserRepository};
+use crate::{PasswordHash, UserRepository as _};
 
 struct Harness {
     service: UserService,

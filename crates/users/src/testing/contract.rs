@@ -1,4 +1,5 @@
-//! The contract every [`UserRepository`] adapter must satisfy.
+//! The contract every [`UserStorage`] adapter must satisfy (its [`UserRepository`],
+//! [`crate::AvatarKeyRepository`] and [`crate::AppDataRepository`] seams).
 //!
 //! Run [`user_repository`] from an adapter's tests; it panics with a message on the first
 //! broken promise. It tolerates a store that already holds users (fresh random emails and name
@@ -8,6 +9,7 @@
 // A test suite: panicking with a message is how it reports a failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod avatar_keys;
 mod counting;
 mod documents;
 mod listing;
@@ -21,21 +23,25 @@ use std::sync::Arc;
 use chrono::SubsecRound;
 use plinth_kernel::{Email, RepoError, UnitOfWork, UserId};
 
-use crate::{DisplayName, PasswordHash, RoleName, User, UserRepository, UserStatus};
+use crate::{DisplayName, PasswordHash, RoleName, User, UserRepository, UserStatus, UserStorage};
 
 /// Runs every check of the contract against `repo`, whose writes join transactions from `uow`.
 ///
 /// # Panics
 /// On the first broken promise, naming it.
-pub async fn user_repository(repo: Arc<dyn UserRepository>, uow: Arc<dyn UnitOfWork>) {
+pub async fn user_repository(repo: Arc<dyn UserStorage>, uow: Arc<dyn UnitOfWork>) {
     insert_then_find_by_id_and_email(&*repo, &*uow).await;
     duplicate_email_is_reported(&*repo, &*uow).await;
     writes::change_writes_only_the_named_columns(&*repo, &*uow).await;
     writes::by_id_for_update_reads_in_the_transaction(&*repo, &*uow).await;
-    writes::by_id_for_update_holds_off_other_writers(Arc::clone(&repo), Arc::clone(&uow)).await;
+    writes::by_id_for_update_holds_off_other_writers(
+        Arc::clone(&repo) as Arc<dyn UserRepository>,
+        Arc::clone(&uow),
+    )
+    .await;
     writes::change_and_delete_of_unknown_id_is_not_found(&*repo, &*uow).await;
     writes::delete_removes(&*repo, &*uow).await;
-    writes::avatar_key_changes_only_through_set_avatar_key(&*repo, &*uow).await;
+    avatar_keys::avatar_key_changes_only_through_set_avatar_key(&*repo, &*uow).await;
     listing::list_filters_and_paginates_oldest_first(&*repo, &*uow).await;
     writes::dropped_transaction_rolls_back(&*repo, &*uow).await;
     counting::count_tallies_total_active_and_recent(&*repo, &*uow).await;

@@ -1,4 +1,8 @@
-//! [`MemoryUserRepository`].
+//! [`MemoryUserRepository`]: its [`UserRepository`] here, its [`crate::AvatarKeyRepository`]
+//! and [`crate::AppDataRepository`] in the modules below, one trait each.
+
+mod app_data;
+mod avatar_keys;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -13,7 +17,8 @@ use crate::{
 
 type Users = Arc<Mutex<BTreeMap<UserId, User>>>;
 
-/// A [`UserRepository`] kept in memory, ordered by id. Clones share the same users.
+/// A [`crate::UserStorage`] (every seam: accounts, avatar keys, app data) kept in memory,
+/// ordered by id. Clones share the same users.
 #[derive(Clone, Default)]
 pub struct MemoryUserRepository {
     users: Users,
@@ -132,76 +137,6 @@ impl UserRepository for MemoryUserRepository {
         // The memory transaction already excludes every other writer.
         MemoryTransaction::from_dyn(tx)?;
         Ok(self.lock().get(&id).cloned())
-    }
-
-    async fn set_avatar_key(
-        &self,
-        tx: &mut dyn Transaction,
-        id: UserId,
-        key: Option<&str>,
-        at: Timestamp,
-    ) -> Result<Option<String>, RepoError> {
-        let tx = MemoryTransaction::from_dyn(tx)?;
-        let before = {
-            let mut users = self.lock();
-            let user = users.get_mut(&id).ok_or(RepoError::NotFound)?;
-            let before = user.clone();
-            user.avatar_key = key.map(str::to_owned);
-            user.updated_at = at;
-            before
-        };
-        let previous = before.avatar_key.clone();
-        let users = Arc::clone(&self.users);
-        tx.on_rollback(move || {
-            lock(&users).insert(before.id, before);
-        });
-        Ok(previous)
-    }
-
-    async fn known_avatar_keys(&self, keys: &[String]) -> Result<Vec<String>, RepoError> {
-        let users = self.lock();
-        Ok(keys
-            .iter()
-            .filter(|k| users.values().any(|u| u.avatar_key.as_ref() == Some(*k)))
-            .cloned()
-            .collect())
-    }
-
-    async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError> {
-        let documents = self
-            .documents
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Ok(documents.get(&id).cloned())
-    }
-
-    async fn put_app_data(
-        &self,
-        tx: &mut dyn Transaction,
-        data: &AppData,
-        expected: Option<&str>,
-    ) -> Result<bool, RepoError> {
-        let tx = MemoryTransaction::from_dyn(tx)?;
-        let previous = {
-            let mut documents = self
-                .documents
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let current = documents.get(&data.user_id).map(|d| d.etag.as_str());
-            if current != expected {
-                return Ok(false);
-            }
-            documents.insert(data.user_id, data.clone())
-        };
-        let (documents, id) = (Arc::clone(&self.documents), data.user_id);
-        tx.on_rollback(move || {
-            let mut documents = documents.lock().unwrap_or_else(PoisonError::into_inner);
-            match previous {
-                Some(previous) => documents.insert(id, previous),
-                None => documents.remove(&id),
-            };
-        });
-        Ok(true)
     }
 
     async fn delete(&self, tx: &mut dyn Transaction, id: UserId) -> Result<(), RepoError> {

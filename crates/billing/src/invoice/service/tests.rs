@@ -9,6 +9,7 @@ use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork};
 use plinth_kernel::{Clock as _, Currency, PageRequest, RequestMeta, UnitOfWork, UserId};
 
 use super::*;
+use crate::invoice::{InvoiceReportRepository as _, InvoiceRepository as _};
 use crate::subscription::NoInvoices;
 use crate::testing::{
     MemoryBillingRepository, MemoryCustomerDirectory, MemoryInvoiceRepository,

@@ -150,7 +150,7 @@ async fn invoice(p: &Parts, period: &BillingPeriod) -> InvoiceOutcome {
 }
 
 async fn all(p: &Parts) -> Vec<crate::InvoiceRecord> {
-    use crate::InvoiceRepository as _;
+    use crate::InvoiceReportRepository as _;
     p.invoices
         .invoices(&InvoiceFilter::default(), PageRequest::default())
         .await

@@ -14,8 +14,8 @@ use plinth_kernel::{
 
 use super::*;
 use crate::subscription::{
-    BillingPeriod, InvoiceOutcome, PeriodInvoicer, PeriodReason, Subscription, SubscriptionError,
-    SubscriptionRepository as _, SubscriptionStatus,
+    BillingPeriod, InvoiceOutcome, PeriodInvoicer, PeriodReason, PlanPriceRepository as _,
+    Subscription, SubscriptionError, SubscriptionStatus,
 };
 use crate::testing::{MemoryBillingRepository, MemorySubscriptionRepository};
 use crate::{FeatureValue, Interval, PlanService};

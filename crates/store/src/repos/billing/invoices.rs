@@ -1,30 +1,29 @@
-//! [`SeaInvoiceRepository`]: `invoices` + `invoice_lines` rows ↔ [`InvoiceRecord`], the
-//! `invoice_counters` sequence, and [`SeaCustomerDirectory`] over `users`.
+//! [`SeaInvoiceRepository`]: `invoices` + `invoice_lines` rows ↔ [`InvoiceRecord`] and the
+//! `invoice_counters` sequence: its [`InvoiceRepository`] here, its
+//! [`plinth_billing::InvoiceReportRepository`] in [`reports`].
 
 use std::collections::HashMap;
 
 use plinth_billing::invoice::InvoiceParts;
 use plinth_billing::{
-    CustomerDirectory, CustomerSnapshot, Invoice, InvoiceFilter, InvoiceId, InvoiceLine,
-    InvoiceNumber, InvoiceRecord, InvoiceRepository, InvoiceStatus, InvoiceTotals, RevenueBucket,
+    CustomerSnapshot, Invoice, InvoiceId, InvoiceLine, InvoiceNumber, InvoiceRecord,
+    InvoiceRepository, InvoiceStatus, InvoiceTotals,
 };
-use plinth_kernel::{
-    Currency, Money, Page, PageRequest, RepoError, Timestamp, Transaction, UserId,
-};
+use plinth_kernel::{Currency, RepoError, Transaction, UserId};
 use sea_orm::{
     AccessMode, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel, QueryFilter, QueryOrder,
-    QuerySelect, Statement, TransactionOptions, TransactionTrait,
+    Statement, TransactionOptions, TransactionTrait,
 };
 
-use crate::entities::{invoice_lines, invoices, users};
+use crate::entities::{invoice_lines, invoices};
 use crate::error::repo_err;
-use crate::repos::{OneRow as _, corrupt, fetch_limit};
+use crate::repos::{OneRow as _, corrupt};
 use crate::uow::db_tx;
 
-mod revenue;
+mod reports;
 
-/// The [`InvoiceRepository`] on SQL.
+/// The [`plinth_billing::InvoiceStorage`] on SQL: both invoice seams.
 #[derive(Clone)]
 pub struct SeaInvoiceRepository {
     conn: DatabaseConnection,
@@ -97,26 +96,6 @@ impl SeaInvoiceRepository {
                 to_domain(row, own)
             })
             .collect()
-    }
-
-    async fn page(
-        &self,
-        mut query: sea_orm::Select<invoices::Entity>,
-        page: PageRequest,
-    ) -> Result<Page<InvoiceRecord>, RepoError> {
-        if let Some(cursor) = page.cursor() {
-            query = query.filter(invoices::Column::Id.lt(cursor.last_id()));
-        }
-        let db = self.snapshot().await?;
-        let rows = query
-            .order_by_desc(invoices::Column::Id)
-            .limit(fetch_limit(page))
-            .all(&db)
-            .await
-            .map_err(repo_err)?;
-        let records = Self::with_lines(&db, rows).await?;
-        db.commit().await.map_err(repo_err)?;
-        Ok(Page::from_rows(records, page, |r| r.id.as_uuid()))
     }
 }
 
@@ -444,86 +423,5 @@ impl InvoiceRepository for SeaInvoiceRepository {
             .await
             .map_err(repo_err)?;
         Self::read_invoice(db, id).await
-    }
-
-    async fn invoices(
-        &self,
-        filter: &InvoiceFilter,
-        page: PageRequest,
-    ) -> Result<Page<InvoiceRecord>, RepoError> {
-        let mut query = invoices::Entity::find();
-        if let Some(user) = filter.user_id {
-            query = query.filter(invoices::Column::UserId.eq(user.as_uuid()));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(invoices::Column::Status.eq(status.as_str()));
-        }
-        self.page(query, page).await
-    }
-
-    async fn issued_invoices_of(
-        &self,
-        user: UserId,
-        page: PageRequest,
-    ) -> Result<Page<InvoiceRecord>, RepoError> {
-        let query = invoices::Entity::find()
-            .filter(invoices::Column::UserId.eq(user.as_uuid()))
-            .filter(invoices::Column::Status.ne(InvoiceStatus::Draft.as_str()));
-        self.page(query, page).await
-    }
-
-    async fn totals_by_currency(&self, bucket: RevenueBucket) -> Result<Vec<Money>, RepoError> {
-        revenue::totals_by_currency(&self.conn, bucket).await
-    }
-
-    async fn open_due_before(
-        &self,
-        before: Timestamp,
-        limit: u64,
-    ) -> Result<Vec<InvoiceId>, RepoError> {
-        revenue::open_due_before(&self.conn, before, limit).await
-    }
-}
-
-/// The [`CustomerDirectory`] over the `users` table.
-#[derive(Clone)]
-pub struct SeaCustomerDirectory {
-    conn: DatabaseConnection,
-}
-
-impl SeaCustomerDirectory {
-    /// A directory reading through `conn`.
-    #[must_use]
-    pub fn new(conn: DatabaseConnection) -> Self {
-        Self { conn }
-    }
-}
-
-#[async_trait::async_trait]
-impl CustomerDirectory for SeaCustomerDirectory {
-    async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError> {
-        Ok(users::Entity::find_by_id(user.as_uuid())
-            .one_row(&self.conn)
-            .await
-            .map_err(repo_err)?
-            .map(|u| CustomerSnapshot {
-                email: u.email,
-                name: u.name,
-            }))
-    }
-
-    async fn customer_in(
-        &self,
-        tx: &mut dyn Transaction,
-        user: UserId,
-    ) -> Result<Option<CustomerSnapshot>, RepoError> {
-        Ok(users::Entity::find_by_id(user.as_uuid())
-            .one_row(db_tx(tx)?)
-            .await
-            .map_err(repo_err)?
-            .map(|u| CustomerSnapshot {
-                email: u.email,
-                name: u.name,
-            }))
     }
 }

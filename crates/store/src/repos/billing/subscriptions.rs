@@ -1,5 +1,6 @@
-//! [`SeaSubscriptionRepository`]: `subscriptions`, `subscription_renewals` and
-//! `billing_pending_items` rows ↔ [`Subscription`] and [`PendingItem`].
+//! [`SeaSubscriptionRepository`]: `subscriptions` and `subscription_renewals` rows ↔
+//! [`Subscription`]; the other seams of [`plinth_billing::SubscriptionStorage`] in the modules
+//! below, one trait each (pending items, plan prices, period invoices).
 //!
 //! The `lock_*` reads first touch the row (`SET updated_at = updated_at`), which takes its
 //! row lock on PostgreSQL (and CockroachDB) until the transaction ends; on SQLite the
@@ -7,8 +8,7 @@
 
 use crate::repos::OneRow as _;
 use plinth_billing::{
-    Interval, InvoiceId, PendingItem, PendingItemId, PlanId, PlanPrice, Subscription,
-    SubscriptionId, SubscriptionRepository, SubscriptionStatus,
+    Interval, PlanId, Subscription, SubscriptionId, SubscriptionRepository, SubscriptionStatus,
 };
 use plinth_kernel::{Currency, Money, RepoError, Timestamp, Transaction, UserId};
 use sea_orm::sea_query::Expr;
@@ -17,14 +17,16 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use crate::entities::{billing_pending_items, plan_prices, subscription_renewals, subscriptions};
+use crate::entities::{subscription_renewals, subscriptions};
 use crate::error::repo_err;
 use crate::repos::corrupt;
 use crate::uow::db_tx;
 
+mod pending_items;
 mod period_invoices;
+mod plan_prices;
 
-/// The [`SubscriptionRepository`] on SQL.
+/// The [`plinth_billing::SubscriptionStorage`] on SQL: every subscription seam.
 #[derive(Clone)]
 pub struct SeaSubscriptionRepository {
     conn: DatabaseConnection,
@@ -97,22 +99,6 @@ fn to_domain(row: subscriptions::Model) -> Result<Subscription, RepoError> {
         canceled_at: row.canceled_at,
         created_at: row.created_at,
         updated_at: row.updated_at,
-    })
-}
-
-fn item_to_domain(row: billing_pending_items::Model) -> Result<PendingItem, RepoError> {
-    let c = currency(
-        &row.currency,
-        format_args!("billing_pending_items.currency of {}", row.id),
-    )?;
-    Ok(PendingItem {
-        id: PendingItemId::from_uuid(row.id),
-        subscription_id: SubscriptionId::from_uuid(row.subscription_id),
-        user_id: UserId::from_uuid(row.user_id),
-        description: row.description,
-        amount: Money::new(row.amount, c),
-        created_at: row.created_at,
-        invoiced_at: row.invoiced_at,
     })
 }
 
@@ -280,160 +266,6 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
                 },
                 other => other,
             })?;
-        Ok(())
-    }
-
-    async fn insert_pending_item(
-        &self,
-        tx: &mut dyn Transaction,
-        item: &PendingItem,
-    ) -> Result<(), RepoError> {
-        let row = billing_pending_items::ActiveModel {
-            id: Set(item.id.as_uuid()),
-            subscription_id: Set(item.subscription_id.as_uuid()),
-            user_id: Set(item.user_id.as_uuid()),
-            description: Set(item.description.clone()),
-            amount: Set(item.amount.amount),
-            currency: Set(item.amount.currency.code().to_owned()),
-            created_at: Set(item.created_at),
-            invoiced_at: Set(item.invoiced_at),
-        };
-        billing_pending_items::Entity::insert(row)
-            .exec_without_returning(db_tx(tx)?)
-            .await
-            .map_err(repo_err)?;
-        Ok(())
-    }
-
-    async fn pending_items(
-        &self,
-        tx: &mut dyn Transaction,
-        subscription: SubscriptionId,
-    ) -> Result<Vec<PendingItem>, RepoError> {
-        billing_pending_items::Entity::find()
-            .filter(billing_pending_items::Column::SubscriptionId.eq(subscription.as_uuid()))
-            .filter(billing_pending_items::Column::InvoicedAt.is_null())
-            .order_by_asc(billing_pending_items::Column::CreatedAt)
-            .order_by_asc(billing_pending_items::Column::Id)
-            .all(db_tx(tx)?)
-            .await
-            .map_err(repo_err)?
-            .into_iter()
-            .map(item_to_domain)
-            .collect()
-    }
-
-    async fn insert_plan_price(
-        &self,
-        tx: &mut dyn Transaction,
-        price: &PlanPrice,
-    ) -> Result<(), RepoError> {
-        let version = i32::try_from(price.version)
-            .map_err(|_| RepoError::internal("plan price version out of range"))?;
-        let row = plan_prices::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            plan_id: Set(price.plan_id.as_uuid()),
-            version: Set(version),
-            amount: Set(price.price.amount),
-            currency: Set(price.price.currency.code().to_owned()),
-            interval: Set(price.interval.as_str().to_owned()),
-            created_at: Set(price.created_at),
-        };
-        plan_prices::Entity::insert(row)
-            .exec_without_returning(db_tx(tx)?)
-            .await
-            .map_err(|e| match repo_err(e) {
-                RepoError::Duplicate { constraint } if !constraint.ends_with(".id") => {
-                    RepoError::Duplicate {
-                        constraint: "plan_prices.version".to_owned(),
-                    }
-                }
-                other => other,
-            })?;
-        Ok(())
-    }
-
-    async fn plan_prices(
-        &self,
-        tx: &mut dyn Transaction,
-        plan: PlanId,
-    ) -> Result<Vec<PlanPrice>, RepoError> {
-        plan_prices::Entity::find()
-            .filter(plan_prices::Column::PlanId.eq(plan.as_uuid()))
-            .order_by_asc(plan_prices::Column::Version)
-            .all(db_tx(tx)?)
-            .await
-            .map_err(repo_err)?
-            .into_iter()
-            .map(|row| {
-                let what = format_args!("plan_prices of {}", row.plan_id);
-                Ok(PlanPrice {
-                    plan_id: PlanId::from_uuid(row.plan_id),
-                    version: u32::try_from(row.version).map_err(|_| {
-                        corrupt(format_args!("plan_prices.version {}", row.version))
-                    })?,
-                    price: Money::new(row.amount, currency(&row.currency, what)?),
-                    interval: Interval::parse(&row.interval).ok_or_else(|| {
-                        corrupt(format_args!("plan_prices.interval {:?}", row.interval))
-                    })?,
-                    created_at: row.created_at,
-                })
-            })
-            .collect()
-    }
-
-    async fn claim_period_invoice(
-        &self,
-        tx: &mut dyn Transaction,
-        subscription: SubscriptionId,
-        period_start: Timestamp,
-        invoice: InvoiceId,
-    ) -> Result<bool, RepoError> {
-        period_invoices::claim(db_tx(tx)?, subscription, period_start, invoice).await
-    }
-
-    async fn subscription_of_invoice(
-        &self,
-        tx: &mut dyn Transaction,
-        invoice: InvoiceId,
-    ) -> Result<Option<SubscriptionId>, RepoError> {
-        period_invoices::subscription_of(db_tx(tx)?, invoice).await
-    }
-
-    async fn has_overdue_invoice(
-        &self,
-        tx: &mut dyn Transaction,
-        subscription: SubscriptionId,
-        now: Timestamp,
-    ) -> Result<bool, RepoError> {
-        period_invoices::has_overdue(db_tx(tx)?, subscription, now).await
-    }
-
-    async fn overdue_subscriptions(
-        &self,
-        now: Timestamp,
-        limit: u64,
-    ) -> Result<Vec<SubscriptionId>, RepoError> {
-        period_invoices::overdue_subscriptions(&self.conn, now, limit).await
-    }
-
-    async fn mark_items_invoiced(
-        &self,
-        tx: &mut dyn Transaction,
-        items: &[PendingItemId],
-        at: Timestamp,
-    ) -> Result<(), RepoError> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        billing_pending_items::Entity::update_many()
-            .col_expr(billing_pending_items::Column::InvoicedAt, Expr::value(at))
-            .filter(
-                billing_pending_items::Column::Id.is_in(items.iter().map(PendingItemId::as_uuid)),
-            )
-            .exec(db_tx(tx)?)
-            .await
-            .map_err(repo_err)?;
         Ok(())
     }
 }

@@ -1,8 +1,8 @@
-//! The `user_data` rows behind [`UserRepository::app_data`](plinth_users::UserRepository).
+//! The [`AppDataRepository`] of [`super::SeaUserRepository`]: `user_data` rows ↔ [`AppData`].
 
 use crate::repos::OneRow as _;
 use plinth_kernel::{RepoError, Transaction, UserId};
-use plinth_users::AppData;
+use plinth_users::{AppData, AppDataRepository};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -11,10 +11,7 @@ use crate::error::repo_err;
 use crate::uow::db_tx;
 
 /// The stored document of `id`, if any.
-pub(super) async fn read(
-    conn: &DatabaseConnection,
-    id: UserId,
-) -> Result<Option<AppData>, RepoError> {
+async fn read(conn: &DatabaseConnection, id: UserId) -> Result<Option<AppData>, RepoError> {
     let row = user_data::Entity::find_by_id(id.as_uuid())
         .one_row(conn)
         .await
@@ -29,7 +26,7 @@ pub(super) async fn read(
 
 /// With `expected`: `UPDATE … WHERE user_id = ? AND etag = ?`. Without: `INSERT … ON CONFLICT
 /// DO NOTHING`. Either way the database decides which of two concurrent writers wins.
-pub(super) async fn write(
+async fn write(
     tx: &mut dyn Transaction,
     data: &AppData,
     expected: Option<&str>,
@@ -63,4 +60,20 @@ pub(super) async fn write(
             .map_err(repo_err)?,
     };
     Ok(written == 1)
+}
+
+#[async_trait::async_trait]
+impl AppDataRepository for super::SeaUserRepository {
+    async fn app_data(&self, id: UserId) -> Result<Option<AppData>, RepoError> {
+        read(&self.conn, id).await
+    }
+
+    async fn put_app_data(
+        &self,
+        tx: &mut dyn Transaction,
+        data: &AppData,
+        expected: Option<&str>,
+    ) -> Result<bool, RepoError> {
+        write(tx, data, expected).await
+    }
 }

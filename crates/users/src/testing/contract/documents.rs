@@ -4,10 +4,10 @@ use chrono::SubsecRound;
 use plinth_kernel::UnitOfWork;
 
 use super::{insert, sample};
-use crate::{AppData, UserRepository};
+use crate::{AppData, UserStorage};
 
 pub(super) async fn app_data_is_written_only_over_the_expected_version(
-    repo: &dyn UserRepository,
+    repo: &dyn UserStorage,
     uow: &dyn UnitOfWork,
 ) {
     let user = sample("documents");

@@ -1,8 +1,11 @@
-//! `subscription_invoices`: the one-invoice-per-period claim and the overdue queries that
+//! The [`PeriodInvoiceRepository`] of [`super::SeaSubscriptionRepository`]:
+//! `subscription_invoices`, the one-invoice-per-period claim and the overdue queries that
 //! join it with `invoices` and `subscriptions`.
 
-use plinth_billing::{InvoiceId, InvoiceStatus, SubscriptionId, SubscriptionStatus};
-use plinth_kernel::{RepoError, Timestamp};
+use plinth_billing::{
+    InvoiceId, InvoiceStatus, PeriodInvoiceRepository, SubscriptionId, SubscriptionStatus,
+};
+use plinth_kernel::{RepoError, Timestamp, Transaction};
 use sea_orm::sea_query::{OnConflict, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -11,11 +14,12 @@ use sea_orm::{
 
 use crate::entities::{invoices, subscription_invoices, subscriptions};
 use crate::error::repo_err;
+use crate::uow::db_tx;
 
 /// `INSERT … ON CONFLICT (subscription_id, period_start) DO NOTHING`: `true` when inserted.
 /// A conflict writes nothing and, unlike a unique violation, leaves a PostgreSQL transaction
 /// usable.
-pub(super) async fn claim(
+async fn claim(
     conn: &impl ConnectionTrait,
     subscription: SubscriptionId,
     period_start: Timestamp,
@@ -47,7 +51,7 @@ pub(super) async fn claim(
 }
 
 /// The subscription whose period `invoice` bills.
-pub(super) async fn subscription_of(
+async fn subscription_of(
     conn: &impl ConnectionTrait,
     invoice: InvoiceId,
 ) -> Result<Option<SubscriptionId>, RepoError> {
@@ -73,7 +77,7 @@ fn overdue_invoice_ids(now: Timestamp) -> SelectStatement {
 }
 
 /// Whether a period invoice of `subscription` is overdue at `now`.
-pub(super) async fn has_overdue(
+async fn has_overdue(
     conn: &impl ConnectionTrait,
     subscription: SubscriptionId,
     now: Timestamp,
@@ -92,7 +96,7 @@ pub(super) async fn has_overdue(
 }
 
 /// `trialing`/`active` subscriptions with an overdue period invoice, by id.
-pub(super) async fn overdue_subscriptions(
+async fn overdue_subscriptions(
     conn: &impl ConnectionTrait,
     now: Timestamp,
     limit: u64,
@@ -117,4 +121,42 @@ pub(super) async fn overdue_subscriptions(
         .await
         .map_err(repo_err)?;
     Ok(ids.into_iter().map(SubscriptionId::from_uuid).collect())
+}
+
+#[async_trait::async_trait]
+impl PeriodInvoiceRepository for super::SeaSubscriptionRepository {
+    async fn claim_period_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+        period_start: Timestamp,
+        invoice: InvoiceId,
+    ) -> Result<bool, RepoError> {
+        claim(db_tx(tx)?, subscription, period_start, invoice).await
+    }
+
+    async fn subscription_of_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        invoice: InvoiceId,
+    ) -> Result<Option<SubscriptionId>, RepoError> {
+        subscription_of(db_tx(tx)?, invoice).await
+    }
+
+    async fn has_overdue_invoice(
+        &self,
+        tx: &mut dyn Transaction,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<bool, RepoError> {
+        has_overdue(db_tx(tx)?, subscription, now).await
+    }
+
+    async fn overdue_subscriptions(
+        &self,
+        now: Timestamp,
+        limit: u64,
+    ) -> Result<Vec<SubscriptionId>, RepoError> {
+        overdue_subscriptions(&self.conn, now, limit).await
+    }
 }
