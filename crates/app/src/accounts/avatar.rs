@@ -10,6 +10,13 @@ use super::Accounts;
 use crate::AppError;
 
 impl Accounts {
+    /// The largest avatar image accepted, in bytes (`MAX_AVATAR_BYTES`): the HTTP layer stops
+    /// reading a body past it.
+    #[must_use]
+    pub fn max_avatar_bytes(&self) -> u64 {
+        self.files.max_avatar_bytes()
+    }
+
     /// Stores `image` as the caller's avatar: the image goes to the blob store first (sniffed
     /// and capped by the file service), then the account names it with its `user.updated`
     /// entry in one transaction, then the image it replaced is removed. If naming it fails the

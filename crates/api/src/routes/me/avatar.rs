@@ -47,8 +47,8 @@ pub(crate) async fn put_my_avatar(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = state.files.max_avatar_bytes();
     let accounts = &state.accounts;
+    let limit = accounts.max_avatar_bytes();
     let (principal, meta) = (&user.0, &meta.0);
     let me = receive_part(&req, multipart, limit, |_, body| async move {
         Ok(accounts.set_avatar(principal, body, meta).await?)
