@@ -5,7 +5,6 @@ mod blob;
 mod error;
 mod file;
 mod ports;
-mod quota;
 mod service;
 mod share;
 mod signing;
@@ -18,14 +17,11 @@ pub use error::FileError;
 pub use file::{DeletedFile, FileId, FileObject, FileTotals, FileVersion};
 pub use ports::{
     AvatarReferences, BlobStore, FileRepository, FileShareRepository, FileStorage,
-    FileUsageRepository, FileVersionRepository, ViewerDirectory,
+    FileUsageRepository, FileVersionRepository, StorageQuota, UrlSigner, ViewerDirectory,
 };
-pub use quota::StorageQuota;
 pub use service::{
     AVATAR_PREFIX, DEFAULT_MAX_AVATAR_BYTES, ErasedFiles, FileLimits, FilePolicy, FilePorts,
     FileService, ReconcileReport, StoredAvatar, UploadInput, avatar_content_type,
 };
 pub use share::{FileShare, SharePermission, Viewer};
-pub use signing::{
-    MAX_SIGNED_URL_SECONDS, SignedParams, SignedUrl, UrlSignature, UrlSigner, signed_payload,
-};
+pub use signing::{MAX_SIGNED_URL_SECONDS, SignedParams, SignedUrl, UrlSignature, signed_payload};

@@ -4,7 +4,7 @@ use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction,
 
 use crate::{
     BlobError, BlobKey, BlobListing, ByteRange, ByteStream, DeletedFile, FileId, FileObject,
-    FileShare, FileTotals, FileVersion, Viewer,
+    FileShare, FileTotals, FileVersion, UrlSignature, Viewer,
 };
 
 /// Storage of file metadata: the rows of files.
@@ -296,4 +296,26 @@ pub trait BlobStore: Send + Sync {
     /// # Errors
     /// [`BlobError::Unavailable`] when it does not.
     async fn check(&self) -> Result<(), BlobError>;
+}
+
+/// Where a user's storage quota comes from (the billing `storage_bytes` entitlement, in
+/// Plinth). Every version of every file the user owns counts against it.
+#[async_trait::async_trait]
+pub trait StorageQuota: Send + Sync {
+    /// The most bytes `owner` may store, or `None` for no limit.
+    ///
+    /// # Errors
+    /// [`RepoError`] when the limit cannot be read (the upload is then refused).
+    async fn storage_limit(&self, owner: UserId) -> Result<Option<u64>, RepoError>;
+}
+
+/// Signs and verifies the payload of signed URLs with a current key and, for rotation, any
+/// number of previous keys (verification only).
+pub trait UrlSigner: Send + Sync {
+    /// Signs `payload` with the current key.
+    fn sign(&self, payload: &[u8]) -> UrlSignature;
+
+    /// Whether `signature` is a valid signature of `payload` under the key `kid` (current or
+    /// previous); compared in constant time. An unknown `kid` or malformed hex is `false`.
+    fn verify(&self, payload: &[u8], kid: &str, signature: &str) -> bool;
 }

@@ -1,4 +1,4 @@
-//! Signed download URLs: the [`UrlSigner`] port and the values around it.
+//! Signed download URLs: the values around the [`crate::UrlSigner`] port (in `ports.rs`).
 
 use plinth_kernel::{Timestamp, UserId};
 
@@ -22,17 +22,6 @@ impl std::fmt::Debug for UrlSignature {
             .field("kid", &self.kid)
             .finish_non_exhaustive()
     }
-}
-
-/// Signs and verifies the payload of signed URLs with a current key and, for rotation, any
-/// number of previous keys (verification only).
-pub trait UrlSigner: Send + Sync {
-    /// Signs `payload` with the current key.
-    fn sign(&self, payload: &[u8]) -> UrlSignature;
-
-    /// Whether `signature` is a valid signature of `payload` under the key `kid` (current or
-    /// previous); compared in constant time. An unknown `kid` or malformed hex is `false`.
-    fn verify(&self, payload: &[u8], kid: &str, signature: &str) -> bool;
 }
 
 /// A signed download link.

@@ -20,7 +20,11 @@ const CACHE: (actix_web::http::header::HeaderName, &str) = (CACHE_CONTROL, "publ
         header names. During a key rotation (`JWT_PREVIOUS_SECRET` set) the new key is first and the previous \
         one follows. Empty when tokens are HS256 (`JWT_ALGORITHM=HS256`), which only the secret verifies.",
     responses((status = 200, description = "The key set.", body = JwkSetBody,
-        headers(("Cache-Control" = String, description = "`public, max-age=300`"))))
+        headers(("Cache-Control" = String, description = "`public, max-age=300`")),
+        example = json!({ "keys": [{
+            "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+            "kid": "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k", "alg": "EdDSA", "use": "sig"
+        }] })))
 )]
 #[get("/.well-known/jwks.json")]
 pub(crate) async fn jwks(state: web::Data<AppState>) -> HttpResponse {
@@ -45,7 +49,15 @@ pub(crate) async fn jwks(state: web::Data<AppState>) -> HttpResponse {
         can verify Plinth's access tokens. Plinth is not an OpenID provider for other applications' sign-in: \
         it has no authorization endpoint.",
     responses((status = 200, description = "The discovery document.", body = OpenIdConfigurationBody,
-        headers(("Cache-Control" = String, description = "`public, max-age=300`"))))
+        headers(("Cache-Control" = String, description = "`public, max-age=300`")),
+        example = json!({
+            "issuer": "https://api.example.com",
+            "jwks_uri": "https://api.example.com/.well-known/jwks.json",
+            "response_types_supported": ["token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["EdDSA"],
+            "claims_supported": ["iss", "aud", "sub", "sid", "role", "perms", "iat", "exp", "jti"]
+        })))
 )]
 #[get("/.well-known/openid-configuration")]
 pub(crate) async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
