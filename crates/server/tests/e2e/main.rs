@@ -14,6 +14,7 @@ mod announcements;
 mod audit_tamper;
 mod auth;
 mod avatars;
+mod cookies;
 mod files;
 mod idle;
 mod invoices;
