@@ -65,6 +65,11 @@ pub struct Application {
     /// Revocation sync, reconciler, billing jobs and the `/metrics` gauges, for as long as the
     /// application lives.
     background: Vec<AbortOnDrop>,
+    /// The sign-in service, whose background work (reset mails already answered) a stop
+    /// waits for.
+    auth: plinth_sessions::AuthService,
+    /// `SHUTDOWN_GRACE`, also the most that work is waited for.
+    shutdown_grace: std::time::Duration,
 }
 
 impl Application {
@@ -84,6 +89,7 @@ impl Application {
         let blobs = plinth_blobs::open_store(&settings.storage.url)?;
         let services = services(&settings, &database, Arc::clone(&blobs))?;
         let billing_jobs = services.billing_jobs.clone();
+        let auth = services.auth.clone();
         let state = app_state(&settings, &database, blobs, services);
         let circuit = state.circuit.clone();
         let background = spawn_background(&settings, &state, billing_jobs, &database);
@@ -110,6 +116,8 @@ impl Application {
             database,
             circuit,
             background,
+            auth,
+            shutdown_grace: settings.server.shutdown_grace,
         })
     }
 
@@ -156,6 +164,14 @@ impl Application {
         });
         self.server.await?;
         signals.abort();
+        // A request answered 202 may still be sending its mail: let it, within the grace.
+        if !self
+            .auth
+            .finish_background_work(self.shutdown_grace.max(std::time::Duration::from_secs(1)))
+            .await
+        {
+            tracing::warn!("stopped before every background mail was sent");
+        }
         drop(self.background);
         tracing::info!("plinth stopped");
         if let Err(e) = self.database.close().await {

@@ -120,6 +120,10 @@ pub struct AuthService {
     pub(crate) mail: RecoveryMail,
     pub(crate) sealer: Arc<dyn SecretSealer>,
     pub(crate) revocations: Arc<RevocationList>,
+    /// Work started for a request that answered before it ended (the reset mail of
+    /// [`AuthService::forgot_password`]); a stopping server waits for it
+    /// ([`AuthService::finish_background_work`]).
+    pub(crate) background: tokio_util::task::TaskTracker,
 }
 
 /// Every port [`AuthService`] is built from; none is optional.
@@ -178,7 +182,18 @@ impl AuthService {
             mail,
             sealer,
             revocations: Arc::new(RevocationList::new()),
+            background: tokio_util::task::TaskTracker::new(),
         }
+    }
+
+    /// Waits, at most `within`, for the work requests started in the background (reset mails
+    /// already answered with 202), and takes no more: call it once the server has stopped
+    /// taking requests. Returns whether everything finished in time.
+    pub async fn finish_background_work(&self, within: std::time::Duration) -> bool {
+        self.background.close();
+        tokio::time::timeout(within, self.background.wait())
+            .await
+            .is_ok()
     }
 
     /// The same service sending its mail through `mail` instead (a test's failing mailer).

@@ -78,11 +78,13 @@ impl AuthService {
     /// stored and its link mailed. The caller gets the same answer, after the same work (none),
     /// for an unknown or malformed email, an account over the cap, a mail failure and a storage
     /// failure, so neither the answer nor its timing tells which accounts exist. A failure in
-    /// the background is logged without the address or the token.
+    /// the background is logged without the address or the token. A stopping server lets the
+    /// task finish ([`AuthService::finish_background_work`]), so an answered request's mail is
+    /// not lost to a restart.
     #[tracing::instrument(skip_all)]
     pub fn forgot_password(&self, email: &str) {
         let (auth, email) = (self.clone(), email.to_owned());
-        tokio::spawn(async move {
+        self.background.spawn(async move {
             if let Err(error) = auth.send_reset_link(&email).await {
                 tracing::warn!(%error, "a password-reset request failed");
             }

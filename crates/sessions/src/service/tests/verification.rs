@@ -95,3 +95,45 @@ async fn a_mail_outage_fails_neither_sign_up_nor_forgot() {
     h.settle().await;
     assert_eq!(h.mailer.count(), 0);
 }
+
+/// A mail server that takes a while: the message is delivered (to `inner`) after `delay`.
+struct SlowMailer {
+    inner: Arc<crate::testing::MemoryMailer>,
+    delay: std::time::Duration,
+}
+
+#[async_trait::async_trait]
+impl crate::Mailer for SlowMailer {
+    async fn send(&self, message: &crate::OutgoingMail) -> Result<(), crate::MailError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.send(message).await
+    }
+}
+
+#[tokio::test]
+async fn a_reset_mail_already_answered_is_sent_before_a_stop_ends() {
+    let h = Harness::new();
+    h.auth
+        .register(input("ada@example.com"), &meta())
+        .await
+        .unwrap();
+    let delivered = Arc::new(crate::testing::MemoryMailer::new());
+    let auth = h.auth.clone().with_mail(RecoveryMail::new(
+        Arc::new(SlowMailer {
+            inner: Arc::clone(&delivered),
+            delay: std::time::Duration::from_millis(200),
+        }),
+        "https://app.example",
+    ));
+    auth.forgot_password("ada@example.com");
+    // The server stops right after answering 202.
+    let finished = auth
+        .finish_background_work(std::time::Duration::from_secs(10))
+        .await;
+    assert!(finished, "the mail finished within the grace");
+    assert_eq!(
+        delivered.count(),
+        1,
+        "the reset mail went out before the stop ended"
+    );
+}
