@@ -59,6 +59,43 @@ pub struct JwtSigner {
     validation: Validation,
     issuer: String,
     audience: String,
+    /// Tokens already verified, so a client presenting its token again costs a lookup, not a
+    /// signature check (an Ed25519 verification is most of an authenticated read's CPU).
+    verified: VerifiedTokens,
+}
+
+/// Most tokens remembered; the memory is cleared when it is full (at ~0.5 KiB a token, about
+/// 5 MiB at most).
+const VERIFIED_CAPACITY: usize = 10_000;
+
+/// Claims of tokens that passed [`JwtSigner`]'s full check, keyed by the token's exact bytes,
+/// served until their `exp` (plus the same leeway). Only a verified token is ever stored, so a
+/// lookup can only return what the signature check itself returned; revocations are checked
+/// after it, by the caller, on every request.
+#[derive(Default)]
+struct VerifiedTokens(std::sync::RwLock<HashMap<String, AccessClaims>>);
+
+impl VerifiedTokens {
+    fn get(&self, token: &str, now: i64) -> Option<AccessClaims> {
+        let map = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let claims = map.get(token)?;
+        let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
+        (claims.exp.saturating_add(leeway) > now).then(|| claims.clone())
+    }
+
+    fn put(&self, token: &str, claims: &AccessClaims) {
+        let mut map = self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= VERIFIED_CAPACITY {
+            map.clear();
+        }
+        map.insert(token.to_owned(), claims.clone());
+    }
 }
 
 /// The Ed25519 seed derived from `secret`: HKDF-SHA256 with a label of its own, so it is neither
@@ -151,6 +188,7 @@ impl JwtSigner {
             public: Vec::new(),
             issuer,
             audience,
+            verified: VerifiedTokens::default(),
         }
     }
 
@@ -186,6 +224,7 @@ impl JwtSigner {
             public,
             issuer,
             audience,
+            verified: VerifiedTokens::default(),
         }
     }
 }
@@ -224,6 +263,25 @@ impl TokenSigner for JwtSigner {
     }
 
     fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        if let Some(claims) = self.verified.get(token, now) {
+            return Ok(claims);
+        }
+        let claims = self.verify_signature(token)?;
+        self.verified.put(token, &claims);
+        Ok(claims)
+    }
+
+    fn verification_keys(&self) -> Vec<VerificationKey> {
+        self.public.clone()
+    }
+}
+
+impl JwtSigner {
+    /// The full check of `token` (see [`JwtSigner`]), without the cache.
+    fn verify_signature(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         let key = header
             .kid
@@ -242,10 +300,6 @@ impl TokenSigner for JwtSigner {
             exp: c.exp,
             jti: c.jti,
         })
-    }
-
-    fn verification_keys(&self) -> Vec<VerificationKey> {
-        self.public.clone()
     }
 }
 

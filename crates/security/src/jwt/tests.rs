@@ -348,3 +348,47 @@ fn an_ed25519_signer_refuses_hs256_none_and_tampered_tokens() {
         "an HS256 token of the same secret is refused"
     );
 }
+
+#[test]
+fn a_verified_token_is_remembered_only_until_it_expires_and_only_for_its_exact_bytes() {
+    let cache = VerifiedTokens::default();
+    let mut claims = claims_expiring_in(900);
+    claims.exp = 1_000;
+    cache.put("token-a", &claims);
+    assert_eq!(
+        cache.get("token-a", 1_004),
+        Some(claims.clone()),
+        "within the leeway"
+    );
+    assert_eq!(
+        cache.get("token-a", 1_005),
+        None,
+        "expired, whatever the cache holds"
+    );
+    assert_eq!(
+        cache.get("token-a ", 900),
+        None,
+        "another string is another token"
+    );
+    for i in 0..VERIFIED_CAPACITY {
+        cache.put(&format!("t{i}"), &claims);
+    }
+    assert!(
+        cache.0.read().unwrap().len() <= VERIFIED_CAPACITY,
+        "the memory stays bounded"
+    );
+}
+
+#[test]
+fn a_tampered_token_is_refused_even_after_the_genuine_one_was_remembered() {
+    let s = ed(SECRET, &[]);
+    let claims = claims_expiring_in(900);
+    let token = s.sign(&claims).unwrap();
+    assert!(s.verify(&token).is_ok());
+    assert!(s.verify(&token).is_ok(), "the second time from memory");
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let mut body = payload(&token);
+    body["role"] = "super_admin".into();
+    parts[1] = URL_SAFE_NO_PAD.encode(body.to_string());
+    assert!(invalid(&s, &parts.join(".")));
+}
