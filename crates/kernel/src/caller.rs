@@ -77,9 +77,7 @@ impl Caller {
         if self.can(permission) {
             Ok(())
         } else {
-            Err(Forbidden(format!(
-                "This needs the `{permission}` permission."
-            )))
+            Err(Forbidden::missing(permission))
         }
     }
 }
@@ -88,6 +86,14 @@ impl Caller {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Forbidden(pub String);
+
+impl Forbidden {
+    /// The refusal of a caller without `permission`: the one wording of a missing permission.
+    #[must_use]
+    pub fn missing(permission: &str) -> Self {
+        Self(format!("This needs the `{permission}` permission."))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -148,12 +148,16 @@ impl Principal {
     }
 
     /// `Ok` when the caller holds `permission`; otherwise [`crate::AdminError::Forbidden`]
-    /// naming it, worded by [`plinth_kernel::Caller::require`].
+    /// naming it, worded by [`plinth_kernel::Forbidden::missing`].
     ///
     /// # Errors
     /// [`crate::AdminError::Forbidden`].
     pub fn require(&self, permission: &str) -> Result<(), crate::AdminError> {
-        Ok(self.caller().require(permission)?)
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(plinth_kernel::Forbidden::missing(permission).into())
+        }
     }
 }
 

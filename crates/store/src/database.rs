@@ -233,10 +233,7 @@ impl Database {
     /// The unit of work whose transactions every repository below accepts.
     #[must_use]
     pub fn unit_of_work(&self) -> Arc<dyn UnitOfWork> {
-        Arc::new(SeaUnitOfWork::new(
-            self.conn.clone(),
-            self.url.sqlite.then(|| self.writers.clone()),
-        ))
+        Arc::new(SeaUnitOfWork::new(self.conn.clone(), self.writers.clone()))
     }
 
     /// The account storage (users, their avatar keys and app data).

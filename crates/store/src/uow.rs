@@ -25,7 +25,7 @@ use crate::error::repo_err;
 #[derive(Clone)]
 pub struct SeaUnitOfWork {
     conn: DatabaseConnection,
-    writers: Option<WriteQueue>,
+    writers: WriteQueue,
 }
 
 /// The SQLite write queue of one [`crate::Database`]: whoever holds its turn may write.
@@ -46,10 +46,10 @@ impl WriteQueue {
 }
 
 impl SeaUnitOfWork {
-    /// A unit of work on `conn`; on SQLite, `writers` is the database's write queue (shared by
-    /// every unit of work on the same file).
+    /// A unit of work on `conn`; on SQLite its transactions take turns in `writers` (the
+    /// database's queue, shared by every unit of work on the same file); PostgreSQL ignores it.
     #[must_use]
-    pub fn new(conn: DatabaseConnection, writers: Option<WriteQueue>) -> Self {
+    pub fn new(conn: DatabaseConnection, writers: WriteQueue) -> Self {
         Self { conn, writers }
     }
 }
@@ -58,10 +58,10 @@ impl SeaUnitOfWork {
 impl UnitOfWork for SeaUnitOfWork {
     async fn begin(&self) -> Result<Box<dyn Transaction>, RepoError> {
         if self.conn.get_database_backend() == DbBackend::Sqlite {
-            let turn = match &self.writers {
-                Some(queue) => Some(queue.turn(crate::database::SQLITE_BUSY_TIMEOUT).await?),
-                None => None,
-            };
+            let turn = self
+                .writers
+                .turn(crate::database::SQLITE_BUSY_TIMEOUT)
+                .await?;
             let options = TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..TransactionOptions::default()
@@ -71,7 +71,10 @@ impl UnitOfWork for SeaUnitOfWork {
                 .begin_with_options(options)
                 .await
                 .map_err(repo_err)?;
-            return Ok(Box::new(SeaTransaction { inner, turn }));
+            return Ok(Box::new(SeaTransaction {
+                inner,
+                turn: Some(turn),
+            }));
         }
         let inner = self.conn.begin().await.map_err(repo_err)?;
         Ok(Box::new(SeaTransaction { inner, turn: None }))

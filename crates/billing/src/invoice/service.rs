@@ -109,7 +109,7 @@ impl InvoiceService {
     /// [`BillingError::Invalid`] with every problem found (`user_id`, `lines`,
     /// `lines[i].description|quantity|unit_amount`, `discount_bps`, `tax_rate_bps`,
     /// `due_in_days`), [`BillingError::Repo`] on storage failure.
-    #[tracing::instrument(skip(self, new, meta), fields(user_id = %new.user_id))]
+    #[tracing::instrument(skip(self, new, meta, caller), fields(actor = %caller.user_id, user_id = %new.user_id))]
     pub async fn create_invoice(
         &self,
         caller: &Caller,
@@ -155,7 +155,7 @@ impl InvoiceService {
     /// [`BillingError::DraftChanged`] when the draft was edited while this ran,
     /// [`BillingError::CustomerGone`], [`BillingError::NumbersExhausted`],
     /// [`BillingError::Repo`].
-    #[tracing::instrument(skip(self, meta))]
+    #[tracing::instrument(skip(self, meta, caller), fields(actor = %caller.user_id))]
     pub async fn finalize_invoice(
         &self,
         caller: &Caller,
@@ -214,9 +214,7 @@ impl InvoiceService {
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
-        caller.require(Permission::BILLING_WRITE)?;
-        let actor = caller.user_id;
-        self.close_invoice(actor, id, InvoiceStatus::Paid, meta)
+        self.close_invoice(caller, id, InvoiceStatus::Paid, meta)
             .await
     }
 
@@ -230,9 +228,7 @@ impl InvoiceService {
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
-        caller.require(Permission::BILLING_WRITE)?;
-        let actor = caller.user_id;
-        self.close_invoice(actor, id, InvoiceStatus::Void, meta)
+        self.close_invoice(caller, id, InvoiceStatus::Void, meta)
             .await
     }
 
@@ -266,14 +262,16 @@ impl InvoiceService {
         Ok((record, followed))
     }
 
-    #[tracing::instrument(skip(self, meta))]
+    #[tracing::instrument(skip(self, caller, meta), fields(actor = %caller.user_id))]
     async fn close_invoice(
         &self,
-        actor: UserId,
+        caller: &Caller,
         id: InvoiceId,
         to: InvoiceStatus,
         meta: &RequestMeta,
     ) -> Result<InvoiceRecord, BillingError> {
+        caller.require(Permission::BILLING_WRITE)?;
+        let actor = caller.user_id;
         let mut record = self.stored_invoice(id).await?;
         let now = self.clock.now();
         let action = match to {

@@ -60,7 +60,7 @@ impl PlanService {
     /// [`BillingError::Invalid`] with every problem found (field → messages),
     /// [`BillingError::CodeTaken`] when another plan has the code, [`BillingError::Repo`] on
     /// storage failure (nothing is kept).
-    #[tracing::instrument(skip(self, plan, meta), fields(code = %plan.code))]
+    #[tracing::instrument(skip(self, plan, meta, caller), fields(actor = %caller.user_id, code = %plan.code))]
     pub async fn create_plan(
         &self,
         caller: &Caller,

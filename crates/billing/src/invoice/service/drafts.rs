@@ -49,7 +49,7 @@ impl InvoiceService {
     /// when it was finalised meanwhile); [`BillingError::Invalid`] with every problem found
     /// (`body` when nothing is to change, otherwise as [`Self::create_invoice`]);
     /// [`BillingError::Repo`].
-    #[tracing::instrument(skip(self, changes, meta))]
+    #[tracing::instrument(skip(self, changes, meta, caller), fields(actor = %caller.user_id))]
     pub async fn update_invoice(
         &self,
         caller: &Caller,
@@ -131,7 +131,7 @@ impl InvoiceService {
     /// # Errors
     /// [`BillingError::InvoiceNotFound`]; [`BillingError::NotDraft`] unless it is a draft (also
     /// when it was finalised meanwhile); [`BillingError::Repo`].
-    #[tracing::instrument(skip(self, meta))]
+    #[tracing::instrument(skip(self, meta, caller), fields(actor = %caller.user_id))]
     pub async fn delete_invoice(
         &self,
         caller: &Caller,

@@ -41,7 +41,7 @@ impl PlanService {
     /// # Errors
     /// [`BillingError::NotFound`] for an unknown plan, [`BillingError::Invalid`],
     /// [`BillingError::CodeTaken`], [`BillingError::Repo`] (nothing is kept).
-    #[tracing::instrument(skip(self, changes, meta))]
+    #[tracing::instrument(skip(self, changes, meta, caller), fields(actor = %caller.user_id))]
     pub async fn update_plan(
         &self,
         caller: &Caller,
