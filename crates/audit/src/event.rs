@@ -119,6 +119,30 @@ pub enum AuditAction {
     /// currency or payment id): recorded with the expected and received values, not applied.
     #[serde(rename = "billing.payment_mismatch")]
     PaymentMismatch,
+    /// An organization was created (its creator is its owner).
+    #[serde(rename = "org.created")]
+    OrgCreated,
+    /// An organization was renamed.
+    #[serde(rename = "org.renamed")]
+    OrgRenamed,
+    /// An organization was deleted by an owner, with its memberships and custom roles.
+    #[serde(rename = "org.deleted")]
+    OrgDeleted,
+    /// A member's role in an organization changed.
+    #[serde(rename = "org.member_role_changed")]
+    OrgMemberRoleChanged,
+    /// A member left an organization or was removed from it.
+    #[serde(rename = "org.member_removed")]
+    OrgMemberRemoved,
+    /// An owner handed an organization on to another member (and became an admin).
+    #[serde(rename = "org.ownership_transferred")]
+    OrgOwnershipTransferred,
+    /// A custom organization role was created.
+    #[serde(rename = "org.role_created")]
+    OrgRoleCreated,
+    /// A custom organization role was deleted.
+    #[serde(rename = "org.role_deleted")]
+    OrgRoleDeleted,
 }
 
 impl AuditAction {
@@ -158,6 +182,14 @@ impl AuditAction {
         Self::WebhookReceived,
         Self::PaymentStarted,
         Self::PaymentMismatch,
+        Self::OrgCreated,
+        Self::OrgRenamed,
+        Self::OrgDeleted,
+        Self::OrgMemberRoleChanged,
+        Self::OrgMemberRemoved,
+        Self::OrgOwnershipTransferred,
+        Self::OrgRoleCreated,
+        Self::OrgRoleDeleted,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -198,6 +230,14 @@ impl AuditAction {
             Self::WebhookReceived => "billing.webhook_received",
             Self::PaymentStarted => "billing.payment_started",
             Self::PaymentMismatch => "billing.payment_mismatch",
+            Self::OrgCreated => "org.created",
+            Self::OrgRenamed => "org.renamed",
+            Self::OrgDeleted => "org.deleted",
+            Self::OrgMemberRoleChanged => "org.member_role_changed",
+            Self::OrgMemberRemoved => "org.member_removed",
+            Self::OrgOwnershipTransferred => "org.ownership_transferred",
+            Self::OrgRoleCreated => "org.role_created",
+            Self::OrgRoleDeleted => "org.role_deleted",
         }
     }
 

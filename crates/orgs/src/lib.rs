@@ -1,24 +1,37 @@
 //! The organizations domain: an organization (the tenant a team's product serves: a client
-//! company, a clinic, a customer team), its roles and the rules of membership.
+//! company, a clinic, a customer team), its members, its roles and the rules of membership.
 //!
-//! This first increment holds the rules only, as pure functions over values, so every later
-//! layer (the membership use cases, the SQL adapters, the HTTP API) applies the same ones:
-//!
+//! - [`Organization`], [`Member`], [`Membership`]: who belongs where, with which role;
 //! - [`OrgRole`]: the built-in `owner`, `admin` and `member`, and custom roles granting a subset
 //!   of the [`OrgPermission`]s, each with a rank;
 //! - [`rules`]: who may grant a role, who may act on a member, that an organization always keeps
-//!   an owner, and how ownership changes hands.
+//!   an owner, and how ownership changes hands, as pure functions;
+//! - [`OrganizationService`]: the use cases (create, rename, delete, list mine, members, roles),
+//!   each checking the caller's membership and role itself;
+//! - the ports ([`OrganizationRepository`], [`MemberRepository`], [`OrgRoleRepository`]), whose
+//!   adapters filter by organization themselves; in-memory adapters and the contract suite are
+//!   behind the `testing` feature.
 //!
 //! The rank rules are the global roles' (`plinth-sessions`' admin rules): nobody grants more
 //! than they hold, and only a higher rank acts on a lower one.
 
+mod error;
 mod name;
+mod organization;
+mod ports;
 mod role;
 pub mod rules;
+mod service;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
+pub use error::OrgError;
 pub use name::{OrgName, OrgNameError};
+pub use organization::{Member, MemberProfile, Membership, Organization};
+pub use ports::{MemberRepository, OrgRoleRepository, OrgStorage, OrganizationRepository};
 pub use role::{OrgPermission, OrgRole, OrgRoleName};
 pub use rules::{MemberChange, OrgRuleError};
+pub use service::OrganizationService;
 
 plinth_kernel::typed_id!(
     /// Identifies an organization.

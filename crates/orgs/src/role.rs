@@ -49,6 +49,30 @@ pub struct OrgRoleName(String);
 const BUILT_IN: [&str; 3] = ["owner", "admin", "member"];
 
 impl OrgRoleName {
+    /// A name read back from storage, where only valid names are ever written.
+    #[must_use]
+    pub fn stored(name: String) -> Self {
+        Self(name)
+    }
+
+    /// A role name a client asked for: a built-in one or a well-formed custom one.
+    ///
+    /// # Errors
+    /// A message for the user.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim();
+        if BUILT_IN.contains(&name) {
+            return Ok(Self(name.to_owned()));
+        }
+        Self::custom(name)
+    }
+
+    /// Whether this names `owner`, `admin` or `member`.
+    #[must_use]
+    pub fn is_built_in(&self) -> bool {
+        BUILT_IN.contains(&self.0.as_str())
+    }
+
     /// The name, as stored.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -128,6 +152,17 @@ impl OrgRole {
                 OrgPermission::FILES_WRITE,
             ],
         )
+    }
+
+    /// The built-in role called `name`, if it is one.
+    #[must_use]
+    pub fn built_in_named(name: &OrgRoleName) -> Option<Self> {
+        match name.as_str() {
+            "owner" => Some(Self::owner()),
+            "admin" => Some(Self::admin()),
+            "member" => Some(Self::member()),
+            _ => None,
+        }
     }
 
     /// A custom role granting `permissions` (each one an [`OrgPermission`]).

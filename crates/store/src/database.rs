@@ -248,6 +248,12 @@ impl Database {
         Arc::new(crate::SeaAnnouncementRepository::new(self.conn.clone()))
     }
 
+    /// Organizations, their members and custom roles.
+    #[must_use]
+    pub fn orgs(&self) -> Arc<dyn plinth_orgs::OrgStorage> {
+        Arc::new(crate::SeaOrgStorage::new(self.conn.clone()))
+    }
+
     /// The roles and their permissions.
     #[must_use]
     pub fn roles(&self) -> Arc<dyn RoleRepository> {

@@ -9,6 +9,7 @@ mod billing;
 mod files;
 mod idempotency;
 mod one_row;
+mod orgs;
 mod roles;
 mod sessions;
 mod users;
@@ -21,6 +22,7 @@ pub use billing::{
 };
 pub use files::SeaFileRepository;
 pub use idempotency::SeaIdempotencyStore;
+pub use orgs::SeaOrgStorage;
 pub use roles::SeaRoleRepository;
 pub use sessions::SeaSessionRepository;
 pub use users::SeaUserRepository;

@@ -151,3 +151,14 @@ async fn payment_event_inbox_contract() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn org_storage_contract() {
+    let Some(t) = postgres().await else { return };
+    let users = [
+        common::create_account(&t.db).await,
+        common::create_account(&t.db).await,
+        common::create_account(&t.db).await,
+    ];
+    plinth_orgs::testing::contract::org_storage(t.db.orgs(), t.db.unit_of_work(), users).await;
+}

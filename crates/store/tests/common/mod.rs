@@ -99,6 +99,19 @@ pub async fn create_user(db: &Database) -> UserId {
     user.id
 }
 
+/// A stored account as the organizations contract takes it: id, address and name.
+pub async fn create_account(db: &Database) -> plinth_orgs::testing::contract::Account {
+    let user = sample_user();
+    let uow = db.unit_of_work();
+    let mut tx = uow.begin().await.expect("begin");
+    db.users()
+        .insert(tx.as_mut(), &user)
+        .await
+        .expect("insert user");
+    tx.commit().await.expect("commit");
+    (user.id, user.email, user.name.as_str().to_owned())
+}
+
 /// A valid user that is not stored yet.
 pub fn sample_user() -> User {
     let now = chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros())

@@ -1,0 +1,50 @@
+//! [`OrgError`]: why an organization use case refused or failed.
+
+use plinth_kernel::{Forbidden, RepoError};
+
+use crate::{OrgNameError, OrgRuleError};
+
+/// What went wrong in an organization use case. Someone outside an organization learns
+/// nothing of it: every refusal to a non-member is [`OrgError::NotFound`].
+#[derive(Debug, thiserror::Error)]
+pub enum OrgError {
+    /// No such organization (or member, or role) that the caller may see (HTTP 404).
+    #[error("not found")]
+    NotFound,
+    /// A member lacks a permission or rank (HTTP 403; the message says what).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The change would leave the organization without an owner (HTTP 409).
+    #[error("an organization keeps at least one owner; transfer ownership first")]
+    LastOwner,
+    /// The input is invalid (HTTP 422; the message says why).
+    #[error("{0}")]
+    Invalid(String),
+    /// It exists already or is still in use (HTTP 409; the message says what).
+    #[error("{0}")]
+    Conflict(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+impl From<Forbidden> for OrgError {
+    fn from(f: Forbidden) -> Self {
+        Self::Forbidden(f.0)
+    }
+}
+
+impl From<OrgRuleError> for OrgError {
+    fn from(e: OrgRuleError) -> Self {
+        match e {
+            OrgRuleError::Forbidden(message) => Self::Forbidden(message),
+            OrgRuleError::LastOwner => Self::LastOwner,
+        }
+    }
+}
+
+impl From<OrgNameError> for OrgError {
+    fn from(e: OrgNameError) -> Self {
+        Self::Invalid(e.0)
+    }
+}

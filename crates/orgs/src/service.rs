@@ -1,0 +1,271 @@
+//! [`OrganizationService`]: the organization use cases. Each one checks the caller itself
+//! (membership, then the permission or rank the rules in [`crate::rules`] ask for), so the HTTP
+//! API, a CLI command or another crate calling it cannot skip the check. Someone who is not a
+//! member gets [`OrgError::NotFound`] for everything about an organization, whether it exists or
+//! not.
+//!
+//! Every change locks the organization first ([`OrganizationRepository::lock`]) and reads the
+//! roles involved inside its transaction, so two concurrent changes cannot both pass the
+//! last-owner rule, and a member whose role was just lowered cannot act with the old one.
+
+mod members;
+mod roles;
+
+use std::sync::Arc;
+
+use plinth_audit::{AuditAction, AuditEvent, AuditLog};
+use plinth_kernel::{
+    Caller, Clock, Page, PageRequest, RepoError, RequestMeta, Transaction, UnitOfWork,
+};
+
+use crate::{
+    Member, Membership, OrgError, OrgId, OrgName, OrgPermission, OrgRole, OrgRoleName, OrgStorage,
+    Organization,
+};
+
+/// The organization use cases.
+#[derive(Clone)]
+pub struct OrganizationService {
+    orgs: Arc<dyn OrgStorage>,
+    audit: Arc<dyn AuditLog>,
+    uow: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
+}
+
+/// The caller's standing in an organization, read inside a transaction that locked it.
+struct Acting {
+    org: Organization,
+    role: OrgRole,
+}
+
+impl OrganizationService {
+    /// Wires the service to its ports.
+    #[must_use]
+    pub fn new(
+        orgs: Arc<dyn OrgStorage>,
+        audit: Arc<dyn AuditLog>,
+        uow: Arc<dyn UnitOfWork>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            orgs,
+            audit,
+            uow,
+            clock,
+        }
+    }
+
+    /// Creates an organization named `name` with `caller` as its owner (`org.created`).
+    ///
+    /// # Errors
+    /// [`OrgError::Invalid`] for a bad name (nothing stored); storage failure.
+    #[tracing::instrument(skip(self, caller, name, meta), fields(actor = %caller.user_id))]
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        name: &str,
+        meta: &RequestMeta,
+    ) -> Result<Membership, OrgError> {
+        let name = OrgName::parse(name)?;
+        let now = self.clock.now();
+        let org = Organization {
+            id: OrgId::new(),
+            name,
+            created_by: caller.user_id,
+            created_at: now,
+            updated_at: now,
+        };
+        let owner = Member {
+            user_id: caller.user_id,
+            role: OrgRole::owner().name,
+            joined_at: now,
+        };
+        let event = self
+            .event(AuditAction::OrgCreated, caller, meta)
+            .target("organization", org.id)
+            .details(serde_json::json!({ "org_id": org.id, "name": org.name.as_str() }));
+        let mut tx = self.uow.begin().await?;
+        self.orgs.insert(tx.as_mut(), &org, &owner).await?;
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(Membership {
+            organization: org,
+            role: owner.role,
+        })
+    }
+
+    /// The organizations `caller` belongs to, with their role in each, newest first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
+    pub async fn mine(
+        &self,
+        caller: &Caller,
+        page: PageRequest,
+    ) -> Result<Page<Membership>, OrgError> {
+        Ok(self.orgs.memberships(caller.user_id, page).await?)
+    }
+
+    /// Organization `id` with `caller`'s role there.
+    ///
+    /// # Errors
+    /// [`OrgError::NotFound`] unless `caller` is a member; storage failure.
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
+    pub async fn get(&self, caller: &Caller, id: OrgId) -> Result<Membership, OrgError> {
+        self.orgs
+            .membership(id, caller.user_id)
+            .await?
+            .ok_or(OrgError::NotFound)
+    }
+
+    /// Renames organization `id` (permission `org:write` there; `org.renamed`).
+    ///
+    /// # Errors
+    /// [`OrgError::NotFound`], [`OrgError::Forbidden`], [`OrgError::Invalid`]; storage failure.
+    #[tracing::instrument(skip(self, caller, name, meta), fields(actor = %caller.user_id))]
+    pub async fn rename(
+        &self,
+        caller: &Caller,
+        id: OrgId,
+        name: &str,
+        meta: &RequestMeta,
+    ) -> Result<Membership, OrgError> {
+        let name = OrgName::parse(name)?;
+        let mut tx = self.uow.begin().await?;
+        let Acting { mut org, role } = self.acting(tx.as_mut(), id, caller).await?;
+        require(&role, OrgPermission::ORG_WRITE)?;
+        let now = self.clock.now();
+        self.orgs.rename(tx.as_mut(), id, &name, now).await?;
+        let event = self
+            .event(AuditAction::OrgRenamed, caller, meta)
+            .target("organization", id)
+            .details(serde_json::json!({
+                "org_id": id, "from": org.name.as_str(), "to": name.as_str(),
+            }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        org.name = name;
+        org.updated_at = now;
+        Ok(Membership {
+            organization: org,
+            role: role.name,
+        })
+    }
+
+    /// Deletes organization `id` with its memberships, custom roles and invitations (an
+    /// owner only; `org.deleted`). See `docs/organizations.md` for what deletion does.
+    ///
+    /// # Errors
+    /// [`OrgError::NotFound`], [`OrgError::Forbidden`]; storage failure.
+    #[tracing::instrument(skip(self, caller, meta), fields(actor = %caller.user_id))]
+    pub async fn delete(
+        &self,
+        caller: &Caller,
+        id: OrgId,
+        meta: &RequestMeta,
+    ) -> Result<(), OrgError> {
+        let mut tx = self.uow.begin().await?;
+        let Acting { org, role } = self.acting(tx.as_mut(), id, caller).await?;
+        if !role.is_owner() {
+            return Err(OrgError::Forbidden(
+                "Only an owner can delete the organization.".to_owned(),
+            ));
+        }
+        self.orgs.delete(tx.as_mut(), id).await?;
+        let event = self
+            .event(AuditAction::OrgDeleted, caller, meta)
+            .target("organization", id)
+            .details(serde_json::json!({ "org_id": id, "name": org.name.as_str() }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Locks `id` in `tx` and reads `caller`'s role there: [`OrgError::NotFound`] unless they
+    /// are a member.
+    async fn acting(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        caller: &Caller,
+    ) -> Result<Acting, OrgError> {
+        let org = self.orgs.lock(tx, id).await?.ok_or(OrgError::NotFound)?;
+        let member = self
+            .orgs
+            .member(tx, id, caller.user_id)
+            .await?
+            .ok_or(OrgError::NotFound)?;
+        let role = self.role_in_tx(tx, id, &member.role).await?;
+        Ok(Acting { org, role })
+    }
+
+    /// The role `name` of organization `id`, read in `tx`; `None` when it has none of that name.
+    async fn find_role(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        name: &OrgRoleName,
+    ) -> Result<Option<OrgRole>, RepoError> {
+        match OrgRole::built_in_named(name) {
+            Some(role) => Ok(Some(role)),
+            None => self.orgs.custom_role(tx, id, name).await,
+        }
+    }
+
+    /// A member's stored role: a custom role that no longer exists grants nothing.
+    async fn role_in_tx(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        name: &OrgRoleName,
+    ) -> Result<OrgRole, RepoError> {
+        Ok(self
+            .find_role(tx, id, name)
+            .await?
+            .unwrap_or_else(|| dangling(name)))
+    }
+
+    /// `caller`'s role in `id`, read outside a transaction: [`OrgError::NotFound`] unless they
+    /// are a member.
+    async fn role_of(&self, caller: &Caller, id: OrgId) -> Result<OrgRole, OrgError> {
+        let membership = self.get(caller, id).await?;
+        if let Some(role) = OrgRole::built_in_named(&membership.role) {
+            return Ok(role);
+        }
+        Ok(self
+            .orgs
+            .custom_roles(id)
+            .await?
+            .into_iter()
+            .find(|r| r.name == membership.role)
+            .unwrap_or_else(|| dangling(&membership.role)))
+    }
+
+    /// An entry for `action` by `caller`, stamped now.
+    fn event(&self, action: AuditAction, caller: &Caller, meta: &RequestMeta) -> AuditEvent {
+        AuditEvent::new(action, self.clock.now(), meta).actor(caller.user_id)
+    }
+}
+
+/// A role that grants nothing and ranks lowest: what a member holds whose custom role is gone
+/// (deleting a role in use is refused, so only a row edited behind Plinth's back gets here).
+fn dangling(name: &OrgRoleName) -> OrgRole {
+    OrgRole {
+        name: name.clone(),
+        rank: OrgRole::CUSTOM_RANK,
+        permissions: std::collections::BTreeSet::new(),
+    }
+}
+
+/// [`OrgError::Forbidden`] unless `role` grants `permission`.
+fn require(role: &OrgRole, permission: &str) -> Result<(), OrgError> {
+    if role.grants(permission) {
+        Ok(())
+    } else {
+        Err(plinth_kernel::Forbidden::missing(permission).into())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,328 @@
+//! [`MemoryOrgStorage`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use plinth_kernel::testing::MemoryTransaction;
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
+
+use crate::{
+    Member, MemberProfile, MemberRepository, Membership, OrgId, OrgName, OrgRole, OrgRoleName,
+    OrgRoleRepository, Organization, OrganizationRepository,
+};
+
+#[derive(Clone, Default)]
+struct State {
+    orgs: BTreeMap<OrgId, Organization>,
+    members: BTreeMap<(OrgId, UserId), Member>,
+    roles: BTreeMap<(OrgId, OrgRoleName), OrgRole>,
+}
+
+/// Organizations, members and custom roles in memory. Clones share the same rows. Member
+/// listings show the address and name registered with [`MemoryOrgStorage::know_user`].
+#[derive(Clone, Default)]
+pub struct MemoryOrgStorage {
+    state: Arc<Mutex<State>>,
+    profiles: Arc<Mutex<HashMap<UserId, (Email, String)>>>,
+}
+
+impl MemoryOrgStorage {
+    /// Empty storage.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers an account's address and name for member listings (the SQL adapter reads
+    /// them from `users`).
+    pub fn know_user(&self, id: UserId, email: Email, name: &str) {
+        self.profiles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, (email, name.to_owned()));
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Applies `change` to the rows; undone if `tx` is dropped uncommitted.
+    fn write<T>(
+        &self,
+        tx: &mut dyn Transaction,
+        change: impl FnOnce(&mut State) -> Result<T, RepoError>,
+    ) -> Result<T, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let mut state = self.state();
+        let before = state.clone();
+        let out = change(&mut state)?;
+        let shared = Arc::clone(&self.state);
+        tx.on_rollback(move || {
+            *shared.lock().unwrap_or_else(PoisonError::into_inner) = before;
+        });
+        Ok(out)
+    }
+}
+
+#[async_trait::async_trait]
+impl OrganizationRepository for MemoryOrgStorage {
+    async fn insert(
+        &self,
+        tx: &mut dyn Transaction,
+        org: &Organization,
+        owner: &Member,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            if s.orgs.contains_key(&org.id) {
+                return Err(RepoError::Duplicate {
+                    constraint: "organizations.id".into(),
+                });
+            }
+            s.orgs.insert(org.id, org.clone());
+            s.members.insert((org.id, owner.user_id), owner.clone());
+            Ok(())
+        })
+    }
+
+    async fn lock(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+    ) -> Result<Option<Organization>, RepoError> {
+        // The memory transaction holds the one write lock already.
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self.state().orgs.get(&id).cloned())
+    }
+
+    async fn rename(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        name: &OrgName,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            let org = s.orgs.get_mut(&id).ok_or(RepoError::NotFound)?;
+            org.name = name.clone();
+            org.updated_at = at;
+            Ok(())
+        })
+    }
+
+    async fn delete(&self, tx: &mut dyn Transaction, id: OrgId) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            s.orgs.remove(&id).ok_or(RepoError::NotFound)?;
+            s.members.retain(|(org, _), _| *org != id);
+            s.roles.retain(|(org, _), _| *org != id);
+            Ok(())
+        })
+    }
+
+    async fn membership(&self, id: OrgId, user: UserId) -> Result<Option<Membership>, RepoError> {
+        let s = self.state();
+        Ok(s.members.get(&(id, user)).and_then(|m| {
+            s.orgs.get(&id).map(|org| Membership {
+                organization: org.clone(),
+                role: m.role.clone(),
+            })
+        }))
+    }
+
+    async fn memberships(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Page<Membership>, RepoError> {
+        let before = page.cursor().map(|c| OrgId::from_uuid(c.last_id()));
+        let s = self.state();
+        let mut rows: Vec<Membership> = s
+            .members
+            .iter()
+            .filter(|((org, who), _)| *who == user && before.is_none_or(|b| *org < b))
+            .filter_map(|((org, _), m)| {
+                s.orgs.get(org).map(|o| Membership {
+                    organization: o.clone(),
+                    role: m.role.clone(),
+                })
+            })
+            .collect();
+        rows.sort_by_key(|m| std::cmp::Reverse(m.organization.id));
+        rows.truncate(page.limit() as usize + 1);
+        Ok(Page::from_rows(rows, page, |m| m.organization.id.as_uuid()))
+    }
+}
+
+#[async_trait::async_trait]
+impl MemberRepository for MemoryOrgStorage {
+    async fn add_member(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        member: &Member,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            if !s.orgs.contains_key(&org) {
+                return Err(RepoError::NotFound);
+            }
+            if s.members.contains_key(&(org, member.user_id)) {
+                return Err(RepoError::Duplicate {
+                    constraint: "org_members.user_id".into(),
+                });
+            }
+            s.members.insert((org, member.user_id), member.clone());
+            Ok(())
+        })
+    }
+
+    async fn member(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<Option<Member>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self.state().members.get(&(org, user)).cloned())
+    }
+
+    async fn owners(&self, tx: &mut dyn Transaction, org: OrgId) -> Result<Vec<UserId>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        let owner = OrgRole::owner().name;
+        Ok(self
+            .state()
+            .members
+            .iter()
+            .filter(|((o, _), m)| *o == org && m.role == owner)
+            .map(|((_, user), _)| *user)
+            .collect())
+    }
+
+    async fn holders(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        role: &OrgRoleName,
+    ) -> Result<u64, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .state()
+            .members
+            .iter()
+            .filter(|((o, _), m)| *o == org && m.role == *role)
+            .count() as u64)
+    }
+
+    async fn set_role(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        user: UserId,
+        role: &OrgRoleName,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            let member = s.members.get_mut(&(org, user)).ok_or(RepoError::NotFound)?;
+            member.role = role.clone();
+            Ok(())
+        })
+    }
+
+    async fn remove_member(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            s.members
+                .remove(&(org, user))
+                .map(|_| ())
+                .ok_or(RepoError::NotFound)
+        })
+    }
+
+    async fn members(
+        &self,
+        org: OrgId,
+        page: PageRequest,
+    ) -> Result<Page<MemberProfile>, RepoError> {
+        let after = page.cursor().map(|c| UserId::from_uuid(c.last_id()));
+        let profiles = self
+            .profiles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let rows: Vec<MemberProfile> = self
+            .state()
+            .members
+            .range((org, UserId::from_uuid(uuid::Uuid::nil()))..)
+            .take_while(|((o, _), _)| *o == org)
+            .filter(|((_, user), _)| after.is_none_or(|a| *user > a))
+            .filter_map(|((_, user), m)| {
+                profiles.get(user).map(|(email, name)| MemberProfile {
+                    member: m.clone(),
+                    email: email.clone(),
+                    name: name.clone(),
+                })
+            })
+            .take(page.limit() as usize + 1)
+            .collect();
+        Ok(Page::from_rows(rows, page, |m| m.member.user_id.as_uuid()))
+    }
+}
+
+#[async_trait::async_trait]
+impl OrgRoleRepository for MemoryOrgStorage {
+    async fn insert_role(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        role: &OrgRole,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            if !s.orgs.contains_key(&org) {
+                return Err(RepoError::NotFound);
+            }
+            let key = (org, role.name.clone());
+            if s.roles.contains_key(&key) {
+                return Err(RepoError::Duplicate {
+                    constraint: "org_roles.name".into(),
+                });
+            }
+            s.roles.insert(key, role.clone());
+            Ok(())
+        })
+    }
+
+    async fn custom_role(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        name: &OrgRoleName,
+    ) -> Result<Option<OrgRole>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self.state().roles.get(&(org, name.clone())).cloned())
+    }
+
+    async fn custom_roles(&self, org: OrgId) -> Result<Vec<OrgRole>, RepoError> {
+        Ok(self
+            .state()
+            .roles
+            .iter()
+            .filter(|((o, _), _)| *o == org)
+            .map(|(_, role)| role.clone())
+            .collect())
+    }
+
+    async fn delete_role(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        name: &OrgRoleName,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            s.roles
+                .remove(&(org, name.clone()))
+                .map(|_| ())
+                .ok_or(RepoError::NotFound)
+        })
+    }
+}
