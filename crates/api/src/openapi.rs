@@ -34,6 +34,8 @@ pub(crate) const BEARER: &str = "bearer";
         (name = "files", description = "Streamed uploads and downloads, versions, sharing by e-mail address and signed download URLs."),
         (name = "billing", description = "Public plan catalogue, the caller's invoices, and the Stripe webhook."),
         (name = "announcements", description = "Announcements administrators broadcast to every signed-in user."),
+        (name = "organizations", description = "Organizations (the tenants a team's product serves), their members and roles. \
+            Everything about an organization is a 404 to someone who is not a member."),
         (name = "admin", description = "Administration; each operation needs a permission."),
     ),
     components(schemas(Problem)),

@@ -20,6 +20,7 @@ mod avatars;
 mod billing;
 mod files;
 mod me;
+mod orgs;
 mod service;
 mod well_known;
 
@@ -42,6 +43,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
                 .service(scope("/avatars").configure(avatars::configure))
                 .service(scope("/files").configure(files::configure))
                 .service(scope("/billing").configure(billing::configure))
+                .service(scope("/orgs").configure(orgs::configure))
                 .service(scope("/announcements").configure(announcements::configure))
                 .service(scope("/admin").configure(admin::configure)),
         );

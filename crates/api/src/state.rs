@@ -28,6 +28,8 @@ pub struct AppState {
     pub users: UserService,
     /// Announcements: posted and listed by administrators, the current ones read by everyone.
     pub announcements: AnnouncementService,
+    /// Organizations, their members and roles.
+    pub orgs: plinth_orgs::OrganizationService,
     /// Uploads, downloads and deletes.
     pub files: FileService,
     /// Billing plans and their price versions.
@@ -75,6 +77,7 @@ impl AppState {
             account_admin: services.account_admin,
             users: services.users,
             announcements: services.announcements,
+            orgs: services.orgs,
             files: services.files,
             plans: services.plans,
             subscriptions: services.subscriptions,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use plinth_audit::AuditLog;
 use plinth_files::FileService;
 use plinth_kernel::{Clock, UnitOfWork};
+use plinth_orgs::OrganizationService;
 use plinth_sessions::{AccountAdminService, AuthService};
 use plinth_users::UserService;
 
@@ -27,6 +28,7 @@ pub struct Accounts {
     admin: AccountAdminService,
     users: UserService,
     files: FileService,
+    orgs: OrganizationService,
     audit: Arc<dyn AuditLog>,
     uow: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
@@ -43,6 +45,8 @@ pub struct AccountsParts {
     pub users: UserService,
     /// Files.
     pub files: FileService,
+    /// Organizations (an erased account leaves them, or deletes those it was alone in).
+    pub orgs: OrganizationService,
     /// The audit trail (read for exports).
     pub audit: Arc<dyn AuditLog>,
     /// Gives the transactions every repository above takes.
@@ -60,6 +64,7 @@ impl Accounts {
             admin,
             users,
             files,
+            orgs,
             audit,
             uow,
             clock,
@@ -69,6 +74,7 @@ impl Accounts {
             admin,
             users,
             files,
+            orgs,
             audit,
             uow,
             clock,

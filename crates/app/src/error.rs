@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use plinth_billing::BillingError;
 use plinth_files::FileError;
 use plinth_kernel::{Forbidden, RepoError};
+use plinth_orgs::OrgError;
 use plinth_sessions::{AdminError, AuthError};
 use plinth_users::UserError;
 
@@ -24,6 +25,9 @@ pub enum AppError {
     /// Files.
     #[error(transparent)]
     Files(#[from] FileError),
+    /// Organizations.
+    #[error(transparent)]
+    Orgs(#[from] OrgError),
     /// Plans, subscriptions, invoices and payments.
     #[error(transparent)]
     Billing(#[from] BillingError),

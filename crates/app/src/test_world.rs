@@ -270,6 +270,12 @@ impl World {
                 ),
                 users: user_service,
                 files: files.clone(),
+                orgs: plinth_orgs::OrganizationService::new(
+                    Arc::new(plinth_orgs::testing::MemoryOrgStorage::new()),
+                    Arc::clone(&audit_port),
+                    Arc::clone(&uow),
+                    Arc::clone(&clock_port),
+                ),
                 audit: audit_port,
                 uow: Arc::clone(&uow),
                 clock: clock_port,

@@ -17,6 +17,7 @@ use plinth_files::{
     BlobStore, FileLimits, FilePolicy, FilePorts, FileService, FileStorage, UrlSigner,
 };
 use plinth_kernel::{Clock, UnitOfWork};
+use plinth_orgs::{OrgStorage, OrganizationService};
 use plinth_sessions::{
     AccountAdminService, AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse,
     SecretSealer, SessionStorage, TokenLifetimes, TokenSigner,
@@ -39,6 +40,8 @@ pub struct Ports {
     pub sessions: Arc<dyn SessionStorage>,
     /// Announcements.
     pub announcements: Arc<dyn AnnouncementRepository>,
+    /// Organizations, their members and custom roles.
+    pub orgs: Arc<dyn OrgStorage>,
     /// File metadata.
     pub files: Arc<dyn FileStorage>,
     /// File and avatar bytes.
@@ -120,6 +123,8 @@ pub struct Services {
     pub users: UserService,
     /// Announcements.
     pub announcements: AnnouncementService,
+    /// Organizations, their members and roles.
+    pub orgs: OrganizationService,
     /// Uploads, downloads, versions, shares and signed URLs.
     pub files: FileService,
     /// Plans and their price versions.
@@ -145,6 +150,7 @@ impl Services {
             roles,
             sessions,
             announcements,
+            orgs,
             files,
             blobs,
             plans,
@@ -200,6 +206,12 @@ impl Services {
         );
         let announcement_service = AnnouncementService::new(
             announcements,
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+        );
+        let org_service = OrganizationService::new(
+            orgs,
             Arc::clone(&audit),
             Arc::clone(&uow),
             Arc::clone(&clock),
@@ -283,6 +295,7 @@ impl Services {
                 admin: account_admin.clone(),
                 users: user_service.clone(),
                 files: file_service.clone(),
+                orgs: org_service.clone(),
                 audit,
                 uow,
                 clock: Arc::clone(&clock),
@@ -291,6 +304,7 @@ impl Services {
             account_admin,
             users: user_service,
             announcements: announcement_service,
+            orgs: org_service,
             files: file_service,
             plans: plan_service,
             subscriptions: subscription_service,

@@ -17,9 +17,14 @@ pub enum OrgError {
     /// The change would leave the organization without an owner (HTTP 409).
     #[error("an organization keeps at least one owner; transfer ownership first")]
     LastOwner,
-    /// The input is invalid (HTTP 422; the message says why).
-    #[error("{0}")]
-    Invalid(String),
+    /// The input is invalid (HTTP 422): which field, and why.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The request field at fault (`name`, `role`, `permissions`, `user_id`).
+        field: &'static str,
+        /// Why, for the user.
+        message: String,
+    },
     /// It exists already or is still in use (HTTP 409; the message says what).
     #[error("{0}")]
     Conflict(String),
@@ -45,6 +50,17 @@ impl From<OrgRuleError> for OrgError {
 
 impl From<OrgNameError> for OrgError {
     fn from(e: OrgNameError) -> Self {
-        Self::Invalid(e.0)
+        Self::invalid("name", e.0)
+    }
+}
+
+impl OrgError {
+    /// [`OrgError::Invalid`] for `field`.
+    #[must_use]
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }

@@ -114,6 +114,22 @@ pub trait MemberRepository: Send + Sync {
         role: &OrgRoleName,
     ) -> Result<u64, RepoError>;
 
+    /// Every organization `user` belongs to, with their role there, read inside `tx`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn memberships_of(
+        &self,
+        tx: &mut dyn Transaction,
+        user: UserId,
+    ) -> Result<Vec<(OrgId, OrgRoleName)>, RepoError>;
+
+    /// How many members `org` has, read inside `tx`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn member_count(&self, tx: &mut dyn Transaction, org: OrgId) -> Result<u64, RepoError>;
+
     /// Gives `user` the role `role` in `org`.
     ///
     /// # Errors

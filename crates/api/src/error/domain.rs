@@ -6,6 +6,7 @@ use plinth_billing::payment::GatewayError;
 use plinth_billing::{BillingError, InvoiceStatus, SubscriptionError, TransitionError};
 use plinth_files::{BlobError, FileError};
 use plinth_kernel::{PageRequestError, RepoError};
+use plinth_orgs::OrgError;
 use plinth_sessions::{AdminError, AuthError};
 use plinth_users::{AnnouncementError, UserError};
 use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
@@ -97,6 +98,7 @@ impl From<plinth_app::AppError> for ApiError {
             AppError::Users(e) => e.into(),
             AppError::Files(e) => e.into(),
             AppError::Billing(e) => e.into(),
+            AppError::Orgs(e) => e.into(),
             AppError::Forbidden(e) => e.into(),
             AppError::Repo(e) => e.into(),
             AppError::Invalid(errors) => Self::validation(errors.into_iter().collect()),
@@ -156,6 +158,21 @@ impl From<UserError> for ApiError {
             UserError::Forbidden(e) => e.into(),
             UserError::Repo(e) => e.into(),
             e @ UserError::Hash(_) => Self::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<OrgError> for ApiError {
+    fn from(e: OrgError) -> Self {
+        match e {
+            OrgError::NotFound => Self::NotFound("There is no such organization.".to_owned()),
+            OrgError::Forbidden(message) => Self::Forbidden(message),
+            OrgError::LastOwner => Self::Conflict(
+                "An organization keeps at least one owner; transfer ownership first.".to_owned(),
+            ),
+            OrgError::Conflict(message) => Self::Conflict(message),
+            OrgError::Invalid { field, message } => Self::field(field, message),
+            OrgError::Repo(e) => e.into(),
         }
     }
 }

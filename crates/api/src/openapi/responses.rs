@@ -133,6 +133,18 @@ problem_responses! {
     /// 403 `forbidden` for role management.
     RoleForbidden = (403, "forbidden", "Forbidden", "You cannot grant permissions you do not hold: `roles:write`.",
         "`forbidden`: the caller lacks `roles:write`, would grant a permission its token does not carry, or does not rank above the new role.");
+    /// 404 `not_found` for an organization (or a member or role in it) the caller cannot see.
+    OrgNotFound = (404, "not_found", "Not found", "There is no such organization.",
+        "`not_found`: no such organization, or the caller is not a member of it (the two are one answer), or no such member or role in it.");
+    /// 403 `forbidden` within an organization.
+    OrgForbidden = (403, "forbidden", "Forbidden", "This needs the `members:write` permission.",
+        "`forbidden`: a member of the organization, but their role there lacks the permission or rank this needs (the detail says which); nothing was changed.");
+    /// 409 `conflict` within an organization.
+    OrgConflict = (409, "conflict", "Conflict", "An organization keeps at least one owner; transfer ownership first.",
+        "`conflict`: the change would leave the organization without an owner, a custom role of that name exists, or members still hold the role; nothing was changed.");
+    /// 409 `conflict` for erasing an account still needed as an organization's last owner.
+    LastOwnerOfOrgs = (409, "conflict", "Conflict", "The account is the last owner of Northwind Dental (0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61), which other members still belong to; hand ownership on (or delete the organization) first.",
+        "`conflict`: the account is the last owner of an organization other members still belong to; nothing was erased.");
     /// 412 `precondition_failed`.
     PreconditionFailed = (412, "precondition_failed", "Precondition failed", "The document changed since the version given in If-Match; read it again.",
         "`precondition_failed`: `If-Match` names a version that is no longer the stored one; nothing was written.");

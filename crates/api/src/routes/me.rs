@@ -7,8 +7,8 @@ use validator::Validate as _;
 use super::NO_STORE;
 use crate::dto::user::{DeleteMeRequest, UpdateMeRequest, UserBody};
 use crate::openapi::responses::{
-    AccountLocked, BadRequest, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
-    Validation,
+    AccountLocked, BadRequest, Internal, LastOwnerOfOrgs, NotFound, PayloadTooLarge,
+    Unauthenticated, Unavailable, Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
@@ -91,12 +91,16 @@ pub(crate) async fn update_me(
         `REVOCATION_SYNC_INTERVAL`) and deletes the account with its app data and TOTP. Audit entries stay, with \
         the account's id as a pseudonymous actor (`user.deleted`, `by: self`); no email or name is kept there. \
         A wrong password is a 422 with `errors.password` and changes nothing but the sign-in lockout it counts \
-        towards (audited as `auth.login_failed`); while the account is locked, a 423 with `Retry-After`.",
+        towards (audited as `auth.login_failed`); while the account is locked, a 423 with `Retry-After`. \
+        The account leaves its organizations; one it is the only member of is deleted. While it is the last \
+        owner of an organization that has other members, the answer is a 409 and nothing is erased: hand \
+        ownership on first.",
     security(("bearer" = [])),
     request_body = DeleteMeRequest,
     responses(
         (status = 204, description = "The account and its files are gone."),
-        BadRequest, Unauthenticated, AccountLocked, PayloadTooLarge, Validation, Internal, Unavailable
+        BadRequest, Unauthenticated, LastOwnerOfOrgs, AccountLocked, PayloadTooLarge, Validation, Internal,
+        Unavailable
     )
 )]
 #[delete("")]

@@ -20,6 +20,7 @@ use plinth_files::FileLimits;
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_kernel::testing::{ManualClock, MemoryIdempotencyStore, MemoryUnitOfWork};
 use plinth_kernel::{Clock, RequestMeta, UnitOfWork};
+use plinth_orgs::testing::MemoryOrgStorage;
 use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 use plinth_sessions::{AuthService, LockoutPolicy, Mailer, RefreshReuse, TokenLifetimes};
@@ -110,6 +111,9 @@ pub struct TestApp {
     pub announcements: MemoryAnnouncementRepository,
     /// The roles, to check what was (not) stored.
     pub roles: MemoryRoleRepository,
+    /// Organizations, members and their roles, to check what was (not) stored or to add a
+    /// member directly.
+    pub orgs: MemoryOrgStorage,
     pub blobs: MemoryBlobStore,
     pub file_rows: MemoryFileRepository,
     /// The audit log, unless the test supplied its own.
@@ -168,6 +172,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let announcements = MemoryAnnouncementRepository::new();
     let blobs = MemoryBlobStore::new().with_clock(clock.clone());
     let file_rows = MemoryFileRepository::new();
+    let orgs = {
+        let users = user_rows.clone();
+        MemoryOrgStorage::with_profiles(move |id| users.profile(id))
+    };
     let invoices = MemoryInvoiceRepository::new();
     let subscriptions = MemorySubscriptionRepository::new().with_invoices(invoices.clone());
     let idempotency = MemoryIdempotencyStore::new();
@@ -180,6 +188,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         roles: Arc::new(roles.clone()),
         sessions: Arc::new(MemorySessionRepository::new()),
         announcements: Arc::new(announcements.clone()),
+        orgs: Arc::new(orgs.clone()),
         files: Arc::new(file_rows.clone()),
         blobs: Arc::new(blobs.clone()),
         plans: Arc::new(MemoryBillingRepository::new()),
@@ -278,6 +287,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         user_rows,
         announcements,
         roles,
+        orgs,
         blobs,
         file_rows,
         audit_log,

@@ -17,6 +17,8 @@ pub struct ErasedAccount {
     pub shares: u64,
     /// Sessions that ended.
     pub sessions: u64,
+    /// Organizations deleted because the account was their only member.
+    pub organizations: u64,
 }
 
 impl Accounts {
@@ -63,7 +65,9 @@ impl Accounts {
             .await
     }
 
-    /// The erasure itself, with `account` locked in `tx`: every file the account owns (all
+    /// The erasure itself, with `account` locked in `tx`: its organization memberships (it
+    /// leaves each one; one it was alone in is deleted; being the last owner of one with other
+    /// members refuses the whole erasure), every file the account owns (all
     /// versions, audited as `file.deleted`), every share with its address when the user
     /// erases themselves, every session and the account (audited as `user.deleted`) go in that one transaction, so a failure at any
     /// step leaves the account with all its files. Only after the commit are the files' blobs
@@ -84,6 +88,12 @@ impl Accounts {
             Eraser::Owner => (account.id, Some(&account.email)),
             Eraser::Admin(admin) => (admin, None),
         };
+        // First, so that an account still needed as an organization's last owner stops the
+        // erasure before anything else is touched.
+        let organizations = self
+            .orgs
+            .release_account(tx.as_mut(), account.id, actor, meta)
+            .await?;
         let files = self
             .files
             .erase_account_files(tx.as_mut(), account.id, actor, ended_shares, meta)
@@ -106,12 +116,14 @@ impl Accounts {
             files = files.files,
             shares = files.shares,
             sessions,
+            organizations,
             "account erased"
         );
         Ok(ErasedAccount {
             files: files.files,
             shares: files.shares,
             sessions,
+            organizations,
         })
     }
 }

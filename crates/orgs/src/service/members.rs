@@ -1,7 +1,7 @@
 //! Membership changes: the member list, role changes, removal and leaving, and handing
 //! ownership on.
 
-use plinth_audit::AuditAction;
+use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{Caller, Page, PageRequest, RequestMeta, UserId};
 
 use super::{Acting, OrganizationService, require};
@@ -45,7 +45,7 @@ impl OrganizationService {
         role: &str,
         meta: &RequestMeta,
     ) -> Result<Member, OrgError> {
-        let requested = OrgRoleName::parse(role).map_err(OrgError::Invalid)?;
+        let requested = OrgRoleName::parse(role).map_err(|m| OrgError::invalid("role", m))?;
         let mut tx = self.uow.begin().await?;
         let Acting { role: actor, .. } = self.acting(tx.as_mut(), id, caller).await?;
         let target = self
@@ -62,10 +62,10 @@ impl OrganizationService {
             .find_role(tx.as_mut(), id, &requested)
             .await?
             .ok_or_else(|| {
-                OrgError::Invalid(format!(
-                    "The organization has no role `{}`.",
-                    requested.as_str()
-                ))
+                OrgError::invalid(
+                    "role",
+                    format!("The organization has no role `{}`.", requested.as_str()),
+                )
             })?;
         let from = self.role_in_tx(tx.as_mut(), id, &target.role).await?;
         rules::may_act_on(&actor, &from)?;
@@ -153,8 +153,9 @@ impl OrganizationService {
         let Acting { role: actor, .. } = self.acting(tx.as_mut(), id, caller).await?;
         let (owner, former) = rules::transfer_ownership(&actor)?;
         if to == caller.user_id {
-            return Err(OrgError::Invalid(
-                "Ownership goes to another member.".to_owned(),
+            return Err(OrgError::invalid(
+                "user_id",
+                "Ownership goes to another member.",
             ));
         }
         let heir = self
@@ -194,5 +195,66 @@ impl OrganizationService {
             .collect();
         rules::keeps_an_owner(&owners, change)?;
         Ok(())
+    }
+}
+
+impl OrganizationService {
+    /// The organization step of erasing account `user`, inside the erasure's `tx`: every
+    /// organization where they are the only member is deleted (`org.deleted`), and they leave
+    /// every other one (`org.member_removed`, `details.erased: true`). Returns how many
+    /// organizations were deleted.
+    ///
+    /// # Errors
+    /// [`OrgError::Conflict`] naming the organizations where they are the last owner while
+    /// others remain members (ownership must move first; nothing is changed); storage failure.
+    #[tracing::instrument(skip(self, tx, meta))]
+    pub async fn release_account(
+        &self,
+        tx: &mut dyn plinth_kernel::Transaction,
+        user: UserId,
+        actor: UserId,
+        meta: &RequestMeta,
+    ) -> Result<u64, OrgError> {
+        let owner = OrgRole::owner().name;
+        let mut deleted = 0;
+        let mut stranded = Vec::new();
+        for (id, role) in self.orgs.memberships_of(tx, user).await? {
+            let Some(org) = self.orgs.lock(tx, id).await? else {
+                continue;
+            };
+            if self.orgs.member_count(tx, id).await? <= 1 {
+                self.orgs.delete(tx, id).await?;
+                let event = AuditEvent::new(AuditAction::OrgDeleted, self.clock.now(), meta)
+                    .actor(actor)
+                    .target("organization", id)
+                    .details(serde_json::json!({
+                        "org_id": id, "name": org.name.as_str(), "erased_member": user,
+                    }));
+                self.audit.append(tx, &event).await?;
+                deleted += 1;
+                continue;
+            }
+            if role == owner && self.orgs.owners(tx, id).await?.len() <= 1 {
+                stranded.push(format!("{} ({id})", org.name.as_str()));
+                continue;
+            }
+            self.orgs.remove_member(tx, id, user).await?;
+            let event = AuditEvent::new(AuditAction::OrgMemberRemoved, self.clock.now(), meta)
+                .actor(actor)
+                .target("user", user)
+                .details(serde_json::json!({
+                    "org_id": id, "role": role.as_str(), "left": actor == user, "erased": true,
+                }));
+            self.audit.append(tx, &event).await?;
+        }
+        if stranded.is_empty() {
+            Ok(deleted)
+        } else {
+            Err(OrgError::Conflict(format!(
+                "The account is the last owner of {}, which other members still belong to; \
+                 hand ownership on (or delete the organization) first.",
+                stranded.join(", ")
+            )))
+        }
     }
 }

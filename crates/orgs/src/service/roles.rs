@@ -40,7 +40,9 @@ impl OrganizationService {
         permissions: &[&str],
         meta: &RequestMeta,
     ) -> Result<OrgRole, OrgError> {
-        let role = OrgRole::custom(name, permissions).map_err(OrgError::Invalid)?;
+        OrgRoleName::custom(name).map_err(|m| OrgError::invalid("name", m))?;
+        let role =
+            OrgRole::custom(name, permissions).map_err(|m| OrgError::invalid("permissions", m))?;
         let mut tx = self.uow.begin().await?;
         let Acting { role: actor, .. } = self.acting(tx.as_mut(), id, caller).await?;
         rules::may_grant(&actor, &role)?;

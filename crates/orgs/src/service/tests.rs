@@ -157,7 +157,7 @@ async fn a_bad_name_stores_nothing() {
     let ada = user();
     assert!(matches!(
         h.service.create(&ada, "   ", &meta()).await,
-        Err(OrgError::Invalid(_))
+        Err(OrgError::Invalid { .. })
     ));
     assert!(
         h.service
@@ -256,7 +256,7 @@ async fn roles_change_only_downwards_and_never_ones_own() {
         h.service
             .change_role(&ada, id, cy.user_id, "wizard", &meta())
             .await,
-        Err(OrgError::Invalid(_))
+        Err(OrgError::Invalid { .. })
     ));
     assert!(matches!(
         h.service
@@ -392,7 +392,7 @@ async fn custom_roles_grant_only_what_their_creator_holds_and_go_only_when_unuse
         h.service
             .create_role(&bob, id, "spy", &["users:write"], &meta())
             .await,
-        Err(OrgError::Invalid(_))
+        Err(OrgError::Invalid { .. })
     ));
     let role = h
         .service

@@ -210,6 +210,24 @@ impl Suite {
             vec![self.user(0)]
         );
         assert_eq!(
+            self.repo.member_count(tx.as_mut(), org.id).await.unwrap(),
+            2
+        );
+        assert_eq!(
+            self.repo.member_count(tx.as_mut(), other.id).await.unwrap(),
+            1
+        );
+        let of_bob = self
+            .repo
+            .memberships_of(tx.as_mut(), self.user(1))
+            .await
+            .unwrap();
+        assert!(
+            of_bob.contains(&(org.id, role("member")))
+                && !of_bob.iter().any(|(o, _)| *o == other.id),
+            "every organization of the user, with its role, and no other: {of_bob:?}"
+        );
+        assert_eq!(
             self.repo
                 .holders(tx.as_mut(), org.id, &role("member"))
                 .await

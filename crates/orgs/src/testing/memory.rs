@@ -18,12 +18,18 @@ struct State {
     roles: BTreeMap<(OrgId, OrgRoleName), OrgRole>,
 }
 
+/// Where the in-memory member list finds an account's address and name.
+type ProfileLookup = Arc<dyn Fn(UserId) -> Option<(Email, String)> + Send + Sync>;
+
 /// Organizations, members and custom roles in memory. Clones share the same rows. Member
-/// listings show the address and name registered with [`MemoryOrgStorage::know_user`].
+/// listings show the address and name registered with [`MemoryOrgStorage::know_user`], or
+/// found by the lookup given to [`MemoryOrgStorage::with_profiles`]; a member with neither is
+/// left out, as the SQL adapter leaves out a member whose account is gone.
 #[derive(Clone, Default)]
 pub struct MemoryOrgStorage {
     state: Arc<Mutex<State>>,
     profiles: Arc<Mutex<HashMap<UserId, (Email, String)>>>,
+    lookup: Option<ProfileLookup>,
 }
 
 impl MemoryOrgStorage {
@@ -31,6 +37,18 @@ impl MemoryOrgStorage {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Empty storage whose member lists read addresses and names through `lookup` (for
+    /// example the in-memory user repository's).
+    #[must_use]
+    pub fn with_profiles(
+        lookup: impl Fn(UserId) -> Option<(Email, String)> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            lookup: Some(Arc::new(lookup)),
+            ..Self::default()
+        }
     }
 
     /// Registers an account's address and name for member listings (the SQL adapter reads
@@ -211,6 +229,31 @@ impl MemberRepository for MemoryOrgStorage {
             .count() as u64)
     }
 
+    async fn memberships_of(
+        &self,
+        tx: &mut dyn Transaction,
+        user: UserId,
+    ) -> Result<Vec<(OrgId, OrgRoleName)>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .state()
+            .members
+            .iter()
+            .filter(|((_, who), _)| *who == user)
+            .map(|((org, _), m)| (*org, m.role.clone()))
+            .collect())
+    }
+
+    async fn member_count(&self, tx: &mut dyn Transaction, org: OrgId) -> Result<u64, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .state()
+            .members
+            .keys()
+            .filter(|(o, _)| *o == org)
+            .count() as u64)
+    }
+
     async fn set_role(
         &self,
         tx: &mut dyn Transaction,
@@ -257,10 +300,14 @@ impl MemberRepository for MemoryOrgStorage {
             .take_while(|((o, _), _)| *o == org)
             .filter(|((_, user), _)| after.is_none_or(|a| *user > a))
             .filter_map(|((_, user), m)| {
-                profiles.get(user).map(|(email, name)| MemberProfile {
+                let found = profiles
+                    .get(user)
+                    .cloned()
+                    .or_else(|| self.lookup.as_ref().and_then(|lookup| lookup(*user)));
+                found.map(|(email, name)| MemberProfile {
                     member: m.clone(),
-                    email: email.clone(),
-                    name: name.clone(),
+                    email,
+                    name,
                 })
             })
             .take(page.limit() as usize + 1)

@@ -53,6 +53,7 @@ pub fn services(
         roles: database.roles(),
         sessions: database.sessions(),
         announcements: database.announcements(),
+        orgs: database.orgs(),
         files: database.files(),
         blobs,
         plans: database.billing(),

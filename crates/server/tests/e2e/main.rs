@@ -21,6 +21,7 @@ mod invoices;
 mod jwks;
 mod lockout;
 mod logs;
+mod orgs;
 mod outage;
 mod process;
 mod queries;

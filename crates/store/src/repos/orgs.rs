@@ -303,6 +303,35 @@ impl MemberRepository for SeaOrgStorage {
             .map_err(repo_err)
     }
 
+    async fn memberships_of(
+        &self,
+        tx: &mut dyn Transaction,
+        user: UserId,
+    ) -> Result<Vec<(OrgId, OrgRoleName)>, RepoError> {
+        let rows: Vec<(uuid::Uuid, String)> = org_members::Entity::find()
+            .select_only()
+            .column(org_members::Column::OrgId)
+            .column(org_members::Column::Role)
+            .filter(org_members::Column::UserId.eq(user.as_uuid()))
+            .order_by_asc(org_members::Column::OrgId)
+            .into_tuple()
+            .all(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(org, role)| (OrgId::from_uuid(org), OrgRoleName::stored(role)))
+            .collect())
+    }
+
+    async fn member_count(&self, tx: &mut dyn Transaction, org: OrgId) -> Result<u64, RepoError> {
+        org_members::Entity::find()
+            .filter(org_members::Column::OrgId.eq(org.as_uuid()))
+            .count(db_tx(tx)?)
+            .await
+            .map_err(repo_err)
+    }
+
     async fn set_role(
         &self,
         tx: &mut dyn Transaction,

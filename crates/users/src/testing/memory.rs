@@ -43,6 +43,15 @@ impl MemoryUserRepository {
         }
     }
 
+    /// The address and display name of `id`, if stored (for in-memory adapters of other
+    /// domains that show them, such as an organization's member list).
+    #[must_use]
+    pub fn profile(&self, id: UserId) -> Option<(Email, String)> {
+        self.lock()
+            .get(&id)
+            .map(|u| (u.email.clone(), u.name.as_str().to_owned()))
+    }
+
     fn check_role(&self, role: &RoleName) -> Result<(), RepoError> {
         match &self.roles {
             Some(roles) if !roles.contains(role) => Err(RepoError::NotFound),

@@ -5,8 +5,8 @@ use plinth_users::{Permission, UserId};
 
 use crate::dto::user::{AdminUserPatchRequest, UserBody};
 use crate::openapi::responses::{
-    BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, Unauthenticated, Unavailable,
-    Validation,
+    BadRequest, Forbidden, Internal, LastOwnerOfOrgs, NotFound, PayloadTooLarge, Unauthenticated,
+    Unavailable, Validation,
 };
 use crate::routes::NO_STORE;
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
@@ -91,12 +91,13 @@ pub(crate) async fn update_user(
         account's address stay: they were granted to the address, and its real owner can claim \
         them by registering and verifying it. The account's role must rank strictly below the caller's. Deleting \
         yourself here is a 403: use `DELETE /api/v1/me`. Audited as `user.deleted`, referring to \
-        the account by id only. Needs the `users:write` permission.",
+        the account by id only. The account leaves its organizations as with `DELETE /api/v1/me` (409 while \
+        it is the last owner of one with other members). Needs the `users:write` permission.",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "User id")),
     responses(
         (status = 204, description = "The user is deleted."),
-        Unauthenticated, Forbidden, NotFound, Internal, Unavailable
+        Unauthenticated, Forbidden, NotFound, LastOwnerOfOrgs, Internal, Unavailable
     )
 )]
 #[delete("/users/{id}")]

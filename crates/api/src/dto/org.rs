@@ -1,0 +1,230 @@
+//! Organization bodies of `/api/v1/orgs`.
+
+use chrono::{DateTime, Utc};
+use plinth_orgs::{Member, MemberProfile, Membership, OrgRole};
+use uuid::Uuid;
+
+/// `POST /orgs`. Unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewOrganization, example = json!({ "name": "Northwind Dental" }))]
+pub(crate) struct NewOrganizationRequest {
+    /// 1–100 characters after trimming, no control characters.
+    pub name: String,
+}
+
+/// `PATCH /orgs/{org_id}`. Unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = OrganizationPatch, example = json!({ "name": "Northwind Dental Group" }))]
+pub(crate) struct OrganizationPatchRequest {
+    /// The new name: 1–100 characters after trimming, no control characters.
+    pub name: String,
+}
+
+/// An organization as one of its members sees it, with their role there.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = Organization, example = json!({
+    "id": "0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61",
+    "name": "Northwind Dental",
+    "role": "owner",
+    "created_at": "2026-12-07T09:30:00Z",
+    "updated_at": "2026-12-07T09:30:00Z"
+}))]
+pub(crate) struct OrganizationBody {
+    /// UUIDv7.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// The caller's role there: `owner`, `admin`, `member` or a custom role.
+    pub role: String,
+    /// When it was created (RFC 3339, UTC).
+    pub created_at: DateTime<Utc>,
+    /// When its name last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Membership> for OrganizationBody {
+    fn from(m: Membership) -> Self {
+        Self {
+            id: m.organization.id.as_uuid(),
+            name: m.organization.name.as_str().to_owned(),
+            role: m.role.as_str().to_owned(),
+            created_at: m.organization.created_at,
+            updated_at: m.organization.updated_at,
+        }
+    }
+}
+
+/// `GET /orgs`: a page of the caller's organizations, newest first.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrganizationPage, example = json!({
+    "items": [{
+        "id": "0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61",
+        "name": "Northwind Dental",
+        "role": "owner",
+        "created_at": "2026-12-07T09:30:00Z",
+        "updated_at": "2026-12-07T09:30:00Z"
+    }],
+    "next_cursor": null
+}))]
+pub(crate) struct OrganizationPageBody {
+    /// Newest first.
+    pub items: Vec<OrganizationBody>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// A member of an organization.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgMember, example = json!({
+    "user_id": "0193a5c1-2b3c-7d4e-8f50-61728394a5b6",
+    "email": "ada@example.com",
+    "name": "Ada Lovelace",
+    "role": "admin",
+    "joined_at": "2026-12-07T09:30:00Z"
+}))]
+pub(crate) struct OrgMemberBody {
+    /// The member's account.
+    pub user_id: Uuid,
+    /// Their email address.
+    pub email: String,
+    /// Their display name.
+    pub name: String,
+    /// Their role in the organization.
+    pub role: String,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+}
+
+impl From<MemberProfile> for OrgMemberBody {
+    fn from(m: MemberProfile) -> Self {
+        Self {
+            user_id: m.member.user_id.as_uuid(),
+            email: m.email.as_str().to_owned(),
+            name: m.name,
+            role: m.member.role.as_str().to_owned(),
+            joined_at: m.member.joined_at,
+        }
+    }
+}
+
+/// `GET /orgs/{org_id}/members`: a page of members, oldest account first.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgMemberPage, example = json!({
+    "items": [{
+        "user_id": "0193a5c1-2b3c-7d4e-8f50-61728394a5b6",
+        "email": "ada@example.com",
+        "name": "Ada Lovelace",
+        "role": "owner",
+        "joined_at": "2026-12-07T09:30:00Z"
+    }],
+    "next_cursor": null
+}))]
+pub(crate) struct OrgMemberPageBody {
+    /// By user id (oldest account first).
+    pub items: Vec<OrgMemberBody>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// `PATCH /orgs/{org_id}/members/{user_id}`: a new role. Unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = OrgMemberPatch, example = json!({ "role": "admin" }))]
+pub(crate) struct OrgMemberPatchRequest {
+    /// `owner`, `admin`, `member` or one of the organization's custom roles.
+    pub role: String,
+}
+
+/// A member's role after a change.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgMemberRole, example = json!({
+    "user_id": "0193a5c1-2b3c-7d4e-8f50-61728394a5b6",
+    "role": "admin",
+    "joined_at": "2026-12-07T09:30:00Z"
+}))]
+pub(crate) struct OrgMemberRoleBody {
+    /// The member's account.
+    pub user_id: Uuid,
+    /// Their role now.
+    pub role: String,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+}
+
+impl From<Member> for OrgMemberRoleBody {
+    fn from(m: Member) -> Self {
+        Self {
+            user_id: m.user_id.as_uuid(),
+            role: m.role.as_str().to_owned(),
+            joined_at: m.joined_at,
+        }
+    }
+}
+
+/// `POST /orgs/{org_id}/ownership`: hand ownership on. Unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = OwnershipTransfer, example = json!({ "user_id": "0193a5c1-2b3c-7d4e-8f50-61728394a5b6" }))]
+pub(crate) struct OwnershipTransferRequest {
+    /// The member who becomes owner.
+    pub user_id: Uuid,
+}
+
+/// A role within an organization and what it grants.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgRole, example = json!({
+    "name": "bookkeeper",
+    "rank": 0,
+    "built_in": false,
+    "permissions": ["org_billing:read"]
+}))]
+pub(crate) struct OrgRoleBody {
+    /// `owner`, `admin` and `member` are built in; other names are the organization's own.
+    pub name: String,
+    /// `owner` 300, `admin` 200, `member` 100, custom roles 0: a member acts only on lower
+    /// ranks.
+    pub rank: i32,
+    /// Whether it is one of the three built-in roles (which cannot be changed).
+    pub built_in: bool,
+    /// Its organization permissions, sorted: `org:write`, `members:read`, `members:write`,
+    /// `org_files:read`, `org_files:write`, `org_billing:read`, `org_billing:write`,
+    /// `org_audit:read`.
+    pub permissions: Vec<String>,
+}
+
+impl From<OrgRole> for OrgRoleBody {
+    fn from(r: OrgRole) -> Self {
+        Self {
+            built_in: r.name.is_built_in(),
+            name: r.name.as_str().to_owned(),
+            rank: r.rank,
+            permissions: r.permissions.into_iter().collect(),
+        }
+    }
+}
+
+/// `GET /orgs/{org_id}/roles`: the built-in roles, then the custom ones by name.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgRoleList, example = json!({ "items": [
+    { "name": "owner", "rank": 300, "built_in": true, "permissions": ["members:read", "members:write", "org:write", "org_audit:read", "org_billing:read", "org_billing:write", "org_files:read", "org_files:write"] },
+    { "name": "admin", "rank": 200, "built_in": true, "permissions": ["members:read", "members:write", "org:write", "org_audit:read", "org_billing:read", "org_billing:write", "org_files:read", "org_files:write"] },
+    { "name": "member", "rank": 100, "built_in": true, "permissions": ["members:read", "org_files:read", "org_files:write"] },
+    { "name": "bookkeeper", "rank": 0, "built_in": false, "permissions": ["org_billing:read"] }
+] }))]
+pub(crate) struct OrgRoleListBody {
+    /// Built-in roles first (highest rank first), then custom roles by name.
+    pub items: Vec<OrgRoleBody>,
+}
+
+/// `POST /orgs/{org_id}/roles`: a custom role. Unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewOrgRole, example = json!({ "name": "bookkeeper", "permissions": ["org_billing:read"] }))]
+pub(crate) struct NewOrgRoleRequest {
+    /// 2–32 characters of `a-z`, `0-9`, `_` or `-`; not `owner`, `admin` or `member`.
+    pub name: String,
+    /// Organization permissions the role grants (each one the creator holds).
+    pub permissions: Vec<String>,
+}

@@ -1,0 +1,439 @@
+//! `/api/v1/orgs`: organizations, their members and roles. Every check is the use case's
+//! (`OrganizationService`): a caller who is not a member gets 404 for everything about an
+//! organization, whether it exists or not.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use plinth_kernel::UserId;
+use plinth_orgs::OrgId;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::NO_STORE;
+use crate::dto::org::{
+    NewOrgRoleRequest, NewOrganizationRequest, OrgMemberBody, OrgMemberPageBody,
+    OrgMemberPatchRequest, OrgMemberRoleBody, OrgRoleBody, OrgRoleListBody, OrganizationBody,
+    OrganizationPageBody, OrganizationPatchRequest, OwnershipTransferRequest,
+};
+use crate::dto::page::PageQuery;
+use crate::openapi::responses::{
+    BadRequest, Internal, OrgConflict, OrgForbidden, OrgNotFound, PayloadTooLarge, Unauthenticated,
+    Unavailable, Validation,
+};
+use crate::{ApiError, AppState, AuthUser, ClientMeta};
+
+pub(super) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_organization)
+        .service(list_organizations)
+        .service(get_organization)
+        .service(rename_organization)
+        .service(delete_organization)
+        .service(list_org_members)
+        .service(change_org_member_role)
+        .service(remove_org_member)
+        .service(transfer_org_ownership)
+        .service(list_org_roles)
+        .service(create_org_role)
+        .service(delete_org_role);
+}
+
+/// Creates an organization; the caller becomes its owner.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "create_organization",
+    summary = "Create an organization",
+    description = "Creates an organization named `name` (1–100 characters after trimming) with the caller \
+        as its `owner`. Any signed-in user. A bad name is a 422 and stores nothing. Audited as `org.created`.",
+    security(("bearer" = [])),
+    request_body = NewOrganizationRequest,
+    responses(
+        (status = 201, description = "The new organization, with the caller's role `owner`.", body = OrganizationBody),
+        BadRequest, Unauthenticated, PayloadTooLarge, Validation, Internal, Unavailable
+    )
+)]
+#[post("")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn create_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    body: web::Json<NewOrganizationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created = state
+        .orgs
+        .create(&user.caller(), &body.name, &meta.0)
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(NO_STORE)
+        .json(OrganizationBody::from(created)))
+}
+
+/// Lists the caller's organizations.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "list_organizations",
+    summary = "List my organizations",
+    description = "The organizations the caller belongs to, with their role in each, newest first.",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of organizations.", body = OrganizationPageBody),
+        BadRequest, Unauthenticated, Internal, Unavailable
+    )
+)]
+#[get("")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list_organizations(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = state
+        .orgs
+        .mine(&user.caller(), query.try_into_domain()?)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(OrganizationPageBody {
+            items: page.items.into_iter().map(OrganizationBody::from).collect(),
+            next_cursor: page.next_cursor.map(|c| c.encode()),
+        }))
+}
+
+/// Reads one of the caller's organizations.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "get_organization",
+    summary = "Get an organization",
+    description = "The organization with the caller's role there. 404 unless the caller is a member.",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
+    responses(
+        (status = 200, description = "The organization.", body = OrganizationBody),
+        Unauthenticated, OrgNotFound, Internal, Unavailable
+    )
+)]
+#[get("/{org_id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn get_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    org: web::Path<OrgId>,
+) -> Result<HttpResponse, ApiError> {
+    let found = state.orgs.get(&user.caller(), org.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(OrganizationBody::from(found)))
+}
+
+/// Renames an organization (`org:write` there).
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "rename_organization",
+    summary = "Rename an organization",
+    description = "Sets the organization's name. Needs `org:write` in the organization (owners and admins). \
+        Audited as `org.renamed` with the old and new names.",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
+    request_body = OrganizationPatchRequest,
+    responses(
+        (status = 200, description = "The renamed organization.", body = OrganizationBody),
+        BadRequest, Unauthenticated, OrgForbidden, OrgNotFound, PayloadTooLarge, Validation, Internal,
+        Unavailable
+    )
+)]
+#[patch("/{org_id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn rename_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    org: web::Path<OrgId>,
+    body: web::Json<OrganizationPatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let renamed = state
+        .orgs
+        .rename(&user.caller(), org.into_inner(), &body.name, &meta.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(OrganizationBody::from(renamed)))
+}
+
+/// Deletes an organization (an owner only).
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "delete_organization",
+    summary = "Delete an organization",
+    description = "Deletes the organization with its memberships and custom roles (see `docs/organizations.md`, \
+        \"Deleting an organization\"). Owners only; audited as `org.deleted`.",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
+    responses(
+        (status = 204, description = "Deleted."),
+        Unauthenticated, OrgForbidden, OrgNotFound, Internal, Unavailable
+    )
+)]
+#[delete("/{org_id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn delete_organization(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    org: web::Path<OrgId>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .orgs
+        .delete(&user.caller(), org.into_inner(), &meta.0)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lists an organization's members (`members:read` there).
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "list_org_members",
+    summary = "List members",
+    description = "The organization's members with their addresses, names and roles, by user id. Needs \
+        `members:read` in the organization (every built-in role has it).",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of members.", body = OrgMemberPageBody),
+        BadRequest, Unauthenticated, OrgForbidden, OrgNotFound, Internal, Unavailable
+    )
+)]
+#[get("/{org_id}/members")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list_org_members(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    org: web::Path<OrgId>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = state
+        .orgs
+        .members(&user.caller(), org.into_inner(), query.try_into_domain()?)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(OrgMemberPageBody {
+            items: page.items.into_iter().map(OrgMemberBody::from).collect(),
+            next_cursor: page.next_cursor.map(|c| c.encode()),
+        }))
+}
+
+/// Changes a member's role.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "change_org_member_role",
+    summary = "Change a member's role",
+    description = "Gives the member `role`. The caller must be an owner, or hold `members:write` and outrank both \
+        the member's current role and the new one, holding every permission it grants. Nobody changes their \
+        own role (owners hand ownership on with `POST /orgs/{org_id}/ownership`), and the organization \
+        always keeps an owner (409). An unknown role is a 422. Audited as `org.member_role_changed`.",
+    security(("bearer" = [])),
+    params(
+        ("org_id" = uuid::Uuid, Path, description = "Organization id"),
+        ("user_id" = uuid::Uuid, Path, description = "The member's user id"),
+    ),
+    request_body = OrgMemberPatchRequest,
+    responses(
+        (status = 200, description = "The member's new role.", body = OrgMemberRoleBody),
+        BadRequest, Unauthenticated, OrgForbidden, OrgNotFound, OrgConflict, PayloadTooLarge, Validation,
+        Internal, Unavailable
+    )
+)]
+#[patch("/{org_id}/members/{user_id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn change_org_member_role(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    path: web::Path<(OrgId, UserId)>,
+    body: web::Json<OrgMemberPatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, member) = path.into_inner();
+    let changed = state
+        .orgs
+        .change_role(&user.caller(), org, member, &body.role, &meta.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(OrgMemberRoleBody::from(changed)))
+}
+
+/// Removes a member, or leaves.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "remove_org_member",
+    summary = "Remove a member or leave",
+    description = "With the caller's own user id: leaves the organization. Otherwise removes the member: the \
+        caller must be an owner, or hold `members:write` and outrank the member. The last owner can neither \
+        leave nor be removed (409). Audited as `org.member_removed` (`details.left` tells which).",
+    security(("bearer" = [])),
+    params(
+        ("org_id" = uuid::Uuid, Path, description = "Organization id"),
+        ("user_id" = uuid::Uuid, Path, description = "The member's user id"),
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+        Unauthenticated, OrgForbidden, OrgNotFound, OrgConflict, Internal, Unavailable
+    )
+)]
+#[delete("/{org_id}/members/{user_id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn remove_org_member(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    path: web::Path<(OrgId, UserId)>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, member) = path.into_inner();
+    state
+        .orgs
+        .remove_member(&user.caller(), org, member, &meta.0)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Hands ownership on to another member (an owner only).
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "transfer_org_ownership",
+    summary = "Transfer ownership",
+    description = "The member `user_id` becomes an owner and the caller an admin. Owners only; `user_id` must be \
+        another member (404 otherwise, 422 for the caller themselves). Audited as `org.ownership_transferred`.",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
+    request_body = OwnershipTransferRequest,
+    responses(
+        (status = 204, description = "Ownership moved."),
+        BadRequest, Unauthenticated, OrgForbidden, OrgNotFound, PayloadTooLarge, Validation, Internal,
+        Unavailable
+    )
+)]
+#[post("/{org_id}/ownership")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn transfer_org_ownership(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    org: web::Path<OrgId>,
+    body: web::Json<OwnershipTransferRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .orgs
+        .transfer_ownership(
+            &user.caller(),
+            org.into_inner(),
+            UserId::from_uuid(body.user_id),
+            &meta.0,
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lists an organization's roles (`members:read` there).
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "list_org_roles",
+    summary = "List organization roles",
+    description = "The built-in roles `owner`, `admin` and `member`, then the organization's custom roles by \
+        name, each with its rank and permissions. Needs `members:read` in the organization.",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
+    responses(
+        (status = 200, description = "The roles.", body = OrgRoleListBody),
+        Unauthenticated, OrgForbidden, OrgNotFound, Internal, Unavailable
+    )
+)]
+#[get("/{org_id}/roles")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list_org_roles(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    org: web::Path<OrgId>,
+) -> Result<HttpResponse, ApiError> {
+    let roles = state.orgs.roles(&user.caller(), org.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(OrgRoleListBody {
+            items: roles.into_iter().map(OrgRoleBody::from).collect(),
+        }))
+}
+
+/// Creates a custom organization role.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "create_org_role",
+    summary = "Create an organization role",
+    description = "Stores a custom role of the organization granting `permissions` (organization permissions \
+        only). Custom roles rank 0, below `member`. The caller must be an owner, or hold `members:write` and \
+        every permission the role grants (403 naming the others). A malformed name or an unknown permission \
+        is a 422, a taken name a 409. Audited as `org.role_created`.",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
+    request_body = NewOrgRoleRequest,
+    responses(
+        (status = 201, description = "The new role.", body = OrgRoleBody),
+        BadRequest, Unauthenticated, OrgForbidden, OrgNotFound, OrgConflict, PayloadTooLarge, Validation,
+        Internal, Unavailable
+    )
+)]
+#[post("/{org_id}/roles")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn create_org_role(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    org: web::Path<OrgId>,
+    body: web::Json<NewOrgRoleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let permissions: Vec<&str> = body.permissions.iter().map(String::as_str).collect();
+    let role = state
+        .orgs
+        .create_role(
+            &user.caller(),
+            org.into_inner(),
+            &body.name,
+            &permissions,
+            &meta.0,
+        )
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(NO_STORE)
+        .json(OrgRoleBody::from(role)))
+}
+
+/// Deletes a custom organization role nobody holds.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "delete_org_role",
+    summary = "Delete an organization role",
+    description = "Deletes a custom role of the organization. The caller must be allowed to grant it; members \
+        still holding it are a 409 (give them another role first). Built-in roles cannot be deleted (404). \
+        Audited as `org.role_deleted`.",
+    security(("bearer" = [])),
+    params(
+        ("org_id" = uuid::Uuid, Path, description = "Organization id"),
+        ("name" = String, Path, description = "The custom role's name"),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        Unauthenticated, OrgForbidden, OrgNotFound, OrgConflict, Internal, Unavailable
+    )
+)]
+#[delete("/{org_id}/roles/{name}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn delete_org_role(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    path: web::Path<(OrgId, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, name) = path.into_inner();
+    state
+        .orgs
+        .delete_role(&user.caller(), org, &name, &meta.0)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

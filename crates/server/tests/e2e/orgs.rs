@@ -1,0 +1,197 @@
+//! Organizations on the real store (SQLite, or PostgreSQL with `TEST_DATABASE_URL`): the
+//! tenant filter of the SQL adapter seen through HTTP, and membership changes racing each
+//! other. Members are added straight to the store (invitations come with their own tests).
+
+use plinth_kernel::UserId;
+use plinth_orgs::{Member, OrgId, OrgRoleName};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// A signed-in account: access token and id.
+struct Account {
+    token: String,
+    id: UserId,
+}
+
+async fn account(app: &TestApp) -> Account {
+    let (_, pair) = app.register_user().await;
+    let token = pair["access_token"].as_str().unwrap().to_owned();
+    let me: Value = app
+        .get_auth("/api/v1/me", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    Account {
+        token,
+        id: UserId::from_uuid(me["id"].as_str().unwrap().parse().unwrap()),
+    }
+}
+
+async fn create(app: &TestApp, owner: &Account, name: &str) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/orgs",
+            &json!({ "name": name }),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn add_member(app: &TestApp, org: &str, who: &Account, role: &str) {
+    let uow = app.database.unit_of_work();
+    let mut tx = uow.begin().await.unwrap();
+    app.database
+        .orgs()
+        .add_member(
+            tx.as_mut(),
+            OrgId::from_uuid(org.parse().unwrap()),
+            &Member {
+                user_id: who.id,
+                role: OrgRoleName::parse(role).unwrap(),
+                joined_at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn role_in(app: &TestApp, org: &str, who: &Account) -> Option<String> {
+    let res = app
+        .get_auth(&format!("/api/v1/orgs/{org}"), &who.token)
+        .await;
+    match res.status() {
+        StatusCode::OK => Some(
+            res.json::<Value>().await.unwrap()["role"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        ),
+        StatusCode::NOT_FOUND => None,
+        other => panic!("GET /orgs/{org}: {other}"),
+    }
+}
+
+async fn patch_role(
+    app: &TestApp,
+    org: &str,
+    who: &Account,
+    target: &Account,
+    role: &str,
+) -> StatusCode {
+    app.client
+        .patch(app.url(&format!("/api/v1/orgs/{org}/members/{}", target.id)))
+        .bearer_auth(&who.token)
+        .json(&json!({ "role": role }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn each_member_sees_only_their_own_organizations() {
+    let app = spawn_app().await;
+    let (ada, bob) = (account(&app).await, account(&app).await);
+    let a = create(&app, &ada, "Agency").await;
+    let b = create(&app, &bob, "Client B").await;
+    add_member(&app, &a, &bob, "member").await;
+    let mine: Value = app
+        .get_auth("/api/v1/orgs", &ada.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [a.as_str()]);
+    let bobs: Value = app
+        .get_auth("/api/v1/orgs?limit=1", &bob.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bobs["items"][0]["id"], b.as_str(), "newest first");
+    assert_eq!(role_in(&app, &b, &ada).await, None, "Ada is no member of B");
+    let res = app
+        .get_auth(&format!("/api/v1/orgs/{b}/members"), &ada.token)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/orgs/{b}")))
+        .bearer_auth(&ada.token)
+        .json(&json!({ "name": "Taken over" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let seen: Value = app
+        .get_auth(&format!("/api/v1/orgs/{b}"), &bob.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["name"], "Client B", "B unchanged");
+    let members: Value = app
+        .get_auth(&format!("/api/v1/orgs/{a}/members"), &bob.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members["items"].as_array().unwrap().len(), 2);
+
+    // Deleting A takes its memberships with it, and nothing of B.
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/orgs/{a}")))
+        .bearer_auth(&ada.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(role_in(&app, &a, &bob).await, None);
+    assert_eq!(role_in(&app, &b, &bob).await.as_deref(), Some("owner"));
+}
+
+#[tokio::test]
+async fn owners_demoting_each_other_at_once_leave_exactly_one_owner() {
+    let app = spawn_app().await;
+    for round in 0..5 {
+        let (ada, bob) = (account(&app).await, account(&app).await);
+        let org = create(&app, &ada, &format!("Race {round}")).await;
+        add_member(&app, &org, &bob, "owner").await;
+        let (a, b) = tokio::join!(
+            patch_role(&app, &org, &ada, &bob, "admin"),
+            patch_role(&app, &org, &bob, &ada, "admin"),
+        );
+        let mut statuses = [a, b];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::FORBIDDEN],
+            "round {round}: one demotion wins; the loser, an admin by then, may not act on an owner"
+        );
+        let owners = [
+            role_in(&app, &org, &ada).await,
+            role_in(&app, &org, &bob).await,
+        ]
+        .into_iter()
+        .filter(|r| r.as_deref() == Some("owner"))
+        .count();
+        assert_eq!(owners, 1, "round {round}");
+    }
+}
