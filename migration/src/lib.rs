@@ -46,6 +46,7 @@ mod m20261129_000024_users_avatar_key_index;
 mod m20261129_000025_invoice_provider_payment;
 mod m20261206_000005_file_signed_url_generation;
 mod m20261207_000027_organizations;
+mod m20261207_000028_org_invitations;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000025_invoice_provider_payment::Migration),
             Box::new(m20261206_000005_file_signed_url_generation::Migration),
             Box::new(m20261207_000027_organizations::Migration),
+            Box::new(m20261207_000028_org_invitations::Migration),
         ]
     }
 }
@@ -99,7 +101,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 27);
+        assert_eq!(names.len(), 28);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

@@ -50,6 +50,15 @@ pub enum ApiError {
         /// Seconds until the lock ends (at least 1).
         retry_after: u64,
     },
+    /// 429 `rate_limited` from a use case's own budget (the per-address limiter answers its
+    /// 429s in the middleware); `Retry-After` says when to try again.
+    #[error("rate limited: {detail}")]
+    RateLimited {
+        /// What ran out, for the user.
+        detail: String,
+        /// Seconds to wait (at least 1).
+        retry_after: u64,
+    },
     /// 404 `not_found`: no such resource, or one the caller may not know exists.
     #[error("not found: {0}")]
     NotFound(String),
@@ -151,6 +160,7 @@ impl ApiError {
             Self::CsrfFailed(_) => "csrf_failed",
             Self::AccountSuspended => "account_suspended",
             Self::AccountLocked { .. } => "account_locked",
+            Self::RateLimited { .. } => "rate_limited",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::EmailTaken => "email_taken",
@@ -179,6 +189,7 @@ impl ApiError {
             Self::CsrfFailed(_) => "Cross-site request refused",
             Self::AccountSuspended => "Account suspended",
             Self::AccountLocked { .. } => "Account locked",
+            Self::RateLimited { .. } => "Too many requests",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::EmailTaken => "Email taken",
@@ -210,7 +221,8 @@ impl ApiError {
             | Self::PreconditionFailed(d)
             | Self::PayloadTooLarge(d)
             | Self::QuotaExceeded(d)
-            | Self::UnsupportedMediaType(d) => d.clone(),
+            | Self::UnsupportedMediaType(d)
+            | Self::RateLimited { detail: d, .. } => d.clone(),
             Self::PaymentRefused(message) => {
                 format!("The payment provider refused the request: {message}")
             }
@@ -303,6 +315,7 @@ impl ResponseError for ApiError {
             | Self::FeatureRequired(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::AccountLocked { .. } => StatusCode::LOCKED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailTaken | Self::Conflict(_) | Self::PaymentsNotConfigured => {
                 StatusCode::CONFLICT
@@ -333,7 +346,7 @@ impl ResponseError for ApiError {
             Self::Unavailable(_) => {
                 builder.insert_header(("Retry-After", "5"));
             }
-            Self::AccountLocked { retry_after } => {
+            Self::AccountLocked { retry_after } | Self::RateLimited { retry_after, .. } => {
                 builder.insert_header(("Retry-After", retry_after.to_string()));
             }
             Self::MethodNotAllowed { allow } => {

@@ -44,6 +44,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
                 .service(scope("/files").configure(files::configure))
                 .service(scope("/billing").configure(billing::configure))
                 .service(scope("/orgs").configure(orgs::configure))
+                .service(scope("/invitations").configure(orgs::invitations::configure_accept))
                 .service(scope("/announcements").configure(announcements::configure))
                 .service(scope("/admin").configure(admin::configure)),
         );

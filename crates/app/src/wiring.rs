@@ -17,7 +17,7 @@ use plinth_files::{
     BlobStore, FileLimits, FilePolicy, FilePorts, FileService, FileStorage, UrlSigner,
 };
 use plinth_kernel::{Clock, UnitOfWork};
-use plinth_orgs::{OrgStorage, OrganizationService};
+use plinth_orgs::{InvitationPolicy, OrgPorts, OrgStorage, OrganizationService};
 use plinth_sessions::{
     AccountAdminService, AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse,
     SecretSealer, SessionStorage, TokenLifetimes, TokenSigner,
@@ -27,7 +27,9 @@ use plinth_users::{
     UserRepository, UserService, UserStorage,
 };
 
-use crate::bridges::{BillingStorageQuota, UserAvatarReferences, UserViewers};
+use crate::bridges::{
+    BillingStorageQuota, InvitationMail, UserAvatarReferences, UserEmails, UserViewers,
+};
 use crate::{Accounts, AccountsParts, Sharing, Statistics};
 
 /// Every adapter the services need.
@@ -180,7 +182,7 @@ impl Services {
                 audit: Arc::clone(&audit),
                 uow: Arc::clone(&uow),
                 clock: Arc::clone(&clock),
-                mail: RecoveryMail::new(mailer, policies.public_url.clone()),
+                mail: RecoveryMail::new(Arc::clone(&mailer), policies.public_url.clone()),
                 sealer,
             },
             policies.password,
@@ -211,10 +213,15 @@ impl Services {
             Arc::clone(&clock),
         );
         let org_service = OrganizationService::new(
-            orgs,
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
+            OrgPorts {
+                orgs,
+                audit: Arc::clone(&audit),
+                uow: Arc::clone(&uow),
+                clock: Arc::clone(&clock),
+                mailer: Arc::new(InvitationMail(Arc::clone(&mailer))),
+                emails: Arc::new(UserEmails(user_service.clone())),
+            },
+            InvitationPolicy::new(policies.public_url.clone()),
         );
         let plan_service = PlanService::new(
             Arc::clone(&plans),

@@ -143,6 +143,15 @@ pub enum AuditAction {
     /// A custom organization role was deleted.
     #[serde(rename = "org.role_deleted")]
     OrgRoleDeleted,
+    /// An invitation to join an organization was sent (or resent, `details.resent`).
+    #[serde(rename = "org.invitation_sent")]
+    OrgInvitationSent,
+    /// A pending invitation was revoked.
+    #[serde(rename = "org.invitation_revoked")]
+    OrgInvitationRevoked,
+    /// An invitation was accepted: its address's account joined the organization.
+    #[serde(rename = "org.invitation_accepted")]
+    OrgInvitationAccepted,
 }
 
 impl AuditAction {
@@ -190,6 +199,9 @@ impl AuditAction {
         Self::OrgOwnershipTransferred,
         Self::OrgRoleCreated,
         Self::OrgRoleDeleted,
+        Self::OrgInvitationSent,
+        Self::OrgInvitationRevoked,
+        Self::OrgInvitationAccepted,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -238,6 +250,9 @@ impl AuditAction {
             Self::OrgOwnershipTransferred => "org.ownership_transferred",
             Self::OrgRoleCreated => "org.role_created",
             Self::OrgRoleDeleted => "org.role_deleted",
+            Self::OrgInvitationSent => "org.invitation_sent",
+            Self::OrgInvitationRevoked => "org.invitation_revoked",
+            Self::OrgInvitationAccepted => "org.invitation_accepted",
         }
     }
 

@@ -11,6 +11,9 @@ pub enum OrgError {
     /// No such organization (or member, or role) that the caller may see (HTTP 404).
     #[error("not found")]
     NotFound,
+    /// Like [`OrgError::NotFound`], with what the user should know (HTTP 404).
+    #[error("{0}")]
+    NotFoundBecause(&'static str),
     /// A member lacks a permission or rank (HTTP 403; the message says what).
     #[error("{0}")]
     Forbidden(String),
@@ -28,6 +31,12 @@ pub enum OrgError {
     /// It exists already or is still in use (HTTP 409; the message says what).
     #[error("{0}")]
     Conflict(String),
+    /// The organization sent as many invitations as it may this hour (HTTP 429).
+    #[error("too many invitations; try again in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until another one may go.
+        retry_after_secs: u64,
+    },
     /// Storage failed.
     #[error(transparent)]
     Repo(#[from] RepoError),

@@ -16,6 +16,7 @@
 //! than they hold, and only a higher rank acts on a lower one.
 
 mod error;
+mod invitation;
 mod name;
 mod organization;
 mod ports;
@@ -26,12 +27,16 @@ mod service;
 pub mod testing;
 
 pub use error::OrgError;
+pub use invitation::{Invitation, InvitationId, InvitationToken, InvitationTokenHash};
 pub use name::{OrgName, OrgNameError};
 pub use organization::{Member, MemberProfile, Membership, Organization};
-pub use ports::{MemberRepository, OrgRoleRepository, OrgStorage, OrganizationRepository};
+pub use ports::{
+    InvitationMail, InvitationMailer, InvitationRepository, MemberRepository, OrgRoleRepository,
+    OrgStorage, OrganizationRepository, VerifiedEmails,
+};
 pub use role::{OrgPermission, OrgRole, OrgRoleName};
 pub use rules::{MemberChange, OrgRuleError};
-pub use service::OrganizationService;
+pub use service::{InvitationPolicy, OrgPorts, OrganizationService, SentInvitation};
 
 plinth_kernel::typed_id!(
     /// Identifies an organization.

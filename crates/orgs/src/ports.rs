@@ -3,10 +3,11 @@
 //! user where one is asking), so a use case cannot forget the tenant; the contract suite in
 //! [`crate::testing::contract`] proves it of every adapter.
 
-use plinth_kernel::{Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    Member, MemberProfile, Membership, OrgId, OrgName, OrgRole, OrgRoleName, Organization,
+    Invitation, InvitationId, InvitationTokenHash, Member, MemberProfile, Membership, OrgId,
+    OrgName, OrgRole, OrgRoleName, Organization,
 };
 
 /// Organizations, read only through a membership.
@@ -209,7 +210,162 @@ pub trait OrgRoleRepository: Send + Sync {
     ) -> Result<(), RepoError>;
 }
 
-/// Everything the organization service stores: one adapter serves the three seams.
-pub trait OrgStorage: OrganizationRepository + MemberRepository + OrgRoleRepository {}
+/// Invitations to an organization. Every method but the token lookup names the organization.
+#[async_trait::async_trait]
+pub trait InvitationRepository: Send + Sync {
+    /// Stores `invitation` with the hash of its token.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::Duplicate`] when the id or the token hash exists; storage
+    /// failure.
+    async fn insert_invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        invitation: &Invitation,
+        token: &InvitationTokenHash,
+    ) -> Result<(), RepoError>;
 
-impl<T: OrganizationRepository + MemberRepository + OrgRoleRepository> OrgStorage for T {}
+    /// The invitation `id` of `org`, read inside `tx`; `None` when `org` has none of that id.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        id: InvitationId,
+    ) -> Result<Option<Invitation>, RepoError>;
+
+    /// The invitation whose token hashes to `token`, read inside `tx`, whatever its state.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn invitation_by_token(
+        &self,
+        tx: &mut dyn Transaction,
+        token: &InvitationTokenHash,
+    ) -> Result<Option<Invitation>, RepoError>;
+
+    /// `org`'s invitations to `email` still pending at `now`, read inside `tx`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn pending_to(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        email: &Email,
+        now: Timestamp,
+    ) -> Result<Vec<Invitation>, RepoError>;
+
+    /// `org`'s invitations still pending at `now`, newest first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn pending_invitations(
+        &self,
+        org: OrgId,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, RepoError>;
+
+    /// How many invitations `org` sent (or resent) at or after `since`, read inside `tx`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn invitations_sent_since(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        since: Timestamp,
+    ) -> Result<u64, RepoError>;
+
+    /// Gives invitation `id` of `org` a new token, sent at `at` and expiring at `expires_at`
+    /// (the old link stops working), **only if it is neither accepted nor revoked**; `false`
+    /// otherwise.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn renew_invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        id: InvitationId,
+        token: &InvitationTokenHash,
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<bool, RepoError>;
+
+    /// Marks invitation `id` of `org` revoked at `at` **only if it is neither accepted nor
+    /// revoked** (a conditional update); `false` otherwise.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn revoke_invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        id: InvitationId,
+        at: Timestamp,
+    ) -> Result<bool, RepoError>;
+
+    /// Marks invitation `id` accepted at `at` **only if it is neither accepted nor revoked
+    /// and not expired at `at`** (a conditional update): two concurrent acceptances, even on
+    /// two replicas, can never both get `true`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn accept_invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvitationId,
+        at: Timestamp,
+    ) -> Result<bool, RepoError>;
+}
+
+/// Everything the organization service stores: one adapter serves the four seams.
+pub trait OrgStorage:
+    OrganizationRepository + MemberRepository + OrgRoleRepository + InvitationRepository
+{
+}
+
+impl<T> OrgStorage for T where
+    T: OrganizationRepository + MemberRepository + OrgRoleRepository + InvitationRepository
+{
+}
+
+/// The message an invitation mail carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationMail {
+    /// The invited address.
+    pub to: Email,
+    /// The organization's name.
+    pub organization: String,
+    /// The role offered.
+    pub role: String,
+    /// The link to accept it (it holds the token: never log it).
+    pub link: String,
+    /// When the link stops working.
+    pub expires_at: Timestamp,
+}
+
+/// Sends invitation mail (the application layer bridges it to the mail adapter).
+#[async_trait::async_trait]
+pub trait InvitationMailer: Send + Sync {
+    /// Hands `mail` over for delivery.
+    ///
+    /// # Errors
+    /// A message for the log, never holding the link.
+    async fn send_invitation(&self, mail: &InvitationMail) -> Result<(), String>;
+}
+
+/// The address an account has proven it controls (the application layer bridges it to the
+/// accounts).
+#[async_trait::async_trait]
+pub trait VerifiedEmails: Send + Sync {
+    /// `user`'s email address and whether it is verified; `None` when there is no such account.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn email_of(&self, user: UserId) -> Result<Option<(Email, bool)>, RepoError>;
+}

@@ -8,8 +8,11 @@
 //! roles involved inside its transaction, so two concurrent changes cannot both pass the
 //! last-owner rule, and a member whose role was just lowered cannot act with the old one.
 
+mod invitations;
 mod members;
 mod roles;
+
+pub use invitations::SentInvitation;
 
 use std::sync::Arc;
 
@@ -19,8 +22,8 @@ use plinth_kernel::{
 };
 
 use crate::{
-    Member, Membership, OrgError, OrgId, OrgName, OrgPermission, OrgRole, OrgRoleName, OrgStorage,
-    Organization,
+    InvitationMailer, Member, Membership, OrgError, OrgId, OrgName, OrgPermission, OrgRole,
+    OrgRoleName, OrgStorage, Organization, VerifiedEmails,
 };
 
 /// The organization use cases.
@@ -30,6 +33,49 @@ pub struct OrganizationService {
     audit: Arc<dyn AuditLog>,
     uow: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
+    mailer: Arc<dyn InvitationMailer>,
+    emails: Arc<dyn VerifiedEmails>,
+    policy: InvitationPolicy,
+}
+
+/// What [`OrganizationService`] is built from.
+pub struct OrgPorts {
+    /// Organizations, members, custom roles and invitations.
+    pub orgs: Arc<dyn OrgStorage>,
+    /// The audit trail every change appends to.
+    pub audit: Arc<dyn AuditLog>,
+    /// Transactions over the storage and the audit trail.
+    pub uow: Arc<dyn UnitOfWork>,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+    /// Where invitation mail goes.
+    pub mailer: Arc<dyn InvitationMailer>,
+    /// The addresses accounts have verified (who may accept an invitation).
+    pub emails: Arc<dyn VerifiedEmails>,
+}
+
+/// How invitations behave.
+#[derive(Debug, Clone)]
+pub struct InvitationPolicy {
+    /// `PUBLIC_URL`: the links are `{public_url}/accept-invitation?token=…`.
+    pub public_url: String,
+    /// How long a link works (default 7 days).
+    pub ttl: chrono::Duration,
+    /// At most this many invitations sent or resent per organization in any rolling hour
+    /// (default 50).
+    pub hourly_cap: u64,
+}
+
+impl InvitationPolicy {
+    /// Links under `public_url`, valid 7 days, at most 50 per organization and hour.
+    #[must_use]
+    pub fn new(public_url: impl Into<String>) -> Self {
+        Self {
+            public_url: public_url.into(),
+            ttl: chrono::Duration::days(7),
+            hourly_cap: 50,
+        }
+    }
 }
 
 /// The caller's standing in an organization, read inside a transaction that locked it.
@@ -41,17 +87,23 @@ struct Acting {
 impl OrganizationService {
     /// Wires the service to its ports.
     #[must_use]
-    pub fn new(
-        orgs: Arc<dyn OrgStorage>,
-        audit: Arc<dyn AuditLog>,
-        uow: Arc<dyn UnitOfWork>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(ports: OrgPorts, policy: InvitationPolicy) -> Self {
+        let OrgPorts {
+            orgs,
+            audit,
+            uow,
+            clock,
+            mailer,
+            emails,
+        } = ports;
         Self {
             orgs,
             audit,
             uow,
             clock,
+            mailer,
+            emails,
+            policy,
         }
     }
 

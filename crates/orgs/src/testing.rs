@@ -3,11 +3,14 @@
 //! [`MemoryOrgStorage`] behaves like the SQL adapter (writes undone when the
 //! [`plinth_kernel::testing::MemoryTransaction`] is dropped uncommitted, reads filtered by
 //! organization); [`contract::org_storage`] is the suite every [`crate::OrgStorage`] adapter
-//! must pass, which the in-memory one passes too.
+//! must pass, which the in-memory one passes too. [`MemoryInvitationMailer`] and
+//! [`MemoryVerifiedEmails`] stand in for the mail and account bridges.
 
 pub mod contract;
+mod fakes;
 mod memory;
 
+pub use fakes::{MemoryInvitationMailer, MemoryVerifiedEmails};
 pub use memory::MemoryOrgStorage;
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod idempotency_keys;
 pub mod invoice_lines;
 pub mod invoices;
 pub mod one_time_tokens;
+pub mod org_invitations;
 pub mod org_members;
 pub mod org_roles;
 pub mod organizations;

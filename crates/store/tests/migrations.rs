@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 27;
+const MIGRATIONS: usize = 28;
 
 /// Whether `invoices.provider_payment_id` exists (a query naming it runs).
 async fn has_column(db: &Database, table: &str, column: &str) -> bool {
@@ -105,6 +105,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000025_invoice_provider_payment",
             "m20261206_000005_file_signed_url_generation",
             "m20261207_000027_organizations",
+            "m20261207_000028_org_invitations",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -143,6 +144,7 @@ async fn up_down_up(t: TestDb) {
         "organizations",
         "org_members",
         "org_roles",
+        "org_invitations",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -186,13 +188,20 @@ async fn up_down_up(t: TestDb) {
         );
         if step == 1 {
             assert!(
+                !table_exists(db, "org_invitations").await && table_exists(db, "org_members").await,
+                "{}: the newest down drops org_invitations only",
+                t.label
+            );
+        }
+        if step == 2 {
+            assert!(
                 !table_exists(db, "org_members").await && !table_exists(db, "organizations").await,
                 "{}: the newest down drops the organization tables",
                 t.label
             );
             assert!(has_column(db, "files", "signed_url_generation").await);
         }
-        if step == 2 {
+        if step == 3 {
             assert!(
                 !has_column(db, "files", "signed_url_generation").await,
                 "{}: the next down drops files.signed_url_generation",
@@ -200,14 +209,14 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "invoices", "provider_payment_id").await);
         }
-        if step == 3 {
+        if step == 4 {
             assert!(
                 !has_column(db, "invoices", "provider_payment_id").await,
                 "{}: the next down drops invoices.provider_payment_id",
                 t.label
             );
         }
-        if step == 4 {
+        if step == 5 {
             assert!(
                 !index_exists(db, "idx_users_avatar_key").await,
                 "{}: the next down drops the avatar-key index",
@@ -246,6 +255,7 @@ async fn up_down_up(t: TestDb) {
         "organizations",
         "org_members",
         "org_roles",
+        "org_invitations",
     ] {
         assert!(
             !table_exists(db, table).await,

@@ -1,7 +1,7 @@
 //! Organization bodies of `/api/v1/orgs`.
 
 use chrono::{DateTime, Utc};
-use plinth_orgs::{Member, MemberProfile, Membership, OrgRole};
+use plinth_orgs::{Invitation, Member, MemberProfile, Membership, OrgRole, SentInvitation};
 use uuid::Uuid;
 
 /// `POST /orgs`. Unknown fields are refused.
@@ -227,4 +227,111 @@ pub(crate) struct NewOrgRoleRequest {
     pub name: String,
     /// Organization permissions the role grants (each one the creator holds).
     pub permissions: Vec<String>,
+}
+
+/// `POST /orgs/{org_id}/invitations`. Unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewOrgInvitation, example = json!({ "email": "grace@example.com", "role": "member" }))]
+pub(crate) struct NewInvitationRequest {
+    /// The address to invite; it needs no account yet.
+    pub email: String,
+    /// The role offered: `owner`, `admin`, `member` or a custom role of the organization.
+    pub role: String,
+}
+
+/// An invitation as the organization sees it (never with its token).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgInvitation, example = json!({
+    "id": "0193a5d0-1e2f-7a3b-8c4d-5e6f70819203",
+    "email": "grace@example.com",
+    "role": "member",
+    "invited_by": "0193a5c1-2b3c-7d4e-8f50-61728394a5b6",
+    "sent_at": "2026-12-07T10:00:00Z",
+    "expires_at": "2026-12-14T10:00:00Z"
+}))]
+pub(crate) struct InvitationBody {
+    /// UUIDv7.
+    pub id: Uuid,
+    /// The invited address (normalised).
+    pub email: String,
+    /// The role offered.
+    pub role: String,
+    /// The member who sent it.
+    pub invited_by: Uuid,
+    /// When it was last sent.
+    pub sent_at: DateTime<Utc>,
+    /// When its link stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<Invitation> for InvitationBody {
+    fn from(i: Invitation) -> Self {
+        Self {
+            id: i.id.as_uuid(),
+            email: i.email.as_str().to_owned(),
+            role: i.role.as_str().to_owned(),
+            invited_by: i.invited_by.as_uuid(),
+            sent_at: i.sent_at,
+            expires_at: i.expires_at,
+        }
+    }
+}
+
+/// An invitation just sent or resent, and whether its mail went out.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = SentOrgInvitation, example = json!({
+    "invitation": {
+        "id": "0193a5d0-1e2f-7a3b-8c4d-5e6f70819203",
+        "email": "grace@example.com",
+        "role": "member",
+        "invited_by": "0193a5c1-2b3c-7d4e-8f50-61728394a5b6",
+        "sent_at": "2026-12-07T10:00:00Z",
+        "expires_at": "2026-12-14T10:00:00Z"
+    },
+    "mailed": true
+}))]
+pub(crate) struct SentInvitationBody {
+    /// The invitation.
+    pub invitation: InvitationBody,
+    /// `false` when the mail could not be handed over (the invitation stands: resend it).
+    pub mailed: bool,
+}
+
+impl From<SentInvitation> for SentInvitationBody {
+    fn from(s: SentInvitation) -> Self {
+        Self {
+            invitation: s.invitation.into(),
+            mailed: s.mailed,
+        }
+    }
+}
+
+/// `GET /orgs/{org_id}/invitations`: pending invitations, newest first.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgInvitationPage, example = json!({
+    "items": [{
+        "id": "0193a5d0-1e2f-7a3b-8c4d-5e6f70819203",
+        "email": "grace@example.com",
+        "role": "member",
+        "invited_by": "0193a5c1-2b3c-7d4e-8f50-61728394a5b6",
+        "sent_at": "2026-12-07T10:00:00Z",
+        "expires_at": "2026-12-14T10:00:00Z"
+    }],
+    "next_cursor": null
+}))]
+pub(crate) struct InvitationPageBody {
+    /// Newest first.
+    pub items: Vec<InvitationBody>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /invitations/accept`. Unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = AcceptOrgInvitation, example = json!({ "token": "q3Jx0p2m8W1vZs5cT7bN4yA6dF9gH2kL0oP3rU8eI1w" }))]
+pub(crate) struct AcceptInvitationRequest {
+    /// The `token` of the invitation link.
+    pub token: String,
 }

@@ -166,6 +166,14 @@ impl From<OrgError> for ApiError {
     fn from(e: OrgError) -> Self {
         match e {
             OrgError::NotFound => Self::NotFound("There is no such organization.".to_owned()),
+            OrgError::NotFoundBecause(message) => Self::NotFound(message.to_owned()),
+            OrgError::RateLimited { retry_after_secs } => Self::RateLimited {
+                detail: format!(
+                    "This organization sent as many invitations as it may this hour; try again \
+                     in {retry_after_secs} s."
+                ),
+                retry_after: retry_after_secs,
+            },
             OrgError::Forbidden(message) => Self::Forbidden(message),
             OrgError::LastOwner => Self::Conflict(
                 "An organization keeps at least one owner; transfer ownership first.".to_owned(),

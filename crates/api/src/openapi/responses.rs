@@ -145,6 +145,15 @@ problem_responses! {
     /// 409 `conflict` for erasing an account still needed as an organization's last owner.
     LastOwnerOfOrgs = (409, "conflict", "Conflict", "The account is the last owner of Northwind Dental (0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61), which other members still belong to; hand ownership on (or delete the organization) first.",
         "`conflict`: the account is the last owner of an organization other members still belong to; nothing was erased.");
+    /// 404 `not_found` for an invitation token that cannot be accepted.
+    InvitationNotFound = (404, "not_found", "Not found", "There is no such invitation for this account: it is unknown, used, revoked or expired, or it was sent to another address.",
+        "`not_found`: the token is unknown, used, revoked or expired, or the invitation was sent to another address than the caller's (one answer for all).");
+    /// 403 `forbidden` for accepting an invitation with an unverified address.
+    UnverifiedInvitee = (403, "forbidden", "Forbidden", "Verify your email address first; then accept the invitation.",
+        "`forbidden`: the caller's address is the invited one but is not verified yet.");
+    /// 409 `conflict` for accepting an invitation.
+    InvitationConflict = (409, "conflict", "Conflict", "You are a member of this organization already.",
+        "`conflict`: the caller is a member already, or the custom role offered no longer exists; the invitation stays.");
     /// 412 `precondition_failed`.
     PreconditionFailed = (412, "precondition_failed", "Precondition failed", "The document changed since the version given in If-Match; read it again.",
         "`precondition_failed`: `If-Match` names a version that is no longer the stored one; nothing was written.");

@@ -20,7 +20,10 @@ use crate::openapi::responses::{
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
+pub(super) mod invitations;
+
 pub(super) fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(invitations::configure);
     cfg.service(create_organization)
         .service(list_organizations)
         .service(get_organization)

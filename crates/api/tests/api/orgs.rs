@@ -586,3 +586,267 @@ async fn an_erased_account_leaves_its_organizations_but_never_strands_one() {
     assert_eq!(left.len(), 2);
     assert!(left.iter().all(|e| e.details["erased"] == true));
 }
+
+/// The `token` of the last link mailed to `to` under `path`.
+fn mailed_token(app: &TestApp, to: &str, path: &str) -> String {
+    let link = app
+        .mailer
+        .last_link_to(&plinth_kernel::Email::parse(to).unwrap())
+        .expect("a mail with a link");
+    assert!(link.contains(path), "{link}");
+    link.split_once("token=").unwrap().1.to_owned()
+}
+
+async fn verify_email(app: &TestApp, to: &str) {
+    let token = mailed_token(app, to, "/verify-email");
+    let res = app
+        .post_json(
+            "/api/v1/auth/email/verify",
+            &json!({ "token": token }),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+}
+
+async fn accept(app: &TestApp, who: &Account, token: &str) -> reqwest::Response {
+    app.post_json(
+        "/api/v1/invitations/accept",
+        &json!({ "token": token }),
+        Some(&who.token),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_address_without_an_account_signs_up_verifies_and_joins() {
+    let app = spawn_app().await;
+    let ada = account(&app, "ada@example.com").await;
+    let org = create(&app, &ada, "Northwind").await;
+    let invitations = format!("/api/v1/orgs/{org}/invitations");
+    let res = app
+        .post_json(
+            &invitations,
+            &json!({ "email": "Grace@Example.com", "role": "admin" }),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let sent: Value = res.json().await.unwrap();
+    assert_eq!(sent["mailed"], true);
+    assert_eq!(sent["invitation"]["email"], "grace@example.com");
+    assert_eq!(sent["invitation"]["role"], "admin");
+    assert!(
+        sent.to_string().find("token").is_none(),
+        "the token is only in the mail"
+    );
+    let mail = app.mailer.last().unwrap();
+    assert!(mail.subject.contains("Northwind"), "{}", mail.subject);
+    let token = mailed_token(&app, "grace@example.com", "/accept-invitation");
+
+    let listed: Value = app
+        .get(&invitations, Some(&ada.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["id"], sent["invitation"]["id"]);
+
+    // Grace signs up; until she verifies her address, accepting is refused.
+    let grace = account(&app, "grace@example.com").await;
+    let problem = assert_problem(accept(&app, &grace, &token).await, 403, "forbidden").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("Verify"),
+        "{problem}"
+    );
+    verify_email(&app, "grace@example.com").await;
+    // Someone else with the link gets nothing.
+    let eve = account(&app, "eve@example.com").await;
+    verify_email(&app, "eve@example.com").await;
+    assert_problem(accept(&app, &eve, &token).await, 404, "not_found").await;
+
+    let res = accept(&app, &grace, &token).await;
+    assert_eq!(res.status(), 200);
+    let joined: Value = res.json().await.unwrap();
+    assert_eq!(
+        (joined["id"].as_str(), joined["role"].as_str()),
+        (Some(org.as_str()), Some("admin"))
+    );
+    assert_eq!(role_in(&app, &org, &grace).await.as_deref(), Some("admin"));
+    assert_eq!(role_in(&app, &org, &eve).await, None);
+    // Spent.
+    assert_problem(accept(&app, &grace, &token).await, 404, "not_found").await;
+    let listed: Value = app
+        .get(&invitations, Some(&ada.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["items"].as_array().unwrap().is_empty());
+    assert_eq!(
+        audited(&app, AuditAction::OrgInvitationAccepted)
+            .await
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn inviting_an_address_answers_the_same_whether_it_has_an_account() {
+    let app = spawn_app().await;
+    let ada = account(&app, "ada@example.com").await;
+    let _bob = account(&app, "bob@example.com").await;
+    let org = create(&app, &ada, "Northwind").await;
+    let invitations = format!("/api/v1/orgs/{org}/invitations");
+    let mut shapes = Vec::new();
+    for address in ["bob@example.com", "nobody@example.com"] {
+        let res = app
+            .post_json(
+                &invitations,
+                &json!({ "email": address, "role": "member" }),
+                Some(&ada.token),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{address}");
+        let mut body: Value = res.json().await.unwrap();
+        let invitation = body["invitation"].as_object_mut().unwrap();
+        for volatile in ["id", "email"] {
+            invitation.remove(volatile);
+        }
+        shapes.push(body);
+    }
+    assert_eq!(shapes[0], shapes[1], "nothing tells an account from none");
+}
+
+#[tokio::test]
+async fn revoked_resent_and_refused_invitations_over_http() {
+    let app = spawn_app().await;
+    let ada = account(&app, "ada@example.com").await;
+    let cy = account(&app, "cy@example.com").await;
+    let org = create(&app, &ada, "Northwind").await;
+    add_member(&app, &org, &cy, "member").await;
+    let invitations = format!("/api/v1/orgs/{org}/invitations");
+    // A member may not invite; a bad address and an unknown role are 422s naming the field.
+    let res = app
+        .post_json(
+            &invitations,
+            &json!({ "email": "x@example.com", "role": "member" }),
+            Some(&cy.token),
+        )
+        .await;
+    assert_problem(res, 403, "forbidden").await;
+    for (body, field) in [
+        (
+            json!({ "email": "not-an-address", "role": "member" }),
+            "email",
+        ),
+        (
+            json!({ "email": "x@example.com", "role": "wizard" }),
+            "role",
+        ),
+    ] {
+        let res = app.post_json(&invitations, &body, Some(&ada.token)).await;
+        let problem = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(error_fields(&problem), [field]);
+    }
+    let res = app
+        .post_json(
+            &invitations,
+            &json!({ "email": "x@example.com", "role": "member" }),
+            Some(&ada.token),
+        )
+        .await;
+    let sent: Value = res.json().await.unwrap();
+    let id = sent["invitation"]["id"].as_str().unwrap().to_owned();
+    let first = mailed_token(&app, "x@example.com", "/accept-invitation");
+    let res = app
+        .post_json(
+            &invitations,
+            &json!({ "email": "x@example.com", "role": "admin" }),
+            Some(&ada.token),
+        )
+        .await;
+    assert_problem(res, 409, "conflict").await;
+
+    let res = app
+        .post_json(
+            &format!("{invitations}/{id}/resend"),
+            &json!({}),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let second = mailed_token(&app, "x@example.com", "/accept-invitation");
+    assert_ne!(first, second);
+    let x = account(&app, "x@example.com").await;
+    verify_email(&app, "x@example.com").await;
+    assert_problem(accept(&app, &x, &first).await, 404, "not_found").await;
+    let res = send(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("{invitations}/{id}"),
+        &ada.token,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_problem(accept(&app, &x, &second).await, 404, "not_found").await;
+    let res = send(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("{invitations}/{id}"),
+        &ada.token,
+        None,
+    )
+    .await;
+    assert_problem(res, 404, "not_found").await;
+    assert_eq!(role_in(&app, &org, &x).await, None);
+}
+
+#[tokio::test]
+async fn the_hourly_invitation_cap_answers_429_with_retry_after() {
+    let app = spawn_app().await;
+    let ada = account(&app, "ada@example.com").await;
+    let org = create(&app, &ada, "Northwind").await;
+    let invitations = format!("/api/v1/orgs/{org}/invitations");
+    for i in 0..50 {
+        let res = app
+            .post_json(
+                &invitations,
+                &json!({ "email": format!("g{i}@example.com"), "role": "member" }),
+                Some(&ada.token),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let res = app
+        .post_json(
+            &invitations,
+            &json!({ "email": "late@example.com", "role": "member" }),
+            Some(&ada.token),
+        )
+        .await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429, "rate_limited").await;
+    app.clock.advance(chrono::Duration::minutes(61));
+    // The access token expired meanwhile: sign in again.
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({ "email": "ada@example.com", "password": crate::helpers::PASSWORD }),
+            None,
+        )
+        .await;
+    let token = res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_json(
+            &invitations,
+            &json!({ "email": "late@example.com", "role": "member" }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+}

@@ -202,6 +202,17 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("get", "/api/v1/orgs/{org_id}/roles"),
         ("post", "/api/v1/orgs/{org_id}/roles"),
         ("delete", "/api/v1/orgs/{org_id}/roles/{name}"),
+        ("post", "/api/v1/orgs/{org_id}/invitations"),
+        ("get", "/api/v1/orgs/{org_id}/invitations"),
+        (
+            "delete",
+            "/api/v1/orgs/{org_id}/invitations/{invitation_id}",
+        ),
+        (
+            "post",
+            "/api/v1/orgs/{org_id}/invitations/{invitation_id}/resend",
+        ),
+        ("post", "/api/v1/invitations/accept"),
         ("get", "/api/v1/admin/roles"),
         ("post", "/api/v1/admin/roles"),
     ];

@@ -1,5 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod invitations;
+
 use std::sync::Arc;
 
 use plinth_audit::testing::{FailingAuditLog, MemoryAuditLog};
@@ -7,28 +9,41 @@ use plinth_audit::{AuditAction, AuditFilter, AuditLog};
 use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork, fixed_now};
 use plinth_kernel::{Caller, Email, PageRequest, RequestMeta, UserId};
 
-use super::OrganizationService;
-use crate::testing::MemoryOrgStorage;
+use super::{InvitationPolicy, OrgPorts, OrganizationService};
+use crate::testing::{MemoryInvitationMailer, MemoryOrgStorage, MemoryVerifiedEmails};
 use crate::{OrgError, OrgId, OrgPermission};
 
 struct Harness {
     service: OrganizationService,
     storage: MemoryOrgStorage,
     audit: Arc<MemoryAuditLog>,
+    mailer: MemoryInvitationMailer,
+    emails: MemoryVerifiedEmails,
+    clock: ManualClock,
 }
 
 fn harness_with(audit: Arc<dyn AuditLog>, memory: Arc<MemoryAuditLog>) -> Harness {
     let storage = MemoryOrgStorage::new();
+    let (mailer, emails) = (MemoryInvitationMailer::new(), MemoryVerifiedEmails::new());
+    let clock = ManualClock::new(fixed_now());
     let service = OrganizationService::new(
-        Arc::new(storage.clone()),
-        audit,
-        Arc::new(MemoryUnitOfWork::new()),
-        Arc::new(ManualClock::new(fixed_now())),
+        OrgPorts {
+            orgs: Arc::new(storage.clone()),
+            audit,
+            uow: Arc::new(MemoryUnitOfWork::new()),
+            clock: Arc::new(clock.clone()),
+            mailer: Arc::new(mailer.clone()),
+            emails: Arc::new(emails.clone()),
+        },
+        InvitationPolicy::new("https://app.example.com/"),
     );
     Harness {
         service,
         storage,
         audit: memory,
+        mailer,
+        emails,
+        clock,
     }
 }
 

@@ -14,7 +14,10 @@ use std::time::Duration;
 use chrono::SubsecRound;
 use plinth_kernel::{Email, PageRequest, RepoError, UnitOfWork, UserId};
 
-use crate::{Member, OrgId, OrgName, OrgRole, OrgRoleName, OrgStorage, Organization};
+use crate::{
+    Invitation, InvitationId, InvitationTokenHash, Member, OrgId, OrgName, OrgRole, OrgRoleName,
+    OrgStorage, Organization,
+};
 
 /// An existing account: its id, address and display name.
 pub type Account = (UserId, Email, String);
@@ -38,6 +41,9 @@ pub async fn org_storage(repo: Arc<dyn OrgStorage>, uow: Arc<dyn UnitOfWork>, us
     s.delete_takes_members_and_roles_with_it().await;
     s.a_dropped_transaction_stores_nothing().await;
     s.lock_holds_off_other_writers_of_the_organization().await;
+    s.invitations_are_found_by_token_and_change_state_once()
+        .await;
+    s.invitations_stay_within_their_organization().await;
 }
 
 struct Suite {
@@ -528,5 +534,261 @@ impl Suite {
             .await
             .expect("the other writer finishes after the lock is released");
         assert_eq!(self.role_of(org.id, 1).await.as_deref(), Some("admin"));
+    }
+
+    /// A pending invitation of `org` to `address`, sent `now`, with token `token`.
+    async fn invite(&self, org: OrgId, address: &str, token: &str) -> Invitation {
+        let at = now();
+        let invitation = Invitation {
+            id: InvitationId::new(),
+            org_id: org,
+            email: Email::parse(address).unwrap(),
+            role: role("member"),
+            invited_by: self.user(0),
+            sent_at: at,
+            expires_at: at + chrono::Duration::days(7),
+            accepted_at: None,
+            revoked_at: None,
+        };
+        let mut tx = self.uow.begin().await.unwrap();
+        self.repo
+            .insert_invitation(tx.as_mut(), &invitation, &InvitationTokenHash::of(token))
+            .await
+            .expect("insert_invitation");
+        tx.commit().await.unwrap();
+        invitation
+    }
+
+    async fn invitations_are_found_by_token_and_change_state_once(&self) {
+        let org = self.org(0).await;
+        let token = format!("token-{}", uuid::Uuid::now_v7());
+        let invitation = self.invite(org.id, "guest@example.com", &token).await;
+        let mut tx = self.uow.begin().await.unwrap();
+        let found = self
+            .repo
+            .invitation_by_token(tx.as_mut(), &InvitationTokenHash::of(&token))
+            .await
+            .unwrap();
+        assert_eq!(
+            found.as_ref(),
+            Some(&invitation),
+            "read back whole by its token"
+        );
+        assert_eq!(
+            self.repo
+                .pending_to(tx.as_mut(), org.id, &invitation.email, now())
+                .await
+                .unwrap(),
+            vec![invitation.clone()]
+        );
+        assert_eq!(
+            self.repo
+                .invitations_sent_since(tx.as_mut(), org.id, invitation.sent_at)
+                .await
+                .unwrap(),
+            1
+        );
+        // Renewed: the old token finds nothing, the new one finds it with its new dates.
+        let renewed_token = format!("renewed-{}", uuid::Uuid::now_v7());
+        let later = invitation.sent_at + chrono::Duration::minutes(5);
+        let expires = later + chrono::Duration::days(7);
+        assert!(
+            self.repo
+                .renew_invitation(
+                    tx.as_mut(),
+                    org.id,
+                    invitation.id,
+                    &InvitationTokenHash::of(&renewed_token),
+                    later,
+                    expires,
+                )
+                .await
+                .unwrap()
+        );
+        assert!(
+            self.repo
+                .invitation_by_token(tx.as_mut(), &InvitationTokenHash::of(&token))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let renewed = self
+            .repo
+            .invitation_by_token(tx.as_mut(), &InvitationTokenHash::of(&renewed_token))
+            .await
+            .unwrap()
+            .expect("found by the new token");
+        assert_eq!((renewed.sent_at, renewed.expires_at), (later, expires));
+        // Not accepted once expired; accepted once; then neither again, nor revoked.
+        assert!(
+            !self
+                .repo
+                .accept_invitation(tx.as_mut(), invitation.id, expires)
+                .await
+                .unwrap()
+        );
+        assert!(
+            self.repo
+                .accept_invitation(tx.as_mut(), invitation.id, later)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !self
+                .repo
+                .accept_invitation(tx.as_mut(), invitation.id, later)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !self
+                .repo
+                .revoke_invitation(tx.as_mut(), org.id, invitation.id, later)
+                .await
+                .unwrap()
+        );
+        assert!(
+            self.repo
+                .pending_to(tx.as_mut(), org.id, &invitation.email, later)
+                .await
+                .unwrap()
+                .is_empty(),
+            "accepted is not pending"
+        );
+        tx.commit().await.unwrap();
+        let revocable = self
+            .invite(
+                org.id,
+                "second@example.com",
+                &format!("t-{}", uuid::Uuid::now_v7()),
+            )
+            .await;
+        let mut tx = self.uow.begin().await.unwrap();
+        assert!(
+            self.repo
+                .revoke_invitation(tx.as_mut(), org.id, revocable.id, now())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !self
+                .repo
+                .accept_invitation(tx.as_mut(), revocable.id, now())
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let page = self
+            .repo
+            .pending_invitations(org.id, now(), PageRequest::first(10))
+            .await
+            .unwrap();
+        assert!(
+            page.items.is_empty(),
+            "neither accepted nor revoked ones are pending"
+        );
+    }
+
+    async fn invitations_stay_within_their_organization(&self) {
+        let org = self.org(0).await;
+        let other = self.org(2).await;
+        let first = self
+            .invite(
+                org.id,
+                "one@example.com",
+                &format!("a-{}", uuid::Uuid::now_v7()),
+            )
+            .await;
+        let second = self
+            .invite(
+                org.id,
+                "two@example.com",
+                &format!("b-{}", uuid::Uuid::now_v7()),
+            )
+            .await;
+        let theirs = self
+            .invite(
+                other.id,
+                "one@example.com",
+                &format!("c-{}", uuid::Uuid::now_v7()),
+            )
+            .await;
+        let page = self
+            .repo
+            .pending_invitations(org.id, now(), PageRequest::first(1))
+            .await
+            .unwrap();
+        assert_eq!(page.items, vec![second.clone()], "newest first");
+        let cursor = page.next_cursor.expect("a second page").encode();
+        let rest = self
+            .repo
+            .pending_invitations(
+                org.id,
+                now(),
+                PageRequest::new(Some(1), Some(&cursor)).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rest.items, vec![first.clone()]);
+        assert!(
+            rest.next_cursor.is_none(),
+            "the other organization's is not listed"
+        );
+        let mut tx = self.uow.begin().await.unwrap();
+        assert!(
+            self.repo
+                .invitation(tx.as_mut(), other.id, first.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            !self
+                .repo
+                .revoke_invitation(tx.as_mut(), other.id, first.id, now())
+                .await
+                .unwrap(),
+            "not through another organization"
+        );
+        assert!(
+            !self
+                .repo
+                .renew_invitation(
+                    tx.as_mut(),
+                    other.id,
+                    first.id,
+                    &InvitationTokenHash::of("x"),
+                    now(),
+                    now()
+                )
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            self.repo
+                .pending_to(tx.as_mut(), org.id, &first.email, now())
+                .await
+                .unwrap(),
+            vec![first.clone()],
+            "one address, one organization's"
+        );
+        self.repo.delete(tx.as_mut(), other.id).await.unwrap();
+        assert!(
+            self.repo
+                .invitation(tx.as_mut(), other.id, theirs.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        tx.commit().await.unwrap();
+        let mut tx = self.uow.begin().await.unwrap();
+        assert_eq!(
+            self.repo
+                .invitation(tx.as_mut(), org.id, first.id)
+                .await
+                .unwrap(),
+            Some(first),
+            "unchanged by it all"
+        );
     }
 }

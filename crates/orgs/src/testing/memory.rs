@@ -7,8 +7,9 @@ use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    Member, MemberProfile, MemberRepository, Membership, OrgId, OrgName, OrgRole, OrgRoleName,
-    OrgRoleRepository, Organization, OrganizationRepository,
+    Invitation, InvitationId, InvitationRepository, InvitationTokenHash, Member, MemberProfile,
+    MemberRepository, Membership, OrgId, OrgName, OrgRole, OrgRoleName, OrgRoleRepository,
+    Organization, OrganizationRepository,
 };
 
 #[derive(Clone, Default)]
@@ -16,6 +17,7 @@ struct State {
     orgs: BTreeMap<OrgId, Organization>,
     members: BTreeMap<(OrgId, UserId), Member>,
     roles: BTreeMap<(OrgId, OrgRoleName), OrgRole>,
+    invitations: BTreeMap<InvitationId, (Invitation, InvitationTokenHash)>,
 }
 
 /// Where the in-memory member list finds an account's address and name.
@@ -132,6 +134,7 @@ impl OrganizationRepository for MemoryOrgStorage {
             s.orgs.remove(&id).ok_or(RepoError::NotFound)?;
             s.members.retain(|(org, _), _| *org != id);
             s.roles.retain(|(org, _), _| *org != id);
+            s.invitations.retain(|_, (i, _)| i.org_id != id);
             Ok(())
         })
     }
@@ -370,6 +373,176 @@ impl OrgRoleRepository for MemoryOrgStorage {
                 .remove(&(org, name.clone()))
                 .map(|_| ())
                 .ok_or(RepoError::NotFound)
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl InvitationRepository for MemoryOrgStorage {
+    async fn insert_invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        invitation: &Invitation,
+        token: &InvitationTokenHash,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            if !s.orgs.contains_key(&invitation.org_id) {
+                return Err(RepoError::NotFound);
+            }
+            if s.invitations.contains_key(&invitation.id)
+                || s.invitations.values().any(|(_, hash)| hash == token)
+            {
+                return Err(RepoError::Duplicate {
+                    constraint: "org_invitations.token_hash".into(),
+                });
+            }
+            s.invitations
+                .insert(invitation.id, (invitation.clone(), token.clone()));
+            Ok(())
+        })
+    }
+
+    async fn invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        id: InvitationId,
+    ) -> Result<Option<Invitation>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .state()
+            .invitations
+            .get(&id)
+            .filter(|(i, _)| i.org_id == org)
+            .map(|(i, _)| i.clone()))
+    }
+
+    async fn invitation_by_token(
+        &self,
+        tx: &mut dyn Transaction,
+        token: &InvitationTokenHash,
+    ) -> Result<Option<Invitation>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .state()
+            .invitations
+            .values()
+            .find(|(_, hash)| hash == token)
+            .map(|(i, _)| i.clone()))
+    }
+
+    async fn pending_to(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        email: &Email,
+        now: Timestamp,
+    ) -> Result<Vec<Invitation>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .state()
+            .invitations
+            .values()
+            .map(|(i, _)| i)
+            .filter(|i| i.org_id == org && i.email == *email && i.is_pending(now))
+            .cloned()
+            .collect())
+    }
+
+    async fn pending_invitations(
+        &self,
+        org: OrgId,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, RepoError> {
+        let before = page.cursor().map(|c| InvitationId::from_uuid(c.last_id()));
+        let rows: Vec<Invitation> = self
+            .state()
+            .invitations
+            .values()
+            .rev()
+            .map(|(i, _)| i)
+            .filter(|i| i.org_id == org && i.is_pending(now))
+            .filter(|i| before.is_none_or(|b| i.id < b))
+            .take(page.limit() as usize + 1)
+            .cloned()
+            .collect();
+        Ok(Page::from_rows(rows, page, |i| i.id.as_uuid()))
+    }
+
+    async fn invitations_sent_since(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        since: Timestamp,
+    ) -> Result<u64, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .state()
+            .invitations
+            .values()
+            .filter(|(i, _)| i.org_id == org && i.sent_at >= since)
+            .count() as u64)
+    }
+
+    async fn renew_invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        id: InvitationId,
+        token: &InvitationTokenHash,
+        at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<bool, RepoError> {
+        self.write(tx, |s| {
+            Ok(match s.invitations.get_mut(&id) {
+                Some((i, hash))
+                    if i.org_id == org && i.accepted_at.is_none() && i.revoked_at.is_none() =>
+                {
+                    i.sent_at = at;
+                    i.expires_at = expires_at;
+                    *hash = token.clone();
+                    true
+                }
+                _ => false,
+            })
+        })
+    }
+
+    async fn revoke_invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        id: InvitationId,
+        at: Timestamp,
+    ) -> Result<bool, RepoError> {
+        self.write(tx, |s| {
+            Ok(match s.invitations.get_mut(&id) {
+                Some((i, _))
+                    if i.org_id == org && i.accepted_at.is_none() && i.revoked_at.is_none() =>
+                {
+                    i.revoked_at = Some(at);
+                    true
+                }
+                _ => false,
+            })
+        })
+    }
+
+    async fn accept_invitation(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvitationId,
+        at: Timestamp,
+    ) -> Result<bool, RepoError> {
+        self.write(tx, |s| {
+            Ok(match s.invitations.get_mut(&id) {
+                Some((i, _)) if i.is_pending(at) => {
+                    i.accepted_at = Some(at);
+                    true
+                }
+                _ => false,
+            })
         })
     }
 }

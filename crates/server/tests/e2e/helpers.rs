@@ -322,3 +322,34 @@ async fn wait_healthy(server: &mut Server) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Every `X-Plinth-Link` header in the outbox folder `dir`.
+pub fn outbox_links(dir: &Path) -> Vec<String> {
+    outbox_mails(dir)
+        .iter()
+        .filter_map(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("X-Plinth-Link: ").map(str::to_owned))
+        })
+        .collect()
+}
+
+/// The link containing `fragment` of a mail to `to` in the outbox folder `dir`, if any.
+pub fn outbox_link_to(dir: &Path, to: &str, fragment: &str) -> Option<String> {
+    outbox_mails(dir).iter().find_map(|text| {
+        let mut lines = text.lines();
+        let addressed = text.lines().any(|l| l == format!("To: {to}"));
+        let link = lines.find_map(|l| l.strip_prefix("X-Plinth-Link: "))?;
+        (addressed && link.contains(fragment)).then(|| link.to_owned())
+    })
+}
+
+/// The text of every mail in the outbox folder `dir`.
+fn outbox_mails(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .collect()
+}

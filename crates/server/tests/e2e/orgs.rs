@@ -7,7 +7,7 @@ use plinth_orgs::{Member, OrgId, OrgRoleName};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, outbox_link_to, spawn_app};
 
 /// A signed-in account: access token and id.
 struct Account {
@@ -194,4 +194,100 @@ async fn owners_demoting_each_other_at_once_leave_exactly_one_owner() {
         .count();
         assert_eq!(owners, 1, "round {round}");
     }
+}
+
+/// The token of the link containing `fragment` mailed to `to`, waiting briefly for the mail.
+async fn mailed_token(app: &TestApp, to: &str, fragment: &str) -> String {
+    let outbox = app.storage_dir.parent().unwrap().join("outbox");
+    for _ in 0..100 {
+        if let Some(link) = outbox_link_to(&outbox, to, fragment) {
+            return link.split_once("token=").unwrap().1.to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no {fragment} mail to {to} in {}", outbox.display());
+}
+
+#[tokio::test]
+async fn an_invitation_is_accepted_once_even_when_two_requests_race() {
+    let app = spawn_app().await;
+    let ada = account(&app).await;
+    let org = create(&app, &ada, "Agency").await;
+    let guest = format!("guest-{}@example.com", uuid::Uuid::now_v7().simple());
+    let res = app
+        .post_json(
+            &format!("/api/v1/orgs/{org}/invitations"),
+            &json!({ "email": guest, "role": "member" }),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let token = mailed_token(&app, &guest, "/accept-invitation?token=").await;
+
+    // The guest signs up with the invited address and verifies it.
+    let res = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({ "email": guest, "password": crate::helpers::PASSWORD, "name": "Guest" }),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let access = res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verify = mailed_token(&app, &guest, "/verify-email?token=").await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/email/verify",
+            &json!({ "token": verify }),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+
+    let accept = || {
+        let (app, access, token) = (&app, access.clone(), token.clone());
+        async move {
+            app.post_json(
+                "/api/v1/invitations/accept",
+                &json!({ "token": token }),
+                Some(&access),
+                None,
+            )
+            .await
+            .status()
+        }
+    };
+    let (a, b, c) = tokio::join!(accept(), accept(), accept());
+    let mut statuses = [a, b, c];
+    statuses.sort();
+    assert_eq!(
+        statuses[0],
+        StatusCode::OK,
+        "one acceptance wins: {statuses:?}"
+    );
+    assert!(
+        statuses[1..]
+            .iter()
+            .all(|s| *s == StatusCode::NOT_FOUND || *s == StatusCode::CONFLICT),
+        "the others find it spent or the member already there: {statuses:?}"
+    );
+    let members: Value = app
+        .get_auth(&format!("/api/v1/orgs/{org}/members"), &ada.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let guests = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["email"] == guest.as_str())
+        .count();
+    assert_eq!(guests, 1, "{members}");
 }

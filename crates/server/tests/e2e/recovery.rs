@@ -6,21 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app};
-
-/// Every `X-Plinth-Link` header in the outbox folder `dir`.
-fn outbox_links(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
-        .filter_map(|text| {
-            text.lines()
-                .find_map(|l| l.strip_prefix("X-Plinth-Link: ").map(str::to_owned))
-        })
-        .collect()
-}
+use crate::helpers::{PASSWORD, TestApp, outbox_links, spawn_app};
 
 #[tokio::test]
 async fn a_reset_link_from_the_outbox_sets_a_new_password() {

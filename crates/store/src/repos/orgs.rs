@@ -15,6 +15,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+mod invitations;
+
 use super::{OneRow as _, corrupt, fetch_limit};
 use crate::entities::{org_members, org_roles, organizations, users};
 use crate::error::repo_err;
