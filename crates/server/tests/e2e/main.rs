@@ -18,6 +18,7 @@ mod cookies;
 mod files;
 mod idle;
 mod invoices;
+mod isolation_matrix;
 mod jwks;
 mod lockout;
 mod logs;
