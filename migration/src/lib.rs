@@ -45,6 +45,7 @@ mod m20261129_000023_roles;
 mod m20261129_000024_users_avatar_key_index;
 mod m20261129_000025_invoice_provider_payment;
 mod m20261206_000005_file_signed_url_generation;
+mod m20261213_000001_passwordless_requests;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000024_users_avatar_key_index::Migration),
             Box::new(m20261129_000025_invoice_provider_payment::Migration),
             Box::new(m20261206_000005_file_signed_url_generation::Migration),
+            Box::new(m20261213_000001_passwordless_requests::Migration),
         ]
     }
 }
@@ -97,7 +99,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 26);
+        assert_eq!(names.len(), 27);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

@@ -54,6 +54,10 @@ pub enum AuditAction {
     /// TOTP was removed by its user (password and code confirmed).
     #[serde(rename = "auth.mfa_disabled")]
     MfaDisabled,
+    /// Someone asked for a passwordless sign-in mail (`details.outcome`: `mailed`,
+    /// `signup_mailed`, `no_account` or `capped`; never the address).
+    #[serde(rename = "auth.passwordless_requested")]
+    PasswordlessRequested,
     /// A user changed their own profile.
     #[serde(rename = "user.updated")]
     UserUpdated,
@@ -137,6 +141,7 @@ impl AuditAction {
         Self::MfaEnabled,
         Self::MfaFailed,
         Self::MfaDisabled,
+        Self::PasswordlessRequested,
         Self::UserUpdated,
         Self::UserDeleted,
         Self::AdminUserUpdated,
@@ -177,6 +182,7 @@ impl AuditAction {
             Self::MfaEnabled => "auth.mfa_enabled",
             Self::MfaFailed => "auth.mfa_failed",
             Self::MfaDisabled => "auth.mfa_disabled",
+            Self::PasswordlessRequested => "auth.passwordless_requested",
             Self::UserUpdated => "user.updated",
             Self::UserDeleted => "user.deleted",
             Self::AdminUserUpdated => "admin.user_updated",

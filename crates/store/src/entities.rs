@@ -11,6 +11,7 @@ pub mod idempotency_keys;
 pub mod invoice_lines;
 pub mod invoices;
 pub mod one_time_tokens;
+pub mod passwordless_requests;
 pub mod permissions;
 pub mod plan_prices;
 pub mod plans;

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 26;
+const MIGRATIONS: usize = 27;
 
 /// Whether `invoices.provider_payment_id` exists (a query naming it runs).
 async fn has_column(db: &Database, table: &str, column: &str) -> bool {
@@ -104,6 +104,7 @@ async fn up_down_up(t: TestDb) {
             "m20261129_000024_users_avatar_key_index",
             "m20261129_000025_invoice_provider_payment",
             "m20261206_000005_file_signed_url_generation",
+            "m20261213_000001_passwordless_requests",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -139,6 +140,7 @@ async fn up_down_up(t: TestDb) {
         "permissions",
         "role_permissions",
         "subscription_invoices",
+        "passwordless_requests",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -182,20 +184,28 @@ async fn up_down_up(t: TestDb) {
         );
         if step == 1 {
             assert!(
+                !table_exists(db, "passwordless_requests").await,
+                "{}: the newest down drops passwordless_requests",
+                t.label
+            );
+            assert!(has_column(db, "files", "signed_url_generation").await);
+        }
+        if step == 2 {
+            assert!(
                 !has_column(db, "files", "signed_url_generation").await,
-                "{}: the newest down drops files.signed_url_generation",
+                "{}: the next down drops files.signed_url_generation",
                 t.label
             );
             assert!(has_column(db, "invoices", "provider_payment_id").await);
         }
-        if step == 2 {
+        if step == 3 {
             assert!(
                 !has_column(db, "invoices", "provider_payment_id").await,
                 "{}: the next down drops invoices.provider_payment_id",
                 t.label
             );
         }
-        if step == 3 {
+        if step == 4 {
             assert!(
                 !index_exists(db, "idx_users_avatar_key").await,
                 "{}: the next down drops the avatar-key index",
@@ -231,6 +241,7 @@ async fn up_down_up(t: TestDb) {
         "permissions",
         "role_permissions",
         "subscription_invoices",
+        "passwordless_requests",
     ] {
         assert!(
             !table_exists(db, table).await,
