@@ -21,6 +21,7 @@ mod me_delete;
 mod meta;
 mod metrics;
 mod mfa;
+mod passwordless;
 mod plan_prices;
 mod problems;
 mod quota;
