@@ -22,6 +22,7 @@ mod jwks;
 mod lockout;
 mod logs;
 mod outage;
+mod passwordless;
 mod process;
 mod queries;
 mod recovery;

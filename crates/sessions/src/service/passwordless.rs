@@ -161,7 +161,8 @@ impl AuthService {
     }
 
     /// Mails the link and the code of `request`. Never fails: a delivery failure is logged
-    /// without the secrets.
+    /// without the secrets. The code is in the body only, never in the subject (mail adapters
+    /// log subjects, and lock screens show them).
     async fn deliver_passwordless(
         &self,
         request: &PasswordlessRequest,
@@ -175,7 +176,7 @@ impl AuthService {
         let code = code.expose();
         let (subject, text_body) = match user {
             Some(user) => (
-                format!("Your sign-in code: {code}"),
+                "Your sign-in link and code".to_owned(),
                 format!(
                     "Hello {name},\n\nSomeone (hopefully you) asked to sign in without a password. \
                      Enter this code on the sign-in page:\n\n    {code}\n\nor open this link:\n\n\
@@ -186,7 +187,7 @@ impl AuthService {
                 ),
             ),
             None => (
-                format!("Your sign-up code: {code}"),
+                "Your sign-up link and code".to_owned(),
                 format!(
                     "Hello,\n\nSomeone (hopefully you) asked to create an account with this \
                      address. Enter this code on the sign-up page:\n\n    {code}\n\nor open this \
