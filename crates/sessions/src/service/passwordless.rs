@@ -341,12 +341,21 @@ impl AuthService {
             Some(user) => self.has_active_totp(user).await?,
             None => false,
         };
-        // A sign-up's account gets a password nobody knows (hashed before the transaction).
-        let signup_hash = match user {
+        // A sign-up's account, and an account whose address was never proven, get a password
+        // nobody knows (hashed before the transaction; see `confirm_address`).
+        let unknown_hash = match &user {
             None if self.passwordless_policy()?.signup => Some(self.unknown_password_hash().await?),
+            Some(user) if !user.email_verified => Some(self.unknown_password_hash().await?),
             _ => None,
         };
         let now = self.clock.now();
+        // Idle sessions too, like a password change (read before the transaction opens).
+        let unproven_sessions = match &user {
+            Some(user) if !user.email_verified => {
+                self.sessions.live_sessions(user.id, now, None).await?
+            }
+            _ => Vec::new(),
+        };
         let mut tx = self.uow.begin().await?;
         let streak = match &user {
             Some(user) => {
@@ -388,11 +397,13 @@ impl AuthService {
                 .await?;
             return Err(AuthError::PasswordlessRejected);
         }
-        let user = match (user, signup_hash) {
-            (Some(user), _) => user,
+        let (user, unproven_password) = match (user, unknown_hash) {
+            (Some(user), hash) => (user, hash),
             (None, Some(hash)) => {
-                self.create_passwordless_account(tx.as_mut(), email, hash, now, meta)
-                    .await?
+                let user = self
+                    .create_passwordless_account(tx.as_mut(), email, hash, now, meta)
+                    .await?;
+                (user, None)
             }
             (None, None) => return Err(AuthError::PasswordlessRejected),
         };
@@ -402,7 +413,15 @@ impl AuthService {
                 .await?;
             return Err(AuthError::AccountSuspended);
         }
-        let user = self.confirm_address(tx.as_mut(), user, now, meta).await?;
+        let user = self
+            .confirm_address(
+                tx.as_mut(),
+                user,
+                unproven_password.map(|hash| (hash, unproven_sessions)),
+                now,
+                meta,
+            )
+            .await?;
         if mfa {
             // Passwordless is a first factor only: the second step decides, as after a password.
             let challenge = self.store_mfa_challenge(tx.as_mut(), &user).await?;
@@ -484,26 +503,42 @@ impl AuthService {
     }
 
     /// Redeeming a mailed secret proves the address: an unverified one becomes verified
-    /// (`auth.email_verified`, in `tx`).
+    /// (`auth.email_verified`, in `tx`). Whoever registered it did not prove the address, so the
+    /// password they chose is replaced by `unknown_password` and their sessions end: an attacker
+    /// who registered a victim's address first (account pre-hijacking) keeps no way in once the
+    /// victim signs in by mail. The owner sets a password again through a reset link.
+    /// `unproven` is that password's replacement and the account's live sessions.
     async fn confirm_address(
         &self,
         tx: &mut dyn Transaction,
         mut user: User,
+        unproven: Option<(PasswordHash, Vec<crate::Session>)>,
         now: Timestamp,
         meta: &RequestMeta,
     ) -> Result<User, AuthError> {
         if user.email_verified {
             return Ok(user);
         }
+        let Some((unknown_password, sessions)) = unproven else {
+            return Err(AuthError::PasswordlessRejected);
+        };
         let verified = UserChanges {
             email_verified: Some(true),
+            password_hash: Some(unknown_password),
             ..UserChanges::default()
         };
+        for session in &sessions {
+            self.sessions.revoke_session(tx, session.id, now).await?;
+        }
         self.users.change(tx, user.id, &verified, now).await?;
         let event = AuditEvent::new(AuditAction::EmailVerified, now, meta)
             .actor(user.id)
             .target("user", user.id)
-            .details(serde_json::json!({ "method": "passwordless" }));
+            .details(serde_json::json!({
+                "method": "passwordless",
+                "password_cleared": true,
+                "revoked_sessions": sessions.len(),
+            }));
         self.audit.append(tx, &event).await?;
         user.email_verified = true;
         Ok(user)

@@ -67,7 +67,9 @@ pub(crate) async fn start_passwordless(
         password (423 with `Retry-After`; while locked, codes are refused unchecked), and each mail's code takes at \
         most 5 wrong tries, after which only its link works. A link is not subject to the lockout and lifts it. \
         Redeeming a sign-up mail creates a verified account (`auth.registered`); any redemption verifies the \
-        address. Audited as `auth.login_succeeded` or `auth.login_failed` with `details.method` \
+        address, and for an account whose address was not verified yet it also ends its other sessions and \
+        replaces its password with one nobody knows (whoever registered it never proved the address; the owner \
+        sets a password with a reset link). Audited as `auth.login_succeeded` or `auth.login_failed` with `details.method` \
         `passwordless_link` or `passwordless_code`.",
     request_body = PasswordlessVerifyRequest,
     responses(

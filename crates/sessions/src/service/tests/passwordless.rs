@@ -191,7 +191,9 @@ async fn link_and_code_expire_after_the_configured_lifetime() {
 #[tokio::test]
 async fn wrong_codes_count_towards_the_lockout_and_kill_the_code_but_not_the_link() {
     let h = Harness::new();
-    let user = h.register(EMAIL).await.user;
+    let mut user = h.register(EMAIL).await.user;
+    user.email_verified = true;
+    h.save(&user).await;
     start(&h, EMAIL).await;
     let (link, code) = mailed(&h, EMAIL);
     let wrong = other_than(&code);
@@ -387,5 +389,33 @@ async fn a_passwordless_sign_in_verifies_the_address() {
     let pair = tokens(h.auth.passwordless_with_link(&link, &meta()).await);
     assert!(pair.user.email_verified);
     assert!(h.user(EMAIL).await.unwrap().email_verified);
+    assert_eq!(h.audited(AuditAction::EmailVerified).await.len(), 1);
+}
+
+#[tokio::test]
+async fn whoever_registered_an_unproven_address_loses_the_password_and_sessions() {
+    let h = Harness::new();
+    // Someone registers the address first, with a password of their choosing…
+    let squatter = h.register(EMAIL).await;
+    // …then the owner of the mailbox signs in by mail.
+    start(&h, EMAIL).await;
+    let (link, _) = mailed(&h, EMAIL);
+    let owner = tokens(h.auth.passwordless_with_link(&link, &meta()).await);
+    let login = h.auth.login(EMAIL, super::PASSWORD, &meta()).await;
+    assert!(
+        matches!(login, Err(AuthError::InvalidCredentials)),
+        "the unproven password no longer works: {login:?}"
+    );
+    let refresh = h.auth.refresh(&squatter.refresh_token, &meta()).await;
+    assert!(refresh.is_err(), "the squatter's session ended");
+    assert!(h.auth.refresh(&owner.refresh_token, &meta()).await.is_ok());
+    let verified = h.audited(AuditAction::EmailVerified).await;
+    assert_eq!(verified[0].details["password_cleared"], true);
+    assert_eq!(verified[0].details["revoked_sessions"], 1);
+
+    // A verified account keeps its password.
+    start(&h, EMAIL).await;
+    let (link, _) = mailed(&h, EMAIL);
+    tokens(h.auth.passwordless_with_link(&link, &meta()).await);
     assert_eq!(h.audited(AuditAction::EmailVerified).await.len(), 1);
 }
