@@ -392,8 +392,9 @@ impl AuthService {
                 .end_passwordless(tx.as_mut(), &email, request.id, now)
                 .await?
         {
+            // Made for another account, or a sign-up while sign-up is off.
             drop(tx);
-            self.append_alone(failed(user.as_ref(), "used_link", method, now, meta))
+            self.append_alone(failed(user.as_ref(), "not_redeemable", method, now, meta))
                 .await?;
             return Err(AuthError::PasswordlessRejected);
         }
