@@ -11,6 +11,7 @@ pub(crate) mod invoice;
 pub(crate) mod mfa;
 pub(crate) mod org;
 pub(crate) mod page;
+pub(crate) mod passwordless;
 pub(crate) mod plan_changes;
 pub(crate) mod recovery;
 pub(crate) mod role;

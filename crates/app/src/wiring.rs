@@ -19,8 +19,8 @@ use plinth_files::{
 use plinth_kernel::{Clock, UnitOfWork};
 use plinth_orgs::{InvitationPolicy, OrgPorts, OrgStorage, OrganizationService};
 use plinth_sessions::{
-    AccountAdminService, AuthService, LockoutPolicy, Mailer, RecoveryMail, RefreshReuse,
-    SecretSealer, SessionStorage, TokenLifetimes, TokenSigner,
+    AccountAdminService, AuthService, LockoutPolicy, Mailer, PasswordlessPolicy, RecoveryMail,
+    RefreshReuse, SecretSealer, SessionStorage, TokenLifetimes, TokenSigner,
 };
 use plinth_users::{
     AnnouncementRepository, AnnouncementService, PasswordHasher, PasswordPolicy, RoleRepository,
@@ -92,6 +92,8 @@ pub struct Policies {
     pub refresh_reuse: RefreshReuse,
     /// When repeated wrong passwords lock an account.
     pub lockout: LockoutPolicy,
+    /// Passwordless sign-in: lifetime, sign-up, the code key.
+    pub passwordless: PasswordlessPolicy,
     /// The start of the links the services hand out (mail, signed URLs).
     pub public_url: String,
     /// Upload limits.
@@ -189,7 +191,8 @@ impl Services {
             policies.lifetimes,
         )
         .with_refresh_reuse(policies.refresh_reuse)
-        .with_lockout(policies.lockout);
+        .with_lockout(policies.lockout)
+        .with_passwordless(policies.passwordless);
         let account_admin = AccountAdminService::new(
             Arc::clone(&users) as Arc<dyn UserRepository>,
             roles,

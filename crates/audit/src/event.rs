@@ -54,6 +54,10 @@ pub enum AuditAction {
     /// TOTP was removed by its user (password and code confirmed).
     #[serde(rename = "auth.mfa_disabled")]
     MfaDisabled,
+    /// Someone asked for a passwordless sign-in mail (`details.outcome`: `mailed`,
+    /// `signup_mailed`, `no_account` or `capped`; never the address).
+    #[serde(rename = "auth.passwordless_requested")]
+    PasswordlessRequested,
     /// A user changed their own profile.
     #[serde(rename = "user.updated")]
     UserUpdated,
@@ -170,6 +174,7 @@ impl AuditAction {
         Self::MfaEnabled,
         Self::MfaFailed,
         Self::MfaDisabled,
+        Self::PasswordlessRequested,
         Self::UserUpdated,
         Self::UserDeleted,
         Self::AdminUserUpdated,
@@ -221,6 +226,7 @@ impl AuditAction {
             Self::MfaEnabled => "auth.mfa_enabled",
             Self::MfaFailed => "auth.mfa_failed",
             Self::MfaDisabled => "auth.mfa_disabled",
+            Self::PasswordlessRequested => "auth.passwordless_requested",
             Self::UserUpdated => "user.updated",
             Self::UserDeleted => "user.deleted",
             Self::AdminUserUpdated => "admin.user_updated",

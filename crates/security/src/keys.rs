@@ -43,6 +43,19 @@ pub fn csrf_key(secret: &SecretString) -> [u8; 32] {
         .into()
 }
 
+/// The key passwordless sign-in codes are hashed with (HMAC-SHA256 of the code, bound to its
+/// request): SHA-256(`"plinth-passwordless-code-key:" + secret`), the same on every replica
+/// and not the JWT key. A six-digit code hashed without a key could be found from its hash by
+/// trying all million; without this key, a stolen table tells nothing.
+#[must_use]
+pub fn passwordless_code_key(secret: &SecretString) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"plinth-passwordless-code-key:")
+        .chain_update(secret.expose_secret())
+        .finalize()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +76,12 @@ mod tests {
         assert_eq!(csrf, csrf_key(&secret));
         assert_ne!(csrf, csrf_key(&other));
         assert_ne!(csrf, key, "each derivation has its own label");
+        let code = passwordless_code_key(&secret);
+        assert_eq!(code, passwordless_code_key(&secret));
+        assert_ne!(code, passwordless_code_key(&other));
+        assert!(
+            code != key && code != csrf && code != plain,
+            "its own label"
+        );
     }
 }

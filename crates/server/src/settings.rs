@@ -138,6 +138,11 @@ pub struct AuthSettings {
     pub lockout_threshold: u32,
     /// `LOCKOUT_BASE`: first lock length, doubling per further failure up to 1 h.
     pub lockout_base: Duration,
+    /// `PASSWORDLESS_TTL` (1 min – 1 h): how long a passwordless link and code work.
+    pub passwordless_ttl: Duration,
+    /// `PASSWORDLESS_SIGNUP`: whether a passwordless request for an address without an
+    /// account mails a sign-up link and code (redeeming one creates a verified account).
+    pub passwordless_signup: bool,
     /// `REVOCATION_SYNC_INTERVAL` (100 ms – 60 s): how often each replica reloads access-token
     /// revocations, so the longest a revoked access token keeps working.
     pub revocation_sync_interval: Duration,

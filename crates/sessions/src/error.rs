@@ -51,6 +51,10 @@ pub enum AuthError {
     /// used (deliberately not saying which).
     #[error("invalid, expired or already used link")]
     InvalidOneTimeToken,
+    /// A passwordless link or code that is unknown, wrong, expired or already used, or an
+    /// address with no open request (deliberately not saying which).
+    #[error("the sign-in code or link is wrong, expired or was already used")]
+    PasswordlessRejected,
     /// A confirmation with the wrong account password (field `password`).
     #[error("password is wrong")]
     WrongPassword,

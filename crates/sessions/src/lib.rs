@@ -11,6 +11,7 @@ pub mod lockout;
 mod mail;
 pub mod mfa;
 mod one_time;
+pub mod passwordless;
 mod ports;
 mod revocation;
 mod service;
@@ -31,9 +32,14 @@ pub use mfa::{
 pub use one_time::{
     OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
 };
+pub use passwordless::{
+    PasswordlessCode, PasswordlessCodeHash, PasswordlessCodeKey, PasswordlessPolicy,
+    PasswordlessRequest, PasswordlessRequestId,
+};
 pub use ports::{
-    LockoutRepository, Mailer, OneTimeTokenRepository, RevocationRepository, SecretSealer,
-    SessionRepository, SessionStorage, TokenSigner, TotpRepository,
+    LockoutRepository, Mailer, OneTimeTokenRepository, PasswordlessRepository,
+    RevocationRepository, SecretSealer, SessionRepository, SessionStorage, TokenSigner,
+    TotpRepository,
 };
 pub use revocation::{RevocationList, TokenRevocation};
 pub use service::{

@@ -1,11 +1,11 @@
 //! Ports of the sessions domain.
 
-use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{Email, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
     AccessClaims, LockoutState, MailError, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
-    OutgoingMail, RefreshTokenHash, RefreshTokenRecord, SealError, Session, SessionId, TokenError,
-    TokenRevocation, TotpFactor, VerificationKey,
+    OutgoingMail, PasswordlessRequest, PasswordlessRequestId, RefreshTokenHash, RefreshTokenRecord,
+    SealError, Session, SessionId, TokenError, TokenRevocation, TotpFactor, VerificationKey,
 };
 
 /// Storage of sessions and refresh-token hashes.
@@ -217,6 +217,79 @@ pub trait OneTimeTokenRepository: Send + Sync {
     ) -> Result<u64, RepoError>;
 }
 
+/// Storage of passwordless sign-in requests (see [`PasswordlessRequest`]).
+#[async_trait::async_trait]
+pub trait PasswordlessRepository: Send + Sync {
+    /// Stores a new request.
+    ///
+    /// # Errors
+    /// [`RepoError::Duplicate`] if its id or link hash exists (a broken random source); MAY
+    /// fail when its `user_id` names no account; storage failure.
+    async fn insert_passwordless(
+        &self,
+        tx: &mut dyn Transaction,
+        request: &PasswordlessRequest,
+    ) -> Result<(), RepoError>;
+
+    /// How many requests for `email` were made at or after `since`, ended or not: the basis of
+    /// the per-address mail cap.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn passwordless_issued_since(
+        &self,
+        email: &Email,
+        since: Timestamp,
+    ) -> Result<u64, RepoError>;
+
+    /// The request whose link token hashes to `hash`, ended or not.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn passwordless_by_link(
+        &self,
+        hash: &OneTimeTokenHash,
+    ) -> Result<Option<PasswordlessRequest>, RepoError>;
+
+    /// The requests for `email` that have not ended and expire after `now`, oldest first,
+    /// **held until `tx` ends**: concurrent redemptions and wrong codes for one address (on any
+    /// replica) queue here, and each reads what the previous one wrote.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn open_passwordless_for_update(
+        &self,
+        tx: &mut dyn Transaction,
+        email: &Email,
+        now: Timestamp,
+    ) -> Result<Vec<PasswordlessRequest>, RepoError>;
+
+    /// Counts one wrong code against each request of `ids` (`wrong_codes + 1`).
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn count_wrong_code(
+        &self,
+        tx: &mut dyn Transaction,
+        ids: &[PasswordlessRequestId],
+    ) -> Result<(), RepoError>;
+
+    /// Ends request `id` and every other request for `email` not ended yet, at `at` (a
+    /// conditional update). Returns `true` when this call ended `id`, `false` when it had
+    /// already ended or does not exist: of two concurrent redemptions, even on two replicas,
+    /// only one gets `true`.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn end_passwordless(
+        &self,
+        tx: &mut dyn Transaction,
+        email: &Email,
+        id: PasswordlessRequestId,
+        at: Timestamp,
+    ) -> Result<bool, RepoError>;
+}
+
 /// Storage of TOTP factors (sealed secrets, recovery-code hashes).
 #[async_trait::async_trait]
 pub trait TotpRepository: Send + Sync {
@@ -294,11 +367,12 @@ pub trait RevocationRepository: Send + Sync {
 
 /// Every storage port of the sessions domain, one per seam, as one object: what
 /// `AuthService` and `AccountAdminService` are built from. Implemented for any type that
-/// implements the five (the SQL and in-memory adapters do).
+/// implements the six (the SQL and in-memory adapters do).
 pub trait SessionStorage:
     SessionRepository
     + LockoutRepository
     + OneTimeTokenRepository
+    + PasswordlessRepository
     + TotpRepository
     + RevocationRepository
 {
@@ -308,6 +382,7 @@ impl<T> SessionStorage for T where
     T: SessionRepository
         + LockoutRepository
         + OneTimeTokenRepository
+        + PasswordlessRepository
         + TotpRepository
         + RevocationRepository
 {

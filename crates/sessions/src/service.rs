@@ -9,23 +9,26 @@ use std::sync::Arc;
 use plinth_audit::AuditLog;
 use plinth_kernel::{Clock, RequestMeta, Timestamp, UnitOfWork, UserId};
 use plinth_users::{
-    PasswordHasher, PasswordPolicy, RoleName, RoleRepository, User, UserRepository,
+    PasswordHash, PasswordHasher, PasswordPolicy, RoleName, RoleRepository, User, UserRepository,
 };
 
 use crate::{
-    AccessClaims, AuthError, LockoutPolicy, Principal, RefreshToken, RefreshTokenRecord,
-    RevocationList, SecretSealer, Session, SessionId, SessionStorage, SuccessorKey, TokenSigner,
+    AccessClaims, AuthError, LockoutPolicy, PasswordlessCodeKey, PasswordlessPolicy, Principal,
+    RefreshToken, RefreshTokenRecord, RevocationList, SecretSealer, Session, SessionId,
+    SessionStorage, SuccessorKey, TokenSigner,
 };
 
 mod attempt;
 mod confirm;
 mod login;
 mod mfa;
+mod passwordless;
 mod recovery;
 mod recovery_mail;
 mod refresh;
 mod register;
 mod sessions;
+mod sign_in;
 #[cfg(test)]
 mod tests;
 
@@ -120,6 +123,11 @@ pub struct AuthService {
     pub(crate) mail: RecoveryMail,
     pub(crate) sealer: Arc<dyn SecretSealer>,
     pub(crate) revocations: Arc<RevocationList>,
+    /// Passwordless sign-in; `None` only when no code key could be drawn (it is then off).
+    pub(crate) passwordless: Option<PasswordlessPolicy>,
+    /// The hash of a password nobody knows, for accounts made by passwordless sign-up
+    /// (computed on first use).
+    pub(crate) unknown_password: Arc<tokio::sync::OnceCell<PasswordHash>>,
     /// Work started for a request that answered before it ended (the reset mail of
     /// [`AuthService::forgot_password`]); a stopping server waits for it
     /// ([`AuthService::finish_background_work`]).
@@ -182,6 +190,10 @@ impl AuthService {
             mail,
             sealer,
             revocations: Arc::new(RevocationList::new()),
+            passwordless: PasswordlessCodeKey::random()
+                .ok()
+                .map(PasswordlessPolicy::new),
+            unknown_password: Arc::new(tokio::sync::OnceCell::new()),
             background: tokio_util::task::TaskTracker::new(),
         }
     }
@@ -207,6 +219,15 @@ impl AuthService {
     #[must_use]
     pub fn with_lockout(mut self, policy: LockoutPolicy) -> Self {
         self.lockout = policy;
+        self
+    }
+
+    /// The same service with another passwordless policy (`PASSWORDLESS_TTL`,
+    /// `PASSWORDLESS_SIGNUP`, the code key derived from `JWT_SECRET`). Without this, codes are
+    /// hashed with a random key of this process: fine for one replica, not for several.
+    #[must_use]
+    pub fn with_passwordless(mut self, policy: PasswordlessPolicy) -> Self {
+        self.passwordless = Some(policy);
         self
     }
 

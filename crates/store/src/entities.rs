@@ -15,6 +15,7 @@ pub mod org_invitations;
 pub mod org_members;
 pub mod org_roles;
 pub mod organizations;
+pub mod passwordless_requests;
 pub mod permissions;
 pub mod plan_prices;
 pub mod plans;

@@ -77,6 +77,10 @@ impl From<AuthError> for ApiError {
             AuthError::InvalidMfaCode => {
                 Self::field("code", "The code is wrong or was already used.")
             }
+            AuthError::PasswordlessRejected => Self::Unauthenticated(
+                "The code or link is wrong, has expired or was already used; ask for a new one."
+                    .to_owned(),
+            ),
             AuthError::MfaCodeRejected => {
                 Self::Unauthenticated("The code is wrong or was already used.".to_owned())
             }

@@ -100,6 +100,9 @@ problem_responses! {
     /// 401 for a wrong second-factor code or a bad challenge token.
     BadMfaCode = (401, "unauthenticated", "Unauthenticated", "The code is wrong or was already used.",
         "`unauthenticated`: the TOTP or recovery code is wrong or already used, or the `mfa_token` is unknown, spent or expired.");
+    /// 401 for a wrong, expired or used passwordless code or link.
+    BadPasswordlessSecret = (401, "unauthenticated", "Unauthenticated", "The code or link is wrong, has expired or was already used; ask for a new one.",
+        "`unauthenticated`: the code or link is wrong, has expired or was already used (by itself or by the other secret of the same mail), or the address has no open request (deliberately not saying which).");
     /// 403 `forbidden`.
     Forbidden = (403, "forbidden", "Forbidden", "This needs the `users:read` permission.",
         "`forbidden`: signed in, but without the permission this operation needs.");

@@ -16,6 +16,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta, cookies};
 use plinth_sessions::LoginOutcome;
 
 mod mfa;
+mod passwordless;
 mod recovery;
 mod sessions;
 
@@ -35,7 +36,9 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(mfa::enroll_totp)
         .service(mfa::activate_totp)
         .service(mfa::disable_totp)
-        .service(mfa::mfa_challenge);
+        .service(mfa::mfa_challenge)
+        .service(passwordless::start_passwordless)
+        .service(passwordless::verify_passwordless);
 }
 
 /// Creates an account (role `user`) and signs it in.
@@ -95,21 +98,31 @@ pub(crate) async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
-    let mut answer = HttpResponse::Ok();
-    let body = match state
+    let outcome = state
         .auth
         .login(&body.email, &body.password, &meta.0)
-        .await?
-    {
+        .await?;
+    Ok(sign_in_answer(&state, &req, outcome))
+}
+
+/// The 200 of every first-factor sign-in (password, passwordless): the `TokenPair` with the
+/// browser cookies set, or the MFA challenge (no cookies: nobody is signed in yet).
+pub(super) fn sign_in_answer(
+    state: &AppState,
+    req: &HttpRequest,
+    outcome: LoginOutcome,
+) -> HttpResponse {
+    let mut answer = HttpResponse::Ok();
+    let body = match outcome {
         LoginOutcome::Tokens(pair) => {
-            cookies::sign_in(&mut answer, &req, &state.http, &pair);
+            cookies::sign_in(&mut answer, req, &state.http, &pair);
             LoginResultBody::Tokens(TokenPairBody::new(*pair, &state.http.public_url))
         }
         LoginOutcome::MfaRequired(challenge) => {
             LoginResultBody::MfaRequired(MfaRequiredBody::from(challenge))
         }
     };
-    Ok(answer.insert_header(NO_STORE).json(body))
+    answer.insert_header(NO_STORE).json(body)
 }
 
 /// Rotates a refresh token.

@@ -23,7 +23,10 @@ use plinth_kernel::{Clock, RequestMeta, UnitOfWork};
 use plinth_orgs::testing::MemoryOrgStorage;
 use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
-use plinth_sessions::{AuthService, LockoutPolicy, Mailer, RefreshReuse, TokenLifetimes};
+use plinth_sessions::{
+    AuthService, LockoutPolicy, Mailer, PasswordlessCodeKey, PasswordlessPolicy, RefreshReuse,
+    TokenLifetimes,
+};
 use plinth_users::testing::{
     FakePasswordHasher, MemoryAnnouncementRepository, MemoryRoleRepository, MemoryUserRepository,
 };
@@ -76,6 +79,8 @@ pub struct Options {
     pub payment_gateway: Option<Arc<dyn plinth_billing::payment::PaymentGateway>>,
     /// The database circuit (closed unless the test opens it).
     pub circuit: plinth_api::Circuit,
+    /// Passwordless sign-in (15 minutes, no sign-up, a fixed code key by default).
+    pub passwordless: PasswordlessPolicy,
 }
 
 impl Default for Options {
@@ -97,6 +102,7 @@ impl Default for Options {
             max_avatar_bytes: plinth_files::DEFAULT_MAX_AVATAR_BYTES,
             payment_gateway: None,
             circuit: plinth_api::Circuit::default(),
+            passwordless: PasswordlessPolicy::new(PasswordlessCodeKey::new([5; 32])),
         }
     }
 }
@@ -222,6 +228,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
                 ..RefreshReuse::default()
             }),
         lockout: LockoutPolicy::default(),
+        passwordless: options.passwordless.clone(),
         public_url: address.clone(),
         file_limits: FileLimits {
             max_upload_bytes: options.max_upload_bytes,

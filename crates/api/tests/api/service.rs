@@ -137,6 +137,8 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("post", "/api/v1/auth/mfa/totp/activate"),
         ("delete", "/api/v1/auth/mfa/totp"),
         ("post", "/api/v1/auth/mfa/challenge"),
+        ("post", "/api/v1/auth/passwordless"),
+        ("post", "/api/v1/auth/passwordless/verify"),
         ("get", "/api/v1/me"),
         ("patch", "/api/v1/me"),
         ("delete", "/api/v1/me"),

@@ -67,6 +67,8 @@ pub(super) fn from_figment(
         password_min_length: r.number("PASSWORD_MIN_LENGTH", 1, 128)?,
         lockout_threshold: r.number("LOCKOUT_THRESHOLD", 1, 1_000)?,
         lockout_base: r.duration("LOCKOUT_BASE", Duration::from_secs(1))?,
+        passwordless_ttl: passwordless_ttl(&r)?,
+        passwordless_signup: r.boolean("PASSWORDLESS_SIGNUP")?,
         revocation_sync_interval: revocation_sync_interval(&r)?,
     };
     refuse_public_listening_on_a_shipped_secret(&server.host, &auth)?;
@@ -241,6 +243,17 @@ fn revocation_sync_interval(r: &Reader<'_>) -> Result<Duration, SettingsError> {
         ));
     }
     Ok(interval)
+}
+
+/// `PASSWORDLESS_TTL`: at least a minute (time to open the mail), at most an hour (a mailed
+/// secret should not outlive the moment it was asked for).
+fn passwordless_ttl(r: &Reader<'_>) -> Result<Duration, SettingsError> {
+    const KEY: &str = "PASSWORDLESS_TTL";
+    let ttl = r.duration(KEY, Duration::from_secs(60))?;
+    if ttl > Duration::from_secs(3600) {
+        return Err(r.invalid(KEY, false, "must be at most 1h"));
+    }
+    Ok(ttl)
 }
 
 /// `SESSION_IDLE_TIMEOUT`: longer than `ACCESS_TOKEN_TTL` (a client refreshes only when its

@@ -178,6 +178,8 @@ fn every_variable_overrides_its_key() {
         ("PASSWORD_MIN_LENGTH", "16"),
         ("LOCKOUT_THRESHOLD", "3"),
         ("LOCKOUT_BASE", "30s"),
+        ("PASSWORDLESS_TTL", "10m"),
+        ("PASSWORDLESS_SIGNUP", "true"),
         ("REVOCATION_SYNC_INTERVAL", "250ms"),
         ("RATE_LIMIT_ENABLED", "false"),
         ("RATE_LIMIT_AUTH", "5/s"),
@@ -213,6 +215,8 @@ fn every_variable_overrides_its_key() {
     assert_eq!(s.auth.refresh_token_ttl, Duration::from_secs(7 * 86_400));
     assert_eq!(s.auth.session_idle_timeout, Duration::from_secs(84 * 3600));
     assert_eq!(s.auth.bcrypt_cost, 10);
+    assert_eq!(s.auth.passwordless_ttl, Duration::from_secs(600));
+    assert!(s.auth.passwordless_signup);
     assert_eq!(s.storage.url, "s3://bucket/prefix");
     assert_eq!(s.storage.max_upload_bytes, 1024);
     assert_eq!(s.storage.max_avatar_bytes, 2048);

@@ -12,7 +12,8 @@ use plinth_files::{BlobStore, FileLimits, UrlSigner};
 use plinth_kernel::SystemClock;
 use plinth_security::{BcryptHasher, HmacUrlSigner, JwtKeys, JwtSigner, SecretBox, jwt_key_id};
 use plinth_sessions::{
-    LockoutPolicy, Mailer, RefreshReuse, SuccessorKey, TokenLifetimes, TokenSigner,
+    LockoutPolicy, Mailer, PasswordlessCodeKey, PasswordlessPolicy, RefreshReuse, SuccessorKey,
+    TokenLifetimes, TokenSigner,
 };
 use plinth_store::Database;
 use plinth_users::{PasswordHasher, PasswordPolicy, UserService};
@@ -82,6 +83,7 @@ pub fn services(
             base: chrono::Duration::from_std(settings.auth.lockout_base)
                 .map_err(|_| StartupError::Setting("LOCKOUT_BASE is too long".to_owned()))?,
         },
+        passwordless: passwordless_policy(settings)?,
         public_url: settings.server.public_url.clone(),
         file_limits: FileLimits {
             max_upload_bytes: settings.storage.max_upload_bytes,
@@ -98,6 +100,18 @@ pub fn services(
         default_features: default_features(settings),
     };
     Ok(Services::wire(ports, policies))
+}
+
+/// `PASSWORDLESS_TTL`, `PASSWORDLESS_SIGNUP`, and the code key derived from `JWT_SECRET` (the
+/// same on every replica).
+fn passwordless_policy(settings: &Settings) -> Result<PasswordlessPolicy, StartupError> {
+    Ok(PasswordlessPolicy {
+        ttl: chrono_duration("PASSWORDLESS_TTL", settings.auth.passwordless_ttl)?,
+        signup: settings.auth.passwordless_signup,
+        key: PasswordlessCodeKey::new(plinth_security::passwordless_code_key(
+            &settings.auth.jwt_secret,
+        )),
+    })
 }
 
 /// The Stripe gateway of invoice payments when `STRIPE_API_KEY` is set (at

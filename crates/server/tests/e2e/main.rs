@@ -24,6 +24,7 @@ mod lockout;
 mod logs;
 mod orgs;
 mod outage;
+mod passwordless;
 mod process;
 mod queries;
 mod recovery;

@@ -7,7 +7,8 @@ use plinth_users::{User, UserStatus};
 use super::AuthService;
 use super::attempt::login_failed;
 use super::mfa::LoginOutcome;
-use crate::{AuthError, LockoutState};
+use super::sign_in::SignedIn;
+use crate::AuthError;
 
 /// Why a login failed, as recorded in the audit entry's `details.reason`. Never the password,
 /// never what was typed as the email.
@@ -116,10 +117,6 @@ impl AuthService {
 
         let perms = self.permissions_of(&user.role).await?;
         let now = self.clock.now();
-        let (session, refresh_token, record) = self.new_session(user.id, now, meta)?;
-        let event = AuditEvent::new(AuditAction::LoginSucceeded, now, meta)
-            .actor(user.id)
-            .target("session", session.id);
         let mut tx = self.uow.begin().await?;
         // A lock that started while the password was checked wins over the right password.
         let streak = self
@@ -131,15 +128,19 @@ impl AuthService {
             tx.commit().await?;
             return Err(AuthError::Locked(locked));
         }
-        self.sessions
-            .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
+        let pair = self
+            .open_session(
+                tx,
+                SignedIn {
+                    user,
+                    perms,
+                    details: None,
+                },
+                &streak,
+                now,
+                meta,
+            )
             .await?;
-        self.sessions.insert_session(tx.as_mut(), &session).await?;
-        self.sessions.insert_refresh(tx.as_mut(), &record).await?;
-        self.audit.append(tx.as_mut(), &event).await?;
-        tx.commit().await?;
-
-        let pair = self.issue(user, perms, session.id, refresh_token, now)?;
         Ok(LoginOutcome::Tokens(Box::new(pair)))
     }
 

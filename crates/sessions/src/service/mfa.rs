@@ -10,13 +10,14 @@
 //! code passes at activation or sign-in, in the transaction that records the code's use.
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{RequestMeta, Timestamp};
+use plinth_kernel::{RequestMeta, Timestamp, Transaction};
 use plinth_users::{User, UserStatus};
 
+use super::sign_in::SignedIn;
 use super::{AuthService, TokenPair};
 use crate::{
-    AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal,
-    RecoveryCode, RecoveryCodeSet, SecretSealer, TotpFactor, TotpSecret,
+    AuthError, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal, RecoveryCode,
+    RecoveryCodeSet, SecretSealer, TotpFactor, TotpSecret,
 };
 
 /// What enrolment hands out, once: the secret for an authenticator app.
@@ -277,26 +278,40 @@ impl AuthService {
         &self,
         user: &User,
     ) -> Result<Option<MfaChallenge>, AuthError> {
-        let active = self
+        if !self.has_active_totp(user).await? {
+            return Ok(None);
+        }
+        let mut tx = self.uow.begin().await?;
+        let challenge = self.store_mfa_challenge(tx.as_mut(), user).await?;
+        tx.commit().await?;
+        Ok(Some(challenge))
+    }
+
+    /// Whether `user` has active TOTP (so a first factor only earns an MFA challenge).
+    pub(super) async fn has_active_totp(&self, user: &User) -> Result<bool, AuthError> {
+        Ok(self
             .sessions
             .totp_factor(user.id)
             .await?
-            .is_some_and(|factor| factor.is_active());
-        if !active {
-            return Ok(None);
-        }
+            .is_some_and(|factor| factor.is_active()))
+    }
+
+    /// Stores a new MFA challenge for `user` in `tx` and returns it.
+    pub(super) async fn store_mfa_challenge(
+        &self,
+        tx: &mut dyn Transaction,
+        user: &User,
+    ) -> Result<MfaChallenge, AuthError> {
         let purpose = OneTimePurpose::MfaChallenge;
         let ttl = purpose.default_ttl();
         let (mfa_token, record) =
             OneTimeTokenRecord::issue(user.id, purpose, self.clock.now(), ttl)
                 .map_err(|_| AuthError::Random)?;
-        let mut tx = self.uow.begin().await?;
-        self.sessions.insert_one_time(tx.as_mut(), &record).await?;
-        tx.commit().await?;
-        Ok(Some(MfaChallenge {
+        self.sessions.insert_one_time(tx, &record).await?;
+        Ok(MfaChallenge {
             mfa_token,
             expires_in: ttl.num_seconds(),
-        }))
+        })
     }
 
     /// The second step of a sign-in: the challenge token from `login` and a TOTP code or an
@@ -366,25 +381,16 @@ impl AuthService {
         }
         reseal_if_stale(&mut factor, &secret, sealer)?;
         self.sessions.put_totp_factor(tx.as_mut(), &factor).await?;
-        if streak != LockoutState::default() {
-            self.sessions
-                .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
-                .await?;
-        }
-        let (session, refresh_token, refresh) = self.new_session(user.id, now, meta)?;
-        self.sessions.insert_session(tx.as_mut(), &session).await?;
-        self.sessions.insert_refresh(tx.as_mut(), &refresh).await?;
         let mut details = serde_json::json!({ "mfa": kind.as_str() });
         if kind == CodeKind::RecoveryCode {
             details["recovery_codes_left"] = factor.recovery.remaining().into();
         }
-        let event = AuditEvent::new(AuditAction::LoginSucceeded, now, meta)
-            .actor(user.id)
-            .target("session", session.id)
-            .details(details);
-        self.audit.append(tx.as_mut(), &event).await?;
-        tx.commit().await?;
-        self.issue(user, perms, session.id, refresh_token, now)
+        let signed_in = SignedIn {
+            user,
+            perms,
+            details: Some(details),
+        };
+        self.open_session(tx, signed_in, &streak, now, meta).await
     }
 
     /// Appends `event` in a transaction of its own.

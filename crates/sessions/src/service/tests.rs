@@ -17,6 +17,7 @@ mod login;
 mod lost_update;
 mod mfa;
 mod password;
+mod passwordless;
 mod refresh;
 mod register;
 mod revocation;

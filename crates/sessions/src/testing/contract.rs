@@ -10,6 +10,7 @@
 
 mod lockout_rows;
 mod one_time_rows;
+mod passwordless_rows;
 mod refresh_rows;
 mod revocation_rows;
 mod session_rows;
@@ -60,6 +61,15 @@ pub async fn session_repository(
     .await;
     one_time_rows::issued_since_counts_per_purpose(&*repo, &*uow, user_id).await;
     one_time_rows::spend_all_spends_every_unused_token_of_the_purpose(&*repo, &*uow, user_id).await;
+    passwordless_rows::passwordless_requests_store_list_count_and_end_once(&*repo, &*uow, user_id)
+        .await;
+    passwordless_rows::passwordless_writes_roll_back(&*repo, &*uow, user_id).await;
+    passwordless_rows::concurrent_passwordless_writers_queue(
+        Arc::clone(&repo),
+        Arc::clone(&uow),
+        user_id,
+    )
+    .await;
     revocation_rows::revocations_are_recorded_with_the_revoking_write(&*repo, &*uow, user_id).await;
     totp_rows::totp_factor_is_stored_replaced_and_deleted(&*repo, &*uow, user_id).await;
     totp_rows::concurrent_redemptions_have_one_winner(Arc::clone(&repo), Arc::clone(&uow), user_id)

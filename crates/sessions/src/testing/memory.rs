@@ -18,11 +18,14 @@ struct State {
     refresh: HashMap<String, RefreshTokenRecord>,
     lockouts: HashMap<UserId, LockoutState>,
     one_time: HashMap<String, OneTimeTokenRecord>,
+    passwordless: BTreeMap<crate::PasswordlessRequestId, crate::PasswordlessRequest>,
     totp: HashMap<UserId, TotpFactor>,
     revocations: Vec<TokenRevocation>,
 }
 
 type Shared = Arc<Mutex<State>>;
+
+mod passwordless;
 
 fn lock(state: &Shared) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)

@@ -16,6 +16,7 @@ use crate::entities::{refresh_tokens, sessions};
 
 mod lockout;
 mod one_time;
+mod passwordless;
 mod revocations;
 mod totp;
 use crate::error::repo_err;

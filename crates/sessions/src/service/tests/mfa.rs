@@ -12,10 +12,10 @@ use crate::{
     totp_step,
 };
 
-const EMAIL: &str = "ada@example.com";
+pub(super) const EMAIL: &str = "ada@example.com";
 
 /// Registers, enrols and activates TOTP; returns the principal, the secret and the codes.
-async fn with_totp(h: &Harness) -> (Principal, TotpSecret, Vec<RecoveryCode>) {
+pub(super) async fn with_totp(h: &Harness) -> (Principal, TotpSecret, Vec<RecoveryCode>) {
     let pair = h.register(EMAIL).await;
     let principal = h.auth.authenticate(&pair.access_token).unwrap();
     let enrolment = h
@@ -39,7 +39,7 @@ async fn with_totp(h: &Harness) -> (Principal, TotpSecret, Vec<RecoveryCode>) {
     (principal, secret, codes)
 }
 
-fn current_code(h: &Harness, secret: &TotpSecret) -> String {
+pub(super) fn current_code(h: &Harness, secret: &TotpSecret) -> String {
     secret.code_at_step(totp_step(h.clock.now()).unwrap())
 }
 
