@@ -7,31 +7,11 @@
 //! until [`body_for`] gives it a well-formed one (so a refusal cannot come from a 422).
 
 use plinth_kernel::UserId;
-use plinth_orgs::{Member, OrgId, OrgRoleName};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
-
-struct Account {
-    token: String,
-    id: UserId,
-}
-
-async fn account(app: &TestApp) -> Account {
-    let (_, pair) = app.register_user().await;
-    let token = pair["access_token"].as_str().unwrap().to_owned();
-    let me: Value = app
-        .get_auth("/api/v1/me", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    Account {
-        token,
-        id: UserId::from_uuid(me["id"].as_str().unwrap().parse().unwrap()),
-    }
-}
+use crate::orgs::{Account, account, add_member, create};
 
 async fn call(
     app: &TestApp,
@@ -110,39 +90,10 @@ async fn no_outsider_reads_or_changes_another_organization() {
         account(&app).await,
     );
     let (carol, dave) = (account(&app).await, account(&app).await);
-    let create = |owner: &Account, name: &str| {
-        let (app, token, body) = (&app, owner.token.clone(), json!({ "name": name }));
-        async move {
-            let res = app
-                .post_json("/api/v1/orgs", &body, Some(&token), None)
-                .await;
-            assert_eq!(res.status(), StatusCode::CREATED);
-            res.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
-    let a = create(&alice, "Org A").await;
-    let b = create(&carol, "Org B").await;
-    let uow = app.database.unit_of_work();
-    for (org, who, role) in [(&a, &bob, "member"), (&b, &dave, "member")] {
-        let mut tx = uow.begin().await.unwrap();
-        app.database
-            .orgs()
-            .add_member(
-                tx.as_mut(),
-                OrgId::from_uuid(org.parse().unwrap()),
-                &Member {
-                    user_id: who.id,
-                    role: OrgRoleName::parse(role).unwrap(),
-                    joined_at: chrono::Utc::now(),
-                },
-            )
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
+    let a = create(&app, &alice, "Org A").await;
+    let b = create(&app, &carol, "Org B").await;
+    add_member(&app, &a, &bob, "member").await;
+    add_member(&app, &b, &dave, "member").await;
     let res = app
         .post_json(
             &format!("/api/v1/orgs/{b}/roles"),

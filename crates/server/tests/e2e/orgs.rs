@@ -10,12 +10,13 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, outbox_link_to, spawn_app};
 
 /// A signed-in account: access token and id.
-struct Account {
-    token: String,
-    id: UserId,
+pub(crate) struct Account {
+    pub(crate) token: String,
+    pub(crate) id: UserId,
 }
 
-async fn account(app: &TestApp) -> Account {
+/// A new account, signed in.
+pub(crate) async fn account(app: &TestApp) -> Account {
     let (_, pair) = app.register_user().await;
     let token = pair["access_token"].as_str().unwrap().to_owned();
     let me: Value = app
@@ -30,7 +31,8 @@ async fn account(app: &TestApp) -> Account {
     }
 }
 
-async fn create(app: &TestApp, owner: &Account, name: &str) -> String {
+/// A new organization owned by `owner`; its id.
+pub(crate) async fn create(app: &TestApp, owner: &Account, name: &str) -> String {
     let res = app
         .post_json(
             "/api/v1/orgs",
@@ -46,7 +48,8 @@ async fn create(app: &TestApp, owner: &Account, name: &str) -> String {
         .to_owned()
 }
 
-async fn add_member(app: &TestApp, org: &str, who: &Account, role: &str) {
+/// Adds `who` to `org` with `role`, straight in the store.
+pub(crate) async fn add_member(app: &TestApp, org: &str, who: &Account, role: &str) {
     let uow = app.database.unit_of_work();
     let mut tx = uow.begin().await.unwrap();
     app.database
