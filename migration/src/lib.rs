@@ -48,6 +48,7 @@ mod m20261206_000005_file_signed_url_generation;
 mod m20261207_000027_organizations;
 mod m20261207_000028_org_invitations;
 mod m20261207_000029_passwordless_requests;
+mod m20261207_000030_org_administration;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000027_organizations::Migration),
             Box::new(m20261207_000028_org_invitations::Migration),
             Box::new(m20261207_000029_passwordless_requests::Migration),
+            Box::new(m20261207_000030_org_administration::Migration),
         ]
     }
 }
@@ -103,7 +105,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 29);
+        assert_eq!(names.len(), 30);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

@@ -156,6 +156,12 @@ pub enum AuditAction {
     /// An invitation was accepted: its address's account joined the organization.
     #[serde(rename = "org.invitation_accepted")]
     OrgInvitationAccepted,
+    /// An administrator suspended an organization: its members can only see it and leave it.
+    #[serde(rename = "admin.org_suspended")]
+    OrgSuspended,
+    /// An administrator lifted an organization's suspension.
+    #[serde(rename = "admin.org_reinstated")]
+    OrgReinstated,
 }
 
 impl AuditAction {
@@ -207,6 +213,8 @@ impl AuditAction {
         Self::OrgInvitationSent,
         Self::OrgInvitationRevoked,
         Self::OrgInvitationAccepted,
+        Self::OrgSuspended,
+        Self::OrgReinstated,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -259,6 +267,8 @@ impl AuditAction {
             Self::OrgInvitationSent => "org.invitation_sent",
             Self::OrgInvitationRevoked => "org.invitation_revoked",
             Self::OrgInvitationAccepted => "org.invitation_accepted",
+            Self::OrgSuspended => "admin.org_suspended",
+            Self::OrgReinstated => "admin.org_reinstated",
         }
     }
 

@@ -26,12 +26,18 @@ impl Permission {
     pub const BILLING_WRITE: &'static str = "billing:write";
     /// Broadcast announcements.
     pub const ANNOUNCEMENTS_WRITE: &'static str = "announcements:write";
+    /// List, search and inspect every organization.
+    pub const ORGS_READ: &'static str = "orgs:read";
+    /// Suspend and reinstate organizations.
+    pub const ORGS_WRITE: &'static str = "orgs:write";
 
     /// Every permission of the contract, as seeded in the `permissions` table.
     pub const ALL: &'static [&'static str] = &[
         Self::ANNOUNCEMENTS_WRITE,
         Self::AUDIT_READ,
         Self::BILLING_WRITE,
+        Self::ORGS_READ,
+        Self::ORGS_WRITE,
         Self::ROLES_WRITE,
         Self::STATS_READ,
         Self::USERS_READ,

@@ -18,6 +18,18 @@ pub struct Organization {
     pub created_at: Timestamp,
     /// When it last changed (name).
     pub updated_at: Timestamp,
+    /// Since when an administrator has suspended it (`None`: active). Members of a suspended
+    /// organization can see it and leave it, nothing else.
+    pub suspended_at: Option<Timestamp>,
+}
+
+/// An organization as administrators list it: with how many members it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgOverview {
+    /// The organization.
+    pub organization: Organization,
+    /// How many members it has.
+    pub members: u64,
 }
 
 /// A user's place in an organization.

@@ -7,7 +7,7 @@ use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction,
 
 use crate::{
     Invitation, InvitationId, InvitationTokenHash, Member, MemberProfile, Membership, OrgId,
-    OrgName, OrgRole, OrgRoleName, Organization,
+    OrgName, OrgOverview, OrgRole, OrgRoleName, Organization,
 };
 
 /// Organizations, read only through a membership.
@@ -60,6 +60,35 @@ pub trait OrganizationRepository: Send + Sync {
     /// # Errors
     /// Storage failure.
     async fn membership(&self, id: OrgId, user: UserId) -> Result<Option<Membership>, RepoError>;
+
+    /// Sets or clears `id`'s suspension.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when it does not exist; storage failure.
+    async fn set_suspended(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        since: Option<Timestamp>,
+    ) -> Result<(), RepoError>;
+
+    /// Every organization whose name contains `q` (case-insensitively; all when `None`), with
+    /// its member count, newest first: for administrators, not filtered by a membership.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn search(
+        &self,
+        q: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<OrgOverview>, RepoError>;
+
+    /// Organization `id` with its member count, for administrators; `None` when it does not
+    /// exist.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn overview(&self, id: OrgId) -> Result<Option<OrgOverview>, RepoError>;
 
     /// The organizations `user` belongs to, newest first.
     ///

@@ -8,6 +8,7 @@
 //! roles involved inside its transaction, so two concurrent changes cannot both pass the
 //! last-owner rule, and a member whose role was just lowered cannot act with the old one.
 
+mod admin;
 mod invitations;
 mod members;
 mod roles;
@@ -126,6 +127,7 @@ impl OrganizationService {
             created_by: caller.user_id,
             created_at: now,
             updated_at: now,
+            suspended_at: None,
         };
         let owner = Member {
             user_id: caller.user_id,
@@ -242,6 +244,19 @@ impl OrganizationService {
         id: OrgId,
         caller: &Caller,
     ) -> Result<Acting, OrgError> {
+        let acting = self.acting_even_if_suspended(tx, id, caller).await?;
+        refuse_suspended(&acting.org)?;
+        Ok(acting)
+    }
+
+    /// [`OrganizationService::acting`] for what a member may still do in a suspended
+    /// organization (leave it).
+    async fn acting_even_if_suspended(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        caller: &Caller,
+    ) -> Result<Acting, OrgError> {
         let org = self.orgs.lock(tx, id).await?.ok_or(OrgError::NotFound)?;
         let member = self
             .orgs
@@ -282,6 +297,7 @@ impl OrganizationService {
     /// are a member.
     async fn role_of(&self, caller: &Caller, id: OrgId) -> Result<OrgRole, OrgError> {
         let membership = self.get(caller, id).await?;
+        refuse_suspended(&membership.organization)?;
         if let Some(role) = OrgRole::built_in_named(&membership.role) {
             return Ok(role);
         }
@@ -308,6 +324,18 @@ fn dangling(name: &OrgRoleName) -> OrgRole {
         rank: OrgRole::CUSTOM_RANK,
         permissions: std::collections::BTreeSet::new(),
     }
+}
+
+/// [`OrgError::Forbidden`] while `org` is suspended.
+fn refuse_suspended(org: &Organization) -> Result<(), OrgError> {
+    if org.suspended_at.is_some() {
+        return Err(OrgError::Forbidden(
+            "This organization is suspended; its members can only see it and leave it. \
+             Contact the service's administrators."
+                .to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// [`OrgError::Forbidden`] unless `role` grants `permission`.

@@ -117,7 +117,8 @@ impl Role {
 
 /// The three built-in roles exactly as the contract defines them (the migration seeds the same
 /// rows; the store's contract test compares them): `user` has none of the admin permissions,
-/// `admin` every `*:read` plus `users:write`, `billing:write` and `announcements:write`, and
+/// `admin` every `*:read` plus `users:write`, `billing:write`, `announcements:write` and
+/// `orgs:write` (the last beyond the contract, with the organizations), and
 /// `super_admin` everything, `roles:write` included.
 #[must_use]
 pub fn built_in_roles(created_at: Timestamp) -> Vec<Role> {
@@ -129,6 +130,8 @@ pub fn built_in_roles(created_at: Timestamp) -> Vec<Role> {
         Permission::USERS_WRITE,
         Permission::BILLING_WRITE,
         Permission::ANNOUNCEMENTS_WRITE,
+        Permission::ORGS_READ,
+        Permission::ORGS_WRITE,
     ];
     vec![
         Role {

@@ -1,7 +1,9 @@
 //! Organization bodies of `/api/v1/orgs`.
 
 use chrono::{DateTime, Utc};
-use plinth_orgs::{Invitation, Member, MemberProfile, Membership, OrgRole, SentInvitation};
+use plinth_orgs::{
+    Invitation, Member, MemberProfile, Membership, OrgOverview, OrgRole, SentInvitation,
+};
 use uuid::Uuid;
 
 /// `POST /orgs`. Unknown fields are refused.
@@ -334,4 +336,91 @@ pub(crate) struct InvitationPageBody {
 pub(crate) struct AcceptInvitationRequest {
     /// The `token` of the invitation link.
     pub token: String,
+}
+
+/// `GET /admin/orgs`: search and page.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AdminOrgQuery {
+    /// Case-insensitive substring of the name.
+    pub q: Option<String>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// An organization as administrators see it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = AdminOrganization, example = json!({
+    "id": "0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61",
+    "name": "Northwind Dental",
+    "created_by": "0193a5c1-2b3c-7d4e-8f50-61728394a5b6",
+    "created_at": "2026-12-07T09:30:00Z",
+    "updated_at": "2026-12-07T09:30:00Z",
+    "suspended_at": null,
+    "members": 3
+}))]
+pub(crate) struct AdminOrgBody {
+    /// UUIDv7.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// The account that created it (it may be gone since).
+    pub created_by: Uuid,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When its name last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Since when it is suspended; `null` while active.
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// How many members it has.
+    pub members: u64,
+}
+
+impl From<OrgOverview> for AdminOrgBody {
+    fn from(o: OrgOverview) -> Self {
+        let org = o.organization;
+        Self {
+            id: org.id.as_uuid(),
+            name: org.name.as_str().to_owned(),
+            created_by: org.created_by.as_uuid(),
+            created_at: org.created_at,
+            updated_at: org.updated_at,
+            suspended_at: org.suspended_at,
+            members: o.members,
+        }
+    }
+}
+
+/// `GET /admin/orgs`: a page of organizations, newest first.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = AdminOrganizationPage, example = json!({
+    "items": [{
+        "id": "0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61",
+        "name": "Northwind Dental",
+        "created_by": "0193a5c1-2b3c-7d4e-8f50-61728394a5b6",
+        "created_at": "2026-12-07T09:30:00Z",
+        "updated_at": "2026-12-07T09:30:00Z",
+        "suspended_at": null,
+        "members": 3
+    }],
+    "next_cursor": null
+}))]
+pub(crate) struct AdminOrgPageBody {
+    /// Newest first.
+    pub items: Vec<AdminOrgBody>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// `PATCH /admin/orgs/{org_id}`. Unknown fields are refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = AdminOrganizationPatch, example = json!({ "suspended": true }))]
+pub(crate) struct AdminOrgPatchRequest {
+    /// `true` suspends the organization (its members can then only see it and leave it);
+    /// `false` reinstates it.
+    pub suspended: bool,
 }

@@ -18,6 +18,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
 mod announcements;
 mod audit;
 mod invoices;
+mod orgs;
 mod plans;
 mod roles;
 mod stats;
@@ -37,6 +38,10 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(announcements::list_announcements)
         .service(roles::list_roles)
         .service(roles::create_role)
+        .service(orgs::list_orgs)
+        .service(orgs::get_org)
+        .service(orgs::list_org_members)
+        .service(orgs::update_org)
         .configure(invoices::configure);
 }
 

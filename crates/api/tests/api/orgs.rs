@@ -850,3 +850,103 @@ async fn the_hourly_invitation_cap_answers_429_with_retry_after() {
         .await;
     assert_eq!(res.status(), 201);
 }
+
+#[tokio::test]
+async fn administrators_find_inspect_and_suspend_organizations() {
+    let app = spawn_app().await;
+    let root = app.admin_token().await;
+    let ada = account(&app, "ada@example.com").await;
+    let bob = account(&app, "bob@example.com").await;
+    let org = create(&app, &ada, "Northwind Dental").await;
+    add_member(&app, &org, &bob, "member").await;
+    let _other = create(&app, &bob, "Southwind").await;
+
+    let found: Value = app
+        .get("/api/v1/admin/orgs?q=NORTH", Some(&root))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    assert_eq!(found["items"][0]["id"], org.as_str());
+    assert_eq!(found["items"][0]["members"], 2);
+    assert_eq!(found["items"][0]["suspended_at"], Value::Null);
+    let members: Value = app
+        .get(&format!("/api/v1/admin/orgs/{org}/members"), Some(&root))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members["items"].as_array().unwrap().len(), 2);
+    let res = app.get("/api/v1/admin/orgs", Some(&ada.token)).await;
+    assert_problem(res, 403, "forbidden").await;
+    let unknown = uuid::Uuid::now_v7();
+    let res = app
+        .get(&format!("/api/v1/admin/orgs/{unknown}"), Some(&root))
+        .await;
+    assert_problem(res, 404, "not_found").await;
+
+    let suspend = |suspended: bool| {
+        let (app, root, path) = (&app, root.clone(), format!("/api/v1/admin/orgs/{org}"));
+        async move {
+            send(
+                app,
+                reqwest::Method::PATCH,
+                &path,
+                &root,
+                Some(json!({ "suspended": suspended })),
+            )
+            .await
+        }
+    };
+    let res = suspend(true).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["suspended_at"].is_string(), "{body}");
+    // Members see it suspended, may leave, and may do nothing else.
+    let seen: Value = app
+        .get(&format!("/api/v1/orgs/{org}"), Some(&ada.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["name"], "Northwind Dental");
+    let res = send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/orgs/{org}"),
+        &ada.token,
+        Some(json!({ "name": "Renamed anyway" })),
+    )
+    .await;
+    let problem = assert_problem(res, 403, "forbidden").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("suspended"),
+        "{problem}"
+    );
+    let res = app
+        .get(&format!("/api/v1/orgs/{org}/members"), Some(&bob.token))
+        .await;
+    assert_problem(res, 403, "forbidden").await;
+    let res = send(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/orgs/{org}/members/{}", bob.id),
+        &bob.token,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204, "leaving stays possible");
+    assert_eq!(suspend(false).await.status(), 200);
+    let res = send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/orgs/{org}"),
+        &ada.token,
+        Some(json!({ "name": "Northwind Again" })),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(audited(&app, AuditAction::OrgSuspended).await.len(), 1);
+    assert_eq!(audited(&app, AuditAction::OrgReinstated).await.len(), 1);
+}

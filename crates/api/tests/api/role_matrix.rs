@@ -42,6 +42,10 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/admin/announcements", "announcements:write"),
     ("get", "/api/v1/admin/roles", "roles:write"),
     ("post", "/api/v1/admin/roles", "roles:write"),
+    ("get", "/api/v1/admin/orgs", "orgs:read"),
+    ("get", "/api/v1/admin/orgs/{org_id}", "orgs:read"),
+    ("get", "/api/v1/admin/orgs/{org_id}/members", "orgs:read"),
+    ("patch", "/api/v1/admin/orgs/{org_id}", "orgs:write"),
 ];
 
 /// `(method, path)` of operations outside `/api/v1/admin` that any signed-in caller may use,
@@ -49,14 +53,16 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
 const SIGNED_IN: &[(&str, &str)] = &[("get", "/api/v1/announcements")];
 
 /// What the contract gives `admin`: every `*:read`, `users:write`, `billing:write`,
-/// `announcements:write`.
+/// `announcements:write`; and, with the organizations (beyond the contract), `orgs:write`.
 const ADMIN: &[&str] = &[
     "users:read",
     "audit:read",
     "stats:read",
+    "orgs:read",
     "users:write",
     "billing:write",
     "announcements:write",
+    "orgs:write",
 ];
 
 /// `super_admin`: everything, `roles:write` included.
@@ -67,6 +73,8 @@ const SUPER_ADMIN: &[&str] = &[
     "users:write",
     "billing:write",
     "announcements:write",
+    "orgs:read",
+    "orgs:write",
     "roles:write",
 ];
 
@@ -96,6 +104,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         })),
         ("post", "/api/v1/admin/roles") => Some(json!({ "name": "matrix", "permissions": [] })),
         ("patch", "/api/v1/admin/invoices/{id}") => Some(json!({ "tax_rate_bps": 0 })),
+        ("patch", "/api/v1/admin/orgs/{org_id}") => Some(json!({ "suspended": false })),
         ("patch", _) => Some(json!({ "name": "Renamed By Matrix" })),
         _ => None,
     }
@@ -120,7 +129,11 @@ fn admin_operations() -> Vec<(String, String)> {
 
 async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> u16 {
     // An id nobody has: operations on one resource answer 404 once the caller is allowed.
-    let url = app.url(&path.replace("{id}", "01939e4a-0000-7000-8000-00000000beef"));
+    let url = app.url(
+        &path
+            .replace("{id}", "01939e4a-0000-7000-8000-00000000beef")
+            .replace("{org_id}", "01939e4a-0000-7000-8000-00000000beef"),
+    );
     let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
     let mut req = app.client.request(method.clone(), url);
     if let Some(token) = token {

@@ -247,6 +247,7 @@ impl OrganizationService {
             .lock(tx.as_mut(), id)
             .await?
             .ok_or_else(no_such_invitation)?;
+        super::refuse_suspended(&org)?;
         if self
             .orgs
             .member(tx.as_mut(), id, caller.user_id)

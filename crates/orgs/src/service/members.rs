@@ -109,9 +109,14 @@ impl OrganizationService {
         user: UserId,
         meta: &RequestMeta,
     ) -> Result<(), OrgError> {
-        let mut tx = self.uow.begin().await?;
-        let Acting { role: actor, .. } = self.acting(tx.as_mut(), id, caller).await?;
         let leaving = user == caller.user_id;
+        let mut tx = self.uow.begin().await?;
+        let Acting { role: actor, .. } = if leaving {
+            self.acting_even_if_suspended(tx.as_mut(), id, caller)
+                .await?
+        } else {
+            self.acting(tx.as_mut(), id, caller).await?
+        };
         let target = self
             .orgs
             .member(tx.as_mut(), id, user)

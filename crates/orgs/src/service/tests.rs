@@ -499,3 +499,85 @@ async fn a_change_whose_audit_entry_fails_is_not_stored() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_suspended_organization_can_only_be_seen_and_left() {
+    let h = harness();
+    let (ada, bob) = (user(), user());
+    let id = h.org(&ada, &[(&bob, "member")]).await;
+    let admin = Caller::new(
+        UserId::new(),
+        vec![
+            plinth_kernel::Permission::ORGS_READ.to_owned(),
+            plinth_kernel::Permission::ORGS_WRITE.to_owned(),
+        ],
+    );
+    assert!(matches!(
+        h.service.admin_set_suspended(&ada, id, true, &meta()).await,
+        Err(OrgError::Forbidden(_))
+    ));
+    let suspended = h
+        .service
+        .admin_set_suspended(&admin, id, true, &meta())
+        .await
+        .unwrap();
+    assert_eq!(suspended.organization.suspended_at, Some(fixed_now()));
+    assert_eq!(suspended.members, 2);
+    // Suspending again changes and audits nothing.
+    h.service
+        .admin_set_suspended(&admin, id, true, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        h.actions()
+            .await
+            .iter()
+            .filter(|a| **a == AuditAction::OrgSuspended)
+            .count(),
+        1
+    );
+    assert!(
+        h.service
+            .get(&ada, id)
+            .await
+            .unwrap()
+            .organization
+            .suspended_at
+            .is_some()
+    );
+    assert!(matches!(
+        h.service.rename(&ada, id, "Still mine", &meta()).await,
+        Err(OrgError::Forbidden(_))
+    ));
+    assert!(matches!(
+        h.service.members(&ada, id, PageRequest::first(10)).await,
+        Err(OrgError::Forbidden(_))
+    ));
+    assert!(matches!(
+        h.service
+            .invite(&ada, id, "x@example.com", "member", &meta())
+            .await,
+        Err(OrgError::Forbidden(_))
+    ));
+    h.service
+        .remove_member(&bob, id, bob.user_id, &meta())
+        .await
+        .unwrap();
+    h.service
+        .admin_set_suspended(&admin, id, false, &meta())
+        .await
+        .unwrap();
+    h.service.rename(&ada, id, "Back", &meta()).await.unwrap();
+    let found = h
+        .service
+        .admin_search(&admin, Some("bac"), PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert!(matches!(
+        h.service
+            .admin_search(&ada, None, PageRequest::first(10))
+            .await,
+        Err(OrgError::Forbidden(_))
+    ));
+}

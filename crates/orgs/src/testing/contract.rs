@@ -44,6 +44,7 @@ pub async fn org_storage(repo: Arc<dyn OrgStorage>, uow: Arc<dyn UnitOfWork>, us
     s.invitations_are_found_by_token_and_change_state_once()
         .await;
     s.invitations_stay_within_their_organization().await;
+    s.administrators_search_inspect_and_suspend().await;
 }
 
 struct Suite {
@@ -82,6 +83,7 @@ impl Suite {
             created_by: self.user(owner),
             created_at: at,
             updated_at: at,
+            suspended_at: None,
         };
         let mut tx = self.uow.begin().await.unwrap();
         self.repo
@@ -790,5 +792,74 @@ impl Suite {
             Some(first),
             "unchanged by it all"
         );
+    }
+
+    async fn administrators_search_inspect_and_suspend(&self) {
+        let tag = uuid::Uuid::now_v7().simple().to_string();
+        let mut tx = self.uow.begin().await.unwrap();
+        let at = now();
+        let named = Organization {
+            id: OrgId::new(),
+            name: OrgName::parse(&format!("Needle {tag} Dental")).unwrap(),
+            created_by: self.user(0),
+            created_at: at,
+            updated_at: at,
+            suspended_at: None,
+        };
+        self.repo
+            .insert(tx.as_mut(), &named, &member(self.user(0), "owner"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        self.add(named.id, 1, "member").await;
+        let _other = self.org(2).await;
+        let found = self
+            .repo
+            .search(
+                Some(&format!("needle {}", &tag.to_uppercase())),
+                PageRequest::first(10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.items.len(), 1, "case-insensitive, only the match");
+        assert_eq!(found.items[0].organization, named);
+        assert_eq!(found.items[0].members, 2);
+        let wild = self
+            .repo
+            .search(Some("%"), PageRequest::first(10))
+            .await
+            .unwrap();
+        assert!(wild.items.is_empty(), "`%` is a character, not a wildcard");
+        let all = self.repo.search(None, PageRequest::first(1)).await.unwrap();
+        assert_eq!(all.items.len(), 1);
+        assert!(
+            all.next_cursor.is_some(),
+            "pages through every organization"
+        );
+
+        let since = now();
+        let mut tx = self.uow.begin().await.unwrap();
+        self.repo
+            .set_suspended(tx.as_mut(), named.id, Some(since))
+            .await
+            .unwrap();
+        let err = self
+            .repo
+            .set_suspended(tx.as_mut(), OrgId::new(), None)
+            .await
+            .expect_err("unknown id");
+        assert!(matches!(err, RepoError::NotFound), "{err:?}");
+        tx.commit().await.unwrap();
+        let seen = self.repo.overview(named.id).await.unwrap().unwrap();
+        assert_eq!(seen.organization.suspended_at, Some(since));
+        assert!(self.repo.overview(OrgId::new()).await.unwrap().is_none());
+        let mut tx = self.uow.begin().await.unwrap();
+        self.repo
+            .set_suspended(tx.as_mut(), named.id, None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let seen = self.repo.overview(named.id).await.unwrap().unwrap();
+        assert_eq!(seen.organization.suspended_at, None);
     }
 }

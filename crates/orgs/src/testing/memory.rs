@@ -8,8 +8,8 @@ use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction,
 
 use crate::{
     Invitation, InvitationId, InvitationRepository, InvitationTokenHash, Member, MemberProfile,
-    MemberRepository, Membership, OrgId, OrgName, OrgRole, OrgRoleName, OrgRoleRepository,
-    Organization, OrganizationRepository,
+    MemberRepository, Membership, OrgId, OrgName, OrgOverview, OrgRole, OrgRoleName,
+    OrgRoleRepository, Organization, OrganizationRepository,
 };
 
 #[derive(Clone, Default)]
@@ -137,6 +137,57 @@ impl OrganizationRepository for MemoryOrgStorage {
             s.invitations.retain(|_, (i, _)| i.org_id != id);
             Ok(())
         })
+    }
+
+    async fn set_suspended(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        since: Option<Timestamp>,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            let org = s.orgs.get_mut(&id).ok_or(RepoError::NotFound)?;
+            org.suspended_at = since;
+            Ok(())
+        })
+    }
+
+    async fn search(
+        &self,
+        q: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<OrgOverview>, RepoError> {
+        let before = page.cursor().map(|c| OrgId::from_uuid(c.last_id()));
+        let needle = q
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_lowercase);
+        let s = self.state();
+        let rows: Vec<OrgOverview> = s
+            .orgs
+            .values()
+            .rev()
+            .filter(|o| before.is_none_or(|b| o.id < b))
+            .filter(|o| {
+                needle
+                    .as_deref()
+                    .is_none_or(|n| o.name.as_str().to_lowercase().contains(n))
+            })
+            .take(page.limit() as usize + 1)
+            .map(|o| OrgOverview {
+                organization: o.clone(),
+                members: s.members.keys().filter(|(org, _)| *org == o.id).count() as u64,
+            })
+            .collect();
+        Ok(Page::from_rows(rows, page, |o| o.organization.id.as_uuid()))
+    }
+
+    async fn overview(&self, id: OrgId) -> Result<Option<OrgOverview>, RepoError> {
+        let s = self.state();
+        Ok(s.orgs.get(&id).map(|o| OrgOverview {
+            organization: o.clone(),
+            members: s.members.keys().filter(|(org, _)| *org == id).count() as u64,
+        }))
     }
 
     async fn membership(&self, id: OrgId, user: UserId) -> Result<Option<Membership>, RepoError> {

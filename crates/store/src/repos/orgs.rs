@@ -6,10 +6,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 use plinth_orgs::{
-    Member, MemberProfile, MemberRepository, Membership, OrgId, OrgName, OrgRole, OrgRoleName,
-    OrgRoleRepository, Organization, OrganizationRepository,
+    Member, MemberProfile, MemberRepository, Membership, OrgId, OrgName, OrgOverview, OrgRole,
+    OrgRoleName, OrgRoleRepository, Organization, OrganizationRepository,
 };
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -17,7 +17,7 @@ use sea_orm::{
 
 mod invitations;
 
-use super::{OneRow as _, corrupt, fetch_limit};
+use super::{LIKE_ESCAPE, OneRow as _, contains_pattern, corrupt, fetch_limit};
 use crate::entities::{org_members, org_roles, organizations, users};
 use crate::error::repo_err;
 use crate::uow::db_tx;
@@ -44,6 +44,7 @@ fn to_org(row: organizations::Model) -> Result<Organization, RepoError> {
         created_by: UserId::from_uuid(row.created_by),
         created_at: row.created_at,
         updated_at: row.updated_at,
+        suspended_at: row.suspended_at,
     })
 }
 
@@ -95,6 +96,30 @@ fn exactly_one(affected: u64) -> Result<(), RepoError> {
     }
 }
 
+/// How many members each of the organizations `ids` has (those with none are absent).
+async fn member_counts(
+    db: &impl ConnectionTrait,
+    ids: Vec<uuid::Uuid>,
+) -> Result<HashMap<uuid::Uuid, u64>, RepoError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(uuid::Uuid, i64)> = org_members::Entity::find()
+        .select_only()
+        .column(org_members::Column::OrgId)
+        .column_as(org_members::Column::UserId.count(), "members")
+        .filter(org_members::Column::OrgId.is_in(ids))
+        .group_by(org_members::Column::OrgId)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(repo_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
 /// The organizations `ids`, by id.
 async fn orgs_by_id(
     db: &impl ConnectionTrait,
@@ -128,6 +153,7 @@ impl OrganizationRepository for SeaOrgStorage {
             created_by: Set(org.created_by.as_uuid()),
             created_at: Set(org.created_at),
             updated_at: Set(org.updated_at),
+            suspended_at: Set(org.suspended_at),
         };
         organizations::Entity::insert(row)
             .exec_without_returning(db)
@@ -190,6 +216,77 @@ impl OrganizationRepository for SeaOrgStorage {
             .await
             .map_err(repo_err)?;
         exactly_one(result.rows_affected)
+    }
+
+    async fn set_suspended(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        since: Option<Timestamp>,
+    ) -> Result<(), RepoError> {
+        let result = organizations::Entity::update_many()
+            .col_expr(organizations::Column::SuspendedAt, Expr::value(since))
+            .filter(organizations::Column::Id.eq(id.as_uuid()))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        exactly_one(result.rows_affected)
+    }
+
+    async fn search(
+        &self,
+        q: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<OrgOverview>, RepoError> {
+        let mut query = organizations::Entity::find();
+        if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+            let pattern = contains_pattern(&q.to_lowercase());
+            query = query.filter(
+                Expr::expr(Func::lower(Expr::col(organizations::Column::Name)))
+                    .like(LikeExpr::new(pattern).escape(LIKE_ESCAPE)),
+            );
+        }
+        if let Some(cursor) = page.cursor() {
+            query = query.filter(organizations::Column::Id.lt(cursor.last_id()));
+        }
+        let rows = query
+            .order_by_desc(organizations::Column::Id)
+            .limit(fetch_limit(page))
+            .all(&self.conn)
+            .await
+            .map_err(repo_err)?;
+        let mut counts = member_counts(&self.conn, rows.iter().map(|r| r.id).collect()).await?;
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                let members = counts.remove(&row.id).unwrap_or(0);
+                Ok(OrgOverview {
+                    organization: to_org(row)?,
+                    members,
+                })
+            })
+            .collect::<Result<Vec<_>, RepoError>>()?;
+        Ok(Page::from_rows(items, page, |o: &OrgOverview| {
+            o.organization.id.as_uuid()
+        }))
+    }
+
+    async fn overview(&self, id: OrgId) -> Result<Option<OrgOverview>, RepoError> {
+        let Some(row) = organizations::Entity::find_by_id(id.as_uuid())
+            .one_row(&self.conn)
+            .await
+            .map_err(repo_err)?
+        else {
+            return Ok(None);
+        };
+        let members = member_counts(&self.conn, vec![row.id])
+            .await?
+            .remove(&row.id)
+            .unwrap_or(0);
+        Ok(Some(OrgOverview {
+            organization: to_org(row)?,
+            members,
+        }))
     }
 
     async fn membership(&self, id: OrgId, user: UserId) -> Result<Option<Membership>, RepoError> {

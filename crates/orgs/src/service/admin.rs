@@ -1,0 +1,96 @@
+//! What the service's administrators do with organizations (global permissions `orgs:read`
+//! and `orgs:write`, checked here): list and search them, inspect one and its members, and
+//! suspend or reinstate it.
+
+use plinth_audit::AuditAction;
+use plinth_kernel::{Caller, Page, PageRequest, Permission, RequestMeta};
+
+use super::OrganizationService;
+use crate::{MemberProfile, OrgError, OrgId, OrgOverview};
+
+impl OrganizationService {
+    /// Every organization whose name contains `q` (case-insensitively), newest first, with
+    /// its member count (permission `orgs:read`).
+    ///
+    /// # Errors
+    /// [`OrgError::Forbidden`]; storage failure.
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
+    pub async fn admin_search(
+        &self,
+        caller: &Caller,
+        q: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<OrgOverview>, OrgError> {
+        caller.require(Permission::ORGS_READ)?;
+        Ok(self.orgs.search(q, page).await?)
+    }
+
+    /// Organization `id` with its member count (permission `orgs:read`).
+    ///
+    /// # Errors
+    /// [`OrgError::Forbidden`], [`OrgError::NotFound`]; storage failure.
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
+    pub async fn admin_get(&self, caller: &Caller, id: OrgId) -> Result<OrgOverview, OrgError> {
+        caller.require(Permission::ORGS_READ)?;
+        self.orgs.overview(id).await?.ok_or(OrgError::NotFound)
+    }
+
+    /// The members of organization `id` (permission `orgs:read`).
+    ///
+    /// # Errors
+    /// [`OrgError::Forbidden`], [`OrgError::NotFound`]; storage failure.
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
+    pub async fn admin_members(
+        &self,
+        caller: &Caller,
+        id: OrgId,
+        page: PageRequest,
+    ) -> Result<Page<MemberProfile>, OrgError> {
+        caller.require(Permission::ORGS_READ)?;
+        self.orgs.overview(id).await?.ok_or(OrgError::NotFound)?;
+        Ok(self.orgs.members(id, page).await?)
+    }
+
+    /// Suspends organization `id` (`suspended`) or reinstates it (permission `orgs:write`;
+    /// `admin.org_suspended` / `admin.org_reinstated`, once per change: setting the state it
+    /// already has changes and audits nothing). While suspended its members can only see it
+    /// and leave it.
+    ///
+    /// # Errors
+    /// [`OrgError::Forbidden`], [`OrgError::NotFound`]; storage failure.
+    #[tracing::instrument(skip(self, caller, meta), fields(actor = %caller.user_id))]
+    pub async fn admin_set_suspended(
+        &self,
+        caller: &Caller,
+        id: OrgId,
+        suspended: bool,
+        meta: &RequestMeta,
+    ) -> Result<OrgOverview, OrgError> {
+        caller.require(Permission::ORGS_WRITE)?;
+        let mut tx = self.uow.begin().await?;
+        let org = self
+            .orgs
+            .lock(tx.as_mut(), id)
+            .await?
+            .ok_or(OrgError::NotFound)?;
+        if org.suspended_at.is_some() != suspended {
+            let since = suspended.then(|| self.clock.now());
+            self.orgs.set_suspended(tx.as_mut(), id, since).await?;
+            let action = if suspended {
+                AuditAction::OrgSuspended
+            } else {
+                AuditAction::OrgReinstated
+            };
+            let event = self
+                .event(action, caller, meta)
+                .target("organization", id)
+                .details(serde_json::json!({ "org_id": id, "name": org.name.as_str() }));
+            self.audit.append(tx.as_mut(), &event).await?;
+            tx.commit().await?;
+        } else {
+            // Nothing to change: end the transaction (and its lock) before reading.
+            drop(tx);
+        }
+        self.orgs.overview(id).await?.ok_or(OrgError::NotFound)
+    }
+}
