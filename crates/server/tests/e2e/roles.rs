@@ -67,12 +67,14 @@ async fn a_custom_role_is_stored_assigned_and_carried_in_the_next_token() {
             "announcements:write",
             "audit:read",
             "billing:write",
+            "orgs:read",
+            "orgs:write",
             "roles:write",
             "stats:read",
             "users:read",
             "users:write"
         ]),
-        "the migration seeds the contract's super_admin"
+        "the migrations seed the contract's super_admin, with the organization permissions"
     );
 
     let (email, pair) = app.register_user().await;
