@@ -49,6 +49,7 @@ mod m20261207_000027_organizations;
 mod m20261207_000028_org_invitations;
 mod m20261207_000029_passwordless_requests;
 mod m20261207_000030_org_administration;
+mod m20261207_000031_audit_org;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -87,6 +88,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000028_org_invitations::Migration),
             Box::new(m20261207_000029_passwordless_requests::Migration),
             Box::new(m20261207_000030_org_administration::Migration),
+            Box::new(m20261207_000031_audit_org::Migration),
         ]
     }
 }
@@ -105,7 +107,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 30);
+        assert_eq!(names.len(), 31);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

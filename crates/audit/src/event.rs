@@ -308,6 +308,9 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
     /// Action-specific facts (JSON object), never secrets.
     pub details: serde_json::Value,
+    /// The organization the entry belongs to, if any: what an organization's own audit view
+    /// lists.
+    pub org_id: Option<uuid::Uuid>,
 }
 
 impl AuditEvent {
@@ -325,7 +328,15 @@ impl AuditEvent {
             user_agent: meta.user_agent.clone(),
             request_id: meta.request_id.clone(),
             details: serde_json::Value::Object(serde_json::Map::new()),
+            org_id: None,
         }
+    }
+
+    /// Files the entry under organization `org` (its audit view lists it).
+    #[must_use]
+    pub fn org(mut self, org: impl Into<uuid::Uuid>) -> Self {
+        self.org_id = Some(org.into());
+        self
     }
 
     /// Sets the actor.
@@ -360,6 +371,8 @@ pub struct AuditFilter {
     pub action: Option<AuditAction>,
     /// Only this target id.
     pub target_id: Option<String>,
+    /// Only entries of this organization.
+    pub org_id: Option<uuid::Uuid>,
     /// At or after.
     pub from: Option<Timestamp>,
     /// Before.

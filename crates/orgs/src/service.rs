@@ -135,7 +135,7 @@ impl OrganizationService {
             joined_at: now,
         };
         let event = self
-            .event(AuditAction::OrgCreated, caller, meta)
+            .event(AuditAction::OrgCreated, caller, org.id, meta)
             .target("organization", org.id)
             .details(serde_json::json!({ "org_id": org.id, "name": org.name.as_str() }));
         let mut tx = self.uow.begin().await?;
@@ -192,7 +192,7 @@ impl OrganizationService {
         let now = self.clock.now();
         self.orgs.rename(tx.as_mut(), id, &name, now).await?;
         let event = self
-            .event(AuditAction::OrgRenamed, caller, meta)
+            .event(AuditAction::OrgRenamed, caller, id, meta)
             .target("organization", id)
             .details(serde_json::json!({
                 "org_id": id, "from": org.name.as_str(), "to": name.as_str(),
@@ -228,7 +228,7 @@ impl OrganizationService {
         }
         self.orgs.delete(tx.as_mut(), id).await?;
         let event = self
-            .event(AuditAction::OrgDeleted, caller, meta)
+            .event(AuditAction::OrgDeleted, caller, id, meta)
             .target("organization", id)
             .details(serde_json::json!({ "org_id": id, "name": org.name.as_str() }));
         self.audit.append(tx.as_mut(), &event).await?;
@@ -310,9 +310,18 @@ impl OrganizationService {
             .unwrap_or_else(|| dangling(&membership.role)))
     }
 
-    /// An entry for `action` by `caller`, stamped now.
-    fn event(&self, action: AuditAction, caller: &Caller, meta: &RequestMeta) -> AuditEvent {
-        AuditEvent::new(action, self.clock.now(), meta).actor(caller.user_id)
+    /// An entry for `action` by `caller` about organization `org` (filed under it), stamped
+    /// now.
+    fn event(
+        &self,
+        action: AuditAction,
+        caller: &Caller,
+        org: OrgId,
+        meta: &RequestMeta,
+    ) -> AuditEvent {
+        AuditEvent::new(action, self.clock.now(), meta)
+            .actor(caller.user_id)
+            .org(org)
     }
 }
 

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 30;
+const MIGRATIONS: usize = 31;
 
 /// Whether `invoices.provider_payment_id` exists (a query naming it runs).
 async fn has_column(db: &Database, table: &str, column: &str) -> bool {
@@ -108,6 +108,7 @@ async fn up_down_up(t: TestDb) {
             "m20261207_000028_org_invitations",
             "m20261207_000029_passwordless_requests",
             "m20261207_000030_org_administration",
+            "m20261207_000031_audit_org",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -191,13 +192,22 @@ async fn up_down_up(t: TestDb) {
         );
         if step == 1 {
             assert!(
+                !has_column(db, "audit_events", "org_id").await
+                    && !index_exists(db, "idx_audit_events_org_id_id").await
+                    && has_column(db, "organizations", "suspended_at").await,
+                "{}: the newest down drops audit_events.org_id and its index",
+                t.label
+            );
+        }
+        if step == 2 {
+            assert!(
                 !has_column(db, "organizations", "suspended_at").await
                     && table_exists(db, "passwordless_requests").await,
                 "{}: the newest down drops organizations.suspended_at",
                 t.label
             );
         }
-        if step == 2 {
+        if step == 3 {
             assert!(
                 !table_exists(db, "passwordless_requests").await
                     && table_exists(db, "org_invitations").await,
@@ -205,14 +215,14 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 3 {
+        if step == 4 {
             assert!(
                 !table_exists(db, "org_invitations").await && table_exists(db, "org_members").await,
                 "{}: the newest down drops org_invitations only",
                 t.label
             );
         }
-        if step == 4 {
+        if step == 5 {
             assert!(
                 !table_exists(db, "org_members").await && !table_exists(db, "organizations").await,
                 "{}: the newest down drops the organization tables",
@@ -220,7 +230,7 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "files", "signed_url_generation").await);
         }
-        if step == 5 {
+        if step == 6 {
             assert!(
                 !has_column(db, "files", "signed_url_generation").await,
                 "{}: the next down drops files.signed_url_generation",
@@ -228,14 +238,14 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "invoices", "provider_payment_id").await);
         }
-        if step == 6 {
+        if step == 7 {
             assert!(
                 !has_column(db, "invoices", "provider_payment_id").await,
                 "{}: the next down drops invoices.provider_payment_id",
                 t.label
             );
         }
-        if step == 7 {
+        if step == 8 {
             assert!(
                 !index_exists(db, "idx_users_avatar_key").await,
                 "{}: the next down drops the avatar-key index",

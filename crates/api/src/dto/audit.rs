@@ -21,7 +21,8 @@ use crate::ApiError;
     "ip": "203.0.113.7",
     "user_agent": "Mozilla/5.0",
     "request_id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6d",
-    "details": {}
+    "details": {},
+    "org_id": null
 }))]
 pub(crate) struct AuditEntryBody {
     /// UUIDv7 of the entry.
@@ -45,6 +46,8 @@ pub(crate) struct AuditEntryBody {
     /// Action-specific facts; never secrets.
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
+    /// The organization the entry is filed under; `null` for none.
+    pub org_id: Option<Uuid>,
 }
 
 impl From<AuditEvent> for AuditEntryBody {
@@ -60,6 +63,7 @@ impl From<AuditEvent> for AuditEntryBody {
             user_agent: e.user_agent,
             request_id: e.request_id,
             details: e.details,
+            org_id: e.org_id,
         }
     }
 }
@@ -136,6 +140,9 @@ pub(crate) struct AuditListQuery {
     pub action: Option<String>,
     /// Only entries about this target id.
     pub target_id: Option<String>,
+    /// Only entries filed under this organization (under `/orgs/{org_id}/audit`, always that
+    /// organization).
+    pub org_id: Option<Uuid>,
     /// Only entries at or after this time (RFC 3339).
     pub from: Option<DateTime<Utc>>,
     /// Only entries before this time (RFC 3339).
@@ -178,6 +185,7 @@ impl AuditListQuery {
                 target_id,
                 from: self.from,
                 to: self.to,
+                org_id: self.org_id,
             },
             page,
         ))

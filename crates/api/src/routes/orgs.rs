@@ -8,6 +8,7 @@ use plinth_orgs::OrgId;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::NO_STORE;
+use crate::dto::audit::{AuditListQuery, AuditPageBody};
 use crate::dto::org::{
     NewOrgRoleRequest, NewOrganizationRequest, OrgMemberBody, OrgMemberPageBody,
     OrgMemberPatchRequest, OrgMemberRoleBody, OrgRoleBody, OrgRoleListBody, OrganizationBody,
@@ -35,7 +36,45 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(transfer_org_ownership)
         .service(list_org_roles)
         .service(create_org_role)
-        .service(delete_org_role);
+        .service(delete_org_role)
+        .service(list_org_audit);
+}
+
+/// Lists the organization's audit entries (`org_audit:read` there).
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "list_org_audit",
+    summary = "List the organization's audit entries",
+    description = "The audit entries filed under the organization (every change to it, its members, roles and \
+        invitations), newest first, narrowed by `actor_id`, `action`, `target_id`, `from` and `to` as in \
+        `GET /api/v1/admin/audit` (`org_id` is always this organization's). Only this organization's rows \
+        are read. Needs `org_audit:read` in the organization (owners and admins).",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id"), AuditListQuery),
+    responses(
+        (status = 200, description = "A page of audit entries.", body = AuditPageBody),
+        BadRequest, Unauthenticated, OrgForbidden, OrgNotFound, Internal, Unavailable
+    )
+)]
+#[get("/{org_id}/audit")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list_org_audit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    org: web::Path<OrgId>,
+    query: web::Query<AuditListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page) = query.into_inner().try_into_domain()?;
+    let page = state
+        .orgs
+        .audit(&user.caller(), org.into_inner(), filter, page)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(AuditPageBody::new(
+            page.items,
+            page.next_cursor.map(|c| c.encode()),
+        )))
 }
 
 /// Creates an organization; the caller becomes its owner.

@@ -950,3 +950,82 @@ async fn administrators_find_inspect_and_suspend_organizations() {
     assert_eq!(audited(&app, AuditAction::OrgSuspended).await.len(), 1);
     assert_eq!(audited(&app, AuditAction::OrgReinstated).await.len(), 1);
 }
+
+#[tokio::test]
+async fn owners_read_their_organizations_audit_entries_and_no_one_elses() {
+    let app = spawn_app().await;
+    let ada = account(&app, "ada@example.com").await;
+    let cy = account(&app, "cy@example.com").await;
+    let org = create(&app, &ada, "Northwind").await;
+    let other = create(&app, &ada, "Southwind").await;
+    add_member(&app, &org, &cy, "member").await;
+    let res = send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/orgs/{org}"),
+        &ada.token,
+        Some(json!({ "name": "Northwind Dental" })),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post_json(
+            &format!("/api/v1/orgs/{org}/invitations"),
+            &json!({ "email": "guest@example.com", "role": "member" }),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let page: Value = app
+        .get(&format!("/api/v1/orgs/{org}/audit"), Some(&ada.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["org.invitation_sent", "org.renamed", "org.created"],
+        "newest first, this organization's only"
+    );
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["org_id"] == org.as_str())
+    );
+    let renamed: Value = app
+        .get(
+            &format!("/api/v1/orgs/{org}/audit?action=org.renamed&org_id={other}"),
+            Some(&ada.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        renamed["items"].as_array().unwrap().len(),
+        1,
+        "org_id cannot widen the view"
+    );
+    assert_eq!(renamed["items"][0]["details"]["to"], "Northwind Dental");
+    // A member without org_audit:read is refused.
+    let res = app
+        .get(&format!("/api/v1/orgs/{org}/audit"), Some(&cy.token))
+        .await;
+    let problem = assert_problem(res, 403, "forbidden").await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("org_audit:read"),
+        "{problem}"
+    );
+}

@@ -215,6 +215,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
             "/api/v1/orgs/{org_id}/invitations/{invitation_id}/resend",
         ),
         ("post", "/api/v1/invitations/accept"),
+        ("get", "/api/v1/orgs/{org_id}/audit"),
         ("get", "/api/v1/admin/orgs"),
         ("get", "/api/v1/admin/orgs/{org_id}"),
         ("patch", "/api/v1/admin/orgs/{org_id}"),

@@ -54,6 +54,9 @@ pub struct UnreadableEntry {
 }
 
 /// One stored row of the audit log: an entry, or a row that no longer reads back as one.
+// Almost every row is an `Entry`, read in pages of at most 100: boxing it to shrink the rare
+// `Unreadable` would cost an allocation per row for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoredEntry {
     /// A row that reads back as an entry (intact or not: verification decides).

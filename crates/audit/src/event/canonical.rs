@@ -19,7 +19,10 @@ impl AuditEvent {
     /// hyphenated lower-case UUIDs; `at` is RFC 3339 UTC truncated to microseconds (what
     /// PostgreSQL keeps, so an entry read back from any store hashes the same); the action is its
     /// dotted name; `details` is canonical JSON (object keys sorted, no whitespace), so key order
-    /// in storage does not matter.
+    /// in storage does not matter. An entry filed under an organization has an eleventh field,
+    /// `org_id`, written the same way; one without has none, so every entry written before the
+    /// field existed keeps its bytes (and its hash), and since the ten fields before it are
+    /// length-prefixed, no entry with it shares a form with one without.
     #[must_use]
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
@@ -45,7 +48,8 @@ impl AuditEvent {
             self.request_id.as_deref(),
             Some(&details),
         ];
-        for field in fields {
+        let org = self.org_id.map(|o| o.to_string());
+        for field in fields.into_iter().chain(org.as_deref().map(Some)) {
             match field {
                 None => out.push(0),
                 Some(s) => {
@@ -170,6 +174,10 @@ mod tests {
             ("details value", Box::new(|e| e.details["n"] = 2.into())),
             ("details key", Box::new(|e| e.details["extra"] = "x".into())),
             ("details type", Box::new(|e| e.details["n"] = "1".into())),
+            (
+                "org_id added",
+                Box::new(|e| e.org_id = Some(uuid::Uuid::now_v7())),
+            ),
         ];
         for (what, mutate) in mutations {
             let mut e = base.clone();
@@ -180,6 +188,45 @@ mod tests {
                 "changing {what} must change the canonical bytes"
             );
         }
+    }
+
+    #[test]
+    fn an_entry_without_an_organization_keeps_the_ten_field_form() {
+        let e = full();
+        let mut expected = b"plinth.audit.v1".to_vec();
+        let id = e.id.to_string();
+        let actor = e.actor_id.map(|a| a.to_string());
+        let fields: [Option<&str>; 10] = [
+            Some(&id),
+            Some("2026-03-01T12:00:00.123456Z"),
+            actor.as_deref(),
+            Some("auth.login_failed"),
+            Some("user"),
+            Some("u-1"),
+            Some("198.51.100.4"),
+            Some("curl/8"),
+            Some("req-1"),
+            Some(r#"{"n":1,"reason":"unknown_email"}"#),
+        ];
+        for field in fields {
+            match field {
+                None => expected.push(0),
+                Some(s) => {
+                    expected.push(1);
+                    expected.extend_from_slice(&(s.len() as u64).to_be_bytes());
+                    expected.extend_from_slice(s.as_bytes());
+                }
+            }
+        }
+        assert_eq!(
+            e.canonical_bytes(),
+            expected,
+            "the bytes of every earlier entry"
+        );
+        let org = uuid::Uuid::now_v7();
+        let filed = e.org(org).canonical_bytes();
+        assert!(filed.starts_with(&expected) && filed.len() > expected.len());
+        assert!(filed.ends_with(org.to_string().as_bytes()));
     }
 
     #[test]

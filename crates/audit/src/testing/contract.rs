@@ -42,6 +42,7 @@ pub async fn audit_log(log: Arc<dyn AuditLog>, uow: Arc<dyn UnitOfWork>, tamper:
     append_commit_round_trips_every_field(&*log, &*uow).await;
     dropped_transaction_is_not_visible(&*log, &*uow).await;
     filters_narrow_newest_first(&*log, &*uow).await;
+    entries_are_filed_under_their_organization(&*log, &*uow).await;
     pagination_covers_every_row_once(&*log, &*uow).await;
     chain::checks(&log, &uow, tamper).await;
 }
@@ -94,6 +95,47 @@ async fn append_commit_round_trips_every_field(log: &dyn AuditLog, uow: &dyn Uni
         found,
         vec![event],
         "a committed entry must read back with every field unchanged"
+    );
+}
+
+async fn entries_are_filed_under_their_organization(log: &dyn AuditLog, uow: &dyn UnitOfWork) {
+    let (org, other) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let actor = uuid::Uuid::now_v7();
+    let filed = AuditEvent::new(
+        AuditAction::OrgRenamed,
+        now_micros(),
+        &RequestMeta::default(),
+    )
+    .actor(actor)
+    .org(org);
+    let elsewhere = AuditEvent::new(
+        AuditAction::OrgRenamed,
+        now_micros(),
+        &RequestMeta::default(),
+    )
+    .actor(actor)
+    .org(other);
+    let unfiled = AuditEvent::new(
+        AuditAction::UserUpdated,
+        now_micros(),
+        &RequestMeta::default(),
+    )
+    .actor(actor);
+    commit_all(log, uow, &[filed.clone(), elsewhere, unfiled.clone()]).await;
+    let of_org = AuditFilter {
+        org_id: Some(org),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        list(log, &of_org).await,
+        vec![filed],
+        "an organization's filter finds its entries only, org_id read back"
+    );
+    let mine = list(log, &by_actor(actor)).await;
+    assert_eq!(mine.len(), 3);
+    assert_eq!(
+        mine[0], unfiled,
+        "an entry without an organization reads back without one"
     );
 }
 

@@ -50,6 +50,7 @@ impl MemoryAuditLog {
 /// Whether `event` passes every condition of `filter` (`from` inclusive, `to` exclusive).
 fn matches(filter: &AuditFilter, event: &AuditEvent) -> bool {
     filter.actor_id.is_none_or(|a| event.actor_id == Some(a))
+        && filter.org_id.is_none_or(|o| event.org_id == Some(o))
         && filter.action.is_none_or(|a| event.action == a)
         && filter
             .target_id

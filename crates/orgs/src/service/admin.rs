@@ -82,7 +82,7 @@ impl OrganizationService {
                 AuditAction::OrgReinstated
             };
             let event = self
-                .event(action, caller, meta)
+                .event(action, caller, id, meta)
                 .target("organization", id)
                 .details(serde_json::json!({ "org_id": id, "name": org.name.as_str() }));
             self.audit.append(tx.as_mut(), &event).await?;
@@ -92,5 +92,33 @@ impl OrganizationService {
             drop(tx);
         }
         self.orgs.overview(id).await?.ok_or(OrgError::NotFound)
+    }
+}
+
+impl OrganizationService {
+    /// The audit entries filed under organization `id`, newest first, narrowed by `filter`
+    /// (permission `org_audit:read` there; its `org_id` is always `id`). Rows that do not read
+    /// back as an entry are returned as such, as in the global listing. Nothing of another
+    /// organization or of the rest of the trail is read.
+    ///
+    /// # Errors
+    /// [`OrgError::NotFound`], [`OrgError::Forbidden`]; storage failure.
+    #[tracing::instrument(skip(self, caller, filter), fields(caller = %caller.user_id))]
+    pub async fn audit(
+        &self,
+        caller: &Caller,
+        id: OrgId,
+        filter: plinth_audit::AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<plinth_audit::StoredEntry>, OrgError> {
+        super::require(
+            &self.role_of(caller, id).await?,
+            crate::OrgPermission::AUDIT_READ,
+        )?;
+        let filter = plinth_audit::AuditFilter {
+            org_id: Some(id.as_uuid()),
+            ..filter
+        };
+        Ok(self.audit.list_rows(&filter, page).await?)
     }
 }

@@ -89,7 +89,7 @@ impl OrganizationService {
             .insert_invitation(tx.as_mut(), &invitation, &token.hash())
             .await?;
         let event = self
-            .event(AuditAction::OrgInvitationSent, caller, meta)
+            .event(AuditAction::OrgInvitationSent, caller, id, meta)
             .target("invitation", invitation.id)
             .details(serde_json::json!({ "org_id": id, "role": invitation.role.as_str() }));
         self.audit.append(tx.as_mut(), &event).await?;
@@ -145,7 +145,7 @@ impl OrganizationService {
             return Err(OrgError::NotFound);
         }
         let event = self
-            .event(AuditAction::OrgInvitationRevoked, caller, meta)
+            .event(AuditAction::OrgInvitationRevoked, caller, id, meta)
             .target("invitation", invitation)
             .details(serde_json::json!({ "org_id": id }));
         self.audit.append(tx.as_mut(), &event).await?;
@@ -190,7 +190,7 @@ impl OrganizationService {
             return Err(OrgError::NotFound);
         }
         let event = self
-            .event(AuditAction::OrgInvitationSent, caller, meta)
+            .event(AuditAction::OrgInvitationSent, caller, id, meta)
             .target("invitation", invitation)
             .details(serde_json::json!({
                 "org_id": id, "role": found.role.as_str(), "resent": true,
@@ -281,7 +281,7 @@ impl OrganizationService {
         };
         self.orgs.add_member(tx.as_mut(), id, &member).await?;
         let event = self
-            .event(AuditAction::OrgInvitationAccepted, caller, meta)
+            .event(AuditAction::OrgInvitationAccepted, caller, id, meta)
             .target("invitation", invitation.id)
             .details(serde_json::json!({ "org_id": id, "role": member.role.as_str() }));
         self.audit.append(tx.as_mut(), &event).await?;

@@ -81,7 +81,7 @@ impl OrganizationService {
         .await?;
         self.orgs.set_role(tx.as_mut(), id, user, &to.name).await?;
         let event = self
-            .event(AuditAction::OrgMemberRoleChanged, caller, meta)
+            .event(AuditAction::OrgMemberRoleChanged, caller, id, meta)
             .target("user", user)
             .details(serde_json::json!({
                 "org_id": id, "from": from.name.as_str(), "to": to.name.as_str(),
@@ -130,7 +130,7 @@ impl OrganizationService {
             .await?;
         self.orgs.remove_member(tx.as_mut(), id, user).await?;
         let event = self
-            .event(AuditAction::OrgMemberRemoved, caller, meta)
+            .event(AuditAction::OrgMemberRemoved, caller, id, meta)
             .target("user", user)
             .details(serde_json::json!({
                 "org_id": id, "role": target.role.as_str(), "left": leaving,
@@ -173,7 +173,7 @@ impl OrganizationService {
             .set_role(tx.as_mut(), id, caller.user_id, &former.name)
             .await?;
         let event = self
-            .event(AuditAction::OrgOwnershipTransferred, caller, meta)
+            .event(AuditAction::OrgOwnershipTransferred, caller, id, meta)
             .target("user", to)
             .details(serde_json::json!({
                 "org_id": id, "from_role": heir.role.as_str(),
@@ -231,6 +231,7 @@ impl OrganizationService {
                 self.orgs.delete(tx, id).await?;
                 let event = AuditEvent::new(AuditAction::OrgDeleted, self.clock.now(), meta)
                     .actor(actor)
+                    .org(id)
                     .target("organization", id)
                     .details(serde_json::json!({
                         "org_id": id, "name": org.name.as_str(), "erased_member": user,
@@ -246,6 +247,7 @@ impl OrganizationService {
             self.orgs.remove_member(tx, id, user).await?;
             let event = AuditEvent::new(AuditAction::OrgMemberRemoved, self.clock.now(), meta)
                 .actor(actor)
+                .org(id)
                 .target("user", user)
                 .details(serde_json::json!({
                     "org_id": id, "role": role.as_str(), "left": actor == user, "erased": true,

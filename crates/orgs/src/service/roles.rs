@@ -56,7 +56,7 @@ impl OrganizationService {
             other => other?,
         }
         let event = self
-            .event(AuditAction::OrgRoleCreated, caller, meta)
+            .event(AuditAction::OrgRoleCreated, caller, id, meta)
             .target("organization", id)
             .details(serde_json::json!({
                 "org_id": id, "role": role.name.as_str(), "permissions": role.permissions,
@@ -98,7 +98,7 @@ impl OrganizationService {
         }
         self.orgs.delete_role(tx.as_mut(), id, &name).await?;
         let event = self
-            .event(AuditAction::OrgRoleDeleted, caller, meta)
+            .event(AuditAction::OrgRoleDeleted, caller, id, meta)
             .target("organization", id)
             .details(serde_json::json!({ "org_id": id, "role": name.as_str() }));
         self.audit.append(tx.as_mut(), &event).await?;

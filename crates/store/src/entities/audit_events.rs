@@ -17,6 +17,8 @@ pub struct Model {
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
     pub details: Json,
+    /// The organization the entry belongs to, if any.
+    pub org_id: Option<Uuid>,
     /// The predecessor's hash (the genesis hash for the first chained entry); `NULL` only on
     /// legacy entries written before the chain existed.
     pub prev_hash: Option<String>,

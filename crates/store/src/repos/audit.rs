@@ -92,6 +92,7 @@ impl AuditLog for SeaAuditLog {
             user_agent: Set(event.user_agent.clone()),
             request_id: Set(event.request_id.clone()),
             details: Set(event.details.clone()),
+            org_id: Set(event.org_id),
             prev_hash: Set(linked.prev_hash),
             hash: Set(linked.hash),
             seq: Set(i64::try_from(seq).map_err(RepoError::internal)?),
@@ -114,6 +115,9 @@ impl AuditLog for SeaAuditLog {
         }
         if let Some(action) = filter.action {
             query = query.filter(audit_events::Column::Action.eq(action.as_str()));
+        }
+        if let Some(org) = filter.org_id {
+            query = query.filter(audit_events::Column::OrgId.eq(org));
         }
         if let Some(target) = &filter.target_id {
             query = query.filter(audit_events::Column::TargetId.eq(target.as_str()));

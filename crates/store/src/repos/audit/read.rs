@@ -35,6 +35,7 @@ pub(super) fn select_rows(backend: DbBackend) -> Select<audit_events::Entity> {
         Column::UserAgent,
         Column::RequestId,
         Column::Details,
+        Column::OrgId,
         Column::PrevHash,
         Column::Hash,
     ]);
@@ -85,6 +86,7 @@ fn entry(
             user_agent: get(res, pre, "user_agent")?,
             request_id: get(res, pre, "request_id")?,
             details: get(res, pre, "details")?,
+            org_id: get(res, pre, "org_id")?,
         },
         prev_hash: get(res, pre, "prev_hash")?,
         hash: get(res, pre, "hash")?,
