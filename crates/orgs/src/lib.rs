@@ -36,7 +36,9 @@ pub use ports::{
 };
 pub use role::{OrgPermission, OrgRole, OrgRoleName};
 pub use rules::{MemberChange, OrgRuleError};
-pub use service::{InvitationPolicy, OrgPorts, OrganizationService, SentInvitation};
+pub use service::{
+    InvitationPolicy, OrgAuditReport, OrgPorts, OrganizationService, SentInvitation,
+};
 
 plinth_kernel::typed_id!(
     /// Identifies an organization.

@@ -13,6 +13,7 @@ mod invitations;
 mod members;
 mod roles;
 
+pub use admin::OrgAuditReport;
 pub use invitations::SentInvitation;
 
 use std::sync::Arc;

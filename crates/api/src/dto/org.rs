@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use plinth_orgs::{
-    Invitation, Member, MemberProfile, Membership, OrgOverview, OrgRole, SentInvitation,
+    Invitation, Member, MemberProfile, Membership, OrgAuditReport, OrgOverview, OrgRole,
+    SentInvitation,
 };
 use uuid::Uuid;
 
@@ -423,4 +424,40 @@ pub(crate) struct AdminOrgPatchRequest {
     /// `true` suspends the organization (its members can then only see it and leave it);
     /// `false` reinstates it.
     pub suspended: bool,
+}
+
+/// `GET /orgs/{org_id}/audit/verify`: what checking the organization's audit entries found.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = OrgAuditReport, example = json!({
+    "ok": true,
+    "checked": 42,
+    "first_bad": null,
+    "first_bad_seq": null,
+    "trail_intact": true
+}))]
+pub(crate) struct OrgAuditReportBody {
+    /// Every entry of the organization matches its stored hash and the whole trail verifies.
+    pub ok: bool,
+    /// Entries of the organization checked.
+    pub checked: u64,
+    /// The earliest entry of the organization that no longer matches its hash or no longer
+    /// reads back as an entry; `null` when none (or when that row's id is unreadable).
+    pub first_bad: Option<Uuid>,
+    /// That entry's position in the trail.
+    pub first_bad_seq: Option<u64>,
+    /// Whether the whole trail verifies (an edited, deleted or reordered row anywhere makes it
+    /// `false`). One bit about the rest of the trail, never its rows.
+    pub trail_intact: bool,
+}
+
+impl From<OrgAuditReport> for OrgAuditReportBody {
+    fn from(r: OrgAuditReport) -> Self {
+        Self {
+            ok: r.first_bad.is_none() && r.first_bad_seq.is_none() && r.trail_intact,
+            checked: r.checked,
+            first_bad: r.first_bad.map(|id| id.as_uuid()),
+            first_bad_seq: r.first_bad_seq,
+            trail_intact: r.trail_intact,
+        }
+    }
 }

@@ -10,9 +10,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::NO_STORE;
 use crate::dto::audit::{AuditListQuery, AuditPageBody};
 use crate::dto::org::{
-    NewOrgRoleRequest, NewOrganizationRequest, OrgMemberBody, OrgMemberPageBody,
-    OrgMemberPatchRequest, OrgMemberRoleBody, OrgRoleBody, OrgRoleListBody, OrganizationBody,
-    OrganizationPageBody, OrganizationPatchRequest, OwnershipTransferRequest,
+    NewOrgRoleRequest, NewOrganizationRequest, OrgAuditReportBody, OrgMemberBody,
+    OrgMemberPageBody, OrgMemberPatchRequest, OrgMemberRoleBody, OrgRoleBody, OrgRoleListBody,
+    OrganizationBody, OrganizationPageBody, OrganizationPatchRequest, OwnershipTransferRequest,
 };
 use crate::dto::page::PageQuery;
 use crate::openapi::responses::{
@@ -37,7 +37,41 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(list_org_roles)
         .service(create_org_role)
         .service(delete_org_role)
-        .service(list_org_audit);
+        .service(list_org_audit)
+        .service(verify_org_audit);
+}
+
+/// Verifies the organization's audit entries (`org_audit:read` there).
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "verify_org_audit",
+    summary = "Verify the organization's audit entries",
+    description = "Checks every audit entry filed under the organization against its stored hash (an edited \
+        entry, or one moved here from another organization, no longer matches) and reports the earliest that \
+        does not, and whether the whole trail verifies (`trail_intact`: `false` after an edit, a deletion or a \
+        reordering of any row anywhere; one bit, no other tenant's row is shown). Needs `org_audit:read` in the \
+        organization. Reads the whole trail: rate-limited like every operation.",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
+    responses(
+        (status = 200, description = "The report.", body = OrgAuditReportBody),
+        Unauthenticated, OrgForbidden, OrgNotFound, Internal, Unavailable
+    )
+)]
+#[get("/{org_id}/audit/verify")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn verify_org_audit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    org: web::Path<OrgId>,
+) -> Result<HttpResponse, ApiError> {
+    let report = state
+        .orgs
+        .verify_audit(&user.caller(), org.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(OrgAuditReportBody::from(report)))
 }
 
 /// Lists the organization's audit entries (`org_audit:read` there).

@@ -1029,3 +1029,64 @@ async fn owners_read_their_organizations_audit_entries_and_no_one_elses() {
         "{problem}"
     );
 }
+
+#[tokio::test]
+async fn an_organization_verifies_its_entries_and_learns_one_bit_of_the_rest() {
+    let app = spawn_app().await;
+    let ada = account(&app, "ada@example.com").await;
+    let bob = account(&app, "bob@example.com").await;
+    let a = create(&app, &ada, "Northwind").await;
+    let b = create(&app, &bob, "Southwind").await;
+    let verify = |org: String, who: &Account| {
+        let (app, token) = (&app, who.token.clone());
+        async move {
+            let res = app
+                .get(&format!("/api/v1/orgs/{org}/audit/verify"), Some(&token))
+                .await;
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let report = verify(a.clone(), &ada).await;
+    assert_eq!(
+        report,
+        json!({ "ok": true, "checked": 1, "first_bad": null, "first_bad_seq": null, "trail_intact": true })
+    );
+    // Someone edits B's entry behind Plinth's back.
+    let filter = AuditFilter {
+        org_id: Some(b.parse().unwrap()),
+        ..AuditFilter::default()
+    };
+    let entry = app
+        .audit_log
+        .list(&filter, PageRequest::first(1))
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    assert!(
+        app.audit_log
+            .tamper_details(entry.id, json!({ "name": "Forged" }))
+    );
+    let of_a = verify(a.clone(), &ada).await;
+    assert_eq!(of_a["first_bad"], Value::Null, "A's entries are intact");
+    assert_eq!(
+        of_a["trail_intact"], false,
+        "one bit about the rest of the trail"
+    );
+    assert_eq!(of_a["ok"], false);
+    let of_b = verify(b.clone(), &bob).await;
+    assert_eq!(of_b["first_bad"], entry.id.to_string());
+    assert_eq!(of_b["ok"], false);
+    // Not B's to check from A, nor a plain member's.
+    let res = app
+        .get(&format!("/api/v1/orgs/{b}/audit/verify"), Some(&ada.token))
+        .await;
+    assert_problem(res, 404, "not_found").await;
+    let cy = account(&app, "cy@example.com").await;
+    add_member(&app, &a, &cy, "member").await;
+    let res = app
+        .get(&format!("/api/v1/orgs/{a}/audit/verify"), Some(&cy.token))
+        .await;
+    assert_problem(res, 403, "forbidden").await;
+}

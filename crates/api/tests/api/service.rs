@@ -216,6 +216,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ),
         ("post", "/api/v1/invitations/accept"),
         ("get", "/api/v1/orgs/{org_id}/audit"),
+        ("get", "/api/v1/orgs/{org_id}/audit/verify"),
         ("get", "/api/v1/admin/orgs"),
         ("get", "/api/v1/admin/orgs/{org_id}"),
         ("patch", "/api/v1/admin/orgs/{org_id}"),

@@ -75,6 +75,21 @@ impl StoredEntry {
         }
     }
 
+    /// Whether the row, on its own, still matches its stored hash: it reads back as an entry
+    /// and `hash == chain_hash(prev_hash, entry)`. This needs no other row, so one
+    /// organization's entries can be checked without reading anyone else's; it cannot see a
+    /// row deleted or the whole chain rewritten, which only [`verify_log`] does. A legacy row
+    /// (no hash) cannot be vouched for: `false`.
+    #[must_use]
+    pub fn is_intact(&self) -> bool {
+        match self {
+            Self::Entry(row) => row.hash.as_deref().is_some_and(|hash| {
+                super::chain_hash(row.prev_hash.as_deref(), &row.event) == hash
+            }),
+            Self::Unreadable(_) => false,
+        }
+    }
+
     /// The row's `seq`, when it reads as one.
     #[must_use]
     pub fn seq(&self) -> Option<u64> {

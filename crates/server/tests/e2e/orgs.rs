@@ -294,3 +294,76 @@ async fn an_invitation_is_accepted_once_even_when_two_requests_race() {
         .count();
     assert_eq!(guests, 1, "{members}");
 }
+
+#[tokio::test]
+async fn an_entry_moved_to_another_organization_behind_the_servers_back_is_caught() {
+    use sea_orm::ConnectionTrait as _;
+    let app = spawn_app().await;
+    let (ada, bob) = (account(&app).await, account(&app).await);
+    let a = create(&app, &ada, "Agency").await;
+    let b = create(&app, &bob, "Client B").await;
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/orgs/{a}")))
+        .bearer_auth(&ada.token)
+        .json(&json!({ "name": "Agency Renamed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post_json(
+            &format!("/api/v1/orgs/{b}/invitations"),
+            &json!({ "email": "guest@example.com", "role": "member" }),
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let verify = |org: String, token: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .get_auth(&format!("/api/v1/orgs/{org}/audit/verify"), &token)
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    assert_eq!(verify(b.clone(), bob.token.clone()).await["ok"], true);
+    // A's rename is filed under B by someone with database access.
+    app.database
+        .connection()
+        .execute_unprepared(
+            "UPDATE audit_events SET org_id = (SELECT org_id FROM audit_events \
+             WHERE action = 'org.invitation_sent') WHERE action = 'org.renamed'",
+        )
+        .await
+        .unwrap();
+    let of_b = verify(b.clone(), bob.token.clone()).await;
+    assert_eq!(of_b["ok"], false, "{of_b}");
+    assert!(
+        of_b["first_bad"].is_string(),
+        "the moved entry is named: {of_b}"
+    );
+    let listed: Value = app
+        .get_auth(
+            &format!("/api/v1/orgs/{b}/audit?action=org.renamed"),
+            &bob.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["id"], of_b["first_bad"]);
+    let of_a = verify(a.clone(), ada.token.clone()).await;
+    assert_eq!(
+        of_a["first_bad"],
+        Value::Null,
+        "A's remaining entries are intact: {of_a}"
+    );
+    assert_eq!(
+        of_a["trail_intact"], false,
+        "the trail as a whole does not verify: {of_a}"
+    );
+}
