@@ -162,6 +162,9 @@ pub enum AuditAction {
     /// An administrator lifted an organization's suspension.
     #[serde(rename = "admin.org_reinstated")]
     OrgReinstated,
+    /// The invitee declined a pending invitation: its link stopped working.
+    #[serde(rename = "org.invitation_declined")]
+    OrgInvitationDeclined,
 }
 
 impl AuditAction {
@@ -215,6 +218,7 @@ impl AuditAction {
         Self::OrgInvitationAccepted,
         Self::OrgSuspended,
         Self::OrgReinstated,
+        Self::OrgInvitationDeclined,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -269,6 +273,7 @@ impl AuditAction {
             Self::OrgInvitationAccepted => "org.invitation_accepted",
             Self::OrgSuspended => "admin.org_suspended",
             Self::OrgReinstated => "admin.org_reinstated",
+            Self::OrgInvitationDeclined => "org.invitation_declined",
         }
     }
 

@@ -275,6 +275,29 @@ pub trait InvitationRepository: Send + Sync {
         token: &InvitationTokenHash,
     ) -> Result<Option<Invitation>, RepoError>;
 
+    /// Invitation `id` if it was sent to `email` (whatever its state), read inside `tx`: the
+    /// invitee's own lookup, filtered by their address.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn invitation_to(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvitationId,
+        email: &Email,
+    ) -> Result<Option<Invitation>, RepoError>;
+
+    /// The invitations to `email` still pending at `now`, from every organization, newest
+    /// first, at most 100, each with its organization's name.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn pending_for(
+        &self,
+        email: &Email,
+        now: Timestamp,
+    ) -> Result<Vec<(Invitation, OrgName)>, RepoError>;
+
     /// `org`'s invitations to `email` still pending at `now`, read inside `tx`.
     ///
     /// # Errors

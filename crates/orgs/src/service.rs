@@ -10,6 +10,7 @@
 
 mod admin;
 mod invitations;
+mod invitee;
 mod members;
 mod roles;
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use plinth_orgs::{
-    Invitation, Member, MemberProfile, Membership, OrgAuditReport, OrgOverview, OrgRole,
+    Invitation, Member, MemberProfile, Membership, OrgAuditReport, OrgName, OrgOverview, OrgRole,
     SentInvitation,
 };
 use uuid::Uuid;
@@ -460,4 +460,57 @@ impl From<OrgAuditReport> for OrgAuditReportBody {
             trail_intact: r.trail_intact,
         }
     }
+}
+
+/// An invitation as its invitee sees it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = MyOrgInvitation, example = json!({
+    "id": "0193a5d0-1e2f-7a3b-8c4d-5e6f70819203",
+    "org_id": "0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61",
+    "org_name": "Northwind Dental",
+    "role": "member",
+    "sent_at": "2026-12-07T10:00:00Z",
+    "expires_at": "2026-12-14T10:00:00Z"
+}))]
+pub(crate) struct MyInvitationBody {
+    /// The invitation.
+    pub id: Uuid,
+    /// The organization it is to.
+    pub org_id: Uuid,
+    /// That organization's name.
+    pub org_name: String,
+    /// The role offered.
+    pub role: String,
+    /// When it was last sent.
+    pub sent_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<(Invitation, OrgName)> for MyInvitationBody {
+    fn from((i, name): (Invitation, OrgName)) -> Self {
+        Self {
+            id: i.id.as_uuid(),
+            org_id: i.org_id.as_uuid(),
+            org_name: name.as_str().to_owned(),
+            role: i.role.as_str().to_owned(),
+            sent_at: i.sent_at,
+            expires_at: i.expires_at,
+        }
+    }
+}
+
+/// `GET /invitations`: the invitations pending for the caller's verified address.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = MyOrgInvitationList, example = json!({ "items": [{
+    "id": "0193a5d0-1e2f-7a3b-8c4d-5e6f70819203",
+    "org_id": "0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61",
+    "org_name": "Northwind Dental",
+    "role": "member",
+    "sent_at": "2026-12-07T10:00:00Z",
+    "expires_at": "2026-12-14T10:00:00Z"
+}] }))]
+pub(crate) struct MyInvitationListBody {
+    /// Newest first, at most 100.
+    pub items: Vec<MyInvitationBody>,
 }

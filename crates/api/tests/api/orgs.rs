@@ -587,13 +587,16 @@ async fn an_erased_account_leaves_its_organizations_but_never_strands_one() {
     assert!(left.iter().all(|e| e.details["erased"] == true));
 }
 
-/// The `token` of the last link mailed to `to` under `path`.
+/// The `token` of the last link under `path` mailed to `to`.
 fn mailed_token(app: &TestApp, to: &str, path: &str) -> String {
     let link = app
         .mailer
-        .last_link_to(&plinth_kernel::Email::parse(to).unwrap())
-        .expect("a mail with a link");
-    assert!(link.contains(path), "{link}");
+        .sent()
+        .into_iter()
+        .rev()
+        .filter(|m| m.to.as_str() == to)
+        .find_map(|m| m.link.filter(|l| l.contains(path)))
+        .unwrap_or_else(|| panic!("no {path} link mailed to {to}"));
     link.split_once("token=").unwrap().1.to_owned()
 }
 
@@ -1089,4 +1092,101 @@ async fn an_organization_verifies_its_entries_and_learns_one_bit_of_the_rest() {
         .get(&format!("/api/v1/orgs/{a}/audit/verify"), Some(&cy.token))
         .await;
     assert_problem(res, 403, "forbidden").await;
+}
+
+#[tokio::test]
+async fn an_invitee_lists_accepts_and_declines_in_the_app() {
+    let app = spawn_app().await;
+    let ada = account(&app, "ada@example.com").await;
+    let bob = account(&app, "bob@example.com").await;
+    let north = create(&app, &ada, "Northwind").await;
+    let south = create(&app, &bob, "Southwind").await;
+    let grace = account(&app, "grace@example.com").await;
+    for (org, owner) in [(&north, &ada), (&south, &bob)] {
+        let res = app
+            .post_json(
+                &format!("/api/v1/orgs/{org}/invitations"),
+                &json!({ "email": "grace@example.com", "role": "member" }),
+                Some(&owner.token),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    // Until Grace verifies her address, she sees none of them.
+    let res = app.get("/api/v1/invitations", Some(&grace.token)).await;
+    assert_problem(res, 403, "forbidden").await;
+    verify_email(&app, "grace@example.com").await;
+    let mine: Value = app
+        .get("/api/v1/invitations", Some(&grace.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["org_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Southwind", "Northwind"]);
+    let south_invitation = mine["items"][0]["id"].as_str().unwrap().to_owned();
+    let north_invitation = mine["items"][1]["id"].as_str().unwrap().to_owned();
+    // Nobody else acts on them by id.
+    let eve = account(&app, "eve@example.com").await;
+    verify_email(&app, "eve@example.com").await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/invitations/{north_invitation}/accept"),
+            &json!({}),
+            Some(&eve.token),
+        )
+        .await;
+    assert_problem(res, 404, "not_found").await;
+    let res = send(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/invitations/{south_invitation}"),
+        &eve.token,
+        None,
+    )
+    .await;
+    assert_problem(res, 404, "not_found").await;
+
+    let res = app
+        .post_json(
+            &format!("/api/v1/invitations/{north_invitation}/accept"),
+            &json!({}),
+            Some(&grace.token),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        role_in(&app, &north, &grace).await.as_deref(),
+        Some("member")
+    );
+    let res = send(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/invitations/{south_invitation}"),
+        &grace.token,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(role_in(&app, &south, &grace).await, None);
+    let mine: Value = app
+        .get("/api/v1/invitations", Some(&grace.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(mine["items"].as_array().unwrap().is_empty());
+    let token = mailed_token(&app, "grace@example.com", "/accept-invitation");
+    assert_problem(accept(&app, &grace, &token).await, 404, "not_found").await;
+    assert_eq!(
+        audited(&app, AuditAction::OrgInvitationDeclined)
+            .await
+            .len(),
+        1
+    );
 }

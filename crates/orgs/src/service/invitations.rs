@@ -237,10 +237,21 @@ impl OrganizationService {
             .filter(|i| i.is_pending(now) && i.email == email)
             .ok_or_else(no_such_invitation)?;
         if !verified {
-            return Err(OrgError::Forbidden(
-                "Verify your email address first; then accept the invitation.".to_owned(),
-            ));
+            return Err(unverified());
         }
+        self.join(tx, caller, invitation, now, meta).await
+    }
+
+    /// The rest of an acceptance, in `tx`, once `invitation` is known to be pending, addressed
+    /// to the caller's verified address: the caller joins with its role.
+    pub(super) async fn join(
+        &self,
+        mut tx: Box<dyn plinth_kernel::Transaction>,
+        caller: &Caller,
+        invitation: Invitation,
+        now: Timestamp,
+        meta: &RequestMeta,
+    ) -> Result<Membership, OrgError> {
         let id = invitation.org_id;
         let org = self
             .orgs
@@ -338,6 +349,11 @@ impl OrganizationService {
     }
 }
 
-fn no_such_invitation() -> OrgError {
+pub(super) fn no_such_invitation() -> OrgError {
     OrgError::NotFoundBecause(NO_SUCH_INVITATION)
+}
+
+/// The refusal of an invitee whose address is not verified yet.
+pub(super) fn unverified() -> OrgError {
+    OrgError::Forbidden("Verify your email address first; then accept the invitation.".to_owned())
 }

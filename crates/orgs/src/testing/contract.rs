@@ -774,6 +774,34 @@ impl Suite {
             vec![first.clone()],
             "one address, one organization's"
         );
+        assert_eq!(
+            self.repo
+                .invitation_to(tx.as_mut(), first.id, &first.email)
+                .await
+                .unwrap(),
+            Some(first.clone()),
+            "the invitee finds it by its id and their address"
+        );
+        assert!(
+            self.repo
+                .invitation_to(tx.as_mut(), first.id, &second.email)
+                .await
+                .unwrap()
+                .is_none(),
+            "never by another address"
+        );
+        tx.commit().await.unwrap();
+        let offers = self.repo.pending_for(&first.email, now()).await.unwrap();
+        let ids: Vec<(OrgId, &str)> = offers
+            .iter()
+            .map(|(i, name)| (i.org_id, name.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![(other.id, "Contract Org"), (org.id, "Contract Org")],
+            "every organization's pending invitation to the address, newest first, with names"
+        );
+        let mut tx = self.uow.begin().await.unwrap();
         self.repo.delete(tx.as_mut(), other.id).await.unwrap();
         assert!(
             self.repo

@@ -482,6 +482,37 @@ impl InvitationRepository for MemoryOrgStorage {
             .map(|(i, _)| i.clone()))
     }
 
+    async fn invitation_to(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvitationId,
+        email: &Email,
+    ) -> Result<Option<Invitation>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .state()
+            .invitations
+            .get(&id)
+            .filter(|(i, _)| i.email == *email)
+            .map(|(i, _)| i.clone()))
+    }
+
+    async fn pending_for(
+        &self,
+        email: &Email,
+        now: Timestamp,
+    ) -> Result<Vec<(Invitation, OrgName)>, RepoError> {
+        let s = self.state();
+        Ok(s.invitations
+            .values()
+            .rev()
+            .map(|(i, _)| i)
+            .filter(|i| i.email == *email && i.is_pending(now))
+            .filter_map(|i| s.orgs.get(&i.org_id).map(|o| (i.clone(), o.name.clone())))
+            .take(100)
+            .collect())
+    }
+
     async fn pending_to(
         &self,
         tx: &mut dyn Transaction,

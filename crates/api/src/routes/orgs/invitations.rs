@@ -1,13 +1,14 @@
 //! `/api/v1/orgs/{org_id}/invitations` (sending, listing, revoking and resending invitations)
-//! and `/api/v1/invitations/accept` (accepting one).
+//! and `/api/v1/invitations` (the invitee's side: accepting by the link's token, or listing,
+//! accepting and declining their own by id).
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use plinth_orgs::{InvitationId, OrgId};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::org::{
-    AcceptInvitationRequest, InvitationBody, InvitationPageBody, NewInvitationRequest,
-    OrganizationBody, SentInvitationBody,
+    AcceptInvitationRequest, InvitationBody, InvitationPageBody, MyInvitationBody,
+    MyInvitationListBody, NewInvitationRequest, OrganizationBody, SentInvitationBody,
 };
 use crate::dto::page::PageQuery;
 use crate::openapi::responses::{
@@ -27,7 +28,99 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 
 /// The routes under `/api/v1/invitations`.
 pub(crate) fn configure_accept(cfg: &mut ServiceConfig) {
-    cfg.service(accept_org_invitation);
+    cfg.service(accept_org_invitation)
+        .service(list_my_invitations)
+        .service(accept_my_invitation)
+        .service(decline_my_invitation);
+}
+
+/// Lists the invitations pending for the caller's address.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "list_my_invitations",
+    summary = "List my invitations",
+    description = "The invitations pending for the caller's verified address, from every organization, newest \
+        first (at most 100), to accept or decline in the app without the mailed link. An unverified address \
+        sees none: 403 until it is verified.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The pending invitations.", body = MyInvitationListBody),
+        Unauthenticated, UnverifiedInvitee, Internal, Unavailable
+    )
+)]
+#[get("")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list_my_invitations(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let offers = state.orgs.my_invitations(&user.caller()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(MyInvitationListBody {
+            items: offers.into_iter().map(MyInvitationBody::from).collect(),
+        }))
+}
+
+/// Accepts one of the caller's pending invitations.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "accept_my_invitation",
+    summary = "Accept one of my invitations",
+    description = "As `POST /api/v1/invitations/accept`, by the invitation's id instead of the link's token: \
+        the invitation must be pending and addressed to the caller's verified address (404 otherwise, one \
+        answer for all). Audited as `org.invitation_accepted`.",
+    security(("bearer" = [])),
+    params(("invitation_id" = uuid::Uuid, Path, description = "Invitation id")),
+    responses(
+        (status = 200, description = "The organization joined, with the caller's role there.", body = OrganizationBody),
+        Unauthenticated, UnverifiedInvitee, InvitationNotFound, InvitationConflict, Internal, Unavailable
+    )
+)]
+#[post("/{invitation_id}/accept")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn accept_my_invitation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<InvitationId>,
+) -> Result<HttpResponse, ApiError> {
+    let joined = state
+        .orgs
+        .accept_invitation_by_id(&user.caller(), id.into_inner(), &meta.0)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(OrganizationBody::from(joined)))
+}
+
+/// Declines one of the caller's pending invitations.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "decline_my_invitation",
+    summary = "Decline one of my invitations",
+    description = "Ends a pending invitation addressed to the caller's verified address; its link stops \
+        working. 404 for one that is not pending or not the caller's. Audited as `org.invitation_declined`.",
+    security(("bearer" = [])),
+    params(("invitation_id" = uuid::Uuid, Path, description = "Invitation id")),
+    responses(
+        (status = 204, description = "Declined."),
+        Unauthenticated, UnverifiedInvitee, InvitationNotFound, Internal, Unavailable
+    )
+)]
+#[delete("/{invitation_id}")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn decline_my_invitation(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    id: web::Path<InvitationId>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .orgs
+        .decline_invitation(&user.caller(), id.into_inner(), &meta.0)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Invites an address to the organization.

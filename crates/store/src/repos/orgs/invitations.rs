@@ -5,7 +5,8 @@
 
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction};
 use plinth_orgs::{
-    Invitation, InvitationId, InvitationRepository, InvitationTokenHash, OrgId, OrgRoleName,
+    Invitation, InvitationId, InvitationRepository, InvitationTokenHash, OrgId, OrgName,
+    OrgRoleName,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -14,7 +15,7 @@ use sea_orm::{
 };
 
 use super::SeaOrgStorage;
-use crate::entities::org_invitations;
+use crate::entities::{org_invitations, organizations};
 use crate::error::repo_err;
 use crate::repos::{OneRow as _, corrupt, fetch_limit};
 use crate::uow::db_tx;
@@ -100,6 +101,57 @@ impl InvitationRepository for SeaOrgStorage {
             .map_err(repo_err)?
             .map(to_invitation)
             .transpose()
+    }
+
+    async fn invitation_to(
+        &self,
+        tx: &mut dyn Transaction,
+        id: InvitationId,
+        email: &Email,
+    ) -> Result<Option<Invitation>, RepoError> {
+        org_invitations::Entity::find_by_id(id.as_uuid())
+            .filter(org_invitations::Column::Email.eq(email.as_str()))
+            .one_row(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?
+            .map(to_invitation)
+            .transpose()
+    }
+
+    async fn pending_for(
+        &self,
+        email: &Email,
+        now: Timestamp,
+    ) -> Result<Vec<(Invitation, OrgName)>, RepoError> {
+        let rows = org_invitations::Entity::find()
+            .filter(org_invitations::Column::Email.eq(email.as_str()))
+            .filter(pending(now))
+            .order_by_desc(org_invitations::Column::Id)
+            .limit(100)
+            .all(&self.conn)
+            .await
+            .map_err(repo_err)?;
+        let mut names: std::collections::HashMap<uuid::Uuid, OrgName> =
+            std::collections::HashMap::new();
+        let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.org_id).collect();
+        if !ids.is_empty() {
+            for org in organizations::Entity::find()
+                .filter(organizations::Column::Id.is_in(ids))
+                .all(&self.conn)
+                .await
+                .map_err(repo_err)?
+            {
+                let name = OrgName::parse(&org.name)
+                    .map_err(|e| corrupt(format_args!("organizations.name of {}: {e}", org.id)))?;
+                names.insert(org.id, name);
+            }
+        }
+        rows.into_iter()
+            .filter_map(|row| {
+                let name = names.get(&row.org_id).cloned()?;
+                Some(to_invitation(row).map(|i| (i, name)))
+            })
+            .collect()
     }
 
     async fn pending_to(
