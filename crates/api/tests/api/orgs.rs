@@ -17,12 +17,7 @@ struct Account {
 
 async fn account(app: &TestApp, email: &str) -> Account {
     let token = app.token(email).await;
-    let me: Value = app
-        .get("/api/v1/me", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = json_at(&app, "/api/v1/me", &token).await;
     let id = UserId::from_uuid(me["id"].as_str().unwrap().parse().unwrap());
     Account { token, id }
 }
@@ -83,6 +78,13 @@ async fn role_in(app: &TestApp, org: &str, who: &Account) -> Option<String> {
     }
 }
 
+/// The JSON body of a `GET path` that must answer 200.
+async fn json_at(app: &TestApp, path: &str, token: &str) -> Value {
+    let res = app.get(path, Some(token)).await;
+    assert_eq!(res.status(), 200, "GET {path}");
+    res.json().await.unwrap()
+}
+
 async fn audited(app: &TestApp, action: AuditAction) -> Vec<plinth_audit::AuditEvent> {
     let filter = AuditFilter {
         action: Some(action),
@@ -113,12 +115,7 @@ async fn a_user_creates_lists_renames_and_deletes_their_organization() {
     assert_eq!(created["role"], "owner");
     let id = created["id"].as_str().unwrap();
 
-    let mine: Value = app
-        .get("/api/v1/orgs", Some(&ada.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine = json_at(&app, "/api/v1/orgs", &ada.token).await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
     assert_eq!(mine["items"][0]["id"], id);
 
@@ -144,12 +141,7 @@ async fn a_user_creates_lists_renames_and_deletes_their_organization() {
     .await;
     assert_eq!(res.status(), 204);
     assert_eq!(role_in(&app, id, &ada).await, None);
-    let mine: Value = app
-        .get("/api/v1/orgs", Some(&ada.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine = json_at(&app, "/api/v1/orgs", &ada.token).await;
     assert!(mine["items"].as_array().unwrap().is_empty());
     let deleted = audited(&app, AuditAction::OrgDeleted).await;
     assert_eq!(deleted.len(), 1);
@@ -176,12 +168,7 @@ async fn a_bad_name_is_a_422_naming_the_field_and_stores_nothing() {
         )
         .await;
     assert_problem(res, 422, "validation_failed").await;
-    let mine: Value = app
-        .get("/api/v1/orgs", Some(&ada.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine = json_at(&app, "/api/v1/orgs", &ada.token).await;
     assert!(mine["items"].as_array().unwrap().is_empty());
     assert!(audited(&app, AuditAction::OrgCreated).await.is_empty());
 }
@@ -236,12 +223,7 @@ async fn an_outsider_gets_404_for_everything_and_changes_nothing() {
             );
         }
     }
-    let seen: Value = app
-        .get(&format!("/api/v1/orgs/{org}"), Some(&ada.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let seen = json_at(&app, &format!("/api/v1/orgs/{org}"), &ada.token).await;
     assert_eq!(
         (seen["name"].as_str(), seen["role"].as_str()),
         (Some("Northwind"), Some("owner"))
@@ -265,12 +247,7 @@ async fn members_are_listed_and_changed_under_the_rank_rules() {
     add_member(&app, &org, &bob, "admin").await;
     add_member(&app, &org, &cy, "member").await;
 
-    let page: Value = app
-        .get(&format!("/api/v1/orgs/{org}/members"), Some(&cy.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page = json_at(&app, &format!("/api/v1/orgs/{org}/members"), &cy.token).await;
     let mut emails: Vec<(&str, &str)> = page["items"]
         .as_array()
         .unwrap()
@@ -432,7 +409,7 @@ async fn custom_roles_are_created_listed_and_deleted_when_unused() {
         )
         .await;
     assert_problem(res, 409, "conflict").await;
-    let listed: Value = app.get(&roles, Some(&cy.token)).await.json().await.unwrap();
+    let listed = json_at(&app, &roles, &cy.token).await;
     let names: Vec<&str> = listed["items"]
         .as_array()
         .unwrap()
@@ -568,12 +545,7 @@ async fn an_erased_account_leaves_its_organizations_but_never_strands_one() {
             .is_none()
     );
     for org in [&shared, &bobs] {
-        let members: Value = app
-            .get(&format!("/api/v1/orgs/{org}/members"), Some(&bob.token))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let members = json_at(&app, &format!("/api/v1/orgs/{org}/members"), &bob.token).await;
         let emails: Vec<&str> = members["items"]
             .as_array()
             .unwrap()
@@ -647,12 +619,7 @@ async fn an_address_without_an_account_signs_up_verifies_and_joins() {
     assert!(mail.subject.contains("Northwind"), "{}", mail.subject);
     let token = mailed_token(&app, "grace@example.com", "/accept-invitation");
 
-    let listed: Value = app
-        .get(&invitations, Some(&ada.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = json_at(&app, &invitations, &ada.token).await;
     assert_eq!(listed["items"][0]["id"], sent["invitation"]["id"]);
 
     // Grace signs up; until she verifies her address, accepting is refused.
@@ -679,12 +646,7 @@ async fn an_address_without_an_account_signs_up_verifies_and_joins() {
     assert_eq!(role_in(&app, &org, &eve).await, None);
     // Spent.
     assert_problem(accept(&app, &grace, &token).await, 404, "not_found").await;
-    let listed: Value = app
-        .get(&invitations, Some(&ada.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = json_at(&app, &invitations, &ada.token).await;
     assert!(listed["items"].as_array().unwrap().is_empty());
     assert_eq!(
         audited(&app, AuditAction::OrgInvitationAccepted)
@@ -864,22 +826,12 @@ async fn administrators_find_inspect_and_suspend_organizations() {
     add_member(&app, &org, &bob, "member").await;
     let _other = create(&app, &bob, "Southwind").await;
 
-    let found: Value = app
-        .get("/api/v1/admin/orgs?q=NORTH", Some(&root))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let found = json_at(&app, "/api/v1/admin/orgs?q=NORTH", &root).await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     assert_eq!(found["items"][0]["id"], org.as_str());
     assert_eq!(found["items"][0]["members"], 2);
     assert_eq!(found["items"][0]["suspended_at"], Value::Null);
-    let members: Value = app
-        .get(&format!("/api/v1/admin/orgs/{org}/members"), Some(&root))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let members = json_at(&app, &format!("/api/v1/admin/orgs/{org}/members"), &root).await;
     assert_eq!(members["items"].as_array().unwrap().len(), 2);
     let res = app.get("/api/v1/admin/orgs", Some(&ada.token)).await;
     assert_problem(res, 403, "forbidden").await;
@@ -907,12 +859,7 @@ async fn administrators_find_inspect_and_suspend_organizations() {
     let body: Value = res.json().await.unwrap();
     assert!(body["suspended_at"].is_string(), "{body}");
     // Members see it suspended, may leave, and may do nothing else.
-    let seen: Value = app
-        .get(&format!("/api/v1/orgs/{org}"), Some(&ada.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let seen = json_at(&app, &format!("/api/v1/orgs/{org}"), &ada.token).await;
     assert_eq!(seen["name"], "Northwind Dental");
     let res = send(
         &app,
@@ -980,12 +927,7 @@ async fn owners_read_their_organizations_audit_entries_and_no_one_elses() {
         .await;
     assert_eq!(res.status(), 201);
 
-    let page: Value = app
-        .get(&format!("/api/v1/orgs/{org}/audit"), Some(&ada.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page = json_at(&app, &format!("/api/v1/orgs/{org}/audit"), &ada.token).await;
     let actions: Vec<&str> = page["items"]
         .as_array()
         .unwrap()
@@ -1004,15 +946,12 @@ async fn owners_read_their_organizations_audit_entries_and_no_one_elses() {
             .iter()
             .all(|e| e["org_id"] == org.as_str())
     );
-    let renamed: Value = app
-        .get(
-            &format!("/api/v1/orgs/{org}/audit?action=org.renamed&org_id={other}"),
-            Some(&ada.token),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let renamed = json_at(
+        &app,
+        &format!("/api/v1/orgs/{org}/audit?action=org.renamed&org_id={other}"),
+        &ada.token,
+    )
+    .await;
     assert_eq!(
         renamed["items"].as_array().unwrap().len(),
         1,
@@ -1116,12 +1055,7 @@ async fn an_invitee_lists_accepts_and_declines_in_the_app() {
     let res = app.get("/api/v1/invitations", Some(&grace.token)).await;
     assert_problem(res, 403, "forbidden").await;
     verify_email(&app, "grace@example.com").await;
-    let mine: Value = app
-        .get("/api/v1/invitations", Some(&grace.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine = json_at(&app, "/api/v1/invitations", &grace.token).await;
     let names: Vec<&str> = mine["items"]
         .as_array()
         .unwrap()
@@ -1174,12 +1108,7 @@ async fn an_invitee_lists_accepts_and_declines_in_the_app() {
     .await;
     assert_eq!(res.status(), 204);
     assert_eq!(role_in(&app, &south, &grace).await, None);
-    let mine: Value = app
-        .get("/api/v1/invitations", Some(&grace.token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine = json_at(&app, "/api/v1/invitations", &grace.token).await;
     assert!(mine["items"].as_array().unwrap().is_empty());
     let token = mailed_token(&app, "grace@example.com", "/accept-invitation");
     assert_problem(accept(&app, &grace, &token).await, 404, "not_found").await;
