@@ -17,7 +17,7 @@ struct Account {
 
 async fn account(app: &TestApp, email: &str) -> Account {
     let token = app.token(email).await;
-    let me = json_at(&app, "/api/v1/me", &token).await;
+    let me = json_at(app, "/api/v1/me", &token).await;
     let id = UserId::from_uuid(me["id"].as_str().unwrap().parse().unwrap());
     Account { token, id }
 }
