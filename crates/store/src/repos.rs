@@ -47,6 +47,16 @@ pub(crate) fn contains_pattern(needle: &str) -> String {
     out
 }
 
+/// `NotFound` when an update or delete changed no row (what the ports' "MUST return
+/// NotFound" promises ask of a write by key).
+pub(crate) fn found(rows_affected: u64) -> Result<(), RepoError> {
+    if rows_affected == 0 {
+        Err(RepoError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// A row that does not convert back into a domain value.
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> RepoError {
     RepoError::internal(format!("corrupt row: {what}"))

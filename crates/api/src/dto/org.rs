@@ -1,6 +1,7 @@
 //! Organization bodies of `/api/v1/orgs`.
 
 use chrono::{DateTime, Utc};
+use plinth_kernel::Page;
 use plinth_orgs::{
     Invitation, Member, MemberProfile, Membership, OrgAuditReport, OrgName, OrgOverview, OrgRole,
     SentInvitation,
@@ -129,6 +130,15 @@ pub(crate) struct OrgMemberPageBody {
     pub items: Vec<OrgMemberBody>,
     /// Pass as `cursor` for the next page; `null` on the last one.
     pub next_cursor: Option<String>,
+}
+
+impl From<Page<MemberProfile>> for OrgMemberPageBody {
+    fn from(page: Page<MemberProfile>) -> Self {
+        Self {
+            items: page.items.into_iter().map(OrgMemberBody::from).collect(),
+            next_cursor: page.next_cursor.map(|c| c.encode()),
+        }
+    }
 }
 
 /// `PATCH /orgs/{org_id}/members/{user_id}`: a new role. Unknown fields are refused.

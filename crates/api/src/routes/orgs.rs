@@ -10,9 +10,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::NO_STORE;
 use crate::dto::audit::{AuditListQuery, AuditPageBody};
 use crate::dto::org::{
-    NewOrgRoleRequest, NewOrganizationRequest, OrgAuditReportBody, OrgMemberBody,
-    OrgMemberPageBody, OrgMemberPatchRequest, OrgMemberRoleBody, OrgRoleBody, OrgRoleListBody,
-    OrganizationBody, OrganizationPageBody, OrganizationPatchRequest, OwnershipTransferRequest,
+    NewOrgRoleRequest, NewOrganizationRequest, OrgAuditReportBody, OrgMemberPageBody,
+    OrgMemberPatchRequest, OrgMemberRoleBody, OrgRoleBody, OrgRoleListBody, OrganizationBody,
+    OrganizationPageBody, OrganizationPatchRequest, OwnershipTransferRequest,
 };
 use crate::dto::page::PageQuery;
 use crate::openapi::responses::{
@@ -291,10 +291,7 @@ pub(crate) async fn list_org_members(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
-        .json(OrgMemberPageBody {
-            items: page.items.into_iter().map(OrgMemberBody::from).collect(),
-            next_cursor: page.next_cursor.map(|c| c.encode()),
-        }))
+        .json(OrgMemberPageBody::from(page)))
 }
 
 /// Changes a member's role.

@@ -394,6 +394,33 @@ impl TestApp {
     }
 }
 
+/// The `token` of the newest link under `path` mailed to `to` (other mail to `to` may have
+/// come since, such as an invitation after the verification mail).
+pub fn mailed_token(app: &TestApp, to: &str, path: &str) -> String {
+    let link = app
+        .mailer
+        .sent()
+        .into_iter()
+        .rev()
+        .filter(|m| m.to.as_str() == to)
+        .find_map(|m| m.link.filter(|l| l.contains(path)))
+        .unwrap_or_else(|| panic!("no {path} link mailed to {to}"));
+    link.split_once("token=").unwrap().1.to_owned()
+}
+
+/// Verifies `email` through the link its sign-up mail carries.
+pub async fn verify_email(app: &TestApp, email: &str) {
+    let token = mailed_token(app, email, "/verify-email");
+    let res = app
+        .post_json(
+            "/api/v1/auth/email/verify",
+            &json!({ "token": token }),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204, "verify {email}");
+}
+
 /// Asserts a problem+json answer: status, code, content type, and `request_id` equal to the
 /// `X-Request-Id` header. Returns the body.
 /// The field names a 422 problem's `errors` object lists, in the order it lists them.

@@ -7,7 +7,9 @@ use plinth_kernel::{PageRequest, UserId};
 use plinth_orgs::{Member, MemberRepository, OrgId, OrgRoleName, OrganizationRepository};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
+use crate::helpers::{
+    TestApp, assert_problem, error_fields, mailed_token, spawn_app, verify_email,
+};
 
 /// A signed-in account: its access token and user id.
 struct Account {
@@ -557,31 +559,6 @@ async fn an_erased_account_leaves_its_organizations_but_never_strands_one() {
     let left = audited(&app, AuditAction::OrgMemberRemoved).await;
     assert_eq!(left.len(), 2);
     assert!(left.iter().all(|e| e.details["erased"] == true));
-}
-
-/// The `token` of the last link under `path` mailed to `to`.
-fn mailed_token(app: &TestApp, to: &str, path: &str) -> String {
-    let link = app
-        .mailer
-        .sent()
-        .into_iter()
-        .rev()
-        .filter(|m| m.to.as_str() == to)
-        .find_map(|m| m.link.filter(|l| l.contains(path)))
-        .unwrap_or_else(|| panic!("no {path} link mailed to {to}"));
-    link.split_once("token=").unwrap().1.to_owned()
-}
-
-async fn verify_email(app: &TestApp, to: &str) {
-    let token = mailed_token(app, to, "/verify-email");
-    let res = app
-        .post_json(
-            "/api/v1/auth/email/verify",
-            &json!({ "token": token }),
-            None,
-        )
-        .await;
-    assert_eq!(res.status(), 204);
 }
 
 async fn accept(app: &TestApp, who: &Account, token: &str) -> reqwest::Response {

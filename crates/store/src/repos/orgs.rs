@@ -17,7 +17,7 @@ use sea_orm::{
 
 mod invitations;
 
-use super::{LIKE_ESCAPE, OneRow as _, contains_pattern, corrupt, fetch_limit};
+use super::{LIKE_ESCAPE, OneRow as _, contains_pattern, corrupt, fetch_limit, found};
 use crate::entities::{org_members, org_roles, organizations, users};
 use crate::error::repo_err;
 use crate::uow::db_tx;
@@ -87,15 +87,6 @@ fn duplicate_as(constraint: &str) -> impl Fn(RepoError) -> RepoError + '_ {
     }
 }
 
-/// `NotFound` unless `affected` rows changed.
-fn exactly_one(affected: u64) -> Result<(), RepoError> {
-    if affected == 0 {
-        Err(RepoError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
 /// How many members each of the organizations `ids` has (those with none are absent).
 async fn member_counts(
     db: &impl ConnectionTrait,
@@ -121,7 +112,7 @@ async fn member_counts(
 }
 
 /// The organizations `ids`, by id.
-async fn orgs_by_id(
+pub(super) async fn orgs_by_id(
     db: &impl ConnectionTrait,
     ids: Vec<uuid::Uuid>,
 ) -> Result<HashMap<uuid::Uuid, Organization>, RepoError> {
@@ -206,7 +197,7 @@ impl OrganizationRepository for SeaOrgStorage {
             .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
-        exactly_one(result.rows_affected)
+        found(result.rows_affected)
     }
 
     async fn delete(&self, tx: &mut dyn Transaction, id: OrgId) -> Result<(), RepoError> {
@@ -215,7 +206,7 @@ impl OrganizationRepository for SeaOrgStorage {
             .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
-        exactly_one(result.rows_affected)
+        found(result.rows_affected)
     }
 
     async fn set_suspended(
@@ -230,7 +221,7 @@ impl OrganizationRepository for SeaOrgStorage {
             .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
-        exactly_one(result.rows_affected)
+        found(result.rows_affected)
     }
 
     async fn search(
@@ -445,7 +436,7 @@ impl MemberRepository for SeaOrgStorage {
             .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
-        exactly_one(result.rows_affected)
+        found(result.rows_affected)
     }
 
     async fn remove_member(
@@ -460,7 +451,7 @@ impl MemberRepository for SeaOrgStorage {
             .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
-        exactly_one(result.rows_affected)
+        found(result.rows_affected)
     }
 
     async fn members(
@@ -577,6 +568,6 @@ impl OrgRoleRepository for SeaOrgStorage {
             .exec(db_tx(tx)?)
             .await
             .map_err(repo_err)?;
-        exactly_one(result.rows_affected)
+        found(result.rows_affected)
     }
 }

@@ -1,6 +1,6 @@
 //! [`SeaSessionRepository`]: `sessions` and `refresh_tokens` rows.
 
-use crate::repos::OneRow as _;
+use crate::repos::{OneRow as _, found};
 use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{
     RefreshTokenHash, RefreshTokenRecord, RevocationRepository as _, Session, SessionId,
@@ -69,14 +69,6 @@ fn live_condition(now: Timestamp, used_after: Option<Timestamp>) -> Condition {
     match used_after {
         Some(t) => live.add(sessions::Column::LastUsedAt.gt(t)),
         None => live,
-    }
-}
-
-fn found(rows_affected: u64) -> Result<(), RepoError> {
-    if rows_affected == 0 {
-        Err(RepoError::NotFound)
-    } else {
-        Ok(())
     }
 }
 

@@ -6,8 +6,7 @@ use plinth_kernel::PageRequest;
 use plinth_orgs::OrgId;
 
 use crate::dto::org::{
-    AdminOrgBody, AdminOrgPageBody, AdminOrgPatchRequest, AdminOrgQuery, OrgMemberBody,
-    OrgMemberPageBody,
+    AdminOrgBody, AdminOrgPageBody, AdminOrgPatchRequest, AdminOrgQuery, OrgMemberPageBody,
 };
 use crate::dto::page::PageQuery;
 use crate::openapi::responses::{
@@ -109,10 +108,7 @@ pub(crate) async fn list_org_members(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
-        .json(OrgMemberPageBody {
-            items: page.items.into_iter().map(OrgMemberBody::from).collect(),
-            next_cursor: page.next_cursor.map(|c| c.encode()),
-        }))
+        .json(OrgMemberPageBody::from(page)))
 }
 
 /// Suspends or reinstates an organization (permission `orgs:write`).

@@ -5,7 +5,7 @@ use plinth_audit::{AuditAction, AuditFilter, AuditLog};
 use plinth_kernel::PageRequest;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, spawn_app, verify_email};
 
 /// Who is asking, and what each may do to the shared file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,22 +372,4 @@ async fn bad_share_requests_are_422() {
     assert_problem(res, 422, "validation_failed").await;
     let res = share(app, s.token(Role::Stranger), id, "not-an-address", "view").await;
     assert_problem(res, 404, "not_found").await;
-}
-
-/// Verifies the account's address through the link its sign-up mail carries.
-pub(super) async fn verify_email(app: &TestApp, email: &str) {
-    let address = plinth_kernel::Email::parse(email).unwrap();
-    let link = app
-        .mailer
-        .last_link_to(&address)
-        .expect("a verification mail");
-    let token = link.split_once("?token=").unwrap().1;
-    let res = app
-        .post_json(
-            "/api/v1/auth/email/verify",
-            &json!({ "token": token }),
-            None,
-        )
-        .await;
-    assert_eq!(res.status(), 204, "verify {email}");
 }

@@ -14,8 +14,8 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::SeaOrgStorage;
-use crate::entities::{org_invitations, organizations};
+use super::{SeaOrgStorage, orgs_by_id};
+use crate::entities::org_invitations;
 use crate::error::repo_err;
 use crate::repos::{OneRow as _, corrupt, fetch_limit};
 use crate::uow::db_tx;
@@ -131,24 +131,11 @@ impl InvitationRepository for SeaOrgStorage {
             .all(&self.conn)
             .await
             .map_err(repo_err)?;
-        let mut names: std::collections::HashMap<uuid::Uuid, OrgName> =
-            std::collections::HashMap::new();
-        let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.org_id).collect();
-        if !ids.is_empty() {
-            for org in organizations::Entity::find()
-                .filter(organizations::Column::Id.is_in(ids))
-                .all(&self.conn)
-                .await
-                .map_err(repo_err)?
-            {
-                let name = OrgName::parse(&org.name)
-                    .map_err(|e| corrupt(format_args!("organizations.name of {}: {e}", org.id)))?;
-                names.insert(org.id, name);
-            }
-        }
+        let orgs = orgs_by_id(&self.conn, rows.iter().map(|r| r.org_id).collect()).await?;
+        // An organization deleted between the two reads took its invitations with it.
         rows.into_iter()
             .filter_map(|row| {
-                let name = names.get(&row.org_id).cloned()?;
+                let name = orgs.get(&row.org_id)?.name.clone();
                 Some(to_invitation(row).map(|i| (i, name)))
             })
             .collect()
