@@ -50,6 +50,7 @@ mod m20261207_000028_org_invitations;
 mod m20261207_000029_passwordless_requests;
 mod m20261207_000030_org_administration;
 mod m20261207_000031_audit_org;
+mod m20261207_000032_acting_for_org;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -89,6 +90,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000029_passwordless_requests::Migration),
             Box::new(m20261207_000030_org_administration::Migration),
             Box::new(m20261207_000031_audit_org::Migration),
+            Box::new(m20261207_000032_acting_for_org::Migration),
         ]
     }
 }

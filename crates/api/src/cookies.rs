@@ -171,8 +171,7 @@ impl CookieSettings {
                 i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
             )
         };
-        let mut access = self.cookie(ACCESS_COOKIE, pair.access_token.clone(), "/");
-        access.set_max_age(age(self.access_max_age));
+        let access = self.access_cookie(&pair.access_token);
         let mut refresh = self.cookie(
             REFRESH_COOKIE,
             pair.refresh_token.expose().to_owned(),
@@ -182,6 +181,15 @@ impl CookieSettings {
         let mut token = self.cookie(CSRF_COOKIE, csrf.clone(), "/");
         token.set_max_age(age(self.refresh_max_age));
         Some(([access, refresh, token], csrf))
+    }
+
+    /// The access cookie carrying `token`.
+    pub(crate) fn access_cookie(&self, token: &str) -> Cookie<'static> {
+        let mut access = self.cookie(ACCESS_COOKIE, token.to_owned(), "/");
+        access.set_max_age(actix_web::cookie::time::Duration::seconds(
+            i64::try_from(self.access_max_age.as_secs()).unwrap_or(i64::MAX),
+        ));
+        access
     }
 
     /// Cookies that remove the three session cookies.
@@ -285,6 +293,24 @@ pub(crate) fn sign_in(
             answer.cookie(cookie);
         }
         answer.insert_header((CSRF_HEADER, csrf));
+    }
+}
+
+/// Replaces the access cookie with `token` when `req` was authenticated by it (a browser
+/// session: no `Authorization` header), so the browser acts with the new token.
+pub(crate) fn renew_access(
+    answer: &mut HttpResponseBuilder,
+    req: &HttpRequest,
+    http: &HttpSettings,
+    token: &str,
+) {
+    let by_cookie = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .is_none()
+        && req.cookie(ACCESS_COOKIE).is_some();
+    if by_cookie && may_set_cookies(req, http) {
+        answer.cookie(http.cookies.access_cookie(token));
     }
 }
 

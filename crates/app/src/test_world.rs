@@ -278,6 +278,7 @@ impl World {
                         clock: Arc::clone(&clock_port),
                         mailer: Arc::new(plinth_orgs::testing::MemoryInvitationMailer::new()),
                         emails: Arc::new(plinth_orgs::testing::MemoryVerifiedEmails::new()),
+                        revoker: Arc::new(plinth_orgs::testing::MemoryTokenRevoker::new()),
                     },
                     plinth_orgs::InvitationPolicy::new("http://localhost"),
                 ),

@@ -28,7 +28,8 @@ use plinth_users::{
 };
 
 use crate::bridges::{
-    BillingStorageQuota, InvitationMail, UserAvatarReferences, UserEmails, UserViewers,
+    BillingStorageQuota, InvitationMail, OrgMemberships, SessionRevocations, UserAvatarReferences,
+    UserEmails, UserViewers,
 };
 use crate::{Accounts, AccountsParts, Sharing, Statistics};
 
@@ -174,6 +175,26 @@ impl Services {
             uow,
             clock,
         } = ports;
+        let user_service = UserService::new(
+            Arc::clone(&users),
+            Arc::clone(&hasher),
+            Arc::clone(&audit),
+            Arc::clone(&uow),
+            Arc::clone(&clock),
+            policies.password,
+        );
+        let org_service = OrganizationService::new(
+            OrgPorts {
+                orgs,
+                audit: Arc::clone(&audit),
+                uow: Arc::clone(&uow),
+                clock: Arc::clone(&clock),
+                mailer: Arc::new(InvitationMail(Arc::clone(&mailer))),
+                emails: Arc::new(UserEmails(user_service.clone())),
+                revoker: Arc::new(SessionRevocations(Arc::clone(&sessions))),
+            },
+            InvitationPolicy::new(policies.public_url.clone()),
+        );
         let auth = AuthService::new(
             plinth_sessions::AuthPorts {
                 users: Arc::clone(&users) as Arc<dyn UserRepository>,
@@ -192,7 +213,8 @@ impl Services {
         )
         .with_refresh_reuse(policies.refresh_reuse)
         .with_lockout(policies.lockout)
-        .with_passwordless(policies.passwordless);
+        .with_passwordless(policies.passwordless)
+        .with_org_access(Arc::new(OrgMemberships(org_service.clone())));
         let account_admin = AccountAdminService::new(
             Arc::clone(&users) as Arc<dyn UserRepository>,
             roles,
@@ -201,30 +223,11 @@ impl Services {
             Arc::clone(&uow),
             Arc::clone(&clock),
         );
-        let user_service = UserService::new(
-            users,
-            hasher,
-            Arc::clone(&audit),
-            Arc::clone(&uow),
-            Arc::clone(&clock),
-            policies.password,
-        );
         let announcement_service = AnnouncementService::new(
             announcements,
             Arc::clone(&audit),
             Arc::clone(&uow),
             Arc::clone(&clock),
-        );
-        let org_service = OrganizationService::new(
-            OrgPorts {
-                orgs,
-                audit: Arc::clone(&audit),
-                uow: Arc::clone(&uow),
-                clock: Arc::clone(&clock),
-                mailer: Arc::new(InvitationMail(Arc::clone(&mailer))),
-                emails: Arc::new(UserEmails(user_service.clone())),
-            },
-            InvitationPolicy::new(policies.public_url.clone()),
         );
         let plan_service = PlanService::new(
             Arc::clone(&plans),

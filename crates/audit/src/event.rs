@@ -165,6 +165,9 @@ pub enum AuditAction {
     /// The invitee declined a pending invitation: its link stopped working.
     #[serde(rename = "org.invitation_declined")]
     OrgInvitationDeclined,
+    /// A session started acting for an organization, or for its user again.
+    #[serde(rename = "auth.org_selected")]
+    OrgSelected,
 }
 
 impl AuditAction {
@@ -219,6 +222,7 @@ impl AuditAction {
         Self::OrgSuspended,
         Self::OrgReinstated,
         Self::OrgInvitationDeclined,
+        Self::OrgSelected,
     ];
 
     /// The dotted name stored and shown to clients, e.g. `auth.login_failed`.
@@ -274,6 +278,7 @@ impl AuditAction {
             Self::OrgSuspended => "admin.org_suspended",
             Self::OrgReinstated => "admin.org_reinstated",
             Self::OrgInvitationDeclined => "org.invitation_declined",
+            Self::OrgSelected => "auth.org_selected",
         }
     }
 

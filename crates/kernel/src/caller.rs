@@ -2,7 +2,7 @@
 //! takes, so the check lives in the use case (an HTTP handler, a CLI command or another crate
 //! calling it cannot skip it), with one wording for a missing permission ([`Forbidden`]).
 
-use crate::UserId;
+use crate::{OrgId, UserId};
 
 /// A permission such as `users:read`. Travels in access tokens as a string.
 #[derive(
@@ -45,22 +45,70 @@ impl Permission {
     ];
 }
 
-/// The signed-in user a use case acts for, with the permissions their access token carries.
+/// The signed-in user a use case acts for, with the permissions their access token carries,
+/// and the organization they act for, if they chose one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// The user.
     pub user_id: UserId,
     permissions: Vec<String>,
+    org: Option<ActingFor>,
+}
+
+/// The organization a caller acts for and their organization permissions there, as their
+/// access token carries them (checked against the membership when the token was minted, and
+/// ended by a revocation when the membership changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActingFor {
+    /// The organization.
+    pub org_id: OrgId,
+    /// The caller's organization permissions there (`org_files:read`, …).
+    pub permissions: Vec<String>,
+}
+
+impl ActingFor {
+    /// Whether the caller holds the organization permission `permission` there.
+    #[must_use]
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
+    }
+
+    /// `Ok` when the caller holds the organization permission `permission`; otherwise
+    /// [`Forbidden`] naming it.
+    ///
+    /// # Errors
+    /// [`Forbidden`].
+    pub fn require(&self, permission: &str) -> Result<(), Forbidden> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(Forbidden::missing(permission))
+        }
+    }
 }
 
 impl Caller {
-    /// `user_id` holding `permissions` (as their token lists them).
+    /// `user_id` holding `permissions` (as their token lists them), acting for themselves.
     #[must_use]
     pub fn new(user_id: UserId, permissions: Vec<String>) -> Self {
         Self {
             user_id,
             permissions,
+            org: None,
         }
+    }
+
+    /// The same caller acting for `org` (their token says so).
+    #[must_use]
+    pub fn acting_for(mut self, org: Option<ActingFor>) -> Self {
+        self.org = org;
+        self
+    }
+
+    /// The organization the caller acts for, if any.
+    #[must_use]
+    pub fn org(&self) -> Option<&ActingFor> {
+        self.org.as_ref()
     }
 
     /// Whether the caller holds `permission`.

@@ -19,7 +19,7 @@ mod uow;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use caller::{Caller, Forbidden, Permission};
+pub use caller::{ActingFor, Caller, Forbidden, Permission};
 pub use clock::{Clock, SystemClock};
 pub use email::{Email, EmailError};
 pub use idempotency::{ClaimOutcome, IdempotencyClaim, IdempotencyStore, StoredResponse};
@@ -35,6 +35,12 @@ pub use uuid;
 typed_id!(
     /// Identifies a user account. Lives in the kernel because every domain refers to users.
     UserId
+);
+
+typed_id!(
+    /// Identifies an organization. Lives in the kernel because files, billing and access
+    /// tokens refer to organizations without depending on the organizations domain.
+    OrgId
 );
 
 /// Timestamps are UTC everywhere.

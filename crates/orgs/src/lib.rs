@@ -32,7 +32,7 @@ pub use name::{OrgName, OrgNameError};
 pub use organization::{Member, MemberProfile, Membership, OrgOverview, Organization};
 pub use ports::{
     InvitationMail, InvitationMailer, InvitationRepository, MemberRepository, OrgRoleRepository,
-    OrgStorage, OrganizationRepository, VerifiedEmails,
+    OrgStorage, OrgTokenRevoker, OrganizationRepository, VerifiedEmails,
 };
 pub use role::{OrgPermission, OrgRole, OrgRoleName};
 pub use rules::{MemberChange, OrgRuleError};
@@ -40,7 +40,5 @@ pub use service::{
     InvitationPolicy, OrgAuditReport, OrgPorts, OrganizationService, SentInvitation,
 };
 
-plinth_kernel::typed_id!(
-    /// Identifies an organization.
-    OrgId
-);
+/// Identifies an organization (defined in the kernel, which every domain shares).
+pub use plinth_kernel::OrgId;

@@ -133,6 +133,16 @@ pub trait MemberRepository: Send + Sync {
     /// Storage failure.
     async fn owners(&self, tx: &mut dyn Transaction, org: OrgId) -> Result<Vec<UserId>, RepoError>;
 
+    /// Every member of `org`, read inside `tx` (whose tokens a deletion or suspension ends).
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn member_ids(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+    ) -> Result<Vec<UserId>, RepoError>;
+
     /// How many members of `org` hold `role`, read inside `tx`.
     ///
     /// # Errors
@@ -193,6 +203,25 @@ pub trait MemberRepository: Send + Sync {
         org: OrgId,
         page: PageRequest,
     ) -> Result<Page<MemberProfile>, RepoError>;
+}
+
+/// Ends what the access tokens acting for an organization can do, in the transaction of the
+/// change that calls for it (served by the sessions domain's revocations): every replica
+/// refuses them within its revocation sync interval, and the holders' next refresh re-reads
+/// their standing.
+#[async_trait::async_trait]
+pub trait OrgTokenRevoker: Send + Sync {
+    /// Revokes the tokens of each of `users` acting for `org` issued up to `at`.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn revoke(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        users: &[UserId],
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
 }
 
 /// The custom roles of an organization (the built-in ones are code, not rows).

@@ -21,12 +21,12 @@ use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{
-    Caller, Clock, Page, PageRequest, RepoError, RequestMeta, Transaction, UnitOfWork,
+    Caller, Clock, Page, PageRequest, RepoError, RequestMeta, Transaction, UnitOfWork, UserId,
 };
 
 use crate::{
     InvitationMailer, Member, Membership, OrgError, OrgId, OrgName, OrgPermission, OrgRole,
-    OrgRoleName, OrgStorage, Organization, VerifiedEmails,
+    OrgRoleName, OrgStorage, OrgTokenRevoker, Organization, VerifiedEmails,
 };
 
 /// The organization use cases.
@@ -38,6 +38,7 @@ pub struct OrganizationService {
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn InvitationMailer>,
     emails: Arc<dyn VerifiedEmails>,
+    revoker: Arc<dyn OrgTokenRevoker>,
     policy: InvitationPolicy,
 }
 
@@ -55,6 +56,8 @@ pub struct OrgPorts {
     pub mailer: Arc<dyn InvitationMailer>,
     /// The addresses accounts have verified (who may accept an invitation).
     pub emails: Arc<dyn VerifiedEmails>,
+    /// Ends the access tokens acting for an organization when a membership changes.
+    pub revoker: Arc<dyn OrgTokenRevoker>,
 }
 
 /// How invitations behave.
@@ -98,6 +101,7 @@ impl OrganizationService {
             clock,
             mailer,
             emails,
+            revoker,
         } = ports;
         Self {
             orgs,
@@ -106,6 +110,7 @@ impl OrganizationService {
             clock,
             mailer,
             emails,
+            revoker,
             policy,
         }
     }
@@ -228,7 +233,11 @@ impl OrganizationService {
                 "Only an owner can delete the organization.".to_owned(),
             ));
         }
+        let members = self.orgs.member_ids(tx.as_mut(), id).await?;
         self.orgs.delete(tx.as_mut(), id).await?;
+        self.revoker
+            .revoke(tx.as_mut(), id, &members, self.clock.now())
+            .await?;
         let event = self
             .event(AuditAction::OrgDeleted, caller, id, meta)
             .target("organization", id)
@@ -236,6 +245,34 @@ impl OrganizationService {
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Where `user` stands in `id` now, for an access token acting for it: their membership
+    /// (whose organization says whether it is suspended) and their role there; `None` when
+    /// they are not a member or it does not exist.
+    ///
+    /// # Errors
+    /// Storage failure.
+    #[tracing::instrument(skip(self))]
+    pub async fn standing(
+        &self,
+        user: UserId,
+        id: OrgId,
+    ) -> Result<Option<(Membership, OrgRole)>, OrgError> {
+        let Some(membership) = self.orgs.membership(id, user).await? else {
+            return Ok(None);
+        };
+        let role = match OrgRole::built_in_named(&membership.role) {
+            Some(role) => role,
+            None => self
+                .orgs
+                .custom_roles(id)
+                .await?
+                .into_iter()
+                .find(|r| r.name == membership.role)
+                .unwrap_or_else(|| dangling(&membership.role)),
+        };
+        Ok(Some((membership, role)))
     }
 
     /// Locks `id` in `tx` and reads `caller`'s role there: [`OrgError::NotFound`] unless they
@@ -298,18 +335,12 @@ impl OrganizationService {
     /// `caller`'s role in `id`, read outside a transaction: [`OrgError::NotFound`] unless they
     /// are a member.
     async fn role_of(&self, caller: &Caller, id: OrgId) -> Result<OrgRole, OrgError> {
-        let membership = self.get(caller, id).await?;
-        refuse_suspended(&membership.organization)?;
-        if let Some(role) = OrgRole::built_in_named(&membership.role) {
-            return Ok(role);
-        }
-        Ok(self
-            .orgs
-            .custom_roles(id)
+        let (membership, role) = self
+            .standing(caller.user_id, id)
             .await?
-            .into_iter()
-            .find(|r| r.name == membership.role)
-            .unwrap_or_else(|| dangling(&membership.role)))
+            .ok_or(OrgError::NotFound)?;
+        refuse_suspended(&membership.organization)?;
+        Ok(role)
     }
 
     /// An entry for `action` by `caller` about organization `org` (filed under it), stamped

@@ -10,7 +10,7 @@ pub mod contract;
 mod fakes;
 mod memory;
 
-pub use fakes::{MemoryInvitationMailer, MemoryVerifiedEmails};
+pub use fakes::{MemoryInvitationMailer, MemoryTokenRevoker, MemoryVerifiedEmails};
 pub use memory::MemoryOrgStorage;
 
 #[cfg(test)]

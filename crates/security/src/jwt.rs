@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
 use hkdf::Hkdf;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use plinth_kernel::UserId;
+use plinth_kernel::{OrgId, UserId};
 use plinth_sessions::{AccessClaims, SessionId, TokenError, TokenSigner, VerificationKey};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -37,13 +37,18 @@ struct WireClaims {
     sid: SessionId,
     role: String,
     perms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    org: Option<OrgId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    org_perms: Vec<String>,
     iat: i64,
     exp: i64,
     jti: String,
 }
 
 /// Signs and verifies access tokens as JWTs carrying `iss`, `aud`, `sub`, `sid`, `role`,
-/// `perms`, `iat`, `exp`, `jti` and a `kid` header.
+/// `perms`, `iat`, `exp`, `jti` and a `kid` header, plus `org` and `org_perms` when the user
+/// acts for an organization.
 ///
 /// Verification needs no database: the header must name a known `kid` (current or previous),
 /// the algorithm must be this signer's (`EdDSA` or `HS256`, never the other), the signature must
@@ -254,6 +259,8 @@ impl TokenSigner for JwtSigner {
             sid: claims.sid,
             role: claims.role.clone(),
             perms: claims.perms.clone(),
+            org: claims.org,
+            org_perms: claims.org_perms.clone(),
             iat: claims.iat,
             exp: claims.exp,
             jti: claims.jti.clone(),
@@ -296,6 +303,8 @@ impl JwtSigner {
             sid: c.sid,
             role: c.role,
             perms: c.perms,
+            org: c.org,
+            org_perms: c.org_perms,
             iat: c.iat,
             exp: c.exp,
             jti: c.jti,

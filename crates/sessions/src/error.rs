@@ -32,6 +32,13 @@ pub enum AuthError {
     /// No such session among the caller's (another user's session is reported the same way).
     #[error("session not found")]
     SessionNotFound,
+    /// The caller is not a member of the organization they asked to act for (or it does not
+    /// exist: one answer for both).
+    #[error("organization not found")]
+    OrgNotFound,
+    /// The organization they asked to act for is suspended.
+    #[error("organization is suspended")]
+    OrgSuspended,
     /// Registration with an email that already has an account.
     #[error("email is already registered")]
     EmailTaken,

@@ -37,14 +37,14 @@ pub use passwordless::{
     PasswordlessRequest, PasswordlessRequestId,
 };
 pub use ports::{
-    LockoutRepository, Mailer, OneTimeTokenRepository, PasswordlessRepository,
-    RevocationRepository, SecretSealer, SessionRepository, SessionStorage, TokenSigner,
-    TotpRepository,
+    LockoutRepository, Mailer, NoOrganizations, OneTimeTokenRepository, OrgAccess, OrgStanding,
+    PasswordlessRepository, RevocationRepository, SecretSealer, SessionRepository, SessionStorage,
+    TokenSigner, TotpRepository,
 };
 pub use revocation::{RevocationList, TokenRevocation};
 pub use service::{
-    AuthPorts, AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse, RegisterInput,
-    TokenLifetimes, TokenPair, TotpEnrollment,
+    AccessGrant, AuthPorts, AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse,
+    RegisterInput, TokenLifetimes, TokenPair, TotpEnrollment,
 };
 pub use session::{RefreshTokenRecord, Session, SessionId};
 pub use token::{

@@ -1,6 +1,6 @@
 //! Ports of the sessions domain.
 
-use plinth_kernel::{Email, RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{ActingFor, Email, OrgId, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
     AccessClaims, LockoutState, MailError, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
@@ -60,6 +60,17 @@ pub trait SessionRepository: Send + Sync {
         tx: &mut dyn Transaction,
         id: SessionId,
         at: Timestamp,
+    ) -> Result<(), RepoError>;
+
+    /// Sets the organization session `id` acts for (`None`: the user themselves).
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when the session does not exist.
+    async fn set_session_org(
+        &self,
+        tx: &mut dyn Transaction,
+        id: SessionId,
+        org: Option<OrgId>,
     ) -> Result<(), RepoError>;
 
     /// Revokes a session at `at`; revoking an already revoked session keeps the first time and
@@ -348,6 +359,20 @@ pub trait RevocationRepository: Send + Sync {
         at: Timestamp,
     ) -> Result<(), RepoError>;
 
+    /// Records that every access token of `user_id` acting for `org_id` issued up to `at` must
+    /// stop working (their membership changed or ended, or the organization went away); their
+    /// other tokens are untouched.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn revoke_org_tokens(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        org_id: OrgId,
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
+
     /// Every revocation made after `since` (sessions revoked by
     /// [`SessionRepository::revoke_session`], users by [`SessionRepository::revoke_all`] and
     /// [`RevocationRepository::revoke_user_tokens`]), oldest first, including those of users
@@ -386,6 +411,39 @@ impl<T> SessionStorage for T where
         + TotpRepository
         + RevocationRepository
 {
+}
+
+/// Where a user stands in an organization they ask to act for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrgStanding {
+    /// A member, with their organization permissions there.
+    Member(ActingFor),
+    /// A member of an organization an administrator suspended: they cannot act for it.
+    Suspended,
+    /// Not a member, or no such organization: one answer for both.
+    NotMember,
+}
+
+/// Organization memberships as the sessions domain needs them: to mint access tokens that act
+/// for an organization (served by the organizations domain).
+#[async_trait::async_trait]
+pub trait OrgAccess: Send + Sync {
+    /// `user`'s standing in `org` now.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn standing(&self, user: UserId, org: OrgId) -> Result<OrgStanding, RepoError>;
+}
+
+/// The [`OrgAccess`] of a deployment without organizations: nobody is a member of anything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOrganizations;
+
+#[async_trait::async_trait]
+impl OrgAccess for NoOrganizations {
+    async fn standing(&self, _user: UserId, _org: OrgId) -> Result<OrgStanding, RepoError> {
+        Ok(OrgStanding::NotMember)
+    }
 }
 
 /// Signs and verifies access tokens (JWT). Verification needs no database.

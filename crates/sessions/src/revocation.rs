@@ -11,12 +11,13 @@
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
 
-use plinth_kernel::{Timestamp, UserId};
+use plinth_kernel::{OrgId, Timestamp, UserId};
 
 use crate::{AccessClaims, SessionId};
 
 /// One revocation: every access token of `session_id`, or of the whole user when `session_id`
-/// is `None`, issued at or before `at`, no longer works.
+/// is `None`, issued at or before `at`, no longer works; with `org_id`, only the user's tokens
+/// that act for that organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenRevocation {
     /// Whose tokens.
@@ -24,6 +25,9 @@ pub struct TokenRevocation {
     /// One session, or `None` for all of the user's tokens (suspension, deletion, role change,
     /// sign-out everywhere).
     pub session_id: Option<SessionId>,
+    /// Only the user's tokens acting for this organization (their membership there changed or
+    /// ended); `None` for tokens whatever they act for.
+    pub org_id: Option<OrgId>,
     /// When it was revoked.
     pub at: Timestamp,
 }
@@ -32,6 +36,7 @@ pub struct TokenRevocation {
 struct Lists {
     sessions: HashMap<SessionId, Timestamp>,
     users: HashMap<UserId, Timestamp>,
+    memberships: HashMap<(UserId, OrgId), Timestamp>,
     loaded: usize,
 }
 
@@ -55,9 +60,10 @@ impl RevocationList {
             ..Lists::default()
         };
         for r in revocations {
-            let slot = match r.session_id {
-                Some(session) => lists.sessions.entry(session).or_insert(r.at),
-                None => lists.users.entry(r.user_id).or_insert(r.at),
+            let slot = match (r.session_id, r.org_id) {
+                (Some(session), _) => lists.sessions.entry(session).or_insert(r.at),
+                (None, Some(org)) => lists.memberships.entry((r.user_id, org)).or_insert(r.at),
+                (None, None) => lists.users.entry(r.user_id).or_insert(r.at),
             };
             *slot = (*slot).max(r.at);
         }
@@ -79,8 +85,9 @@ impl RevocationList {
         self.len() == 0
     }
 
-    /// Whether `claims` were revoked: their session was, or their user's tokens were at or after
-    /// the second they were issued in (a token minted in the very second of a user-wide
+    /// Whether `claims` were revoked: their session was, or their user's tokens (or, for a
+    /// token acting for an organization, the user's tokens for that organization) were at or
+    /// after the second they were issued in (a token minted in the very second of such a
     /// revocation is refused too; its holder refreshes again a second later).
     #[must_use]
     pub fn is_revoked(&self, claims: &AccessClaims) -> bool {
@@ -88,10 +95,14 @@ impl RevocationList {
         if lists.sessions.contains_key(&claims.sid) {
             return true;
         }
-        lists
-            .users
-            .get(&claims.sub)
-            .is_some_and(|at| claims.iat <= at.timestamp())
+        let issued_by = |at: &Timestamp| claims.iat <= at.timestamp();
+        lists.users.get(&claims.sub).is_some_and(issued_by)
+            || claims.org.is_some_and(|org| {
+                lists
+                    .memberships
+                    .get(&(claims.sub, org))
+                    .is_some_and(issued_by)
+            })
     }
 }
 
@@ -107,6 +118,8 @@ mod tests {
             sid,
             role: "user".into(),
             perms: Vec::new(),
+            org: None,
+            org_perms: Vec::new(),
             iat,
             exp: iat + 900,
             jti: "j".into(),
@@ -124,11 +137,13 @@ mod tests {
             TokenRevocation {
                 user_id: ada,
                 session_id: Some(s1),
+                org_id: None,
                 at,
             },
             TokenRevocation {
                 user_id: bob,
                 session_id: None,
+                org_id: None,
                 at,
             },
         ]);
@@ -147,5 +162,42 @@ mod tests {
         list.replace(&[]);
         assert!(list.is_empty());
         assert!(!list.is_revoked(&claims(ada, s1, at.timestamp())));
+    }
+
+    #[test]
+    fn a_membership_revocation_refuses_only_the_tokens_acting_for_that_organization() {
+        let list = RevocationList::new();
+        let (ada, bob) = (UserId::new(), UserId::new());
+        let (acme, globex) = (OrgId::new(), OrgId::new());
+        let at = Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap();
+        let acting = |sub, org: Option<OrgId>, iat| AccessClaims {
+            org,
+            org_perms: vec!["org_files:read".into()],
+            ..claims(sub, SessionId::new(), iat)
+        };
+        list.replace(&[TokenRevocation {
+            user_id: ada,
+            session_id: None,
+            org_id: Some(acme),
+            at,
+        }]);
+        assert!(list.is_revoked(&acting(ada, Some(acme), at.timestamp() - 300)));
+        assert!(list.is_revoked(&acting(ada, Some(acme), at.timestamp())));
+        assert!(
+            !list.is_revoked(&acting(ada, Some(acme), at.timestamp() + 1)),
+            "a token minted after the change (the next year, here) carries the new standing"
+        );
+        assert!(
+            !list.is_revoked(&acting(ada, None, at.timestamp() - 300)),
+            "her own, personal tokens keep working"
+        );
+        assert!(
+            !list.is_revoked(&acting(ada, Some(globex), at.timestamp() - 300)),
+            "her tokens for another organization keep working"
+        );
+        assert!(
+            !list.is_revoked(&acting(bob, Some(acme), at.timestamp() - 300)),
+            "another member's tokens keep working"
+        );
     }
 }

@@ -7,17 +7,18 @@
 use std::sync::Arc;
 
 use plinth_audit::AuditLog;
-use plinth_kernel::{Clock, RequestMeta, Timestamp, UnitOfWork, UserId};
+use plinth_kernel::{ActingFor, Clock, OrgId, RequestMeta, Timestamp, UnitOfWork, UserId};
 use plinth_users::{
     PasswordHash, PasswordHasher, PasswordPolicy, RoleName, RoleRepository, User, UserRepository,
 };
 
 use crate::{
-    AccessClaims, AuthError, LockoutPolicy, PasswordlessCodeKey, PasswordlessPolicy, Principal,
-    RefreshToken, RefreshTokenRecord, RevocationList, SecretSealer, Session, SessionId,
-    SessionStorage, SuccessorKey, TokenSigner,
+    AccessClaims, AuthError, LockoutPolicy, NoOrganizations, OrgAccess, PasswordlessCodeKey,
+    PasswordlessPolicy, Principal, RefreshToken, RefreshTokenRecord, RevocationList, SecretSealer,
+    Session, SessionId, SessionStorage, SuccessorKey, TokenSigner,
 };
 
+mod acting;
 mod attempt;
 mod confirm;
 mod login;
@@ -32,6 +33,7 @@ mod sign_in;
 #[cfg(test)]
 mod tests;
 
+pub use acting::AccessGrant;
 pub use mfa::{LoginOutcome, MfaChallenge, TotpEnrollment};
 pub use recovery_mail::RecoveryMail;
 
@@ -101,6 +103,8 @@ pub struct TokenPair {
     pub expires_in: i64,
     /// The session both tokens belong to (the browser cookies' CSRF token is bound to it).
     pub session_id: SessionId,
+    /// The organization the access token acts for (`None`: the user themselves).
+    pub org_id: Option<OrgId>,
     /// The signed-in user.
     pub user: User,
 }
@@ -123,6 +127,8 @@ pub struct AuthService {
     pub(crate) mail: RecoveryMail,
     pub(crate) sealer: Arc<dyn SecretSealer>,
     pub(crate) revocations: Arc<RevocationList>,
+    /// Memberships, for tokens acting for an organization.
+    pub(crate) orgs: Arc<dyn OrgAccess>,
     /// Passwordless sign-in; `None` only when no code key could be drawn (it is then off).
     pub(crate) passwordless: Option<PasswordlessPolicy>,
     /// The hash of a password nobody knows, for accounts made by passwordless sign-up
@@ -190,6 +196,7 @@ impl AuthService {
             mail,
             sealer,
             revocations: Arc::new(RevocationList::new()),
+            orgs: Arc::new(NoOrganizations),
             passwordless: PasswordlessCodeKey::random()
                 .ok()
                 .map(PasswordlessPolicy::new),
@@ -228,6 +235,14 @@ impl AuthService {
     #[must_use]
     pub fn with_passwordless(mut self, policy: PasswordlessPolicy) -> Self {
         self.passwordless = Some(policy);
+        self
+    }
+
+    /// The same service minting tokens that act for organizations through `orgs` (the
+    /// organizations domain). Without this, nobody is a member of any organization.
+    #[must_use]
+    pub fn with_org_access(mut self, orgs: Arc<dyn OrgAccess>) -> Self {
+        self.orgs = orgs;
         self
     }
 
@@ -300,6 +315,7 @@ impl AuthService {
             revoked_at: None,
             ip: meta.ip.clone(),
             user_agent: meta.user_agent.clone(),
+            org_id: None,
         };
         let token = RefreshToken::generate().map_err(|_| AuthError::Random)?;
         let record = Self::refresh_record(&token, &session, now);
@@ -359,32 +375,55 @@ impl AuthService {
     }
 
     /// Signs an access token for `user` in `session` with the user's current role and `perms`
-    /// (its permissions, from [`AuthService::permissions_of`]), and assembles the pair.
+    /// (its permissions, from [`AuthService::permissions_of`]), acting for `org` when given,
+    /// and assembles the pair.
     pub(crate) fn issue(
         &self,
         user: User,
         perms: Vec<String>,
         session: SessionId,
+        org: Option<ActingFor>,
         refresh_token: RefreshToken,
         now: Timestamp,
     ) -> Result<TokenPair, AuthError> {
-        let iat = now.timestamp();
-        let claims = AccessClaims {
-            sub: user.id,
-            sid: session,
-            role: user.role.as_str().to_owned(),
-            perms,
-            iat,
-            exp: iat + self.lifetimes.access.num_seconds(),
-            jti: uuid::Uuid::now_v7().to_string(),
-        };
-        let access_token = self.signer.sign(&claims)?;
+        let org_id = org.as_ref().map(|o| o.org_id);
+        let access_token = self.sign_access(&user, perms, session, org, now)?;
         Ok(TokenPair {
             access_token,
             refresh_token,
             expires_in: self.lifetimes.access.num_seconds(),
             session_id: session,
+            org_id,
             user,
         })
+    }
+
+    /// An access token for `user` in `session`, issued `now`, carrying `perms` and, when given,
+    /// the organization it acts for with the user's permissions there.
+    pub(crate) fn sign_access(
+        &self,
+        user: &User,
+        perms: Vec<String>,
+        session: SessionId,
+        org: Option<ActingFor>,
+        now: Timestamp,
+    ) -> Result<String, AuthError> {
+        let iat = now.timestamp();
+        let (org, org_perms) = match org {
+            Some(acting) => (Some(acting.org_id), acting.permissions),
+            None => (None, Vec::new()),
+        };
+        let claims = AccessClaims {
+            sub: user.id,
+            sid: session,
+            role: user.role.as_str().to_owned(),
+            perms,
+            org,
+            org_perms,
+            iat,
+            exp: iat + self.lifetimes.access.num_seconds(),
+            jti: uuid::Uuid::now_v7().to_string(),
+        };
+        Ok(self.signer.sign(&claims)?)
     }
 }

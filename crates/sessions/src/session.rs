@@ -1,6 +1,6 @@
 //! Sessions and stored refresh tokens.
 
-use plinth_kernel::{Timestamp, UserId};
+use plinth_kernel::{OrgId, Timestamp, UserId};
 
 use crate::RefreshTokenHash;
 
@@ -29,6 +29,10 @@ pub struct Session {
     pub ip: Option<String>,
     /// User agent at sign-in.
     pub user_agent: Option<String>,
+    /// The organization the user acts for in this session (`POST /auth/org`); every access
+    /// token the session mints, at the switch and at each refresh, carries it while they are
+    /// still a member. `None` at sign-in.
+    pub org_id: Option<OrgId>,
 }
 
 impl Session {

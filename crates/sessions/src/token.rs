@@ -4,7 +4,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use plinth_kernel::UserId;
+use plinth_kernel::{ActingFor, OrgId, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::SessionId;
@@ -113,6 +113,12 @@ pub struct AccessClaims {
     pub role: String,
     /// Permissions of the role at issue time.
     pub perms: Vec<String>,
+    /// The organization the user acts for, if they chose one (`POST /auth/org`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgId>,
+    /// Their organization permissions there at issue time (empty without `org`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub org_perms: Vec<String>,
     /// Issued at (seconds since the epoch).
     pub iat: i64,
     /// Expires at (seconds since the epoch).
@@ -132,6 +138,8 @@ pub struct Principal {
     pub role: String,
     /// Permissions.
     pub perms: Vec<String>,
+    /// The organization they act for and their permissions there, if they chose one.
+    pub org: Option<ActingFor>,
 }
 
 impl Principal {
@@ -144,7 +152,7 @@ impl Principal {
     /// The caller as the use cases see them: the user and the permissions of this token.
     #[must_use]
     pub fn caller(&self) -> plinth_kernel::Caller {
-        plinth_kernel::Caller::new(self.user_id, self.perms.clone())
+        plinth_kernel::Caller::new(self.user_id, self.perms.clone()).acting_for(self.org.clone())
     }
 
     /// `Ok` when the caller holds `permission`; otherwise [`crate::AdminError::Forbidden`]
@@ -181,6 +189,10 @@ impl From<AccessClaims> for Principal {
             session_id: c.sid,
             role: c.role,
             perms: c.perms,
+            org: c.org.map(|org_id| ActingFor {
+                org_id,
+                permissions: c.org_perms,
+            }),
         }
     }
 }

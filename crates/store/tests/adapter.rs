@@ -117,6 +117,7 @@ async fn deleting_a_user_cascades(t: TestDb) {
         revoked_at: None,
         ip: None,
         user_agent: None,
+        org_id: None,
     };
     let token = RefreshToken::generate().unwrap();
     let record = RefreshTokenRecord {

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 31;
+const MIGRATIONS: usize = 32;
 
 /// Whether `invoices.provider_payment_id` exists (a query naming it runs).
 async fn has_column(db: &Database, table: &str, column: &str) -> bool {
@@ -109,6 +109,7 @@ async fn up_down_up(t: TestDb) {
             "m20261207_000029_passwordless_requests",
             "m20261207_000030_org_administration",
             "m20261207_000031_audit_org",
+            "m20261207_000032_acting_for_org",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -171,6 +172,12 @@ async fn up_down_up(t: TestDb) {
         "{}: files carry their signed-URL generation",
         t.label
     );
+    assert!(
+        has_column(db, "sessions", "org_id").await
+            && has_column(db, "token_revocations", "org_id").await,
+        "{}: sessions say what they act for, revocations which organization they end",
+        t.label
+    );
     can_store_a_user(db).await;
     db.migrate_up().await.expect("a second up is a no-op");
 
@@ -192,14 +199,23 @@ async fn up_down_up(t: TestDb) {
         );
         if step == 1 {
             assert!(
-                !has_column(db, "audit_events", "org_id").await
-                    && !index_exists(db, "idx_audit_events_org_id_id").await
-                    && has_column(db, "organizations", "suspended_at").await,
-                "{}: the newest down drops audit_events.org_id and its index",
+                !has_column(db, "sessions", "org_id").await
+                    && !has_column(db, "token_revocations", "org_id").await
+                    && has_column(db, "audit_events", "org_id").await,
+                "{}: the newest down drops sessions.org_id and token_revocations.org_id",
                 t.label
             );
         }
         if step == 2 {
+            assert!(
+                !has_column(db, "audit_events", "org_id").await
+                    && !index_exists(db, "idx_audit_events_org_id_id").await
+                    && has_column(db, "organizations", "suspended_at").await,
+                "{}: the next one drops audit_events.org_id and its index",
+                t.label
+            );
+        }
+        if step == 3 {
             assert!(
                 !has_column(db, "organizations", "suspended_at").await
                     && table_exists(db, "passwordless_requests").await,
@@ -207,7 +223,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 3 {
+        if step == 4 {
             assert!(
                 !table_exists(db, "passwordless_requests").await
                     && table_exists(db, "org_invitations").await,
@@ -215,14 +231,14 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 4 {
+        if step == 5 {
             assert!(
                 !table_exists(db, "org_invitations").await && table_exists(db, "org_members").await,
                 "{}: the newest down drops org_invitations only",
                 t.label
             );
         }
-        if step == 5 {
+        if step == 6 {
             assert!(
                 !table_exists(db, "org_members").await && !table_exists(db, "organizations").await,
                 "{}: the newest down drops the organization tables",
@@ -230,7 +246,7 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "files", "signed_url_generation").await);
         }
-        if step == 6 {
+        if step == 7 {
             assert!(
                 !has_column(db, "files", "signed_url_generation").await,
                 "{}: the next down drops files.signed_url_generation",
@@ -238,14 +254,14 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "invoices", "provider_payment_id").await);
         }
-        if step == 7 {
+        if step == 8 {
             assert!(
                 !has_column(db, "invoices", "provider_payment_id").await,
                 "{}: the next down drops invoices.provider_payment_id",
                 t.label
             );
         }
-        if step == 8 {
+        if step == 9 {
             assert!(
                 !index_exists(db, "idx_users_avatar_key").await,
                 "{}: the next down drops the avatar-key index",

@@ -99,6 +99,7 @@ pub(crate) struct RefreshRequest {
     "refresh_token": "q3xv1e9JmVbT2z0bq0pR8o4n4b1wH6yS7tU5kL2aZ0c",
     "token_type": "Bearer",
     "expires_in": 900,
+    "org_id": null,
     "user": {
         "id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a",
         "email": "ada@example.com",
@@ -121,6 +122,10 @@ pub(crate) struct TokenPairBody {
     pub token_type: String,
     /// Access-token lifetime in seconds.
     pub expires_in: i64,
+    /// The organization the access token acts for (`POST /auth/org`); `null`: the user
+    /// themselves. A refresh keeps the session's organization while the user is still a member
+    /// of it (and it is not suspended), and answers `null` once they are not.
+    pub org_id: Option<uuid::Uuid>,
     /// The signed-in user.
     pub user: UserBody,
 }
@@ -133,6 +138,7 @@ impl TokenPairBody {
             refresh_token: p.refresh_token.expose().to_owned(),
             token_type: "Bearer".to_owned(),
             expires_in: p.expires_in,
+            org_id: p.org_id.map(|o| o.as_uuid()),
             user: UserBody::new(p.user, public_url),
         }
     }
@@ -147,6 +153,7 @@ impl TokenPairBody {
     "created_at": "2026-01-15T09:30:00Z",
     "last_used_at": "2026-01-15T10:05:00Z",
     "expires_at": "2026-02-14T09:30:00Z",
+    "org_id": null,
     "current": true
 }))]
 pub(crate) struct SessionBody {
@@ -163,6 +170,8 @@ pub(crate) struct SessionBody {
     pub last_used_at: chrono::DateTime<chrono::Utc>,
     /// Absolute end of the session, however active it is.
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The organization the session acts for (`POST /auth/org`); `null`: its user.
+    pub org_id: Option<uuid::Uuid>,
     /// Whether this is the session of the access token used for the request.
     pub current: bool,
 }
@@ -177,6 +186,7 @@ impl SessionBody {
             created_at: s.created_at,
             last_used_at: s.last_used_at,
             expires_at: s.expires_at,
+            org_id: s.org_id.map(|o| o.as_uuid()),
             current: s.id == current,
         }
     }
@@ -188,4 +198,67 @@ impl SessionBody {
 pub(crate) struct SessionListBody {
     /// Live sessions (neither revoked, nor expired, nor idle).
     pub items: Vec<SessionBody>,
+}
+
+/// `POST /auth/org`.
+#[derive(Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ActForOrgRequest, example = json!({ "org_id": "0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61" }))]
+pub(crate) struct ActForOrgRequest {
+    /// The organization to act for, one the caller is a member of; `null` (or left out) to act
+    /// for themselves again.
+    #[serde(default)]
+    pub org_id: Option<uuid::Uuid>,
+}
+
+/// The organization an access token acts for, and the caller's permissions there.
+#[derive(Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = ActingFor)]
+pub(crate) struct ActingForBody {
+    /// The organization.
+    pub org_id: uuid::Uuid,
+    /// The caller's organization permissions there (the token's `org_perms` claim), sorted.
+    pub permissions: Vec<String>,
+}
+
+/// A new access token for the caller's session.
+#[derive(Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = AccessToken, example = json!({
+    "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJvcmciOiIuLi4ifQ.c2lnbmF0dXJl",
+    "token_type": "Bearer",
+    "expires_in": 900,
+    "org": {
+        "org_id": "0193a5c2-7d10-7b3e-9a41-5e8f0c2d4b61",
+        "permissions": ["members:read", "org_files:read", "org_files:write"]
+    }
+}))]
+pub(crate) struct AccessTokenBody {
+    /// Short-lived JWT for `Authorization: Bearer`; its `org` and `org_perms` claims say what
+    /// it acts for.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(schema_with = crate::openapi::schemas::bearer)]
+    pub token_type: String,
+    /// Lifetime in seconds.
+    pub expires_in: i64,
+    /// The organization it acts for; `null`: the caller themselves.
+    pub org: Option<ActingForBody>,
+}
+
+impl From<plinth_sessions::AccessGrant> for AccessTokenBody {
+    fn from(g: plinth_sessions::AccessGrant) -> Self {
+        Self {
+            access_token: g.access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: g.expires_in,
+            org: g.org.map(|o| {
+                let mut permissions = o.permissions;
+                permissions.sort();
+                ActingForBody {
+                    org_id: o.org_id.as_uuid(),
+                    permissions,
+                }
+            }),
+        }
+    }
 }

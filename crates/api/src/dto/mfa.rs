@@ -161,7 +161,7 @@ impl From<MfaChallenge> for MfaRequiredBody {
 #[schema(as = LoginResult)]
 pub(crate) enum LoginResultBody {
     /// No second factor: the session's tokens.
-    Tokens(TokenPairBody),
+    Tokens(Box<TokenPairBody>),
     /// TOTP is on: present a code at `POST /auth/mfa/challenge`.
     MfaRequired(MfaRequiredBody),
 }

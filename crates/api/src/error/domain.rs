@@ -53,6 +53,12 @@ impl From<AuthError> for ApiError {
                 Self::Unauthenticated("The token is invalid, expired or revoked.".to_owned())
             }
             AuthError::SessionNotFound => Self::NotFound("There is no such session.".to_owned()),
+            AuthError::OrgNotFound => Self::NotFound("There is no such organization.".to_owned()),
+            AuthError::OrgSuspended => Self::Forbidden(
+                "This organization is suspended; nobody can act for it until the service's \
+                 administrators reinstate it."
+                    .to_owned(),
+            ),
             AuthError::EmailTaken => Self::EmailTaken,
             AuthError::InvalidEmail(e) => Self::field("email", e.to_string()),
             AuthError::WeakPassword(e) => Self::field("password", e.to_string()),

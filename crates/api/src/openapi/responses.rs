@@ -151,6 +151,9 @@ problem_responses! {
     /// 404 `not_found` for an invitation token that cannot be accepted.
     InvitationNotFound = (404, "not_found", "Not found", "There is no such invitation for this account: it is unknown, used, revoked or expired, or it was sent to another address.",
         "`not_found`: the token is unknown, used, revoked or expired, or the invitation was sent to another address than the caller's (one answer for all).");
+    /// 403 `forbidden` for acting for a suspended organization.
+    OrgSuspended = (403, "forbidden", "Forbidden", "This organization is suspended; nobody can act for it until the service's administrators reinstate it.",
+        "`forbidden`: the caller is a member, but an administrator suspended the organization; the session is unchanged.");
     /// 403 `forbidden` for accepting an invitation with an unverified address.
     UnverifiedInvitee = (403, "forbidden", "Forbidden", "Verify your email address first; then accept the invitation.",
         "`forbidden`: the caller's address is the invited one but is not verified yet.");

@@ -15,6 +15,7 @@ use crate::openapi::responses::{
 use crate::{ApiError, AppState, AuthUser, ClientMeta, cookies};
 use plinth_sessions::LoginOutcome;
 
+mod acting;
 mod mfa;
 mod passwordless;
 mod recovery;
@@ -38,7 +39,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(mfa::disable_totp)
         .service(mfa::mfa_challenge)
         .service(passwordless::start_passwordless)
-        .service(passwordless::verify_passwordless);
+        .service(passwordless::verify_passwordless)
+        .service(acting::act_for_org);
 }
 
 /// Creates an account (role `user`) and signs it in.
@@ -116,7 +118,7 @@ pub(super) fn sign_in_answer(
     let body = match outcome {
         LoginOutcome::Tokens(pair) => {
             cookies::sign_in(&mut answer, req, &state.http, &pair);
-            LoginResultBody::Tokens(TokenPairBody::new(*pair, &state.http.public_url))
+            LoginResultBody::Tokens(Box::new(TokenPairBody::new(*pair, &state.http.public_url)))
         }
         LoginOutcome::MfaRequired(challenge) => {
             LoginResultBody::MfaRequired(MfaRequiredBody::from(challenge))

@@ -335,3 +335,71 @@ async fn a_listed_origin_may_send_credentials_and_the_csrf_header() {
         "an unlisted origin is not allowed"
     );
 }
+
+#[tokio::test]
+async fn a_browser_acting_for_an_organization_gets_a_new_access_cookie_and_needs_the_csrf_token() {
+    let app = spawn_app().await;
+    let browser = sign_in(&app, "ada@example.com").await;
+    let post = |path: &str, body: Value, csrf: Option<&str>| {
+        let mut req = app
+            .client
+            .post(app.url(path))
+            .header(COOKIE, browser.cookie_header())
+            .json(&body);
+        if let Some(csrf) = csrf {
+            req = req.header("X-CSRF-Token", csrf.to_owned());
+        }
+        req.send()
+    };
+    let res = post(
+        "/api/v1/orgs",
+        json!({ "name": "Northwind Dental" }),
+        Some(browser.csrf()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let org = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let refused = post("/api/v1/auth/org", json!({ "org_id": org }), None)
+        .await
+        .unwrap();
+    assert_problem(refused, 403, "csrf_failed").await;
+    let before = app
+        .auth
+        .authenticate(&browser.cookies["plinth_access"])
+        .unwrap();
+    let sessions = app.auth.sessions(&before).await.unwrap();
+    assert_eq!(
+        sessions[0].org_id, None,
+        "nothing changed without the token"
+    );
+
+    let res = post(
+        "/api/v1/auth/org",
+        json!({ "org_id": org }),
+        Some(browser.csrf()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let renewed = Browser::from(&res);
+    let attributes = renewed.attributes("plinth_access");
+    assert!(attributes.contains("httponly"), "{attributes}");
+    assert!(
+        renewed.cookies.get("plinth_refresh").is_none(),
+        "the refresh cookie is unchanged"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(renewed.cookies["plinth_access"], body["access_token"]);
+    let acting = app
+        .auth
+        .authenticate(&renewed.cookies["plinth_access"])
+        .unwrap()
+        .org
+        .unwrap();
+    assert_eq!(acting.org_id.to_string(), org);
+}

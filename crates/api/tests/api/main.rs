@@ -22,6 +22,7 @@ mod meta;
 mod metrics;
 mod mfa;
 mod orgs;
+mod orgs_acting;
 mod passwordless;
 mod plan_prices;
 mod problems;

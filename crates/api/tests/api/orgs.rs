@@ -12,19 +12,19 @@ use crate::helpers::{
 };
 
 /// A signed-in account: its access token and user id.
-struct Account {
-    token: String,
-    id: UserId,
+pub(crate) struct Account {
+    pub(crate) token: String,
+    pub(crate) id: UserId,
 }
 
-async fn account(app: &TestApp, email: &str) -> Account {
+pub(crate) async fn account(app: &TestApp, email: &str) -> Account {
     let token = app.token(email).await;
     let me = json_at(app, "/api/v1/me", &token).await;
     let id = UserId::from_uuid(me["id"].as_str().unwrap().parse().unwrap());
     Account { token, id }
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -38,7 +38,7 @@ async fn send(
     req.send().await.unwrap()
 }
 
-async fn create(app: &TestApp, owner: &Account, name: &str) -> String {
+pub(crate) async fn create(app: &TestApp, owner: &Account, name: &str) -> String {
     let res = app
         .post_json("/api/v1/orgs", &json!({ "name": name }), Some(&owner.token))
         .await;
@@ -47,7 +47,7 @@ async fn create(app: &TestApp, owner: &Account, name: &str) -> String {
     body["id"].as_str().unwrap().to_owned()
 }
 
-async fn add_member(app: &TestApp, org: &str, who: &Account, role: &str) {
+pub(crate) async fn add_member(app: &TestApp, org: &str, who: &Account, role: &str) {
     let mut tx = app.uow.begin().await.unwrap();
     app.orgs
         .add_member(

@@ -76,6 +76,12 @@ impl OrganizationService {
         if org.suspended_at.is_some() != suspended {
             let since = suspended.then(|| self.clock.now());
             self.orgs.set_suspended(tx.as_mut(), id, since).await?;
+            if suspended {
+                let members = self.orgs.member_ids(tx.as_mut(), id).await?;
+                self.revoker
+                    .revoke(tx.as_mut(), id, &members, self.clock.now())
+                    .await?;
+            }
             let action = if suspended {
                 AuditAction::OrgSuspended
             } else {

@@ -80,6 +80,9 @@ impl OrganizationService {
         )
         .await?;
         self.orgs.set_role(tx.as_mut(), id, user, &to.name).await?;
+        self.revoker
+            .revoke(tx.as_mut(), id, &[user], self.clock.now())
+            .await?;
         let event = self
             .event(AuditAction::OrgMemberRoleChanged, caller, id, meta)
             .target("user", user)
@@ -129,6 +132,9 @@ impl OrganizationService {
         self.keeps_an_owner(tx.as_mut(), id, MemberChange::Remove { member: user })
             .await?;
         self.orgs.remove_member(tx.as_mut(), id, user).await?;
+        self.revoker
+            .revoke(tx.as_mut(), id, &[user], self.clock.now())
+            .await?;
         let event = self
             .event(AuditAction::OrgMemberRemoved, caller, id, meta)
             .target("user", user)
@@ -171,6 +177,9 @@ impl OrganizationService {
         self.orgs.set_role(tx.as_mut(), id, to, &owner.name).await?;
         self.orgs
             .set_role(tx.as_mut(), id, caller.user_id, &former.name)
+            .await?;
+        self.revoker
+            .revoke(tx.as_mut(), id, &[to, caller.user_id], self.clock.now())
             .await?;
         let event = self
             .event(AuditAction::OrgOwnershipTransferred, caller, id, meta)

@@ -10,7 +10,9 @@ use plinth_kernel::testing::{ManualClock, MemoryUnitOfWork, fixed_now};
 use plinth_kernel::{Caller, Email, PageRequest, RequestMeta, UserId};
 
 use super::{InvitationPolicy, OrgPorts, OrganizationService};
-use crate::testing::{MemoryInvitationMailer, MemoryOrgStorage, MemoryVerifiedEmails};
+use crate::testing::{
+    MemoryInvitationMailer, MemoryOrgStorage, MemoryTokenRevoker, MemoryVerifiedEmails,
+};
 use crate::{OrgError, OrgId, OrgPermission};
 
 struct Harness {
@@ -19,6 +21,7 @@ struct Harness {
     audit: Arc<MemoryAuditLog>,
     mailer: MemoryInvitationMailer,
     emails: MemoryVerifiedEmails,
+    revoker: MemoryTokenRevoker,
     clock: ManualClock,
 }
 
@@ -26,6 +29,7 @@ fn harness_with(audit: Arc<dyn AuditLog>, memory: Arc<MemoryAuditLog>) -> Harnes
     let storage = MemoryOrgStorage::new();
     let (mailer, emails) = (MemoryInvitationMailer::new(), MemoryVerifiedEmails::new());
     let clock = ManualClock::new(fixed_now());
+    let revoker = MemoryTokenRevoker::new();
     let service = OrganizationService::new(
         OrgPorts {
             orgs: Arc::new(storage.clone()),
@@ -34,6 +38,7 @@ fn harness_with(audit: Arc<dyn AuditLog>, memory: Arc<MemoryAuditLog>) -> Harnes
             clock: Arc::new(clock.clone()),
             mailer: Arc::new(mailer.clone()),
             emails: Arc::new(emails.clone()),
+            revoker: Arc::new(revoker.clone()),
         },
         InvitationPolicy::new("https://app.example.com/"),
     );
@@ -43,6 +48,7 @@ fn harness_with(audit: Arc<dyn AuditLog>, memory: Arc<MemoryAuditLog>) -> Harnes
         audit: memory,
         mailer,
         emails,
+        revoker,
         clock,
     }
 }
@@ -580,4 +586,109 @@ async fn a_suspended_organization_can_only_be_seen_and_left() {
             .await,
         Err(OrgError::Forbidden(_))
     ));
+}
+
+#[tokio::test]
+async fn every_change_to_a_membership_ends_the_tokens_acting_for_the_organization() {
+    let h = harness();
+    let (ada, bob, cy) = (user(), user(), user());
+    let id = h.org(&ada, &[(&bob, "member"), (&cy, "member")]).await;
+    let other = h.org(&cy, &[]).await;
+    let now = fixed_now();
+    let revoked_since = |from: usize| -> Vec<(OrgId, UserId)> {
+        h.revoker.revoked()[from..]
+            .iter()
+            .map(|(org, user, at)| {
+                assert_eq!(*at, now, "revoked at the change's time");
+                (*org, *user)
+            })
+            .collect()
+    };
+    assert!(h.revoker.revoked().is_empty(), "creating ends nothing");
+
+    h.service
+        .change_role(&ada, id, bob.user_id, "admin", &meta())
+        .await
+        .unwrap();
+    assert_eq!(revoked_since(0), vec![(id, bob.user_id)], "a role change");
+
+    h.service
+        .remove_member(&bob, id, cy.user_id, &meta())
+        .await
+        .unwrap();
+    assert_eq!(revoked_since(1), vec![(id, cy.user_id)], "a removal");
+
+    assert!(matches!(
+        h.service
+            .remove_member(&ada, id, ada.user_id, &meta())
+            .await,
+        Err(OrgError::LastOwner)
+    ));
+    assert_eq!(
+        h.revoker.revoked().len(),
+        2,
+        "a refused change ends nothing"
+    );
+
+    h.service
+        .transfer_ownership(&ada, id, bob.user_id, &meta())
+        .await
+        .unwrap();
+    let mut both = revoked_since(2);
+    both.sort();
+    let mut expected = vec![(id, ada.user_id), (id, bob.user_id)];
+    expected.sort();
+    assert_eq!(both, expected, "a transfer changes two roles");
+
+    h.service
+        .remove_member(&ada, id, ada.user_id, &meta())
+        .await
+        .unwrap();
+    assert_eq!(revoked_since(4), vec![(id, ada.user_id)], "leaving");
+
+    let admin = Caller::new(
+        UserId::new(),
+        vec![plinth_kernel::Permission::ORGS_WRITE.to_owned()],
+    );
+    h.service
+        .admin_set_suspended(&admin, other, true, &meta())
+        .await
+        .unwrap();
+    assert_eq!(revoked_since(5), vec![(other, cy.user_id)], "a suspension");
+    h.service
+        .admin_set_suspended(&admin, other, false, &meta())
+        .await
+        .unwrap();
+    assert_eq!(h.revoker.revoked().len(), 6, "reinstating ends nothing");
+
+    h.service.delete(&bob, id, &meta()).await.unwrap();
+    assert_eq!(
+        revoked_since(6),
+        vec![(id, bob.user_id)],
+        "a deletion ends every remaining member's"
+    );
+}
+
+#[tokio::test]
+async fn standing_says_what_a_token_acting_for_the_organization_may_carry() {
+    let h = harness();
+    let (ada, bob, outsider) = (user(), user(), user());
+    let id = h.org(&ada, &[(&bob, "member")]).await;
+    let (membership, role) = h.service.standing(bob.user_id, id).await.unwrap().unwrap();
+    assert_eq!(membership.organization.id, id);
+    assert!(role.grants(OrgPermission::FILES_READ) && !role.grants(OrgPermission::ORG_WRITE));
+    assert!(
+        h.service
+            .standing(outsider.user_id, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        h.service
+            .standing(ada.user_id, OrgId::new())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -221,6 +221,15 @@ impl Suite {
             self.repo.member_count(tx.as_mut(), org.id).await.unwrap(),
             2
         );
+        let mut ids = self.repo.member_ids(tx.as_mut(), org.id).await.unwrap();
+        ids.sort();
+        let mut expected = vec![self.user(0), self.user(1)];
+        expected.sort();
+        assert_eq!(ids, expected, "every member of this organization, no other");
+        assert_eq!(
+            self.repo.member_ids(tx.as_mut(), other.id).await.unwrap(),
+            vec![self.user(0)]
+        );
         assert_eq!(
             self.repo.member_count(tx.as_mut(), other.id).await.unwrap(),
             1

@@ -1,12 +1,13 @@
-//! [`MemoryInvitationMailer`] and [`MemoryVerifiedEmails`]: stand-ins for the bridges the
-//! application layer provides.
+//! [`MemoryInvitationMailer`], [`MemoryVerifiedEmails`] and [`MemoryTokenRevoker`]: stand-ins
+//! for the bridges the application layer provides.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use plinth_kernel::{Email, RepoError, UserId};
+use plinth_kernel::testing::MemoryTransaction;
+use plinth_kernel::{Email, RepoError, Timestamp, Transaction, UserId};
 
-use crate::{InvitationMail, InvitationMailer, VerifiedEmails};
+use crate::{InvitationMail, InvitationMailer, OrgId, OrgTokenRevoker, VerifiedEmails};
 
 /// Keeps every invitation mail; fails every send after [`MemoryInvitationMailer::fail`].
 #[derive(Clone, Default)]
@@ -80,5 +81,52 @@ impl VerifiedEmails for MemoryVerifiedEmails {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&user)
             .cloned())
+    }
+}
+
+/// Keeps every revocation of organization tokens that committed (a rolled-back one is undone).
+#[derive(Clone, Default)]
+pub struct MemoryTokenRevoker(Arc<Mutex<Vec<(OrgId, UserId, Timestamp)>>>);
+
+impl MemoryTokenRevoker {
+    /// Nothing revoked.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every `(organization, user, at)` revoked, oldest first.
+    #[must_use]
+    pub fn revoked(&self) -> Vec<(OrgId, UserId, Timestamp)> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl OrgTokenRevoker for MemoryTokenRevoker {
+    async fn revoke(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        users: &[UserId],
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let before = {
+            let mut revoked = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let before = revoked.len();
+            revoked.extend(users.iter().map(|user| (org, *user, at)));
+            before
+        };
+        let list = Arc::clone(&self.0);
+        tx.on_rollback(move || {
+            list.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .truncate(before);
+        });
+        Ok(())
     }
 }

@@ -268,6 +268,21 @@ impl MemberRepository for MemoryOrgStorage {
             .collect())
     }
 
+    async fn member_ids(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+    ) -> Result<Vec<UserId>, RepoError> {
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(self
+            .state()
+            .members
+            .keys()
+            .filter(|(o, _)| *o == org)
+            .map(|(_, user)| *user)
+            .collect())
+    }
+
     async fn holders(
         &self,
         tx: &mut dyn Transaction,

@@ -24,6 +24,8 @@ fn claims_expiring_in(seconds: i64) -> AccessClaims {
         sid: SessionId::new(),
         role: "admin".into(),
         perms: vec!["users:read".into(), "audit:read".into()],
+        org: None,
+        org_perms: Vec::new(),
         iat: now - 900 + seconds,
         exp: now + seconds,
         jti: uuid::Uuid::now_v7().to_string(),
@@ -71,6 +73,29 @@ fn round_trips_and_carries_every_contract_claim() {
     assert_eq!(
         body["perms"],
         serde_json::json!(["users:read", "audit:read"])
+    );
+    assert!(
+        body.get("org").is_none() && body.get("org_perms").is_none(),
+        "a token acting for nobody names no organization: {body}"
+    );
+}
+
+#[test]
+fn a_token_acting_for_an_organization_carries_it_and_the_permissions_there() {
+    let s = signer("k1", SECRET);
+    let org = plinth_kernel::OrgId::new();
+    let claims = AccessClaims {
+        org: Some(org),
+        org_perms: vec!["org_files:read".into(), "members:read".into()],
+        ..claims_expiring_in(900)
+    };
+    let token = s.sign(&claims).unwrap();
+    assert_eq!(s.verify(&token).unwrap(), claims);
+    let body = payload(&token);
+    assert_eq!(body["org"], org.to_string());
+    assert_eq!(
+        body["org_perms"],
+        serde_json::json!(["org_files:read", "members:read"])
     );
 }
 

@@ -353,6 +353,8 @@ mod rotation_tests {
             sid: SessionId::new(),
             role: "user".into(),
             perms: Vec::new(),
+            org: None,
+            org_perms: Vec::new(),
             iat: now,
             exp: now + 900,
             jti: "rotation".into(),

@@ -10,7 +10,10 @@ use crate::{AuthError, Principal, RefreshToken, RefreshTokenRecord};
 impl AuthService {
     /// Exchanges a refresh token for a new pair. The presented token is spent (single use) and
     /// its successor in the same session is issued; the access token carries the user's current
-    /// role and permissions. Audited as `auth.refreshed` in the same transaction.
+    /// role and permissions and, when the session acts for an organization they still belong
+    /// to (and that is not suspended), that organization with their current permissions there;
+    /// otherwise the session acts for its user again. Audited as `auth.refreshed` in the same
+    /// transaction.
     ///
     /// A token that is already spent is a *replay*: within the reuse grace of its spend it
     /// yields the same successor again (two tabs refreshing at once get one successor between
@@ -43,6 +46,7 @@ impl AuthService {
         }
         let (session, user) = self.live_session_and_user(&record, now).await?;
         let perms = self.permissions_of(&user.role).await?;
+        let org = self.standing_of(&session).await?;
         let (successor, successor_record) = self.successor(token, &session, now)?;
         let event = AuditEvent::new(AuditAction::Refreshed, now, meta)
             .actor(user.id)
@@ -74,10 +78,16 @@ impl AuthService {
         self.sessions
             .insert_refresh(tx.as_mut(), &successor_record)
             .await?;
+        if session.org_id.is_some() && org.is_none() {
+            // No longer a member there (or it went away): the session acts for its user again.
+            self.sessions
+                .set_session_org(tx.as_mut(), session.id, None)
+                .await?;
+        }
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
 
-        self.issue(user, perms, session.id, successor, now)
+        self.issue(user, perms, session.id, org, successor, now)
     }
 
     /// A spent token presented again (see [`AuthService::refresh`]).
@@ -114,7 +124,8 @@ impl AuthService {
         }
         let (session, user) = self.live_session_and_user(&successor_record, now).await?;
         let perms = self.permissions_of(&user.role).await?;
-        self.issue(user, perms, session.id, successor, now)
+        let org = self.standing_of(&session).await?;
+        self.issue(user, perms, session.id, org, successor, now)
     }
 
     /// Revokes the session a replayed token belongs to and records why, in one transaction.

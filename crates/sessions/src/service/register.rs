@@ -62,6 +62,6 @@ impl AuthService {
 
         self.deliver(&user, OneTimePurpose::EmailVerification, &verification)
             .await;
-        self.issue(user, perms, session.id, refresh_token, now)
+        self.issue(user, perms, session.id, None, refresh_token, now)
     }
 }

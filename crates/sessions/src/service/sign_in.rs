@@ -54,6 +54,6 @@ impl AuthService {
         }
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
-        self.issue(user, perms, session.id, refresh_token, now)
+        self.issue(user, perms, session.id, None, refresh_token, now)
     }
 }

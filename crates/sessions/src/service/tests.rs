@@ -12,6 +12,7 @@ use plinth_users::{PasswordPolicy, User, UserChanges, UserRepository};
 use super::{AuthService, RecoveryMail, RegisterInput, TokenLifetimes, TokenPair};
 use crate::testing::{FakeSealer, FakeTokenSigner, MemoryMailer, MemorySessionRepository};
 
+mod acting;
 mod idle;
 mod login;
 mod lost_update;

@@ -35,6 +35,7 @@ pub async fn session_repository(
 ) {
     session_rows::insert_and_get_session(&*repo, &*uow, user_id).await;
     session_rows::touch_updates_last_used(&*repo, &*uow, user_id).await;
+    session_rows::the_organization_a_session_acts_for_is_kept(&*repo, &*uow, user_id).await;
     session_rows::revoke_keeps_the_first_time(&*repo, &*uow, user_id).await;
     session_rows::live_sessions_and_revoke_all(&*repo, &*uow, user_id).await;
     session_rows::count_live_counts_only_live_sessions(&*repo, &*uow, user_id).await;
@@ -90,6 +91,7 @@ fn session(user_id: UserId, created_at: Timestamp) -> Session {
         revoked_at: None,
         ip: Some("2001:db8::7".into()),
         user_agent: Some("Contract/1.0 (\u{fc}nicode)".into()),
+        org_id: None,
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
-use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{OrgId, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
     LockoutRepository, LockoutState, OneTimePurpose, OneTimeTokenHash, OneTimeTokenRecord,
@@ -166,6 +166,15 @@ impl SessionRepository for MemorySessionRepository {
         self.change_session(tx, id, |s| s.last_used_at = at)
     }
 
+    async fn set_session_org(
+        &self,
+        tx: &mut dyn Transaction,
+        id: SessionId,
+        org: Option<OrgId>,
+    ) -> Result<(), RepoError> {
+        self.change_session(tx, id, |s| s.org_id = org)
+    }
+
     async fn revoke_session(
         &self,
         tx: &mut dyn Transaction,
@@ -183,6 +192,7 @@ impl SessionRepository for MemorySessionRepository {
                 TokenRevocation {
                     user_id,
                     session_id: Some(id),
+                    org_id: None,
                     at,
                 },
             );
@@ -219,6 +229,7 @@ impl SessionRepository for MemorySessionRepository {
             TokenRevocation {
                 user_id,
                 session_id: None,
+                org_id: None,
                 at,
             },
         );
@@ -495,6 +506,27 @@ impl RevocationRepository for MemorySessionRepository {
             TokenRevocation {
                 user_id,
                 session_id: None,
+                org_id: None,
+                at,
+            },
+        );
+        Ok(())
+    }
+
+    async fn revoke_org_tokens(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        org_id: OrgId,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        self.record_revocation(
+            tx,
+            TokenRevocation {
+                user_id,
+                session_id: None,
+                org_id: Some(org_id),
                 at,
             },
         );

@@ -82,6 +82,8 @@ mod tests {
             sid: SessionId::new(),
             role: "user".into(),
             perms: vec![],
+            org: None,
+            org_perms: vec![],
             iat: now,
             exp: now + 60,
             jti: "j".into(),

@@ -11,6 +11,8 @@ pub struct Model {
     pub user_id: Uuid,
     /// `None`: every token of the user issued up to `at`.
     pub session_id: Option<Uuid>,
+    /// Set: only the user's tokens acting for this organization.
+    pub org_id: Option<Uuid>,
     pub at: DateTimeUtc,
 }
 

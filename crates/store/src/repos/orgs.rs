@@ -379,6 +379,22 @@ impl MemberRepository for SeaOrgStorage {
         Ok(owners.into_iter().map(UserId::from_uuid).collect())
     }
 
+    async fn member_ids(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+    ) -> Result<Vec<UserId>, RepoError> {
+        let members: Vec<uuid::Uuid> = org_members::Entity::find()
+            .select_only()
+            .column(org_members::Column::UserId)
+            .filter(org_members::Column::OrgId.eq(org.as_uuid()))
+            .into_tuple()
+            .all(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        Ok(members.into_iter().map(UserId::from_uuid).collect())
+    }
+
     async fn holders(
         &self,
         tx: &mut dyn Transaction,

@@ -1,7 +1,7 @@
 //! [`SeaSessionRepository`]: `sessions` and `refresh_tokens` rows.
 
 use crate::repos::{OneRow as _, found};
-use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{OrgId, RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{
     RefreshTokenHash, RefreshTokenRecord, RevocationRepository as _, Session, SessionId,
     SessionRepository, TokenRevocation,
@@ -46,6 +46,7 @@ fn session_to_domain(row: sessions::Model) -> Session {
         revoked_at: row.revoked_at,
         ip: row.ip,
         user_agent: row.user_agent,
+        org_id: row.org_id.map(OrgId::from_uuid),
     }
 }
 
@@ -88,6 +89,7 @@ impl SessionRepository for SeaSessionRepository {
             revoked_at: Set(session.revoked_at),
             ip: Set(session.ip.clone()),
             user_agent: Set(session.user_agent.clone()),
+            org_id: Set(session.org_id.map(|o| o.as_uuid())),
         };
         sessions::Entity::insert(row)
             .exec_without_returning(db_tx(tx)?)
@@ -148,6 +150,21 @@ impl SessionRepository for SeaSessionRepository {
         found(result.rows_affected)
     }
 
+    async fn set_session_org(
+        &self,
+        tx: &mut dyn Transaction,
+        id: SessionId,
+        org: Option<OrgId>,
+    ) -> Result<(), RepoError> {
+        let result = sessions::Entity::update_many()
+            .col_expr(sessions::Column::OrgId, Expr::val(org.map(|o| o.as_uuid())))
+            .filter(sessions::Column::Id.eq(id.as_uuid()))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        found(result.rows_affected)
+    }
+
     async fn revoke_session(
         &self,
         tx: &mut dyn Transaction,
@@ -174,6 +191,7 @@ impl SessionRepository for SeaSessionRepository {
         let revocation = TokenRevocation {
             user_id: UserId::from_uuid(session.user_id),
             session_id: Some(id),
+            org_id: None,
             at,
         };
         revocations::record(tx, &revocation).await

@@ -1,7 +1,7 @@
 //! Session rows: insert, read, touch, revoke, live listing.
 
 use chrono::Duration;
-use plinth_kernel::{RepoError, Timestamp, UnitOfWork, UserId};
+use plinth_kernel::{OrgId, RepoError, Timestamp, UnitOfWork, UserId};
 
 use super::{get, insert, now, revoke_everything, session};
 use crate::{Session, SessionId, SessionStorage};
@@ -63,6 +63,54 @@ pub(super) async fn touch_updates_last_used(
     assert!(
         matches!(missing, Err(RepoError::NotFound)),
         "touching an unknown session is NotFound, got {missing:?}"
+    );
+}
+
+pub(super) async fn the_organization_a_session_acts_for_is_kept(
+    repo: &dyn SessionStorage,
+    uow: &dyn UnitOfWork,
+    user_id: UserId,
+) {
+    let s = session(user_id, now());
+    insert(repo, uow, &[&s], &[]).await;
+    let org = OrgId::new();
+    let mut tx = uow.begin().await.expect("begin");
+    repo.set_session_org(tx.as_mut(), s.id, Some(org))
+        .await
+        .expect("set");
+    drop(tx);
+    assert_eq!(
+        get(repo, s.id).await.and_then(|s| s.org_id),
+        None,
+        "a rolled-back choice is not kept"
+    );
+    let mut tx = uow.begin().await.expect("begin");
+    repo.set_session_org(tx.as_mut(), s.id, Some(org))
+        .await
+        .expect("set");
+    tx.commit().await.expect("commit");
+    let acting = Session {
+        org_id: Some(org),
+        ..s.clone()
+    };
+    assert_eq!(
+        get(repo, s.id).await,
+        Some(acting),
+        "the organization reads back, nothing else changed"
+    );
+    let mut tx = uow.begin().await.expect("begin");
+    repo.set_session_org(tx.as_mut(), s.id, None)
+        .await
+        .expect("clear");
+    tx.commit().await.expect("commit");
+    assert_eq!(get(repo, s.id).await, Some(s), "and clears again");
+    let mut tx = uow.begin().await.expect("begin");
+    let missing = repo
+        .set_session_org(tx.as_mut(), SessionId::new(), Some(org))
+        .await;
+    assert!(
+        matches!(missing, Err(RepoError::NotFound)),
+        "an unknown session is NotFound, got {missing:?}"
     );
 }
 

@@ -1,6 +1,6 @@
 //! Access-token revocations: `token_revocations` rows.
 
-use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{OrgId, RepoError, Timestamp, Transaction, UserId};
 use plinth_sessions::{SessionId, TokenRevocation};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -19,6 +19,7 @@ pub(super) async fn record(
         id: Set(uuid::Uuid::now_v7()),
         user_id: Set(revocation.user_id.as_uuid()),
         session_id: Set(revocation.session_id.map(|s| s.as_uuid())),
+        org_id: Set(revocation.org_id.map(|o| o.as_uuid())),
         at: Set(revocation.at),
     };
     token_revocations::Entity::insert(row)
@@ -44,6 +45,7 @@ pub(super) async fn since(
         .map(|row| TokenRevocation {
             user_id: UserId::from_uuid(row.user_id),
             session_id: row.session_id.map(SessionId::from_uuid),
+            org_id: row.org_id.map(OrgId::from_uuid),
             at: row.at,
         })
         .collect())
@@ -73,6 +75,23 @@ impl plinth_sessions::RevocationRepository for super::SeaSessionRepository {
         let revocation = TokenRevocation {
             user_id,
             session_id: None,
+            org_id: None,
+            at,
+        };
+        record(tx, &revocation).await
+    }
+
+    async fn revoke_org_tokens(
+        &self,
+        tx: &mut dyn Transaction,
+        user_id: UserId,
+        org_id: OrgId,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        let revocation = TokenRevocation {
+            user_id,
+            session_id: None,
+            org_id: Some(org_id),
             at,
         };
         record(tx, &revocation).await

@@ -1,0 +1,52 @@
+//! Acting for an organization, across two domains: the sessions domain mints access tokens
+//! that carry a user's organization permissions ([`OrgMemberships`] answers where they stand),
+//! and the organizations domain ends those tokens when a membership changes
+//! ([`SessionRevocations`] writes the revocation the sessions domain enforces).
+
+use std::sync::Arc;
+
+use plinth_kernel::{ActingFor, OrgId, RepoError, Timestamp, Transaction, UserId};
+use plinth_orgs::{OrgError, OrgTokenRevoker, OrganizationService};
+use plinth_sessions::{OrgAccess, OrgStanding, SessionStorage};
+
+/// Memberships read through the organization service.
+#[derive(Clone)]
+pub struct OrgMemberships(pub OrganizationService);
+
+#[async_trait::async_trait]
+impl OrgAccess for OrgMemberships {
+    async fn standing(&self, user: UserId, org: OrgId) -> Result<OrgStanding, RepoError> {
+        match self.0.standing(user, org).await {
+            Ok(None) => Ok(OrgStanding::NotMember),
+            Ok(Some((membership, _))) if membership.organization.suspended_at.is_some() => {
+                Ok(OrgStanding::Suspended)
+            }
+            Ok(Some((_, role))) => Ok(OrgStanding::Member(ActingFor {
+                org_id: org,
+                permissions: role.permissions.into_iter().collect(),
+            })),
+            Err(OrgError::Repo(e)) => Err(e),
+            Err(other) => Err(RepoError::internal(other.to_string())),
+        }
+    }
+}
+
+/// Organization token revocations written to the sessions domain's revocation rows.
+#[derive(Clone)]
+pub struct SessionRevocations(pub Arc<dyn SessionStorage>);
+
+#[async_trait::async_trait]
+impl OrgTokenRevoker for SessionRevocations {
+    async fn revoke(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        users: &[UserId],
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        for user in users {
+            self.0.revoke_org_tokens(tx, *user, org, at).await?;
+        }
+        Ok(())
+    }
+}
