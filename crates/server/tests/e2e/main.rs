@@ -23,6 +23,7 @@ mod jwks;
 mod lockout;
 mod logs;
 mod orgs;
+mod orgs_acting;
 mod outage;
 mod passwordless;
 mod process;
