@@ -427,3 +427,12 @@ impl AuthService {
         Ok(self.signer.sign(&claims)?)
     }
 }
+
+/// A session that vanished under a write (`RepoError::NotFound`) ends the caller's standing
+/// like an expired token; any other storage failure stays one.
+pub(crate) fn session_gone(e: plinth_kernel::RepoError) -> AuthError {
+    match e {
+        plinth_kernel::RepoError::NotFound => AuthError::InvalidToken,
+        other => AuthError::Repo(other),
+    }
+}

@@ -6,10 +6,10 @@
 //! next refresh re-reads where the user stands.
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{ActingFor, OrgId, RepoError, RequestMeta};
+use plinth_kernel::{ActingFor, OrgId, RequestMeta};
 use plinth_users::UserStatus;
 
-use super::AuthService;
+use super::{AuthService, session_gone};
 use crate::{AuthError, OrgStanding, Principal, Session};
 
 /// A new access token for the caller's session, acting for the organization they chose.
@@ -76,10 +76,7 @@ impl AuthService {
         self.sessions
             .set_session_org(tx.as_mut(), session.id, org)
             .await
-            .map_err(|e| match e {
-                RepoError::NotFound => AuthError::InvalidToken,
-                other => AuthError::Repo(other),
-            })?;
+            .map_err(session_gone)?;
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
 

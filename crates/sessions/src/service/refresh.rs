@@ -1,10 +1,10 @@
 //! `AuthService::refresh` and `AuthService::logout`.
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{RepoError, RequestMeta};
+use plinth_kernel::RequestMeta;
 use plinth_users::UserStatus;
 
-use super::{AuthService, TokenPair};
+use super::{AuthService, TokenPair, session_gone};
 use crate::{AuthError, Principal, RefreshToken, RefreshTokenRecord};
 
 impl AuthService {
@@ -71,10 +71,7 @@ impl AuthService {
         self.sessions
             .touch_session(tx.as_mut(), session.id, now)
             .await
-            .map_err(|e| match e {
-                RepoError::NotFound => AuthError::InvalidToken,
-                other => AuthError::Repo(other),
-            })?;
+            .map_err(session_gone)?;
         self.sessions
             .insert_refresh(tx.as_mut(), &successor_record)
             .await?;
@@ -193,10 +190,7 @@ impl AuthService {
         self.sessions
             .revoke_session(tx.as_mut(), principal.session_id, now)
             .await
-            .map_err(|e| match e {
-                RepoError::NotFound => AuthError::InvalidToken,
-                other => AuthError::Repo(other),
-            })?;
+            .map_err(session_gone)?;
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
         Ok(())
