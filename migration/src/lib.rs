@@ -109,7 +109,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 31);
+        assert_eq!(names.len(), 32);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }
