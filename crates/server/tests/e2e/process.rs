@@ -2,6 +2,8 @@
 //! configuration with one line on stderr.
 
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -210,12 +212,25 @@ async fn sigint_drains_and_exits_0() {
 }
 
 /// `first`, then `rest` after `pause`: a request body still arriving when SIGTERM comes.
-fn slow_body(first: Vec<u8>, pause: Duration, rest: Vec<u8>) -> reqwest::Body {
+/// `sending` counts the requests whose body has started to go out (their connection is open
+/// and their head sent), so a test signals only once every request is in flight.
+fn slow_body(
+    first: Vec<u8>,
+    pause: Duration,
+    rest: Vec<u8>,
+    sending: &Arc<AtomicUsize>,
+) -> reqwest::Body {
     use futures::StreamExt as _;
+    let sending = Arc::clone(sending);
     let chunks = futures::stream::iter([(first, Duration::ZERO), (rest, pause)]).then(
-        |(chunk, wait)| async move {
-            tokio::time::sleep(wait).await;
-            Ok::<_, std::io::Error>(chunk)
+        move |(chunk, wait)| {
+            if wait.is_zero() {
+                sending.fetch_add(1, Ordering::SeqCst);
+            }
+            async move {
+                tokio::time::sleep(wait).await;
+                Ok::<_, std::io::Error>(chunk)
+            }
         },
     );
     reqwest::Body::wrap_stream(chunks)
@@ -253,7 +268,8 @@ async fn sigterm_under_load_answers_every_request_in_flight() {
 
     // A client of its own: every request of the load on a connection of its own.
     let load = client();
-    let pause = Duration::from_millis(1500);
+    let pause = Duration::from_millis(3000);
+    let sending = Arc::new(AtomicUsize::new(0));
     let mut requests = Vec::new();
     for (i, (email, token)) in users.iter().enumerate() {
         for j in 0..2 {
@@ -264,16 +280,21 @@ async fn sigterm_under_load_answers_every_request_in_flight() {
                 .patch(format!("{}/api/v1/me", server.address))
                 .bearer_auth(token)
                 .header("content-type", "application/json")
-                .body(slow_body(head.to_vec(), pause, tail.to_vec()));
+                .body(slow_body(head.to_vec(), pause, tail.to_vec(), &sending));
             requests.push(("PATCH /me", StatusCode::OK, patch));
+            let body =
+                serde_json::to_vec(&json!({ "email": email, "password": PASSWORD })).unwrap();
+            let (head, tail) = body.split_at(5);
             let login = load
                 .post(format!("{}/api/v1/auth/login", server.address))
-                .json(&json!({ "email": email, "password": PASSWORD }));
+                .header("content-type", "application/json")
+                .body(slow_body(head.to_vec(), pause, tail.to_vec(), &sending));
             requests.push(("POST /auth/login", StatusCode::OK, login));
             let part = reqwest::multipart::Part::stream(slow_body(
                 vec![b'a'; 4096],
                 pause,
                 vec![b'b'; 4096],
+                &sending,
             ))
             .file_name(format!("load-{i}-{j}.txt"))
             .mime_str("text/plain")
@@ -305,9 +326,21 @@ async fn sigterm_under_load_answers_every_request_in_flight() {
             })
         })
         .collect();
-    // Every request is accepted and under way (the bodies take 1.5 s, bcrypt queues the
-    // sign-ins) when the signal comes.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every request is under way when the signal comes: its connection is open and its body
+    // has started (the rest follows 3 s later). Waiting for that, not for a fixed time, keeps
+    // a loaded machine from signalling before some requests have even connected (a request
+    // that never reached the server is not one "in flight").
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while sending.load(Ordering::SeqCst) < sent {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {sent} requests started within 30 s",
+            sending.load(Ordering::SeqCst)
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The server's acceptor takes each connection off the listen queue as it arrives.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let signalled = send_signal(&server, "-TERM");
 
     let mut failures = Vec::new();
