@@ -9,6 +9,7 @@ pub(crate) mod export;
 pub(crate) mod file;
 pub(crate) mod invoice;
 pub(crate) mod mfa;
+pub(crate) mod oauth;
 pub(crate) mod org;
 pub(crate) mod page;
 pub(crate) mod passwordless;

@@ -114,6 +114,10 @@ pub enum ApiError {
         /// Field name → messages.
         errors: FieldErrors,
     },
+    /// A refused social sign-in step (`oauth_state_invalid`, `oauth_account_exists`, …; see
+    /// [`SignInRefusal`]).
+    #[error("sign-in refused: {}", .0.code())]
+    SignInRefused(SignInRefusal),
     /// 502 `payment_refused`: the payment provider refused the request, with its message.
     #[error("payment provider refused: {0}")]
     PaymentRefused(String),
@@ -176,6 +180,7 @@ impl ApiError {
             Self::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             Self::Validation { .. } => "validation_failed",
             Self::PaymentRefused(_) => "payment_refused",
+            Self::SignInRefused(refusal) => refusal.code(),
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -205,6 +210,7 @@ impl ApiError {
             Self::RangeNotSatisfiable { .. } => "Range not satisfiable",
             Self::Validation { .. } => "Validation failed",
             Self::PaymentRefused(_) => "Payment refused",
+            Self::SignInRefused(refusal) => refusal.title(),
             Self::Unavailable(_) => "Service unavailable",
             Self::Internal(_) => "Internal server error",
         }
@@ -257,6 +263,7 @@ impl ApiError {
                 format!("The requested range is outside the {size} bytes of this file.")
             }
             Self::Validation { detail, .. } => detail.clone(),
+            Self::SignInRefused(refusal) => refusal.detail().to_owned(),
             Self::Unavailable(cause) => {
                 format!("The {} is unavailable; try again later.", dependency(cause))
             }
@@ -276,6 +283,90 @@ impl ApiError {
             problem.errors = Some(errors.clone());
         }
         problem
+    }
+}
+
+/// Why a social sign-in step was refused: each has its own stable problem code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRefusal {
+    /// 400 `oauth_state_invalid`: a callback whose `state` is unknown, spent or expired.
+    StateInvalid,
+    /// 400 `oauth_code_invalid`: an exchange code that is unknown, spent or expired.
+    CodeInvalid,
+    /// 409 `oauth_account_exists`: the verified address has an account without this identity.
+    AccountExists,
+    /// 403 `oauth_email_unverified`: no address, or one the provider did not verify.
+    EmailUnverified,
+    /// 409 `oauth_identity_taken`: the identity is linked to another account.
+    IdentityTaken,
+    /// 502 `oauth_provider_error`: the provider refused the code, failed, or its ID token did
+    /// not validate.
+    ProviderError,
+    /// 409 `identity_last_way_in`: unlinking would leave the account no way to sign in.
+    LastWayIn,
+}
+
+impl SignInRefusal {
+    /// The problem code.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::StateInvalid => "oauth_state_invalid",
+            Self::CodeInvalid => "oauth_code_invalid",
+            Self::AccountExists => "oauth_account_exists",
+            Self::EmailUnverified => "oauth_email_unverified",
+            Self::IdentityTaken => "oauth_identity_taken",
+            Self::ProviderError => "oauth_provider_error",
+            Self::LastWayIn => "identity_last_way_in",
+        }
+    }
+
+    const fn status(self) -> StatusCode {
+        match self {
+            Self::StateInvalid | Self::CodeInvalid => StatusCode::BAD_REQUEST,
+            Self::AccountExists | Self::IdentityTaken | Self::LastWayIn => StatusCode::CONFLICT,
+            Self::EmailUnverified => StatusCode::FORBIDDEN,
+            Self::ProviderError => StatusCode::BAD_GATEWAY,
+        }
+    }
+
+    const fn title(self) -> &'static str {
+        match self {
+            Self::StateInvalid => "Unknown sign-in attempt",
+            Self::CodeInvalid => "Invalid sign-in code",
+            Self::AccountExists => "Account exists",
+            Self::EmailUnverified => "Email not verified",
+            Self::IdentityTaken => "Identity linked elsewhere",
+            Self::ProviderError => "Sign-in provider failed",
+            Self::LastWayIn => "Last way in",
+        }
+    }
+
+    const fn detail(self) -> &'static str {
+        match self {
+            Self::StateInvalid => {
+                "This sign-in attempt is unknown, has expired or was already used; start again."
+            }
+            Self::CodeInvalid => {
+                "The sign-in code is unknown, has expired or was already used; sign in again."
+            }
+            Self::AccountExists => {
+                "An account already uses this email address. Sign in to it (with its password or \
+                 another way), then link this provider from your account settings."
+            }
+            Self::EmailUnverified => {
+                "The provider did not confirm a verified email address; verify it with the \
+                 provider, or sign up another way."
+            }
+            Self::IdentityTaken => "This provider account is already linked to another account.",
+            Self::ProviderError => {
+                "The sign-in provider could not confirm who signed in; try again."
+            }
+            Self::LastWayIn => {
+                "This is the account's last way to sign in: set a password (through a reset \
+                 link) or link another provider first."
+            }
+        }
     }
 }
 
@@ -329,6 +420,7 @@ impl ResponseError for ApiError {
             }
             Self::IdempotencyInProgress => StatusCode::CONFLICT,
             Self::PaymentRefused(_) => StatusCode::BAD_GATEWAY,
+            Self::SignInRefused(refusal) => refusal.status(),
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -21,7 +21,7 @@ mod server;
 mod state;
 
 pub use cookies::{CookieSameSite, CookieSettings};
-pub use error::{ApiError, FieldErrors};
+pub use error::{ApiError, FieldErrors, SignInRefusal};
 pub use extract::{AuthUser, ClientMeta};
 pub use feature::require_feature;
 pub use middleware::circuit::Circuit;

@@ -14,7 +14,7 @@ pub const PROBLEM_TYPE_BASE: &str = "https://plinth.dev/problems/";
 
 /// Every `code` a problem can carry. New codes may be added (a client should treat one it does
 /// not know by its status); a listed code is never renamed or removed.
-pub const PROBLEM_CODES: [&str; 25] = [
+pub const PROBLEM_CODES: [&str; 32] = [
     "bad_request",
     "unauthenticated",
     "forbidden",
@@ -40,6 +40,13 @@ pub const PROBLEM_CODES: [&str; 25] = [
     "internal",
     "payment_refused",
     "unavailable",
+    "oauth_state_invalid",
+    "oauth_code_invalid",
+    "oauth_account_exists",
+    "oauth_email_unverified",
+    "oauth_identity_taken",
+    "oauth_provider_error",
+    "identity_last_way_in",
 ];
 
 /// An RFC 9457 problem: `{ type, title, status, detail, code, request_id, errors? }`.

@@ -58,6 +58,13 @@ pub enum AuditAction {
     /// `signup_mailed`, `no_account` or `capped`; never the address).
     #[serde(rename = "auth.passwordless_requested")]
     PasswordlessRequested,
+    /// A sign-in provider's identity (Google, GitHub, an OIDC issuer…) was linked to an
+    /// account (`details.provider`; at sign-up, `details.signup: true`).
+    #[serde(rename = "auth.identity_linked")]
+    IdentityLinked,
+    /// A user unlinked a sign-in provider's identity from their account (`details.provider`).
+    #[serde(rename = "auth.identity_unlinked")]
+    IdentityUnlinked,
     /// A user changed their own profile.
     #[serde(rename = "user.updated")]
     UserUpdated,
@@ -187,6 +194,8 @@ impl AuditAction {
         Self::MfaFailed,
         Self::MfaDisabled,
         Self::PasswordlessRequested,
+        Self::IdentityLinked,
+        Self::IdentityUnlinked,
         Self::UserUpdated,
         Self::UserDeleted,
         Self::AdminUserUpdated,
@@ -243,6 +252,8 @@ impl AuditAction {
             Self::MfaFailed => "auth.mfa_failed",
             Self::MfaDisabled => "auth.mfa_disabled",
             Self::PasswordlessRequested => "auth.passwordless_requested",
+            Self::IdentityLinked => "auth.identity_linked",
+            Self::IdentityUnlinked => "auth.identity_unlinked",
             Self::UserUpdated => "user.updated",
             Self::UserDeleted => "user.deleted",
             Self::AdminUserUpdated => "admin.user_updated",

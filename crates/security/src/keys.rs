@@ -56,6 +56,17 @@ pub fn passwordless_code_key(secret: &SecretString) -> [u8; 32] {
         .into()
 }
 
+/// The key social sign-in derives each flow's PKCE verifier with (HMAC-SHA256 of the flow's
+/// `state`), so the verifier is never stored and every replica derives the same one.
+#[must_use]
+pub fn oauth_flow_key(secret: &SecretString) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"plinth-oauth-flow-key:")
+        .chain_update(secret.expose_secret())
+        .finalize()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

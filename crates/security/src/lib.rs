@@ -15,7 +15,9 @@ mod stripe_signature;
 mod url_signer;
 
 pub use jwt::{JwtKeys, JwtSigner};
-pub use keys::{csrf_key, jwt_key_id, passwordless_code_key, refresh_successor_key};
+pub use keys::{
+    csrf_key, jwt_key_id, oauth_flow_key, passwordless_code_key, refresh_successor_key,
+};
 pub use password::{BcryptHasher, HashingLoad, PREHASH_KEY, hashing_load};
 pub use secret_box::{MIN_SECRET_BYTES, SecretBox, SecretBoxError};
 pub use stripe_signature::{DEFAULT_TOLERANCE_SECS, StripeSignatureVerifier};

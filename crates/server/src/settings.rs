@@ -11,14 +11,15 @@
 //! from any directory.
 //!
 //! Durations (`15m`, `30d`, `10s`, `1h`, `1h30m`) use a small parser in [`parse`] rather than a
-//! new dependency. Secrets (`JWT_SECRET`, `SMTP_URL`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_API_KEY`
-//! and the whole
+//! new dependency. Secrets (`JWT_SECRET`, `SMTP_URL`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_API_KEY`,
+//! the `OAUTH_*_CLIENT_SECRET`s and the whole
 //! `DATABASE_URL`, which may hold a password) are [`SecretString`]s: `Debug` never shows them,
 //! and no error message repeats their value.
 
 mod build;
 mod environment;
 mod error;
+mod oauth;
 pub mod parse;
 mod reader;
 mod sources;
@@ -55,6 +56,8 @@ pub struct Settings {
     pub billing: BillingSettings,
     /// Per-client rate limits.
     pub rate_limit: RateLimitSettings,
+    /// Social sign-in providers (`OAUTH_*`), in the order they are listed to clients.
+    pub oauth: Vec<plinth_oidc::ProviderConfig>,
     /// Logging.
     pub log: LogSettings,
 }

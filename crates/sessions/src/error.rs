@@ -92,6 +92,40 @@ pub enum AuthError {
     /// Signing failed.
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// Social sign-in is not configured, or names no provider of that name.
+    #[error("no such sign-in provider")]
+    OAuthUnknownProvider,
+    /// A `redirect_to` that is not on one of the allowed frontend origins.
+    #[error("redirect_to must be a URL on an allowed frontend origin")]
+    OAuthRedirectNotAllowed,
+    /// A callback whose `state` is unknown, spent or expired (a forged or replayed callback).
+    #[error("the sign-in attempt is unknown, expired or was already used")]
+    OAuthStateInvalid,
+    /// An exchange code that is unknown, spent or expired.
+    #[error("the sign-in code is unknown, expired or was already used")]
+    OAuthCodeInvalid,
+    /// The provider's verified address belongs to an account that has not linked this
+    /// provider: sign in to that account and link it there.
+    #[error("an account with this address exists: sign in to it, then link this provider")]
+    OAuthAccountExists,
+    /// The provider gave no address, or did not assert that it verified it.
+    #[error("the provider did not confirm a verified email address")]
+    OAuthEmailUnverified,
+    /// The provider identity is already linked to another account.
+    #[error("this provider account is already linked to another account")]
+    OAuthIdentityTaken,
+    /// The provider refused the code, failed, or sent an ID token that does not validate.
+    #[error("the sign-in provider could not confirm who signed in")]
+    OAuthProviderFailed,
+    /// No such linked identity among the caller's.
+    #[error("identity not found")]
+    IdentityNotFound,
+    /// Unlinking would leave the account with no way to sign in (no password of its own and
+    /// no other identity).
+    #[error(
+        "this is the account's last way to sign in: set a password or link another provider first"
+    )]
+    LastWayIn,
     /// The OS random source failed.
     #[error("random source failed")]
     Random,

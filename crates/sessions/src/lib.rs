@@ -16,6 +16,7 @@ mod ports;
 mod revocation;
 mod service;
 mod session;
+pub mod social;
 mod token;
 
 #[cfg(any(test, feature = "testing"))]
@@ -47,6 +48,11 @@ pub use service::{
     RegisterInput, TokenLifetimes, TokenPair, TotpEnrollment,
 };
 pub use session::{RefreshTokenRecord, Session, SessionId};
+pub use social::{
+    AuthorizationRequest, FlowOutcome, IdentityProviders, IdentityRepository, NonceHash, OAuthFlow,
+    OAuthFlowId, OAuthFlowKey, ProviderError, ProviderIdentity, ProviderInfo, SocialSignIn,
+    UserIdentity, UserIdentityId,
+};
 pub use token::{
     AccessClaims, Principal, RefreshToken, RefreshTokenHash, SuccessorKey, VerificationKey,
 };

@@ -30,6 +30,7 @@ mod refresh;
 mod register;
 mod sessions;
 mod sign_in;
+mod social;
 #[cfg(test)]
 mod tests;
 
@@ -131,6 +132,8 @@ pub struct AuthService {
     pub(crate) orgs: Arc<dyn OrgAccess>,
     /// Passwordless sign-in; `None` only when no code key could be drawn (it is then off).
     pub(crate) passwordless: Option<PasswordlessPolicy>,
+    /// Social sign-in (OAuth 2.0 / OpenID Connect providers); `None`: off.
+    pub(crate) social: Option<crate::SocialSignIn>,
     /// The hash of a password nobody knows, for accounts made by passwordless sign-up
     /// (computed on first use).
     pub(crate) unknown_password: Arc<tokio::sync::OnceCell<PasswordHash>>,
@@ -200,6 +203,7 @@ impl AuthService {
             passwordless: PasswordlessCodeKey::random()
                 .ok()
                 .map(PasswordlessPolicy::new),
+            social: None,
             unknown_password: Arc::new(tokio::sync::OnceCell::new()),
             background: tokio_util::task::TaskTracker::new(),
         }
@@ -235,6 +239,14 @@ impl AuthService {
     #[must_use]
     pub fn with_passwordless(mut self, policy: PasswordlessPolicy) -> Self {
         self.passwordless = Some(policy);
+        self
+    }
+
+    /// The same service with social sign-in through `social`'s providers. Without this,
+    /// no provider is listed and every provider route answers `not_found`.
+    #[must_use]
+    pub fn with_social(mut self, social: crate::SocialSignIn) -> Self {
+        self.social = Some(social);
         self
     }
 

@@ -8,11 +8,13 @@
 //! refuses it, and [`FakeSealer`] stands in for the encrypting `SecretSealer`.
 
 pub mod contract;
+mod identities;
 mod mailer;
 mod memory;
 mod sealer;
 mod signer;
 
+pub use identities::{FakeIdentityProviders, MemoryIdentityRepository};
 pub use mailer::{FailingMailer, MemoryMailer};
 pub use memory::MemorySessionRepository;
 pub use sealer::FakeSealer;

@@ -266,6 +266,12 @@ impl Database {
         Arc::new(SeaSessionRepository::new(self.conn.clone()))
     }
 
+    /// Social sign-in flows and linked identities.
+    #[must_use]
+    pub fn identities(&self) -> Arc<dyn plinth_sessions::IdentityRepository> {
+        Arc::new(crate::SeaIdentityRepository::new(self.conn.clone()))
+    }
+
     /// The audit log.
     #[must_use]
     pub fn audit(&self) -> Arc<dyn AuditLog> {

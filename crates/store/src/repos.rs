@@ -8,6 +8,7 @@ mod audit;
 mod billing;
 mod files;
 mod idempotency;
+mod identities;
 mod one_row;
 mod orgs;
 mod roles;
@@ -22,6 +23,7 @@ pub use billing::{
 };
 pub use files::SeaFileRepository;
 pub use idempotency::SeaIdempotencyStore;
+pub use identities::SeaIdentityRepository;
 pub use orgs::SeaOrgStorage;
 pub use roles::SeaRoleRepository;
 pub use sessions::SeaSessionRepository;

@@ -11,7 +11,7 @@ use plinth_sessions::{AdminError, AuthError};
 use plinth_users::{AnnouncementError, UserError};
 use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
-use super::{ApiError, FieldErrors};
+use super::{ApiError, FieldErrors, SignInRefusal};
 
 impl From<RepoError> for ApiError {
     fn from(e: RepoError) -> Self {
@@ -90,6 +90,23 @@ impl From<AuthError> for ApiError {
             AuthError::MfaCodeRejected => {
                 Self::Unauthenticated("The code is wrong or was already used.".to_owned())
             }
+            AuthError::OAuthUnknownProvider => {
+                Self::NotFound("There is no such sign-in provider.".to_owned())
+            }
+            AuthError::OAuthRedirectNotAllowed => Self::field(
+                "redirect_to",
+                "redirect_to must be an absolute URL on one of the allowed frontend origins.",
+            ),
+            AuthError::OAuthStateInvalid => Self::SignInRefused(SignInRefusal::StateInvalid),
+            AuthError::OAuthCodeInvalid => Self::SignInRefused(SignInRefusal::CodeInvalid),
+            AuthError::OAuthAccountExists => Self::SignInRefused(SignInRefusal::AccountExists),
+            AuthError::OAuthEmailUnverified => Self::SignInRefused(SignInRefusal::EmailUnverified),
+            AuthError::OAuthIdentityTaken => Self::SignInRefused(SignInRefusal::IdentityTaken),
+            AuthError::OAuthProviderFailed => Self::SignInRefused(SignInRefusal::ProviderError),
+            AuthError::IdentityNotFound => {
+                Self::NotFound("There is no such linked identity.".to_owned())
+            }
+            AuthError::LastWayIn => Self::SignInRefused(SignInRefusal::LastWayIn),
             AuthError::Repo(e) => e.into(),
             e @ (AuthError::Hash(_)
             | AuthError::Token(_)

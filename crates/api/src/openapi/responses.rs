@@ -103,6 +103,24 @@ problem_responses! {
     /// 401 for a wrong, expired or used passwordless code or link.
     BadPasswordlessSecret = (401, "unauthenticated", "Unauthenticated", "The code or link is wrong, has expired or was already used; ask for a new one.",
         "`unauthenticated`: the code or link is wrong, has expired or was already used (by itself or by the other secret of the same mail), or the address has no open request (deliberately not saying which).");
+    /// 400 `oauth_state_invalid`.
+    OAuthStateInvalid = (400, "oauth_state_invalid", "Unknown sign-in attempt", "This sign-in attempt is unknown, has expired or was already used; start again.",
+        "`oauth_state_invalid`: the `state` is unknown, spent or expired (a forged or replayed callback).");
+    /// 400 `oauth_code_invalid`.
+    OAuthCodeInvalid = (400, "oauth_code_invalid", "Invalid sign-in code", "The sign-in code is unknown, has expired or was already used; sign in again.",
+        "`oauth_code_invalid`: the one-time code is unknown, spent or expired.");
+    /// 403 `oauth_email_unverified`.
+    OAuthEmailUnverified = (403, "oauth_email_unverified", "Email not verified", "The provider did not confirm a verified email address; verify it with the provider, or sign up another way.",
+        "`oauth_email_unverified`: the provider gave no address, or did not assert that it verified it.");
+    /// 409 `oauth_account_exists`.
+    OAuthAccountExists = (409, "oauth_account_exists", "Account exists", "An account already uses this email address. Sign in to it (with its password or another way), then link this provider from your account settings.",
+        "`oauth_account_exists`: the provider's verified address belongs to an account that has not linked this provider; sign in to it and link the provider (never joined by address alone).");
+    /// 409 `identity_last_way_in`.
+    LastWayIn = (409, "identity_last_way_in", "Last way in", "This is the account's last way to sign in: set a password (through a reset link) or link another provider first.",
+        "`identity_last_way_in`: the account has no password of its own and no other identity.");
+    /// 502 `oauth_provider_error`.
+    OAuthProviderError = (502, "oauth_provider_error", "Sign-in provider failed", "The sign-in provider could not confirm who signed in; try again.",
+        "`oauth_provider_error`: the provider could not be reached, refused the code, or sent an ID token that did not validate.");
     /// 403 `forbidden`.
     Forbidden = (403, "forbidden", "Forbidden", "This needs the `users:read` permission.",
         "`forbidden`: signed in, but without the permission this operation needs.");

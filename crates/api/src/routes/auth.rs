@@ -17,6 +17,7 @@ use plinth_sessions::LoginOutcome;
 
 mod acting;
 mod mfa;
+mod oauth;
 mod passwordless;
 mod recovery;
 mod sessions;
@@ -40,7 +41,12 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(mfa::mfa_challenge)
         .service(passwordless::start_passwordless)
         .service(passwordless::verify_passwordless)
-        .service(acting::act_for_org);
+        .service(acting::act_for_org)
+        .service(oauth::list_providers)
+        .service(oauth::start)
+        .service(oauth::callback)
+        .service(oauth::callback_form_post)
+        .service(oauth::exchange);
 }
 
 /// Creates an account (role `user`) and signs it in.

@@ -15,6 +15,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
 mod avatar;
 mod data;
 mod export;
+mod identities;
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_me)
@@ -24,7 +25,10 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(avatar::delete_my_avatar)
         .service(data::get_my_data)
         .service(data::put_my_data)
-        .service(export::export_me);
+        .service(export::export_me)
+        .service(identities::list_identities)
+        .service(identities::link_identity)
+        .service(identities::unlink_identity);
 }
 
 /// The caller's account.

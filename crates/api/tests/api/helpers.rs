@@ -22,7 +22,10 @@ use plinth_kernel::testing::{ManualClock, MemoryIdempotencyStore, MemoryUnitOfWo
 use plinth_kernel::{Clock, RequestMeta, UnitOfWork};
 use plinth_orgs::testing::MemoryOrgStorage;
 use plinth_security::{HmacUrlSigner, SecretBox};
-use plinth_sessions::testing::{FakeTokenSigner, MemoryMailer, MemorySessionRepository};
+use plinth_sessions::testing::{
+    FakeIdentityProviders, FakeTokenSigner, MemoryIdentityRepository, MemoryMailer,
+    MemorySessionRepository,
+};
 use plinth_sessions::{
     AuthService, LockoutPolicy, Mailer, PasswordlessCodeKey, PasswordlessPolicy, RefreshReuse,
     TokenLifetimes,
@@ -137,6 +140,11 @@ pub struct TestApp {
     pub idempotency: MemoryIdempotencyStore,
     /// The state the server runs with.
     pub state: AppState,
+    /// The sign-in provider `acme` ("Acme SSO") social sign-in is wired to: a test signs in
+    /// at it with [`FakeIdentityProviders::approve`].
+    pub oauth: Arc<FakeIdentityProviders>,
+    /// Social sign-in flows and linked identities.
+    pub identities: MemoryIdentityRepository,
     /// The unit of work every service writes through (a test can hold a transaction open).
     pub uow: Arc<dyn UnitOfWork>,
     /// The app's clock ([`Options::clock`]): what "now" is for every request.
@@ -245,7 +253,15 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             FeatureValue::Limit(options.default_storage_bytes),
         )]),
     };
-    let services = Services::wire(ports, policies);
+    let mut services = Services::wire(ports, policies);
+    let oauth = Arc::new(FakeIdentityProviders::new(&[("acme", "Acme SSO")]));
+    let identities = MemoryIdentityRepository::new();
+    services.auth = services.auth.with_social(plinth_sessions::SocialSignIn {
+        providers: oauth.clone(),
+        identities: Arc::new(identities.clone()),
+        key: plinth_sessions::OAuthFlowKey::new([9; 32]),
+        allowed_origins: vec!["http://localhost:3000".to_owned(), address.clone()],
+    });
     let (auth, users, billing_jobs) = (
         services.auth.clone(),
         services.users.clone(),
@@ -303,6 +319,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         subscriptions,
         idempotency,
         state: state_handle,
+        oauth,
+        identities,
         uow,
         clock: manual_clock,
         schema: SchemaGuard(schema),

@@ -50,7 +50,10 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
 
 /// `(method, path)` of operations outside `/api/v1/admin` that any signed-in caller may use,
 /// whatever their role: 401 without credentials, never 401 or 403 with them.
-const SIGNED_IN: &[(&str, &str)] = &[("get", "/api/v1/announcements")];
+const SIGNED_IN: &[(&str, &str)] = &[
+    ("get", "/api/v1/announcements"),
+    ("get", "/api/v1/me/identities"),
+];
 
 /// What the contract gives `admin`: every `*:read`, `users:write`, `billing:write`,
 /// `announcements:write`; and, with the organizations (beyond the contract), `orgs:write`.

@@ -104,6 +104,7 @@ pub(super) fn from_figment(
                 .map_err(|e| format!("not a tracing filter: {e}"))
         })?,
     };
+    let oauth = super::oauth::providers(&r)?;
     Ok(Settings {
         environment,
         server,
@@ -113,6 +114,7 @@ pub(super) fn from_figment(
         mail,
         billing,
         rate_limit,
+        oauth,
         log,
     })
 }

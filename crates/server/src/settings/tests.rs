@@ -181,6 +181,24 @@ fn every_variable_overrides_its_key() {
         ("PASSWORDLESS_TTL", "10m"),
         ("PASSWORDLESS_SIGNUP", "true"),
         ("REVOCATION_SYNC_INTERVAL", "250ms"),
+        ("OAUTH_GOOGLE_CLIENT_ID", "google-id"),
+        ("OAUTH_GOOGLE_CLIENT_SECRET", "google-secret"),
+        ("OAUTH_MICROSOFT_CLIENT_ID", "ms-id"),
+        ("OAUTH_MICROSOFT_CLIENT_SECRET", "ms-secret"),
+        (
+            "OAUTH_MICROSOFT_TENANT",
+            "9188040d-6c67-4c5b-b112-36a304b66dad",
+        ),
+        ("OAUTH_APPLE_CLIENT_ID", "com.example.web"),
+        ("OAUTH_APPLE_CLIENT_SECRET", "apple-client-secret-jwt"),
+        ("OAUTH_GITHUB_CLIENT_ID", "gh-id"),
+        ("OAUTH_GITHUB_CLIENT_SECRET", "gh-secret"),
+        ("OAUTH_OIDC_ISSUER", "https://sso.example.com/realms/acme"),
+        ("OAUTH_OIDC_CLIENT_ID", "plinth"),
+        ("OAUTH_OIDC_CLIENT_SECRET", "sso-secret"),
+        ("OAUTH_OIDC_NAME", "acme-sso"),
+        ("OAUTH_OIDC_DISPLAY_NAME", "Acme SSO"),
+        ("OAUTH_OIDC_SCOPES", "openid, email, groups"),
         ("RATE_LIMIT_ENABLED", "false"),
         ("RATE_LIMIT_AUTH", "5/s"),
         ("RATE_LIMIT_API", "100/h"),
@@ -259,6 +277,27 @@ fn every_variable_overrides_its_key() {
         (3, Duration::from_secs(30))
     );
     assert_eq!(s.auth.revocation_sync_interval, Duration::from_millis(250));
+    let names: Vec<&str> = s.oauth.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["google", "microsoft", "apple", "github", "acme-sso"]
+    );
+    assert_eq!(s.oauth[0].client_secret.expose_secret(), "google-secret");
+    assert_eq!(
+        s.oauth[1].kind,
+        plinth_oidc::ProviderKind::Oidc {
+            issuer: "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"
+                .to_owned()
+        }
+    );
+    assert!(s.oauth[2].form_post, "Apple answers with a form post");
+    assert_eq!(s.oauth[3].kind, plinth_oidc::ProviderKind::GitHub);
+    assert_eq!(s.oauth[4].display_name, "Acme SSO");
+    assert_eq!(s.oauth[4].scopes, ["openid", "email", "groups"]);
+    assert!(
+        !format!("{:?}", s.oauth).contains("sso-secret"),
+        "client secrets never show in Debug"
+    );
     assert!(!s.rate_limit.enabled);
     assert_eq!(s.rate_limit.auth, RateLimit::new(5, Duration::from_secs(1)));
     assert_eq!(
@@ -277,6 +316,41 @@ fn every_variable_overrides_its_key() {
         (s.log.format, s.log.filter.as_str()),
         (LogFormat::Json, "plinth=debug,warn")
     );
+}
+
+#[test]
+fn social_sign_in_is_off_by_default_and_refuses_incomplete_providers() {
+    assert!(load(&[]).unwrap().oauth.is_empty());
+    let missing = err(&[("OAUTH_GITHUB_CLIENT_ID", "gh-id")]);
+    assert!(missing.contains("OAUTH_GITHUB_CLIENT_SECRET"), "{missing}");
+    let multi = err(&[
+        ("OAUTH_MICROSOFT_CLIENT_ID", "ms-id"),
+        ("OAUTH_MICROSOFT_CLIENT_SECRET", "ms-secret"),
+        ("OAUTH_MICROSOFT_TENANT", "common"),
+    ]);
+    assert!(multi.contains("OAUTH_MICROSOFT_TENANT"), "{multi}");
+    let bad_name = err(&[
+        ("OAUTH_OIDC_ISSUER", "https://sso.example.com"),
+        ("OAUTH_OIDC_CLIENT_ID", "plinth"),
+        ("OAUTH_OIDC_CLIENT_SECRET", "sso-secret"),
+        ("OAUTH_OIDC_NAME", "Not A Slug"),
+    ]);
+    assert!(bad_name.contains("OAUTH_OIDC_NAME"), "{bad_name}");
+    let bad_issuer = err(&[
+        ("OAUTH_OIDC_ISSUER", "ftp://sso.example.com"),
+        ("OAUTH_OIDC_CLIENT_ID", "plinth"),
+        ("OAUTH_OIDC_CLIENT_SECRET", "sso-secret"),
+    ]);
+    assert!(bad_issuer.contains("OAUTH_OIDC_ISSUER"), "{bad_issuer}");
+    let generic = load(&[
+        ("OAUTH_OIDC_ISSUER", "https://sso.example.com"),
+        ("OAUTH_OIDC_CLIENT_ID", "plinth"),
+        ("OAUTH_OIDC_CLIENT_SECRET", "sso-secret"),
+    ])
+    .unwrap();
+    assert_eq!(generic.oauth[0].name, "oidc");
+    assert_eq!(generic.oauth[0].display_name, "Single sign-on");
+    assert_eq!(generic.oauth[0].scopes, ["openid", "email", "profile"]);
 }
 
 #[test]

@@ -99,7 +99,43 @@ pub fn services(
         uncollectible_after,
         default_features: default_features(settings),
     };
-    Ok(Services::wire(ports, policies))
+    let mut services = Services::wire(ports, policies);
+    if let Some(social) = social_sign_in(settings, database)? {
+        services.auth = services.auth.with_social(social);
+    }
+    Ok(services)
+}
+
+/// Social sign-in over the `OAUTH_*` providers, when any is configured: the adapter, the
+/// flow and identity storage, the PKCE key derived from `JWT_SECRET` (the same on every
+/// replica), and the origins `redirect_to` may point at (`CORS_ORIGINS` and `PUBLIC_URL`'s).
+fn social_sign_in(
+    settings: &Settings,
+    database: &Database,
+) -> Result<Option<plinth_sessions::SocialSignIn>, StartupError> {
+    if settings.oauth.is_empty() {
+        return Ok(None);
+    }
+    let providers =
+        plinth_oidc::OAuthProviders::new(&settings.server.public_url, settings.oauth.clone())
+            .map_err(|e| StartupError::Setting(format!("OAUTH_*: {e}")))?;
+    let mut allowed_origins: Vec<String> = settings
+        .server
+        .cors_origins
+        .iter()
+        .filter_map(|o| plinth_sessions::social::origin_of(o))
+        .collect();
+    allowed_origins.extend(plinth_sessions::social::origin_of(
+        &settings.server.public_url,
+    ));
+    Ok(Some(plinth_sessions::SocialSignIn {
+        providers: Arc::new(providers),
+        identities: database.identities(),
+        key: plinth_sessions::OAuthFlowKey::new(plinth_security::oauth_flow_key(
+            &settings.auth.jwt_secret,
+        )),
+        allowed_origins,
+    }))
 }
 
 /// `PASSWORDLESS_TTL`, `PASSWORDLESS_SIGNUP`, and the code key derived from `JWT_SECRET` (the

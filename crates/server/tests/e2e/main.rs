@@ -22,6 +22,7 @@ mod isolation_matrix;
 mod jwks;
 mod lockout;
 mod logs;
+mod oauth;
 mod orgs;
 mod orgs_acting;
 mod outage;

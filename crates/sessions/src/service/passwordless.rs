@@ -548,7 +548,7 @@ impl AuthService {
     /// The hash of a random password that was never shown to anyone, computed once per
     /// process (bcrypt is slow): the password of accounts created by passwordless sign-up,
     /// which set a real one through a reset link if they want one.
-    async fn unknown_password_hash(&self) -> Result<PasswordHash, AuthError> {
+    pub(super) async fn unknown_password_hash(&self) -> Result<PasswordHash, AuthError> {
         let hash = self
             .unknown_password
             .get_or_try_init(|| async {
