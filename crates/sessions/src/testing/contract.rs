@@ -8,6 +8,7 @@
 // A test suite: panicking with a message is how it reports a failure.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod identity_rows;
 mod lockout_rows;
 mod one_time_rows;
 mod passwordless_rows;
@@ -74,6 +75,23 @@ pub async fn session_repository(
     revocation_rows::revocations_are_recorded_with_the_revoking_write(&*repo, &*uow, user_id).await;
     totp_rows::totp_factor_is_stored_replaced_and_deleted(&*repo, &*uow, user_id).await;
     totp_rows::concurrent_redemptions_have_one_winner(Arc::clone(&repo), Arc::clone(&uow), user_id)
+        .await;
+}
+
+/// Runs every check of the [`crate::IdentityRepository`] contract against `repo`, whose writes
+/// join transactions from `uow`. `user_id` and `other_id` must be two existing users.
+///
+/// # Panics
+/// On the first broken promise, naming it.
+pub async fn identity_repository(
+    repo: Arc<dyn crate::IdentityRepository>,
+    uow: Arc<dyn UnitOfWork>,
+    user_id: UserId,
+    other_id: UserId,
+) {
+    identity_rows::flows_are_spent_finished_and_redeemed_once(&*repo, &*uow, user_id).await;
+    identity_rows::concurrent_spends_have_one_winner(Arc::clone(&repo), Arc::clone(&uow)).await;
+    identity_rows::identities_are_unique_listed_and_unlinked(&*repo, &*uow, user_id, other_id)
         .await;
 }
 

@@ -340,3 +340,24 @@ impl crate::IdentityProviders for FakeIdentityProviders {
         Ok(identity)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use plinth_kernel::UserId;
+    use plinth_kernel::testing::MemoryUnitOfWork;
+
+    use super::MemoryIdentityRepository;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn memory_repository_passes_the_contract() {
+        super::super::contract::identity_repository(
+            Arc::new(MemoryIdentityRepository::new()),
+            Arc::new(MemoryUnitOfWork::new()),
+            UserId::new(),
+            UserId::new(),
+        )
+        .await;
+    }
+}
