@@ -1,7 +1,8 @@
 //! Social sign-in: `oauth_flows`, one row per sign-in or link flow with a provider (its `state`
 //! and `nonce` stored only as SHA-256 hashes; the PKCE verifier is derived from the `state`
 //! and never stored), spent once at the callback, then carrying the outcome and the hash of
-//! the one-time exchange code; and `user_identities`, the provider identities linked to an
+//! the one-time exchange code (a flow started by a browser navigation also keeps the hash of a
+//! secret that browser holds in a cookie); and `user_identities`, the provider identities linked to an
 //! account, unique per `(provider, subject)`. Both disappear with their account.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -27,6 +28,7 @@ impl MigrationTrait for Migration {
                     .col(text(OauthFlows::NonceHash))
                     .col(text(OauthFlows::RedirectTo))
                     .col(uuid_null(OauthFlows::LinkUserId))
+                    .col(text_null(OauthFlows::BrowserHash))
                     .col(timestamp_with_time_zone(OauthFlows::CreatedAt))
                     .col(timestamp_with_time_zone(OauthFlows::ExpiresAt))
                     .col(timestamp_with_time_zone_null(OauthFlows::UsedAt))
@@ -128,6 +130,7 @@ enum OauthFlows {
     NonceHash,
     RedirectTo,
     LinkUserId,
+    BrowserHash,
     CreatedAt,
     ExpiresAt,
     UsedAt,

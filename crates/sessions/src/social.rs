@@ -211,6 +211,9 @@ pub struct OAuthFlow {
     pub redirect_to: String,
     /// For a link flow: the signed-in account the identity is to join.
     pub link_user_id: Option<UserId>,
+    /// SHA-256 of the secret of the browser that started it (a cookie), when it was started by
+    /// a browser navigation: the callback must come from that browser.
+    pub browser_hash: Option<OneTimeTokenHash>,
     /// When it started.
     pub created_at: Timestamp,
     /// Until when its callback is accepted; once finished, until when its exchange code works.

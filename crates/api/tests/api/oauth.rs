@@ -32,7 +32,19 @@ fn param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// Starts a sign-in: the `state` the provider was sent.
+/// The `plinth_oauth_browser` cookie each started sign-in's browser holds, by `state`.
+static BROWSERS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn browser_of(state: &str) -> Option<String> {
+    BROWSERS
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(s, _)| s == state)
+        .map(|(_, c)| c.clone())
+}
+
+/// Starts a sign-in: the `state` the provider was sent (the browser's cookie is remembered).
 async fn start(app: &TestApp) -> String {
     let res = app
         .client
@@ -43,19 +55,44 @@ async fn start(app: &TestApp) -> String {
         .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["cache-control"], "no-store");
+    let cookie = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("plinth_oauth_browser="))
+        .expect("the browser binding cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("Path=/api/v1/auth/oauth"), "{cookie}");
     let location = res.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(location.starts_with("https://idp.example/acme/authorize?"));
-    param(&location, "state").unwrap()
+    let state = param(&location, "state").unwrap();
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    BROWSERS.lock().unwrap().push((state.clone(), pair));
+    state
 }
 
-/// The provider sends the browser back: where the callback redirects it.
+/// The provider sends the browser that started the flow (if a browser started it) back:
+/// where the callback redirects it.
 async fn callback(app: &TestApp, state: &str, code: &str) -> reqwest::Response {
-    app.client
+    callback_from(app, state, code, browser_of(state).as_deref()).await
+}
+
+/// [`callback`] from a browser holding `cookie` (`None`: no binding cookie).
+async fn callback_from(
+    app: &TestApp,
+    state: &str,
+    code: &str,
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
         .get(app.url("/api/v1/auth/oauth/acme/callback"))
-        .query(&[("state", state), ("code", code)])
-        .send()
-        .await
-        .unwrap()
+        .query(&[("state", state), ("code", code)]);
+    if let Some(cookie) = cookie {
+        req = req.header(reqwest::header::COOKIE, cookie);
+    }
+    req.send().await.unwrap()
 }
 
 /// A whole sign-in as `who` up to the frontend's one-time code.
@@ -209,6 +246,47 @@ async fn a_forged_or_replayed_state_is_refused_and_signs_nobody_in() {
         .unwrap();
     assert_problem(res, 400, "oauth_state_invalid").await;
     assert!(!audited(&app, AuditAction::LoginFailed).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_sign_in_finishes_only_in_the_browser_that_started_it() {
+    let app = spawn_app().await;
+    // An attacker starts a sign-in, signs in at the provider as themselves, and has a victim's
+    // browser (which never started it) open the callback: refused, nothing handed out.
+    let state = start(&app).await;
+    let code = app
+        .oauth
+        .approve(
+            &state,
+            identity("sub-attacker", "attacker@example.com", true),
+        )
+        .unwrap();
+    let res = callback_from(&app, &state, &code, None).await;
+    assert_problem(res, 400, "oauth_state_invalid").await;
+    let state = start(&app).await;
+    let code = app
+        .oauth
+        .approve(
+            &state,
+            identity("sub-attacker", "attacker@example.com", true),
+        )
+        .unwrap();
+    let other = start(&app).await;
+    let res = callback_from(&app, &state, &code, browser_of(&other).as_deref()).await;
+    assert_problem(res, 400, "oauth_state_invalid").await;
+    // The binding cookie is removed once the callback is done.
+    let state = start(&app).await;
+    let code = app
+        .oauth
+        .approve(&state, identity("sub-13", "bound@example.com", true))
+        .unwrap();
+    let res = callback(&app, &state, &code).await;
+    assert_eq!(res.status(), 303);
+    let removal = res.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        removal.starts_with("plinth_oauth_browser=;") && removal.contains("Max-Age=0"),
+        "{removal}"
+    );
 }
 
 #[tokio::test]
@@ -489,6 +567,7 @@ async fn apple_style_form_posts_reach_the_callback() {
     let res = app
         .client
         .post(app.url("/api/v1/auth/oauth/acme/callback"))
+        .header(reqwest::header::COOKIE, browser_of(&state).unwrap())
         .form(&[
             ("state", state.as_str()),
             ("code", code.as_str()),

@@ -179,7 +179,11 @@ async fn at_provider(app: &TestApp, authorization_url: &str, who: &str) -> Strin
     panic!("the provider never sent the browser back");
 }
 
-/// Starts a sign-in at Plinth: the provider's authorization URL.
+/// The `plinth_oauth_browser` cookie each started sign-in's browser holds, by `state`.
+static BROWSERS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Starts a sign-in at Plinth: the provider's authorization URL (the browser's binding cookie
+/// is remembered for the callback).
 async fn start(app: &TestApp) -> String {
     let res = app
         .client
@@ -189,12 +193,34 @@ async fn start(app: &TestApp) -> String {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    res.headers()[LOCATION].to_str().unwrap().to_owned()
+    let cookie = res.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let location = res.headers()[LOCATION].to_str().unwrap().to_owned();
+    let state = param(&location, "state").unwrap();
+    BROWSERS.lock().unwrap().push((state, cookie));
+    location
 }
 
-/// Plinth's callback as the browser reaches it: where it sends the browser.
+/// Plinth's callback as the browser that started the flow reaches it (with its binding
+/// cookie, for a sign-in it started): where it sends the browser.
 async fn callback(app: &TestApp, callback_url: &str) -> reqwest::Response {
-    app.client.get(callback_url).send().await.unwrap()
+    let state = param(callback_url, "state").unwrap_or_default();
+    let cookie = BROWSERS
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(s, _)| *s == state)
+        .map(|(_, c)| c.clone());
+    let mut req = app.client.get(callback_url);
+    if let Some(cookie) = cookie {
+        req = req.header(COOKIE, cookie);
+    }
+    req.send().await.unwrap()
 }
 
 /// A whole round: start, the provider as `who`, the callback; the frontend URL reached.
@@ -354,6 +380,15 @@ async fn forged_and_replayed_callbacks_wrong_nonces_and_unverified_addresses_are
         .send()
         .await
         .unwrap();
+    assert_eq!(
+        problem_code(res).await,
+        (400, "oauth_state_invalid".to_owned())
+    );
+
+    // A callback opened by a browser that did not start the sign-in (login CSRF).
+    let authorization = start(&app).await;
+    let back = at_provider(&app, &authorization, &account("mallory", &email(), true)).await;
+    let res = app.client.get(&back).send().await.unwrap();
     assert_eq!(
         problem_code(res).await,
         (400, "oauth_state_invalid".to_owned())

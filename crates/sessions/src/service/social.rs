@@ -89,7 +89,9 @@ impl AuthService {
     /// account) with `provider`: stores the flow (its `state` and `nonce` hashed, open for
     /// 10 minutes) and returns the provider's authorization URL to redirect the browser to.
     /// `redirect_to` is where the browser comes back to at the end; it must be on an allowed
-    /// frontend origin.
+    /// frontend origin. `browser`, when given, is a secret the caller keeps in the browser
+    /// (a cookie): the callback is then accepted only from a browser presenting it, so an
+    /// attacker cannot make a victim's browser finish a flow the attacker started (login CSRF).
     ///
     /// # Errors
     /// [`AuthError::OAuthUnknownProvider`], [`AuthError::OAuthRedirectNotAllowed`],
@@ -101,6 +103,7 @@ impl AuthService {
         provider: &str,
         redirect_to: &str,
         link_for: Option<UserId>,
+        browser: Option<&OneTimeToken>,
     ) -> Result<String, AuthError> {
         let social = self.social()?;
         if !social
@@ -136,6 +139,7 @@ impl AuthService {
             nonce_hash: NonceHash::of(nonce.expose()),
             redirect_to: redirect_to.to_owned(),
             link_user_id: link_for,
+            browser_hash: browser.map(OneTimeToken::hash),
             created_at: now,
             expires_at: now + FLOW_TTL,
             used_at: None,
@@ -157,18 +161,21 @@ impl AuthService {
     ///
     /// # Errors
     /// [`AuthError::OAuthStateInvalid`] for an unknown, spent or expired `state` (a forged or
-    /// replayed callback: there is no trusted place to send the browser back to), or storage
-    /// failure.
-    #[tracing::instrument(skip(self, state, code, error, meta))]
+    /// replayed callback: there is no trusted place to send the browser back to), or a flow
+    /// bound to a browser whose secret `browser` is not; or storage failure.
+    #[allow(clippy::too_many_arguments)]
+    #[tracing::instrument(skip(self, state, code, error, browser, meta))]
     pub async fn finish_oauth(
         &self,
         provider: &str,
         state: &str,
         code: Option<&str>,
         error: Option<&str>,
+        browser: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<String, AuthError> {
-        let social = self.social()?;
+        // Without social sign-in no flow exists: every state is unknown.
+        let social = self.social().map_err(|_| AuthError::OAuthStateInvalid)?;
         let now = self.clock.now();
         let state = OneTimeToken::from_client(state);
         let mut tx = self.uow.begin().await?;
@@ -182,6 +189,18 @@ impl AuthService {
                 .await?;
             return Err(AuthError::OAuthStateInvalid);
         };
+        if let Some(expected) = &flow.browser_hash {
+            use subtle::ConstantTimeEq as _;
+            let same = browser.is_some_and(|b| {
+                let presented = OneTimeToken::from_client(b).hash();
+                bool::from(presented.0.as_bytes().ct_eq(expected.0.as_bytes()))
+            });
+            if !same {
+                self.append_alone(oauth_failed(None, provider, "other_browser", now, meta))
+                    .await?;
+                return Err(AuthError::OAuthStateInvalid);
+            }
+        }
         let asserted = match (code, error) {
             (Some(code), None) if !code.is_empty() => social
                 .providers
@@ -407,7 +426,8 @@ impl AuthService {
         code: &str,
         meta: &RequestMeta,
     ) -> Result<LoginOutcome, AuthError> {
-        let social = self.social()?;
+        // Without social sign-in no code was ever handed out.
+        let social = self.social().map_err(|_| AuthError::OAuthCodeInvalid)?;
         let now = self.clock.now();
         let hash = OneTimeToken::from_client(code).hash();
         let mut tx = self.uow.begin().await?;

@@ -14,6 +14,7 @@ pub struct Model {
     pub nonce_hash: String,
     pub redirect_to: String,
     pub link_user_id: Option<Uuid>,
+    pub browser_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,

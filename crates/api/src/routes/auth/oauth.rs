@@ -5,8 +5,10 @@
 //! `redirect_to?code=…`; the frontend posts that one-time code to `POST /auth/oauth/exchange`,
 //! which answers like `POST /auth/login`. Tokens never travel in a URL.
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use plinth_sessions::OneTimeToken;
 use validator::Validate as _;
 
 use super::super::NO_STORE;
@@ -22,11 +24,35 @@ use crate::openapi::responses::{
 };
 use crate::{ApiError, AppState, ClientMeta};
 
+/// The cookie binding a flow to the browser that started it.
+const BROWSER_COOKIE: &str = "plinth_oauth_browser";
+
+/// The binding cookie holding `value` (empty and expired: its removal). Sent only to the
+/// callback's path, httpOnly, for the 10 minutes a flow lasts; `SameSite=None` when `Secure`
+/// (a provider that posts its answer, like Apple, posts it cross-site), else `Lax` (sent on
+/// the top-level navigation back from the provider).
+fn browser_cookie(state: &AppState, value: &str) -> Cookie<'static> {
+    let secure = state.http.cookies.secure;
+    let max_age = if value.is_empty() { 0 } else { 600 };
+    Cookie::build(BROWSER_COOKIE, value.to_owned())
+        .path("/api/v1/auth/oauth")
+        .http_only(true)
+        .secure(secure)
+        .same_site(if secure {
+            SameSite::None
+        } else {
+            SameSite::Lax
+        })
+        .max_age(actix_web::cookie::time::Duration::seconds(max_age))
+        .finish()
+}
+
 /// A 303 to `location`, never cached.
-fn see_other(location: &str) -> HttpResponse {
+fn see_other(location: &str, cookie: Cookie<'static>) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, location))
         .insert_header(NO_STORE)
+        .cookie(cookie)
         .finish()
 }
 
@@ -68,11 +94,15 @@ pub(crate) async fn list_providers(state: web::Data<AppState>) -> HttpResponse {
         fresh `state`, `nonce` and PKCE (S256) challenge (kept server-side, hashed, single-use, for 10 minutes). \
         At the end the browser comes back to `redirect_to` with `?code=…`, a one-time code (2 minutes) to post to \
         `POST /auth/oauth/exchange`. `redirect_to` must be on an allowed frontend origin (`CORS_ORIGINS` or \
-        `PUBLIC_URL`'s).",
+        `PUBLIC_URL`'s). Sets the httpOnly cookie `plinth_oauth_browser` (10 minutes, path `/api/v1/auth/oauth`): \
+        the callback is accepted only from the browser that holds it, so nobody can make another browser finish \
+        a sign-in they started.",
     params(("provider" = String, Path, description = "The provider's name, from `GET /auth/oauth/providers`."),
         StartQuery),
     responses(
-        (status = 303, description = "Go to the provider.", headers(("Location" = String, description = "The provider's authorization URL."))),
+        (status = 303, description = "Go to the provider.", headers(
+            ("Location" = String, description = "The provider's authorization URL."),
+            ("Set-Cookie" = String, description = "`plinth_oauth_browser`: binds the attempt to this browser."))),
         BadRequest, NotFound, Validation, OAuthProviderError, Internal, Unavailable
     )
 )]
@@ -82,11 +112,13 @@ pub(crate) async fn start(
     provider: web::Path<String>,
     query: web::Query<StartQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let browser =
+        OneTimeToken::generate().map_err(|e| ApiError::internal(format!("random source: {e}")))?;
     let url = state
         .auth
-        .start_oauth(&provider, &query.redirect_to, None)
+        .start_oauth(&provider, &query.redirect_to, None, Some(&browser))
         .await?;
-    Ok(see_other(&url))
+    Ok(see_other(&url, browser_cookie(&state, browser.expose())))
 }
 
 /// The provider sends the browser back here (query string).
@@ -100,7 +132,9 @@ pub(crate) async fn start(
         attempt's `redirect_to`: with `?code=…` for a sign-in (post it to `POST /auth/oauth/exchange`, which \
         answers the tokens or why the sign-in was refused), with `?linked=<provider>` or `?error=<problem code>` \
         for a link started at `POST /me/identities/{provider}`. An unknown, spent or expired `state` (a forged or \
-        replayed callback) is a 400 `oauth_state_invalid`: there is no trusted page to send the browser to.",
+        replayed callback), or a sign-in callback from another browser than the one that started it (without its \
+        `plinth_oauth_browser` cookie), is a 400 `oauth_state_invalid`: there is no trusted page to send the \
+        browser to.",
     params(("provider" = String, Path, description = "The provider's name."), CallbackParams),
     responses(
         (status = 303, description = "Back to the frontend.", headers(("Location" = String, description = "`redirect_to` with `code`, `linked` or `error` added."))),
@@ -112,9 +146,10 @@ pub(crate) async fn callback(
     state: web::Data<AppState>,
     meta: ClientMeta,
     provider: web::Path<String>,
+    req: HttpRequest,
     query: web::Query<CallbackParams>,
 ) -> Result<HttpResponse, ApiError> {
-    finish(&state, &meta, &provider, query.into_inner()).await
+    finish(&state, &meta, &req, &provider, query.into_inner()).await
 }
 
 /// The provider posts the answer back here (`response_mode=form_post`, Apple).
@@ -136,17 +171,27 @@ pub(crate) async fn callback_form_post(
     state: web::Data<AppState>,
     meta: ClientMeta,
     provider: web::Path<String>,
-    form: web::Form<CallbackParams>,
+    req: HttpRequest,
+    form: Result<web::Form<CallbackParams>, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
-    finish(&state, &meta, &provider, form.into_inner()).await
+    let form = form.map_err(|_| {
+        ApiError::BadRequest(
+            "The body must be a form (application/x-www-form-urlencoded) of the provider's \
+             answer."
+                .to_owned(),
+        )
+    })?;
+    finish(&state, &meta, &req, &provider, form.into_inner()).await
 }
 
 async fn finish(
     state: &AppState,
     meta: &ClientMeta,
+    req: &HttpRequest,
     provider: &str,
     params: CallbackParams,
 ) -> Result<HttpResponse, ApiError> {
+    let browser = req.cookie(BROWSER_COOKIE);
     let Some(flow_state) = params.state.as_deref().filter(|s| !s.is_empty()) else {
         return Err(ApiError::SignInRefused(crate::SignInRefusal::StateInvalid));
     };
@@ -157,10 +202,11 @@ async fn finish(
             flow_state,
             params.code.as_deref(),
             params.error.as_deref(),
+            browser.as_ref().map(Cookie::value),
             &meta.0,
         )
         .await?;
-    Ok(see_other(&location))
+    Ok(see_other(&location, browser_cookie(state, "")))
 }
 
 /// Swaps the callback's one-time code for tokens.

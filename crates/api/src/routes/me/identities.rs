@@ -71,7 +71,7 @@ pub(crate) async fn link_identity(
     body.validate()?;
     let url = state
         .auth
-        .start_oauth(&provider, &body.redirect_to, Some(user.0.user_id))
+        .start_oauth(&provider, &body.redirect_to, Some(user.0.user_id), None)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)

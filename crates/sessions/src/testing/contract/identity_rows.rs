@@ -21,6 +21,7 @@ fn flow(link: Option<UserId>, ttl: Duration) -> OAuthFlow {
         nonce_hash: NonceHash::of("nonce"),
         redirect_to: "https://app.example.com/after?x=1".into(),
         link_user_id: link,
+        browser_hash: Some(OneTimeToken::generate().expect("random").hash()),
         created_at: at,
         expires_at: at + ttl,
         used_at: None,
@@ -87,6 +88,7 @@ pub(super) async fn flows_are_spent_finished_and_redeemed_once(
     assert_eq!(spent.link_user_id, Some(user_id));
     assert_eq!(spent.redirect_to, open.redirect_to);
     assert_eq!(spent.nonce_hash, open.nonce_hash);
+    assert_eq!(spent.browser_hash, open.browser_hash);
     assert!(spent.used_at.is_some());
     assert!(spend(repo, uow, &open).await.is_none(), "spent once only");
 
