@@ -66,11 +66,22 @@ pub(crate) struct ExchangeRequest {
     pub code: String,
 }
 
-/// `POST /me/identities/{provider}`.
+/// `POST /me/identities`.
 #[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(as = LinkIdentityRequest, example = json!({ "redirect_to": "https://app.example.com/settings/sign-in" }))]
+#[schema(as = LinkIdentityRequest, example = json!({
+    "provider": "google",
+    "redirect_to": "https://app.example.com/settings/sign-in"
+}))]
 pub(crate) struct LinkRequest {
+    /// The provider's name, from `GET /auth/oauth/providers`.
+    #[validate(length(
+        min = 1,
+        max = 40,
+        message = "provider must be between 1 and 40 characters"
+    ))]
+    #[schema(min_length = 1, max_length = 40)]
+    pub provider: String,
     /// Where the browser comes back to at the end (with `?linked=<provider>` or
     /// `?error=<code>`): an absolute URL on one of `CORS_ORIGINS` or `PUBLIC_URL`'s origin.
     #[validate(length(

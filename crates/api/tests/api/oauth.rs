@@ -367,8 +367,8 @@ async fn a_signed_in_user_links_an_identity_and_signs_in_with_it() {
     let token = app.token("linker@example.com").await;
     let res = app
         .post_json(
-            "/api/v1/me/identities/acme",
-            &json!({ "redirect_to": FRONTEND }),
+            "/api/v1/me/identities",
+            &json!({ "provider": "acme", "redirect_to": FRONTEND }),
             Some(&token),
         )
         .await;
@@ -402,8 +402,8 @@ async fn a_signed_in_user_links_an_identity_and_signs_in_with_it() {
     let other = app.token("other@example.com").await;
     let res = app
         .post_json(
-            "/api/v1/me/identities/acme",
-            &json!({ "redirect_to": FRONTEND }),
+            "/api/v1/me/identities",
+            &json!({ "provider": "acme", "redirect_to": FRONTEND }),
             Some(&other),
         )
         .await;
@@ -423,8 +423,8 @@ async fn a_signed_in_user_links_an_identity_and_signs_in_with_it() {
     // Linking needs a verified address at the provider.
     let res = app
         .post_json(
-            "/api/v1/me/identities/acme",
-            &json!({ "redirect_to": FRONTEND }),
+            "/api/v1/me/identities",
+            &json!({ "provider": "acme", "redirect_to": FRONTEND }),
             Some(&other),
         )
         .await;
@@ -444,8 +444,8 @@ async fn a_signed_in_user_links_an_identity_and_signs_in_with_it() {
     // Linking needs a signed-in caller.
     let res = app
         .post_json(
-            "/api/v1/me/identities/acme",
-            &json!({ "redirect_to": FRONTEND }),
+            "/api/v1/me/identities",
+            &json!({ "provider": "acme", "redirect_to": FRONTEND }),
             None,
         )
         .await;
@@ -488,8 +488,8 @@ async fn the_last_way_in_cannot_be_unlinked_but_a_password_account_may_unlink() 
     // An account with a password may unlink its only identity.
     let res = app
         .post_json(
-            "/api/v1/me/identities/acme",
-            &json!({ "redirect_to": FRONTEND }),
+            "/api/v1/me/identities",
+            &json!({ "provider": "acme", "redirect_to": FRONTEND }),
             Some(&other),
         )
         .await;
@@ -532,8 +532,8 @@ async fn an_account_with_totp_gets_the_mfa_challenge() {
     let (token, _secret, _) = crate::mfa::with_totp(&app).await;
     let res = app
         .post_json(
-            "/api/v1/me/identities/acme",
-            &json!({ "redirect_to": FRONTEND }),
+            "/api/v1/me/identities",
+            &json!({ "provider": "acme", "redirect_to": FRONTEND }),
             Some(&token),
         )
         .await;

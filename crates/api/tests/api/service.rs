@@ -152,7 +152,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("put", "/api/v1/me/data"),
         ("get", "/api/v1/me/export"),
         ("get", "/api/v1/me/identities"),
-        ("post", "/api/v1/me/identities/{provider}"),
+        ("post", "/api/v1/me/identities"),
         ("delete", "/api/v1/me/identities/{id}"),
         ("put", "/api/v1/me/avatar"),
         ("delete", "/api/v1/me/avatar"),

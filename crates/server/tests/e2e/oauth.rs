@@ -325,8 +325,8 @@ async fn a_signed_in_user_links_the_provider_then_signs_in_with_it() {
 
     let res = app
         .post_json(
-            &format!("/api/v1/me/identities/{PROVIDER}"),
-            &json!({ "redirect_to": FRONTEND }),
+            "/api/v1/me/identities",
+            &json!({ "provider": PROVIDER, "redirect_to": FRONTEND }),
             Some(token),
             None,
         )

@@ -131,7 +131,7 @@ pub(crate) async fn start(
         token (signature against the provider's JWKS, issuer, audience, expiry, nonce), and redirects (303) to the \
         attempt's `redirect_to`: with `?code=…` for a sign-in (post it to `POST /auth/oauth/exchange`, which \
         answers the tokens or why the sign-in was refused), with `?linked=<provider>` or `?error=<problem code>` \
-        for a link started at `POST /me/identities/{provider}`. An unknown, spent or expired `state` (a forged or \
+        for a link started at `POST /me/identities`. An unknown, spent or expired `state` (a forged or \
         replayed callback), or a sign-in callback from another browser than the one that started it (without its \
         `plinth_oauth_browser` cookie), is a 400 `oauth_state_invalid`: there is no trusted page to send the \
         browser to.",
@@ -219,7 +219,7 @@ async fn finish(
         with TOTP. A provider identity seen for the first time with a verified address nobody holds creates a \
         verified account (`auth.registered`, `auth.identity_linked`). Refusals: `oauth_account_exists` (409) when \
         the verified address belongs to an account that has not linked this provider (sign in to it and link the \
-        provider at `POST /me/identities/{provider}`: accounts are never joined by address alone), \
+        provider at `POST /me/identities`: accounts are never joined by address alone), \
         `oauth_email_unverified` (403) when the provider gave no verified address, `oauth_provider_error` (502) \
         when the provider refused the code or its ID token did not validate. Audited as `auth.login_succeeded` or \
         `auth.login_failed` with `details.method: oauth` and `details.provider`.",

@@ -53,25 +53,28 @@ pub(crate) async fn list_identities(
         in is the proof of control: an identity never joins an account by matching address alone. Audited as \
         `auth.identity_linked`.",
     security(("bearer" = [])),
-    params(("provider" = String, Path, description = "The provider's name, from `GET /auth/oauth/providers`.")),
     request_body = LinkRequest,
     responses(
         (status = 200, description = "Navigate the browser to `authorization_url`.", body = AuthorizationBody),
         BadRequest, Unauthenticated, NotFound, PayloadTooLarge, Validation, OAuthProviderError, Internal, Unavailable
     )
 )]
-#[post("/identities/{provider}")]
+#[post("/identities")]
 pub(crate) async fn link_identity(
     state: web::Data<AppState>,
     user: AuthUser,
-    provider: web::Path<String>,
     body: web::Json<LinkRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
     let url = state
         .auth
-        .start_oauth(&provider, &body.redirect_to, Some(user.0.user_id), None)
+        .start_oauth(
+            &body.provider,
+            &body.redirect_to,
+            Some(user.0.user_id),
+            None,
+        )
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
