@@ -53,8 +53,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // The foreign keys' cascades on account deletion.
+        // The foreign keys' cascades on account deletion, and pruning by expiry.
         for (name, column) in [
+            ("idx_oauth_flows_expires_at", OauthFlows::ExpiresAt),
             ("idx_oauth_flows_link_user_id", OauthFlows::LinkUserId),
             ("idx_oauth_flows_outcome_user_id", OauthFlows::OutcomeUserId),
         ] {

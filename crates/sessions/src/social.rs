@@ -310,6 +310,17 @@ pub trait IdentityRepository: Send + Sync {
         now: Timestamp,
     ) -> Result<Option<OAuthFlow>, RepoError>;
 
+    /// Deletes the flows whose `expires_at` is before `before` (abandoned or long finished);
+    /// returns how many.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn prune_flows(
+        &self,
+        tx: &mut dyn Transaction,
+        before: Timestamp,
+    ) -> Result<u64, RepoError>;
+
     /// The identity of `provider` with `subject`, if linked.
     ///
     /// # Errors

@@ -149,6 +149,12 @@ impl AuthService {
         };
         let mut tx = self.uow.begin().await?;
         social.identities.insert_flow(tx.as_mut(), &flow).await?;
+        // Flows that ended (or were abandoned) a day ago are of no use to anyone: each start
+        // clears them, so the table holds about a day of sign-ins.
+        social
+            .identities
+            .prune_flows(tx.as_mut(), now - chrono::Duration::days(1))
+            .await?;
         tx.commit().await?;
         Ok(url)
     }

@@ -146,6 +146,33 @@ impl IdentityRepository for MemoryIdentityRepository {
         )
     }
 
+    async fn prune_flows(
+        &self,
+        tx: &mut dyn Transaction,
+        before: Timestamp,
+    ) -> Result<u64, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let pruned: Vec<OAuthFlow> = {
+            let mut state = lock(&self.state);
+            let old: Vec<OAuthFlowId> = state
+                .flows
+                .values()
+                .filter(|f| f.expires_at < before)
+                .map(|f| f.id)
+                .collect();
+            old.iter().filter_map(|id| state.flows.remove(id)).collect()
+        };
+        let count = pruned.len() as u64;
+        let state = Arc::clone(&self.state);
+        tx.on_rollback(move || {
+            let mut state = lock(&state);
+            for flow in pruned {
+                state.flows.insert(flow.id, flow);
+            }
+        });
+        Ok(count)
+    }
+
     async fn identity(
         &self,
         provider: &str,

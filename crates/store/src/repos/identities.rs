@@ -184,6 +184,19 @@ impl IdentityRepository for SeaIdentityRepository {
         flow_where(conn, oauth_flows::Column::CodeHash, &code_hash.0).await
     }
 
+    async fn prune_flows(
+        &self,
+        tx: &mut dyn Transaction,
+        before: Timestamp,
+    ) -> Result<u64, RepoError> {
+        let pruned = oauth_flows::Entity::delete_many()
+            .filter(oauth_flows::Column::ExpiresAt.lt(before))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        Ok(pruned.rows_affected)
+    }
+
     async fn identity(
         &self,
         provider: &str,

@@ -152,6 +152,30 @@ pub(super) async fn flows_are_spent_finished_and_redeemed_once(
         tx.commit().await.expect("commit");
     }
 
+    // Pruning deletes flows that expired before the cut-off, and only those.
+    let old = flow(None, Duration::days(-2));
+    insert_flow(repo, uow, &old).await;
+    let fresh = flow(None, Duration::minutes(10));
+    insert_flow(repo, uow, &fresh).await;
+    let mut tx = uow.begin().await.expect("begin");
+    let pruned = repo
+        .prune_flows(tx.as_mut(), now() - Duration::days(1))
+        .await
+        .expect("prune_flows");
+    tx.commit().await.expect("commit");
+    assert!(pruned >= 1, "the old flow is pruned");
+    assert!(
+        spend(repo, uow, &fresh).await.is_some(),
+        "a fresh flow is kept"
+    );
+    let mut tx = uow.begin().await.expect("begin");
+    let none = repo
+        .prune_flows(tx.as_mut(), now() - Duration::days(1))
+        .await
+        .expect("prune_flows");
+    assert_eq!(none, 0, "nothing older is left");
+    drop(tx);
+
     let mut tx = uow.begin().await.expect("begin");
     let missing = repo
         .finish_flow(
