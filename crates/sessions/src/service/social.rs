@@ -527,15 +527,19 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         let social = self.social().map_err(|_| AuthError::IdentityNotFound)?;
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        // The account's row lock queues concurrent unlinks of one account, so two of them
+        // cannot each see the other identity and leave none.
+        let user = self
+            .users
+            .by_id_for_update(tx.as_mut(), user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
         let identities = social.identities.identities_of(user_id).await?;
         let Some(identity) = identities.iter().find(|i| i.id == id) else {
             return Err(AuthError::IdentityNotFound);
         };
-        let user = self
-            .users
-            .by_id(user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
         // The account has a password of its own unless its hash is still the unknown one an
         // identity gave it at sign-up.
         let has_password = !identities
@@ -544,8 +548,6 @@ impl AuthService {
         if !has_password && identities.len() <= 1 {
             return Err(AuthError::LastWayIn);
         }
-        let now = self.clock.now();
-        let mut tx = self.uow.begin().await?;
         if !social
             .identities
             .delete_identity(tx.as_mut(), user_id, id)
