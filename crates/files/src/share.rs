@@ -1,6 +1,6 @@
 //! Shares: a file's owner lets another person (by e-mail address) see, download or edit it.
 
-use plinth_kernel::{Email, Timestamp, UserId};
+use plinth_kernel::{ActingFor, Email, OrgId, Timestamp, UserId};
 
 use crate::FileId;
 
@@ -48,6 +48,11 @@ impl std::fmt::Display for SharePermission {
     }
 }
 
+/// The organization permission to see and download an organization's files.
+pub const ORG_FILES_READ: &str = "org_files:read";
+/// The organization permission to upload, change, share and delete an organization's files.
+pub const ORG_FILES_WRITE: &str = "org_files:write";
+
 /// One share of a file, keyed by the grantee's normalised address (whether or not an account
 /// with that address exists: a share to an address starts working for the account that
 /// registers and verifies it).
@@ -64,7 +69,8 @@ pub struct FileShare {
 }
 
 /// The signed-in caller, as the access checks need them: their id (ownership), their
-/// normalised address (shares) and whether that address is verified.
+/// normalised address (shares) and whether that address is verified, and the organization
+/// their token acts for (an organization's files).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     /// The user's id.
@@ -75,17 +81,59 @@ pub struct Viewer {
     /// account whose address is verified: whoever registers an address without being able to
     /// read its mail (a squatter) receives nothing shared with it, before or after registering.
     pub email_verified: bool,
+    /// The organization the caller's token acts for, with their organization permissions
+    /// there (`org_files:read`, `org_files:write`); `None` when they act for themselves.
+    pub acting: Option<ActingFor>,
+}
+
+/// What a viewer may do with an organization's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgFileAccess {
+    /// See and download them (`org_files:read`).
+    Read,
+    /// Everything an owner does: upload, new versions, share, delete (`org_files:write`).
+    Write,
 }
 
 impl Viewer {
-    /// A viewer for an account.
+    /// A viewer for an account, acting for themselves.
     #[must_use]
     pub fn new(id: UserId, email: Email, email_verified: bool) -> Self {
         Self {
             id,
             email,
             email_verified,
+            acting: None,
         }
+    }
+
+    /// The same viewer acting for `org` (their token says so).
+    #[must_use]
+    pub fn acting_for(mut self, org: Option<ActingFor>) -> Self {
+        self.acting = org;
+        self
+    }
+
+    /// What this viewer may do with the files of `org`: nothing unless their token acts for
+    /// it; then what their organization permissions there allow.
+    #[must_use]
+    pub fn org_access(&self, org: OrgId) -> Option<OrgFileAccess> {
+        let acting = self.acting.as_ref().filter(|a| a.org_id == org)?;
+        if acting.can(ORG_FILES_WRITE) {
+            Some(OrgFileAccess::Write)
+        } else if acting.can(ORG_FILES_READ) {
+            Some(OrgFileAccess::Read)
+        } else {
+            None
+        }
+    }
+
+    /// The organization whose files this viewer may list (`org_files:read` or more where
+    /// their token acts).
+    #[must_use]
+    pub fn readable_org(&self) -> Option<OrgId> {
+        let org = self.acting.as_ref()?.org_id;
+        self.org_access(org).map(|_| org)
     }
 
     /// Whether `share` counts for this viewer: it is to their address, and that address is

@@ -21,6 +21,7 @@ mod me_delete;
 mod meta;
 mod metrics;
 mod mfa;
+mod org_files;
 mod orgs;
 mod orgs_acting;
 mod passwordless;

@@ -1,35 +1,44 @@
 //! Who is asking, and who may do what to a file: its owner everything, a sharee what their
-//! share allows, anyone else nothing (and they are told the file does not exist).
+//! share allows, anyone else nothing (and they are told the file does not exist). An
+//! organization's file has no owning account: a caller whose token acts for the organization
+//! does what their organization permissions allow (`org_files:write` everything an owner does,
+//! `org_files:read` see and download), whoever uploaded it.
 
-use plinth_kernel::UserId;
+use plinth_kernel::Caller;
 
-use crate::{FileError, FileId, FileObject, SharePermission, Viewer};
+use crate::{
+    FileError, FileId, FileObject, ORG_FILES_WRITE, OrgFileAccess, SharePermission, Viewer,
+};
 
 use super::FileService;
 
 /// How a viewer relates to a file they can see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Access {
-    /// They own it.
+    /// They own it, or may do everything with their organization's file (`org_files:write`).
     Owner,
     /// It is shared with them.
     Shared(SharePermission),
+    /// Their organization's file, which they may see and download only (`org_files:read`).
+    OrgReader,
 }
 
 impl FileService {
-    /// The signed-in `caller` as the access checks need them: their id (ownership) and their
+    /// The signed-in `caller` as the access checks need them: their id (ownership), their
     /// address with whether it is verified (shares), read through the
-    /// [`crate::ViewerDirectory`] port.
+    /// [`crate::ViewerDirectory`] port, and the organization their token acts for.
     ///
     /// # Errors
     /// [`FileError::CallerGone`] when the account was deleted or suspended since its token was
     /// issued; [`FileError::Repo`] on storage failure.
-    #[tracing::instrument(skip(self))]
-    pub async fn viewer(&self, caller: UserId) -> Result<Viewer, FileError> {
-        self.viewers
-            .active_viewer(caller)
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
+    pub async fn viewer(&self, caller: &Caller) -> Result<Viewer, FileError> {
+        Ok(self
+            .viewers
+            .active_viewer(caller.user_id)
             .await?
-            .ok_or(FileError::CallerGone)
+            .ok_or(FileError::CallerGone)?
+            .acting_for(caller.org().cloned()))
     }
 
     /// The file and how `viewer` relates to it.
@@ -57,8 +66,15 @@ impl FileService {
         viewer: &Viewer,
         file: &FileObject,
     ) -> Result<Access, FileError> {
-        if file.owner_id == viewer.id {
-            return Ok(Access::Owner);
+        match file.org_id {
+            // Whoever uploaded it: an organization's file is reached through the organization.
+            Some(org) => match viewer.org_access(org) {
+                Some(OrgFileAccess::Write) => return Ok(Access::Owner),
+                Some(OrgFileAccess::Read) => return Ok(Access::OrgReader),
+                None => {}
+            },
+            None if file.owner_id == viewer.id => return Ok(Access::Owner),
+            None => {}
         }
         match self.files.share_of(file.id, &viewer.email).await? {
             Some(share) if viewer.honours(&share) => Ok(Access::Shared(share.permission)),
@@ -83,6 +99,8 @@ impl FileService {
             (_, Access::Shared(held)) => Err(FileError::Forbidden(format!(
                 "This file is shared with you with the `{held}` permission; this needs `{needed}`."
             ))),
+            (file, Access::OrgReader) if SharePermission::Download.allows(needed) => Ok(file),
+            (_, Access::OrgReader) => Err(org_write_needed()),
         }
     }
 
@@ -105,6 +123,12 @@ impl FileService {
             (_, Access::Shared(_)) => Err(FileError::Forbidden(format!(
                 "Only the file's owner can {what}."
             ))),
+            (_, Access::OrgReader) => Err(org_write_needed()),
         }
     }
+}
+
+/// The refusal of an organization member who may only read its files.
+fn org_write_needed() -> FileError {
+    FileError::Forbidden(plinth_kernel::Forbidden::missing(ORG_FILES_WRITE).0)
 }

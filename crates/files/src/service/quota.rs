@@ -1,4 +1,5 @@
-//! The per-owner storage quota: every version of every file an owner has counts.
+//! The per-owner storage quota: every version of every file an owner (a user, or an
+//! organization) has counts.
 //!
 //! Checked twice: before streaming (the body is cut off as soon as it passes the room left),
 //! and again inside the transaction that inserts the row, under a per-owner lock, after the
@@ -6,14 +7,14 @@
 //! A refused upload leaves nothing behind: the caller removes its blob. An owner whose
 //! [`crate::StorageQuota`] answers `None` has no limit.
 
-use plinth_kernel::{Transaction, UserId};
+use plinth_kernel::Transaction;
 
 use super::FileService;
-use crate::FileError;
+use crate::{FileError, Owner};
 
 impl FileService {
     /// The owner's `(limit, bytes stored now)`, or `None` when they have no limit.
-    pub(crate) async fn quota_of(&self, owner: UserId) -> Result<Option<(u64, u64)>, FileError> {
+    pub(crate) async fn quota_of(&self, owner: Owner) -> Result<Option<(u64, u64)>, FileError> {
         let Some(limit) = self.quota.storage_limit(owner).await? else {
             return Ok(None);
         };
@@ -24,7 +25,7 @@ impl FileService {
     pub(crate) async fn check_quota(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
+        owner: Owner,
         limit: Option<u64>,
         size: u64,
     ) -> Result<(), FileError> {

@@ -108,8 +108,8 @@ impl FileService {
         id: FileId,
         meta: &RequestMeta,
     ) -> Result<(), FileError> {
-        self.owned(viewer, id, "delete it").await?;
-        self.delete(viewer.id, id, meta).await
+        let file = self.owned(viewer, id, "delete it").await?;
+        self.delete(viewer.id, file, meta).await
     }
 
     /// Shares a file `viewer` owns with `grantee` (whether or not they have an account: the

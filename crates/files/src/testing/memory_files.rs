@@ -4,11 +4,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Email, OrgId, Page, PageRequest, RepoError, Transaction, UserId};
 
 use crate::{
     BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileShare, FileShareRepository,
-    FileTotals, FileUsageRepository, FileVersion, FileVersionRepository, Viewer,
+    FileTotals, FileUsageRepository, FileVersion, FileVersionRepository, Owner, Viewer,
 };
 
 type ShareMap = HashMap<(FileId, Email), FileShare>;
@@ -113,12 +113,12 @@ impl FileRepository for MemoryFileRepository {
     async fn delete_owned(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
+        owner: Owner,
     ) -> Result<Vec<DeletedFile>, RepoError> {
         let mut owned: Vec<FileObject> = self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner)
+            .filter(|f| f.owner() == owner)
             .cloned()
             .collect();
         owned.sort_by_key(|f| f.id);
@@ -134,19 +134,54 @@ impl FileRepository for MemoryFileRepository {
         Ok(deleted)
     }
 
+    async fn hand_over(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        from: UserId,
+        to: UserId,
+    ) -> Result<u64, RepoError> {
+        let mtx = MemoryTransaction::from_dyn(tx)?;
+        let handed: Vec<FileId> = self
+            .rows()
+            .values()
+            .filter(|f| f.org_id == Some(org) && f.owner_id == from)
+            .map(|f| f.id)
+            .collect();
+        {
+            let mut rows = self.rows();
+            for id in &handed {
+                if let Some(f) = rows.get_mut(id) {
+                    f.owner_id = to;
+                }
+            }
+        }
+        let rows = Arc::clone(&self.rows);
+        let undo = handed.clone();
+        mtx.on_rollback(move || {
+            let mut rows = rows.lock().unwrap_or_else(PoisonError::into_inner);
+            for id in &undo {
+                if let Some(f) = rows.get_mut(id) {
+                    f.owner_id = from;
+                }
+            }
+        });
+        Ok(handed.len() as u64)
+    }
+
     async fn by_id(&self, id: FileId) -> Result<Option<FileObject>, RepoError> {
         Ok(self.rows().get(&id).cloned())
     }
 
     async fn list_for_owner(
         &self,
-        owner: UserId,
+        owner: Owner,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError> {
         let mut rows: Vec<FileObject> = self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner)
+            .filter(|f| f.owner() == owner)
             .filter(|f| page.cursor().is_none_or(|c| f.id.as_uuid() < c.last_id()))
             .cloned()
             .collect();
@@ -250,6 +285,7 @@ impl FileVersionRepository for MemoryFileRepository {
             *row = FileObject {
                 id: before.id,
                 owner_id: before.owner_id,
+                org_id: before.org_id,
                 created_at: before.created_at,
                 download_count: before.download_count,
                 signed_url_generation: before.signed_url_generation,
@@ -381,7 +417,8 @@ impl FileShareRepository for MemoryFileRepository {
         viewer: &Viewer,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError> {
-        let owner = viewer.id;
+        let own = Owner::User(viewer.id);
+        let org = viewer.readable_org().map(Owner::Org);
         let shared: std::collections::HashSet<FileId> = self
             .share_rows()
             .values()
@@ -391,7 +428,7 @@ impl FileShareRepository for MemoryFileRepository {
         let mut rows: Vec<FileObject> = self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner || shared.contains(&f.id))
+            .filter(|f| f.owner() == own || Some(f.owner()) == org || shared.contains(&f.id))
             .filter(|f| page.cursor().is_none_or(|c| f.id.as_uuid() < c.last_id()))
             .cloned()
             .collect();
@@ -403,20 +440,20 @@ impl FileShareRepository for MemoryFileRepository {
 
 #[async_trait::async_trait]
 impl FileUsageRepository for MemoryFileRepository {
-    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError> {
+    async fn bytes_used(&self, owner: Owner) -> Result<u64, RepoError> {
         Ok(self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner)
+            .filter(|f| f.owner() == owner)
             .map(|f| f.size)
             .sum())
     }
 
-    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError> {
+    async fn stored_bytes(&self, owner: Owner) -> Result<u64, RepoError> {
         let owned: Vec<FileId> = self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner)
+            .filter(|f| f.owner() == owner)
             .map(|f| f.id)
             .collect();
         Ok(self
@@ -430,7 +467,7 @@ impl FileUsageRepository for MemoryFileRepository {
     async fn lock_stored_bytes(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
+        owner: Owner,
     ) -> Result<u64, RepoError> {
         // The memory unit of work's single lock already serialises transactions.
         MemoryTransaction::from_dyn(tx)?;

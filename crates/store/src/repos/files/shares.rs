@@ -1,7 +1,9 @@
 //! The share methods of [`super::SeaFileRepository`]: `file_shares` rows ↔ [`FileShare`].
 
 use crate::repos::OneRow as _;
-use plinth_files::{FileId, FileObject, FileShare, FileShareRepository, SharePermission, Viewer};
+use plinth_files::{
+    FileId, FileObject, FileShare, FileShareRepository, Owner, SharePermission, Viewer,
+};
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
@@ -136,7 +138,10 @@ pub(super) async fn visible(
     viewer: &Viewer,
     page: PageRequest,
 ) -> Result<Page<FileObject>, RepoError> {
-    let mut visible = Condition::any().add(files::Column::OwnerId.eq(viewer.id.as_uuid()));
+    let mut visible = Condition::any().add(super::of_owner(Owner::User(viewer.id)));
+    if let Some(org) = viewer.readable_org() {
+        visible = visible.add(super::of_owner(Owner::Org(org)));
+    }
     // Shares count only for a verified address (`Viewer::honours`).
     if viewer.email_verified {
         let shared = Query::select()
