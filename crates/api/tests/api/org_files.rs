@@ -18,15 +18,32 @@ async fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> Value {
 }
 
 async fn put_content(app: &TestApp, token: &str, id: &str, bytes: &[u8]) -> reqwest::Response {
-    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("plan.txt");
-    let form = reqwest::multipart::Form::new().part("file", part);
-    app.client
-        .put(app.url(&format!("/api/v1/files/{id}/content")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+    app.put_content(token, id, "plan.txt", bytes.to_vec()).await
+}
+
+/// Ada's organization with Bob as a member in `bob_role`, and each one's token acting for it.
+struct Clinic {
+    ada: crate::orgs::Account,
+    bob: crate::orgs::Account,
+    org: String,
+    ada_org: String,
+    bob_org: String,
+}
+
+async fn clinic(app: &TestApp, bob_role: &str) -> Clinic {
+    let ada = account(app, "ada@example.com").await;
+    let bob = account(app, "bob@example.com").await;
+    let org = create(app, &ada, "Northwind Dental").await;
+    add_member(app, &org, &bob, bob_role).await;
+    let ada_org = acting_token(app, &ada, &org).await;
+    let bob_org = acting_token(app, &bob, &org).await;
+    Clinic {
+        ada,
+        bob,
+        org,
+        ada_org,
+        bob_org,
+    }
 }
 
 /// The ids `token` lists under `GET /files`.
@@ -207,12 +224,13 @@ async fn org_files_read_sees_and_downloads_but_changes_nothing() {
 #[tokio::test]
 async fn a_signed_link_to_an_organization_file_ends_with_its_makers_membership() {
     let app = spawn_app().await;
-    let ada = account(&app, "ada@example.com").await;
-    let bob = account(&app, "bob@example.com").await;
-    let org = create(&app, &ada, "Northwind Dental").await;
-    add_member(&app, &org, &bob, "member").await;
-    let ada_org = acting_token(&app, &ada, &org).await;
-    let bob_org = acting_token(&app, &bob, &org).await;
+    let Clinic {
+        ada,
+        bob,
+        org,
+        ada_org,
+        bob_org,
+    } = clinic(&app, "member").await;
     let file = upload(&app, &ada_org, "plan.txt", b"the clinic's plan").await;
     let id = file["id"].as_str().unwrap();
     let res = send(
@@ -258,12 +276,13 @@ async fn an_organization_has_a_quota_of_its_own() {
         ..Options::default()
     })
     .await;
-    let ada = account(&app, "ada@example.com").await;
-    let bob = account(&app, "bob@example.com").await;
-    let org = create(&app, &ada, "Northwind Dental").await;
-    add_member(&app, &org, &bob, "member").await;
-    let ada_org = acting_token(&app, &ada, &org).await;
-    let bob_org = acting_token(&app, &bob, &org).await;
+    let Clinic {
+        ada,
+        bob,
+        org: _,
+        ada_org,
+        bob_org,
+    } = clinic(&app, "member").await;
     upload(&app, &ada_org, "a.txt", &[b'a'; 60]).await;
     upload(&app, &ada.token, "mine.txt", &[b'm'; 60]).await;
     let res = app.upload(&bob_org, "b.txt", vec![b'b'; 41]).await;
@@ -321,12 +340,13 @@ async fn erase_me(app: &TestApp, token: &str) {
 #[tokio::test]
 async fn deleting_an_organization_deletes_its_files_and_nothing_else() {
     let app = spawn_app().await;
-    let ada = account(&app, "ada@example.com").await;
-    let bob = account(&app, "bob@example.com").await;
-    let org = create(&app, &ada, "Northwind Dental").await;
-    add_member(&app, &org, &bob, "admin").await;
-    let ada_org = acting_token(&app, &ada, &org).await;
-    let bob_org = acting_token(&app, &bob, &org).await;
+    let Clinic {
+        ada,
+        bob,
+        org,
+        ada_org,
+        bob_org,
+    } = clinic(&app, "admin").await;
     let first = upload(&app, &ada_org, "plan.txt", b"the clinic's plan").await;
     let res = put_content(&app, &bob_org, first["id"].as_str().unwrap(), b"v2").await;
     assert_eq!(res.status(), 200);
@@ -389,12 +409,13 @@ async fn deleting_an_organization_deletes_its_files_and_nothing_else() {
 #[tokio::test]
 async fn an_erased_member_leaves_their_uploads_to_the_organization() {
     let app = spawn_app().await;
-    let ada = account(&app, "ada@example.com").await;
-    let bob = account(&app, "bob@example.com").await;
-    let org = create(&app, &ada, "Northwind Dental").await;
-    add_member(&app, &org, &bob, "member").await;
-    let ada_org = acting_token(&app, &ada, &org).await;
-    let bob_org = acting_token(&app, &bob, &org).await;
+    let Clinic {
+        ada,
+        bob,
+        org: _,
+        ada_org,
+        bob_org,
+    } = clinic(&app, "member").await;
     let by_bob = upload(&app, &bob_org, "rota.txt", b"the rota").await;
     upload(&app, &bob.token, "bobs.txt", b"bob's own").await;
 
