@@ -52,6 +52,7 @@ mod m20261207_000030_org_administration;
 mod m20261207_000031_audit_org;
 mod m20261207_000032_acting_for_org;
 mod m20261207_000033_org_files;
+mod m20261207_000035_file_org_shares;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -93,6 +94,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000031_audit_org::Migration),
             Box::new(m20261207_000032_acting_for_org::Migration),
             Box::new(m20261207_000033_org_files::Migration),
+            Box::new(m20261207_000035_file_org_shares::Migration),
         ]
     }
 }
@@ -111,7 +113,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 33);
+        assert_eq!(names.len(), 34);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

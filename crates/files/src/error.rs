@@ -65,6 +65,13 @@ pub enum FileError {
     /// A share that cannot be made (for example to the owner's own address).
     #[error("{0}")]
     InvalidShare(String),
+    /// A share with an organization that cannot be made (the file is already that
+    /// organization's).
+    #[error("{0}")]
+    InvalidOrgShare(String),
+    /// The file is not shared with that organization.
+    #[error("the file is not shared with that organization")]
+    OrgShareNotFound,
     /// A signed-URL lifetime outside `1..=max` seconds.
     #[error("expires_in must be between 1 and {max} seconds")]
     InvalidExpiry {

@@ -24,6 +24,6 @@ pub use service::{
     FileService, ReconcileReport, StoredAvatar, UploadInput, avatar_content_type,
 };
 pub use share::{
-    FileShare, ORG_FILES_READ, ORG_FILES_WRITE, OrgFileAccess, SharePermission, Viewer,
+    FileShare, ORG_FILES_READ, ORG_FILES_WRITE, OrgFileAccess, OrgShare, SharePermission, Viewer,
 };
 pub use signing::{MAX_SIGNED_URL_SECONDS, SignedParams, SignedUrl, UrlSignature, signed_payload};

@@ -4,7 +4,7 @@ use plinth_kernel::{Email, OrgId, Page, PageRequest, RepoError, Timestamp, Trans
 
 use crate::{
     BlobError, BlobKey, BlobListing, ByteRange, ByteStream, DeletedFile, FileId, FileObject,
-    FileShare, FileTotals, FileVersion, Owner, UrlSignature, Viewer,
+    FileShare, FileTotals, FileVersion, OrgShare, Owner, UrlSignature, Viewer,
 };
 
 /// Storage of file metadata: the rows of files.
@@ -174,10 +174,55 @@ pub trait FileShareRepository: Send + Sync {
     /// [`RepoError`] on storage failure.
     async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError>;
 
+    /// Shares a file with organization `share.org_id`, or, when it already is, replaces the
+    /// permission (keeping the first `created_at`). Deleting the file deletes its shares.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure (the file's row must exist).
+    async fn upsert_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        share: &OrgShare,
+    ) -> Result<(), RepoError>;
+
+    /// Removes the share of file `id` with organization `org`.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when there is no such share.
+    async fn delete_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+        org: OrgId,
+    ) -> Result<(), RepoError>;
+
+    /// Ends every share with organization `org` (it is being deleted); returns how many.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn delete_org_shares_to(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+    ) -> Result<u64, RepoError>;
+
+    /// The share of file `id` with organization `org`, if any.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn org_share_of(&self, id: FileId, org: OrgId) -> Result<Option<OrgShare>, RepoError>;
+
+    /// Every share of file `id` with an organization, oldest first.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn org_shares(&self, id: FileId) -> Result<Vec<OrgShare>, RepoError>;
+
     /// Files owned by `viewer` (their own, not the organization files they uploaded), of the
     /// organization their token acts for when it lets them read its files
-    /// ([`Viewer::readable_org`]), or shared with them (with any permission, among the shares
-    /// [`Viewer::honours`]), newest first (by id), paginated like
+    /// ([`Viewer::readable_org`]), shared with that organization, or shared with them (with
+    /// any permission, among the shares [`Viewer::honours`]), newest first (by id), paginated
+    /// like
     /// [`FileRepository::list_for_owner`].
     ///
     /// # Errors

@@ -68,6 +68,21 @@ pub struct FileShare {
     pub created_at: Timestamp,
 }
 
+/// One share of a file with a whole organization: its members reach the file while their
+/// token acts for that organization and lets them read its files (`org_files:read`; `edit`
+/// also takes `org_files:write`). Keyed by organization, whether or not it exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgShare {
+    /// The shared file.
+    pub file_id: FileId,
+    /// The organization it is shared with.
+    pub org_id: OrgId,
+    /// What its members may do.
+    pub permission: SharePermission,
+    /// When it was first shared with it (a new permission keeps it).
+    pub created_at: Timestamp,
+}
+
 /// The signed-in caller, as the access checks need them: their id (ownership), their
 /// normalised address (shares) and whether that address is verified, and the organization
 /// their token acts for (an organization's files).
@@ -125,6 +140,17 @@ impl Viewer {
             Some(OrgFileAccess::Read)
         } else {
             None
+        }
+    }
+
+    /// What `share` lets this viewer do: nothing unless their token acts for its organization
+    /// with `org_files:read` there; then its permission, with `edit` only for `org_files:write`
+    /// (`download` otherwise).
+    #[must_use]
+    pub fn through_org_share(&self, share: &OrgShare) -> Option<SharePermission> {
+        match self.org_access(share.org_id)? {
+            OrgFileAccess::Write => Some(share.permission),
+            OrgFileAccess::Read => Some(share.permission.min(SharePermission::Download)),
         }
     }
 

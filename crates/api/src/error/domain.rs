@@ -243,6 +243,10 @@ impl From<FileError> for ApiError {
                 Self::NotFound("The file is not shared with that user.".to_owned())
             }
             FileError::InvalidShare(m) => Self::field("email", m),
+            FileError::InvalidOrgShare(m) => Self::field("org_id", m),
+            FileError::OrgShareNotFound => {
+                Self::NotFound("The file is not shared with that organization.".to_owned())
+            }
             e @ FileError::InvalidExpiry { .. } => Self::field("expires_in", e.to_string()),
             FileError::BadSignature => {
                 Self::Forbidden("The signed URL is invalid, has expired or was revoked.".to_owned())

@@ -20,6 +20,7 @@ use crate::openapi::responses::{
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 mod download;
+mod org_shares;
 mod shares;
 mod signed;
 pub(crate) mod upload;
@@ -37,6 +38,9 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(shares::share_file)
         .service(shares::list_shares)
         .service(shares::unshare_file)
+        .service(org_shares::share_with_org)
+        .service(org_shares::list_org_shares)
+        .service(org_shares::unshare_with_org)
         .service(signed::create_signed_url)
         .service(signed::revoke_signed_urls);
 }

@@ -443,3 +443,137 @@ async fn an_erased_member_leaves_their_uploads_to_the_organization() {
     erase_me(&app, &ada.token).await;
     assert!(app.blobs.keys().is_empty(), "{:?}", app.blobs.keys());
 }
+
+#[tokio::test]
+async fn a_file_shared_with_an_organization_reaches_its_members_acting_for_it() {
+    let app = spawn_app().await;
+    // The agency (ada) shares a file with its client's organization (carl owns it; cleo may
+    // only read its files, cody may write them); eve runs another organization.
+    let ada = account(&app, "ada@example.com").await;
+    let carl = account(&app, "carl@example.com").await;
+    let cleo = account(&app, "cleo@example.com").await;
+    let cody = account(&app, "cody@example.com").await;
+    let eve = account(&app, "eve@example.com").await;
+    let agency = create(&app, &ada, "Agency").await;
+    let client = create(&app, &carl, "Contoso").await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/orgs/{client}/roles"),
+            &json!({ "name": "reader", "permissions": ["org_files:read"] }),
+            Some(&carl.token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    add_member(&app, &client, &cleo, "reader").await;
+    add_member(&app, &client, &cody, "member").await;
+    let other = create(&app, &eve, "Elsewhere").await;
+    let ada_agency = acting_token(&app, &ada, &agency).await;
+    let carl_client = acting_token(&app, &carl, &client).await;
+    let cleo_client = acting_token(&app, &cleo, &client).await;
+    let cody_client = acting_token(&app, &cody, &client).await;
+    let eve_other = acting_token(&app, &eve, &other).await;
+    let file = upload(&app, &ada_agency, "brief.txt", b"the client's brief").await;
+    let id = file["id"].as_str().unwrap();
+    let shares = format!("/api/v1/files/{id}/org-shares");
+
+    let res = app
+        .post_json(
+            &shares,
+            &json!({ "org_id": agency, "permission": "view" }),
+            Some(&ada_agency),
+        )
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = app
+        .post_json(
+            &shares,
+            &json!({ "org_id": client, "permission": "edit" }),
+            Some(&ada_agency),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let share: Value = res.json().await.unwrap();
+    assert_eq!(share["org_id"], client.as_str());
+    assert_eq!(share["permission"], "edit");
+
+    // The client's members, acting for it: what their organization permissions allow.
+    for token in [&carl_client, &cleo_client, &cody_client] {
+        let res = app
+            .get(&format!("/api/v1/files/{id}/content"), Some(token))
+            .await;
+        assert_eq!(res.status(), 200);
+        assert!(listed(&app, token).await.contains(&id.to_owned()));
+    }
+    let res = put_content(&app, &cleo_client, id, b"cleo's edit").await;
+    assert_problem(res, 403, "forbidden").await;
+    let res = put_content(&app, &cody_client, id, b"cody's edit").await;
+    assert_eq!(res.status(), 200, "edit, with org_files:write there");
+    let res = app.get(&shares, Some(&carl_client)).await;
+    assert_problem(res, 403, "forbidden").await;
+
+    // Nobody else: the client's owner acting for themselves, another organization.
+    for token in [&carl.token, &eve_other, &eve.token] {
+        assert_eq!(
+            app.get(&format!("/api/v1/files/{id}"), Some(token))
+                .await
+                .status(),
+            404
+        );
+        assert!(!listed(&app, token).await.contains(&id.to_owned()));
+    }
+
+    let res = app.get(&shares, Some(&ada_agency)).await;
+    let listed_shares: Value = res.json().await.unwrap();
+    assert_eq!(listed_shares["items"].as_array().unwrap().len(), 1);
+    let res = send(
+        &app,
+        Method::DELETE,
+        &format!("{shares}/{client}"),
+        &ada_agency,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        app.get(&format!("/api/v1/files/{id}"), Some(&carl_client))
+            .await
+            .status(),
+        404,
+        "unshared: gone at once"
+    );
+    let res = send(
+        &app,
+        Method::DELETE,
+        &format!("{shares}/{client}"),
+        &ada_agency,
+        None,
+    )
+    .await;
+    assert_problem(res, 404, "not_found").await;
+
+    // Deleting the client's organization ends what was shared with it.
+    let res = app
+        .post_json(
+            &shares,
+            &json!({ "org_id": client, "permission": "view" }),
+            Some(&ada_agency),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = send(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/orgs/{client}"),
+        &carl.token,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    let res = app.get(&shares, Some(&ada_agency)).await;
+    let after: Value = res.json().await.unwrap();
+    assert_eq!(after["items"], json!([]), "{after}");
+    let res = app
+        .get(&format!("/api/v1/files/{id}"), Some(&ada_agency))
+        .await;
+    assert_eq!(res.status(), 200, "the agency's file stays");
+}

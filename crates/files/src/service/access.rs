@@ -76,10 +76,26 @@ impl FileService {
             None if file.owner_id == viewer.id => return Ok(Access::Owner),
             None => {}
         }
-        match self.files.share_of(file.id, &viewer.email).await? {
-            Some(share) if viewer.honours(&share) => Ok(Access::Shared(share.permission)),
-            _ => Err(FileError::NotFound),
-        }
+        // Through a share with the organization the token acts for, or with their address:
+        // the stronger counts.
+        let through_org = match viewer.readable_org() {
+            Some(org) => self
+                .files
+                .org_share_of(file.id, org)
+                .await?
+                .and_then(|share| viewer.through_org_share(&share)),
+            None => None,
+        };
+        let direct = self
+            .files
+            .share_of(file.id, &viewer.email)
+            .await?
+            .filter(|share| viewer.honours(share))
+            .map(|share| share.permission);
+        through_org
+            .max(direct)
+            .map(Access::Shared)
+            .ok_or(FileError::NotFound)
     }
 
     /// The file, when `viewer` owns it or holds a share allowing `needed`.

@@ -13,7 +13,7 @@ use crate::{BlobKey, FileError, Owner};
 pub struct ErasedFiles {
     /// Files (with all their versions) deleted.
     pub files: u64,
-    /// Shares with the account's address ended.
+    /// Shares with the account's address (or with the organization) ended.
     pub shares: u64,
     /// The stored bytes of every version of those files.
     pub blobs: Vec<BlobKey>,
@@ -46,7 +46,8 @@ impl FileService {
     }
 
     /// Deletes, in `tx`, every file of organization `org` with its versions and shares (each
-    /// audited as `file.deleted` by `actor`): the organization is being deleted. The blobs stay
+    /// audited as `file.deleted` by `actor`), and ends every share of other files with it: the
+    /// organization is being deleted. The blobs stay
     /// until `tx` is committed and [`FileService::remove_erased_blobs`] is called.
     ///
     /// # Errors
@@ -59,7 +60,11 @@ impl FileService {
         actor: UserId,
         meta: &RequestMeta,
     ) -> Result<ErasedFiles, FileError> {
-        self.erase_files_of(tx, Owner::Org(org), actor, meta).await
+        let mut erased = self
+            .erase_files_of(tx, Owner::Org(org), actor, meta)
+            .await?;
+        erased.shares = self.files.delete_org_shares_to(tx, org).await?;
+        Ok(erased)
     }
 
     /// Makes `to` the uploader of the files of organization `org` that `from` uploaded, in

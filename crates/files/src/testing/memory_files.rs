@@ -8,10 +8,11 @@ use plinth_kernel::{Email, OrgId, Page, PageRequest, RepoError, Transaction, Use
 
 use crate::{
     BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileShare, FileShareRepository,
-    FileTotals, FileUsageRepository, FileVersion, FileVersionRepository, Owner, Viewer,
+    FileTotals, FileUsageRepository, FileVersion, FileVersionRepository, OrgShare, Owner, Viewer,
 };
 
 type ShareMap = HashMap<(FileId, Email), FileShare>;
+type OrgShareMap = HashMap<(FileId, OrgId), OrgShare>;
 
 /// File metadata in a map, for tests and examples.
 #[derive(Clone, Default)]
@@ -19,6 +20,7 @@ pub struct MemoryFileRepository {
     rows: Arc<Mutex<HashMap<FileId, FileObject>>>,
     versions: Arc<Mutex<HashMap<(FileId, i32), FileVersion>>>,
     shares: Arc<Mutex<ShareMap>>,
+    org_shares: Arc<Mutex<OrgShareMap>>,
 }
 
 impl MemoryFileRepository {
@@ -46,6 +48,38 @@ impl MemoryFileRepository {
 
     fn share_rows(&self) -> MutexGuard<'_, ShareMap> {
         self.shares.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn org_share_rows(&self) -> MutexGuard<'_, OrgShareMap> {
+        self.org_shares
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Removes the organization shares `gone` picks (restored on rollback); how many.
+    fn remove_org_shares(
+        &self,
+        tx: &mut MemoryTransaction,
+        gone: impl Fn(&OrgShare) -> bool,
+    ) -> u64 {
+        let removed: Vec<OrgShare> = {
+            let mut shares = self.org_share_rows();
+            let keys: Vec<(FileId, OrgId)> = shares
+                .iter()
+                .filter(|(_, s)| gone(s))
+                .map(|(k, _)| *k)
+                .collect();
+            keys.iter().filter_map(|k| shares.remove(k)).collect()
+        };
+        let count = removed.len() as u64;
+        let shares = Arc::clone(&self.org_shares);
+        tx.on_rollback(move || {
+            let mut shares = shares.lock().unwrap_or_else(PoisonError::into_inner);
+            for s in removed {
+                shares.insert((s.file_id, s.org_id), s);
+            }
+        });
+        count
     }
 
     fn version_rows(&self) -> MutexGuard<'_, HashMap<(FileId, i32), FileVersion>> {
@@ -91,6 +125,7 @@ impl FileRepository for MemoryFileRepository {
                 shares.keys().filter(|(f, _)| *f == id).cloned().collect();
             keys.iter().filter_map(|k| shares.remove(k)).collect()
         };
+        self.remove_org_shares(tx, |s| s.file_id == id);
         let rows = Arc::clone(&self.rows);
         let versions = Arc::clone(&self.versions);
         let shares = Arc::clone(&self.shares);
@@ -412,6 +447,77 @@ impl FileShareRepository for MemoryFileRepository {
         Ok(rows)
     }
 
+    async fn upsert_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        share: &OrgShare,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        if !self.rows().contains_key(&share.file_id) {
+            return Err(RepoError::internal("file_org_shares.file_id: no such file"));
+        }
+        let key = (share.file_id, share.org_id);
+        let before = {
+            let mut shares = self.org_share_rows();
+            let before = shares.get(&key).cloned();
+            let created_at = before.as_ref().map_or(share.created_at, |b| b.created_at);
+            shares.insert(
+                key,
+                OrgShare {
+                    created_at,
+                    ..share.clone()
+                },
+            );
+            before
+        };
+        let shares = Arc::clone(&self.org_shares);
+        tx.on_rollback(move || {
+            let mut shares = shares.lock().unwrap_or_else(PoisonError::into_inner);
+            match before {
+                Some(b) => shares.insert(key, b),
+                None => shares.remove(&key),
+            };
+        });
+        Ok(())
+    }
+
+    async fn delete_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+        org: OrgId,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        match self.remove_org_shares(tx, |s| s.file_id == id && s.org_id == org) {
+            0 => Err(RepoError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    async fn delete_org_shares_to(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+    ) -> Result<u64, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        Ok(self.remove_org_shares(tx, |s| s.org_id == org))
+    }
+
+    async fn org_share_of(&self, id: FileId, org: OrgId) -> Result<Option<OrgShare>, RepoError> {
+        Ok(self.org_share_rows().get(&(id, org)).cloned())
+    }
+
+    async fn org_shares(&self, id: FileId) -> Result<Vec<OrgShare>, RepoError> {
+        let mut shares: Vec<OrgShare> = self
+            .org_share_rows()
+            .values()
+            .filter(|s| s.file_id == id)
+            .cloned()
+            .collect();
+        shares.sort_by_key(|s| (s.created_at, s.org_id));
+        Ok(shares)
+    }
+
     async fn list_visible(
         &self,
         viewer: &Viewer,
@@ -419,12 +525,20 @@ impl FileShareRepository for MemoryFileRepository {
     ) -> Result<Page<FileObject>, RepoError> {
         let own = Owner::User(viewer.id);
         let org = viewer.readable_org().map(Owner::Org);
-        let shared: std::collections::HashSet<FileId> = self
+        let mut shared: std::collections::HashSet<FileId> = self
             .share_rows()
             .values()
             .filter(|s| viewer.honours(s))
             .map(|s| s.file_id)
             .collect();
+        if let Some(reading) = viewer.readable_org() {
+            shared.extend(
+                self.org_share_rows()
+                    .values()
+                    .filter(|s| s.org_id == reading)
+                    .map(|s| s.file_id),
+            );
+        }
         let mut rows: Vec<FileObject> = self
             .rows()
             .values()

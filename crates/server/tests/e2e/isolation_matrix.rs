@@ -2,7 +2,8 @@
 //! `TEST_DATABASE_URL`): every operation of the OpenAPI document whose path names a resource
 //! (outside `/api/v1/admin`, whose operations reach every tenant by design and are the role
 //! matrix's), aimed at organization B's resource — the organization, its members, roles and
-//! invitations, a file it owns, a session of its owner — by A's owner and A's member (each with
+//! invitations, a file it owns (and its share with a partner organization), a session of its
+//! owner — by A's owner and A's member (each with
 //! a token acting for A and one acting for themselves) and by a user in no organization, answers
 //! 404, and B is unchanged afterwards. The operations are read from
 //! `plinth_api::openapi_json()`, so a new route fails here until [`aim`] aims it at B (with a
@@ -53,6 +54,8 @@ struct TenantB {
     role: &'static str,
     invitation: String,
     file: String,
+    /// An organization B's file is shared with.
+    partner_org: String,
     session: String,
 }
 
@@ -100,6 +103,19 @@ fn aim(b: &TenantB, method: &str, path: &str) -> Option<(Method, String, Option<
         ("delete", "/api/v1/files/{id}/shares/{user_id}") => (
             Method::DELETE,
             format!("{file}/shares/partner@example.com"),
+            None,
+        ),
+        ("post", "/api/v1/files/{id}/org-shares") => (
+            Method::POST,
+            format!("{file}/org-shares"),
+            Some(json!({ "org_id": b.partner_org, "permission": "edit" })),
+        ),
+        ("get", "/api/v1/files/{id}/org-shares") => {
+            (Method::GET, format!("{file}/org-shares"), None)
+        }
+        ("delete", "/api/v1/files/{id}/org-shares/{org_id}") => (
+            Method::DELETE,
+            format!("{file}/org-shares/{}", b.partner_org),
             None,
         ),
         ("post", "/api/v1/files/{id}/signed-url") => (
@@ -209,7 +225,7 @@ async fn snapshot(app: &TestApp, b: &TenantB) -> Value {
         let path = format!("/api/v1/orgs/{}{part}", b.org);
         state[&path] = json_of(app, &path, &b.owner.token).await;
     }
-    for part in ["", "/shares", "/versions"] {
+    for part in ["", "/shares", "/org-shares", "/versions"] {
         let path = format!("/api/v1/files/{}{part}", b.file);
         state[&path] = json_of(app, &path, &b.owner_acting).await;
     }
@@ -274,6 +290,17 @@ async fn tenant_b(app: &TestApp) -> TenantB {
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
+    let partner = account(app).await;
+    let partner_org = create(app, &partner, "B's partner").await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/files/{file}/org-shares"),
+            &json!({ "org_id": partner_org, "permission": "view" }),
+            Some(&owner_acting),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
     let sessions = json_of(app, "/api/v1/auth/sessions", &owner.token).await;
     let sessions = sessions.get("items").unwrap_or(&sessions);
     let session = sessions[0]["id"].as_str().unwrap().to_owned();
@@ -285,6 +312,7 @@ async fn tenant_b(app: &TestApp) -> TenantB {
         role,
         invitation,
         file,
+        partner_org,
         session,
     }
 }

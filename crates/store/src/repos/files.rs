@@ -1,5 +1,6 @@
 //! [`SeaFileRepository`]: `files` rows ↔ [`FileObject`].
 
+mod org_shares;
 mod shares;
 
 use crate::repos::OneRow as _;
@@ -112,6 +113,7 @@ impl FileRepository for SeaFileRepository {
     async fn delete(&self, tx: &mut dyn Transaction, id: FileId) -> Result<(), RepoError> {
         let conn = db_tx(tx)?;
         shares::delete_all(conn, id).await?;
+        org_shares::delete_of(conn, &[id.as_uuid()]).await?;
         file_versions::Entity::delete_many()
             .filter(file_versions::Column::FileId.eq(id.as_uuid()))
             .exec(conn)
@@ -157,6 +159,7 @@ impl FileRepository for SeaFileRepository {
                 .await
                 .map_err(repo_err)?;
             shares::delete_of(conn, &ids).await?;
+            org_shares::delete_of(conn, &ids).await?;
             file_versions::Entity::delete_many()
                 .filter(file_versions::Column::FileId.is_in(ids.clone()))
                 .exec(conn)

@@ -353,3 +353,109 @@ pub(super) async fn org_files(repo: &dyn FileStorage, uow: &dyn UnitOfWork, owne
     }
     tx.commit().await.unwrap();
 }
+
+/// Shares with organizations: upserted (keeping the first `created_at`), read back one by one
+/// and per file, listed by `list_visible` only for a viewer acting for that organization with
+/// `org_files:read`, removed one by one (`NotFound` for none; undone with its transaction),
+/// all at once for a deleted organization, and with their file.
+pub(super) async fn org_shares(repo: &dyn FileStorage, uow: &dyn UnitOfWork, owner: UserId) {
+    use crate::{OrgShare, SharePermission as P};
+    use plinth_kernel::{ActingFor, OrgId};
+    let (clients, others) = (OrgId::new(), OrgId::new());
+    let (file, versions) = file_with_versions(owner, "for-the-client.txt", 1);
+    let mut tx = uow.begin().await.unwrap();
+    repo.insert(tx.as_mut(), &file).await.unwrap();
+    repo.insert_version(tx.as_mut(), &versions[0])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let share = |org: OrgId, permission: P| OrgShare {
+        file_id: file.id,
+        org_id: org,
+        permission,
+        created_at: file.created_at,
+    };
+    let mut tx = uow.begin().await.unwrap();
+    repo.upsert_org_share(tx.as_mut(), &share(clients, P::View))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let later = OrgShare {
+        created_at: file.created_at + chrono::Duration::minutes(1),
+        ..share(clients, P::Edit)
+    };
+    let mut tx = uow.begin().await.unwrap();
+    repo.upsert_org_share(tx.as_mut(), &later).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        repo.org_share_of(file.id, clients).await.unwrap(),
+        Some(share(clients, P::Edit)),
+        "a new permission keeps the first created_at"
+    );
+    assert_eq!(repo.org_share_of(file.id, others).await.unwrap(), None);
+    assert_eq!(repo.org_shares(file.id).await.unwrap().len(), 1);
+
+    let email = Email::parse(&format!(
+        "client-{}@example.com",
+        uuid::Uuid::now_v7().simple()
+    ))
+    .unwrap();
+    let lists = |org: OrgId, perms: &[&str]| {
+        let viewer =
+            crate::Viewer::new(UserId::new(), email.clone(), true).acting_for(Some(ActingFor {
+                org_id: org,
+                permissions: perms.iter().map(|p| (*p).to_owned()).collect(),
+            }));
+        async move {
+            repo.list_visible(&viewer, PageRequest::first(100))
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .any(|f| f.id == file.id)
+        }
+    };
+    assert!(lists(clients, &[crate::ORG_FILES_READ]).await);
+    assert!(
+        !lists(clients, &["members:read"]).await,
+        "not without org_files:read"
+    );
+    assert!(
+        !lists(others, &[crate::ORG_FILES_READ]).await,
+        "nor for another organization"
+    );
+
+    let mut tx = uow.begin().await.unwrap();
+    assert!(matches!(
+        repo.delete_org_share(tx.as_mut(), file.id, others).await,
+        Err(plinth_kernel::RepoError::NotFound)
+    ));
+    repo.delete_org_share(tx.as_mut(), file.id, clients)
+        .await
+        .unwrap();
+    drop(tx);
+    assert!(
+        repo.org_share_of(file.id, clients).await.unwrap().is_some(),
+        "a rolled-back removal keeps the share"
+    );
+    let mut tx = uow.begin().await.unwrap();
+    repo.upsert_org_share(tx.as_mut(), &share(others, P::View))
+        .await
+        .unwrap();
+    assert_eq!(
+        repo.delete_org_shares_to(tx.as_mut(), clients)
+            .await
+            .unwrap(),
+        1
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(repo.org_share_of(file.id, clients).await.unwrap(), None);
+    let mut tx = uow.begin().await.unwrap();
+    repo.delete(tx.as_mut(), file.id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        repo.org_shares(file.id).await.unwrap(),
+        Vec::new(),
+        "a file's shares go with it"
+    );
+}

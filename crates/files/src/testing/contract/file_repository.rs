@@ -179,6 +179,7 @@ pub async fn file_repository(
 
     super::file_erase::delete_owned(&*repo, &*uow, [alice, bob]).await;
     super::file_erase::org_files(&*repo, &*uow, [alice, bob]).await;
+    super::file_erase::org_shares(&*repo, &*uow, alice).await;
 }
 
 /// A file with every field set to a distinct, storable value (timestamps at microsecond
