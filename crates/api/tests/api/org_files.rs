@@ -577,3 +577,129 @@ async fn a_file_shared_with_an_organization_reaches_its_members_acting_for_it() 
         .await;
     assert_eq!(res.status(), 200, "the agency's file stays");
 }
+
+/// `who` joins `org` with `role` the way the worked example says: invited by `by`, signs up
+/// with that address, verifies it, accepts.
+async fn join_by_invitation(
+    app: &TestApp,
+    by: &crate::orgs::Account,
+    org: &str,
+    email: &str,
+    role: &str,
+) -> crate::orgs::Account {
+    let res = app
+        .post_json(
+            &format!("/api/v1/orgs/{org}/invitations"),
+            &json!({ "email": email, "role": role }),
+            Some(&by.token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let invitation = crate::helpers::mailed_token(app, email, "/accept-invitation");
+    let who = account(app, email).await;
+    crate::helpers::verify_email(app, email).await;
+    let res = app
+        .post_json(
+            "/api/v1/invitations/accept",
+            &json!({ "token": invitation }),
+            Some(&who.token),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{email} accepts");
+    who
+}
+
+/// The worked example of `docs/organizations.md`, step by step.
+#[tokio::test]
+async fn a_client_portal_agency_and_two_clients() {
+    let app = spawn_app().await;
+    // 1. The agency, and Bob joining it.
+    let ada = account(&app, "ada@agency.example").await;
+    let agency = create(&app, &ada, "Agency").await;
+    let bob = join_by_invitation(&app, &ada, &agency, "bob@agency.example", "member").await;
+    // 2. Two clients; Cleo joins Contoso with a role that only reads files.
+    let carl = account(&app, "carl@contoso.example").await;
+    let contoso = create(&app, &carl, "Contoso").await;
+    let fay = account(&app, "fay@fabrikam.example").await;
+    let fabrikam = create(&app, &fay, "Fabrikam").await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/orgs/{contoso}/roles"),
+            &json!({ "name": "reader", "permissions": ["org_files:read"] }),
+            Some(&carl.token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let cleo = join_by_invitation(&app, &carl, &contoso, "cleo@contoso.example", "reader").await;
+    // 3. Acting for an organization.
+    let bob_agency = acting_token(&app, &bob, &agency).await;
+    let ada_agency = acting_token(&app, &ada, &agency).await;
+    let carl_contoso = acting_token(&app, &carl, &contoso).await;
+    let cleo_contoso = acting_token(&app, &cleo, &contoso).await;
+    let fay_fabrikam = acting_token(&app, &fay, &fabrikam).await;
+    // 4. The agency's files.
+    let for_contoso = upload(&app, &bob_agency, "contoso-brief.txt", b"for Contoso").await;
+    let for_fabrikam = upload(&app, &bob_agency, "fabrikam-brief.txt", b"for Fabrikam").await;
+    let (contoso_brief, fabrikam_brief) = (
+        for_contoso["id"].as_str().unwrap().to_owned(),
+        for_fabrikam["id"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(for_contoso["org_id"], agency.as_str());
+    let agency_sees = listed(&app, &ada_agency).await;
+    assert!(agency_sees.contains(&contoso_brief) && agency_sees.contains(&fabrikam_brief));
+    // 5. Shared per client.
+    for (id, client) in [(&contoso_brief, &contoso), (&fabrikam_brief, &fabrikam)] {
+        let res = app
+            .post_json(
+                &format!("/api/v1/files/{id}/org-shares"),
+                &json!({ "org_id": client, "permission": "download" }),
+                Some(&bob_agency),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    for token in [&carl_contoso, &cleo_contoso] {
+        let sees = listed(&app, token).await;
+        assert!(sees.contains(&contoso_brief) && !sees.contains(&fabrikam_brief));
+        let res = app
+            .get(
+                &format!("/api/v1/files/{contoso_brief}/content"),
+                Some(token),
+            )
+            .await;
+        assert_eq!(res.bytes().await.unwrap().as_ref(), b"for Contoso");
+    }
+    let sees = listed(&app, &fay_fabrikam).await;
+    assert!(sees.contains(&fabrikam_brief) && !sees.contains(&contoso_brief));
+    let contosos_own = upload(&app, &carl_contoso, "signed-contract.txt", b"signed").await;
+    assert_eq!(contosos_own["org_id"], contoso.as_str());
+    assert!(
+        !listed(&app, &ada_agency)
+            .await
+            .contains(&contosos_own["id"].as_str().unwrap().to_owned()),
+        "the agency sees a client's own files only when the client shares them"
+    );
+    // 6. Leaving ends Cleo's access with her token.
+    app.clock.advance(chrono::Duration::seconds(1));
+    let res = send(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/orgs/{contoso}/members/{}", cleo.id),
+        &cleo.token,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    app.auth.sync_revocations().await.unwrap();
+    let res = app
+        .get(
+            &format!("/api/v1/files/{contoso_brief}"),
+            Some(&cleo_contoso),
+        )
+        .await;
+    assert_eq!(res.status(), 401, "her token acting for Contoso is refused");
+    let res = app
+        .get(&format!("/api/v1/files/{contoso_brief}"), Some(&cleo.token))
+        .await;
+    assert_eq!(res.status(), 404, "and as herself she never had it");
+}
