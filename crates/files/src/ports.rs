@@ -256,7 +256,9 @@ pub trait FileUsageRepository: Send + Sync {
     /// pass a quota check made with it.
     ///
     /// # Errors
-    /// [`RepoError`] on storage failure.
+    /// [`RepoError::NotFound`] when the owner's row is gone (an organization deleted meanwhile;
+    /// an adapter that keeps no such rows cannot tell and answers the sum); [`RepoError`] on
+    /// storage failure.
     async fn lock_stored_bytes(
         &self,
         tx: &mut dyn Transaction,

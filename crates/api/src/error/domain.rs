@@ -218,6 +218,11 @@ impl From<FileError> for ApiError {
             FileError::CallerGone => Self::Unauthenticated(
                 "The account this token was issued to no longer exists.".to_owned(),
             ),
+            FileError::OrgStandingGone => Self::Unauthenticated(
+                "This token acts for an organization you may no longer write to (your membership \
+                 or role changed, or it was suspended or deleted); refresh it."
+                    .to_owned(),
+            ),
             FileError::TooLarge { limit } => Self::PayloadTooLarge(format!(
                 "The file is larger than the limit of {limit} bytes."
             )),

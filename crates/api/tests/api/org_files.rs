@@ -703,3 +703,29 @@ async fn a_client_portal_agency_and_two_clients() {
         .await;
     assert_eq!(res.status(), 404, "and as herself she never had it");
 }
+
+#[tokio::test]
+async fn an_upload_with_a_token_not_yet_revoked_is_refused_once_the_membership_is_gone() {
+    let app = spawn_app().await;
+    let Clinic {
+        ada,
+        bob,
+        org,
+        bob_org,
+        ..
+    } = clinic(&app, "member").await;
+    let res = send(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/orgs/{org}/members/{}", bob.id),
+        &ada.token,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    // No revocation sync yet: the token still verifies, and reads stay within the bound; a
+    // write creating the organization's data checks the membership itself.
+    let res = app.upload(&bob_org, "late.txt", b"too late".to_vec()).await;
+    assert_problem(res, 401, "unauthenticated").await;
+    assert!(app.blobs.keys().is_empty(), "nothing is kept");
+}

@@ -7,7 +7,7 @@
 //! A refused upload leaves nothing behind: the caller removes its blob. An owner whose
 //! [`crate::StorageQuota`] answers `None` has no limit.
 
-use plinth_kernel::Transaction;
+use plinth_kernel::{RepoError, Transaction};
 
 use super::FileService;
 use crate::{FileError, Owner};
@@ -21,7 +21,10 @@ impl FileService {
         Ok(Some((limit, self.files.stored_bytes(owner).await?)))
     }
 
-    /// Refuses `size` more bytes for `owner` in `tx` when they would pass `limit`.
+    /// Refuses `size` more bytes for `owner` in `tx` when they would pass `limit`. An
+    /// organization's row is locked even without a limit: a deletion of the organization
+    /// committed since the upload began leaves no row, and the file is refused
+    /// ([`FileError::OrgStandingGone`]) rather than left to an organization that is gone.
     pub(crate) async fn check_quota(
         &self,
         tx: &mut dyn Transaction,
@@ -29,13 +32,22 @@ impl FileService {
         limit: Option<u64>,
         size: u64,
     ) -> Result<(), FileError> {
-        let Some(limit) = limit else {
+        if limit.is_none() && matches!(owner, Owner::User(_)) {
             return Ok(());
-        };
-        let used = self.files.lock_stored_bytes(tx, owner).await?;
-        if used.saturating_add(size) > limit {
-            return Err(FileError::QuotaExceeded { limit, used, size });
         }
-        Ok(())
+        let used = self
+            .files
+            .lock_stored_bytes(tx, owner)
+            .await
+            .map_err(|e| match (e, owner) {
+                (RepoError::NotFound, Owner::Org(_)) => FileError::OrgStandingGone,
+                (e, _) => FileError::Repo(e),
+            })?;
+        match limit {
+            Some(limit) if used.saturating_add(size) > limit => {
+                Err(FileError::QuotaExceeded { limit, used, size })
+            }
+            _ => Ok(()),
+        }
     }
 }

@@ -390,15 +390,21 @@ impl FileUsageRepository for SeaFileRepository {
                 .exec(conn)
                 .await
                 .map_err(repo_err)?,
-            Owner::Org(org) => organizations::Entity::update_many()
-                .col_expr(
-                    organizations::Column::UpdatedAt,
-                    Expr::col(organizations::Column::UpdatedAt),
-                )
-                .filter(organizations::Column::Id.eq(org.as_uuid()))
-                .exec(conn)
-                .await
-                .map_err(repo_err)?,
+            Owner::Org(org) => {
+                let locked = organizations::Entity::update_many()
+                    .col_expr(
+                        organizations::Column::UpdatedAt,
+                        Expr::col(organizations::Column::UpdatedAt),
+                    )
+                    .filter(organizations::Column::Id.eq(org.as_uuid()))
+                    .exec(conn)
+                    .await
+                    .map_err(repo_err)?;
+                if locked.rows_affected == 0 {
+                    return Err(RepoError::NotFound);
+                }
+                locked
+            }
         };
         stored_bytes(conn, owner).await
     }
