@@ -208,9 +208,8 @@ impl FileService {
         let uploader = caller.user_id;
         let owner = org.map_or(Owner::User(uploader), Owner::Org);
         if let Some(org) = org {
-            // A write that creates the organization's data is not left to the token alone:
-            // within the revocation bound it may still act for an organization the caller
-            // left, or that was suspended or deleted.
+            // A write that creates the organization's data is not left to the token alone
+            // (see `confirm_org_write`).
             let standing = self.viewers.acting_for(uploader, org).await?;
             if !standing.is_some_and(|s| s.can(ORG_FILES_WRITE)) {
                 return Err(FileError::OrgStandingGone);

@@ -729,3 +729,50 @@ async fn an_upload_with_a_token_not_yet_revoked_is_refused_once_the_membership_i
     assert_problem(res, 401, "unauthenticated").await;
     assert!(app.blobs.keys().is_empty(), "nothing is kept");
 }
+
+#[tokio::test]
+async fn changes_with_a_token_not_yet_revoked_are_refused_once_the_membership_is_gone() {
+    let app = spawn_app().await;
+    let Clinic {
+        ada,
+        bob,
+        org,
+        ada_org,
+        bob_org,
+    } = clinic(&app, "member").await;
+    let file = upload(&app, &ada_org, "plan.txt", b"the clinic's plan").await;
+    let id = file["id"].as_str().unwrap();
+    let res = send(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/orgs/{org}/members/{}", bob.id),
+        &ada.token,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    // No revocation sync yet: the token still verifies.
+    let res = put_content(&app, &bob_org, id, b"too late").await;
+    assert_problem(res, 401, "unauthenticated").await;
+    let res = send(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/files/{id}"),
+        &bob_org,
+        None,
+    )
+    .await;
+    assert_problem(res, 401, "unauthenticated").await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/files/{id}/shares"),
+            &json!({ "email": "friend@example.com", "permission": "edit" }),
+            Some(&bob_org),
+        )
+        .await;
+    assert_problem(res, 401, "unauthenticated").await;
+    let res = app
+        .get(&format!("/api/v1/files/{id}"), Some(&ada_org))
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap(), file, "unchanged");
+}

@@ -110,6 +110,10 @@ impl FileService {
         needed: SharePermission,
     ) -> Result<FileObject, FileError> {
         match self.access(viewer, id).await? {
+            (file, Access::Owner) if needed == SharePermission::Edit => {
+                self.confirm_org_write(viewer, &file).await?;
+                Ok(file)
+            }
             (file, Access::Owner) => Ok(file),
             (file, Access::Shared(held)) if held.allows(needed) => Ok(file),
             (_, Access::Shared(held)) => Err(FileError::Forbidden(format!(
@@ -135,11 +139,35 @@ impl FileService {
         what: &str,
     ) -> Result<FileObject, FileError> {
         match self.access(viewer, id).await? {
-            (file, Access::Owner) => Ok(file),
+            (file, Access::Owner) => {
+                self.confirm_org_write(viewer, &file).await?;
+                Ok(file)
+            }
             (_, Access::Shared(_)) => Err(FileError::Forbidden(format!(
                 "Only the file's owner can {what}."
             ))),
             (_, Access::OrgReader) => Err(org_write_needed()),
+        }
+    }
+}
+
+impl FileService {
+    /// A change to an organization's file is not left to the token alone: within the
+    /// revocation bound it may still act for an organization the caller left, or one that was
+    /// suspended or deleted, so the caller's standing there is read now (one query, only for
+    /// changes to an organization's file).
+    ///
+    /// # Errors
+    /// [`FileError::OrgStandingGone`] when they may no longer write its files.
+    async fn confirm_org_write(&self, viewer: &Viewer, file: &FileObject) -> Result<(), FileError> {
+        let Some(org) = file.org_id else {
+            return Ok(());
+        };
+        let standing = self.viewers.acting_for(viewer.id, org).await?;
+        if standing.is_some_and(|s| s.can(ORG_FILES_WRITE)) {
+            Ok(())
+        } else {
+            Err(FileError::OrgStandingGone)
         }
     }
 }
