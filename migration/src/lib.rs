@@ -51,7 +51,9 @@ mod m20261207_000029_passwordless_requests;
 mod m20261207_000030_org_administration;
 mod m20261207_000031_audit_org;
 mod m20261207_000032_acting_for_org;
+mod m20261207_000033_org_files;
 mod m20261207_000034_oauth_identities;
+mod m20261207_000035_file_org_shares;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -92,7 +94,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000030_org_administration::Migration),
             Box::new(m20261207_000031_audit_org::Migration),
             Box::new(m20261207_000032_acting_for_org::Migration),
+            Box::new(m20261207_000033_org_files::Migration),
             Box::new(m20261207_000034_oauth_identities::Migration),
+            Box::new(m20261207_000035_file_org_shares::Migration),
         ]
     }
 }
@@ -111,7 +115,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 33);
+        assert_eq!(names.len(), 35);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

@@ -1,7 +1,8 @@
 //! Prometheus metrics for `GET /metrics`: `http_requests_total` and
 //! `http_request_duration_seconds`, labelled by method, route template (never the raw path;
-//! `unmatched` when no route matched) and status; plus [`gauge`] and [`counter`], hooks for the
-//! embedding program (database pool use, queue depths, failures…). One registry per process.
+//! `unmatched` when no route matched) and status, and `http_requests_in_flight`; plus [`gauge`]
+//! and [`counter`], hooks for the embedding program (database pool use, queue depths,
+//! failures…). One registry per process.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -11,7 +12,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use prometheus::{Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use prometheus::{
+    Encoder as _, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+};
 
 /// The route label of a request no route matched.
 pub(crate) const UNMATCHED: &str = "unmatched";
@@ -28,6 +31,7 @@ struct Metrics {
 struct HttpMetrics {
     requests: IntCounterVec,
     duration: HistogramVec,
+    in_flight: IntGauge,
 }
 
 impl HttpMetrics {
@@ -43,9 +47,18 @@ impl HttpMetrics {
             ),
             &LABELS,
         )?;
+        let in_flight = IntGauge::new(
+            "http_requests_in_flight",
+            "Requests whose head has been read and whose response head is not yet written.",
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
-        Ok(Self { requests, duration })
+        registry.register(Box::new(in_flight.clone()))?;
+        Ok(Self {
+            requests,
+            duration,
+            in_flight,
+        })
     }
 }
 
@@ -185,13 +198,16 @@ pub fn render() -> String {
 /// The content type of [`render`]'s output.
 pub(crate) const CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
 
-/// Counts and times every request (wrap it inside the request-id middleware).
+/// Counts and times every request, and counts those under way (wrap it inside the request-id
+/// middleware).
 pub(crate) async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let method = method_label(req.method());
     let started = Instant::now();
+    // Counted down on drop too, so a request whose client went away is not counted forever.
+    let _in_flight = InFlight::enter();
     let result = next.call(req).await;
     let (route, status) = match &result {
         Ok(res) => (res.request().match_pattern(), res.status()),
@@ -204,6 +220,27 @@ pub(crate) async fn middleware(
         started.elapsed().as_secs_f64(),
     );
     result
+}
+
+/// One request in `http_requests_in_flight` while it lives.
+struct InFlight(Option<IntGauge>);
+
+impl InFlight {
+    fn enter() -> Self {
+        let gauge = metrics().http.as_ref().map(|http| http.in_flight.clone());
+        if let Some(gauge) = &gauge {
+            gauge.inc();
+        }
+        Self(gauge)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(gauge) = &self.0 {
+            gauge.dec();
+        }
+    }
 }
 
 fn record(method: &str, route: &str, status: StatusCode, seconds: f64) {
@@ -250,5 +287,22 @@ mod tests {
         assert_eq!(c.get(), 2);
         assert!(render().contains("plinth_test_failures_total 2"));
         assert!(counter("plinth_test_gauge", "taken by a gauge").is_err());
+    }
+
+    #[test]
+    fn a_request_is_in_flight_until_its_guard_drops() {
+        let in_flight = || {
+            let text = render();
+            text.lines()
+                .find_map(|l| l.strip_prefix("http_requests_in_flight "))
+                .map(|n| n.trim().to_owned())
+        };
+        let first = InFlight::enter();
+        let second = InFlight::enter();
+        assert_eq!(in_flight().as_deref(), Some("2"));
+        drop(first);
+        assert_eq!(in_flight().as_deref(), Some("1"));
+        drop(second);
+        assert_eq!(in_flight().as_deref(), Some("0"));
     }
 }

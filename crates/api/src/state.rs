@@ -20,6 +20,8 @@ pub struct AppState {
     pub accounts: plinth_app::Accounts,
     /// Sharing files with addresses.
     pub sharing: plinth_app::Sharing,
+    /// Deleting an organization with its files.
+    pub organizations: plinth_app::Organizations,
     /// Sign-up, sign-in, refresh, logout and access-token verification.
     pub auth: AuthService,
     /// Administrators changing accounts, custom roles.
@@ -73,6 +75,7 @@ impl AppState {
         Self {
             accounts: services.accounts,
             sharing: services.sharing,
+            organizations: services.organizations,
             auth: services.auth,
             account_admin: services.account_admin,
             users: services.users,

@@ -15,6 +15,7 @@
 pub mod accounts;
 pub mod bridges;
 mod error;
+pub mod organizations;
 pub mod sharing;
 pub mod statistics;
 #[cfg(test)]
@@ -23,6 +24,7 @@ pub mod wiring;
 
 pub use accounts::{AccountExport, Accounts, AccountsParts, ErasedAccount};
 pub use error::AppError;
+pub use organizations::{DeletedOrg, Organizations};
 pub use sharing::{Grantee, Sharing};
 pub use statistics::{Overview, Statistics};
 pub use wiring::{Policies, Ports, Services};

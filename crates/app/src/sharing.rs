@@ -50,7 +50,7 @@ impl Sharing {
         permission: &str,
         meta: &RequestMeta,
     ) -> Result<FileShare, AppError> {
-        let viewer = self.files.viewer(principal.user_id).await?;
+        let viewer = self.files.viewer(&principal.caller()).await?;
         self.files.owned(&viewer, id, "share it").await?;
         let email = Email::parse(email);
         let permission = SharePermission::parse(permission);
@@ -90,7 +90,7 @@ impl Sharing {
         grantee: &Grantee,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
-        let viewer = self.files.viewer(principal.user_id).await?;
+        let viewer = self.files.viewer(&principal.caller()).await?;
         self.files.owned(&viewer, id, "change its shares").await?;
         let email = match grantee {
             Grantee::User(user) => match self.users.get(*user).await {

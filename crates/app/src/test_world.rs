@@ -30,7 +30,7 @@ use plinth_users::{
 };
 
 use crate::accounts::{Accounts, AccountsParts};
-use crate::bridges::{UserAvatarReferences, UserViewers};
+use crate::bridges::{OrgMemberships, UserAvatarReferences, UserViewers};
 use crate::sharing::Sharing;
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
@@ -230,11 +230,26 @@ impl World {
             Arc::clone(&clock_port),
             PasswordPolicy::default(),
         );
+        let org_service = plinth_orgs::OrganizationService::new(
+            plinth_orgs::OrgPorts {
+                orgs: Arc::new(plinth_orgs::testing::MemoryOrgStorage::new()),
+                audit: Arc::clone(&audit_port),
+                uow: Arc::clone(&uow),
+                clock: Arc::clone(&clock_port),
+                mailer: Arc::new(plinth_orgs::testing::MemoryInvitationMailer::new()),
+                emails: Arc::new(plinth_orgs::testing::MemoryVerifiedEmails::new()),
+                revoker: Arc::new(plinth_orgs::testing::MemoryTokenRevoker::new()),
+            },
+            plinth_orgs::InvitationPolicy::new("http://localhost"),
+        );
         // The accounts behind callers and the avatars they show come from the user service,
-        // as in production.
+        // as in production, and their organization standing from the organization service.
         let files = FileService::new(
             FilePorts {
-                viewers: Arc::new(UserViewers(user_service.clone())),
+                viewers: Arc::new(UserViewers {
+                    users: user_service.clone(),
+                    orgs: OrgMemberships(org_service.clone()),
+                }),
                 avatar_references: Arc::new(UserAvatarReferences(user_service.clone())),
                 ..FilePorts::with_fakes(
                     Arc::new(file_rows.clone()),
@@ -270,18 +285,7 @@ impl World {
                 ),
                 users: user_service,
                 files: files.clone(),
-                orgs: plinth_orgs::OrganizationService::new(
-                    plinth_orgs::OrgPorts {
-                        orgs: Arc::new(plinth_orgs::testing::MemoryOrgStorage::new()),
-                        audit: Arc::clone(&audit_port),
-                        uow: Arc::clone(&uow),
-                        clock: Arc::clone(&clock_port),
-                        mailer: Arc::new(plinth_orgs::testing::MemoryInvitationMailer::new()),
-                        emails: Arc::new(plinth_orgs::testing::MemoryVerifiedEmails::new()),
-                        revoker: Arc::new(plinth_orgs::testing::MemoryTokenRevoker::new()),
-                    },
-                    plinth_orgs::InvitationPolicy::new("http://localhost"),
-                ),
+                orgs: org_service,
                 audit: audit_port,
                 uow: Arc::clone(&uow),
                 clock: clock_port,
@@ -343,7 +347,7 @@ impl World {
         }));
         self.files
             .upload(
-                owner,
+                &plinth_kernel::Caller::new(owner, Vec::new()),
                 UploadInput {
                     file_name: name.to_owned(),
                     body,
@@ -355,7 +359,10 @@ impl World {
     }
 
     pub(crate) async fn viewer(&self, id: UserId) -> Viewer {
-        self.files.viewer(id).await.unwrap()
+        self.files
+            .viewer(&plinth_kernel::Caller::new(id, Vec::new()))
+            .await
+            .unwrap()
     }
 
     pub(crate) async fn owner_with_everything(&self, email: &str, role: RoleName) -> Owner {

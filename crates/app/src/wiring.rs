@@ -31,7 +31,7 @@ use crate::bridges::{
     BillingStorageQuota, InvitationMail, OrgMemberships, SessionRevocations, UserAvatarReferences,
     UserEmails, UserViewers,
 };
-use crate::{Accounts, AccountsParts, Sharing, Statistics};
+use crate::{Accounts, AccountsParts, Organizations, Sharing, Statistics};
 
 /// Every adapter the services need.
 pub struct Ports {
@@ -114,6 +114,8 @@ pub struct Policies {
 pub struct Services {
     /// Erasing, exporting an account; its avatar.
     pub accounts: Accounts,
+    /// Deleting an organization with its files.
+    pub organizations: Organizations,
     /// Sharing files with addresses.
     pub sharing: Sharing,
     /// The service statistics.
@@ -283,7 +285,10 @@ impl Services {
                 uow: Arc::clone(&uow),
                 clock: Arc::clone(&clock),
                 quota: Arc::new(BillingStorageQuota(subscription_service.clone())),
-                viewers: Arc::new(UserViewers(user_service.clone())),
+                viewers: Arc::new(UserViewers {
+                    users: user_service.clone(),
+                    orgs: OrgMemberships(org_service.clone()),
+                }),
                 avatar_references: Arc::new(UserAvatarReferences(user_service.clone())),
                 url_signer,
             },
@@ -303,6 +308,11 @@ impl Services {
                 Arc::clone(&clock),
             ),
             audit_trail: AuditTrail::new(Arc::clone(&audit)),
+            organizations: Organizations::new(
+                org_service.clone(),
+                file_service.clone(),
+                Arc::clone(&uow),
+            ),
             accounts: Accounts::new(AccountsParts {
                 auth: auth.clone(),
                 admin: account_admin.clone(),

@@ -13,6 +13,11 @@ pub enum FileError {
     /// The caller's account was deleted or suspended since their token was issued.
     #[error("the account this token was issued to no longer exists or is suspended")]
     CallerGone,
+    /// The token acts for an organization the caller no longer stands in with what the
+    /// request needs (removed, role lowered, organization suspended or deleted) and the
+    /// revocation has not reached this replica yet.
+    #[error("the organization this token acts for no longer lets its holder do this")]
+    OrgStandingGone,
     /// The upload passed `MAX_UPLOAD_BYTES`; nothing was kept.
     #[error("file is larger than the limit of {limit} bytes")]
     TooLarge {
@@ -65,6 +70,13 @@ pub enum FileError {
     /// A share that cannot be made (for example to the owner's own address).
     #[error("{0}")]
     InvalidShare(String),
+    /// A share with an organization that cannot be made (the file is already that
+    /// organization's).
+    #[error("{0}")]
+    InvalidOrgShare(String),
+    /// The file is not shared with that organization.
+    #[error("the file is not shared with that organization")]
+    OrgShareNotFound,
     /// A signed-URL lifetime outside `1..=max` seconds.
     #[error("expires_in must be between 1 and {max} seconds")]
     InvalidExpiry {

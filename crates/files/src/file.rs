@@ -1,6 +1,6 @@
 //! File metadata.
 
-use plinth_kernel::{Timestamp, UserId};
+use plinth_kernel::{OrgId, Timestamp, UserId};
 
 use crate::BlobKey;
 
@@ -8,6 +8,25 @@ plinth_kernel::typed_id!(
     /// Identifies a file (all its versions share it).
     FileId
 );
+
+/// Whose a file is, for access and for the storage quota: an account's own, or an
+/// organization's (whoever of its members uploaded it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// A user's own file.
+    User(UserId),
+    /// An organization's file.
+    Org(OrgId),
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::User(id) => write!(f, "user {id}"),
+            Self::Org(id) => write!(f, "organization {id}"),
+        }
+    }
+}
 
 /// How many files are stored and how large their current versions are, for the admin
 /// statistics.
@@ -49,8 +68,11 @@ impl DeletedFile {
 pub struct FileObject {
     /// Id.
     pub id: FileId,
-    /// Owner.
+    /// The account that uploaded it: its owner, unless `org_id` says an organization owns it.
     pub owner_id: UserId,
+    /// The organization that owns it, if one does (then `owner_id` is only who uploaded it,
+    /// and reaching it takes the organization's permissions).
+    pub org_id: Option<OrgId>,
     /// Sanitised display name (no path separators or control characters).
     pub name: String,
     /// MIME type sniffed from the content.
@@ -74,6 +96,17 @@ pub struct FileObject {
     /// made under and works only while it is still the file's. Starts at 0; revoking every
     /// signed URL of the file adds one.
     pub signed_url_generation: i64,
+}
+
+impl FileObject {
+    /// Whose the file is: its organization's when it has one, else its uploader's.
+    #[must_use]
+    pub fn owner(&self) -> Owner {
+        match self.org_id {
+            Some(org) => Owner::Org(org),
+            None => Owner::User(self.owner_id),
+        }
+    }
 }
 
 /// One stored version of a file (the current one included): what was uploaded, when.
@@ -120,6 +153,7 @@ impl FileVersion {
         FileObject {
             id: file.id,
             owner_id: file.owner_id,
+            org_id: file.org_id,
             name: self.name.clone(),
             content_type: self.content_type.clone(),
             size: self.size,

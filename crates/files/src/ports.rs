@@ -1,10 +1,10 @@
 //! Ports of the files domain.
 
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{Email, OrgId, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
     BlobError, BlobKey, BlobListing, ByteRange, ByteStream, DeletedFile, FileId, FileObject,
-    FileShare, FileTotals, FileVersion, UrlSignature, Viewer,
+    FileShare, FileTotals, FileVersion, OrgShare, Owner, UrlSignature, Viewer,
 };
 
 /// Storage of file metadata: the rows of files.
@@ -22,17 +22,31 @@ pub trait FileRepository: Send + Sync {
     /// MUST return [`RepoError::NotFound`] when there is no such file.
     async fn delete(&self, tx: &mut dyn Transaction, id: FileId) -> Result<(), RepoError>;
 
-    /// Deletes every file `owner` owns in `tx`, each with its versions and shares (an account
-    /// being erased), and returns them oldest first with the storage keys of all their
-    /// versions.
+    /// Deletes every file of `owner` in `tx` (a user's own files, not the organization files
+    /// they uploaded; or every file of an organization), each with its versions and shares (an
+    /// account or an organization being erased), and returns them oldest first with the
+    /// storage keys of all their versions.
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn delete_owned(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
+        owner: Owner,
     ) -> Result<Vec<DeletedFile>, RepoError>;
+
+    /// Makes `to` the uploader of every file of organization `org` that `from` uploaded (an
+    /// account being erased leaves its organizations' files to them); returns how many.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn hand_over(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        from: UserId,
+        to: UserId,
+    ) -> Result<u64, RepoError>;
 
     /// Finds a file by id (whoever owns it; access checks are the service's job).
     ///
@@ -40,13 +54,14 @@ pub trait FileRepository: Send + Sync {
     /// [`RepoError`] on storage failure only.
     async fn by_id(&self, id: FileId) -> Result<Option<FileObject>, RepoError>;
 
-    /// Files owned by `owner`, newest first (by id), paginated.
+    /// Files of `owner` (a user's own files, not the organization files they uploaded; or an
+    /// organization's files), newest first (by id), paginated.
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn list_for_owner(
         &self,
-        owner: UserId,
+        owner: Owner,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError>;
 
@@ -96,8 +111,9 @@ pub trait FileVersionRepository: Send + Sync {
     async fn version(&self, id: FileId, version: i32) -> Result<Option<FileVersion>, RepoError>;
 
     /// Makes `file` (same id) the current state of its row: name, content type, size, SHA-256,
-    /// version, storage key and `updated_at` are replaced (`download_count` and
-    /// `signed_url_generation` are kept, whatever `file` says), but only while the stored row is
+    /// version, storage key and `updated_at` are replaced (the uploader, the organization,
+    /// `created_at`, `download_count` and `signed_url_generation` are kept, whatever `file`
+    /// says), but only while the stored row is
     /// still at `previous_version` (an optimistic check against concurrent new versions).
     ///
     /// # Errors
@@ -158,8 +174,55 @@ pub trait FileShareRepository: Send + Sync {
     /// [`RepoError`] on storage failure.
     async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError>;
 
-    /// Files owned by `viewer` or shared with them (with any permission, among the shares
-    /// [`Viewer::honours`]), newest first (by id), paginated like
+    /// Shares a file with organization `share.org_id`, or, when it already is, replaces the
+    /// permission (keeping the first `created_at`). Deleting the file deletes its shares.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure (the file's row must exist).
+    async fn upsert_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        share: &OrgShare,
+    ) -> Result<(), RepoError>;
+
+    /// Removes the share of file `id` with organization `org`.
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when there is no such share.
+    async fn delete_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+        org: OrgId,
+    ) -> Result<(), RepoError>;
+
+    /// Ends every share with organization `org` (it is being deleted); returns how many.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn delete_org_shares_to(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+    ) -> Result<u64, RepoError>;
+
+    /// The share of file `id` with organization `org`, if any.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn org_share_of(&self, id: FileId, org: OrgId) -> Result<Option<OrgShare>, RepoError>;
+
+    /// Every share of file `id` with an organization, oldest first.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn org_shares(&self, id: FileId) -> Result<Vec<OrgShare>, RepoError>;
+
+    /// Files owned by `viewer` (their own, not the organization files they uploaded), of the
+    /// organization their token acts for when it lets them read its files
+    /// ([`Viewer::readable_org`]), shared with that organization, or shared with them (with
+    /// any permission, among the shares [`Viewer::honours`]), newest first (by id), paginated
+    /// like
     /// [`FileRepository::list_for_owner`].
     ///
     /// # Errors
@@ -175,27 +238,31 @@ pub trait FileShareRepository: Send + Sync {
 /// anyone's?".
 #[async_trait::async_trait]
 pub trait FileUsageRepository: Send + Sync {
-    /// Total bytes stored by `owner` (for quotas and stats).
+    /// Total size of the current versions of `owner`'s files (for stats).
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError>;
+    async fn bytes_used(&self, owner: Owner) -> Result<u64, RepoError>;
 
-    /// Bytes of every version of every file `owner` owns (what the storage quota counts).
+    /// Bytes of every version of every file of `owner` (what the storage quota counts; a user's
+    /// own files only, an organization's whoever uploaded them).
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError>;
+    async fn stored_bytes(&self, owner: Owner) -> Result<u64, RepoError>;
 
-    /// [`FileUsageRepository::stored_bytes`] inside `tx`, holding a per-owner lock until `tx` ends, so that
-    /// two uploads of one owner cannot both pass a quota check made with it.
+    /// [`FileUsageRepository::stored_bytes`] inside `tx`, holding a per-owner lock (the user's
+    /// or the organization's row) until `tx` ends, so that two uploads of one owner cannot both
+    /// pass a quota check made with it.
     ///
     /// # Errors
-    /// [`RepoError`] on storage failure.
+    /// [`RepoError::NotFound`] when the owner's row is gone (an organization deleted meanwhile;
+    /// an adapter that keeps no such rows cannot tell and answers the sum); [`RepoError`] on
+    /// storage failure.
     async fn lock_stored_bytes(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
+        owner: Owner,
     ) -> Result<u64, RepoError>;
 
     /// How many files there are, of every owner, and the sum of their current sizes (older
@@ -248,6 +315,19 @@ pub trait ViewerDirectory: Send + Sync {
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn active_viewer(&self, id: UserId) -> Result<Option<Viewer>, RepoError>;
+
+    /// Account `id`'s standing in organization `org` now, as a token acting for it would carry
+    /// it (for a signed link to one of its files: it works only while the account that made it
+    /// may still read the organization's files); `None` when they are not a member or the
+    /// organization is suspended or gone.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn acting_for(
+        &self,
+        id: UserId,
+        org: OrgId,
+    ) -> Result<Option<plinth_kernel::ActingFor>, RepoError>;
 }
 
 /// Where file contents live (local folder, memory, S3).
@@ -302,11 +382,11 @@ pub trait BlobStore: Send + Sync {
 /// Plinth). Every version of every file the user owns counts against it.
 #[async_trait::async_trait]
 pub trait StorageQuota: Send + Sync {
-    /// The most bytes `owner` may store, or `None` for no limit.
+    /// The most bytes `owner` (a user, or an organization) may store, or `None` for no limit.
     ///
     /// # Errors
     /// [`RepoError`] when the limit cannot be read (the upload is then refused).
-    async fn storage_limit(&self, owner: UserId) -> Result<Option<u64>, RepoError>;
+    async fn storage_limit(&self, owner: Owner) -> Result<Option<u64>, RepoError>;
 }
 
 /// Signs and verifies the payload of signed URLs with a current key and, for rotation, any

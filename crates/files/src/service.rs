@@ -26,11 +26,12 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, PoisonError};
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
-use plinth_kernel::{Clock, Page, PageRequest, RepoError, RequestMeta, UnitOfWork, UserId};
+use plinth_kernel::{Caller, Clock, Page, PageRequest, RepoError, RequestMeta, UnitOfWork, UserId};
 
 use crate::{
     AvatarReferences, BlobError, BlobKey, BlobStore, ByteRange, ByteStream, FileError, FileId,
-    FileObject, FileStorage, FileVersion, StorageQuota, UrlSigner, ViewerDirectory,
+    FileObject, FileStorage, FileVersion, ORG_FILES_WRITE, Owner, StorageQuota, UrlSigner,
+    ViewerDirectory,
 };
 
 /// Upload limits (from `MAX_UPLOAD_BYTES`, `ALLOWED_FILE_TYPES`).
@@ -174,31 +175,54 @@ impl FileService {
         &self.limits
     }
 
-    /// Stores a new file owned by `owner`: the name is sanitised, the extension checked, the
-    /// body streamed to the blob store while it is counted, hashed and sniffed, then the row,
-    /// its version-1 row and a `file.uploaded` audit entry are committed together.
+    /// Stores a new file: the caller's own, or, when their token acts for an organization, the
+    /// organization's (which takes `org_files:write` there). The name is sanitised, the
+    /// extension checked, the body streamed to the blob store while it is counted, hashed and
+    /// sniffed and held to the owner's storage quota, then the row, its version-1 row and a
+    /// `file.uploaded` audit entry are committed together.
     ///
     /// # Errors
+    /// [`FileError::Forbidden`] for an organization member without `org_files:write`,
     /// [`FileError::InvalidUpload`] for a name that sanitises to nothing,
     /// [`FileError::TypeNotAllowed`] for an extension not in the limits,
     /// [`FileError::TooLarge`] as soon as the body passes `max_upload_bytes` and
     /// [`FileError::TypeMismatch`] as soon as the content disagrees with the extension (the
-    /// rest of the body is not read and nothing is kept), [`FileError::Blob`] /
-    /// [`FileError::Repo`] when storage fails (nothing is kept either).
-    #[tracing::instrument(skip(self, input, meta), fields(file_name = %input.file_name))]
+    /// rest of the body is not read and nothing is kept), [`FileError::QuotaExceeded`],
+    /// [`FileError::Blob`] / [`FileError::Repo`] when storage fails (nothing is kept either).
+    #[tracing::instrument(skip(self, caller, input, meta), fields(caller = %caller.user_id, file_name = %input.file_name))]
     pub async fn upload(
         &self,
-        owner: UserId,
+        caller: &Caller,
         input: UploadInput,
         meta: &RequestMeta,
     ) -> Result<FileObject, FileError> {
+        let org = match caller.org() {
+            Some(acting) => {
+                acting
+                    .require(ORG_FILES_WRITE)
+                    .map_err(|e| FileError::Forbidden(e.0))?;
+                Some(acting.org_id)
+            }
+            None => None,
+        };
+        let uploader = caller.user_id;
+        let owner = org.map_or(Owner::User(uploader), Owner::Org);
+        if let Some(org) = org {
+            // A write that creates the organization's data is not left to the token alone
+            // (see `confirm_org_write`).
+            let standing = self.viewers.acting_for(uploader, org).await?;
+            if !standing.is_some_and(|s| s.can(ORG_FILES_WRITE)) {
+                return Err(FileError::OrgStandingGone);
+            }
+        }
         let id = FileId::new();
-        let stored = self.store_content(owner, id, 1, input).await?;
+        let stored = self.store_content(uploader, owner, id, 1, input).await?;
         let quota = stored.quota;
         let now = self.clock.now();
         let file = FileObject {
             id,
-            owner_id: owner,
+            owner_id: uploader,
+            org_id: org,
             name: stored.name,
             content_type: stored.content_type,
             size: stored.size,
@@ -217,11 +241,13 @@ impl FileService {
         Ok(file)
     }
 
-    /// Checks the name, then streams `input` to `files/<owner>/<id>/v<version>`, refusing
-    /// (and removing) it mid-stream when it is too large or its content does not match.
+    /// Checks the name, then streams `input` to `files/<uploader>/<id>/v<version>`, refusing
+    /// (and removing) it mid-stream when it is too large, passes `owner`'s quota or its
+    /// content does not match.
     pub(crate) async fn store_content(
         &self,
-        owner: UserId,
+        uploader: UserId,
+        owner: Owner,
         id: FileId,
         version: i32,
         input: UploadInput,
@@ -234,7 +260,7 @@ impl FileService {
         // Unique per write, not just per version: two replicas writing version n of one file at
         // once each store their own blob, and the one whose row loses removes its own.
         let key = BlobKey(format!(
-            "files/{owner}/{id}/v{version}-{}",
+            "files/{uploader}/{id}/v{version}-{}",
             uuid::Uuid::now_v7().simple()
         ));
         let limit = self.limits.max_upload_bytes;
@@ -291,7 +317,7 @@ impl FileService {
         meta: &RequestMeta,
     ) -> Result<(), FileError> {
         let mut tx = self.uow.begin().await?;
-        self.check_quota(tx.as_mut(), file.owner_id, quota, file.size)
+        self.check_quota(tx.as_mut(), file.owner(), quota, file.size)
             .await?;
         self.files.insert(tx.as_mut(), file).await?;
         self.files
@@ -314,20 +340,8 @@ impl FileService {
         }
     }
 
-    /// The metadata of a file `viewer` may see (their own).
-    ///
-    /// # Errors
-    /// [`FileError::NotFound`] when there is no such file or it is someone else's;
-    /// [`FileError::Repo`] on storage failure.
-    #[tracing::instrument(skip(self))]
-    pub(crate) async fn get(&self, viewer: UserId, id: FileId) -> Result<FileObject, FileError> {
-        match self.files.by_id(id).await? {
-            Some(file) if file.owner_id == viewer => Ok(file),
-            _ => Err(FileError::NotFound),
-        }
-    }
-
-    /// The files `owner` owns (not those shared with them), newest first: an account's export.
+    /// The files `owner` owns (not those shared with them, nor the organization files they
+    /// uploaded), newest first: an account's export.
     /// Listing for a caller is [`FileService::list_for`].
     ///
     /// # Errors
@@ -338,7 +352,7 @@ impl FileService {
         owner: UserId,
         page: PageRequest,
     ) -> Result<Page<FileObject>, FileError> {
-        Ok(self.files.list_for_owner(owner, page).await?)
+        Ok(self.files.list_for_owner(Owner::User(owner), page).await?)
     }
 
     /// Streams the content (or `range`) of `file` as it is (any version).
@@ -360,21 +374,21 @@ impl FileService {
         Ok((file, stream))
     }
 
-    /// Deletes a file of `owner`: the row, its version rows and a `file.deleted` audit entry
-    /// commit together, then the blob of every version is removed (a failure there is logged;
-    /// the reconciler removes orphans).
+    /// Deletes `file` (its access already checked) for `actor`: the row, its version rows and a
+    /// `file.deleted` audit entry commit together, then the blob of every version is removed (a
+    /// failure there is logged; the reconciler removes orphans).
     ///
     /// # Errors
-    /// [`FileError::NotFound`] when there is no such file or it is someone else's;
-    /// [`FileError::Repo`] on storage failure.
-    #[tracing::instrument(skip(self, meta))]
+    /// [`FileError::NotFound`] when the file went in the meantime; [`FileError::Repo`] on
+    /// storage failure.
+    #[tracing::instrument(skip(self, file, meta), fields(file_id = %file.id))]
     pub(crate) async fn delete(
         &self,
-        owner: UserId,
-        id: FileId,
+        actor: UserId,
+        file: FileObject,
         meta: &RequestMeta,
     ) -> Result<(), FileError> {
-        let file = self.get(owner, id).await?;
+        let id = file.id;
         let mut keys: Vec<BlobKey> = self
             .files
             .versions(id)
@@ -393,12 +407,16 @@ impl FileService {
                 RepoError::NotFound => FileError::NotFound,
                 other => FileError::Repo(other),
             })?;
-        let event = AuditEvent::new(AuditAction::FileDeleted, self.clock.now(), meta)
-            .actor(owner)
-            .target("file", id)
-            .details(
-                serde_json::json!({ "name": file.name, "size": file.size, "sha256": file.sha256 }),
-            );
+        let event = file_event(
+            AuditAction::FileDeleted,
+            self.clock.now(),
+            meta,
+            actor,
+            &file,
+        )
+        .details(
+            serde_json::json!({ "name": file.name, "size": file.size, "sha256": file.sha256 }),
+        );
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
         for key in &keys {
@@ -424,13 +442,28 @@ fn uploaded_event(
     at: plinth_kernel::Timestamp,
     meta: &RequestMeta,
 ) -> AuditEvent {
-    AuditEvent::new(AuditAction::FileUploaded, at, meta)
+    file_event(AuditAction::FileUploaded, at, meta, actor, file).details(serde_json::json!({
+        "name": file.name,
+        "size": file.size,
+        "sha256": file.sha256,
+        "version": file.version,
+    }))
+}
+
+/// An audit entry of `action` on `file` by `actor`, filed under the file's organization when
+/// it has one (its administrators' audit view lists it).
+pub(crate) fn file_event(
+    action: AuditAction,
+    at: plinth_kernel::Timestamp,
+    meta: &RequestMeta,
+    actor: UserId,
+    file: &FileObject,
+) -> AuditEvent {
+    let event = AuditEvent::new(action, at, meta)
         .actor(actor)
-        .target("file", file.id)
-        .details(serde_json::json!({
-            "name": file.name,
-            "size": file.size,
-            "sha256": file.sha256,
-            "version": file.version,
-        }))
+        .target("file", file.id);
+    match file.org_id {
+        Some(org) => event.org(org.as_uuid()),
+        None => event,
+    }
 }

@@ -37,7 +37,8 @@ pub use ports::{
 pub use role::{OrgPermission, OrgRole, OrgRoleName};
 pub use rules::{MemberChange, OrgRuleError};
 pub use service::{
-    InvitationPolicy, OrgAuditReport, OrgPorts, OrganizationService, SentInvitation,
+    InvitationPolicy, OrgAuditReport, OrgPorts, OrganizationService, ReleasedAccount,
+    SentInvitation,
 };
 
 /// Identifies an organization (defined in the kernel, which every domain shares).

@@ -16,6 +16,7 @@ mod roles;
 
 pub use admin::OrgAuditReport;
 pub use invitations::SentInvitation;
+pub use members::ReleasedAccount;
 
 use std::sync::Arc;
 
@@ -215,35 +216,36 @@ impl OrganizationService {
     }
 
     /// Deletes organization `id` with its memberships, custom roles and invitations (an
-    /// owner only; `org.deleted`). See `docs/organizations.md` for what deletion does.
+    /// owner only; `org.deleted`), inside `tx`: the caller commits it with the deletion of
+    /// what the organization owns in other domains (its files: `plinth_app::Organizations`).
+    /// See `docs/organizations.md` for what deletion does.
     ///
     /// # Errors
-    /// [`OrgError::NotFound`], [`OrgError::Forbidden`]; storage failure.
-    #[tracing::instrument(skip(self, caller, meta), fields(actor = %caller.user_id))]
+    /// [`OrgError::NotFound`], [`OrgError::Forbidden`]; storage failure (roll `tx` back).
+    #[tracing::instrument(skip(self, tx, caller, meta), fields(actor = %caller.user_id))]
     pub async fn delete(
         &self,
+        tx: &mut dyn Transaction,
         caller: &Caller,
         id: OrgId,
         meta: &RequestMeta,
     ) -> Result<(), OrgError> {
-        let mut tx = self.uow.begin().await?;
-        let Acting { org, role } = self.acting(tx.as_mut(), id, caller).await?;
+        let Acting { org, role } = self.acting(tx, id, caller).await?;
         if !role.is_owner() {
             return Err(OrgError::Forbidden(
                 "Only an owner can delete the organization.".to_owned(),
             ));
         }
-        let members = self.orgs.member_ids(tx.as_mut(), id).await?;
-        self.orgs.delete(tx.as_mut(), id).await?;
+        let members = self.orgs.member_ids(tx, id).await?;
+        self.orgs.delete(tx, id).await?;
         self.revoker
-            .revoke(tx.as_mut(), id, &members, self.clock.now())
+            .revoke(tx, id, &members, self.clock.now())
             .await?;
         let event = self
             .event(AuditAction::OrgDeleted, caller, id, meta)
             .target("organization", id)
             .details(serde_json::json!({ "org_id": id, "name": org.name.as_str() }));
-        self.audit.append(tx.as_mut(), &event).await?;
-        tx.commit().await?;
+        self.audit.append(tx, &event).await?;
         Ok(())
     }
 

@@ -23,6 +23,7 @@ async fn backfills_existing_files(t: TestDb) {
     let file = FileObject {
         id,
         owner_id: owner,
+        org_id: None,
         name: "legacy.pdf".into(),
         content_type: "application/pdf".into(),
         size: 4_321,

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 33;
+const MIGRATIONS: usize = 35;
 
 /// Whether `invoices.provider_payment_id` exists (a query naming it runs).
 async fn has_column(db: &Database, table: &str, column: &str) -> bool {
@@ -110,7 +110,9 @@ async fn up_down_up(t: TestDb) {
             "m20261207_000030_org_administration",
             "m20261207_000031_audit_org",
             "m20261207_000032_acting_for_org",
+            "m20261207_000033_org_files",
             "m20261207_000034_oauth_identities",
+            "m20261207_000035_file_org_shares",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -181,6 +183,17 @@ async fn up_down_up(t: TestDb) {
         "{}: sessions say what they act for, revocations which organization they end",
         t.label
     );
+    assert!(
+        has_column(db, "files", "org_id").await && index_exists(db, "idx_files_org_id_id").await,
+        "{}: files say which organization owns them, indexed by organization",
+        t.label
+    );
+    assert!(
+        table_exists(db, "file_org_shares").await
+            && index_exists(db, "idx_file_org_shares_org_id_file_id").await,
+        "{}: files are shared with organizations, indexed by organization",
+        t.label
+    );
     can_store_a_user(db).await;
     db.migrate_up().await.expect("a second up is a no-op");
 
@@ -202,14 +215,31 @@ async fn up_down_up(t: TestDb) {
         );
         if step == 1 {
             assert!(
-                !table_exists(db, "user_identities").await
-                    && !table_exists(db, "oauth_flows").await
-                    && has_column(db, "sessions", "org_id").await,
-                "{}: the newest down drops user_identities and oauth_flows only",
+                !table_exists(db, "file_org_shares").await
+                    && has_column(db, "files", "org_id").await,
+                "{}: the newest down drops file_org_shares only",
                 t.label
             );
         }
         if step == 2 {
+            assert!(
+                !table_exists(db, "user_identities").await
+                    && !table_exists(db, "oauth_flows").await
+                    && has_column(db, "files", "org_id").await,
+                "{}: the next down drops user_identities and oauth_flows only",
+                t.label
+            );
+        }
+        if step == 3 {
+            assert!(
+                !has_column(db, "files", "org_id").await
+                    && !index_exists(db, "idx_files_org_id_id").await
+                    && has_column(db, "sessions", "org_id").await,
+                "{}: the newest down drops files.org_id and its index",
+                t.label
+            );
+        }
+        if step == 4 {
             assert!(
                 !has_column(db, "sessions", "org_id").await
                     && !has_column(db, "token_revocations", "org_id").await
@@ -218,7 +248,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 3 {
+        if step == 5 {
             assert!(
                 !has_column(db, "audit_events", "org_id").await
                     && !index_exists(db, "idx_audit_events_org_id_id").await
@@ -227,7 +257,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 4 {
+        if step == 6 {
             assert!(
                 !has_column(db, "organizations", "suspended_at").await
                     && table_exists(db, "passwordless_requests").await,
@@ -235,7 +265,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 5 {
+        if step == 7 {
             assert!(
                 !table_exists(db, "passwordless_requests").await
                     && table_exists(db, "org_invitations").await,
@@ -243,14 +273,14 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 6 {
+        if step == 8 {
             assert!(
                 !table_exists(db, "org_invitations").await && table_exists(db, "org_members").await,
                 "{}: the newest down drops org_invitations only",
                 t.label
             );
         }
-        if step == 7 {
+        if step == 9 {
             assert!(
                 !table_exists(db, "org_members").await && !table_exists(db, "organizations").await,
                 "{}: the newest down drops the organization tables",
@@ -258,7 +288,7 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "files", "signed_url_generation").await);
         }
-        if step == 8 {
+        if step == 10 {
             assert!(
                 !has_column(db, "files", "signed_url_generation").await,
                 "{}: the next down drops files.signed_url_generation",
@@ -266,14 +296,14 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "invoices", "provider_payment_id").await);
         }
-        if step == 9 {
+        if step == 11 {
             assert!(
                 !has_column(db, "invoices", "provider_payment_id").await,
                 "{}: the next down drops invoices.provider_payment_id",
                 t.label
             );
         }
-        if step == 10 {
+        if step == 12 {
             assert!(
                 !index_exists(db, "idx_users_avatar_key").await,
                 "{}: the next down drops the avatar-key index",

@@ -14,6 +14,7 @@ use uuid::Uuid;
     "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     "version": 1,
     "owner_id": "0190f5c3-9d4e-7cc2-a1b0-3f1d2e4c5b6a",
+    "org_id": null,
     "created_at": "2026-01-15T09:31:00Z",
     "updated_at": "2026-01-15T09:31:00Z"
 }))]
@@ -30,8 +31,12 @@ pub(crate) struct FileBody {
     pub sha256: String,
     /// Version number, starting at 1.
     pub version: i32,
-    /// The owner.
+    /// The account that uploaded it: its owner, unless `org_id` says an organization owns it.
     pub owner_id: Uuid,
+    /// The organization that owns it (uploaded while the token acted for it: see
+    /// `POST /auth/org`); its members reach it by their organization permissions
+    /// (`org_files:read`, `org_files:write`). `null`: the uploader's own file.
+    pub org_id: Option<Uuid>,
     /// First upload (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
     /// Last new version (RFC 3339, UTC).
@@ -48,6 +53,7 @@ impl From<FileObject> for FileBody {
             sha256: f.sha256,
             version: f.version,
             owner_id: f.owner_id.as_uuid(),
+            org_id: f.org_id.map(|o| o.as_uuid()),
             created_at: f.created_at,
             updated_at: f.updated_at,
         }

@@ -1,7 +1,7 @@
 //! Share and signed-URL bodies.
 
 use chrono::{DateTime, Utc};
-use plinth_files::{FileShare, SharePermission, SignedParams, SignedUrl};
+use plinth_files::{FileShare, OrgShare, SharePermission, SignedParams, SignedUrl};
 use uuid::Uuid;
 
 /// What a share allows; each level includes the ones before it.
@@ -75,6 +75,60 @@ impl From<FileShare> for ShareBody {
 pub(crate) struct ShareListBody {
     /// The shares.
     pub items: Vec<ShareBody>,
+}
+
+/// `POST /files/{id}/org-shares`.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = OrgShareRequest, example = json!({
+    "org_id": "0193a5c0-7a1b-7c2d-8e3f-405162738495",
+    "permission": "download"
+}))]
+pub(crate) struct OrgShareRequest {
+    /// The organization to share with (whether it exists is never told).
+    pub org_id: Uuid,
+    /// `view`, `download` or `edit`.
+    #[schema(value_type = SharePermissionBody)]
+    pub permission: String,
+}
+
+/// One share of a file with an organization.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = FileOrgShare, example = json!({
+    "file_id": "0190f5c4-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+    "org_id": "0193a5c0-7a1b-7c2d-8e3f-405162738495",
+    "permission": "download",
+    "created_at": "2026-01-15T09:40:00Z"
+}))]
+pub(crate) struct OrgShareBody {
+    /// The shared file.
+    pub file_id: Uuid,
+    /// The organization it is shared with.
+    pub org_id: Uuid,
+    /// What its members may do (acting for it; `edit` also takes `org_files:write` there,
+    /// `download` otherwise).
+    pub permission: SharePermissionBody,
+    /// When it was first shared with it (replacing the permission keeps it).
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<OrgShare> for OrgShareBody {
+    fn from(s: OrgShare) -> Self {
+        Self {
+            file_id: s.file_id.as_uuid(),
+            org_id: s.org_id.as_uuid(),
+            permission: s.permission.into(),
+            created_at: s.created_at,
+        }
+    }
+}
+
+/// Every share of a file with an organization, oldest first.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = FileOrgShareList)]
+pub(crate) struct OrgShareListBody {
+    /// The shares.
+    pub items: Vec<OrgShareBody>,
 }
 
 /// `POST /files/{id}/signed-url`.

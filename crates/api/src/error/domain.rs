@@ -235,6 +235,11 @@ impl From<FileError> for ApiError {
             FileError::CallerGone => Self::Unauthenticated(
                 "The account this token was issued to no longer exists.".to_owned(),
             ),
+            FileError::OrgStandingGone => Self::Unauthenticated(
+                "This token acts for an organization you may no longer write to (your membership \
+                 or role changed, or it was suspended or deleted); refresh it."
+                    .to_owned(),
+            ),
             FileError::TooLarge { limit } => Self::PayloadTooLarge(format!(
                 "The file is larger than the limit of {limit} bytes."
             )),
@@ -260,6 +265,10 @@ impl From<FileError> for ApiError {
                 Self::NotFound("The file is not shared with that user.".to_owned())
             }
             FileError::InvalidShare(m) => Self::field("email", m),
+            FileError::InvalidOrgShare(m) => Self::field("org_id", m),
+            FileError::OrgShareNotFound => {
+                Self::NotFound("The file is not shared with that organization.".to_owned())
+            }
             e @ FileError::InvalidExpiry { .. } => Self::field("expires_in", e.to_string()),
             FileError::BadSignature => {
                 Self::Forbidden("The signed URL is invalid, has expired or was revoked.".to_owned())

@@ -20,6 +20,7 @@ use crate::openapi::responses::{
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 mod download;
+mod org_shares;
 mod shares;
 mod signed;
 pub(crate) mod upload;
@@ -37,6 +38,9 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(shares::share_file)
         .service(shares::list_shares)
         .service(shares::unshare_file)
+        .service(org_shares::share_with_org)
+        .service(org_shares::list_org_shares)
+        .service(org_shares::unshare_with_org)
         .service(signed::create_signed_url)
         .service(signed::revoke_signed_urls);
 }
@@ -69,7 +73,8 @@ pub(crate) async fn upload_file(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let file = upload::receive(&state, user.0.user_id, &meta.0, &req, multipart, None).await?;
+    let caller = user.0.caller();
+    let file = upload::receive(&state, &caller, &meta.0, &req, multipart, None).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/files/{}", file.id)))
         .json(FileBody::from(file)))
@@ -96,7 +101,7 @@ pub(crate) async fn list_files(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.try_into_domain()?;
-    let viewer = state.files.viewer(user.0.user_id).await?;
+    let viewer = state.files.viewer(&user.0.caller()).await?;
     let page = state.files.list_for(&viewer, page).await?;
     Ok(HttpResponse::Ok().json(FilePageBody {
         items: page.items.into_iter().map(FileBody::from).collect(),
@@ -123,7 +128,7 @@ pub(crate) async fn get_file(
     user: AuthUser,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = state.files.viewer(user.0.user_id).await?;
+    let viewer = state.files.viewer(&user.0.caller()).await?;
     let file = state.files.get_for(&viewer, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(FileBody::from(file)))
 }
@@ -170,7 +175,7 @@ pub(crate) async fn download_file(
     query: web::Query<ContentQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = state.files.viewer(user.0.user_id).await?;
+    let viewer = state.files.viewer(&user.0.caller()).await?;
     let id = id.into_inner();
     let file = state
         .files
@@ -204,7 +209,7 @@ pub(crate) async fn delete_file(
     meta: ClientMeta,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = state.files.viewer(user.0.user_id).await?;
+    let viewer = state.files.viewer(&user.0.caller()).await?;
     state
         .files
         .delete_for(&viewer, id.into_inner(), &meta.0)

@@ -239,8 +239,10 @@ pub(crate) async fn rename_organization(
     tag = "organizations",
     operation_id = "delete_organization",
     summary = "Delete an organization",
-    description = "Deletes the organization with its memberships and custom roles (see `docs/organizations.md`, \
-        \"Deleting an organization\"). Owners only; audited as `org.deleted`.",
+    description = "Deletes the organization with its memberships, custom roles, invitations and every file it \
+        owns (each audited as `file.deleted`), in one transaction; its members' tokens acting for it stop \
+        working (see `docs/organizations.md`, \"Deleting an organization\"). Owners only; audited as \
+        `org.deleted`.",
     security(("bearer" = [])),
     params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
     responses(
@@ -257,7 +259,7 @@ pub(crate) async fn delete_organization(
     org: web::Path<OrgId>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .orgs
+        .organizations
         .delete(&user.caller(), org.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::NoContent().finish())

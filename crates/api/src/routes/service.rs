@@ -125,7 +125,8 @@ pub(crate) async fn docs() -> HttpResponse {
     operation_id = "metrics",
     summary = "Prometheus metrics",
     description = "The Prometheus text exposition: `http_requests_total` and `http_request_duration_seconds` \
-        by `method`, `route` (the route template, or `unmatched`) and `status`; `db_pool_connections_in_use`, \
+        by `method`, `route` (the route template, or `unmatched`) and `status`; `http_requests_in_flight`; \
+        `db_pool_connections_in_use`, \
         `db_pool_connections_open`, `db_pool_connections_max`; `password_hash_queue_depth` and \
         `password_hash_running` (bcrypt on the blocking pool); `audit_append_failures_total` and \
         `mail_send_failures_total`. Never rate limited; restrict access to it at your proxy if it should not be public.",

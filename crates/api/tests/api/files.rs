@@ -31,9 +31,10 @@ async fn upload_list_get_download_and_delete() {
     assert_eq!(file["sha256"], hex::encode(sha2::Sha256::digest(CONTENT)));
     assert_eq!(
         file.as_object().unwrap().len(),
-        9,
-        "File has exactly the contract's fields: {file}"
+        10,
+        "File has exactly the contract's fields and `org_id`: {file}"
     );
+    assert_eq!(file["org_id"], Value::Null, "a file of the uploader's own");
     let sha = file["sha256"].as_str().unwrap().to_owned();
     assert_eq!(app.blobs.keys().len(), 1);
 

@@ -397,6 +397,24 @@ impl TestApp {
         pair["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// `PUT /files/{id}/content`: `bytes` as a new version named `name`.
+    pub async fn put_content(
+        &self,
+        token: &str,
+        id: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        self.client
+            .put(self.url(&format!("/api/v1/files/{id}/content")))
+            .bearer_auth(token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
         let form = reqwest::multipart::Form::new()

@@ -33,7 +33,7 @@ async fn act_for(app: &TestApp, who: &str, org: Value) -> reqwest::Response {
     .await
 }
 
-async fn acting_token(app: &TestApp, who: &Account, org: &str) -> String {
+pub(crate) async fn acting_token(app: &TestApp, who: &Account, org: &str) -> String {
     let res = act_for(app, &who.token, json!(org)).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();

@@ -5,18 +5,6 @@ use serde_json::{Value, json};
 use crate::helpers::{Options, TestApp, assert_problem, spawn_app_with};
 use crate::subscriptions::{create_plan, user};
 
-async fn put_content(app: &TestApp, token: &str, id: &str, bytes: Vec<u8>) -> reqwest::Response {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name("notes.txt");
-    let form = reqwest::multipart::Form::new().part("file", part);
-    app.client
-        .put(app.url(&format!("/api/v1/files/{id}/content")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn quota_app(bytes: i64) -> TestApp {
     spawn_app_with(Options {
         default_storage_bytes: bytes,
@@ -75,7 +63,9 @@ async fn every_version_counts_against_the_quota() {
     let res = app.upload(&token, "notes.txt", vec![b'1'; 50]).await;
     let file: Value = res.json().await.unwrap();
     let id = file["id"].as_str().unwrap();
-    let res = put_content(&app, &token, id, vec![b'2'; 51]).await;
+    let res = app
+        .put_content(&token, id, "notes.txt", vec![b'2'; 51])
+        .await;
     assert_problem(res, 413, "quota_exceeded").await;
     let res = app.get(&format!("/api/v1/files/{id}"), Some(&token)).await;
     assert_eq!(
@@ -85,9 +75,13 @@ async fn every_version_counts_against_the_quota() {
     );
     assert_eq!(app.blobs.keys().len(), 1);
     assert_eq!(app.file_rows.all_versions().len(), 1);
-    let res = put_content(&app, &token, id, vec![b'2'; 50]).await;
+    let res = app
+        .put_content(&token, id, "notes.txt", vec![b'2'; 50])
+        .await;
     assert_eq!(res.status(), 200, "50 + 50 fits exactly");
-    let res = put_content(&app, &token, id, vec![b'3'; 1]).await;
+    let res = app
+        .put_content(&token, id, "notes.txt", vec![b'3'; 1])
+        .await;
     assert_problem(res, 413, "quota_exceeded").await;
 }
 

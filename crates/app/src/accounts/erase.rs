@@ -66,8 +66,9 @@ impl Accounts {
     }
 
     /// The erasure itself, with `account` locked in `tx`: its organization memberships (it
-    /// leaves each one; one it was alone in is deleted; being the last owner of one with other
-    /// members refuses the whole erasure), every file the account owns (all
+    /// leaves each one, whose files it uploaded go to an owner who stays; one it was alone in
+    /// is deleted with its files; being the last owner of one with other members refuses the
+    /// whole erasure), every file the account owns (all
     /// versions, audited as `file.deleted`), every share with its address when the user
     /// erases themselves, every session and the account (audited as `user.deleted`) go in that one transaction, so a failure at any
     /// step leaves the account with all its files. Only after the commit are the files' blobs
@@ -90,10 +91,26 @@ impl Accounts {
         };
         // First, so that an account still needed as an organization's last owner stops the
         // erasure before anything else is touched.
-        let organizations = self
+        let released = self
             .orgs
             .release_account(tx.as_mut(), account.id, actor, meta)
             .await?;
+        let organizations = released.deleted.len() as u64;
+        // An organization deleted with its last member takes its files; one the account leaves
+        // keeps the files the account uploaded for it, handed to an owner who stays.
+        let mut org_blobs = Vec::new();
+        for org in &released.deleted {
+            let erased = self
+                .files
+                .erase_org_files(tx.as_mut(), *org, actor, meta)
+                .await?;
+            org_blobs.extend(erased.blobs);
+        }
+        for (org, heir) in &released.left {
+            self.files
+                .hand_over_org_files(tx.as_mut(), *org, account.id, *heir)
+                .await?;
+        }
         let files = self
             .files
             .erase_account_files(tx.as_mut(), account.id, actor, ended_shares, meta)
@@ -104,6 +121,7 @@ impl Accounts {
             .await?;
         tx.commit().await?;
         self.files.remove_erased_blobs(&files.blobs).await;
+        self.files.remove_erased_blobs(&org_blobs).await;
         if let Some(avatar) = &account.avatar_key {
             self.files.remove_avatar(avatar).await;
         }

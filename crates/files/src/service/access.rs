@@ -1,35 +1,44 @@
 //! Who is asking, and who may do what to a file: its owner everything, a sharee what their
-//! share allows, anyone else nothing (and they are told the file does not exist).
+//! share allows, anyone else nothing (and they are told the file does not exist). An
+//! organization's file has no owning account: a caller whose token acts for the organization
+//! does what their organization permissions allow (`org_files:write` everything an owner does,
+//! `org_files:read` see and download), whoever uploaded it.
 
-use plinth_kernel::UserId;
+use plinth_kernel::Caller;
 
-use crate::{FileError, FileId, FileObject, SharePermission, Viewer};
+use crate::{
+    FileError, FileId, FileObject, ORG_FILES_WRITE, OrgFileAccess, SharePermission, Viewer,
+};
 
 use super::FileService;
 
 /// How a viewer relates to a file they can see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Access {
-    /// They own it.
+    /// They own it, or may do everything with their organization's file (`org_files:write`).
     Owner,
     /// It is shared with them.
     Shared(SharePermission),
+    /// Their organization's file, which they may see and download only (`org_files:read`).
+    OrgReader,
 }
 
 impl FileService {
-    /// The signed-in `caller` as the access checks need them: their id (ownership) and their
+    /// The signed-in `caller` as the access checks need them: their id (ownership), their
     /// address with whether it is verified (shares), read through the
-    /// [`crate::ViewerDirectory`] port.
+    /// [`crate::ViewerDirectory`] port, and the organization their token acts for.
     ///
     /// # Errors
     /// [`FileError::CallerGone`] when the account was deleted or suspended since its token was
     /// issued; [`FileError::Repo`] on storage failure.
-    #[tracing::instrument(skip(self))]
-    pub async fn viewer(&self, caller: UserId) -> Result<Viewer, FileError> {
-        self.viewers
-            .active_viewer(caller)
+    #[tracing::instrument(skip(self, caller), fields(caller = %caller.user_id))]
+    pub async fn viewer(&self, caller: &Caller) -> Result<Viewer, FileError> {
+        Ok(self
+            .viewers
+            .active_viewer(caller.user_id)
             .await?
-            .ok_or(FileError::CallerGone)
+            .ok_or(FileError::CallerGone)?
+            .acting_for(caller.org().cloned()))
     }
 
     /// The file and how `viewer` relates to it.
@@ -57,13 +66,36 @@ impl FileService {
         viewer: &Viewer,
         file: &FileObject,
     ) -> Result<Access, FileError> {
-        if file.owner_id == viewer.id {
-            return Ok(Access::Owner);
+        match file.org_id {
+            // Whoever uploaded it: an organization's file is reached through the organization.
+            Some(org) => match viewer.org_access(org) {
+                Some(OrgFileAccess::Write) => return Ok(Access::Owner),
+                Some(OrgFileAccess::Read) => return Ok(Access::OrgReader),
+                None => {}
+            },
+            None if file.owner_id == viewer.id => return Ok(Access::Owner),
+            None => {}
         }
-        match self.files.share_of(file.id, &viewer.email).await? {
-            Some(share) if viewer.honours(&share) => Ok(Access::Shared(share.permission)),
-            _ => Err(FileError::NotFound),
-        }
+        // Through a share with the organization the token acts for, or with their address:
+        // the stronger counts.
+        let through_org = match viewer.readable_org() {
+            Some(org) => self
+                .files
+                .org_share_of(file.id, org)
+                .await?
+                .and_then(|share| viewer.through_org_share(&share)),
+            None => None,
+        };
+        let direct = self
+            .files
+            .share_of(file.id, &viewer.email)
+            .await?
+            .filter(|share| viewer.honours(share))
+            .map(|share| share.permission);
+        through_org
+            .max(direct)
+            .map(Access::Shared)
+            .ok_or(FileError::NotFound)
     }
 
     /// The file, when `viewer` owns it or holds a share allowing `needed`.
@@ -78,11 +110,17 @@ impl FileService {
         needed: SharePermission,
     ) -> Result<FileObject, FileError> {
         match self.access(viewer, id).await? {
+            (file, Access::Owner) if needed == SharePermission::Edit => {
+                self.confirm_org_write(viewer, &file).await?;
+                Ok(file)
+            }
             (file, Access::Owner) => Ok(file),
             (file, Access::Shared(held)) if held.allows(needed) => Ok(file),
             (_, Access::Shared(held)) => Err(FileError::Forbidden(format!(
                 "This file is shared with you with the `{held}` permission; this needs `{needed}`."
             ))),
+            (file, Access::OrgReader) if SharePermission::Download.allows(needed) => Ok(file),
+            (_, Access::OrgReader) => Err(org_write_needed()),
         }
     }
 
@@ -101,10 +139,40 @@ impl FileService {
         what: &str,
     ) -> Result<FileObject, FileError> {
         match self.access(viewer, id).await? {
-            (file, Access::Owner) => Ok(file),
+            (file, Access::Owner) => {
+                self.confirm_org_write(viewer, &file).await?;
+                Ok(file)
+            }
             (_, Access::Shared(_)) => Err(FileError::Forbidden(format!(
                 "Only the file's owner can {what}."
             ))),
+            (_, Access::OrgReader) => Err(org_write_needed()),
         }
     }
+}
+
+impl FileService {
+    /// A change to an organization's file is not left to the token alone: within the
+    /// revocation bound it may still act for an organization the caller left, or one that was
+    /// suspended or deleted, so the caller's standing there is read now (one query, only for
+    /// changes to an organization's file).
+    ///
+    /// # Errors
+    /// [`FileError::OrgStandingGone`] when they may no longer write its files.
+    async fn confirm_org_write(&self, viewer: &Viewer, file: &FileObject) -> Result<(), FileError> {
+        let Some(org) = file.org_id else {
+            return Ok(());
+        };
+        let standing = self.viewers.acting_for(viewer.id, org).await?;
+        if standing.is_some_and(|s| s.can(ORG_FILES_WRITE)) {
+            Ok(())
+        } else {
+            Err(FileError::OrgStandingGone)
+        }
+    }
+}
+
+/// The refusal of an organization member who may only read its files.
+fn org_write_needed() -> FileError {
+    FileError::Forbidden(plinth_kernel::Forbidden::missing(ORG_FILES_WRITE).0)
 }

@@ -2,11 +2,12 @@
 //! sharing itself (owner only).
 
 use plinth_audit::{AuditAction, AuditEvent};
-use plinth_kernel::{Email, Page, PageRequest, RepoError, RequestMeta};
+use plinth_kernel::{Email, OrgId, Page, PageRequest, RepoError, RequestMeta};
 
-use super::FileService;
+use super::{FileService, file_event};
 use crate::{
-    ByteRange, ByteStream, FileError, FileId, FileObject, FileShare, SharePermission, Viewer,
+    ByteRange, ByteStream, FileError, FileId, FileObject, FileShare, OrgShare, SharePermission,
+    Viewer,
 };
 
 impl FileService {
@@ -108,8 +109,8 @@ impl FileService {
         id: FileId,
         meta: &RequestMeta,
     ) -> Result<(), FileError> {
-        self.owned(viewer, id, "delete it").await?;
-        self.delete(viewer.id, id, meta).await
+        let file = self.owned(viewer, id, "delete it").await?;
+        self.delete(viewer.id, file, meta).await
     }
 
     /// Shares a file `viewer` owns with `grantee` (whether or not they have an account: the
@@ -209,5 +210,99 @@ impl FileService {
     ) -> Result<Vec<FileShare>, FileError> {
         self.owned(viewer, id, "see its shares").await?;
         Ok(self.files.shares(id).await?)
+    }
+
+    /// Shares a file `viewer` owns with organization `org` (whether or not it exists: the
+    /// answer never says), or replaces the permission of that share: its members reach the
+    /// file while their token acts for it ([`Viewer::through_org_share`]). The share and a
+    /// `file.shared` audit entry (details: `org_id`, `permission`) commit together.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when they cannot see the file, [`FileError::Forbidden`] for a
+    /// sharee, [`FileError::InvalidOrgShare`] for the organization that owns the file.
+    #[tracing::instrument(skip(self, viewer, meta), fields(viewer = %viewer.id))]
+    pub async fn share_with_org(
+        &self,
+        viewer: &Viewer,
+        id: FileId,
+        org: OrgId,
+        permission: SharePermission,
+        meta: &RequestMeta,
+    ) -> Result<OrgShare, FileError> {
+        let file = self.owned(viewer, id, "share it").await?;
+        if file.org_id == Some(org) {
+            return Err(FileError::InvalidOrgShare(
+                "The file is that organization's own; share it with another one.".to_owned(),
+            ));
+        }
+        let now = self.clock.now();
+        let created_at = self
+            .files
+            .org_share_of(id, org)
+            .await?
+            .map_or(now, |s| s.created_at);
+        let share = OrgShare {
+            file_id: id,
+            org_id: org,
+            permission,
+            created_at,
+        };
+        let mut tx = self.uow.begin().await?;
+        self.files.upsert_org_share(tx.as_mut(), &share).await?;
+        let event = file_event(AuditAction::FileShared, now, meta, viewer.id, &file)
+            .details(serde_json::json!({ "org_id": org, "permission": permission.as_str() }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(share)
+    }
+
+    /// Ends the share of a file `viewer` owns with organization `org`; recorded as
+    /// `file.shared` with `permission: null`.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when they cannot see the file, [`FileError::OrgShareNotFound`]
+    /// when it is not shared with `org`, [`FileError::Forbidden`] for a sharee.
+    #[tracing::instrument(skip(self, viewer, meta), fields(viewer = %viewer.id))]
+    pub async fn unshare_org(
+        &self,
+        viewer: &Viewer,
+        id: FileId,
+        org: OrgId,
+        meta: &RequestMeta,
+    ) -> Result<(), FileError> {
+        let file = self.owned(viewer, id, "change its shares").await?;
+        let mut tx = self.uow.begin().await?;
+        self.files
+            .delete_org_share(tx.as_mut(), id, org)
+            .await
+            .map_err(|e| match e {
+                RepoError::NotFound => FileError::OrgShareNotFound,
+                other => FileError::Repo(other),
+            })?;
+        let event = file_event(
+            AuditAction::FileShared,
+            self.clock.now(),
+            meta,
+            viewer.id,
+            &file,
+        )
+        .details(serde_json::json!({ "org_id": org, "permission": null }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every share of a file `viewer` owns with an organization, oldest first.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when they cannot see it, [`FileError::Forbidden`] for a sharee.
+    #[tracing::instrument(skip(self, viewer), fields(viewer = %viewer.id))]
+    pub async fn org_shares_for(
+        &self,
+        viewer: &Viewer,
+        id: FileId,
+    ) -> Result<Vec<OrgShare>, FileError> {
+        self.owned(viewer, id, "see its shares").await?;
+        Ok(self.files.org_shares(id).await?)
     }
 }

@@ -137,13 +137,18 @@ impl FileService {
         if file.signed_url_generation != params.generation {
             return Err(FileError::BadSignature);
         }
-        let signer = self
+        let mut signer = self
             .viewers
             .active_viewer(params.signer)
             .await?
             .ok_or(FileError::BadSignature)?;
+        // An organization's file: the link works while its maker may still read the
+        // organization's files (their standing now, not when they made it).
+        if let Some(org) = file.org_id {
+            signer = signer.acting_for(self.viewers.acting_for(params.signer, org).await?);
+        }
         match self.relation(&signer, &file).await {
-            Ok(Access::Owner) => {}
+            Ok(Access::Owner | Access::OrgReader) => {}
             Ok(Access::Shared(held)) if held.allows(SharePermission::Download) => {}
             Ok(Access::Shared(_)) | Err(FileError::NotFound) => {
                 return Err(FileError::BadSignature);

@@ -137,6 +137,11 @@ fn input(name: &str, parts: &[&[u8]]) -> UploadInput {
     }
 }
 
+/// `id` signed in, acting for themselves.
+fn as_caller(id: UserId) -> plinth_kernel::Caller {
+    plinth_kernel::Caller::new(id, Vec::new())
+}
+
 /// `id` as the file service sees a caller: the owner of their files, with a verified address
 /// of their own.
 fn as_viewer(id: UserId) -> crate::Viewer {
@@ -183,7 +188,11 @@ async fn upload_records_size_hash_sniffed_type_and_an_audit_entry() {
     let tail = b"rest of the image";
     let file = f
         .service
-        .upload(owner, input("avatar.png", &[PNG_HEADER, tail]), &meta())
+        .upload(
+            &as_caller(owner),
+            input("avatar.png", &[PNG_HEADER, tail]),
+            &meta(),
+        )
         .await
         .unwrap();
 
@@ -233,7 +242,7 @@ async fn text_is_sniffed_as_text_and_content_beats_the_extension() {
     let txt = f
         .service
         .upload(
-            owner,
+            &as_caller(owner),
             input("notes.TXT", &[b"hello ", "wörld\n".as_bytes()]),
             &meta(),
         )
@@ -242,13 +251,21 @@ async fn text_is_sniffed_as_text_and_content_beats_the_extension() {
     assert_eq!(txt.content_type, "text/plain");
     let csv = f
         .service
-        .upload(owner, input("data.csv", &[b"a,b\n1,2\n"]), &meta())
+        .upload(
+            &as_caller(owner),
+            input("data.csv", &[b"a,b\n1,2\n"]),
+            &meta(),
+        )
         .await
         .unwrap();
     assert_eq!(csv.content_type, "text/csv");
     let html = f
         .service
-        .upload(owner, input("page.txt", &[b"<html><script>"]), &meta())
+        .upload(
+            &as_caller(owner),
+            input("page.txt", &[b"<html><script>"]),
+            &meta(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -263,7 +280,7 @@ async fn an_upload_exactly_at_the_limit_is_accepted() {
     let file = f
         .service
         .upload(
-            UserId::new(),
+            &as_caller(UserId::new()),
             input("ten.txt", &[b"01234", b"56789"]),
             &meta(),
         )
@@ -287,7 +304,7 @@ async fn one_byte_over_the_limit_is_refused_mid_stream_and_leaves_nothing() {
     let err = f
         .service
         .upload(
-            UserId::new(),
+            &as_caller(UserId::new()),
             UploadInput {
                 file_name: "big.txt".into(),
                 body: Box::pin(stream),
@@ -319,7 +336,11 @@ async fn a_disallowed_extension_is_refused_before_reading() {
     let f = fixture(1024);
     let err = f
         .service
-        .upload(UserId::new(), input("setup.EXE", &[b"MZ"]), &meta())
+        .upload(
+            &as_caller(UserId::new()),
+            input("setup.EXE", &[b"MZ"]),
+            &meta(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -328,7 +349,11 @@ async fn a_disallowed_extension_is_refused_before_reading() {
     );
     let err = f
         .service
-        .upload(UserId::new(), input("Makefile", &[b"all:"]), &meta())
+        .upload(
+            &as_caller(UserId::new()),
+            input("Makefile", &[b"all:"]),
+            &meta(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -344,7 +369,7 @@ async fn a_path_in_the_name_is_stripped_and_an_empty_name_refused() {
     let file = f
         .service
         .upload(
-            UserId::new(),
+            &as_caller(UserId::new()),
             input("../../etc/passwd.txt", &[b"root:x:0:0"]),
             &meta(),
         )
@@ -354,7 +379,11 @@ async fn a_path_in_the_name_is_stripped_and_an_empty_name_refused() {
     assert!(!file.storage_key.as_str().contains(".."));
     let err = f
         .service
-        .upload(UserId::new(), input("uploads/", &[b"x"]), &meta())
+        .upload(
+            &as_caller(UserId::new()),
+            input("uploads/", &[b"x"]),
+            &meta(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -369,7 +398,11 @@ async fn another_users_file_is_not_found_for_get_open_and_delete() {
     let (alice, mallory) = (UserId::new(), UserId::new());
     let file = f
         .service
-        .upload(alice, input("secret.txt", &[b"top secret"]), &meta())
+        .upload(
+            &as_caller(alice),
+            input("secret.txt", &[b"top secret"]),
+            &meta(),
+        )
         .await
         .unwrap();
 
@@ -416,7 +449,11 @@ async fn open_streams_the_content_or_an_inclusive_range() {
     let owner = UserId::new();
     let file = f
         .service
-        .upload(owner, input("abc.txt", &[b"abcdef", b"ghij"]), &meta())
+        .upload(
+            &as_caller(owner),
+            input("abc.txt", &[b"abcdef", b"ghij"]),
+            &meta(),
+        )
         .await
         .unwrap();
     let (meta_back, stream) = open_current(&f.service, owner, file.id, None)
@@ -454,16 +491,20 @@ async fn list_shows_own_files_newest_first() {
     let owner = UserId::new();
     let a = f
         .service
-        .upload(owner, input("a.txt", &[b"a"]), &meta())
+        .upload(&as_caller(owner), input("a.txt", &[b"a"]), &meta())
         .await
         .unwrap();
     let b = f
         .service
-        .upload(owner, input("b.txt", &[b"b"]), &meta())
+        .upload(&as_caller(owner), input("b.txt", &[b"b"]), &meta())
         .await
         .unwrap();
     f.service
-        .upload(UserId::new(), input("other.txt", &[b"o"]), &meta())
+        .upload(
+            &as_caller(UserId::new()),
+            input("other.txt", &[b"o"]),
+            &meta(),
+        )
         .await
         .unwrap();
     let page = f
@@ -484,7 +525,7 @@ async fn delete_removes_row_and_blob_and_is_audited() {
     let owner = UserId::new();
     let file = f
         .service
-        .upload(owner, input("gone.txt", &[b"bye"]), &meta())
+        .upload(&as_caller(owner), input("gone.txt", &[b"bye"]), &meta())
         .await
         .unwrap();
     f.service
@@ -523,7 +564,11 @@ async fn when_the_audit_append_fails_the_upload_fails_and_leaves_nothing() {
     let f = fixture_with(1024, Arc::new(FailingAuditLog::new()));
     let err = f
         .service
-        .upload(UserId::new(), input("a.txt", &[b"content"]), &meta())
+        .upload(
+            &as_caller(UserId::new()),
+            input("a.txt", &[b"content"]),
+            &meta(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, FileError::Repo(_)), "{err:?}");
@@ -559,10 +604,15 @@ async fn when_the_audit_append_fails_the_delete_keeps_row_and_blob() {
     );
     let owner = UserId::new();
     let file = working
-        .upload(owner, input("keep.txt", &[b"keep me"]), &meta())
+        .upload(&as_caller(owner), input("keep.txt", &[b"keep me"]), &meta())
         .await
         .unwrap();
-    assert!(broken_audit.delete(owner, file.id, &meta()).await.is_err());
+    assert!(
+        broken_audit
+            .delete(owner, file.clone(), &meta())
+            .await
+            .is_err()
+    );
     assert_eq!(shared_files.all(), vec![file.clone()]);
     assert!(blobs.bytes(&file.storage_key).is_some());
 }
@@ -580,7 +630,7 @@ async fn a_client_stream_error_fails_the_upload_and_leaves_nothing() {
     let err = f
         .service
         .upload(
-            UserId::new(),
+            &as_caller(UserId::new()),
             UploadInput {
                 file_name: "a.txt".into(),
                 body: Box::pin(futures::stream::iter(items)),

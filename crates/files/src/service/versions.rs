@@ -34,7 +34,7 @@ impl FileService {
             .checked_add(1)
             .ok_or_else(|| FileError::InvalidUpload("the file has too many versions".into()))?;
         let stored = self
-            .store_content(current.owner_id, id, next, input)
+            .store_content(current.owner_id, current.owner(), id, next, input)
             .await?;
         let quota = stored.quota;
         let file = FileObject {
@@ -73,7 +73,7 @@ impl FileService {
         meta: &RequestMeta,
     ) -> Result<(), FileError> {
         let mut tx = self.uow.begin().await?;
-        self.check_quota(tx.as_mut(), file.owner_id, quota, file.size)
+        self.check_quota(tx.as_mut(), file.owner(), quota, file.size)
             .await?;
         self.files
             .insert_version(tx.as_mut(), &FileVersion::of_current(file))

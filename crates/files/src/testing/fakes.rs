@@ -5,12 +5,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use plinth_audit::AuditLog;
-use plinth_kernel::{Clock, RepoError, UnitOfWork, UserId};
+use plinth_kernel::{ActingFor, Clock, OrgId, RepoError, UnitOfWork, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    AvatarReferences, BlobKey, BlobStore, FilePorts, FileStorage, StorageQuota, UrlSignature,
-    UrlSigner, Viewer, ViewerDirectory,
+    AvatarReferences, BlobKey, BlobStore, FilePorts, FileStorage, Owner, StorageQuota,
+    UrlSignature, UrlSigner, Viewer, ViewerDirectory,
 };
 
 /// A [`StorageQuota`] with no limit for anyone.
@@ -19,7 +19,7 @@ pub struct UnlimitedQuota;
 
 #[async_trait::async_trait]
 impl StorageQuota for UnlimitedQuota {
-    async fn storage_limit(&self, _: UserId) -> Result<Option<u64>, RepoError> {
+    async fn storage_limit(&self, _: Owner) -> Result<Option<u64>, RepoError> {
         Ok(None)
     }
 }
@@ -30,16 +30,18 @@ pub struct FixedQuota(pub u64);
 
 #[async_trait::async_trait]
 impl StorageQuota for FixedQuota {
-    async fn storage_limit(&self, _: UserId) -> Result<Option<u64>, RepoError> {
+    async fn storage_limit(&self, _: Owner) -> Result<Option<u64>, RepoError> {
         Ok(Some(self.0))
     }
 }
 
 /// A [`ViewerDirectory`] over the viewers a test registers: any other account is deleted or
-/// suspended. Clones share the registry.
+/// suspended, and a member of no organization but those it is registered in. Clones share the
+/// registry.
 #[derive(Clone, Default)]
 pub struct MemoryViewers {
     active: Arc<Mutex<HashMap<UserId, Viewer>>>,
+    standings: Arc<Mutex<HashMap<(UserId, OrgId), ActingFor>>>,
 }
 
 impl MemoryViewers {
@@ -55,6 +57,18 @@ impl MemoryViewers {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(viewer.id, viewer);
+    }
+
+    /// Account `id` stands in `standing.org_id` with `standing.permissions` (`None`: no longer).
+    pub fn set_standing(&self, id: UserId, org: OrgId, standing: Option<ActingFor>) {
+        let mut standings = self
+            .standings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match standing {
+            Some(s) => standings.insert((id, org), s),
+            None => standings.remove(&(id, org)),
+        };
     }
 
     /// Account `id` is deleted or suspended from now on.
@@ -74,6 +88,15 @@ impl ViewerDirectory for MemoryViewers {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&id)
+            .cloned())
+    }
+
+    async fn acting_for(&self, id: UserId, org: OrgId) -> Result<Option<ActingFor>, RepoError> {
+        Ok(self
+            .standings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(id, org))
             .cloned())
     }
 }

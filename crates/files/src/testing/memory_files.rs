@@ -4,14 +4,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{Email, OrgId, Page, PageRequest, RepoError, Transaction, UserId};
 
 use crate::{
     BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileShare, FileShareRepository,
-    FileTotals, FileUsageRepository, FileVersion, FileVersionRepository, Viewer,
+    FileTotals, FileUsageRepository, FileVersion, FileVersionRepository, OrgShare, Owner, Viewer,
 };
 
 type ShareMap = HashMap<(FileId, Email), FileShare>;
+type OrgShareMap = HashMap<(FileId, OrgId), OrgShare>;
 
 /// File metadata in a map, for tests and examples.
 #[derive(Clone, Default)]
@@ -19,6 +20,7 @@ pub struct MemoryFileRepository {
     rows: Arc<Mutex<HashMap<FileId, FileObject>>>,
     versions: Arc<Mutex<HashMap<(FileId, i32), FileVersion>>>,
     shares: Arc<Mutex<ShareMap>>,
+    org_shares: Arc<Mutex<OrgShareMap>>,
 }
 
 impl MemoryFileRepository {
@@ -46,6 +48,38 @@ impl MemoryFileRepository {
 
     fn share_rows(&self) -> MutexGuard<'_, ShareMap> {
         self.shares.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn org_share_rows(&self) -> MutexGuard<'_, OrgShareMap> {
+        self.org_shares
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Removes the organization shares `gone` picks (restored on rollback); how many.
+    fn remove_org_shares(
+        &self,
+        tx: &mut MemoryTransaction,
+        gone: impl Fn(&OrgShare) -> bool,
+    ) -> u64 {
+        let removed: Vec<OrgShare> = {
+            let mut shares = self.org_share_rows();
+            let keys: Vec<(FileId, OrgId)> = shares
+                .iter()
+                .filter(|(_, s)| gone(s))
+                .map(|(k, _)| *k)
+                .collect();
+            keys.iter().filter_map(|k| shares.remove(k)).collect()
+        };
+        let count = removed.len() as u64;
+        let shares = Arc::clone(&self.org_shares);
+        tx.on_rollback(move || {
+            let mut shares = shares.lock().unwrap_or_else(PoisonError::into_inner);
+            for s in removed {
+                shares.insert((s.file_id, s.org_id), s);
+            }
+        });
+        count
     }
 
     fn version_rows(&self) -> MutexGuard<'_, HashMap<(FileId, i32), FileVersion>> {
@@ -91,6 +125,7 @@ impl FileRepository for MemoryFileRepository {
                 shares.keys().filter(|(f, _)| *f == id).cloned().collect();
             keys.iter().filter_map(|k| shares.remove(k)).collect()
         };
+        self.remove_org_shares(tx, |s| s.file_id == id);
         let rows = Arc::clone(&self.rows);
         let versions = Arc::clone(&self.versions);
         let shares = Arc::clone(&self.shares);
@@ -113,12 +148,12 @@ impl FileRepository for MemoryFileRepository {
     async fn delete_owned(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
+        owner: Owner,
     ) -> Result<Vec<DeletedFile>, RepoError> {
         let mut owned: Vec<FileObject> = self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner)
+            .filter(|f| f.owner() == owner)
             .cloned()
             .collect();
         owned.sort_by_key(|f| f.id);
@@ -134,19 +169,54 @@ impl FileRepository for MemoryFileRepository {
         Ok(deleted)
     }
 
+    async fn hand_over(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        from: UserId,
+        to: UserId,
+    ) -> Result<u64, RepoError> {
+        let mtx = MemoryTransaction::from_dyn(tx)?;
+        let handed: Vec<FileId> = self
+            .rows()
+            .values()
+            .filter(|f| f.org_id == Some(org) && f.owner_id == from)
+            .map(|f| f.id)
+            .collect();
+        {
+            let mut rows = self.rows();
+            for id in &handed {
+                if let Some(f) = rows.get_mut(id) {
+                    f.owner_id = to;
+                }
+            }
+        }
+        let rows = Arc::clone(&self.rows);
+        let undo = handed.clone();
+        mtx.on_rollback(move || {
+            let mut rows = rows.lock().unwrap_or_else(PoisonError::into_inner);
+            for id in &undo {
+                if let Some(f) = rows.get_mut(id) {
+                    f.owner_id = from;
+                }
+            }
+        });
+        Ok(handed.len() as u64)
+    }
+
     async fn by_id(&self, id: FileId) -> Result<Option<FileObject>, RepoError> {
         Ok(self.rows().get(&id).cloned())
     }
 
     async fn list_for_owner(
         &self,
-        owner: UserId,
+        owner: Owner,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError> {
         let mut rows: Vec<FileObject> = self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner)
+            .filter(|f| f.owner() == owner)
             .filter(|f| page.cursor().is_none_or(|c| f.id.as_uuid() < c.last_id()))
             .cloned()
             .collect();
@@ -250,6 +320,7 @@ impl FileVersionRepository for MemoryFileRepository {
             *row = FileObject {
                 id: before.id,
                 owner_id: before.owner_id,
+                org_id: before.org_id,
                 created_at: before.created_at,
                 download_count: before.download_count,
                 signed_url_generation: before.signed_url_generation,
@@ -376,22 +447,102 @@ impl FileShareRepository for MemoryFileRepository {
         Ok(rows)
     }
 
+    async fn upsert_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        share: &OrgShare,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        if !self.rows().contains_key(&share.file_id) {
+            return Err(RepoError::internal("file_org_shares.file_id: no such file"));
+        }
+        let key = (share.file_id, share.org_id);
+        let before = {
+            let mut shares = self.org_share_rows();
+            let before = shares.get(&key).cloned();
+            let created_at = before.as_ref().map_or(share.created_at, |b| b.created_at);
+            shares.insert(
+                key,
+                OrgShare {
+                    created_at,
+                    ..share.clone()
+                },
+            );
+            before
+        };
+        let shares = Arc::clone(&self.org_shares);
+        tx.on_rollback(move || {
+            let mut shares = shares.lock().unwrap_or_else(PoisonError::into_inner);
+            match before {
+                Some(b) => shares.insert(key, b),
+                None => shares.remove(&key),
+            };
+        });
+        Ok(())
+    }
+
+    async fn delete_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+        org: OrgId,
+    ) -> Result<(), RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        match self.remove_org_shares(tx, |s| s.file_id == id && s.org_id == org) {
+            0 => Err(RepoError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    async fn delete_org_shares_to(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+    ) -> Result<u64, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        Ok(self.remove_org_shares(tx, |s| s.org_id == org))
+    }
+
+    async fn org_share_of(&self, id: FileId, org: OrgId) -> Result<Option<OrgShare>, RepoError> {
+        Ok(self.org_share_rows().get(&(id, org)).cloned())
+    }
+
+    async fn org_shares(&self, id: FileId) -> Result<Vec<OrgShare>, RepoError> {
+        let mut shares: Vec<OrgShare> = self
+            .org_share_rows()
+            .values()
+            .filter(|s| s.file_id == id)
+            .cloned()
+            .collect();
+        shares.sort_by_key(|s| (s.created_at, s.org_id));
+        Ok(shares)
+    }
+
     async fn list_visible(
         &self,
         viewer: &Viewer,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError> {
-        let owner = viewer.id;
-        let shared: std::collections::HashSet<FileId> = self
+        let own = Owner::User(viewer.id);
+        let org = viewer.readable_org().map(Owner::Org);
+        let mut shared: std::collections::HashSet<FileId> = self
             .share_rows()
             .values()
             .filter(|s| viewer.honours(s))
             .map(|s| s.file_id)
             .collect();
+        if let Some(reading) = viewer.readable_org() {
+            shared.extend(
+                self.org_share_rows()
+                    .values()
+                    .filter(|s| s.org_id == reading)
+                    .map(|s| s.file_id),
+            );
+        }
         let mut rows: Vec<FileObject> = self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner || shared.contains(&f.id))
+            .filter(|f| f.owner() == own || Some(f.owner()) == org || shared.contains(&f.id))
             .filter(|f| page.cursor().is_none_or(|c| f.id.as_uuid() < c.last_id()))
             .cloned()
             .collect();
@@ -403,20 +554,20 @@ impl FileShareRepository for MemoryFileRepository {
 
 #[async_trait::async_trait]
 impl FileUsageRepository for MemoryFileRepository {
-    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError> {
+    async fn bytes_used(&self, owner: Owner) -> Result<u64, RepoError> {
         Ok(self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner)
+            .filter(|f| f.owner() == owner)
             .map(|f| f.size)
             .sum())
     }
 
-    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError> {
+    async fn stored_bytes(&self, owner: Owner) -> Result<u64, RepoError> {
         let owned: Vec<FileId> = self
             .rows()
             .values()
-            .filter(|f| f.owner_id == owner)
+            .filter(|f| f.owner() == owner)
             .map(|f| f.id)
             .collect();
         Ok(self
@@ -430,7 +581,7 @@ impl FileUsageRepository for MemoryFileRepository {
     async fn lock_stored_bytes(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
+        owner: Owner,
     ) -> Result<u64, RepoError> {
         // The memory unit of work's single lock already serialises transactions.
         MemoryTransaction::from_dyn(tx)?;

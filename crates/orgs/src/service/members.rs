@@ -215,8 +215,9 @@ impl OrganizationService {
 impl OrganizationService {
     /// The organization step of erasing account `user`, inside the erasure's `tx`: every
     /// organization where they are the only member is deleted (`org.deleted`), and they leave
-    /// every other one (`org.member_removed`, `details.erased: true`). Returns how many
-    /// organizations were deleted.
+    /// every other one (`org.member_removed`, `details.erased: true`). Returns which were
+    /// deleted and, for each one they left, an owner who stays (to hand on what the account
+    /// held for the organization, such as the files it uploaded).
     ///
     /// # Errors
     /// [`OrgError::Conflict`] naming the organizations where they are the last owner while
@@ -228,9 +229,8 @@ impl OrganizationService {
         user: UserId,
         actor: UserId,
         meta: &RequestMeta,
-    ) -> Result<u64, OrgError> {
-        let owner = OrgRole::owner().name;
-        let mut deleted = 0;
+    ) -> Result<ReleasedAccount, OrgError> {
+        let mut released = ReleasedAccount::default();
         let mut stranded = Vec::new();
         for (id, role) in self.orgs.memberships_of(tx, user).await? {
             let Some(org) = self.orgs.lock(tx, id).await? else {
@@ -246,13 +246,20 @@ impl OrganizationService {
                         "org_id": id, "name": org.name.as_str(), "erased_member": user,
                     }));
                 self.audit.append(tx, &event).await?;
-                deleted += 1;
+                released.deleted.push(id);
                 continue;
             }
-            if role == owner && self.orgs.owners(tx, id).await?.len() <= 1 {
+            let Some(heir) = self
+                .orgs
+                .owners(tx, id)
+                .await?
+                .into_iter()
+                .find(|o| *o != user)
+            else {
                 stranded.push(format!("{} ({id})", org.name.as_str()));
                 continue;
-            }
+            };
+            released.left.push((id, heir));
             self.orgs.remove_member(tx, id, user).await?;
             let event = AuditEvent::new(AuditAction::OrgMemberRemoved, self.clock.now(), meta)
                 .actor(actor)
@@ -264,7 +271,7 @@ impl OrganizationService {
             self.audit.append(tx, &event).await?;
         }
         if stranded.is_empty() {
-            Ok(deleted)
+            Ok(released)
         } else {
             Err(OrgError::Conflict(format!(
                 "The account is the last owner of {}, which other members still belong to; \
@@ -273,4 +280,13 @@ impl OrganizationService {
             )))
         }
     }
+}
+
+/// What [`OrganizationService::release_account`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleasedAccount {
+    /// The organizations deleted because the account was their only member.
+    pub deleted: Vec<OrgId>,
+    /// The organizations the account left, each with an owner who stays.
+    pub left: Vec<(OrgId, UserId)>,
 }

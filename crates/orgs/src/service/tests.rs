@@ -23,6 +23,7 @@ struct Harness {
     emails: MemoryVerifiedEmails,
     revoker: MemoryTokenRevoker,
     clock: ManualClock,
+    uow: Arc<MemoryUnitOfWork>,
 }
 
 fn harness_with(audit: Arc<dyn AuditLog>, memory: Arc<MemoryAuditLog>) -> Harness {
@@ -30,11 +31,12 @@ fn harness_with(audit: Arc<dyn AuditLog>, memory: Arc<MemoryAuditLog>) -> Harnes
     let (mailer, emails) = (MemoryInvitationMailer::new(), MemoryVerifiedEmails::new());
     let clock = ManualClock::new(fixed_now());
     let revoker = MemoryTokenRevoker::new();
+    let uow = Arc::new(MemoryUnitOfWork::new());
     let service = OrganizationService::new(
         OrgPorts {
             orgs: Arc::new(storage.clone()),
             audit,
-            uow: Arc::new(MemoryUnitOfWork::new()),
+            uow: uow.clone(),
             clock: Arc::new(clock.clone()),
             mailer: Arc::new(mailer.clone()),
             emails: Arc::new(emails.clone()),
@@ -50,6 +52,7 @@ fn harness_with(audit: Arc<dyn AuditLog>, memory: Arc<MemoryAuditLog>) -> Harnes
         emails,
         revoker,
         clock,
+        uow,
     }
 }
 
@@ -148,7 +151,7 @@ async fn the_creator_owns_the_organization_and_outsiders_see_nothing() {
         Err(OrgError::NotFound)
     ));
     assert!(matches!(
-        h.service.delete(&eve, id, &meta()).await,
+        delete(&h, &eve, id).await,
         Err(OrgError::NotFound)
     ));
     let mine = h.service.mine(&ada, PageRequest::first(10)).await.unwrap();
@@ -217,10 +220,10 @@ async fn renaming_needs_org_write_and_deleting_needs_an_owner() {
         "Acme Health"
     );
     assert!(matches!(
-        h.service.delete(&bob, id, &meta()).await,
+        delete(&h, &bob, id).await,
         Err(OrgError::Forbidden(_))
     ));
-    h.service.delete(&ada, id, &meta()).await.unwrap();
+    delete(&h, &ada, id).await.unwrap();
     for who in [&ada, &bob, &cy] {
         assert!(matches!(
             h.service.get(who, id).await,
@@ -661,7 +664,7 @@ async fn every_change_to_a_membership_ends_the_tokens_acting_for_the_organizatio
         .unwrap();
     assert_eq!(h.revoker.revoked().len(), 6, "reinstating ends nothing");
 
-    h.service.delete(&bob, id, &meta()).await.unwrap();
+    delete(&h, &bob, id).await.unwrap();
     assert_eq!(
         revoked_since(6),
         vec![(id, bob.user_id)],
@@ -691,4 +694,13 @@ async fn standing_says_what_a_token_acting_for_the_organization_may_carry() {
             .unwrap()
             .is_none()
     );
+}
+
+/// Deletes organization `id` as `caller`, in a transaction of its own (the application layer
+/// commits it with the organization's files).
+async fn delete(h: &Harness, caller: &Caller, id: OrgId) -> Result<(), OrgError> {
+    let mut tx = plinth_kernel::UnitOfWork::begin(h.uow.as_ref()).await?;
+    h.service.delete(tx.as_mut(), caller, id, &meta()).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -1,29 +1,232 @@
 //! The tenant-isolation matrix, on the real store (SQLite, or PostgreSQL with
-//! `TEST_DATABASE_URL`): every operation of the OpenAPI document whose path names an
-//! organization (`{org_id}`), called on organization B's resources by a member of organization
-//! A (its owner, and a plain member) and by a user in no organization, answers 404, and B is
-//! unchanged afterwards. The operations are read from `plinth_api::openapi_json()`, so a new
-//! route under an organization joins the matrix by itself; one that takes a body fails here
-//! until [`body_for`] gives it a well-formed one (so a refusal cannot come from a 422).
-//! Administrators' operations under `/api/v1/admin` are left to the role matrix.
+//! `TEST_DATABASE_URL`): every operation of the OpenAPI document whose path names a resource
+//! (outside `/api/v1/admin`, whose operations reach every tenant by design and are the role
+//! matrix's), aimed at organization B's resource — the organization, its members, roles and
+//! invitations, a file it owns (and its share with a partner organization), a session of its
+//! owner — by A's owner and A's member (each with
+//! a token acting for A and one acting for themselves) and by a user in no organization, answers
+//! 404, and B is unchanged afterwards. The operations are read from
+//! `plinth_api::openapi_json()`, so a new route fails here until [`aim`] aims it at B (with a
+//! well-formed body, so a refusal cannot come from a 422) or [`NOT_A_TENANT_RESOURCE`] says
+//! why it names no tenant's resource.
 
-use plinth_kernel::UserId;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
-use crate::orgs::{Account, account, add_member, create};
+use crate::helpers::{TestApp, spawn_app, upload};
+use crate::orgs::{Account, account, acting_token, add_member, create, verified_account};
 
-async fn call(
+/// `(method, path, why)` of operations with a path parameter that is not a tenant's resource.
+const NOT_A_TENANT_RESOURCE: &[(&str, &str, &str)] = &[
+    (
+        "get",
+        "/api/v1/auth/oauth/{provider}/start",
+        "a configured sign-in provider's public name, no tenant's resource",
+    ),
+    (
+        "get",
+        "/api/v1/auth/oauth/{provider}/callback",
+        "a configured sign-in provider's public name; the flow is found by its state",
+    ),
+    (
+        "post",
+        "/api/v1/auth/oauth/{provider}/callback",
+        "a configured sign-in provider's public name; the flow is found by its state",
+    ),
+    (
+        "delete",
+        "/api/v1/me/identities/{id}",
+        "a user's own sign-in identity (organizations have none): 404 for anyone else, api oauth tests",
+    ),
+    (
+        "get",
+        "/api/v1/avatars/{name}",
+        "public by design: an avatar image is shown to anyone who has its unguessable name",
+    ),
+    (
+        "get",
+        "/api/v1/files/{id}/content/signed",
+        "a capability URL: no caller, the signature is the grant (403 for any other link)",
+    ),
+    (
+        "get",
+        "/api/v1/billing/invoices/{id}",
+        "a user's own invoice (organizations have no invoices yet): 404 for anyone else, api invoices tests",
+    ),
+    (
+        "post",
+        "/api/v1/billing/invoices/{id}/pay",
+        "a user's own invoice (organizations have no invoices yet): 404 for anyone else, api invoices tests",
+    ),
+    (
+        "get",
+        "/api/v1/billing/invoices/{id}/pdf",
+        "a user's own invoice (organizations have no invoices yet): 404 for anyone else, api invoices tests",
+    ),
+];
+
+/// Organization B and what it holds.
+struct TenantB {
+    owner: Account,
+    owner_acting: String,
+    org: String,
+    member: Account,
+    role: &'static str,
+    invitation: String,
+    file: String,
+    /// An organization B's file is shared with.
+    partner_org: String,
+    session: String,
+}
+
+/// Every operation with a path parameter outside `/api/v1/admin`, as `(method, path)`.
+fn operations_naming_a_resource() -> Vec<(String, String)> {
+    let doc: Value = serde_json::from_str(&plinth_api::openapi_json()).unwrap();
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.contains('{') || path.starts_with("/api/v1/admin") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                ops.push((method.clone(), path.clone()));
+            }
+        }
+    }
+    ops.sort();
+    ops
+}
+
+/// The request aimed at B's resource for `(method, path)`, with a well-formed body (a `PUT` of
+/// content is sent as multipart by [`send`]); `None` for an operation this matrix does not know.
+fn aim(b: &TenantB, method: &str, path: &str) -> Option<(Method, String, Option<Value>)> {
+    let file = format!("/api/v1/files/{}", b.file);
+    let org = format!("/api/v1/orgs/{}", b.org);
+    let invitation = &b.invitation;
+    let member = b.member.id;
+    Some(match (method, path) {
+        ("delete", "/api/v1/auth/sessions/{id}") => (
+            Method::DELETE,
+            format!("/api/v1/auth/sessions/{}", b.session),
+            None,
+        ),
+        ("get", "/api/v1/files/{id}") => (Method::GET, file, None),
+        ("delete", "/api/v1/files/{id}") => (Method::DELETE, file, None),
+        ("get", "/api/v1/files/{id}/content") => (Method::GET, format!("{file}/content"), None),
+        ("put", "/api/v1/files/{id}/content") => (Method::PUT, format!("{file}/content"), None),
+        ("get", "/api/v1/files/{id}/shares") => (Method::GET, format!("{file}/shares"), None),
+        ("post", "/api/v1/files/{id}/shares") => (
+            Method::POST,
+            format!("{file}/shares"),
+            Some(json!({ "email": "intruder@example.com", "permission": "edit" })),
+        ),
+        ("delete", "/api/v1/files/{id}/shares/{user_id}") => (
+            Method::DELETE,
+            format!("{file}/shares/partner@example.com"),
+            None,
+        ),
+        ("post", "/api/v1/files/{id}/org-shares") => (
+            Method::POST,
+            format!("{file}/org-shares"),
+            Some(json!({ "org_id": b.partner_org, "permission": "edit" })),
+        ),
+        ("get", "/api/v1/files/{id}/org-shares") => {
+            (Method::GET, format!("{file}/org-shares"), None)
+        }
+        ("delete", "/api/v1/files/{id}/org-shares/{org_id}") => (
+            Method::DELETE,
+            format!("{file}/org-shares/{}", b.partner_org),
+            None,
+        ),
+        ("post", "/api/v1/files/{id}/signed-url") => (
+            Method::POST,
+            format!("{file}/signed-url"),
+            Some(json!({ "expires_in": 600 })),
+        ),
+        ("delete", "/api/v1/files/{id}/signed-urls") => {
+            (Method::DELETE, format!("{file}/signed-urls"), None)
+        }
+        ("get", "/api/v1/files/{id}/versions") => (Method::GET, format!("{file}/versions"), None),
+        ("delete", "/api/v1/invitations/{invitation_id}") => (
+            Method::DELETE,
+            format!("/api/v1/invitations/{invitation}"),
+            None,
+        ),
+        ("post", "/api/v1/invitations/{invitation_id}/accept") => (
+            Method::POST,
+            format!("/api/v1/invitations/{invitation}/accept"),
+            None,
+        ),
+        ("get", "/api/v1/orgs/{org_id}") => (Method::GET, org, None),
+        ("delete", "/api/v1/orgs/{org_id}") => (Method::DELETE, org, None),
+        ("patch", "/api/v1/orgs/{org_id}") => {
+            (Method::PATCH, org, Some(json!({ "name": "Taken over" })))
+        }
+        ("get", "/api/v1/orgs/{org_id}/audit") => (Method::GET, format!("{org}/audit"), None),
+        ("get", "/api/v1/orgs/{org_id}/audit/verify") => {
+            (Method::GET, format!("{org}/audit/verify"), None)
+        }
+        ("get", "/api/v1/orgs/{org_id}/invitations") => {
+            (Method::GET, format!("{org}/invitations"), None)
+        }
+        ("post", "/api/v1/orgs/{org_id}/invitations") => (
+            Method::POST,
+            format!("{org}/invitations"),
+            Some(json!({ "email": "intruder@example.com", "role": "member" })),
+        ),
+        ("delete", "/api/v1/orgs/{org_id}/invitations/{invitation_id}") => (
+            Method::DELETE,
+            format!("{org}/invitations/{invitation}"),
+            None,
+        ),
+        ("post", "/api/v1/orgs/{org_id}/invitations/{invitation_id}/resend") => (
+            Method::POST,
+            format!("{org}/invitations/{invitation}/resend"),
+            Some(json!({})),
+        ),
+        ("get", "/api/v1/orgs/{org_id}/members") => (Method::GET, format!("{org}/members"), None),
+        ("delete", "/api/v1/orgs/{org_id}/members/{user_id}") => {
+            (Method::DELETE, format!("{org}/members/{member}"), None)
+        }
+        ("patch", "/api/v1/orgs/{org_id}/members/{user_id}") => (
+            Method::PATCH,
+            format!("{org}/members/{member}"),
+            Some(json!({ "role": "admin" })),
+        ),
+        ("post", "/api/v1/orgs/{org_id}/ownership") => (
+            Method::POST,
+            format!("{org}/ownership"),
+            Some(json!({ "user_id": member })),
+        ),
+        ("get", "/api/v1/orgs/{org_id}/roles") => (Method::GET, format!("{org}/roles"), None),
+        ("post", "/api/v1/orgs/{org_id}/roles") => (
+            Method::POST,
+            format!("{org}/roles"),
+            Some(json!({ "name": "intruder", "permissions": ["members:read"] })),
+        ),
+        ("delete", "/api/v1/orgs/{org_id}/roles/{name}") => {
+            (Method::DELETE, format!("{org}/roles/{}", b.role), None)
+        }
+        _ => return None,
+    })
+}
+
+async fn send(
     app: &TestApp,
-    method: &str,
-    path: &str,
     token: &str,
-    body: Option<Value>,
+    (method, path, body): (Method, String, Option<Value>),
 ) -> reqwest::Response {
-    let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
+    let mut req = app
+        .client
+        .request(method.clone(), app.url(&path))
+        .bearer_auth(token);
+    if method == Method::PUT {
+        let part = reqwest::multipart::Part::bytes(b"overwritten".to_vec())
+            .file_name("plan.txt")
+            .mime_str("text/plain")
+            .unwrap();
+        req = req.multipart(reqwest::multipart::Form::new().part("file", part));
+    } else if let Some(body) = body {
         req = req.json(&body);
     }
     req.send().await.unwrap()
@@ -35,82 +238,50 @@ async fn json_of(app: &TestApp, path: &str, token: &str) -> Value {
     res.json().await.unwrap()
 }
 
-/// A well-formed body for each operation that takes one.
-fn body_for(method: &str, path: &str, member: UserId) -> Option<Value> {
-    match (method, path) {
-        ("patch", "/api/v1/orgs/{org_id}") => Some(json!({ "name": "Taken over" })),
-        ("patch", "/api/v1/orgs/{org_id}/members/{user_id}") => Some(json!({ "role": "member" })),
-        ("post", "/api/v1/orgs/{org_id}/ownership") => Some(json!({ "user_id": member })),
-        ("post", "/api/v1/orgs/{org_id}/roles") => {
-            Some(json!({ "name": "intruder", "permissions": [] }))
-        }
-        ("post", "/api/v1/orgs/{org_id}/invitations") => {
-            Some(json!({ "email": "intruder@example.com", "role": "member" }))
-        }
-        ("post", "/api/v1/orgs/{org_id}/invitations/{invitation_id}/resend") => Some(json!({})),
-        _ => None,
-    }
-}
-
-/// `(method, path, takes a body)` of every operation whose path names an organization.
-fn org_operations() -> Vec<(String, String, bool)> {
-    let doc: Value = serde_json::from_str(&plinth_api::openapi_json()).unwrap();
-    let mut ops = Vec::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        // Administrators' operations (`/api/v1/admin/orgs/…`) are the role matrix's: they
-        // answer by permission, not by membership.
-        if !path.contains("{org_id}") || path.starts_with("/api/v1/admin") {
-            continue;
-        }
-        for (method, op) in item.as_object().unwrap() {
-            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
-                ops.push((
-                    method.clone(),
-                    path.clone(),
-                    op.get("requestBody").is_some(),
-                ));
-            }
-        }
-    }
-    ops
-}
-
-/// Everything B's owner can read about B.
-async fn snapshot(app: &TestApp, org: &str, owner: &Account) -> Value {
+/// Everything B's owner can read about B (its file through a token acting for B).
+async fn snapshot(app: &TestApp, b: &TenantB) -> Value {
     let mut state = json!({});
     for part in ["", "/members", "/roles", "/invitations"] {
-        state[part] = json_of(app, &format!("/api/v1/orgs/{org}{part}"), &owner.token).await;
+        let path = format!("/api/v1/orgs/{}{part}", b.org);
+        state[&path] = json_of(app, &path, &b.owner.token).await;
     }
+    for part in ["", "/shares", "/org-shares", "/versions"] {
+        let path = format!("/api/v1/files/{}{part}", b.file);
+        state[&path] = json_of(app, &path, &b.owner_acting).await;
+    }
+    let content = app
+        .get_auth(
+            &format!("/api/v1/files/{}/content", b.file),
+            &b.owner_acting,
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    state["content"] = json!(String::from_utf8_lossy(&content));
     state
 }
 
-#[tokio::test]
-async fn no_outsider_reads_or_changes_another_organization() {
-    let app = spawn_app().await;
-    let (alice, bob, zed) = (
-        account(&app).await,
-        account(&app).await,
-        account(&app).await,
-    );
-    let (carol, dave) = (account(&app).await, account(&app).await);
-    let a = create(&app, &alice, "Org A").await;
-    let b = create(&app, &carol, "Org B").await;
-    add_member(&app, &a, &bob, "member").await;
-    add_member(&app, &b, &dave, "member").await;
+async fn tenant_b(app: &TestApp) -> TenantB {
+    let owner = account(app).await;
+    let member = account(app).await;
+    let org = create(app, &owner, "Org B").await;
+    add_member(app, &org, &member, "member").await;
+    let role = "bookkeeper";
     let res = app
         .post_json(
-            &format!("/api/v1/orgs/{b}/roles"),
-            &json!({ "name": "bookkeeper", "permissions": ["org_billing:read"] }),
-            Some(&carol.token),
+            &format!("/api/v1/orgs/{org}/roles"),
+            &json!({ "name": role, "permissions": ["org_files:read"] }),
+            Some(&owner.token),
             None,
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let res = app
         .post_json(
-            &format!("/api/v1/orgs/{b}/invitations"),
+            &format!("/api/v1/orgs/{org}/invitations"),
             &json!({ "email": "b-guest@example.com", "role": "member" }),
-            Some(&carol.token),
+            Some(&owner.token),
             None,
         )
         .await;
@@ -119,49 +290,137 @@ async fn no_outsider_reads_or_changes_another_organization() {
         .as_str()
         .unwrap()
         .to_owned();
-    let before = snapshot(&app, &b, &carol).await;
+    let owner_acting = acting_token(app, &owner, &org).await;
+    let file = upload(
+        &app.client,
+        &app.address,
+        &owner_acting,
+        "plan.txt",
+        b"Org B's plan".to_vec(),
+    )
+    .await;
+    assert_eq!(file["org_id"], org.as_str());
+    let file = file["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post_json(
+            &format!("/api/v1/files/{file}/shares"),
+            &json!({ "email": "partner@example.com", "permission": "view" }),
+            Some(&owner_acting),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let partner = account(app).await;
+    let partner_org = create(app, &partner, "B's partner").await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/files/{file}/org-shares"),
+            &json!({ "org_id": partner_org, "permission": "view" }),
+            Some(&owner_acting),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let sessions = json_of(app, "/api/v1/auth/sessions", &owner.token).await;
+    let sessions = sessions.get("items").unwrap_or(&sessions);
+    let session = sessions[0]["id"].as_str().unwrap().to_owned();
+    TenantB {
+        owner,
+        owner_acting,
+        org,
+        member,
+        role,
+        invitation,
+        file,
+        partner_org,
+        session,
+    }
+}
 
-    let ops = org_operations();
-    assert!(
-        ops.len() >= 14,
-        "the organization routes are in the document: {ops:?}"
+#[tokio::test]
+async fn no_outsider_reads_or_changes_another_organization() {
+    let app = spawn_app().await;
+    let b = tenant_b(&app).await;
+    // Verified addresses, so that the routes that first ask for one go on to the resource.
+    let (alice, bob, zed) = (
+        verified_account(&app).await,
+        verified_account(&app).await,
+        verified_account(&app).await,
     );
+    let a = create(&app, &alice, "Org A").await;
+    add_member(&app, &a, &bob, "member").await;
+    let (alice_a, bob_a) = (
+        acting_token(&app, &alice, &a).await,
+        acting_token(&app, &bob, &a).await,
+    );
+    let before = snapshot(&app, &b).await;
+
+    let ops = operations_naming_a_resource();
+    assert!(ops.len() >= 30, "the routes are in the document: {ops:?}");
+    let mut unknown = Vec::new();
     let mut leaks = Vec::new();
-    for (method, template, takes_body) in &ops {
-        let body = body_for(method, template, dave.id);
-        assert!(
-            !takes_body || body.is_some(),
-            "{method} {template} takes a body: give the isolation matrix a well-formed one"
-        );
-        let path = template
-            .replace("{org_id}", &b)
-            .replace("{user_id}", &dave.id.to_string())
-            .replace("{name}", "bookkeeper")
-            .replace("{invitation_id}", &invitation);
-        assert!(
-            !path.contains('{'),
-            "a path parameter the matrix does not fill: {template}"
-        );
-        for (who, caller) in [
-            ("A's owner", &alice),
-            ("A's member", &bob),
-            ("a user in no organization", &zed),
+    for (method, path) in &ops {
+        if NOT_A_TENANT_RESOURCE
+            .iter()
+            .any(|(m, p, _)| m == method && p == path)
+        {
+            continue;
+        }
+        let Some(aimed) = aim(&b, method, path) else {
+            unknown.push(format!("{method} {path}"));
+            continue;
+        };
+        for (who, token) in [
+            ("A's owner acting for A", &alice_a),
+            ("A's owner", &alice.token),
+            ("A's member acting for A", &bob_a),
+            ("A's member", &bob.token),
+            ("a user in no organization", &zed.token),
         ] {
-            let res = call(&app, method, &path, &caller.token, body.clone()).await;
+            let res = send(&app, token, aimed.clone()).await;
             if res.status() != StatusCode::NOT_FOUND {
-                leaks.push(format!("{method} {template} by {who}: {}", res.status()));
+                leaks.push(format!("{method} {path} by {who}: {}", res.status()));
             }
         }
     }
+    assert!(
+        unknown.is_empty(),
+        "operations the isolation matrix does not aim at a tenant's resource (add them to `aim`, \
+         or to NOT_A_TENANT_RESOURCE with the reason): {unknown:#?}"
+    );
     assert!(
         leaks.is_empty(),
         "answers other than 404:\n{}",
         leaks.join("\n")
     );
-    assert_eq!(snapshot(&app, &b, &carol).await, before, "B is unchanged");
+    assert_eq!(snapshot(&app, &b).await, before, "B is unchanged");
+    assert_eq!(
+        app.get_auth("/api/v1/me", &b.owner.token).await.status(),
+        StatusCode::OK,
+        "B's owner's session was not ended"
+    );
+    // Listings never carry B's rows either.
+    for token in [&alice_a, &alice.token, &bob_a, &bob.token, &zed.token] {
+        let files = json_of(&app, "/api/v1/files?limit=100", token).await;
+        assert!(!files.to_string().contains(&b.file), "{files}");
+        let orgs = json_of(&app, "/api/v1/orgs?limit=100", token).await;
+        assert!(!orgs.to_string().contains(&b.org), "{orgs}");
+    }
     // A's own members still reach A: the 404s come from the tenant, not from a broken route.
     assert_eq!(
         json_of(&app, &format!("/api/v1/orgs/{a}"), &bob.token).await["name"],
         "Org A"
     );
+}
+
+#[test]
+fn every_exemption_names_an_operation_of_the_document() {
+    let ops = operations_naming_a_resource();
+    for (method, path, why) in NOT_A_TENANT_RESOURCE {
+        assert!(!why.is_empty());
+        assert!(
+            ops.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} is not in the document any more"
+        );
+    }
 }

@@ -31,6 +31,42 @@ pub(crate) async fn account(app: &TestApp) -> Account {
     }
 }
 
+/// A new account whose address is verified (through the mailed link), signed in.
+pub(crate) async fn verified_account(app: &TestApp) -> Account {
+    let (email, pair) = app.register_user().await;
+    let verify = mailed_token(app, &email, "/verify-email?token=").await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/email/verify",
+            &json!({ "token": verify }),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    Account {
+        token: pair["access_token"].as_str().unwrap().to_owned(),
+        id: UserId::from_uuid(pair["user"]["id"].as_str().unwrap().parse().unwrap()),
+    }
+}
+
+/// An access token of `who` acting for `org` (`POST /auth/org`).
+pub(crate) async fn acting_token(app: &TestApp, who: &Account, org: &str) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/auth/org",
+            &json!({ "org_id": org }),
+            Some(&who.token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A new organization owned by `owner`; its id.
 pub(crate) async fn create(app: &TestApp, owner: &Account, name: &str) -> String {
     let res = app
@@ -200,7 +236,7 @@ async fn owners_demoting_each_other_at_once_leave_exactly_one_owner() {
 }
 
 /// The token of the link containing `fragment` mailed to `to`, waiting briefly for the mail.
-async fn mailed_token(app: &TestApp, to: &str, fragment: &str) -> String {
+pub(crate) async fn mailed_token(app: &TestApp, to: &str, fragment: &str) -> String {
     let outbox = app.storage_dir.parent().unwrap().join("outbox");
     for _ in 0..100 {
         if let Some(link) = outbox_link_to(&outbox, to, fragment) {

@@ -211,6 +211,44 @@ async fn sigint_drains_and_exits_0() {
     signal_drains_in_flight_requests("-INT").await;
 }
 
+/// How many requests of the load the server has read, from `/metrics`: those in flight (less
+/// the `/metrics` request asking) and those of the load's three routes already answered.
+async fn requests_read(http: &reqwest::Client, address: &str) -> usize {
+    let text = http
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let sample = |line: &str| -> usize {
+        line.rsplit_once(' ')
+            .and_then(|(_, n)| n.trim().parse::<f64>().ok())
+            .map_or(0, |n| n as usize)
+    };
+    let in_flight = text
+        .lines()
+        .find(|line| line.starts_with("http_requests_in_flight "))
+        .map(sample)
+        .unwrap_or_else(|| panic!("no http_requests_in_flight in /metrics: {text}"));
+    let answered: usize = text
+        .lines()
+        .filter(|line| line.starts_with("http_requests_total{"))
+        .filter(|line| {
+            [
+                r#"method="PATCH",route="/api/v1/me""#,
+                r#"method="POST",route="/api/v1/auth/login""#,
+                r#"method="POST",route="/api/v1/files""#,
+            ]
+            .iter()
+            .any(|labels| line.contains(labels))
+        })
+        .map(sample)
+        .sum();
+    in_flight.saturating_sub(1) + answered
+}
+
 /// `first`, then `rest` after `pause`: a request body still arriving when SIGTERM comes.
 /// `sending` counts the requests whose body has started to go out (their connection is open
 /// and their head sent), so a test signals only once every request is in flight.
@@ -339,8 +377,22 @@ async fn sigterm_under_load_answers_every_request_in_flight() {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    // The server's acceptor takes each connection off the listen queue as it arrives.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // And the server has read every request's head: a connection the kernel accepted but
+    // the server had not yet taken when it stopped listening is refused, not "in flight" (a
+    // load balancer stops routing to a replica before it is signalled). On a loaded machine
+    // that can take a while after the bodies start, so ask the server (`/metrics` is itself
+    // in flight as it answers).
+    loop {
+        let read = requests_read(&http, &server.address).await;
+        if read >= sent {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server read {read} of {sent} requests within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let signalled = send_signal(&server, "-TERM");
 
     let mut failures = Vec::new();

@@ -7,7 +7,6 @@
 
 use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{ActingFor, OrgId, RequestMeta};
-use plinth_users::UserStatus;
 
 use super::{AuthService, session_gone};
 use crate::{AuthError, OrgStanding, Principal, Session};
@@ -43,18 +42,12 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<AccessGrant, AuthError> {
         let now = self.clock.now();
-        let session = self
-            .sessions
-            .session(principal.session_id)
-            .await?
-            .filter(|s| s.user_id == principal.user_id && s.is_live(now))
-            .ok_or(AuthError::InvalidToken)?;
-        let user = self
-            .users
-            .by_id(session.user_id)
-            .await?
-            .filter(|u| u.status == UserStatus::Active)
-            .ok_or(AuthError::InvalidToken)?;
+        let (session, user) = self
+            .live_session_and_user(principal.session_id, now)
+            .await?;
+        if session.user_id != principal.user_id {
+            return Err(AuthError::InvalidToken);
+        }
         let acting = match org {
             None => None,
             Some(id) => match self.orgs.standing(user.id, id).await? {

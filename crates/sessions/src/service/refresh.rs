@@ -44,7 +44,7 @@ impl AuthService {
         if record.expires_at <= now {
             return Err(AuthError::InvalidToken);
         }
-        let (session, user) = self.live_session_and_user(&record, now).await?;
+        let (session, user) = self.live_session_and_user(record.session_id, now).await?;
         let perms = self.permissions_of(&user.role).await?;
         let org = self.standing_of(&session).await?;
         let (successor, successor_record) = self.successor(token, &session, now)?;
@@ -119,7 +119,9 @@ impl AuthService {
         if successor_record.spent_at.is_some() || successor_record.expires_at <= now {
             return Err(AuthError::InvalidToken);
         }
-        let (session, user) = self.live_session_and_user(&successor_record, now).await?;
+        let (session, user) = self
+            .live_session_and_user(successor_record.session_id, now)
+            .await?;
         let perms = self.permissions_of(&user.role).await?;
         let org = self.standing_of(&session).await?;
         self.issue(user, perms, session.id, org, successor, now)
@@ -148,15 +150,16 @@ impl AuthService {
         Ok(())
     }
 
-    /// The live session of `record` and its active user, or `InvalidToken`.
-    async fn live_session_and_user(
+    /// Session `id` while it is live (not revoked, ended or idle) and its active user, or
+    /// `InvalidToken`.
+    pub(super) async fn live_session_and_user(
         &self,
-        record: &RefreshTokenRecord,
+        id: crate::SessionId,
         now: plinth_kernel::Timestamp,
     ) -> Result<(crate::Session, plinth_users::User), AuthError> {
         let session = self
             .sessions
-            .session(record.session_id)
+            .session(id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
         // Past its absolute end, revoked, or idle for the whole inactivity timeout: refused

@@ -19,6 +19,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub download_count: i64,
     pub signed_url_generation: i64,
+    pub org_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

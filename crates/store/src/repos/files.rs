@@ -1,13 +1,14 @@
 //! [`SeaFileRepository`]: `files` rows ↔ [`FileObject`].
 
+mod org_shares;
 mod shares;
 
 use crate::repos::OneRow as _;
 use plinth_files::{
     BlobKey, DeletedFile, FileId, FileObject, FileRepository, FileTotals, FileUsageRepository,
-    FileVersion, FileVersionRepository,
+    FileVersion, FileVersionRepository, Owner,
 };
-use plinth_kernel::{Page, PageRequest, RepoError, Transaction, UserId};
+use plinth_kernel::{OrgId, Page, PageRequest, RepoError, Transaction, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -18,7 +19,7 @@ use super::{corrupt, fetch_limit};
 
 /// Files deleted per statement when an account's files go at once.
 const ERASE_SLICE: usize = 500;
-use crate::entities::{file_versions, files, users};
+use crate::entities::{file_versions, files, organizations, users};
 use crate::error::repo_err;
 use crate::uow::db_tx;
 
@@ -40,6 +41,7 @@ fn to_domain(row: files::Model) -> Result<FileObject, RepoError> {
     Ok(FileObject {
         id: FileId::from_uuid(row.id),
         owner_id: UserId::from_uuid(row.owner_id),
+        org_id: row.org_id.map(OrgId::from_uuid),
         name: row.name,
         content_type: row.content_type,
         size: u64::try_from(row.size)
@@ -99,6 +101,7 @@ impl FileRepository for SeaFileRepository {
             download_count: Set(i64::try_from(file.download_count)
                 .map_err(|_| RepoError::internal("download count does not fit in 63 bits"))?),
             signed_url_generation: Set(file.signed_url_generation),
+            org_id: Set(file.org_id.map(|org| org.as_uuid())),
         };
         files::Entity::insert(row)
             .exec_without_returning(db_tx(tx)?)
@@ -110,6 +113,7 @@ impl FileRepository for SeaFileRepository {
     async fn delete(&self, tx: &mut dyn Transaction, id: FileId) -> Result<(), RepoError> {
         let conn = db_tx(tx)?;
         shares::delete_all(conn, id).await?;
+        org_shares::delete_of(conn, &[id.as_uuid()]).await?;
         file_versions::Entity::delete_many()
             .filter(file_versions::Column::FileId.eq(id.as_uuid()))
             .exec(conn)
@@ -129,11 +133,11 @@ impl FileRepository for SeaFileRepository {
     async fn delete_owned(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
+        owner: Owner,
     ) -> Result<Vec<DeletedFile>, RepoError> {
         let conn = db_tx(tx)?;
         let owned = files::Entity::find()
-            .filter(files::Column::OwnerId.eq(owner.as_uuid()))
+            .filter(of_owner(owner))
             .order_by_asc(files::Column::Id)
             .all(conn)
             .await
@@ -155,6 +159,7 @@ impl FileRepository for SeaFileRepository {
                 .await
                 .map_err(repo_err)?;
             shares::delete_of(conn, &ids).await?;
+            org_shares::delete_of(conn, &ids).await?;
             file_versions::Entity::delete_many()
                 .filter(file_versions::Column::FileId.is_in(ids.clone()))
                 .exec(conn)
@@ -178,6 +183,23 @@ impl FileRepository for SeaFileRepository {
         Ok(deleted)
     }
 
+    async fn hand_over(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        from: UserId,
+        to: UserId,
+    ) -> Result<u64, RepoError> {
+        let result = files::Entity::update_many()
+            .col_expr(files::Column::OwnerId, Expr::value(to.as_uuid()))
+            .filter(files::Column::OrgId.eq(org.as_uuid()))
+            .filter(files::Column::OwnerId.eq(from.as_uuid()))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        Ok(result.rows_affected)
+    }
+
     async fn by_id(&self, id: FileId) -> Result<Option<FileObject>, RepoError> {
         files::Entity::find_by_id(id.as_uuid())
             .one_row(&self.conn)
@@ -189,10 +211,10 @@ impl FileRepository for SeaFileRepository {
 
     async fn list_for_owner(
         &self,
-        owner: UserId,
+        owner: Owner,
         page: PageRequest,
     ) -> Result<Page<FileObject>, RepoError> {
-        let mut query = files::Entity::find().filter(files::Column::OwnerId.eq(owner.as_uuid()));
+        let mut query = files::Entity::find().filter(of_owner(owner));
         if let Some(cursor) = page.cursor() {
             query = query.filter(files::Column::Id.lt(cursor.last_id()));
         }
@@ -327,7 +349,7 @@ impl FileVersionRepository for SeaFileRepository {
 
 #[async_trait::async_trait]
 impl FileUsageRepository for SeaFileRepository {
-    async fn bytes_used(&self, owner: UserId) -> Result<u64, RepoError> {
+    async fn bytes_used(&self, owner: Owner) -> Result<u64, RepoError> {
         // SUM(bigint) is numeric on PostgreSQL and decimal on CockroachDB: cast it back.
         let total: Option<i64> = files::Entity::find()
             .select_only()
@@ -335,7 +357,7 @@ impl FileUsageRepository for SeaFileRepository {
                 Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
                 "total",
             )
-            .filter(files::Column::OwnerId.eq(owner.as_uuid()))
+            .filter(of_owner(owner))
             .into_tuple()
             .one_row(&self.conn)
             .await
@@ -345,28 +367,45 @@ impl FileUsageRepository for SeaFileRepository {
             .map_err(|_| corrupt(format_args!("negative total size {total} for {owner}")))
     }
 
-    async fn stored_bytes(&self, owner: UserId) -> Result<u64, RepoError> {
+    async fn stored_bytes(&self, owner: Owner) -> Result<u64, RepoError> {
         stored_bytes(&self.conn, owner).await
     }
 
     async fn lock_stored_bytes(
         &self,
         tx: &mut dyn Transaction,
-        owner: UserId,
+        owner: Owner,
     ) -> Result<u64, RepoError> {
         let conn = db_tx(tx)?;
         // Touching the owner's row takes its row lock on PostgreSQL until the transaction
         // ends, serialising quota checks of one owner (SQLite transactions are IMMEDIATE and
         // already serialised).
-        users::Entity::update_many()
-            .col_expr(
-                users::Column::UpdatedAt,
-                Expr::col(users::Column::UpdatedAt),
-            )
-            .filter(users::Column::Id.eq(owner.as_uuid()))
-            .exec(conn)
-            .await
-            .map_err(repo_err)?;
+        match owner {
+            Owner::User(user) => users::Entity::update_many()
+                .col_expr(
+                    users::Column::UpdatedAt,
+                    Expr::col(users::Column::UpdatedAt),
+                )
+                .filter(users::Column::Id.eq(user.as_uuid()))
+                .exec(conn)
+                .await
+                .map_err(repo_err)?,
+            Owner::Org(org) => {
+                let locked = organizations::Entity::update_many()
+                    .col_expr(
+                        organizations::Column::UpdatedAt,
+                        Expr::col(organizations::Column::UpdatedAt),
+                    )
+                    .filter(organizations::Column::Id.eq(org.as_uuid()))
+                    .exec(conn)
+                    .await
+                    .map_err(repo_err)?;
+                if locked.rows_affected == 0 {
+                    return Err(RepoError::NotFound);
+                }
+                locked
+            }
+        };
         stored_bytes(conn, owner).await
     }
 
@@ -408,12 +447,23 @@ impl FileUsageRepository for SeaFileRepository {
     }
 }
 
+/// The files of `owner`: a user's own (not the organization files they uploaded), or an
+/// organization's.
+pub(super) fn of_owner(owner: Owner) -> sea_orm::Condition {
+    match owner {
+        Owner::User(user) => sea_orm::Condition::all()
+            .add(files::Column::OwnerId.eq(user.as_uuid()))
+            .add(files::Column::OrgId.is_null()),
+        Owner::Org(org) => sea_orm::Condition::all().add(files::Column::OrgId.eq(org.as_uuid())),
+    }
+}
+
 /// Bytes of every version of every file of `owner`.
-async fn stored_bytes(conn: &impl ConnectionTrait, owner: UserId) -> Result<u64, RepoError> {
+async fn stored_bytes(conn: &impl ConnectionTrait, owner: Owner) -> Result<u64, RepoError> {
     let owned = Query::select()
         .column(files::Column::Id)
         .from(files::Entity)
-        .and_where(files::Column::OwnerId.eq(owner.as_uuid()))
+        .cond_where(of_owner(owner))
         .to_owned();
     // SUM(bigint) is numeric on PostgreSQL and decimal on CockroachDB: cast it back.
     let total: Option<i64> = file_versions::Entity::find()

@@ -73,7 +73,7 @@ pub(crate) async fn list_shares(
     user: AuthUser,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = state.files.viewer(user.0.user_id).await?;
+    let viewer = state.files.viewer(&user.0.caller()).await?;
     let shares = state.files.shares_for(&viewer, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ShareListBody {
         items: shares.into_iter().map(ShareBody::from).collect(),

@@ -42,7 +42,7 @@ pub(crate) async fn create_signed_url(
     id: web::Path<FileId>,
     body: web::Json<SignedUrlRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = state.files.viewer(user.0.user_id).await?;
+    let viewer = state.files.viewer(&user.0.caller()).await?;
     let id = id.into_inner();
     // Out of range, negative included: the service's own message and limit.
     let expires_in = u64::try_from(body.expires_in).unwrap_or(0);
@@ -121,7 +121,7 @@ pub(crate) async fn revoke_signed_urls(
     meta: ClientMeta,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = state.files.viewer(user.0.user_id).await?;
+    let viewer = state.files.viewer(&user.0.caller()).await?;
     state
         .files
         .revoke_signed_urls(&viewer, id.into_inner(), &meta.0)

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use futures::StreamExt as _;
 use futures::future::{Either, select};
 use plinth_files::{ByteStream, FileId, FileObject, UploadInput, Viewer};
-use plinth_kernel::{RequestMeta, UserId};
+use plinth_kernel::RequestMeta;
 use tokio::sync::mpsc;
 
 use crate::{ApiError, AppState};
@@ -27,12 +27,12 @@ pub(super) const MULTIPART_OVERHEAD: u64 = 16 * 1024;
 /// Chunks buffered between the request and the blob store.
 const CHANNEL_CHUNKS: usize = 8;
 
-/// Reads the multipart body and streams its `file` part to the file service: a new file, or
-/// (with `version_of`) a new version of that file, added by that viewer (its owner or an
-/// `edit` sharee).
+/// Reads the multipart body and streams its `file` part to the file service: a new file of
+/// `caller` (or of the organization their token acts for), or (with `version_of`) a new
+/// version of that file, added by that viewer (its owner or an `edit` sharee).
 pub(super) async fn receive(
     state: &AppState,
-    owner: UserId,
+    caller: &plinth_kernel::Caller,
     meta: &RequestMeta,
     req: &HttpRequest,
     multipart: Multipart,
@@ -44,7 +44,7 @@ pub(super) async fn receive(
             .ok_or_else(|| ApiError::field("file", "the `file` part must carry a filename"))?;
         let input = UploadInput { file_name, body };
         let stored = match version_of {
-            None => state.files.upload(owner, input, meta).await,
+            None => state.files.upload(caller, input, meta).await,
             Some((viewer, id)) => {
                 state
                     .files

@@ -41,10 +41,11 @@ pub(crate) async fn upload_version(
     req: HttpRequest,
     multipart: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = state.files.viewer(user.0.user_id).await?;
+    let caller = user.0.caller();
+    let viewer = state.files.viewer(&caller).await?;
     let file = upload::receive(
         &state,
-        viewer.id,
+        &caller,
         &meta.0,
         &req,
         multipart,
@@ -75,7 +76,7 @@ pub(crate) async fn list_versions(
     user: AuthUser,
     id: web::Path<FileId>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = state.files.viewer(user.0.user_id).await?;
+    let viewer = state.files.viewer(&user.0.caller()).await?;
     let versions = state.files.versions_for(&viewer, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(FileVersionsBody {
         items: versions.into_iter().map(FileBody::from).collect(),

@@ -80,14 +80,8 @@ pub(super) async fn share(
 }
 
 pub(super) async fn put_content(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
-    let part = reqwest::multipart::Part::bytes(b"new plan\n".to_vec()).file_name("plan.txt");
-    app.client
-        .put(app.url(&format!("/api/v1/files/{id}/content")))
-        .bearer_auth(token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
+    app.put_content(token, id, "plan.txt", b"new plan\n".to_vec())
         .await
-        .unwrap()
 }
 
 pub(super) async fn delete(app: &TestApp, token: &str, path: &str) -> reqwest::Response {

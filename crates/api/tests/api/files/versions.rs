@@ -55,7 +55,7 @@ async fn a_new_version_is_current_and_the_old_one_stays_downloadable() {
     assert_eq!(v2["size"], 8);
     assert_eq!(v2["sha256"], sha(b"a,b\n1,2\n"));
     assert_eq!(v2["created_at"], v1["created_at"]);
-    assert_eq!(v2.as_object().unwrap().len(), 9, "a File: {v2}");
+    assert_eq!(v2.as_object().unwrap().len(), 10, "a File: {v2}");
 
     let got: Value = app
         .get(&format!("/api/v1/files/{id}"), Some(&token))

@@ -42,11 +42,14 @@ impl SubscriptionService {
     /// # Errors
     /// As [`SubscriptionService::entitlements`].
     pub async fn storage_limit(&self, user: UserId) -> Result<Option<u64>, SubscriptionError> {
-        Ok(match self.entitlements(user).await?.get(STORAGE_BYTES) {
-            Some(FeatureValue::Limit(n)) => Some(u64::try_from(*n).unwrap_or(0)),
-            Some(FeatureValue::Flag(true)) | None => None,
-            Some(FeatureValue::Flag(false)) => Some(0),
-        })
+        Ok(storage_limit_of(&self.entitlements(user).await?))
+    }
+
+    /// The `storage_bytes` limit of the default features (what anyone without a plan has),
+    /// read like [`SubscriptionService::storage_limit`].
+    #[must_use]
+    pub fn default_storage_limit(&self) -> Option<u64> {
+        storage_limit_of(&self.default_features)
     }
 
     /// Whether `user`'s entitlements switch `feature` on (`true`) or give it a limit above 0.
@@ -63,5 +66,15 @@ impl SubscriptionService {
             Some(FeatureValue::Limit(n)) => *n > 0,
             None => false,
         })
+    }
+}
+
+/// The `storage_bytes` limit `features` set: `None` when they set none (unlimited) or switch
+/// it on; a negative limit counts as 0, a switched-off flag as 0.
+fn storage_limit_of(features: &BTreeMap<String, FeatureValue>) -> Option<u64> {
+    match features.get(STORAGE_BYTES) {
+        Some(FeatureValue::Limit(n)) => Some(u64::try_from(*n).unwrap_or(0)),
+        Some(FeatureValue::Flag(true)) | None => None,
+        Some(FeatureValue::Flag(false)) => Some(0),
     }
 }

@@ -91,7 +91,11 @@ async fn unknown_and_malformed_names_are_not_found_and_only_avatars_are_removed(
     let f = fixture(1024);
     let file = f
         .service
-        .upload(UserId::new(), input("a.txt", &[b"hello"]), &meta())
+        .upload(
+            &as_caller(UserId::new()),
+            input("a.txt", &[b"hello"]),
+            &meta(),
+        )
         .await
         .unwrap();
     for name in [

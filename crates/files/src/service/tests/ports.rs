@@ -30,11 +30,11 @@ async fn the_caller_is_their_active_account_and_a_deleted_or_suspended_one_is_go
     let f = fixture(1024);
     let ada = as_viewer(UserId::new());
     f.viewers.register(ada.clone());
-    assert_eq!(f.service.viewer(ada.id).await.unwrap(), ada);
+    assert_eq!(f.service.viewer(&as_caller(ada.id)).await.unwrap(), ada);
 
     f.viewers.remove(ada.id);
     for caller in [ada.id, UserId::new()] {
-        let gone = f.service.viewer(caller).await;
+        let gone = f.service.viewer(&as_caller(caller)).await;
         assert!(matches!(gone, Err(FileError::CallerGone)), "{gone:?}");
     }
 }
@@ -46,7 +46,11 @@ async fn a_signed_link_serves_its_version_until_it_is_altered_or_its_signer_is_g
     f.viewers.register(owner.clone());
     let file = f
         .service
-        .upload(owner.id, input("a.txt", &[b"signed bytes"]), &meta())
+        .upload(
+            &as_caller(owner.id),
+            input("a.txt", &[b"signed bytes"]),
+            &meta(),
+        )
         .await
         .unwrap();
     let signed = f.service.signed_url(&owner, file.id, 60).await.unwrap();
@@ -98,11 +102,11 @@ async fn an_upload_past_the_owners_quota_is_refused_and_leaves_nothing() {
     );
     let owner = UserId::new();
     let kept = service
-        .upload(owner, input("a.txt", &[b"six b."]), &meta())
+        .upload(&as_caller(owner), input("a.txt", &[b"six b."]), &meta())
         .await
         .unwrap();
     let refused = service
-        .upload(owner, input("b.txt", &[b"six b."]), &meta())
+        .upload(&as_caller(owner), input("b.txt", &[b"six b."]), &meta())
         .await;
     assert!(
         matches!(

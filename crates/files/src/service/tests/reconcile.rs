@@ -9,12 +9,16 @@ async fn blobs_of_no_file_go_and_files_and_recent_blobs_stay() {
     let owner = UserId::new();
     let kept = f
         .service
-        .upload(owner, input("kept.txt", &[b"keep me"]), &meta())
+        .upload(&as_caller(owner), input("kept.txt", &[b"keep me"]), &meta())
         .await
         .unwrap();
     let deleted = f
         .service
-        .upload(owner, input("deleted.txt", &[b"delete me"]), &meta())
+        .upload(
+            &as_caller(owner),
+            input("deleted.txt", &[b"delete me"]),
+            &meta(),
+        )
         .await
         .unwrap();
     // An upload whose row never got written, and a deletion whose blob removal never ran.

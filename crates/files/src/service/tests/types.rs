@@ -12,7 +12,7 @@ const ZIP_HEADER: &[u8] = b"PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0";
 async fn assert_refused(f: &Fixture, name: &str, parts: &[&[u8]], ext: &str, detected: &str) {
     let err = f
         .service
-        .upload(UserId::new(), input(name, parts), &meta())
+        .upload(&as_caller(UserId::new()), input(name, parts), &meta())
         .await
         .unwrap_err();
     assert!(
@@ -79,7 +79,7 @@ async fn office_files_are_zips_and_pass() {
         let file = f
             .service
             .upload(
-                UserId::new(),
+                &as_caller(UserId::new()),
                 input(name, &[ZIP_HEADER, b"entries"]),
                 &meta(),
             )
@@ -131,7 +131,7 @@ async fn text_must_be_utf8_without_nul_bytes_over_the_whole_body() {
     let file = f
         .service
         .upload(
-            UserId::new(),
+            &as_caller(UserId::new()),
             input("split.txt", &[b"caf\xc3", b"\xa9 ok"]),
             &meta(),
         )
@@ -163,7 +163,7 @@ async fn a_mismatch_stops_reading_the_body_early() {
     let err = f
         .service
         .upload(
-            UserId::new(),
+            &as_caller(UserId::new()),
             UploadInput {
                 file_name: "fake.pdf".into(),
                 body: Box::pin(stream),

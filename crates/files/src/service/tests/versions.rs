@@ -18,7 +18,11 @@ async fn a_new_version_becomes_current_and_the_old_one_stays_readable() {
     let owner = UserId::new();
     let v1 = f
         .service
-        .upload(owner, input("draft.txt", &[b"first draft"]), &meta())
+        .upload(
+            &as_caller(owner),
+            input("draft.txt", &[b"first draft"]),
+            &meta(),
+        )
         .await
         .unwrap();
     f.clock.advance(chrono::Duration::minutes(5));
@@ -108,7 +112,7 @@ async fn only_the_owner_sees_or_adds_versions() {
     let (owner, mallory) = (UserId::new(), UserId::new());
     let file = f
         .service
-        .upload(owner, input("mine.txt", &[b"mine"]), &meta())
+        .upload(&as_caller(owner), input("mine.txt", &[b"mine"]), &meta())
         .await
         .unwrap();
     let err = f
@@ -156,7 +160,7 @@ async fn a_refused_version_leaves_the_file_as_it_was() {
     let owner = UserId::new();
     let file = f
         .service
-        .upload(owner, input("a.txt", &[b"small"]), &meta())
+        .upload(&as_caller(owner), input("a.txt", &[b"small"]), &meta())
         .await
         .unwrap();
     let too_big = f
@@ -215,7 +219,7 @@ async fn a_failed_audit_undoes_the_version_and_removes_its_blob() {
     let broken = make(Arc::new(FailingAuditLog::new()));
     let owner = UserId::new();
     let file = working
-        .upload(owner, input("a.txt", &[b"one"]), &meta())
+        .upload(&as_caller(owner), input("a.txt", &[b"one"]), &meta())
         .await
         .unwrap();
     assert!(
@@ -240,7 +244,7 @@ async fn concurrent_versions_get_distinct_numbers_and_keep_their_content() {
     let owner = UserId::new();
     let file = f
         .service
-        .upload(owner, input("a.txt", &[b"v1"]), &meta())
+        .upload(&as_caller(owner), input("a.txt", &[b"v1"]), &meta())
         .await
         .unwrap();
     let m = meta();
@@ -275,7 +279,7 @@ async fn delete_removes_every_version_row_and_blob() {
     let owner = UserId::new();
     let file = f
         .service
-        .upload(owner, input("a.txt", &[b"v1"]), &meta())
+        .upload(&as_caller(owner), input("a.txt", &[b"v1"]), &meta())
         .await
         .unwrap();
     for body in [b"v2", b"v3"] {
@@ -300,7 +304,7 @@ async fn downloads_of_the_current_version_are_counted() {
     let (owner, mallory) = (UserId::new(), UserId::new());
     let file = f
         .service
-        .upload(owner, input("a.txt", &[b"one"]), &meta())
+        .upload(&as_caller(owner), input("a.txt", &[b"one"]), &meta())
         .await
         .unwrap();
     assert_eq!(file.download_count, 0);

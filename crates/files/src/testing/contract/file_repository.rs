@@ -1,5 +1,6 @@
 //! The [`FileStorage`] contract (the files, versions, shares and usage ports).
 
+use crate::Owner;
 use std::sync::Arc;
 
 use chrono::SubsecRound;
@@ -25,8 +26,8 @@ pub async fn file_repository(
 ) {
     let [alice, bob] = owners;
     assert_ne!(alice, bob, "the suite needs two distinct owners");
-    let alice_before = repo.bytes_used(alice).await.unwrap();
-    let bob_before = repo.bytes_used(bob).await.unwrap();
+    let alice_before = repo.bytes_used(Owner::User(alice)).await.unwrap();
+    let bob_before = repo.bytes_used(Owner::User(bob)).await.unwrap();
     let totals_before = repo.totals().await.unwrap();
 
     // Round trip of every field.
@@ -66,14 +67,14 @@ pub async fn file_repository(
 
     // Newest first, paginated, one owner only.
     let page1 = repo
-        .list_for_owner(alice, PageRequest::first(2))
+        .list_for_owner(Owner::User(alice), PageRequest::first(2))
         .await
         .unwrap();
     assert_eq!(ids(&page1.items), vec![third.id, second.id], "newest first");
     let cursor = page1.next_cursor.expect("a further page exists");
     let page2 = repo
         .list_for_owner(
-            alice,
+            Owner::User(alice),
             PageRequest::new(Some(2), Some(&cursor.encode())).unwrap(),
         )
         .await
@@ -90,7 +91,7 @@ pub async fn file_repository(
             .all(|f| f.owner_id == alice && f.id < second.id)
     );
     let bob_page = repo
-        .list_for_owner(bob, PageRequest::first(100))
+        .list_for_owner(Owner::User(bob), PageRequest::first(100))
         .await
         .unwrap();
     assert!(
@@ -99,7 +100,7 @@ pub async fn file_repository(
     );
     assert!(ids(&bob_page.items).contains(&bobs.id));
     let all_alice = repo
-        .list_for_owner(alice, PageRequest::first(100))
+        .list_for_owner(Owner::User(alice), PageRequest::first(100))
         .await
         .unwrap();
     assert!(!ids(&all_alice.items).contains(&bobs.id));
@@ -111,10 +112,13 @@ pub async fn file_repository(
 
     // bytes_used sums one owner's sizes.
     assert_eq!(
-        repo.bytes_used(alice).await.unwrap(),
+        repo.bytes_used(Owner::User(alice)).await.unwrap(),
         alice_before + 1_234 + 5_000_000_000
     );
-    assert_eq!(repo.bytes_used(bob).await.unwrap(), bob_before + 77);
+    assert_eq!(
+        repo.bytes_used(Owner::User(bob)).await.unwrap(),
+        bob_before + 77
+    );
 
     // Delete.
     let mut tx = uow.begin().await.unwrap();
@@ -122,14 +126,17 @@ pub async fn file_repository(
     tx.commit().await.unwrap();
     assert_eq!(repo.by_id(second.id).await.unwrap(), None);
     let listed = repo
-        .list_for_owner(alice, PageRequest::first(100))
+        .list_for_owner(Owner::User(alice), PageRequest::first(100))
         .await
         .unwrap();
     assert!(
         !ids(&listed.items).contains(&second.id),
         "a deleted file is not listed"
     );
-    assert_eq!(repo.bytes_used(alice).await.unwrap(), alice_before + 1_234);
+    assert_eq!(
+        repo.bytes_used(Owner::User(alice)).await.unwrap(),
+        alice_before + 1_234
+    );
     let mut tx = uow.begin().await.unwrap();
     let missing = repo.delete(tx.as_mut(), second.id).await;
     assert!(
@@ -155,7 +162,10 @@ pub async fn file_repository(
         Some(first.clone()),
         "a rolled-back delete is undone"
     );
-    assert_eq!(repo.bytes_used(alice).await.unwrap(), alice_before + 1_234);
+    assert_eq!(
+        repo.bytes_used(Owner::User(alice)).await.unwrap(),
+        alice_before + 1_234
+    );
 
     super::file_versions::versions(&*repo, &*uow, bob).await;
     super::file_shares::shares(&*repo, &*uow, [alice, bob]).await;
@@ -168,6 +178,8 @@ pub async fn file_repository(
     tx.commit().await.unwrap();
 
     super::file_erase::delete_owned(&*repo, &*uow, [alice, bob]).await;
+    super::file_erase::org_files(&*repo, &*uow, [alice, bob]).await;
+    super::file_erase::org_shares(&*repo, &*uow, alice).await;
 }
 
 /// A file with every field set to a distinct, storable value (timestamps at microsecond
@@ -178,6 +190,7 @@ fn sample(owner: UserId, name: &str, size: u64) -> FileObject {
     FileObject {
         id,
         owner_id: owner,
+        org_id: None,
         name: name.to_owned(),
         content_type: format!("application/x-{}", name.replace('.', "-")),
         size,

@@ -11,6 +11,7 @@ fn file(owner: UserId, name: &str) -> FileObject {
     FileObject {
         id,
         owner_id: owner,
+        org_id: None,
         name: name.to_owned(),
         content_type: "text/plain".to_owned(),
         size: 3,

@@ -1,5 +1,6 @@
 //! The version part of the [`crate::FileRepository`] contract.
 
+use crate::Owner;
 use chrono::SubsecRound;
 use plinth_kernel::{RepoError, UnitOfWork, UserId};
 
@@ -13,13 +14,14 @@ use crate::{BlobKey, FileId, FileObject, FileStorage, FileVersion};
 /// `lock_stored_bytes` summing every version of the owner's files.
 pub(super) async fn versions(repo: &dyn FileStorage, uow: &dyn UnitOfWork, owner: UserId) {
     let created = chrono::Utc::now().trunc_subsecs(6) - chrono::Duration::hours(1);
-    let stored_before = repo.stored_bytes(owner).await.unwrap();
+    let stored_before = repo.stored_bytes(Owner::User(owner)).await.unwrap();
     let id = FileId::new();
     let v1 = version(id, owner, 1, "draft.txt", 12, created);
     let v1_key = v1.storage_key.clone();
     let file = v1.as_file(&FileObject {
         id,
         owner_id: owner,
+        org_id: None,
         name: String::new(),
         content_type: String::new(),
         size: 0,
@@ -145,13 +147,15 @@ pub(super) async fn versions(repo: &dyn FileStorage, uow: &dyn UnitOfWork, owner
     );
     assert!(repo.known_storage_keys(&[]).await.unwrap().is_empty());
     assert_eq!(
-        repo.stored_bytes(owner).await.unwrap(),
+        repo.stored_bytes(Owner::User(owner)).await.unwrap(),
         stored_before + 12 + 6_000_000_000,
         "stored_bytes counts every version"
     );
     let mut tx = uow.begin().await.unwrap();
     assert_eq!(
-        repo.lock_stored_bytes(tx.as_mut(), owner).await.unwrap(),
+        repo.lock_stored_bytes(tx.as_mut(), Owner::User(owner))
+            .await
+            .unwrap(),
         stored_before + 12 + 6_000_000_000
     );
     drop(tx);

@@ -1,8 +1,10 @@
 //! The share methods of [`super::SeaFileRepository`]: `file_shares` rows ↔ [`FileShare`].
 
 use crate::repos::OneRow as _;
-use plinth_files::{FileId, FileObject, FileShare, FileShareRepository, SharePermission, Viewer};
-use plinth_kernel::{Email, Page, PageRequest, RepoError, Transaction};
+use plinth_files::{
+    FileId, FileObject, FileShare, FileShareRepository, OrgShare, Owner, SharePermission, Viewer,
+};
+use plinth_kernel::{Email, OrgId, Page, PageRequest, RepoError, Transaction};
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
@@ -136,7 +138,12 @@ pub(super) async fn visible(
     viewer: &Viewer,
     page: PageRequest,
 ) -> Result<Page<FileObject>, RepoError> {
-    let mut visible = Condition::any().add(files::Column::OwnerId.eq(viewer.id.as_uuid()));
+    let mut visible = Condition::any().add(super::of_owner(Owner::User(viewer.id)));
+    if let Some(org) = viewer.readable_org() {
+        visible = visible
+            .add(super::of_owner(Owner::Org(org)))
+            .add(files::Column::Id.in_subquery(super::org_shares::shared_with(org)));
+    }
     // Shares count only for a verified address (`Viewer::honours`).
     if viewer.email_verified {
         let shared = Query::select()
@@ -195,6 +202,39 @@ impl FileShareRepository for super::SeaFileRepository {
 
     async fn shares(&self, id: FileId) -> Result<Vec<FileShare>, RepoError> {
         self::all(&self.conn, id).await
+    }
+
+    async fn upsert_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        share: &OrgShare,
+    ) -> Result<(), RepoError> {
+        super::org_shares::upsert(tx, share).await
+    }
+
+    async fn delete_org_share(
+        &self,
+        tx: &mut dyn Transaction,
+        id: FileId,
+        org: OrgId,
+    ) -> Result<(), RepoError> {
+        super::org_shares::delete(tx, id, org).await
+    }
+
+    async fn delete_org_shares_to(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+    ) -> Result<u64, RepoError> {
+        super::org_shares::delete_to(tx, org).await
+    }
+
+    async fn org_share_of(&self, id: FileId, org: OrgId) -> Result<Option<OrgShare>, RepoError> {
+        super::org_shares::one(&self.conn, id, org).await
+    }
+
+    async fn org_shares(&self, id: FileId) -> Result<Vec<OrgShare>, RepoError> {
+        super::org_shares::all(&self.conn, id).await
     }
 
     async fn list_visible(
