@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Options, TestApp, assert_problem, spawn_app, spawn_app_with};
-use crate::orgs::{account, add_member, create, send};
+use crate::orgs::{account, add_member, create, remove_member, send};
 use crate::orgs_acting::acting_token;
 
 /// Uploads `name` with `token` and answers the stored `File`.
@@ -256,14 +256,7 @@ async fn a_signed_link_to_an_organization_file_ends_with_its_makers_membership()
         "the link works while its maker may read the file"
     );
 
-    let res = send(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/orgs/{org}/members/{}", bob.id),
-        &ada.token,
-        None,
-    )
-    .await;
+    let res = remove_member(&app, &org, bob.id, &ada.token).await;
     assert_eq!(res.status(), 204);
     let res = app.get(&path, None).await;
     assert_problem(res, 403, "forbidden").await;
@@ -681,14 +674,7 @@ async fn a_client_portal_agency_and_two_clients() {
     );
     // 6. Leaving ends Cleo's access with her token.
     app.clock.advance(chrono::Duration::seconds(1));
-    let res = send(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/orgs/{contoso}/members/{}", cleo.id),
-        &cleo.token,
-        None,
-    )
-    .await;
+    let res = remove_member(&app, &contoso, cleo.id, &cleo.token).await;
     assert_eq!(res.status(), 204);
     app.auth.sync_revocations().await.unwrap();
     let res = app
@@ -714,14 +700,7 @@ async fn an_upload_with_a_token_not_yet_revoked_is_refused_once_the_membership_i
         bob_org,
         ..
     } = clinic(&app, "member").await;
-    let res = send(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/orgs/{org}/members/{}", bob.id),
-        &ada.token,
-        None,
-    )
-    .await;
+    let res = remove_member(&app, &org, bob.id, &ada.token).await;
     assert_eq!(res.status(), 204);
     // No revocation sync yet: the token still verifies, and reads stay within the bound; a
     // write creating the organization's data checks the membership itself.
@@ -742,14 +721,7 @@ async fn changes_with_a_token_not_yet_revoked_are_refused_once_the_membership_is
     } = clinic(&app, "member").await;
     let file = upload(&app, &ada_org, "plan.txt", b"the clinic's plan").await;
     let id = file["id"].as_str().unwrap();
-    let res = send(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/orgs/{org}/members/{}", bob.id),
-        &ada.token,
-        None,
-    )
-    .await;
+    let res = remove_member(&app, &org, bob.id, &ada.token).await;
     assert_eq!(res.status(), 204);
     // No revocation sync yet: the token still verifies.
     let res = put_content(&app, &bob_org, id, b"too late").await;

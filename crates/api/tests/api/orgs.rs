@@ -64,6 +64,23 @@ pub(crate) async fn add_member(app: &TestApp, org: &str, who: &Account, role: &s
     tx.commit().await.unwrap();
 }
 
+/// `DELETE /orgs/{org}/members/{user}` with `token` (removing a member, or leaving).
+pub(crate) async fn remove_member(
+    app: &TestApp,
+    org: &str,
+    user: UserId,
+    token: &str,
+) -> reqwest::Response {
+    send(
+        app,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/orgs/{org}/members/{user}"),
+        token,
+        None,
+    )
+    .await
+}
+
 async fn role_in(app: &TestApp, org: &str, who: &Account) -> Option<String> {
     let res = app
         .get(&format!("/api/v1/orgs/{org}"), Some(&who.token))

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem, spawn_app};
-use crate::orgs::{Account, account, add_member, create, send};
+use crate::orgs::{Account, account, add_member, create, remove_member, send};
 
 /// What an access token acts for, as the app's verifier reads it from the token alone (the
 /// JWT encoding of the `org` and `org_perms` claims is tested with the real signer in
@@ -193,14 +193,7 @@ async fn a_removed_member_loses_the_organization_within_the_revocation_bound() {
 
     // The clock moves on a second, as it does between a sign-in and a removal.
     app.clock.advance(chrono::Duration::seconds(1));
-    let res = send(
-        &app,
-        Method::DELETE,
-        &format!("/api/v1/orgs/{org}/members/{}", bob.id),
-        &ada.token,
-        None,
-    )
-    .await;
+    let res = remove_member(&app, &org, bob.id, &ada.token).await;
     assert_eq!(res.status(), 204);
     // Every replica loads revocations every REVOCATION_SYNC_INTERVAL; this is that load.
     app.auth.sync_revocations().await.unwrap();
