@@ -207,14 +207,7 @@ impl FileService {
         };
         let uploader = caller.user_id;
         let owner = org.map_or(Owner::User(uploader), Owner::Org);
-        if let Some(org) = org {
-            // A write that creates the organization's data is not left to the token alone
-            // (see `confirm_org_write`).
-            let standing = self.viewers.acting_for(uploader, org).await?;
-            if !standing.is_some_and(|s| s.can(ORG_FILES_WRITE)) {
-                return Err(FileError::OrgStandingGone);
-            }
-        }
+        self.confirm_org_write(uploader, org).await?;
         let id = FileId::new();
         let stored = self.store_content(uploader, owner, id, 1, input).await?;
         let quota = stored.quota;

@@ -4,7 +4,7 @@
 //! does what their organization permissions allow (`org_files:write` everything an owner does,
 //! `org_files:read` see and download), whoever uploaded it.
 
-use plinth_kernel::Caller;
+use plinth_kernel::{Caller, OrgId, UserId};
 
 use crate::{
     FileError, FileId, FileObject, ORG_FILES_WRITE, OrgFileAccess, SharePermission, Viewer,
@@ -111,7 +111,7 @@ impl FileService {
     ) -> Result<FileObject, FileError> {
         match self.access(viewer, id).await? {
             (file, Access::Owner) if needed == SharePermission::Edit => {
-                self.confirm_org_write(viewer, &file).await?;
+                self.confirm_org_write(viewer.id, file.org_id).await?;
                 Ok(file)
             }
             (file, Access::Owner) => Ok(file),
@@ -140,7 +140,7 @@ impl FileService {
     ) -> Result<FileObject, FileError> {
         match self.access(viewer, id).await? {
             (file, Access::Owner) => {
-                self.confirm_org_write(viewer, &file).await?;
+                self.confirm_org_write(viewer.id, file.org_id).await?;
                 Ok(file)
             }
             (_, Access::Shared(_)) => Err(FileError::Forbidden(format!(
@@ -155,15 +155,20 @@ impl FileService {
     /// A change to an organization's file is not left to the token alone: within the
     /// revocation bound it may still act for an organization the caller left, or one that was
     /// suspended or deleted, so the caller's standing there is read now (one query, only for
-    /// changes to an organization's file).
+    /// changes to an organization's file: `org` is the file's organization, `None` for a
+    /// user's own file).
     ///
     /// # Errors
     /// [`FileError::OrgStandingGone`] when they may no longer write its files.
-    async fn confirm_org_write(&self, viewer: &Viewer, file: &FileObject) -> Result<(), FileError> {
-        let Some(org) = file.org_id else {
+    pub(crate) async fn confirm_org_write(
+        &self,
+        user: UserId,
+        org: Option<OrgId>,
+    ) -> Result<(), FileError> {
+        let Some(org) = org else {
             return Ok(());
         };
-        let standing = self.viewers.acting_for(viewer.id, org).await?;
+        let standing = self.viewers.acting_for(user, org).await?;
         if standing.is_some_and(|s| s.can(ORG_FILES_WRITE)) {
             Ok(())
         } else {

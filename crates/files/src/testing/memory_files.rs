@@ -359,26 +359,11 @@ impl FileShareRepository for MemoryFileRepository {
             return Err(RepoError::internal("file_shares.file_id: no such file"));
         }
         let key = (share.file_id, share.grantee_email.clone());
-        let before = {
-            let mut shares = self.share_rows();
-            let before = shares.get(&key).cloned();
-            let created_at = before.as_ref().map_or(share.created_at, |b| b.created_at);
-            shares.insert(
-                key.clone(),
-                FileShare {
-                    created_at,
-                    ..share.clone()
-                },
-            );
-            before
-        };
-        let shares = Arc::clone(&self.shares);
-        tx.on_rollback(move || {
-            let mut shares = shares.lock().unwrap_or_else(PoisonError::into_inner);
-            match before {
-                Some(b) => shares.insert(key, b),
-                None => shares.remove(&key),
-            };
+        upsert_row(tx, &self.shares, key, |before: Option<&FileShare>| {
+            FileShare {
+                created_at: before.map_or(share.created_at, |b| b.created_at),
+                ..share.clone()
+            }
         });
         Ok(())
     }
@@ -457,26 +442,11 @@ impl FileShareRepository for MemoryFileRepository {
             return Err(RepoError::internal("file_org_shares.file_id: no such file"));
         }
         let key = (share.file_id, share.org_id);
-        let before = {
-            let mut shares = self.org_share_rows();
-            let before = shares.get(&key).cloned();
-            let created_at = before.as_ref().map_or(share.created_at, |b| b.created_at);
-            shares.insert(
-                key,
-                OrgShare {
-                    created_at,
-                    ..share.clone()
-                },
-            );
-            before
-        };
-        let shares = Arc::clone(&self.org_shares);
-        tx.on_rollback(move || {
-            let mut shares = shares.lock().unwrap_or_else(PoisonError::into_inner);
-            match before {
-                Some(b) => shares.insert(key, b),
-                None => shares.remove(&key),
-            };
+        upsert_row(tx, &self.org_shares, key, |before: Option<&OrgShare>| {
+            OrgShare {
+                created_at: before.map_or(share.created_at, |b| b.created_at),
+                ..share.clone()
+            }
         });
         Ok(())
     }
@@ -604,4 +574,31 @@ impl FileUsageRepository for MemoryFileRepository {
             .cloned()
             .collect())
     }
+}
+
+/// Puts `make(the row now under key)` under `key` in `rows`, putting back what was there (or
+/// nothing) if `tx` rolls back: the upsert of both kinds of share.
+fn upsert_row<K, V>(
+    tx: &mut MemoryTransaction,
+    rows: &Arc<Mutex<HashMap<K, V>>>,
+    key: K,
+    make: impl FnOnce(Option<&V>) -> V,
+) where
+    K: Eq + std::hash::Hash + Clone + Send + 'static,
+    V: Clone + Send + 'static,
+{
+    let before = {
+        let mut map = rows.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = map.get(&key).cloned();
+        map.insert(key.clone(), make(before.as_ref()));
+        before
+    };
+    let rows = Arc::clone(rows);
+    tx.on_rollback(move || {
+        let mut map = rows.lock().unwrap_or_else(PoisonError::into_inner);
+        match before {
+            Some(b) => map.insert(key, b),
+            None => map.remove(&key),
+        };
+    });
 }
