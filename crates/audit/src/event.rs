@@ -65,6 +65,15 @@ pub enum AuditAction {
     /// A user unlinked a sign-in provider's identity from their account (`details.provider`).
     #[serde(rename = "auth.identity_unlinked")]
     IdentityUnlinked,
+    /// A user registered a passkey (`details.passkey_id`, `details.name`).
+    #[serde(rename = "auth.passkey_added")]
+    PasskeyAdded,
+    /// A user renamed one of their passkeys (`details.passkey_id`, `details.name`).
+    #[serde(rename = "auth.passkey_renamed")]
+    PasskeyRenamed,
+    /// A user removed one of their passkeys (`details.passkey_id`).
+    #[serde(rename = "auth.passkey_removed")]
+    PasskeyRemoved,
     /// A user changed their own profile.
     #[serde(rename = "user.updated")]
     UserUpdated,
@@ -196,6 +205,9 @@ impl AuditAction {
         Self::PasswordlessRequested,
         Self::IdentityLinked,
         Self::IdentityUnlinked,
+        Self::PasskeyAdded,
+        Self::PasskeyRenamed,
+        Self::PasskeyRemoved,
         Self::UserUpdated,
         Self::UserDeleted,
         Self::AdminUserUpdated,
@@ -254,6 +266,9 @@ impl AuditAction {
             Self::PasswordlessRequested => "auth.passwordless_requested",
             Self::IdentityLinked => "auth.identity_linked",
             Self::IdentityUnlinked => "auth.identity_unlinked",
+            Self::PasskeyAdded => "auth.passkey_added",
+            Self::PasskeyRenamed => "auth.passkey_renamed",
+            Self::PasskeyRemoved => "auth.passkey_removed",
             Self::UserUpdated => "user.updated",
             Self::UserDeleted => "user.deleted",
             Self::AdminUserUpdated => "admin.user_updated",

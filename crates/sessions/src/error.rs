@@ -120,12 +120,36 @@ pub enum AuthError {
     /// No such linked identity among the caller's.
     #[error("identity not found")]
     IdentityNotFound,
-    /// Unlinking would leave the account with no way to sign in (no password of its own and
-    /// no other identity).
+    /// Unlinking an identity or removing a passkey would leave the account with no way to
+    /// sign in (no password of its own, no other identity, no other passkey).
     #[error(
-        "this is the account's last way to sign in: set a password or link another provider first"
+        "this is the account's last way to sign in: set a password, link a provider or add a passkey first"
     )]
     LastWayIn,
+    /// Passkeys are not configured (no relying party): every passkey route answers 404.
+    #[error("passkeys are not configured")]
+    PasskeysOff,
+    /// A passkey sign-in or second factor that does not verify: an unknown, spent or expired
+    /// ceremony, an unknown or removed credential, another account's credential, a bad
+    /// signature, challenge or origin (deliberately not saying which).
+    #[error("the passkey could not be verified")]
+    PasskeyRejected,
+    /// A registration whose ceremony is unknown, spent or expired, or whose answer does not
+    /// verify (field `credential`).
+    #[error("the passkey registration could not be verified: start again")]
+    PasskeyRegistrationRejected,
+    /// The credential is already registered (to this or another account).
+    #[error("this passkey is already registered")]
+    PasskeyTaken,
+    /// No such passkey among the caller's (another user's is reported the same way).
+    #[error("passkey not found")]
+    PasskeyNotFound,
+    /// A second factor with a passkey for an account that has none.
+    #[error("the account has no passkey")]
+    NoPasskeys,
+    /// A passkey name refused (field `name`).
+    #[error("{0}")]
+    InvalidPasskeyName(String),
     /// The OS random source failed.
     #[error("random source failed")]
     Random,

@@ -11,6 +11,7 @@ pub mod lockout;
 mod mail;
 pub mod mfa;
 mod one_time;
+pub mod passkeys;
 pub mod passwordless;
 mod ports;
 mod revocation;
@@ -33,6 +34,11 @@ pub use mfa::{
 pub use one_time::{
     OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
 };
+pub use passkeys::{
+    CeremonyPurpose, CeremonyStart, Passkey, PasskeyCeremonies, PasskeyCeremony, PasskeyCeremonyId,
+    PasskeyError, PasskeyId, PasskeyName, PasskeyRepository, PasskeySignIn, PasskeyUser,
+    PresentedCredential, RegisteredCredential,
+};
 pub use passwordless::{
     PasswordlessCode, PasswordlessCodeHash, PasswordlessCodeKey, PasswordlessPolicy,
     PasswordlessRequest, PasswordlessRequestId,
@@ -44,8 +50,8 @@ pub use ports::{
 };
 pub use revocation::{RevocationList, TokenRevocation};
 pub use service::{
-    AccessGrant, AuthPorts, AuthService, LoginOutcome, MfaChallenge, RecoveryMail, RefreshReuse,
-    RegisterInput, TokenLifetimes, TokenPair, TotpEnrollment,
+    AccessGrant, AuthPorts, AuthService, LoginOutcome, MfaChallenge, PasskeyOptions, RecoveryMail,
+    RefreshReuse, RegisterInput, TokenLifetimes, TokenPair, TotpEnrollment,
 };
 pub use session::{RefreshTokenRecord, Session, SessionId};
 pub use social::{

@@ -23,6 +23,7 @@ mod attempt;
 mod confirm;
 mod login;
 mod mfa;
+mod passkeys;
 mod passwordless;
 mod recovery;
 mod recovery_mail;
@@ -36,6 +37,7 @@ mod tests;
 
 pub use acting::AccessGrant;
 pub use mfa::{LoginOutcome, MfaChallenge, TotpEnrollment};
+pub use passkeys::PasskeyOptions;
 pub use recovery_mail::RecoveryMail;
 
 /// Token lifetimes (from `ACCESS_TOKEN_TTL`, `REFRESH_TOKEN_TTL`, `SESSION_IDLE_TIMEOUT`).
@@ -134,6 +136,8 @@ pub struct AuthService {
     pub(crate) passwordless: Option<PasswordlessPolicy>,
     /// Social sign-in (OAuth 2.0 / OpenID Connect providers); `None`: off.
     pub(crate) social: Option<crate::SocialSignIn>,
+    /// Passkeys (WebAuthn); `None`: off.
+    pub(crate) passkeys: Option<crate::PasskeySignIn>,
     /// The hash of a password nobody knows, for accounts made by passwordless sign-up
     /// (computed on first use).
     pub(crate) unknown_password: Arc<tokio::sync::OnceCell<PasswordHash>>,
@@ -204,6 +208,7 @@ impl AuthService {
                 .ok()
                 .map(PasswordlessPolicy::new),
             social: None,
+            passkeys: None,
             unknown_password: Arc::new(tokio::sync::OnceCell::new()),
             background: tokio_util::task::TaskTracker::new(),
         }
@@ -247,6 +252,14 @@ impl AuthService {
     #[must_use]
     pub fn with_social(mut self, social: crate::SocialSignIn) -> Self {
         self.social = Some(social);
+        self
+    }
+
+    /// The same service with passkeys (WebAuthn) through `passkeys`. Without this, every
+    /// passkey route answers `not_found`.
+    #[must_use]
+    pub fn with_passkeys(mut self, passkeys: crate::PasskeySignIn) -> Self {
+        self.passkeys = Some(passkeys);
         self
     }
 

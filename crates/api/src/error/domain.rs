@@ -107,6 +107,27 @@ impl From<AuthError> for ApiError {
                 Self::NotFound("There is no such linked identity.".to_owned())
             }
             AuthError::LastWayIn => Self::SignInRefused(SignInRefusal::LastWayIn),
+            AuthError::PasskeysOff => {
+                Self::NotFound("Passkeys are not configured on this server.".to_owned())
+            }
+            AuthError::PasskeyRejected => Self::Unauthenticated(
+                "The passkey could not be verified, or the attempt expired or was already used; \
+                 start again."
+                    .to_owned(),
+            ),
+            AuthError::PasskeyRegistrationRejected => Self::field(
+                "credential",
+                "The passkey could not be verified, or the registration expired or was already \
+                 used; start again.",
+            ),
+            AuthError::PasskeyTaken => {
+                Self::Conflict("This passkey is already registered.".to_owned())
+            }
+            AuthError::PasskeyNotFound => Self::NotFound("There is no such passkey.".to_owned()),
+            AuthError::NoPasskeys => Self::Conflict(
+                "This account has no passkey; answer the challenge with a code.".to_owned(),
+            ),
+            AuthError::InvalidPasskeyName(m) => Self::field("name", m),
             AuthError::Repo(e) => e.into(),
             e @ (AuthError::Hash(_)
             | AuthError::Token(_)

@@ -540,12 +540,10 @@ impl AuthService {
         let Some(identity) = identities.iter().find(|i| i.id == id) else {
             return Err(AuthError::IdentityNotFound);
         };
-        // The account has a password of its own unless its hash is still the unknown one an
-        // identity gave it at sign-up.
-        let has_password = !identities
-            .iter()
-            .any(|i| i.signup_password_hash.as_deref() == Some(user.password_hash.0.as_str()));
-        if !has_password && identities.len() <= 1 {
+        if !self
+            .keeps_a_way_in(&user, super::passkeys::Leaving::Identity(id))
+            .await?
+        {
             return Err(AuthError::LastWayIn);
         }
         if !social
