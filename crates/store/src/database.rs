@@ -272,6 +272,12 @@ impl Database {
         Arc::new(crate::SeaIdentityRepository::new(self.conn.clone()))
     }
 
+    /// Passkeys and their WebAuthn ceremonies.
+    #[must_use]
+    pub fn passkeys(&self) -> Arc<dyn plinth_sessions::PasskeyRepository> {
+        Arc::new(crate::SeaPasskeyRepository::new(self.conn.clone()))
+    }
+
     /// The audit log.
     #[must_use]
     pub fn audit(&self) -> Arc<dyn AuditLog> {

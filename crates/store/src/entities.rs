@@ -17,6 +17,8 @@ pub mod org_invitations;
 pub mod org_members;
 pub mod org_roles;
 pub mod organizations;
+pub mod passkey_ceremonies;
+pub mod passkeys;
 pub mod passwordless_requests;
 pub mod permissions;
 pub mod plan_prices;

@@ -30,7 +30,7 @@ pub use error::StoreError;
 pub use repos::{
     AUDIT_CHAIN_LOCK_KEY, SeaAnnouncementRepository, SeaAuditLog, SeaBillingRepository,
     SeaCustomerDirectory, SeaFileRepository, SeaIdempotencyStore, SeaIdentityRepository,
-    SeaInvoiceRepository, SeaOrgStorage, SeaPaymentEventInbox, SeaRoleRepository,
-    SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
+    SeaInvoiceRepository, SeaOrgStorage, SeaPasskeyRepository, SeaPaymentEventInbox,
+    SeaRoleRepository, SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
 };
 pub use uow::{SeaTransaction, SeaUnitOfWork, WriteQueue, db_tx};

@@ -61,6 +61,19 @@ async fn identity_repository_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkey_repository_contract() {
+    let Some(t) = postgres().await else { return };
+    let (user, other) = (create_user(&t.db).await, create_user(&t.db).await);
+    plinth_sessions::testing::contract::passkey_repository(
+        t.db.passkeys(),
+        t.db.unit_of_work(),
+        user,
+        other,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_log_contract() {
     let Some(t) = postgres().await else { return };
     let tamper = SqlAuditTamper(t.db.connection().clone());

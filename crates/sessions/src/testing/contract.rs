@@ -11,6 +11,7 @@
 mod identity_rows;
 mod lockout_rows;
 mod one_time_rows;
+mod passkey_rows;
 mod passwordless_rows;
 mod refresh_rows;
 mod revocation_rows;
@@ -92,6 +93,23 @@ pub async fn identity_repository(
     identity_rows::flows_are_spent_finished_and_redeemed_once(&*repo, &*uow, user_id).await;
     identity_rows::concurrent_spends_have_one_winner(Arc::clone(&repo), Arc::clone(&uow)).await;
     identity_rows::identities_are_unique_listed_and_unlinked(&*repo, &*uow, user_id, other_id)
+        .await;
+}
+
+/// Runs every check of the [`crate::PasskeyRepository`] contract against `repo`, whose writes
+/// join transactions from `uow`. `user_id` and `other_id` must be two existing users.
+///
+/// # Panics
+/// On the first broken promise, naming it.
+pub async fn passkey_repository(
+    repo: Arc<dyn crate::PasskeyRepository>,
+    uow: Arc<dyn UnitOfWork>,
+    user_id: UserId,
+    other_id: UserId,
+) {
+    passkey_rows::ceremonies_are_spent_once_for_their_purpose(&*repo, &*uow, user_id).await;
+    passkey_rows::concurrent_spends_have_one_winner(Arc::clone(&repo), Arc::clone(&uow)).await;
+    passkey_rows::passkeys_are_unique_listed_renamed_and_removed(&*repo, &*uow, user_id, other_id)
         .await;
 }
 
