@@ -12,6 +12,7 @@ pub(crate) mod mfa;
 pub(crate) mod oauth;
 pub(crate) mod org;
 pub(crate) mod page;
+pub(crate) mod passkey;
 pub(crate) mod passwordless;
 pub(crate) mod plan_changes;
 pub(crate) mod recovery;

@@ -364,7 +364,7 @@ impl SignInRefusal {
             }
             Self::LastWayIn => {
                 "This is the account's last way to sign in: set a password (through a reset \
-                 link), link another provider or add a passkey first."
+                 link) or link another provider first."
             }
         }
     }

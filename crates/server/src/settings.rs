@@ -21,6 +21,7 @@ mod environment;
 mod error;
 mod oauth;
 pub mod parse;
+mod passkeys;
 mod reader;
 mod sources;
 #[cfg(test)]
@@ -58,6 +59,9 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// Social sign-in providers (`OAUTH_*`), in the order they are listed to clients.
     pub oauth: Vec<plinth_oidc::ProviderConfig>,
+    /// Passkeys' relying party (`PASSKEY_RP_ID`, `PASSKEY_ORIGINS`, `PASSKEY_RP_NAME`); `None`:
+    /// passkeys are off.
+    pub passkeys: Option<plinth_webauthn::RelyingParty>,
     /// Logging.
     pub log: LogSettings,
 }

@@ -123,7 +123,7 @@ pub enum AuthError {
     /// Unlinking an identity or removing a passkey would leave the account with no way to
     /// sign in (no password of its own, no other identity, no other passkey).
     #[error(
-        "this is the account's last way to sign in: set a password, link a provider or add a passkey first"
+        "this is the account's last way to sign in: set a password or link another provider first"
     )]
     LastWayIn,
     /// Passkeys are not configured (no relying party): every passkey route answers 404.

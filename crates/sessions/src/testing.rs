@@ -11,11 +11,13 @@ pub mod contract;
 mod identities;
 mod mailer;
 mod memory;
+mod passkeys;
 mod sealer;
 mod signer;
 
 pub use identities::{FakeIdentityProviders, MemoryIdentityRepository};
 pub use mailer::{FailingMailer, MemoryMailer};
 pub use memory::MemorySessionRepository;
+pub use passkeys::MemoryPasskeyRepository;
 pub use sealer::FakeSealer;
 pub use signer::FakeTokenSigner;

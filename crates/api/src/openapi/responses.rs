@@ -117,7 +117,16 @@ problem_responses! {
         "`oauth_account_exists`: the provider's verified address belongs to an account that has not linked this provider; sign in to it and link the provider (never joined by address alone).");
     /// 409 `identity_last_way_in`.
     LastWayIn = (409, "identity_last_way_in", "Last way in", "This is the account's last way to sign in: set a password (through a reset link) or link another provider first.",
-        "`identity_last_way_in`: the account has no password of its own and no other identity.");
+        "`identity_last_way_in`: the account has no password of its own and no other identity (for a passkey: no identity and no other passkey).");
+    /// 401 for a passkey that does not verify.
+    BadPasskey = (401, "unauthenticated", "Unauthenticated", "The passkey could not be verified, or the attempt expired or was already used; start again.",
+        "`unauthenticated`: the ceremony is unknown, spent or expired, or the passkey is unknown, removed, another account's, or its signature, challenge or origin does not verify (one answer for all).");
+    /// 404 `not_found` for passkeys.
+    PasskeyNotFound = (404, "not_found", "Not found", "There is no such passkey.",
+        "`not_found`: no such passkey among the caller's (another user's is the same answer), or passkeys are not configured on this server.");
+    /// 409 `conflict` for passkeys.
+    PasskeyConflict = (409, "conflict", "Conflict", "This passkey is already registered.",
+        "`conflict`: the authenticator's credential is registered already, or (at the second step) the account has no passkey.");
     /// 502 `oauth_provider_error`.
     OAuthProviderError = (502, "oauth_provider_error", "Sign-in provider failed", "The sign-in provider could not confirm who signed in; try again.",
         "`oauth_provider_error`: the provider could not be reached, refused the code, or sent an ID token that did not validate.");

@@ -18,6 +18,7 @@ use plinth_sessions::LoginOutcome;
 mod acting;
 mod mfa;
 mod oauth;
+mod passkeys;
 mod passwordless;
 mod recovery;
 mod sessions;
@@ -46,7 +47,11 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(oauth::start)
         .service(oauth::callback)
         .service(oauth::callback_form_post)
-        .service(oauth::exchange);
+        .service(oauth::exchange)
+        .service(passkeys::start_passkey_sign_in)
+        .service(passkeys::passkey_sign_in)
+        .service(passkeys::start_passkey_mfa)
+        .service(passkeys::passkey_mfa);
 }
 
 /// Creates an account (role `user`) and signs it in.

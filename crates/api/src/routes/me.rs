@@ -16,6 +16,7 @@ mod avatar;
 mod data;
 mod export;
 mod identities;
+mod passkeys;
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_me)
@@ -28,7 +29,12 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(export::export_me)
         .service(identities::list_identities)
         .service(identities::link_identity)
-        .service(identities::unlink_identity);
+        .service(identities::unlink_identity)
+        .service(passkeys::list_passkeys)
+        .service(passkeys::start_registration)
+        .service(passkeys::register_passkey)
+        .service(passkeys::rename_passkey)
+        .service(passkeys::remove_passkey);
 }
 
 /// The caller's account.

@@ -24,7 +24,7 @@ use plinth_orgs::testing::MemoryOrgStorage;
 use plinth_security::{HmacUrlSigner, SecretBox};
 use plinth_sessions::testing::{
     FakeIdentityProviders, FakeTokenSigner, MemoryIdentityRepository, MemoryMailer,
-    MemorySessionRepository,
+    MemoryPasskeyRepository, MemorySessionRepository,
 };
 use plinth_sessions::{
     AuthService, LockoutPolicy, Mailer, PasswordlessCodeKey, PasswordlessPolicy, RefreshReuse,
@@ -47,6 +47,9 @@ pub use schema::{SchemaCheck, SchemaGuard};
 pub const URL_SIGNING_SECRET: &str = "plinth-api-tests-url-signing-secret-0123456789";
 /// The key TOTP secrets are sealed with in these tests.
 const SEALING_SECRET: &str = "plinth-api-tests-totp-sealing-secret-0123456789";
+
+/// The page origin passkey ceremonies come from (the relying party is `localhost`).
+pub const PASSKEY_ORIGIN: &str = "http://localhost:3000";
 
 /// A password the default policy accepts.
 pub const PASSWORD: &str = "plinth-Granite-Otter-Lantern-42";
@@ -145,6 +148,8 @@ pub struct TestApp {
     pub oauth: Arc<FakeIdentityProviders>,
     /// Social sign-in flows and linked identities.
     pub identities: MemoryIdentityRepository,
+    /// Passkeys and their ceremonies (relying party `localhost`, origin [`PASSKEY_ORIGIN`]).
+    pub passkeys: MemoryPasskeyRepository,
     /// The unit of work every service writes through (a test can hold a transaction open).
     pub uow: Arc<dyn UnitOfWork>,
     /// The app's clock ([`Options::clock`]): what "now" is for every request.
@@ -262,6 +267,18 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         key: plinth_sessions::OAuthFlowKey::new([9; 32]),
         allowed_origins: vec!["http://localhost:3000".to_owned(), address.clone()],
     });
+    let passkeys = MemoryPasskeyRepository::new();
+    services.auth = services.auth.with_passkeys(plinth_sessions::PasskeySignIn {
+        ceremonies: Arc::new(
+            plinth_webauthn::WebauthnCeremonies::new(&plinth_webauthn::RelyingParty {
+                id: "localhost".to_owned(),
+                name: "Plinth".to_owned(),
+                origins: vec![PASSKEY_ORIGIN.to_owned()],
+            })
+            .unwrap(),
+        ),
+        passkeys: Arc::new(passkeys.clone()),
+    });
     let (auth, users, billing_jobs) = (
         services.auth.clone(),
         services.users.clone(),
@@ -321,6 +338,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         state: state_handle,
         oauth,
         identities,
+        passkeys,
         uow,
         clock: manual_clock,
         schema: SchemaGuard(schema),

@@ -25,6 +25,7 @@ mod oauth;
 mod org_files;
 mod orgs;
 mod orgs_acting;
+mod passkeys;
 mod passwordless;
 mod plan_prices;
 mod problems;

@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, assert_problem, spawn_app};
 
 const FRONTEND: &str = "http://localhost:3000/signed-in";
 
-fn identity(subject: &str, email: &str, verified: bool) -> ProviderIdentity {
+pub(crate) fn identity(subject: &str, email: &str, verified: bool) -> ProviderIdentity {
     ProviderIdentity {
         subject: subject.to_owned(),
         email: Some(email.to_owned()),
@@ -96,7 +96,7 @@ async fn callback_from(
 }
 
 /// A whole sign-in as `who` up to the frontend's one-time code.
-async fn sign_in_code(app: &TestApp, who: ProviderIdentity) -> String {
+pub(crate) async fn sign_in_code(app: &TestApp, who: ProviderIdentity) -> String {
     let state = start(app).await;
     let code = app.oauth.approve(&state, who).unwrap();
     let res = callback(app, &state, &code).await;
@@ -106,7 +106,7 @@ async fn sign_in_code(app: &TestApp, who: ProviderIdentity) -> String {
     param(&location, "code").expect("a one-time code")
 }
 
-async fn exchange(app: &TestApp, code: &str) -> reqwest::Response {
+pub(crate) async fn exchange(app: &TestApp, code: &str) -> reqwest::Response {
     app.post_json(
         "/api/v1/auth/oauth/exchange",
         &json!({ "code": code }),

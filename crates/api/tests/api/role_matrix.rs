@@ -53,6 +53,7 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
 const SIGNED_IN: &[(&str, &str)] = &[
     ("get", "/api/v1/announcements"),
     ("get", "/api/v1/me/identities"),
+    ("get", "/api/v1/me/passkeys"),
 ];
 
 /// What the contract gives `admin`: every `*:read`, `users:write`, `billing:write`,

@@ -105,6 +105,7 @@ pub(super) fn from_figment(
         })?,
     };
     let oauth = super::oauth::providers(&r)?;
+    let passkeys = super::passkeys::relying_party(&r, &server)?;
     Ok(Settings {
         environment,
         server,
@@ -115,6 +116,7 @@ pub(super) fn from_figment(
         billing,
         rate_limit,
         oauth,
+        passkeys,
         log,
     })
 }

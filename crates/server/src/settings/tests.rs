@@ -181,6 +181,12 @@ fn every_variable_overrides_its_key() {
         ("PASSWORDLESS_TTL", "10m"),
         ("PASSWORDLESS_SIGNUP", "true"),
         ("REVOCATION_SYNC_INTERVAL", "250ms"),
+        ("PASSKEY_RP_ID", "Example.com"),
+        (
+            "PASSKEY_ORIGINS",
+            "https://app.example.com, https://example.com/",
+        ),
+        ("PASSKEY_RP_NAME", "Acme"),
         ("OAUTH_GOOGLE_CLIENT_ID", "google-id"),
         ("OAUTH_GOOGLE_CLIENT_SECRET", "google-secret"),
         ("OAUTH_MICROSOFT_CLIENT_ID", "ms-id"),
@@ -235,6 +241,17 @@ fn every_variable_overrides_its_key() {
     assert_eq!(s.auth.bcrypt_cost, 10);
     assert_eq!(s.auth.passwordless_ttl, Duration::from_secs(600));
     assert!(s.auth.passwordless_signup);
+    assert_eq!(
+        s.passkeys,
+        Some(plinth_webauthn::RelyingParty {
+            id: "example.com".to_owned(),
+            name: "Acme".to_owned(),
+            origins: vec![
+                "https://app.example.com".to_owned(),
+                "https://example.com".to_owned()
+            ],
+        })
+    );
     assert_eq!(s.storage.url, "s3://bucket/prefix");
     assert_eq!(s.storage.max_upload_bytes, 1024);
     assert_eq!(s.storage.max_avatar_bytes, 2048);
@@ -674,4 +691,48 @@ fn invoice_due_days_accepts_0_to_365() {
         let s = load(&[("INVOICE_DUE_DAYS", &days.to_string())]).unwrap();
         assert_eq!(s.billing.invoice_due_days, days);
     }
+}
+
+#[test]
+fn passkeys_default_to_public_urls_host_and_the_cors_origins_on_it() {
+    let s = load(&[]).unwrap();
+    assert_eq!(
+        s.passkeys,
+        Some(plinth_webauthn::RelyingParty {
+            id: "localhost".to_owned(),
+            name: "Plinth".to_owned(),
+            origins: vec!["http://localhost:3000".to_owned()],
+        }),
+        "an IP address is no RP id: localhost, with the default frontend origin"
+    );
+    let s = load(&[
+        ("PUBLIC_URL", "https://api.example.com"),
+        (
+            "CORS_ORIGINS",
+            "https://api.example.com,https://other.example.org",
+        ),
+    ])
+    .unwrap();
+    let rp = s.passkeys.unwrap();
+    assert_eq!(rp.id, "api.example.com");
+    assert_eq!(rp.origins, ["https://api.example.com"]);
+    let s = load(&[("CORS_ORIGINS", "https://app.example.org")]).unwrap();
+    assert_eq!(s.passkeys, None, "no origin on the id: passkeys are off");
+}
+
+#[test]
+fn passkey_settings_that_cannot_work_stop_start_up() {
+    for (key, value) in [
+        ("PASSKEY_RP_ID", "https://example.com"),
+        ("PASSKEY_ORIGINS", "https://evil.example.org"),
+    ] {
+        let line = load(&[("PASSKEY_RP_ID", "example.com"), (key, value)])
+            .unwrap_err()
+            .to_string();
+        assert!(line.contains(key), "{line}");
+    }
+    let line = load(&[("PASSKEY_RP_ID", "example.com")])
+        .unwrap_err()
+        .to_string();
+    assert!(line.contains("PASSKEY_RP_ID"), "{line}");
 }

@@ -103,6 +103,14 @@ pub fn services(
     if let Some(social) = social_sign_in(settings, database)? {
         services.auth = services.auth.with_social(social);
     }
+    if let Some(rp) = &settings.passkeys {
+        let ceremonies = plinth_webauthn::WebauthnCeremonies::new(rp)
+            .map_err(|e| StartupError::Setting(format!("PASSKEY_*: {e}")))?;
+        services.auth = services.auth.with_passkeys(plinth_sessions::PasskeySignIn {
+            ceremonies: Arc::new(ceremonies),
+            passkeys: database.passkeys(),
+        });
+    }
     Ok(services)
 }
 

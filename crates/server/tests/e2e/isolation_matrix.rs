@@ -2,8 +2,8 @@
 //! `TEST_DATABASE_URL`): every operation of the OpenAPI document whose path names a resource
 //! (outside `/api/v1/admin`, whose operations reach every tenant by design and are the role
 //! matrix's), aimed at organization B's resource — the organization, its members, roles and
-//! invitations, a file it owns (and its share with a partner organization), a session of its
-//! owner — by A's owner and A's member (each with
+//! invitations, a file it owns (and its share with a partner organization), a session and a
+//! passkey of its owner — by A's owner and A's member (each with
 //! a token acting for A and one acting for themselves) and by a user in no organization, answers
 //! 404, and B is unchanged afterwards. The operations are read from
 //! `plinth_api::openapi_json()`, so a new route fails here until [`aim`] aims it at B (with a
@@ -77,6 +77,8 @@ struct TenantB {
     /// An organization B's file is shared with.
     partner_org: String,
     session: String,
+    /// A passkey of B's owner.
+    passkey: String,
 }
 
 /// Every operation with a path parameter outside `/api/v1/admin`, as `(method, path)`.
@@ -108,6 +110,16 @@ fn aim(b: &TenantB, method: &str, path: &str) -> Option<(Method, String, Option<
         ("delete", "/api/v1/auth/sessions/{id}") => (
             Method::DELETE,
             format!("/api/v1/auth/sessions/{}", b.session),
+            None,
+        ),
+        ("patch", "/api/v1/me/passkeys/{id}") => (
+            Method::PATCH,
+            format!("/api/v1/me/passkeys/{}", b.passkey),
+            Some(json!({ "name": "Taken over" })),
+        ),
+        ("delete", "/api/v1/me/passkeys/{id}") => (
+            Method::DELETE,
+            format!("/api/v1/me/passkeys/{}", b.passkey),
             None,
         ),
         ("get", "/api/v1/files/{id}") => (Method::GET, file, None),
@@ -259,6 +271,7 @@ async fn snapshot(app: &TestApp, b: &TenantB) -> Value {
         .await
         .unwrap();
     state["content"] = json!(String::from_utf8_lossy(&content));
+    state["passkeys"] = json_of(app, "/api/v1/me/passkeys", &b.owner.token).await;
     state
 }
 
@@ -324,6 +337,12 @@ async fn tenant_b(app: &TestApp) -> TenantB {
     let sessions = json_of(app, "/api/v1/auth/sessions", &owner.token).await;
     let sessions = sessions.get("items").unwrap_or(&sessions);
     let session = sessions[0]["id"].as_str().unwrap().to_owned();
+    let passkey = crate::passkeys::register_passkey(
+        app,
+        &owner.token,
+        &mut plinth_webauthn::testing::SoftAuthenticator::new(),
+    )
+    .await;
     TenantB {
         owner,
         owner_acting,
@@ -334,6 +353,7 @@ async fn tenant_b(app: &TestApp) -> TenantB {
         file,
         partner_org,
         session,
+        passkey,
     }
 }
 

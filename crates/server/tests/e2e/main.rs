@@ -26,6 +26,7 @@ mod oauth;
 mod orgs;
 mod orgs_acting;
 mod outage;
+mod passkeys;
 mod passwordless;
 mod process;
 mod queries;

@@ -147,8 +147,10 @@ impl AuthService {
     }
 
     /// Whether `user` keeps a way to sign in once `leaving` is gone: a password of its own
-    /// (its hash is not the unknown one a provider identity gave it at sign-up), another
-    /// linked identity, or another passkey.
+    /// (its hash is not the unknown one a provider identity gave it at sign-up), or another
+    /// linked identity, or, when a passkey is leaving, another passkey. An identity's leaving
+    /// does not count the passkeys: the mark that the account has no password of its own lives
+    /// on its identities, so the last one stays until a password is set.
     pub(super) async fn keeps_a_way_in(
         &self,
         user: &User,
@@ -164,18 +166,18 @@ impl AuthService {
         if has_password {
             return Ok(true);
         }
-        let passkeys = match &self.passkeys {
-            Some(setup) => setup.passkeys.passkeys_of(user.id).await?,
-            None => Vec::new(),
+        let passkeys = match (&self.passkeys, leaving) {
+            (Some(setup), Leaving::Passkey(_)) => setup.passkeys.passkeys_of(user.id).await?,
+            _ => Vec::new(),
         };
         let identities_left = identities
             .iter()
             .filter(|i| leaving != Leaving::Identity(i.id))
             .count();
-        let passkeys_left = passkeys
-            .iter()
-            .filter(|p| leaving != Leaving::Passkey(p.id))
-            .count();
+        let passkeys_left = match leaving {
+            Leaving::Identity(_) => 0,
+            Leaving::Passkey(id) => passkeys.iter().filter(|p| p.id != id).count(),
+        };
         Ok(identities_left + passkeys_left > 0)
     }
 
