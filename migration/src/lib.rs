@@ -54,6 +54,7 @@ mod m20261207_000032_acting_for_org;
 mod m20261207_000033_org_files;
 mod m20261207_000034_oauth_identities;
 mod m20261207_000035_file_org_shares;
+mod m20261207_000036_org_billing;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -97,6 +98,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000033_org_files::Migration),
             Box::new(m20261207_000034_oauth_identities::Migration),
             Box::new(m20261207_000035_file_org_shares::Migration),
+            Box::new(m20261207_000036_org_billing::Migration),
         ]
     }
 }
@@ -115,7 +117,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 35);
+        assert_eq!(names.len(), 36);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }
