@@ -54,7 +54,8 @@ mod m20261207_000032_acting_for_org;
 mod m20261207_000033_org_files;
 mod m20261207_000034_oauth_identities;
 mod m20261207_000035_file_org_shares;
-mod m20261207_000036_passkeys;
+mod m20261207_000036_org_billing;
+mod m20261207_000037_passkeys;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -98,7 +99,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000033_org_files::Migration),
             Box::new(m20261207_000034_oauth_identities::Migration),
             Box::new(m20261207_000035_file_org_shares::Migration),
-            Box::new(m20261207_000036_passkeys::Migration),
+            Box::new(m20261207_000036_org_billing::Migration),
+            Box::new(m20261207_000037_passkeys::Migration),
         ]
     }
 }
@@ -117,7 +119,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 36);
+        assert_eq!(names.len(), 37);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

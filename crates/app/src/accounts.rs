@@ -9,6 +9,7 @@ mod tests;
 use std::sync::Arc;
 
 use plinth_audit::AuditLog;
+use plinth_billing::SubscriptionService;
 use plinth_files::FileService;
 use plinth_kernel::{Clock, UnitOfWork};
 use plinth_orgs::OrganizationService;
@@ -29,6 +30,7 @@ pub struct Accounts {
     users: UserService,
     files: FileService,
     orgs: OrganizationService,
+    subscriptions: SubscriptionService,
     audit: Arc<dyn AuditLog>,
     uow: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
@@ -47,6 +49,8 @@ pub struct AccountsParts {
     pub files: FileService,
     /// Organizations (an erased account leaves them, or deletes those it was alone in).
     pub orgs: OrganizationService,
+    /// Subscriptions (an organization's is handed to a member who stays, or ends with it).
+    pub subscriptions: SubscriptionService,
     /// The audit trail (read for exports).
     pub audit: Arc<dyn AuditLog>,
     /// Gives the transactions every repository above takes.
@@ -65,6 +69,7 @@ impl Accounts {
             users,
             files,
             orgs,
+            subscriptions,
             audit,
             uow,
             clock,
@@ -75,6 +80,7 @@ impl Accounts {
             users,
             files,
             orgs,
+            subscriptions,
             audit,
             uow,
             clock,

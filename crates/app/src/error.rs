@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use plinth_billing::BillingError;
+use plinth_billing::{BillingError, SubscriptionError};
 use plinth_files::FileError;
 use plinth_kernel::{Forbidden, RepoError};
 use plinth_orgs::OrgError;
@@ -31,6 +31,9 @@ pub enum AppError {
     /// Plans, subscriptions, invoices and payments.
     #[error(transparent)]
     Billing(#[from] BillingError),
+    /// A subscription step (ending or handing over an organization's).
+    #[error(transparent)]
+    Subscriptions(#[from] SubscriptionError),
     /// The caller lacks a permission the use case needs.
     #[error(transparent)]
     Forbidden(#[from] Forbidden),

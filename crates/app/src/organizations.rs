@@ -1,7 +1,9 @@
-//! Use cases on whole organizations that span domains: deleting one takes its files with it.
+//! Use cases on whole organizations that span domains: deleting one takes its files with it
+//! and ends its subscription.
 
 use std::sync::Arc;
 
+use plinth_billing::SubscriptionService;
 use plinth_files::FileService;
 use plinth_kernel::{Caller, OrgId, RequestMeta, UnitOfWork};
 use plinth_orgs::OrganizationService;
@@ -13,6 +15,7 @@ use crate::AppError;
 pub struct Organizations {
     orgs: OrganizationService,
     files: FileService,
+    subscriptions: SubscriptionService,
     uow: Arc<dyn UnitOfWork>,
 }
 
@@ -21,19 +24,33 @@ pub struct Organizations {
 pub struct DeletedOrg {
     /// Files the organization owned (each with all its versions).
     pub files: u64,
+    /// Whether it had a live subscription (ended at once).
+    pub subscription_ended: bool,
 }
 
 impl Organizations {
-    /// The use cases over `orgs` and `files`, in transactions from `uow`.
+    /// The use cases over `orgs`, `files` and `subscriptions`, in transactions from `uow`.
     #[must_use]
-    pub fn new(orgs: OrganizationService, files: FileService, uow: Arc<dyn UnitOfWork>) -> Self {
-        Self { orgs, files, uow }
+    pub fn new(
+        orgs: OrganizationService,
+        files: FileService,
+        subscriptions: SubscriptionService,
+        uow: Arc<dyn UnitOfWork>,
+    ) -> Self {
+        Self {
+            orgs,
+            files,
+            subscriptions,
+            uow,
+        }
     }
 
     /// An owner deletes organization `id`: the organization with its memberships, roles and
-    /// invitations (ending its members' tokens acting for it) and every file it owns (each
-    /// audited as `file.deleted`) go in one transaction, so a failure leaves the organization
-    /// with all its files. The files' stored bytes are removed once that is committed, best
+    /// invitations (ending its members' tokens acting for it), every file it owns (each
+    /// audited as `file.deleted`) and its live subscription (`canceled` at once, its pending
+    /// charges invoiced, no refund; see `SubscriptionService::end_for_deleted_org`) go in one
+    /// transaction, so a failure leaves the organization with all its files and its
+    /// subscription. Its invoices stay: accounting records outlive the organization. The files' stored bytes are removed once that is committed, best
     /// effort (the storage reconciler removes any left behind).
     ///
     /// # Errors
@@ -47,6 +64,12 @@ impl Organizations {
         meta: &RequestMeta,
     ) -> Result<DeletedOrg, AppError> {
         let mut tx = self.uow.begin().await?;
+        // The subscription first, while the organization's billing contact is there to address
+        // the final invoice to; a caller who may not delete it rolls all of it back below.
+        let subscription_ended = self
+            .subscriptions
+            .end_for_deleted_org(tx.as_mut(), id, caller.user_id, meta)
+            .await?;
         self.orgs.delete(tx.as_mut(), caller, id, meta).await?;
         let files = self
             .files
@@ -54,7 +77,10 @@ impl Organizations {
             .await?;
         tx.commit().await?;
         self.files.remove_erased_blobs(&files.blobs).await;
-        tracing::info!(org_id = %id, files = files.files, "organization deleted");
-        Ok(DeletedOrg { files: files.files })
+        tracing::info!(org_id = %id, files = files.files, subscription_ended, "organization deleted");
+        Ok(DeletedOrg {
+            files: files.files,
+            subscription_ended,
+        })
     }
 }

@@ -271,6 +271,17 @@ impl World {
                 max_avatar_bytes: plinth_files::DEFAULT_MAX_AVATAR_BYTES,
             },
         );
+        // No organization subscribes here: subscriptions only need to be there for erasure.
+        let subscriptions = plinth_billing::SubscriptionService::new(
+            Arc::new(plinth_billing::testing::MemoryBillingRepository::new()),
+            Arc::new(plinth_billing::testing::MemorySubscriptionRepository::new()),
+            Arc::new(plinth_billing::subscription::NoInvoices),
+            Arc::new(OrgMemberships(org_service.clone())),
+            Arc::clone(&audit_port),
+            Arc::clone(&uow),
+            Arc::clone(&clock_port),
+            std::collections::BTreeMap::new(),
+        );
         Self {
             sharing: Sharing::new(user_service.clone(), files.clone()),
             accounts: Accounts::new(AccountsParts {
@@ -286,6 +297,7 @@ impl World {
                 users: user_service,
                 files: files.clone(),
                 orgs: org_service,
+                subscriptions,
                 audit: audit_port,
                 uow: Arc::clone(&uow),
                 clock: clock_port,

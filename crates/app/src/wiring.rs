@@ -251,6 +251,7 @@ impl Services {
             plans,
             subscriptions,
             Arc::new(invoicer),
+            Arc::new(OrgMemberships(org_service.clone())),
             Arc::clone(&audit),
             Arc::clone(&uow),
             Arc::clone(&clock),
@@ -311,6 +312,7 @@ impl Services {
             organizations: Organizations::new(
                 org_service.clone(),
                 file_service.clone(),
+                subscription_service.clone(),
                 Arc::clone(&uow),
             ),
             accounts: Accounts::new(AccountsParts {
@@ -319,6 +321,7 @@ impl Services {
                 users: user_service.clone(),
                 files: file_service.clone(),
                 orgs: org_service.clone(),
+                subscriptions: subscription_service.clone(),
                 audit,
                 uow,
                 clock: Arc::clone(&clock),

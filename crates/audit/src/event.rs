@@ -145,6 +145,9 @@ pub enum AuditAction {
     /// An organization was renamed.
     #[serde(rename = "org.renamed")]
     OrgRenamed,
+    /// An organization's billing contact (who its invoices are addressed to) changed.
+    #[serde(rename = "org.billing_contact_changed")]
+    OrgBillingContactChanged,
     /// An organization was deleted by an owner, with its memberships and custom roles.
     #[serde(rename = "org.deleted")]
     OrgDeleted,
@@ -231,6 +234,7 @@ impl AuditAction {
         Self::PaymentMismatch,
         Self::OrgCreated,
         Self::OrgRenamed,
+        Self::OrgBillingContactChanged,
         Self::OrgDeleted,
         Self::OrgMemberRoleChanged,
         Self::OrgMemberRemoved,
@@ -292,6 +296,7 @@ impl AuditAction {
             Self::PaymentMismatch => "billing.payment_mismatch",
             Self::OrgCreated => "org.created",
             Self::OrgRenamed => "org.renamed",
+            Self::OrgBillingContactChanged => "org.billing_contact_changed",
             Self::OrgDeleted => "org.deleted",
             Self::OrgMemberRoleChanged => "org.member_role_changed",
             Self::OrgMemberRemoved => "org.member_removed",

@@ -4,10 +4,12 @@
 //! - subscriptions, renewals and entitlements: [`SubscriptionService`] ([`subscription`]);
 //! - invoices and their money maths: [`InvoiceService`] ([`invoice`]);
 //! - payments and the Stripe webhook: [`PaymentService`] ([`payment`]);
-//! - the scheduled work spanning subscriptions and invoices: [`BillingJobs`].
+//! - the scheduled work spanning subscriptions and invoices: [`BillingJobs`];
+//! - whose billing a caller reaches, their own or their organization's: [`billing_owner`].
 //!
 //! Money is integer minor units ([`plinth_kernel::Money`]); no float anywhere.
 
+mod account;
 mod error;
 pub mod invoice;
 mod jobs;
@@ -19,6 +21,7 @@ pub mod subscription;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use account::{ORG_BILLING_READ, ORG_BILLING_WRITE, acting_owner, billing_owner};
 pub use error::BillingError;
 pub use invoice::{
     CustomerDirectory, CustomerSnapshot, Invoice, InvoiceChanges, InvoiceError, InvoiceFilter,
@@ -31,9 +34,10 @@ pub use payment::{GatewaySetup, InvoicePayment, PaymentService, Revenue, Webhook
 pub use plan::{FeatureValue, Interval, NewPlan, Plan, PlanChanges, PlanId, PlanService};
 pub use ports::BillingRepository;
 pub use subscription::{
-    BillingPeriod, InvoiceOutcome, PERIOD_INVOICE_DUE_DAYS, PendingItem, PendingItemId,
-    PendingItemRepository, PeriodInvoiceRepository, PeriodInvoicer, PeriodReason, PlanPrice,
-    PlanPriceRepository, RenewalReport, STORAGE_BYTES, SubscribeOutcome, Subscription,
+    BillingMembers, BillingPeriod, InvoiceOutcome, PERIOD_INVOICE_DUE_DAYS, PendingItem,
+    PendingItemId, PendingItemRepository, PeriodInvoiceRepository, PeriodInvoicer, PeriodReason,
+    PlanPrice, PlanPriceRepository, RenewalReport, STORAGE_BYTES, SubscribeOutcome, Subscription,
     SubscriptionError, SubscriptionId, SubscriptionInvoicer, SubscriptionRepository,
     SubscriptionService, SubscriptionStatus, SubscriptionStorage,
 };
+pub use subscription::{MAX_SEATS, SEATS, times};

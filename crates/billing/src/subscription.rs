@@ -16,16 +16,19 @@ mod proration;
 mod service;
 
 use chrono::{Datelike, Months};
-use plinth_kernel::{Money, Timestamp, UserId};
+use plinth_kernel::{Money, OrgId, Owner, Timestamp, UserId};
 
 pub use error::SubscriptionError;
 pub use invoicer::{PERIOD_INVOICE_DUE_DAYS, SubscriptionInvoicer};
 pub use ports::{
-    BillingPeriod, InvoiceOutcome, NoInvoices, PendingItemRepository, PeriodInvoiceRepository,
-    PeriodInvoicer, PeriodReason, PlanPriceRepository, SubscriptionRepository, SubscriptionStorage,
+    BillingMembers, BillingPeriod, InvoiceOutcome, NoInvoices, PendingItemRepository,
+    PeriodInvoiceRepository, PeriodInvoicer, PeriodReason, PlanPriceRepository,
+    SubscriptionRepository, SubscriptionStorage,
 };
 pub use proration::prorate;
-pub use service::{RenewalReport, STORAGE_BYTES, SubscribeOutcome, SubscriptionService};
+pub use service::{
+    MAX_SEATS, RenewalReport, SEATS, STORAGE_BYTES, SubscribeOutcome, SubscriptionService,
+};
 
 use crate::{Interval, PlanId};
 
@@ -99,13 +102,18 @@ impl SubscriptionStatus {
     }
 }
 
-/// A user's subscription to a plan.
+/// A subscription to a plan: an account's own, or an organization's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
     /// Id.
     pub id: SubscriptionId,
-    /// The subscriber.
+    /// The subscriber; for an organization's subscription, the member answerable for it (who
+    /// subscribed, or whom it was handed to when they left).
     pub user_id: UserId,
+    /// The organization whose subscription it is (`None`: the account's own).
+    pub org_id: Option<OrgId>,
+    /// Seats paid for: each period costs `price × quantity`. Always 1 for an account's own.
+    pub quantity: u32,
     /// The current plan.
     pub plan_id: PlanId,
     /// The price per interval this subscription pays: the plan's price when it was chosen.
@@ -132,6 +140,37 @@ pub struct Subscription {
     pub created_at: Timestamp,
     /// Last change.
     pub updated_at: Timestamp,
+}
+
+impl Subscription {
+    /// Whose subscription it is.
+    #[must_use]
+    pub const fn owner(&self) -> Owner {
+        match self.org_id {
+            Some(org) => Owner::Org(org),
+            None => Owner::User(self.user_id),
+        }
+    }
+
+    /// What one period costs: `price × quantity`.
+    ///
+    /// # Errors
+    /// [`plinth_kernel::MoneyError::Overflow`] when it does not fit.
+    pub fn period_price(&self) -> Result<Money, plinth_kernel::MoneyError> {
+        times(self.price, self.quantity)
+    }
+}
+
+/// `price × quantity`, checked.
+///
+/// # Errors
+/// [`plinth_kernel::MoneyError::Overflow`] when it does not fit.
+pub fn times(price: Money, quantity: u32) -> Result<Money, plinth_kernel::MoneyError> {
+    price
+        .amount
+        .checked_mul(i64::from(quantity))
+        .map(|amount| Money::new(amount, price.currency))
+        .ok_or(plinth_kernel::MoneyError::Overflow)
 }
 
 /// One price a plan has had. Version 1 is the price the plan was created with; each price

@@ -2,31 +2,14 @@
 
 use plinth_kernel::{OrgId, Timestamp, UserId};
 
+pub use plinth_kernel::Owner;
+
 use crate::BlobKey;
 
 plinth_kernel::typed_id!(
     /// Identifies a file (all its versions share it).
     FileId
 );
-
-/// Whose a file is, for access and for the storage quota: an account's own, or an
-/// organization's (whoever of its members uploaded it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Owner {
-    /// A user's own file.
-    User(UserId),
-    /// An organization's file.
-    Org(OrgId),
-}
-
-impl std::fmt::Display for Owner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::User(id) => write!(f, "user {id}"),
-            Self::Org(id) => write!(f, "organization {id}"),
-        }
-    }
-}
 
 /// How many files are stored and how large their current versions are, for the admin
 /// statistics.

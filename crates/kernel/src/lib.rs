@@ -43,5 +43,36 @@ typed_id!(
     OrgId
 );
 
+/// Whose a thing is: an account's own, or an organization's. Files and subscriptions (with
+/// their invoices and entitlements) belong to one or the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// A user's own.
+    User(UserId),
+    /// An organization's (whichever of its members made it).
+    Org(OrgId),
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::User(id) => write!(f, "user {id}"),
+            Self::Org(id) => write!(f, "organization {id}"),
+        }
+    }
+}
+
+impl From<UserId> for Owner {
+    fn from(user: UserId) -> Self {
+        Self::User(user)
+    }
+}
+
+impl From<OrgId> for Owner {
+    fn from(org: OrgId) -> Self {
+        Self::Org(org)
+    }
+}
+
 /// Timestamps are UTC everywhere.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -29,7 +29,9 @@ pub mod testing;
 pub use error::OrgError;
 pub use invitation::{Invitation, InvitationId, InvitationToken, InvitationTokenHash};
 pub use name::{OrgName, OrgNameError};
-pub use organization::{Member, MemberProfile, Membership, OrgOverview, Organization};
+pub use organization::{
+    BillingContact, Member, MemberProfile, Membership, OrgOverview, Organization,
+};
 pub use ports::{
     InvitationMail, InvitationMailer, InvitationRepository, MemberRepository, OrgRoleRepository,
     OrgStorage, OrgTokenRevoker, OrganizationRepository, VerifiedEmails,

@@ -23,6 +23,16 @@ pub struct Organization {
     pub suspended_at: Option<Timestamp>,
 }
 
+/// Who an organization's invoices are addressed to. What is unset falls back: the name to the
+/// organization's name, the address to its longest-standing owner's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BillingContact {
+    /// The name on its invoices (a company's legal name, say).
+    pub name: Option<OrgName>,
+    /// Where its invoices go.
+    pub email: Option<Email>,
+}
+
 /// An organization as administrators list it: with how many members it has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgOverview {

@@ -6,8 +6,8 @@
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    Invitation, InvitationId, InvitationTokenHash, Member, MemberProfile, Membership, OrgId,
-    OrgName, OrgOverview, OrgRole, OrgRoleName, Organization,
+    BillingContact, Invitation, InvitationId, InvitationTokenHash, Member, MemberProfile,
+    Membership, OrgId, OrgName, OrgOverview, OrgRole, OrgRoleName, Organization,
 };
 
 /// Organizations, read only through a membership.
@@ -45,6 +45,24 @@ pub trait OrganizationRepository: Send + Sync {
         tx: &mut dyn Transaction,
         id: OrgId,
         name: &OrgName,
+        at: Timestamp,
+    ) -> Result<(), RepoError>;
+
+    /// `id`'s billing contact; `None` when the organization does not exist.
+    ///
+    /// # Errors
+    /// Storage failure.
+    async fn billing_contact(&self, id: OrgId) -> Result<Option<BillingContact>, RepoError>;
+
+    /// Replaces `id`'s billing contact (and its `updated_at`).
+    ///
+    /// # Errors
+    /// MUST return [`RepoError::NotFound`] when it does not exist; storage failure.
+    async fn set_billing_contact(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        contact: &BillingContact,
         at: Timestamp,
     ) -> Result<(), RepoError>;
 

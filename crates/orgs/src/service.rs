@@ -26,8 +26,8 @@ use plinth_kernel::{
 };
 
 use crate::{
-    InvitationMailer, Member, Membership, OrgError, OrgId, OrgName, OrgPermission, OrgRole,
-    OrgRoleName, OrgStorage, OrgTokenRevoker, Organization, VerifiedEmails,
+    BillingContact, InvitationMailer, Member, Membership, OrgError, OrgId, OrgName, OrgPermission,
+    OrgRole, OrgRoleName, OrgStorage, OrgTokenRevoker, Organization, VerifiedEmails,
 };
 
 /// The organization use cases.
@@ -213,6 +213,75 @@ impl OrganizationService {
             organization: org,
             role: role.name,
         })
+    }
+
+    /// Organization `id`'s billing contact: who its invoices are addressed to (permission
+    /// `org_billing:read` there).
+    ///
+    /// # Errors
+    /// [`OrgError::NotFound`] unless the caller is a member, [`OrgError::Forbidden`]; storage
+    /// failure.
+    #[tracing::instrument(skip(self, caller), fields(actor = %caller.user_id))]
+    pub async fn billing_contact(
+        &self,
+        caller: &Caller,
+        id: OrgId,
+    ) -> Result<BillingContact, OrgError> {
+        let (_, role) = self
+            .standing(caller.user_id, id)
+            .await?
+            .ok_or(OrgError::NotFound)?;
+        require(&role, OrgPermission::BILLING_READ)?;
+        self.orgs
+            .billing_contact(id)
+            .await?
+            .ok_or(OrgError::NotFound)
+    }
+
+    /// Sets organization `id`'s billing contact (permission `org_billing:write` there;
+    /// `org.billing_contact_changed`): the name and address its next invoices are addressed
+    /// to (`None` falls back to the organization's name and its longest-standing owner's
+    /// address). Issued invoices keep the contact they were issued to.
+    ///
+    /// # Errors
+    /// [`OrgError::NotFound`], [`OrgError::Forbidden`], [`OrgError::Invalid`] (`name`,
+    /// `email`); storage failure.
+    #[tracing::instrument(skip(self, caller, name, email, meta), fields(actor = %caller.user_id))]
+    pub async fn set_billing_contact(
+        &self,
+        caller: &Caller,
+        id: OrgId,
+        name: Option<&str>,
+        email: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<BillingContact, OrgError> {
+        let contact = BillingContact {
+            name: name.map(OrgName::parse).transpose()?,
+            email: email
+                .map(|e| {
+                    plinth_kernel::Email::parse(e)
+                        .map_err(|e| OrgError::invalid("email", e.to_string()))
+                })
+                .transpose()?,
+        };
+        let mut tx = self.uow.begin().await?;
+        let Acting { role, .. } = self.acting(tx.as_mut(), id, caller).await?;
+        require(&role, OrgPermission::BILLING_WRITE)?;
+        let now = self.clock.now();
+        self.orgs
+            .set_billing_contact(tx.as_mut(), id, &contact, now)
+            .await?;
+        let event = self
+            .event(AuditAction::OrgBillingContactChanged, caller, id, meta)
+            .target("organization", id)
+            .details(serde_json::json!({
+                "org_id": id,
+                "name": contact.name.as_ref().map(OrgName::as_str),
+                "email": contact.email.as_ref().map(plinth_kernel::Email::as_str),
+            }));
+        self.audit.append(tx.as_mut(), &event).await?;
+        tx.commit().await?;
+        Ok(contact)
     }
 
     /// Deletes organization `id` with its memberships, custom roles and invitations (an

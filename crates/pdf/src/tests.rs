@@ -33,6 +33,7 @@ fn record(lines: usize, finalised: bool) -> InvoiceRecord {
     let mut r = InvoiceRecord {
         id: InvoiceId::new(),
         user_id: UserId::new(),
+        org_id: None,
         invoice,
         due_in_days: 14,
         customer: None,

@@ -34,6 +34,7 @@ fn invoice_service(db: &Database, audit: Arc<dyn AuditLog>) -> InvoiceService {
         db.billing(),
         db.subscriptions(),
         Arc::new(NoInvoices),
+        Arc::new(plinth_billing::testing::MemoryCustomerDirectory::new()),
         Arc::clone(&audit),
         db.unit_of_work(),
         Arc::clone(&clock),

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 36;
+const MIGRATIONS: usize = 37;
 
 /// Whether `invoices.provider_payment_id` exists (a query naming it runs).
 async fn has_column(db: &Database, table: &str, column: &str) -> bool {
@@ -113,7 +113,8 @@ async fn up_down_up(t: TestDb) {
             "m20261207_000033_org_files",
             "m20261207_000034_oauth_identities",
             "m20261207_000035_file_org_shares",
-            "m20261207_000036_passkeys",
+            "m20261207_000036_org_billing",
+            "m20261207_000037_passkeys",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -197,6 +198,18 @@ async fn up_down_up(t: TestDb) {
         "{}: files are shared with organizations, indexed by organization",
         t.label
     );
+    assert!(
+        has_column(db, "subscriptions", "org_id").await
+            && has_column(db, "subscriptions", "live_org_id").await
+            && has_column(db, "subscriptions", "quantity").await
+            && has_column(db, "invoices", "org_id").await
+            && has_column(db, "organizations", "billing_name").await
+            && has_column(db, "organizations", "billing_email").await
+            && index_exists(db, "uq_subscriptions_live_org_id").await
+            && index_exists(db, "idx_invoices_org_id_id").await,
+        "{}: subscriptions and invoices say which organization they belong to",
+        t.label
+    );
     can_store_a_user(db).await;
     db.migrate_up().await.expect("a second up is a no-op");
 
@@ -220,12 +233,24 @@ async fn up_down_up(t: TestDb) {
             assert!(
                 !table_exists(db, "passkeys").await
                     && !table_exists(db, "passkey_ceremonies").await
-                    && table_exists(db, "file_org_shares").await,
+                    && has_column(db, "subscriptions", "org_id").await,
                 "{}: the newest down drops passkeys and passkey_ceremonies only",
                 t.label
             );
         }
         if step == 2 {
+            assert!(
+                !has_column(db, "subscriptions", "org_id").await
+                    && !has_column(db, "subscriptions", "quantity").await
+                    && !has_column(db, "invoices", "org_id").await
+                    && !has_column(db, "organizations", "billing_email").await
+                    && !index_exists(db, "uq_subscriptions_live_org_id").await
+                    && table_exists(db, "file_org_shares").await,
+                "{}: the next down drops the organization billing columns only",
+                t.label
+            );
+        }
+        if step == 3 {
             assert!(
                 !table_exists(db, "file_org_shares").await
                     && has_column(db, "files", "org_id").await,
@@ -233,7 +258,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 3 {
+        if step == 4 {
             assert!(
                 !table_exists(db, "user_identities").await
                     && !table_exists(db, "oauth_flows").await
@@ -242,7 +267,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 4 {
+        if step == 5 {
             assert!(
                 !has_column(db, "files", "org_id").await
                     && !index_exists(db, "idx_files_org_id_id").await
@@ -251,7 +276,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 5 {
+        if step == 6 {
             assert!(
                 !has_column(db, "sessions", "org_id").await
                     && !has_column(db, "token_revocations", "org_id").await
@@ -260,7 +285,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 6 {
+        if step == 7 {
             assert!(
                 !has_column(db, "audit_events", "org_id").await
                     && !index_exists(db, "idx_audit_events_org_id_id").await
@@ -269,7 +294,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 7 {
+        if step == 8 {
             assert!(
                 !has_column(db, "organizations", "suspended_at").await
                     && table_exists(db, "passwordless_requests").await,
@@ -277,7 +302,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 8 {
+        if step == 9 {
             assert!(
                 !table_exists(db, "passwordless_requests").await
                     && table_exists(db, "org_invitations").await,
@@ -285,14 +310,14 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 9 {
+        if step == 10 {
             assert!(
                 !table_exists(db, "org_invitations").await && table_exists(db, "org_members").await,
                 "{}: the newest down drops org_invitations only",
                 t.label
             );
         }
-        if step == 10 {
+        if step == 11 {
             assert!(
                 !table_exists(db, "org_members").await && !table_exists(db, "organizations").await,
                 "{}: the newest down drops the organization tables",
@@ -300,7 +325,7 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "files", "signed_url_generation").await);
         }
-        if step == 11 {
+        if step == 12 {
             assert!(
                 !has_column(db, "files", "signed_url_generation").await,
                 "{}: the next down drops files.signed_url_generation",
@@ -308,14 +333,14 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "invoices", "provider_payment_id").await);
         }
-        if step == 12 {
+        if step == 13 {
             assert!(
                 !has_column(db, "invoices", "provider_payment_id").await,
                 "{}: the next down drops invoices.provider_payment_id",
                 t.label
             );
         }
-        if step == 13 {
+        if step == 14 {
             assert!(
                 !index_exists(db, "idx_users_avatar_key").await,
                 "{}: the next down drops the avatar-key index",

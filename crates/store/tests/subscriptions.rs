@@ -50,6 +50,7 @@ fn service_on(db: &plinth_store::Database, clock: &ManualClock) -> Billing {
             db.subscriptions(),
             db.audit(),
         )),
+        Arc::new(plinth_billing::testing::MemoryCustomerDirectory::new()),
         db.audit(),
         db.unit_of_work(),
         Arc::clone(&clock),

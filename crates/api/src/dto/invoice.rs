@@ -89,6 +89,7 @@ pub(crate) struct InvoiceCustomerBody {
 #[schema(as = Invoice, example = json!({
     "id": "0190f5c5-0000-7000-8000-0000000000aa",
     "user_id": "0190f5c5-0000-7000-8000-000000000001",
+    "org_id": null,
     "number": "INV-2026-000042",
     "status": "open",
     "currency": "USD",
@@ -113,8 +114,13 @@ pub(crate) struct InvoiceCustomerBody {
 pub(crate) struct InvoiceBody {
     /// UUIDv7.
     pub id: Uuid,
-    /// The customer's account.
+    /// The customer's account; for an organization's invoice, the member answerable for the
+    /// subscription it bills.
     pub user_id: Uuid,
+    /// The organization the invoice is addressed to; `null` for the account's own (beyond
+    /// the contract).
+    #[serde(default)]
+    pub org_id: Option<Uuid>,
     /// `INV-YYYY-NNNNNN`, assigned at finalisation; `null` for a draft.
     pub number: Option<String>,
     /// `draft`, `open`, `paid`, `void` or `uncollectible`.
@@ -161,6 +167,7 @@ impl From<InvoiceRecord> for InvoiceBody {
         Self {
             id: r.id.as_uuid(),
             user_id: r.user_id.as_uuid(),
+            org_id: r.org_id.map(|o| o.as_uuid()),
             number: inv.number().map(|n| n.to_string()),
             status: inv.status().into(),
             currency: inv.currency().code().to_owned(),

@@ -26,6 +26,46 @@ pub(crate) struct OrganizationPatchRequest {
     pub name: String,
 }
 
+/// `PUT /orgs/{org_id}/billing-contact`: who the organization's invoices are addressed to.
+/// A field that is `null` or left out is cleared (back to its fallback). Unknown fields are
+/// refused.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = BillingContactRequest, example = json!({
+    "name": "Northwind Dental Group GmbH",
+    "email": "accounts@northwind.example"
+}))]
+pub(crate) struct BillingContactRequest {
+    /// The name on its invoices: 1–100 characters after trimming, no control characters;
+    /// `null`: the organization's name.
+    pub name: Option<String>,
+    /// Where its invoices go; `null`: its longest-standing owner's address.
+    #[schema(format = "email")]
+    pub email: Option<String>,
+}
+
+/// An organization's billing contact.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = BillingContact, example = json!({
+    "name": "Northwind Dental Group GmbH",
+    "email": "accounts@northwind.example"
+}))]
+pub(crate) struct BillingContactBody {
+    /// The name on its invoices; `null`: the organization's name.
+    pub name: Option<String>,
+    /// Where its invoices go; `null`: its longest-standing owner's address.
+    pub email: Option<String>,
+}
+
+impl From<plinth_orgs::BillingContact> for BillingContactBody {
+    fn from(c: plinth_orgs::BillingContact) -> Self {
+        Self {
+            name: c.name.map(|n| n.as_str().to_owned()),
+            email: c.email.map(|e| e.as_str().to_owned()),
+        }
+    }
+}
+
 /// An organization as one of its members sees it, with their role there.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = Organization, example = json!({

@@ -146,6 +146,7 @@ impl From<plinth_app::AppError> for ApiError {
             AppError::Users(e) => e.into(),
             AppError::Files(e) => e.into(),
             AppError::Billing(e) => e.into(),
+            AppError::Subscriptions(e) => e.into(),
             AppError::Orgs(e) => e.into(),
             AppError::Forbidden(e) => e.into(),
             AppError::Repo(e) => e.into(),
@@ -374,6 +375,13 @@ impl From<SubscriptionError> for ApiError {
             SubscriptionError::Conflict => Self::Conflict(
                 "Your subscription changed at the same time; read it and try again.".to_owned(),
             ),
+            SubscriptionError::Forbidden(e) => e.into(),
+            SubscriptionError::OrgStandingGone => Self::Unauthenticated(
+                "This token acts for an organization whose billing you may no longer change (your \
+                 membership or role changed, or it was suspended or deleted); refresh it."
+                    .to_owned(),
+            ),
+            SubscriptionError::InvalidSeats(message) => Self::field("seats", message),
             SubscriptionError::Repo(e) => e.into(),
             e @ (SubscriptionError::PeriodOutOfRange | SubscriptionError::Money(_)) => {
                 Self::Internal(Box::new(e))

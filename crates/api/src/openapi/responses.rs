@@ -169,6 +169,9 @@ problem_responses! {
     /// 403 `forbidden` within an organization.
     OrgForbidden = (403, "forbidden", "Forbidden", "This needs the `members:write` permission.",
         "`forbidden`: a member of the organization, but their role there lacks the permission or rank this needs (the detail says which); nothing was changed.");
+    /// 403 `forbidden` for an organization's billing.
+    OrgBillingForbidden = (403, "forbidden", "Forbidden", "This needs the `org_billing:read` permission.",
+        "`forbidden`: the token acts for an organization, and the caller's role there lacks `org_billing:read` (to see its subscription, entitlements and invoices) or `org_billing:write` (to change or pay them); the detail says which. Nothing was changed.");
     /// 409 `conflict` within an organization.
     OrgConflict = (409, "conflict", "Conflict", "An organization keeps at least one owner; transfer ownership first.",
         "`conflict`: the change would leave the organization without an owner, a custom role of that name exists, or members still hold the role; nothing was changed.");

@@ -2,7 +2,7 @@
 //! (`OrganizationService`): a caller who is not a member gets 404 for everything about an
 //! organization, whether it exists or not.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use plinth_kernel::UserId;
 use plinth_orgs::OrgId;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -10,9 +10,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::NO_STORE;
 use crate::dto::audit::{AuditListQuery, AuditPageBody};
 use crate::dto::org::{
-    NewOrgRoleRequest, NewOrganizationRequest, OrgAuditReportBody, OrgMemberPageBody,
-    OrgMemberPatchRequest, OrgMemberRoleBody, OrgRoleBody, OrgRoleListBody, OrganizationBody,
-    OrganizationPageBody, OrganizationPatchRequest, OwnershipTransferRequest,
+    BillingContactBody, BillingContactRequest, NewOrgRoleRequest, NewOrganizationRequest,
+    OrgAuditReportBody, OrgMemberPageBody, OrgMemberPatchRequest, OrgMemberRoleBody, OrgRoleBody,
+    OrgRoleListBody, OrganizationBody, OrganizationPageBody, OrganizationPatchRequest,
+    OwnershipTransferRequest,
 };
 use crate::dto::page::PageQuery;
 use crate::openapi::responses::{
@@ -38,7 +39,83 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(create_org_role)
         .service(delete_org_role)
         .service(list_org_audit)
-        .service(verify_org_audit);
+        .service(verify_org_audit)
+        .service(get_org_billing_contact)
+        .service(set_org_billing_contact);
+}
+
+/// Who the organization's invoices are addressed to (`org_billing:read` there).
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "get_org_billing_contact",
+    summary = "Get the organization's billing contact",
+    description = "The name and address the organization's invoices are addressed to; `null` parts fall back \
+        to the organization's name and its longest-standing owner's address. Needs `org_billing:read` in the \
+        organization (owners and admins; a custom role may grant it).",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
+    responses(
+        (status = 200, description = "The billing contact.", body = BillingContactBody),
+        Unauthenticated, OrgForbidden, OrgNotFound, Internal, Unavailable
+    )
+)]
+#[get("/{org_id}/billing-contact")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn get_org_billing_contact(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    org: web::Path<OrgId>,
+) -> Result<HttpResponse, ApiError> {
+    let contact = state
+        .orgs
+        .billing_contact(&user.caller(), org.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(BillingContactBody::from(contact)))
+}
+
+/// Sets who the organization's invoices are addressed to (`org_billing:write` there).
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "set_org_billing_contact",
+    summary = "Set the organization's billing contact",
+    description = "Replaces the name and address the organization's next invoices are addressed to (issued \
+        invoices keep the contact they were issued to); `null` clears one back to its fallback (the \
+        organization's name, its longest-standing owner's address). Needs `org_billing:write` in the \
+        organization. Audited as `org.billing_contact_changed`.",
+    security(("bearer" = [])),
+    params(("org_id" = uuid::Uuid, Path, description = "Organization id")),
+    request_body = BillingContactRequest,
+    responses(
+        (status = 200, description = "The new billing contact.", body = BillingContactBody),
+        BadRequest, Unauthenticated, OrgForbidden, OrgNotFound, PayloadTooLarge, Validation, Internal,
+        Unavailable
+    )
+)]
+#[put("/{org_id}/billing-contact")]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn set_org_billing_contact(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    org: web::Path<OrgId>,
+    body: web::Json<BillingContactRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let contact = state
+        .orgs
+        .set_billing_contact(
+            &user.caller(),
+            org.into_inner(),
+            body.name.as_deref(),
+            body.email.as_deref(),
+            &meta.0,
+        )
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(NO_STORE)
+        .json(BillingContactBody::from(contact)))
 }
 
 /// Verifies the organization's audit entries (`org_audit:read` there).

@@ -159,20 +159,50 @@ pub struct TestApp {
     pub schema: SchemaGuard,
 }
 
-/// The test app's accounts as invoice customers.
-struct UsersAsCustomers(MemoryUserRepository);
+/// The test app's accounts and organizations as invoice customers (an organization's
+/// billing contact, else its name and its first owner's address, as the SQL adapter reads
+/// them).
+struct UsersAsCustomers(MemoryUserRepository, MemoryOrgStorage);
 
 #[async_trait::async_trait]
 impl CustomerDirectory for UsersAsCustomers {
     async fn customer(
         &self,
-        user: plinth_kernel::UserId,
+        owner: plinth_kernel::Owner,
     ) -> Result<Option<CustomerSnapshot>, plinth_kernel::RepoError> {
+        use plinth_orgs::OrganizationRepository as _;
         use plinth_users::UserRepository as _;
-        Ok(self.0.by_id(user).await?.map(|u| CustomerSnapshot {
-            email: u.email.as_str().to_owned(),
-            name: u.name.as_str().to_owned(),
-        }))
+        let account = |user| async move {
+            Ok::<_, plinth_kernel::RepoError>(self.0.by_id(user).await?.map(|u| CustomerSnapshot {
+                email: u.email.as_str().to_owned(),
+                name: u.name.as_str().to_owned(),
+            }))
+        };
+        match owner {
+            plinth_kernel::Owner::User(user) => account(user).await,
+            plinth_kernel::Owner::Org(org) => {
+                let (Some(overview), Some(contact)) = (
+                    self.1.overview(org).await?,
+                    self.1.billing_contact(org).await?,
+                ) else {
+                    return Ok(None);
+                };
+                let owner = match self.1.first_owner(org) {
+                    Some(user) => account(user).await?,
+                    None => None,
+                };
+                Ok(Some(CustomerSnapshot {
+                    email: contact.email.map_or_else(
+                        || owner.map(|o| o.email).unwrap_or_default(),
+                        |e| e.as_str().to_owned(),
+                    ),
+                    name: contact.name.map_or_else(
+                        || overview.organization.name.as_str().to_owned(),
+                        |n| n.as_str().to_owned(),
+                    ),
+                }))
+            }
+        }
     }
 }
 
@@ -213,7 +243,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         plans: Arc::new(MemoryBillingRepository::new()),
         subscriptions: Arc::new(subscriptions.clone()),
         invoices: Arc::new(invoices),
-        customers: Arc::new(UsersAsCustomers(user_rows.clone())),
+        customers: Arc::new(UsersAsCustomers(user_rows.clone(), orgs.clone())),
         payment_events: Arc::new(MemoryPaymentEventInbox::new()),
         invoice_renderer: Arc::new(plinth_pdf::PdfInvoiceRenderer::default()),
         payment_gateway: options

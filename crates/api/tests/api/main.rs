@@ -22,6 +22,7 @@ mod meta;
 mod metrics;
 mod mfa;
 mod oauth;
+mod org_billing;
 mod org_files;
 mod orgs;
 mod orgs_acting;

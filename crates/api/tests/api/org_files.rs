@@ -688,6 +688,96 @@ async fn a_client_portal_agency_and_two_clients() {
         .get(&format!("/api/v1/files/{contoso_brief}"), Some(&cleo.token))
         .await;
     assert_eq!(res.status(), 404, "and as herself she never had it");
+
+    // 7. Billing: the agency pays per seat, addressed to its billing contact; a third seat
+    // half-way through the month is prorated onto the next invoice.
+    let admin = app.admin_token().await;
+    let plan = crate::subscriptions::create_plan(&app, &admin, "agency", 2_500, 0, true).await;
+    let res = send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/orgs/{agency}/billing-contact"),
+        &ada.token,
+        Some(json!({ "name": "Agency Ltd", "email": "accounts@agency.example" })),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post_json(
+            "/api/v1/billing/subscription",
+            &json!({ "plan_id": plan, "seats": 2 }),
+            Some(&ada_agency),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let sub: Value = res.json().await.unwrap();
+    let time = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+            .unwrap()
+            .to_utc()
+    };
+    let (start, end) = (
+        time(&sub["current_period_start"]),
+        time(&sub["current_period_end"]),
+    );
+    app.clock.set(start + (end - start) / 2);
+    let ada = crate::org_billing::sign_in(&app, "ada@agency.example").await;
+    let ada_agency = acting_token(&app, &ada, &agency).await;
+    let res = app
+        .post_json(
+            "/api/v1/billing/subscription",
+            &json!({ "plan_id": plan, "seats": 3 }),
+            Some(&ada_agency),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let first = &app
+        .get("/api/v1/billing/invoices", Some(&ada_agency))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["items"][0];
+    assert_eq!(first["total"], 5_000);
+    assert_eq!(first["customer"]["name"], "Agency Ltd");
+    let admin = crate::org_billing::sign_in(&app, "root@example.com").await;
+    let res = app
+        .post_json(
+            &format!(
+                "/api/v1/admin/invoices/{}/mark-paid",
+                first["id"].as_str().unwrap()
+            ),
+            &json!({}),
+            Some(&admin.token),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.billing_jobs
+        .run_jobs(end + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    let renewal = &app
+        .get("/api/v1/billing/invoices", Some(&ada_agency))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["items"][0];
+    assert_eq!(
+        renewal["total"],
+        3 * 2_500 + 1_250,
+        "three seats, and half a month of the third"
+    );
+    assert_eq!(
+        renewal["customer"],
+        json!({ "name": "Agency Ltd", "email": "accounts@agency.example" })
+    );
+    let bob = crate::org_billing::sign_in(&app, "bob@agency.example").await;
+    let bob_agency = acting_token(&app, &bob, &agency).await;
+    let res = app.get("/api/v1/billing/invoices", Some(&bob_agency)).await;
+    assert_eq!(
+        res.status(),
+        403,
+        "a plain member does not see the agency's invoices"
+    );
 }
 
 #[tokio::test]

@@ -241,6 +241,8 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("delete", "/api/v1/invitations/{invitation_id}"),
         ("get", "/api/v1/orgs/{org_id}/audit"),
         ("get", "/api/v1/orgs/{org_id}/audit/verify"),
+        ("get", "/api/v1/orgs/{org_id}/billing-contact"),
+        ("put", "/api/v1/orgs/{org_id}/billing-contact"),
         ("get", "/api/v1/admin/orgs"),
         ("get", "/api/v1/admin/orgs/{org_id}"),
         ("patch", "/api/v1/admin/orgs/{org_id}"),

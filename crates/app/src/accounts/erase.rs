@@ -66,8 +66,9 @@ impl Accounts {
     }
 
     /// The erasure itself, with `account` locked in `tx`: its organization memberships (it
-    /// leaves each one, whose files it uploaded go to an owner who stays; one it was alone in
-    /// is deleted with its files; being the last owner of one with other members refuses the
+    /// leaves each one, whose files it uploaded and subscriptions it answers for go to an
+    /// owner who stays; one it was alone in is deleted with its files, its subscription
+    /// ended; being the last owner of one with other members refuses the
     /// whole erasure), every file the account owns (all
     /// versions, audited as `file.deleted`), every share with its address when the user
     /// erases themselves, every session and the account (audited as `user.deleted`) go in that one transaction, so a failure at any
@@ -105,10 +106,16 @@ impl Accounts {
                 .erase_org_files(tx.as_mut(), *org, actor, meta)
                 .await?;
             org_blobs.extend(erased.blobs);
+            self.subscriptions
+                .end_for_deleted_org(tx.as_mut(), *org, actor, meta)
+                .await?;
         }
         for (org, heir) in &released.left {
             self.files
                 .hand_over_org_files(tx.as_mut(), *org, account.id, *heir)
+                .await?;
+            self.subscriptions
+                .hand_over_org_subscriptions(tx.as_mut(), *org, account.id, *heir)
                 .await?;
         }
         let files = self

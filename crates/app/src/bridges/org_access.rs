@@ -1,7 +1,8 @@
 //! Acting for an organization, across two domains: the sessions domain mints access tokens
 //! that carry a user's organization permissions ([`OrgMemberships`] answers where they stand),
 //! and the organizations domain ends those tokens when a membership changes
-//! ([`SessionRevocations`] writes the revocation the sessions domain enforces).
+//! ([`SessionRevocations`] writes the revocation the sessions domain enforces). The billing
+//! domain asks the same question before an organization's subscription changes.
 
 use std::sync::Arc;
 
@@ -28,6 +29,18 @@ impl OrgAccess for OrgMemberships {
             Err(OrgError::Repo(e)) => Err(e),
             Err(other) => Err(RepoError::internal(other.to_string())),
         }
+    }
+}
+
+/// Where members stand, for an organization's billing (the same answer a token acting for
+/// the organization would carry; `None` for a non-member or a suspended organization).
+#[async_trait::async_trait]
+impl plinth_billing::BillingMembers for OrgMemberships {
+    async fn standing(&self, user: UserId, org: OrgId) -> Result<Option<ActingFor>, RepoError> {
+        Ok(match OrgAccess::standing(self, user, org).await? {
+            OrgStanding::Member(acting) => Some(acting),
+            OrgStanding::NotMember | OrgStanding::Suspended => None,
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! time, [`InvoiceReportRepository`] for reads across many; together [`InvoiceStorage`]), who
 //! the customers are ([`CustomerDirectory`]) and the printable document ([`InvoiceRenderer`]).
 
-use plinth_kernel::{Money, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{Money, Owner, Page, PageRequest, RepoError, Timestamp, Transaction};
 
 use crate::invoice::{CustomerSnapshot, InvoiceFilter, InvoiceId, InvoiceRecord, InvoiceStatus};
 
@@ -143,13 +143,14 @@ pub trait InvoiceReportRepository: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<InvoiceRecord>, RepoError>;
 
-    /// One customer's invoices other than drafts, newest first: what the customer sees.
+    /// One customer's invoices other than drafts, newest first: what the customer sees (a
+    /// user's own invoices, never an organization's they answer for; or an organization's).
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn issued_invoices_of(
         &self,
-        user: UserId,
+        owner: Owner,
         page: PageRequest,
     ) -> Result<Page<InvoiceRecord>, RepoError>;
 
@@ -179,14 +180,16 @@ pub trait InvoiceStorage: InvoiceRepository + InvoiceReportRepository {}
 
 impl<T> InvoiceStorage for T where T: InvoiceRepository + InvoiceReportRepository {}
 
-/// Who an account is, for the customer block of an invoice.
+/// Who a customer is, for the customer block of an invoice.
 #[async_trait::async_trait]
 pub trait CustomerDirectory: Send + Sync {
-    /// The account's email and name, or `None` when there is no such account.
+    /// The customer's email and name, or `None` when there is no such account or
+    /// organization. An organization's are its billing contact: its `billing_name` (else its
+    /// name) and `billing_email` (else the address of its longest-standing owner).
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
-    async fn customer(&self, user: UserId) -> Result<Option<CustomerSnapshot>, RepoError>;
+    async fn customer(&self, owner: Owner) -> Result<Option<CustomerSnapshot>, RepoError>;
 
     /// [`Self::customer`] read through `tx`. A SQL adapter MUST override it: reading through
     /// the pool while `tx` holds a connection can exhaust the pool when many such
@@ -197,10 +200,10 @@ pub trait CustomerDirectory: Send + Sync {
     async fn customer_in(
         &self,
         tx: &mut dyn Transaction,
-        user: UserId,
+        owner: Owner,
     ) -> Result<Option<CustomerSnapshot>, RepoError> {
         let _ = tx;
-        self.customer(user).await
+        self.customer(owner).await
     }
 }
 

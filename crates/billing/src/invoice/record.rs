@@ -1,6 +1,6 @@
 //! A stored invoice: the priced [`Invoice`] plus who it is for and when things happened.
 
-use plinth_kernel::{Timestamp, UserId};
+use plinth_kernel::{OrgId, Owner, Timestamp, UserId};
 
 use crate::invoice::{Invoice, InvoiceStatus};
 
@@ -27,6 +27,9 @@ pub struct InvoiceRecord {
     /// The customer's account. Not a foreign key: invoices are accounting records and
     /// outlive the account.
     pub user_id: UserId,
+    /// The organization it is addressed to (`None`: the account's own); `user_id` is then
+    /// the member answerable for the subscription it bills.
+    pub org_id: Option<OrgId>,
     /// Lines, rates, totals, status and number.
     pub invoice: Invoice,
     /// Days between finalisation and `due_at`.
@@ -56,6 +59,15 @@ impl InvoiceRecord {
     #[must_use]
     pub const fn status(&self) -> InvoiceStatus {
         self.invoice.status()
+    }
+
+    /// Whose invoice it is: the account's own, or the organization's.
+    #[must_use]
+    pub const fn owner(&self) -> Owner {
+        match self.org_id {
+            Some(org) => Owner::Org(org),
+            None => Owner::User(self.user_id),
+        }
     }
 
     /// Whether it is `open` past its due date at `now`.

@@ -13,11 +13,10 @@ use std::sync::Arc;
 use chrono::Datelike as _;
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
 use plinth_kernel::{
-    Caller, Clock, Currency, Page, PageRequest, Permission, RepoError, RequestMeta, Timestamp,
-    UnitOfWork, UserId,
+    Caller, Clock, Currency, Owner, Page, PageRequest, Permission, RepoError, RequestMeta,
+    Timestamp, UnitOfWork, UserId,
 };
 
-use crate::BillingError;
 use crate::error::billing_error;
 use crate::invoice::{
     CustomerDirectory, InvoiceFilter, InvoiceId, InvoiceNumber, InvoiceRecord, InvoiceRenderer,
@@ -25,6 +24,7 @@ use crate::invoice::{
 };
 use crate::payment::{ManualGateway, PaymentGateway as _};
 use crate::subscription::{SubscriptionService, SubscriptionStatus};
+use crate::{BillingError, ORG_BILLING_READ, acting_owner, billing_owner};
 
 pub use drafts::InvoiceChanges;
 
@@ -118,12 +118,17 @@ impl InvoiceService {
     ) -> Result<InvoiceRecord, BillingError> {
         caller.require(Permission::BILLING_WRITE)?;
         let actor = caller.user_id;
-        let customer_exists = self.customers.customer(new.user_id).await?.is_some();
+        let customer_exists = self
+            .customers
+            .customer(Owner::User(new.user_id))
+            .await?
+            .is_some();
         let invoice = validate::draft(&new, customer_exists).map_err(BillingError::Invalid)?;
         let now = self.clock.now();
         let record = InvoiceRecord {
             id: InvoiceId::new(),
             user_id: new.user_id,
+            org_id: None,
             invoice,
             due_in_days: new.due_in_days,
             customer: None,
@@ -168,7 +173,7 @@ impl InvoiceService {
         record.status().transition(InvoiceStatus::Open)?;
         let customer = self
             .customers
-            .customer(record.user_id)
+            .customer(record.owner())
             .await?
             .ok_or(BillingError::CustomerGone)?;
         let now = self.clock.now();
@@ -401,45 +406,78 @@ impl InvoiceService {
         Ok(self.invoices.invoices(filter, page).await?)
     }
 
-    /// `user`'s own invoice. Drafts are not issued yet, and so are as invisible to the
-    /// customer as other people's invoices.
+    /// An invoice of `owner` (an account's own, or an organization's). Drafts are not issued
+    /// yet, and so are as invisible to the customer as other customers' invoices; an
+    /// organization's invoice is not the own invoice of the member answerable for it.
     ///
     /// # Errors
-    /// [`BillingError::InvoiceNotFound`] for a draft, another user's or an unknown invoice.
+    /// [`BillingError::InvoiceNotFound`] for a draft, another customer's or an unknown
+    /// invoice.
     pub async fn customer_invoice(
         &self,
-        user: UserId,
+        owner: impl Into<Owner> + Send,
         id: InvoiceId,
     ) -> Result<InvoiceRecord, BillingError> {
+        let owner = owner.into();
         let record = self.stored_invoice(id).await?;
-        if record.user_id != user || record.status() == InvoiceStatus::Draft {
+        if record.owner() != owner || record.status() == InvoiceStatus::Draft {
             return Err(BillingError::InvoiceNotFound);
         }
         Ok(record)
     }
 
-    /// `user`'s issued invoices (every status but draft), newest first.
+    /// An invoice of whoever's billing `caller` reaches (see [`billing_owner`]): their own,
+    /// or, acting for an organization with `org_billing:read`, the organization's. Anyone
+    /// else's invoice is a 404 first, whatever the caller's permissions.
+    ///
+    /// # Errors
+    /// As [`Self::customer_invoice`]; then [`BillingError::Forbidden`] for the organization's
+    /// invoice without `org_billing:read`.
+    pub async fn customer_invoice_for(
+        &self,
+        caller: &Caller,
+        id: InvoiceId,
+    ) -> Result<InvoiceRecord, BillingError> {
+        let record = self.customer_invoice(acting_owner(caller), id).await?;
+        billing_owner(caller, ORG_BILLING_READ)?;
+        Ok(record)
+    }
+
+    /// `owner`'s issued invoices (every status but draft), newest first.
     ///
     /// # Errors
     /// [`BillingError::Repo`].
     pub async fn customer_invoices(
         &self,
-        user: UserId,
+        owner: impl Into<Owner> + Send,
         page: PageRequest,
     ) -> Result<Page<InvoiceRecord>, BillingError> {
-        Ok(self.invoices.issued_invoices_of(user, page).await?)
+        Ok(self.invoices.issued_invoices_of(owner.into(), page).await?)
     }
 
-    /// `user`'s invoice as a printable document: `(content type, bytes)`.
+    /// The issued invoices of whoever's billing `caller` reaches with `org_billing:read`.
+    ///
+    /// # Errors
+    /// [`BillingError::Forbidden`], [`BillingError::Repo`].
+    pub async fn customer_invoices_for(
+        &self,
+        caller: &Caller,
+        page: PageRequest,
+    ) -> Result<Page<InvoiceRecord>, BillingError> {
+        self.customer_invoices(billing_owner(caller, ORG_BILLING_READ)?, page)
+            .await
+    }
+
+    /// `owner`'s invoice as a printable document: `(content type, bytes)`.
     ///
     /// # Errors
     /// As [`Self::customer_invoice`]; [`BillingError::Render`].
     pub async fn customer_invoice_document(
         &self,
-        user: UserId,
+        owner: impl Into<Owner> + Send,
         id: InvoiceId,
     ) -> Result<(&'static str, Vec<u8>), BillingError> {
-        let record = self.customer_invoice(user, id).await?;
+        let record = self.customer_invoice(owner, id).await?;
         self.render(record).await
     }
 
@@ -468,7 +506,7 @@ pub(crate) fn invoice_event(
     meta: &RequestMeta,
 ) -> AuditEvent {
     let inv = &record.invoice;
-    AuditEvent::new(action, at, meta)
+    let event = AuditEvent::new(action, at, meta)
         .target("invoice", record.id)
         .details(serde_json::json!({
             "user_id": record.user_id,
@@ -476,5 +514,10 @@ pub(crate) fn invoice_event(
             "status": inv.status().as_str(),
             "total": inv.totals().total,
             "currency": inv.currency().code(),
-        }))
+        }));
+    // An organization's invoice is filed under it: its admins see it in their audit trail.
+    match record.org_id {
+        Some(org) => event.org(org),
+        None => event,
+    }
 }

@@ -66,6 +66,7 @@ fn cycle() -> Cycle {
         plan_rows,
         Arc::new(subs.clone()),
         Arc::new(invoicer),
+        Arc::new(customers.clone()),
         Arc::clone(&audit_log),
         Arc::clone(&uow),
         Arc::clone(&now),

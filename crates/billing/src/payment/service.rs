@@ -9,15 +9,17 @@ mod tests;
 use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
-use plinth_kernel::{Clock, Money, RepoError, RequestMeta, Timestamp, UnitOfWork, UserId};
+use plinth_kernel::{
+    Caller, Clock, Money, Owner, RepoError, RequestMeta, Timestamp, UnitOfWork, UserId,
+};
 
-use crate::BillingError;
 use crate::invoice::{InvoiceId, InvoiceRecord, InvoiceService, InvoiceStatus, RevenueBucket};
 use crate::payment::{
     GatewayError, GatewaySetup, PaymentEventInbox, PaymentGateway, PaymentMethod, PaymentRequest,
     PaymentStart, WebhookSetup,
 };
 use crate::subscription::SubscriptionService;
+use crate::{BillingError, ORG_BILLING_WRITE, acting_owner, billing_owner};
 
 /// A payment of an open invoice, started (or found again) at the gateway: what the client
 /// needs to confirm it (Stripe.js `confirmPayment` with `client_secret`).
@@ -119,8 +121,39 @@ impl PaymentService {
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoicePayment, BillingError> {
+        self.pay(Owner::User(customer), customer, id, meta).await
+    }
+
+    /// [`Self::start_invoice_payment`] for an invoice of whoever's billing `caller` reaches
+    /// with `org_billing:write` (see [`billing_owner`]): their own, or the organization's
+    /// they act for.
+    ///
+    /// # Errors
+    /// As [`Self::start_invoice_payment`] (another customer's invoice is a 404 first); then
+    /// [`BillingError::Forbidden`] for the organization's invoice without `org_billing:write`.
+    #[tracing::instrument(skip(self, meta))]
+    pub async fn start_invoice_payment_for(
+        &self,
+        caller: &Caller,
+        id: InvoiceId,
+        meta: &RequestMeta,
+    ) -> Result<InvoicePayment, BillingError> {
+        // Anyone else's invoice is a 404 before a missing permission is a 403.
+        let owner = acting_owner(caller);
+        self.invoices.customer_invoice(owner, id).await?;
+        billing_owner(caller, ORG_BILLING_WRITE)?;
+        self.pay(owner, caller.user_id, id, meta).await
+    }
+
+    async fn pay(
+        &self,
+        owner: Owner,
+        customer: UserId,
+        id: InvoiceId,
+        meta: &RequestMeta,
+    ) -> Result<InvoicePayment, BillingError> {
         // The invoice first: an unknown one is a 404 whether or not payments are configured.
-        let record = self.invoices.customer_invoice(customer, id).await?;
+        let record = self.invoices.customer_invoice(owner, id).await?;
         let gateway = self.gateway.gateway()?;
         if record.status() != InvoiceStatus::Open {
             return Err(BillingError::NotPayable(record.status()));
@@ -149,7 +182,7 @@ impl PaymentService {
             Err(RepoError::NotFound) => {
                 drop(tx);
                 // Another request recorded a payment first, or the invoice left `open`.
-                let now_stored = self.invoices.customer_invoice(customer, id).await?;
+                let now_stored = self.invoices.customer_invoice(owner, id).await?;
                 return match now_stored.provider_payment_id.clone() {
                     _ if now_stored.status() != InvoiceStatus::Open => {
                         Err(BillingError::NotPayable(now_stored.status()))
@@ -163,7 +196,7 @@ impl PaymentService {
             }
             Err(e) => return Err(e.into()),
         }
-        let event = AuditEvent::new(AuditAction::PaymentStarted, now, meta)
+        let mut event = AuditEvent::new(AuditAction::PaymentStarted, now, meta)
             .actor(customer)
             .target("invoice", id)
             .details(serde_json::json!({
@@ -172,6 +205,9 @@ impl PaymentService {
                 "amount": payment.amount.amount,
                 "currency": payment.amount.currency.code(),
             }));
+        if let Some(org) = record.org_id {
+            event = event.org(org);
+        }
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
         Ok(payment)

@@ -25,6 +25,18 @@ pub enum SubscriptionError {
     /// A period could not be computed (past the calendar's end).
     #[error("the billing period is out of range")]
     PeriodOutOfRange,
+    /// The caller acts for an organization without the billing permission this needs.
+    #[error(transparent)]
+    Forbidden(#[from] plinth_kernel::Forbidden),
+    /// The caller's token acts for an organization whose billing they may no longer change
+    /// (removed, their role changed, the organization suspended or deleted since it was
+    /// minted).
+    #[error("you may no longer change this organization's billing")]
+    OrgStandingGone,
+    /// A seat count that cannot be: not 1 for an account's own subscription, or outside
+    /// 1..=[`crate::MAX_SEATS`] for an organization's.
+    #[error("{0}")]
+    InvalidSeats(String),
     /// Money rule broken (overflow).
     #[error(transparent)]
     Money(#[from] MoneyError),

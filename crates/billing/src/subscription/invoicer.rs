@@ -1,7 +1,8 @@
 //! [`SubscriptionInvoicer`]: the [`PeriodInvoicer`] that issues one finalised invoice per paid
 //! period, inside the transaction that starts the period.
 //!
-//! The invoice has one line for the period (`1 × price`) and one per pending charge (an
+//! The invoice has one line for the period (`price × quantity`, the seats of an
+//! organization's subscription) and one per pending charge (an
 //! upgrade's proration). Invoice lines are never negative, so a pending **credit** is netted:
 //! it lowers the period line, then the charges in order, each down to 0 at most (the line's
 //! description says how much credit it took); what is left of the credit is carried to the
@@ -92,9 +93,13 @@ pub(crate) fn period_lines(period: &BillingPeriod) -> Result<PeriodLines, RepoEr
     let currency = period.price.currency;
     let mut lines = Vec::new();
     if period.reason != PeriodReason::Ended {
+        let seats = match period.subscription.quantity {
+            1 => String::new(),
+            n => format!(" × {n} seats"),
+        };
         lines.push((
             format!(
-                "{}, {} – {}",
+                "{}{seats}, {} – {}",
                 period.plan.name,
                 period.start.format("%Y-%m-%d"),
                 period.end.format("%Y-%m-%d")
@@ -162,13 +167,17 @@ impl PeriodInvoicer for SubscriptionInvoicer {
             tracing::info!(subscription = %sub.id, start = %period.start, "period already invoiced");
             return Ok(InvoiceOutcome::NotInvoiced);
         }
-        let customer = self
-            .customers
-            .customer_in(tx, sub.user_id)
-            .await?
-            .ok_or_else(|| {
-                RepoError::internal(format!("subscriber {} has no account", sub.user_id))
-            })?;
+        let mut customer = self.customers.customer_in(tx, sub.owner()).await?;
+        if customer.is_none() && sub.org_id.is_some() {
+            // The organization was deleted in this transaction (its final invoice): the member
+            // answerable for the subscription is who is left to address it to.
+            customer = self
+                .customers
+                .customer_in(tx, plinth_kernel::Owner::User(sub.user_id))
+                .await?;
+        }
+        let customer = customer
+            .ok_or_else(|| RepoError::internal(format!("subscriber {} is gone", sub.owner())))?;
         let currency = period.price.currency;
         let mut invoice = Invoice::draft(currency);
         for (description, amount) in netted.lines {
@@ -184,6 +193,7 @@ impl PeriodInvoicer for SubscriptionInvoicer {
         let mut record = InvoiceRecord {
             id,
             user_id: sub.user_id,
+            org_id: sub.org_id,
             invoice,
             due_in_days: self.due_in_days,
             customer: None,

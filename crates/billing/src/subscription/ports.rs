@@ -2,7 +2,7 @@
 //! (subscriptions and renewals, pending items, plan price versions, period invoices; together
 //! [`SubscriptionStorage`]), and the hook that turns a billing period into an invoice.
 
-use plinth_kernel::{Money, RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{ActingFor, Money, OrgId, Owner, RepoError, Timestamp, Transaction, UserId};
 
 use super::{PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId};
 use crate::{InvoiceId, Plan};
@@ -18,7 +18,9 @@ pub trait SubscriptionRepository: Send + Sync {
     ///
     /// # Errors
     /// MUST return [`RepoError::Duplicate`] with `constraint == "subscriptions.live_user_id"`
-    /// when it is live and the user already has a live subscription.
+    /// when it is live, the account's own, and the user already has a live subscription of
+    /// their own; with `"subscriptions.live_org_id"` when it is live, an organization's, and
+    /// the organization already has a live subscription.
     async fn insert_subscription(
         &self,
         tx: &mut dyn Transaction,
@@ -35,11 +37,12 @@ pub trait SubscriptionRepository: Send + Sync {
         subscription: &Subscription,
     ) -> Result<(), RepoError>;
 
-    /// The user's live subscription (any status but `canceled`), committed data only.
+    /// The owner's live subscription (any status but `canceled`), committed data only: for a
+    /// user their own, never an organization's they answer for.
     ///
     /// # Errors
     /// [`RepoError`] on storage failure only.
-    async fn live_subscription(&self, user: UserId) -> Result<Option<Subscription>, RepoError>;
+    async fn live_subscription(&self, owner: Owner) -> Result<Option<Subscription>, RepoError>;
 
     /// [`Self::live_subscription`] inside `tx`, locking it against concurrent writers.
     ///
@@ -48,8 +51,30 @@ pub trait SubscriptionRepository: Send + Sync {
     async fn lock_live_subscription(
         &self,
         tx: &mut dyn Transaction,
-        user: UserId,
+        owner: Owner,
     ) -> Result<Option<Subscription>, RepoError>;
+
+    /// Locks organization `org`'s row in `tx` until it ends (so that deleting the
+    /// organization waits for, or is waited for by, a change to its subscription); `false`
+    /// when there is no such organization.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn lock_org(&self, tx: &mut dyn Transaction, org: OrgId) -> Result<bool, RepoError>;
+
+    /// Makes `to` the member answerable for every subscription of organization `org` that
+    /// `from` answers for (when `from` leaves it, so that erasing `from` keeps them); returns
+    /// how many changed.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure only.
+    async fn hand_over_org_subscriptions(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        from: UserId,
+        to: UserId,
+    ) -> Result<u64, RepoError>;
 
     /// A subscription by id inside `tx`, locked against concurrent writers.
     ///
@@ -85,6 +110,19 @@ pub trait SubscriptionRepository: Send + Sync {
         period_start: Timestamp,
         at: Timestamp,
     ) -> Result<(), RepoError>;
+}
+
+/// Where members stand in their organizations, for an organization's billing.
+#[async_trait::async_trait]
+pub trait BillingMembers: Send + Sync {
+    /// Account `user`'s standing in organization `org` now, as a token acting for it would
+    /// carry it; `None` when they are not a member, or the organization is suspended or gone.
+    /// Read again before an organization's subscription changes, so a token minted before a
+    /// removal cannot commit the organization to pay.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn standing(&self, user: UserId, org: OrgId) -> Result<Option<ActingFor>, RepoError>;
 }
 
 /// Storage of pending invoice items: the proration charges and credits a plan change leaves
@@ -243,7 +281,7 @@ pub struct BillingPeriod {
     pub start: Timestamp,
     /// Period end.
     pub end: Timestamp,
-    /// The price of the period (the subscription's price).
+    /// The price of the period (the subscription's price × its seats).
     pub price: Money,
     /// Pending items of the subscription not yet invoiced.
     pub items: Vec<PendingItem>,

@@ -9,7 +9,9 @@
 use std::sync::Arc;
 
 use chrono::SubsecRound;
-use plinth_kernel::{Currency, Money, PageRequest, RepoError, Timestamp, UnitOfWork, UserId};
+use plinth_kernel::{
+    Currency, Money, OrgId, Owner, PageRequest, RepoError, Timestamp, UnitOfWork, UserId,
+};
 
 use crate::invoice::{
     CustomerSnapshot, Invoice, InvoiceFilter, InvoiceId, InvoiceNumber, InvoiceRecord,
@@ -214,16 +216,56 @@ pub async fn invoice_repository(
             .all(|r| r.status() == InvoiceStatus::Paid)
     );
     let issued = repo
-        .issued_invoices_of(bob, PageRequest::default())
+        .issued_invoices_of(bob.into(), PageRequest::default())
         .await
         .unwrap();
     assert_eq!(ids(&issued), vec![bobs[1].id], "drafts are not issued");
     assert_eq!(issued.items[0], bob_open);
     let alices = repo
-        .issued_invoices_of(alice, PageRequest::default())
+        .issued_invoices_of(alice.into(), PageRequest::default())
         .await
         .unwrap();
     assert_eq!(ids(&alices), vec![kwd.id], "only the user's own");
+
+    // An organization's invoice, which alice answers for: the organization's listing has it,
+    // alice's own never does (the tenant filter is the repository's).
+    let org = OrgId::new();
+    let org_draft = InvoiceRecord {
+        org_id: Some(org),
+        ..draft(alice, "USD", &[(3, 2_000)], 0, 0, now)
+    };
+    insert(&*repo, &*uow, &org_draft).await;
+    let org_open = finalized(&org_draft, InvoiceNumber::new(year, 3).unwrap(), now);
+    let mut tx = uow.begin().await.unwrap();
+    repo.update_invoice(tx.as_mut(), &org_open, InvoiceStatus::Draft)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        repo.invoice(org_draft.id).await.unwrap(),
+        Some(org_open.clone())
+    );
+    let of_org = repo
+        .issued_invoices_of(Owner::Org(org), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(ids(&of_org), vec![org_draft.id]);
+    let alices = repo
+        .issued_invoices_of(alice.into(), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&alices),
+        vec![kwd.id],
+        "an organization's invoice is not its member's own"
+    );
+    assert!(
+        repo.issued_invoices_of(Owner::Org(OrgId::new()), PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 
     // Rollback of an insert and of an update.
     let ghost = draft(alice, "USD", &[(1, 1)], 0, 0, now);
@@ -462,6 +504,7 @@ fn draft(
     InvoiceRecord {
         id: InvoiceId::new(),
         user_id: user,
+        org_id: None,
         invoice,
         due_in_days: 14,
         customer: None,

@@ -131,6 +131,7 @@ impl InvoiceRepository for MemoryInvoiceRepository {
             let updated = InvoiceRecord {
                 invoice: crate::Invoice::restore(parts).map_err(RepoError::internal)?,
                 user_id: previous.user_id,
+                org_id: previous.org_id,
                 due_in_days: previous.due_in_days,
                 created_at: previous.created_at,
                 provider_payment_id: previous.provider_payment_id.clone(),

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use plinth_kernel::testing::MemoryTransaction;
-use plinth_kernel::{RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{OrgId, Owner, RepoError, Timestamp, Transaction, UserId};
 
 use super::MemoryInvoiceRepository;
 use crate::InvoiceId;
@@ -30,7 +30,7 @@ struct State {
 
 /// Subscriptions, renewals, pending items, plan price versions and period invoices in memory
 /// (every seam of [`crate::SubscriptionStorage`]), for tests and examples; enforces one
-/// live subscription per user and one renewal per period like the SQL tables. Works with
+/// live subscription per account and per organization and one renewal per period like the SQL tables. Works with
 /// [`plinth_kernel::testing::MemoryUnitOfWork`], whose single lock already serialises
 /// transactions, so the `lock_*` reads need no lock of their own.
 ///
@@ -97,12 +97,23 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn live_of(state: &State, user: UserId) -> Option<Subscription> {
+fn live_of(state: &State, owner: Owner) -> Option<Subscription> {
     state
         .subscriptions
         .values()
-        .find(|s| s.user_id == user && s.status.is_live())
+        .find(|s| s.owner() == owner && s.status.is_live())
         .cloned()
+}
+
+/// The unique constraint a second live subscription of `owner` breaks.
+fn live_constraint(owner: Owner) -> RepoError {
+    RepoError::Duplicate {
+        constraint: match owner {
+            Owner::User(_) => "subscriptions.live_user_id",
+            Owner::Org(_) => "subscriptions.live_org_id",
+        }
+        .to_owned(),
+    }
 }
 
 #[async_trait::async_trait]
@@ -120,10 +131,8 @@ impl SubscriptionRepository for MemorySubscriptionRepository {
                     constraint: "subscriptions.id".to_owned(),
                 });
             }
-            if subscription.status.is_live() && live_of(&state, subscription.user_id).is_some() {
-                return Err(RepoError::Duplicate {
-                    constraint: "subscriptions.live_user_id".to_owned(),
-                });
+            if subscription.status.is_live() && live_of(&state, subscription.owner()).is_some() {
+                return Err(live_constraint(subscription.owner()));
             }
             state
                 .subscriptions
@@ -150,16 +159,15 @@ impl SubscriptionRepository for MemorySubscriptionRepository {
                 .cloned()
                 .ok_or(RepoError::NotFound)?;
             let other_live = state.subscriptions.values().any(|s| {
-                s.user_id == previous.user_id && s.id != previous.id && s.status.is_live()
+                s.owner() == previous.owner() && s.id != previous.id && s.status.is_live()
             });
             if subscription.status.is_live() && other_live {
-                return Err(RepoError::Duplicate {
-                    constraint: "subscriptions.live_user_id".to_owned(),
-                });
+                return Err(live_constraint(previous.owner()));
             }
             let updated = Subscription {
                 id: previous.id,
                 user_id: previous.user_id,
+                org_id: previous.org_id,
                 created_at: previous.created_at,
                 ..subscription.clone()
             };
@@ -172,17 +180,53 @@ impl SubscriptionRepository for MemorySubscriptionRepository {
         Ok(())
     }
 
-    async fn live_subscription(&self, user: UserId) -> Result<Option<Subscription>, RepoError> {
-        Ok(live_of(&self.lock(), user))
+    async fn live_subscription(&self, owner: Owner) -> Result<Option<Subscription>, RepoError> {
+        Ok(live_of(&self.lock(), owner))
     }
 
     async fn lock_live_subscription(
         &self,
         tx: &mut dyn Transaction,
-        user: UserId,
+        owner: Owner,
     ) -> Result<Option<Subscription>, RepoError> {
         MemoryTransaction::from_dyn(tx)?;
-        Ok(live_of(&self.lock(), user))
+        Ok(live_of(&self.lock(), owner))
+    }
+
+    async fn lock_org(&self, tx: &mut dyn Transaction, _org: OrgId) -> Result<bool, RepoError> {
+        // No organizations here: the single transaction lock serialises everything.
+        MemoryTransaction::from_dyn(tx)?;
+        Ok(true)
+    }
+
+    async fn hand_over_org_subscriptions(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        from: UserId,
+        to: UserId,
+    ) -> Result<u64, RepoError> {
+        let tx = MemoryTransaction::from_dyn(tx)?;
+        let moved: Vec<SubscriptionId> = {
+            let mut state = self.lock();
+            let mut moved = Vec::new();
+            for s in state.subscriptions.values_mut() {
+                if s.org_id == Some(org) && s.user_id == from {
+                    s.user_id = to;
+                    moved.push(s.id);
+                }
+            }
+            moved
+        };
+        let count = moved.len() as u64;
+        Self::undo_with(tx, &self.state, move |s| {
+            for id in moved {
+                if let Some(sub) = s.subscriptions.get_mut(&id) {
+                    sub.user_id = from;
+                }
+            }
+        });
+        Ok(count)
     }
 
     async fn lock_subscription(

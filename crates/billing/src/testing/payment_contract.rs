@@ -122,6 +122,7 @@ pub async fn invoice_revenue(
         let mut r = InvoiceRecord {
             id: InvoiceId::new(),
             user_id: user,
+            org_id: None,
             invoice,
             due_in_days: 14,
             customer: None,
@@ -244,6 +245,7 @@ pub async fn provider_payment_id(
     let mut r = InvoiceRecord {
         id: InvoiceId::new(),
         user_id: user,
+        org_id: None,
         invoice,
         due_in_days: 14,
         customer: None,

@@ -216,6 +216,8 @@ fn subscription(user: UserId, plan: &Plan, now: Timestamp) -> Subscription {
     Subscription {
         id: SubscriptionId::new(),
         user_id: user,
+        org_id: None,
+        quantity: 1,
         plan_id: plan.id,
         price: plan.price,
         interval: plan.interval,
@@ -255,6 +257,7 @@ async fn open_invoice(
     let mut r = InvoiceRecord {
         id: InvoiceId::new(),
         user_id: user,
+        org_id: None,
         invoice,
         due_in_days: 0,
         customer: None,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{Duration, SubsecRound};
-use plinth_kernel::{Currency, Money, RepoError, Timestamp, UnitOfWork, UserId};
+use plinth_kernel::{Currency, Money, OrgId, Owner, RepoError, Timestamp, UnitOfWork, UserId};
 
 use crate::subscription::{
     PendingItem, PendingItemId, PlanPrice, Subscription, SubscriptionId, SubscriptionStatus,
@@ -24,7 +24,9 @@ use crate::{BillingRepository, Interval, Plan, PlanId};
 /// `subscriptions.live_user_id`, but a canceled one does not count), update round trip and
 /// `NotFound`, `due_for_renewal` (only due `trialing`/`active`, earliest first, `limit`),
 /// one renewal per `(subscription, period start)`, pending items (negative amounts, oldest
-/// first, gone once invoiced) and rollback of a dropped transaction. `users` must exist.
+/// first, gone once invoiced), rollback of a dropped transaction, and an organization's
+/// subscription beside its members' own (one live per organization, seats, hand-over).
+/// `users` must exist.
 ///
 /// # Panics
 /// On the first broken promise.
@@ -55,7 +57,7 @@ pub async fn subscription_repository(
     let mut tx = uow.begin().await.unwrap();
     repo.insert_subscription(tx.as_mut(), &full).await.unwrap();
     assert_eq!(
-        repo.lock_live_subscription(tx.as_mut(), alice)
+        repo.lock_live_subscription(tx.as_mut(), alice.into())
             .await
             .unwrap()
             .as_ref(),
@@ -64,7 +66,7 @@ pub async fn subscription_repository(
     );
     tx.commit().await.unwrap();
     assert_eq!(
-        repo.live_subscription(alice).await.unwrap().as_ref(),
+        repo.live_subscription(alice.into()).await.unwrap().as_ref(),
         Some(&full)
     );
     let mut tx = uow.begin().await.unwrap();
@@ -82,7 +84,7 @@ pub async fn subscription_repository(
         None
     );
     drop(tx);
-    assert_eq!(repo.live_subscription(carol).await.unwrap(), None);
+    assert_eq!(repo.live_subscription(carol.into()).await.unwrap(), None);
 
     // One live subscription per user.
     let second = sample(alice, &pro, now);
@@ -128,14 +130,14 @@ pub async fn subscription_repository(
         .await;
     assert!(matches!(missing, Err(RepoError::NotFound)), "{missing:?}");
     drop(tx);
-    assert_eq!(repo.live_subscription(alice).await.unwrap(), None);
+    assert_eq!(repo.live_subscription(alice.into()).await.unwrap(), None);
     let mut tx = uow.begin().await.unwrap();
     repo.insert_subscription(tx.as_mut(), &second)
         .await
         .expect("a canceled subscription does not block a new one");
     tx.commit().await.unwrap();
     assert_eq!(
-        repo.live_subscription(alice).await.unwrap(),
+        repo.live_subscription(alice.into()).await.unwrap(),
         Some(second.clone())
     );
 
@@ -301,7 +303,7 @@ pub async fn subscription_repository(
             .unwrap();
     }
     assert_eq!(
-        repo.live_subscription(bob).await.unwrap(),
+        repo.live_subscription(bob.into()).await.unwrap(),
         Some(due_b.clone())
     );
     let mut tx = uow.begin().await.unwrap();
@@ -313,6 +315,106 @@ pub async fn subscription_repository(
     repo.record_renewal(tx.as_mut(), due_b.id, now, now)
         .await
         .expect("a rolled-back renewal leaves its key free");
+    drop(tx);
+
+    organization_subscriptions(&*repo, &*uow, &basic, [alice, bob], now).await;
+}
+
+/// An organization's subscription beside its members' own: the tenant filter is the
+/// repository's (a member's own live subscription is never the organization's, nor the other
+/// way round), one live per organization (`subscriptions.live_org_id`), seats round trip, and
+/// a hand-over to another member keeps the organization's subscription.
+async fn organization_subscriptions(
+    repo: &dyn SubscriptionStorage,
+    uow: &dyn UnitOfWork,
+    basic: &Plan,
+    [alice, bob]: [UserId; 2],
+    now: Timestamp,
+) {
+    let org = OrgId::new();
+    let team = Subscription {
+        org_id: Some(org),
+        quantity: 7,
+        ..sample(alice, basic, now)
+    };
+    let mut tx = uow.begin().await.unwrap();
+    repo.insert_subscription(tx.as_mut(), &team).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        repo.live_subscription(Owner::Org(org)).await.unwrap(),
+        Some(team.clone()),
+        "seats and organization round trip"
+    );
+    assert_ne!(
+        repo.live_subscription(Owner::User(alice))
+            .await
+            .unwrap()
+            .map(|s| s.id),
+        Some(team.id),
+        "the organization's subscription is not the answerable member's own"
+    );
+    assert_eq!(
+        repo.live_subscription(Owner::Org(OrgId::new()))
+            .await
+            .unwrap(),
+        None,
+        "another organization has none"
+    );
+    let mut tx = uow.begin().await.unwrap();
+    let second = Subscription {
+        org_id: Some(org),
+        ..sample(bob, basic, now)
+    };
+    match repo.insert_subscription(tx.as_mut(), &second).await {
+        Err(RepoError::Duplicate { constraint }) => {
+            assert_eq!(constraint, "subscriptions.live_org_id");
+        }
+        other => panic!("a second live subscription of one organization: {other:?}"),
+    }
+    drop(tx);
+    let mut tx = uow.begin().await.unwrap();
+    assert_eq!(
+        repo.lock_live_subscription(tx.as_mut(), Owner::Org(org))
+            .await
+            .unwrap()
+            .map(|s| s.quantity),
+        Some(7)
+    );
+    let moved = repo
+        .hand_over_org_subscriptions(tx.as_mut(), org, alice, bob)
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    let updated = Subscription {
+        quantity: 12,
+        ..team.clone()
+    };
+    repo.update_subscription(tx.as_mut(), &updated)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let now_held = repo
+        .live_subscription(Owner::Org(org))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (now_held.user_id, now_held.quantity, now_held.org_id),
+        (bob, 12, Some(org)),
+        "handed to bob, who answers for it now; an update keeps the member and organization"
+    );
+    let mut tx = uow.begin().await.unwrap();
+    repo.update_subscription(
+        tx.as_mut(),
+        &Subscription {
+            status: SubscriptionStatus::Canceled,
+            ..now_held
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(repo.live_subscription(Owner::Org(org)).await.unwrap(), None);
 }
 
 fn plan(now: Timestamp, amount: i64) -> Plan {
@@ -335,6 +437,8 @@ fn sample(user: UserId, plan: &Plan, now: Timestamp) -> Subscription {
     Subscription {
         id: SubscriptionId::new(),
         user_id: user,
+        org_id: None,
+        quantity: 1,
         plan_id: plan.id,
         price: plan.price,
         interval: plan.interval,

@@ -7,8 +7,8 @@ use plinth_kernel::testing::MemoryTransaction;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 
 use crate::{
-    Invitation, InvitationId, InvitationRepository, InvitationTokenHash, Member, MemberProfile,
-    MemberRepository, Membership, OrgId, OrgName, OrgOverview, OrgRole, OrgRoleName,
+    BillingContact, Invitation, InvitationId, InvitationRepository, InvitationTokenHash, Member,
+    MemberProfile, MemberRepository, Membership, OrgId, OrgName, OrgOverview, OrgRole, OrgRoleName,
     OrgRoleRepository, Organization, OrganizationRepository,
 };
 
@@ -18,6 +18,7 @@ struct State {
     members: BTreeMap<(OrgId, UserId), Member>,
     roles: BTreeMap<(OrgId, OrgRoleName), OrgRole>,
     invitations: BTreeMap<InvitationId, (Invitation, InvitationTokenHash)>,
+    billing: BTreeMap<OrgId, BillingContact>,
 }
 
 /// Where the in-memory member list finds an account's address and name.
@@ -51,6 +52,18 @@ impl MemoryOrgStorage {
             lookup: Some(Arc::new(lookup)),
             ..Self::default()
         }
+    }
+
+    /// The longest-standing owner of `org` (whom its invoices go to without a billing
+    /// address), for adapters built over this storage in tests.
+    #[must_use]
+    pub fn first_owner(&self, org: OrgId) -> Option<UserId> {
+        self.state()
+            .members
+            .iter()
+            .filter(|((o, _), m)| *o == org && m.role.as_str() == "owner")
+            .min_by_key(|(_, m)| (m.joined_at, m.user_id))
+            .map(|(_, m)| m.user_id)
     }
 
     /// Registers an account's address and name for member listings (the SQL adapter reads
@@ -129,9 +142,33 @@ impl OrganizationRepository for MemoryOrgStorage {
         })
     }
 
+    async fn billing_contact(&self, id: OrgId) -> Result<Option<BillingContact>, RepoError> {
+        let state = self.state();
+        Ok(state
+            .orgs
+            .contains_key(&id)
+            .then(|| state.billing.get(&id).cloned().unwrap_or_default()))
+    }
+
+    async fn set_billing_contact(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        contact: &BillingContact,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        self.write(tx, |s| {
+            let org = s.orgs.get_mut(&id).ok_or(RepoError::NotFound)?;
+            org.updated_at = at;
+            s.billing.insert(id, contact.clone());
+            Ok(())
+        })
+    }
+
     async fn delete(&self, tx: &mut dyn Transaction, id: OrgId) -> Result<(), RepoError> {
         self.write(tx, |s| {
             s.orgs.remove(&id).ok_or(RepoError::NotFound)?;
+            s.billing.remove(&id);
             s.members.retain(|(org, _), _| *org != id);
             s.roles.retain(|(org, _), _| *org != id);
             s.invitations.retain(|_, (i, _)| i.org_id != id);

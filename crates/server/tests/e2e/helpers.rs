@@ -353,3 +353,33 @@ fn outbox_mails(dir: &Path) -> Vec<String> {
         .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
         .collect()
 }
+
+/// Stores an active monthly plan named `name` at 12.00 EUR (no admin needed) and returns its
+/// id.
+pub async fn store_plan(app: &TestApp, name: &str) -> plinth_billing::PlanId {
+    use plinth_billing::{Interval, Plan, PlanId};
+    use plinth_kernel::{Currency, Money};
+    let now =
+        chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros()).unwrap();
+    let plan = Plan {
+        id: PlanId::new(),
+        code: format!("e2e-{}", uuid::Uuid::now_v7().simple()),
+        name: name.into(),
+        active: true,
+        price: Money::new(1_200, Currency::parse("EUR").unwrap()),
+        interval: Interval::Month,
+        trial_days: 0,
+        features: std::collections::BTreeMap::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    let uow = app.database.unit_of_work();
+    let mut tx = uow.begin().await.unwrap();
+    app.database
+        .billing()
+        .insert_plan(tx.as_mut(), &plan)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    plan.id
+}

@@ -13,7 +13,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, upload};
+use crate::helpers::{TestApp, spawn_app, store_plan, upload};
 use crate::orgs::{Account, account, acting_token, add_member, create, verified_account};
 
 /// `(method, path, why)` of operations with a path parameter that is not a tenant's resource.
@@ -48,21 +48,6 @@ const NOT_A_TENANT_RESOURCE: &[(&str, &str, &str)] = &[
         "/api/v1/files/{id}/content/signed",
         "a capability URL: no caller, the signature is the grant (403 for any other link)",
     ),
-    (
-        "get",
-        "/api/v1/billing/invoices/{id}",
-        "a user's own invoice (organizations have no invoices yet): 404 for anyone else, api invoices tests",
-    ),
-    (
-        "post",
-        "/api/v1/billing/invoices/{id}/pay",
-        "a user's own invoice (organizations have no invoices yet): 404 for anyone else, api invoices tests",
-    ),
-    (
-        "get",
-        "/api/v1/billing/invoices/{id}/pdf",
-        "a user's own invoice (organizations have no invoices yet): 404 for anyone else, api invoices tests",
-    ),
 ];
 
 /// Organization B and what it holds.
@@ -79,6 +64,8 @@ struct TenantB {
     session: String,
     /// A passkey of B's owner.
     passkey: String,
+    /// B's invoice (for 3 seats of a plan).
+    invoice: String,
 }
 
 /// Every operation with a path parameter outside `/api/v1/admin`, as `(method, path)`.
@@ -106,6 +93,7 @@ fn aim(b: &TenantB, method: &str, path: &str) -> Option<(Method, String, Option<
     let org = format!("/api/v1/orgs/{}", b.org);
     let invitation = &b.invitation;
     let member = b.member.id;
+    let invoice = format!("/api/v1/billing/invoices/{}", b.invoice);
     Some(match (method, path) {
         ("delete", "/api/v1/auth/sessions/{id}") => (
             Method::DELETE,
@@ -219,6 +207,21 @@ fn aim(b: &TenantB, method: &str, path: &str) -> Option<(Method, String, Option<
         ("delete", "/api/v1/orgs/{org_id}/roles/{name}") => {
             (Method::DELETE, format!("{org}/roles/{}", b.role), None)
         }
+        ("get", "/api/v1/orgs/{org_id}/billing-contact") => {
+            (Method::GET, format!("{org}/billing-contact"), None)
+        }
+        ("put", "/api/v1/orgs/{org_id}/billing-contact") => (
+            Method::PUT,
+            format!("{org}/billing-contact"),
+            Some(json!({ "name": "Intruder Ltd", "email": "intruder@example.com" })),
+        ),
+        ("get", "/api/v1/billing/invoices/{id}") => (Method::GET, invoice, None),
+        ("get", "/api/v1/billing/invoices/{id}/pdf") => {
+            (Method::GET, format!("{invoice}/pdf"), None)
+        }
+        ("post", "/api/v1/billing/invoices/{id}/pay") => {
+            (Method::POST, format!("{invoice}/pay"), Some(json!({})))
+        }
         _ => return None,
     })
 }
@@ -232,7 +235,7 @@ async fn send(
         .client
         .request(method.clone(), app.url(&path))
         .bearer_auth(token);
-    if method == Method::PUT {
+    if method == Method::PUT && body.is_none() {
         let part = reqwest::multipart::Part::bytes(b"overwritten".to_vec())
             .file_name("plan.txt")
             .mime_str("text/plain")
@@ -253,9 +256,16 @@ async fn json_of(app: &TestApp, path: &str, token: &str) -> Value {
 /// Everything B's owner can read about B (its file through a token acting for B).
 async fn snapshot(app: &TestApp, b: &TenantB) -> Value {
     let mut state = json!({});
-    for part in ["", "/members", "/roles", "/invitations"] {
+    for part in ["", "/members", "/roles", "/invitations", "/billing-contact"] {
         let path = format!("/api/v1/orgs/{}{part}", b.org);
         state[&path] = json_of(app, &path, &b.owner.token).await;
+    }
+    for path in [
+        "/api/v1/billing/subscription",
+        "/api/v1/billing/invoices",
+        "/api/v1/billing/entitlements",
+    ] {
+        state[path] = json_of(app, path, &b.owner_acting).await;
     }
     for part in ["", "/shares", "/org-shares", "/versions"] {
         let path = format!("/api/v1/files/{}{part}", b.file);
@@ -334,6 +344,29 @@ async fn tenant_b(app: &TestApp) -> TenantB {
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
+    // B pays for 3 seats, invoiced to its billing contact.
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/orgs/{org}/billing-contact")))
+        .bearer_auth(&owner.token)
+        .json(&json!({ "name": "Org B GmbH", "email": "billing@b.example" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let plan = store_plan(app, "Team").await;
+    let res = app
+        .post_json(
+            "/api/v1/billing/subscription",
+            &json!({ "plan_id": plan, "seats": 3 }),
+            Some(&owner_acting),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let invoices = json_of(app, "/api/v1/billing/invoices", &owner_acting).await;
+    assert_eq!(invoices["items"][0]["customer"]["name"], "Org B GmbH");
+    let invoice = invoices["items"][0]["id"].as_str().unwrap().to_owned();
     let sessions = json_of(app, "/api/v1/auth/sessions", &owner.token).await;
     let sessions = sessions.get("items").unwrap_or(&sessions);
     let session = sessions[0]["id"].as_str().unwrap().to_owned();
@@ -354,6 +387,7 @@ async fn tenant_b(app: &TestApp) -> TenantB {
         partner_org,
         session,
         passkey,
+        invoice,
     }
 }
 
@@ -421,6 +455,14 @@ async fn no_outsider_reads_or_changes_another_organization() {
     );
     // Listings never carry B's rows either.
     for token in [&alice_a, &alice.token, &bob_a, &bob.token, &zed.token] {
+        // (403 for A's plain member, who may not see A's invoices either.)
+        let invoices = app
+            .get_auth("/api/v1/billing/invoices?limit=100", token)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!invoices.contains(&b.invoice), "{invoices}");
         let files = json_of(&app, "/api/v1/files?limit=100", token).await;
         assert!(!files.to_string().contains(&b.file), "{files}");
         let orgs = json_of(&app, "/api/v1/orgs?limit=100", token).await;

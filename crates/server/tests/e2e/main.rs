@@ -23,6 +23,7 @@ mod jwks;
 mod lockout;
 mod logs;
 mod oauth;
+mod org_billing;
 mod orgs;
 mod orgs_acting;
 mod outage;

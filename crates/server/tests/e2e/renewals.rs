@@ -2,42 +2,14 @@
 //! `TEST_DATABASE_URL` is set): `plinth billing run-jobs` renews a due subscription and the
 //! subscriber sees the period's finalised invoice; a second run adds nothing.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Months;
-use plinth_billing::{Interval, Plan, PlanId};
-use plinth_kernel::{Currency, Money, UserId};
+use plinth_kernel::UserId;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_with};
-
-async fn store_plan(app: &TestApp) -> PlanId {
-    let now =
-        chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros()).unwrap();
-    let plan = Plan {
-        id: PlanId::new(),
-        code: format!("e2e-{}", uuid::Uuid::now_v7().simple()),
-        name: "Team".into(),
-        active: true,
-        price: Money::new(1_200, Currency::parse("EUR").unwrap()),
-        interval: Interval::Month,
-        trial_days: 0,
-        features: BTreeMap::new(),
-        created_at: now,
-        updated_at: now,
-    };
-    let uow = app.database.unit_of_work();
-    let mut tx = uow.begin().await.unwrap();
-    app.database
-        .billing()
-        .insert_plan(tx.as_mut(), &plan)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    plan.id
-}
+use crate::helpers::{TestApp, spawn_app_with, store_plan};
 
 /// Moves the user's subscription a month back, so that its period has just ended.
 async fn age_subscription(app: &TestApp, user: UserId) {
@@ -45,7 +17,7 @@ async fn age_subscription(app: &TestApp, user: UserId) {
     let uow = app.database.unit_of_work();
     let mut tx = uow.begin().await.unwrap();
     let mut sub = repo
-        .lock_live_subscription(tx.as_mut(), user)
+        .lock_live_subscription(tx.as_mut(), user.into())
         .await
         .unwrap()
         .unwrap();
@@ -64,7 +36,7 @@ async fn age_subscription(app: &TestApp, user: UserId) {
 async fn billing_run_jobs_renews_a_due_subscription_and_invoices_it_once() {
     // The server's own job loop stays off, so only the command renews.
     let app = spawn_app_with(|s| s.billing.jobs_interval = Duration::ZERO).await;
-    let plan = store_plan(&app).await;
+    let plan = store_plan(&app, "Team").await;
     let (email, pair) = app.register_user().await;
     let token = pair["access_token"].as_str().unwrap();
     let user: UserId = pair["user"]["id"].as_str().unwrap().parse().unwrap();
@@ -163,7 +135,7 @@ async fn period_invoices_are_due_invoice_due_days_after_issue() {
         s.billing.invoice_due_days = 12;
     })
     .await;
-    let plan = store_plan(&app).await;
+    let plan = store_plan(&app, "Team").await;
     let (_, pair) = app.register_user().await;
     let token = pair["access_token"].as_str().unwrap().to_owned();
     let user: UserId = pair["user"]["id"].as_str().unwrap().parse().unwrap();

@@ -1,40 +1,11 @@
 //! Subscriptions and `Idempotency-Key` on the real app and database (SQLite, or PostgreSQL
 //! with `TEST_DATABASE_URL`): concurrent requests with one key run once across the pool.
 
-use std::collections::BTreeMap;
-
-use plinth_billing::{Interval, Plan, PlanId};
-use plinth_kernel::{Currency, Money};
+use plinth_billing::PlanId;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
-
-async fn store_plan(app: &TestApp) -> PlanId {
-    let now =
-        chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros()).unwrap();
-    let plan = Plan {
-        id: PlanId::new(),
-        code: format!("e2e-{}", uuid::Uuid::now_v7().simple()),
-        name: "E2E".into(),
-        active: true,
-        price: Money::new(1_200, Currency::parse("EUR").unwrap()),
-        interval: Interval::Month,
-        trial_days: 0,
-        features: BTreeMap::new(),
-        created_at: now,
-        updated_at: now,
-    };
-    let uow = app.database.unit_of_work();
-    let mut tx = uow.begin().await.unwrap();
-    app.database
-        .billing()
-        .insert_plan(tx.as_mut(), &plan)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    plan.id
-}
+use crate::helpers::{TestApp, spawn_app, store_plan};
 
 async fn post(app: &TestApp, token: &str, key: &str, plan: PlanId) -> reqwest::Response {
     app.client
@@ -50,7 +21,7 @@ async fn post(app: &TestApp, token: &str, key: &str, plan: PlanId) -> reqwest::R
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_subscribes_with_one_key_run_once_and_replay() {
     let app = spawn_app().await;
-    let plan = store_plan(&app).await;
+    let plan = store_plan(&app, "E2E").await;
     let (_, pair) = app.register_user().await;
     let token = pair["access_token"].as_str().unwrap();
     let user: plinth_kernel::UserId = pair["user"]["id"].as_str().unwrap().parse().unwrap();
@@ -76,7 +47,7 @@ async fn concurrent_subscribes_with_one_key_run_once_and_replay() {
     let live = app
         .database
         .subscriptions()
-        .live_subscription(user)
+        .live_subscription(user.into())
         .await
         .unwrap();
     assert_eq!(

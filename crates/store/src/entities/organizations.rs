@@ -13,6 +13,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub suspended_at: Option<DateTimeUtc>,
+    /// Who invoices are addressed to (NULL: the organization's name).
+    pub billing_name: Option<String>,
+    /// Where invoices go (NULL: the longest-standing owner's address).
+    pub billing_email: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

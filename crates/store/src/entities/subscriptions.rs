@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
-    /// `user_id` while live, NULL once canceled (unique: one live subscription per user).
+    /// `user_id` while live and the account's own, NULL once canceled (unique: one live subscription per user).
     pub live_user_id: Option<Uuid>,
     pub plan_id: Uuid,
     pub price_amount: i64,
@@ -25,6 +25,13 @@ pub struct Model {
     pub canceled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The organization it belongs to (NULL: the account's own; `user_id` is then the
+    /// member answerable for it).
+    pub org_id: Option<Uuid>,
+    /// `org_id` while live (unique: one live subscription per organization).
+    pub live_org_id: Option<Uuid>,
+    /// Seats paid for.
+    pub quantity: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 use plinth_orgs::{
-    Member, MemberProfile, MemberRepository, Membership, OrgId, OrgName, OrgOverview, OrgRole,
-    OrgRoleName, OrgRoleRepository, Organization, OrganizationRepository,
+    BillingContact, Member, MemberProfile, MemberRepository, Membership, OrgId, OrgName,
+    OrgOverview, OrgRole, OrgRoleName, OrgRoleRepository, Organization, OrganizationRepository,
 };
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
@@ -145,6 +145,8 @@ impl OrganizationRepository for SeaOrgStorage {
             created_at: Set(org.created_at),
             updated_at: Set(org.updated_at),
             suspended_at: Set(org.suspended_at),
+            billing_name: Set(None),
+            billing_email: Set(None),
         };
         organizations::Entity::insert(row)
             .exec_without_returning(db)
@@ -192,6 +194,51 @@ impl OrganizationRepository for SeaOrgStorage {
     ) -> Result<(), RepoError> {
         let result = organizations::Entity::update_many()
             .col_expr(organizations::Column::Name, Expr::value(name.as_str()))
+            .col_expr(organizations::Column::UpdatedAt, Expr::value(at))
+            .filter(organizations::Column::Id.eq(id.as_uuid()))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        found(result.rows_affected)
+    }
+
+    async fn billing_contact(&self, id: OrgId) -> Result<Option<BillingContact>, RepoError> {
+        let Some(row) = organizations::Entity::find_by_id(id.as_uuid())
+            .one_row(&self.conn)
+            .await
+            .map_err(repo_err)?
+        else {
+            return Ok(None);
+        };
+        let name = row
+            .billing_name
+            .map(|n| OrgName::parse(&n))
+            .transpose()
+            .map_err(|e| corrupt(format_args!("organizations.billing_name of {id}: {}", e.0)))?;
+        let email = row
+            .billing_email
+            .map(|e| Email::parse(&e))
+            .transpose()
+            .map_err(|e| corrupt(format_args!("organizations.billing_email of {id}: {e}")))?;
+        Ok(Some(BillingContact { name, email }))
+    }
+
+    async fn set_billing_contact(
+        &self,
+        tx: &mut dyn Transaction,
+        id: OrgId,
+        contact: &BillingContact,
+        at: Timestamp,
+    ) -> Result<(), RepoError> {
+        let result = organizations::Entity::update_many()
+            .col_expr(
+                organizations::Column::BillingName,
+                Expr::value(contact.name.as_ref().map(|n| n.as_str().to_owned())),
+            )
+            .col_expr(
+                organizations::Column::BillingEmail,
+                Expr::value(contact.email.as_ref().map(|e| e.as_str().to_owned())),
+            )
             .col_expr(organizations::Column::UpdatedAt, Expr::value(at))
             .filter(organizations::Column::Id.eq(id.as_uuid()))
             .exec(db_tx(tx)?)

@@ -8,8 +8,8 @@ use crate::dto::invoice::{InvoiceBody, InvoicePageBody, InvoicePaymentBody, Invo
 use crate::dto::page::PageQuery;
 use crate::middleware::idempotency::IdempotencyKeyHeader;
 use crate::openapi::responses::{
-    BadRequest, Internal, KeyReused, NotFound, PayConflict, PaymentRefused, PaymentUnavailable,
-    Unauthenticated, Unavailable,
+    BadRequest, Internal, KeyReused, NotFound, OrgBillingForbidden, PayConflict, PaymentRefused,
+    PaymentUnavailable, Unauthenticated, Unavailable,
 };
 use crate::routes::NO_STORE;
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
@@ -20,12 +20,12 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
     operation_id = "list_my_invoices",
     summary = "List my invoices",
     description = "The caller's issued invoices (`open`, `paid`, `void`, `uncollectible`), newest first, \
-        paginated with `limit` and `cursor`. Drafts are not shown until they are finalised.",
+        paginated with `limit` and `cursor`. Drafts are not shown until they are finalised. With a token acting for an organization (`POST /auth/org`): the organization's invoices, which needs `org_billing:read` there (403 without; beyond the contract); an organization's invoice is never one of its members' own.",
     security(("bearer" = [])),
     params(PageQuery),
     responses(
         (status = 200, description = "A page of invoices.", body = InvoicePageBody),
-        BadRequest, Unauthenticated, Internal, Unavailable
+        BadRequest, Unauthenticated, OrgBillingForbidden, Internal, Unavailable
     )
 )]
 #[get("/invoices")]
@@ -38,7 +38,7 @@ pub(crate) async fn list_my_invoices(
     let page = query.try_into_domain()?;
     let page = state
         .invoices
-        .customer_invoices(user.0.user_id, page)
+        .customer_invoices_for(&user.caller(), page)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
@@ -54,12 +54,12 @@ pub(crate) async fn list_my_invoices(
     operation_id = "get_my_invoice",
     summary = "Get one of my invoices",
     description = "An issued invoice of the caller. Another user's invoice, a draft and an unknown id \
-        are all 404.",
+        are all 404. With a token acting for an organization (`POST /auth/org`): the organization's invoices, which needs `org_billing:read` there (403 without; beyond the contract); an organization's invoice is never one of its members' own.",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Invoice id")),
     responses(
         (status = 200, description = "The invoice.", body = InvoiceBody),
-        Unauthenticated, NotFound, Internal, Unavailable
+        Unauthenticated, OrgBillingForbidden, NotFound, Internal, Unavailable
     )
 )]
 #[get("/invoices/{id}")]
@@ -71,7 +71,7 @@ pub(crate) async fn get_my_invoice(
 ) -> Result<HttpResponse, ApiError> {
     let record = state
         .invoices
-        .customer_invoice(user.0.user_id, id.into_inner())
+        .customer_invoice_for(&user.caller(), id.into_inner())
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
@@ -84,13 +84,13 @@ pub(crate) async fn get_my_invoice(
     operation_id = "get_my_invoice_pdf",
     summary = "Download one of my invoices as PDF",
     description = "The invoice as a branded A4 PDF (number, dates, parties, lines, totals). Only issued \
-        invoices exist for their customer, so a draft is a 404 like another user's invoice.",
+        invoices exist for their customer, so a draft is a 404 like another user's invoice. With a token acting for an organization (`POST /auth/org`): the organization's invoices, which needs `org_billing:read` there (403 without; beyond the contract); an organization's invoice is never one of its members' own.",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Invoice id")),
     responses(
         (status = 200, description = "The PDF.", body = InvoicePdfBody, content_type = "application/pdf",
             headers(("Content-Disposition" = String, description = "`inline; filename=\"INV-2026-000042.pdf\"`"))),
-        Unauthenticated, NotFound, Internal, Unavailable
+        Unauthenticated, OrgBillingForbidden, NotFound, Internal, Unavailable
     )
 )]
 #[get("/invoices/{id}/pdf")]
@@ -101,7 +101,10 @@ pub(crate) async fn get_my_invoice_pdf(
     id: web::Path<InvoiceId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let record = state.invoices.customer_invoice(user.0.user_id, id).await?;
+    let record = state
+        .invoices
+        .customer_invoice_for(&user.caller(), id)
+        .await?;
     // Issued invoices always have a number; the id is a fallback that cannot need quoting.
     let name = record
         .invoice
@@ -138,12 +141,13 @@ pub(crate) async fn get_my_invoice_pdf(
         is still 404). When the configured Stripe cannot be reached, times out or fails, the \
         answer is 503 with `Retry-After`; when Stripe \
         refuses the request it is 502 `payment_refused` with Stripe's message. \
-        Honours `Idempotency-Key`.",
+        Honours `Idempotency-Key`. With a token acting for an organization (`POST /auth/org`): one of the \
+        organization's invoices, which needs `org_billing:write` there (403 without; beyond the contract).",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Invoice id"), IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The payment to confirm with Stripe.js.", body = InvoicePaymentBody),
-        BadRequest, Unauthenticated, NotFound, PayConflict, KeyReused, Internal, PaymentRefused,
+        BadRequest, Unauthenticated, OrgBillingForbidden, NotFound, PayConflict, KeyReused, Internal, PaymentRefused,
         PaymentUnavailable
     )
 )]
@@ -160,7 +164,7 @@ pub(crate) async fn pay_my_invoice(
 ) -> Result<HttpResponse, ApiError> {
     let payment = state
         .payments
-        .start_invoice_payment(user.0.user_id, id.into_inner(), &meta.0)
+        .start_invoice_payment_for(&user.caller(), id.into_inner(), &meta.0)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)

@@ -45,6 +45,7 @@ fn fixture(verifier: bool) -> Fixture {
         Arc::new(MemoryBillingRepository::new()),
         Arc::new(MemorySubscriptionRepository::new()),
         Arc::new(NoInvoices),
+        Arc::new(crate::testing::MemoryCustomerDirectory::new()),
         Arc::new(audit.clone()),
         Arc::clone(&uow),
         Arc::new(clock.clone()),

@@ -39,6 +39,8 @@ fn period(price: i64, items: &[i64]) -> BillingPeriod {
     let subscription = Subscription {
         id: SubscriptionId::new(),
         user_id: UserId::new(),
+        org_id: None,
+        quantity: 1,
         plan_id: plan.id,
         price: plan.price,
         interval: Interval::Month,

@@ -2,29 +2,35 @@
 
 use std::collections::BTreeMap;
 
-use plinth_kernel::UserId;
+use plinth_kernel::{Caller, Owner};
 
 use super::SubscriptionService;
 use crate::FeatureValue;
 use crate::subscription::SubscriptionError;
+use crate::{ORG_BILLING_READ, billing_owner};
 
-/// The feature key of the per-user storage quota, in bytes.
+/// The feature key of the storage quota (per account, or per organization), in bytes.
 pub const STORAGE_BYTES: &str = "storage_bytes";
 
+/// The feature key an organization's entitlements carry its paid seats under.
+pub const SEATS: &str = "seats";
+
 impl SubscriptionService {
-    /// `user`'s features: the defaults, overridden by the features of the plan of their
-    /// `trialing`, `active` or `past_due` subscription (an `unpaid` or `canceled` one grants
-    /// nothing beyond the defaults).
+    /// The features of `owner` (an account, or an organization): the defaults, overridden by
+    /// the features of the plan of its `trialing`, `active` or `past_due` subscription (an
+    /// `unpaid` or `canceled` one grants nothing beyond the defaults). An organization's also
+    /// carry its paid seats as [`SEATS`].
     ///
     /// # Errors
     /// [`SubscriptionError::Repo`] on storage failure.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip(self, owner), fields(owner = %owner.into()))]
     pub async fn entitlements(
         &self,
-        user: UserId,
+        owner: impl Into<Owner> + Copy,
     ) -> Result<BTreeMap<String, FeatureValue>, SubscriptionError> {
+        let owner = owner.into();
         let mut features = self.default_features.clone();
-        let Some(subscription) = self.subscriptions.live_subscription(user).await? else {
+        let Some(subscription) = self.subscriptions.live_subscription(owner).await? else {
             return Ok(features);
         };
         if !subscription.status.grants_features() {
@@ -33,16 +39,40 @@ impl SubscriptionService {
         if let Some(plan) = self.plans.plan(subscription.plan_id).await? {
             features.extend(plan.features);
         }
+        if subscription.org_id.is_some() {
+            features.insert(
+                SEATS.to_owned(),
+                FeatureValue::Limit(i64::from(subscription.quantity)),
+            );
+        }
         Ok(features)
     }
 
-    /// `user`'s `storage_bytes` limit: `None` when neither their plan nor the defaults set
+    /// The entitlements of whoever's billing `caller` reaches: their own, or, acting for an
+    /// organization with `org_billing:read`, the organization's (what its members may use
+    /// while acting for it).
+    ///
+    /// # Errors
+    /// [`SubscriptionError::Forbidden`] acting without `org_billing:read`;
+    /// [`SubscriptionError::Repo`].
+    pub async fn entitlements_for(
+        &self,
+        caller: &Caller,
+    ) -> Result<BTreeMap<String, FeatureValue>, SubscriptionError> {
+        self.entitlements(billing_owner(caller, ORG_BILLING_READ)?)
+            .await
+    }
+
+    /// `owner`'s `storage_bytes` limit: `None` when neither its plan nor the defaults set
     /// one (unlimited); a negative limit counts as 0.
     ///
     /// # Errors
     /// As [`SubscriptionService::entitlements`].
-    pub async fn storage_limit(&self, user: UserId) -> Result<Option<u64>, SubscriptionError> {
-        Ok(storage_limit_of(&self.entitlements(user).await?))
+    pub async fn storage_limit(
+        &self,
+        owner: impl Into<Owner> + Copy,
+    ) -> Result<Option<u64>, SubscriptionError> {
+        Ok(storage_limit_of(&self.entitlements(owner).await?))
     }
 
     /// The `storage_bytes` limit of the default features (what anyone without a plan has),
@@ -52,16 +82,16 @@ impl SubscriptionService {
         storage_limit_of(&self.default_features)
     }
 
-    /// Whether `user`'s entitlements switch `feature` on (`true`) or give it a limit above 0.
+    /// Whether `owner`'s entitlements switch `feature` on (`true`) or give it a limit above 0.
     ///
     /// # Errors
     /// As [`SubscriptionService::entitlements`].
     pub async fn has_feature(
         &self,
-        user: UserId,
+        owner: impl Into<Owner> + Copy,
         feature: &str,
     ) -> Result<bool, SubscriptionError> {
-        Ok(match self.entitlements(user).await?.get(feature) {
+        Ok(match self.entitlements(owner).await?.get(feature) {
             Some(FeatureValue::Flag(on)) => *on,
             Some(FeatureValue::Limit(n)) => *n > 0,
             None => false,

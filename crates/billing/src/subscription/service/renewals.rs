@@ -176,7 +176,7 @@ impl SubscriptionService {
             plan: plan.clone(),
             start: subscription.current_period_start,
             end: subscription.current_period_end,
-            price: subscription.price,
+            price: subscription.period_price()?,
             items,
             reason,
             at: now,

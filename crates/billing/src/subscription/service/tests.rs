@@ -44,6 +44,7 @@ struct Fixture {
     audit: MemoryAuditLog,
     clock: ManualClock,
     invoiced: RecordingInvoicer,
+    customers: crate::testing::MemoryCustomerDirectory,
     uow: Arc<dyn UnitOfWork>,
 }
 
@@ -56,11 +57,13 @@ fn fixture_with(audit: Arc<dyn AuditLog>, memory_audit: MemoryAuditLog) -> Fixtu
     let subs = MemorySubscriptionRepository::new();
     let clock = ManualClock::new(at("2026-04-01T00:00:00Z"));
     let invoiced = RecordingInvoicer::default();
+    let customers = crate::testing::MemoryCustomerDirectory::new();
     let uow: Arc<dyn UnitOfWork> = Arc::new(MemoryUnitOfWork::new());
     let service = SubscriptionService::new(
         Arc::new(plans.clone()),
         Arc::new(subs.clone()),
         Arc::new(invoiced.clone()),
+        Arc::new(customers.clone()),
         Arc::clone(&audit),
         Arc::clone(&uow),
         Arc::new(clock.clone()),
@@ -81,6 +84,7 @@ fn fixture_with(audit: Arc<dyn AuditLog>, memory_audit: MemoryAuditLog) -> Fixtu
         audit: memory_audit,
         clock,
         invoiced,
+        customers,
         uow,
     }
 }
@@ -511,4 +515,103 @@ async fn editing_a_price_adds_a_price_version_and_spares_existing_subscriptions(
             .await,
         Err(crate::BillingError::NotFound)
     ));
+}
+
+fn acting(user: UserId, org: plinth_kernel::OrgId, permissions: &[&str]) -> plinth_kernel::Caller {
+    plinth_kernel::Caller::new(user, vec![]).acting_for(Some(plinth_kernel::ActingFor {
+        org_id: org,
+        permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+    }))
+}
+
+#[tokio::test]
+async fn an_organization_pays_per_seat_while_its_member_may_still_change_its_billing() {
+    let f = fixture();
+    let team = f.plan("team", 1_000, 0).await;
+    let (ada, org) = (UserId::new(), plinth_kernel::OrgId::new());
+    let writer = acting(
+        ada,
+        org,
+        &[crate::ORG_BILLING_WRITE, crate::ORG_BILLING_READ],
+    );
+    let meta = RequestMeta::default();
+
+    // Her token says she may, but she is no longer a member: refused, nothing kept.
+    let err = f
+        .service
+        .subscribe_for(&writer, team.id, Some(3), &meta)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SubscriptionError::OrgStandingGone), "{err:?}");
+    assert!(f.subs.all_of(ada).is_empty());
+
+    f.customers.set_standing(
+        ada,
+        org,
+        &[crate::ORG_BILLING_WRITE, crate::ORG_BILLING_READ],
+    );
+    let (sub, outcome) = f
+        .service
+        .subscribe_for(&writer, team.id, Some(3), &meta)
+        .await
+        .unwrap();
+    assert_eq!(outcome, SubscribeOutcome::Created);
+    assert_eq!((sub.org_id, sub.quantity, sub.user_id), (Some(org), 3, ada));
+    assert_eq!(f.periods()[0].price.amount, 3_000, "price × seats");
+    assert!(
+        f.service.subscription(ada).await.is_err(),
+        "not her own subscription"
+    );
+    let features = f.service.entitlements(org).await.unwrap();
+    assert_eq!(features[crate::SEATS], FeatureValue::Limit(3));
+    assert_eq!(features["storage_bytes"], FeatureValue::Limit(10_000));
+    let changes = f.changes().await;
+    assert_eq!(
+        changes[0].org_id,
+        Some(org.as_uuid()),
+        "filed under the organization"
+    );
+
+    // A reader may look, not change; nobody buys seats for themselves.
+    let reader = acting(ada, org, &[crate::ORG_BILLING_READ]);
+    assert_eq!(f.service.subscription_for(&reader).await.unwrap(), sub);
+    let err = f.service.cancel_for(&reader, &meta).await.unwrap_err();
+    assert!(matches!(err, SubscriptionError::Forbidden(_)), "{err:?}");
+    let own = plinth_kernel::Caller::new(ada, vec![]);
+    let err = f
+        .service
+        .subscribe_for(&own, team.id, Some(2), &meta)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SubscriptionError::InvalidSeats(_)), "{err:?}");
+    for seats in [0, crate::MAX_SEATS + 1] {
+        let err = f
+            .service
+            .subscribe_for(&writer, team.id, Some(seats), &meta)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SubscriptionError::InvalidSeats(_)), "{err:?}");
+    }
+    assert_eq!(
+        f.service.subscription_for(&reader).await.unwrap().quantity,
+        3,
+        "refusals change nothing"
+    );
+
+    // Fewer seats half-way through the month: a credit of half a seat.
+    f.clock.set(at("2026-04-16T00:00:00Z"));
+    let (fewer, _) = f
+        .service
+        .subscribe_for(&writer, team.id, Some(2), &meta)
+        .await
+        .unwrap();
+    assert_eq!(fewer.quantity, 2);
+    let credit: Vec<i64> = f
+        .subs
+        .items_of(ada)
+        .iter()
+        .map(|i| i.amount.amount)
+        .collect();
+    assert_eq!(credit, [-500]);
+    assert_eq!(f.changes().await[0].details["change"], "seats_changed");
 }

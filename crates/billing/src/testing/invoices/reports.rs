@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use plinth_kernel::{Currency, Money, Page, PageRequest, RepoError, Timestamp, UserId};
+use plinth_kernel::{Currency, Money, Owner, Page, PageRequest, RepoError, Timestamp};
 
 use super::MemoryInvoiceRepository;
 use crate::invoice::{
@@ -40,14 +40,14 @@ impl InvoiceReportRepository for MemoryInvoiceRepository {
 
     async fn issued_invoices_of(
         &self,
-        user: UserId,
+        owner: Owner,
         page: PageRequest,
     ) -> Result<Page<InvoiceRecord>, RepoError> {
         let rows = self
             .lock()
             .invoices
             .values()
-            .filter(|r| r.user_id == user && r.status() != InvoiceStatus::Draft)
+            .filter(|r| r.owner() == owner && r.status() != InvoiceStatus::Draft)
             .cloned()
             .collect();
         Ok(page_of(rows, page))

@@ -9,7 +9,7 @@ use plinth_billing::{
     CustomerSnapshot, Invoice, InvoiceId, InvoiceLine, InvoiceNumber, InvoiceRecord,
     InvoiceRepository, InvoiceStatus, InvoiceTotals,
 };
-use plinth_kernel::{Currency, RepoError, Transaction, UserId};
+use plinth_kernel::{Currency, OrgId, RepoError, Transaction, UserId};
 use sea_orm::{
     AccessMode, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel, QueryFilter, QueryOrder,
@@ -237,6 +237,7 @@ fn to_domain(
     Ok(InvoiceRecord {
         id: InvoiceId::from_uuid(id),
         user_id: UserId::from_uuid(row.user_id),
+        org_id: row.org_id.map(OrgId::from_uuid),
         invoice,
         due_in_days: unsigned(row.due_in_days, "due_in_days")?,
         customer,
@@ -262,6 +263,7 @@ impl InvoiceRepository for SeaInvoiceRepository {
         let mut row = state_columns(r)?;
         row.id = Set(r.id.as_uuid());
         row.user_id = Set(r.user_id.as_uuid());
+        row.org_id = Set(r.org_id.map(|o| o.as_uuid()));
         row.currency = Set(inv.currency().code().to_owned());
         row.discount_bps = Set(to_i32(inv.discount_bps(), "discount_bps")?);
         row.tax_rate_bps = Set(to_i32(inv.tax_rate_bps(), "tax_rate_bps")?);

@@ -10,14 +10,14 @@ use crate::repos::OneRow as _;
 use plinth_billing::{
     Interval, PlanId, Subscription, SubscriptionId, SubscriptionRepository, SubscriptionStatus,
 };
-use plinth_kernel::{Currency, Money, RepoError, Timestamp, Transaction, UserId};
+use plinth_kernel::{Currency, Money, OrgId, Owner, RepoError, Timestamp, Transaction, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 
-use crate::entities::{subscription_renewals, subscriptions};
+use crate::entities::{organizations, subscription_renewals, subscriptions};
 use crate::error::repo_err;
 use crate::repos::corrupt;
 use crate::uow::db_tx;
@@ -40,10 +40,16 @@ impl SeaSubscriptionRepository {
     }
 }
 
-/// Every column but the id, the user and `created_at`, which never change.
-fn mutable_columns(s: &Subscription) -> subscriptions::ActiveModel {
-    subscriptions::ActiveModel {
-        live_user_id: Set(s.status.is_live().then(|| s.user_id.as_uuid())),
+/// Every column but the id, the user, the organization and `created_at`, which
+/// `update_subscription` never changes (the answerable member changes only by
+/// `hand_over_org_subscriptions`).
+fn mutable_columns(s: &Subscription) -> Result<subscriptions::ActiveModel, RepoError> {
+    let live = s.status.is_live();
+    Ok(subscriptions::ActiveModel {
+        live_user_id: Set((live && s.org_id.is_none()).then(|| s.user_id.as_uuid())),
+        live_org_id: Set(s.org_id.filter(|_| live).map(|o| o.as_uuid())),
+        quantity: Set(i32::try_from(s.quantity)
+            .map_err(|_| RepoError::internal(format!("{} seats do not fit", s.quantity)))?),
         plan_id: Set(s.plan_id.as_uuid()),
         price_amount: Set(s.price.amount),
         price_currency: Set(s.price.currency.code().to_owned()),
@@ -58,6 +64,35 @@ fn mutable_columns(s: &Subscription) -> subscriptions::ActiveModel {
         canceled_at: Set(s.canceled_at),
         updated_at: Set(s.updated_at),
         ..Default::default()
+    })
+}
+
+/// The unique index a second live subscription broke, by the name the port promises.
+fn live_duplicate(e: sea_orm::DbErr) -> RepoError {
+    match repo_err(e) {
+        RepoError::Duplicate { constraint } if constraint.contains("live_user_id") => {
+            RepoError::Duplicate {
+                constraint: "subscriptions.live_user_id".to_owned(),
+            }
+        }
+        RepoError::Duplicate { constraint } if constraint.contains("live_org_id") => {
+            RepoError::Duplicate {
+                constraint: "subscriptions.live_org_id".to_owned(),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The live subscription of `owner`: the account's own, or the organization's.
+fn live_filter(owner: Owner) -> sea_orm::Condition {
+    match owner {
+        Owner::User(user) => {
+            sea_orm::Condition::all().add(subscriptions::Column::LiveUserId.eq(user.as_uuid()))
+        }
+        Owner::Org(org) => {
+            sea_orm::Condition::all().add(subscriptions::Column::LiveOrgId.eq(org.as_uuid()))
+        }
     }
 }
 
@@ -83,9 +118,20 @@ fn to_domain(row: subscriptions::Model) -> Result<Subscription, RepoError> {
             row.status
         ))
     })?;
+    let quantity = u32::try_from(row.quantity)
+        .ok()
+        .filter(|q| *q > 0)
+        .ok_or_else(|| {
+            corrupt(format_args!(
+                "subscriptions.quantity {} of {id}",
+                row.quantity
+            ))
+        })?;
     Ok(Subscription {
         id: SubscriptionId::from_uuid(id),
         user_id: UserId::from_uuid(row.user_id),
+        org_id: row.org_id.map(OrgId::from_uuid),
+        quantity,
         plan_id: PlanId::from_uuid(row.plan_id),
         price: Money::new(row.price_amount, price_currency),
         interval,
@@ -123,21 +169,15 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
         tx: &mut dyn Transaction,
         subscription: &Subscription,
     ) -> Result<(), RepoError> {
-        let mut row = mutable_columns(subscription);
+        let mut row = mutable_columns(subscription)?;
         row.id = Set(subscription.id.as_uuid());
         row.user_id = Set(subscription.user_id.as_uuid());
+        row.org_id = Set(subscription.org_id.map(|o| o.as_uuid()));
         row.created_at = Set(subscription.created_at);
         subscriptions::Entity::insert(row)
             .exec_without_returning(db_tx(tx)?)
             .await
-            .map_err(|e| match repo_err(e) {
-                RepoError::Duplicate { constraint } if constraint.contains("live_user_id") => {
-                    RepoError::Duplicate {
-                        constraint: "subscriptions.live_user_id".to_owned(),
-                    }
-                }
-                other => other,
-            })?;
+            .map_err(live_duplicate)?;
         Ok(())
     }
 
@@ -147,18 +187,11 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
         subscription: &Subscription,
     ) -> Result<(), RepoError> {
         let result = subscriptions::Entity::update_many()
-            .set(mutable_columns(subscription))
+            .set(mutable_columns(subscription)?)
             .filter(subscriptions::Column::Id.eq(subscription.id.as_uuid()))
             .exec(db_tx(tx)?)
             .await
-            .map_err(|e| match repo_err(e) {
-                RepoError::Duplicate { constraint } if constraint.contains("live_user_id") => {
-                    RepoError::Duplicate {
-                        constraint: "subscriptions.live_user_id".to_owned(),
-                    }
-                }
-                other => other,
-            })?;
+            .map_err(live_duplicate)?;
         if result.rows_affected == 0 {
             Err(RepoError::NotFound)
         } else {
@@ -166,9 +199,9 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
         }
     }
 
-    async fn live_subscription(&self, user: UserId) -> Result<Option<Subscription>, RepoError> {
+    async fn live_subscription(&self, owner: Owner) -> Result<Option<Subscription>, RepoError> {
         subscriptions::Entity::find()
-            .filter(subscriptions::Column::LiveUserId.eq(user.as_uuid()))
+            .filter(live_filter(owner))
             .one_row(&self.conn)
             .await
             .map_err(repo_err)?
@@ -179,11 +212,10 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
     async fn lock_live_subscription(
         &self,
         tx: &mut dyn Transaction,
-        user: UserId,
+        owner: Owner,
     ) -> Result<Option<Subscription>, RepoError> {
         let conn = db_tx(tx)?;
-        let filter =
-            sea_orm::Condition::all().add(subscriptions::Column::LiveUserId.eq(user.as_uuid()));
+        let filter = live_filter(owner);
         touch(conn, filter.clone()).await?;
         subscriptions::Entity::find()
             .filter(filter)
@@ -192,6 +224,36 @@ impl SubscriptionRepository for SeaSubscriptionRepository {
             .map_err(repo_err)?
             .map(to_domain)
             .transpose()
+    }
+
+    async fn lock_org(&self, tx: &mut dyn Transaction, org: OrgId) -> Result<bool, RepoError> {
+        let touched = organizations::Entity::update_many()
+            .col_expr(
+                organizations::Column::UpdatedAt,
+                Expr::col(organizations::Column::UpdatedAt),
+            )
+            .filter(organizations::Column::Id.eq(org.as_uuid()))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        Ok(touched.rows_affected > 0)
+    }
+
+    async fn hand_over_org_subscriptions(
+        &self,
+        tx: &mut dyn Transaction,
+        org: OrgId,
+        from: UserId,
+        to: UserId,
+    ) -> Result<u64, RepoError> {
+        let moved = subscriptions::Entity::update_many()
+            .col_expr(subscriptions::Column::UserId, Expr::value(to.as_uuid()))
+            .filter(subscriptions::Column::OrgId.eq(org.as_uuid()))
+            .filter(subscriptions::Column::UserId.eq(from.as_uuid()))
+            .exec(db_tx(tx)?)
+            .await
+            .map_err(repo_err)?;
+        Ok(moved.rows_affected)
     }
 
     async fn lock_subscription(

@@ -4,7 +4,7 @@
 use plinth_billing::{
     InvoiceFilter, InvoiceId, InvoiceRecord, InvoiceReportRepository, InvoiceStatus, RevenueBucket,
 };
-use plinth_kernel::{Currency, Money, Page, PageRequest, RepoError, Timestamp, UserId};
+use plinth_kernel::{Currency, Money, Owner, Page, PageRequest, RepoError, Timestamp};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -113,12 +113,20 @@ impl InvoiceReportRepository for SeaInvoiceRepository {
 
     async fn issued_invoices_of(
         &self,
-        user: UserId,
+        owner: Owner,
         page: PageRequest,
     ) -> Result<Page<InvoiceRecord>, RepoError> {
-        let query = invoices::Entity::find()
-            .filter(invoices::Column::UserId.eq(user.as_uuid()))
-            .filter(invoices::Column::Status.ne(InvoiceStatus::Draft.as_str()));
+        // The tenant filter lives here: an account's own invoices never include those of an
+        // organization it answers for.
+        let query = match owner {
+            Owner::User(user) => invoices::Entity::find()
+                .filter(invoices::Column::UserId.eq(user.as_uuid()))
+                .filter(invoices::Column::OrgId.is_null()),
+            Owner::Org(org) => {
+                invoices::Entity::find().filter(invoices::Column::OrgId.eq(org.as_uuid()))
+            }
+        }
+        .filter(invoices::Column::Status.ne(InvoiceStatus::Draft.as_str()));
         self.page(query, page).await
     }
 
