@@ -365,3 +365,23 @@ async fn deleting_the_organization_ends_its_subscription_and_keeps_its_invoices(
     assert_eq!(items[0]["customer"]["name"], "Northwind");
     assert_eq!(items[0]["customer"]["email"], "ada@northwind.example");
 }
+
+#[tokio::test]
+async fn an_organizations_storage_quota_comes_from_its_plan() {
+    let app = spawn_app_with(Options {
+        default_storage_bytes: 100,
+        ..Options::default()
+    })
+    .await;
+    let n = northwind(&app).await;
+    let res = app.upload(&n.ada_org, "big.txt", vec![b'x'; 500]).await;
+    assert_problem(res, 413, "quota_exceeded").await;
+    // `create_plan` gives 1 000 bytes per cent of price: 1.00 USD → 100 000 bytes.
+    let small = create_plan(&app, &n.admin, "small", 100, 0, true).await;
+    let res = subscribe(&app, &n.ada_org, json!({ "plan_id": small, "seats": 1 })).await;
+    assert_eq!(res.status(), 201);
+    let res = app.upload(&n.bob_org, "big.txt", vec![b'x'; 500]).await;
+    assert_eq!(res.status(), 201, "any member acting for it uses the plan");
+    let res = app.upload(&n.bob.token, "mine.txt", vec![b'x'; 500]).await;
+    assert_problem(res, 413, "quota_exceeded").await;
+}

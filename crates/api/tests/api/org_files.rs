@@ -838,3 +838,42 @@ async fn changes_with_a_token_not_yet_revoked_are_refused_once_the_membership_is
         .await;
     assert_eq!(res.json::<Value>().await.unwrap(), file, "unchanged");
 }
+
+#[tokio::test]
+async fn an_edit_through_an_organization_share_with_a_token_not_yet_revoked_is_refused() {
+    let app = spawn_app().await;
+    let Clinic {
+        ada,
+        bob,
+        org,
+        bob_org,
+        ..
+    } = clinic(&app, "member").await;
+    // Eve shares her own file with the clinic, `edit`: Bob (org_files:write) may change it.
+    let eve = account(&app, "eve@example.com").await;
+    let file = upload(&app, &eve.token, "draft.txt", b"eve's draft").await;
+    let id = file["id"].as_str().unwrap();
+    let res = app
+        .post_json(
+            &format!("/api/v1/files/{id}/org-shares"),
+            &json!({ "org_id": org, "permission": "edit" }),
+            Some(&eve.token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = put_content(&app, &bob_org, id, b"bob's edit").await;
+    assert_eq!(
+        res.status(),
+        200,
+        "an edit through the organization's share"
+    );
+    let res = remove_member(&app, &org, bob.id, &ada.token).await;
+    assert_eq!(res.status(), 204);
+    // No revocation sync yet: the token still verifies, the use case reads his standing.
+    let res = put_content(&app, &bob_org, id, b"too late").await;
+    assert_problem(res, 401, "unauthenticated").await;
+    let content = app
+        .get(&format!("/api/v1/files/{id}/content"), Some(&eve.token))
+        .await;
+    assert_eq!(content.bytes().await.unwrap().as_ref(), b"bob's edit");
+}

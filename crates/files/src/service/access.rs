@@ -17,8 +17,9 @@ use super::FileService;
 pub(crate) enum Access {
     /// They own it, or may do everything with their organization's file (`org_files:write`).
     Owner,
-    /// It is shared with them.
-    Shared(SharePermission),
+    /// It is shared with them: with their address, or with the organization their token acts
+    /// for (then `via_org` names it, when that share is the one that counts).
+    Shared(SharePermission, Option<OrgId>),
     /// Their organization's file, which they may see and download only (`org_files:read`).
     OrgReader,
 }
@@ -92,10 +93,12 @@ impl FileService {
             .await?
             .filter(|share| viewer.honours(share))
             .map(|share| share.permission);
-        through_org
-            .max(direct)
-            .map(Access::Shared)
-            .ok_or(FileError::NotFound)
+        match (through_org, direct) {
+            (Some(held), Some(direct)) if direct >= held => Ok(Access::Shared(direct, None)),
+            (Some(held), _) => Ok(Access::Shared(held, viewer.readable_org())),
+            (None, Some(direct)) => Ok(Access::Shared(direct, None)),
+            (None, None) => Err(FileError::NotFound),
+        }
     }
 
     /// The file, when `viewer` owns it or holds a share allowing `needed`.
@@ -115,8 +118,15 @@ impl FileService {
                 Ok(file)
             }
             (file, Access::Owner) => Ok(file),
-            (file, Access::Shared(held)) if held.allows(needed) => Ok(file),
-            (_, Access::Shared(held)) => Err(FileError::Forbidden(format!(
+            (file, Access::Shared(held, via_org)) if held.allows(needed) => {
+                // An edit through a share with their organization: their standing there is
+                // read again, as for a change to the organization's own file.
+                if needed == SharePermission::Edit {
+                    self.confirm_org_write(viewer.id, via_org).await?;
+                }
+                Ok(file)
+            }
+            (_, Access::Shared(held, _)) => Err(FileError::Forbidden(format!(
                 "This file is shared with you with the `{held}` permission; this needs `{needed}`."
             ))),
             (file, Access::OrgReader) if SharePermission::Download.allows(needed) => Ok(file),
@@ -143,7 +153,7 @@ impl FileService {
                 self.confirm_org_write(viewer.id, file.org_id).await?;
                 Ok(file)
             }
-            (_, Access::Shared(_)) => Err(FileError::Forbidden(format!(
+            (_, Access::Shared(..)) => Err(FileError::Forbidden(format!(
                 "Only the file's owner can {what}."
             ))),
             (_, Access::OrgReader) => Err(org_write_needed()),
@@ -155,8 +165,8 @@ impl FileService {
     /// A change to an organization's file is not left to the token alone: within the
     /// revocation bound it may still act for an organization the caller left, or one that was
     /// suspended or deleted, so the caller's standing there is read now (one query, only for
-    /// changes to an organization's file: `org` is the file's organization, `None` for a
-    /// user's own file).
+    /// changes to an organization's file, or through a share with an organization: `org` is
+    /// that organization, `None` otherwise).
     ///
     /// # Errors
     /// [`FileError::OrgStandingGone`] when they may no longer write its files.

@@ -149,8 +149,8 @@ impl FileService {
         }
         match self.relation(&signer, &file).await {
             Ok(Access::Owner | Access::OrgReader) => {}
-            Ok(Access::Shared(held)) if held.allows(SharePermission::Download) => {}
-            Ok(Access::Shared(_)) | Err(FileError::NotFound) => {
+            Ok(Access::Shared(held, _)) if held.allows(SharePermission::Download) => {}
+            Ok(Access::Shared(..)) | Err(FileError::NotFound) => {
                 return Err(FileError::BadSignature);
             }
             Err(other) => return Err(other),

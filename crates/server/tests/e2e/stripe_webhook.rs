@@ -500,34 +500,13 @@ async fn billing_run_jobs_makes_invoices_past_the_grace_uncollectible_once() {
 
 /// A live EUR subscription of a new user over HTTP: (token, subscription id).
 async fn subscriber(app: &TestApp) -> (String, String) {
-    let now =
-        chrono::DateTime::from_timestamp_micros(chrono::Utc::now().timestamp_micros()).unwrap();
-    let plan = plinth_billing::Plan {
-        id: plinth_billing::PlanId::new(),
-        code: format!("e2e-{}", uuid::Uuid::now_v7().simple()),
-        name: "Team".into(),
-        active: true,
-        price: plinth_kernel::Money::new(1_200, plinth_kernel::Currency::parse("EUR").unwrap()),
-        interval: plinth_billing::Interval::Month,
-        trial_days: 0,
-        features: std::collections::BTreeMap::new(),
-        created_at: now,
-        updated_at: now,
-    };
-    let uow = app.database.unit_of_work();
-    let mut tx = uow.begin().await.unwrap();
-    app.database
-        .billing()
-        .insert_plan(tx.as_mut(), &plan)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let plan = crate::helpers::store_plan(app, "Team").await;
     let (_, pair) = app.register_user().await;
     let token = pair["access_token"].as_str().unwrap().to_owned();
     let res = app
         .post_json(
             "/api/v1/billing/subscription",
-            &json!({ "plan_id": plan.id }),
+            &json!({ "plan_id": plan }),
             Some(&token),
             None,
         )
