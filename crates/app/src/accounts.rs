@@ -9,7 +9,7 @@ mod tests;
 use std::sync::Arc;
 
 use plinth_audit::AuditLog;
-use plinth_billing::SubscriptionService;
+use plinth_billing::{InvoiceService, SubscriptionService};
 use plinth_files::FileService;
 use plinth_kernel::{Clock, UnitOfWork};
 use plinth_orgs::OrganizationService;
@@ -31,6 +31,7 @@ pub struct Accounts {
     files: FileService,
     orgs: OrganizationService,
     subscriptions: SubscriptionService,
+    invoices: InvoiceService,
     audit: Arc<dyn AuditLog>,
     uow: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
@@ -51,6 +52,8 @@ pub struct AccountsParts {
     pub orgs: OrganizationService,
     /// Subscriptions (an organization's is handed to a member who stays, or ends with it).
     pub subscriptions: SubscriptionService,
+    /// Invoices (an export lists the account's own).
+    pub invoices: InvoiceService,
     /// The audit trail (read for exports).
     pub audit: Arc<dyn AuditLog>,
     /// Gives the transactions every repository above takes.
@@ -70,6 +73,7 @@ impl Accounts {
             files,
             orgs,
             subscriptions,
+            invoices,
             audit,
             uow,
             clock,
@@ -81,6 +85,7 @@ impl Accounts {
             files,
             orgs,
             subscriptions,
+            invoices,
             audit,
             uow,
             clock,

@@ -282,6 +282,15 @@ impl World {
             Arc::clone(&clock_port),
             std::collections::BTreeMap::new(),
         );
+        let invoices = plinth_billing::InvoiceService::new(
+            Arc::new(plinth_billing::testing::MemoryInvoiceRepository::new()),
+            Arc::new(plinth_billing::testing::MemoryCustomerDirectory::new()),
+            Arc::new(plinth_billing::testing::TextInvoiceRenderer),
+            subscriptions.clone(),
+            Arc::clone(&audit_port),
+            Arc::clone(&uow),
+            Arc::clone(&clock_port),
+        );
         Self {
             sharing: Sharing::new(user_service.clone(), files.clone()),
             accounts: Accounts::new(AccountsParts {
@@ -298,6 +307,7 @@ impl World {
                 files: files.clone(),
                 orgs: org_service,
                 subscriptions,
+                invoices,
                 audit: audit_port,
                 uow: Arc::clone(&uow),
                 clock: clock_port,

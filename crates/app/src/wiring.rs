@@ -322,6 +322,7 @@ impl Services {
                 files: file_service.clone(),
                 orgs: org_service.clone(),
                 subscriptions: subscription_service.clone(),
+                invoices: invoice_service.clone(),
                 audit,
                 uow,
                 clock: Arc::clone(&clock),

@@ -143,6 +143,43 @@ async fn export_holds_everything_about_the_caller_and_nothing_secret() {
         201
     );
 
+    // An organization, a subscription of their own and its invoice, and an organization's
+    // subscription (which is not theirs).
+    let admin = app.admin_token().await;
+    let plan = crate::subscriptions::create_plan(&app, &admin, "solo", 900, 0, true).await;
+    let res = app
+        .post_json(
+            "/api/v1/orgs",
+            &json!({ "name": "Exported Ltd" }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let org = res.json::<Value>().await.unwrap()["id"].clone();
+    let res = app
+        .post_json(
+            "/api/v1/billing/subscription",
+            &json!({ "plan_id": plan }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post_json("/api/v1/auth/org", &json!({ "org_id": org }), Some(&token))
+        .await;
+    let acting = res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_json(
+            "/api/v1/billing/subscription",
+            &json!({ "plan_id": plan, "seats": 4 }),
+            Some(&acting),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
     let res = app.get("/api/v1/me/export", Some(&token)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
@@ -159,6 +196,18 @@ async fn export_holds_everything_about_the_caller_and_nothing_secret() {
         "own files only"
     );
     assert_eq!(export["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(export["identities"], json!([]));
+    assert_eq!(export["passkeys"], json!([]));
+    assert_eq!(export["organizations"][0]["name"], "Exported Ltd");
+    assert_eq!(export["organizations"][0]["role"], "owner");
+    assert_eq!(
+        export["subscription"]["seats"], 1,
+        "their own, not the organization's"
+    );
+    assert_eq!(export["subscription"]["org_id"], Value::Null);
+    let invoices = export["invoices"].as_array().unwrap();
+    assert_eq!(invoices.len(), 1, "their own invoice only: {invoices:?}");
+    assert_eq!(invoices[0]["total"], 900);
     assert_eq!(export["sessions"][0]["current"], true);
     let actions: Vec<&str> = export["audit"]
         .as_array()

@@ -3,9 +3,11 @@
 use std::future::Future;
 
 use plinth_audit::{AuditEvent, AuditFilter};
+use plinth_billing::{InvoiceRecord, Subscription, SubscriptionError};
 use plinth_files::FileObject;
 use plinth_kernel::{Page, PageRequest, RepoError, Timestamp};
-use plinth_sessions::{Principal, Session};
+use plinth_orgs::Membership;
+use plinth_sessions::{Passkey, Principal, Session, UserIdentity};
 use plinth_users::User;
 
 use super::Accounts;
@@ -27,6 +29,16 @@ pub struct AccountExport {
     pub files: Vec<FileObject>,
     /// Its `/me/data` document.
     pub app_data: String,
+    /// The provider identities linked to it.
+    pub identities: Vec<UserIdentity>,
+    /// Its passkeys (public keys and names; nothing secret is stored).
+    pub passkeys: Vec<Passkey>,
+    /// The organizations it belongs to, with its role in each.
+    pub organizations: Vec<Membership>,
+    /// Its own live subscription, if any (an organization's is the organization's).
+    pub subscription: Option<Subscription>,
+    /// Its own issued invoices, newest first.
+    pub invoices: Vec<InvoiceRecord>,
     /// The audit entries it is the actor of, newest first (a row edited into something
     /// unreadable is left out; the administrators' listing names it).
     pub audit: Vec<AuditEvent>,
@@ -34,7 +46,9 @@ pub struct AccountExport {
 
 impl Accounts {
     /// Everything stored about the caller's own account: the account, its live sessions, the
-    /// metadata of every file it owns, its app data and every audit entry it is the actor of.
+    /// metadata of every file it owns, its app data, its linked identities and passkeys, its
+    /// organization memberships, its own subscription and invoices, and every audit entry it
+    /// is the actor of.
     /// Only ever the caller's: there is no parameter naming another account.
     ///
     /// # Errors
@@ -46,6 +60,20 @@ impl Accounts {
         let sessions = self.auth.sessions(principal).await?;
         let files = all_pages(|page| self.files.list_owned(id, page)).await?;
         let app_data = self.users.app_data(id).await?.json;
+        let identities = self.auth.identities(id).await?;
+        let passkeys = if self.auth.passkeys_enabled() {
+            self.auth.passkeys(id).await?
+        } else {
+            Vec::new()
+        };
+        let caller = principal.caller().acting_for(None);
+        let organizations = all_pages(|page| self.orgs.mine(&caller, page)).await?;
+        let subscription = match self.subscriptions.subscription(id).await {
+            Ok(subscription) => Some(subscription),
+            Err(SubscriptionError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let invoices = all_pages(|page| self.invoices.customer_invoices(id, page)).await?;
         let filter = AuditFilter {
             actor_id: Some(id.as_uuid()),
             ..AuditFilter::default()
@@ -57,6 +85,11 @@ impl Accounts {
             sessions,
             files,
             app_data,
+            identities,
+            passkeys,
+            organizations,
+            subscription,
+            invoices,
             audit,
         })
     }

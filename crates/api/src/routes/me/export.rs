@@ -7,6 +7,11 @@ use crate::dto::audit::AuditEntryBody;
 use crate::dto::auth::SessionBody;
 use crate::dto::export::ExportBody;
 use crate::dto::file::FileBody;
+use crate::dto::invoice::InvoiceBody;
+use crate::dto::oauth::IdentityBody;
+use crate::dto::org::OrganizationBody;
+use crate::dto::passkey::PasskeyBody;
+use crate::dto::subscription::SubscriptionBody;
 use crate::dto::user::UserBody;
 use crate::openapi::responses::{Internal, NotFound, Unauthenticated, Unavailable};
 use crate::{ApiError, AppState, AuthUser};
@@ -43,6 +48,19 @@ pub(crate) async fn export_me(
             .collect(),
         files: export.files.into_iter().map(FileBody::from).collect(),
         app_data,
+        identities: export
+            .identities
+            .into_iter()
+            .map(IdentityBody::from)
+            .collect(),
+        passkeys: export.passkeys.into_iter().map(PasskeyBody::from).collect(),
+        organizations: export
+            .organizations
+            .into_iter()
+            .map(OrganizationBody::from)
+            .collect(),
+        subscription: export.subscription.map(SubscriptionBody::from),
+        invoices: export.invoices.into_iter().map(InvoiceBody::from).collect(),
         audit: export.audit.into_iter().map(AuditEntryBody::from).collect(),
     }))
 }
