@@ -34,6 +34,9 @@ mod queries;
 mod recovery;
 mod renewals;
 mod revocation;
+mod role_matrix;
+#[path = "../../../api/tests/api/role_matrix/table.rs"]
+mod role_matrix_table;
 mod roles;
 mod service;
 mod stripe_webhook;
