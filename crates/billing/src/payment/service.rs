@@ -121,7 +121,10 @@ impl PaymentService {
         id: InvoiceId,
         meta: &RequestMeta,
     ) -> Result<InvoicePayment, BillingError> {
-        self.pay(Owner::User(customer), customer, id, meta).await
+        // The invoice first: an unknown one is a 404 whether or not payments are configured.
+        let owner = Owner::User(customer);
+        let record = self.invoices.customer_invoice(owner, id).await?;
+        self.pay(owner, customer, record, meta).await
     }
 
     /// [`Self::start_invoice_payment`] for an invoice of whoever's billing `caller` reaches
@@ -140,20 +143,20 @@ impl PaymentService {
     ) -> Result<InvoicePayment, BillingError> {
         // Anyone else's invoice is a 404 before a missing permission is a 403.
         let owner = acting_owner(caller);
-        self.invoices.customer_invoice(owner, id).await?;
+        let record = self.invoices.customer_invoice(owner, id).await?;
         billing_owner(caller, ORG_BILLING_WRITE)?;
-        self.pay(owner, caller.user_id, id, meta).await
+        self.pay(owner, caller.user_id, record, meta).await
     }
 
+    /// Pays `record`, an invoice of `owner` its caller has read (and may pay), for `customer`.
     async fn pay(
         &self,
         owner: Owner,
         customer: UserId,
-        id: InvoiceId,
+        record: InvoiceRecord,
         meta: &RequestMeta,
     ) -> Result<InvoicePayment, BillingError> {
-        // The invoice first: an unknown one is a 404 whether or not payments are configured.
-        let record = self.invoices.customer_invoice(owner, id).await?;
+        let id = record.id;
         let gateway = self.gateway.gateway()?;
         if record.status() != InvoiceStatus::Open {
             return Err(BillingError::NotPayable(record.status()));
