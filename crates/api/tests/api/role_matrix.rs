@@ -1,40 +1,21 @@
 //! Every operation under `/api/v1/admin` in the OpenAPI document × the built-in roles, a custom
 //! role and an anonymous caller: 401 without credentials, 403 without the operation's
 //! permission, and neither with it. The operations are read from `plinth_api::openapi_json()`,
-//! so a new admin route fails this test until its permission is listed in [`PERMISSIONS`]. The
+//! so a new admin route fails this test until its permission is listed in `table::PERMISSIONS`. The
 //! roles' permissions are written out here as the contract states them, not read from the code.
-//! Operations for any signed-in user ([`SIGNED_IN`]) answer 401 anonymously and 200 to every role.
+//! Operations for any signed-in user (`table::SIGNED_IN`) answer 401 anonymously and 200 to every role.
 
 use plinth_users::RoleName;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::spawn_app;
 
 mod table;
 
-use table::{
-    ADMIN, AUDITOR, PERMISSIONS, SIGNED_IN, SUPER_ADMIN, admin_operations, as_expected, body_for,
-    concrete,
-};
-
-async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> u16 {
-    // An id nobody has: operations on one resource answer 404 once the caller is allowed.
-    let url = app.url(&concrete(path));
-    let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-    let mut req = app.client.request(method.clone(), url);
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    if let Some(body) = body_for(method.as_str().to_lowercase().as_str(), path) {
-        req = req.json(&body);
-    }
-    req.send().await.unwrap().status().as_u16()
-}
+use table::{ADMIN, AUDITOR, MatrixCaller, SUPER_ADMIN, failures};
 
 #[tokio::test]
 async fn every_admin_operation_answers_each_role_as_its_permissions_say() {
-    let ops = admin_operations();
-    assert!(ops.len() >= PERMISSIONS.len(), "{ops:?}");
     let app = spawn_app().await;
     let root = app.admin_token().await;
     let res = app
@@ -49,7 +30,7 @@ async fn every_admin_operation_answers_each_role_as_its_permissions_say() {
         .sign_in_as("auditor@example.com", RoleName("auditor".into()))
         .await
         .access;
-    let callers: Vec<(&str, Option<String>, &[&str])> = vec![
+    let callers: Vec<MatrixCaller> = vec![
         ("anonymous", None, &[]),
         ("user", Some(app.token("user@example.com").await), &[]),
         (
@@ -60,40 +41,7 @@ async fn every_admin_operation_answers_each_role_as_its_permissions_say() {
         ("super_admin", Some(root), SUPER_ADMIN),
         ("auditor (custom)", Some(auditor), AUDITOR),
     ];
-    let mut failures = Vec::new();
-    for (method, path) in &ops {
-        let Some((_, _, permission)) = PERMISSIONS
-            .iter()
-            .find(|(m, p, _)| m == method && p == path)
-        else {
-            failures.push(format!(
-                "{method} {path}: not in PERMISSIONS; list its permission"
-            ));
-            continue;
-        };
-        for (role, token, perms) in &callers {
-            let status = call(&app, method, path, token.as_deref()).await;
-            if !as_expected(token.is_some(), perms.contains(permission), status) {
-                failures.push(format!(
-                    "{method} {path} as {role} (needs {permission}): got {status}"
-                ));
-            }
-        }
-    }
-    for (method, path) in SIGNED_IN {
-        for (role, token, _) in &callers {
-            let status = call(&app, method, path, token.as_deref()).await;
-            let ok = match token {
-                None => status == 401,
-                Some(_) => status == 200,
-            };
-            if !ok {
-                failures.push(format!(
-                    "{method} {path} as {role} (signed in): got {status}"
-                ));
-            }
-        }
-    }
+    let failures = failures(&app.client, &app.address, &callers).await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 /// `(method, path, permission)` of every admin operation.
-pub(crate) const PERMISSIONS: &[(&str, &str, &str)] = &[
+const PERMISSIONS: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/admin/users", "users:read"),
     ("get", "/api/v1/admin/users/{id}", "users:read"),
     ("patch", "/api/v1/admin/users/{id}", "users:write"),
@@ -46,7 +46,7 @@ pub(crate) const PERMISSIONS: &[(&str, &str, &str)] = &[
 
 /// `(method, path)` of operations outside `/api/v1/admin` that any signed-in caller may use,
 /// whatever their role: 401 without credentials, never 401 or 403 with them.
-pub(crate) const SIGNED_IN: &[(&str, &str)] = &[
+const SIGNED_IN: &[(&str, &str)] = &[
     ("get", "/api/v1/announcements"),
     ("get", "/api/v1/me/identities"),
     ("get", "/api/v1/me/passkeys"),
@@ -82,7 +82,7 @@ pub(crate) const SUPER_ADMIN: &[&str] = &[
 pub(crate) const AUDITOR: &[&str] = &["audit:read"];
 
 /// A well-formed body, so that a refusal cannot come from body parsing instead of the check.
-pub(crate) fn body_for(method: &str, path: &str) -> Option<Value> {
+fn body_for(method: &str, path: &str) -> Option<Value> {
     match (method, path) {
         ("post", "/api/v1/admin/plans") => Some(json!({
             "code": "matrix",
@@ -111,7 +111,7 @@ pub(crate) fn body_for(method: &str, path: &str) -> Option<Value> {
 }
 
 /// `(method, path)` of every operation under `/api/v1/admin` in the document.
-pub(crate) fn admin_operations() -> Vec<(String, String)> {
+fn admin_operations() -> Vec<(String, String)> {
     let doc: Value = serde_json::from_str(&plinth_api::openapi_json()).unwrap();
     let mut ops = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -129,7 +129,7 @@ pub(crate) fn admin_operations() -> Vec<(String, String)> {
 
 /// Whether `status` is what a caller should get: 401 anonymously, 403 signed in without the
 /// permission, and neither (nor a 5xx) with it.
-pub(crate) fn as_expected(signed_in: bool, granted: bool, status: u16) -> bool {
+fn as_expected(signed_in: bool, granted: bool, status: u16) -> bool {
     match (signed_in, granted) {
         (false, _) => status == 401,
         (true, false) => status == 403,
@@ -137,9 +137,78 @@ pub(crate) fn as_expected(signed_in: bool, granted: bool, status: u16) -> bool {
     }
 }
 
-/// `path` with an id nobody has in every parameter: operations on one resource answer 404
-/// once the caller is allowed.
-pub(crate) fn concrete(path: &str) -> String {
-    path.replace("{id}", "01939e4a-0000-7000-8000-00000000beef")
-        .replace("{org_id}", "01939e4a-0000-7000-8000-00000000beef")
+/// `method path` against the server at `base` with `token`, its well-formed body, and an id
+/// nobody has in every parameter (operations on one resource answer 404 once allowed).
+async fn call(
+    client: &reqwest::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+) -> u16 {
+    let url = format!(
+        "{base}{}",
+        path.replace("{id}", "01939e4a-0000-7000-8000-00000000beef")
+            .replace("{org_id}", "01939e4a-0000-7000-8000-00000000beef")
+    );
+    let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let mut req = client.request(verb, url);
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body_for(&method.to_lowercase(), path) {
+        req = req.json(&body);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+/// A caller of the matrix: its name, its access token (`None`: anonymous) and the
+/// permissions its role holds.
+pub(crate) type MatrixCaller<'a> = (&'a str, Option<String>, &'a [&'a str]);
+
+/// Every admin operation of the document × `callers` against the server at `base`, and the
+/// signed-in operations: what did not answer as the table says (empty when all did).
+pub(crate) async fn failures(
+    client: &reqwest::Client,
+    base: &str,
+    callers: &[MatrixCaller<'_>],
+) -> Vec<String> {
+    let ops = admin_operations();
+    assert!(ops.len() >= PERMISSIONS.len(), "{ops:?}");
+    let mut failures = Vec::new();
+    for (method, path) in &ops {
+        let Some((_, _, permission)) = PERMISSIONS
+            .iter()
+            .find(|(m, p, _)| m == method && p == path)
+        else {
+            failures.push(format!(
+                "{method} {path}: not in PERMISSIONS; list its permission"
+            ));
+            continue;
+        };
+        for (role, token, perms) in callers {
+            let status = call(client, base, method, path, token.as_deref()).await;
+            if !as_expected(token.is_some(), perms.contains(permission), status) {
+                failures.push(format!(
+                    "{method} {path} as {role} (needs {permission}): got {status}"
+                ));
+            }
+        }
+    }
+    for (method, path) in SIGNED_IN {
+        for (role, token, _) in callers {
+            let status = call(client, base, method, path, token.as_deref()).await;
+            let ok = if token.is_some() {
+                status == 200
+            } else {
+                status == 401
+            };
+            if !ok {
+                failures.push(format!(
+                    "{method} {path} as {role} (signed in): got {status}"
+                ));
+            }
+        }
+    }
+    failures
 }
