@@ -304,6 +304,9 @@ pub enum SignInRefusal {
     ProviderError,
     /// 409 `identity_last_way_in`: unlinking would leave the account no way to sign in.
     LastWayIn,
+    /// 403 `reauthentication_required`: a sensitive change needs the password or a fresh
+    /// sign-in, not only an access token.
+    ReauthenticationRequired,
 }
 
 impl SignInRefusal {
@@ -318,6 +321,7 @@ impl SignInRefusal {
             Self::IdentityTaken => "oauth_identity_taken",
             Self::ProviderError => "oauth_provider_error",
             Self::LastWayIn => "identity_last_way_in",
+            Self::ReauthenticationRequired => "reauthentication_required",
         }
     }
 
@@ -325,7 +329,7 @@ impl SignInRefusal {
         match self {
             Self::StateInvalid | Self::CodeInvalid => StatusCode::BAD_REQUEST,
             Self::AccountExists | Self::IdentityTaken | Self::LastWayIn => StatusCode::CONFLICT,
-            Self::EmailUnverified => StatusCode::FORBIDDEN,
+            Self::EmailUnverified | Self::ReauthenticationRequired => StatusCode::FORBIDDEN,
             Self::ProviderError => StatusCode::BAD_GATEWAY,
         }
     }
@@ -339,6 +343,7 @@ impl SignInRefusal {
             Self::IdentityTaken => "Identity linked elsewhere",
             Self::ProviderError => "Sign-in provider failed",
             Self::LastWayIn => "Last way in",
+            Self::ReauthenticationRequired => "Reauthentication required",
         }
     }
 
@@ -365,6 +370,9 @@ impl SignInRefusal {
             Self::LastWayIn => {
                 "This is the account's last way to sign in: set a password (through a reset \
                  link) or link another provider first."
+            }
+            Self::ReauthenticationRequired => {
+                "Confirm your password, or sign in again, before adding a way into this account."
             }
         }
     }

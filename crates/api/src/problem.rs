@@ -14,7 +14,7 @@ pub const PROBLEM_TYPE_BASE: &str = "https://plinth.dev/problems/";
 
 /// Every `code` a problem can carry. New codes may be added (a client should treat one it does
 /// not know by its status); a listed code is never renamed or removed.
-pub const PROBLEM_CODES: [&str; 32] = [
+pub const PROBLEM_CODES: [&str; 33] = [
     "bad_request",
     "unauthenticated",
     "forbidden",
@@ -47,6 +47,7 @@ pub const PROBLEM_CODES: [&str; 32] = [
     "oauth_identity_taken",
     "oauth_provider_error",
     "identity_last_way_in",
+    "reauthentication_required",
 ];
 
 /// An RFC 9457 problem: `{ type, title, status, detail, code, request_id, errors? }`.

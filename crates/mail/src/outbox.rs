@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use lettre::message::Mailbox;
 use plinth_kernel::{Clock, SystemClock};
-use plinth_sessions::{MailError, Mailer, OutgoingMail};
+use plinth_sessions::MailError;
 use tokio::io::AsyncWriteExt;
 
-use crate::SmtpConfigError;
+use crate::{RenderedMail, SmtpConfigError, Transport};
 
-/// Writes each message as a readable text file named `<timestamp>-<uuid>.txt` into a folder
+/// Writes each message as a readable text file named `<timestamp>-<uuid>.txt` (headers and the
+/// plain-text part) and its HTML part beside it as `<timestamp>-<uuid>.html`, into a folder
 /// (created when missing), and logs one `info` line with the recipient, subject and link, so a
 /// developer can follow reset and verification links without a mail server. Files are readable by
 /// their owner only on Unix, since links carry one-time tokens.
@@ -67,7 +68,7 @@ impl OutboxMailer {
         &self.dir
     }
 
-    fn render(&self, message: &OutgoingMail, now: chrono::DateTime<chrono::Utc>) -> String {
+    fn render(&self, message: &RenderedMail, now: chrono::DateTime<chrono::Utc>) -> String {
         let one_line = |s: &str| s.replace(['\r', '\n'], " ");
         let mut out = String::new();
         out.push_str(&format!("Date: {}\r\n", now.to_rfc2822()));
@@ -80,12 +81,7 @@ impl OutboxMailer {
         out.push_str("MIME-Version: 1.0\r\n");
         out.push_str("Content-Type: text/plain; charset=utf-8\r\n");
         out.push_str("Content-Transfer-Encoding: 8bit\r\n\r\n");
-        out.push_str(
-            &message
-                .text_body
-                .replace("\r\n", "\n")
-                .replace('\n', "\r\n"),
-        );
+        out.push_str(&message.text.replace("\r\n", "\n").replace('\n', "\r\n"));
         if !out.ends_with("\r\n") {
             out.push_str("\r\n");
         }
@@ -94,34 +90,27 @@ impl OutboxMailer {
 }
 
 #[async_trait::async_trait]
-impl Mailer for OutboxMailer {
+impl Transport for OutboxMailer {
     #[tracing::instrument(skip_all)]
-    async fn send(&self, message: &OutgoingMail) -> Result<(), MailError> {
+    async fn deliver(&self, message: &RenderedMail) -> Result<(), MailError> {
         let now = self.clock.now();
-        let name = format!(
-            "{}-{}.txt",
+        let stem = format!(
+            "{}-{}",
             now.format("%Y%m%dT%H%M%S%.6fZ"),
             uuid::Uuid::now_v7()
         );
-        let path = self.dir.join(name);
+        let path = self.dir.join(format!("{stem}.txt"));
         let io_error = |what: &str, e: std::io::Error| {
             MailError::Delivery(format!("{what} {}: {e}", self.dir.display()))
         };
         tokio::fs::create_dir_all(&self.dir)
             .await
             .map_err(|e| io_error("cannot create the outbox folder", e))?;
-        let mut options = tokio::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        options.mode(0o600);
-        let mut file = options
-            .open(&path)
+        // The HTML part first: a reader that sees the `.txt` finds its `.html` beside it.
+        write_new(&self.dir.join(format!("{stem}.html")), &message.html)
             .await
             .map_err(|e| io_error("cannot write to the outbox folder", e))?;
-        file.write_all(self.render(message, now).as_bytes())
-            .await
-            .map_err(|e| io_error("cannot write to the outbox folder", e))?;
-        file.flush()
+        write_new(&path, &self.render(message, now))
             .await
             .map_err(|e| io_error("cannot write to the outbox folder", e))?;
         tracing::info!(
@@ -137,4 +126,16 @@ impl Mailer for OutboxMailer {
         );
         Ok(())
     }
+}
+
+/// Writes `contents` to a new file at `path`, readable by its owner only on Unix (a link in it
+/// may carry a one-time token).
+async fn write_new(path: &Path, contents: &str) -> std::io::Result<()> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(contents.as_bytes()).await?;
+    file.flush().await
 }

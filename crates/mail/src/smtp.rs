@@ -3,13 +3,14 @@
 use std::fmt;
 use std::time::Duration;
 
-use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use plinth_sessions::{MailError, Mailer, OutgoingMail};
+use plinth_sessions::MailError;
+
+use crate::{RenderedMail, Transport};
 
 mod url_parts;
 
@@ -142,7 +143,7 @@ impl SmtpMailer {
         format!("{}:{}", self.host, self.port)
     }
 
-    fn build(&self, message: &OutgoingMail) -> Result<Message, MailError> {
+    fn build(&self, message: &RenderedMail) -> Result<Message, MailError> {
         let to: Mailbox = message.to.as_str().parse().map_err(|_| {
             MailError::InvalidMessage("recipient is not a deliverable address".into())
         })?;
@@ -150,16 +151,18 @@ impl SmtpMailer {
             .from(self.from.clone())
             .to(to)
             .subject(message.subject.replace(['\r', '\n'], " "))
-            .header(ContentType::TEXT_PLAIN)
-            .body(message.text_body.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                message.text.clone(),
+                message.html.clone(),
+            ))
             .map_err(|e| MailError::InvalidMessage(e.to_string()))
     }
 }
 
 #[async_trait::async_trait]
-impl Mailer for SmtpMailer {
+impl Transport for SmtpMailer {
     #[tracing::instrument(skip_all, fields(smtp = %self.endpoint()))]
-    async fn send(&self, message: &OutgoingMail) -> Result<(), MailError> {
+    async fn deliver(&self, message: &RenderedMail) -> Result<(), MailError> {
         let email = self.build(message)?;
         tokio::time::timeout(self.timeout, self.transport.send(email))
             .await
@@ -171,7 +174,7 @@ impl Mailer for SmtpMailer {
                 ))
             })?
             .map_err(|e| MailError::Delivery(format!("SMTP server {}: {e}", self.endpoint())))?;
-        tracing::info!(to = %message.to, subject = %message.subject, "mail sent");
+        tracing::info!(to = %message.to, kind = %message.kind, locale = %message.locale, "mail sent");
         Ok(())
     }
 }

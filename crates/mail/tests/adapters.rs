@@ -7,4 +7,5 @@ mod adapters {
     mod outbox;
     mod smtp;
     mod smtp_server;
+    mod templates;
 }

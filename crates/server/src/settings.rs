@@ -179,6 +179,11 @@ pub struct StorageSettings {
 pub struct MailSettings {
     /// `SMTP_URL`; `None` sends mail to the log and `data/outbox/`.
     pub smtp_url: Option<SecretString>,
+    /// `PRODUCT_NAME`: what mail calls the service (default `Plinth`); also the sender's name.
+    pub product_name: String,
+    /// `MAIL_TEMPLATES_DIR`: the folder whose templates replace the shipped ones file by file
+    /// (default `config/mail`; a missing folder leaves the shipped ones).
+    pub templates_dir: std::path::PathBuf,
 }
 
 /// Payment provider.

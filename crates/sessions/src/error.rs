@@ -126,6 +126,10 @@ pub enum AuthError {
         "this is the account's last way to sign in: set a password or link another provider first"
     )]
     LastWayIn,
+    /// A sensitive change (registering a passkey) needs the caller's password or a sign-in
+    /// within the last [`crate::FRESH_SIGN_IN`] (its session's sign-in, not a refresh); the access token alone is not enough.
+    #[error("confirm the password or sign in again first")]
+    ReauthenticationRequired,
     /// Passkeys are not configured (no relying party): every passkey route answers 404.
     #[error("passkeys are not configured")]
     PasskeysOff,

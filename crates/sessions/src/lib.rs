@@ -26,7 +26,7 @@ pub mod testing;
 pub use admin::{AccountAdminService, AdminError, AdminUserPatch, Eraser, NewRole};
 pub use error::{AuthError, TokenError};
 pub use lockout::{AccountLocked, LockoutPolicy, LockoutState};
-pub use mail::{MailError, OutgoingMail};
+pub use mail::{MailError, MailKind, OutgoingMail};
 pub use mfa::{
     RecoveryCode, RecoveryCodeHash, RecoveryCodeSet, SealError, TotpError, TotpFactor, TotpSecret,
     totp_step,
@@ -35,9 +35,9 @@ pub use one_time::{
     OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
 };
 pub use passkeys::{
-    CeremonyPurpose, CeremonyStart, Passkey, PasskeyCeremonies, PasskeyCeremony, PasskeyCeremonyId,
-    PasskeyError, PasskeyId, PasskeyName, PasskeyRepository, PasskeySignIn, PasskeyUser,
-    PresentedCredential, RegisteredCredential,
+    CeremonyPurpose, CeremonyStart, FRESH_SIGN_IN, Passkey, PasskeyCeremonies, PasskeyCeremony,
+    PasskeyCeremonyId, PasskeyError, PasskeyId, PasskeyName, PasskeyRepository, PasskeySignIn,
+    PasskeyUser, PresentedCredential, RegisteredCredential,
 };
 pub use passwordless::{
     PasswordlessCode, PasswordlessCodeHash, PasswordlessCodeKey, PasswordlessPolicy,

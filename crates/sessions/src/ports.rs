@@ -40,6 +40,18 @@ pub trait SessionRepository: Send + Sync {
         used_after: Option<Timestamp>,
     ) -> Result<Vec<Session>, RepoError>;
 
+    /// Whether `user_id` ever had a session (in any state), and if so whether one was opened
+    /// from `user_agent` (compared exactly; no user agent matches no user agent): `None` for
+    /// an account that never signed in, `Some(seen)` otherwise. For the new-device notice.
+    ///
+    /// # Errors
+    /// [`RepoError`] on storage failure.
+    async fn device_seen(
+        &self,
+        user_id: UserId,
+        user_agent: Option<&str>,
+    ) -> Result<Option<bool>, RepoError>;
+
     /// How many sessions, of every user, are neither revoked nor expired at `now` (and, with
     /// `used_after`, were used strictly after it).
     ///

@@ -23,6 +23,7 @@ mod attempt;
 mod confirm;
 mod login;
 mod mfa;
+mod notices;
 mod passkeys;
 mod passwordless;
 mod recovery;

@@ -50,6 +50,18 @@ impl From<plinth_sessions::PasskeyOptions> for PasskeyOptionsBody {
     }
 }
 
+/// `POST /me/passkeys/options`: how the caller proves it is them before adding a passkey.
+#[derive(Clone, Default, serde::Deserialize, utoipa::ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(as = StartPasskeyRegistrationRequest, example = json!({ "password": "correct horse battery staple" }))]
+pub(crate) struct StartPasskeyRegistrationRequest {
+    /// The account's password. Needed unless the session signed in within the last 10
+    /// minutes (an account without a password signs in again instead).
+    #[validate(length(max = 1024, message = "password must be at most 1024 characters"))]
+    #[schema(max_length = 1024)]
+    pub password: Option<String>,
+}
+
 /// `POST /me/passkeys`: the authenticator's answer to the registration options.
 #[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
 #[serde(deny_unknown_fields)]

@@ -107,6 +107,9 @@ impl From<AuthError> for ApiError {
                 Self::NotFound("There is no such linked identity.".to_owned())
             }
             AuthError::LastWayIn => Self::SignInRefused(SignInRefusal::LastWayIn),
+            AuthError::ReauthenticationRequired => {
+                Self::SignInRefused(SignInRefusal::ReauthenticationRequired)
+            }
             AuthError::PasskeysOff => {
                 Self::NotFound("Passkeys are not configured on this server.".to_owned())
             }

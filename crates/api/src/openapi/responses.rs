@@ -118,6 +118,9 @@ problem_responses! {
     /// 409 `identity_last_way_in`.
     LastWayIn = (409, "identity_last_way_in", "Last way in", "This is the account's last way to sign in: set a password (through a reset link) or link another provider first.",
         "`identity_last_way_in`: the account has no password of its own and no other identity (for a passkey: no identity and no other passkey).");
+    /// 403 `reauthentication_required`.
+    ReauthenticationRequired = (403, "reauthentication_required", "Reauthentication required", "Confirm your password, or sign in again, before adding a way into this account.",
+        "`reauthentication_required`: no `password` was given and the session signed in more than 10 minutes ago (a refresh does not count).");
     /// 401 for a passkey that does not verify.
     BadPasskey = (401, "unauthenticated", "Unauthenticated", "The passkey could not be verified, or the attempt expired or was already used; start again.",
         "`unauthenticated`: the ceremony is unknown, spent or expired, or the passkey is unknown, removed, another account's, or its signature, challenge or origin does not verify (one answer for all).");

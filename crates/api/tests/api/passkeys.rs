@@ -506,3 +506,74 @@ async fn a_passkey_never_takes_the_place_of_the_last_identity() {
     assert!(app.passkeys.all_passkeys().is_empty());
     assert_eq!(audited(&app, AuditAction::PasskeyRemoved).await.len(), 1);
 }
+
+#[tokio::test]
+async fn an_older_session_adds_a_passkey_only_with_the_password() {
+    let app = spawn_app().await;
+    let pair = app.register("eve@example.com").await;
+    let token = pair["access_token"].as_str().unwrap().to_owned();
+    // Eleven minutes after signing in, a refresh keeps the session's sign-in time: the fresh
+    // access token alone does not start a registration.
+    app.clock.advance(chrono::Duration::minutes(11));
+    let res = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            &json!({ "refresh_token": pair["refresh_token"] }),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let refreshed: Value = res.json().await.unwrap();
+    let refreshed = refreshed["access_token"].as_str().unwrap().to_owned();
+    for caller in [&token, &refreshed] {
+        let res = app
+            .post_json("/api/v1/me/passkeys/options", &json!({}), Some(caller))
+            .await;
+        assert_problem(res, 403, "reauthentication_required").await;
+    }
+    // A wrong password is refused, audited and counted like a wrong sign-in.
+    let res = app
+        .post_json(
+            "/api/v1/me/passkeys/options",
+            &json!({ "password": "not the password" }),
+            Some(&refreshed),
+        )
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert!(problem["errors"]["password"].is_array(), "{problem}");
+    let failed = audited(&app, AuditAction::LoginFailed).await;
+    assert!(
+        failed
+            .iter()
+            .any(|e| e.details["during"] == "passkey_register"),
+        "{failed:?}"
+    );
+    // The right password starts it, and the passkey registers.
+    let (ceremony, opts) = options(
+        &app,
+        "/api/v1/me/passkeys/options",
+        &json!({ "password": PASSWORD }),
+        Some(&refreshed),
+    )
+    .await;
+    let credential = SoftAuthenticator::new().register(&opts, PASSKEY_ORIGIN);
+    let res = app
+        .post_json(
+            "/api/v1/me/passkeys",
+            &json!({ "ceremony_token": ceremony, "credential": credential }),
+            Some(&refreshed),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    // A session signed in just now needs no password.
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({ "email": "eve@example.com", "password": PASSWORD }),
+            None,
+        )
+        .await;
+    let fresh: Value = res.json().await.unwrap();
+    let fresh = fresh["access_token"].as_str().unwrap();
+    options(&app, "/api/v1/me/passkeys/options", &json!({}), Some(fresh)).await;
+}

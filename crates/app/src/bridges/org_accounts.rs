@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use plinth_kernel::{Email, RepoError, UserId};
 use plinth_orgs::{InvitationMail as Invitation, InvitationMailer, VerifiedEmails};
-use plinth_sessions::{Mailer, OutgoingMail};
+use plinth_sessions::{MailKind, Mailer, OutgoingMail};
 use plinth_users::{UserError, UserService, UserStatus};
 
 /// Accounts' addresses read through the user service: a deleted or suspended account has
@@ -34,23 +34,16 @@ pub struct InvitationMail(pub Arc<dyn Mailer>);
 #[async_trait::async_trait]
 impl InvitationMailer for InvitationMail {
     async fn send_invitation(&self, mail: &Invitation) -> Result<(), String> {
-        let text_body = format!(
-            "Hello,\n\nYou are invited to join {organization} as {role}. Open this link before \
-             {expires} (UTC) to accept:\n\n{link}\n\nSign in, or create an account, with this \
-             address ({to}) and confirm it first. If you did not expect this invitation, \
-             ignore this message.\n",
-            organization = mail.organization,
-            role = mail.role,
-            expires = mail.expires_at.format("%Y-%m-%d %H:%M"),
-            link = mail.link,
-            to = mail.to.as_str(),
-        );
-        let message = OutgoingMail {
-            to: mail.to.clone(),
-            subject: format!("You are invited to join {}", mail.organization),
-            text_body,
-            link: Some(mail.link.clone()),
-        };
+        let message = OutgoingMail::new(mail.to.clone(), MailKind::OrgInvitation)
+            .value("organization", mail.organization.as_str())
+            .value("role", mail.role.as_str())
+            .value(
+                "expires",
+                mail.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            )
+            .value("email", mail.to.as_str())
+            .value("link", mail.link.as_str())
+            .link(mail.link.clone());
         self.0.send(&message).await.map_err(|e| e.to_string())
     }
 }

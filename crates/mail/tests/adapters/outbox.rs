@@ -2,20 +2,29 @@ use std::sync::Arc;
 
 use plinth_kernel::Email;
 use plinth_kernel::testing::ManualClock;
-use plinth_mail::{OutboxMailer, SmtpConfigError, mailer_from_settings};
-use plinth_sessions::{Mailer, OutgoingMail};
+use plinth_mail::{
+    MailTemplates, OutboxMailer, RenderedMail, SmtpConfigError, Transport, mailer_from_settings,
+};
+use plinth_sessions::MailKind;
 
 use super::logs;
 
-fn reset_mail(link: &str) -> OutgoingMail {
-    OutgoingMail {
+fn reset_mail(link: &str) -> RenderedMail {
+    RenderedMail {
         to: Email::parse("alice@example.com").unwrap(),
         subject: "Reset your Plinth password".into(),
-        text_body: format!(
+        text: format!(
             "Hello Alice,\n\nTo choose a new password, open:\n{link}\n\nÇa expire bientôt."
         ),
+        html: format!("<p>Hello Alice,</p><p><a href=\"{link}\">Choose a new password</a></p>"),
         link: Some(link.into()),
+        kind: MailKind::PasswordReset,
+        locale: "en".into(),
     }
+}
+
+fn templates() -> Arc<MailTemplates> {
+    Arc::new(MailTemplates::shipped("Plinth", "http://127.0.0.1:8080"))
 }
 
 fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -38,14 +47,18 @@ async fn writes_a_readable_file_with_the_link_and_logs_it() {
     let link = "http://127.0.0.1:8080/reset-password?token=AbC-dEf_123";
     let (logs, _guard) = logs::capture();
 
-    mailer.send(&reset_mail(link)).await.unwrap();
+    mailer.deliver(&reset_mail(link)).await.unwrap();
 
     let written = files(&dir);
     assert_eq!(
         written.len(),
-        1,
-        "the folder is created and holds one message"
+        2,
+        "the folder is created and holds one message: its text and its HTML part"
     );
+    let html = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(written[0].extension().unwrap() == "html", "{written:?}");
+    assert!(html.contains(&format!("<a href=\"{link}\">")), "{html}");
+    let written = &written[1..];
     let name = written[0].file_name().unwrap().to_str().unwrap().to_owned();
     assert!(name.starts_with("20260301T123456.789000Z-"), "{name}");
     assert!(name.ends_with(".txt"), "{name}");
@@ -112,12 +125,12 @@ async fn each_message_gets_its_own_file_even_in_the_same_instant() {
         .with_clock(Arc::new(clock));
     for i in 0..3 {
         mailer
-            .send(&reset_mail(&format!("http://x/reset-password?token=t{i}")))
+            .deliver(&reset_mail(&format!("http://x/reset-password?token=t{i}")))
             .await
             .unwrap();
     }
     let written = files(tmp.path());
-    assert_eq!(written.len(), 3);
+    assert_eq!(written.len(), 6, "three messages, each with its HTML part");
     let all: String = written
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap())
@@ -133,8 +146,12 @@ async fn header_injection_through_the_subject_is_neutralised() {
     let mailer = OutboxMailer::new(tmp.path(), "no-reply@localhost").unwrap();
     let mut mail = reset_mail("http://x/reset-password?token=t");
     mail.subject = "Hi\r\nBcc: victim@example.com".into();
-    mailer.send(&mail).await.unwrap();
-    let text = std::fs::read_to_string(&files(tmp.path())[0]).unwrap();
+    mailer.deliver(&mail).await.unwrap();
+    let text = std::fs::read_to_string(&files(tmp.path())[1]).unwrap();
+    assert!(
+        text.contains("Subject: Hi  Bcc: victim@example.com\r\n"),
+        "{text}"
+    );
     assert!(!text.contains("\r\nBcc:"), "{text}");
 }
 
@@ -145,7 +162,7 @@ async fn an_unwritable_folder_is_a_delivery_error() {
     std::fs::write(&blocker, "x").unwrap();
     let mailer = OutboxMailer::new(blocker.join("outbox"), "no-reply@localhost").unwrap();
     let err = mailer
-        .send(&reset_mail("http://x/r?token=SECRET-TOKEN"))
+        .deliver(&reset_mail("http://x/r?token=SECRET-TOKEN"))
         .await
         .unwrap_err();
     let shown = format!("{err} {err:?}");
@@ -156,18 +173,20 @@ async fn an_unwritable_folder_is_a_delivery_error() {
 #[test]
 fn settings_pick_the_outbox_without_smtp_url_and_check_the_sender() {
     let tmp = tempfile::tempdir().unwrap();
-    assert!(mailer_from_settings(None, tmp.path(), plinth_mail::DEFAULT_FROM, true).is_ok());
+    let from = plinth_mail::DEFAULT_FROM;
+    assert!(mailer_from_settings(None, tmp.path(), from, true, templates()).is_ok());
     assert!(
         mailer_from_settings(
             Some("smtp://mail.example.com"),
             tmp.path(),
-            plinth_mail::DEFAULT_FROM,
-            false
+            from,
+            false,
+            templates()
         )
         .is_ok()
     );
     assert_eq!(
-        mailer_from_settings(None, tmp.path(), "not a mailbox", true).err(),
+        mailer_from_settings(None, tmp.path(), "not a mailbox", true, templates()).err(),
         Some(SmtpConfigError::InvalidFrom)
     );
 }
@@ -180,10 +199,10 @@ async fn without_logged_links_the_log_never_names_the_link() {
         .without_logged_links();
     let link = "http://127.0.0.1:8080/reset-password?token=PRODUCTION-SECRET";
     let (logs, _guard) = logs::capture();
-    mailer.send(&reset_mail(link)).await.unwrap();
+    mailer.deliver(&reset_mail(link)).await.unwrap();
     let logged = logs.text();
     assert!(logged.contains("mail written to the outbox"), "{logged}");
     assert!(!logged.contains("PRODUCTION-SECRET"), "{logged}");
-    let text = std::fs::read_to_string(&files(tmp.path())[0]).unwrap();
+    let text = std::fs::read_to_string(&files(tmp.path())[1]).unwrap();
     assert!(text.contains(link), "the file still holds the link");
 }

@@ -1,8 +1,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use plinth_kernel::Email;
-use plinth_mail::{SmtpMailer, SmtpSecurity};
-use plinth_sessions::{MailError, Mailer, OutgoingMail};
+use plinth_mail::{RenderedMail, SmtpMailer, SmtpSecurity, Transport};
+use plinth_sessions::{MailError, MailKind};
 
 use super::logs;
 use super::smtp_server::{self, Script};
@@ -11,12 +11,15 @@ const PASSWORD: &str = "p4ss-w0rd-never-shown";
 const LINK: &str =
     "https://app.example.com/verify-email?token=Zm9vYmFy_-0123456789abcdefghijklmnopqrstuv";
 
-fn verification_mail() -> OutgoingMail {
-    OutgoingMail {
+fn verification_mail() -> RenderedMail {
+    RenderedMail {
         to: Email::parse("bob@example.com").unwrap(),
         subject: "Confirm your email address".into(),
-        text_body: format!("Welcome to Plinth.\n\nConfirm your address:\n{LINK}\n"),
+        text: format!("Welcome to Plinth.\n\nConfirm your address:\n{LINK}\n"),
+        html: format!("<p>Welcome to Plinth.</p><p><a href=\"{LINK}\">Confirm</a></p>"),
         link: Some(LINK.into()),
+        kind: MailKind::EmailVerification,
+        locale: "en".into(),
     }
 }
 
@@ -30,19 +33,22 @@ fn assert_no_secret(text: &str) {
     assert!(!text.contains(&b64), "encoded credentials leaked: {text}");
 }
 
-/// The body of a captured message as a mail client shows it (quoted-printable decoded).
+/// The body of a captured message as a mail client shows it (its parts' quoted-printable
+/// decoded).
 fn decoded_body(data: &str) -> String {
-    let (headers, body) = data.split_once("\n\n").expect("headers and body");
-    if !headers.contains("Content-Transfer-Encoding: quoted-printable") {
-        return body.to_owned();
-    }
+    let (_, body) = data.split_once("\n\n").expect("headers and body");
     let joined = body.replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            out.push(u8::from_str_radix(&joined[i + 1..i + 3], 16).unwrap());
+        let hex = joined
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        if bytes[i] == b'='
+            && let Some(byte) = hex
+        {
+            out.push(byte);
             i += 3;
         } else {
             out.push(bytes[i]);
@@ -58,7 +64,7 @@ async fn delivers_subject_recipient_and_link_through_smtp() {
     let mailer = SmtpMailer::from_url(&url(addr, "none"), "Plinth <no-reply@example.com>").unwrap();
     let (logs, _guard) = logs::capture();
 
-    mailer.send(&verification_mail()).await.unwrap();
+    mailer.deliver(&verification_mail()).await.unwrap();
     let session = server.await.unwrap();
 
     assert!(session.commands[0].to_ascii_uppercase().starts_with("EHLO"));
@@ -86,10 +92,26 @@ async fn delivers_subject_recipient_and_link_through_smtp() {
         data.contains("From: Plinth <no-reply@example.com>"),
         "{data}"
     );
+    assert!(
+        data.contains("Content-Type: multipart/alternative"),
+        "{data}"
+    );
+    assert!(
+        data.contains("Content-Type: text/plain; charset=utf-8"),
+        "{data}"
+    );
+    assert!(
+        data.contains("Content-Type: text/html; charset=utf-8"),
+        "{data}"
+    );
     let body = decoded_body(&data);
     assert!(
-        body.contains(LINK),
-        "the link arrives intact once decoded: {body}"
+        body.contains(&format!("Confirm your address:\n{LINK}")),
+        "the link arrives intact in the text part once decoded: {body}"
+    );
+    assert!(
+        body.contains(&format!("<a href=\"{LINK}\">")),
+        "and in the HTML part: {body}"
     );
     assert!(session.quit, "the client says QUIT");
 
@@ -112,7 +134,7 @@ async fn refused_credentials_are_an_error_that_does_not_echo_them() {
     let mailer = SmtpMailer::from_url(&url(addr, "none"), "no-reply@example.com").unwrap();
     let (logs, _guard) = logs::capture();
 
-    let err = mailer.send(&verification_mail()).await.unwrap_err();
+    let err = mailer.deliver(&verification_mail()).await.unwrap_err();
     let shown = format!("{err} {err:?}");
     assert!(matches!(err, MailError::Delivery(_)), "{shown}");
     assert!(
@@ -135,7 +157,7 @@ async fn starttls_is_required_by_default_and_never_downgraded() {
     .unwrap();
     assert!(format!("{mailer:?}").contains("StartTlsRequired"));
 
-    let err = mailer.send(&verification_mail()).await.unwrap_err();
+    let err = mailer.deliver(&verification_mail()).await.unwrap_err();
     assert_no_secret(&format!("{err} {err:?}"));
     let session = server.await.unwrap();
     assert!(
@@ -151,7 +173,7 @@ async fn an_unreachable_server_is_a_delivery_error() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let mailer = SmtpMailer::from_url(&url(addr, "none"), "no-reply@example.com").unwrap();
-    let err = mailer.send(&verification_mail()).await.unwrap_err();
+    let err = mailer.deliver(&verification_mail()).await.unwrap_err();
     assert!(matches!(err, MailError::Delivery(_)));
     assert_no_secret(&format!("{err} {err:?}"));
 }
@@ -167,7 +189,7 @@ async fn a_silent_server_times_out() {
         .unwrap()
         .with_timeout(std::time::Duration::from_millis(300));
     let started = std::time::Instant::now();
-    let err = mailer.send(&verification_mail()).await.unwrap_err();
+    let err = mailer.deliver(&verification_mail()).await.unwrap_err();
     let waited = started.elapsed();
     assert!(matches!(err, MailError::Delivery(_)), "{err}");
     assert!(

@@ -82,6 +82,14 @@ pub(super) fn from_figment(
     };
     let mail = MailSettings {
         smtp_url: smtp_url(&r)?,
+        product_name: r.parsed("PRODUCT_NAME", product_name)?,
+        templates_dir: r.parsed("MAIL_TEMPLATES_DIR", |s| {
+            if s.trim().is_empty() {
+                Err("must name a folder".to_owned())
+            } else {
+                Ok(std::path::PathBuf::from(s.trim()))
+            }
+        })?,
     };
     let billing = BillingSettings {
         stripe_webhook_secret: stripe_secret(&r)?,
@@ -445,6 +453,15 @@ fn file_types(r: &Reader<'_>) -> Result<Vec<String>, SettingsError> {
             }
         })
         .collect()
+}
+
+/// A product name for mail: 1 to 100 characters, no control characters.
+fn product_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err("must be 1 to 100 characters without control characters".to_owned());
+    }
+    Ok(name.to_owned())
 }
 
 fn smtp_url(r: &Reader<'_>) -> Result<Option<SecretString>, SettingsError> {

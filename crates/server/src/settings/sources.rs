@@ -34,6 +34,8 @@ pub const ENV_KEYS: &[&str] = &[
     "COOKIE_SAME_SITE",
     "COOKIE_DOMAIN",
     "SMTP_URL",
+    "PRODUCT_NAME",
+    "MAIL_TEMPLATES_DIR",
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_API_KEY",
     "STRIPE_API_BASE",

@@ -235,12 +235,10 @@ mod tests {
     async fn failed_mails_and_audit_appends_are_counted_for_metrics() {
         let mails = exposed("mail_send_failures_total");
         let mailer = CountingMailer::new(Arc::new(DownMailer));
-        let message = OutgoingMail {
-            to: Email::parse("a@example.com").unwrap(),
-            subject: "Reset".to_owned(),
-            text_body: "Reset your password.".to_owned(),
-            link: None,
-        };
+        let message = OutgoingMail::new(
+            Email::parse("a@example.com").unwrap(),
+            plinth_sessions::MailKind::PasswordReset,
+        );
         assert!(mailer.send(&message).await.is_err());
         assert!(mailer.send(&message).await.is_err());
         assert_eq!(exposed("mail_send_failures_total"), mails + 2);

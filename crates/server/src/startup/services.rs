@@ -302,25 +302,43 @@ fn url_signer(settings: &Settings) -> Result<Arc<dyn UrlSigner>, StartupError> {
     Ok(Arc::new(signer))
 }
 
-/// `SMTP_URL` when set, else the development outbox (see [`outbox_dir`]); the sender is
-/// `no-reply@` the domain of `PUBLIC_URL`, or [`plinth_mail::DEFAULT_FROM`] when it has none.
+/// `SMTP_URL` when set, else the development outbox (see [`outbox_dir`]), writing with the
+/// templates of `MAIL_TEMPLATES_DIR` over the shipped ones; the sender is `PRODUCT_NAME`
+/// `<no-reply@…>` the domain of `PUBLIC_URL`, or [`plinth_mail::DEFAULT_FROM`] when it has none.
 fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, StartupError> {
+    let mail = &settings.mail;
+    let templates = plinth_mail::MailTemplates::load(
+        &mail.templates_dir,
+        &mail.product_name,
+        &settings.server.public_url,
+    )
+    .map_err(|e| StartupError::Setting(format!("MAIL_TEMPLATES_DIR: {e}")))?;
+    let templates = Arc::new(templates);
     let from = url::Url::parse(&settings.server.public_url)
         .ok()
-        .and_then(|u| u.domain().map(|d| format!("Plinth <no-reply@{d}>")))
+        .and_then(|u| {
+            u.domain()
+                .map(|d| format!("{} <no-reply@{d}>", quoted(&mail.product_name)))
+        })
         .unwrap_or_else(|| plinth_mail::DEFAULT_FROM.to_owned());
-    let smtp_url = settings.mail.smtp_url.as_ref().map(|u| u.expose_secret());
+    let smtp_url = mail.smtp_url.as_ref().map(|u| u.expose_secret());
     let outbox = outbox_dir(&settings.storage.url);
     let production = settings.environment == crate::Environment::Production;
     if production && smtp_url.is_none() {
         tracing::warn!(outbox = %outbox.display(), "SMTP_URL is not set: mail is only written to the outbox folder");
     }
-    let build =
-        |from: &str| plinth_mail::mailer_from_settings(smtp_url, &outbox, from, !production);
+    let build = |from: &str| {
+        plinth_mail::mailer_from_settings(smtp_url, &outbox, from, !production, templates.clone())
+    };
     // A domain the mail library refuses as a sender falls back to the default one.
     build(&from)
         .or_else(|_| build(plinth_mail::DEFAULT_FROM))
         .map_err(|e| StartupError::Setting(e.to_string()))
+}
+
+/// `name` as the display name of a mailbox: quoted, with `"` and `\` escaped.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// The outbox folder: `outbox` beside the local storage folder of a `file://` `STORAGE_URL`

@@ -344,13 +344,16 @@ pub fn outbox_link_to(dir: &Path, to: &str, fragment: &str) -> Option<String> {
     })
 }
 
-/// The text of every mail in the outbox folder `dir`.
+/// The text of every mail in the outbox folder `dir` (its headers and plain-text part; the
+/// HTML part beside it is left out).
 fn outbox_mails(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     entries
-        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect()
 }
 

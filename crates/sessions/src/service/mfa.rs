@@ -16,7 +16,7 @@ use plinth_users::{User, UserStatus};
 use super::sign_in::SignedIn;
 use super::{AuthService, TokenPair};
 use crate::{
-    AuthError, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal, RecoveryCode,
+    AuthError, MailKind, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal, RecoveryCode,
     RecoveryCodeSet, SecretSealer, TotpFactor, TotpSecret,
 };
 
@@ -178,7 +178,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<Vec<RecoveryCode>, AuthError> {
         let sealer = self.sealer();
-        let user_id = self
+        let user = self
             .reauthenticate(
                 principal,
                 password,
@@ -186,8 +186,8 @@ impl AuthService {
                 AuthError::WrongPassword,
                 meta,
             )
-            .await?
-            .id;
+            .await?;
+        let user_id = user.id;
         let now = self.clock.now();
         let (codes, recovery) = RecoveryCodeSet::generate().map_err(|_| AuthError::Random)?;
         let mut tx = self.uow.begin().await?;
@@ -214,6 +214,8 @@ impl AuthService {
             .details(serde_json::json!({ "method": "totp" }));
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
+        self.notify(&user, MailKind::MfaEnabled, now, meta, |m| m)
+            .await;
         Ok(codes)
     }
 
@@ -270,6 +272,8 @@ impl AuthService {
             .details(serde_json::json!({ "confirmed_with": kind.as_str() }));
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
+        self.notify(&user, MailKind::MfaDisabled, now, meta, |m| m)
+            .await;
         Ok(())
     }
 

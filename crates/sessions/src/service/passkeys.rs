@@ -16,7 +16,7 @@ use super::sign_in::SignedIn;
 use super::{AuthService, TokenPair};
 use crate::passkeys::CEREMONY_TTL;
 use crate::{
-    AuthError, CeremonyPurpose, CeremonyStart, OneTimePurpose, OneTimeToken, Passkey,
+    AuthError, CeremonyPurpose, CeremonyStart, MailKind, OneTimePurpose, OneTimeToken, Passkey,
     PasskeyCeremony, PasskeyCeremonyId, PasskeyError, PasskeyId, PasskeyName, PasskeySignIn,
     PasskeyUser, PresentedCredential, Principal, UserIdentityId,
 };
@@ -193,20 +193,52 @@ impl AuthService {
     /// `navigator.credentials.create()` (a discoverable credential with user verification,
     /// excluding the caller's existing ones) and the ceremony token to finish with.
     ///
+    /// A passkey is a new way into the account, so the access token alone is not enough: the
+    /// caller confirms their `password` (checked like a sign-in, under the lockout, audited
+    /// with `during: passkey_register` when wrong) or their session signed in within the last
+    /// [`crate::FRESH_SIGN_IN`] (an account without a password of its own — passwordless,
+    /// social or passkey sign-up — signs in again).
+    ///
     /// # Errors
-    /// [`AuthError::PasskeysOff`], [`AuthError::InvalidToken`] when the account no longer
-    /// exists, or storage failure.
+    /// [`AuthError::PasskeysOff`], [`AuthError::ReauthenticationRequired`] without a password
+    /// from an older session, [`AuthError::WrongPassword`], [`AuthError::Locked`],
+    /// [`AuthError::InvalidToken`] when the account or session no longer exists, or storage
+    /// or hashing failure.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
     pub async fn start_passkey_registration(
         &self,
         principal: &Principal,
+        password: Option<&str>,
+        meta: &RequestMeta,
     ) -> Result<PasskeyOptions, AuthError> {
         let setup = self.passkey_setup()?;
-        let user = self
-            .users
-            .by_id(principal.user_id)
-            .await?
-            .ok_or(AuthError::InvalidToken)?;
+        let user = match password {
+            Some(password) => {
+                self.reauthenticate(
+                    principal,
+                    password,
+                    "passkey_register",
+                    AuthError::WrongPassword,
+                    meta,
+                )
+                .await?
+            }
+            None => {
+                let session = self
+                    .sessions
+                    .session(principal.session_id)
+                    .await?
+                    .filter(|s| s.user_id == principal.user_id)
+                    .ok_or(AuthError::InvalidToken)?;
+                if session.created_at < self.clock.now() - crate::FRESH_SIGN_IN {
+                    return Err(AuthError::ReauthenticationRequired);
+                }
+                self.users
+                    .by_id(principal.user_id)
+                    .await?
+                    .ok_or(AuthError::InvalidToken)?
+            }
+        };
         let existing = setup.passkeys.passkeys_of(user.id).await?;
         let who = PasskeyUser {
             handle: user.id.as_uuid(),
@@ -268,7 +300,8 @@ impl AuthService {
             last_used_at: None,
         };
         let mut tx = self.uow.begin().await?;
-        self.users
+        let user = self
+            .users
             .by_id_for_update(tx.as_mut(), principal.user_id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
@@ -286,6 +319,10 @@ impl AuthService {
             .details(serde_json::json!({ "passkey_id": passkey.id, "name": passkey.name }));
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
+        self.notify(&user, MailKind::PasskeyAdded, now, meta, |m| {
+            m.value("passkey", passkey.name.as_str())
+        })
+        .await;
         Ok(passkey)
     }
 
@@ -371,6 +408,10 @@ impl AuthService {
             .details(serde_json::json!({ "passkey_id": id, "name": passkey.name }));
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
+        self.notify(&user, MailKind::PasskeyRemoved, now, meta, |m| {
+            m.value("passkey", passkey.name.as_str())
+        })
+        .await;
         Ok(())
     }
 

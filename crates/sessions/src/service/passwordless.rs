@@ -10,12 +10,13 @@ use plinth_audit::{AuditAction, AuditEvent};
 use plinth_kernel::{Email, RepoError, RequestMeta, Timestamp, Transaction};
 use plinth_users::{DisplayName, Password, PasswordHash, RoleName, User, UserChanges, UserStatus};
 
+use super::recovery_mail::letter;
 use super::sign_in::SignedIn;
 use super::{AuthService, LoginOutcome};
 use crate::passwordless::passwordless_link;
 use crate::{
-    AuthError, LockoutState, OneTimeToken, OutgoingMail, PasswordlessCode, PasswordlessPolicy,
-    PasswordlessRequest,
+    AuthError, LockoutState, MailKind, OneTimeToken, OutgoingMail, PasswordlessCode,
+    PasswordlessPolicy, PasswordlessRequest,
 };
 
 /// How a request was redeemed, as recorded in `details.method`.
@@ -172,36 +173,14 @@ impl AuthService {
         policy: &PasswordlessPolicy,
     ) {
         let link = passwordless_link(&self.mail.public_url, link);
-        let minutes = policy.ttl.num_minutes();
-        let code = code.expose();
-        let (subject, text_body) = match user {
-            Some(user) => (
-                "Your sign-in link and code".to_owned(),
-                format!(
-                    "Hello {name},\n\nSomeone (hopefully you) asked to sign in without a password. \
-                     Enter this code on the sign-in page:\n\n    {code}\n\nor open this link:\n\n\
-                     {link}\n\nBoth work once, for {minutes} minutes; using either one makes the \
-                     other worthless. If it was not you, ignore this message: nobody can sign in \
-                     without it.\n",
-                    name = user.name.as_str(),
-                ),
-            ),
-            None => (
-                "Your sign-up link and code".to_owned(),
-                format!(
-                    "Hello,\n\nSomeone (hopefully you) asked to create an account with this \
-                     address. Enter this code on the sign-up page:\n\n    {code}\n\nor open this \
-                     link:\n\n{link}\n\nBoth work once, for {minutes} minutes. If it was not you, \
-                     ignore this message: no account is created without it.\n"
-                ),
-            ),
-        };
-        let message = OutgoingMail {
-            to: request.email.clone(),
-            subject,
-            text_body,
-            link: Some(link),
-        };
+        let message = match user {
+            Some(user) => letter(user, MailKind::PasswordlessSignIn),
+            None => OutgoingMail::new(request.email.clone(), MailKind::PasswordlessSignUp),
+        }
+        .value("code", code.expose())
+        .value("minutes", policy.ttl.num_minutes())
+        .value("link", link.clone())
+        .link(link);
         match self.mail.mailer.send(&message).await {
             Ok(()) => tracing::info!(request_id = %request.id, "passwordless mail handed over"),
             Err(error) => {

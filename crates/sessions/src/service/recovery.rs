@@ -9,7 +9,9 @@ use plinth_kernel::{Email, RequestMeta};
 use plinth_users::{Password, User, UserChanges};
 
 use super::AuthService;
-use crate::{AuthError, LockoutState, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal};
+use crate::{
+    AuthError, LockoutState, MailKind, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, Principal,
+};
 
 impl AuthService {
     /// Changes the caller's password after checking the current one (counted towards the
@@ -70,6 +72,10 @@ impl AuthService {
             .details(serde_json::json!({ "revoked_sessions": others.len() }));
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
+        self.notify(&user, MailKind::PasswordChanged, now, meta, |m| {
+            m.value("how", "changed")
+        })
+        .await;
         Ok(())
     }
 
@@ -151,6 +157,10 @@ impl AuthService {
             .details(serde_json::json!({ "revoked_sessions": revoked }));
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
+        self.notify(&user, MailKind::PasswordChanged, now, meta, |m| {
+            m.value("how", "reset")
+        })
+        .await;
         Ok(())
     }
 

@@ -10,7 +10,9 @@ use plinth_kernel::{Timestamp, UserId};
 use plinth_users::User;
 
 use super::AuthService;
-use crate::{AuthError, Mailer, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, OutgoingMail};
+use crate::{
+    AuthError, MailKind, Mailer, OneTimePurpose, OneTimeToken, OneTimeTokenRecord, OutgoingMail,
+};
 
 /// How recovery and verification mail is sent.
 #[derive(Clone)]
@@ -71,47 +73,38 @@ impl AuthService {
     /// Mails `token`'s link to `user`. Never fails: a delivery failure is logged without the
     /// token.
     pub(super) async fn deliver(&self, user: &User, purpose: OneTimePurpose, token: &OneTimeToken) {
-        let mail = &self.mail;
-        let link = purpose.link(&mail.public_url, token);
+        let link = purpose.link(&self.mail.public_url, token);
         let ttl = purpose.default_ttl();
-        let (subject, text_body) = match purpose {
+        let message = match purpose {
             OneTimePurpose::MfaChallenge => {
                 tracing::error!(user_id = %user.id, "an MFA challenge is never mailed");
                 return;
             }
-            OneTimePurpose::PasswordReset => (
-                "Reset your password",
-                format!(
-                    "Hello {name},\n\nSomeone (hopefully you) asked to reset the password of this \
-                     account. Open this link within {minutes} minutes to choose a new one:\n\n\
-                     {link}\n\nIf it was not you, ignore this message: your password stays as it \
-                     is.\n",
-                    name = user.name.as_str(),
-                    minutes = ttl.num_minutes(),
-                ),
-            ),
-            OneTimePurpose::EmailVerification => (
-                "Confirm your email address",
-                format!(
-                    "Hello {name},\n\nOpen this link within {hours} hours to confirm your email \
-                     address:\n\n{link}\n\nIf you did not create an account, ignore this \
-                     message.\n",
-                    name = user.name.as_str(),
-                    hours = ttl.num_hours(),
-                ),
-            ),
+            OneTimePurpose::PasswordReset => {
+                letter(user, MailKind::PasswordReset).value("minutes", ttl.num_minutes())
+            }
+            OneTimePurpose::EmailVerification => {
+                letter(user, MailKind::EmailVerification).value("hours", ttl.num_hours())
+            }
         };
-        let message = OutgoingMail {
-            to: user.email.clone(),
-            subject: subject.to_owned(),
-            text_body,
-            link: Some(link),
-        };
-        match mail.mailer.send(&message).await {
-            Ok(()) => tracing::info!(%purpose, user_id = %user.id, "mail handed over"),
+        self.send_mail(&message.value("link", link.clone()).link(link), user.id)
+            .await;
+    }
+
+    /// Hands `message` (about `user_id`'s account) to the mailer. Never fails: a delivery
+    /// failure is logged with the kind and the error only (never the link or the values).
+    pub(super) async fn send_mail(&self, message: &OutgoingMail, user_id: UserId) {
+        let kind = message.kind;
+        match self.mail.mailer.send(message).await {
+            Ok(()) => tracing::info!(%kind, %user_id, "mail handed over"),
             Err(error) => {
-                tracing::warn!(%purpose, user_id = %user.id, %error, "mail could not be sent");
+                tracing::warn!(%kind, %user_id, %error, "mail could not be sent");
             }
         }
     }
+}
+
+/// A message of `kind` to `user`, in their language, greeting them by `name`.
+pub(super) fn letter(user: &User, kind: MailKind) -> OutgoingMail {
+    OutgoingMail::new(user.email.clone(), kind).value("name", user.name.as_str())
 }

@@ -6,7 +6,7 @@ use plinth_kernel::{RequestMeta, Timestamp, Transaction};
 use plinth_users::User;
 
 use super::{AuthService, TokenPair};
-use crate::{AuthError, LockoutState};
+use crate::{AuthError, LockoutState, MailKind};
 
 /// Who signs in, and how.
 pub(super) struct SignedIn {
@@ -21,7 +21,9 @@ pub(super) struct SignedIn {
 impl AuthService {
     /// Finishes the sign-in `signed_in` in `tx` (which holds the account's lockout row, read
     /// as `streak`): clears the failure streak, starts a session with its first refresh token,
-    /// appends `auth.login_succeeded`, commits, and signs the access token.
+    /// appends `auth.login_succeeded`, commits, and signs the access token. A sign-in from a
+    /// user agent none of the account's earlier sessions had (and not its first) is told to
+    /// the account's address ([`MailKind::NewSignIn`]).
     ///
     /// # Errors
     /// Storage or signing failure (the transaction is then dropped: nothing is stored).
@@ -43,6 +45,10 @@ impl AuthService {
                 .save_lockout(tx.as_mut(), user.id, &LockoutState::default())
                 .await?;
         }
+        let seen = self
+            .sessions
+            .device_seen(user.id, meta.user_agent.as_deref())
+            .await?;
         let (session, refresh_token, record) = self.new_session(user.id, now, meta)?;
         self.sessions.insert_session(tx.as_mut(), &session).await?;
         self.sessions.insert_refresh(tx.as_mut(), &record).await?;
@@ -54,6 +60,10 @@ impl AuthService {
         }
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
+        if seen == Some(false) {
+            self.notify(&user, MailKind::NewSignIn, now, meta, |m| m)
+                .await;
+        }
         self.issue(user, perms, session.id, None, refresh_token, now)
     }
 }

@@ -15,8 +15,9 @@ use super::sign_in::SignedIn;
 use super::{AuthService, LoginOutcome};
 use crate::social::{CODE_TTL, FLOW_TTL, origin_of};
 use crate::{
-    AuthError, AuthorizationRequest, FlowOutcome, NonceHash, OAuthFlow, OAuthFlowId, OneTimeToken,
-    ProviderError, ProviderIdentity, ProviderInfo, SocialSignIn, UserIdentity, UserIdentityId,
+    AuthError, AuthorizationRequest, FlowOutcome, MailKind, NonceHash, OAuthFlow, OAuthFlowId,
+    OneTimeToken, ProviderError, ProviderIdentity, ProviderInfo, SocialSignIn, UserIdentity,
+    UserIdentityId,
 };
 
 /// `details.method` of the audit entries of a provider sign-in.
@@ -297,6 +298,18 @@ impl AuthService {
             .append(tx.as_mut(), &linked_event(&identity, false, now, meta))
             .await?;
         tx.commit().await?;
+        if let Some(user) = self.users.by_id(user_id).await? {
+            let provider = social
+                .providers
+                .providers()
+                .into_iter()
+                .find(|p| p.name == flow.provider)
+                .map_or_else(|| flow.provider.clone(), |p| p.display_name);
+            self.notify(&user, MailKind::IdentityLinked, now, meta, |m| {
+                m.value("provider", provider)
+            })
+            .await;
+        }
         Ok(())
     }
 

@@ -95,11 +95,10 @@ mod tests {
     use super::*;
 
     fn mail(to: &str, link: Option<&str>) -> OutgoingMail {
-        OutgoingMail {
-            to: Email::parse(to).unwrap(),
-            subject: "Reset your password".into(),
-            text_body: format!("Open {}", link.unwrap_or("nothing")),
-            link: link.map(str::to_owned),
+        let mail = OutgoingMail::new(Email::parse(to).unwrap(), crate::MailKind::PasswordReset);
+        match link {
+            Some(link) => mail.link(link),
+            None => mail,
         }
     }
 
@@ -129,7 +128,7 @@ mod tests {
             None,
             "the latest mail to a has no link"
         );
-        assert_eq!(mailer.sent()[0].subject, "Reset your password");
+        assert_eq!(mailer.sent()[0].kind, crate::MailKind::PasswordReset);
     }
 
     #[tokio::test]
@@ -142,10 +141,12 @@ mod tests {
     }
 
     #[test]
-    fn debug_hides_the_link_and_body() {
-        let m = mail("a@example.com", Some("https://x/reset?token=s3cr3t-token"));
+    fn debug_hides_the_link_and_the_values() {
+        let m = mail("a@example.com", Some("https://x/reset?token=s3cr3t-token"))
+            .value("code", "918273");
         let shown = format!("{m:?}");
         assert!(!shown.contains("s3cr3t-token"), "{shown}");
-        assert!(shown.contains("a@example.com") && shown.contains("Reset your password"));
+        assert!(!shown.contains("918273"), "{shown}");
+        assert!(shown.contains("a@example.com") && shown.contains("PasswordReset"));
     }
 }

@@ -145,6 +145,23 @@ impl SessionRepository for MemorySessionRepository {
         Ok(live)
     }
 
+    async fn device_seen(
+        &self,
+        user_id: UserId,
+        user_agent: Option<&str>,
+    ) -> Result<Option<bool>, RepoError> {
+        let state = lock(&self.state);
+        let mut theirs = state
+            .sessions
+            .values()
+            .filter(|s| s.user_id == user_id)
+            .peekable();
+        if theirs.peek().is_none() {
+            return Ok(None);
+        }
+        Ok(Some(theirs.any(|s| s.user_agent.as_deref() == user_agent)))
+    }
+
     async fn count_live(
         &self,
         now: Timestamp,

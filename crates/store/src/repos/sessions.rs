@@ -123,6 +123,30 @@ impl SessionRepository for SeaSessionRepository {
         Ok(rows.into_iter().map(session_to_domain).collect())
     }
 
+    async fn device_seen(
+        &self,
+        user_id: UserId,
+        user_agent: Option<&str>,
+    ) -> Result<Option<bool>, RepoError> {
+        let theirs =
+            || sessions::Entity::find().filter(sessions::Column::UserId.eq(user_id.as_uuid()));
+        let same_agent = match user_agent {
+            Some(agent) => sessions::Column::UserAgent.eq(agent),
+            None => sessions::Column::UserAgent.is_null(),
+        };
+        if theirs()
+            .filter(same_agent)
+            .one(&self.conn)
+            .await
+            .map_err(repo_err)?
+            .is_some()
+        {
+            return Ok(Some(true));
+        }
+        let any = theirs().one(&self.conn).await.map_err(repo_err)?;
+        Ok(any.map(|_| false))
+    }
+
     async fn count_live(
         &self,
         now: Timestamp,

@@ -9,10 +9,11 @@ use validator::Validate as _;
 use super::super::NO_STORE;
 use crate::dto::passkey::{
     PasskeyBody, PasskeyListBody, PasskeyOptionsBody, RegisterPasskeyRequest, RenamePasskeyRequest,
+    StartPasskeyRegistrationRequest,
 };
 use crate::openapi::responses::{
-    BadRequest, Internal, LastWayIn, PasskeyConflict, PasskeyNotFound, PayloadTooLarge,
-    Unauthenticated, Unavailable, Validation,
+    AccountLocked, BadRequest, Internal, LastWayIn, PasskeyConflict, PasskeyNotFound,
+    PayloadTooLarge, ReauthenticationRequired, Unauthenticated, Unavailable, Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
@@ -52,19 +53,32 @@ pub(crate) async fn list_passkeys(
     description = "Answers options for `navigator.credentials.create()`: a discoverable credential \
         (`residentKey: \"required\"`) with user verification, for this relying party, excluding the caller's \
         registered passkeys. Present the `ceremony_token` with the answer at `POST /me/passkeys` within \
-        `expires_in` seconds. A 404 when passkeys are not configured.",
+        `expires_in` seconds. A passkey is a new way into the account, so an access token alone does not \
+        start one: send the account's `password` (checked like a sign-in: a wrong one is a 422 with \
+        `errors.password` and counts towards the lockout), or call within 10 minutes of signing in (the \
+        session's sign-in, not a refresh); otherwise a 403 `reauthentication_required`. A 404 when passkeys are \
+        not configured.",
     security(("bearer" = [])),
+    request_body = StartPasskeyRegistrationRequest,
     responses(
         (status = 200, description = "The options and the ceremony token.", body = PasskeyOptionsBody),
-        Unauthenticated, PasskeyNotFound, Internal, Unavailable
+        BadRequest, Unauthenticated, ReauthenticationRequired, PasskeyNotFound, PayloadTooLarge, Validation,
+        AccountLocked, Internal, Unavailable
     )
 )]
 #[post("/passkeys/options")]
 pub(crate) async fn start_registration(
     state: web::Data<AppState>,
     user: AuthUser,
+    meta: ClientMeta,
+    body: web::Json<StartPasskeyRegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let options = state.auth.start_passkey_registration(&user.0).await?;
+    let body = body.into_inner();
+    body.validate()?;
+    let options = state
+        .auth
+        .start_passkey_registration(&user.0, body.password.as_deref(), &meta.0)
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(NO_STORE)
         .json(PasskeyOptionsBody::from(options)))

@@ -19,7 +19,8 @@ async fn forgot_mails_a_reset_link_to_a_real_account_only() {
     h.forgot(" ADA@example.com ").await;
     assert_eq!(h.mails_to("ada@example.com", RESET), 1);
     let mail = h.mailer.last().unwrap();
-    assert_eq!(mail.subject, "Reset your password");
+    assert_eq!(mail.kind, crate::MailKind::PasswordReset);
+    assert_eq!(mail.text("name"), Some("Ada Lovelace"), "{mail:?}");
     let token = h.mailed_token("ada@example.com", RESET);
     assert!(token.len() >= 43, "256 bits in base64url: {token}");
 }

@@ -14,8 +14,8 @@ async fn sign_up_mails_a_link_that_verifies_the_email_once() {
     let user = h.register("ada@example.com").await.user;
     assert!(!user.email_verified);
     assert_eq!(
-        h.mailer.last().unwrap().subject,
-        "Confirm your email address"
+        h.mailer.last().unwrap().kind,
+        crate::MailKind::EmailVerification
     );
     let token = h.mailed_token("ada@example.com", VERIFY);
 
