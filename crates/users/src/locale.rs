@@ -145,7 +145,7 @@ impl Locale {
             })
             .collect();
         // Stable: equal weights keep the order the client gave.
-        ranked.sort_by(|a, b| b.0.cmp(&a.0));
+        ranked.sort_by_key(|(q, _)| std::cmp::Reverse(*q));
         ranked.into_iter().next().map(|(_, locale)| locale)
     }
 }
