@@ -23,3 +23,13 @@ pub(crate) mod stats;
 pub(crate) mod subscription;
 pub(crate) mod user;
 pub(crate) mod well_known;
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or a value: use with
+/// `#[serde(default, deserialize_with = "nullable")]` on an `Option<Option<T>>`.
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

@@ -334,6 +334,7 @@ impl World {
                     email: email.to_owned(),
                     password: PASSWORD.to_owned(),
                     name: "Someone".to_owned(),
+                    locale: None,
                 },
                 &meta(),
             )

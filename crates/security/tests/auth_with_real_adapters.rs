@@ -60,6 +60,7 @@ async fn a_long_passphrase_signs_in_with_bcrypt_and_jwt() {
         email: "ada@example.com".into(),
         password: password.clone(),
         name: "Ada".into(),
+        locale: None,
     };
     let registered = auth.register(input, &meta).await.unwrap();
     assert!(registered.user.password_hash.0.starts_with("$2b$04$"));

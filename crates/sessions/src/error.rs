@@ -169,9 +169,10 @@ impl From<UserError> for AuthError {
             UserError::InvalidName(m) => Self::InvalidName(m),
             UserError::Repo(e) => Self::Repo(e),
             UserError::Hash(e) => Self::Hash(e),
-            // Document errors come from `/me/data` only, permission checks from the admin
-            // reads, never from an auth use case.
+            // Document errors come from `/me/data` only, locale errors from the profile
+            // patch, permission checks from the admin reads, never from an auth use case.
             e @ (UserError::InvalidDocument(_)
+            | UserError::InvalidLocale(_)
             | UserError::DocumentTooLarge { .. }
             | UserError::VersionMismatch
             | UserError::Forbidden(_)) => Self::Repo(RepoError::Internal(e.to_string().into())),

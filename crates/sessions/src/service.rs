@@ -94,6 +94,9 @@ pub struct RegisterInput {
     pub password: String,
     /// Raw display name.
     pub name: String,
+    /// The language the user reads (parsed at the edge, from the body or `Accept-Language`);
+    /// `None`: the deployment's default.
+    pub locale: Option<plinth_users::Locale>,
 }
 
 /// What a successful sign-in returns.

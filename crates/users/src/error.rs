@@ -22,6 +22,9 @@ pub enum UserError {
     /// Bad display name (message for the user).
     #[error("{0}")]
     InvalidName(String),
+    /// Bad locale: not a language tag [`crate::Locale::parse`] accepts (message for the user).
+    #[error("{0}")]
+    InvalidLocale(String),
     /// The app-data document is not JSON (message for the user).
     #[error("the document is not valid JSON: {0}")]
     InvalidDocument(String),

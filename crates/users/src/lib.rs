@@ -4,6 +4,7 @@
 mod announcement;
 mod app_data;
 mod error;
+mod locale;
 mod password;
 mod ports;
 mod role;
@@ -19,6 +20,7 @@ pub use announcement::{
 };
 pub use app_data::{AppData, MAX_APP_DATA_BYTES, etag_of};
 pub use error::UserError;
+pub use locale::Locale;
 pub use password::{HashError, Password, PasswordError, PasswordHash, PasswordPolicy};
 pub use plinth_kernel::UserId;
 pub use ports::{

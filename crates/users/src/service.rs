@@ -10,8 +10,8 @@ use plinth_kernel::{
 pub use announcements::AnnouncementService;
 
 use crate::{
-    DisplayName, Password, PasswordHasher, PasswordPolicy, RoleName, User, UserChanges, UserCounts,
-    UserError, UserFilter, UserStatus, UserStorage,
+    DisplayName, Locale, Password, PasswordHasher, PasswordPolicy, RoleName, User, UserChanges,
+    UserCounts, UserError, UserFilter, UserStatus, UserStorage,
 };
 
 /// Fields a user may change on their own profile. Role, status and verification are not here:
@@ -20,6 +20,9 @@ use crate::{
 pub struct ProfilePatch {
     /// New display name.
     pub name: Option<String>,
+    /// New locale (a raw language tag, see [`crate::Locale::parse`]); `Some(None)` goes back
+    /// to the default language; `None` leaves it as it is.
+    pub locale: Option<Option<String>>,
 }
 
 /// Use cases on user accounts.
@@ -64,10 +67,14 @@ impl UserService {
         self.users.by_id(id).await?.ok_or(UserError::NotFound)
     }
 
-    /// Applies a profile patch made by the user themselves; audited as `user.updated`.
+    /// Applies a profile patch made by the user themselves; audited as `user.updated` with
+    /// the names of the fields that changed (`fields: ["name", "locale"]`). Every field is
+    /// parsed before anything is written: one bad field changes nothing. A patch that changes
+    /// nothing records nothing.
     ///
     /// # Errors
-    /// [`UserError::InvalidName`], [`UserError::NotFound`], or storage failure.
+    /// [`UserError::InvalidName`], [`UserError::InvalidLocale`], [`UserError::NotFound`], or
+    /// storage failure.
     #[tracing::instrument(skip(self, meta))]
     pub async fn update_profile(
         &self,
@@ -83,13 +90,30 @@ impl UserService {
                 changes.name = Some(name);
             }
         }
+        if let Some(locale) = patch.locale {
+            let locale = locale
+                .as_deref()
+                .map(Locale::parse)
+                .transpose()
+                .map_err(UserError::InvalidLocale)?;
+            if locale != user.locale {
+                changes.locale = Some(locale);
+            }
+        }
         if changes.is_empty() {
             return Ok(user);
         }
+        let fields: Vec<&str> = [
+            changes.name.as_ref().map(|_| "name"),
+            changes.locale.as_ref().map(|_| "locale"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
-        // Only the name is written: a role or status an administrator set since `user` was
-        // read stays as they set it.
+        // Only the patched columns are written: a role or status an administrator set since
+        // `user` was read stays as they set it.
         let user = self
             .users
             .change(tx.as_mut(), id, &changes, now)
@@ -98,7 +122,7 @@ impl UserService {
         let event = AuditEvent::new(AuditAction::UserUpdated, now, meta)
             .actor(id)
             .target("user", id)
-            .details(serde_json::json!({ "fields": ["name"] }));
+            .details(serde_json::json!({ "fields": fields }));
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
         Ok(user)

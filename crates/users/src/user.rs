@@ -2,7 +2,7 @@
 
 use plinth_kernel::{Email, Timestamp, UserId};
 
-use crate::{PasswordHash, RoleName};
+use crate::{Locale, PasswordHash, RoleName};
 
 /// Whether an account may sign in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -84,6 +84,9 @@ pub struct User {
     pub email_verified: bool,
     /// Storage key of the avatar image, if any.
     pub avatar_key: Option<String>,
+    /// The language the user reads (mail templates); `None`: the deployment's default,
+    /// English. See [`User::locale_chain`].
+    pub locale: Option<Locale>,
     /// The bcrypt hash of the password (never serialised, redacted in `Debug`).
     pub password_hash: PasswordHash,
     /// Creation time.
@@ -93,9 +96,9 @@ pub struct User {
 }
 
 impl User {
-    /// A new, active account with a fresh id, no avatar, created `now`: a sign-up's (role
-    /// `user`, address not yet verified) or the bootstrap super administrator's (verified,
-    /// since the operator typed it).
+    /// A new, active account with a fresh id, no avatar and no locale (the default language),
+    /// created `now`: a sign-up's (role `user`, address not yet verified) or the bootstrap
+    /// super administrator's (verified, since the operator typed it).
     #[must_use]
     pub fn new_registered(
         email: Email,
@@ -113,10 +116,20 @@ impl User {
             status: UserStatus::Active,
             email_verified,
             avatar_key: None,
+            locale: None,
             password_hash,
             created_at: now,
             updated_at: now,
         }
+    }
+
+    /// The languages to write to this user in, most specific first, ending with the
+    /// deployment's default (English): `pt-BR` gives `[pt-BR, pt, en]`, no locale gives
+    /// `[en]`. Mail code takes the first one it has a template for. See [`Locale::chain`]
+    /// for another default.
+    #[must_use]
+    pub fn locale_chain(&self) -> Vec<Locale> {
+        Locale::chain(self.locale.as_ref(), &Locale::english())
     }
 }
 
@@ -137,6 +150,8 @@ pub struct UserChanges {
     pub email_verified: Option<bool>,
     /// New password hash.
     pub password_hash: Option<PasswordHash>,
+    /// New locale: `Some(None)` goes back to the default language.
+    pub locale: Option<Option<Locale>>,
 }
 
 impl UserChanges {
@@ -173,6 +188,9 @@ impl UserChanges {
         }
         if let Some(hash) = &self.password_hash {
             user.password_hash = hash.clone();
+        }
+        if let Some(locale) = &self.locale {
+            user.locale = locale.clone();
         }
         user.updated_at = at;
         user

@@ -2,9 +2,11 @@
 //! and tokens.
 
 use plinth_sessions::{RegisterInput, TokenPair};
+use plinth_users::Locale;
 use validator::Validate;
 
 use super::user::UserBody;
+use crate::ApiError;
 
 /// `POST /auth/register`.
 #[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
@@ -12,7 +14,8 @@ use super::user::UserBody;
 #[schema(example = json!({
     "email": "ada@example.com",
     "password": "correct horse battery staple",
-    "name": "Ada Lovelace"
+    "name": "Ada Lovelace",
+    "locale": "pt-BR"
 }))]
 pub(crate) struct RegisterRequest {
     /// Email address (normalised to lower case).
@@ -39,16 +42,35 @@ pub(crate) struct RegisterRequest {
     ))]
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    /// The language for the user's mail: a BCP 47 tag such as `en`, `de` or `pt-BR` (case is
+    /// normalised; script, variant and private-use subtags and `_` are refused with 422).
+    /// Absent: the first language of the `Accept-Language` header that is a valid tag (by
+    /// `q`), else none (the deployment's default, English).
+    #[schema(example = "pt-BR", max_length = 7)]
+    pub locale: Option<String>,
 }
 
 impl RegisterRequest {
-    /// The domain input (parsed and checked by the service).
-    pub(crate) fn into_domain(self) -> RegisterInput {
-        RegisterInput {
+    /// The domain input (email, password and name are parsed and checked by the service; the
+    /// locale here). `accept_language` is the request's `Accept-Language` header, used when
+    /// the body names no locale.
+    ///
+    /// # Errors
+    /// A 422 on `locale` when the body's is not a valid tag (an unusable header is ignored).
+    pub(crate) fn try_into_domain(
+        self,
+        accept_language: Option<&str>,
+    ) -> Result<RegisterInput, ApiError> {
+        let locale = match self.locale.as_deref() {
+            Some(raw) => Some(Locale::parse(raw).map_err(|m| ApiError::field("locale", m))?),
+            None => accept_language.and_then(Locale::from_accept_language),
+        };
+        Ok(RegisterInput {
             email: self.email,
             password: self.password,
             name: self.name,
-        }
+            locale,
+        })
     }
 }
 

@@ -8,6 +8,7 @@ use plinth_kernel::{Currency, PageRequest, UserId};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::nullable;
 use crate::{ApiError, FieldErrors};
 
 /// Where an invoice is in its life.
@@ -345,15 +346,6 @@ pub(crate) struct UpdateInvoiceRequest {
     /// Days from finalisation until payment is due, 0–365.
     #[schema(maximum = 365)]
     pub due_in_days: Option<u32>,
-}
-
-/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
-fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
 impl UpdateInvoiceRequest {

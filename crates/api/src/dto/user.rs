@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use plinth_kernel::PageRequest;
 use plinth_sessions::AdminUserPatch;
 use plinth_users::{ProfilePatch, RoleName, User, UserFilter, UserStatus};
+
+use super::nullable;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -49,6 +51,7 @@ impl From<AccountStatus> for UserStatus {
     "status": "active",
     "email_verified": false,
     "avatar_url": "https://api.example.com/api/v1/avatars/6f1c0e2b9a8d4c7e8f1a2b3c4d5e6f70.png",
+    "locale": "pt-BR",
     "created_at": "2026-01-15T09:30:00Z",
     "updated_at": "2026-01-15T09:30:00Z"
 }))]
@@ -69,6 +72,11 @@ pub(crate) struct UserBody {
     /// needed), or `null` when there is none. A new image gets a new URL.
     #[schema(format = "uri")]
     pub avatar_url: Option<String>,
+    /// The language the user's mail is written in: a normalised BCP 47 tag (a 2–3 letter
+    /// language, optionally a 2-letter or 3-digit region, such as `en`, `de`, `pt-BR`), or
+    /// `null` for the deployment's default (English).
+    #[schema(example = "pt-BR", max_length = 7)]
+    pub locale: Option<String>,
     /// Creation time (RFC 3339, UTC).
     pub created_at: DateTime<Utc>,
     /// Last change (RFC 3339, UTC).
@@ -89,6 +97,7 @@ impl UserBody {
                 .avatar_key
                 .as_deref()
                 .and_then(|key| avatar_url(public_url, key)),
+            locale: u.locale.map(|l| l.as_str().to_owned()),
             created_at: u.created_at,
             updated_at: u.updated_at,
         }
@@ -110,7 +119,7 @@ pub(crate) fn avatar_url(public_url: &str, key: &str) -> Option<String> {
 /// `role`, `status`, `email_verified`) is refused with 422.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({ "name": "Ada King" }))]
+#[schema(example = json!({ "name": "Ada King", "locale": "de" }))]
 pub(crate) struct UpdateMeRequest {
     /// New display name, 1–100 characters.
     #[validate(length(
@@ -119,12 +128,21 @@ pub(crate) struct UpdateMeRequest {
         message = "name must be between 1 and 100 characters"
     ))]
     pub name: Option<String>,
+    /// New language for the user's mail: a BCP 47 tag such as `en`, `de` or `pt-BR` (case is
+    /// normalised; script, variant and private-use subtags and `_` are refused with 422), or
+    /// `null` to go back to the deployment's default (English). Absent: unchanged.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "de", max_length = 7)]
+    pub locale: Option<Option<String>>,
 }
 
 impl UpdateMeRequest {
-    /// The domain patch.
+    /// The domain patch (the locale is parsed by the service, with the name).
     pub(crate) fn into_domain(self) -> ProfilePatch {
-        ProfilePatch { name: self.name }
+        ProfilePatch {
+            name: self.name,
+            locale: self.locale,
+        }
     }
 }
 

@@ -197,6 +197,7 @@ impl From<UserError> for ApiError {
             UserError::InvalidEmail(e) => Self::field("email", e.to_string()),
             UserError::WeakPassword(e) => Self::field("password", e.to_string()),
             UserError::InvalidName(m) => Self::field("name", m),
+            UserError::InvalidLocale(m) => Self::field("locale", m),
             UserError::InvalidDocument(m) => {
                 Self::BadRequest(format!("The body is not valid JSON: {m}"))
             }

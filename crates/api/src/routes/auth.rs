@@ -1,6 +1,6 @@
 //! `/api/v1/auth`: register, login, refresh, logout; the caller's sessions in `sessions`.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, post, web};
 use plinth_sessions::RefreshToken;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate as _;
@@ -60,7 +60,9 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
     operation_id = "register",
     summary = "Create an account",
     description = "Creates an account with role `user` and signs it in. The email is normalised; the password must \
-        have at least `PASSWORD_MIN_LENGTH` characters and not be a common one.",
+        have at least `PASSWORD_MIN_LENGTH` characters and not be a common one. `locale` (optional) is the language \
+        of the account's mail; without it, the first valid language of `Accept-Language` is taken, and without \
+        that the account has none (`null`: the deployment's default, English).",
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "The account exists and is signed in.", body = TokenPairBody),
@@ -76,7 +78,12 @@ pub(crate) async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     body.validate()?;
-    let pair = state.auth.register(body.into_domain(), &meta.0).await?;
+    let accept_language = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let input = body.try_into_domain(accept_language)?;
+    let pair = state.auth.register(input, &meta.0).await?;
     let mut answer = HttpResponse::Created();
     cookies::sign_in(&mut answer, &req, &state.http, &pair);
     Ok(answer

@@ -64,8 +64,11 @@ pub(crate) async fn get_me(
     tag = "me",
     operation_id = "update_me",
     summary = "Update my profile",
-    description = "Changes the caller's display name. Any other field (`role`, `status`, `email_verified`…) is \
-        refused with 422: a user can never change them on themselves.",
+    description = "Changes the caller's display name and/or `locale`, the language of their mail (a BCP 47 tag such \
+        as `en`, `de` or `pt-BR`, normalised; `null` goes back to the deployment's default, English). Audited as \
+        `user.updated` with the fields that changed. A bad value is a 422 naming the field, and nothing changes. \
+        Any other field (`role`, `status`, `email_verified`…) is refused with 422: a user can never change them on \
+        themselves.",
     security(("bearer" = [])),
     request_body = UpdateMeRequest,
     responses(

@@ -31,12 +31,17 @@ async fn register_login_me_and_patch_me() {
     assert_eq!(user["status"], "active");
     assert_eq!(user["email_verified"], false);
     assert_eq!(user["avatar_url"], Value::Null);
+    assert_eq!(
+        user["locale"],
+        Value::Null,
+        "no locale: the default language"
+    );
     for key in ["id", "created_at", "updated_at"] {
         assert!(user[key].is_string(), "{key}");
     }
     assert_eq!(
         user.as_object().unwrap().len(),
-        9,
+        10,
         "User has exactly the contract's fields: {user}"
     );
 

@@ -16,6 +16,7 @@ mod helpers;
 mod idempotency;
 mod invoice_payments;
 mod invoices;
+mod locale;
 mod me_data;
 mod me_delete;
 mod meta;

@@ -20,6 +20,7 @@ mod idle;
 mod invoices;
 mod isolation_matrix;
 mod jwks;
+mod locale;
 mod lockout;
 mod logs;
 mod oauth;

@@ -106,5 +106,7 @@ impl AuthService {
 
 /// A message of `kind` to `user`, in their language, greeting them by `name`.
 pub(super) fn letter(user: &User, kind: MailKind) -> OutgoingMail {
-    OutgoingMail::new(user.email.clone(), kind).value("name", user.name.as_str())
+    OutgoingMail::new(user.email.clone(), kind)
+        .locale(user.locale.as_ref().map(|l| l.as_str().to_owned()))
+        .value("name", user.name.as_str())
 }

@@ -34,7 +34,10 @@ impl AuthService {
         drop(password);
 
         let now = self.clock.now();
-        let user = User::new_registered(email, name, password_hash, RoleName::user(), false, now);
+        let user = User {
+            locale: input.locale,
+            ..User::new_registered(email, name, password_hash, RoleName::user(), false, now)
+        };
         let perms = self.permissions_of(&user.role).await?;
         let (session, refresh_token, record) = self.new_session(user.id, now, meta)?;
         let (verification, verification_record) =

@@ -160,7 +160,7 @@ impl Harness {
         format!("{factor:?}")
     }
 
-    /// Stores `user`'s name, role, status, verification and password hash as they are.
+    /// Stores `user`'s name, role, status, verification, password hash and locale as they are.
     async fn save(&self, user: &User) {
         let every_column = UserChanges {
             name: Some(user.name.clone()),
@@ -168,6 +168,7 @@ impl Harness {
             status: Some(user.status),
             email_verified: Some(user.email_verified),
             password_hash: Some(user.password_hash.clone()),
+            locale: Some(user.locale.clone()),
         };
         let mut tx = plinth_kernel::UnitOfWork::begin(&*self.uow).await.unwrap();
         self.users
@@ -195,6 +196,7 @@ fn input(email: &str) -> RegisterInput {
         email: email.into(),
         password: PASSWORD.into(),
         name: "Ada Lovelace".into(),
+        locale: None,
     }
 }
 

@@ -15,6 +15,7 @@ pub struct Model {
     pub status: String,
     pub email_verified: bool,
     pub avatar_key: Option<String>,
+    pub locale: Option<String>,
     pub password_hash: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

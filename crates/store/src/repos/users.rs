@@ -5,8 +5,8 @@
 use crate::repos::OneRow as _;
 use plinth_kernel::{Email, Page, PageRequest, RepoError, Timestamp, Transaction, UserId};
 use plinth_users::{
-    DisplayName, PasswordHash, RoleName, User, UserChanges, UserCounts, UserFilter, UserRepository,
-    UserStatus,
+    DisplayName, Locale, PasswordHash, RoleName, User, UserChanges, UserCounts, UserFilter,
+    UserRepository, UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -45,6 +45,7 @@ fn mutable_columns(user: &User) -> users::ActiveModel {
         role: Set(user.role.as_str().to_owned()),
         status: Set(user.status.as_str().to_owned()),
         email_verified: Set(user.email_verified),
+        locale: Set(user.locale.as_ref().map(|l| l.as_str().to_owned())),
         password_hash: Set(user.password_hash.0.clone()),
         updated_at: Set(user.updated_at),
         ..Default::default()
@@ -72,6 +73,9 @@ fn changed_columns(changes: &UserChanges, at: Timestamp) -> users::ActiveModel {
     if let Some(hash) = &changes.password_hash {
         row.password_hash = Set(hash.0.clone());
     }
+    if let Some(locale) = &changes.locale {
+        row.locale = Set(locale.as_ref().map(|l| l.as_str().to_owned()));
+    }
     row
 }
 
@@ -87,6 +91,12 @@ fn to_domain(row: users::Model) -> Result<User, RepoError> {
             .ok_or_else(|| corrupt(format_args!("users.status {:?} of {}", row.status, row.id)))?,
         email_verified: row.email_verified,
         avatar_key: row.avatar_key,
+        locale: row
+            .locale
+            .as_deref()
+            .map(Locale::parse)
+            .transpose()
+            .map_err(|e| corrupt(format_args!("users.locale of {}: {e}", row.id)))?,
         password_hash: PasswordHash(row.password_hash),
         created_at: row.created_at,
         updated_at: row.updated_at,

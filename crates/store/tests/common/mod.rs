@@ -86,17 +86,53 @@ pub async fn postgres() -> Option<TestDb> {
     Some(t)
 }
 
-/// A user with a fresh random email, stored and committed through the user repository.
+/// A user with a fresh random email, stored with [`insert_user_row`] so that it works at any
+/// schema version (the migration tests create users before later migrations ran).
 pub async fn create_user(db: &Database) -> UserId {
     let user = sample_user();
-    let uow = db.unit_of_work();
-    let mut tx = uow.begin().await.expect("begin");
-    db.users()
-        .insert(tx.as_mut(), &user)
-        .await
-        .expect("insert user");
-    tx.commit().await.expect("commit");
+    insert_user_row(db, &user).await;
     user.id
+}
+
+/// Stores `user` with the columns of the first `users` migration only (every later column
+/// keeps its default), without today's entity: for tests that write at an older schema.
+pub async fn insert_user_row(db: &Database, user: &User) {
+    use sea_orm::ConnectionTrait as _;
+    use sea_orm::sea_query::{Alias, Query};
+    let insert = Query::insert()
+        .into_table(Alias::new("users"))
+        .columns(
+            [
+                "id",
+                "email",
+                "name",
+                "role",
+                "status",
+                "email_verified",
+                "avatar_key",
+                "password_hash",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            user.id.as_uuid().into(),
+            user.email.as_str().into(),
+            user.name.as_str().into(),
+            user.role.as_str().into(),
+            user.status.as_str().into(),
+            user.email_verified.into(),
+            user.avatar_key.clone().into(),
+            user.password_hash.0.clone().into(),
+            user.created_at.into(),
+            user.updated_at.into(),
+        ])
+        .to_owned();
+    db.connection()
+        .execute_raw(db.backend().build(&insert))
+        .await
+        .expect("insert a user row");
 }
 
 /// A stored account as the organizations contract takes it: id, address and name.
@@ -128,6 +164,7 @@ pub fn sample_user() -> User {
         status: UserStatus::Active,
         email_verified: false,
         avatar_key: None,
+        locale: None,
         password_hash: PasswordHash("$2b$04$not-a-real-hash".into()),
         created_at: now,
         updated_at: now,

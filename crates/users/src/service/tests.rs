@@ -7,7 +7,7 @@ use plinth_kernel::{Clock, Email, PageRequest, RequestMeta, UnitOfWork};
 
 use super::*;
 use crate::testing::{FakePasswordHasher, MemoryUserRepository};
-use crate::{PasswordHash, UserRepository as _};
+use crate::{Locale, PasswordHash, UserRepository as _};
 
 struct Harness {
     service: UserService,
@@ -67,6 +67,7 @@ async fn seed(h: &Harness, email: &str) -> User {
         status: UserStatus::Active,
         email_verified: false,
         avatar_key: None,
+        locale: None,
         password_hash: PasswordHash("fake$00".into()),
         created_at: now,
         updated_at: now,
@@ -96,6 +97,7 @@ async fn update_profile_changes_the_name_and_audits_it() {
     h.clock.advance(chrono::Duration::minutes(5));
     let patch = ProfilePatch {
         name: Some("  Countess Ada  ".into()),
+        ..ProfilePatch::default()
     };
     let updated = h
         .service
@@ -135,6 +137,7 @@ async fn update_profile_without_a_change_writes_nothing() {
     let user = seed(&h, "ada@example.com").await;
     let same = ProfilePatch {
         name: Some("Ada Lovelace".into()),
+        ..ProfilePatch::default()
     };
     assert_eq!(
         h.service
@@ -152,12 +155,14 @@ async fn update_profile_refuses_bad_names_and_unknown_users() {
     let user = seed(&h, "ada@example.com").await;
     let bad = ProfilePatch {
         name: Some("  ".into()),
+        ..ProfilePatch::default()
     };
     assert!(
         matches!(h.service.update_profile(user.id, bad, &meta()).await, Err(UserError::InvalidName(m)) if m == "name is required")
     );
     let ghost = ProfilePatch {
         name: Some("Ghost".into()),
+        ..ProfilePatch::default()
     };
     assert!(matches!(
         h.service
@@ -168,11 +173,80 @@ async fn update_profile_refuses_bad_names_and_unknown_users() {
 }
 
 #[tokio::test]
+async fn update_profile_sets_and_clears_the_locale_and_audits_it() {
+    let h = harness();
+    let user = seed(&h, "ada@example.com").await;
+    let set = ProfilePatch {
+        locale: Some(Some(" PT-br ".into())),
+        ..ProfilePatch::default()
+    };
+    let updated = h
+        .service
+        .update_profile(user.id, set, &meta())
+        .await
+        .unwrap();
+    assert_eq!(updated.locale, Some(Locale::parse("pt-BR").unwrap()));
+    assert_eq!(updated.name, user.name, "the name is left alone");
+    assert_eq!(h.users.by_id(user.id).await.unwrap(), Some(updated));
+
+    let both = ProfilePatch {
+        name: Some("Countess Ada".into()),
+        locale: Some(None),
+    };
+    let cleared = h
+        .service
+        .update_profile(user.id, both, &meta())
+        .await
+        .unwrap();
+    assert_eq!(cleared.locale, None, "null goes back to the default");
+    assert_eq!(cleared.name.as_str(), "Countess Ada");
+
+    let again = ProfilePatch {
+        locale: Some(None),
+        ..ProfilePatch::default()
+    };
+    h.service
+        .update_profile(user.id, again, &meta())
+        .await
+        .unwrap();
+    let details: Vec<_> = audit_for(&h, AuditAction::UserUpdated)
+        .await
+        .into_iter()
+        .map(|e| e.details)
+        .collect();
+    assert_eq!(
+        details,
+        [
+            serde_json::json!({ "fields": ["name", "locale"] }),
+            serde_json::json!({ "fields": ["locale"] }),
+        ],
+        "newest first; clearing an absent locale records nothing"
+    );
+}
+
+#[tokio::test]
+async fn update_profile_with_a_bad_locale_changes_nothing() {
+    let h = harness();
+    let user = seed(&h, "ada@example.com").await;
+    let bad = ProfilePatch {
+        name: Some("Countess Ada".into()),
+        locale: Some(Some("pt_BR".into())),
+    };
+    assert!(matches!(
+        h.service.update_profile(user.id, bad, &meta()).await,
+        Err(UserError::InvalidLocale(m)) if m.contains("`pt-BR`")
+    ));
+    assert_eq!(h.users.by_id(user.id).await.unwrap(), Some(user));
+    assert!(audit_for(&h, AuditAction::UserUpdated).await.is_empty());
+}
+
+#[tokio::test]
 async fn update_profile_is_not_kept_when_the_audit_entry_fails() {
     let h = harness_with(Arc::new(FailingAuditLog::new()));
     let user = seed(&h, "ada@example.com").await;
     let patch = ProfilePatch {
         name: Some("Countess Ada".into()),
+        ..ProfilePatch::default()
     };
     assert!(matches!(
         h.service.update_profile(user.id, patch, &meta()).await,

@@ -33,6 +33,7 @@ pub async fn user_repository(repo: Arc<dyn UserStorage>, uow: Arc<dyn UnitOfWork
     insert_then_find_by_id_and_email(&*repo, &*uow).await;
     duplicate_email_is_reported(&*repo, &*uow).await;
     writes::change_writes_only_the_named_columns(&*repo, &*uow).await;
+    writes::locale_is_stored_changed_and_cleared(&*repo, &*uow).await;
     writes::by_id_for_update_reads_in_the_transaction(&*repo, &*uow).await;
     writes::by_id_for_update_holds_off_other_writers(
         Arc::clone(&repo) as Arc<dyn UserRepository>,
@@ -62,6 +63,7 @@ fn sample(tag: &str) -> User {
         status: UserStatus::Active,
         email_verified: false,
         avatar_key: None,
+        locale: None,
         password_hash: PasswordHash(format!("$2b$04$contract{}", unique())),
         created_at: now,
         updated_at: now,

@@ -190,6 +190,7 @@ async fn a_role_change_during_a_profile_edit_stays_and_the_new_name_is_stored() 
         tokio::spawn(async move {
             let patch = ProfilePatch {
                 name: Some("Countess of Lovelace".into()),
+                ..ProfilePatch::default()
             };
             users.update_profile(ada.id, patch, &meta()).await
         })

@@ -7,7 +7,8 @@ use plinth_kernel::{RepoError, UnitOfWork, UserId};
 
 use super::{insert, sample, unique};
 use crate::{
-    DisplayName, PasswordHash, RoleName, User, UserChanges, UserRepository, UserStatus, UserStorage,
+    DisplayName, Locale, PasswordHash, RoleName, User, UserChanges, UserRepository, UserStatus,
+    UserStorage,
 };
 
 pub(super) async fn change_writes_only_the_named_columns(
@@ -41,6 +42,10 @@ pub(super) async fn change_writes_only_the_named_columns(
             ..UserChanges::default()
         },
         UserChanges {
+            locale: Some(Some(Locale::parse("pt-BR").expect("valid locale"))),
+            ..UserChanges::default()
+        },
+        UserChanges {
             name: Some(DisplayName::parse("Changed Name \u{e9}\u{4e2d}").expect("valid name")),
             ..UserChanges::default()
         },
@@ -70,8 +75,18 @@ pub(super) async fn change_writes_only_the_named_columns(
         );
     }
     assert_eq!(
-        (expected.status, &expected.role, expected.email_verified),
-        (UserStatus::Suspended, &RoleName::admin(), true),
+        (
+            expected.status,
+            &expected.role,
+            expected.email_verified,
+            expected.locale.as_ref().map(Locale::as_str)
+        ),
+        (
+            UserStatus::Suspended,
+            &RoleName::admin(),
+            true,
+            Some("pt-BR")
+        ),
         "every step is kept"
     );
 
@@ -92,6 +107,59 @@ pub(super) async fn change_writes_only_the_named_columns(
     assert_eq!(
         repo.by_id(other.id).await.expect("by_id"),
         Some(other),
+        "another account is untouched"
+    );
+}
+
+pub(super) async fn locale_is_stored_changed_and_cleared(
+    repo: &dyn UserStorage,
+    uow: &dyn UnitOfWork,
+) {
+    let user = User {
+        locale: Some(Locale::parse("es-419").expect("valid locale")),
+        ..sample("locale")
+    };
+    let without = sample("locale-none");
+    insert(repo, uow, &[&user, &without]).await;
+    assert_eq!(
+        repo.by_id(user.id).await.expect("by_id"),
+        Some(user.clone()),
+        "insert stores the locale"
+    );
+    assert_eq!(
+        repo.by_email(&without.email)
+            .await
+            .expect("by_email")
+            .map(|u| u.locale),
+        Some(None),
+        "no locale reads back as none"
+    );
+    let mut expected = user.clone();
+    for (n, locale) in (1_i64..).zip([Some("de"), None]) {
+        let locale = locale.map(|l| Locale::parse(l).expect("valid locale"));
+        let changes = UserChanges {
+            locale: Some(locale.clone()),
+            ..UserChanges::default()
+        };
+        let at = user.updated_at + Duration::seconds(n);
+        let mut tx = uow.begin().await.expect("begin");
+        let returned = repo
+            .change(tx.as_mut(), user.id, &changes, at)
+            .await
+            .expect("change");
+        tx.commit().await.expect("commit");
+        expected = changes.apply(expected, at);
+        assert_eq!(expected.locale, locale);
+        assert_eq!(returned, expected, "change returns the new locale");
+        assert_eq!(
+            repo.by_id(user.id).await.expect("by_id"),
+            Some(expected.clone()),
+            "the locale is stored as changed: {locale:?}"
+        );
+    }
+    assert_eq!(
+        repo.by_id(without.id).await.expect("by_id"),
+        Some(without),
         "another account is untouched"
     );
 }
