@@ -45,6 +45,12 @@ pub enum AuditAction {
     /// An email address was confirmed through an emailed verification link.
     #[serde(rename = "auth.email_verified")]
     EmailVerified,
+    /// An email change was asked for: a confirmation link went to the new address.
+    #[serde(rename = "auth.email_change_requested")]
+    EmailChangeRequested,
+    /// The new address confirmed an email change: the account's address is now that one.
+    #[serde(rename = "auth.email_changed")]
+    EmailChanged,
     /// TOTP was activated: from now on sign-in needs a second step.
     #[serde(rename = "auth.mfa_enabled")]
     MfaEnabled,
@@ -202,6 +208,8 @@ impl AuditAction {
         Self::PasswordChanged,
         Self::PasswordReset,
         Self::EmailVerified,
+        Self::EmailChangeRequested,
+        Self::EmailChanged,
         Self::MfaEnabled,
         Self::MfaFailed,
         Self::MfaDisabled,
@@ -264,6 +272,8 @@ impl AuditAction {
             Self::PasswordChanged => "auth.password_changed",
             Self::PasswordReset => "auth.password_reset",
             Self::EmailVerified => "auth.email_verified",
+            Self::EmailChangeRequested => "auth.email_change_requested",
+            Self::EmailChanged => "auth.email_changed",
             Self::MfaEnabled => "auth.mfa_enabled",
             Self::MfaFailed => "auth.mfa_failed",
             Self::MfaDisabled => "auth.mfa_disabled",

@@ -126,6 +126,12 @@ pub enum AuthError {
         "this is the account's last way to sign in: set a password or link another provider first"
     )]
     LastWayIn,
+    /// The new address of an email change is not an address.
+    #[error("invalid new email: {0}")]
+    InvalidNewEmail(String),
+    /// The new address of an email change is the account's address already.
+    #[error("this is the account's address already")]
+    SameEmail,
     /// A sensitive change (registering a passkey) needs the caller's password or a sign-in
     /// within the last [`crate::FRESH_SIGN_IN`] (its session's sign-in, not a refresh); the access token alone is not enough.
     #[error("confirm the password or sign in again first")]

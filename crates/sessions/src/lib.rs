@@ -35,9 +35,9 @@ pub use one_time::{
     OneTimePurpose, OneTimeToken, OneTimeTokenError, OneTimeTokenHash, OneTimeTokenRecord,
 };
 pub use passkeys::{
-    CeremonyPurpose, CeremonyStart, FRESH_SIGN_IN, Passkey, PasskeyCeremonies, PasskeyCeremony,
-    PasskeyCeremonyId, PasskeyError, PasskeyId, PasskeyName, PasskeyRepository, PasskeySignIn,
-    PasskeyUser, PresentedCredential, RegisteredCredential,
+    CeremonyPurpose, CeremonyStart, Passkey, PasskeyCeremonies, PasskeyCeremony, PasskeyCeremonyId,
+    PasskeyError, PasskeyId, PasskeyName, PasskeyRepository, PasskeySignIn, PasskeyUser,
+    PresentedCredential, RegisteredCredential,
 };
 pub use passwordless::{
     PasswordlessCode, PasswordlessCodeHash, PasswordlessCodeKey, PasswordlessPolicy,
@@ -53,7 +53,7 @@ pub use service::{
     AccessGrant, AuthPorts, AuthService, LoginOutcome, MfaChallenge, PasskeyOptions, RecoveryMail,
     RefreshReuse, RegisterInput, TokenLifetimes, TokenPair, TotpEnrollment,
 };
-pub use session::{RefreshTokenRecord, Session, SessionId};
+pub use session::{FRESH_SIGN_IN, RefreshTokenRecord, Session, SessionId};
 pub use social::{
     AuthorizationRequest, FlowOutcome, IdentityProviders, IdentityRepository, NonceHash, OAuthFlow,
     OAuthFlowId, OAuthFlowKey, ProviderError, ProviderIdentity, ProviderInfo, SocialSignIn,

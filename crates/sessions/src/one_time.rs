@@ -8,7 +8,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use plinth_kernel::{Timestamp, UserId};
+use plinth_kernel::{Email, Timestamp, UserId};
 use sha2::{Digest, Sha256};
 
 /// What a one-time token may be used for; a token issued for one purpose never works for another.
@@ -21,6 +21,9 @@ pub enum OneTimePurpose {
     EmailVerification,
     /// `POST /auth/mfa/challenge`: the second step of a sign-in (never mailed).
     MfaChallenge,
+    /// `POST /auth/email/change`: confirms a new address (mailed to that address; the token
+    /// carries it, see [`OneTimeToken::carrying`]).
+    EmailChange,
 }
 
 impl OneTimePurpose {
@@ -31,6 +34,7 @@ impl OneTimePurpose {
             Self::PasswordReset => "password_reset",
             Self::EmailVerification => "email_verification",
             Self::MfaChallenge => "mfa_challenge",
+            Self::EmailChange => "email_change",
         }
     }
 
@@ -41,19 +45,21 @@ impl OneTimePurpose {
             Self::PasswordReset,
             Self::EmailVerification,
             Self::MfaChallenge,
+            Self::EmailChange,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)
     }
 
     /// A sensible lifetime: 30 minutes for a reset, 48 hours for a verification, 5 minutes for
-    /// the second step of a sign-in.
+    /// the second step of a sign-in, 24 hours for an email change.
     #[must_use]
     pub fn default_ttl(self) -> chrono::Duration {
         match self {
             Self::PasswordReset => chrono::Duration::minutes(30),
             Self::EmailVerification => chrono::Duration::hours(48),
             Self::MfaChallenge => chrono::Duration::minutes(5),
+            Self::EmailChange => chrono::Duration::hours(24),
         }
     }
 
@@ -65,6 +71,7 @@ impl OneTimePurpose {
             Self::PasswordReset => "/reset-password",
             Self::EmailVerification => "/verify-email",
             Self::MfaChallenge => "/login",
+            Self::EmailChange => "/confirm-email-change",
         }
     }
 
@@ -100,6 +107,29 @@ impl OneTimeToken {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)?;
         Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// A fresh secret that carries `email`: `<secret>.<base64url(email)>`. Its hash covers
+    /// both parts, so a token whose address was swapped matches no record; the address is read
+    /// back with [`OneTimeToken::carried_email`] once the record is found.
+    ///
+    /// # Errors
+    /// When the OS random source fails (practically never).
+    pub fn carrying(email: &Email) -> Result<Self, getrandom::Error> {
+        let secret = Self::generate()?;
+        Ok(Self(format!(
+            "{}.{}",
+            secret.0,
+            URL_SAFE_NO_PAD.encode(email.as_str())
+        )))
+    }
+
+    /// The address a token made by [`OneTimeToken::carrying`] carries.
+    #[must_use]
+    pub fn carried_email(&self) -> Option<Email> {
+        let (_, encoded) = self.0.split_once('.')?;
+        let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
+        Email::parse(std::str::from_utf8(&bytes).ok()?).ok()
     }
 
     /// Wraps a token presented by a client (trimmed).

@@ -27,10 +27,6 @@ plinth_kernel::typed_id!(
 /// How long a started ceremony may take to finish.
 pub const CEREMONY_TTL: chrono::Duration = chrono::Duration::minutes(5);
 
-/// How recent a sign-in lets its session register a passkey without the password: a stolen
-/// access token of an older session cannot add a way in.
-pub const FRESH_SIGN_IN: chrono::Duration = chrono::Duration::minutes(10);
-
 /// The longest passkey name, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
 

@@ -21,6 +21,7 @@ use crate::{
 mod acting;
 mod attempt;
 mod confirm;
+mod email_change;
 mod login;
 mod mfa;
 mod notices;

@@ -9,6 +9,10 @@ plinth_kernel::typed_id!(
     SessionId
 );
 
+/// How recent a sign-in lets its session add a way into the account (a passkey, a new email
+/// address) without the password: a stolen access token of an older session cannot.
+pub const FRESH_SIGN_IN: chrono::Duration = chrono::Duration::minutes(10);
+
 /// One signed-in device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {

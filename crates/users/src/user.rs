@@ -136,7 +136,7 @@ impl User {
 /// The columns one write changes on an existing account: only the `Some` fields are written
 /// (plus `updated_at`), so concurrent writers of other columns are never undone (see
 /// [`crate::UserRepository::change`]). Build it from what the use case decided, never by
-/// copying a [`User`] read earlier. The email, the avatar (see
+/// copying a [`User`] read earlier. The avatar (see
 /// [`crate::AvatarKeyRepository::set_avatar_key`]) and the login-failure streak are not here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserChanges {
@@ -152,6 +152,9 @@ pub struct UserChanges {
     pub password_hash: Option<PasswordHash>,
     /// New locale: `Some(None)` goes back to the default language.
     pub locale: Option<Option<Locale>>,
+    /// New email address (a confirmed email change); another account's address is a
+    /// [`plinth_kernel::RepoError::Duplicate`].
+    pub email: Option<Email>,
 }
 
 impl UserChanges {
@@ -191,6 +194,9 @@ impl UserChanges {
         }
         if let Some(locale) = &self.locale {
             user.locale = locale.clone();
+        }
+        if let Some(email) = &self.email {
+            user.email = email.clone();
         }
         user.updated_at = at;
         user

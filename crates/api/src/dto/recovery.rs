@@ -101,3 +101,34 @@ impl AcceptedBody {
         }
     }
 }
+
+/// `POST /me/email`: the address to move the account to.
+#[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "new_email": "ada@new.example", "password": "correct horse battery staple" }))]
+pub(crate) struct ChangeEmailRequest {
+    /// The new address; a link to confirm it goes there.
+    #[validate(length(max = 254, message = "new_email must be at most 254 characters"))]
+    #[schema(max_length = 254, format = "email")]
+    pub new_email: String,
+    /// The account's password. Needed unless the session signed in within the last 10
+    /// minutes (an account without a password signs in again instead).
+    #[validate(length(max = 1024, message = "password must be at most 1024 characters"))]
+    #[schema(max_length = 1024)]
+    pub password: Option<String>,
+}
+
+/// `POST /auth/email/change`: the token of the link mailed to the new address.
+#[derive(Clone, serde::Deserialize, utoipa::ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "token": "o1Yx3k7u0d8G9wQ2cV5bN4mL6pR1sT3zA8hJ0fE2iK4.YWRhQG5ldy5leGFtcGxl" }))]
+pub(crate) struct ConfirmEmailChangeRequest {
+    /// The `token` parameter of the link in the confirmation mail.
+    #[validate(length(
+        min = 1,
+        max = 512,
+        message = "token must be between 1 and 512 characters"
+    ))]
+    #[schema(min_length = 1, max_length = 512)]
+    pub token: String,
+}

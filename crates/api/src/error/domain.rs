@@ -107,6 +107,10 @@ impl From<AuthError> for ApiError {
                 Self::NotFound("There is no such linked identity.".to_owned())
             }
             AuthError::LastWayIn => Self::SignInRefused(SignInRefusal::LastWayIn),
+            AuthError::InvalidNewEmail(m) => Self::field("new_email", m),
+            AuthError::SameEmail => {
+                Self::field("new_email", "This is your account's address already.")
+            }
             AuthError::ReauthenticationRequired => {
                 Self::SignInRefused(SignInRefusal::ReauthenticationRequired)
             }

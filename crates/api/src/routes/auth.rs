@@ -35,6 +35,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(recovery::forgot_password)
         .service(recovery::reset_password)
         .service(recovery::verify_email)
+        .service(recovery::confirm_email_change)
         .service(recovery::resend_verification)
         .service(mfa::enroll_totp)
         .service(mfa::activate_totp)

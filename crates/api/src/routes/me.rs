@@ -14,6 +14,7 @@ use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
 mod avatar;
 mod data;
+mod email;
 mod export;
 mod identities;
 mod passkeys;
@@ -27,6 +28,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(data::get_my_data)
         .service(data::put_my_data)
         .service(export::export_me)
+        .service(email::change_email)
         .service(identities::list_identities)
         .service(identities::link_identity)
         .service(identities::unlink_identity)

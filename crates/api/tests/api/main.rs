@@ -11,6 +11,7 @@ mod circuit;
 mod contract;
 mod cookies;
 mod edge;
+mod email_change;
 mod files;
 mod helpers;
 mod idempotency;

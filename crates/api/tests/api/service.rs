@@ -159,6 +159,8 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("post", "/api/v1/me/identities"),
         ("delete", "/api/v1/me/identities/{id}"),
         ("get", "/api/v1/me/passkeys"),
+        ("post", "/api/v1/me/email"),
+        ("post", "/api/v1/auth/email/change"),
         ("post", "/api/v1/me/passkeys/options"),
         ("post", "/api/v1/me/passkeys"),
         ("patch", "/api/v1/me/passkeys/{id}"),

@@ -100,6 +100,8 @@ fn purposes_round_trip_and_build_links() {
     for p in [
         OneTimePurpose::PasswordReset,
         OneTimePurpose::EmailVerification,
+        OneTimePurpose::MfaChallenge,
+        OneTimePurpose::EmailChange,
     ] {
         assert_eq!(OneTimePurpose::parse(p.as_str()), Some(p));
         assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
@@ -114,5 +116,36 @@ fn purposes_round_trip_and_build_links() {
     assert_eq!(
         OneTimePurpose::EmailVerification.link("http://127.0.0.1:8080", &t),
         "http://127.0.0.1:8080/verify-email?token=abc_DEF-123"
+    );
+}
+
+#[test]
+fn an_email_change_token_carries_its_address_under_its_hash() {
+    let email = plinth_kernel::Email::parse("ada@new.example").unwrap();
+    let token = OneTimeToken::carrying(&email).unwrap();
+    assert_eq!(token.carried_email(), Some(email));
+    let (secret, _) = token.expose().split_once('.').unwrap();
+    assert_eq!(URL_SAFE_NO_PAD.decode(secret).unwrap().len(), 32);
+    // Swapping the address gives another hash: no stored record matches it.
+    let swapped = OneTimeToken::from_client(&format!(
+        "{secret}.{}",
+        URL_SAFE_NO_PAD.encode("mallory@evil.example")
+    ));
+    assert_eq!(
+        swapped.carried_email().unwrap().as_str(),
+        "mallory@evil.example"
+    );
+    assert_ne!(swapped.hash(), token.hash());
+    assert_eq!(
+        OneTimeToken::from_client("no-address").carried_email(),
+        None
+    );
+    assert_eq!(OneTimeToken::from_client("x.%%%").carried_email(), None);
+    assert_eq!(
+        OneTimePurpose::EmailChange.link("https://app.example", &token),
+        format!(
+            "https://app.example/confirm-email-change?token={}",
+            token.expose()
+        )
     );
 }

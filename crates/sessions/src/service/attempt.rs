@@ -187,6 +187,44 @@ impl AuthService {
     }
 }
 
+impl AuthService {
+    /// The caller, once they proved it is them before adding a way into their account: their
+    /// `password`, checked like [`AuthService::reauthenticate`] (`during` names the action), or
+    /// — without one — a session that signed in within [`crate::FRESH_SIGN_IN`] (its sign-in,
+    /// not its last refresh). An account without a password of its own signs in again.
+    ///
+    /// # Errors
+    /// [`AuthError::ReauthenticationRequired`] without a password from an older session,
+    /// [`AuthError::WrongPassword`], [`AuthError::Locked`], [`AuthError::InvalidToken`] when
+    /// the account or session no longer exists, or storage or hashing failure.
+    pub(super) async fn confirm_presence(
+        &self,
+        principal: &Principal,
+        password: Option<&str>,
+        during: &str,
+        meta: &RequestMeta,
+    ) -> Result<User, AuthError> {
+        if let Some(password) = password {
+            return self
+                .reauthenticate(principal, password, during, AuthError::WrongPassword, meta)
+                .await;
+        }
+        let session = self
+            .sessions
+            .session(principal.session_id)
+            .await?
+            .filter(|s| s.user_id == principal.user_id)
+            .ok_or(AuthError::InvalidToken)?;
+        if session.created_at < self.clock.now() - crate::FRESH_SIGN_IN {
+            return Err(AuthError::ReauthenticationRequired);
+        }
+        self.users
+            .by_id(principal.user_id)
+            .await?
+            .ok_or(AuthError::InvalidToken)
+    }
+}
+
 /// `auth.locked` for `user`, locked after `failed_attempts` failures until `locked.until`.
 pub(super) fn locked_event(
     user: &User,

@@ -212,33 +212,9 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<PasskeyOptions, AuthError> {
         let setup = self.passkey_setup()?;
-        let user = match password {
-            Some(password) => {
-                self.reauthenticate(
-                    principal,
-                    password,
-                    "passkey_register",
-                    AuthError::WrongPassword,
-                    meta,
-                )
-                .await?
-            }
-            None => {
-                let session = self
-                    .sessions
-                    .session(principal.session_id)
-                    .await?
-                    .filter(|s| s.user_id == principal.user_id)
-                    .ok_or(AuthError::InvalidToken)?;
-                if session.created_at < self.clock.now() - crate::FRESH_SIGN_IN {
-                    return Err(AuthError::ReauthenticationRequired);
-                }
-                self.users
-                    .by_id(principal.user_id)
-                    .await?
-                    .ok_or(AuthError::InvalidToken)?
-            }
-        };
+        let user = self
+            .confirm_presence(principal, password, "passkey_register", meta)
+            .await?;
         let existing = setup.passkeys.passkeys_of(user.id).await?;
         let who = PasskeyUser {
             handle: user.id.as_uuid(),

@@ -234,7 +234,7 @@ impl AuthService {
 
     /// The stored record of a presented token and its user, if the token may be spent now for
     /// `purpose`.
-    async fn redeemable(
+    pub(super) async fn redeemable(
         &self,
         token: &str,
         purpose: OneTimePurpose,

@@ -76,8 +76,10 @@ impl AuthService {
         let link = purpose.link(&self.mail.public_url, token);
         let ttl = purpose.default_ttl();
         let message = match purpose {
-            OneTimePurpose::MfaChallenge => {
-                tracing::error!(user_id = %user.id, "an MFA challenge is never mailed");
+            OneTimePurpose::MfaChallenge | OneTimePurpose::EmailChange => {
+                // An MFA challenge is never mailed; an email change goes to the new address,
+                // with the address in its token (`AuthService::request_email_change`).
+                tracing::error!(user_id = %user.id, %purpose, "not mailed through this path");
                 return;
             }
             OneTimePurpose::PasswordReset => {

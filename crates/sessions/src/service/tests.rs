@@ -160,7 +160,8 @@ impl Harness {
         format!("{factor:?}")
     }
 
-    /// Stores `user`'s name, role, status, verification, password hash and locale as they are.
+    /// Stores `user`'s name, role, status, verification, password hash, locale and email as
+    /// they are.
     async fn save(&self, user: &User) {
         let every_column = UserChanges {
             name: Some(user.name.clone()),
@@ -169,6 +170,7 @@ impl Harness {
             email_verified: Some(user.email_verified),
             password_hash: Some(user.password_hash.clone()),
             locale: Some(user.locale.clone()),
+            email: Some(user.email.clone()),
         };
         let mut tx = plinth_kernel::UnitOfWork::begin(&*self.uow).await.unwrap();
         self.users

@@ -73,6 +73,9 @@ fn changed_columns(changes: &UserChanges, at: Timestamp) -> users::ActiveModel {
     if let Some(hash) = &changes.password_hash {
         row.password_hash = Set(hash.0.clone());
     }
+    if let Some(email) = &changes.email {
+        row.email = Set(email.as_str().to_owned());
+    }
     if let Some(locale) = &changes.locale {
         row.locale = Set(locale.as_ref().map(|l| l.as_str().to_owned()));
     }

@@ -123,6 +123,11 @@ impl UserRepository for MemoryUserRepository {
         let tx = MemoryTransaction::from_dyn(tx)?;
         let (before, after) = {
             let mut users = self.lock();
+            if let Some(email) = &changes.email
+                && users.values().any(|u| u.id != id && &u.email == email)
+            {
+                return Err(email_taken());
+            }
             let user = users.get_mut(&id).ok_or(RepoError::NotFound)?;
             if let Some(role) = &changes.role {
                 self.check_role(role)?;

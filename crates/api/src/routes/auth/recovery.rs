@@ -12,11 +12,12 @@ use validator::Validate as _;
 
 use super::super::NO_STORE;
 use crate::dto::recovery::{
-    AcceptedBody, ChangePasswordRequest, ForgotPasswordRequest, ResetPasswordRequest,
-    VerifyEmailRequest,
+    AcceptedBody, ChangePasswordRequest, ConfirmEmailChangeRequest, ForgotPasswordRequest,
+    ResetPasswordRequest, VerifyEmailRequest,
 };
 use crate::openapi::responses::{
-    AccountLocked, BadRequest, Internal, PayloadTooLarge, Unauthenticated, Unavailable, Validation,
+    AccountLocked, BadRequest, EmailTaken, Internal, PayloadTooLarge, Unauthenticated, Unavailable,
+    Validation,
 };
 use crate::{ApiError, AppState, AuthUser, ClientMeta};
 
@@ -139,6 +140,38 @@ pub(crate) async fn verify_email(
     let body = body.into_inner();
     body.validate()?;
     state.auth.verify_email(&body.token, &meta.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Confirms an email change with the token mailed to the new address.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "confirm_email_change",
+    summary = "Confirm a new email address",
+    description = "Takes the `token` of the link mailed to the new address by `POST /me/email` \
+        (`{PUBLIC_URL}/confirm-email-change?token=…`, valid 24 hours, usable once; it needs no sign-in, so it \
+        works from any device): the account's address becomes that one, verified. Every other pending change, \
+        reset and verification link of the account stops working, and the old address is told. An unknown, \
+        expired, used or altered token is a 422 with `errors.token`; an address another account took meanwhile, \
+        a 409 `email_taken`. Audited as `auth.email_changed`.",
+    request_body = ConfirmEmailChangeRequest,
+    responses(
+        (status = 204, description = "The account's address is the new one."),
+        BadRequest, EmailTaken, PayloadTooLarge, Validation, Internal, Unavailable
+    )
+)]
+#[post("/email/change")]
+pub(crate) async fn confirm_email_change(
+    state: web::Data<AppState>,
+    meta: ClientMeta,
+    body: web::Json<ConfirmEmailChangeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    body.validate()?;
+    state
+        .auth
+        .confirm_email_change(&body.token, &meta.0)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

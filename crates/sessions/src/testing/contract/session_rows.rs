@@ -32,6 +32,32 @@ pub(super) async fn insert_and_get_session(
         Some(s),
         "absent ip and user agent stay absent"
     );
+
+    // The devices the account signed in from, for the new-device notice.
+    let seen = |agent: Option<&'static str>| repo.device_seen(user_id, agent);
+    assert_eq!(
+        seen(Some("Contract/1.0 (\u{fc}nicode)"))
+            .await
+            .expect("device_seen"),
+        Some(true)
+    );
+    assert_eq!(
+        seen(None).await.expect("device_seen"),
+        Some(true),
+        "no agent is a device too"
+    );
+    assert_eq!(
+        seen(Some("Contract/1.0")).await.expect("device_seen"),
+        Some(false),
+        "compared exactly"
+    );
+    assert_eq!(
+        repo.device_seen(UserId::new(), Some("Contract/1.0 (\u{fc}nicode)"))
+            .await
+            .expect("device_seen"),
+        None,
+        "an account that never signed in"
+    );
 }
 
 pub(super) async fn touch_updates_last_used(

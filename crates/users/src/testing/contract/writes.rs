@@ -49,6 +49,13 @@ pub(super) async fn change_writes_only_the_named_columns(
             name: Some(DisplayName::parse("Changed Name \u{e9}\u{4e2d}").expect("valid name")),
             ..UserChanges::default()
         },
+        UserChanges {
+            email: Some(
+                plinth_kernel::Email::parse(&format!("moved-{}@example.com", unique()))
+                    .expect("valid email"),
+            ),
+            ..UserChanges::default()
+        },
     ];
     let mut expected = User {
         avatar_key: Some(avatar),
@@ -88,6 +95,29 @@ pub(super) async fn change_writes_only_the_named_columns(
             Some("pt-BR")
         ),
         "every step is kept"
+    );
+
+    // Another account's address is a duplicate, and changes nothing.
+    let mut tx = uow.begin().await.expect("begin");
+    let taken = UserChanges {
+        email: Some(other.email.clone()),
+        ..UserChanges::default()
+    };
+    let err = repo
+        .change(
+            tx.as_mut(),
+            user.id,
+            &taken,
+            user.updated_at + Duration::seconds(60),
+        )
+        .await
+        .expect_err("another account's address");
+    assert!(matches!(err, RepoError::Duplicate { .. }), "{err:?}");
+    drop(tx);
+    assert_eq!(
+        repo.by_id(user.id).await.expect("by_id"),
+        Some(expected.clone()),
+        "a refused change writes nothing"
     );
 
     // An empty change moves only updated_at.
