@@ -56,6 +56,7 @@ mod m20261207_000034_oauth_identities;
 mod m20261207_000035_file_org_shares;
 mod m20261207_000036_org_billing;
 mod m20261207_000037_passkeys;
+mod m20261208_000039_events;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -101,6 +102,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000035_file_org_shares::Migration),
             Box::new(m20261207_000036_org_billing::Migration),
             Box::new(m20261207_000037_passkeys::Migration),
+            Box::new(m20261208_000039_events::Migration),
         ]
     }
 }
@@ -119,7 +121,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 37);
+        assert_eq!(names.len(), 38);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

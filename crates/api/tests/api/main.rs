@@ -11,6 +11,7 @@ mod circuit;
 mod contract;
 mod cookies;
 mod edge;
+mod events;
 mod files;
 mod helpers;
 mod idempotency;
