@@ -136,6 +136,20 @@ pub fn project(entry: &AuditEvent) -> Option<DomainEvent> {
     if matches!(event_type, EventType::OrganizationUpdated) {
         data.insert("change".to_owned(), Value::from(change_of(entry.action)));
     }
+    match entry.action {
+        A::OrgRenamed => {
+            if let Some(name) = entry.details.get("to") {
+                data.insert("name".to_owned(), name.clone());
+            }
+        }
+        A::OrgOwnershipTransferred => {
+            if let Some(from) = entry.details.get("from_role") {
+                data.insert("from".to_owned(), from.clone());
+            }
+            data.insert("to".to_owned(), Value::from("owner"));
+        }
+        _ => {}
+    }
     if let (
         EventType::MembershipAdded
         | EventType::MembershipRoleChanged

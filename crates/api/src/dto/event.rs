@@ -58,7 +58,7 @@ pub(crate) enum EventTypeName {
     /// Someone joined an organization. `data`: `user_id`, `role`.
     #[serde(rename = "membership.added")]
     MembershipAdded,
-    /// A member's role changed. `data`: `user_id`, `role` or `from`/`to`.
+    /// A member's role changed (or ownership was transferred). `data`: `user_id`, `from`, `to`.
     #[serde(rename = "membership.role_changed")]
     MembershipRoleChanged,
     /// A member left or was removed. `data`: `user_id`, `role`, `left`.
