@@ -41,7 +41,8 @@ pub(crate) struct EventsQuery {
         as JSON). Reconnect with `Last-Event-ID` (browsers' `EventSource` does it) to resume without a gap; when \
         the events after it were purged by retention the stream starts with an `event: reload` message \
         (`data`: an `EventReload`): reload the state, then go on. Comment lines (`: heartbeat`) keep idle \
-        connections open. See `docs/events.md`.",
+        connections open. The stream ends when the access token it was opened with expires or its \
+        session is revoked: refresh, reconnect and resume. See `docs/events.md`.",
     security(("bearer" = [])),
     params(
         EventsQuery,
@@ -70,6 +71,14 @@ pub(crate) async fn stream_events(
         .or_else(|| query.into_inner().last_event_id)
         .map(|raw| parse_position(&raw));
     let stream = state.events.open(user.0.user_id, last_seen).await?;
+    // The credential the stream was opened with, checked again while it runs: a stream ends
+    // when its access token expires or its session is revoked, like any other request would
+    // be refused.
+    let credential = Credential {
+        token: presented_token(&req).unwrap_or_default(),
+        auth: state.auth.clone(),
+        checked_at: std::time::Instant::now(),
+    };
     let (mut frames, body) =
         futures::channel::mpsc::channel::<Result<Bytes, std::convert::Infallible>>(FRAMES_BUFFERED);
     let first = Bytes::from(format!(
@@ -80,7 +89,7 @@ pub(crate) async fn stream_events(
     // worker's own runtime during a graceful stop.
     tokio::spawn(async move {
         if frames.send(Ok(first)).await.is_ok() {
-            pump(stream, frames).await;
+            pump(stream, frames, credential).await;
         }
     });
     Ok(HttpResponse::Ok()
@@ -91,20 +100,62 @@ pub(crate) async fn stream_events(
         .streaming(body))
 }
 
+/// How often, at most, an open stream checks its access token again (a signature check and the
+/// in-memory revocation list: no database query).
+const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The access token a stream was opened with.
+struct Credential {
+    token: String,
+    auth: plinth_sessions::AuthService,
+    checked_at: std::time::Instant,
+}
+
+impl Credential {
+    /// Whether the token still authenticates (checked at most every [`RECHECK_EVERY`]).
+    fn still_valid(&mut self) -> bool {
+        if self.checked_at.elapsed() < RECHECK_EVERY {
+            return true;
+        }
+        self.checked_at = std::time::Instant::now();
+        self.auth.authenticate(&self.token).is_ok()
+    }
+}
+
+/// The bearer token or the access cookie the request authenticated with.
+fn presented_token(req: &HttpRequest) -> Option<String> {
+    match req.headers().get(actix_web::http::header::AUTHORIZATION) {
+        Some(header) => header
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .map(|(_, token)| token.trim().to_owned()),
+        None => req
+            .cookie(crate::cookies::ACCESS_COOKIE)
+            .map(|c| c.value().to_owned()),
+    }
+}
+
 /// A `Last-Event-ID` as a position; anything else is a position the server never issued,
 /// which the hub answers with a reload.
 fn parse_position(raw: &str) -> EventId {
     raw.trim().parse::<u64>().map_or(EventId(u64::MAX), EventId)
 }
 
-/// Writes `stream`'s items to `frames` until the client goes away, the hub closes or reading
-/// fails (the client then reconnects and resumes).
+/// Writes `stream`'s items to `frames` until the client goes away, the hub closes, reading
+/// fails (the client then reconnects and resumes), or the access token stops authenticating.
 async fn pump(
     mut stream: EventStream,
     mut frames: futures::channel::mpsc::Sender<Result<Bytes, std::convert::Infallible>>,
+    mut credential: Credential,
 ) {
     loop {
-        let frame = match stream.next().await {
+        let item = stream.next().await;
+        if !credential.still_valid() {
+            // Expired or revoked: the client signs in (or refreshes) and resumes.
+            return;
+        }
+        let frame = match item {
             Ok(StreamItem::Event(event)) => {
                 let body = EventBody::from(event.as_ref());
                 match serde_json::to_string(&body) {

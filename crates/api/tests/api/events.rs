@@ -335,3 +335,41 @@ async fn an_event_of_a_change_that_rolled_back_is_never_delivered() {
     let bounds = app.events.bounds().await.unwrap().unwrap();
     assert_eq!(bounds.newest.0, start + 1, "one event committed in all");
 }
+
+#[tokio::test]
+async fn a_stream_ends_when_its_session_is_revoked() {
+    let app = spawn_app().await;
+    let alice = account(&app, "alice@example.com").await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({ "email": "alice@example.com", "password": crate::helpers::PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let other_session: serde_json::Value = res.json().await.unwrap();
+    let other = Account {
+        token: other_session["access_token"].as_str().unwrap().to_owned(),
+        id: alice.id,
+    };
+    let mut stream = open(&app, &alice.token, None).await;
+    position(&mut stream).await;
+
+    let res = app
+        .post_json("/api/v1/auth/logout", &json!({}), Some(&alice.token))
+        .await;
+    assert_eq!(res.status(), 204);
+    app.auth.sync_revocations().await.unwrap();
+    // The stream checks its token at most once a second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    put_data(&app, &other, json!({ "from": "the other session" })).await;
+    // Heartbeats come every 500 ms: a handful at most before the check ends the stream.
+    for _ in 0..10 {
+        match stream.next_frame(Duration::from_secs(3)).await {
+            None => return,
+            Some(frame) => assert!(frame.event.is_none(), "delivered after logout: {frame:?}"),
+        }
+    }
+    panic!("the stream is still open after the logout");
+}
