@@ -109,7 +109,16 @@ pub(crate) struct EventBody {
     pub org_id: Option<Uuid>,
     /// The resource it is about.
     pub resource: EventResourceBody,
-    /// A few facts about the change, per type (see `EventType`).
+    /// A few facts about the change, by `type`: `file.created`, `file.updated`: `name`, `size`,
+    /// `version`; `file.deleted`: `{}`; `file.shared`: `email`, `permission` (`null`: the share
+    /// ended); `app_data.changed`: `etag`; `announcement.published`: `title`;
+    /// `invoice.finalized`, `invoice.paid`, `invoice.voided`: `number`, `status`, `total`
+    /// (minor units), `currency`; `subscription.changed`: `change`, `status`, `plan_id`,
+    /// `quantity`, `cancel_at_period_end`; `organization.created`, `organization.deleted`:
+    /// `name`; `organization.updated`: `change` (`renamed`, `billing_contact`, `suspended`,
+    /// `reinstated`), `name` when renamed; `membership.added`: `user_id`, `role`;
+    /// `membership.role_changed`: `user_id`, `from`, `to`; `membership.removed`: `user_id`,
+    /// `role`, `left`; `user.updated`: `fields`.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }
