@@ -57,6 +57,7 @@ mod m20261207_000035_file_org_shares;
 mod m20261207_000036_org_billing;
 mod m20261207_000037_passkeys;
 mod m20261208_000038_user_locale;
+mod m20261208_000039_events;
 
 /// Runs Plinth's migrations (see [`MigratorTrait`]: `up`, `down`, `get_migration_with_status`).
 pub struct Migrator;
@@ -103,6 +104,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000036_org_billing::Migration),
             Box::new(m20261207_000037_passkeys::Migration),
             Box::new(m20261208_000038_user_locale::Migration),
+            Box::new(m20261208_000039_events::Migration),
         ]
     }
 }
@@ -121,7 +123,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(names, sorted);
-        assert_eq!(names.len(), 38);
+        assert_eq!(names.len(), 39);
         assert!(names.iter().all(|n| n.starts_with("m20261")));
     }
 }

@@ -5,6 +5,7 @@ pub(crate) mod announcement;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod billing;
+pub(crate) mod event;
 pub(crate) mod export;
 pub(crate) mod file;
 pub(crate) mod invoice;

@@ -36,9 +36,10 @@ pub(crate) const BEARER: &str = "bearer";
         (name = "announcements", description = "Announcements administrators broadcast to every signed-in user."),
         (name = "organizations", description = "Organizations (the tenants a team's product serves), their members and roles. \
             Everything about an organization is a 404 to someone who is not a member."),
+        (name = "events", description = "Realtime events (Server-Sent Events) from the transactional outbox."),
         (name = "admin", description = "Administration; each operation needs a permission."),
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::dto::event::ReloadBody)),
     modifiers(&BearerScheme)
 )]
 pub(crate) struct ApiDoc;

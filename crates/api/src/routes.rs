@@ -18,6 +18,7 @@ mod announcements;
 mod auth;
 mod avatars;
 mod billing;
+mod events;
 mod files;
 mod me;
 mod orgs;
@@ -46,6 +47,7 @@ pub(crate) fn configure(cfg: &mut ServiceConfig) {
                 .service(scope("/orgs").configure(orgs::configure))
                 .service(scope("/invitations").configure(orgs::invitations::configure_accept))
                 .service(scope("/announcements").configure(announcements::configure))
+                .service(scope("/events").configure(events::configure))
                 .service(scope("/admin").configure(admin::configure)),
         );
 }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub audit: AuditTrail,
     /// The service statistics of `GET /admin/stats`.
     pub statistics: plinth_app::Statistics,
+    /// The realtime fan-out `GET /api/v1/events` streams from.
+    pub events: plinth_events::EventHub,
     /// Named dependency checks run by `GET /ready` (for example `database`, `storage`).
     pub readiness: Vec<(String, Arc<dyn ReadinessCheck>)>,
     /// Open while the database is known to be down: API calls then answer 503 at once (see
@@ -89,6 +91,7 @@ impl AppState {
             clock: services.clock,
             audit: services.audit_trail,
             statistics: services.statistics,
+            events: services.events,
             idempotency,
             readiness,
             circuit,

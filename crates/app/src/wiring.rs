@@ -13,6 +13,7 @@ use plinth_billing::{
     InvoiceRepository, InvoiceService, InvoiceStorage, PaymentService, PlanPriceRepository,
     PlanService, SubscriptionInvoicer, SubscriptionService, SubscriptionStorage, WebhookSetup,
 };
+use plinth_events::{EventHub, EventOutbox, HubSettings, OutboxedAuditLog};
 use plinth_files::{
     BlobStore, FileLimits, FilePolicy, FilePorts, FileService, FileStorage, UrlSigner,
 };
@@ -77,6 +78,9 @@ pub struct Ports {
     pub url_signer: Arc<dyn UrlSigner>,
     /// The audit trail every service appends to.
     pub audit: Arc<dyn AuditLog>,
+    /// The outbox of domain events, written in the transactions of the changes (every audit
+    /// entry that implies an event writes it, see [`plinth_events::OutboxedAuditLog`]).
+    pub events: Arc<dyn EventOutbox>,
     /// Transactions over every repository above.
     pub uow: Arc<dyn UnitOfWork>,
     /// "Now".
@@ -107,6 +111,8 @@ pub struct Policies {
     pub uncollectible_after: chrono::Duration,
     /// The features of an account without a subscription (`storage_bytes`…).
     pub default_features: BTreeMap<String, FeatureValue>,
+    /// How the realtime hub polls the outbox and keeps streams alive.
+    pub events: HubSettings,
 }
 
 /// Every service, built once by [`Services::wire`].
@@ -144,6 +150,9 @@ pub struct Services {
     pub payments: PaymentService,
     /// The scheduled billing work (write-offs, `past_due`, renewals).
     pub billing_jobs: BillingJobs,
+    /// The realtime fan-out of committed events (its poller is started by the embedding
+    /// program: [`EventHub::run_poller`]).
+    pub events: EventHub,
     /// The clock every service reads.
     pub clock: Arc<dyn Clock>,
 }
@@ -174,9 +183,12 @@ impl Services {
             mailer,
             url_signer,
             audit,
+            events,
             uow,
             clock,
         } = ports;
+        // Every audited change that clients care about writes its event in its transaction.
+        let audit: Arc<dyn AuditLog> = Arc::new(OutboxedAuditLog::new(audit, Arc::clone(&events)));
         let user_service = UserService::new(
             Arc::clone(&users),
             Arc::clone(&hasher),
@@ -184,7 +196,8 @@ impl Services {
             Arc::clone(&uow),
             Arc::clone(&clock),
             policies.password,
-        );
+        )
+        .with_events(Arc::clone(&events));
         let org_service = OrganizationService::new(
             OrgPorts {
                 orgs,
@@ -299,6 +312,11 @@ impl Services {
                 max_avatar_bytes: policies.max_avatar_bytes,
             },
         );
+        let hub = EventHub::new(
+            events,
+            Arc::new(OrgMemberships(org_service.clone())),
+            policies.events,
+        );
         Self {
             sharing: Sharing::new(user_service.clone(), file_service.clone()),
             statistics: Statistics::new(
@@ -338,6 +356,7 @@ impl Services {
             invoices: invoice_service,
             payments: payment_service,
             billing_jobs,
+            events: hub,
             clock,
         }
     }

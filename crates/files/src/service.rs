@@ -435,11 +435,14 @@ fn uploaded_event(
     at: plinth_kernel::Timestamp,
     meta: &RequestMeta,
 ) -> AuditEvent {
+    // `owner_id`: the account the file belongs to unless `org_id` names its organization (who
+    // uploaded this version may be someone else, through an `edit` share): its event goes there.
     file_event(AuditAction::FileUploaded, at, meta, actor, file).details(serde_json::json!({
         "name": file.name,
         "size": file.size,
         "sha256": file.sha256,
         "version": file.version,
+        "owner_id": file.owner_id,
     }))
 }
 

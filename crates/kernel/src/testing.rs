@@ -38,6 +38,7 @@ impl UnitOfWork for MemoryUnitOfWork {
         Ok(Box::new(MemoryTransaction {
             _guard: guard,
             undo: Vec::new(),
+            on_commit: Vec::new(),
             committed: false,
         }))
     }
@@ -47,6 +48,7 @@ impl UnitOfWork for MemoryUnitOfWork {
 pub struct MemoryTransaction {
     _guard: OwnedMutexGuard<()>,
     undo: Vec<Undo>,
+    on_commit: Vec<Undo>,
     committed: bool,
 }
 
@@ -65,6 +67,12 @@ impl MemoryTransaction {
     pub fn on_rollback(&mut self, undo: impl FnOnce() + Send + 'static) {
         self.undo.push(Box::new(undo));
     }
+
+    /// Registers what to do once the transaction commits (in registration order), for writes
+    /// that must stay invisible until then (the event outbox).
+    pub fn on_commit(&mut self, apply: impl FnOnce() + Send + 'static) {
+        self.on_commit.push(Box::new(apply));
+    }
 }
 
 #[async_trait::async_trait]
@@ -72,6 +80,9 @@ impl Transaction for MemoryTransaction {
     async fn commit(mut self: Box<Self>) -> Result<(), RepoError> {
         self.committed = true;
         self.undo.clear();
+        for apply in std::mem::take(&mut self.on_commit) {
+            apply();
+        }
         Ok(())
     }
 

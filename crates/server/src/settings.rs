@@ -55,6 +55,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Payment provider.
     pub billing: BillingSettings,
+    /// The event outbox and the realtime streams.
+    pub events: EventSettings,
     /// Per-client rate limits.
     pub rate_limit: RateLimitSettings,
     /// Social sign-in providers (`OAUTH_*`), in the order they are listed to clients.
@@ -206,6 +208,20 @@ pub struct BillingSettings {
     /// `INVOICE_DUE_DAYS`: days from issue until a subscription period's invoice is due
     /// (0–365, default 30).
     pub invoice_due_days: u32,
+}
+
+/// The event outbox and the realtime streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSettings {
+    /// `EVENT_RETENTION` (1 hour – 365 days, default 7 days): how long events are kept; a
+    /// client resuming from an older one is told to reload.
+    pub retention: Duration,
+    /// `EVENT_POLL_INTERVAL` (10 ms – 60 s, default 250 ms): how often each replica reads newly
+    /// committed events (the worst added delivery delay).
+    pub poll_interval: Duration,
+    /// `EVENT_HEARTBEAT` (1 s – 5 min, default 15 s): how long an idle stream waits before a
+    /// heartbeat comment (keeps proxies from closing it).
+    pub heartbeat: Duration,
 }
 
 /// Per-client-IP rate limits.

@@ -65,6 +65,9 @@ pub struct Application {
     /// Revocation sync, reconciler, billing jobs and the `/metrics` gauges, for as long as the
     /// application lives.
     background: Vec<AbortOnDrop>,
+    /// The realtime hub, whose open streams a stop ends first (they would otherwise hold the
+    /// drain for the whole grace period).
+    events: plinth_events::EventHub,
     /// The sign-in service, whose background work (reset mails already answered) a stop
     /// waits for.
     auth: plinth_sessions::AuthService,
@@ -90,6 +93,7 @@ impl Application {
         let services = services(&settings, &database, Arc::clone(&blobs))?;
         let billing_jobs = services.billing_jobs.clone();
         let auth = services.auth.clone();
+        let events = services.events.clone();
         let state = app_state(&settings, &database, blobs, services);
         let circuit = state.circuit.clone();
         let background = spawn_background(&settings, &state, billing_jobs, &database);
@@ -116,6 +120,7 @@ impl Application {
             database,
             circuit,
             background,
+            events,
             auth,
             shutdown_grace: settings.server.shutdown_grace,
         })
@@ -139,10 +144,17 @@ impl Application {
         &self.circuit
     }
 
-    /// A handle to stop the server from elsewhere (`stop(true)` is graceful).
+    /// A handle to stop the server from elsewhere (`stop(true)` is graceful; call
+    /// [`Application::end_event_streams`] first, or open streams hold the drain).
     #[must_use]
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+
+    /// Ends every open `GET /api/v1/events` stream (their clients reconnect elsewhere and
+    /// resume with `Last-Event-ID`); done first when a signal stops the server.
+    pub fn end_event_streams(&self) {
+        self.events.close();
     }
 
     /// Serves until SIGINT or SIGTERM, then stops accepting connections, lets in-flight
@@ -152,6 +164,7 @@ impl Application {
     /// An I/O error from the server or from installing the signal handlers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
+        let events = self.events.clone();
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let signals = tokio::spawn(async move {
@@ -160,6 +173,7 @@ impl Application {
                 _ = terminate.recv() => "SIGTERM",
             };
             tracing::info!(signal = which, "shutting down: draining in-flight requests");
+            events.close();
             handle.stop(true).await;
         });
         self.server.await?;
@@ -200,7 +214,10 @@ const RECONCILE_MIN_AGE: chrono::Duration = chrono::Duration::hours(1);
 ///   [`jobs::JOB_INTERVAL`];
 /// - the pool and bcrypt gauges of `/metrics`;
 /// - the prober of the database circuit (see [`circuit`]);
-/// - free heap memory handed back to the system every [`allocator::TRIM_INTERVAL`].
+/// - free heap memory handed back to the system every [`allocator::TRIM_INTERVAL`];
+/// - the event hub's poller (new events to every open stream, every `EVENT_POLL_INTERVAL`)
+///   and the purge of events older than `EVENT_RETENTION`, at once and every
+///   [`jobs::JOB_INTERVAL`].
 fn spawn_background(
     settings: &Settings,
     state: &AppState,
@@ -263,11 +280,22 @@ fn spawn_background(
         },
     );
     let idempotency = jobs::spawn(database.idempotency());
+    let hub = state.events.clone();
+    let poller = Some(AbortOnDrop(tokio::spawn(
+        async move { hub.run_poller().await },
+    )));
+    let purge = jobs::spawn_event_purge(
+        state.events.outbox().clone(),
+        Arc::clone(&state.clock),
+        settings.events.retention,
+    );
     [
         revocations,
         reconciler,
         billing_jobs,
         idempotency,
+        poller,
+        purge,
         gauges,
         prober,
         trim,

@@ -284,6 +284,12 @@ impl Database {
         Arc::new(SeaAuditLog::new(self.conn.clone()))
     }
 
+    /// The transactional outbox of domain events.
+    #[must_use]
+    pub fn events(&self) -> Arc<dyn plinth_events::EventOutbox> {
+        Arc::new(crate::SeaEventOutbox::new(self.conn.clone()))
+    }
+
     /// The file-metadata repository.
     #[must_use]
     pub fn files(&self) -> Arc<dyn FileStorage> {

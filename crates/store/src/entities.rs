@@ -4,6 +4,7 @@
 pub mod announcements;
 pub mod audit_events;
 pub mod billing_pending_items;
+pub mod events;
 pub mod file_org_shares;
 pub mod file_shares;
 pub mod file_versions;

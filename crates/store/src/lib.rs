@@ -29,8 +29,9 @@ pub use database::{
 pub use error::StoreError;
 pub use repos::{
     AUDIT_CHAIN_LOCK_KEY, SeaAnnouncementRepository, SeaAuditLog, SeaBillingRepository,
-    SeaCustomerDirectory, SeaFileRepository, SeaIdempotencyStore, SeaIdentityRepository,
-    SeaInvoiceRepository, SeaOrgStorage, SeaPasskeyRepository, SeaPaymentEventInbox,
-    SeaRoleRepository, SeaSessionRepository, SeaSubscriptionRepository, SeaUserRepository,
+    SeaCustomerDirectory, SeaEventOutbox, SeaFileRepository, SeaIdempotencyStore,
+    SeaIdentityRepository, SeaInvoiceRepository, SeaOrgStorage, SeaPasskeyRepository,
+    SeaPaymentEventInbox, SeaRoleRepository, SeaSessionRepository, SeaSubscriptionRepository,
+    SeaUserRepository,
 };
 pub use uow::{SeaTransaction, SeaUnitOfWork, WriteQueue, db_tx};

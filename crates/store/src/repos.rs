@@ -6,6 +6,7 @@
 mod announcements;
 mod audit;
 mod billing;
+mod events;
 mod files;
 mod idempotency;
 mod identities;
@@ -22,6 +23,7 @@ pub use billing::{
     SeaBillingRepository, SeaCustomerDirectory, SeaInvoiceRepository, SeaPaymentEventInbox,
     SeaSubscriptionRepository,
 };
+pub use events::SeaEventOutbox;
 pub use files::SeaFileRepository;
 pub use idempotency::SeaIdempotencyStore;
 pub use identities::SeaIdentityRepository;

@@ -81,6 +81,12 @@ async fn audit_log_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_outbox_contract() {
+    let Some(t) = postgres().await else { return };
+    plinth_events::testing::contract::event_outbox(t.db.events(), t.db.unit_of_work()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_repository_contract() {
     let Some(t) = postgres().await else { return };
     let owners = [create_user(&t.db).await, create_user(&t.db).await];

@@ -8,7 +8,7 @@ use common::{TestDb, fresh_postgres, fresh_sqlite, sample_user};
 use plinth_store::Database;
 use sea_orm::{ConnectionTrait, Statement};
 
-const MIGRATIONS: usize = 38;
+const MIGRATIONS: usize = 39;
 
 /// Whether `invoices.provider_payment_id` exists (a query naming it runs).
 async fn has_column(db: &Database, table: &str, column: &str) -> bool {
@@ -116,6 +116,7 @@ async fn up_down_up(t: TestDb) {
             "m20261207_000036_org_billing",
             "m20261207_000037_passkeys",
             "m20261208_000038_user_locale",
+            "m20261208_000039_events",
         ]),
         "{}: oldest first: {status:?}",
         t.label
@@ -160,6 +161,7 @@ async fn up_down_up(t: TestDb) {
         "user_identities",
         "passkey_ceremonies",
         "passkeys",
+        "events",
     ] {
         assert!(
             table_exists(db, table).await,
@@ -237,12 +239,19 @@ async fn up_down_up(t: TestDb) {
         );
         if step == 1 {
             assert!(
-                !has_column(db, "users", "locale").await && table_exists(db, "passkeys").await,
-                "{}: the newest down drops users.locale only",
+                !table_exists(db, "events").await && has_column(db, "users", "locale").await,
+                "{}: the newest down drops the event outbox only",
                 t.label
             );
         }
         if step == 2 {
+            assert!(
+                !has_column(db, "users", "locale").await && table_exists(db, "passkeys").await,
+                "{}: the next down drops users.locale only",
+                t.label
+            );
+        }
+        if step == 3 {
             assert!(
                 !table_exists(db, "passkeys").await
                     && !table_exists(db, "passkey_ceremonies").await
@@ -251,7 +260,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 3 {
+        if step == 4 {
             assert!(
                 !has_column(db, "subscriptions", "org_id").await
                     && !has_column(db, "subscriptions", "quantity").await
@@ -263,7 +272,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 4 {
+        if step == 5 {
             assert!(
                 !table_exists(db, "file_org_shares").await
                     && has_column(db, "files", "org_id").await,
@@ -271,7 +280,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 5 {
+        if step == 6 {
             assert!(
                 !table_exists(db, "user_identities").await
                     && !table_exists(db, "oauth_flows").await
@@ -280,7 +289,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 6 {
+        if step == 7 {
             assert!(
                 !has_column(db, "files", "org_id").await
                     && !index_exists(db, "idx_files_org_id_id").await
@@ -289,7 +298,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 7 {
+        if step == 8 {
             assert!(
                 !has_column(db, "sessions", "org_id").await
                     && !has_column(db, "token_revocations", "org_id").await
@@ -298,7 +307,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 8 {
+        if step == 9 {
             assert!(
                 !has_column(db, "audit_events", "org_id").await
                     && !index_exists(db, "idx_audit_events_org_id_id").await
@@ -307,7 +316,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 9 {
+        if step == 10 {
             assert!(
                 !has_column(db, "organizations", "suspended_at").await
                     && table_exists(db, "passwordless_requests").await,
@@ -315,7 +324,7 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 10 {
+        if step == 11 {
             assert!(
                 !table_exists(db, "passwordless_requests").await
                     && table_exists(db, "org_invitations").await,
@@ -323,14 +332,14 @@ async fn up_down_up(t: TestDb) {
                 t.label
             );
         }
-        if step == 11 {
+        if step == 12 {
             assert!(
                 !table_exists(db, "org_invitations").await && table_exists(db, "org_members").await,
                 "{}: the newest down drops org_invitations only",
                 t.label
             );
         }
-        if step == 12 {
+        if step == 13 {
             assert!(
                 !table_exists(db, "org_members").await && !table_exists(db, "organizations").await,
                 "{}: the newest down drops the organization tables",
@@ -338,7 +347,7 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "files", "signed_url_generation").await);
         }
-        if step == 13 {
+        if step == 14 {
             assert!(
                 !has_column(db, "files", "signed_url_generation").await,
                 "{}: the next down drops files.signed_url_generation",
@@ -346,14 +355,14 @@ async fn up_down_up(t: TestDb) {
             );
             assert!(has_column(db, "invoices", "provider_payment_id").await);
         }
-        if step == 14 {
+        if step == 15 {
             assert!(
                 !has_column(db, "invoices", "provider_payment_id").await,
                 "{}: the next down drops invoices.provider_payment_id",
                 t.label
             );
         }
-        if step == 15 {
+        if step == 16 {
             assert!(
                 !index_exists(db, "idx_users_avatar_key").await,
                 "{}: the next down drops the avatar-key index",
@@ -398,6 +407,7 @@ async fn up_down_up(t: TestDb) {
         "user_identities",
         "passkey_ceremonies",
         "passkeys",
+        "events",
     ] {
         assert!(
             !table_exists(db, table).await,

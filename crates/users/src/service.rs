@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use plinth_audit::{AuditAction, AuditEvent, AuditLog};
+use plinth_events::EventOutbox;
 use plinth_kernel::{
     Caller, Clock, Email, Page, PageRequest, Permission, RepoError, RequestMeta, UnitOfWork, UserId,
 };
@@ -34,6 +35,8 @@ pub struct UserService {
     uow: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
     policy: PasswordPolicy,
+    /// Where `app_data.changed` events go, when events are wired.
+    events: Option<Arc<dyn EventOutbox>>,
 }
 
 impl UserService {
@@ -55,7 +58,16 @@ impl UserService {
             uow,
             clock,
             policy,
+            events: None,
         }
+    }
+
+    /// Writes an `app_data.changed` event to `events` in the transaction of every app-data
+    /// write (the other changes of this service reach the outbox through their audit entries).
+    #[must_use]
+    pub fn with_events(mut self, events: Arc<dyn EventOutbox>) -> Self {
+        self.events = Some(events);
+        self
     }
 
     /// The user with this id.

@@ -16,6 +16,8 @@ use plinth_billing::{
     BillingJobs, CustomerDirectory, CustomerSnapshot, FeatureValue, GatewaySetup,
     PERIOD_INVOICE_DUE_DAYS, UNCOLLECTIBLE_AFTER_DAYS, WebhookSetup,
 };
+use plinth_events::HubSettings;
+use plinth_events::testing::MemoryEventOutbox;
 use plinth_files::FileLimits;
 use plinth_files::testing::{MemoryBlobStore, MemoryFileRepository};
 use plinth_kernel::testing::{ManualClock, MemoryIdempotencyStore, MemoryUnitOfWork};
@@ -40,8 +42,10 @@ use serde_json::{Value, json};
 
 mod roles;
 mod schema;
+mod sse;
 
 pub use schema::{SchemaCheck, SchemaGuard};
+pub use sse::SseStream;
 
 /// The secret the test app's URL signer derives its key from.
 pub const URL_SIGNING_SECRET: &str = "plinth-api-tests-url-signing-secret-0123456789";
@@ -130,6 +134,8 @@ pub struct TestApp {
     pub file_rows: MemoryFileRepository,
     /// The audit log, unless the test supplied its own.
     pub audit_log: MemoryAuditLog,
+    /// The event outbox (its poller runs every few milliseconds).
+    pub events: MemoryEventOutbox,
     /// Recovery and verification mail, unless the test supplied its own mailer.
     pub mailer: Arc<MemoryMailer>,
     /// The auth service the server uses (to reload revocations as a replica's timer would).
@@ -215,6 +221,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let manual_clock = options.clock;
     let clock: Arc<dyn Clock> = Arc::new(manual_clock.clone());
     let audit_log = MemoryAuditLog::new();
+    let events = MemoryEventOutbox::new();
     let audit: Arc<dyn AuditLog> = options.audit.unwrap_or_else(|| Arc::new(audit_log.clone()));
     let roles = MemoryRoleRepository::new();
     let user_rows = MemoryUserRepository::with_roles(roles.clone());
@@ -258,6 +265,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             .unwrap_or_else(|| Arc::clone(&mailer) as Arc<dyn Mailer>),
         url_signer: Arc::new(HmacUrlSigner::new(&SecretString::from(URL_SIGNING_SECRET)).unwrap()),
         audit: audit.clone(),
+        events: Arc::new(events.clone()),
         uow: uow.clone(),
         clock: clock.clone(),
     };
@@ -287,8 +295,17 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             "storage_bytes".to_owned(),
             FeatureValue::Limit(options.default_storage_bytes),
         )]),
+        events: HubSettings {
+            poll_interval: std::time::Duration::from_millis(10),
+            heartbeat: std::time::Duration::from_millis(500),
+            ..HubSettings::default()
+        },
     };
     let mut services = Services::wire(ports, policies);
+    tokio::spawn({
+        let hub = services.events.clone();
+        async move { hub.run_poller().await }
+    });
     let oauth = Arc::new(FakeIdentityProviders::new(&[("acme", "Acme SSO")]));
     let identities = MemoryIdentityRepository::new();
     services.auth = services.auth.with_social(plinth_sessions::SocialSignIn {
@@ -361,6 +378,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         blobs,
         file_rows,
         audit_log,
+        events,
         mailer,
         billing_jobs,
         subscriptions,

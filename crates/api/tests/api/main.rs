@@ -12,6 +12,7 @@ mod contract;
 mod cookies;
 mod edge;
 mod email_change;
+mod events;
 mod files;
 mod helpers;
 mod idempotency;

@@ -215,6 +215,7 @@ async fn served_document_is_openapi_json_and_lists_every_operation() {
         ("post", "/api/v1/admin/announcements"),
         ("get", "/api/v1/admin/announcements"),
         ("get", "/api/v1/announcements"),
+        ("get", "/api/v1/events"),
         ("post", "/api/v1/orgs"),
         ("get", "/api/v1/orgs"),
         ("get", "/api/v1/orgs/{org_id}"),

@@ -44,6 +44,23 @@ impl plinth_billing::BillingMembers for OrgMemberships {
     }
 }
 
+/// Where a user stands, for the realtime streams' visibility checks (a suspended
+/// organization's members hold no permission there but still see what any member sees).
+#[async_trait::async_trait]
+impl plinth_events::MemberPermissions for OrgMemberships {
+    async fn permissions(
+        &self,
+        user: UserId,
+        org: OrgId,
+    ) -> Result<Option<Vec<String>>, RepoError> {
+        Ok(match OrgAccess::standing(self, user, org).await? {
+            OrgStanding::Member(acting) => Some(acting.permissions.into_iter().collect()),
+            OrgStanding::Suspended => Some(Vec::new()),
+            OrgStanding::NotMember => None,
+        })
+    }
+}
+
 /// Organization token revocations written to the sessions domain's revocation rows.
 #[derive(Clone)]
 pub struct SessionRevocations(pub Arc<dyn SessionStorage>);

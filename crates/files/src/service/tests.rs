@@ -231,7 +231,10 @@ async fn upload_records_size_hash_sniffed_type_and_an_audit_entry() {
     assert_eq!(e.request_id.as_deref(), Some("req-1"));
     assert_eq!(
         e.details,
-        serde_json::json!({ "name": "avatar.png", "size": file.size, "sha256": file.sha256, "version": 1 })
+        serde_json::json!({
+            "name": "avatar.png", "size": file.size, "sha256": file.sha256, "version": 1,
+            "owner_id": owner,
+        })
     );
 }
 

@@ -8,8 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 use super::reader::Reader;
 use super::sources::{ENV_KEYS, shipped_secrets};
 use super::{
-    AuthSettings, BillingSettings, DatabaseSettings, Environment, LogSettings, MailSettings,
-    RateLimitSettings, ServerSettings, Settings, SettingsError, StorageSettings, parse,
+    AuthSettings, BillingSettings, DatabaseSettings, Environment, EventSettings, LogSettings,
+    MailSettings, RateLimitSettings, ServerSettings, Settings, SettingsError, StorageSettings,
+    parse,
 };
 
 /// The shortest accepted `JWT_SECRET`, in bytes.
@@ -99,6 +100,11 @@ pub(super) fn from_figment(
         jobs_interval: r.duration("BILLING_JOBS_INTERVAL", Duration::ZERO)?,
         invoice_due_days: r.number("INVOICE_DUE_DAYS", 0, 365)?,
     };
+    let events = EventSettings {
+        retention: bounded(&r, "EVENT_RETENTION", 3600, 365 * 86_400)?,
+        poll_interval: bounded_ms(&r, "EVENT_POLL_INTERVAL", 10, 60_000)?,
+        heartbeat: bounded(&r, "EVENT_HEARTBEAT", 1, 300)?,
+    };
     let rate_limit = RateLimitSettings {
         enabled: r.boolean("RATE_LIMIT_ENABLED")?,
         auth: r.parsed("RATE_LIMIT_AUTH", parse::rate_limit)?,
@@ -122,6 +128,7 @@ pub(super) fn from_figment(
         storage,
         mail,
         billing,
+        events,
         rate_limit,
         oauth,
         passkeys,
@@ -255,6 +262,34 @@ fn revocation_sync_interval(r: &Reader<'_>) -> Result<Duration, SettingsError> {
         ));
     }
     Ok(interval)
+}
+
+/// A duration setting between `min` and `max` seconds.
+fn bounded(
+    r: &Reader<'_>,
+    key: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<Duration, SettingsError> {
+    bounded_ms(r, key, min * 1000, max * 1000)
+}
+
+/// A duration setting between `min` and `max` milliseconds.
+fn bounded_ms(
+    r: &Reader<'_>,
+    key: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<Duration, SettingsError> {
+    let value = r.duration(key, Duration::from_millis(min))?;
+    if value > Duration::from_millis(max) {
+        return Err(r.invalid(
+            key,
+            false,
+            format!("must be at most {:?}", Duration::from_millis(max)),
+        ));
+    }
+    Ok(value)
 }
 
 /// `PASSWORDLESS_TTL`: at least a minute (time to open the mail), at most an hour (a mailed

@@ -93,6 +93,14 @@ fn defaults_match_the_contract_table() {
     );
     assert_eq!(s.billing.jobs_interval, Duration::from_secs(60));
     assert_eq!(s.billing.invoice_due_days, 30);
+    assert_eq!(
+        s.events,
+        crate::settings::EventSettings {
+            retention: Duration::from_secs(7 * 86_400),
+            poll_interval: Duration::from_millis(250),
+            heartbeat: Duration::from_secs(15),
+        }
+    );
     assert!(s.rate_limit.enabled);
     assert_eq!(
         s.rate_limit.auth,
@@ -174,6 +182,9 @@ fn every_variable_overrides_its_key() {
         ("BILLING_UNCOLLECTIBLE_AFTER", "45d"),
         ("BILLING_JOBS_INTERVAL", "10m"),
         ("INVOICE_DUE_DAYS", "45"),
+        ("EVENT_RETENTION", "30d"),
+        ("EVENT_POLL_INTERVAL", "100ms"),
+        ("EVENT_HEARTBEAT", "30s"),
         ("REFRESH_REUSE_GRACE", "1h30m"),
         ("PASSWORD_MIN_LENGTH", "16"),
         ("LOCKOUT_THRESHOLD", "3"),
@@ -287,6 +298,14 @@ fn every_variable_overrides_its_key() {
     );
     assert_eq!(s.billing.jobs_interval, Duration::from_secs(600));
     assert_eq!(s.billing.invoice_due_days, 45);
+    assert_eq!(
+        s.events,
+        crate::settings::EventSettings {
+            retention: Duration::from_secs(30 * 86_400),
+            poll_interval: Duration::from_millis(100),
+            heartbeat: Duration::from_secs(30),
+        }
+    );
     assert_eq!(s.auth.refresh_reuse_grace, Duration::from_secs(5400));
     assert_eq!(s.auth.password_min_length, 16);
     assert_eq!(
@@ -482,6 +501,10 @@ fn unparsable_values_name_the_setting_and_its_origin() {
         ("ACCESS_TOKEN_TTL", "15 minutes", "duration"),
         ("SHUTDOWN_GRACE", "-1s", "duration"),
         ("REVOCATION_SYNC_INTERVAL", "2m", "at most 60s"),
+        ("EVENT_RETENTION", "400d", "at most"),
+        ("EVENT_RETENTION", "10m", "EVENT_RETENTION"),
+        ("EVENT_POLL_INTERVAL", "2m", "at most"),
+        ("EVENT_HEARTBEAT", "0s", "EVENT_HEARTBEAT"),
         (
             "REVOCATION_SYNC_INTERVAL",
             "10ms",

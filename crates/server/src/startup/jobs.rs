@@ -29,3 +29,27 @@ pub async fn run_once(idempotency: &dyn IdempotencyStore) {
         Err(e) => tracing::warn!(error = ?e, "purging idempotency keys failed"),
     }
 }
+
+/// Purges events older than `retention` (by `clock`) at once and then every [`JOB_INTERVAL`]
+/// until the guard drops; the outbox always keeps its newest event. Safe on several replicas
+/// at once (a plain delete).
+#[must_use]
+pub(crate) fn spawn_event_purge(
+    outbox: Arc<dyn plinth_events::EventOutbox>,
+    clock: Arc<dyn plinth_kernel::Clock>,
+    retention: Duration,
+) -> Option<AbortOnDrop> {
+    let retention = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    every(JOB_INTERVAL, FirstRun::Now, move || {
+        let outbox = Arc::clone(&outbox);
+        let before = clock.now().checked_sub_signed(retention);
+        async move {
+            let Some(before) = before else { return };
+            match outbox.purge(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(purged = n, "events past their retention removed"),
+                Err(e) => tracing::warn!(error = ?e, "purging events failed"),
+            }
+        }
+    })
+}

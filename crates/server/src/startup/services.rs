@@ -71,6 +71,7 @@ pub fn services(
         mailer: Arc::new(super::observed::CountingMailer::new(mailer(settings)?)),
         url_signer: url_signer(settings)?,
         audit: audit_log(database),
+        events: database.events(),
         uow: database.unit_of_work(),
         clock: Arc::new(SystemClock),
     };
@@ -98,6 +99,11 @@ pub fn services(
         invoice_due_days: settings.billing.invoice_due_days,
         uncollectible_after,
         default_features: default_features(settings),
+        events: plinth_events::HubSettings {
+            poll_interval: settings.events.poll_interval,
+            heartbeat: settings.events.heartbeat,
+            ..plinth_events::HubSettings::default()
+        },
     };
     let mut services = Services::wire(ports, policies);
     if let Some(social) = social_sign_in(settings, database)? {

@@ -15,6 +15,7 @@ mod audit_tamper;
 mod auth;
 mod avatars;
 mod cookies;
+mod events;
 mod files;
 mod idle;
 mod invoices;
@@ -40,5 +41,7 @@ mod role_matrix;
 mod role_matrix_table;
 mod roles;
 mod service;
+#[path = "../../../api/tests/api/helpers/sse.rs"]
+mod sse;
 mod stripe_webhook;
 mod subscriptions;

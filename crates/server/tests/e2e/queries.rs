@@ -14,6 +14,8 @@ async fn quiet_app() -> crate::helpers::TestApp {
         s.auth.revocation_sync_interval = Duration::from_secs(60);
         s.storage.reconcile_interval = Duration::ZERO;
         s.billing.jobs_interval = Duration::ZERO;
+        // The event poller's query, as rare as the settings allow.
+        s.events.poll_interval = Duration::from_secs(60);
     })
     .await
 }

@@ -151,7 +151,8 @@ impl AuthService {
         }
         let event = AuditEvent::new(AuditAction::EmailChanged, now, meta)
             .actor(before.id)
-            .target("user", before.id);
+            .target("user", before.id)
+            .details(serde_json::json!({ "fields": ["email", "email_verified"] }));
         self.audit.append(tx.as_mut(), &event).await?;
         tx.commit().await?;
         let told = notice(&before, MailKind::EmailChanged, now, meta)

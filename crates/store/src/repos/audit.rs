@@ -45,7 +45,7 @@ impl SeaAuditLog {
 
 /// Waits for the audit-chain lock on PostgreSQL (a no-op on SQLite, whose write transactions
 /// are already serialised). Held until `db` commits or rolls back.
-async fn lock_chain(db: &impl ConnectionTrait) -> Result<(), RepoError> {
+pub(crate) async fn lock_chain(db: &impl ConnectionTrait) -> Result<(), RepoError> {
     if db.get_database_backend() == DbBackend::Postgres {
         let stmt = Statement::from_sql_and_values(
             DbBackend::Postgres,

@@ -1,5 +1,6 @@
 //! `UserService::app_data` and `UserService::put_app_data`: the `/me/data` document.
 
+use plinth_events::{Audience, DomainEvent, EventType};
 use plinth_kernel::UserId;
 
 use super::UserService;
@@ -67,6 +68,9 @@ impl UserService {
                 .put_app_data(tx.as_mut(), &data, current_tag)
                 .await?
             {
+                if let Some(events) = &self.events {
+                    events.append(tx.as_mut(), &changed_event(&data)).await?;
+                }
                 tx.commit().await?;
                 return Ok(data);
             }
@@ -76,5 +80,19 @@ impl UserService {
             }
         }
         Err(UserError::VersionMismatch)
+    }
+}
+
+/// The `app_data.changed` event of `data`, for its user only (their other devices).
+fn changed_event(data: &AppData) -> DomainEvent {
+    DomainEvent {
+        event_type: EventType::AppDataChanged,
+        occurred_at: data.updated_at,
+        actor_id: Some(data.user_id),
+        org_id: None,
+        resource_type: "app_data".to_owned(),
+        resource_id: data.user_id.to_string(),
+        data: serde_json::json!({ "etag": data.etag }),
+        audience: Audience::user(data.user_id),
     }
 }

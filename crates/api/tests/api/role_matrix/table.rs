@@ -48,6 +48,7 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
 /// whatever their role: 401 without credentials, never 401 or 403 with them.
 const SIGNED_IN: &[(&str, &str)] = &[
     ("get", "/api/v1/announcements"),
+    ("get", "/api/v1/events"),
     ("get", "/api/v1/me/identities"),
     ("get", "/api/v1/me/passkeys"),
 ];
