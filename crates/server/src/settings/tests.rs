@@ -84,6 +84,11 @@ fn defaults_match_the_contract_table() {
     assert!(s.server.trusted_proxies.is_empty());
     assert_eq!(s.server.shutdown_grace, Duration::from_secs(30));
     assert!(s.mail.smtp_url.is_none());
+    assert_eq!(s.mail.product_name, "Plinth");
+    assert_eq!(
+        s.mail.templates_dir,
+        std::path::PathBuf::from("config/mail")
+    );
     assert!(s.billing.stripe_webhook_secret.is_none());
     assert!(s.billing.stripe_api_key.is_none());
     assert_eq!(s.billing.stripe_api_base, "https://api.stripe.com");
@@ -171,6 +176,8 @@ fn every_variable_overrides_its_key() {
         ("COOKIE_SAME_SITE", "strict"),
         ("COOKIE_DOMAIN", "example.com"),
         ("SMTP_URL", "smtps://u:p@mail.example:465"),
+        ("PRODUCT_NAME", "Acme Cloud"),
+        ("MAIL_TEMPLATES_DIR", "/etc/acme/mail"),
         (
             "JWT_PREVIOUS_SECRET",
             "previous-secret-of-plinth-0123456789abcdef",
@@ -282,6 +289,11 @@ fn every_variable_overrides_its_key() {
     assert_eq!(
         s.mail.smtp_url.unwrap().expose_secret(),
         "smtps://u:p@mail.example:465"
+    );
+    assert_eq!(s.mail.product_name, "Acme Cloud");
+    assert_eq!(
+        s.mail.templates_dir,
+        std::path::PathBuf::from("/etc/acme/mail")
     );
     assert_eq!(
         s.billing.stripe_webhook_secret.unwrap().expose_secret(),
