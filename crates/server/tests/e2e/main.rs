@@ -24,6 +24,7 @@ mod jwks;
 mod locale;
 mod lockout;
 mod logs;
+mod mail;
 mod oauth;
 mod org_billing;
 mod orgs;
