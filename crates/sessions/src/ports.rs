@@ -43,11 +43,14 @@ pub trait SessionRepository: Send + Sync {
     /// Whether `user_id` ever had a session (in any state), and if so whether one was opened
     /// from `user_agent` (compared exactly; no user agent matches no user agent): `None` for
     /// an account that never signed in, `Some(seen)` otherwise. For the new-device notice.
+    /// Read in `tx` (the sign-in's transaction): a second pooled connection per sign-in would
+    /// let a burst of sign-ins hold every connection while each waits for another.
     ///
     /// # Errors
     /// [`RepoError`] on storage failure.
     async fn device_seen(
         &self,
+        tx: &mut dyn Transaction,
         user_id: UserId,
         user_agent: Option<&str>,
     ) -> Result<Option<bool>, RepoError>;

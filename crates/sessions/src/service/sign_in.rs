@@ -47,7 +47,7 @@ impl AuthService {
         }
         let seen = self
             .sessions
-            .device_seen(user.id, meta.user_agent.as_deref())
+            .device_seen(tx.as_mut(), user.id, meta.user_agent.as_deref())
             .await?;
         let (session, refresh_token, record) = self.new_session(user.id, now, meta)?;
         self.sessions.insert_session(tx.as_mut(), &session).await?;

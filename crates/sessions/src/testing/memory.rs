@@ -147,6 +147,7 @@ impl SessionRepository for MemorySessionRepository {
 
     async fn device_seen(
         &self,
+        _tx: &mut dyn Transaction,
         user_id: UserId,
         user_agent: Option<&str>,
     ) -> Result<Option<bool>, RepoError> {

@@ -125,9 +125,11 @@ impl SessionRepository for SeaSessionRepository {
 
     async fn device_seen(
         &self,
+        tx: &mut dyn Transaction,
         user_id: UserId,
         user_agent: Option<&str>,
     ) -> Result<Option<bool>, RepoError> {
+        let conn = db_tx(tx)?;
         let theirs =
             || sessions::Entity::find().filter(sessions::Column::UserId.eq(user_id.as_uuid()));
         let same_agent = match user_agent {
@@ -136,14 +138,14 @@ impl SessionRepository for SeaSessionRepository {
         };
         if theirs()
             .filter(same_agent)
-            .one(&self.conn)
+            .one(conn)
             .await
             .map_err(repo_err)?
             .is_some()
         {
             return Ok(Some(true));
         }
-        let any = theirs().one(&self.conn).await.map_err(repo_err)?;
+        let any = theirs().one(conn).await.map_err(repo_err)?;
         Ok(any.map(|_| false))
     }
 

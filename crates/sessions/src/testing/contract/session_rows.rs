@@ -34,30 +34,36 @@ pub(super) async fn insert_and_get_session(
     );
 
     // The devices the account signed in from, for the new-device notice.
-    let seen = |agent: Option<&'static str>| repo.device_seen(user_id, agent);
-    assert_eq!(
-        seen(Some("Contract/1.0 (\u{fc}nicode)"))
+    let mut tx = uow.begin().await.expect("begin");
+    let known = "Contract/1.0 (\u{fc}nicode)";
+    for (user, agent, expected, why) in [
+        (
+            user_id,
+            Some(known),
+            Some(true),
+            "a user agent it signed in from",
+        ),
+        (user_id, None, Some(true), "no agent is a device too"),
+        (
+            user_id,
+            Some("Contract/1.0"),
+            Some(false),
+            "compared exactly",
+        ),
+        (
+            UserId::new(),
+            Some(known),
+            None,
+            "an account that never signed in",
+        ),
+    ] {
+        let seen = repo
+            .device_seen(tx.as_mut(), user, agent)
             .await
-            .expect("device_seen"),
-        Some(true)
-    );
-    assert_eq!(
-        seen(None).await.expect("device_seen"),
-        Some(true),
-        "no agent is a device too"
-    );
-    assert_eq!(
-        seen(Some("Contract/1.0")).await.expect("device_seen"),
-        Some(false),
-        "compared exactly"
-    );
-    assert_eq!(
-        repo.device_seen(UserId::new(), Some("Contract/1.0 (\u{fc}nicode)"))
-            .await
-            .expect("device_seen"),
-        None,
-        "an account that never signed in"
-    );
+            .expect("device_seen");
+        assert_eq!(seen, expected, "{why}");
+    }
+    drop(tx);
 }
 
 pub(super) async fn touch_updates_last_used(
